@@ -1,0 +1,313 @@
+import type { World } from 'bitecs'
+import { createEntityTracker, Has } from './entity-tracker'
+import { explainPair } from './explain'
+import { createObserverContext, loadObserver, RowResult, writeRow, type FeatureParams } from './features'
+import { createHeadScorer } from './head-scorer'
+import { createInteractionStore } from './interactions'
+import { createInterestSets, Rule } from './interest-sets'
+import { resolveOptions, type AttentionOptions } from './options'
+import { createOwnershipIndex } from './ownership'
+import { createSelector, type SelectionInputs } from './selection'
+import { bucketOf, createSpatialGrid } from './spatial-grid'
+import type { AttentionSystem, Band, Explanation } from './types'
+import { FEATURE_COUNT } from './types'
+import { checkRange } from './validate'
+
+export { createHeadScorer }
+
+/**
+ * Creates the attention system for `world`: call the returned function once per tick, then read
+ * each observer's interest set through its accessors.
+ * @param world - the bitECS world holding the entities.
+ * @param options - the components (required) and tuning; validated here, errors name the option.
+ * @returns the system function with read accessors (allocation-free) and `explain` (allocates).
+ * @example
+ * const C = createAttentionComponents(10_000)
+ * const attention = createAttentionSystem(world, { components: C })
+ * // each tick, after moving entities:
+ * attention(world)
+ * for (let i = 0; i < attention.enteredCount(player); i++) show(attention.enteredAt(player, i))
+ */
+export function createAttentionSystem(world: World, options: AttentionOptions): AttentionSystem {
+  const opts = resolveOptions(options)
+  const c = opts.components
+  const cap = c.capacity
+  const P = c.Position
+  const V = c.Velocity
+  const stride = opts.maxMembers
+  const sets = createInterestSets(opts.maxObservers, stride)
+  const slotOf = new Int32Array(cap).fill(-1)
+  const freeSlots = new Int32Array(opts.maxObservers)
+  let freeN = 0
+  for (let s = opts.maxObservers - 1; s >= 0; s--) freeSlots[freeN++] = s
+
+  const grid = createSpatialGrid(cap, opts.cellSize, Math.max(1024, cap))
+  const interactions = createInteractionStore(cap, opts.interactionSlots)
+  const ownership = createOwnershipIndex(c)
+  const scorer = opts.scorer ?? createHeadScorer(opts.weights)
+  const customScorer = opts.scorer !== null
+
+  const tracker = createEntityTracker(world, c, {
+    onPositionRemoved(eid) {
+      grid.remove(eid)
+      interactions.clear(eid)
+    },
+    onObserverAdded(eid) {
+      if (slotOf[eid] !== -1) return
+      if (freeN === 0) {
+        throw new RangeError(`colyseus-attention: more than maxObservers (${opts.maxObservers}) observers; raise maxObservers`)
+      }
+      const s = freeSlots[--freeN]!
+      slotOf[eid] = s
+      sets.clear(s)
+    },
+    onObserverRemoved(eid) {
+      const s = slotOf[eid]!
+      if (s === -1) return
+      sets.clear(s)
+      slotOf[eid] = -1
+      freeSlots[freeN++] = s
+    },
+    onOwnerRemoved(eid) {
+      ownership.unlink(eid)
+    },
+  })
+  const { flags, generation, positioned, observers } = tracker
+
+  // tick scratch, grown by doubling between observers (never inside a candidate loop)
+  let rowCap = 1024
+  let feat = new Float32Array(rowCap * FEATURE_COUNT)
+  const inp: SelectionInputs = {
+    c,
+    flags,
+    generation,
+    sets,
+    ownership,
+    alwaysRelevant: tracker.alwaysRelevant,
+    hysteresis: opts.hysteresis,
+    bands: opts.bands,
+    rowEid: new Uint32Array(rowCap),
+    rowRule: new Uint8Array(rowCap),
+    scores: new Float32Array(rowCap),
+  }
+  const select = createSelector(inp)
+  const rowStart = new Int32Array(opts.maxObservers)
+  const rowEnd = new Int32Array(opts.maxObservers)
+  const visitStamp = new Uint32Array(cap)
+  let visit = 0
+  const wide = new Uint32Array(cap)
+  let wideN = 0
+  let slowReach = 0
+  const ctx = createObserverContext()
+  const params: FeatureParams = {
+    lookahead: opts.lookahead,
+    speedScale: opts.speedScale,
+    halfLivesPerTick: opts.dt / opts.interactionHalfLife,
+  }
+  const cellSize = opts.cellSize
+  const invCell = 1 / cellSize
+  const T = opts.lookahead
+  let tick = 0
+
+  const grow = (need: number): void => {
+    let n = rowCap
+    while (n < need) n *= 2
+    if (n === rowCap) return
+    const f = new Float32Array(n * FEATURE_COUNT)
+    f.set(feat)
+    feat = f
+    const e = new Uint32Array(n)
+    e.set(inp.rowEid)
+    inp.rowEid = e
+    const r = new Uint8Array(n)
+    r.set(inp.rowRule)
+    inp.rowRule = r
+    inp.scores = new Float32Array(n)
+    rowCap = n
+  }
+
+  const validateObserver = (o: number): void => {
+    const r = c.Observer.radius[o]!
+    if (!(r > 0 && r < Infinity)) checkRange(`Observer.radius[${o}]`, r, 0, 1e30, true)
+    if (c.Observer.budget[o]! < 1) checkRange(`Observer.budget[${o}]`, c.Observer.budget[o]!, 1, 65535)
+    const t = c.Observer.temperature[o]!
+    if (!(t > 0 && t < Infinity)) checkRange(`Observer.temperature[${o}]`, t, 0, 1e30, true)
+    const fov = c.Observer.fov[o]!
+    if (!(fov >= 0 && fov <= 2 * Math.PI + 1e-6)) checkRange(`Observer.fov[${o}]`, fov, 0, 2 * Math.PI)
+  }
+
+  /** Broadphase + features for one observer into rows [row, ...); returns the end row. */
+  const gather = (o: number, row: number): number => {
+    loadObserver(ctx, c, flags, o)
+    const speed = Math.sqrt(ctx.vx * ctx.vx + ctx.vy * ctx.vy + ctx.vz * ctx.vz)
+    const q = ctx.radius + speed * T + slowReach
+    if (++visit === 0xffffffff) {
+      visitStamp.fill(0)
+      visit = 1
+    }
+    const cx0 = Math.floor((ctx.x - q) * invCell)
+    const cx1 = Math.floor((ctx.x + q) * invCell)
+    const cy0 = Math.floor((ctx.y - q) * invCell)
+    const cy1 = Math.floor((ctx.y + q) * invCell)
+    // a query wider than the table visits every bucket anyway: scan the entity list instead
+    if ((cx1 - cx0 + 1) * (cy1 - cy0 + 1) > grid.mask + 1) {
+      const ids = positioned.ids
+      for (let i = 0; i < positioned.count; i++) row = consider(o, ids[i]!, row)
+      return row
+    }
+    const head = grid.head
+    const next = grid.next
+    const mask = grid.mask
+    const q2 = q * q
+    const ox = ctx.x
+    const oy = ctx.y
+    for (let cy = cy0; cy <= cy1; cy++) {
+      // distance from the observer to this row of cells, then to each cell: skip the corners
+      const y0 = cy * cellSize
+      const gy = ctx.y < y0 ? y0 - ctx.y : ctx.y > y0 + cellSize ? ctx.y - y0 - cellSize : 0
+      for (let cx = cx0; cx <= cx1; cx++) {
+        const x0 = cx * cellSize
+        const gx = ctx.x < x0 ? x0 - ctx.x : ctx.x > x0 + cellSize ? ctx.x - x0 - cellSize : 0
+        if (gx * gx + gy * gy > q2) continue
+        for (let e = head[bucketOf(cx, cy, mask)]!; e !== -1; e = next[e]!) {
+          // cheap reject before the full test: no grid entity is in range beyond the query radius
+          const ex = P.x[e]! - ox
+          const ey = P.y[e]! - oy
+          if (ex * ex + ey * ey > q2) continue
+          row = consider(o, e, row)
+        }
+      }
+    }
+    for (let i = 0; i < wideN; i++) row = consider(o, wide[i]!, row)
+    return row
+  }
+
+  const consider = (o: number, e: number, row: number): number => {
+    if (e === o || visitStamp[e] === visit) return row
+    visitStamp[e] = visit
+    if (row >= rowCap) grow(row + 1)
+    if (writeRow(ctx, c, flags, generation, interactions, params, tick, e, feat, row * FEATURE_COUNT) !== RowResult.Scored) return row
+    inp.rowEid[row] = e
+    const fl = flags[e]!
+    inp.rowRule[row] = (fl & Has.Owner) !== 0 && c.Owner.eid[e] === o ? Rule.Owned : (fl & Has.AlwaysRelevant) !== 0 ? Rule.Always : Rule.None
+    return row + 1
+  }
+
+  /** Moves every positioned entity to its grid bucket, or to the wide list when its reach exceeds a cell. */
+  const updateGrid = (): void => {
+    wideN = 0
+    slowReach = 0
+    const ids = positioned.ids
+    for (let i = 0; i < positioned.count; i++) {
+      const e = ids[i]!
+      const fl = flags[e]!
+      let reach = 0
+      if ((fl & Has.Velocity) !== 0) {
+        const vx = V.x[e]!
+        const vy = V.y[e]!
+        const vz = V.z[e]!
+        reach = Math.sqrt(vx * vx + vy * vy + vz * vz) * T
+      }
+      if ((fl & Has.Salience) !== 0 && c.Salience.nimbus[e]! > reach) reach = c.Salience.nimbus[e]!
+      if (reach > cellSize) {
+        grid.remove(e)
+        wide[wideN++] = e
+      } else {
+        if (reach > slowReach) slowReach = reach
+        grid.place(e, P.x[e]!, P.y[e]!)
+      }
+    }
+  }
+
+  const system = ((w: World): World => {
+    tick++
+    const obs = observers.ids
+    const obsN = observers.count
+    for (let i = 0; i < obsN; i++) validateObserver(obs[i]!)
+    ownership.sync(tracker.owned)
+    updateGrid()
+    let rows = 0
+    for (let i = 0; i < obsN; i++) {
+      const o = obs[i]!
+      const s = slotOf[o]!
+      rowStart[s] = rows
+      if ((flags[o]! & Has.Position) !== 0) rows = gather(o, rows)
+      rowEnd[s] = rows
+    }
+    scorer.score(feat, rows, inp.scores)
+    if (customScorer) {
+      const sc = inp.scores
+      for (let r = 0; r < rows; r++) if (!(sc[r]! >= -3.4e38)) sc[r] = -3.4e38
+    }
+    for (let i = 0; i < obsN; i++) {
+      const o = obs[i]!
+      const s = slotOf[o]!
+      select(s, o, rowStart[s]!, rowEnd[s]!)
+    }
+    return w
+  }) as AttentionSystem
+
+  const slot = (o: number): number => (o >= 0 && o < cap ? slotOf[o]! : -1)
+  const at = (o: number, i: number): number => slotOf[o]! * stride + i
+
+  const api: Omit<AttentionSystem, never> = Object.assign(system, {
+    get tick() {
+      return tick
+    },
+    isObserver: (o: number) => slot(o) !== -1,
+    memberCount: (o: number) => (slot(o) === -1 ? 0 : sets.count[slotOf[o]!]!),
+    memberAt: (o: number, i: number) => sets.eid[at(o, i)]!,
+    weightAt: (o: number, i: number) => sets.weight[at(o, i)]!,
+    scoreAt: (o: number, i: number) => sets.score[at(o, i)]!,
+    bandAt: (o: number, i: number) => sets.band[at(o, i)]! as Band,
+    isMember: (o: number, e: number) => {
+      const s = slot(o)
+      if (s === -1) return false
+      const base = s * stride
+      for (let i = 0; i < sets.count[s]!; i++) if (sets.eid[base + i] === e) return true
+      return false
+    },
+    enteredCount: (o: number) => (slot(o) === -1 ? 0 : sets.enteredCount[slotOf[o]!]!),
+    enteredAt: (o: number, i: number) => sets.entered[at(o, i)]!,
+    exitedCount: (o: number) => (slot(o) === -1 ? 0 : sets.exitedCount[slotOf[o]!]!),
+    exitedAt: (o: number, i: number) => sets.exited[at(o, i)]!,
+    bandChangedCount: (o: number) => (slot(o) === -1 ? 0 : sets.bandChangedCount[slotOf[o]!]!),
+    bandChangedAt: (o: number, i: number) => sets.bandChanged[at(o, i)]!,
+    generationOf: (e: number) => generation[e]!,
+    recordInteraction: (a: number, b: number, strength = 1) => {
+      checkRange('strength', strength, 0, 1e6)
+      if (a === b || a >= cap || b >= cap || a < 0 || b < 0) return
+      interactions.record(a, generation[a]!, b, generation[b]!, tick, strength)
+    },
+    explain: (o: number, e: number): Explanation => {
+      const s = slot(o)
+      const rows: number[] = []
+      const featBuf: number[][] = []
+      if (s !== -1 && (flags[o]! & Has.Position) !== 0) {
+        // replay this observer's broadphase into the (between-ticks idle) scratch rows
+        const n = gather(o, 0)
+        for (let r = 0; r < n; r++) {
+          rows.push(inp.rowEid[r]!)
+          featBuf.push(Array.from(feat.subarray(r * FEATURE_COUNT, (r + 1) * FEATURE_COUNT)))
+        }
+      }
+      return explainPair({
+        c,
+        flags,
+        o,
+        e,
+        rows,
+        features: featBuf,
+        scorer,
+        weights: opts.weights,
+        customScorer,
+        hysteresis: opts.hysteresis,
+        sets,
+        slot: s,
+        inRange: rows.includes(e),
+      })
+    },
+    dispose: () => tracker.dispose(),
+  })
+  return api as AttentionSystem
+}

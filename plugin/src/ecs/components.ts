@@ -1,0 +1,144 @@
+import { addComponent, type World } from 'bitecs'
+import { checkInteger, checkRange } from './validate'
+
+/** A 3-vector stored as three typed arrays indexed by entity id. */
+export interface Vec3Store {
+  x: Float32Array
+  y: Float32Array
+  z: Float32Array
+}
+
+/**
+ * The ECS components the attention engine reads. Plain objects of typed arrays indexed by entity
+ * id (bitECS 0.4 style), sized once by `capacity`: entity ids must be below it.
+ */
+export interface AttentionComponents {
+  /** Highest entity id + 1 the stores can hold. */
+  readonly capacity: number
+  /** World position. An entity is attendable (can be in a set) only if it has Position. */
+  readonly Position: Vec3Store
+  /** Velocity in units per second (optional; used by the approach head and look-ahead). */
+  readonly Velocity: Vec3Store
+  /** Forward unit vector (optional; used by the facing and mutual heads). */
+  readonly Facing: Vec3Store
+  /** The entity a client sees through. */
+  readonly Observer: {
+    /** Focus radius in world units (> 0). */
+    radius: Float32Array
+    /** Budget K: at most this many scored members (1..65535). Rule members come on top. */
+    budget: Uint16Array
+    /** Full field-of-view angle in radians (0..2π). */
+    fov: Float32Array
+    /** Softmax temperature (> 0). */
+    temperature: Float32Array
+  }
+  /** How noticeable an entity is. */
+  readonly Salience: {
+    /** Salience head input, 0..1 (clamped). */
+    weight: Float32Array
+    /** Distance from which the entity is noticed even beyond an observer's focus radius (>= 0). */
+    nimbus: Float32Array
+  }
+  /** Team or group id. */
+  readonly Team: { id: Uint16Array }
+  /** Tag: visible only to observers of the same Team. */
+  readonly TeamOnly: Record<string, never>
+  /** The observer that owns this entity; an observer always sees what it owns. */
+  readonly Owner: { eid: Uint32Array }
+  /** Tag: in every observer's set (subject to Hidden / TeamOnly). */
+  readonly AlwaysRelevant: Record<string, never>
+  /** Tag: never in any set but its owner's. */
+  readonly Hidden: Record<string, never>
+}
+
+/**
+ * Creates the attention components with typed-array stores for `capacity` entity ids.
+ * @param capacity - number of entity ids the stores hold (1..2^24).
+ * @returns the component objects, to use with bitECS `addComponent` and `createAttentionSystem`.
+ * @example
+ * const C = createAttentionComponents(10_000)
+ * const eid = addEntity(world)
+ * addComponent(world, eid, C.Position); C.Position.x[eid] = 10
+ */
+export function createAttentionComponents(capacity: number): AttentionComponents {
+  checkInteger('capacity', capacity, 1, 1 << 24)
+  const vec = (): Vec3Store => ({
+    x: new Float32Array(capacity),
+    y: new Float32Array(capacity),
+    z: new Float32Array(capacity),
+  })
+  return {
+    capacity,
+    Position: vec(),
+    Velocity: vec(),
+    Facing: vec(),
+    Observer: {
+      radius: new Float32Array(capacity),
+      budget: new Uint16Array(capacity),
+      fov: new Float32Array(capacity),
+      temperature: new Float32Array(capacity),
+    },
+    Salience: { weight: new Float32Array(capacity), nimbus: new Float32Array(capacity) },
+    Team: { id: new Uint16Array(capacity) },
+    TeamOnly: {},
+    Owner: { eid: new Uint32Array(capacity) },
+    AlwaysRelevant: {},
+    Hidden: {},
+  }
+}
+
+/** Options of {@link addObserver}. */
+export interface ObserverOptions {
+  /** Focus radius. @defaultValue 50 */
+  radius?: number
+  /** Budget K. @defaultValue 32 */
+  budget?: number
+  /** Full field of view in radians. @defaultValue 2π/3 (120°) */
+  fov?: number
+  /** Softmax temperature. @defaultValue 1 */
+  temperature?: number
+}
+
+/**
+ * Adds the Observer component with validated settings.
+ * @param world - the bitECS world.
+ * @param c - the attention components.
+ * @param eid - the observer entity (usually the player's avatar).
+ * @param options - radius, budget, fov, temperature.
+ */
+export function addObserver(world: World, c: AttentionComponents, eid: number, options: ObserverOptions = {}): void {
+  const radius = options.radius ?? 50
+  const budget = options.budget ?? 32
+  const fov = options.fov ?? (2 * Math.PI) / 3
+  const temperature = options.temperature ?? 1
+  checkRange('Observer.radius', radius, 0, Infinity, true)
+  checkInteger('Observer.budget', budget, 1, 65535)
+  checkRange('Observer.fov', fov, 0, 2 * Math.PI)
+  checkRange('Observer.temperature', temperature, 0, Infinity, true)
+  checkInteger('entity id', eid, 0, c.capacity - 1)
+  c.Observer.radius[eid] = radius
+  c.Observer.budget[eid] = budget
+  c.Observer.fov[eid] = fov
+  c.Observer.temperature[eid] = temperature
+  addComponent(world, eid, c.Observer)
+}
+
+/**
+ * Adds the Salience component with validated settings.
+ * @param weight - 0..1 salience head input. @param nimbus - notice distance (>= 0).
+ */
+export function addSalience(world: World, c: AttentionComponents, eid: number, weight: number, nimbus = 0): void {
+  checkRange('Salience.weight', weight, 0, 1)
+  checkRange('Salience.nimbus', nimbus, 0, Infinity)
+  c.Salience.weight[eid] = weight
+  c.Salience.nimbus[eid] = nimbus
+  addComponent(world, eid, c.Salience)
+}
+
+/** Sets a 2D facing (in the x/y plane) from an angle in radians; adds Facing if missing. */
+export function setFacingAngle(world: World, c: AttentionComponents, eid: number, angle: number): void {
+  c.Facing.x[eid] = Math.cos(angle)
+  c.Facing.y[eid] = Math.sin(angle)
+  c.Facing.z[eid] = 0
+  addComponent(world, eid, c.Facing)
+}

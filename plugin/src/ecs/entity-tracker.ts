@@ -1,0 +1,130 @@
+import { observe, onAdd, onRemove, query, type World } from 'bitecs'
+import type { AttentionComponents } from './components'
+
+/** Bit flags of what an entity has, mirrored from bitECS so the hot loop reads one typed array. */
+export const Has = {
+  Position: 1,
+  Velocity: 2,
+  Facing: 4,
+  Salience: 8,
+  Team: 16,
+  TeamOnly: 32,
+  Hidden: 64,
+  AlwaysRelevant: 128,
+  Owner: 256,
+  Observer: 512,
+} as const
+
+/** A dense list of entity ids with O(1) add and swap-remove. */
+export interface DenseList {
+  readonly ids: Uint32Array
+  count: number
+  add(eid: number): void
+  remove(eid: number): void
+}
+
+function createDenseList(capacity: number): DenseList {
+  const index = new Int32Array(capacity).fill(-1)
+  const list: DenseList = {
+    ids: new Uint32Array(capacity),
+    count: 0,
+    add(eid) {
+      if (index[eid] !== -1) return
+      index[eid] = list.count
+      list.ids[list.count++] = eid
+    },
+    remove(eid) {
+      const i = index[eid]!
+      if (i === -1) return
+      const last = list.ids[--list.count]!
+      list.ids[i] = last
+      index[last] = i
+      index[eid] = -1
+    },
+  }
+  return list
+}
+
+/** Callbacks the system wants on lifecycle events. */
+export interface TrackerHooks {
+  onPositionRemoved(eid: number): void
+  onObserverAdded(eid: number): void
+  onObserverRemoved(eid: number): void
+  onOwnerRemoved(eid: number): void
+}
+
+/** Mirrors component membership into flags and dense lists via bitECS observers; no per-tick queries. */
+export interface EntityTracker {
+  readonly flags: Uint16Array
+  /** Bumped each time an entity loses Position (removal included), so recycled ids differ. */
+  readonly generation: Uint32Array
+  readonly positioned: DenseList
+  readonly observers: DenseList
+  readonly alwaysRelevant: DenseList
+  readonly owned: DenseList
+  dispose(): void
+}
+
+/** Creates the tracker and subscribes it to `world`, picking up entities that already exist. */
+export function createEntityTracker(world: World, c: AttentionComponents, hooks: TrackerHooks): EntityTracker {
+  const cap = c.capacity
+  const flags = new Uint16Array(cap)
+  const generation = new Uint32Array(cap)
+  const positioned = createDenseList(cap)
+  const observers = createDenseList(cap)
+  const alwaysRelevant = createDenseList(cap)
+  const owned = createDenseList(cap)
+  const unsubs: (() => void)[] = []
+
+  const checkId = (eid: number): void => {
+    if (eid >= cap) {
+      throw new RangeError(
+        `colyseus-attention: entity id ${eid} is outside capacity ${cap} (createAttentionComponents(capacity)); raise capacity`,
+      )
+    }
+  }
+
+  const track = (component: object, bit: number, list: DenseList | null, added?: (eid: number) => void, removed?: (eid: number) => void): void => {
+    const add = (eid: number): void => {
+      checkId(eid)
+      flags[eid]! |= bit
+      if (list) list.add(eid)
+      if (added) added(eid)
+    }
+    const remove = (eid: number): void => {
+      if (eid >= cap) return
+      flags[eid]! &= ~bit
+      if (list) list.remove(eid)
+      if (removed) removed(eid)
+    }
+    for (const eid of query(world, [component])) add(eid)
+    unsubs.push(observe(world, onAdd(component), add), observe(world, onRemove(component), remove))
+  }
+
+  track(c.Position, Has.Position, positioned, undefined, (eid) => {
+    generation[eid]!++
+    hooks.onPositionRemoved(eid)
+  })
+  track(c.Velocity, Has.Velocity, null)
+  track(c.Facing, Has.Facing, null)
+  track(c.Salience, Has.Salience, null)
+  track(c.Team, Has.Team, null)
+  track(c.TeamOnly, Has.TeamOnly, null)
+  track(c.Hidden, Has.Hidden, null)
+  track(c.AlwaysRelevant, Has.AlwaysRelevant, alwaysRelevant)
+  track(c.Owner, Has.Owner, owned, undefined, hooks.onOwnerRemoved)
+  track(c.Observer, Has.Observer, observers, hooks.onObserverAdded, hooks.onObserverRemoved)
+
+  return {
+    flags,
+    generation,
+    positioned,
+    observers,
+    alwaysRelevant,
+    owned,
+    dispose() {
+      for (const u of unsubs) u()
+      unsubs.length = 0
+    },
+  }
+}

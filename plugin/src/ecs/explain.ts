@@ -1,0 +1,112 @@
+import type { AttentionComponents } from './components'
+import { Has } from './entity-tracker'
+import { isDenied } from './features'
+import { Rule, type InterestSets } from './interest-sets'
+import type { AttentionScorer, Band, Explanation, HeadWeights, HysteresisOptions } from './types'
+import { FEATURE_COUNT, HEAD_NAMES } from './types'
+
+/** Inputs of {@link explainPair}: the observer's freshly gathered rows and its stored set. */
+export interface ExplainInputs {
+  c: AttentionComponents
+  flags: Uint16Array
+  o: number
+  e: number
+  rows: number[]
+  features: number[][]
+  scorer: AttentionScorer
+  weights: HeadWeights
+  customScorer: boolean
+  hysteresis: HysteresisOptions
+  sets: InterestSets
+  slot: number
+  inRange: boolean
+}
+
+/** Builds the explanation of entity `e` for observer `o`. Allocates; debugging only. */
+export function explainPair(x: ExplainInputs): Explanation {
+  const { c, flags, o, e, sets, slot } = x
+  const n = x.rows.length
+  const flat = new Float32Array(Math.max(1, n) * FEATURE_COUNT)
+  x.features.forEach((f, r) => flat.set(f, r * FEATURE_COUNT))
+  const scores = new Float32Array(Math.max(1, n))
+  x.scorer.score(flat, n, scores)
+  const idx = x.rows.indexOf(e)
+
+  let member = false
+  let band: Band | null = null
+  let outTicks = 0
+  let memberRule: number = Rule.None
+  if (slot !== -1) {
+    const base = slot * sets.stride
+    for (let i = 0; i < sets.count[slot]!; i++) {
+      if (sets.eid[base + i] === e) {
+        member = true
+        band = sets.band[base + i]! as Band
+        outTicks = sets.outTicks[base + i]!
+        memberRule = sets.rule[base + i]!
+      }
+    }
+  }
+
+  const fl = e >= 0 && e < c.capacity ? flags[e]! : 0
+  let rule: Explanation['rule'] = null
+  if (e === o) rule = 'self'
+  else if ((fl & Has.Position) === 0) rule = 'not-attendable'
+  else if ((fl & Has.Owner) !== 0 && c.Owner.eid[e] === o) rule = 'owned'
+  else if (isDenied(c, flags, o, e)) rule = (fl & Has.Hidden) !== 0 ? 'hidden' : 'other-team'
+  else if ((fl & Has.AlwaysRelevant) !== 0) rule = 'always-relevant'
+  else if (idx === -1) rule = 'out-of-range'
+  void memberRule
+
+  let score: number | null = null
+  let weight: number | null = null
+  let rank: number | null = null
+  const heads: Explanation['heads'] = []
+  if (idx !== -1) {
+    const feats = x.features[idx]!
+    HEAD_NAMES.forEach((name, h) => {
+      const feature = feats[h]!
+      const wgt = x.customScorer ? NaN : x.weights[name]
+      heads.push({ name, feature, weight: wgt, contribution: feature * wgt })
+    })
+    score = scores[idx]!
+    let smax = -Infinity
+    for (let r = 0; r < n; r++) smax = Math.max(smax, scores[r]!)
+    const temp = c.Observer.temperature[o]!
+    let z = 0
+    for (let r = 0; r < n; r++) z += Math.exp((scores[r]! - smax) / temp)
+    weight = Math.exp((score - smax) / temp) / z
+    // rank among the rows that compete for the budget (rule members don't)
+    let better = 0
+    for (let r = 0; r < n; r++) {
+      const other = x.rows[r]!
+      const ofl = flags[other]!
+      const isRule = ((ofl & Has.Owner) !== 0 && c.Owner.eid[other] === o) || (ofl & Has.AlwaysRelevant) !== 0
+      if (isRule || r === idx) continue
+      if (scores[r]! > score || (scores[r] === score && other < e)) better++
+    }
+    rank = better
+  }
+  const budget = c.Observer.budget[o] ?? 0
+  const h = x.hysteresis
+  const status = member ? 'in' : 'out'
+  const why =
+    rule !== null
+      ? `rule: ${rule}`
+      : `score ${score?.toFixed(3)} rank ${rank} of ${n} (budget ${budget}, enter >= ${h.enterScore}, exit < ${h.exitScore})`
+  return {
+    observer: o,
+    entity: e,
+    member,
+    rule,
+    heads,
+    score,
+    weight,
+    rank,
+    candidates: n,
+    budget,
+    band,
+    hysteresis: { enterScore: h.enterScore, exitScore: h.exitScore, outTicks, minOutTicks: h.minOutTicks, swapMargin: h.swapMargin },
+    summary: `entity ${e} is ${status} of observer ${o}'s set: ${why}`,
+  }
+}

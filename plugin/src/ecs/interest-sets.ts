@@ -1,0 +1,58 @@
+/** Why a member is in the set regardless of score. */
+export const Rule = { None: 0, Self: 1, Owned: 2, Always: 3 } as const
+
+/**
+ * Per-observer interest sets in flat typed arrays: observer slot `s` owns entries
+ * `[s * stride, s * stride + count[s])`. Entered / exited / band-changed lists of the last tick
+ * live beside them, so readers never allocate.
+ */
+export interface InterestSets {
+  readonly stride: number
+  readonly count: Uint16Array
+  readonly eid: Uint32Array
+  readonly gen: Uint32Array
+  readonly outTicks: Uint16Array
+  readonly band: Uint8Array
+  readonly rule: Uint8Array
+  readonly weight: Float32Array
+  readonly score: Float32Array
+  readonly enteredCount: Uint16Array
+  readonly entered: Uint32Array
+  readonly exitedCount: Uint16Array
+  readonly exited: Uint32Array
+  readonly bandChangedCount: Uint16Array
+  readonly bandChanged: Uint32Array
+  /** Empties slot `s` and its lists. */
+  clear(s: number): void
+}
+
+/** Creates storage for `slots` observers of at most `stride` members each. */
+export function createInterestSets(slots: number, stride: number): InterestSets {
+  const n = slots * stride
+  const sets: InterestSets = {
+    stride,
+    count: new Uint16Array(slots),
+    eid: new Uint32Array(n),
+    gen: new Uint32Array(n),
+    outTicks: new Uint16Array(n),
+    band: new Uint8Array(n),
+    rule: new Uint8Array(n),
+    weight: new Float32Array(n),
+    score: new Float32Array(n),
+    enteredCount: new Uint16Array(slots),
+    entered: new Uint32Array(n),
+    exitedCount: new Uint16Array(slots),
+    // exits in a tick: every previous member at most, plus one per eviction of a member that
+    // entered earlier the same tick (never happens: only lingering previous members are evicted)
+    exited: new Uint32Array(n),
+    bandChangedCount: new Uint16Array(slots),
+    bandChanged: new Uint32Array(n),
+    clear(s) {
+      sets.count[s] = 0
+      sets.enteredCount[s] = 0
+      sets.exitedCount[s] = 0
+      sets.bandChangedCount[s] = 0
+    },
+  }
+  return sets
+}

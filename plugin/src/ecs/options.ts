@@ -1,0 +1,122 @@
+import type { AttentionComponents } from './components'
+import type { AttentionScorer, BandOptions, HeadWeights, HysteresisOptions } from './types'
+import { HEAD_NAMES } from './types'
+import { checkInteger, checkRange } from './validate'
+
+/** Options of `createAttentionSystem`. Every option but `components` has a default. */
+export interface AttentionOptions {
+  /** The component stores (from `createAttentionComponents`). */
+  components: AttentionComponents
+  /** Spatial grid cell size in world units; about half the typical focus radius is best. @defaultValue 25 */
+  cellSize?: number
+  /** Seconds of look-ahead: a pair whose predicted positions come within the radius is a candidate. @defaultValue 0.5 */
+  lookahead?: number
+  /** Seconds per tick, for decay and look-ahead. @defaultValue 0.05 */
+  dt?: number
+  /** Closing speed (units/s) at which the approach head saturates. @defaultValue 10 */
+  speedScale?: number
+  /** Half-life in seconds of the recency head after an interaction. @defaultValue 3 */
+  interactionHalfLife?: number
+  /** Per-head weights of the built-in scorer. @defaultValue {@link DEFAULT_WEIGHTS} */
+  weights?: Partial<HeadWeights>
+  /** Hysteresis; `false` turns it off (set = plain top-K every tick). */
+  hysteresis?: Partial<HysteresisOptions> | false
+  /** Band thresholds on the score. */
+  bands?: Partial<BandOptions>
+  /** Replaces the built-in weighted-sum scorer. */
+  scorer?: AttentionScorer
+  /** Most observers at once. @defaultValue 1024 */
+  maxObservers?: number
+  /** Most members per set, rule members included (sets beyond it are cut, lowest priority first). @defaultValue 256 */
+  maxMembers?: number
+  /** Interaction partners remembered per entity (oldest forgotten first). @defaultValue 4 */
+  interactionSlots?: number
+}
+
+/** Default head weights of the built-in scorer. */
+export const DEFAULT_WEIGHTS: Readonly<HeadWeights> = Object.freeze({
+  distance: 2,
+  facing: 1,
+  approach: 1.5,
+  recency: 2,
+  salience: 1,
+  mutual: 0.5,
+  team: 0.25,
+})
+
+/** Default hysteresis. */
+export const DEFAULT_HYSTERESIS: Readonly<HysteresisOptions> = Object.freeze({
+  enterScore: 0.3,
+  exitScore: 0.1,
+  minOutTicks: 10,
+  swapMargin: 0.5,
+})
+
+/** Hysteresis that turns hysteresis off: the set is the plain top-K of the scored candidates. */
+export const NO_HYSTERESIS: Readonly<HysteresisOptions> = Object.freeze({
+  enterScore: -Infinity,
+  exitScore: -Infinity,
+  minOutTicks: 0,
+  swapMargin: 0,
+})
+
+/** Default band thresholds. */
+export const DEFAULT_BANDS: Readonly<BandOptions> = Object.freeze({ high: 2, medium: 1, margin: 0.15 })
+
+/** Options with every default filled in and validated. */
+export type ResolvedOptions = Required<Omit<AttentionOptions, 'scorer' | 'weights' | 'hysteresis' | 'bands'>> & {
+  scorer: AttentionScorer | null
+  weights: HeadWeights
+  hysteresis: HysteresisOptions
+  bands: BandOptions
+}
+
+/** Fills defaults and validates every option, throwing a RangeError that names the bad one. */
+export function resolveOptions(o: AttentionOptions): ResolvedOptions {
+  if (o === null || typeof o !== 'object' || !o.components || !(o.components.Position?.x instanceof Float32Array)) {
+    throw new TypeError('colyseus-attention: options.components must come from createAttentionComponents(capacity)')
+  }
+  const r: ResolvedOptions = {
+    components: o.components,
+    cellSize: o.cellSize ?? 25,
+    lookahead: o.lookahead ?? 0.5,
+    dt: o.dt ?? 0.05,
+    speedScale: o.speedScale ?? 10,
+    interactionHalfLife: o.interactionHalfLife ?? 3,
+    weights: { ...DEFAULT_WEIGHTS, ...o.weights },
+    hysteresis: o.hysteresis === false ? { ...NO_HYSTERESIS } : { ...DEFAULT_HYSTERESIS, ...o.hysteresis },
+    bands: { ...DEFAULT_BANDS, ...o.bands },
+    scorer: o.scorer ?? null,
+    maxObservers: o.maxObservers ?? 1024,
+    maxMembers: o.maxMembers ?? 256,
+    interactionSlots: o.interactionSlots ?? 4,
+  }
+  checkRange('cellSize', r.cellSize, 0, 1e9, true)
+  checkRange('lookahead', r.lookahead, 0, 60)
+  checkRange('dt', r.dt, 0, 10, true)
+  checkRange('speedScale', r.speedScale, 0, Infinity, true)
+  checkRange('interactionHalfLife', r.interactionHalfLife, 0, Infinity, true)
+  for (const name of HEAD_NAMES) checkRange(`weights.${name}`, r.weights[name], -1e6, 1e6)
+  for (const key of Object.keys(r.weights)) {
+    if (!(HEAD_NAMES as readonly string[]).includes(key)) {
+      throw new RangeError(`colyseus-attention: weights.${key} is not a head; heads are ${HEAD_NAMES.join(', ')}`)
+    }
+  }
+  const h = r.hysteresis
+  if (o.hysteresis !== false) {
+    checkRange('hysteresis.enterScore', h.enterScore, -1e9, 1e9)
+    checkRange('hysteresis.exitScore', h.exitScore, -1e9, h.enterScore)
+    checkInteger('hysteresis.minOutTicks', h.minOutTicks, 0, 1e6)
+    checkRange('hysteresis.swapMargin', h.swapMargin, 0, 1e9)
+  }
+  checkRange('bands.medium', r.bands.medium, -1e9, 1e9)
+  checkRange('bands.high', r.bands.high, r.bands.medium, 1e9)
+  checkRange('bands.margin', r.bands.margin, 0, 1e9)
+  if (r.scorer !== null && typeof r.scorer.score !== 'function') {
+    throw new TypeError('colyseus-attention: scorer must have a score(features, rows, out) method')
+  }
+  checkInteger('maxObservers', r.maxObservers, 1, 1 << 20)
+  checkInteger('maxMembers', r.maxMembers, 1, 65535)
+  checkInteger('interactionSlots', r.interactionSlots, 1, 64)
+  return r
+}

@@ -1,0 +1,312 @@
+import type { AttentionComponents } from './components'
+import { Has, type DenseList } from './entity-tracker'
+import { isDenied } from './features'
+import { Rule, type InterestSets } from './interest-sets'
+import type { OwnershipIndex } from './ownership'
+import type { BandOptions, HysteresisOptions } from './types'
+import { Band } from './types'
+
+/** What the selector reads: this tick's scored rows and the engine's entity bookkeeping. */
+export interface SelectionInputs {
+  readonly c: AttentionComponents
+  readonly flags: Uint16Array
+  readonly generation: Uint32Array
+  readonly sets: InterestSets
+  readonly ownership: OwnershipIndex
+  readonly alwaysRelevant: DenseList
+  readonly hysteresis: HysteresisOptions
+  readonly bands: BandOptions
+  /** Scratch rows of the tick (reallocated by the system when it grows them). */
+  rowEid: Uint32Array
+  rowRule: Uint8Array
+  scores: Float32Array
+}
+
+/** Selects one observer's set from its scored rows: top-K with hysteresis, rule members, softmax weights and bands. */
+export type Selector = (slot: number, o: number, start: number, end: number) => void
+
+/**
+ * Creates the selection stage. Per-entity stamps replace Sets: `rowStamp[e] === stamp` means `e`
+ * was scored for the current observer (at row `rowOf[e]`), `topStamp` that it ranks inside the
+ * budget, `memberStamp` that it is in the set being built.
+ */
+export function createSelector(inp: SelectionInputs): Selector {
+  const { c, flags, generation, sets, ownership, alwaysRelevant, hysteresis, bands } = inp
+  const cap = c.capacity
+  const stride = sets.stride
+  const rowStamp = new Uint32Array(cap)
+  const topStamp = new Uint32Array(cap)
+  const memberStamp = new Uint32Array(cap)
+  const rowOf = new Int32Array(cap)
+  const heap = new Int32Array(stride + 1)
+  const ranked = new Int32Array(stride + 1)
+  let stamp = 0
+  const E = hysteresis.enterScore
+  const X = hysteresis.exitScore
+  const M = hysteresis.minOutTicks
+  const S = hysteresis.swapMargin
+  const high = bands.high
+  const medium = bands.medium
+  const margin = bands.margin
+
+  const nextStamp = (): number => {
+    if (stamp >= 0xfffffff0) {
+      rowStamp.fill(0)
+      topStamp.fill(0)
+      memberStamp.fill(0)
+      enteredStamp.fill(0)
+      stamp = 0
+    }
+    return ++stamp
+  }
+
+  /** Row a is ranked after row b (lower score, or equal score and higher id). */
+  const worse = (a: number, b: number): boolean => {
+    const sa = inp.scores[a]!
+    const sb = inp.scores[b]!
+    return sa < sb || (sa === sb && inp.rowEid[a]! > inp.rowEid[b]!)
+  }
+
+  const siftDown = (n: number, i: number): void => {
+    for (;;) {
+      const l = 2 * i + 1
+      if (l >= n) return
+      const r = l + 1
+      const m = r < n && worse(heap[r]!, heap[l]!) ? r : l
+      if (!worse(heap[m]!, heap[i]!)) return
+      const t = heap[i]!
+      heap[i] = heap[m]!
+      heap[m] = t
+      i = m
+    }
+  }
+
+  const siftUp = (i: number): void => {
+    while (i > 0) {
+      const p = (i - 1) >> 1
+      if (!worse(heap[i]!, heap[p]!)) return
+      const t = heap[i]!
+      heap[i] = heap[p]!
+      heap[p] = t
+      i = p
+    }
+  }
+
+  const rawBand = (s: number): Band => (s >= high ? Band.High : s >= medium ? Band.Medium : Band.Low)
+
+  const nextBand = (cur: number, s: number): Band => {
+    const raw = rawBand(s)
+    if (raw >= cur) return raw
+    // going down: keep the highest band whose threshold minus margin the score still meets
+    if (cur === Band.High && s >= high - margin) return Band.High
+    if (cur >= Band.Medium && s >= medium - margin) return Band.Medium
+    return Band.Low
+  }
+
+  const ruleOf = (o: number, e: number): number => {
+    if (e === o) return Rule.Self
+    const fl = flags[e]!
+    if ((fl & Has.Owner) !== 0 && c.Owner.eid[e] === o) return Rule.Owned
+    if ((fl & Has.AlwaysRelevant) !== 0 && !isDenied(c, flags, o, e)) return Rule.Always
+    return Rule.None
+  }
+
+  const enteredStamp = new Uint32Array(cap)
+  let enteredN = 0
+
+  const enter = (base: number, w: number, e: number, rule: number, st: number): number => {
+    const j = base + w
+    sets.eid[j] = e
+    sets.gen[j] = generation[e]!
+    sets.outTicks[j] = 0
+    sets.rule[j] = rule
+    sets.band[j] = Band.Low
+    memberStamp[e] = st
+    enteredStamp[e] = st
+    sets.entered[base + enteredN++] = e
+    return w + 1
+  }
+
+  const copyMember = (dst: number, src: number): void => {
+    sets.eid[dst] = sets.eid[src]!
+    sets.gen[dst] = sets.gen[src]!
+    sets.outTicks[dst] = sets.outTicks[src]!
+    sets.rule[dst] = sets.rule[src]!
+    sets.band[dst] = sets.band[src]!
+  }
+
+  return (slot, o, start, end) => {
+    const base = slot * stride
+    const st = nextStamp()
+    const scores = inp.scores
+    const rowEid = inp.rowEid
+    const rowRule = inp.rowRule
+    let exitedN = 0
+    let changedN = 0
+    enteredN = 0
+    const observerAlive = (flags[o]! & Has.Position) !== 0
+
+    // 1. index this observer's rows; pick the top K non-rule rows with a min-heap on "worse".
+    // The heap root (the worst of the current top K) is cached in locals: most rows lose to it.
+    let K = c.Observer.budget[o]!
+    if (K > stride) K = stride
+    let heapN = 0
+    let minS = -Infinity
+    let minE = 0
+    for (let r = start; r < end; r++) {
+      const e = rowEid[r]!
+      rowStamp[e] = st
+      rowOf[e] = r
+      if (rowRule[r] !== Rule.None) continue
+      const s = scores[r]!
+      if (heapN < K) {
+        heap[heapN] = r
+        siftUp(heapN++)
+        if (heapN === K) {
+          minS = scores[heap[0]!]!
+          minE = rowEid[heap[0]!]!
+        }
+      } else if (s > minS || (s === minS && e < minE)) {
+        heap[0] = r
+        siftDown(heapN, 0)
+        minS = scores[heap[0]!]!
+        minE = rowEid[heap[0]!]!
+      }
+    }
+    // heap -> ranked, best first
+    const rankedN = heapN
+    for (let n = heapN; n > 0; n--) {
+      const r = heap[0]!
+      ranked[n - 1] = r
+      topStamp[rowEid[r]!] = st
+      heap[0] = heap[n - 1]!
+      siftDown(n - 1, 0)
+    }
+
+    // 2. previous members: keep, linger or exit (compacted in place)
+    const prevN = sets.count[slot]!
+    let w = 0
+    let nonRule = 0
+    for (let i = 0; i < prevN; i++) {
+      const e = sets.eid[base + i]!
+      const valid = observerAlive && (flags[e]! & Has.Position) !== 0 && generation[e] === sets.gen[base + i]
+      if (!valid) {
+        sets.exited[base + exitedN++] = e
+        continue
+      }
+      const rule = ruleOf(o, e)
+      const scored = rowStamp[e] === st
+      let out = sets.outTicks[base + i]!
+      if (rule === Rule.None) {
+        if (!scored) {
+          sets.exited[base + exitedN++] = e
+          continue
+        }
+        const s = scores[rowOf[e]!]!
+        if (s < X) {
+          sets.exited[base + exitedN++] = e
+          continue
+        }
+        if (topStamp[e] === st) out = 0
+        else if (++out > M) {
+          sets.exited[base + exitedN++] = e
+          continue
+        }
+        nonRule++
+      } else out = 0
+      const j = base + w++
+      sets.eid[j] = e
+      sets.gen[j] = generation[e]!
+      sets.outTicks[j] = out
+      sets.rule[j] = rule
+      memberStamp[e] = st
+    }
+
+    // 3. rule members that are not in yet: self, owned, always-relevant
+    if (observerAlive) {
+      if (memberStamp[o] !== st && w < stride) w = enter(base, w, o, Rule.Self, st)
+      for (let e = ownership.head[o]!; e !== -1; e = ownership.next[e]!) {
+        if ((flags[e]! & Has.Position) === 0 || memberStamp[e] === st || w >= stride) continue
+        w = enter(base, w, e, Rule.Owned, st)
+      }
+      const ids = alwaysRelevant.ids
+      for (let i = 0; i < alwaysRelevant.count; i++) {
+        const e = ids[i]!
+        if (e === o || memberStamp[e] === st || w >= stride || (flags[e]! & Has.Position) === 0) continue
+        if (isDenied(c, flags, o, e)) continue
+        w = enter(base, w, e, Rule.Always, st)
+      }
+    }
+
+    // 4. entrants from the top K, best first
+    for (let k = 0; k < rankedN && observerAlive; k++) {
+      const r = ranked[k]!
+      const e = rowEid[r]!
+      if (memberStamp[e] === st) continue
+      const s = scores[r]!
+      if (s < E) break
+      if (nonRule < K && w < stride) {
+        w = enter(base, w, e, Rule.None, st)
+        nonRule++
+        continue
+      }
+      // full: displace the weakest lingering member if the entrant beats it by the swap margin
+      let weakest = -1
+      let ws = Infinity
+      for (let i = 0; i < w; i++) {
+        const m = sets.eid[base + i]!
+        if (sets.rule[base + i] !== Rule.None || topStamp[m] === st) continue
+        const ms = scores[rowOf[m]!]!
+        if (ms < ws || (weakest !== -1 && ms === ws && m > sets.eid[base + weakest]!)) {
+          ws = ms
+          weakest = i
+        }
+      }
+      if (weakest === -1 || !(s > ws + S)) break
+      sets.exited[base + exitedN++] = sets.eid[base + weakest]!
+      memberStamp[sets.eid[base + weakest]!] = 0
+      // move the last member into the hole, then append the entrant
+      const last = base + w - 1
+      copyMember(base + weakest, last)
+      w--
+      w = enter(base, w, e, Rule.None, st)
+    }
+
+    // 5. scores, bands, then softmax weights over the scored members
+    const temp = c.Observer.temperature[o]!
+    let smax = -Infinity
+    for (let i = 0; i < w; i++) {
+      const j = base + i
+      const e = sets.eid[j]!
+      const rule = sets.rule[j]!
+      const scored = rowStamp[e] === st
+      const s = scored ? scores[rowOf[e]!]! : NaN
+      sets.score[j] = s
+      if (scored && s > smax) smax = s
+      const fresh = enteredStamp[e] === st
+      let band: number
+      if (rule === Rule.Self || rule === Rule.Owned) band = Band.High
+      else if (!scored) band = Band.Low
+      else band = fresh ? rawBand(s) : nextBand(sets.band[j]!, s)
+      if (!fresh && band !== sets.band[j]) sets.bandChanged[base + changedN++] = e
+      sets.band[j] = band
+    }
+    let z = 0
+    for (let i = 0; i < w; i++) {
+      const j = base + i
+      const s = sets.score[j]!
+      // NaN (unscored) fails the comparison and gets weight 0
+      const x = s >= -Infinity ? Math.exp((s - smax) / temp) : 0
+      sets.weight[j] = x
+      z += x
+    }
+    if (z > 0) {
+      const invZ = 1 / z
+      for (let i = 0; i < w; i++) sets.weight[base + i]! *= invZ
+    }
+    sets.count[slot] = w
+    sets.enteredCount[slot] = enteredN
+    sets.exitedCount[slot] = exitedN
+    sets.bandChangedCount[slot] = changedN
+  }
+}

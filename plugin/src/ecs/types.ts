@@ -1,0 +1,140 @@
+import type { World } from 'bitecs'
+
+/** Attention band of an interest-set member: selects level of detail and update rate. */
+export const Band = {
+  /** Coarse fields only, low update rate. */
+  Low: 0,
+  /** Coarse fields plus medium-detail fields. */
+  Medium: 1,
+  /** Every field, every patch. */
+  High: 2,
+} as const
+/** One of {@link Band}'s values. */
+export type Band = (typeof Band)[keyof typeof Band]
+
+/**
+ * Column layout of a feature row handed to an {@link AttentionScorer}. Each built-in feature is in
+ * [0, 1]; a row is `FEATURE_COUNT` consecutive floats.
+ */
+export const Feature = {
+  /** 1 at the observer, 0 at the effective radius `max(Observer.radius, Salience.nimbus)`. */
+  Distance: 0,
+  /** 1 dead ahead of the observer, 0 at the edge of its field of view and outside it. */
+  Facing: 1,
+  /** Closing speed of the pair divided by `speedScale`, clamped to [0, 1]. */
+  Approach: 2,
+  /** `2^(-age / interactionHalfLife)` since the pair's last recorded interaction, else 0. */
+  Recency: 3,
+  /** `Salience.weight` of the candidate, clamped to [0, 1] (0 without the component). */
+  Salience: 4,
+  /** How squarely the candidate faces the observer: max(0, cos) of the angle. */
+  Mutual: 5,
+  /** 1 when observer and candidate are on the same team, else 0. */
+  Team: 6,
+} as const
+/** Number of columns in a feature row. */
+export const FEATURE_COUNT = 7
+/** Names of the heads, in {@link Feature} column order. */
+export const HEAD_NAMES = ['distance', 'facing', 'approach', 'recency', 'salience', 'mutual', 'team'] as const
+/** Name of one attention head. */
+export type HeadName = (typeof HEAD_NAMES)[number]
+/** Weight of each head in the combined logit. */
+export type HeadWeights = Record<HeadName, number>
+
+/**
+ * The scoring stage: a block of (observer, candidate) feature rows in, one score (logit) per row out.
+ * The built-in scorer is a weighted sum of the heads; a learned model can replace it.
+ */
+export interface AttentionScorer {
+  /** Writes `out[r]` for every row `r < rows` of `features` (row-major, {@link FEATURE_COUNT} wide). Must not allocate. */
+  score(features: Float32Array, rows: number, out: Float32Array): void
+}
+
+/** Hysteresis that keeps interest sets from flickering at a boundary. */
+export interface HysteresisOptions {
+  /** A candidate enters only with a score at or above this. @defaultValue 0.3 */
+  enterScore: number
+  /** A member leaves when its score falls below this (must be <= enterScore). @defaultValue 0.1 */
+  exitScore: number
+  /** A member ranked outside the budget leaves after this many consecutive ticks. @defaultValue 10 */
+  minOutTicks: number
+  /** A new top-K candidate displaces a lingering member at once if it beats it by this much. @defaultValue 0.5 */
+  swapMargin: number
+}
+
+/** Score thresholds that choose a member's band; leaving a band needs `margin` below its threshold. */
+export interface BandOptions {
+  /** Score at or above which a member is {@link Band.High}. @defaultValue 2 */
+  high: number
+  /** Score at or above which a member is {@link Band.Medium}. @defaultValue 1 */
+  medium: number
+  /** Hysteresis margin below a band's threshold before the member drops a band. @defaultValue 0.15 */
+  margin: number
+}
+
+/** Why an entity is or is not in an observer's interest set. Allocates; for debugging tools. */
+export interface Explanation {
+  observer: number
+  entity: number
+  /** Current member of the observer's set (as of the last tick). */
+  member: boolean
+  /** The rule that forces the entity in or out, if any. */
+  rule: 'self' | 'owned' | 'always-relevant' | 'hidden' | 'other-team' | 'out-of-range' | 'not-attendable' | null
+  /** Per-head feature value, weight and contribution (feature x weight). Empty when not scored. */
+  heads: { name: HeadName; feature: number; weight: number; contribution: number }[]
+  /** Combined logit (sum of contributions), or null when not scored. */
+  score: number | null
+  /** Softmax attention weight among the observer's scored candidates, or null when not scored. */
+  weight: number | null
+  /** 0-based rank by score among the observer's scored candidates, or null. */
+  rank: number | null
+  /** Number of scored candidates. */
+  candidates: number
+  budget: number
+  band: Band | null
+  hysteresis: { enterScore: number; exitScore: number; outTicks: number; minOutTicks: number; swapMargin: number }
+  /** A one-line human summary. */
+  summary: string
+}
+
+/** The system returned by `createAttentionSystem`: call it once per tick, then read the sets. */
+export interface AttentionSystem {
+  /** Runs one tick: broadphase, scoring, selection. Allocates nothing in steady state. */
+  (world: World): World
+  /** Ticks run so far. */
+  readonly tick: number
+  /** True when `eid` is an observer known to the system (it has the Observer component). */
+  isObserver(observer: number): boolean
+  /** Number of members in the observer's interest set (0 for a non-observer). */
+  memberCount(observer: number): number
+  /** Entity id of member `i` (0 <= i < memberCount). */
+  memberAt(observer: number, i: number): number
+  /** Softmax attention weight of member `i` (0 for rule members outside the scored range). */
+  weightAt(observer: number, i: number): number
+  /** Combined score (logit) of member `i` (+Infinity for self/owned, NaN when unscored). */
+  scoreAt(observer: number, i: number): number
+  /** Band of member `i`. */
+  bandAt(observer: number, i: number): Band
+  /** True when `entity` is in the observer's set. O(set size). */
+  isMember(observer: number, entity: number): boolean
+  /** Number of entities that entered the set on the last tick. */
+  enteredCount(observer: number): number
+  /** Entity id of the `i`-th entity that entered on the last tick. */
+  enteredAt(observer: number, i: number): number
+  /** Number of entities that left the set on the last tick (apply exits before enters: an id can be in both when it was recycled). */
+  exitedCount(observer: number): number
+  /** Entity id of the `i`-th entity that left on the last tick. */
+  exitedAt(observer: number, i: number): number
+  /** Number of members (that did not just enter) whose band changed on the last tick. */
+  bandChangedCount(observer: number): number
+  /** Entity id of the `i`-th member whose band changed on the last tick. */
+  bandChangedAt(observer: number, i: number): number
+  /** Generation of an entity id: bumped each time the id is removed, so a recycled id is told apart. */
+  generationOf(eid: number): number
+  /** Records an interaction (hit, trade, chat) between two entities: raises the recency head for both directions. */
+  recordInteraction(a: number, b: number, strength?: number): void
+  /** Why `entity` is in or out of `observer`'s set, head by head. Allocates. */
+  explain(observer: number, entity: number): Explanation
+  /** Unsubscribes the system's world observers. */
+  dispose(): void
+}

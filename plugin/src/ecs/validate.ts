@@ -1,0 +1,16 @@
+/** Throws a RangeError naming the option, its value and the allowed range unless `min <= value <= max` (or `> min` when exclusiveMin). */
+export function checkRange(name: string, value: number, min: number, max: number, exclusiveMin = false): void {
+  const ok = typeof value === 'number' && !Number.isNaN(value) && (exclusiveMin ? value > min : value >= min) && value <= max
+  if (!ok) {
+    const lo = exclusiveMin ? `(${min}` : `[${min}`
+    const hi = max === Infinity ? 'Infinity)' : `${max}]`
+    throw new RangeError(`colyseus-attention: ${name} must be a number in ${lo}, ${hi}; got ${String(value)}`)
+  }
+}
+
+/** Throws a RangeError unless `value` is an integer in [min, max]. */
+export function checkInteger(name: string, value: number, min: number, max: number): void {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(`colyseus-attention: ${name} must be an integer in [${min}, ${max}]; got ${String(value)}`)
+  }
+}

@@ -1,7 +1,7 @@
 import type { World } from 'bitecs'
 import { createEntityTracker, Has } from './entity-tracker'
 import { explainPair } from './explain'
-import { createObserverContext, loadObserver, RowResult, writeRow, type FeatureParams } from './features'
+import { createRowWriter, RowResult, type FeatureParams } from './features'
 import { createHeadScorer } from './head-scorer'
 import { createInteractionStore } from './interactions'
 import { createInterestSets, Rule } from './interest-sets'
@@ -98,12 +98,12 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
   const wide = new Uint32Array(cap)
   let wideN = 0
   let slowReach = 0
-  const ctx = createObserverContext()
   const params: FeatureParams = {
     lookahead: opts.lookahead,
     speedScale: opts.speedScale,
     halfLivesPerTick: opts.dt / opts.interactionHalfLife,
   }
+  const writer = createRowWriter(c, flags, generation, interactions, params)
   const cellSize = opts.cellSize
   const invCell = 1 / cellSize
   const T = opts.lookahead
@@ -138,17 +138,17 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
 
   /** Broadphase + features for one observer into rows [row, ...); returns the end row. */
   const gather = (o: number, row: number): number => {
-    loadObserver(ctx, c, flags, o)
-    const speed = Math.sqrt(ctx.vx * ctx.vx + ctx.vy * ctx.vy + ctx.vz * ctx.vz)
-    const q = ctx.radius + speed * T + slowReach
+    const q = writer.load(o) + slowReach
+    const ox = writer.x
+    const oy = writer.y
     if (++visit === 0xffffffff) {
       visitStamp.fill(0)
       visit = 1
     }
-    const cx0 = Math.floor((ctx.x - q) * invCell)
-    const cx1 = Math.floor((ctx.x + q) * invCell)
-    const cy0 = Math.floor((ctx.y - q) * invCell)
-    const cy1 = Math.floor((ctx.y + q) * invCell)
+    const cx0 = Math.floor((ox - q) * invCell)
+    const cx1 = Math.floor((ox + q) * invCell)
+    const cy0 = Math.floor((oy - q) * invCell)
+    const cy1 = Math.floor((oy + q) * invCell)
     // a query wider than the table visits every bucket anyway: scan the entity list instead
     if ((cx1 - cx0 + 1) * (cy1 - cy0 + 1) > grid.mask + 1) {
       const ids = positioned.ids
@@ -157,24 +157,35 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     }
     const head = grid.head
     const next = grid.next
+    const Px = P.x
+    const Py = P.y
+    // rowEid / rowRule are re-read after grow() replaced them
+    let rowEid = inp.rowEid
+    let rowRule = inp.rowRule
     const mask = grid.mask
     const q2 = q * q
-    const ox = ctx.x
-    const oy = ctx.y
     for (let cy = cy0; cy <= cy1; cy++) {
       // distance from the observer to this row of cells, then to each cell: skip the corners
       const y0 = cy * cellSize
-      const gy = ctx.y < y0 ? y0 - ctx.y : ctx.y > y0 + cellSize ? ctx.y - y0 - cellSize : 0
+      const gy = oy < y0 ? y0 - oy : oy > y0 + cellSize ? oy - y0 - cellSize : 0
       for (let cx = cx0; cx <= cx1; cx++) {
         const x0 = cx * cellSize
-        const gx = ctx.x < x0 ? x0 - ctx.x : ctx.x > x0 + cellSize ? ctx.x - x0 - cellSize : 0
+        const gx = ox < x0 ? x0 - ox : ox > x0 + cellSize ? ox - x0 - cellSize : 0
         if (gx * gx + gy * gy > q2) continue
         for (let e = head[bucketOf(cx, cy, mask)]!; e !== -1; e = next[e]!) {
           // cheap reject before the full test: no grid entity is in range beyond the query radius
-          const ex = P.x[e]! - ox
-          const ey = P.y[e]! - oy
-          if (ex * ex + ey * ey > q2) continue
-          row = consider(o, e, row)
+          const ex = Px[e]! - ox
+          const ey = Py[e]! - oy
+          if (ex * ex + ey * ey > q2 || e === o) continue
+          if (row >= rowCap) {
+            grow(row + 1)
+            rowEid = inp.rowEid
+            rowRule = inp.rowRule
+          }
+          if (writer.write(e, feat, row * FEATURE_COUNT, tick) !== RowResult.Scored) continue
+          rowEid[row] = e
+          rowRule[row] = ruleOfRow(o, e)
+          row++
         }
       }
     }
@@ -186,11 +197,17 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     if (e === o || visitStamp[e] === visit) return row
     visitStamp[e] = visit
     if (row >= rowCap) grow(row + 1)
-    if (writeRow(ctx, c, flags, generation, interactions, params, tick, e, feat, row * FEATURE_COUNT) !== RowResult.Scored) return row
+    if (writer.write(e, feat, row * FEATURE_COUNT, tick) !== RowResult.Scored) return row
     inp.rowEid[row] = e
-    const fl = flags[e]!
-    inp.rowRule[row] = (fl & Has.Owner) !== 0 && c.Owner.eid[e] === o ? Rule.Owned : (fl & Has.AlwaysRelevant) !== 0 ? Rule.Always : Rule.None
+    inp.rowRule[row] = ruleOfRow(o, e)
     return row + 1
+  }
+
+  const ownerOf = c.Owner.eid
+  /** The rule that puts a scored row in the set regardless of budget. */
+  const ruleOfRow = (o: number, e: number): number => {
+    const fl = flags[e]!
+    return (fl & Has.Owner) !== 0 && ownerOf[e] === o ? Rule.Owned : (fl & Has.AlwaysRelevant) !== 0 ? Rule.Always : Rule.None
   }
 
   /** Moves every positioned entity to its grid bucket, or to the wide list when its reach exceeds a cell. */
@@ -226,6 +243,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     for (let i = 0; i < obsN; i++) validateObserver(obs[i]!)
     ownership.sync(tracker.owned)
     updateGrid()
+
     let rows = 0
     for (let i = 0; i < obsN; i++) {
       const o = obs[i]!
@@ -235,6 +253,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
       rowEnd[s] = rows
     }
     scorer.score(feat, rows, inp.scores)
+
     if (customScorer) {
       const sc = inp.scores
       for (let r = 0; r < rows; r++) if (!(sc[r]! >= -3.4e38)) sc[r] = -3.4e38
@@ -257,7 +276,10 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     isObserver: (o: number) => slot(o) !== -1,
     memberCount: (o: number) => (slot(o) === -1 ? 0 : sets.count[slotOf[o]!]!),
     memberAt: (o: number, i: number) => sets.eid[at(o, i)]!,
-    weightAt: (o: number, i: number) => sets.weight[at(o, i)]!,
+    weightAt: (o: number, i: number) => {
+      sets.weights(slotOf[o]!)
+      return sets.weight[at(o, i)]!
+    },
     scoreAt: (o: number, i: number) => sets.score[at(o, i)]!,
     bandAt: (o: number, i: number) => sets.band[at(o, i)]! as Band,
     isMember: (o: number, e: number) => {

@@ -1,7 +1,7 @@
 import type { AttentionComponents } from './components'
 import { Has } from './entity-tracker'
 import { isDenied } from './features'
-import { Rule, type InterestSets } from './interest-sets'
+import type { InterestSets } from './interest-sets'
 import type { AttentionScorer, Band, Explanation, HeadWeights, HysteresisOptions } from './types'
 import { FEATURE_COUNT, HEAD_NAMES } from './types'
 
@@ -35,15 +35,16 @@ export function explainPair(x: ExplainInputs): Explanation {
   let member = false
   let band: Band | null = null
   let outTicks = 0
-  let memberRule: number = Rule.None
+  let memberWeight: number | null = null
   if (slot !== -1) {
+    sets.weights(slot)
     const base = slot * sets.stride
     for (let i = 0; i < sets.count[slot]!; i++) {
       if (sets.eid[base + i] === e) {
         member = true
         band = sets.band[base + i]! as Band
         outTicks = sets.outTicks[base + i]!
-        memberRule = sets.rule[base + i]!
+        memberWeight = sets.weight[base + i]!
       }
     }
   }
@@ -56,7 +57,6 @@ export function explainPair(x: ExplainInputs): Explanation {
   else if (isDenied(c, flags, o, e)) rule = (fl & Has.Hidden) !== 0 ? 'hidden' : 'other-team'
   else if ((fl & Has.AlwaysRelevant) !== 0) rule = 'always-relevant'
   else if (idx === -1) rule = 'out-of-range'
-  void memberRule
 
   let score: number | null = null
   let weight: number | null = null
@@ -70,12 +70,7 @@ export function explainPair(x: ExplainInputs): Explanation {
       heads.push({ name, feature, weight: wgt, contribution: feature * wgt })
     })
     score = scores[idx]!
-    let smax = -Infinity
-    for (let r = 0; r < n; r++) smax = Math.max(smax, scores[r]!)
-    const temp = c.Observer.temperature[o]!
-    let z = 0
-    for (let r = 0; r < n; r++) z += Math.exp((scores[r]! - smax) / temp)
-    weight = Math.exp((score - smax) / temp) / z
+    weight = memberWeight
     // rank among the rows that compete for the budget (rule members don't)
     let better = 0
     for (let r = 0; r < n; r++) {

@@ -22,6 +22,14 @@ export interface InterestSets {
   readonly exited: Uint32Array
   readonly bandChangedCount: Uint16Array
   readonly bandChanged: Uint32Array
+  /** Highest member score of the slot's last tick (softmax shift). */
+  readonly smax: Float32Array
+  /** Observer temperature used on the slot's last tick. */
+  readonly temperature: Float32Array
+  /** 1 once the slot's weights were computed for the current tick. */
+  readonly weightsValid: Uint8Array
+  /** Computes slot `s`'s softmax weights over its scored members, once per tick (on first read). */
+  weights(s: number): void
   /** Empties slot `s` and its lists. */
   clear(s: number): void
 }
@@ -47,8 +55,29 @@ export function createInterestSets(slots: number, stride: number): InterestSets 
     exited: new Uint32Array(n),
     bandChangedCount: new Uint16Array(slots),
     bandChanged: new Uint32Array(n),
+    smax: new Float32Array(slots),
+    temperature: new Float32Array(slots),
+    weightsValid: new Uint8Array(slots),
+    weights(s) {
+      if (sets.weightsValid[s] === 1) return
+      sets.weightsValid[s] = 1
+      const base = s * stride
+      const n = sets.count[s]!
+      const smax = sets.smax[s]!
+      const temp = sets.temperature[s]!
+      let z = 0
+      for (let i = base; i < base + n; i++) {
+        const sc = sets.score[i]!
+        // NaN (unscored: self, a rule member out of range) fails the test and weighs 0
+        const x = sc >= -Infinity ? Math.exp((sc - smax) / temp) : 0
+        sets.weight[i] = x
+        z += x
+      }
+      if (z > 0) for (let i = base; i < base + n; i++) sets.weight[i]! /= z
+    },
     clear(s) {
       sets.count[s] = 0
+      sets.weightsValid[s] = 0
       sets.enteredCount[s] = 0
       sets.exitedCount[s] = 0
       sets.bandChangedCount[s] = 0

@@ -60,36 +60,32 @@ export function createSelector(inp: SelectionInputs): Selector {
     return ++stamp
   }
 
-  /** Row a is ranked after row b (lower score, or equal score and higher id). */
-  const worse = (a: number, b: number): boolean => {
-    const sa = inp.scores[a]!
-    const sb = inp.scores[b]!
-    return sa < sb || (sa === sb && inp.rowEid[a]! > inp.rowEid[b]!)
-  }
-
-  const siftDown = (n: number, i: number): void => {
+  /** Restores the min-heap ("worst on top") below index i; arrays passed in so V8 keeps them in registers. */
+  const siftDown = (h: Int32Array, n: number, i: number, sc: Float32Array, ids: Uint32Array): void => {
+    const r0 = h[i]!
+    const s0 = sc[r0]!
+    const e0 = ids[r0]!
     for (;;) {
       const l = 2 * i + 1
-      if (l >= n) return
-      const r = l + 1
-      const m = r < n && worse(heap[r]!, heap[l]!) ? r : l
-      if (!worse(heap[m]!, heap[i]!)) return
-      const t = heap[i]!
-      heap[i] = heap[m]!
-      heap[m] = t
+      if (l >= n) break
+      let m = l
+      let mr = h[l]!
+      let ms = sc[mr]!
+      if (l + 1 < n) {
+        const rr = h[l + 1]!
+        const rs = sc[rr]!
+        if (rs < ms || (rs === ms && ids[rr]! > ids[mr]!)) {
+          m = l + 1
+          mr = rr
+          ms = rs
+        }
+      }
+      // stop when the child is not worse than the sifted row
+      if (!(ms < s0 || (ms === s0 && ids[mr]! > e0))) break
+      h[i] = mr
       i = m
     }
-  }
-
-  const siftUp = (i: number): void => {
-    while (i > 0) {
-      const p = (i - 1) >> 1
-      if (!worse(heap[i]!, heap[p]!)) return
-      const t = heap[i]!
-      heap[i] = heap[p]!
-      heap[p] = t
-      i = p
-    }
+    h[i] = r0
   }
 
   const rawBand = (s: number): Band => (s >= high ? Band.High : s >= medium ? Band.Medium : Band.Low)
@@ -146,42 +142,38 @@ export function createSelector(inp: SelectionInputs): Selector {
     enteredN = 0
     const observerAlive = (flags[o]! & Has.Position) !== 0
 
-    // 1. index this observer's rows; pick the top K non-rule rows with a min-heap on "worse".
-    // The heap root (the worst of the current top K) is cached in locals: most rows lose to it.
+    // 1. index this observer's rows and keep the top K non-rule rows in a min-heap (worst on
+    // top). The heap is only built once more than K rows compete; its root is cached in locals.
     let K = c.Observer.budget[o]!
     if (K > stride) K = stride
     let heapN = 0
-    let minS = -Infinity
+    let heaped = false
+    let minS = 0
     let minE = 0
     for (let r = start; r < end; r++) {
       const e = rowEid[r]!
       rowStamp[e] = st
       rowOf[e] = r
       if (rowRule[r] !== Rule.None) continue
-      const s = scores[r]!
       if (heapN < K) {
-        heap[heapN] = r
-        siftUp(heapN++)
-        if (heapN === K) {
-          minS = scores[heap[0]!]!
-          minE = rowEid[heap[0]!]!
-        }
-      } else if (s > minS || (s === minS && e < minE)) {
+        heap[heapN++] = r
+        continue
+      }
+      if (!heaped) {
+        for (let i = (heapN >> 1) - 1; i >= 0; i--) siftDown(heap, heapN, i, scores, rowEid)
+        heaped = true
+        minS = scores[heap[0]!]!
+        minE = rowEid[heap[0]!]!
+      }
+      const s = scores[r]!
+      if (s > minS || (s === minS && e < minE)) {
         heap[0] = r
-        siftDown(heapN, 0)
+        siftDown(heap, heapN, 0, scores, rowEid)
         minS = scores[heap[0]!]!
         minE = rowEid[heap[0]!]!
       }
     }
-    // heap -> ranked, best first
-    const rankedN = heapN
-    for (let n = heapN; n > 0; n--) {
-      const r = heap[0]!
-      ranked[n - 1] = r
-      topStamp[rowEid[r]!] = st
-      heap[0] = heap[n - 1]!
-      siftDown(n - 1, 0)
-    }
+    for (let i = 0; i < heapN; i++) topStamp[rowEid[heap[i]!]!] = st
 
     // 2. previous members: keep, linger or exit (compacted in place)
     const prevN = sets.count[slot]!
@@ -238,13 +230,27 @@ export function createSelector(inp: SelectionInputs): Selector {
       }
     }
 
-    // 4. entrants from the top K, best first
+    // 4. entrants: top-K rows not yet in, score >= E, best first (usually a handful: insertion sort)
+    let rankedN = 0
+    for (let i = 0; i < heapN; i++) {
+      const r = heap[i]!
+      const s = scores[r]!
+      if (memberStamp[rowEid[r]!] === st || !(s >= E)) continue
+      const e = rowEid[r]!
+      let k = rankedN++
+      while (k > 0) {
+        const q = ranked[k - 1]!
+        const qs = scores[q]!
+        if (qs > s || (qs === s && rowEid[q]! < e)) break
+        ranked[k] = q
+        k--
+      }
+      ranked[k] = r
+    }
     for (let k = 0; k < rankedN && observerAlive; k++) {
       const r = ranked[k]!
       const e = rowEid[r]!
-      if (memberStamp[e] === st) continue
       const s = scores[r]!
-      if (s < E) break
       if (nonRule < K && w < stride) {
         w = enter(base, w, e, Rule.None, st)
         nonRule++
@@ -272,7 +278,7 @@ export function createSelector(inp: SelectionInputs): Selector {
       w = enter(base, w, e, Rule.None, st)
     }
 
-    // 5. scores, bands, then softmax weights over the scored members
+    // 5. scores and bands; softmax weights are computed on first read (see InterestSets.weights)
     const temp = c.Observer.temperature[o]!
     let smax = -Infinity
     for (let i = 0; i < w; i++) {
@@ -291,19 +297,9 @@ export function createSelector(inp: SelectionInputs): Selector {
       if (!fresh && band !== sets.band[j]) sets.bandChanged[base + changedN++] = e
       sets.band[j] = band
     }
-    let z = 0
-    for (let i = 0; i < w; i++) {
-      const j = base + i
-      const s = sets.score[j]!
-      // NaN (unscored) fails the comparison and gets weight 0
-      const x = s >= -Infinity ? Math.exp((s - smax) / temp) : 0
-      sets.weight[j] = x
-      z += x
-    }
-    if (z > 0) {
-      const invZ = 1 / z
-      for (let i = 0; i < w; i++) sets.weight[base + i]! *= invZ
-    }
+    sets.smax[slot] = smax
+    sets.temperature[slot] = temp
+    sets.weightsValid[slot] = 0
     sets.count[slot] = w
     sets.enteredCount[slot] = enteredN
     sets.exitedCount[slot] = exitedN

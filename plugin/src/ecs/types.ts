@@ -84,7 +84,7 @@ export interface Explanation {
   heads: { name: HeadName; feature: number; weight: number; contribution: number }[]
   /** Combined logit (sum of contributions), or null when not scored. */
   score: number | null
-  /** Softmax attention weight among the observer's scored candidates, or null when not scored. */
+  /** Softmax attention weight within the observer's set (members only), or null for a non-member. */
   weight: number | null
   /** 0-based rank by score among the observer's scored candidates, or null. */
   rank: number | null
@@ -109,9 +109,9 @@ export interface AttentionSystem {
   memberCount(observer: number): number
   /** Entity id of member `i` (0 <= i < memberCount). */
   memberAt(observer: number, i: number): number
-  /** Softmax attention weight of member `i` (0 for rule members outside the scored range). */
+  /** Softmax attention weight of member `i` among the set's scored members (they sum to 1); 0 when unscored. Computed on first read per tick. */
   weightAt(observer: number, i: number): number
-  /** Combined score (logit) of member `i` (+Infinity for self/owned, NaN when unscored). */
+  /** Combined score (logit) of member `i`; NaN when not scored this tick (self, a rule member out of range). */
   scoreAt(observer: number, i: number): number
   /** Band of member `i`. */
   bandAt(observer: number, i: number): Band

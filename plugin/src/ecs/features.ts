@@ -106,12 +106,13 @@ export function createRowWriter(c: AttentionComponents, flags: Uint16Array, gene
       const rvx = (hasVel ? Vx[e]! : 0) - ovx
       const rvy = (hasVel ? Vy[e]! : 0) - ovy
       const rvz = (hasVel ? Vz[e]! : 0) - ovz
-      if (d2 > reff * reff) {
+      // negated comparisons so a NaN position is out of range, never scored
+      if (!(d2 <= reff * reff)) {
         // not in range now: maybe in range at the look-ahead (predicted positions)
         const px = dx + rvx * T
         const py = dy + rvy * T
         const pz = dz + rvz * T
-        if (px * px + py * py + pz * pz > radius * radius) return RowResult.Out
+        if (!(px * px + py * py + pz * pz <= radius * radius)) return RowResult.Out
       }
       if ((fl & (Has.Hidden | Has.TeamOnly)) !== 0 && !((fl & Has.Owner) !== 0 && ownerOf[e] === o)) {
         if ((fl & Has.Hidden) !== 0) return RowResult.Denied

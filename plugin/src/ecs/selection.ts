@@ -40,6 +40,7 @@ export function createSelector(inp: SelectionInputs): Selector {
   const rowOf = new Int32Array(cap)
   const heap = new Int32Array(stride + 1)
   const ranked = new Int32Array(stride + 1)
+  const kthHint = new Float32Array(sets.count.length).fill(-Infinity)
   let stamp = 0
   const E = hysteresis.enterScore
   const X = hysteresis.exitScore
@@ -131,6 +132,32 @@ export function createSelector(inp: SelectionInputs): Selector {
     sets.band[dst] = sets.band[src]!
   }
 
+  /** Index of the lowest-scoring lingering member (non-rule, outside the top K), or -1. */
+  const weakestLingering = (base: number, w: number, st: number): number => {
+    const scores = inp.scores
+    let weakest = -1
+    let ws = Infinity
+    for (let i = 0; i < w; i++) {
+      const m = sets.eid[base + i]!
+      if (sets.rule[base + i] !== Rule.None || topStamp[m] === st || rowStamp[m] !== st) continue
+      const ms = scores[rowOf[m]!]!
+      if (ms < ws || (weakest !== -1 && ms === ws && m > sets.eid[base + weakest]!)) {
+        ws = ms
+        weakest = i
+      }
+    }
+    return weakest
+  }
+
+  /** Removes member `i` of a set of `w` (the last member fills the hole); returns the new exited count. */
+  const evict = (base: number, w: number, i: number, exitedN: number): number => {
+    const e = sets.eid[base + i]!
+    sets.exited[base + exitedN] = e
+    memberStamp[e] = 0
+    copyMember(base + i, base + w - 1)
+    return exitedN + 1
+  }
+
   return (slot, o, start, end) => {
     const base = slot * stride
     const st = nextStamp()
@@ -142,37 +169,53 @@ export function createSelector(inp: SelectionInputs): Selector {
     enteredN = 0
     const observerAlive = (flags[o]! & Has.Position) !== 0
 
-    // 1. index this observer's rows and keep the top K non-rule rows in a min-heap (worst on
-    // top). The heap is only built once more than K rows compete; its root is cached in locals.
+    // 1. index this observer's rows and keep the top K non-rule rows in a min-heap (worst on top,
+    // root cached in locals). Rows scoring below `hint` (a little under last tick's K-th best) skip
+    // the heap: if K rows still reach it, no skipped row can rank inside the budget, so the result
+    // is exact; otherwise a second pass without the hint runs.
     let K = c.Observer.budget[o]!
     if (K > stride) K = stride
     let heapN = 0
-    let heaped = false
     let minS = 0
     let minE = 0
+    let hint = kthHint[slot]!
+    let skipped = 0
     for (let r = start; r < end; r++) {
       const e = rowEid[r]!
       rowStamp[e] = st
       rowOf[e] = r
-      if (rowRule[r] !== Rule.None) continue
-      if (heapN < K) {
-        heap[heapN++] = r
-        continue
-      }
-      if (!heaped) {
-        for (let i = (heapN >> 1) - 1; i >= 0; i--) siftDown(heap, heapN, i, scores, rowEid)
-        heaped = true
-        minS = scores[heap[0]!]!
-        minE = rowEid[heap[0]!]!
-      }
-      const s = scores[r]!
-      if (s > minS || (s === minS && e < minE)) {
-        heap[0] = r
-        siftDown(heap, heapN, 0, scores, rowEid)
-        minS = scores[heap[0]!]!
-        minE = rowEid[heap[0]!]!
-      }
     }
+    for (let pass = 0; pass < 2; pass++) {
+      heapN = 0
+      skipped = 0
+      for (let r = start; r < end; r++) {
+        if (rowRule[r] !== Rule.None) continue
+        const s = scores[r]!
+        if (s < hint) {
+          skipped++
+          continue
+        }
+        if (heapN < K) {
+          heap[heapN++] = r
+          if (heapN === K) {
+            for (let i = (K >> 1) - 1; i >= 0; i--) siftDown(heap, K, i, scores, rowEid)
+            minS = scores[heap[0]!]!
+            minE = rowEid[heap[0]!]!
+          }
+          continue
+        }
+        const e = rowEid[r]!
+        if (s > minS || (s === minS && e < minE)) {
+          heap[0] = r
+          siftDown(heap, heapN, 0, scores, rowEid)
+          minS = scores[heap[0]!]!
+          minE = rowEid[heap[0]!]!
+        }
+      }
+      if (heapN === K || skipped === 0) break
+      hint = -Infinity
+    }
+    kthHint[slot] = heapN === K ? minS - 0.1 - 0.05 * Math.abs(minS) : -Infinity
     for (let i = 0; i < heapN; i++) topStamp[rowEid[heap[i]!]!] = st
 
     // 2. previous members: keep, linger or exit (compacted in place)
@@ -212,6 +255,15 @@ export function createSelector(inp: SelectionInputs): Selector {
       sets.outTicks[j] = out
       sets.rule[j] = rule
       memberStamp[e] = st
+    }
+
+    // a shrunk budget, or a rule member that lost its rule, can leave more than K non-rule
+    // members: the weakest lingering ones go first
+    while (nonRule > K) {
+      const weakest = weakestLingering(base, w, st)
+      if (weakest === -1) break
+      exitedN = evict(base, w--, weakest, exitedN)
+      nonRule--
     }
 
     // 3. rule members that are not in yet: self, owned, always-relevant
@@ -257,24 +309,10 @@ export function createSelector(inp: SelectionInputs): Selector {
         continue
       }
       // full: displace the weakest lingering member if the entrant beats it by the swap margin
-      let weakest = -1
-      let ws = Infinity
-      for (let i = 0; i < w; i++) {
-        const m = sets.eid[base + i]!
-        if (sets.rule[base + i] !== Rule.None || topStamp[m] === st) continue
-        const ms = scores[rowOf[m]!]!
-        if (ms < ws || (weakest !== -1 && ms === ws && m > sets.eid[base + weakest]!)) {
-          ws = ms
-          weakest = i
-        }
-      }
+      const weakest = weakestLingering(base, w, st)
+      const ws = weakest === -1 ? 0 : scores[rowOf[sets.eid[base + weakest]!]!]!
       if (weakest === -1 || !(s > ws + S)) break
-      sets.exited[base + exitedN++] = sets.eid[base + weakest]!
-      memberStamp[sets.eid[base + weakest]!] = 0
-      // move the last member into the hole, then append the entrant
-      const last = base + w - 1
-      copyMember(base + weakest, last)
-      w--
+      exitedN = evict(base, w--, weakest, exitedN)
       w = enter(base, w, e, Rule.None, st)
     }
 

@@ -18,3 +18,6 @@ export type {
 } from './ecs/types'
 
 // --- sync (plugin/src/sync): the Colyseus side ---
+export { AttentionPlugin } from './sync/attention-plugin'
+export { AttentionTags } from './sync/options'
+export type { AttentionPluginOptions } from './sync/options'

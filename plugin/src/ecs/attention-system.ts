@@ -269,10 +269,10 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
   const slot = (o: number): number => (o >= 0 && o < cap ? slotOf[o]! : -1)
   const at = (o: number, i: number): number => slotOf[o]! * stride + i
 
-  const api: Omit<AttentionSystem, never> = Object.assign(system, {
-    get tick() {
-      return tick
-    },
+  // a getter cannot go through Object.assign (it would copy the value once)
+  Object.defineProperty(system, 'tick', { get: () => tick, enumerable: true })
+  const api = Object.assign(system, {
+    capacity: cap,
     isObserver: (o: number) => slot(o) !== -1,
     memberCount: (o: number) => (slot(o) === -1 ? 0 : sets.count[slotOf[o]!]!),
     memberAt: (o: number, i: number) => sets.eid[at(o, i)]!,

@@ -103,6 +103,8 @@ export interface AttentionSystem {
   (world: World): World
   /** Ticks run so far. */
   readonly tick: number
+  /** Entity-id capacity of the components the system reads. */
+  readonly capacity: number
   /** True when `eid` is an observer known to the system (it has the Observer component). */
   isObserver(observer: number): boolean
   /** Number of members in the observer's interest set (0 for a non-observer). */

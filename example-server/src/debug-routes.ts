@@ -1,0 +1,70 @@
+import type express from 'express'
+import { arenaRooms, type ArenaRoom } from './arena-room'
+
+type Req = express.Request
+type Res = express.Response
+
+/** Finds the room and the client's observer entity named by the query, or answers 404. */
+function locate(req: Req, res: Res): { room: ArenaRoom; observer: number } | null {
+  const room = arenaRooms.get(String(req.query.room ?? ''))
+  if (room === undefined) {
+    res.status(404).json({ error: 'no such room' })
+    return null
+  }
+  const observer = room.playerEntity(String(req.query.session ?? ''))
+  if (observer === -1) {
+    res.status(404).json({ error: 'no such session in this room' })
+    return null
+  }
+  return { room, observer }
+}
+
+/**
+ * Debug endpoints (only mounted with ATTENTION_DEBUG=1): the server-side interest set of a client,
+ * and the engine's explanation of one entity for that client.
+ */
+export function mountDebugRoutes(app: express.Application): void {
+  app.use('/debug', (_req, res, next) => {
+    res.setHeader('Access-Control-Allow-Origin', '*')
+    next()
+  })
+  app.get('/debug/interest', (req, res) => {
+    const found = locate(req, res)
+    if (found === null) return
+    const { room, observer } = found
+    const sys = room.arena.attention
+    const members: string[] = []
+    const weights: number[] = []
+    const bands: number[] = []
+    for (let i = 0; i < sys.memberCount(observer); i++) {
+      members.push(String(sys.memberAt(observer, i)))
+      weights.push(sys.weightAt(observer, i))
+      bands.push(sys.bandAt(observer, i))
+    }
+    const session = String(req.query.session)
+    res.json({
+      tick: sys.tick,
+      self: String(observer),
+      budget: room.arena.C.Observer.budget[observer],
+      members,
+      weights,
+      bands,
+      // what the client's StateView holds right now (members still waiting for the entry budget are not in it yet)
+      view: room.plugins.attention.viewMembers(session).map(String),
+      pending: room.plugins.attention.pendingOf(session),
+      total: room.arena.live.size,
+    })
+  })
+  app.get('/debug/explain', (req, res) => {
+    const found = locate(req, res)
+    if (found === null) return
+    const entity = Number(req.query.entity)
+    if (!Number.isInteger(entity) || entity < 0 || entity >= room(found).arena.C.capacity) {
+      res.status(400).json({ error: 'entity must be an entity key (integer id)' })
+      return
+    }
+    res.json(found.room.arena.attention.explain(found.observer, entity))
+  })
+}
+
+const room = (f: { room: ArenaRoom }): ArenaRoom => f.room

@@ -1,0 +1,7 @@
+// The example server as a library, for tests and benchmarks.
+export { startServer, freePort } from './server'
+export { ArenaRoom, arenaRooms } from './arena-room'
+export { ArenaState, Entity } from './state'
+export type { StartOptions, RunningServer } from './server'
+export type { ArenaOptions } from './arena-room'
+export type { AttentionMessage, DestroyedMessage, EntityKind } from './state'

@@ -1,0 +1,201 @@
+import { RoomPlugin, type Client, type Room } from '@colyseus/core'
+import { StateView, type Ref } from '@colyseus/schema'
+import type { AttentionSystem } from '../ecs/types'
+import { checkInteger } from '../ecs/validate'
+import { createEntityRegistry, type EntityRegistry } from './entity-registry'
+import { resolvePluginOptions, type AttentionPluginOptions, type ResolvedPluginOptions } from './options'
+import { clearView, createSyncScratch, createViewRecord, syncView, type SyncScratch, type ViewRecord } from './view-sync'
+
+/**
+ * The Colyseus side of colyseus-attention: gives each client a `StateView` bound to its observer
+ * entity and, before every patch, makes that view hold exactly the observer's interest set, with
+ * each member's band choosing its view tag. Clients bound to the same observer share one view.
+ *
+ * @example
+ * class ArenaRoom extends Room<{ state: ArenaState }> {
+ *   plugins = definePlugins([new AttentionPlugin({ entryBudget: 24 })])
+ *   onCreate() {
+ *     this.attention = createAttentionSystem(this.world, { components: C })
+ *     this.plugins.attention.use(this.attention)
+ *   }
+ *   spawn(eid: number) {
+ *     const e = new Entity(); this.state.entities.set(String(eid), e); this.plugins.attention.track(eid, e)
+ *   }
+ *   onJoin(client: Client) { this.plugins.attention.bind(client, this.spawnPlayer()) }
+ *   onBeforePatch() { this.plugins.attention.sync() }
+ * }
+ */
+export class AttentionPlugin extends RoomPlugin<Room> {
+  override readonly pluginName = 'attention' as const
+  private readonly opts: ResolvedPluginOptions
+  private system: AttentionSystem | null = null
+  private registry: EntityRegistry | null = null
+  private scratch: SyncScratch | null = null
+  /** Views by observer entity (shared), and by session. */
+  private readonly byObserver = new Map<number, ViewRecord>()
+  private readonly bySession = new Map<string, ViewRecord>()
+  private readonly records: ViewRecord[] = []
+
+  /** @param options - band tags, entry budget, view sharing; validated here. */
+  constructor(options: AttentionPluginOptions = {}) {
+    super()
+    this.opts = resolvePluginOptions(options)
+  }
+
+  /**
+   * Connects the attention system whose interest sets drive the views. Call once, in `onCreate`.
+   * @param system - from `createAttentionSystem`.
+   */
+  use(system: AttentionSystem): this {
+    if (typeof system !== 'function' || typeof system.memberCount !== 'function') {
+      throw new TypeError('colyseus-attention: use(system) needs the system returned by createAttentionSystem')
+    }
+    this.system = system
+    this.registry = createEntityRegistry(system.capacity)
+    this.scratch = createSyncScratch(system.capacity)
+    return this
+  }
+
+  /**
+   * Declares `instance` (already in the room state's `.view()` collection) as the replicated form
+   * of entity `eid`. Tracking an id again replaces the old instance (removing it from every view).
+   */
+  track(eid: number, instance: Ref): void {
+    const reg = this.requireRegistry()
+    this.checkEid(eid)
+    if (reg.instances[eid] !== undefined) this.untrack(eid)
+    reg.set(eid, instance, this.system!.generationOf(eid))
+  }
+
+  /**
+   * Forgets entity `eid`'s instance and removes it from every view now. Call it when the entity
+   * despawns, before or after deleting the instance from the state.
+   * @param onSeen - called with the session id of every client whose view held the entity (so the
+   *   game can tell those clients "destroyed" rather than "left your interest").
+   */
+  untrack(eid: number, onSeen?: (sessionId: string) => void): void {
+    const reg = this.requireRegistry()
+    this.checkEid(eid)
+    const inst = reg.instances[eid]
+    if (inst === undefined) return
+    const gen = reg.generation[eid]!
+    for (const r of this.records) {
+      const j = r.slot[eid]!
+      if (j === -1 || r.gens[j] !== gen) continue
+      r.view.remove(inst)
+      // swap-remove keeps the record compact; syncView never sees the stale entry
+      const last = r.count - 1
+      if (j !== last) {
+        const moved = r.eids[last]!
+        r.eids[j] = moved
+        r.gens[j] = r.gens[last]!
+        r.bands[j] = r.bands[last]!
+        r.slot[moved] = j
+      }
+      r.count = last
+      r.slot[eid] = -1
+      if (onSeen) for (const s of r.sessions) onSeen(s)
+    }
+    reg.delete(eid)
+  }
+
+  /**
+   * Binds `client` to observer entity `observer`: the client gets a StateView (shared with other
+   * clients bound to the same observer when `shareViews`) that will hold the observer's set.
+   * Call it in the room's `onJoin`, or again to move a client to another observer (spectating).
+   */
+  bind(client: Client, observer: number): void {
+    this.requireRegistry()
+    this.checkEid(observer)
+    this.unbindSession(client.sessionId)
+    let r = this.opts.shareViews ? this.byObserver.get(observer) : undefined
+    if (r === undefined) {
+      r = createViewRecord(new StateView(), observer, this.registry!.capacity)
+      this.records.push(r)
+      if (this.opts.shareViews) this.byObserver.set(observer, r)
+    }
+    r.sessions.push(client.sessionId)
+    this.bySession.set(client.sessionId, r)
+    client.view = r.view
+  }
+
+  /** Observer entity a client is bound to, or -1. */
+  observerOf(sessionId: string): number {
+    return this.bySession.get(sessionId)?.observer ?? -1
+  }
+
+  /** Number of distinct StateViews (what Colyseus encodes per patch besides the shared part). */
+  get viewCount(): number {
+    return this.records.length
+  }
+
+  /** Entities that wait for the entry budget in `sessionId`'s view after the last sync. */
+  pendingOf(sessionId: string): number {
+    return this.bySession.get(sessionId)?.pending ?? 0
+  }
+
+  /**
+   * Entity ids currently in `sessionId`'s view (what the client has been sent). Allocates: for
+   * debugging and tests.
+   */
+  viewMembers(sessionId: string): number[] {
+    const r = this.bySession.get(sessionId)
+    return r === undefined ? [] : Array.from(r.eids.subarray(0, r.count))
+  }
+
+  /**
+   * Applies every observer's interest set to its view. Call it from the room's `onBeforePatch`,
+   * after the attention system ran for the tick.
+   */
+  sync(): void {
+    const system = this.requireSystem()
+    const { bandTags, entryBudget } = this.opts
+    for (const r of this.records) {
+      if (!system.isObserver(r.observer)) {
+        clearView(r, this.registry!)
+        r.pending = 0
+        continue
+      }
+      syncView(r, system, this.registry!, bandTags, entryBudget, this.scratch!)
+    }
+  }
+
+  protected override onLeave(client: Client): void {
+    this.unbindSession(client.sessionId)
+  }
+
+  protected override onDispose(): void {
+    for (const r of this.records) r.view.dispose()
+    this.records.length = 0
+    this.byObserver.clear()
+    this.bySession.clear()
+  }
+
+  /** Detaches a session from its view; disposes the view when nobody uses it any more. */
+  private unbindSession(sessionId: string): void {
+    const r = this.bySession.get(sessionId)
+    if (r === undefined) return
+    this.bySession.delete(sessionId)
+    const k = r.sessions.indexOf(sessionId)
+    if (k !== -1) r.sessions.splice(k, 1)
+    if (r.sessions.length > 0) return
+    r.view.dispose()
+    const i = this.records.indexOf(r)
+    if (i !== -1) this.records.splice(i, 1)
+    if (this.byObserver.get(r.observer) === r) this.byObserver.delete(r.observer)
+  }
+
+  private requireSystem(): AttentionSystem {
+    if (this.system === null) throw new Error('colyseus-attention: call plugins.attention.use(system) in onCreate first')
+    return this.system
+  }
+
+  private requireRegistry(): EntityRegistry {
+    this.requireSystem()
+    return this.registry!
+  }
+
+  private checkEid(eid: number): void {
+    checkInteger('entity id', eid, 0, this.registry!.capacity - 1)
+  }
+}

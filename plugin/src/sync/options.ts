@@ -1,0 +1,45 @@
+import { checkInteger } from '../ecs/validate'
+
+/** Options of the `AttentionPlugin`. */
+export interface AttentionPluginOptions {
+  /**
+   * Schema view tag per attention band, indexed by `Band` (Low, Medium, High). A member is added to
+   * its client's view with the tag of its band, so fields marked `.view(tag)` are sent only at
+   * that band or above. 0 means the default tag (only untagged fields). Tags are bit masks
+   * (powers of two or their unions). @defaultValue [0, AttentionTags.Motion, AttentionTags.Motion | AttentionTags.Detail]
+   */
+  bandTags?: readonly [number, number, number]
+  /** At most this many entities enter one view per patch, highest attention first. @defaultValue 24 */
+  entryBudget?: number
+  /** Clients bound to the same observer entity share one StateView (encoded once). @defaultValue true */
+  shareViews?: boolean
+}
+
+/** Suggested schema view tags for entity fields: mark full-rate motion fields `.view(AttentionTags.Motion)` and detail fields `.view(AttentionTags.Detail)`. */
+export const AttentionTags = {
+  /** Full-rate motion (position, heading): sent at Medium and High attention. */
+  Motion: 1,
+  /** Detail (health, animation state, equipment): sent at High attention. */
+  Detail: 2,
+} as const
+
+/** Plugin options with defaults filled in and validated. */
+export interface ResolvedPluginOptions {
+  bandTags: readonly [number, number, number]
+  entryBudget: number
+  shareViews: boolean
+}
+
+/** Fills defaults and validates; errors name the option, the value and the allowed range. */
+export function resolvePluginOptions(o: AttentionPluginOptions = {}): ResolvedPluginOptions {
+  const bandTags = o.bandTags ?? ([0, AttentionTags.Motion, AttentionTags.Motion | AttentionTags.Detail] as const)
+  if (!Array.isArray(bandTags) || bandTags.length !== 3) {
+    throw new RangeError(`colyseus-attention: bandTags must be an array of 3 tags [low, medium, high]; got ${String(bandTags)}`)
+  }
+  bandTags.forEach((tag, i) => checkInteger(`bandTags[${i}]`, tag, 0, 0x7fffffff))
+  const entryBudget = o.entryBudget ?? 24
+  checkInteger('entryBudget', entryBudget, 1, 65535)
+  const shareViews = o.shareViews ?? true
+  if (typeof shareViews !== 'boolean') throw new TypeError(`colyseus-attention: shareViews must be a boolean; got ${String(shareViews)}`)
+  return { bandTags, entryBudget, shareViews }
+}

@@ -42,6 +42,8 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
   private nextTeam = 1
   /** Last simulation + attention step, in ms (for the load benchmark). */
   readonly tickTimes: number[] = []
+  /** Called after every patch's view sync (tests and tools observe what each view holds). */
+  afterSync: ((room: ArenaRoom) => void) | null = null
 
   override onCreate(options: ArenaOptions = {}): void {
     const tickMs = options.tickMs ?? 50
@@ -108,6 +110,7 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
   override onBeforePatch(): void {
     if (this.attentionOn) this.plugins.attention.sync()
     this.patches++
+    this.afterSync?.(this)
     for (const [session, keys] of this.destroyedFor) {
       const client = this.clients.getById(session)
       if (client !== undefined && keys.length > 0) client.send('destroyed', { keys })

@@ -50,6 +50,8 @@ export interface ArenaWorld {
   setInput(eid: number, dx: number, dy: number): void
   setFacing(eid: number, angle: number): void
   spawnPlayer(team: number): number
+  /** Spawns one more wandering bot at (x, y); returns its id. */
+  spawnBot(x: number, y: number): number
   despawn(eid: number): void
   /** Advances the simulation one tick and runs the attention system. */
   step(): void
@@ -233,6 +235,12 @@ export function createArenaWorld(config: ArenaConfig, events: ArenaEvents): Aren
       return eid
     },
     despawn,
+    spawnBot(x, y) {
+      const eid = spawn(Kind.Bot, x, y)
+      mode[eid] = Mode.Wander
+      events.spawned(eid)
+      return eid
+    },
     step() {
       tick++
       const dt = config.dt

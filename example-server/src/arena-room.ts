@@ -13,6 +13,8 @@ export interface ArenaOptions {
   attention?: boolean
   /** Simulation and patch interval in ms. */
   tickMs?: number
+  /** Most entities entering a client's view per patch. */
+  entryBudget?: number
 }
 
 /** Rooms by id, for the debug endpoints. */
@@ -55,7 +57,7 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
         despawned: (eid) => this.onDespawned(eid),
       },
     )
-    this.plugins.attention.use(this.arena.attention)
+    this.plugins.attention.use(this.arena.attention, options.entryBudget === undefined ? undefined : { entryBudget: options.entryBudget })
     for (const eid of this.arena.live) this.onSpawned(eid)
     this.patchRate = tickMs
     this.setTimestep(() => this.update(), tickMs)

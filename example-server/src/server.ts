@@ -24,6 +24,8 @@ export interface StartOptions {
   seed?: number
   /** false: baseline without interest management (every client gets everything). @defaultValue true */
   attention?: boolean
+  /** Most entities entering a client's view per patch. @defaultValue 24 */
+  entryBudget?: number
   /** Directory of the built browser client. @defaultValue example-client/dist */
   clientDir?: string
 }
@@ -69,7 +71,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   Encoder.BUFFER_SIZE = Math.max(Encoder.BUFFER_SIZE, 4 * 1024 * 1024)
   const server = defineServer({
     rooms: {
-      arena: defineRoom(ArenaRoom, { bots: options.bots ?? 300, seed: options.seed ?? 1, attention: options.attention !== false }),
+      arena: defineRoom(ArenaRoom, { bots: options.bots ?? 300, seed: options.seed ?? 1, attention: options.attention !== false, entryBudget: options.entryBudget }),
     },
     transport: new WebSocketTransport(),
     greet: false,

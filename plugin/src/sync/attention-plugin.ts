@@ -27,7 +27,8 @@ import { clearView, createSyncScratch, createViewRecord, syncView, type SyncScra
  */
 export class AttentionPlugin extends RoomPlugin<Room> {
   override readonly pluginName = 'attention' as const
-  private readonly opts: ResolvedPluginOptions
+  private opts: ResolvedPluginOptions
+  private readonly given: AttentionPluginOptions
   private system: AttentionSystem | null = null
   private registry: EntityRegistry | null = null
   private scratch: SyncScratch | null = null
@@ -39,14 +40,17 @@ export class AttentionPlugin extends RoomPlugin<Room> {
   /** @param options - band tags, entry budget, view sharing; validated here. */
   constructor(options: AttentionPluginOptions = {}) {
     super()
+    this.given = options
     this.opts = resolvePluginOptions(options)
   }
 
   /**
    * Connects the attention system whose interest sets drive the views. Call once, in `onCreate`.
    * @param system - from `createAttentionSystem`.
+   * @param options - overrides of the constructor's options (e.g. from the room's create options).
    */
-  use(system: AttentionSystem): this {
+  use(system: AttentionSystem, options?: AttentionPluginOptions): this {
+    if (options !== undefined) this.opts = resolvePluginOptions({ ...this.given, ...options })
     if (typeof system !== 'function' || typeof system.memberCount !== 'function') {
       throw new TypeError('colyseus-attention: use(system) needs the system returned by createAttentionSystem')
     }

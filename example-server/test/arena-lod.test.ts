@@ -46,6 +46,7 @@ describe('arena level of detail', () => {
     let checked = 0
     let wrong = 0
     let ticks = 0
+    const examples: string[] = []
     const started = Date.now()
     while (Date.now() - started < 4000) {
       await sleep(25)
@@ -61,7 +62,10 @@ describe('arena level of detail', () => {
         const band = ['low', 'medium', 'high']
         checked++
         // the decoded shape must match the band of one of the last patches
-        if (!bandsHistory.some((h) => h.has(key) && band[h.get(key)!] === shape)) { wrong++; if (wrong < 6) console.log('WRONG', key, shape, bandsHistory.map((h) => h.get(key)), arena.arena.kindOf(Number(key)), arena.arena.mood[Number(key)]) }
+        if (!bandsHistory.some((h) => h.has(key) && band[h.get(key)!] === shape)) {
+          wrong++
+          if (examples.length < 5) examples.push(`${key}: decoded ${shape}, server bands ${JSON.stringify(bandsHistory.map((h) => h.get(key)))}`)
+        }
         const s = seenShape.get(key) ?? new Set()
         s.add(shape)
         seenShape.set(key, s)
@@ -69,7 +73,7 @@ describe('arena level of detail', () => {
     }
     arena.afterSync = null
     expect(checked).toBeGreaterThan(500)
-    expect(wrong).toBe(0)
+    expect(wrong, examples.join('\n')).toBe(0)
     const shapes = new Set([...seenShape.values()].flatMap((s) => [...s]))
     expect(shapes.has('low')).toBe(true)
     expect(shapes.has('medium')).toBe(true)

@@ -4,7 +4,7 @@ import type { AttentionSystem } from '../ecs/types'
 import { checkInteger } from '../ecs/validate'
 import { createEntityRegistry, type EntityRegistry } from './entity-registry'
 import { resolvePluginOptions, type AttentionPluginOptions, type ResolvedPluginOptions } from './options'
-import { clearView, createSyncScratch, createViewRecord, syncView, type SyncScratch, type ViewRecord } from './view-sync'
+import { clearView, createSyncScratch, createViewRecord, removeFromView, syncView, type SyncScratch, type ViewRecord } from './view-sync'
 
 /**
  * The Colyseus side of colyseus-attention: gives each client a `StateView` bound to its observer
@@ -86,7 +86,7 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     for (const r of this.records) {
       const j = r.slot[eid]!
       if (j === -1 || r.gens[j] !== gen) continue
-      r.view.remove(inst)
+      removeFromView(r.view, inst, this.opts.bandTags[r.bands[j]!]!)
       // swap-remove keeps the record compact; syncView never sees the stale entry
       const last = r.count - 1
       if (j !== last) {
@@ -156,7 +156,7 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     const { bandTags, entryBudget } = this.opts
     for (const r of this.records) {
       if (!system.isObserver(r.observer)) {
-        clearView(r, this.registry!)
+        clearView(r, this.registry!, bandTags)
         r.pending = 0
         continue
       }

@@ -89,6 +89,17 @@ export function applyTag(view: StateView, instance: Ref, oldTag: number, tag: nu
   if (tag !== 0 && (tag & ~oldTag) !== 0) view.add(instance, tag)
 }
 
+/**
+ * Removes `instance` from `view` entirely. Fact (schema 5.0.34, checked by experiment):
+ * `view.remove(obj)` without a tag leaves the object's custom tag bits set for this view, so a later
+ * `view.add(obj)` at the default tag would start sending the old tagged fields again. Clearing the
+ * tags first (`view.remove(obj, tag)`) prevents that.
+ */
+export function removeFromView(view: StateView, instance: Ref, tag: number): void {
+  if (tag !== 0) view.remove(instance, tag)
+  view.remove(instance)
+}
+
 /** Scratch shared by every sync pass (one plugin instance, one thread). */
 export interface SyncScratch {
   mark: Uint32Array
@@ -136,7 +147,7 @@ export function syncView(
     // the instance this view holds is still the registered one (untrack already removed it otherwise)
     const tracked = inst !== undefined && registry.generation[e] === r.gens[j]
     if (!tracked || system.generationOf(e) !== r.gens[j] || s.mark[e] !== st) {
-      if (tracked) view.remove(inst!)
+      if (tracked) removeFromView(view, inst!, tags[r.bands[j]!]!)
       recordRemoveAt(r, j)
       continue
     }
@@ -202,11 +213,11 @@ function priority(system: AttentionSystem, o: number, i: number): number {
 }
 
 /** Removes every entity from the record's view (observer gone or client rebinding). */
-export function clearView(r: ViewRecord, registry: EntityRegistry): void {
+export function clearView(r: ViewRecord, registry: EntityRegistry, tags: readonly [number, number, number]): void {
   for (let j = r.count - 1; j >= 0; j--) {
     const e = r.eids[j]!
     const inst = registry.instances[e]
-    if (inst !== undefined && registry.generation[e] === r.gens[j]) r.view.remove(inst)
+    if (inst !== undefined && registry.generation[e] === r.gens[j]) removeFromView(r.view, inst, tags[r.bands[j]!]!)
     recordRemoveAt(r, j)
   }
 }

@@ -1,0 +1,164 @@
+import { createServer } from 'node:net'
+import { defineRoom, defineServer, definePlugins, Room, type Client as ServerClient } from '@colyseus/core'
+import { schema, t, type SchemaType } from '@colyseus/schema'
+import { Client, type Room as ClientRoom } from '@colyseus/sdk'
+import { WebSocketTransport } from '@colyseus/ws-transport'
+import { addComponent, addEntity, createWorld, removeEntity } from 'bitecs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { addObserver, AttentionPlugin, AttentionTags, createAttentionComponents, createAttentionSystem } from '../../src/index'
+
+// A minimal room using the plugin, served for real on 127.0.0.1 and joined by @colyseus/sdk clients.
+
+const Thing = schema({ x: t.float32().default(0), secret: t.uint8().default(7).view(AttentionTags.Detail) }, 'Thing')
+type Thing = SchemaType<typeof Thing>
+const State = schema({ things: t.map(Thing).view() }, 'State')
+
+let room: TestRoom | null = null
+
+class TestRoom extends Room<{ state: InstanceType<typeof State> }> {
+  override plugins = definePlugins([new AttentionPlugin({ entryBudget: 100 })])
+  override state = new State()
+  world = createWorld()
+  C = createAttentionComponents(256)
+  attention = createAttentionSystem(this.world, { components: this.C, hysteresis: false })
+  /** eids of the two observers: one at x=0, one at x=1000 */
+  watchers: number[] = []
+  seen: string[] = []
+
+  override onCreate(): void {
+    this.plugins.attention.use(this.attention)
+    for (const x of [0, 1000]) {
+      const o = this.spawn(x)
+      addObserver(this.world, this.C, o, { radius: 50, budget: 8 })
+      this.watchers.push(o)
+    }
+    for (let i = 0; i < 5; i++) this.spawn(10 + i)
+    for (let i = 0; i < 5; i++) this.spawn(1010 + i)
+    this.patchRate = 20
+    this.setTimestep(() => this.attention(this.world), 20)
+    room = this
+  }
+
+  spawn(x: number): number {
+    const eid = addEntity(this.world)
+    addComponent(this.world, eid, this.C.Position)
+    this.C.Position.x[eid] = x
+    const thing = new Thing()
+    thing.x = x
+    this.state.things.set(String(eid), thing)
+    this.plugins.attention.track(eid, thing)
+    return eid
+  }
+
+  despawn(eid: number): void {
+    this.plugins.attention.untrack(eid, (s) => this.seen.push(s))
+    this.state.things.delete(String(eid))
+    removeEntity(this.world, eid)
+  }
+
+  override onJoin(client: ServerClient, options: { watch?: number }): void {
+    this.plugins.attention.bind(client, this.watchers[options.watch ?? 0]!)
+  }
+
+  override onBeforePatch(): void {
+    this.plugins.attention.sync()
+  }
+}
+
+let stop: () => Promise<void>
+let url = ''
+beforeAll(async () => {
+  const port = await new Promise<number>((ok) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const a = s.address()
+      s.close(() => ok(typeof a === 'object' && a ? a.port : 0))
+    })
+  })
+  const server = defineServer({ rooms: { test: defineRoom(TestRoom) }, transport: new WebSocketTransport(), greet: false })
+  await server.listen(port, '127.0.0.1')
+  url = `http://127.0.0.1:${port}`
+  stop = () => server.gracefullyShutdown(false)
+})
+afterAll(async () => {
+  await stop()
+})
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+const keys = (r: ClientRoom): string[] => [...((r.state as { things?: Map<string, unknown> }).things?.keys() ?? [])].sort()
+async function until(cond: () => boolean, what: string, ms = 3000): Promise<void> {
+  const end = Date.now() + ms
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    await sleep(10)
+  }
+}
+
+describe('AttentionPlugin', () => {
+  it('should validate its options, naming the option and the allowed range', () => {
+    expect(() => new AttentionPlugin({ entryBudget: 0 })).toThrow(/entryBudget must be an integer in \[1, 65535\]; got 0/)
+    expect(() => new AttentionPlugin({ bandTags: [0, 1] as unknown as [number, number, number] })).toThrow(/bandTags/)
+    expect(() => new AttentionPlugin({ bandTags: [0, -1, 3] })).toThrow(/bandTags\[1\]/)
+    expect(() => new AttentionPlugin({ shareViews: 'yes' as unknown as boolean })).toThrow(/shareViews/)
+    const p = new AttentionPlugin()
+    expect(() => p.sync()).toThrow(/use\(system\)/)
+  })
+
+  it('should send each client only its observer set, and share one view between clients of the same observer', async () => {
+    const client = new Client(url)
+    const a = await client.joinOrCreate('test', { watch: 0 })
+    const r = room!
+    const b = await client.joinById(a.roomId, { watch: 0 })
+    const c = await client.joinById(a.roomId, { watch: 1 })
+    const near0 = [r.watchers[0]!, 3, 4, 5, 6, 7].map(String).sort()
+    const near1 = [r.watchers[1]!, 8, 9, 10, 11, 12].map(String).sort()
+    await until(() => keys(a).length === 6 && keys(b).length === 6 && keys(c).length === 6, 'the sets')
+    expect(keys(a)).toEqual(near0)
+    expect(keys(b)).toEqual(near0)
+    expect(keys(c)).toEqual(near1)
+    // two observers, three clients: two views, the one of observer 0 shared (encoded once)
+    expect(r.plugins.attention.viewCount).toBe(2)
+    expect(r.clients.getById(a.sessionId)!.view).toBe(r.clients.getById(b.sessionId)!.view)
+    expect(r.clients.getById(a.sessionId)!.view).not.toBe(r.clients.getById(c.sessionId)!.view)
+    // default band tags: the members are Low band here (plain distance scores), so no detail field
+    const thing = (a.state as { things: Map<string, { secret?: number }> }).things.get('5')!
+    expect(thing.secret).toBeUndefined()
+
+    // despawn a member: it leaves both sharing clients, and untrack reports who had it
+    r.despawn(5)
+    await until(() => !keys(a).includes('5') && !keys(b).includes('5'), 'the despawn')
+    expect(r.seen.sort()).toEqual([a.sessionId, b.sessionId].sort())
+    expect(keys(c)).toEqual(near1)
+
+    // one sharing client leaves: the other keeps its view; when both are gone the view is disposed
+    await b.leave(true)
+    await sleep(100)
+    expect(r.plugins.attention.viewCount).toBe(2)
+    r.C.Position.x[4] = 40
+    await sleep(100)
+    expect(keys(a)).toEqual(near0.filter((k) => k !== '5'))
+    await a.leave(true)
+    await until(() => r.plugins.attention.viewCount === 1, 'the view disposal')
+    await c.leave(true)
+  })
+
+  it('should move an entity between clients as it moves between observers, and never send it elsewhere', async () => {
+    const client = new Client(url)
+    const a = await client.joinOrCreate('test', { watch: 0 })
+    const r = room!
+    const c = await client.joinById(a.roomId, { watch: 1 })
+    const traveller = r.spawn(20)
+    const key = String(traveller)
+    await until(() => keys(a).includes(key), 'the traveller near observer 0')
+    expect(keys(c)).not.toContain(key)
+    for (let x = 20; x <= 1000; x += 20) {
+      r.C.Position.x[traveller] = x
+      await sleep(25)
+      // never in both at once: the two neighbourhoods are 900 units apart
+      expect(keys(a).includes(key) && keys(c).includes(key)).toBe(false)
+    }
+    await until(() => keys(c).includes(key), 'the traveller near observer 1')
+    expect(keys(a)).not.toContain(key)
+    await a.leave(true)
+    await c.leave(true)
+  })
+})

@@ -1,0 +1,153 @@
+import { Client } from '@colyseus/sdk'
+import type { Room } from '@colyseus/sdk'
+import './style.css'
+import { bindControls } from './input/controls'
+import { FaceThrottle } from './input/face-throttle'
+import { MoveSender } from './input/move-sender'
+import type { MoveAxis } from './input/move-axis'
+import { syncArena } from './net/arena-sync'
+import { resolveEndpoint } from './net/endpoint'
+import type { SyncedState } from './net/synced-types'
+import { tapTraffic } from './net/traffic-tap'
+import type { Camera, ScreenPoint } from './render/camera'
+import { fitCamera, pick } from './render/camera'
+import { drawWorld } from './render/draw-world'
+import { exposeHooks } from './test-hooks'
+import { ExplainTooltip } from './ui/explain-tooltip'
+import { StatsPanel } from './ui/stats-panel'
+import { AttentionInfo } from './world/attention-info'
+import { EntityStore } from './world/entity-store'
+
+const clock = (): number => performance.now()
+const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T
+
+async function main(): Promise<void> {
+  const canvas = $<HTMLCanvasElement>('world')
+  const status = $('status')
+  const overlayBox = $<HTMLInputElement>('overlay')
+  const params = new URLSearchParams(location.search)
+  if (params.get('overlay') === '0') overlayBox.checked = false
+
+  const endpoint = resolveEndpoint(location)
+  let room: Room<unknown, SyncedState>
+  try {
+    room = await new Client(endpoint.ws).joinOrCreate<SyncedState>('arena')
+  } catch (err) {
+    status.textContent = `cannot join: ${String(err)}`
+    throw err
+  }
+  status.textContent = `room ${room.roomId}`
+  room.onLeave((code) => (status.textContent = `disconnected (${code})`))
+
+  const store = new EntityStore()
+  const attention = new AttentionInfo()
+  const traffic = tapTraffic(room.connection, clock)
+  syncArena(room, store, attention, clock)
+
+  const moves = new MoveSender((axis: MoveAxis) => room.send('move', axis))
+  const faces = new FaceThrottle((angle: number) => room.send('face', { angle }))
+  let axis: MoveAxis = { dx: 0, dy: 0 }
+  let selfAngle = 0
+  let pointer: { x: number; y: number } | null = null
+  bindControls(canvas, {
+    onAxis: (a) => {
+      axis = a
+      moves.update(axis, clock())
+    },
+    onPointer: (angle, x, y) => {
+      selfAngle = angle
+      pointer = { x, y }
+      faces.offer(angle, clock())
+    },
+    onPointerLeave: () => (pointer = null),
+    onToggleOverlay: () => (overlayBox.checked = !overlayBox.checked),
+  })
+
+  const base = `${endpoint.http}/debug`
+  const ids = `room=${encodeURIComponent(room.roomId)}&session=${encodeURIComponent(room.sessionId)}`
+  const debug = await fetch(`${base}/interest?${ids}`).then((r) => r.ok, () => false)
+  const tooltip = debug
+    ? new ExplainTooltip($('tooltip'), (key) => `${base}/explain?${ids}&entity=${encodeURIComponent(key)}`)
+    : null
+  $('debug-help').hidden = !debug
+
+  const stats = new StatsPanel($('stats'))
+  let drawn: string[] = []
+  let points: ScreenPoint[] = []
+  let positions: Record<string, [number, number]> = {}
+  let frames = 0
+  let statsAt = 0
+  let lastCamera: Camera = fitCamera(0, 0, 60, 1, 1)
+  exposeHooks({
+    roomId: room.roomId,
+    sessionId: room.sessionId,
+    selfKey: () => attention.self,
+    drawnKeys: () => drawn.slice(),
+    frames: () => frames,
+    overlay: () => overlayBox.checked,
+    selfPosition: () => positions[attention.self]?.slice() as [number, number] | undefined ?? null,
+    drawnPositions: () => ({ ...positions }),
+    drawnKinds: () => Object.fromEntries(drawn.map((k) => [k, store.get(k)?.kind ?? ''])),
+    radius: () => attention.radius,
+    screenOf: (key) => {
+      const p = points.find((q) => q.key === key)
+      return p === undefined ? null : [p.sx, p.sy]
+    },
+  })
+
+  const ctx = canvas.getContext('2d')!
+  const frame = (): void => {
+    const now = clock()
+    moves.update(axis, now)
+    faces.flush(now)
+    store.prune(now)
+
+    const dpr = window.devicePixelRatio || 1
+    const w = canvas.clientWidth
+    const h = canvas.clientHeight
+    if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
+      canvas.width = Math.round(w * dpr)
+      canvas.height = Math.round(h * dpr)
+    }
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0)
+
+    const self = store.get(attention.self)
+    const centre = self !== undefined && self.motion.ready ? self.motion.at(now) : { x: lastCamera.cx, y: lastCamera.cy }
+    const viewRadius = attention.radius > 0 ? attention.radius * 1.3 : 60
+    lastCamera = fitCamera(centre.x, centre.y, viewRadius, w, h)
+    const hoverKey = pointer === null ? null : pick(points, pointer.x, pointer.y)
+    const out = drawWorld(ctx, {
+      store,
+      attention,
+      camera: lastCamera,
+      selfKey: attention.self,
+      selfAngle,
+      overlay: overlayBox.checked,
+      hoverKey,
+      now,
+    })
+    drawn = out.drawn
+    points = out.points
+    positions = out.positions
+    frames++
+    if (tooltip !== null) tooltip.hover(hoverKey, pointer?.x ?? 0, pointer?.y ?? 0, now)
+
+    if (now - statsAt >= 250) {
+      statsAt = now
+      let interest = 0
+      for (const k of drawn) if (k !== attention.self) interest++
+      stats.update({
+        received: drawn.length,
+        total: room.state.total ?? 0,
+        bytesPerSecond: traffic.bytes.perSecond(now),
+        patchesPerSecond: traffic.patches.perSecond(now),
+        interest: attention.size > 0 ? attention.size - (attention.get(attention.self) ? 1 : 0) : interest,
+        budget: attention.budget,
+      })
+    }
+    requestAnimationFrame(frame)
+  }
+  requestAnimationFrame(frame)
+}
+
+void main()

@@ -1,0 +1,59 @@
+/** Numbers shown in the stats panel. */
+export interface Stats {
+  /** Entities in this client's view. */
+  received: number
+  /** Entities in the room (the state's `total`). */
+  total: number
+  bytesPerSecond: number
+  patchesPerSecond: number
+  /** Members of the interest set besides the avatar itself (rule members included). */
+  interest: number
+  budget: number
+}
+
+/**
+ * Formats a byte rate for humans.
+ * @param bps - bytes per second
+ * @returns e.g. '812 B/s', '12.4 kB/s'
+ */
+export function formatRate(bps: number): string {
+  if (bps < 1000) return `${Math.round(bps)} B/s`
+  if (bps < 1_000_000) return `${(bps / 1000).toFixed(1)} kB/s`
+  return `${(bps / 1_000_000).toFixed(2)} MB/s`
+}
+
+/** The stats panel: one row per figure, updated in place a few times per second. */
+export class StatsPanel {
+  private readonly cells: Record<keyof Stats | 'ratio', HTMLElement>
+
+  /** @param root - element the panel renders into */
+  constructor(root: HTMLElement) {
+    root.innerHTML = `
+      <div class="row"><span>entities received</span><b data-k="received"></b></div>
+      <div class="row"><span>entities in room</span><b data-k="total"></b></div>
+      <div class="row"><span>share received</span><b data-k="ratio"></b></div>
+      <div class="row"><span>bytes / s</span><b data-k="bytesPerSecond"></b></div>
+      <div class="row"><span>patches / s</span><b data-k="patchesPerSecond"></b></div>
+      <div class="row" title="rule members (owned, always-relevant) do not count against the budget"><span>interest set (budget)</span><b data-k="interest"></b></div>`
+    const cell = (k: string): HTMLElement => root.querySelector<HTMLElement>(`[data-k="${k}"]`)!
+    this.cells = {
+      received: cell('received'),
+      total: cell('total'),
+      ratio: cell('ratio'),
+      bytesPerSecond: cell('bytesPerSecond'),
+      patchesPerSecond: cell('patchesPerSecond'),
+      interest: cell('interest'),
+      budget: cell('interest'),
+    }
+  }
+
+  /** Shows new figures. */
+  update(s: Stats): void {
+    this.cells.received.textContent = String(s.received)
+    this.cells.total.textContent = String(s.total)
+    this.cells.ratio.textContent = s.total > 0 ? `${Math.round((100 * s.received) / s.total)} %` : '-'
+    this.cells.bytesPerSecond.textContent = formatRate(s.bytesPerSecond)
+    this.cells.patchesPerSecond.textContent = s.patchesPerSecond.toFixed(0)
+    this.cells.interest.textContent = `${s.interest} (${s.budget})`
+  }
+}

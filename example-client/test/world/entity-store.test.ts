@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest'
+import { EntityStore, FADE_MS } from '../../src/world/entity-store'
+
+describe('entity-store', () => {
+  it('should list live entities and fade removed ones as having left interest', () => {
+    const s = new EntityStore()
+    s.upsert('a', 'bot', 1)
+    s.upsert('b', 'player', 2)
+    s.remove('a', 100)
+    expect(s.liveKeys()).toEqual(['b'])
+    expect(s.get('a')?.departure).toBe('left-interest')
+    s.prune(100 + FADE_MS - 1)
+    expect(s.get('a')).toBeDefined()
+    s.prune(100 + FADE_MS)
+    expect(s.get('a')).toBeUndefined()
+  })
+  it('should mark a removal as destroyed when the notice comes first', () => {
+    const s = new EntityStore()
+    s.upsert('p', 'projectile', 0)
+    s.markDestroyed(['p'], 10)
+    expect(s.get('p')?.departure).toBeNull()
+    s.remove('p', 20)
+    expect(s.get('p')?.departure).toBe('destroyed')
+  })
+  it('should mark a removal as destroyed when the notice comes after', () => {
+    const s = new EntityStore()
+    s.upsert('p', 'projectile', 0)
+    s.remove('p', 20)
+    s.markDestroyed(['p'], 30)
+    expect(s.get('p')?.departure).toBe('destroyed')
+  })
+  it('should forget stale destroy notices', () => {
+    const s = new EntityStore()
+    s.upsert('p', 'bot', 0)
+    s.markDestroyed(['p'], 0)
+    s.prune(10_000)
+    s.remove('p', 10_001)
+    expect(s.get('p')?.departure).toBe('left-interest')
+  })
+  it('should revive an entity that re-enters while fading, with fresh motion', () => {
+    const s = new EntityStore()
+    const e = s.upsert('a', 'bot', 1)
+    e.motion.push(1, 1, 0, 0)
+    s.remove('a', 100)
+    const again = s.upsert('a', 'bot', 1)
+    expect(again.departure).toBeNull()
+    expect(again.motion.ready).toBe(false)
+    expect(s.liveKeys()).toEqual(['a'])
+  })
+})

@@ -1,7 +1,7 @@
 import type { World } from 'bitecs'
 import { createEntityTracker, Has } from './entity-tracker'
 import { explainPair } from './explain'
-import { createRowWriter, RowResult, type FeatureParams } from './features'
+import { createRowWriter, REACH_SLOT, RowResult, type FeatureParams } from './features'
 import { createHeadScorer } from './head-scorer'
 import { createInteractionStore } from './interactions'
 import { createInterestSets, Rule } from './interest-sets'
@@ -97,7 +97,8 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
   let visit = 0
   const wide = new Uint32Array(cap)
   let wideN = 0
-  let slowReach = 0
+  // a typed slot, not a captured `let`: V8 boxes each store of a double into a closure variable
+  const slowReach = new Float64Array(1)
   const params: FeatureParams = {
     lookahead: opts.lookahead,
     speedScale: opts.speedScale,
@@ -138,10 +139,12 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
 
   /** Broadphase + features for one observer into rows [row, ...); returns the end row. */
   const gather = (o: number, row: number): number => {
-    const q = writer.load(o) + slowReach
-    const ox = writer.x
-    const oy = writer.y
-    if (++visit === 0xffffffff) {
+    writer.load(o)
+    const q = writer.observer[REACH_SLOT]! + slowReach[0]!
+    const ox = writer.observer[0]!
+    const oy = writer.observer[1]!
+    // stamps stay in the small-integer range (a larger captured number would be boxed)
+    if (++visit === 0x3fffffff) {
       visitStamp.fill(0)
       visit = 1
     }
@@ -177,6 +180,9 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
           const ex = Px[e]! - ox
           const ey = Py[e]! - oy
           if (ex * ex + ey * ey > q2 || e === o) continue
+          // distinct cells can hash to one bucket: visit each entity once per observer
+          if (visitStamp[e] === visit) continue
+          visitStamp[e] = visit
           if (row >= rowCap) {
             grow(row + 1)
             rowEid = inp.rowEid
@@ -213,7 +219,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
   /** Moves every positioned entity to its grid bucket, or to the wide list when its reach exceeds a cell. */
   const updateGrid = (): void => {
     wideN = 0
-    slowReach = 0
+    let maxReach = 0
     const ids = positioned.ids
     for (let i = 0; i < positioned.count; i++) {
       const e = ids[i]!
@@ -230,10 +236,11 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
         grid.remove(e)
         wide[wideN++] = e
       } else {
-        if (reach > slowReach) slowReach = reach
+        if (reach > maxReach) maxReach = reach
         grid.place(e, P.x[e]!, P.y[e]!)
       }
     }
+    slowReach[0] = maxReach
   }
 
   const system = ((w: World): World => {

@@ -19,14 +19,33 @@ export const RowResult = { Out: 0, Denied: 1, Scored: 2 } as const
  * reads is captured once at creation, so the hot path is plain typed-array indexing.
  */
 export interface RowWriter {
-  /** Makes `o` the current observer; returns its broadphase reach (radius + own look-ahead travel). */
-  load(o: number): number
+  /** Makes `o` the current observer; its broadphase reach (radius + own look-ahead travel) lands in `observer[REACH_SLOT]`. */
+  load(o: number): void
   /** Range test, visibility rules, then the features of `e` at `feat[off..off+FEATURE_COUNT)`. Allocation-free. */
   write(e: number, feat: Float32Array, off: number, tick: number): number
-  /** Current observer position (valid after `load`). */
-  readonly x: number
-  readonly y: number
+  /** Current observer state after `load`: [x, y, z, ...] (read x and y from slots 0 and 1; a typed array so reading it never boxes a double). */
+  readonly observer: Float64Array
 }
+
+// slots of the observer state array
+const OX = 0
+const OY = 1
+const OZ = 2
+const OVX = 3
+const OVY = 4
+const OVZ = 5
+const OFX = 6
+const OFY = 7
+const OFZ = 8
+const COS_HALF = 9
+const RADIUS = 10
+const REACH = 11
+const O_SIZE = 12
+/** Slot of the observer's broadphase reach in {@link RowWriter.observer}. */
+export const REACH_SLOT = REACH
+const I_EID = 0
+const I_TEAM = 1
+const I_FLAGS = 2
 
 /** Creates the row writer over the given component stores. */
 export function createRowWriter(c: AttentionComponents, flags: Uint16Array, generation: Uint32Array, interactions: InteractionStore, params: FeatureParams): RowWriter {
@@ -50,55 +69,51 @@ export function createRowWriter(c: AttentionComponents, flags: Uint16Array, gene
   const iTick = interactions.tick
   const iStrength = interactions.strength
 
-  // the current observer, hoisted by load()
-  let o = 0
-  let ox = 0
-  let oy = 0
-  let oz = 0
-  let ovx = 0
-  let ovy = 0
-  let ovz = 0
-  let hasFacing = false
-  let ofx = 0
-  let ofy = 0
-  let ofz = 0
-  let cosHalf = 1
-  let hasTeam = false
-  let team = 0
-  let radius = 0
-  let hasInteractions = false
+  // The current observer, hoisted by load(). Kept in typed arrays, not captured `let`s: V8 boxes
+  // every write to a captured double, which would allocate once per observer per tick.
+  const ob = new Float64Array(O_SIZE)
+  const oi = new Int32Array(3)
 
   const w: RowWriter = {
-    x: 0,
-    y: 0,
-    load(eid) {
-      o = eid
+    observer: ob,
+    load(o) {
       const fl = flags[o]!
-      ox = Px[o]!
-      oy = Py[o]!
-      oz = Pz[o]!
       const hasVel = (fl & Has.Velocity) !== 0
-      ovx = hasVel ? Vx[o]! : 0
-      ovy = hasVel ? Vy[o]! : 0
-      ovz = hasVel ? Vz[o]! : 0
-      hasFacing = (fl & Has.Facing) !== 0
-      ofx = Fx[o]!
-      ofy = Fy[o]!
-      ofz = Fz[o]!
-      cosHalf = Math.cos(c.Observer.fov[o]! / 2)
-      hasTeam = (fl & Has.Team) !== 0
-      team = teamOf[o]!
-      radius = c.Observer.radius[o]!
-      hasInteractions = any[o] === 1
-      ;(w as { x: number }).x = ox
-      ;(w as { y: number }).y = oy
-      return radius + Math.sqrt(ovx * ovx + ovy * ovy + ovz * ovz) * T
+      const vx = hasVel ? Vx[o]! : 0
+      const vy = hasVel ? Vy[o]! : 0
+      const vz = hasVel ? Vz[o]! : 0
+      ob[OX] = Px[o]!
+      ob[OY] = Py[o]!
+      ob[OZ] = Pz[o]!
+      ob[OVX] = vx
+      ob[OVY] = vy
+      ob[OVZ] = vz
+      ob[OFX] = Fx[o]!
+      ob[OFY] = Fy[o]!
+      ob[OFZ] = Fz[o]!
+      ob[COS_HALF] = Math.cos(c.Observer.fov[o]! / 2)
+      ob[RADIUS] = c.Observer.radius[o]!
+      oi[I_EID] = o
+      oi[I_TEAM] = teamOf[o]!
+      oi[I_FLAGS] = ((fl & Has.Facing) !== 0 ? 1 : 0) | ((fl & Has.Team) !== 0 ? 2 : 0) | (any[o] === 1 ? 4 : 0)
+      // stored, not returned: a double returned from a call that is not inlined gets boxed
+      ob[REACH] = ob[RADIUS]! + Math.sqrt(vx * vx + vy * vy + vz * vz) * T
     },
     write(e, feat, off, tick) {
+      const o = oi[I_EID]!
+      const team = oi[I_TEAM]!
+      const of = oi[I_FLAGS]!
+      const hasFacing = (of & 1) !== 0
+      const hasTeam = (of & 2) !== 0
+      const hasInteractions = (of & 4) !== 0
+      const radius = ob[RADIUS]!
+      const ovx = ob[OVX]!
+      const ovy = ob[OVY]!
+      const ovz = ob[OVZ]!
       const fl = flags[e]!
-      const dx = Px[e]! - ox
-      const dy = Py[e]! - oy
-      const dz = Pz[e]! - oz
+      const dx = Px[e]! - ob[OX]!
+      const dy = Py[e]! - ob[OY]!
+      const dz = Pz[e]! - ob[OZ]!
       const d2 = dx * dx + dy * dy + dz * dz
       let reff = radius
       if ((fl & Has.Salience) !== 0 && nimbusOf[e]! > reff) reff = nimbusOf[e]!
@@ -127,7 +142,8 @@ export function createRowWriter(c: AttentionComponents, flags: Uint16Array, gene
       if (!hasFacing) f = 0
       else if (d === 0) f = 1
       else {
-        const cosT = (ofx * dx + ofy * dy + ofz * dz) * inv
+        const cosHalf = ob[COS_HALF]!
+        const cosT = (ob[OFX]! * dx + ob[OFY]! * dy + ob[OFZ]! * dz) * inv
         f = cosHalf >= 1 || cosT < cosHalf ? 0 : (cosT - cosHalf) / (1 - cosHalf)
         if (f > 1) f = 1
       }

@@ -51,7 +51,8 @@ export function createSelector(inp: SelectionInputs): Selector {
   const margin = bands.margin
 
   const nextStamp = (): number => {
-    if (stamp >= 0xfffffff0) {
+    // stamps stay in the small-integer range (a larger captured number would be boxed)
+    if (stamp >= 0x3fffffff) {
       rowStamp.fill(0)
       topStamp.fill(0)
       memberStamp.fill(0)
@@ -87,17 +88,6 @@ export function createSelector(inp: SelectionInputs): Selector {
       i = m
     }
     h[i] = r0
-  }
-
-  const rawBand = (s: number): Band => (s >= high ? Band.High : s >= medium ? Band.Medium : Band.Low)
-
-  const nextBand = (cur: number, s: number): Band => {
-    const raw = rawBand(s)
-    if (raw >= cur) return raw
-    // going down: keep the highest band whose threshold minus margin the score still meets
-    if (cur === Band.High && s >= high - margin) return Band.High
-    if (cur >= Band.Medium && s >= medium - margin) return Band.Medium
-    return Band.Low
   }
 
   const ruleOf = (o: number, e: number): number => {
@@ -328,10 +318,20 @@ export function createSelector(inp: SelectionInputs): Selector {
       sets.score[j] = s
       if (scored && s > smax) smax = s
       const fresh = enteredStamp[e] === st
+      // bands inline: calling a helper with a double argument would box it (an allocation)
       let band: number
       if (rule === Rule.Self || rule === Rule.Owned) band = Band.High
       else if (!scored) band = Band.Low
-      else band = fresh ? rawBand(s) : nextBand(sets.band[j]!, s)
+      else {
+        band = s >= high ? Band.High : s >= medium ? Band.Medium : Band.Low
+        const cur = sets.band[j]!
+        // going down needs the score below the current band's threshold minus the margin
+        if (!fresh && band < cur) {
+          if (cur === Band.High && s >= high - margin) band = Band.High
+          else if (cur >= Band.Medium && s >= medium - margin) band = Band.Medium
+          else band = Band.Low
+        }
+      }
       if (!fresh && band !== sets.band[j]) sets.bandChanged[base + changedN++] = e
       sets.band[j] = band
     }

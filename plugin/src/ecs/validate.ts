@@ -1,10 +1,10 @@
-/** Throws a RangeError naming the option, its value and the allowed range unless `min <= value <= max` (or `> min` when exclusiveMin). */
+/** Throws a RangeError naming the option, its value and the allowed range unless `value` is finite and `min <= value <= max` (or `> min` when exclusiveMin). */
 export function checkRange(name: string, value: number, min: number, max: number, exclusiveMin = false): void {
-  const ok = typeof value === 'number' && !Number.isNaN(value) && (exclusiveMin ? value > min : value >= min) && value <= max
+  const ok = typeof value === 'number' && Number.isFinite(value) && (exclusiveMin ? value > min : value >= min) && value <= max
   if (!ok) {
     const lo = exclusiveMin ? `(${min}` : `[${min}`
     const hi = max === Infinity ? 'Infinity)' : `${max}]`
-    throw new RangeError(`colyseus-attention: ${name} must be a number in ${lo}, ${hi}; got ${String(value)}`)
+    throw new RangeError(`colyseus-attention: ${name} must be a finite number in ${lo}, ${hi}; got ${String(value)}`)
   }
 }
 

@@ -129,7 +129,7 @@ export function syncView(
   const o = r.observer
   const view = r.view
   const n = system.memberCount(o)
-  if (++s.stamp === 0xffffffff) {
+  if (++s.stamp === 0x3fffffff) {
     s.mark.fill(0)
     s.stamp = 1
   }

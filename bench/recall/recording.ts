@@ -1,0 +1,111 @@
+/** What an entity of the scenario is. */
+export const Kind = {
+  Player: 0,
+  Wanderer: 1,
+  Chaser: 2,
+  Grouped: 3,
+  Projectile: 4,
+} as const
+/** One of {@link Kind}'s values. */
+export type Kind = (typeof Kind)[keyof typeof Kind]
+/** Names of the kinds, by value. */
+export const KIND_NAMES = ['player', 'wanderer', 'chaser', 'group member', 'projectile'] as const
+
+/** What happened between two entities. */
+export const InteractionKind = {
+  /** A chaser reached a player and hit it. */
+  Attack: 0,
+  /** A player and another body (player, wanderer, group member) came into contact. */
+  Touch: 1,
+  /** A player walked up to another player and traded. */
+  Trade: 2,
+  /** A fast projectile passed through a player. */
+  Hit: 3,
+} as const
+/** One of {@link InteractionKind}'s values. */
+export type InteractionKind = (typeof InteractionKind)[keyof typeof InteractionKind]
+/** Names of the interaction kinds, by value. */
+export const INTERACTION_NAMES = ['attack', 'touch', 'trade', 'hit'] as const
+
+/** The interactions of a recording, in tick order (struct of arrays). */
+export interface InteractionLog {
+  count: number
+  tick: Int32Array
+  /** Entity index of the actor (chaser, projectile, trade seeker, toucher). */
+  a: Int32Array
+  /** Entity index of the other party. */
+  b: Int32Array
+  kind: Uint8Array
+}
+
+/**
+ * A recorded scenario: every entity's state at every tick and every interaction with its tick.
+ * Entity indices are 0..entityCount-1; tick t's state of entity i is at `t * entityCount + i`.
+ */
+export interface Recording {
+  /** Seconds per tick. */
+  dt: number
+  ticks: number
+  entityCount: number
+  worldSize: number
+  seed: number
+  /** Kind of each entity. */
+  kind: Uint8Array
+  /** Entity indices of the players (the observers, one client each). */
+  players: Int32Array
+  x: Float32Array
+  y: Float32Array
+  /** Velocity in units per second. */
+  vx: Float32Array
+  vy: Float32Array
+  /** Facing angle in radians. */
+  angle: Float32Array
+  interactions: InteractionLog
+  /**
+   * Respawns in tick order: entity `entity[i]` became a new object at tick `tick[i]` (a projectile
+   * fired again). Everything spawns at tick 0; only later respawns are listed.
+   */
+  spawns: { count: number; tick: Int32Array; entity: Int32Array }
+}
+
+/** Appends interactions into growable typed arrays; `finish()` trims them. */
+export function createInteractionLog(): InteractionLog & { push(tick: number, a: number, b: number, kind: InteractionKind): void; finish(): InteractionLog } {
+  let cap = 1024
+  const log = {
+    count: 0,
+    tick: new Int32Array(cap),
+    a: new Int32Array(cap),
+    b: new Int32Array(cap),
+    kind: new Uint8Array(cap),
+    push(tick: number, a: number, b: number, kind: InteractionKind): void {
+      if (log.count === cap) {
+        cap *= 2
+        const grow = <T extends Int32Array | Uint8Array>(src: T, dst: T): T => {
+          dst.set(src)
+          return dst
+        }
+        log.tick = grow(log.tick, new Int32Array(cap))
+        log.a = grow(log.a, new Int32Array(cap))
+        log.b = grow(log.b, new Int32Array(cap))
+        log.kind = grow(log.kind, new Uint8Array(cap))
+      }
+      const i = log.count++
+      log.tick[i] = tick
+      log.a[i] = a
+      log.b[i] = b
+      log.kind[i] = kind
+    },
+    finish(): InteractionLog {
+      const n = log.count
+      return { count: n, tick: log.tick.slice(0, n), a: log.a.slice(0, n), b: log.b.slice(0, n), kind: log.kind.slice(0, n) }
+    },
+  }
+  return log
+}
+
+/** Counts interactions per kind. */
+export function countByKind(log: InteractionLog): number[] {
+  const out = INTERACTION_NAMES.map(() => 0)
+  for (let i = 0; i < log.count; i++) out[log.kind[i]!]!++
+  return out
+}

@@ -1,0 +1,63 @@
+import type { EngineBenchResult } from '../../plugin/bench/engine.bench'
+import { renderLineChart, type Series } from '../charts/line-chart'
+import { num, table } from './markdown'
+import type { Section } from './recall-section'
+
+/**
+ * Renders the engine section from `runEngineBench`'s results: a table and a chart of ms per tick
+ * against entities, engine and brute-force oracle, one line per observer count.
+ * @param rs - the engine benchmark's results.
+ * @param command - the command that reruns it.
+ */
+export function engineSection(rs: readonly EngineBenchResult[], command: string): Section {
+  const observerCounts = [...new Set(rs.map((r) => r.observers))].sort((a, b) => a - b)
+  const series: Series[] = []
+  for (const o of observerCounts) {
+    const mine = rs.filter((r) => r.observers === o)
+    series.push({ name: `engine, ${o} observers`, points: mine.map((r) => ({ x: r.entities, y: r.msPerTick })) })
+  }
+  for (const o of observerCounts) {
+    const mine = rs.filter((r) => r.observers === o && r.bruteForceMsPerTick !== null)
+    if (mine.length > 0) {
+      series.push({
+        name: `brute force, ${o} observers`,
+        points: mine.map((r) => ({ x: r.entities, y: r.bruteForceMsPerTick! })),
+        dashed: true,
+      })
+    }
+  }
+  const svg = renderLineChart({
+    title: 'Engine: ms per tick vs entities',
+    xLabel: 'entities (log scale)',
+    yLabel: 'ms per tick, median (log scale)',
+    xLog: true,
+    yLog: true,
+    series,
+  })
+  const first = rs[0]
+  const md = [
+    '## Engine',
+    '',
+    `Command: \`${command}\` (plugin/bench/engine.bench.ts). The attention system alone on a random-walk world sized so that about ` +
+      `${first?.meanInRadius ?? '?'} entities lie within each observer's radius (${first?.radius ?? '?'}), budget K = ${first?.k ?? '?'}, default options, ` +
+      'against the brute-force oracle (every observer x every entity) on the same world in the same run.',
+    '',
+    table(
+      ['scenario', 'world side', 'in radius', 'engine ms/tick (median)', 'p90', 'brute force ms/tick', 'speedup', 'mean set'],
+      rs.map((r) => [
+        r.name,
+        String(r.worldSide),
+        String(r.meanInRadius),
+        num(r.msPerTick, 3),
+        num(r.p90MsPerTick, 3),
+        r.bruteForceMsPerTick === null ? 'skipped (too slow)' : num(r.bruteForceMsPerTick, 1),
+        r.speedup === null ? '-' : `${r.speedup}x`,
+        String(r.meanSetSize),
+      ]),
+    ),
+    '',
+    '![Engine ms per tick vs entities](images/engine-ms-per-tick.svg)',
+    '',
+  ].join('\n')
+  return { markdown: md, images: { 'engine-ms-per-tick.svg': svg } }
+}

@@ -1,0 +1,183 @@
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import type { LoadBenchResult } from '../load/run'
+import { REPO_ROOT } from '../lib/cli'
+import type { MachineInfo } from '../lib/machine'
+import type { RecallBenchResult } from '../recall/run'
+import { autoChart, type AutoChartSpec } from './auto-chart'
+import type { EngineBenchResult } from '../../plugin/bench/engine.bench'
+import type { SyncBenchResult } from '../../plugin/bench/sync.bench'
+import { engineSection } from './engine-section'
+import { syncSection } from './sync-section'
+import { genericSection } from './generic-section'
+import { loadSection } from './load-section'
+import { int, pct, table, verdict } from './markdown'
+import { recallSection, type Section } from './recall-section'
+
+/** Everything `npm run bench` collected. */
+export interface BenchResults {
+  quick: boolean
+  machine: MachineInfo
+  engine: unknown
+  sync: unknown
+  recall: RecallBenchResult | null
+  load: LoadBenchResult | null
+  /** Parts that failed, with their error (the report says so instead of hiding it). */
+  errors: { part: string; error: string }[]
+  wallSeconds: number
+}
+
+/** Where the report goes: docs/benchmarks.md and docs/images/. */
+export interface ReportPaths {
+  markdown: string
+  images: string[]
+}
+
+function summary(r: BenchResults): string {
+  const out: string[] = ['## Summary', '']
+  const rec = r.recall
+  if (rec) {
+    const t = rec.targets200
+    const att = t.recall995.find((x) => x.family === 'attention')
+    const rad = t.recall995.find((x) => x.family === 'radius')
+    out.push(
+      `- **Nothing that matters missed** (relevance recall, offline replay): attention ${att ? `reaches 99.5% recall at 200 ms with K=${att.param}, ${int(att.bytes)} B/client/s = ${pct(att.shareOfFull, 1)} of full state` : 'never reaches 99.5% recall at 200 ms'}` +
+        `${rad ? `; radius AOI reaches it with R=${rad.param} at ${int(rad.bytes)} B/client/s (${pct(rad.shareOfFull, 1)})` : ''}. ` +
+        `Target "99.5% at <= 15% of full-state bytes": ${verdict(t.recall995Within15Met)}. ` +
+        `Target "at equal bytes, at most half of radius AOI's misses": ${verdict(t.halfTheMissesMet)} at 200 ms, ${verdict(rec.targets500.halfTheMissesMet)} at 500 ms.`,
+    )
+  }
+  const load = r.load
+  if (load && load.runs.length > 0) {
+    // the largest client count where neither run dropped clients (a run with drops is not comparable)
+    const clean = load.runs.filter(
+      (x) => x.droppedClients === 0 && load.runs.some((y) => y.clients === x.clients && y.attention !== x.attention && y.droppedClients === 0),
+    )
+    const maxC = clean.length > 0 ? Math.max(...clean.map((x) => x.clients)) : Number.NaN
+    const on = clean.find((x) => x.attention && x.clients === maxC)
+    const off = clean.find((x) => !x.attention && x.clients === maxC)
+    if (on && off) {
+      out.push(
+        `- **Fewer bytes** (real server, ${maxC} clients): ${int(on.bytesPerClientPerSec)} B/client/s with the plugin vs ${int(off.bytesPerClientPerSec)} without ` +
+          `(${pct(on.bytesPerClientPerSec / off.bytesPerClientPerSec, 1)}).`,
+        `- **Less CPU** (same runs): server tick median ${on.tickMedianMs.toFixed(2)} ms (p99 ${on.tickP99Ms.toFixed(2)}) with the plugin vs ${off.tickMedianMs.toFixed(2)} ms ` +
+          `(p99 ${off.tickP99Ms.toFixed(2)}) without; server CPU ${on.cpuPercent.toFixed(0)}% vs ${off.cpuPercent.toFixed(0)}% of a core.`,
+      )
+    }
+  }
+  for (const e of r.errors) out.push(`- **${e.part} did not run**: ${e.error.split('\n')[0]}`)
+  out.push('')
+  return out.join('\n')
+}
+
+function machineSection(m: MachineInfo, r: BenchResults): string {
+  return [
+    '## Machine',
+    '',
+    table(
+      ['', ''],
+      [
+        ['CPU', m.cpuModel],
+        ['cores', String(m.cores)],
+        ['memory', `${m.memoryGiB} GiB`],
+        ['OS', m.os],
+        ['Node', m.node],
+        ...Object.entries(m.packages).map(([k, v]) => [k, v]),
+        ['commit', m.commit],
+        ['date', m.date],
+        ['total bench time', Number.isFinite(r.wallSeconds) ? `${r.wallSeconds.toFixed(0)} s` : '-'],
+      ],
+      ['l', 'l'],
+    ),
+    '',
+  ].join('\n')
+}
+
+/** Another harness's section (its markdown or tables) plus a chart found in its rows, if any. */
+function otherSection(title: string, command: string, result: unknown, image: string, spec: AutoChartSpec): Section {
+  const svg = autoChart(result, spec)
+  const md = genericSection(title, command, result)
+  return svg === null ? { markdown: md, images: {} } : { markdown: `${md}\n![${spec.title}](images/${image})\n`, images: { [image]: svg } }
+}
+
+/**
+ * Renders docs/benchmarks.md and its SVG charts (docs/images/*.svg) from the results of a run.
+ * @param r - the results.
+ * @param docsDir - output folder. @defaultValue `<repo>/docs`
+ * @returns the paths written.
+ */
+export function writeReport(r: BenchResults, docsDir = resolve(REPO_ROOT, 'docs')): ReportPaths {
+  const flag = r.quick ? ' -- --quick' : ''
+  const sections: Section[] = []
+  if (r.engine !== null) {
+    sections.push(
+      Array.isArray(r.engine)
+        ? engineSection(r.engine as EngineBenchResult[], `npm run bench:engine${flag}`)
+        : otherSection('Engine', `npm run bench:engine${flag}`, r.engine, 'engine-ms-per-tick.svg', {
+            title: 'Engine: ms per tick vs entities',
+            x: /entit/i,
+            y: /ms/i,
+            prefer: ['msPerTick'],
+            xLabel: 'entities',
+            yLabel: 'ms per tick',
+            xLog: true,
+          }),
+    )
+  }
+  if (r.sync !== null) {
+    sections.push(
+      Array.isArray(r.sync)
+        ? syncSection(r.sync as SyncBenchResult[], `npm run bench:sync${flag}`)
+        : otherSection('Sync (Colyseus StateViews)', `npm run bench:sync${flag}`, r.sync, 'sync-bytes-per-client.svg', {
+            title: 'Sync: bytes per client vs clients',
+            x: /client/i,
+            y: /byte/i,
+            xLabel: 'clients',
+            yLabel: 'bytes per client',
+          }),
+    )
+  }
+  if (r.recall) sections.push(recallSection(r.recall))
+  if (r.load) sections.push(loadSection(r.load))
+  const md = [
+    '# Benchmarks',
+    '',
+    `Generated by \`npm run bench${flag}\` on ${r.machine.date} (commit ${r.machine.commit}). Do not edit by hand: every number, table and chart ` +
+      'below comes from that command and is rewritten by it. ' +
+      (r.quick ? '**This is a `--quick` run: small scenario, short runs; use the full run for real numbers.**' : ''),
+    '',
+    'Our claims are "fewer bytes, less CPU, nothing that matters missed". The four parts below test them: the engine alone, the ' +
+      'Colyseus sync layer, relevance recall on a recorded scenario (offline, deterministic), and a real server under WebSocket clients.',
+    '',
+    summary(r),
+    machineSection(r.machine, r),
+    ...sections.map((s) => s.markdown),
+    '## Reproduce',
+    [
+      '```sh',
+      'npm ci',
+      'npm run bench            # everything, writes this file (a few minutes)',
+      'npm run bench -- --quick # the small version the test suite runs (under a minute)',
+      'npm run bench:recall     # relevance recall only (deterministic)',
+      'npm run bench:load       # real server only',
+      '```',
+    ].join('\n'),
+    'Raw results of the last run are in `.bench-results/*.json` (not committed).',
+    '',
+  ]
+    .filter((x) => x !== '')
+    .join('\n\n')
+    .replace(/\n{3,}/g, '\n\n')
+  mkdirSync(resolve(docsDir, 'images'), { recursive: true })
+  const images: string[] = []
+  for (const s of sections) {
+    for (const [name, svg] of Object.entries(s.images)) {
+      const p = resolve(docsDir, 'images', name)
+      writeFileSync(p, svg)
+      images.push(p)
+    }
+  }
+  const path = resolve(docsDir, 'benchmarks.md')
+  writeFileSync(path, md)
+  return { markdown: path, images }
+}

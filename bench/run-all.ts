@@ -1,0 +1,122 @@
+// `npm run bench`: runs every benchmark (engine, sync, recall, load) and writes docs/benchmarks.md
+// with tables and SVG charts. `--quick` runs the small version (under a minute); `--docs <dir>`
+// writes the report elsewhere (the tests do, so a quick run never overwrites the real report);
+// `--report-only` rewrites the report from the last run's .bench-results/*.json.
+import { existsSync, readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { flagValue, hasFlag, isMain, REPO_ROOT, RESULTS_DIR, writeResult } from './lib/cli'
+import { machineInfo } from './lib/machine'
+import { runLoadBench } from './load/run'
+import { runRecallBench } from './recall/run'
+import { writeReport, type BenchResults, type ReportPaths } from './report/write-report'
+
+/** Options of {@link runAll}. */
+export interface RunAllOptions {
+  quick?: boolean
+  /** Report folder. @defaultValue `<repo>/docs` */
+  docsDir?: string
+  /** Folder for the raw JSON results. @defaultValue `<repo>/.bench-results` */
+  resultsDir?: string
+  /** Parts to run. @defaultValue all four */
+  parts?: readonly Part[]
+  log?: (line: string) => void
+}
+
+/** The four parts of the benchmark. */
+export type Part = 'engine' | 'sync' | 'recall' | 'load'
+/** Every part, in run order. */
+export const PARTS: readonly Part[] = ['engine', 'sync', 'recall', 'load']
+
+type BenchFn = (opts: { quick: boolean }) => unknown
+
+/** Imports another workspace's benchmark module and returns its exported run function. */
+async function importBench(file: string, name: string): Promise<BenchFn> {
+  const mod = (await import(pathToFileURL(resolve(REPO_ROOT, file)).href)) as Record<string, unknown>
+  const fn = mod[name]
+  if (typeof fn !== 'function') throw new Error(`${file} does not export ${name}()`)
+  return fn as BenchFn
+}
+
+/**
+ * Runs the chosen parts in order (a failing part is recorded, not fatal), then writes the report.
+ * @returns the results and the files written.
+ */
+export async function runAll(o: RunAllOptions = {}): Promise<{ results: BenchResults; paths: ReportPaths }> {
+  const quick = o.quick ?? false
+  const parts = o.parts ?? PARTS
+  const log = o.log ?? (() => {})
+  const t0 = performance.now()
+  const results: BenchResults = {
+    quick,
+    machine: machineInfo(),
+    engine: null,
+    sync: null,
+    recall: null,
+    load: null,
+    errors: [],
+    wallSeconds: 0,
+  }
+  const attempt = async (part: Part, run: () => Promise<unknown>): Promise<void> => {
+    if (!parts.includes(part)) return
+    log(`== ${part}${quick ? ' (quick)' : ''}`)
+    const started = performance.now()
+    try {
+      const value = await run()
+      ;(results as unknown as Record<Part, unknown>)[part] = value
+      writeResult(part, value, o.resultsDir)
+      log(`== ${part} done in ${((performance.now() - started) / 1000).toFixed(1)} s`)
+    } catch (e) {
+      const error = e instanceof Error ? (e.stack ?? e.message) : String(e)
+      results.errors.push({ part, error })
+      log(`== ${part} FAILED: ${error}`)
+    }
+  }
+  await attempt('engine', async () => (await importBench('plugin/bench/engine.bench.ts', 'runEngineBench'))({ quick }))
+  await attempt('sync', async () => (await importBench('plugin/bench/sync.bench.ts', 'runSyncBench'))({ quick }))
+  await attempt('recall', () => runRecallBench({ quick, log }))
+  await attempt('load', () => runLoadBench({ quick, log }))
+  results.wallSeconds = (performance.now() - t0) / 1000
+  writeResult('meta', { quick, wallSeconds: results.wallSeconds, errors: results.errors }, o.resultsDir)
+  const paths = writeReport(results, o.docsDir)
+  log(`wrote ${paths.markdown} and ${paths.images.length} charts in ${results.wallSeconds.toFixed(0)} s`)
+  return { results, paths }
+}
+
+/**
+ * Rewrites the report from the raw results of the last run (`.bench-results/*.json`) without
+ * running anything: for report layout changes. The numbers stay those of that run.
+ */
+export function reportFromResults(resultsDir = RESULTS_DIR, docsDir?: string): ReportPaths {
+  const read = (name: string): unknown => {
+    const p = resolve(resultsDir, `${name}.json`)
+    return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as unknown) : null
+  }
+  const meta = (read('meta') ?? {}) as { quick?: boolean; wallSeconds?: number; errors?: BenchResults['errors'] }
+  const results: BenchResults = {
+    quick: meta.quick ?? false,
+    machine: machineInfo(),
+    engine: read('engine'),
+    sync: read('sync'),
+    recall: read('recall') as BenchResults['recall'],
+    load: read('load') as BenchResults['load'],
+    errors: meta.errors ?? [],
+    wallSeconds: meta.wallSeconds ?? Number.NaN,
+  }
+  return writeReport(results, docsDir)
+}
+
+if (isMain(import.meta.url) && hasFlag('report-only')) {
+  const docs = flagValue('docs')
+  console.log(`wrote ${reportFromResults(RESULTS_DIR, docs ? resolve(docs) : undefined).markdown}`)
+} else if (isMain(import.meta.url)) {
+  const only = flagValue('only')
+  const docs = flagValue('docs')
+  const { results } = await runAll({
+    quick: hasFlag('quick'),
+    docsDir: docs ? resolve(docs) : undefined,
+    parts: only ? (only.split(',') as Part[]) : undefined,
+    log: (l) => console.log(l),
+  })
+  if (results.errors.length > 0) process.exitCode = 1
+}

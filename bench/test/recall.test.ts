@@ -1,0 +1,95 @@
+import { beforeAll, describe, expect, it } from 'vitest'
+import type { RecallRow } from '../recall/metrics'
+import { countByKind, INTERACTION_NAMES } from '../recall/recording'
+import { runRecallBench, SWEEPS, type RecallBenchResult } from '../recall/run'
+import { QUICK_SCENARIO, recordScenario } from '../recall/scenario'
+
+describe('recall bench (--quick)', () => {
+  let r: RecallBenchResult
+  beforeAll(async () => {
+    r = await runRecallBench({ quick: true })
+  })
+  const family = (f: RecallRow['family']): RecallRow[] => r.rows.filter((x) => x.family === f && !x.label.includes('('))
+
+  it('should record a deterministic scenario with every kind of interaction', () => {
+    const a = recordScenario(QUICK_SCENARIO)
+    const b = recordScenario(QUICK_SCENARIO)
+    expect(a.x).toEqual(b.x)
+    expect(a.interactions.tick).toEqual(b.interactions.tick)
+    expect(a.interactions.a).toEqual(b.interactions.a)
+    const counts = countByKind(a.interactions)
+    INTERACTION_NAMES.forEach((_, k) => expect(counts[k]).toBeGreaterThan(0))
+    expect(r.scenario.entities).toBe(a.entityCount)
+  })
+
+  it('should report well-formed rows for every configuration of the sweep', () => {
+    const s = SWEEPS.quick
+    expect(r.rows.length).toBe(1 + s.radius.length + s.nearest.length + s.attention.length)
+    for (const x of r.rows) {
+      expect(x.interactions).toBeGreaterThan(0)
+      expect(x.interactions).toBe(r.rows[0]!.interactions)
+      for (const v of [x.recall200, x.recall500]) {
+        expect(v).toBeGreaterThanOrEqual(0)
+        expect(v).toBeLessThanOrEqual(1)
+      }
+      expect(x.recall500).toBeLessThanOrEqual(x.recall200)
+      expect(x.ttvP5).toBeLessThanOrEqual(x.ttvMedian)
+      expect(Number.isFinite(x.bytesPerClientPerSec) && x.bytesPerClientPerSec > 0).toBe(true)
+      expect(x.churnPerClientPerSec).toBeGreaterThanOrEqual(0)
+      expect(x.maxSetSize).toBeLessThanOrEqual(x.setSizeBound)
+    }
+  })
+
+  it('should give full state the best recall and the most bytes', () => {
+    const full = family('full')[0]!
+    for (const x of r.rows) {
+      expect(full.recall200).toBeGreaterThanOrEqual(x.recall200)
+      expect(full.recall500).toBeGreaterThanOrEqual(x.recall500)
+      if (x !== full) expect(full.bytesPerClientPerSec).toBeGreaterThan(x.bytesPerClientPerSec)
+    }
+    expect(full.meanSetSize).toBe(r.scenario.entities)
+    expect(full.churnPerClientPerSec).toBe(0)
+  })
+
+  it('should make radius AOI recall and bytes grow with the radius (nested sets)', () => {
+    const rad = family('radius').sort((a, b) => a.param - b.param)
+    for (let i = 1; i < rad.length; i++) {
+      expect(rad[i]!.recall200).toBeGreaterThanOrEqual(rad[i - 1]!.recall200)
+      expect(rad[i]!.recall500).toBeGreaterThanOrEqual(rad[i - 1]!.recall500)
+      expect(rad[i]!.bytesPerClientPerSec).toBeGreaterThan(rad[i - 1]!.bytesPerClientPerSec)
+    }
+    expect(rad[rad.length - 1]!.recall500).toBeGreaterThan(rad[0]!.recall500)
+  })
+
+  it('should make nearest-K recall grow with K and keep sets at K + self', () => {
+    const nk = family('nearest').sort((a, b) => a.param - b.param)
+    for (let i = 1; i < nk.length; i++) expect(nk[i]!.recall200).toBeGreaterThanOrEqual(nk[i - 1]!.recall200)
+    for (const x of nk) expect(x.maxSetSize).toBe(x.param + 1)
+  })
+
+  it('should keep attention sets within budget + self, and fill them in a crowd', () => {
+    for (const x of family('attention')) {
+      expect(x.setSizeBound).toBe(x.param + 1)
+      expect(x.maxSetSize).toBeLessThanOrEqual(x.param + 1)
+      expect(x.meanSetSize).toBeGreaterThan(1)
+    }
+    const att = family('attention').sort((a, b) => a.param - b.param)
+    expect(att[att.length - 1]!.recall200).toBeGreaterThan(att[0]!.recall200)
+    expect(att[att.length - 1]!.bytesPerClientPerSec).toBeGreaterThan(att[0]!.bytesPerClientPerSec)
+  })
+
+  it('should be reproducible: the same run gives the same recall and bytes', async () => {
+    const again = await runRecallBench({ quick: true })
+    expect(again.rows.map((x) => [x.label, x.recall200, x.recall500, x.bytesPerClientPerSec, x.churnPerClientPerSec])).toEqual(
+      r.rows.map((x) => [x.label, x.recall200, x.recall500, x.bytesPerClientPerSec, x.churnPerClientPerSec]),
+    )
+  })
+
+  it('should evaluate the targets against the same rows', () => {
+    for (const t of [r.targets200, r.targets500]) {
+      expect(t.fullStateBytes).toBe(family('full')[0]!.bytesPerClientPerSec)
+      for (const p of t.equalBytes) expect(p.met).toBe(p.attentionAvoidable <= p.radiusAvoidable / 2 + 1e-12)
+      expect(t.halfTheMissesMet).toBe(t.equalBytes.length === 0 ? null : t.equalBytes.every((p) => p.met))
+    }
+  })
+})

@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest'
+import { summarize } from '../recall/metrics'
+import type { InterestPolicy, PolicyFactory } from '../recall/policies/interest-policy'
+import { radiusPolicy } from '../recall/policies/radius-policy'
+import { InteractionKind, Kind, type Recording } from '../recall/recording'
+import { replay } from '../recall/replay'
+
+/** One player (entity 0) and one other entity that interacts with it at `hitTick`. */
+function tinyRecording(ticks: number, hitTick: number): Recording {
+  const n = 2
+  const z = (): Float32Array => new Float32Array(ticks * n)
+  const rec: Recording = {
+    dt: 0.05,
+    ticks,
+    entityCount: n,
+    worldSize: 100,
+    seed: 1,
+    kind: Uint8Array.from([Kind.Player, Kind.Chaser]),
+    players: Int32Array.from([0]),
+    x: z(),
+    y: z(),
+    vx: z(),
+    vy: z(),
+    angle: z(),
+    interactions: {
+      count: 1,
+      tick: Int32Array.from([hitTick]),
+      a: Int32Array.from([1]),
+      b: Int32Array.from([0]),
+      kind: Uint8Array.from([InteractionKind.Attack]),
+    },
+    spawns: { count: 0, tick: new Int32Array(0), entity: new Int32Array(0) },
+  }
+  // the chaser walks in from x = 50 to the player at x = 0, one unit per tick
+  for (let t = 0; t < ticks; t++) rec.x[t * n + 1] = Math.max(0, 50 - t)
+  return rec
+}
+
+/** A policy that has entity 1 in the set from tick `from` on, and records what it was told when. */
+function fromTick(from: number, told: number[]): PolicyFactory {
+  return (): InterestPolicy => {
+    let t = -1
+    return {
+      family: 'radius',
+      param: from,
+      label: `from ${from}`,
+      shared: false,
+      maxSetSize: 2,
+      update(tick) {
+        t = tick
+      },
+      count: () => (t >= from ? 2 : 1),
+      member: (_p, i) => i,
+      observeInteractions(tick, a, b) {
+        if (b > a) told.push(tick)
+      },
+      dispose() {},
+    }
+  }
+}
+
+describe('replay', () => {
+  const rec = tinyRecording(100, 60)
+
+  it('should measure the lead against the sets sent before the interaction tick', () => {
+    // in the set from tick 50: 10 ticks = 0.5 s before the interaction at tick 60
+    const r = summarize(replay(rec, fromTick(50, []), { measureBytes: false }))
+    expect(r.interactions).toBe(1)
+    expect(r.ttvMedian).toBeCloseTo(0.5, 9)
+    expect(r.recall200).toBe(1)
+    expect(r.recall500).toBe(1)
+    // from tick 55: 0.25 s ahead, enough for 200 ms, not for 500 ms
+    const late = summarize(replay(rec, fromTick(55, []), { measureBytes: false }))
+    expect(late.recall200).toBe(1)
+    expect(late.recall500).toBe(0)
+    expect(late.byInteraction.attack!.n).toBe(1)
+    expect(late.byOther.chaser!.recall500).toBe(0)
+  })
+
+  it('should not credit a set that only includes the other party on the interaction tick itself', () => {
+    const r = summarize(replay(rec, fromTick(60, []), { measureBytes: false }))
+    expect(r.ttvMedian).toBe(0)
+    expect(r.recall200).toBe(0)
+    expect(r.missed200).toBe(1)
+  })
+
+  it('should tell the policy about an interaction only after computing that tick', () => {
+    const told: number[] = []
+    replay(rec, fromTick(0, told), { measureBytes: false })
+    expect(told).toEqual([60])
+  })
+
+  it('should ignore interactions during warm-up', () => {
+    const r = summarize(replay(rec, fromTick(0, []), { measureBytes: false, warmupSeconds: 4 }))
+    expect(r.interactions).toBe(0)
+  })
+
+  it('should count enters and exits as churn', () => {
+    // radius 10: the chaser enters at tick 40 (x = 10) and never leaves: one enter over 4.9 s measured
+    const r = summarize(replay(rec, radiusPolicy(10), { measureBytes: false, warmupSeconds: 0.1 }))
+    expect(r.churnPerClientPerSec).toBeCloseTo(1 / ((100 - 2) * 0.05), 9)
+    expect(r.ttvMedian).toBeCloseTo(20 * 0.05, 9)
+  })
+})

@@ -1,0 +1,289 @@
+// Engine benchmark: ms per tick of the attention system against the brute-force oracle
+// (O(entities x observers), test/support/brute-force.ts) on the same moving world, same run.
+//
+//   npm run bench:engine              readable table
+//   npm run bench:engine -- --json    one JSON object per scenario per line
+//   npm run bench:engine -- --quick   small scenarios only (< 20 s), for the eval harness
+import { addComponent, addEntity, createWorld, type World } from 'bitecs'
+import { pathToFileURL } from 'node:url'
+import { addObserver, createAttentionComponents, createAttentionSystem, setFacingAngle } from '../src/index'
+import type { AttentionComponents } from '../src/index'
+import { createBruteForceAttention } from '../test/support/brute-force'
+
+/** One benchmark scenario. */
+export interface EngineScenario {
+  entities: number
+  observers: number
+}
+
+/** Options of {@link runEngineBench}. */
+export interface EngineBenchOptions {
+  /** Small scenarios and fewer ticks (< 20 s). */
+  quick?: boolean
+  /** Scenarios to run instead of the default grid. */
+  scenarios?: EngineScenario[]
+  /** Engine ticks measured per scenario (after 20 warm-up ticks). @defaultValue 60 (30 quick) */
+  ticks?: number
+  /** Skip the brute force when one of its ticks is estimated above this many ms. @defaultValue 2000 */
+  bruteForceBudgetMs?: number
+  /** Called with each result as soon as it is measured. */
+  onResult?: (r: EngineBenchResult) => void
+}
+
+/** The measurement of one scenario. */
+export interface EngineBenchResult {
+  name: string
+  entities: number
+  observers: number
+  k: number
+  radius: number
+  /** Side of the square world (density: entities / side^2). */
+  worldSide: number
+  /** Mean number of entities within the radius of an observer (sampled). */
+  meanInRadius: number
+  /** Median ms per engine tick. */
+  msPerTick: number
+  /** 90th percentile ms per engine tick. */
+  p90MsPerTick: number
+  /** Median ms per brute-force tick, or null when skipped as too slow. */
+  bruteForceMsPerTick: number | null
+  bruteForceTicks: number
+  /** bruteForceMsPerTick / msPerTick, or null. */
+  speedup: number | null
+  /** Mean interest-set size (members, rule members included) after the last engine tick. */
+  meanSetSize: number
+  ticks: number
+}
+
+const K = 32
+const RADIUS = 50
+/** Target mean number of entities within RADIUS of an observer: the world is sized for it. */
+const TARGET_IN_RADIUS = 150
+const DT = 0.05
+const MAX_SPEED = 8
+
+const FULL: EngineScenario[] = [
+  { entities: 1_000, observers: 100 },
+  { entities: 1_000, observers: 1_000 },
+  { entities: 10_000, observers: 100 },
+  { entities: 10_000, observers: 1_000 },
+  { entities: 50_000, observers: 100 },
+  { entities: 50_000, observers: 1_000 },
+]
+const QUICK: EngineScenario[] = [
+  { entities: 1_000, observers: 100 },
+  { entities: 10_000, observers: 100 },
+]
+
+/** Deterministic xorshift32 in [0, 1), allocation-free. */
+function createRandom(seed: number): () => number {
+  const s = new Uint32Array([seed || 1])
+  return () => {
+    let x = s[0]!
+    x ^= x << 13
+    x ^= x >>> 17
+    x ^= x << 5
+    s[0] = x
+    return (x >>> 0) / 4294967296
+  }
+}
+
+interface BenchWorld {
+  world: World
+  C: AttentionComponents
+  side: number
+  /** Advances every entity one random-walk step (velocity jitter, bounce at the walls). */
+  move(): void
+}
+
+function buildWorld(s: EngineScenario, seed: number): BenchWorld {
+  const world = createWorld()
+  const C = createAttentionComponents(s.entities + 1)
+  // Uniform density so that a disc of RADIUS holds TARGET_IN_RADIUS entities on average.
+  const side = Math.sqrt((s.entities * Math.PI * RADIUS * RADIUS) / TARGET_IN_RADIUS)
+  const rnd = createRandom(seed)
+  for (let i = 0; i < s.entities; i++) {
+    const e = addEntity(world)
+    C.Position.x[e] = rnd() * side
+    C.Position.y[e] = rnd() * side
+    addComponent(world, e, C.Position)
+    C.Velocity.x[e] = (rnd() - 0.5) * MAX_SPEED
+    C.Velocity.y[e] = (rnd() - 0.5) * MAX_SPEED
+    addComponent(world, e, C.Velocity)
+    setFacingAngle(world, C, e, rnd() * 2 * Math.PI)
+    // Observers are spread evenly over the ids (every n-th entity).
+    if (i % Math.floor(s.entities / s.observers) === 0 && i / Math.floor(s.entities / s.observers) < s.observers) {
+      addObserver(world, C, e, { radius: RADIUS, budget: K })
+    }
+  }
+  const n = s.entities
+  const P = C.Position, V = C.Velocity, F = C.Facing
+  const move = (): void => {
+    for (let e = 1; e <= n; e++) {
+      let vx = V.x[e]! + (rnd() - 0.5) * 2
+      let vy = V.y[e]! + (rnd() - 0.5) * 2
+      const sp = Math.sqrt(vx * vx + vy * vy)
+      if (sp > MAX_SPEED) { vx *= MAX_SPEED / sp; vy *= MAX_SPEED / sp }
+      let x = P.x[e]! + vx * DT
+      let y = P.y[e]! + vy * DT
+      if (x < 0) { x = -x; vx = -vx } else if (x > side) { x = 2 * side - x; vx = -vx }
+      if (y < 0) { y = -y; vy = -vy } else if (y > side) { y = 2 * side - y; vy = -vy }
+      P.x[e] = x; P.y[e] = y; V.x[e] = vx; V.y[e] = vy
+      const len = Math.sqrt(vx * vx + vy * vy)
+      if (len > 0) { F.x[e] = vx / len; F.y[e] = vy / len } // face where you walk
+    }
+  }
+  return { world, C, side, move }
+}
+
+function median(a: number[]): number {
+  const s = [...a].sort((x, y) => x - y)
+  return s.length === 0 ? NaN : s[Math.floor((s.length - 1) / 2)]!
+}
+function percentile(a: number[], p: number): number {
+  const s = [...a].sort((x, y) => x - y)
+  return s.length === 0 ? NaN : s[Math.min(s.length - 1, Math.floor(p * s.length))]!
+}
+
+/** Mean count of entities within RADIUS of a sample of observers. */
+function sampleDensity(w: BenchWorld, s: EngineScenario): number {
+  const P = w.C.Position
+  const step = Math.max(1, Math.floor(s.entities / 50))
+  let total = 0, samples = 0
+  for (let o = 1; o <= s.entities; o += step) {
+    let c = 0
+    for (let e = 1; e <= s.entities; e++) {
+      if (e === o) continue
+      const dx = P.x[e]! - P.x[o]!, dy = P.y[e]! - P.y[o]!
+      if (dx * dx + dy * dy <= RADIUS * RADIUS) c++
+    }
+    total += c
+    samples++
+  }
+  return total / samples
+}
+
+function gc(): void {
+  const g = (globalThis as { gc?: () => void }).gc
+  if (g) g()
+}
+
+/**
+ * Runs the engine benchmark: for each scenario, the engine's median ms per tick and, on the same
+ * world, the brute-force oracle's (skipped when estimated above the budget).
+ * @returns one result per scenario.
+ */
+export async function runEngineBench(opts: EngineBenchOptions = {}): Promise<EngineBenchResult[]> {
+  const quick = opts.quick ?? false
+  const scenarios = opts.scenarios ?? (quick ? QUICK : FULL)
+  const ticks = opts.ticks ?? (quick ? 30 : 60)
+  const warmup = 20
+  const bfBudget = opts.bruteForceBudgetMs ?? 2000
+  const results: EngineBenchResult[] = []
+  let seed = 12345
+  for (const s of scenarios) {
+    const w = buildWorld(s, seed++)
+    const engine = createAttentionSystem(w.world, { components: w.C, maxObservers: Math.max(1024, s.observers) })
+    const times: number[] = []
+    for (let i = 0; i < warmup + ticks; i++) {
+      w.move()
+      const t0 = performance.now()
+      engine(w.world)
+      const t1 = performance.now()
+      if (i >= warmup) times.push(t1 - t0)
+    }
+    let members = 0, observers = 0
+    for (let e = 1; e <= s.entities; e++) {
+      if (engine.isObserver(e)) { members += engine.memberCount(e); observers++ }
+    }
+    engine.dispose()
+
+    // Brute force on the same world (it keeps moving): estimate from the pair count first.
+    const bf = createBruteForceAttention(w.world, { components: w.C })
+    const bfTimes: number[] = []
+    const pairs = s.entities * s.observers
+    // About 25 ns per (observer, entity) pair on this kind of machine: skip what cannot fit.
+    if (pairs * 25e-6 <= bfBudget * 1.5) {
+      gc()
+      w.move()
+      const t0 = performance.now()
+      bf(w.world) // warm-up tick, also the real estimate
+      const first = performance.now() - t0
+      if (first <= bfBudget) {
+        // Cheap ticks get two more warm-up ticks: the first one includes compilation.
+        if (first < 100) for (let i = 0; i < 2; i++) { w.move(); bf(w.world) }
+        const n = quick ? 5 : first < 100 ? 10 : first < 500 ? 5 : 3
+        for (let i = 0; i < n; i++) {
+          w.move()
+          const a = performance.now()
+          bf(w.world)
+          bfTimes.push(performance.now() - a)
+        }
+      }
+    }
+    const ms = median(times)
+    const bfMs = bfTimes.length > 0 ? median(bfTimes) : null
+    const r: EngineBenchResult = {
+      name: `${s.entities / 1000}k entities x ${s.observers} observers`,
+      entities: s.entities,
+      observers: s.observers,
+      k: K,
+      radius: RADIUS,
+      worldSide: Math.round(w.side),
+      meanInRadius: Math.round(sampleDensity(w, s)),
+      msPerTick: round(ms),
+      p90MsPerTick: round(percentile(times, 0.9)),
+      bruteForceMsPerTick: bfMs === null ? null : round(bfMs),
+      bruteForceTicks: bfTimes.length,
+      speedup: bfMs === null ? null : round(bfMs / ms, 1),
+      meanSetSize: round(members / Math.max(1, observers), 1),
+      ticks,
+    }
+    results.push(r)
+    opts.onResult?.(r)
+    gc()
+  }
+  return results
+}
+
+function round(v: number, digits = 3): number {
+  const f = 10 ** digits
+  return Math.round(v * f) / f
+}
+
+function printTable(rs: EngineBenchResult[]): void {
+  const rows = rs.map((r) => [
+    r.name,
+    String(r.worldSide),
+    String(r.meanInRadius),
+    r.msPerTick.toFixed(3),
+    r.p90MsPerTick.toFixed(3),
+    r.bruteForceMsPerTick === null ? 'skipped' : r.bruteForceMsPerTick.toFixed(1),
+    r.speedup === null ? '-' : `${r.speedup}x`,
+    String(r.meanSetSize),
+  ])
+  const head = ['scenario', 'world side', 'in radius', 'engine ms/tick', 'p90', 'brute force ms/tick', 'speedup', 'mean set']
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
+  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')
+  console.log(line(head))
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '))
+  for (const r of rows) console.log(line(r))
+  console.log(`\nK = ${K}, radius = ${RADIUS}, default options (hysteresis on), entities random-walk every tick (dt ${DT} s, speed <= ${MAX_SPEED});`)
+  console.log(`world sized for ~${TARGET_IN_RADIUS} entities within the radius of each observer; median over the measured ticks after warm-up.`)
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2)
+  const json = args.includes('--json')
+  const quick = args.includes('--quick')
+  if (!json) console.log(`engine benchmark${quick ? ' (quick)' : ''}, node ${process.version}\n`)
+  const results = await runEngineBench({ quick, onResult: json ? (r) => console.log(JSON.stringify(r)) : undefined })
+  if (!json) printTable(results)
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((e: unknown) => {
+    console.error(e)
+    process.exit(1)
+  })
+}

@@ -1,0 +1,291 @@
+// Sync benchmark: server CPU per tick (attention + view sync + encoding) and bytes per client per
+// second for one room of moving entities, under three policies measured in the same run:
+//   attention  this plugin (engine + AttentionPlugin.sync + per-view encoding, shared views, bands)
+//   full       no filter: every client receives every entity, every field (encoded once)
+//   radius     a per-tick radius refresh of each client's StateView, written the straightforward
+//              way (view.has / view.add / view.remove over every entity for every client)
+//
+//   npm run bench:sync              readable table
+//   npm run bench:sync -- --json    one JSON object per scenario per line
+//   npm run bench:sync -- --quick   small run (< 20 s), for the eval harness
+import { pathToFileURL } from 'node:url'
+import type { Client } from '@colyseus/core'
+import { Decoder, Encoder, schema, StateView, t, type SchemaType } from '@colyseus/schema'
+import { addComponent, addEntity, createWorld } from 'bitecs'
+import { addObserver, AttentionPlugin, AttentionTags, createAttentionComponents, createAttentionSystem, setFacingAngle } from '../src/index'
+
+/** The three policies. */
+export type SyncPolicy = 'attention' | 'full' | 'radius'
+
+/** Options of {@link runSyncBench}. */
+export interface SyncBenchOptions {
+  quick?: boolean
+  entities?: number
+  clients?: number[]
+  /** Measured ticks per scenario, after warm-up. @defaultValue 100 (30 quick) */
+  ticks?: number
+  onResult?: (r: SyncBenchResult) => void
+}
+
+/** One measured scenario. */
+export interface SyncBenchResult {
+  policy: SyncPolicy
+  entities: number
+  clients: number
+  /** Median server ms per tick: attention + view sync + encoding (not the simulation). */
+  msPerTick: number
+  p90MsPerTick: number
+  /** Mean bytes sent per client per second at 20 patches per second. */
+  bytesPerClientPerSec: number
+  /** Mean entities each client holds (decoded on a sample client). */
+  entitiesPerClient: number
+  /** Distinct views encoded per patch. */
+  views: number
+}
+
+const TICK_HZ = 20
+const WORLD = 1600
+const RADIUS = 180
+const BUDGET = 24
+
+const Entity = schema(
+  {
+    kind: t.string().default('bot'),
+    cx: t.int16().default(0),
+    cy: t.int16().default(0),
+    x: t.float32().default(0).view(AttentionTags.Motion),
+    y: t.float32().default(0).view(AttentionTags.Motion),
+    angle: t.float32().default(0).view(AttentionTags.Motion),
+    hp: t.uint8().default(100).view(AttentionTags.Detail),
+  },
+  'BenchEntity',
+)
+type Entity = SchemaType<typeof Entity>
+const State = schema({ entities: t.map(Entity).view() }, 'BenchState')
+
+function rng(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let x = Math.imul(a ^ (a >>> 15), a | 1)
+    x ^= x + Math.imul(x ^ (x >>> 7), x | 61)
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.floor(s.length / 2)] ?? 0
+}
+const pct = (xs: number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.min(s.length - 1, Math.floor(s.length * p))] ?? 0
+}
+
+/** Runs one policy on a fresh, identically seeded world. */
+function runScenario(policy: SyncPolicy, entities: number, clients: number, ticks: number): SyncBenchResult {
+  const rnd = rng(42)
+  const world = createWorld()
+  const C = createAttentionComponents(entities + 16)
+  const attention = createAttentionSystem(world, { components: C, cellSize: 60, dt: 1 / TICK_HZ, speedScale: 40 })
+  const state = new State()
+  const encoder = new Encoder(state)
+  const instances: Entity[] = []
+  const eids: number[] = []
+  for (let i = 0; i < entities; i++) {
+    const eid = addEntity(world)
+    addComponent(world, eid, C.Position)
+    addComponent(world, eid, C.Velocity)
+    C.Position.x[eid] = rnd() * WORLD
+    C.Position.y[eid] = rnd() * WORLD
+    const a = rnd() * Math.PI * 2
+    C.Velocity.x[eid] = Math.cos(a) * 20
+    C.Velocity.y[eid] = Math.sin(a) * 20
+    setFacingAngle(world, C, eid, a)
+    const e = new Entity()
+    e.x = C.Position.x[eid]!
+    e.y = C.Position.y[eid]!
+    instances[eid] = e
+    eids.push(eid)
+    state.entities.set(String(eid), e)
+  }
+  const observers = eids.slice(0, clients)
+  for (const o of observers) addObserver(world, C, o, { radius: RADIUS, budget: BUDGET })
+
+  // per-client views, per policy
+  const views: StateView[] = []
+  const plugin = new AttentionPlugin({ entryBudget: 64 })
+  if (policy === 'attention') {
+    plugin.use(attention)
+    for (const eid of eids) plugin.track(eid, instances[eid]!)
+    observers.forEach((o, i) => {
+      // the plugin only reads sessionId and sets view: a plain object stands in for the transport client
+      const client = { sessionId: `c${i}`, view: undefined as StateView | undefined }
+      plugin.bind(client as unknown as Client, o)
+      views.push(client.view!)
+    })
+  } else if (policy === 'full') {
+    const all = new StateView()
+    for (const eid of eids) all.add(instances[eid]!, AttentionTags.Motion | AttentionTags.Detail)
+    for (let i = 0; i < clients; i++) views.push(all)
+  } else {
+    for (let i = 0; i < clients; i++) views.push(new StateView())
+  }
+  // one decoding client, to check what a client actually holds
+  const probe = new State()
+  const decoder = new Decoder(probe)
+  {
+    const it = { offset: 0 }
+    encoder.encodeAll(it)
+    decoder.decode(encoder.encodeAllView(views[0]!, it.offset, it))
+    encoder.discardChanges()
+  }
+
+  const step = (tick: number): void => {
+    for (const eid of eids) {
+      let x = C.Position.x[eid]! + C.Velocity.x[eid]! / TICK_HZ
+      let y = C.Position.y[eid]! + C.Velocity.y[eid]! / TICK_HZ
+      if (x < 0 || x > WORLD) C.Velocity.x[eid] = -C.Velocity.x[eid]!
+      if (y < 0 || y > WORLD) C.Velocity.y[eid] = -C.Velocity.y[eid]!
+      x = Math.min(WORLD, Math.max(0, x))
+      y = Math.min(WORLD, Math.max(0, y))
+      C.Position.x[eid] = x
+      C.Position.y[eid] = y
+      if (rnd() < 0.02) {
+        const a = rnd() * Math.PI * 2
+        C.Velocity.x[eid] = Math.cos(a) * 20
+        C.Velocity.y[eid] = Math.sin(a) * 20
+        setFacingAngle(world, C, eid, a)
+      }
+      const e = instances[eid]!
+      e.x = x
+      e.y = y
+      e.angle = Math.atan2(C.Velocity.y[eid]!, C.Velocity.x[eid]!)
+      if (tick % 4 === 0) {
+        e.cx = Math.round(x)
+        e.cy = Math.round(y)
+      }
+      if (rnd() < 0.01) e.hp = (e.hp + 1) % 100
+    }
+  }
+
+  const radiusRefresh = (): void => {
+    const r2 = RADIUS * RADIUS
+    for (let i = 0; i < observers.length; i++) {
+      const o = observers[i]!
+      const view = views[i]!
+      const ox = C.Position.x[o]!
+      const oy = C.Position.y[o]!
+      for (const eid of eids) {
+        const dx = C.Position.x[eid]! - ox
+        const dy = C.Position.y[eid]! - oy
+        const inside = dx * dx + dy * dy <= r2
+        const e = instances[eid]!
+        if (inside && !view.has(e)) view.add(e, AttentionTags.Motion | AttentionTags.Detail)
+        else if (!inside && view.has(e)) {
+          view.remove(e, AttentionTags.Motion | AttentionTags.Detail)
+          view.remove(e)
+        }
+      }
+    }
+  }
+
+  const times: number[] = []
+  let bytes = 0
+  let held = 0
+  const encoded = new Map<StateView, number>()
+  const warmup = 20
+  for (let tick = 0; tick < warmup + ticks; tick++) {
+    step(tick)
+    const t0 = performance.now()
+    if (policy === 'attention') {
+      attention(world)
+      plugin.sync()
+    } else if (policy === 'radius') radiusRefresh()
+    // what Colyseus' SchemaSerializer does per patch: shared part once, then each distinct view once
+    const it = { offset: 0 }
+    encoder.encode(it)
+    const shared = it.offset
+    let tickBytes = 0
+    let first: Uint8Array | null = null
+    for (const view of views) {
+      let n = encoded.get(view)
+      if (n === undefined) {
+        const buf = encoder.encodeView(view, shared, it)
+        if (first === null) first = buf.slice()
+        n = buf.length
+        encoded.set(view, n)
+      }
+      tickBytes += n
+    }
+    encoded.clear()
+    encoder.discardChanges()
+    const t1 = performance.now()
+    if (first !== null) decoder.decode(first)
+    if (tick >= warmup) {
+      times.push(t1 - t0)
+      bytes += tickBytes
+      held += probe.entities.size
+    }
+  }
+  for (const v of new Set(views)) v.dispose()
+  return {
+    policy,
+    entities,
+    clients,
+    msPerTick: median(times),
+    p90MsPerTick: pct(times, 0.9),
+    bytesPerClientPerSec: (bytes / ticks / clients) * TICK_HZ,
+    entitiesPerClient: held / ticks,
+    views: new Set(views).size,
+  }
+}
+
+/** Runs the sync benchmark: every policy at each client count, in the same process. */
+export async function runSyncBench(opts: SyncBenchOptions = {}): Promise<SyncBenchResult[]> {
+  const entities = opts.entities ?? (opts.quick ? 400 : 1000)
+  const clientCounts = opts.clients ?? (opts.quick ? [20] : [50, 200])
+  const ticks = opts.ticks ?? (opts.quick ? 30 : 100)
+  Encoder.BUFFER_SIZE = Math.max(Encoder.BUFFER_SIZE, 8 * 1024 * 1024)
+  const results: SyncBenchResult[] = []
+  for (const clients of clientCounts) {
+    for (const policy of ['attention', 'full', 'radius'] as const) {
+      const r = runScenario(policy, entities, clients, ticks)
+      results.push(r)
+      opts.onResult?.(r)
+    }
+  }
+  return results
+}
+
+async function main(): Promise<void> {
+  const json = process.argv.includes('--json')
+  const quick = process.argv.includes('--quick')
+  if (!json) {
+    console.log(`sync bench: ${quick ? 'quick' : 'full'} run, radius ${RADIUS}, budget ${BUDGET}, world ${WORLD}x${WORLD}, ${TICK_HZ} patches/s`)
+    console.log('policy     entities clients  ms/tick  p90 ms   bytes/client/s  entities/client  views')
+  }
+  const results = await runSyncBench({
+    quick,
+    onResult: (r) => {
+      if (json) console.log(JSON.stringify(r))
+      else {
+        console.log(
+          `${r.policy.padEnd(10)} ${String(r.entities).padStart(8)} ${String(r.clients).padStart(7)} ${r.msPerTick.toFixed(2).padStart(8)} ${r.p90MsPerTick.toFixed(2).padStart(8)} ${r.bytesPerClientPerSec.toFixed(0).padStart(15)} ${r.entitiesPerClient.toFixed(1).padStart(16)} ${String(r.views).padStart(6)}`,
+        )
+      }
+    },
+  })
+  if (!json) {
+    for (const clients of new Set(results.map((r) => r.clients))) {
+      const get = (p: SyncPolicy) => results.find((r) => r.policy === p && r.clients === clients)!
+      const a = get('attention')
+      console.log(
+        `${clients} clients: attention bytes = ${((100 * a.bytesPerClientPerSec) / get('full').bytesPerClientPerSec).toFixed(1)}% of full state; ` +
+          `attention ms = ${((100 * a.msPerTick) / get('radius').msPerTick).toFixed(1)}% of the radius refresh`,
+      )
+    }
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main()

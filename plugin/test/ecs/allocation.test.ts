@@ -1,0 +1,131 @@
+import { describe, expect, it } from 'vitest'
+import { performance, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks'
+import { addComponent, addEntity, createWorld } from 'bitecs'
+import { addObserver, createAttentionComponents, createAttentionSystem, setFacingAngle } from '../../src/index'
+
+const ENTITIES = 2000
+const OBSERVERS = 100
+const TICKS = 2000
+const WARMUP = 400
+/** Bytes of heap growth tolerated over all measured ticks (V8 bookkeeping, the measurement itself). */
+const BOUND = 32 * 1024
+
+const gc = (globalThis as { gc?: () => void }).gc
+
+/**
+ * Heap growth of `run(TICKS)` with no GC in between; `gcRan` tells whether a collection hid
+ * allocations. `run(WARMUP)` first, so the very same code is compiled and optimized beforehand.
+ */
+async function measure(run: (ticks: number) => void): Promise<{ bytes: number; gcRan: boolean }> {
+  run(WARMUP)
+  const events: PerformanceEntry[] = []
+  const obs = new PerformanceObserver((list) => { events.push(...list.getEntries()) })
+  obs.observe({ entryTypes: ['gc'] })
+  gc!()
+  gc!()
+  await new Promise((r) => setImmediate(r))
+  const t0 = performance.now()
+  const before = process.memoryUsage().heapUsed
+  run(TICKS)
+  const after = process.memoryUsage().heapUsed
+  const t1 = performance.now()
+  await new Promise((r) => setTimeout(r, 50))
+  obs.disconnect()
+  // Entries of the gc() calls above arrive late: count only collections inside the window.
+  return { bytes: after - before, gcRan: events.some((e) => e.startTime >= t0 && e.startTime <= t1) }
+}
+
+/**
+ * A world of moving entities. Movement replays precomputed random-walk frames with TypedArray.set,
+ * so the test's own per-tick work allocates nothing (plain double arithmetic in a closure can box).
+ */
+function buildWorld(runEngine = true) {
+  const world = createWorld()
+  const C = createAttentionComponents(ENTITIES + 1)
+  const side = Math.sqrt((ENTITIES * Math.PI * 50 * 50) / 150) // ~150 entities within radius 50 of each observer
+  for (let i = 0; i < ENTITIES; i++) {
+    const e = addEntity(world)
+    C.Position.x[e] = Math.random() * side
+    C.Position.y[e] = Math.random() * side
+    addComponent(world, e, C.Position)
+    addComponent(world, e, C.Velocity)
+    setFacingAngle(world, C, e, Math.random() * 2 * Math.PI)
+    if (i < OBSERVERS) addObserver(world, C, e, { radius: 50, budget: 32 })
+  }
+  const FRAMES = 64
+  const dt = 0.05
+  const frames: { px: Float32Array; py: Float32Array; vx: Float32Array; vy: Float32Array }[] = []
+  const vx = new Float32Array(ENTITIES + 1).map(() => (Math.random() - 0.5) * 10)
+  const vy = new Float32Array(ENTITIES + 1).map(() => (Math.random() - 0.5) * 10)
+  const px = Float32Array.from(C.Position.x), py = Float32Array.from(C.Position.y)
+  for (let f = 0; f < FRAMES; f++) {
+    // Ping-pong: the second half walks the first half back, so the cycle has no teleport.
+    const back = f >= FRAMES / 2
+    for (let e = 1; e <= ENTITIES; e++) {
+      if (!back) {
+        vx[e] = vx[e]! + (Math.random() - 0.5); vy[e] = vy[e]! + (Math.random() - 0.5)
+        px[e] = Math.min(side, Math.max(0, px[e]! + vx[e]! * dt)); py[e] = Math.min(side, Math.max(0, py[e]! + vy[e]! * dt))
+      }
+    }
+    frames.push(back
+      ? frames[FRAMES - 1 - f]!
+      : { px: px.slice(), py: py.slice(), vx: vx.slice(), vy: vy.slice() })
+  }
+  const sys = createAttentionSystem(world, { components: C })
+  const t = new Int32Array(1)
+  const step = (): void => {
+    const fr = frames[t[0]! % FRAMES]!
+    t[0] = t[0]! + 1
+    C.Position.x.set(fr.px); C.Position.y.set(fr.py)
+    C.Velocity.x.set(fr.vx); C.Velocity.y.set(fr.vy)
+    if (runEngine) sys(world)
+  }
+  return { sys, step }
+}
+
+describe('allocation', () => {
+  it('should run with global.gc exposed', () => {
+    expect(typeof gc).toBe('function')
+  })
+
+  it('should measure no growth for the test world alone (no false positive)', async () => {
+    const { step } = buildWorld(false)
+    const r = await measure((n) => {
+      for (let i = 0; i < n; i++) step()
+    })
+    expect(r.gcRan).toBe(false)
+    expect(r.bytes).toBeLessThan(BOUND)
+  })
+
+  it('should detect a loop that allocates a little per tick (the method can fail)', async () => {
+    const { step } = buildWorld(false)
+    const sink: { last: number[] | null } = { last: null }
+    const leaky = await measure((n) => {
+      for (let i = 0; i < n; i++) {
+        step()
+        sink.last = [i, i + 1, i + 2, i + 3] // about 48 bytes per tick, kept alive one tick
+      }
+    })
+    expect(sink.last).not.toBeNull()
+    expect(leaky.gcRan || leaky.bytes > BOUND, `leaky loop grew ${leaky.bytes} bytes`).toBe(true)
+  })
+
+  it('should allocate nothing measurable in a steady-state tick (2k entities, 100 observers, hysteresis on)', async () => {
+    const { sys, step } = buildWorld()
+    // Touch the read accessors too: the sync layer calls them every tick.
+    const acc = new Float64Array(1) // a typed slot: a captured `let` double would box on every write
+    const read = (): void => {
+      for (let o = 1; o <= OBSERVERS; o++) {
+        for (let i = 0; i < sys.memberCount(o); i++) acc[0] = acc[0]! + sys.memberAt(o, i) + sys.weightAt(o, i) + sys.bandAt(o, i)
+        for (let i = 0; i < sys.enteredCount(o); i++) acc[0] = acc[0]! + sys.enteredAt(o, i)
+        for (let i = 0; i < sys.exitedCount(o); i++) acc[0] = acc[0]! + sys.exitedAt(o, i)
+      }
+    }
+    const r = await measure((n) => {
+      for (let i = 0; i < n; i++) { step(); read() }
+    })
+    expect(acc[0]).toBeGreaterThan(0)
+    expect(r.gcRan, `a GC ran during ${TICKS} ticks (heap grew ${r.bytes} bytes before it)`).toBe(false)
+    expect(r.bytes, `heap grew ${r.bytes} bytes over ${TICKS} ticks`).toBeLessThan(BOUND)
+  })
+})

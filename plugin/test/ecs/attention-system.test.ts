@@ -1,0 +1,371 @@
+import { describe, expect, it } from 'vitest'
+import { addComponent, addEntity, createWorld, removeComponent, removeEntity, type World } from 'bitecs'
+import { Band, createAttentionComponents, createAttentionSystem, Feature, FEATURE_COUNT } from '../../src/index'
+import type { AttentionComponents, AttentionOptions, AttentionSystem } from '../../src/index'
+
+/** Only the distance head: score = 1 - d / R, so rankings follow distance. */
+const DISTANCE_ONLY = { distance: 1, facing: 0, approach: 0, recency: 0, salience: 0, mutual: 0, team: 0 }
+
+interface Scene {
+  world: World
+  C: AttentionComponents
+  sys: AttentionSystem
+  /** Adds an entity with Position at (x, y). */
+  at(x: number, y: number): number
+  /** Makes `e` an observer. */
+  observe(e: number, radius?: number, budget?: number): void
+  members(o: number): number[]
+}
+
+function scene(options: Omit<AttentionOptions, 'components'> = {}, capacity = 64): Scene {
+  const world = createWorld()
+  const C = createAttentionComponents(capacity)
+  const sys = createAttentionSystem(world, { components: C, ...options })
+  return {
+    world, C, sys,
+    at(x, y) {
+      const e = addEntity(world)
+      C.Position.x[e] = x; C.Position.y[e] = y; C.Position.z[e] = 0
+      addComponent(world, e, C.Position)
+      return e
+    },
+    observe(e, radius = 10, budget = 4) {
+      C.Observer.radius[e] = radius; C.Observer.budget[e] = budget; C.Observer.fov[e] = 2; C.Observer.temperature[e] = 1
+      addComponent(world, e, C.Observer)
+    },
+    members(o) {
+      const out: number[] = []
+      for (let i = 0; i < sys.memberCount(o); i++) out.push(sys.memberAt(o, i))
+      return out.sort((a, b) => a - b)
+    },
+  }
+}
+
+const indexOf = (sys: AttentionSystem, o: number, e: number): number => {
+  for (let i = 0; i < sys.memberCount(o); i++) if (sys.memberAt(o, i) === e) return i
+  return -1
+}
+
+describe('attention-system', () => {
+  it('should count ticks from 1', () => {
+    const s = scene()
+    expect(s.sys.tick).toBe(0)
+    s.sys(s.world)
+    s.sys(s.world)
+    expect(s.sys.tick).toBe(2)
+  })
+
+  it('should keep self in the set, unscored, at High band', () => {
+    const s = scene()
+    const o = s.at(0, 0)
+    s.observe(o)
+    s.sys(s.world)
+    expect(s.sys.isObserver(o)).toBe(true)
+    expect(s.members(o)).toEqual([o])
+    const i = indexOf(s.sys, o, o)
+    expect(s.sys.scoreAt(o, i)).toBeNaN()
+    expect(s.sys.weightAt(o, i)).toBe(0)
+    expect(s.sys.bandAt(o, i)).toBe(Band.High)
+  })
+
+  it('should keep the nearest K entities without hysteresis', () => {
+    const s = scene({ hysteresis: false, weights: DISTANCE_ONLY })
+    const o = s.at(0, 0)
+    s.observe(o, 10, 2)
+    const near = [s.at(1, 0), s.at(0, 2)]
+    s.at(3, 0); s.at(0, -4); s.at(20, 0)
+    s.sys(s.world)
+    expect(s.members(o)).toEqual([o, ...near].sort((a, b) => a - b))
+    expect(s.sys.scoreAt(o, indexOf(s.sys, o, near[0]!))).toBeCloseTo(0.9, 5)
+  })
+
+  it('should list each member once when the radius spans many grid cells', () => {
+    // Regression: an entity at (-1, -1) was listed twice for an observer at (5, 0) with radius 35.
+    const s = scene({ hysteresis: false })
+    const o = s.at(5, 0)
+    s.observe(o, 35, 2)
+    const e = s.at(-1, -1)
+    s.sys(s.world)
+    expect(s.sys.memberCount(o)).toBe(2)
+    expect(s.members(o)).toEqual([o, e])
+  })
+
+  it('should weight scored members by a softmax at the observer temperature', () => {
+    const s = scene({ hysteresis: false, weights: DISTANCE_ONLY })
+    const o = s.at(0, 0)
+    s.observe(o, 10, 4)
+    s.C.Observer.temperature[o] = 0.5
+    const a = s.at(2, 0), b = s.at(6, 0)
+    s.sys(s.world)
+    const wa = s.sys.weightAt(o, indexOf(s.sys, o, a)), wb = s.sys.weightAt(o, indexOf(s.sys, o, b))
+    const ea = Math.exp(0.8 / 0.5), eb = Math.exp(0.4 / 0.5)
+    expect(wa).toBeCloseTo(ea / (ea + eb), 5)
+    expect(wb).toBeCloseTo(eb / (ea + eb), 5)
+  })
+
+  it('should hide Hidden entities from all but their owner', () => {
+    const s = scene({ hysteresis: false })
+    const o1 = s.at(0, 0), o2 = s.at(1, 0)
+    s.observe(o1); s.observe(o2)
+    const h = s.at(0, 1)
+    addComponent(s.world, h, s.C.Hidden)
+    s.C.Owner.eid[h] = o1
+    addComponent(s.world, h, s.C.Owner)
+    s.sys(s.world)
+    expect(s.sys.isMember(o1, h)).toBe(true)
+    expect(s.sys.isMember(o2, h)).toBe(false)
+    expect(s.sys.explain(o2, h).rule).toBe('hidden')
+    expect(s.sys.bandAt(o1, indexOf(s.sys, o1, h))).toBe(Band.High)
+  })
+
+  it('should show TeamOnly entities to the same team and the owner only', () => {
+    const s = scene({ hysteresis: false })
+    const mate = s.at(0, 0), foe = s.at(1, 0), loner = s.at(0, 1), owner = s.at(1, 1)
+    for (const o of [mate, foe, loner, owner]) s.observe(o)
+    const t = s.at(0.5, 0.5)
+    addComponent(s.world, t, s.C.TeamOnly)
+    s.C.Team.id[t] = 1; addComponent(s.world, t, s.C.Team)
+    s.C.Team.id[mate] = 1; addComponent(s.world, mate, s.C.Team)
+    s.C.Team.id[foe] = 2; addComponent(s.world, foe, s.C.Team)
+    s.C.Team.id[owner] = 2; addComponent(s.world, owner, s.C.Team)
+    s.C.Owner.eid[t] = owner; addComponent(s.world, t, s.C.Owner)
+    s.sys(s.world)
+    expect(s.sys.isMember(mate, t)).toBe(true)
+    expect(s.sys.isMember(foe, t)).toBe(false)
+    expect(s.sys.isMember(loner, t)).toBe(false)
+    expect(s.sys.isMember(owner, t)).toBe(true)
+    expect(s.sys.explain(foe, t).rule).toBe('other-team')
+  })
+
+  it('should keep an AlwaysRelevant entity out of range at Low band, weight 0, score NaN', () => {
+    const s = scene()
+    const o = s.at(0, 0)
+    s.observe(o, 10, 1)
+    const far = s.at(500, 0)
+    addComponent(s.world, far, s.C.AlwaysRelevant)
+    const hiddenFar = s.at(-500, 0)
+    addComponent(s.world, hiddenFar, s.C.AlwaysRelevant)
+    addComponent(s.world, hiddenFar, s.C.Hidden)
+    s.sys(s.world)
+    expect(s.members(o)).toEqual([o, far])
+    const i = indexOf(s.sys, o, far)
+    expect(s.sys.scoreAt(o, i)).toBeNaN()
+    expect(s.sys.weightAt(o, i)).toBe(0)
+    expect(s.sys.bandAt(o, i)).toBe(Band.Low)
+  })
+
+  it('should drop a removed entity on the next tick and not carry it over to a recycled id', () => {
+    const s = scene()
+    const o = s.at(0, 0)
+    s.observe(o)
+    const e = s.at(1, 0)
+    s.sys(s.world)
+    expect(s.sys.isMember(o, e)).toBe(true)
+    const gen = s.sys.generationOf(e)
+    removeEntity(s.world, e)
+    const recycled = s.at(900, 0)
+    expect(recycled).toBe(e)
+    s.sys(s.world)
+    expect(s.sys.generationOf(e)).not.toBe(gen)
+    expect(s.sys.isMember(o, e)).toBe(false)
+    expect(s.sys.exitedCount(o)).toBe(1)
+    expect(s.sys.exitedAt(o, 0)).toBe(e)
+    expect(s.sys.enteredCount(o)).toBe(0)
+  })
+
+  it('should report an exit and an enter for a recycled id that is in range again', () => {
+    const s = scene()
+    const o = s.at(0, 0)
+    s.observe(o)
+    const e = s.at(1, 0)
+    s.sys(s.world)
+    removeEntity(s.world, e)
+    expect(s.at(1, 0)).toBe(e)
+    s.sys(s.world)
+    expect(s.sys.isMember(o, e)).toBe(true)
+    expect(s.sys.exitedCount(o)).toBe(1)
+    expect(s.sys.enteredCount(o)).toBe(1)
+    expect(s.sys.exitedAt(o, 0)).toBe(e)
+    expect(s.sys.enteredAt(o, 0)).toBe(e)
+  })
+
+  it('should drop an entity that loses Position', () => {
+    const s = scene()
+    const o = s.at(0, 0)
+    s.observe(o)
+    const e = s.at(1, 0)
+    s.sys(s.world)
+    removeComponent(s.world, e, s.C.Position)
+    s.sys(s.world)
+    expect(s.sys.isMember(o, e)).toBe(false)
+    expect(s.sys.exitedAt(o, 0)).toBe(e)
+  })
+
+  it('should forget a removed observer', () => {
+    const s = scene()
+    const o = s.at(0, 0)
+    s.observe(o)
+    s.at(1, 0)
+    s.sys(s.world)
+    expect(s.sys.memberCount(o)).toBe(2)
+    removeEntity(s.world, o)
+    s.sys(s.world)
+    expect(s.sys.isObserver(o)).toBe(false)
+    expect(s.sys.memberCount(o)).toBe(0)
+  })
+
+  it('should validate observer fields every tick, naming the field and the entity', () => {
+    const fields: [string, (C: AttentionComponents, e: number) => void][] = [
+      ['Observer.radius', (C, e) => { C.Observer.radius[e] = 0 }],
+      ['Observer.radius', (C, e) => { C.Observer.radius[e] = Infinity }],
+      ['Observer.budget', (C, e) => { C.Observer.budget[e] = 0 }],
+      ['Observer.temperature', (C, e) => { C.Observer.temperature[e] = 0 }],
+      ['Observer.fov', (C, e) => { C.Observer.fov[e] = 7 }],
+    ]
+    for (const [name, corrupt] of fields) {
+      const s = scene()
+      s.at(0, 0)
+      const o = s.at(0, 0)
+      s.observe(o)
+      s.sys(s.world)
+      corrupt(s.C, o)
+      expect(() => s.sys(s.world), name).toThrow(RangeError)
+      expect(() => s.sys(s.world), name).toThrow(`${name}[${o}]`)
+    }
+  })
+
+  it('should throw a RangeError naming capacity when an id beyond it gets Position', () => {
+    const s = scene({}, 4)
+    for (let i = 0; i < 3; i++) s.at(0, 0)
+    const e = addEntity(s.world)
+    expect(e).toBe(4)
+    expect(() => addComponent(s.world, e, s.C.Position)).toThrow(/capacity/)
+  })
+
+  it('should decay the recency head by half-life from the recording tick', () => {
+    const s = scene({ dt: 0.1, interactionHalfLife: 1 })
+    const o = s.at(0, 0)
+    s.observe(o)
+    const e = s.at(2, 0)
+    s.sys(s.world)
+    expect(s.sys.explain(o, e).heads[Feature.Recency]!.feature).toBe(0)
+    s.sys.recordInteraction(o, e, 0.8)
+    s.sys(s.world)
+    expect(s.sys.explain(o, e).heads[Feature.Recency]!.feature).toBeCloseTo(0.8 * 2 ** -0.1, 5)
+    for (let i = 0; i < 10; i++) s.sys(s.world)
+    expect(s.sys.explain(o, e).heads[Feature.Recency]!.feature).toBeCloseTo(0.8 * 2 ** -1.1, 5)
+  })
+
+  it('should record interactions symmetrically and forget the oldest partner', () => {
+    const s = scene({ interactionSlots: 1 })
+    const a = s.at(0, 0), b = s.at(1, 0), c = s.at(0, 1)
+    s.observe(a); s.observe(b)
+    s.sys.recordInteraction(a, b, 1)
+    s.sys(s.world)
+    expect(s.sys.explain(b, a).heads[Feature.Recency]!.feature).toBeGreaterThan(0.9)
+    s.sys.recordInteraction(a, c, 1)
+    s.sys(s.world)
+    expect(s.sys.explain(a, b).heads[Feature.Recency]!.feature).toBe(0)
+    expect(s.sys.explain(a, c).heads[Feature.Recency]!.feature).toBeGreaterThan(0.9)
+  })
+
+  it('should hand a custom scorer rows in Feature order', () => {
+    const seen: number[][] = []
+    const s = scene({
+      hysteresis: false,
+      scorer: {
+        score(f, rows, out) {
+          for (let r = 0; r < rows; r++) {
+            seen.push(Array.from(f.subarray(r * FEATURE_COUNT, (r + 1) * FEATURE_COUNT)))
+            out[r] = f[r * FEATURE_COUNT + Feature.Salience]!
+          }
+        },
+      },
+    })
+    const o = s.at(0, 0)
+    s.observe(o, 10, 1)
+    const dull = s.at(1, 0), bright = s.at(5, 0)
+    s.C.Salience.weight[bright] = 0.9; addComponent(s.world, bright, s.C.Salience)
+    s.C.Team.id[o] = 3; addComponent(s.world, o, s.C.Team)
+    s.C.Team.id[bright] = 3; addComponent(s.world, bright, s.C.Team)
+    s.sys(s.world)
+    expect(s.members(o)).toEqual([o, bright])
+    expect(s.sys.isMember(o, dull)).toBe(false)
+    const brightRow = seen.find((r) => Math.abs(r[Feature.Salience]! - 0.9) < 1e-6)!
+    expect(brightRow[Feature.Distance]).toBeCloseTo(0.5, 5)
+    expect(brightRow[Feature.Team]).toBe(1)
+  })
+
+  it('should move bands up at once and down only past the margin', () => {
+    const s = scene({ hysteresis: false, weights: DISTANCE_ONLY, bands: { high: 0.8, medium: 0.5, margin: 0.1 } })
+    const o = s.at(0, 0)
+    s.observe(o, 10, 4)
+    const e = s.at(1, 0)
+    const band = (): number => s.sys.bandAt(o, indexOf(s.sys, o, e))
+    s.sys(s.world)
+    expect(band()).toBe(Band.High) // score 0.9
+    s.C.Position.x[e] = 2.5 // 0.75: inside the margin below High
+    s.sys(s.world)
+    expect(band()).toBe(Band.High)
+    s.C.Position.x[e] = 3.5 // 0.65: below High - margin, above Medium
+    s.sys(s.world)
+    expect(band()).toBe(Band.Medium)
+    s.C.Position.x[e] = 5.5 // 0.45: inside the margin below Medium
+    s.sys(s.world)
+    expect(band()).toBe(Band.Medium)
+    s.C.Position.x[e] = 7 // 0.3
+    s.sys(s.world)
+    expect(band()).toBe(Band.Low)
+    s.C.Position.x[e] = 1
+    s.sys(s.world)
+    expect(band()).toBe(Band.High)
+    expect(s.sys.bandChangedCount(o)).toBe(1)
+    expect(s.sys.bandChangedAt(o, 0)).toBe(e)
+  })
+
+  it('should let an out-of-budget member linger minOutTicks ticks, then leave', () => {
+    const s = scene({ weights: DISTANCE_ONLY, hysteresis: { enterScore: 0, exitScore: 0, minOutTicks: 2, swapMargin: 10 } })
+    const o = s.at(0, 0)
+    s.observe(o, 10, 1)
+    const a = s.at(5, 0)
+    s.sys(s.world)
+    expect(s.members(o)).toEqual([o, a])
+    const b = s.at(2, 0) // better, but the swap margin is too large to displace a at once
+    s.sys(s.world)
+    expect(s.members(o)).toEqual([o, a])
+    s.sys(s.world)
+    expect(s.members(o)).toEqual([o, a])
+    expect(s.sys.explain(o, a).hysteresis.outTicks).toBe(2)
+    s.sys(s.world) // outTicks 3 > 2: a leaves and b enters the free place
+    expect(s.members(o)).toEqual([o, b])
+    expect(s.sys.exitedAt(o, 0)).toBe(a)
+    expect(s.sys.enteredAt(o, 0)).toBe(b)
+  })
+
+  it('should swap at once when an entrant beats a lingering member by swapMargin', () => {
+    const s = scene({ weights: DISTANCE_ONLY, hysteresis: { enterScore: 0, exitScore: 0, minOutTicks: 5, swapMargin: 0.2 } })
+    const o = s.at(0, 0)
+    s.observe(o, 10, 1)
+    const a = s.at(6, 0) // 0.4
+    s.sys(s.world)
+    const b = s.at(1, 0) // 0.9 > 0.4 + 0.2
+    s.sys(s.world)
+    expect(s.members(o)).toEqual([o, b])
+    expect(s.sys.isMember(o, a)).toBe(false)
+  })
+
+  it('should explain the rules and the heads', () => {
+    const s = scene()
+    const o = s.at(0, 0)
+    s.observe(o, 10, 4)
+    const e = s.at(3, 0), far = s.at(100, 0)
+    s.sys(s.world)
+    expect(s.sys.explain(o, o).rule).toBe('self')
+    expect(s.sys.explain(o, far).rule).toBe('out-of-range')
+    const ex = s.sys.explain(o, e)
+    expect(ex.member).toBe(true)
+    expect(ex.heads.map((h) => h.name)).toEqual(['distance', 'facing', 'approach', 'recency', 'salience', 'mutual', 'team'])
+    expect(ex.heads[Feature.Distance]!.feature).toBeCloseTo(0.7, 5)
+    expect(ex.score).toBeCloseTo(ex.heads.reduce((sum, h) => sum + h.contribution, 0), 5)
+  })
+})

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest'
+import { addEntity, createWorld, hasComponent } from 'bitecs'
+import { addObserver, addSalience, createAttentionComponents, setFacingAngle } from '../../src/index'
+
+describe('components', () => {
+  it('should size every store by capacity', () => {
+    const C = createAttentionComponents(100)
+    expect(C.capacity).toBe(100)
+    for (const store of [C.Position.x, C.Velocity.y, C.Facing.z, C.Observer.radius, C.Observer.budget, C.Salience.nimbus, C.Team.id, C.Owner.eid]) {
+      expect(store.length).toBe(100)
+    }
+  })
+
+  it('should reject a capacity that is not an integer in [1, 2^24]', () => {
+    for (const bad of [0, -1, 1.5, NaN, 2 ** 24 + 1]) {
+      expect(() => createAttentionComponents(bad)).toThrow(/capacity/)
+      expect(() => createAttentionComponents(bad)).toThrow(RangeError)
+    }
+  })
+
+  it('should add an observer with the documented defaults', () => {
+    const world = createWorld()
+    const C = createAttentionComponents(16)
+    const e = addEntity(world)
+    addObserver(world, C, e)
+    expect(hasComponent(world, e, C.Observer)).toBe(true)
+    expect(C.Observer.radius[e]).toBe(50)
+    expect(C.Observer.budget[e]).toBe(32)
+    expect(C.Observer.fov[e]).toBeCloseTo((2 * Math.PI) / 3, 6)
+    expect(C.Observer.temperature[e]).toBe(1)
+  })
+
+  it('should name the bad observer field and leave the entity without Observer', () => {
+    const world = createWorld()
+    const C = createAttentionComponents(16)
+    const e = addEntity(world)
+    const cases: [object, RegExp][] = [
+      [{ radius: 0 }, /Observer\.radius/],
+      [{ radius: Infinity }, /Observer\.radius/],
+      [{ temperature: Infinity }, /Observer\.temperature/],
+      [{ budget: 0 }, /Observer\.budget/],
+      [{ budget: 2.5 }, /Observer\.budget/],
+      [{ budget: 65536 }, /Observer\.budget/],
+      [{ fov: -0.1 }, /Observer\.fov/],
+      [{ fov: 7 }, /Observer\.fov/],
+      [{ temperature: 0 }, /Observer\.temperature/],
+      [{ temperature: NaN }, /Observer\.temperature/],
+    ]
+    for (const [opts, re] of cases) {
+      expect(() => addObserver(world, C, e, opts), JSON.stringify(opts)).toThrow(re)
+      expect(() => addObserver(world, C, e, opts), JSON.stringify(opts)).toThrow(RangeError)
+    }
+    expect(hasComponent(world, e, C.Observer)).toBe(false)
+    expect(() => addObserver(world, C, 16)).toThrow(/entity id/)
+  })
+
+  it('should validate salience weight and nimbus', () => {
+    const world = createWorld()
+    const C = createAttentionComponents(16)
+    const e = addEntity(world)
+    expect(() => addSalience(world, C, e, 1.5)).toThrow(/Salience\.weight/)
+    expect(() => addSalience(world, C, e, -0.1)).toThrow(/Salience\.weight/)
+    expect(() => addSalience(world, C, e, 0.5, -1)).toThrow(/Salience\.nimbus/)
+    expect(hasComponent(world, e, C.Salience)).toBe(false)
+    addSalience(world, C, e, 0.75, 80)
+    expect(hasComponent(world, e, C.Salience)).toBe(true)
+    expect(C.Salience.weight[e]).toBe(0.75)
+    expect(C.Salience.nimbus[e]).toBe(80)
+  })
+
+  it('should set a unit facing in the x/y plane from an angle', () => {
+    const world = createWorld()
+    const C = createAttentionComponents(16)
+    const e = addEntity(world)
+    setFacingAngle(world, C, e, Math.PI / 2)
+    expect(hasComponent(world, e, C.Facing)).toBe(true)
+    expect(C.Facing.x[e]).toBeCloseTo(0, 6)
+    expect(C.Facing.y[e]).toBeCloseTo(1, 6)
+    expect(C.Facing.z[e]).toBe(0)
+  })
+})

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest'
+import { createAttentionComponents, DEFAULT_BANDS, DEFAULT_HYSTERESIS, DEFAULT_WEIGHTS, NO_HYSTERESIS } from '../../src/index'
+import type { AttentionOptions } from '../../src/index'
+import { resolveOptions } from '../../src/ecs/options'
+
+const components = createAttentionComponents(8)
+const resolve = (o: Partial<AttentionOptions>) => resolveOptions({ components, ...o })
+
+describe('options', () => {
+  it('should fill every default', () => {
+    const r = resolve({})
+    expect(r).toMatchObject({ cellSize: 25, lookahead: 0.5, dt: 0.05, speedScale: 10, interactionHalfLife: 3, maxObservers: 1024, maxMembers: 256, interactionSlots: 4, scorer: null })
+    expect(r.weights).toEqual(DEFAULT_WEIGHTS)
+    expect(r.hysteresis).toEqual(DEFAULT_HYSTERESIS)
+    expect(r.bands).toEqual(DEFAULT_BANDS)
+    expect(DEFAULT_HYSTERESIS).toEqual({ enterScore: 0.3, exitScore: 0.1, minOutTicks: 10, swapMargin: 0.5 })
+    expect(DEFAULT_BANDS).toEqual({ high: 2, medium: 1, margin: 0.15 })
+  })
+
+  it('should merge partial weights, hysteresis and bands over the defaults', () => {
+    const r = resolve({ weights: { team: 3 }, hysteresis: { minOutTicks: 2 }, bands: { margin: 0 } })
+    expect(r.weights).toEqual({ ...DEFAULT_WEIGHTS, team: 3 })
+    expect(r.hysteresis).toEqual({ ...DEFAULT_HYSTERESIS, minOutTicks: 2 })
+    expect(r.bands).toEqual({ ...DEFAULT_BANDS, margin: 0 })
+  })
+
+  it('should turn hysteresis off with false', () => {
+    expect(resolve({ hysteresis: false }).hysteresis).toEqual(NO_HYSTERESIS)
+  })
+
+  it('should throw a RangeError naming each bad option', () => {
+    const cases: [Partial<AttentionOptions>, string][] = [
+      [{ cellSize: 0 }, 'cellSize'],
+      [{ lookahead: -1 }, 'lookahead'],
+      [{ lookahead: 61 }, 'lookahead'],
+      [{ dt: 0 }, 'dt'],
+      [{ speedScale: 0 }, 'speedScale'],
+      [{ interactionHalfLife: -1 }, 'interactionHalfLife'],
+      [{ weights: { distance: NaN } }, 'weights.distance'],
+      [{ weights: { facing: 2e6 } }, 'weights.facing'],
+      [{ weights: { speed: 1 } as never }, 'weights.speed'],
+      [{ hysteresis: { enterScore: 0.2, exitScore: 0.5 } }, 'hysteresis.exitScore'],
+      [{ hysteresis: { minOutTicks: 1.5 } }, 'hysteresis.minOutTicks'],
+      [{ hysteresis: { swapMargin: -1 } }, 'hysteresis.swapMargin'],
+      [{ bands: { high: 0.5, medium: 1 } }, 'bands.high'],
+      [{ bands: { margin: -0.1 } }, 'bands.margin'],
+      [{ maxObservers: 0 }, 'maxObservers'],
+      [{ maxMembers: 70000 }, 'maxMembers'],
+      [{ interactionSlots: 0 }, 'interactionSlots'],
+    ]
+    for (const [o, name] of cases) {
+      expect(() => resolve(o), name).toThrow(RangeError)
+      expect(() => resolve(o), name).toThrow(name)
+    }
+  })
+
+  it('should reject missing components and a scorer without score()', () => {
+    expect(() => resolveOptions({} as AttentionOptions)).toThrow(TypeError)
+    expect(() => resolve({ scorer: {} as never })).toThrow(/scorer/)
+  })
+})

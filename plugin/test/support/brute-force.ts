@@ -1,0 +1,512 @@
+// A brute-force O(entities x observers) reference of the attention engine, written from
+// .notes/engine-spec.md alone (never from plugin/src/ecs/attention-system.ts). It is the oracle of
+// the property tests and the baseline of the engine benchmark: every observer scans every entity
+// with Position, no spatial index, no incremental state beyond the interaction memory.
+import { hasComponent, query, type World } from 'bitecs'
+import { FEATURE_COUNT, Feature, HEAD_NAMES } from '../../src/ecs/types'
+import type { BandOptions, HysteresisOptions } from '../../src/ecs/types'
+import { resolveOptions, type AttentionOptions, type ResolvedOptions } from '../../src/ecs/options'
+import type { AttentionComponents } from '../../src/ecs/components'
+
+/** Why an entity is forced into an observer's set. */
+export type RuleKind = 'self' | 'owned' | 'always-relevant'
+
+/** One scored (observer, candidate) pair. */
+export interface OracleRow {
+  entity: number
+  /** Feature values in {@link Feature} column order (float32, as the scorer sees them). */
+  features: number[]
+  /** Score (logit) as the scorer wrote it (float32). */
+  score: number
+}
+
+/** Everything the oracle computed for one observer on the last tick. */
+export interface OracleObserver {
+  observer: number
+  budget: number
+  temperature: number
+  /** Scored rows (in range, not denied, not self), rule members included, in entity-id order. */
+  rows: OracleRow[]
+  /** Rule members and why (self, owned, always-relevant), whether in range or not. */
+  rules: Map<number, RuleKind>
+  /** Entities never allowed in this observer's set that have Position (hidden / other team). */
+  denied: Set<number>
+  /**
+   * Entities whose range test sits on its boundary (d within 1e-6 relative of the effective radius,
+   * or the predicted distance within 1e-6 of the radius): a correct engine may round either way.
+   */
+  nearBoundary: Set<number>
+  /** Scored non-rule rows ordered by score desc, ties by entity id asc (the full budget ranking). */
+  ranking: number[]
+  /** TK: the first `budget` entries of `ranking`. */
+  topK: number[]
+  /** The set without hysteresis: rule members plus TK. */
+  set: Set<number>
+  /** Score of a scored entity (NaN when not scored). */
+  scoreOf(entity: number): number
+  /** Row of a scored entity, or undefined. */
+  rowOf(entity: number): OracleRow | undefined
+  /** Softmax weights over the scored members of `members` at this observer's temperature (0 for unscored). */
+  weightsOf(members: Iterable<number>): Map<number, number>
+}
+
+/** The brute-force attention: call it once per tick, like the engine's system. */
+export interface BruteForceAttention {
+  (world: World): World
+  /** Ticks run so far (the tick being computed is `tick` once the call starts). */
+  readonly tick: number
+  /** Records an interaction between a and b (symmetric), as the engine's `recordInteraction`. */
+  recordInteraction(a: number, b: number, strength?: number): void
+  /** Forgets everything about a removed entity id (its interaction memory), so a recycled id starts clean. */
+  entityRemoved(eid: number): void
+  /** Observers computed on the last tick, ascending. Allocates. */
+  observers(): number[]
+  /** Result for one observer of the last tick, or undefined if it was not an observer. Allocates. */
+  result(observer: number): OracleObserver | undefined
+  /** Number of members in the no-hysteresis set of `observer` (no allocation). */
+  memberCount(observer: number): number
+  /** The resolved options (defaults filled in). */
+  readonly options: ResolvedOptions
+}
+
+/**
+ * Creates the brute-force reference. Reads the same component stores as the engine.
+ * @param world - the bitECS world.
+ * @param options - the same options the engine gets.
+ */
+export function createBruteForceAttention(world: World, options: AttentionOptions): BruteForceAttention {
+  const o = resolveOptions(options)
+  const c: AttentionComponents = o.components
+  const cap = c.capacity
+  const slots = o.interactionSlots
+  const w = new Float64Array(FEATURE_COUNT)
+  for (let h = 0; h < FEATURE_COUNT; h++) w[h] = o.weights[HEAD_NAMES[h]!]
+
+  // Interaction memory: per entity, `slots` most recent partners (LRU by a sequence number).
+  const partner = new Int32Array(cap * slots).fill(-1)
+  const partnerTick = new Float64Array(cap * slots)
+  const partnerStrength = new Float64Array(cap * slots)
+  const partnerSeq = new Float64Array(cap * slots)
+  let seq = 0
+
+  // Per-tick results, one block of rows per observer.
+  let rowCap = 1024
+  let rowEntity = new Int32Array(rowCap)
+  let rowFeat = new Float32Array(rowCap * FEATURE_COUNT)
+  let rowScore = new Float32Array(rowCap)
+  let rowRule = new Uint8Array(rowCap)
+  let rows = 0
+  const obsStart = new Int32Array(cap).fill(-1)
+  const obsEnd = new Int32Array(cap)
+  // Rule members per observer (entity, kind), including unscored ones.
+  let ruleCap = 256
+  let ruleEntity = new Int32Array(ruleCap)
+  let ruleKind = new Uint8Array(ruleCap)
+  let rules = 0
+  const ruleStart = new Int32Array(cap)
+  const ruleEnd = new Int32Array(cap)
+  // TK per observer, as row indices into the row block.
+  let tkCap = 1024
+  let tk = new Int32Array(tkCap)
+  let tks = 0
+  const tkStart = new Int32Array(cap)
+  const tkEnd = new Int32Array(cap)
+  // Weights of the no-hysteresis set's scored members (parallel to rows; 0 for non-members).
+  let rowWeight = new Float64Array(rowCap)
+  let rankScratch = new Int32Array(1024)
+  const computed: number[] = []
+  let tick = 0
+
+  const KIND: RuleKind[] = ['self', 'self', 'owned', 'always-relevant']
+
+  function growRows(): void {
+    rowCap *= 2
+    const e = new Int32Array(rowCap); e.set(rowEntity); rowEntity = e
+    const f = new Float32Array(rowCap * FEATURE_COUNT); f.set(rowFeat); rowFeat = f
+    const s = new Float32Array(rowCap); s.set(rowScore); rowScore = s
+    const r = new Uint8Array(rowCap); r.set(rowRule); rowRule = r
+    const wt = new Float64Array(rowCap); wt.set(rowWeight); rowWeight = wt
+  }
+  function pushRule(e: number, kind: number): void {
+    if (rules === ruleCap) {
+      ruleCap *= 2
+      const a = new Int32Array(ruleCap); a.set(ruleEntity); ruleEntity = a
+      const b = new Uint8Array(ruleCap); b.set(ruleKind); ruleKind = b
+    }
+    ruleEntity[rules] = e
+    ruleKind[rules] = kind
+    rules++
+  }
+
+  function recency(ob: number, e: number): number {
+    for (let s = 0; s < slots; s++) {
+      const i = ob * slots + s
+      if (partner[i] === e) {
+        const age = (tick - partnerTick[i]!) * o.dt
+        const v = partnerStrength[i]! * Math.pow(2, -age / o.interactionHalfLife)
+        return v < 0 ? 0 : v > 1 ? 1 : v
+      }
+    }
+    return 0
+  }
+
+  function remember(a: number, b: number, strength: number): void {
+    let slot = -1
+    for (let s = 0; s < slots && slot === -1; s++) if (partner[a * slots + s] === b) slot = a * slots + s
+    for (let s = 0; s < slots && slot === -1; s++) if (partner[a * slots + s] === -1) slot = a * slots + s
+    if (slot === -1) {
+      let oldest = Infinity
+      for (let s = 0; s < slots; s++) {
+        const i = a * slots + s
+        if (partnerSeq[i]! < oldest) { oldest = partnerSeq[i]!; slot = i }
+      }
+    }
+    partner[slot] = b
+    partnerTick[slot] = tick
+    partnerStrength[slot] = strength
+    partnerSeq[slot] = ++seq
+  }
+
+  // Component membership, read once per tick for every entity with Position (bit per component).
+  const VEL = 1, FAC = 2, SAL = 4, TEAM = 8, TONLY = 16, HID = 32, OWN = 64, ALWAYS = 128
+  const flags = new Uint8Array(cap)
+  function readFlags(e: number): void {
+    flags[e] =
+      (hasComponent(world, e, c.Velocity) ? VEL : 0) | (hasComponent(world, e, c.Facing) ? FAC : 0) |
+      (hasComponent(world, e, c.Salience) ? SAL : 0) | (hasComponent(world, e, c.Team) ? TEAM : 0) |
+      (hasComponent(world, e, c.TeamOnly) ? TONLY : 0) | (hasComponent(world, e, c.Hidden) ? HID : 0) |
+      (hasComponent(world, e, c.Owner) ? OWN : 0) | (hasComponent(world, e, c.AlwaysRelevant) ? ALWAYS : 0)
+  }
+  const hasFacing = (e: number): boolean => (flags[e]! & FAC) !== 0
+  const hasTeam = (e: number): boolean => (flags[e]! & TEAM) !== 0
+  const ownedBy = (e: number, ob: number): boolean => (flags[e]! & OWN) !== 0 && c.Owner.eid[e] === ob
+
+  function isDenied(ob: number, e: number): boolean {
+    if (e === ob || ownedBy(e, ob)) return false
+    const f = flags[e]!
+    if ((f & HID) !== 0) return true
+    if ((f & TONLY) !== 0) return !(hasTeam(ob) && hasTeam(e) && c.Team.id[ob] === c.Team.id[e])
+    return false
+  }
+
+  function computeObserver(ob: number, ents: ArrayLike<number>): void {
+    const P = c.Position, V = c.Velocity, F = c.Facing
+    const R = c.Observer.radius[ob]!
+    const K = c.Observer.budget[ob]!
+    const fov = c.Observer.fov[ob]!
+    const ch = Math.cos(fov / 2)
+    const T = o.lookahead
+    const ox = P.x[ob]!, oy = P.y[ob]!, oz = P.z[ob]!
+    const oHasV = (flags[ob]! & VEL) !== 0
+    const ovx = oHasV ? V.x[ob]! : 0, ovy = oHasV ? V.y[ob]! : 0, ovz = oHasV ? V.z[ob]! : 0
+    const oHasF = hasFacing(ob)
+    const oTeam = hasTeam(ob)
+    obsStart[ob] = rows
+    ruleStart[ob] = rules
+    pushRule(ob, 1)
+    for (let j = 0; j < ents.length; j++) {
+      const e = ents[j]!
+      if (e === ob) continue
+      if (isDenied(ob, e)) continue
+      let rule = 0
+      if (ownedBy(e, ob)) rule = 2
+      else if ((flags[e]! & ALWAYS) !== 0) rule = 3
+      if (rule !== 0) pushRule(e, rule)
+      const hasV = (flags[e]! & VEL) !== 0
+      const vx = hasV ? V.x[e]! : 0, vy = hasV ? V.y[e]! : 0, vz = hasV ? V.z[e]! : 0
+      const dx = P.x[e]! - ox, dy = P.y[e]! - oy, dz = P.z[e]! - oz
+      const d = Math.sqrt(dx * dx + dy * dy + dz * dz)
+      const hasS = (flags[e]! & SAL) !== 0
+      const nimbus = hasS ? c.Salience.nimbus[e]! : 0
+      const reff = Math.max(R, nimbus)
+      const px = dx + (vx - ovx) * T, py = dy + (vy - ovy) * T, pz = dz + (vz - ovz) * T
+      const dPred = Math.sqrt(px * px + py * py + pz * pz)
+      if (!(d <= reff || dPred <= R)) continue
+      if (rows === rowCap) growRows()
+      const f = rows * FEATURE_COUNT
+      // distance
+      const dist = 1 - d / reff
+      rowFeat[f + Feature.Distance] = dist < 0 ? 0 : dist > 1 ? 1 : dist
+      // facing
+      let facing = 0
+      if (oHasF) {
+        if (d === 0) facing = 1
+        else if (ch < 1) {
+          const cosT = (F.x[ob]! * dx + F.y[ob]! * dy + F.z[ob]! * dz) / d
+          facing = cosT < ch ? 0 : (cosT - ch) / (1 - ch)
+        }
+      }
+      rowFeat[f + Feature.Facing] = facing
+      // approach: relative velocity of c along the direction c -> o
+      let approach = 0
+      if (d !== 0) {
+        approach = ((vx - ovx) * -dx + (vy - ovy) * -dy + (vz - ovz) * -dz) / d / o.speedScale
+        approach = approach < 0 ? 0 : approach > 1 ? 1 : approach
+      }
+      rowFeat[f + Feature.Approach] = approach
+      rowFeat[f + Feature.Recency] = recency(ob, e)
+      const sw = hasS ? c.Salience.weight[e]! : 0
+      rowFeat[f + Feature.Salience] = sw < 0 ? 0 : sw > 1 ? 1 : sw
+      let mutual = 0
+      if (d !== 0 && hasFacing(e)) {
+        mutual = (F.x[e]! * -dx + F.y[e]! * -dy + F.z[e]! * -dz) / d
+        if (mutual < 0) mutual = 0
+      }
+      rowFeat[f + Feature.Mutual] = mutual
+      rowFeat[f + Feature.Team] = oTeam && hasTeam(e) && c.Team.id[ob] === c.Team.id[e] ? 1 : 0
+      rowEntity[rows] = e
+      rowRule[rows] = rule
+      rowWeight[rows] = 0
+      rows++
+    }
+    obsEnd[ob] = rows
+    ruleEnd[ob] = rules
+    // Score the block.
+    const start = obsStart[ob]!
+    const n = rows - start
+    if (o.scorer) {
+      o.scorer.score(rowFeat.subarray(start * FEATURE_COUNT, rows * FEATURE_COUNT), n, rowScore.subarray(start, rows))
+    } else {
+      for (let r = start; r < rows; r++) {
+        let s = 0
+        for (let h = 0; h < FEATURE_COUNT; h++) s += w[h]! * rowFeat[r * FEATURE_COUNT + h]!
+        rowScore[r] = s
+      }
+    }
+    // Budget ranking over scored non-rule rows: score desc, entity asc; TK = first K.
+    if (rankScratch.length < n) rankScratch = new Int32Array(n * 2)
+    let m = 0
+    for (let r = start; r < rows; r++) if (rowRule[r] === 0) rankScratch[m++] = r
+    const ranked = rankScratch.subarray(0, m)
+    ranked.sort((a, b) => rowScore[b]! - rowScore[a]! || rowEntity[a]! - rowEntity[b]!)
+    const take = Math.min(K, m)
+    while (tks + take > tkCap) {
+      tkCap *= 2
+      const t = new Int32Array(tkCap); t.set(tk); tk = t
+    }
+    tkStart[ob] = tks
+    for (let i = 0; i < take; i++) tk[tks++] = ranked[i]!
+    tkEnd[ob] = tks
+    // Softmax over the scored members of the no-hysteresis set (scored rule members + TK).
+    const temp = c.Observer.temperature[ob]!
+    let smax = -Infinity
+    for (let r = start; r < rows; r++) if (rowRule[r] !== 0 && rowScore[r]! > smax) smax = rowScore[r]!
+    for (let i = tkStart[ob]!; i < tks; i++) if (rowScore[tk[i]!]! > smax) smax = rowScore[tk[i]!]!
+    let sum = 0
+    for (let r = start; r < rows; r++) if (rowRule[r] !== 0) sum += (rowWeight[r] = Math.exp((rowScore[r]! - smax) / temp))
+    for (let i = tkStart[ob]!; i < tks; i++) sum += (rowWeight[tk[i]!] = Math.exp((rowScore[tk[i]!]! - smax) / temp))
+    if (sum > 0) {
+      for (let r = start; r < rows; r++) rowWeight[r] = rowWeight[r]! / sum
+    }
+  }
+
+  const system = ((wld: World): World => {
+    tick++
+    rows = 0
+    rules = 0
+    tks = 0
+    for (let i = 0; i < computed.length; i++) obsStart[computed[i]!] = -1
+    computed.length = 0
+    const ents = query(wld, [c.Position])
+    for (let j = 0; j < ents.length; j++) readFlags(ents[j]!)
+    const obs = query(wld, [c.Observer, c.Position])
+    for (let i = 0; i < obs.length; i++) {
+      computeObserver(obs[i]!, ents)
+      computed.push(obs[i]!)
+    }
+    return wld
+  }) as BruteForceAttention
+
+  function onRangeBoundary(ob: number, e: number): boolean {
+    const P = c.Position, V = c.Velocity
+    const R = c.Observer.radius[ob]!
+    const reff = Math.max(R, hasComponent(world, e, c.Salience) ? c.Salience.nimbus[e]! : 0)
+    const dx = P.x[e]! - P.x[ob]!, dy = P.y[e]! - P.y[ob]!, dz = P.z[e]! - P.z[ob]!
+    const ve = hasComponent(world, e, c.Velocity), vo = hasComponent(world, ob, c.Velocity)
+    const T = o.lookahead
+    const px = dx + ((ve ? V.x[e]! : 0) - (vo ? V.x[ob]! : 0)) * T
+    const py = dy + ((ve ? V.y[e]! : 0) - (vo ? V.y[ob]! : 0)) * T
+    const pz = dz + ((ve ? V.z[e]! : 0) - (vo ? V.z[ob]! : 0)) * T
+    const d = Math.sqrt(dx * dx + dy * dy + dz * dz)
+    const dPred = Math.sqrt(px * px + py * py + pz * pz)
+    return Math.abs(d - reff) <= 1e-6 * (1 + reff) || Math.abs(dPred - R) <= 1e-6 * (1 + R)
+  }
+
+  function result(ob: number): OracleObserver | undefined {
+    if (ob < 0 || ob >= cap || obsStart[ob] === -1) return undefined
+    const start = obsStart[ob]!, end = obsEnd[ob]!
+    const outRows: OracleRow[] = []
+    const byEntity = new Map<number, OracleRow>()
+    for (let r = start; r < end; r++) {
+      const row: OracleRow = {
+        entity: rowEntity[r]!,
+        features: Array.from(rowFeat.subarray(r * FEATURE_COUNT, (r + 1) * FEATURE_COUNT)),
+        score: rowScore[r]!,
+      }
+      outRows.push(row)
+      byEntity.set(row.entity, row)
+    }
+    outRows.sort((a, b) => a.entity - b.entity)
+    const ruleMap = new Map<number, RuleKind>()
+    for (let i = ruleStart[ob]!; i < ruleEnd[ob]!; i++) ruleMap.set(ruleEntity[i]!, KIND[ruleKind[i]!]!)
+    const ranking: number[] = []
+    for (let r = start; r < end; r++) if (rowRule[r] === 0) ranking.push(r)
+    ranking.sort((a, b) => rowScore[b]! - rowScore[a]! || rowEntity[a]! - rowEntity[b]!)
+    const rankingEntities = ranking.map((r) => rowEntity[r]!)
+    const topK: number[] = []
+    for (let i = tkStart[ob]!; i < tkEnd[ob]!; i++) topK.push(rowEntity[tk[i]!]!)
+    const set = new Set<number>([...ruleMap.keys(), ...topK])
+    const denied = new Set<number>()
+    const ents = query(world, [c.Position])
+    const nearBoundary = new Set<number>()
+    for (let j = 0; j < ents.length; j++) {
+      const e = ents[j]!
+      if (isDenied(ob, e)) denied.add(e)
+      else if (e !== ob && onRangeBoundary(ob, e)) nearBoundary.add(e)
+    }
+    const temperature = c.Observer.temperature[ob]!
+    return {
+      observer: ob,
+      budget: c.Observer.budget[ob]!,
+      temperature,
+      rows: outRows,
+      rules: ruleMap,
+      denied,
+      nearBoundary,
+      ranking: rankingEntities,
+      topK,
+      set,
+      scoreOf: (e) => byEntity.get(e)?.score ?? NaN,
+      rowOf: (e) => byEntity.get(e),
+      weightsOf: (members) => softmax(members, byEntity, temperature),
+    }
+  }
+
+  Object.defineProperty(system, 'tick', { get: () => tick })
+  Object.defineProperty(system, 'options', { value: o })
+  system.recordInteraction = (a: number, b: number, strength = 1): void => {
+    remember(a, b, strength)
+    remember(b, a, strength)
+  }
+  system.entityRemoved = (eid: number): void => {
+    for (let s = 0; s < slots; s++) partner[eid * slots + s] = -1
+    for (let i = 0; i < partner.length; i++) if (partner[i] === eid) partner[i] = -1
+  }
+  system.observers = () => [...computed].sort((a, b) => a - b)
+  system.result = result
+  system.memberCount = (ob: number): number => {
+    if (ob < 0 || ob >= cap || obsStart[ob] === -1) return 0
+    return ruleEnd[ob]! - ruleStart[ob]! + tkEnd[ob]! - tkStart[ob]!
+  }
+  return system
+}
+
+function softmax(members: Iterable<number>, rows: Map<number, OracleRow>, temperature: number): Map<number, number> {
+  const out = new Map<number, number>()
+  let smax = -Infinity
+  for (const m of members) {
+    const r = rows.get(m)
+    if (r && r.score > smax) smax = r.score
+  }
+  let sum = 0
+  for (const m of members) {
+    const r = rows.get(m)
+    const v = r ? Math.exp((r.score - smax) / temperature) : 0
+    out.set(m, v)
+    sum += v
+  }
+  if (sum > 0) for (const [m, v] of out) out.set(m, v / sum)
+  return out
+}
+
+/** A member of an observer's set as the engine reported it after the previous tick. */
+export interface PreviousMember {
+  entity: number
+  /** Consecutive ticks ranked outside the budget (from `explain().hysteresis.outTicks`). */
+  outTicks: number
+}
+
+/** Outcome of {@link expectedHysteresisStep}. */
+export interface HysteresisStep {
+  /** The expected set after this tick. */
+  set: Set<number>
+  /** True when a tie the spec leaves open (which of equally low lingering members is swapped out) decided the outcome. */
+  ambiguous: boolean
+}
+
+/**
+ * One tick of the hysteresis selection from the spec, starting from the engine's previous set.
+ * @param prev - members after the previous tick (with outTicks).
+ * @param now - the oracle's result for this tick.
+ * @param gone - ids removed (or recycled) since the previous tick.
+ */
+export function expectedHysteresisStep(prev: PreviousMember[], now: OracleObserver, h: HysteresisOptions, gone: ReadonlySet<number>): HysteresisStep {
+  const K = now.budget
+  const inTK = new Set(now.topK)
+  const members = new Set<number>()
+  const lingering = new Set<number>()
+  let ambiguous = false
+  for (const p of prev) {
+    const m = p.entity
+    if (now.rules.has(m) && !gone.has(m)) { members.add(m); continue }
+    if (gone.has(m)) continue
+    const s = now.scoreOf(m)
+    if (Number.isNaN(s) || now.denied.has(m)) continue
+    if (s < h.exitScore) continue
+    if (inTK.has(m)) { members.add(m); continue }
+    if (p.outTicks + 1 > h.minOutTicks) continue
+    members.add(m)
+    lingering.add(m)
+  }
+  let nonRule = 0
+  for (const m of members) if (!now.rules.has(m)) nonRule++
+  // The budget is a hard cap: after a budget shrink or a lost rule, the lowest lingering members go.
+  while (nonRule > K) {
+    const low = lowestLingering(lingering, now)
+    if (low.tie) ambiguous = true
+    members.delete(low.entity)
+    lingering.delete(low.entity)
+    nonRule--
+  }
+  for (const e of now.topK) {
+    if (members.has(e)) continue
+    const s = now.scoreOf(e)
+    if (!(s >= h.enterScore)) continue
+    if (nonRule < K) { members.add(e); nonRule++; continue }
+    const low = lowestLingering(lingering, now)
+    if (low.entity !== -1 && low.score + h.swapMargin < s) {
+      if (low.tie) ambiguous = true
+      members.delete(low.entity)
+      lingering.delete(low.entity)
+      members.add(e)
+    }
+  }
+  for (const r of now.rules.keys()) members.add(r)
+  return { set: members, ambiguous }
+}
+
+function lowestLingering(lingering: ReadonlySet<number>, now: OracleObserver): { entity: number; score: number; tie: boolean } {
+  let entity = -1
+  let score = Infinity
+  let tie = false
+  for (const l of lingering) {
+    const ls = now.scoreOf(l)
+    if (ls < score) { score = ls; entity = l; tie = false } else if (ls === score) tie = true
+  }
+  return { entity, score, tie }
+}
+
+/**
+ * Band of a scored member from the spec: a new member takes its raw band; an existing one rises at
+ * once and drops only below its band's threshold minus the margin.
+ * @param previous - the member's band after the previous tick, or null if it is new this tick.
+ */
+export function expectedBand(previous: number | null, score: number, b: BandOptions): number {
+  const raw = score >= b.high ? 2 : score >= b.medium ? 1 : 0
+  if (previous === null || raw >= previous) return raw
+  const threshold = previous === 2 ? b.high : previous === 1 ? b.medium : -Infinity
+  if (!(score < threshold - b.margin)) return previous
+  if (score >= b.high - b.margin) return 2
+  if (score >= b.medium - b.margin) return 1
+  return 0
+}

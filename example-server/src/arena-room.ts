@@ -1,6 +1,6 @@
 import { definePlugins, Room, type Client } from '@colyseus/core'
 import { StateView } from '@colyseus/schema'
-import { AttentionPlugin, AttentionTags } from 'colyseus-attention'
+import { AttentionPlugin, AttentionTags, Band } from 'colyseus-attention'
 import { createArenaWorld, type ArenaWorld } from './arena-world'
 import { createFloodGate, createOnceLogger, parseFace, parseMove } from './messages'
 import { ArenaState, Entity, type AttentionMessage } from './state'
@@ -28,7 +28,15 @@ const ATTENTION_EVERY = 5
  * and `face` messages. Each client sees only its interest set, through the AttentionPlugin.
  */
 export class ArenaRoom extends Room<{ state: ArenaState }> {
-  override plugins = definePlugins([new AttentionPlugin({ entryBudget: 24 })])
+  override plugins = definePlugins([
+    new AttentionPlugin({
+      entryBudget: 24,
+      refresh: (eid) => {
+        const e = this.instances.get(eid)
+        if (e !== undefined) this.writeDetail(eid, e)
+      },
+    }),
+  ])
   override state = new ArenaState()
   arena!: ArenaWorld
   /** Entity instance per entity id. */
@@ -149,23 +157,32 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
   private update(): void {
     const t0 = performance.now()
     this.arena.step()
-    const C = this.arena.C
-    const sync = this.arena.tick % 4 === 0
+    const coarse = this.arena.tick % 4 === 0
+    const plugin = this.plugins.attention
     for (const [eid, e] of this.instances) {
-      e.x = C.Position.x[eid]!
-      e.y = C.Position.y[eid]!
-      e.angle = Math.atan2(C.Facing.y[eid]!, C.Facing.x[eid]!)
-      e.hp = this.arena.hp[eid]!
-      e.mood = this.arena.mood[eid]!
+      // full-rate fields only for entities some client watches closely (Medium or High band): the
+      // others change only their coarse position, so no view pays to encode them. The plugin calls
+      // refresh() before a view starts receiving an entity's full-rate fields.
+      if (!this.attentionOn || plugin.watchBand(eid) >= Band.Medium) this.writeDetail(eid, e)
       // the coarse position is all a low-attention client pays for: refresh it every 4th tick
-      if (sync) {
-        e.cx = Math.round(e.x)
-        e.cy = Math.round(e.y)
+      if (coarse) {
+        e.cx = Math.round(this.arena.C.Position.x[eid]!)
+        e.cy = Math.round(this.arena.C.Position.y[eid]!)
       }
     }
     this.state.total = this.arena.live.size
     this.tickTimes.push(performance.now() - t0)
     if (this.tickTimes.length > 2000) this.tickTimes.splice(0, 1000)
+  }
+
+  /** Copies an entity's full-rate (motion) and detail fields from the ECS into its instance. */
+  private writeDetail(eid: number, e: Entity): void {
+    const C = this.arena.C
+    e.x = C.Position.x[eid]!
+    e.y = C.Position.y[eid]!
+    e.angle = Math.atan2(C.Facing.y[eid]!, C.Facing.x[eid]!)
+    e.hp = this.arena.hp[eid]!
+    e.mood = this.arena.mood[eid]!
   }
 
   private onSpawned(eid: number): void {

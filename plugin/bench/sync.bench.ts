@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url'
 import type { Client } from '@colyseus/core'
 import { Decoder, Encoder, schema, StateView, t, type SchemaType } from '@colyseus/schema'
 import { addComponent, addEntity, createWorld } from 'bitecs'
-import { addObserver, AttentionPlugin, AttentionTags, createAttentionComponents, createAttentionSystem, setFacingAngle } from '../src/index'
+import { addObserver, AttentionPlugin, AttentionTags, Band, createAttentionComponents, createAttentionSystem, setFacingAngle } from '../src/index'
 
 /** The three policies. */
 export type SyncPolicy = 'attention' | 'full' | 'radius'
@@ -41,6 +41,10 @@ export interface SyncBenchResult {
   entitiesPerClient: number
   /** Distinct views encoded per patch. */
   views: number
+  /** Median ms per tick of the interest step alone (attention: engine + sync; radius: the refresh). */
+  interestMs: number
+  /** Median ms per tick of encoding (shared part + every distinct view). */
+  encodeMs: number
 }
 
 const TICK_HZ = 20
@@ -114,7 +118,15 @@ function runScenario(policy: SyncPolicy, entities: number, clients: number, tick
 
   // per-client views, per policy
   const views: StateView[] = []
-  const plugin = new AttentionPlugin({ entryBudget: 64 })
+  const writeMotion = (eid: number): void => {
+    const e = instances[eid]!
+    e.x = C.Position.x[eid]!
+    e.y = C.Position.y[eid]!
+    e.angle = Math.atan2(C.Velocity.y[eid]!, C.Velocity.x[eid]!)
+  }
+  // like the example server: full-rate fields are written only for entities a view holds at
+  // Medium or High (watchBand), and refreshed by the plugin right before a view starts receiving them
+  const plugin = new AttentionPlugin({ entryBudget: 64, refresh: (eid) => writeMotion(eid) })
   if (policy === 'attention') {
     plugin.use(attention)
     for (const eid of eids) plugin.track(eid, instances[eid]!)
@@ -158,9 +170,7 @@ function runScenario(policy: SyncPolicy, entities: number, clients: number, tick
         setFacingAngle(world, C, eid, a)
       }
       const e = instances[eid]!
-      e.x = x
-      e.y = y
-      e.angle = Math.atan2(C.Velocity.y[eid]!, C.Velocity.x[eid]!)
+      if (policy !== 'attention' || plugin.watchBand(eid) >= Band.Medium) writeMotion(eid)
       if (tick % 4 === 0) {
         e.cx = Math.round(x)
         e.cy = Math.round(y)
@@ -191,6 +201,8 @@ function runScenario(policy: SyncPolicy, entities: number, clients: number, tick
   }
 
   const times: number[] = []
+  const interestTimes: number[] = []
+  const encodeTimes: number[] = []
   let bytes = 0
   let held = 0
   const encoded = new Map<StateView, number>()
@@ -202,6 +214,7 @@ function runScenario(policy: SyncPolicy, entities: number, clients: number, tick
       attention(world)
       plugin.sync()
     } else if (policy === 'radius') radiusRefresh()
+    const tMid = performance.now()
     // what Colyseus' SchemaSerializer does per patch: shared part once, then each distinct view once
     const it = { offset: 0 }
     encoder.encode(it)
@@ -224,6 +237,8 @@ function runScenario(policy: SyncPolicy, entities: number, clients: number, tick
     if (first !== null) decoder.decode(first)
     if (tick >= warmup) {
       times.push(t1 - t0)
+      interestTimes.push(tMid - t0)
+      encodeTimes.push(t1 - tMid)
       bytes += tickBytes
       held += probe.entities.size
     }
@@ -238,6 +253,8 @@ function runScenario(policy: SyncPolicy, entities: number, clients: number, tick
     bytesPerClientPerSec: (bytes / ticks / clients) * TICK_HZ,
     entitiesPerClient: held / ticks,
     views: new Set(views).size,
+    interestMs: median(interestTimes),
+    encodeMs: median(encodeTimes),
   }
 }
 
@@ -263,7 +280,7 @@ async function main(): Promise<void> {
   const quick = process.argv.includes('--quick')
   if (!json) {
     console.log(`sync bench: ${quick ? 'quick' : 'full'} run, radius ${RADIUS}, budget ${BUDGET}, world ${WORLD}x${WORLD}, ${TICK_HZ} patches/s`)
-    console.log('policy     entities clients  ms/tick  p90 ms   bytes/client/s  entities/client  views')
+    console.log('policy     entities clients  ms/tick  p90 ms  interest  encode   bytes/client/s  entities/client  views')
   }
   const results = await runSyncBench({
     quick,
@@ -271,7 +288,7 @@ async function main(): Promise<void> {
       if (json) console.log(JSON.stringify(r))
       else {
         console.log(
-          `${r.policy.padEnd(10)} ${String(r.entities).padStart(8)} ${String(r.clients).padStart(7)} ${r.msPerTick.toFixed(2).padStart(8)} ${r.p90MsPerTick.toFixed(2).padStart(8)} ${r.bytesPerClientPerSec.toFixed(0).padStart(15)} ${r.entitiesPerClient.toFixed(1).padStart(16)} ${String(r.views).padStart(6)}`,
+          `${r.policy.padEnd(10)} ${String(r.entities).padStart(8)} ${String(r.clients).padStart(7)} ${r.msPerTick.toFixed(2).padStart(8)} ${r.p90MsPerTick.toFixed(2).padStart(8)} ${r.interestMs.toFixed(2).padStart(8)} ${r.encodeMs.toFixed(2).padStart(7)} ${r.bytesPerClientPerSec.toFixed(0).padStart(15)} ${r.entitiesPerClient.toFixed(1).padStart(16)} ${String(r.views).padStart(6)}`,
         )
       }
     },

@@ -35,8 +35,8 @@ export interface AttentionOptions {
 
 /** Default head weights of the built-in scorer. */
 export const DEFAULT_WEIGHTS: Readonly<HeadWeights> = Object.freeze({
-  distance: 2,
-  facing: 1,
+  distance: 5,
+  facing: 0.5,
   approach: 1.5,
   recency: 2,
   salience: 1,
@@ -48,8 +48,8 @@ export const DEFAULT_WEIGHTS: Readonly<HeadWeights> = Object.freeze({
 export const DEFAULT_HYSTERESIS: Readonly<HysteresisOptions> = Object.freeze({
   enterScore: 0.3,
   exitScore: 0.1,
-  minOutTicks: 10,
-  swapMargin: 0.5,
+  minOutTicks: 5,
+  swapMargin: 0.15,
 })
 
 /** Hysteresis that turns hysteresis off: the set is the plain top-K of the scored candidates. */
@@ -61,7 +61,7 @@ export const NO_HYSTERESIS: Readonly<HysteresisOptions> = Object.freeze({
 })
 
 /** Default band thresholds. */
-export const DEFAULT_BANDS: Readonly<BandOptions> = Object.freeze({ high: 2, medium: 1, margin: 0.15 })
+export const DEFAULT_BANDS: Readonly<BandOptions> = Object.freeze({ high: 3.5, medium: 2, margin: 0.25 })
 
 /** Options with every default filled in and validated. */
 export type ResolvedOptions = Required<Omit<AttentionOptions, 'scorer' | 'weights' | 'hysteresis' | 'bands'>> & {

@@ -56,19 +56,19 @@ export interface HysteresisOptions {
   enterScore: number
   /** A member leaves when its score falls below this (must be <= enterScore). @defaultValue 0.1 */
   exitScore: number
-  /** A member ranked outside the budget leaves after this many consecutive ticks. @defaultValue 10 */
+  /** A member ranked outside the budget leaves after this many consecutive ticks. @defaultValue 5 */
   minOutTicks: number
-  /** A new top-K candidate displaces a lingering member at once if it beats it by this much. @defaultValue 0.5 */
+  /** A new top-K candidate displaces a lingering member at once if it beats it by this much. @defaultValue 0.15 */
   swapMargin: number
 }
 
 /** Score thresholds that choose a member's band; leaving a band needs `margin` below its threshold. */
 export interface BandOptions {
-  /** Score at or above which a member is {@link Band.High}. @defaultValue 2 */
+  /** Score at or above which a member is {@link Band.High}. @defaultValue 3.5 */
   high: number
-  /** Score at or above which a member is {@link Band.Medium}. @defaultValue 1 */
+  /** Score at or above which a member is {@link Band.Medium}. @defaultValue 2 */
   medium: number
-  /** Hysteresis margin below a band's threshold before the member drops a band. @defaultValue 0.15 */
+  /** Hysteresis margin below a band's threshold before the member drops a band. @defaultValue 0.25 */
   margin: number
 }
 

@@ -4,7 +4,7 @@ import type { AttentionSystem } from '../ecs/types'
 import { checkInteger } from '../ecs/validate'
 import { createEntityRegistry, type EntityRegistry } from './entity-registry'
 import { resolvePluginOptions, type AttentionPluginOptions, type ResolvedPluginOptions } from './options'
-import { clearView, createSyncScratch, createViewRecord, removeFromView, syncView, type SyncScratch, type ViewRecord } from './view-sync'
+import { beginSyncPass, clearView, createSyncScratch, createViewRecord, recordRemoveAt, removeFromView, syncView, type SyncScratch, type ViewRecord } from './view-sync'
 
 /**
  * The Colyseus side of colyseus-attention: gives each client a `StateView` bound to its observer
@@ -51,12 +51,14 @@ export class AttentionPlugin extends RoomPlugin<Room> {
    */
   use(system: AttentionSystem, options?: AttentionPluginOptions): this {
     if (options !== undefined) this.opts = resolvePluginOptions({ ...this.given, ...options })
+    if (this.scratch !== null) this.scratch.refresh = this.opts.refresh
     if (typeof system !== 'function' || typeof system.memberCount !== 'function') {
       throw new TypeError('colyseus-attention: use(system) needs the system returned by createAttentionSystem')
     }
     this.system = system
     this.registry = createEntityRegistry(system.capacity)
     this.scratch = createSyncScratch(system.capacity)
+    this.scratch.refresh = this.opts.refresh
     return this
   }
 
@@ -87,17 +89,7 @@ export class AttentionPlugin extends RoomPlugin<Room> {
       const j = r.slot[eid]!
       if (j === -1 || r.gens[j] !== gen) continue
       removeFromView(r.view, inst, this.opts.bandTags[r.bands[j]!]!)
-      // swap-remove keeps the record compact; syncView never sees the stale entry
-      const last = r.count - 1
-      if (j !== last) {
-        const moved = r.eids[last]!
-        r.eids[j] = moved
-        r.gens[j] = r.gens[last]!
-        r.bands[j] = r.bands[last]!
-        r.slot[moved] = j
-      }
-      r.count = last
-      r.slot[eid] = -1
+      recordRemoveAt(r, j)
       if (onSeen) for (const s of r.sessions) onSeen(s)
     }
     reg.delete(eid)
@@ -133,6 +125,15 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     return this.records.length
   }
 
+  /**
+   * Highest band at which any client's view holds `eid` after the last sync, or -1 when no view
+   * holds it. A game can skip writing full-rate fields of entities nobody watches closely (below
+   * `Band.Medium`), which saves encoding work for every view; pair it with the `refresh` option.
+   */
+  watchBand(eid: number): number {
+    return this.scratch === null || eid < 0 || eid >= this.scratch.watch.length ? -1 : this.scratch.watch[eid]!
+  }
+
   /** Entities that wait for the entry budget in `sessionId`'s view after the last sync. */
   pendingOf(sessionId: string): number {
     return this.bySession.get(sessionId)?.pending ?? 0
@@ -154,6 +155,7 @@ export class AttentionPlugin extends RoomPlugin<Room> {
   sync(): void {
     const system = this.requireSystem()
     const { bandTags, entryBudget } = this.opts
+    beginSyncPass(this.scratch!)
     for (const r of this.records) {
       if (!system.isObserver(r.observer)) {
         clearView(r, this.registry!, bandTags)

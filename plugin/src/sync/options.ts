@@ -13,6 +13,13 @@ export interface AttentionPluginOptions {
   entryBudget?: number
   /** Clients bound to the same observer entity share one StateView (encoded once). @defaultValue true */
   shareViews?: boolean
+  /**
+   * Called just before an entity is sent at a band whose tag the view did not hold yet (entering,
+   * or moving up a band), once per entity per sync. Games that write full-rate fields only for
+   * entities someone watches closely (see `watchBand`) refresh those fields here, so a client
+   * never receives a stale value.
+   */
+  refresh?: (eid: number, band: number) => void
 }
 
 /** Suggested schema view tags for entity fields: mark full-rate motion fields `.view(AttentionTags.Motion)` and detail fields `.view(AttentionTags.Detail)`. */
@@ -28,6 +35,7 @@ export interface ResolvedPluginOptions {
   bandTags: readonly [number, number, number]
   entryBudget: number
   shareViews: boolean
+  refresh: ((eid: number, band: number) => void) | null
 }
 
 /** Fills defaults and validates; errors name the option, the value and the allowed range. */
@@ -41,5 +49,7 @@ export function resolvePluginOptions(o: AttentionPluginOptions = {}): ResolvedPl
   checkInteger('entryBudget', entryBudget, 1, 65535)
   const shareViews = o.shareViews ?? true
   if (typeof shareViews !== 'boolean') throw new TypeError(`colyseus-attention: shareViews must be a boolean; got ${String(shareViews)}`)
-  return { bandTags, entryBudget, shareViews }
+  const refresh = o.refresh ?? null
+  if (refresh !== null && typeof refresh !== 'function') throw new TypeError(`colyseus-attention: refresh must be a function (eid, band) => void; got ${String(refresh)}`)
+  return { bandTags, entryBudget, shareViews, refresh }
 }

@@ -106,11 +106,55 @@ export interface SyncScratch {
   markIndex: Int32Array
   stamp: number
   pending: Int32Array
+  /** Highest band any view holds each entity at (-1: in no view), rebuilt by every sync. */
+  watch: Int8Array
+  /** Entities whose `watch` is set, to reset them at the next sync. */
+  watched: Uint32Array
+  watchedN: number
+  /** Sync pass number, and the pass each entity was last refreshed in. */
+  pass: number
+  refreshed: Uint32Array
+  refresh: ((eid: number, band: number) => void) | null
 }
 
 /** Creates sync scratch for `capacity` entity ids. */
 export function createSyncScratch(capacity: number): SyncScratch {
-  return { mark: new Uint32Array(capacity), markIndex: new Int32Array(capacity), stamp: 0, pending: new Int32Array(64) }
+  return {
+    mark: new Uint32Array(capacity),
+    markIndex: new Int32Array(capacity),
+    stamp: 0,
+    pending: new Int32Array(64),
+    watch: new Int8Array(capacity).fill(-1),
+    watched: new Uint32Array(capacity),
+    watchedN: 0,
+    pass: 0,
+    refreshed: new Uint32Array(capacity),
+    refresh: null,
+  }
+}
+
+/** Starts a sync pass: forgets the previous pass' watch bands. */
+export function beginSyncPass(s: SyncScratch): void {
+  for (let i = 0; i < s.watchedN; i++) s.watch[s.watched[i]!] = -1
+  s.watchedN = 0
+  if (++s.pass === 0x3fffffff) {
+    s.refreshed.fill(0)
+    s.pass = 1
+  }
+}
+
+/** Records that a view holds `eid` at `band`. */
+function watchAt(s: SyncScratch, eid: number, band: number): void {
+  const w = s.watch[eid]!
+  if (w === -1) s.watched[s.watchedN++] = eid
+  if (band > w) s.watch[eid] = band
+}
+
+/** Lets the game refresh `eid` before a view receives it at a new band (once per pass). */
+function refreshFor(s: SyncScratch, eid: number, band: number): void {
+  if (s.refresh === null || s.refreshed[eid] === s.pass) return
+  s.refreshed[eid] = s.pass
+  s.refresh(eid, band)
 }
 
 /**
@@ -154,9 +198,11 @@ export function syncView(
     const band = system.bandAt(o, s.markIndex[e]!)
     const old = r.bands[j]!
     if (band !== old) {
+      if ((tags[band]! & ~tags[old]!) !== 0) refreshFor(s, e, band)
       applyTag(view, inst!, tags[old]!, tags[band]!)
       r.bands[j] = band
     }
+    watchAt(s, e, band)
   }
 
   // entrants: members with a tracked instance of the right generation that the view lacks
@@ -197,8 +243,10 @@ export function syncView(
     const band = system.bandAt(o, i)
     const inst = registry.instances[e]!
     const tag = tags[band]!
+    refreshFor(s, e, band)
     if (tag === 0) view.add(inst)
     else view.add(inst, tag)
+    watchAt(s, e, band)
     recordAdd(r, e, system.generationOf(e), band)
   }
   r.pending = p - take

@@ -13,8 +13,8 @@ describe('options', () => {
     expect(r.weights).toEqual(DEFAULT_WEIGHTS)
     expect(r.hysteresis).toEqual(DEFAULT_HYSTERESIS)
     expect(r.bands).toEqual(DEFAULT_BANDS)
-    expect(DEFAULT_HYSTERESIS).toEqual({ enterScore: 0.3, exitScore: 0.1, minOutTicks: 10, swapMargin: 0.5 })
-    expect(DEFAULT_BANDS).toEqual({ high: 2, medium: 1, margin: 0.15 })
+    expect(DEFAULT_HYSTERESIS).toEqual({ enterScore: 0.3, exitScore: 0.1, minOutTicks: 5, swapMargin: 0.15 })
+    expect(DEFAULT_BANDS).toEqual({ high: 3.5, medium: 2, margin: 0.25 })
   })
 
   it('should merge partial weights, hysteresis and bands over the defaults', () => {

@@ -16,7 +16,8 @@ const State = schema({ things: t.map(Thing).view() }, 'State')
 let room: TestRoom | null = null
 
 class TestRoom extends Room<{ state: InstanceType<typeof State> }> {
-  override plugins = definePlugins([new AttentionPlugin({ entryBudget: 100 })])
+  override plugins = definePlugins([new AttentionPlugin({ entryBudget: 100, refresh: (eid) => this.refreshed.push(eid) })])
+  refreshed: number[] = []
   override state = new State()
   world = createWorld()
   C = createAttentionComponents(256)
@@ -32,8 +33,8 @@ class TestRoom extends Room<{ state: InstanceType<typeof State> }> {
       addObserver(this.world, this.C, o, { radius: 50, budget: 8 })
       this.watchers.push(o)
     }
-    for (let i = 0; i < 5; i++) this.spawn(10 + i)
-    for (let i = 0; i < 5; i++) this.spawn(1010 + i)
+    for (let i = 0; i < 5; i++) this.spawn(10 + i * 8)
+    for (let i = 0; i < 5; i++) this.spawn(1010 + i * 8)
     this.patchRate = 20
     this.setTimestep(() => this.attention(this.world), 20)
     room = this
@@ -119,9 +120,22 @@ describe('AttentionPlugin', () => {
     expect(r.plugins.attention.viewCount).toBe(2)
     expect(r.clients.getById(a.sessionId)!.view).toBe(r.clients.getById(b.sessionId)!.view)
     expect(r.clients.getById(a.sessionId)!.view).not.toBe(r.clients.getById(c.sessionId)!.view)
-    // default band tags: the members are Low band here (plain distance scores), so no detail field
-    const thing = (a.state as { things: Map<string, { secret?: number }> }).things.get('5')!
-    expect(thing.secret).toBeUndefined()
+    // default band tags: the detail field reaches a client only for High-band members
+    const o = r.watchers[0]!
+    let high = 0
+    for (let i = 0; i < r.attention.memberCount(o); i++) {
+      const e = r.attention.memberAt(o, i)
+      const band = r.attention.bandAt(o, i)
+      const thing = (a.state as { things: Map<string, { secret?: number }> }).things.get(String(e))!
+      expect(thing.secret !== undefined, `entity ${e} at band ${band}`).toBe(band === 2)
+      if (band === 2) high++
+      // watchBand: the highest band any view holds the entity at; refresh ran before it was sent
+      expect(r.plugins.attention.watchBand(e)).toBe(band)
+      expect(r.refreshed).toContain(e)
+    }
+    expect(high).toBeGreaterThan(0)
+    expect(high).toBeLessThan(r.attention.memberCount(o))
+    expect(r.plugins.attention.watchBand(r.watchers[1]! + 100)).toBe(-1)
 
     // despawn a member: it leaves both sharing clients, and untrack reports who had it
     r.despawn(5)

@@ -74,6 +74,11 @@ export async function runAll(o: RunAllOptions = {}): Promise<{ results: BenchRes
   }
   await attempt('engine', async () => (await importBench('plugin/bench/engine.bench.ts', 'runEngineBench'))({ quick }))
   await attempt('sync', async () => (await importBench('plugin/bench/sync.bench.ts', 'runSyncBench'))({ quick }))
+  if (parts.includes('sync')) {
+    const runTiers = (await import('../plugin/bench/sync.bench')).runTierBench
+    results.tiers = runTiers(quick ? 100 : 200, quick ? 40 : 100)
+    writeResult('tiers', results.tiers, o.resultsDir)
+  }
   await attempt('recall', () => runRecallBench({ quick, log }))
   await attempt('load', () => runLoadBench({ quick, log }))
   results.wallSeconds = (performance.now() - t0) / 1000
@@ -98,6 +103,7 @@ export function reportFromResults(resultsDir = RESULTS_DIR, docsDir?: string): R
     machine: machineInfo(),
     engine: read('engine'),
     sync: read('sync'),
+    tiers: read('tiers'),
     recall: read('recall') as BenchResults['recall'],
     load: read('load') as BenchResults['load'],
     errors: meta.errors ?? [],

@@ -1,4 +1,4 @@
-import type { SyncBenchResult } from '../../plugin/bench/sync.bench'
+import type { SyncBenchResult, TierResult } from '../../plugin/bench/sync.bench'
 import { renderLineChart, type Series } from '../charts/line-chart'
 import { int, num, table } from './markdown'
 import type { Section } from './recall-section'
@@ -8,8 +8,9 @@ import type { Section } from './recall-section'
  * and ms per tick against the number of clients, one line per policy.
  * @param rs - the sync benchmark's results.
  * @param command - the command that reruns it.
+ * @param tiers - bytes per entity per second by band (update-rate tiers), if measured.
  */
-export function syncSection(rs: readonly SyncBenchResult[], command: string): Section {
+export function syncSection(rs: readonly SyncBenchResult[], command: string, tiers: readonly TierResult[] = []): Section {
   const policies = [...new Set(rs.map((r) => r.policy))]
   const byPolicy = (y: (r: SyncBenchResult) => number): Series[] =>
     policies.map((p) => ({
@@ -41,19 +42,37 @@ export function syncSection(rs: readonly SyncBenchResult[], command: string): Se
       'bands and view tags), full state (no filter, encoded once) and a hand-written radius AOI over StateViews, measured in the same run.',
     '',
     table(
-      ['policy', 'entities', 'clients', 'ms/tick (median)', 'p90', 'bytes/client/s', 'entities per client', 'views encoded'],
+      ['policy', 'entities', 'clients', 'ms/tick (median)', 'p90', 'interest ms', 'encode ms', 'bytes/client/s', 'entities per client', 'views encoded'],
       rs.map((r) => [
         r.policy,
         String(r.entities),
         String(r.clients),
         num(r.msPerTick, 2),
         num(r.p90MsPerTick, 2),
+        typeof r.interestMs === 'number' ? num(r.interestMs, 2) : '-',
+        typeof r.encodeMs === 'number' ? num(r.encodeMs, 2) : '-',
         int(r.bytesPerClientPerSec),
         num(r.entitiesPerClient, 1),
         String(r.views),
       ]),
     ),
     '',
+    '*interest ms* is the policy\'s own work (attention: engine + `AttentionPlugin.sync`; radius: the refresh loop), *encode ms* the ' +
+      'Colyseus encoding of the shared part and every distinct view. Schema 5 encodes each view by walking every changed entity, so with ' +
+      'one view per client the encoding grows with clients x changed entities whatever the policy; only full state (one shared view) avoids it.',
+    '',
+    ...(tiers.length === 0
+      ? []
+      : [
+          '**Update-rate tiers.** What one member costs its client per second, by the band it is held at (the example schema: ' +
+            'a coarse position refreshed every 4th tick for every band, full-rate motion at Medium and High, detail at High):',
+          '',
+          table(
+            ['band', 'bytes per entity per second'],
+            tiers.map((t) => [t.band, num(t.bytesPerEntityPerSec, 1)]),
+          ),
+          '',
+        ]),
     '![Sync bytes per client vs clients](images/sync-bytes-per-client.svg)',
     '',
     '![Sync ms per tick vs clients](images/sync-ms-per-tick.svg)',

@@ -6,7 +6,7 @@ import type { MachineInfo } from '../lib/machine'
 import type { RecallBenchResult } from '../recall/run'
 import { autoChart, type AutoChartSpec } from './auto-chart'
 import type { EngineBenchResult } from '../../plugin/bench/engine.bench'
-import type { SyncBenchResult } from '../../plugin/bench/sync.bench'
+import type { SyncBenchResult, TierResult } from '../../plugin/bench/sync.bench'
 import { engineSection } from './engine-section'
 import { syncSection } from './sync-section'
 import { genericSection } from './generic-section'
@@ -20,6 +20,8 @@ export interface BenchResults {
   machine: MachineInfo
   engine: unknown
   sync: unknown
+  /** Update-rate tiers (bytes per entity per second by band), measured with the sync part. */
+  tiers?: unknown
   recall: RecallBenchResult | null
   load: LoadBenchResult | null
   /** Parts that failed, with their error (the report says so instead of hiding it). */
@@ -127,7 +129,7 @@ export function writeReport(r: BenchResults, docsDir = resolve(REPO_ROOT, 'docs'
   if (r.sync !== null) {
     sections.push(
       Array.isArray(r.sync)
-        ? syncSection(r.sync as SyncBenchResult[], `npm run bench:sync${flag}`)
+        ? syncSection(r.sync as SyncBenchResult[], `npm run bench:sync${flag}`, Array.isArray(r.tiers) ? (r.tiers as TierResult[]) : [])
         : otherSection('Sync (Colyseus StateViews)', `npm run bench:sync${flag}`, r.sync, 'sync-bytes-per-client.svg', {
             title: 'Sync: bytes per client vs clients',
             x: /client/i,

@@ -275,6 +275,63 @@ export async function runSyncBench(opts: SyncBenchOptions = {}): Promise<SyncBen
   return results
 }
 
+/** Bytes one client pays per entity per second, by the band the entity is held at. */
+export interface TierResult {
+  band: 'low' | 'medium' | 'high'
+  entities: number
+  bytesPerEntityPerSec: number
+}
+
+/**
+ * Update-rate tiers: three views hold the same moving entities at Low, Medium and High band tags;
+ * what each view is sent per entity per second is what a member of that band costs its client.
+ */
+export function runTierBench(entities = 200, ticks = 100): TierResult[] {
+  const rnd = rng(7)
+  const state = new State()
+  const encoder = new Encoder(state)
+  const list: Entity[] = []
+  for (let i = 0; i < entities; i++) {
+    const e = new Entity()
+    e.x = rnd() * WORLD
+    e.y = rnd() * WORLD
+    list.push(e)
+    state.entities.set(String(i), e)
+  }
+  const tags = [0, AttentionTags.Motion, AttentionTags.Motion | AttentionTags.Detail] as const
+  const views = tags.map(() => new StateView())
+  {
+    const it = { offset: 0 }
+    encoder.encodeAll(it)
+    encoder.discardChanges()
+  }
+  list.forEach((e) => views.forEach((v, b) => (tags[b] === 0 ? v.add(e) : v.add(e, tags[b]))))
+  const bytes = [0, 0, 0]
+  for (let tick = 0; tick < ticks + 1; tick++) {
+    for (const e of list) {
+      e.x += rnd() - 0.5
+      e.y += rnd() - 0.5
+      e.angle = rnd() * 6.28
+      if (tick % 4 === 0) {
+        e.cx = Math.round(e.x)
+        e.cy = Math.round(e.y)
+      }
+      if (rnd() < 0.01) e.hp = (e.hp + 1) % 100
+    }
+    const it = { offset: 0 }
+    encoder.encode(it)
+    const shared = it.offset
+    views.forEach((v, b) => {
+      const n = encoder.encodeView(v, shared, it).length
+      // tick 0 carries the initial add of every entity: measure the steady state after it
+      if (tick > 0) bytes[b]! += n
+    })
+    encoder.discardChanges()
+  }
+  views.forEach((v) => v.dispose())
+  return (['low', 'medium', 'high'] as const).map((band, b) => ({ band, entities, bytesPerEntityPerSec: (bytes[b]! / ticks / entities) * TICK_HZ }))
+}
+
 async function main(): Promise<void> {
   const json = process.argv.includes('--json')
   const quick = process.argv.includes('--quick')
@@ -293,6 +350,11 @@ async function main(): Promise<void> {
       }
     },
   })
+  const tiers = runTierBench(quick ? 100 : 200, quick ? 40 : 100)
+  for (const t of tiers) {
+    if (json) console.log(JSON.stringify({ kind: 'tier', ...t }))
+    else console.log(`band ${t.band.padEnd(6)} costs its client ${t.bytesPerEntityPerSec.toFixed(1)} bytes per entity per second`)
+  }
   if (!json) {
     for (const clients of new Set(results.map((r) => r.clients))) {
       const get = (p: SyncPolicy) => results.find((r) => r.policy === p && r.clients === clients)!

@@ -41,7 +41,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
   let freeN = 0
   for (let s = opts.maxObservers - 1; s >= 0; s--) freeSlots[freeN++] = s
 
-  const grid = createSpatialGrid(cap, opts.cellSize, Math.max(1024, cap))
+  const grid = createSpatialGrid(cap, opts.cellSize, Math.max(1024, cap), c.Position.x, c.Position.y)
   const interactions = createInteractionStore(cap, opts.interactionSlots)
   const ownership = createOwnershipIndex(c)
   const scorer = opts.scorer ?? createHeadScorer(opts.weights)
@@ -237,7 +237,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
         wide[wideN++] = e
       } else {
         if (reach > maxReach) maxReach = reach
-        grid.place(e, P.x[e]!, P.y[e]!)
+        grid.place(e)
       }
     }
     slowReach[0] = maxReach
@@ -288,6 +288,16 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
       return sets.weight[at(o, i)]!
     },
     scoreAt: (o: number, i: number) => sets.score[at(o, i)]!,
+    weightsInto: (o: number, out: Float32Array) => {
+      const s = slot(o)
+      if (s === -1) return 0
+      sets.weights(s)
+      const n = sets.count[s]!
+      if (out.length < n) throw new RangeError(`colyseus-attention: weightsInto needs room for ${n} weights; got ${out.length}`)
+      const w = sets.weight
+      for (let i = 0, j = s * stride; i < n; i++, j++) out[i] = w[j]!
+      return n
+    },
     bandAt: (o: number, i: number) => sets.band[at(o, i)]! as Band,
     isMember: (o: number, e: number) => {
       const s = slot(o)

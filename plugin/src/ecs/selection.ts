@@ -239,7 +239,9 @@ export function createSelector(inp: SelectionInputs): Selector {
         }
         nonRule++
       } else out = 0
+      // compaction: an earlier exit moves this member down, and its band (for band hysteresis) with it
       const j = base + w++
+      sets.band[j] = sets.band[base + i]!
       sets.eid[j] = e
       sets.gen[j] = generation[e]!
       sets.outTicks[j] = out

@@ -14,8 +14,8 @@ export interface SpatialGrid {
   readonly next: Int32Array
   /** Bucket mask (bucket count - 1). */
   readonly mask: number
-  /** Puts `eid` in the bucket of (x, y), moving it if it was elsewhere. */
-  place(eid: number, x: number, y: number): void
+  /** Puts `eid` in the bucket of its position, moving it if it was elsewhere. */
+  place(eid: number): void
   /** Removes `eid` from the grid (no-op if absent). */
   remove(eid: number): void
   /** True when `eid` is in the grid. */
@@ -32,8 +32,11 @@ export function bucketOf(cx: number, cy: number, mask: number): number {
  * @param capacity - entity ids are below this.
  * @param cellSize - cell edge in world units.
  * @param buckets - bucket count, rounded up to a power of two.
+ * @param px - x positions by entity id (read directly: passing doubles to a call that is not
+ *   inlined would box them, an allocation per entity per tick).
+ * @param py - y positions by entity id.
  */
-export function createSpatialGrid(capacity: number, cellSize: number, buckets: number): SpatialGrid {
+export function createSpatialGrid(capacity: number, cellSize: number, buckets: number, px: Float32Array, py: Float32Array): SpatialGrid {
   let n = 1
   while (n < buckets) n <<= 1
   const mask = n - 1
@@ -57,8 +60,8 @@ export function createSpatialGrid(capacity: number, cellSize: number, buckets: n
     head,
     next,
     mask,
-    place(eid, x, y) {
-      const b = bucketOf(Math.floor(x * inv), Math.floor(y * inv), mask)
+    place(eid) {
+      const b = bucketOf(Math.floor(px[eid]! * inv), Math.floor(py[eid]! * inv), mask)
       const old = bucket[eid]!
       if (old === b) return
       if (old !== -1) unlink(eid, old)

@@ -113,6 +113,13 @@ export interface AttentionSystem {
   memberAt(observer: number, i: number): number
   /** Softmax attention weight of member `i` among the set's scored members (they sum to 1); 0 when unscored. Computed on first read per tick. */
   weightAt(observer: number, i: number): number
+  /**
+   * Copies the softmax weights of the observer's members, in member order, into `out` (which must
+   * hold `memberCount(observer)` floats) and returns the count. Allocation-free by construction:
+   * prefer it to `weightAt` in per-tick code, since a double returned from a call V8 does not
+   * inline is boxed (an allocation).
+   */
+  weightsInto(observer: number, out: Float32Array): number
   /** Combined score (logit) of member `i`; NaN when not scored this tick (self, a rule member out of range). */
   scoreAt(observer: number, i: number): number
   /** Band of member `i`. */

@@ -368,4 +368,38 @@ describe('attention-system', () => {
     expect(ex.heads[Feature.Distance]!.feature).toBeCloseTo(0.7, 5)
     expect(ex.score).toBeCloseTo(ex.heads.reduce((sum, h) => sum + h.contribution, 0), 5)
   })
+
+  it('should keep each member\'s own band when an earlier member exits (band hysteresis after compaction)', () => {
+    const world = createWorld()
+    const C = createAttentionComponents(16)
+    const weights = { distance: 5, facing: 0, approach: 0, recency: 0, salience: 0, mutual: 0, team: 0 }
+    const sys = createAttentionSystem(world, { components: C, weights, hysteresis: false, bands: { high: 3.5, medium: 2, margin: 0.25 } })
+    const at = (x: number): number => {
+      const e = addEntity(world)
+      addComponent(world, e, C.Position)
+      C.Position.x[e] = x
+      return e
+    }
+    const o = at(0)
+    C.Observer.radius[o] = 50
+    C.Observer.budget[o] = 8
+    C.Observer.fov[o] = 1
+    C.Observer.temperature[o] = 1
+    addComponent(world, o, C.Observer)
+    const a = at(5) // score 4.5: High, ahead of b in the set
+    const b = at(35) // score 1.5: Low
+    sys(world)
+    const bandOf = (e: number): number => {
+      for (let i = 0; i < sys.memberCount(o); i++) if (sys.memberAt(o, i) === e) return sys.bandAt(o, i)
+      return -1
+    }
+    expect(bandOf(a)).toBe(Band.High)
+    expect(bandOf(b)).toBe(Band.Low)
+    // a leaves; b moves up to 1.9: raw Low, and it was Low, so it stays Low (not a's old High)
+    C.Position.x[a] = 500
+    C.Position.x[b] = 31
+    sys(world)
+    expect(bandOf(a)).toBe(-1)
+    expect(bandOf(b)).toBe(Band.Low)
+  })
 })

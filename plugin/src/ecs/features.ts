@@ -144,7 +144,9 @@ export function createRowWriter(c: AttentionComponents, flags: Uint16Array, gene
       else {
         const cosHalf = ob[COS_HALF]!
         const cosT = (ob[OFX]! * dx + ob[OFY]! * dy + ob[OFZ]! * dz) * inv
-        f = cosHalf >= 1 || cosT < cosHalf ? 0 : (cosT - cosHalf) / (1 - cosHalf)
+        // a cone narrower than ~1e-4 rad is treated as closed: (cosT - cosHalf) / (1 - cosHalf)
+        // would divide float rounding by almost zero there
+        f = cosHalf > 1 - 1e-9 || cosT < cosHalf ? 0 : (cosT - cosHalf) / (1 - cosHalf)
         if (f > 1) f = 1
       }
       feat[off + 1] = f

@@ -231,7 +231,7 @@ export function createBruteForceAttention(world: World, options: AttentionOption
       let facing = 0
       if (oHasF) {
         if (d === 0) facing = 1
-        else if (ch < 1) {
+        else if (ch <= 1 - 1e-9) {
           const cosT = (F.x[ob]! * dx + F.y[ob]! * dy + F.z[ob]! * dz) / d
           facing = cosT < ch ? 0 : (cosT - ch) / (1 - ch)
         }

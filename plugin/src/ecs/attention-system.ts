@@ -1,14 +1,14 @@
 import type { World } from 'bitecs'
 import { createEntityTracker, Has } from './entity-tracker'
 import { explainPair } from './explain'
-import { createRowWriter, REACH_SLOT, RowResult, type FeatureParams } from './features'
+import { createRowWriter, REACH_SLOT, type FeatureParams } from './features'
 import { createHeadScorer } from './head-scorer'
 import { createInteractionStore } from './interactions'
 import { createInterestSets, Rule } from './interest-sets'
 import { resolveOptions, type AttentionOptions } from './options'
 import { createOwnershipIndex } from './ownership'
 import { createSelector, type SelectionInputs } from './selection'
-import { bucketOf, createSpatialGrid } from './spatial-grid'
+import { createSpatialGrid } from './spatial-grid'
 import type { AttentionSystem, Band, Explanation } from './types'
 import { FEATURE_COUNT } from './types'
 import { checkRange } from './validate'
@@ -32,7 +32,6 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
   const opts = resolveOptions(options)
   const c = opts.components
   const cap = c.capacity
-  const P = c.Position
   const V = c.Velocity
   const stride = opts.maxMembers
   const sets = createInterestSets(opts.maxObservers, stride)
@@ -49,7 +48,6 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
 
   const tracker = createEntityTracker(world, c, {
     onPositionRemoved(eid) {
-      grid.remove(eid)
       interactions.clear(eid)
     },
     onObserverAdded(eid) {
@@ -93,10 +91,12 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
   const select = createSelector(inp)
   const rowStart = new Int32Array(opts.maxObservers)
   const rowEnd = new Int32Array(opts.maxObservers)
-  const visitStamp = new Uint32Array(cap)
-  let visit = 0
   const wide = new Uint32Array(cap)
   let wideN = 0
+  const cands = new Uint32Array(cap)
+  const gridIds = new Uint32Array(cap)
+  // the broadphase disc [x, y, reach] handed to the grid
+  const disc = new Float64Array(3)
   // a typed slot, not a captured `let`: V8 boxes each store of a double into a closure variable
   const slowReach = new Float64Array(1)
   const params: FeatureParams = {
@@ -104,9 +104,8 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     speedScale: opts.speedScale,
     halfLivesPerTick: opts.dt / opts.interactionHalfLife,
   }
-  const writer = createRowWriter(c, flags, generation, interactions, params)
+  const writer = createRowWriter(c, flags, generation, interactions, params, opts.weights)
   const cellSize = opts.cellSize
-  const invCell = 1 / cellSize
   const T = opts.lookahead
   let tick = 0
 
@@ -123,7 +122,10 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     const r = new Uint8Array(n)
     r.set(inp.rowRule)
     inp.rowRule = r
-    inp.scores = new Float32Array(n)
+    // fused gathers write scores as they go
+    const sc = new Float32Array(n)
+    sc.set(inp.scores)
+    inp.scores = sc
     rowCap = n
   }
 
@@ -137,76 +139,52 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     if (!(fov >= 0 && fov <= 2 * Math.PI + 1e-6)) checkRange(`Observer.fov[${o}]`, fov, 0, 2 * Math.PI)
   }
 
-  /** Broadphase + features for one observer into rows [row, ...); returns the end row. */
-  const gather = (o: number, row: number): number => {
+  /**
+   * Broadphase + features for one observer into rows [row, ...), or with `fused` the built-in
+   * scores straight away (no feature rows); returns the end row.
+   */
+  const gather = (o: number, row: number, fused: boolean): number => {
     writer.load(o)
-    const q = writer.observer[REACH_SLOT]! + slowReach[0]!
     const ox = writer.observer[0]!
     const oy = writer.observer[1]!
-    // stamps stay in the small-integer range (a larger captured number would be boxed)
-    if (++visit === 0x3fffffff) {
-      visitStamp.fill(0)
-      visit = 1
-    }
-    const cx0 = Math.floor((ox - q) * invCell)
-    const cx1 = Math.floor((ox + q) * invCell)
-    const cy0 = Math.floor((oy - q) * invCell)
-    const cy1 = Math.floor((oy + q) * invCell)
-    // a query wider than the table visits every bucket anyway: scan the entity list instead
-    if ((cx1 - cx0 + 1) * (cy1 - cy0 + 1) > grid.mask + 1) {
+    const q = writer.observer[REACH_SLOT]! + slowReach[0]!
+    disc[0] = ox
+    disc[1] = oy
+    disc[2] = q
+    // candidates, each entity at most once: the grid never returns an entity twice nor a wide one,
+    // and the entity-list scan replaces both
+    let n = 0
+    const runCount = grid.query(disc)
+    if (runCount === -1) {
+      // a query wider than the table: every positioned entity is a candidate
       const ids = positioned.ids
-      for (let i = 0; i < positioned.count; i++) row = consider(o, ids[i]!, row)
-      return row
-    }
-    const head = grid.head
-    const next = grid.next
-    const Px = P.x
-    const Py = P.y
-    // rowEid / rowRule are re-read after grow() replaced them
-    let rowEid = inp.rowEid
-    let rowRule = inp.rowRule
-    const mask = grid.mask
-    const q2 = q * q
-    for (let cy = cy0; cy <= cy1; cy++) {
-      // distance from the observer to this row of cells, then to each cell: skip the corners
-      const y0 = cy * cellSize
-      const gy = oy < y0 ? y0 - oy : oy > y0 + cellSize ? oy - y0 - cellSize : 0
-      for (let cx = cx0; cx <= cx1; cx++) {
-        const x0 = cx * cellSize
-        const gx = ox < x0 ? x0 - ox : ox > x0 + cellSize ? ox - x0 - cellSize : 0
-        if (gx * gx + gy * gy > q2) continue
-        for (let e = head[bucketOf(cx, cy, mask)]!; e !== -1; e = next[e]!) {
-          // cheap reject before the full test: no grid entity is in range beyond the query radius
-          const ex = Px[e]! - ox
-          const ey = Py[e]! - oy
-          if (ex * ex + ey * ey > q2 || e === o) continue
-          // distinct cells can hash to one bucket: visit each entity once per observer
-          if (visitStamp[e] === visit) continue
-          visitStamp[e] = visit
-          if (row >= rowCap) {
-            grow(row + 1)
-            rowEid = inp.rowEid
-            rowRule = inp.rowRule
-          }
-          if (writer.write(e, feat, row * FEATURE_COUNT, tick) !== RowResult.Scored) continue
-          rowEid[row] = e
-          rowRule[row] = ruleOfRow(o, e)
-          row++
+      for (let i = 0; i < positioned.count; i++) if (ids[i] !== o) cands[n++] = ids[i]!
+    } else {
+      const runs = grid.runs
+      const ids = grid.ids
+      const xs = grid.xs
+      const ys = grid.ys
+      const q2 = q * q
+      for (let r = 0; r < 2 * runCount; r += 2) {
+        const end = runs[r + 1]!
+        for (let i = runs[r]!; i < end; i++) {
+          // cheap reject before the full test (no grid entity is in range beyond the query radius),
+          // without a branch: the entity is appended, then kept or not (about half of them go)
+          const ex = xs[i]! - ox
+          const ey = ys[i]! - oy
+          const e = ids[i]!
+          cands[n] = e
+          n += Number(!(ex * ex + ey * ey > q2)) & Number(e !== o)
         }
       }
+      for (let i = 0; i < wideN; i++) if (wide[i] !== o) cands[n++] = wide[i]!
     }
-    for (let i = 0; i < wideN; i++) row = consider(o, wide[i]!, row)
-    return row
-  }
-
-  const consider = (o: number, e: number, row: number): number => {
-    if (e === o || visitStamp[e] === visit) return row
-    visitStamp[e] = visit
-    if (row >= rowCap) grow(row + 1)
-    if (writer.write(e, feat, row * FEATURE_COUNT, tick) !== RowResult.Scored) return row
-    inp.rowEid[row] = e
-    inp.rowRule[row] = ruleOfRow(o, e)
-    return row + 1
+    if (row + n > rowCap) grow(row + n)
+    const end = writer.write(cands, n, inp.rowEid, row, tick, fused, feat, inp.scores)
+    const rowEid = inp.rowEid
+    const rowRule = inp.rowRule
+    for (let r = row; r < end; r++) rowRule[r] = ruleOfRow(o, rowEid[r]!)
+    return end
   }
 
   const ownerOf = c.Owner.eid
@@ -216,9 +194,10 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     return (fl & Has.Owner) !== 0 && ownerOf[e] === o ? Rule.Owned : (fl & Has.AlwaysRelevant) !== 0 ? Rule.Always : Rule.None
   }
 
-  /** Moves every positioned entity to its grid bucket, or to the wide list when its reach exceeds a cell. */
+  /** Rebuilds the grid from every positioned entity, but those whose reach exceeds a cell: they go to the wide list. */
   const updateGrid = (): void => {
     wideN = 0
+    let gridN = 0
     let maxReach = 0
     const ids = positioned.ids
     for (let i = 0; i < positioned.count; i++) {
@@ -232,14 +211,13 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
         reach = Math.sqrt(vx * vx + vy * vy + vz * vz) * T
       }
       if ((fl & Has.Salience) !== 0 && c.Salience.nimbus[e]! > reach) reach = c.Salience.nimbus[e]!
-      if (reach > cellSize) {
-        grid.remove(e)
-        wide[wideN++] = e
-      } else {
+      if (reach > cellSize) wide[wideN++] = e
+      else {
         if (reach > maxReach) maxReach = reach
-        grid.place(e)
+        gridIds[gridN++] = e
       }
     }
+    grid.build(gridIds, gridN)
     slowReach[0] = maxReach
   }
 
@@ -256,12 +234,11 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
       const o = obs[i]!
       const s = slotOf[o]!
       rowStart[s] = rows
-      if ((flags[o]! & Has.Position) !== 0) rows = gather(o, rows)
+      if ((flags[o]! & Has.Position) !== 0) rows = gather(o, rows, !customScorer)
       rowEnd[s] = rows
     }
-    scorer.score(feat, rows, inp.scores)
-
     if (customScorer) {
+      scorer.score(feat, rows, inp.scores)
       const sc = inp.scores
       for (let r = 0; r < rows; r++) if (!(sc[r]! >= -3.4e38)) sc[r] = -3.4e38
     }
@@ -313,6 +290,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     bandChangedCount: (o: number) => (slot(o) === -1 ? 0 : sets.bandChangedCount[slotOf[o]!]!),
     bandChangedAt: (o: number, i: number) => sets.bandChanged[at(o, i)]!,
     generationOf: (e: number) => generation[e]!,
+    memberGenerationAt: (o: number, i: number) => sets.gen[at(o, i)]!,
     recordInteraction: (a: number, b: number, strength = 1) => {
       checkRange('strength', strength, 0, 1e6)
       if (a === b || a >= cap || b >= cap || a < 0 || b < 0) return
@@ -323,8 +301,10 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
       const rows: number[] = []
       const featBuf: number[][] = []
       if (s !== -1 && (flags[o]! & Has.Position) !== 0) {
-        // replay this observer's broadphase into the (between-ticks idle) scratch rows
-        const n = gather(o, 0)
+        // replay this observer's broadphase into the (between-ticks idle) scratch rows, on a grid
+        // of the current positions (the world may have changed since the tick)
+        updateGrid()
+        const n = gather(o, 0, false)
         for (let r = 0; r < n; r++) {
           rows.push(inp.rowEid[r]!)
           featBuf.push(Array.from(feat.subarray(r * FEATURE_COUNT, (r + 1) * FEATURE_COUNT)))

@@ -1,6 +1,7 @@
 import type { AttentionComponents } from './components'
 import { Has } from './entity-tracker'
 import type { InteractionStore } from './interactions'
+import { FEATURE_COUNT, type HeadWeights } from './types'
 
 /** Tuning the feature heads read. */
 export interface FeatureParams {
@@ -10,19 +11,24 @@ export interface FeatureParams {
   halfLivesPerTick: number
 }
 
-/** Result codes of {@link RowWriter.write}. */
-export const RowResult = { Out: 0, Denied: 1, Scored: 2 } as const
-
 /**
  * Computes feature rows for one observer at a time. `load(o)` hoists everything about the observer
- * out of the candidate loop; `write(e, ...)` tests candidate `e` and writes its row. Every store it
- * reads is captured once at creation, so the hot path is plain typed-array indexing.
+ * out of the candidate loop; `write(...)` tests a batch of candidates and writes a row for each one
+ * in range and not denied. Every store it reads is captured once at creation, so the hot path is
+ * plain typed-array indexing.
  */
 export interface RowWriter {
   /** Makes `o` the current observer; its broadphase reach (radius + own look-ahead travel) lands in `observer[REACH_SLOT]`. */
   load(o: number): void
-  /** Range test, visibility rules, then the features of `e` at `feat[off..off+FEATURE_COUNT)`. Allocation-free. */
-  write(e: number, feat: Float32Array, off: number, tick: number): number
+  /**
+   * Range test, visibility rules, then the features of each candidate `cands[0..n)`: a scored
+   * candidate `e` gets row `r` (from `row` up), `rowEid[r] = e` and its features at
+   * `feat[r * FEATURE_COUNT..]`, or with `fused` only its built-in score at `scores[r]` (the
+   * weighted sum of the float32 features, exactly as the head scorer computes it from the row).
+   * The arrays must have room for `n` more rows. Allocation-free.
+   * @returns the end row.
+   */
+  write(cands: Uint32Array, n: number, rowEid: Uint32Array, row: number, tick: number, fused: boolean, feat: Float32Array, scores: Float32Array): number
   /** Current observer state after `load`: [x, y, z, ...] (read x and y from slots 0 and 1; a typed array so reading it never boxes a double). */
   readonly observer: Float64Array
 }
@@ -47,8 +53,18 @@ const I_EID = 0
 const I_TEAM = 1
 const I_FLAGS = 2
 
-/** Creates the row writer over the given component stores. */
-export function createRowWriter(c: AttentionComponents, flags: Uint16Array, generation: Uint32Array, interactions: InteractionStore, params: FeatureParams): RowWriter {
+/**
+ * Creates the row writer over the given component stores.
+ * @param weights - the built-in scorer's weights, in {@link HEAD_NAMES} order, for fused writes.
+ */
+export function createRowWriter(
+  c: AttentionComponents,
+  flags: Uint16Array,
+  generation: Uint32Array,
+  interactions: InteractionStore,
+  params: FeatureParams,
+  weights: HeadWeights,
+): RowWriter {
   const Px = c.Position.x
   const Py = c.Position.y
   const Pz = c.Position.z
@@ -68,6 +84,13 @@ export function createRowWriter(c: AttentionComponents, flags: Uint16Array, gene
   const any = interactions.any
   const iTick = interactions.tick
   const iStrength = interactions.strength
+  const w0 = weights.distance
+  const w1 = weights.facing
+  const w2 = weights.approach
+  const w3 = weights.recency
+  const w4 = weights.salience
+  const w5 = weights.mutual
+  const w6 = weights.team
 
   // The current observer, hoisted by load(). Kept in typed arrays, not captured `let`s: V8 boxes
   // every write to a captured double, which would allocate once per observer per tick.
@@ -99,79 +122,126 @@ export function createRowWriter(c: AttentionComponents, flags: Uint16Array, gene
       // stored, not returned: a double returned from a call that is not inlined gets boxed
       ob[REACH] = ob[RADIUS]! + Math.sqrt(vx * vx + vy * vy + vz * vz) * T
     },
-    write(e, feat, off, tick) {
+    write(cands, n, rowEid, row, tick, fused, feat, scores) {
+      // the observer in locals for the whole batch: V8 keeps them in registers across the loop
       const o = oi[I_EID]!
       const team = oi[I_TEAM]!
       const of = oi[I_FLAGS]!
       const hasFacing = (of & 1) !== 0
       const hasTeam = (of & 2) !== 0
       const hasInteractions = (of & 4) !== 0
-      const radius = ob[RADIUS]!
+      const ox = ob[OX]!
+      const oy = ob[OY]!
+      const oz = ob[OZ]!
       const ovx = ob[OVX]!
       const ovy = ob[OVY]!
       const ovz = ob[OVZ]!
-      const fl = flags[e]!
-      const dx = Px[e]! - ob[OX]!
-      const dy = Py[e]! - ob[OY]!
-      const dz = Pz[e]! - ob[OZ]!
-      const d2 = dx * dx + dy * dy + dz * dz
-      let reff = radius
-      if ((fl & Has.Salience) !== 0 && nimbusOf[e]! > reff) reff = nimbusOf[e]!
-      const hasVel = (fl & Has.Velocity) !== 0
-      const rvx = (hasVel ? Vx[e]! : 0) - ovx
-      const rvy = (hasVel ? Vy[e]! : 0) - ovy
-      const rvz = (hasVel ? Vz[e]! : 0) - ovz
-      // negated comparisons so a NaN position is out of range, never scored
-      if (!(d2 <= reff * reff)) {
-        // not in range now: maybe in range at the look-ahead (predicted positions)
-        const px = dx + rvx * T
-        const py = dy + rvy * T
-        const pz = dz + rvz * T
-        if (!(px * px + py * py + pz * pz <= radius * radius)) return RowResult.Out
-      }
-      if ((fl & (Has.Hidden | Has.TeamOnly)) !== 0 && !((fl & Has.Owner) !== 0 && ownerOf[e] === o)) {
-        if ((fl & Has.Hidden) !== 0) return RowResult.Denied
-        if (!(hasTeam && (fl & Has.Team) !== 0 && teamOf[e] === team)) return RowResult.Denied
-      }
-      const d = Math.sqrt(d2)
-      const inv = d > 0 ? 1 / d : 0
-      // distance
-      let f = 1 - d / reff
-      feat[off] = f < 0 ? 0 : f > 1 ? 1 : f
-      // facing / field of view: 1 dead ahead, 0 at the cone's edge and outside
-      if (!hasFacing) f = 0
-      else if (d === 0) f = 1
-      else {
-        const cosHalf = ob[COS_HALF]!
-        const cosT = (ob[OFX]! * dx + ob[OFY]! * dy + ob[OFZ]! * dz) * inv
-        // a cone narrower than ~1e-4 rad is treated as closed: (cosT - cosHalf) / (1 - cosHalf)
-        // would divide float rounding by almost zero there
-        f = cosHalf > 1 - 1e-9 || cosT < cosHalf ? 0 : (cosT - cosHalf) / (1 - cosHalf)
-        if (f > 1) f = 1
-      }
-      feat[off + 1] = f
-      // approach: closing speed along the line of sight
-      f = -(rvx * dx + rvy * dy + rvz * dz) * inv * invSpeedScale
-      feat[off + 2] = f < 0 ? 0 : f > 1 ? 1 : f
-      // recency of a recorded interaction
-      f = 0
-      if (hasInteractions) {
-        const slot = interactions.find(o, e, generation[e]!)
-        if (slot !== -1) {
-          f = iStrength[slot]! * Math.pow(2, -(tick - iTick[slot]!) * halfLivesPerTick)
-          f = f < 0 ? 0 : f > 1 ? 1 : f
+      const ofx = ob[OFX]!
+      const ofy = ob[OFY]!
+      const ofz = ob[OFZ]!
+      const cosHalf = ob[COS_HALF]!
+      const radius = ob[RADIUS]!
+      for (let k = 0; k < n; k++) {
+        const e = cands[k]!
+        const fl = flags[e]!
+        const dx = Px[e]! - ox
+        const dy = Py[e]! - oy
+        const dz = Pz[e]! - oz
+        const d2 = dx * dx + dy * dy + dz * dz
+        let reff = radius
+        if ((fl & Has.Salience) !== 0 && nimbusOf[e]! > reff) reff = nimbusOf[e]!
+        const hasVel = (fl & Has.Velocity) !== 0
+        const rvx = (hasVel ? Vx[e]! : 0) - ovx
+        const rvy = (hasVel ? Vy[e]! : 0) - ovy
+        const rvz = (hasVel ? Vz[e]! : 0) - ovz
+        // negated comparisons so a NaN position is out of range, never scored
+        if (!(d2 <= reff * reff)) {
+          // not in range now: maybe in range at the look-ahead (predicted positions)
+          const px = dx + rvx * T
+          const py = dy + rvy * T
+          const pz = dz + rvz * T
+          if (!(px * px + py * py + pz * pz <= radius * radius)) continue
         }
+        if ((fl & (Has.Hidden | Has.TeamOnly)) !== 0 && !((fl & Has.Owner) !== 0 && ownerOf[e] === o)) {
+          if ((fl & Has.Hidden) !== 0) continue
+          if (!(hasTeam && (fl & Has.Team) !== 0 && teamOf[e] === team)) continue
+        }
+        const d = Math.sqrt(d2)
+        const inv = d > 0 ? 1 / d : 0
+        // Clamping to [0, 1] below is `f < 0 ? 0 : f > 1 ? 1 : f`, bit for bit (-0 and NaN included),
+        // written as (f + |f|) / 2 so that no branch depends on the sign of f: for these heads it is
+        // a coin flip, and the mispredicted branches cost more than the arithmetic. The branches
+        // left are taken rarely (f exactly 0, above 1, NaN or -Infinity).
+        // distance
+        let f = 1 - d / reff
+        let distance = (f + Math.abs(f)) * 0.5
+        if (f === 0) distance = f
+        if (!(distance <= 1)) distance = distance > 1 ? 1 : f < 0 ? 0 : f
+        // facing / field of view: 1 dead ahead, 0 at the cone's edge and outside
+        if (!hasFacing) f = 0
+        else if (d === 0) f = 1
+        else {
+          const cosT = (ofx * dx + ofy * dy + ofz * dz) * inv
+          // a cone narrower than ~1e-4 rad is treated as closed: (cosT - cosHalf) / (1 - cosHalf)
+          // would divide float rounding by almost zero there
+          if (cosHalf > 1 - 1e-9) f = 0
+          else {
+            // below 0 exactly when cosT < cosHalf, outside the cone
+            const t = (cosT - cosHalf) / (1 - cosHalf)
+            f = (t + Math.abs(t)) * 0.5
+            if (t === 0) f = t
+            if (!(f <= 1)) f = f > 1 ? 1 : t < 0 ? 0 : t
+          }
+        }
+        const facing = f
+        // approach: closing speed along the line of sight
+        f = -(rvx * dx + rvy * dy + rvz * dz) * inv * invSpeedScale
+        let approach = (f + Math.abs(f)) * 0.5
+        if (f === 0) approach = f
+        if (!(approach <= 1)) approach = approach > 1 ? 1 : f < 0 ? 0 : f
+        // recency of a recorded interaction
+        f = 0
+        if (hasInteractions) {
+          const slot = interactions.find(o, e, generation[e]!)
+          if (slot !== -1) {
+            f = iStrength[slot]! * Math.pow(2, -(tick - iTick[slot]!) * halfLivesPerTick)
+            f = f < 0 ? 0 : f > 1 ? 1 : f
+          }
+        }
+        const recency = f
+        // salience
+        f = (fl & Has.Salience) !== 0 ? salienceOf[e]! : 0
+        const salience = f < 0 ? 0 : f > 1 ? 1 : f
+        // mutual: the candidate faces the observer
+        f = (fl & Has.Facing) === 0 ? 0 : -(Fx[e]! * dx + Fy[e]! * dy + Fz[e]! * dz) * inv
+        let mutual = (f + Math.abs(f)) * 0.5
+        if (f === 0) mutual = f
+        if (!(mutual <= 1)) mutual = mutual > 1 ? 1 : f < 0 ? 0 : f
+        // team
+        const sameTeam = hasTeam && (fl & Has.Team) !== 0 && teamOf[e] === team ? 1 : 0
+        if (fused) {
+          // the head scorer's sum over the row as stored: each feature rounded to float32 first
+          scores[row] =
+            w0 * Math.fround(distance) +
+            w1 * Math.fround(facing) +
+            w2 * Math.fround(approach) +
+            w3 * Math.fround(recency) +
+            w4 * Math.fround(salience) +
+            w5 * Math.fround(mutual) +
+            w6 * sameTeam
+        } else {
+          const off = row * FEATURE_COUNT
+          feat[off] = distance
+          feat[off + 1] = facing
+          feat[off + 2] = approach
+          feat[off + 3] = recency
+          feat[off + 4] = salience
+          feat[off + 5] = mutual
+          feat[off + 6] = sameTeam
+        }
+        rowEid[row++] = e
       }
-      feat[off + 3] = f
-      // salience
-      f = (fl & Has.Salience) !== 0 ? salienceOf[e]! : 0
-      feat[off + 4] = f < 0 ? 0 : f > 1 ? 1 : f
-      // mutual: the candidate faces the observer
-      f = (fl & Has.Facing) === 0 ? 0 : -(Fx[e]! * dx + Fy[e]! * dy + Fz[e]! * dz) * inv
-      feat[off + 5] = f < 0 ? 0 : f > 1 ? 1 : f
-      // team
-      feat[off + 6] = hasTeam && (fl & Has.Team) !== 0 && teamOf[e] === team ? 1 : 0
-      return RowResult.Scored
+      return row
     },
   }
   return w

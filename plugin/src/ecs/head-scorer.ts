@@ -4,7 +4,8 @@ import { checkRange } from './validate'
 import { HEAD_NAMES } from './types'
 
 /**
- * Creates the built-in scorer: the logit of a row is the weighted sum of its head features.
+ * Creates the built-in scorer: the logit of a row is the weighted sum of its head features. The
+ * system's tick fuses the same sum into the row writer (`features.ts`); keep the two in step.
  * @param weights - one weight per head (see `DEFAULT_WEIGHTS`).
  * @returns a batched scorer that allocates nothing.
  */

@@ -31,15 +31,20 @@ export type Selector = (slot: number, o: number, start: number, end: number) => 
  * budget, `memberStamp` that it is in the set being built.
  */
 export function createSelector(inp: SelectionInputs): Selector {
-  const { c, flags, generation, sets, ownership, alwaysRelevant, hysteresis, bands } = inp
+  const { c, sets, ownership, alwaysRelevant, hysteresis, bands } = inp
   const cap = c.capacity
   const stride = sets.stride
-  const rowStamp = new Uint32Array(cap)
-  const topStamp = new Uint32Array(cap)
-  const memberStamp = new Uint32Array(cap)
-  const rowOf = new Int32Array(cap)
-  const heap = new Int32Array(stride + 1)
-  const ranked = new Int32Array(stride + 1)
+  const ownerOf = c.Owner.eid
+  const scratch = {
+    rowStamp: new Uint32Array(cap),
+    topStamp: new Uint32Array(cap),
+    memberStamp: new Uint32Array(cap),
+    enteredStamp: new Uint32Array(cap),
+    rowOf: new Int32Array(cap),
+    heap: new Int32Array(stride + 1),
+    ranked: new Int32Array(stride + 1),
+    pool: new Int32Array(cap),
+  }
   const kthHint = new Float32Array(sets.count.length).fill(-Infinity)
   let stamp = 0
   const E = hysteresis.enterScore
@@ -53,10 +58,10 @@ export function createSelector(inp: SelectionInputs): Selector {
   const nextStamp = (): number => {
     // stamps stay in the small-integer range (a larger captured number would be boxed)
     if (stamp >= 0x3fffffff) {
-      rowStamp.fill(0)
-      topStamp.fill(0)
-      memberStamp.fill(0)
-      enteredStamp.fill(0)
+      scratch.rowStamp.fill(0)
+      scratch.topStamp.fill(0)
+      scratch.memberStamp.fill(0)
+      scratch.enteredStamp.fill(0)
       stamp = 0
     }
     return ++stamp
@@ -90,26 +95,26 @@ export function createSelector(inp: SelectionInputs): Selector {
     h[i] = r0
   }
 
-  const ruleOf = (o: number, e: number): number => {
+  /** The rule that keeps `e` (with flags `fl`) in `o`'s set regardless of score. */
+  const ruleOf = (o: number, e: number, fl: number): number => {
     if (e === o) return Rule.Self
-    const fl = flags[e]!
-    if ((fl & Has.Owner) !== 0 && c.Owner.eid[e] === o) return Rule.Owned
-    if ((fl & Has.AlwaysRelevant) !== 0 && !isDenied(c, flags, o, e)) return Rule.Always
+    if ((fl & Has.Owner) !== 0 && ownerOf[e] === o) return Rule.Owned
+    if ((fl & Has.AlwaysRelevant) !== 0 && !isDenied(c, inp.flags, o, e)) return Rule.Always
     return Rule.None
   }
 
-  const enteredStamp = new Uint32Array(cap)
   let enteredN = 0
 
   const enter = (base: number, w: number, e: number, rule: number, st: number): number => {
     const j = base + w
     sets.eid[j] = e
-    sets.gen[j] = generation[e]!
+    sets.gen[j] = inp.generation[e]!
     sets.outTicks[j] = 0
     sets.rule[j] = rule
     sets.band[j] = Band.Low
-    memberStamp[e] = st
-    enteredStamp[e] = st
+    sets.score[j] = scratch.rowStamp[e] === st ? inp.scores[scratch.rowOf[e]!]! : NaN
+    scratch.memberStamp[e] = st
+    scratch.enteredStamp[e] = st
     sets.entered[base + enteredN++] = e
     return w + 1
   }
@@ -120,6 +125,7 @@ export function createSelector(inp: SelectionInputs): Selector {
     sets.outTicks[dst] = sets.outTicks[src]!
     sets.rule[dst] = sets.rule[src]!
     sets.band[dst] = sets.band[src]!
+    sets.score[dst] = sets.score[src]!
   }
 
   /** Index of the lowest-scoring lingering member (non-rule, outside the top K), or -1. */
@@ -129,8 +135,8 @@ export function createSelector(inp: SelectionInputs): Selector {
     let ws = Infinity
     for (let i = 0; i < w; i++) {
       const m = sets.eid[base + i]!
-      if (sets.rule[base + i] !== Rule.None || topStamp[m] === st || rowStamp[m] !== st) continue
-      const ms = scores[rowOf[m]!]!
+      if (sets.rule[base + i] !== Rule.None || scratch.topStamp[m] === st || scratch.rowStamp[m] !== st) continue
+      const ms = scores[scratch.rowOf[m]!]!
       if (ms < ws || (weakest !== -1 && ms === ws && m > sets.eid[base + weakest]!)) {
         ws = ms
         weakest = i
@@ -143,17 +149,19 @@ export function createSelector(inp: SelectionInputs): Selector {
   const evict = (base: number, w: number, i: number, exitedN: number): number => {
     const e = sets.eid[base + i]!
     sets.exited[base + exitedN] = e
-    memberStamp[e] = 0
+    scratch.memberStamp[e] = 0
     copyMember(base + i, base + w - 1)
     return exitedN + 1
   }
 
   return (slot, o, start, end) => {
+    // Every typed array in a local: V8 reloads a captured one from the closure context at each
+    // access, which costs more than the work these loops do per row.
+    const { rowStamp, topStamp, memberStamp, enteredStamp, rowOf, heap, ranked, pool } = scratch
+    const { eid: memberEid, gen: memberGen, outTicks: memberOut, band: memberBand, rule: memberRule, score: memberScore, exited, bandChanged } = sets
+    const { flags, generation, scores, rowEid, rowRule } = inp
     const base = slot * stride
     const st = nextStamp()
-    const scores = inp.scores
-    const rowEid = inp.rowEid
-    const rowRule = inp.rowRule
     let exitedN = 0
     let changedN = 0
     enteredN = 0
@@ -176,15 +184,21 @@ export function createSelector(inp: SelectionInputs): Selector {
       rowOf[e] = r
     }
     for (let pass = 0; pass < 2; pass++) {
-      heapN = 0
-      skipped = 0
+      // the rows that compete for the budget and reach the hint, in row order; appended without a
+      // branch on the score (which would be a coin flip)
+      let poolN = 0
+      let competing = 0
       for (let r = start; r < end; r++) {
-        if (rowRule[r] !== Rule.None) continue
+        const open = Number(rowRule[r] === Rule.None)
+        pool[poolN] = r
+        poolN += open & Number(!(scores[r]! < hint))
+        competing += open
+      }
+      skipped = competing - poolN
+      heapN = 0
+      for (let p = 0; p < poolN; p++) {
+        const r = pool[p]!
         const s = scores[r]!
-        if (s < hint) {
-          skipped++
-          continue
-        }
         if (heapN < K) {
           heap[heapN++] = r
           if (heapN === K) {
@@ -213,39 +227,40 @@ export function createSelector(inp: SelectionInputs): Selector {
     let w = 0
     let nonRule = 0
     for (let i = 0; i < prevN; i++) {
-      const e = sets.eid[base + i]!
-      const valid = observerAlive && (flags[e]! & Has.Position) !== 0 && generation[e] === sets.gen[base + i]
+      const e = memberEid[base + i]!
+      const valid = observerAlive && (flags[e]! & Has.Position) !== 0 && generation[e] === memberGen[base + i]
       if (!valid) {
-        sets.exited[base + exitedN++] = e
+        exited[base + exitedN++] = e
         continue
       }
-      const rule = ruleOf(o, e)
+      const rule = ruleOf(o, e, flags[e]!)
       const scored = rowStamp[e] === st
-      let out = sets.outTicks[base + i]!
+      const s = scored ? scores[rowOf[e]!]! : NaN
+      let out = memberOut[base + i]!
       if (rule === Rule.None) {
         if (!scored) {
-          sets.exited[base + exitedN++] = e
+          exited[base + exitedN++] = e
           continue
         }
-        const s = scores[rowOf[e]!]!
         if (s < X) {
-          sets.exited[base + exitedN++] = e
+          exited[base + exitedN++] = e
           continue
         }
         if (topStamp[e] === st) out = 0
         else if (++out > M) {
-          sets.exited[base + exitedN++] = e
+          exited[base + exitedN++] = e
           continue
         }
         nonRule++
       } else out = 0
       // compaction: an earlier exit moves this member down, and its band (for band hysteresis) with it
       const j = base + w++
-      sets.band[j] = sets.band[base + i]!
-      sets.eid[j] = e
-      sets.gen[j] = generation[e]!
-      sets.outTicks[j] = out
-      sets.rule[j] = rule
+      memberBand[j] = memberBand[base + i]!
+      memberEid[j] = e
+      memberGen[j] = generation[e]!
+      memberOut[j] = out
+      memberRule[j] = rule
+      memberScore[j] = s
       memberStamp[e] = st
     }
 
@@ -302,7 +317,7 @@ export function createSelector(inp: SelectionInputs): Selector {
       }
       // full: displace the weakest lingering member if the entrant beats it by the swap margin
       const weakest = weakestLingering(base, w, st)
-      const ws = weakest === -1 ? 0 : scores[rowOf[sets.eid[base + weakest]!]!]!
+      const ws = weakest === -1 ? 0 : scores[rowOf[memberEid[base + weakest]!]!]!
       if (weakest === -1 || !(s > ws + S)) break
       exitedN = evict(base, w--, weakest, exitedN)
       w = enter(base, w, e, Rule.None, st)
@@ -313,20 +328,20 @@ export function createSelector(inp: SelectionInputs): Selector {
     let smax = -Infinity
     for (let i = 0; i < w; i++) {
       const j = base + i
-      const e = sets.eid[j]!
-      const rule = sets.rule[j]!
-      const scored = rowStamp[e] === st
-      const s = scored ? scores[rowOf[e]!]! : NaN
-      sets.score[j] = s
-      if (scored && s > smax) smax = s
+      const e = memberEid[j]!
+      const rule = memberRule[j]!
+      // NaN when not scored this tick; a scorer's NaN bands the same way (Low) and is no maximum
+      const s = memberScore[j]!
+      if (s > smax) smax = s
       const fresh = enteredStamp[e] === st
       // bands inline: calling a helper with a double argument would box it (an allocation)
       let band: number
       if (rule === Rule.Self || rule === Rule.Owned) band = Band.High
-      else if (!scored) band = Band.Low
+      else if (s !== s) band = Band.Low
       else {
-        band = s >= high ? Band.High : s >= medium ? Band.Medium : Band.Low
-        const cur = sets.band[j]!
+        // high >= medium, so the band is the count of thresholds reached (no branch on the score)
+        band = Number(s >= high) + Number(s >= medium)
+        const cur = memberBand[j]!
         // going down needs the score below the current band's threshold minus the margin
         if (!fresh && band < cur) {
           if (cur === Band.High && s >= high - margin) band = Band.High
@@ -334,8 +349,8 @@ export function createSelector(inp: SelectionInputs): Selector {
           else band = Band.Low
         }
       }
-      if (!fresh && band !== sets.band[j]) sets.bandChanged[base + changedN++] = e
-      sets.band[j] = band
+      if (!fresh && band !== memberBand[j]) bandChanged[base + changedN++] = e
+      memberBand[j] = band
     }
     sets.smax[slot] = smax
     sets.temperature[slot] = temp

@@ -1,83 +1,221 @@
 /**
- * A uniform spatial hash grid over the x/y plane, kept in typed arrays and updated incrementally.
+ * A uniform grid over the x/y plane, rebuilt once per tick by a counting sort of the entities by
+ * cell, kept in typed arrays.
  *
- * Each entity sits in one bucket's doubly linked list (`head` / `next` / `prev`). Moving within a
- * cell costs a hash; changing cell costs an O(1) unlink + link. Distinct cells can share a bucket
- * (hash collision), so a query may visit an entity twice or visit far entities: callers dedupe with
- * a stamp and apply their exact range test.
+ * Cells fold onto a table of `cols x rows` buckets (powers of two, shaped like the entities'
+ * bounding box): cell (cx, cy) is bucket `(cy & rowMask) * cols + (cx & colMask)`. A row of adjacent
+ * cells is then one contiguous run of the sorted arrays (two where it wraps), so a query scans a few
+ * runs of packed positions instead of hashing every cell and chasing a list per bucket.
+ *
+ * Two cells share a bucket only when they are a whole table width or height apart: a query no wider
+ * and no taller than the table visits each entity at most once, so callers need no dedupe stamp.
  */
 export interface SpatialGrid {
   readonly cellSize: number
-  /** First entity of bucket b, or -1. */
-  readonly head: Int32Array
-  /** Next entity in the same bucket, or -1. */
-  readonly next: Int32Array
-  /** Bucket mask (bucket count - 1). */
-  readonly mask: number
-  /** Puts `eid` in the bucket of its position, moving it if it was elsewhere. */
-  place(eid: number): void
-  /** Removes `eid` from the grid (no-op if absent). */
-  remove(eid: number): void
-  /** True when `eid` is in the grid. */
-  has(eid: number): boolean
+  /** Grid entities sorted by bucket. */
+  readonly ids: Uint32Array
+  /** x of `ids[i]` at the last build. */
+  readonly xs: Float32Array
+  /** y of `ids[i]` at the last build. */
+  readonly ys: Float32Array
+  /** Pairs [start, end) of `ids` written by `query` (replaced by a larger array when a query needs more room). */
+  runs: Int32Array
+  /** Re-sorts the first `count` of `ids` by cell; entities with a non-finite x or y are left out (they are never in range). */
+  build(ids: Uint32Array, count: number): void
+  /**
+   * Writes to `runs` the runs of `ids` that hold every grid entity whose cell touches the disc
+   * `disc = [x, y, radius]`, the same cells a per-cell corner test keeps.
+   * @returns the number of runs, or -1 when the disc spans more than the table (scan every entity instead).
+   */
+  query(disc: Float64Array): number
 }
 
-/** Bucket index of cell (cx, cy) for a table of `mask + 1` buckets. */
-export function bucketOf(cx: number, cy: number, mask: number): number {
-  return (Math.imul(cx, 0x9e3779b1) ^ Math.imul(cy, 0x85ebca6b)) & mask
-}
+// Layout of the last build, in a typed array: reading it never boxes, writing it never allocates.
+const MIN_COL = 0
+const MAX_COL = 1
+const MIN_ROW = 2
+const MAX_ROW = 3
+const COL_SHIFT = 4
+const COL_MASK = 5
+const ROW_MASK = 6
+/** Cell coordinates beyond this magnitude would lose integer precision: such a build scans instead. */
+const CELL_LIMIT = 1 << 30
 
 /**
- * Creates a spatial hash grid.
+ * Creates an empty spatial grid.
  * @param capacity - entity ids are below this.
  * @param cellSize - cell edge in world units.
- * @param buckets - bucket count, rounded up to a power of two.
+ * @param buckets - most buckets in the table, rounded up to a power of two.
  * @param px - x positions by entity id (read directly: passing doubles to a call that is not
  *   inlined would box them, an allocation per entity per tick).
  * @param py - y positions by entity id.
  */
 export function createSpatialGrid(capacity: number, cellSize: number, buckets: number, px: Float32Array, py: Float32Array): SpatialGrid {
-  let n = 1
-  while (n < buckets) n <<= 1
-  const mask = n - 1
-  const head = new Int32Array(n).fill(-1)
-  const next = new Int32Array(capacity).fill(-1)
-  const prev = new Int32Array(capacity).fill(-1)
-  const bucket = new Int32Array(capacity).fill(-1)
+  let maxBuckets = 1
+  while (maxBuckets < buckets) maxBuckets <<= 1
   const inv = 1 / cellSize
+  const ids = new Uint32Array(capacity)
+  const xs = new Float32Array(capacity)
+  const ys = new Float32Array(capacity)
+  const bucket = new Int32Array(capacity)
+  // start[b] .. start[b + 1] is bucket b's run in ids
+  const start = new Int32Array(maxBuckets + 1)
+  const layout = new Int32Array(7)
+  // 1 once a build found cell coordinates that fit the layout; 0 sends every query to the scan
+  let usable = 0
 
-  const unlink = (eid: number, b: number): void => {
-    const p = prev[eid]!
-    const q = next[eid]!
-    if (p === -1) head[b] = q
-    else next[p] = q
-    if (q !== -1) prev[q] = p
-    bucket[eid] = -1
-  }
-
-  return {
+  const grid: SpatialGrid = {
     cellSize,
-    head,
-    next,
-    mask,
-    place(eid) {
-      const b = bucketOf(Math.floor(px[eid]! * inv), Math.floor(py[eid]! * inv), mask)
-      const old = bucket[eid]!
-      if (old === b) return
-      if (old !== -1) unlink(eid, old)
-      const h = head[b]!
-      next[eid] = h
-      prev[eid] = -1
-      if (h !== -1) prev[h] = eid
-      head[b] = eid
-      bucket[eid] = b
+    ids,
+    xs,
+    ys,
+    runs: new Int32Array(64),
+    build(src, count) {
+      let minX = Infinity
+      let maxX = -Infinity
+      let minY = Infinity
+      let maxY = -Infinity
+      for (let i = 0; i < count; i++) {
+        const e = src[i]!
+        const x = px[e]!
+        const y = py[e]!
+        if (!(x - x === 0 && y - y === 0)) continue
+        if (x < minX) minX = x
+        if (x > maxX) maxX = x
+        if (y < minY) minY = y
+        if (y > maxY) maxY = y
+      }
+      const minCol = Math.floor(minX * inv)
+      const maxCol = Math.floor(maxX * inv)
+      const minRow = Math.floor(minY * inv)
+      const maxRow = Math.floor(maxY * inv)
+      if (!(minX <= maxX)) {
+        // no finite position: an empty layout, every query finds nothing
+        usable = 1
+        layout[MIN_COL] = 1
+        layout[MAX_COL] = 0
+        return
+      }
+      if (!(minCol >= -CELL_LIMIT && maxCol <= CELL_LIMIT && minRow >= -CELL_LIMIT && maxRow <= CELL_LIMIT)) {
+        usable = 0
+        return
+      }
+      usable = 1
+      // table shaped like the bounding box: halve the longer side until it fits
+      let cols = 1
+      let colShift = 0
+      while (cols <= maxCol - minCol && cols < maxBuckets) {
+        cols <<= 1
+        colShift++
+      }
+      let rows = 1
+      while (rows <= maxRow - minRow && rows < maxBuckets) rows <<= 1
+      while (cols * rows > maxBuckets) {
+        if (cols > rows) {
+          cols >>= 1
+          colShift--
+        } else rows >>= 1
+      }
+      layout[MIN_COL] = minCol
+      layout[MAX_COL] = maxCol
+      layout[MIN_ROW] = minRow
+      layout[MAX_ROW] = maxRow
+      layout[COL_SHIFT] = colShift
+      layout[COL_MASK] = cols - 1
+      layout[ROW_MASK] = rows - 1
+      const colMask = cols - 1
+      const rowMask = rows - 1
+      const n = cols * rows
+      start.fill(0, 0, n + 1)
+      for (let i = 0; i < count; i++) {
+        const e = src[i]!
+        const x = px[e]!
+        const y = py[e]!
+        // negated so NaN lands here too
+        if (!(x - x === 0 && y - y === 0)) {
+          bucket[i] = -1
+          continue
+        }
+        const b = ((Math.floor(y * inv) & rowMask) << colShift) | (Math.floor(x * inv) & colMask)
+        bucket[i] = b
+        start[b + 1]!++
+      }
+      for (let b = 0; b < n; b++) start[b + 1]! += start[b]!
+      // scatter back to front through the run ends, which leaves each start[b] at its run's start
+      for (let b = 0; b < n; b++) start[b] = start[b + 1]!
+      for (let i = count - 1; i >= 0; i--) {
+        const b = bucket[i]!
+        if (b === -1) continue
+        const j = --start[b]!
+        const e = src[i]!
+        ids[j] = e
+        xs[j] = px[e]!
+        ys[j] = py[e]!
+      }
     },
-    remove(eid) {
-      const old = bucket[eid]!
-      if (old !== -1) unlink(eid, old)
-    },
-    has(eid) {
-      return bucket[eid]! !== -1
+    query(disc) {
+      if (usable === 0) return -1
+      const ox = disc[0]!
+      const oy = disc[1]!
+      const q = disc[2]!
+      const q2 = q * q
+      const cs = cellSize
+      let cx0 = Math.floor((ox - q) * inv)
+      let cx1 = Math.floor((ox + q) * inv)
+      let cy0 = Math.floor((oy - q) * inv)
+      let cy1 = Math.floor((oy + q) * inv)
+      // no entity lies outside the bounding box of the build
+      if (cx0 < layout[MIN_COL]!) cx0 = layout[MIN_COL]!
+      if (cx1 > layout[MAX_COL]!) cx1 = layout[MAX_COL]!
+      if (cy0 < layout[MIN_ROW]!) cy0 = layout[MIN_ROW]!
+      if (cy1 > layout[MAX_ROW]!) cy1 = layout[MAX_ROW]!
+      // negated so a NaN disc finds nothing
+      if (!(cx0 <= cx1 && cy0 <= cy1)) return 0
+      const colShift = layout[COL_SHIFT]!
+      const colMask = layout[COL_MASK]!
+      const rowMask = layout[ROW_MASK]!
+      const cols = colMask + 1
+      if (cx1 - cx0 > colMask || cy1 - cy0 > rowMask) return -1
+      let runs = grid.runs
+      const need = 4 * (cy1 - cy0 + 1)
+      if (runs.length < need) {
+        let len = runs.length
+        while (len < need) len *= 2
+        runs = new Int32Array(len)
+        grid.runs = runs
+      }
+      let n = 0
+      for (let cy = cy0; cy <= cy1; cy++) {
+        // distance from the disc's centre to this row of cells, then to each cell: trim the corners
+        const y0 = cy * cs
+        const gy = oy < y0 ? y0 - oy : oy > y0 + cs ? oy - y0 - cs : 0
+        const gy2 = gy * gy
+        let a = cx0
+        for (; a <= cx1; a++) {
+          const x0 = a * cs
+          const gx = ox < x0 ? x0 - ox : ox > x0 + cs ? ox - x0 - cs : 0
+          if (!(gx * gx + gy2 > q2)) break
+        }
+        if (a > cx1) continue
+        let b = cx1
+        for (; b > a; b--) {
+          const x0 = b * cs
+          const gx = ox < x0 ? x0 - ox : ox > x0 + cs ? ox - x0 - cs : 0
+          if (!(gx * gx + gy2 > q2)) break
+        }
+        const row = (cy & rowMask) << colShift
+        const first = a & colMask
+        const last = first + (b - a)
+        runs[n++] = start[row + first]!
+        if (last < cols) runs[n++] = start[row + last + 1]!
+        else {
+          runs[n++] = start[row + cols]!
+          runs[n++] = start[row]!
+          runs[n++] = start[row + last - colMask]!
+        }
+      }
+      return n >> 1
     },
   }
+  return grid
 }

@@ -140,6 +140,12 @@ export interface AttentionSystem {
   bandChangedAt(observer: number, i: number): number
   /** Generation of an entity id: bumped each time the id is removed, so a recycled id is told apart. */
   generationOf(eid: number): number
+  /**
+   * Generation member `i` had when the last tick selected it. It differs from
+   * `generationOf(memberAt(observer, i))` once the id was removed (and perhaps reused) since that
+   * tick: the member is then not the entity that now carries the id, and must not be sent.
+   */
+  memberGenerationAt(observer: number, i: number): number
   /** Records an interaction (hit, trade, chat) between two entities: raises the recency head for both directions. */
   recordInteraction(a: number, b: number, strength?: number): void
   /** Why `entity` is in or out of `observer`'s set, head by head. Allocates. */

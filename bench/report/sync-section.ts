@@ -14,7 +14,14 @@ export function syncSection(rs: readonly SyncBenchResult[], command: string, tie
   const policies = [...new Set(rs.map((r) => r.policy))]
   const byPolicy = (y: (r: SyncBenchResult) => number): Series[] =>
     policies.map((p) => ({
-      name: p === 'full' ? 'full state (no filter)' : p === 'radius' ? 'radius AOI (hand-written views)' : 'attention plugin',
+      name:
+        p === 'full'
+          ? 'full state (no filter)'
+          : p === 'radius'
+            ? 'radius AOI (hand-written views)'
+            : p === 'radius-indexed'
+              ? 'radius AOI + per-view change lists'
+              : 'attention plugin',
       points: rs.filter((r) => r.policy === p).map((r) => ({ x: r.clients, y: y(r) })),
       dashed: p !== 'attention',
     }))
@@ -39,7 +46,9 @@ export function syncSection(rs: readonly SyncBenchResult[], command: string, tie
     '',
     `Command: \`${command}\` (plugin/bench/sync.bench.ts). One room of moving entities; per tick the server cost of interest + view sync + ` +
       'encoding (not the simulation) and the bytes each client receives, for the attention plugin (engine + `AttentionPlugin.sync`, shared views, ' +
-      'bands and view tags), full state (no filter, encoded once) and a hand-written radius AOI over StateViews, measured in the same run.',
+      'bands and view tags, and the per-view change lists it installs on the encoder), full state (no filter, encoded once), a ' +
+      'hand-written radius AOI over StateViews encoded by Colyseus as it is (*radius*), and the same radius AOI with the plugin\'s ' +
+      'per-view change lists installed (*radius-indexed*, to show how much of the difference is encoding), measured in the same run.',
     '',
     table(
       ['policy', 'entities', 'clients', 'ms/tick (median)', 'p90', 'interest ms', 'encode ms', 'bytes/client/s', 'entities per client', 'views encoded'],
@@ -58,8 +67,9 @@ export function syncSection(rs: readonly SyncBenchResult[], command: string, tie
     ),
     '',
     '*interest ms* is the policy\'s own work (attention: engine + `AttentionPlugin.sync`; radius: the refresh loop), *encode ms* the ' +
-      'Colyseus encoding of the shared part and every distinct view. Schema 5 encodes each view by walking every changed entity, so with ' +
-      'one view per client the encoding grows with clients x changed entities whatever the policy; only full state (one shared view) avoids it.',
+      'Colyseus encoding of the shared part and every distinct view. Schema 5 encodes each view by walking every changed entity of the ' +
+      'room; with per-view change lists (docs/sync.md) each view walks only the changed entities it holds, so encoding follows ' +
+      'clients x members instead of clients x changed entities. Full state (one shared view) avoids per-view encoding altogether.',
     '',
     ...(tiers.length === 0
       ? []

@@ -49,6 +49,25 @@ function summary(r: BenchResults): string {
         `Target "at equal bytes, at most half of radius AOI's misses": ${verdict(t.halfTheMissesMet)} at 200 ms, ${verdict(rec.targets500.halfTheMissesMet)} at 500 ms.`,
     )
   }
+  if (Array.isArray(r.sync)) {
+    const rs = r.sync as SyncBenchResult[]
+    const maxC = Math.max(...rs.map((x) => x.clients))
+    const get = (p: SyncBenchResult['policy']) => rs.find((x) => x.policy === p && x.clients === maxC)
+    const att = get('attention')
+    const full = get('full')
+    const rad = get('radius')
+    const radIdx = get('radius-indexed')
+    if (att && full && rad) {
+      const bytes = att.bytesPerClientPerSec / full.bytesPerClientPerSec
+      const cpu = att.msPerTick / rad.msPerTick
+      out.push(
+        `- **Sync layer** (${att.entities} entities, ${maxC} clients, \`npm run bench:sync\`): ${int(att.bytesPerClientPerSec)} B/client/s with the plugin = ${pct(bytes, 1)} of full state; ` +
+          `target "at most 10%": ${verdict(bytes <= 0.1)}. Server ${att.msPerTick.toFixed(2)} ms per tick (engine + sync + encoding) vs ${rad.msPerTick.toFixed(2)} ms for the hand-written radius refresh = ${pct(cpu, 0)}; ` +
+          `target "at most one third": ${verdict(cpu <= 1 / 3)}` +
+          (radIdx ? ` (the radius refresh with the plugin's per-view change lists: ${radIdx.msPerTick.toFixed(2)} ms).` : '.'),
+      )
+    }
+  }
   const load = r.load
   if (load && load.runs.length > 0) {
     // the largest client count where neither run dropped clients (a run with drops is not comparable)

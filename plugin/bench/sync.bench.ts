@@ -1,21 +1,26 @@
 // Sync benchmark: server CPU per tick (attention + view sync + encoding) and bytes per client per
-// second for one room of moving entities, under three policies measured in the same run:
-//   attention  this plugin (engine + AttentionPlugin.sync + per-view encoding, shared views, bands)
-//   full       no filter: every client receives every entity, every field (encoded once)
-//   radius     a per-tick radius refresh of each client's StateView, written the straightforward
-//              way (view.has / view.add / view.remove over every entity for every client)
+// second for one room of moving entities, under four policies measured in the same run:
+//   attention       this plugin (engine + AttentionPlugin.sync + per-view encoding, shared views,
+//                   bands, and the per-view change lists the plugin installs on the room's encoder)
+//   full            no filter: every client receives every entity, every field (encoded once)
+//   radius          a per-tick radius refresh of each client's StateView, written the
+//                   straightforward way (view.has / view.add / view.remove over every entity for
+//                   every client), encoded by Colyseus as it is
+//   radius-indexed  the same radius refresh with the plugin's per-view change lists installed on
+//                   the encoder (installViewEncoding): shows how much of the gap is encoding
 //
 //   npm run bench:sync              readable table
 //   npm run bench:sync -- --json    one JSON object per scenario per line
 //   npm run bench:sync -- --quick   small run (< 20 s), for the eval harness
+//   POLICIES=attention,radius npm run bench:sync   only those policies (for profiling)
 import { pathToFileURL } from 'node:url'
 import type { Client } from '@colyseus/core'
 import { Decoder, Encoder, schema, StateView, t, type SchemaType } from '@colyseus/schema'
 import { addComponent, addEntity, createWorld } from 'bitecs'
-import { addObserver, AttentionPlugin, AttentionTags, Band, createAttentionComponents, createAttentionSystem, setFacingAngle } from '../src/index'
+import { addObserver, AttentionPlugin, AttentionTags, Band, createAttentionComponents, createAttentionSystem, installViewEncoding, setFacingAngle } from '../src/index'
 
-/** The three policies. */
-export type SyncPolicy = 'attention' | 'full' | 'radius'
+/** The policies. */
+export type SyncPolicy = 'attention' | 'full' | 'radius' | 'radius-indexed'
 
 /** Options of {@link runSyncBench}. */
 export interface SyncBenchOptions {
@@ -47,6 +52,7 @@ export interface SyncBenchResult {
   encodeMs: number
 }
 
+const POLICIES: readonly SyncPolicy[] = ['attention', 'full', 'radius', 'radius-indexed']
 const TICK_HZ = 20
 const WORLD = 1600
 const RADIUS = 180
@@ -127,6 +133,8 @@ function runScenario(policy: SyncPolicy, entities: number, clients: number, tick
   // like the example server: full-rate fields are written only for entities a view holds at
   // Medium or High (watchBand), and refreshed by the plugin right before a view starts receiving them
   const plugin = new AttentionPlugin({ entryBudget: 64, refresh: (eid) => writeMotion(eid) })
+  // in a room the plugin installs this on the room's encoder itself; here there is no room
+  if (policy === 'attention' || policy === 'radius-indexed') installViewEncoding(encoder)
   if (policy === 'attention') {
     plugin.use(attention)
     for (const eid of eids) plugin.track(eid, instances[eid]!)
@@ -213,7 +221,7 @@ function runScenario(policy: SyncPolicy, entities: number, clients: number, tick
     if (policy === 'attention') {
       attention(world)
       plugin.sync()
-    } else if (policy === 'radius') radiusRefresh()
+    } else if (policy === 'radius' || policy === 'radius-indexed') radiusRefresh()
     const tMid = performance.now()
     // what Colyseus' SchemaSerializer does per patch: shared part once, then each distinct view once
     const it = { offset: 0 }
@@ -266,7 +274,7 @@ export async function runSyncBench(opts: SyncBenchOptions = {}): Promise<SyncBen
   Encoder.BUFFER_SIZE = Math.max(Encoder.BUFFER_SIZE, 8 * 1024 * 1024)
   const results: SyncBenchResult[] = []
   for (const clients of clientCounts) {
-    for (const policy of ['attention', 'full', 'radius'] as const) {
+    for (const policy of (process.env.POLICIES?.split(',') as SyncPolicy[] | undefined) ?? POLICIES) {
       const r = runScenario(policy, entities, clients, ticks)
       results.push(r)
       opts.onResult?.(r)
@@ -359,9 +367,11 @@ async function main(): Promise<void> {
     for (const clients of new Set(results.map((r) => r.clients))) {
       const get = (p: SyncPolicy) => results.find((r) => r.policy === p && r.clients === clients)!
       const a = get('attention')
+      if (POLICIES.some((p) => !results.some((r) => r.policy === p && r.clients === clients))) continue
       console.log(
         `${clients} clients: attention bytes = ${((100 * a.bytesPerClientPerSec) / get('full').bytesPerClientPerSec).toFixed(1)}% of full state; ` +
-          `attention ms = ${((100 * a.msPerTick) / get('radius').msPerTick).toFixed(1)}% of the radius refresh`,
+          `attention ms = ${((100 * a.msPerTick) / get('radius').msPerTick).toFixed(1)}% of the radius refresh ` +
+          `(${((100 * a.msPerTick) / get('radius-indexed').msPerTick).toFixed(1)}% of the radius refresh with indexed encoding)`,
       )
     }
   }

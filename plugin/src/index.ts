@@ -20,4 +20,6 @@ export type {
 // --- sync (plugin/src/sync): the Colyseus side ---
 export { AttentionPlugin } from './sync/attention-plugin'
 export { AttentionTags } from './sync/options'
+export { installViewEncoding } from './sync/view-encoding'
 export type { AttentionPluginOptions } from './sync/options'
+export type { ViewEncodingHook, ViewEncodingOptions } from './sync/view-encoding'

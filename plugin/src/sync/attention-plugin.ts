@@ -1,10 +1,14 @@
 import { RoomPlugin, type Client, type Room } from '@colyseus/core'
-import { StateView, type Ref } from '@colyseus/schema'
+import { StateView, type Encoder, type Ref } from '@colyseus/schema'
 import type { AttentionSystem } from '../ecs/types'
 import { checkInteger } from '../ecs/validate'
 import { createEntityRegistry, type EntityRegistry } from './entity-registry'
 import { resolvePluginOptions, type AttentionPluginOptions, type ResolvedPluginOptions } from './options'
-import { beginSyncPass, clearView, createSyncScratch, createViewRecord, recordRemoveAt, removeFromView, syncView, type SyncScratch, type ViewRecord } from './view-sync'
+import { syncViews } from './sync-pass'
+import { createSyncScratch, type SyncScratch } from './sync-scratch'
+import { createViewRecord, recordRemoveAt, type ViewRecord } from './view-record'
+import { removeFromView } from './view-sync'
+import { installViewEncoding } from './view-encoding'
 
 /**
  * The Colyseus side of colyseus-attention: gives each client a `StateView` bound to its observer
@@ -36,6 +40,7 @@ export class AttentionPlugin extends RoomPlugin<Room> {
   private readonly byObserver = new Map<number, ViewRecord>()
   private readonly bySession = new Map<string, ViewRecord>()
   private readonly records: ViewRecord[] = []
+  private hookedEncoder: Encoder | null = null
 
   /** @param options - band tags, entry budget, view sharing; validated here. */
   constructor(options: AttentionPluginOptions = {}) {
@@ -71,6 +76,7 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     this.checkEid(eid)
     if (reg.instances[eid] !== undefined) this.untrack(eid)
     reg.set(eid, instance, this.system!.generationOf(eid))
+    this.scratch!.tracked = true
   }
 
   /**
@@ -154,16 +160,8 @@ export class AttentionPlugin extends RoomPlugin<Room> {
    */
   sync(): void {
     const system = this.requireSystem()
-    const { bandTags, entryBudget } = this.opts
-    beginSyncPass(this.scratch!)
-    for (const r of this.records) {
-      if (!system.isObserver(r.observer)) {
-        clearView(r, this.registry!, bandTags)
-        r.pending = 0
-        continue
-      }
-      syncView(r, system, this.registry!, bandTags, entryBudget, this.scratch!)
-    }
+    this.hookEncoder()
+    syncViews(this.records, system, this.registry!, this.opts.bandTags, this.opts.entryBudget, this.scratch!)
   }
 
   protected override onLeave(client: Client): void {
@@ -189,6 +187,18 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     const i = this.records.indexOf(r)
     if (i !== -1) this.records.splice(i, 1)
     if (this.byObserver.get(r.observer) === r) this.byObserver.delete(r.observer)
+  }
+
+  /**
+   * Installs the view-encoding hook on the room's encoder (once per encoder; the room may replace
+   * its state). Always: clients sharing a view need its repeat fix; indexing per `fastViewEncoding`.
+   */
+  private hookEncoder(): void {
+    // Colyseus 0.18 keeps the serializer private and has no public hook for it
+    const encoder = (this.room as unknown as { _serializer?: { encoder?: Encoder } } | undefined)?._serializer?.encoder
+    if (encoder === undefined || encoder === this.hookedEncoder) return
+    this.hookedEncoder = encoder
+    installViewEncoding(encoder, { indexed: this.opts.fastViewEncoding })
   }
 
   private requireSystem(): AttentionSystem {

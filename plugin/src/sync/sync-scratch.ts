@@ -1,0 +1,73 @@
+import type { SetReader } from './set-reader'
+import type { ViewRecord } from './view-record'
+import { createWatchBands, type WatchBands } from './watch-bands'
+
+/** Scratch shared by every sync pass (one plugin instance, one thread). */
+export interface SyncScratch {
+  /** Per-entity stamps of the current view's pass, and the member index found for a stamped entity. */
+  mark: Uint32Array
+  markIndex: Int32Array
+  stamp: number
+  /** Member indices of a view's entrants. */
+  pending: Int32Array
+  /** Highest band any view holds each entity at after the last sync (-1: in no view); `bands.watch`. */
+  watch: Int8Array
+  bands: WatchBands
+  /** Accessors of the system last synced. */
+  reader: SetReader | null
+  /** Records whose entries `bands` counts, to uncount those the plugin dropped. */
+  known: ViewRecord[]
+  /** Sync pass number, and the pass each entity was last refreshed in. */
+  pass: number
+  refreshed: Uint32Array
+  refresh: ((eid: number, band: number) => void) | null
+  /**
+   * An instance was tracked since the last sync. Its entity may have been a member for a while, so
+   * it is in no entered list: this sync looks for entrants among every member of every view.
+   */
+  tracked: boolean
+  /**
+   * Test oracle, not an option: reconcile every view from its whole set each sync and rebuild
+   * `watch` from every view entry, as before incremental sync.
+   */
+  fullReconcile: boolean
+}
+
+/** Creates sync scratch for `capacity` entity ids. */
+export function createSyncScratch(capacity: number): SyncScratch {
+  const bands = createWatchBands(capacity)
+  return {
+    mark: new Uint32Array(capacity),
+    markIndex: new Int32Array(capacity),
+    stamp: 0,
+    pending: new Int32Array(64),
+    watch: bands.watch,
+    bands,
+    reader: null,
+    known: [],
+    pass: 0,
+    refreshed: new Uint32Array(capacity),
+    refresh: null,
+    tracked: false,
+    fullReconcile: false,
+  }
+}
+
+/** A fresh stamp for `mark` (stamps stay small integers: a larger number would be boxed). */
+export function nextStamp(s: SyncScratch): number {
+  if (++s.stamp === 0x3fffffff) {
+    s.mark.fill(0)
+    s.stamp = 1
+  }
+  return s.stamp
+}
+
+/** Makes room for `n` entrants in `pending`. */
+export function reservePending(s: SyncScratch, n: number): void {
+  if (n <= s.pending.length) return
+  let len = s.pending.length * 2
+  while (len < n) len *= 2
+  const grown = new Int32Array(len)
+  grown.set(s.pending)
+  s.pending = grown
+}

@@ -1,0 +1,88 @@
+import type { EntityRegistry } from './entity-registry'
+import type { SetReader } from './set-reader'
+import { reservePending, type SyncScratch } from './sync-scratch'
+import { addEntry } from './view-sync'
+import type { ViewRecord } from './view-record'
+
+/** True when entity id `e` has a tracked instance of its current generation (a cheap pre-filter). */
+export function isTracked(sets: SetReader, registry: EntityRegistry, e: number): boolean {
+  return registry.instances[e] !== undefined && registry.generation[e] === sets.generationOf(e)
+}
+
+/**
+ * True when member `i` of `o` can be sent: the entity the engine selected still carries its id
+ * (its generation is the current one) and its tracked instance is of that generation. An id
+ * removed and reused between the tick and the patch fails here: the new entity was never selected.
+ */
+export function isSendable(sets: SetReader, registry: EntityRegistry, o: number, i: number): boolean {
+  const e = sets.memberAt(o, i)
+  const g = sets.memberGenerationAt(o, i)
+  return g === sets.generationOf(e) && registry.instances[e] !== undefined && registry.generation[e] === g
+}
+
+/** Writes the member index of every sendable member the view lacks to `s.pending`, in member order; returns how many. */
+export function collectEntrants(r: ViewRecord, sets: SetReader, registry: EntityRegistry, s: SyncScratch): number {
+  const o = r.observer
+  const n = sets.memberCount(o)
+  reservePending(s, n)
+  const pending = s.pending
+  let p = 0
+  for (let i = 0; i < n; i++) {
+    const e = sets.memberAt(o, i)
+    if (r.slot[e] !== -1 || !isSendable(sets, registry, o, i)) continue
+    pending[p++] = i
+  }
+  return p
+}
+
+/**
+ * Adds the `p` entrants in `s.pending` (member indices, in member order), at most `entryBudget`:
+ * rule members (self, owned) first and then by score. Sets and returns `r.pending`, the number
+ * still waiting.
+ */
+export function admitEntrants(
+  r: ViewRecord,
+  sets: SetReader,
+  registry: EntityRegistry,
+  tags: readonly [number, number, number],
+  entryBudget: number,
+  s: SyncScratch,
+  p: number,
+): number {
+  const o = r.observer
+  const pending = s.pending
+  let take = p
+  if (p > entryBudget) {
+    // partial selection sort of the best `entryBudget`; ties go to the earlier index, so the
+    // choice depends on the input order: callers pass member order
+    take = entryBudget
+    for (let k = 0; k < take; k++) {
+      let best = k
+      let bestScore = priority(sets, o, pending[k]!)
+      for (let q = k + 1; q < p; q++) {
+        const sc = priority(sets, o, pending[q]!)
+        if (sc > bestScore) {
+          best = q
+          bestScore = sc
+        }
+      }
+      const t = pending[k]!
+      pending[k] = pending[best]!
+      pending[best] = t
+    }
+  }
+  for (let k = 0; k < take; k++) {
+    const i = pending[k]!
+    const e = sets.memberAt(o, i)
+    addEntry(r, e, sets.memberGenerationAt(o, i), sets.bandAt(o, i), registry, tags, s)
+  }
+  r.pending = p - take
+  return r.pending
+}
+
+/** Entry priority of member `i`: rule members (self, owned, unscored) first, then by score. */
+function priority(sets: SetReader, o: number, i: number): number {
+  if (sets.memberAt(o, i) === o) return Infinity
+  const s = sets.scoreAt(o, i)
+  return s === s ? s : 1e30
+}

@@ -1,0 +1,109 @@
+import type { StateView } from '@colyseus/schema'
+import { holdBand, releaseBand, type WatchBands } from './watch-bands'
+
+/**
+ * One StateView and what it holds: the entities added to it, the generation they were added
+ * with and the band (view tag) they were added at. Clients bound to the same observer share it.
+ */
+export interface ViewRecord {
+  readonly view: StateView
+  readonly observer: number
+  /** Session ids of the clients using this view. */
+  readonly sessions: string[]
+  /** Entities in the view, in no order; `slot[eid]` is the index, or -1. */
+  eids: Uint32Array
+  gens: Uint32Array
+  bands: Uint8Array
+  count: number
+  readonly slot: Int32Array
+  /** Entities that still wait for the entry budget after the last sync. */
+  pending: number
+  /** Per-band counts this record's entries are counted in (null until a sync adopts the record). */
+  holdings: WatchBands | null
+  /** Engine tick of the last sync that left the view exact, or -1 (next sync reconciles fully). */
+  synced: number
+  /** Observer's member count at that sync. */
+  members: number
+  /** Sync pass that last saw the record among the plugin's records. */
+  seen: number
+}
+
+/** Creates an empty record around `view`. */
+export function createViewRecord(view: StateView, observer: number, capacity: number): ViewRecord {
+  return {
+    view,
+    observer,
+    sessions: [],
+    eids: new Uint32Array(64),
+    gens: new Uint32Array(64),
+    bands: new Uint8Array(64),
+    count: 0,
+    slot: new Int32Array(capacity).fill(-1),
+    pending: 0,
+    holdings: null,
+    synced: -1,
+    members: 0,
+    seen: 0,
+  }
+}
+
+/** Appends `eid` to the record (growing its arrays by doubling). */
+export function recordAdd(r: ViewRecord, eid: number, gen: number, band: number): void {
+  if (r.count === r.eids.length) {
+    const n = r.count * 2
+    const eids = new Uint32Array(n)
+    eids.set(r.eids)
+    r.eids = eids
+    const gens = new Uint32Array(n)
+    gens.set(r.gens)
+    r.gens = gens
+    const bands = new Uint8Array(n)
+    bands.set(r.bands)
+    r.bands = bands
+  }
+  r.slot[eid] = r.count
+  r.eids[r.count] = eid
+  r.gens[r.count] = gen
+  r.bands[r.count] = band
+  r.count++
+  if (r.holdings !== null) holdBand(r.holdings, eid, band)
+}
+
+/** Removes the entry at index `i` (the last entry fills the hole). */
+export function recordRemoveAt(r: ViewRecord, i: number): void {
+  const eid = r.eids[i]!
+  if (r.holdings !== null) releaseBand(r.holdings, eid, r.bands[i]!)
+  const last = --r.count
+  if (i !== last) {
+    const moved = r.eids[last]!
+    r.eids[i] = moved
+    r.gens[i] = r.gens[last]!
+    r.bands[i] = r.bands[last]!
+    r.slot[moved] = i
+  }
+  r.slot[eid] = -1
+}
+
+/** Sets the band of the entry at index `i`. */
+export function recordSetBand(r: ViewRecord, i: number, band: number): void {
+  if (r.holdings !== null) {
+    releaseBand(r.holdings, r.eids[i]!, r.bands[i]!)
+    holdBand(r.holdings, r.eids[i]!, band)
+  }
+  r.bands[i] = band
+}
+
+/** Counts the record's entries in `b` from now on (it must not be counted anywhere yet). */
+export function adoptRecord(r: ViewRecord, b: WatchBands): void {
+  r.holdings = b
+  r.synced = -1
+  for (let j = 0; j < r.count; j++) holdBand(b, r.eids[j]!, r.bands[j]!)
+}
+
+/** Stops counting the record's entries (its view was disposed). */
+export function disownRecord(r: ViewRecord): void {
+  const b = r.holdings
+  if (b === null) return
+  for (let j = 0; j < r.count; j++) releaseBand(b, r.eids[j]!, r.bands[j]!)
+  r.holdings = null
+}

@@ -1,10 +1,9 @@
-import { createServer } from 'node:net'
-import { defineRoom, defineServer, definePlugins, Room, type Client as ServerClient } from '@colyseus/core'
+import { definePlugins, Room, type Client as ServerClient } from '@colyseus/core'
 import { schema, t, type SchemaType } from '@colyseus/schema'
 import { Client, type Room as ClientRoom } from '@colyseus/sdk'
-import { WebSocketTransport } from '@colyseus/ws-transport'
 import { addComponent, addEntity, createWorld, removeEntity } from 'bitecs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startTestServer, until, type TestServer } from '../support/test-server'
 import { addObserver, AttentionPlugin, AttentionTags, createAttentionComponents, createAttentionSystem } from '../../src/index'
 
 // A minimal room using the plugin, served for real on 127.0.0.1 and joined by @colyseus/sdk clients.
@@ -66,33 +65,18 @@ class TestRoom extends Room<{ state: InstanceType<typeof State> }> {
   }
 }
 
-let stop: () => Promise<void>
+let server: TestServer
 let url = ''
 beforeAll(async () => {
-  const port = await new Promise<number>((ok) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const a = s.address()
-      s.close(() => ok(typeof a === 'object' && a ? a.port : 0))
-    })
-  })
-  const server = defineServer({ rooms: { test: defineRoom(TestRoom) }, transport: new WebSocketTransport(), greet: false })
-  await server.listen(port, '127.0.0.1')
-  url = `http://127.0.0.1:${port}`
-  stop = () => server.gracefullyShutdown(false)
+  server = await startTestServer('test', TestRoom)
+  url = server.url
 })
 afterAll(async () => {
-  await stop()
+  await server.stop()
 })
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const keys = (r: ClientRoom): string[] => [...((r.state as { things?: Map<string, unknown> }).things?.keys() ?? [])].sort()
-async function until(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await sleep(10)
-  }
-}
 
 describe('AttentionPlugin', () => {
   it('should validate its options, naming the option and the allowed range', () => {

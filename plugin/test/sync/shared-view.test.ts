@@ -1,10 +1,9 @@
-import { createServer } from 'node:net'
-import { defineRoom, defineServer, definePlugins, Room, type Client as ServerClient } from '@colyseus/core'
+import { definePlugins, Room, type Client as ServerClient } from '@colyseus/core'
 import { schema, t, type Encoder } from '@colyseus/schema'
 import { Client, type Room as ClientRoom } from '@colyseus/sdk'
-import { WebSocketTransport } from '@colyseus/ws-transport'
 import { addComponent, addEntity, createWorld } from 'bitecs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startTestServer, until, type TestServer } from '../support/test-server'
 import { addObserver, AttentionPlugin, createAttentionComponents, createAttentionSystem, installViewEncoding } from '../../src/index'
 
 // Two clients share one view (a spectator follows a player). The world's schema state never
@@ -54,33 +53,18 @@ class SharedRoom extends Room<{ state: InstanceType<typeof State> }> {
   }
 }
 
-let stop: () => Promise<void>
+let server: TestServer
 let url = ''
 beforeAll(async () => {
-  const port = await new Promise<number>((ok) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const a = s.address()
-      s.close(() => ok(typeof a === 'object' && a ? a.port : 0))
-    })
-  })
-  const server = defineServer({ rooms: { shared: defineRoom(SharedRoom) }, transport: new WebSocketTransport(), greet: false })
-  await server.listen(port, '127.0.0.1')
-  url = `http://127.0.0.1:${port}`
-  stop = () => server.gracefullyShutdown(false)
+  server = await startTestServer('shared', SharedRoom)
+  url = server.url
 })
 afterAll(async () => {
-  await stop()
+  await server.stop()
 })
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const keys = (r: ClientRoom): string[] => [...((r.state as { rocks?: Map<string, unknown> }).rocks?.keys() ?? [])].sort()
-async function until(cond: () => boolean, what: string, ms = 5_000): Promise<void> {
-  const end = Date.now() + ms
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await sleep(10)
-  }
-}
 
 describe('shared views', () => {
   it.each([true, false])('should send every client of a shared view the same entries and exits, also in patches without state changes (fastViewEncoding: %s)', async (fast) => {

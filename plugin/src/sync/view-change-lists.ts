@@ -1,0 +1,232 @@
+import { isPlainSchemaTree, type SchemaTreeLike } from './schema-view-pass'
+
+/*
+ * The per-view change lists behind view-encoding.ts. Once per patch the room's change list
+ * (`root.changes`) is walked once, and each changed tree is appended to the list of every view
+ * whose visibility bit it carries (the bitmaps schema keeps on each tree), or, when all its changed
+ * fields are tagged, of every view holding one of those tags on it. Each list is a subsequence of
+ * `root.changes` in the same order: what schema's own view pass would visit and emit something for.
+ * Nodes come from a pool reused every patch; lists are emptied lazily by a build stamp.
+ */
+
+/** The parts of schema's ChangeTree this module reads. */
+export interface TreeLike {
+  visibleViews?: number[]
+  readonly isVisibilitySharedWithParent: boolean
+  readonly isFiltered: boolean
+  /** Schema trees: dirty field bits 0-31 and 32-63 of the reliable recorder. */
+  readonly _isSchema: boolean
+  readonly dirtyLow: number
+  readonly dirtyHigh: number
+  /** Per view tag bit: the views (bitmap, like visibleViews) that hold the tree with that tag. */
+  readonly tagViews?: Map<number, number[]>
+  /** Per field index: its `.view(tag)` tag, undefined when untagged. */
+  readonly encDescriptor: { readonly tags: readonly (number | undefined)[] }
+}
+
+/** schema's DEFAULT_VIEW_TAG: a field marked `.view()` without a tag. */
+const DEFAULT_VIEW_TAG = -1
+
+/**
+ * Which views a changed Schema tree can emit something to in a view pass, besides being visible:
+ * -1 every view that sees it (a changed field that is untagged in a filtered tree, or carries the
+ * default tag), 0 none, else the union of the custom tags of its changed fields (a view emits
+ * only if it holds one of them on the tree). Mirrors encodeChangeCb + Schema[$filter].
+ */
+function changedTags(tree: TreeLike): number {
+  if (typeof tree.dirtyLow !== 'number' || typeof tree.dirtyHigh !== 'number') return -1
+  const tags = tree.encDescriptor.tags
+  let union = 0
+  for (let half = 0; half < 2; half++) {
+    for (let bits = half === 0 ? tree.dirtyLow : tree.dirtyHigh; bits !== 0; bits &= bits - 1) {
+      const tag = tags[half * 32 + 31 - Math.clz32(bits & -bits)]
+      if (tag === undefined) {
+        if (tree.isFiltered) return -1
+      } else if (tag === DEFAULT_VIEW_TAG) return -1
+      else union |= tag
+    }
+  }
+  return union
+}
+
+/** Node and list shapes of schema's `root.changes` (ChangeTreeNode / ChangeTreeList). */
+export interface NodeLike {
+  changeTree: TreeLike | undefined
+  next: NodeLike | undefined
+  prev: NodeLike | undefined
+  position: number
+}
+export interface ListLike {
+  next: NodeLike | undefined
+  tail: NodeLike | undefined
+  nextPosition: number
+}
+/** What the lists read of schema's Root. */
+export interface ListsRoot {
+  changes: ListLike
+  activeViews: Map<number, unknown>
+}
+
+/** The per-view lists of one encoder, rebuilt by `build()` once per patch. */
+export interface ViewChangeLists {
+  /** The changed trees the shared pass can emit something for (unfiltered ones). */
+  readonly shared: ListLike
+  /** The list of a view that never held anything (it has no id and sees nothing). */
+  readonly empty: ListLike
+  /** Distributes the room's current changes to the views; stamps what they were built from. */
+  build(epoch: number): void
+  /** True when the change list or the patch epoch moved since the last build. */
+  stale(epoch: number): boolean
+  /** View `id`'s list of this build (empty when nothing was appended to it). */
+  listOf(id: number): ListLike
+  /** True when view `id`'s list holds a tree the direct pass cannot emit. */
+  mixed(id: number): boolean
+  /** Lets go of the trees the lists point to (they may be detached after the patch). */
+  release(): void
+}
+
+/**
+ * Creates the lists for the encoder whose Root is `root`.
+ * @param direct - whether the direct Schema pass is on (else every list counts as mixed).
+ */
+export function createViewChangeLists(root: ListsRoot, direct: boolean): ViewChangeLists {
+  // Per view id: a list in schema's shape, rebuilt once per patch from pooled nodes.
+  const lists: ListLike[] = []
+  const empty: ListLike = { next: undefined, tail: undefined, nextPosition: 0 }
+  const shared: ListLike = { next: undefined, tail: undefined, nextPosition: 0 }
+  const listEpoch: number[] = []
+  // per view id: 1 when its list this build holds an object the direct pass cannot emit
+  const listMixed: number[] = []
+  const pool: NodeLike[] = []
+  let used = 0
+  // lists are emptied lazily: a list whose stamp is not the current build's is empty
+  let buildNo = 1
+  // what the lists were built from: the patch epoch and the change list's head, tail and counter
+  let builtEpoch = 0
+  let builtHead: NodeLike | undefined
+  let builtTail: NodeLike | undefined
+  let builtPosition = -1
+
+  const listOf = (id: number): ListLike => {
+    while (lists.length <= id) {
+      lists.push({ next: undefined, tail: undefined, nextPosition: 0 })
+      listEpoch.push(0)
+      listMixed.push(0)
+    }
+    const l = lists[id]!
+    if (listEpoch[id] !== buildNo) {
+      listEpoch[id] = buildNo
+      listMixed[id] = 0
+      l.next = undefined
+      l.tail = undefined
+      l.nextPosition = 0
+    }
+    return l
+  }
+
+  /** Appends `tree` to view `id`'s list; `plain` when the direct pass can emit it. */
+  const append = (id: number, tree: TreeLike, plain: boolean): void => {
+    // listOf first: it resets a list (and its flag) on its first use in a build
+    link(id < lists.length && listEpoch[id] === buildNo ? lists[id]! : listOf(id), tree)
+    if (!plain) listMixed[id] = 1
+  }
+
+  /** Appends `tree` to list `l`, from the node pool. */
+  const link = (l: ListLike, tree: TreeLike): void => {
+    let n = pool[used]
+    if (n === undefined) {
+      n = { changeTree: undefined, next: undefined, prev: undefined, position: 0 }
+      pool.push(n)
+    }
+    used++
+    n.changeTree = tree
+    n.next = undefined
+    n.position = l.nextPosition++
+    if (l.tail === undefined) l.next = n
+    else l.tail.next = n
+    l.tail = n
+  }
+
+  /** Lets go of the trees the lists point to (they may be detached after the patch). */
+  const release = (): void => {
+    for (let i = 0; i < used; i++) pool[i]!.changeTree = undefined
+    used = 0
+  }
+
+  // scratch: per-view bitmaps of one tree's changed tags (at most 32 tag bits)
+  const holders: (number[] | undefined)[] = new Array<number[] | undefined>(32).fill(undefined)
+
+  /** Distributes every changed tree to the lists of the views that can see it. */
+  const build = (epoch: number): void => {
+    buildNo++
+    release()
+    shared.next = undefined
+    shared.tail = undefined
+    shared.nextPosition = 0
+    let viewIds = 0
+    for (let n = root.changes.next; n !== undefined; n = n.next) {
+      const tree = n.changeTree!
+      // the shared pass emits only what is not filtered, and only unfiltered trees have such fields
+      if (!tree.isFiltered) link(shared, tree)
+      if (tree.isVisibilitySharedWithParent) {
+        // visible through its parent, decided (and memoised) by schema per view: give it to every
+        // view and let schema's own check run, as it would without this hook
+        if (viewIds === 0) viewIds = maxViewIds()
+        for (let id = 0; id < viewIds; id++) append(id, tree, false)
+        continue
+      }
+      const vv = tree.visibleViews
+      if (vv === undefined) continue
+      // a Schema tree whose changed fields are all tagged goes only to views holding one of the tags
+      const tagsChanged = tree._isSchema ? changedTags(tree) : -1
+      if (tagsChanged === 0) continue
+      const tv = tagsChanged === -1 ? undefined : tree.tagViews
+      if (tagsChanged !== -1 && tv === undefined) continue
+      const plain = direct && isPlainSchemaTree(tree as unknown as SchemaTreeLike)
+      // the per-view bitmaps of the changed fields' tags, fetched once per tree
+      let holderN = 0
+      if (tv !== undefined) {
+        for (let t = tagsChanged; t !== 0; t &= t - 1) {
+          const arr = tv.get(t & -t)
+          if (arr !== undefined) holders[holderN++] = arr
+        }
+      }
+      for (let slot = 0, base = 0; slot < vv.length; slot++, base += 32) {
+        let bits = vv[slot]! | 0
+        if (tv !== undefined) {
+          let held = 0
+          for (let h = 0; h < holderN; h++) {
+            const arr = holders[h]!
+            if (slot < arr.length) held |= arr[slot]!
+          }
+          bits &= held
+        }
+        for (; bits !== 0; bits &= bits - 1) append(base + 31 - Math.clz32(bits & -bits), tree, plain)
+      }
+    }
+    for (let h = 0; h < holders.length; h++) holders[h] = undefined
+    builtEpoch = epoch
+    builtHead = root.changes.next
+    builtTail = root.changes.tail
+    builtPosition = root.changes.nextPosition
+  }
+
+  /** One past the highest view id schema has handed out (ids are dense, lowest free first). */
+  const maxViewIds = (): number => {
+    let max = -1
+    for (const id of root.activeViews.keys()) if (id > max) max = id
+    return max + 1
+  }
+
+  return {
+    shared,
+    empty,
+    build,
+    stale: (epoch) =>
+      builtEpoch !== epoch || builtHead !== root.changes.next || builtTail !== root.changes.tail || builtPosition !== root.changes.nextPosition,
+    listOf: (id) => (id < 0 ? empty : listOf(id)),
+    mixed: (id) => id >= 0 && listMixed[id] === 1,
+    release,
+  }
+}
+

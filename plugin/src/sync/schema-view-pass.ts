@@ -13,7 +13,7 @@ import { $filter, $refId, encode, Schema, type Iterator } from '@colyseus/schema
 /** Schema 5.0's structure-switch byte. */
 const SWITCH_TO_STRUCTURE = 255
 /** Schema 5.0's DEFAULT_VIEW_TAG: a field marked `.view()` without a tag. */
-const DEFAULT_VIEW_TAG = -1
+export const DEFAULT_VIEW_TAG = -1
 const schemaFilter = (Schema as unknown as Record<string, unknown>)[$filter]
 
 /** The parts of a Schema ChangeTree the pass reads. */

@@ -93,12 +93,10 @@ function dropRecycled(records: readonly ViewRecord[], sets: SetReader, registry:
     const e = b.watched[k]!
     const gen = sets.generationOf(e)
     if (registry.instances[e] !== undefined && registry.generation[e] === gen) continue
+    // no instance of the current generation: no view may keep any entry of this id
     for (let i = 0; i < records.length; i++) {
-      const r = records[i]!
-      const j = r.slot[e]!
-      if (j === -1) continue
-      if (registry.instances[e] !== undefined && registry.generation[e] === r.gens[j] && r.gens[j] === gen) continue
-      dropEntry(r, j, registry, tags)
+      const j = records[i]!.slot[e]!
+      if (j !== -1) dropEntry(records[i]!, j, registry, tags)
     }
   }
 }

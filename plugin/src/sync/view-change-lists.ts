@@ -1,4 +1,4 @@
-import { isPlainSchemaTree, type SchemaTreeLike } from './schema-view-pass'
+import { DEFAULT_VIEW_TAG, isPlainSchemaTree, type SchemaTreeLike } from './schema-view-pass'
 
 /*
  * The per-view change lists behind view-encoding.ts. Once per patch the room's change list
@@ -24,8 +24,6 @@ export interface TreeLike {
   readonly encDescriptor: { readonly tags: readonly (number | undefined)[] }
 }
 
-/** schema's DEFAULT_VIEW_TAG: a field marked `.view()` without a tag. */
-const DEFAULT_VIEW_TAG = -1
 
 /**
  * Which views a changed Schema tree can emit something to in a view pass, besides being visible:

@@ -183,7 +183,11 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     const end = writer.write(cands, n, inp.rowEid, row, tick, fused, feat, inp.scores)
     const rowEid = inp.rowEid
     const rowRule = inp.rowRule
-    for (let r = row; r < end; r++) rowRule[r] = ruleOfRow(o, rowEid[r]!)
+    for (let r = row; r < end; r++) {
+      // inline for the common row (no owner, not always-relevant): a call per row costs more
+      const e = rowEid[r]!
+      rowRule[r] = (flags[e]! & (Has.Owner | Has.AlwaysRelevant)) === 0 ? Rule.None : ruleOfRow(o, e)
+    }
     return end
   }
 

@@ -233,7 +233,9 @@ export function createSelector(inp: SelectionInputs): Selector {
         exited[base + exitedN++] = e
         continue
       }
-      const rule = ruleOf(o, e, flags[e]!)
+      const fe = flags[e]!
+      // inline for the common member (not self, owned or always-relevant): a call per member costs more
+      const rule = e !== o && (fe & (Has.Owner | Has.AlwaysRelevant)) === 0 ? Rule.None : ruleOf(o, e, fe)
       const scored = rowStamp[e] === st
       const s = scored ? scores[rowOf[e]!]! : NaN
       let out = memberOut[base + i]!

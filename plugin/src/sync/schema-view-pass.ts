@@ -68,8 +68,24 @@ function heldTags(tv: Map<number, number[]> | undefined, wanted: number, slot: n
   return held
 }
 
-/** Emits one tree's view-pass fields for the view at (slot, bit). */
-function emitTree(enc: unknown, tree: SchemaTreeLike, slot: number, bit: number, buffer: Uint8Array, it: Iterator): void {
+/** The union of the custom tags of a tree's changed fields (0 when the class has no field filter). */
+function wantedTags(tree: SchemaTreeLike): number {
+  const desc = tree.encDescriptor
+  if (desc.filter === undefined) return 0
+  const tags = desc.tags
+  const high = tree.ops === undefined ? 0 : tree.dirtyHigh
+  let wanted = 0
+  for (let half = 0; half < 2; half++) {
+    for (let bits = half === 0 ? tree.dirtyLow : high; bits !== 0; bits &= bits - 1) {
+      const tag = tags[half * 32 + 31 - Math.clz32(bits & -bits)]
+      if (tag !== undefined && tag !== DEFAULT_VIEW_TAG) wanted |= tag
+    }
+  }
+  return wanted
+}
+
+/** Emits one tree's view-pass fields for a view holding the tags `held` (among `wanted`) on it. */
+function emitTree(enc: unknown, tree: SchemaTreeLike, wanted: number, held: number, buffer: Uint8Array, it: Iterator): void {
   const desc = tree.encDescriptor
   const tags = desc.tags
   const filtered = tree.isFiltered
@@ -77,17 +93,6 @@ function emitTree(enc: unknown, tree: SchemaTreeLike, slot: number, bit: number,
   // schema reads packed ops (classes of at most 8 fields) from the low dirty word only
   const high = ops === undefined ? 0 : tree.dirtyHigh
   const low = tree.dirtyLow
-  // the custom tags of the changed fields, then which of them this view holds on the tree
-  let wanted = 0
-  if (desc.filter !== undefined) {
-    for (let half = 0; half < 2; half++) {
-      for (let bits = half === 0 ? low : high; bits !== 0; bits &= bits - 1) {
-        const tag = tags[half * 32 + 31 - Math.clz32(bits & -bits)]
-        if (tag !== undefined && tag !== DEFAULT_VIEW_TAG) wanted |= tag
-      }
-    }
-  }
-  const held = wanted === 0 ? 0 : heldTags(tree.tagViews, wanted, slot, bit)
   let switched = false
   for (let half = 0; half < 2; half++) {
     for (let bits = half === 0 ? low : high; bits !== 0; bits &= bits - 1) {
@@ -110,26 +115,170 @@ function emitTree(enc: unknown, tree: SchemaTreeLike, slot: number, bit: number,
 }
 
 /**
+ * The bytes each changed tree emitted in this patch, kept for the next views: what a tree emits
+ * depends on the view only through the tags the view holds on it, so every view holding the same
+ * tags gets a copy of the first one's bytes. Indexed by the tree's ordinal in the patch's lists
+ * (`NodeLike.ord`); entries are valid for one build (`reset`).
+ */
+export interface PassCache {
+  /** Starts a patch whose lists number their trees 0..trees-1. */
+  reset(trees: number): void
+}
+
+interface PassCacheState extends PassCache {
+  stamp: Int32Array
+  wanted: Int32Array
+  held: Int32Array
+  start: Int32Array
+  length: Int32Array
+  /** When `wanted` is one tag bit: the tree's per-view bitmap of that tag (undefined: no view holds it). */
+  holder: (number[] | undefined)[]
+  bytes: Uint8Array
+  used: number
+  build: number
+}
+
+/** Creates an empty pass cache (one per encoder). */
+export function createPassCache(): PassCache {
+  const c: PassCacheState = {
+    stamp: new Int32Array(0),
+    wanted: new Int32Array(0),
+    held: new Int32Array(0),
+    start: new Int32Array(0),
+    length: new Int32Array(0),
+    holder: [],
+    bytes: new Uint8Array(4096),
+    used: 0,
+    build: 0,
+    reset(trees: number): void {
+      c.build = (c.build + 1) | 0
+      if (c.build === 0) {
+        c.stamp.fill(0)
+        c.build = 1
+      }
+      c.used = 0
+      // let go of the previous patch's bitmaps (they belong to trees that may be gone)
+      c.holder.length = 0
+      if (trees > c.stamp.length) {
+        const n = Math.max(trees, c.stamp.length * 2, 64)
+        c.stamp = new Int32Array(n)
+        c.wanted = new Int32Array(n)
+        c.held = new Int32Array(n)
+        c.start = new Int32Array(n)
+        c.length = new Int32Array(n)
+      }
+    },
+  }
+  return c
+}
+
+/** Keeps `buffer[from, to)` as tree `ord`'s bytes for a view holding `held`. */
+function remember(c: PassCacheState, ord: number, tree: SchemaTreeLike, wanted: number, held: number, buffer: Uint8Array, from: number, to: number): void {
+  const n = to - from
+  if (c.used + n > c.bytes.length) {
+    const grown = new Uint8Array(Math.max(c.bytes.length * 2, c.used + n))
+    grown.set(c.bytes.subarray(0, c.used))
+    c.bytes = grown
+  }
+  const bytes = c.bytes
+  const at = c.used
+  for (let k = 0; k < n; k++) bytes[at + k] = buffer[from + k]!
+  c.used = at + n
+  c.stamp[ord] = c.build
+  c.wanted[ord] = wanted
+  c.held[ord] = held
+  c.start[ord] = at
+  c.length[ord] = n
+  while (c.holder.length < ord) c.holder.push(undefined)
+  c.holder[ord] = (wanted & (wanted - 1)) === 0 ? tree.tagViews?.get(wanted) : undefined
+}
+
+/**
  * Emits the view pass for `viewId` over a list of plain Schema trees visible to it, into `buffer`
  * at `it.offset`. Like schema, writes past the end are dropped and the pass is redone into a
  * buffer grown by `grow` (which also warns, as schema does).
- * @returns the buffer written to, as `buffer.subarray(0, it.offset)` (schema's `encode` contract).
+ * @returns the buffer written to (grown when it was too small); the pass ends at `it.offset`.
  */
 export function emitSchemaViewPass(
   enc: unknown,
-  first: { changeTree: unknown; next: unknown } | undefined,
+  first: { changeTree: unknown; next: unknown; ord: number } | undefined,
   viewId: number,
   buffer: Uint8Array,
   it: Iterator,
   grow: (buffer: Uint8Array, used: number) => Uint8Array,
+  cache: PassCache,
 ): Uint8Array {
+  const c = cache as PassCacheState
   const start = it.offset
   const slot = viewId >> 5
   const bit = 1 << (viewId & 31)
   for (;;) {
-    for (let n = first; n !== undefined; n = n.next as typeof first) emitTree(enc, n.changeTree as SchemaTreeLike, slot, bit, buffer, it)
-    if (it.offset <= buffer.byteLength) return buffer.subarray(0, it.offset)
+    for (let n = first; n !== undefined; n = n.next as typeof first) {
+      const tree = n.changeTree as SchemaTreeLike
+      const ord = n.ord
+      const known = ord >= 0 && c.stamp[ord] === c.build
+      const wanted = known ? c.wanted[ord]! : wantedTags(tree)
+      // the custom tags among the changed ones this view holds on the tree
+      let held = 0
+      if (wanted === 0) held = 0
+      else if (known && (wanted & (wanted - 1)) === 0) {
+        // one tag bit: its bitmap was fetched by the first view
+        const arr = c.holder[ord]
+        held = arr !== undefined && slot < arr.length && (arr[slot]! & bit) !== 0 ? wanted : 0
+      } else held = heldTags(tree.tagViews, wanted, slot, bit)
+
+      if (known && c.held[ord] === held) {
+        // same tags as the view that emitted it first: same bytes
+        const len = c.length[ord]!
+        const at = it.offset
+        if (at + len <= buffer.length) {
+          const bytes = c.bytes
+          const from = c.start[ord]!
+          for (let k = 0; k < len; k++) buffer[at + k] = bytes[from + k]!
+        }
+        it.offset = at + len
+        continue
+      }
+      const at = it.offset
+      emitTree(enc, tree, wanted, held, buffer, it)
+      if (!known && ord >= 0 && it.offset <= buffer.length) remember(c, ord, tree, wanted, held, buffer, at, it.offset)
+    }
+    if (it.offset <= buffer.byteLength) return buffer
     buffer = grow(buffer, it.offset)
     it.offset = start
   }
+}
+
+/** Bytes of one slab that patches are cut from. */
+const SLAB = 64 * 1024
+let slab = new ArrayBuffer(SLAB)
+let slabUsed = 0
+
+/**
+ * A fresh Uint8Array of `n` bytes, cut from a shared slab (as Node's Buffer pool does): one object
+ * per patch instead of an ArrayBuffer each. A slab is never written again once cut, and lives as
+ * long as a patch cut from it is referenced.
+ */
+function allocBytes(n: number): Uint8Array {
+  if (n > SLAB >> 3) return new Uint8Array(n)
+  if (slabUsed + n > SLAB) {
+    slab = new ArrayBuffer(SLAB)
+    slabUsed = 0
+  }
+  const out = new Uint8Array(slab, slabUsed, n)
+  slabUsed += (n + 7) & ~7
+  return out
+}
+
+/**
+ * What `Encoder.encodeView` returns: the shared part `bytes[0, sharedEnd)` followed by the view's
+ * part `bytes[viewStart, viewEnd)`, in a buffer of its own (it may be sent after the next encode).
+ */
+export function joinViewBytes(bytes: Uint8Array, sharedEnd: number, viewStart: number, viewEnd: number): Uint8Array {
+  const n = viewEnd - viewStart
+  const out = allocBytes(sharedEnd + n)
+  for (let k = 0; k < sharedEnd; k++) out[k] = bytes[k]!
+  if (n > 64) out.set(bytes.subarray(viewStart, viewEnd), sharedEnd)
+  else for (let k = 0; k < n; k++) out[sharedEnd + k] = bytes[viewStart + k]!
+  return out
 }

@@ -53,6 +53,8 @@ export interface NodeLike {
   next: NodeLike | undefined
   prev: NodeLike | undefined
   position: number
+  /** The tree's ordinal among the trees of this build's view lists (-1 on the shared list). */
+  ord: number
 }
 export interface ListLike {
   next: NodeLike | undefined
@@ -81,6 +83,8 @@ export interface ViewChangeLists {
   mixed(id: number): boolean
   /** Lets go of the trees the lists point to (they may be detached after the patch). */
   release(): void
+  /** How many distinct trees this build's view lists hold (their `ord`s are 0..trees-1). */
+  readonly trees: number
 }
 
 /**
@@ -97,6 +101,8 @@ export function createViewChangeLists(root: ListsRoot, direct: boolean): ViewCha
   const listMixed: number[] = []
   const pool: NodeLike[] = []
   let used = 0
+  // distinct trees appended to view lists in this build; the next one's ordinal
+  let trees = 0
   // lists are emptied lazily: a list whose stamp is not the current build's is empty
   let buildNo = 1
   // what the lists were built from: the patch epoch and the change list's head, tail and counter
@@ -125,19 +131,20 @@ export function createViewChangeLists(root: ListsRoot, direct: boolean): ViewCha
   /** Appends `tree` to view `id`'s list; `plain` when the direct pass can emit it. */
   const append = (id: number, tree: TreeLike, plain: boolean): void => {
     // listOf first: it resets a list (and its flag) on its first use in a build
-    link(id < lists.length && listEpoch[id] === buildNo ? lists[id]! : listOf(id), tree)
+    link(id < lists.length && listEpoch[id] === buildNo ? lists[id]! : listOf(id), tree, trees)
     if (!plain) listMixed[id] = 1
   }
 
   /** Appends `tree` to list `l`, from the node pool. */
-  const link = (l: ListLike, tree: TreeLike): void => {
+  const link = (l: ListLike, tree: TreeLike, ord: number): void => {
     let n = pool[used]
     if (n === undefined) {
-      n = { changeTree: undefined, next: undefined, prev: undefined, position: 0 }
+      n = { changeTree: undefined, next: undefined, prev: undefined, position: 0, ord: -1 }
       pool.push(n)
     }
     used++
     n.changeTree = tree
+    n.ord = ord
     n.next = undefined
     n.position = l.nextPosition++
     if (l.tail === undefined) l.next = n
@@ -161,16 +168,18 @@ export function createViewChangeLists(root: ListsRoot, direct: boolean): ViewCha
     shared.next = undefined
     shared.tail = undefined
     shared.nextPosition = 0
+    trees = 0
     let viewIds = 0
     for (let n = root.changes.next; n !== undefined; n = n.next) {
       const tree = n.changeTree!
       // the shared pass emits only what is not filtered, and only unfiltered trees have such fields
-      if (!tree.isFiltered) link(shared, tree)
+      if (!tree.isFiltered) link(shared, tree, -1)
       if (tree.isVisibilitySharedWithParent) {
         // visible through its parent, decided (and memoised) by schema per view: give it to every
         // view and let schema's own check run, as it would without this hook
         if (viewIds === 0) viewIds = maxViewIds()
         for (let id = 0; id < viewIds; id++) append(id, tree, false)
+        trees++
         continue
       }
       const vv = tree.visibleViews
@@ -201,6 +210,7 @@ export function createViewChangeLists(root: ListsRoot, direct: boolean): ViewCha
         }
         for (; bits !== 0; bits &= bits - 1) append(base + 31 - Math.clz32(bits & -bits), tree, plain)
       }
+      trees++
     }
     for (let h = 0; h < holders.length; h++) holders[h] = undefined
     builtEpoch = epoch
@@ -225,6 +235,9 @@ export function createViewChangeLists(root: ListsRoot, direct: boolean): ViewCha
     listOf: (id) => (id < 0 ? empty : listOf(id)),
     mixed: (id) => id >= 0 && listMixed[id] === 1,
     release,
+    get trees() {
+      return trees
+    },
   }
 }
 

@@ -1,5 +1,5 @@
 import type { Encoder, Iterator, StateView } from '@colyseus/schema'
-import { emitSchemaViewPass } from './schema-view-pass'
+import { createPassCache, emitSchemaViewPass, joinViewBytes } from './schema-view-pass'
 import { createViewChangeLists, type ListLike, type NodeLike } from './view-change-lists'
 
 /*
@@ -123,6 +123,8 @@ export function installViewEncoding(encoder: Encoder, options: ViewEncodingOptio
   const ownEncode = enc.encode
 
   const lists = createViewChangeLists(root, direct)
+  // the bytes each tree emitted in this patch's direct passes, for the next views
+  const passCache = createPassCache()
   // the patch epoch: bumped by discardChanges and by the shared encode
   let epoch = 1
   // the repeat cache: the iterator and epoch of the patch, and each view's bytes in it
@@ -182,6 +184,7 @@ export function installViewEncoding(encoder: Encoder, options: ViewEncodingOptio
     } else {
       if (lists.stale(epoch)) {
         lists.build(epoch)
+        passCache.reset(lists.trees)
         counters.indexedPatches++
       }
       const real = root.changes
@@ -189,16 +192,26 @@ export function installViewEncoding(encoder: Encoder, options: ViewEncodingOptio
       const mine = lists.listOf(view.id)
       const tail = mine.tail
       root.changes = mine
-      if (direct && !lists.mixed(view.id)) {
-        passList = mine
-        passViewId = view.id
-        counters.directPasses++
-      }
-      try {
-        out = ownEncodeView.call(this, view, sharedOffset, it, bytes)
-      } finally {
+      const plain = direct && !lists.mixed(view.id)
+      if (plain) counters.directPasses++
+      if (plain && view.changes.size === 0) {
+        // nothing pending on the view itself: schema's encodeView would only run the view pass
+        // (which is ours) and join the shared part to it
         root.changes = real
-        passList = null
+        const viewOffset = it.offset
+        const buf = emitSchemaViewPass(this, mine.next, view.id, bytes ?? this.sharedBuffer, it, grow, passCache)
+        out = joinViewBytes(buf, sharedOffset, viewOffset, it.offset)
+      } else {
+        if (plain) {
+          passList = mine
+          passViewId = view.id
+        }
+        try {
+          out = ownEncodeView.call(this, view, sharedOffset, it, bytes)
+        } finally {
+          root.changes = real
+          passList = null
+        }
       }
       if (mine.tail !== tail) rescue(real, mine, tail)
     }
@@ -219,6 +232,7 @@ export function installViewEncoding(encoder: Encoder, options: ViewEncodingOptio
       if (!indexable()) return ownEncode.call(this, it, view, buffer, initialOffset)
       // the patch starts: distribute its changes to the views, and walk only unfiltered ones here
       lists.build(epoch)
+      passCache.reset(lists.trees)
       counters.indexedPatches++
       const real = root.changes
       root.changes = lists.shared
@@ -231,7 +245,7 @@ export function installViewEncoding(encoder: Encoder, options: ViewEncodingOptio
       // the view pass of encodeView, over a list the direct pass can emit
       const list = passList
       passList = null
-      return emitSchemaViewPass(this, list.next, passViewId, buffer ?? this.sharedBuffer, it, grow)
+      return emitSchemaViewPass(this, list.next, passViewId, buffer ?? this.sharedBuffer, it, grow, passCache).subarray(0, it.offset)
     }
     return ownEncode.call(this, it, view, buffer, initialOffset)
   }

@@ -48,7 +48,8 @@ export function syncSection(rs: readonly SyncBenchResult[], command: string, tie
       'encoding (not the simulation) and the bytes each client receives, for the attention plugin (engine + `AttentionPlugin.sync`, shared views, ' +
       'bands and view tags, and the per-view change lists it installs on the encoder), full state (no filter, encoded once), a ' +
       'hand-written radius AOI over StateViews encoded by Colyseus as it is (*radius*), and the same radius AOI with the plugin\'s ' +
-      'per-view change lists installed (*radius-indexed*, to show how much of the difference is encoding), measured in the same run.',
+      'per-view change lists installed (*radius-indexed*, to show how much of the difference is encoding), measured in the same run, ' +
+      'every one after a throwaway attention system was created (the code a server with several rooms runs; see the engine section).',
     '',
     table(
       ['policy', 'entities', 'clients', 'ms/tick (median)', 'p90', 'interest ms', 'encode ms', 'bytes/client/s', 'entities per client', 'views encoded'],

@@ -157,8 +157,9 @@ export function createPassCache(): PassCache {
         c.build = 1
       }
       c.used = 0
-      // let go of the previous patch's bitmaps (they belong to trees that may be gone)
-      c.holder.length = 0
+      // let go of the previous patch's bitmaps (they belong to trees that may be gone), keeping
+      // the array's storage
+      c.holder.fill(undefined)
       if (trees > c.stamp.length) {
         const n = Math.max(trees, c.stamp.length * 2, 64)
         c.stamp = new Int32Array(n)
@@ -189,19 +190,22 @@ function remember(c: PassCacheState, ord: number, tree: SchemaTreeLike, wanted: 
   c.held[ord] = held
   c.start[ord] = at
   c.length[ord] = n
-  while (c.holder.length < ord) c.holder.push(undefined)
+  while (c.holder.length <= ord) c.holder.push(undefined)
   c.holder[ord] = (wanted & (wanted - 1)) === 0 ? tree.tagViews?.get(wanted) : undefined
 }
 
 /**
- * Emits the view pass for `viewId` over a list of plain Schema trees visible to it, into `buffer`
- * at `it.offset`. Like schema, writes past the end are dropped and the pass is redone into a
- * buffer grown by `grow` (which also warns, as schema does).
+ * Emits the view pass for `viewId` over its list of plain Schema trees visible to it (ordinals
+ * `ords[0, count)` of the patch's changed trees, `treeOf` resolving one), into `buffer` at
+ * `it.offset`. Like schema, writes past the end are dropped and the pass is redone into a buffer
+ * grown by `grow` (which also warns, as schema does).
  * @returns the buffer written to (grown when it was too small); the pass ends at `it.offset`.
  */
 export function emitSchemaViewPass(
   enc: unknown,
-  first: { changeTree: unknown; next: unknown; ord: number } | undefined,
+  ords: Int32Array,
+  count: number,
+  treeOf: (ord: number) => unknown,
   viewId: number,
   buffer: Uint8Array,
   it: Iterator,
@@ -213,11 +217,16 @@ export function emitSchemaViewPass(
   const slot = viewId >> 5
   const bit = 1 << (viewId & 31)
   for (;;) {
-    for (let n = first; n !== undefined; n = n.next as typeof first) {
-      const tree = n.changeTree as SchemaTreeLike
-      const ord = n.ord
-      const known = ord >= 0 && c.stamp[ord] === c.build
-      const wanted = known ? c.wanted[ord]! : wantedTags(tree)
+    for (let k = 0; k < count; k++) {
+      const ord = ords[k]!
+      const known = c.stamp[ord] === c.build
+      let tree: SchemaTreeLike | undefined
+      let wanted: number
+      if (known) wanted = c.wanted[ord]!
+      else {
+        tree = treeOf(ord) as SchemaTreeLike
+        wanted = wantedTags(tree)
+      }
       // the custom tags among the changed ones this view holds on the tree
       let held = 0
       if (wanted === 0) held = 0
@@ -225,8 +234,10 @@ export function emitSchemaViewPass(
         // one tag bit: its bitmap was fetched by the first view
         const arr = c.holder[ord]
         held = arr !== undefined && slot < arr.length && (arr[slot]! & bit) !== 0 ? wanted : 0
-      } else held = heldTags(tree.tagViews, wanted, slot, bit)
-
+      } else {
+        tree ??= treeOf(ord) as SchemaTreeLike
+        held = heldTags(tree.tagViews, wanted, slot, bit)
+      }
       if (known && c.held[ord] === held) {
         // same tags as the view that emitted it first: same bytes
         const len = c.length[ord]!
@@ -234,14 +245,15 @@ export function emitSchemaViewPass(
         if (at + len <= buffer.length) {
           const bytes = c.bytes
           const from = c.start[ord]!
-          for (let k = 0; k < len; k++) buffer[at + k] = bytes[from + k]!
+          for (let b = 0; b < len; b++) buffer[at + b] = bytes[from + b]!
         }
         it.offset = at + len
         continue
       }
+      tree ??= treeOf(ord) as SchemaTreeLike
       const at = it.offset
       emitTree(enc, tree, wanted, held, buffer, it)
-      if (!known && ord >= 0 && it.offset <= buffer.length) remember(c, ord, tree, wanted, held, buffer, at, it.offset)
+      if (!known && it.offset <= buffer.length) remember(c, ord, tree, wanted, held, buffer, at, it.offset)
     }
     if (it.offset <= buffer.byteLength) return buffer
     buffer = grow(buffer, it.offset)

@@ -2,11 +2,13 @@ import { DEFAULT_VIEW_TAG, isPlainSchemaTree, type SchemaTreeLike } from './sche
 
 /*
  * The per-view change lists behind view-encoding.ts. Once per patch the room's change list
- * (`root.changes`) is walked once, and each changed tree is appended to the list of every view
- * whose visibility bit it carries (the bitmaps schema keeps on each tree), or, when all its changed
- * fields are tagged, of every view holding one of those tags on it. Each list is a subsequence of
- * `root.changes` in the same order: what schema's own view pass would visit and emit something for.
- * Nodes come from a pool reused every patch; lists are emptied lazily by a build stamp.
+ * (`root.changes`) is walked once; each changed tree gets an ordinal, and its ordinal is appended to
+ * the list of every view whose visibility bit it carries (the bitmaps schema keeps on each tree),
+ * or, when all its changed fields are tagged, of every view holding one of those tags on it. Each
+ * list is a subsequence of `root.changes` in the same order: what schema's own view pass would
+ * visit and emit something for. The direct pass reads a view's ordinals; schema's own pass needs a
+ * list in `root.changes`' shape, built from them on demand (nodes from a pool reused every patch).
+ * Everything is emptied lazily by a build stamp.
  */
 
 /** The parts of schema's ChangeTree this module reads. */
@@ -77,32 +79,45 @@ export interface ViewChangeLists {
   build(epoch: number): void
   /** True when the change list or the patch epoch moved since the last build. */
   stale(epoch: number): boolean
-  /** View `id`'s list of this build (empty when nothing was appended to it). */
+  /** View `id`'s list of this build in `root.changes`' shape (built on first call per build). */
   listOf(id: number): ListLike
+  /** View `id`'s trees of this build as ordinals (see `tree`): valid up to `countOf(id)`. */
+  ordsOf(id: number): Int32Array
+  /** How many trees view `id`'s list holds in this build. */
+  countOf(id: number): number
+  /** The changed tree with ordinal `ord` in this build. */
+  tree(ord: number): TreeLike
   /** True when view `id`'s list holds a tree the direct pass cannot emit. */
   mixed(id: number): boolean
   /** Lets go of the trees the lists point to (they may be detached after the patch). */
   release(): void
-  /** How many distinct trees this build's view lists hold (their `ord`s are 0..trees-1). */
+  /** How many distinct trees this build's view lists hold (their ordinals are 0..trees-1). */
   readonly trees: number
 }
+
+const NO_ORDS = new Int32Array(0)
 
 /**
  * Creates the lists for the encoder whose Root is `root`.
  * @param direct - whether the direct Schema pass is on (else every list counts as mixed).
  */
 export function createViewChangeLists(root: ListsRoot, direct: boolean): ViewChangeLists {
-  // Per view id: a list in schema's shape, rebuilt once per patch from pooled nodes.
+  // Per view id: its ordinals this build, how many, the build they belong to, and whether it holds
+  // a tree the direct pass cannot emit.
+  const ords: Int32Array[] = []
+  const counts: number[] = []
+  const ordsBuild: number[] = []
+  const listMixed: number[] = []
+  // Per view id: its list in root.changes' shape, and the build it was made for.
   const lists: ListLike[] = []
+  const listBuild: number[] = []
+  // Per ordinal: the changed tree.
+  const trees: TreeLike[] = []
+  let treeN = 0
   const empty: ListLike = { next: undefined, tail: undefined, nextPosition: 0 }
   const shared: ListLike = { next: undefined, tail: undefined, nextPosition: 0 }
-  const listEpoch: number[] = []
-  // per view id: 1 when its list this build holds an object the direct pass cannot emit
-  const listMixed: number[] = []
   const pool: NodeLike[] = []
   let used = 0
-  // distinct trees appended to view lists in this build; the next one's ordinal
-  let trees = 0
   // lists are emptied lazily: a list whose stamp is not the current build's is empty
   let buildNo = 1
   // what the lists were built from: the patch epoch and the change list's head, tail and counter
@@ -111,29 +126,40 @@ export function createViewChangeLists(root: ListsRoot, direct: boolean): ViewCha
   let builtTail: NodeLike | undefined
   let builtPosition = -1
 
-  const listOf = (id: number): ListLike => {
-    while (lists.length <= id) {
-      lists.push({ next: undefined, tail: undefined, nextPosition: 0 })
-      listEpoch.push(0)
+  /** Grows the per-view tables to hold view `id`. */
+  const ensure = (id: number): void => {
+    while (ords.length <= id) {
+      ords.push(new Int32Array(16))
+      counts.push(0)
+      ordsBuild.push(0)
       listMixed.push(0)
+      lists.push({ next: undefined, tail: undefined, nextPosition: 0 })
+      listBuild.push(0)
     }
-    const l = lists[id]!
-    if (listEpoch[id] !== buildNo) {
-      listEpoch[id] = buildNo
-      listMixed[id] = 0
-      l.next = undefined
-      l.tail = undefined
-      l.nextPosition = 0
-    }
-    return l
   }
 
-  /** Appends `tree` to view `id`'s list; `plain` when the direct pass can emit it. */
-  const append = (id: number, tree: TreeLike, plain: boolean): void => {
-    // listOf first: it resets a list (and its flag) on its first use in a build
-    link(id < lists.length && listEpoch[id] === buildNo ? lists[id]! : listOf(id), tree, trees)
+  /** Appends ordinal `ord` to view `id`'s list; `plain` when the direct pass can emit its tree. */
+  const append = (id: number, ord: number, plain: boolean): void => {
+    if (id >= ords.length) ensure(id)
+    let n = counts[id]!
+    if (ordsBuild[id] !== buildNo) {
+      // first append of this build: the list starts empty
+      ordsBuild[id] = buildNo
+      listMixed[id] = 0
+      n = 0
+    }
+    let a = ords[id]!
+    if (n === a.length) {
+      const grown = new Int32Array(a.length * 2)
+      grown.set(a)
+      ords[id] = a = grown
+    }
+    a[n] = ord
+    counts[id] = n + 1
     if (!plain) listMixed[id] = 1
   }
+
+  const countOf = (id: number): number => (id >= 0 && id < ords.length && ordsBuild[id] === buildNo ? counts[id]! : 0)
 
   /** Appends `tree` to list `l`, from the node pool. */
   const link = (l: ListLike, tree: TreeLike, ord: number): void => {
@@ -152,10 +178,28 @@ export function createViewChangeLists(root: ListsRoot, direct: boolean): ViewCha
     l.tail = n
   }
 
+  const listOf = (id: number): ListLike => {
+    if (id < 0) return empty
+    ensure(id)
+    const l = lists[id]!
+    if (listBuild[id] !== buildNo) {
+      listBuild[id] = buildNo
+      l.next = undefined
+      l.tail = undefined
+      l.nextPosition = 0
+      const a = ords[id]!
+      const n = countOf(id)
+      for (let k = 0; k < n; k++) link(l, trees[a[k]!]!, a[k]!)
+    }
+    return l
+  }
+
   /** Lets go of the trees the lists point to (they may be detached after the patch). */
   const release = (): void => {
     for (let i = 0; i < used; i++) pool[i]!.changeTree = undefined
     used = 0
+    for (let i = 0; i < treeN; i++) trees[i] = undefined as unknown as TreeLike
+    treeN = 0
   }
 
   // scratch: per-view bitmaps of one tree's changed tags (at most 32 tag bits)
@@ -168,7 +212,6 @@ export function createViewChangeLists(root: ListsRoot, direct: boolean): ViewCha
     shared.next = undefined
     shared.tail = undefined
     shared.nextPosition = 0
-    trees = 0
     let viewIds = 0
     for (let n = root.changes.next; n !== undefined; n = n.next) {
       const tree = n.changeTree!
@@ -178,8 +221,9 @@ export function createViewChangeLists(root: ListsRoot, direct: boolean): ViewCha
         // visible through its parent, decided (and memoised) by schema per view: give it to every
         // view and let schema's own check run, as it would without this hook
         if (viewIds === 0) viewIds = maxViewIds()
-        for (let id = 0; id < viewIds; id++) append(id, tree, false)
-        trees++
+        const ord = treeN
+        trees[treeN++] = tree
+        for (let id = 0; id < viewIds; id++) append(id, ord, false)
         continue
       }
       const vv = tree.visibleViews
@@ -198,6 +242,8 @@ export function createViewChangeLists(root: ListsRoot, direct: boolean): ViewCha
           if (arr !== undefined) holders[holderN++] = arr
         }
       }
+      const ord = treeN
+      trees[treeN++] = tree
       for (let slot = 0, base = 0; slot < vv.length; slot++, base += 32) {
         let bits = vv[slot]! | 0
         if (tv !== undefined) {
@@ -208,9 +254,8 @@ export function createViewChangeLists(root: ListsRoot, direct: boolean): ViewCha
           }
           bits &= held
         }
-        for (; bits !== 0; bits &= bits - 1) append(base + 31 - Math.clz32(bits & -bits), tree, plain)
+        for (; bits !== 0; bits &= bits - 1) append(base + 31 - Math.clz32(bits & -bits), ord, plain)
       }
-      trees++
     }
     for (let h = 0; h < holders.length; h++) holders[h] = undefined
     builtEpoch = epoch
@@ -232,12 +277,14 @@ export function createViewChangeLists(root: ListsRoot, direct: boolean): ViewCha
     build,
     stale: (epoch) =>
       builtEpoch !== epoch || builtHead !== root.changes.next || builtTail !== root.changes.tail || builtPosition !== root.changes.nextPosition,
-    listOf: (id) => (id < 0 ? empty : listOf(id)),
-    mixed: (id) => id >= 0 && listMixed[id] === 1,
+    listOf,
+    ordsOf: (id) => (countOf(id) === 0 ? NO_ORDS : ords[id]!),
+    countOf,
+    tree: (ord) => trees[ord]!,
+    mixed: (id) => countOf(id) > 0 && listMixed[id] === 1,
     release,
     get trees() {
-      return trees
+      return treeN
     },
   }
 }
-

@@ -132,9 +132,11 @@ export function installViewEncoding(encoder: Encoder, options: ViewEncodingOptio
   let repeatEpoch = 0
   const repeatBytes = new Map<StateView, Uint8Array>()
   const counters = { indexedPatches: 0, directPasses: 0, fallbacks: 0, repeats: 0 }
-  // the list and view id of the view being encoded, for the encode() wrapper's direct pass
-  let passList: ListLike | null = null
+  // set while schema's encodeView runs for a view the direct pass emits (the encode() wrapper
+  // then emits view passViewId's list); the empty list swapped in for root.changes meanwhile
+  let passing = false
   let passViewId = -1
+  const passEmpty: ListLike = { next: undefined, tail: undefined, nextPosition: 0 }
 
   let disabled = false
   /**
@@ -188,32 +190,38 @@ export function installViewEncoding(encoder: Encoder, options: ViewEncodingOptio
         counters.indexedPatches++
       }
       const real = root.changes
-      // a view that never held anything has no id and sees nothing
-      const mine = lists.listOf(view.id)
-      const tail = mine.tail
-      root.changes = mine
-      const plain = direct && !lists.mixed(view.id)
+      const id = view.id
+      const plain = direct && !lists.mixed(id)
       if (plain) counters.directPasses++
       if (plain && view.changes.size === 0) {
         // nothing pending on the view itself: schema's encodeView would only run the view pass
         // (which is ours) and join the shared part to it
-        root.changes = real
         const viewOffset = it.offset
-        const buf = emitSchemaViewPass(this, mine.next, view.id, bytes ?? this.sharedBuffer, it, grow, passCache)
+        const buf = emitSchemaViewPass(this, lists.ordsOf(id), lists.countOf(id), lists.tree, id, bytes ?? this.sharedBuffer, it, grow, passCache)
         out = joinViewBytes(buf, sharedOffset, viewOffset, it.offset)
       } else {
+        // schema drains view.changes, then runs its view pass over root.changes: the view's own
+        // list, or for the direct pass an empty one (the encode() wrapper below emits the pass)
+        const mine = plain ? passEmpty : lists.listOf(id)
+        const tail = mine.tail
+        root.changes = mine
         if (plain) {
-          passList = mine
-          passViewId = view.id
+          passing = true
+          passViewId = id
         }
         try {
           out = ownEncodeView.call(this, view, sharedOffset, it, bytes)
         } finally {
           root.changes = real
-          passList = null
+          passing = false
+        }
+        if (mine.tail !== tail) rescue(real, mine, tail)
+        if (mine === passEmpty) {
+          passEmpty.next = undefined
+          passEmpty.tail = undefined
+          passEmpty.nextPosition = 0
         }
       }
-      if (mine.tail !== tail) rescue(real, mine, tail)
     }
     repeatBytes.set(view, out)
     return out
@@ -241,11 +249,12 @@ export function installViewEncoding(encoder: Encoder, options: ViewEncodingOptio
       } finally {
         root.changes = real
       }
-    } else if (passList !== null && it !== undefined && initialOffset === undefined) {
-      // the view pass of encodeView, over a list the direct pass can emit
-      const list = passList
-      passList = null
-      return emitSchemaViewPass(this, list.next, passViewId, buffer ?? this.sharedBuffer, it, grow, passCache).subarray(0, it.offset)
+    } else if (passing && it !== undefined && initialOffset === undefined) {
+      // the view pass of encodeView, over a list the direct pass can emit. encodeView reads only
+      // the ranges it wrote from what this returns, so the buffer itself does (no subarray object)
+      passing = false
+      const id = passViewId
+      return emitSchemaViewPass(this, lists.ordsOf(id), lists.countOf(id), lists.tree, id, buffer ?? this.sharedBuffer, it, grow, passCache)
     }
     return ownEncode.call(this, it, view, buffer, initialOffset)
   }

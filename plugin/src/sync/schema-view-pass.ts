@@ -118,7 +118,7 @@ function emitTree(enc: unknown, tree: SchemaTreeLike, wanted: number, held: numb
  * The bytes each changed tree emitted in this patch, kept for the next views: what a tree emits
  * depends on the view only through the tags the view holds on it, so every view holding the same
  * tags gets a copy of the first one's bytes. Indexed by the tree's ordinal in the patch's lists
- * (`NodeLike.ord`); entries are valid for one build (`reset`).
+ * (view-change-lists.ts); entries are valid for one build (`reset`).
  */
 export interface PassCache {
   /** Starts a patch whose lists number their trees 0..trees-1. */
@@ -229,12 +229,11 @@ export function emitSchemaViewPass(
       }
       // the custom tags among the changed ones this view holds on the tree
       let held = 0
-      if (wanted === 0) held = 0
-      else if (known && (wanted & (wanted - 1)) === 0) {
+      if (wanted !== 0 && known && (wanted & (wanted - 1)) === 0) {
         // one tag bit: its bitmap was fetched by the first view
         const arr = c.holder[ord]
         held = arr !== undefined && slot < arr.length && (arr[slot]! & bit) !== 0 ? wanted : 0
-      } else {
+      } else if (wanted !== 0) {
         tree ??= treeOf(ord) as SchemaTreeLike
         held = heldTags(tree.tagViews, wanted, slot, bit)
       }

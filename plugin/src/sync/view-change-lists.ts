@@ -55,8 +55,6 @@ export interface NodeLike {
   next: NodeLike | undefined
   prev: NodeLike | undefined
   position: number
-  /** The tree's ordinal among the trees of this build's view lists (-1 on the shared list). */
-  ord: number
 }
 export interface ListLike {
   next: NodeLike | undefined
@@ -162,15 +160,14 @@ export function createViewChangeLists(root: ListsRoot, direct: boolean): ViewCha
   const countOf = (id: number): number => (id >= 0 && id < ords.length && ordsBuild[id] === buildNo ? counts[id]! : 0)
 
   /** Appends `tree` to list `l`, from the node pool. */
-  const link = (l: ListLike, tree: TreeLike, ord: number): void => {
+  const link = (l: ListLike, tree: TreeLike): void => {
     let n = pool[used]
     if (n === undefined) {
-      n = { changeTree: undefined, next: undefined, prev: undefined, position: 0, ord: -1 }
+      n = { changeTree: undefined, next: undefined, prev: undefined, position: 0 }
       pool.push(n)
     }
     used++
     n.changeTree = tree
-    n.ord = ord
     n.next = undefined
     n.position = l.nextPosition++
     if (l.tail === undefined) l.next = n
@@ -189,7 +186,7 @@ export function createViewChangeLists(root: ListsRoot, direct: boolean): ViewCha
       l.nextPosition = 0
       const a = ords[id]!
       const n = countOf(id)
-      for (let k = 0; k < n; k++) link(l, trees[a[k]!]!, a[k]!)
+      for (let k = 0; k < n; k++) link(l, trees[a[k]!]!)
     }
     return l
   }
@@ -216,7 +213,7 @@ export function createViewChangeLists(root: ListsRoot, direct: boolean): ViewCha
     for (let n = root.changes.next; n !== undefined; n = n.next) {
       const tree = n.changeTree!
       // the shared pass emits only what is not filtered, and only unfiltered trees have such fields
-      if (!tree.isFiltered) link(shared, tree, -1)
+      if (!tree.isFiltered) link(shared, tree)
       if (tree.isVisibilitySharedWithParent) {
         // visible through its parent, decided (and memoised) by schema per view: give it to every
         // view and let schema's own check run, as it would without this hook

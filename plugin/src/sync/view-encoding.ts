@@ -138,6 +138,17 @@ export function installViewEncoding(encoder: Encoder, options: ViewEncodingOptio
   let passViewId = -1
   const passEmpty: ListLike = { next: undefined, tail: undefined, nextPosition: 0 }
 
+  /** Distributes the patch's changes to the views' lists; the pass cache starts over with them. */
+  const rebuild = (): void => {
+    lists.build(epoch)
+    passCache.reset(lists.trees)
+    counters.indexedPatches++
+  }
+  const grow = (buffer: Uint8Array, used: number): Uint8Array => enc._resizeBuffer(buffer, used)
+  /** The direct view pass of view `id` over its list of this patch, into `buffer` at `it.offset`. */
+  const directPass = (self: EncoderLike, id: number, buffer: Uint8Array, it: Iterator): Uint8Array =>
+    emitSchemaViewPass(self, lists.ordsOf(id), lists.countOf(id), lists.tree, id, buffer, it, grow, passCache)
+
   let disabled = false
   /**
    * Schema enqueued trees while encoding a view (never seen with 5.0.34): they landed on our list.
@@ -184,11 +195,7 @@ export function installViewEncoding(encoder: Encoder, options: ViewEncodingOptio
       counters.fallbacks++
       out = ownEncodeView.call(this, view, sharedOffset, it, bytes)
     } else {
-      if (lists.stale(epoch)) {
-        lists.build(epoch)
-        passCache.reset(lists.trees)
-        counters.indexedPatches++
-      }
+      if (lists.stale(epoch)) rebuild()
       const real = root.changes
       const id = view.id
       const plain = direct && !lists.mixed(id)
@@ -197,7 +204,7 @@ export function installViewEncoding(encoder: Encoder, options: ViewEncodingOptio
         // nothing pending on the view itself: schema's encodeView would only run the view pass
         // (which is ours) and join the shared part to it
         const viewOffset = it.offset
-        const buf = emitSchemaViewPass(this, lists.ordsOf(id), lists.countOf(id), lists.tree, id, bytes ?? this.sharedBuffer, it, grow, passCache)
+        const buf = directPass(this, id, bytes ?? this.sharedBuffer, it)
         out = joinViewBytes(buf, sharedOffset, viewOffset, it.offset)
       } else {
         // schema drains view.changes, then runs its view pass over root.changes: the view's own
@@ -233,15 +240,12 @@ export function installViewEncoding(encoder: Encoder, options: ViewEncodingOptio
     lists.release()
     return ownDiscard.call(this)
   }
-  const grow = (buffer: Uint8Array, used: number): Uint8Array => enc._resizeBuffer(buffer, used)
   enc.encode = function (this: EncoderLike, it, view, buffer, initialOffset) {
     if (view === undefined) {
       epoch++
       if (!indexable()) return ownEncode.call(this, it, view, buffer, initialOffset)
       // the patch starts: distribute its changes to the views, and walk only unfiltered ones here
-      lists.build(epoch)
-      passCache.reset(lists.trees)
-      counters.indexedPatches++
+      rebuild()
       const real = root.changes
       root.changes = lists.shared
       try {
@@ -253,8 +257,7 @@ export function installViewEncoding(encoder: Encoder, options: ViewEncodingOptio
       // the view pass of encodeView, over a list the direct pass can emit. encodeView reads only
       // the ranges it wrote from what this returns, so the buffer itself does (no subarray object)
       passing = false
-      const id = passViewId
-      return emitSchemaViewPass(this, lists.ordsOf(id), lists.countOf(id), lists.tree, id, buffer ?? this.sharedBuffer, it, grow, passCache)
+      return directPass(this, passViewId, buffer ?? this.sharedBuffer, it)
     }
     return ownEncode.call(this, it, view, buffer, initialOffset)
   }

@@ -49,7 +49,10 @@ export function syncSection(rs: readonly SyncBenchResult[], command: string, tie
       'bands and view tags, and the per-view change lists it installs on the encoder), full state (no filter, encoded once), a ' +
       'hand-written radius AOI over StateViews encoded by Colyseus as it is (*radius*), and the same radius AOI with the plugin\'s ' +
       'per-view change lists installed (*radius-indexed*, to show how much of the difference is encoding), measured in the same run, ' +
-      'every one after a throwaway attention system was created (the code a server with several rooms runs; see the engine section).',
+      'every one after a throwaway attention system was created (the code a server with several rooms runs; see the engine section). ' +
+      'Each policy runs 5 times on a fresh world (20 warm-up ticks, then the measured ticks), the policies taking turns after a full GC, ' +
+      'and each row pools its 5 runs: the machine\'s speed drifts over seconds, and taking turns spreads every policy over the same ' +
+      'stretch of time, so the ratios do not depend on which policy happened to run while the machine was slow.',
     '',
     table(
       ['policy', 'entities', 'clients', 'ms/tick (median)', 'p90', 'interest ms', 'encode ms', 'bytes/client/s', 'entities per client', 'views encoded'],

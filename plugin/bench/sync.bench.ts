@@ -27,8 +27,10 @@ export interface SyncBenchOptions {
   quick?: boolean
   entities?: number
   clients?: number[]
-  /** Measured ticks per scenario, after warm-up. @defaultValue 100 (30 quick) */
+  /** Measured ticks per run of a scenario, after warm-up. @defaultValue 100 (30 quick) */
   ticks?: number
+  /** Runs of each scenario, alternating with the other policies' (their ticks are pooled). @defaultValue 5 (1 quick) */
+  reps?: number
   onResult?: (r: SyncBenchResult) => void
 }
 
@@ -92,8 +94,16 @@ const pct = (xs: number[], p: number): number => {
   return s[Math.min(s.length - 1, Math.floor(s.length * p))] ?? 0
 }
 
-/** Runs one policy on a fresh, identically seeded world. */
-function runScenario(policy: SyncPolicy, entities: number, clients: number, ticks: number): SyncBenchResult {
+/** One policy on a fresh, identically seeded world. */
+interface Scenario {
+  /** Runs `n` more ticks; `measure` records them into the samples (else they are warm-up). */
+  run(n: number, measure: boolean): void
+  /** Disposes the views. */
+  dispose(): void
+}
+
+/** Sets up one policy on a fresh, identically seeded world, recording into `out`. */
+function createScenario(policy: SyncPolicy, entities: number, clients: number, out: Samples): Scenario {
   const rnd = rng(42)
   const world = createWorld()
   const C = createAttentionComponents(entities + 16)
@@ -208,15 +218,10 @@ function runScenario(policy: SyncPolicy, entities: number, clients: number, tick
     }
   }
 
-  const times: number[] = []
-  const interestTimes: number[] = []
-  const encodeTimes: number[] = []
-  let bytes = 0
-  let held = 0
+  let tick = 0
   const encoded = new Map<StateView, number>()
-  const warmup = 20
-  for (let tick = 0; tick < warmup + ticks; tick++) {
-    step(tick)
+  const runTick = (measure: boolean): void => {
+    step(tick++)
     const t0 = performance.now()
     if (policy === 'attention') {
       attention(world)
@@ -243,27 +248,72 @@ function runScenario(policy: SyncPolicy, entities: number, clients: number, tick
     encoder.discardChanges()
     const t1 = performance.now()
     if (first !== null) decoder.decode(first)
-    if (tick >= warmup) {
-      times.push(t1 - t0)
-      interestTimes.push(tMid - t0)
-      encodeTimes.push(t1 - tMid)
-      bytes += tickBytes
-      held += probe.entities.size
+    if (measure) {
+      out.measured++
+      out.times.push(t1 - t0)
+      out.interest.push(tMid - t0)
+      out.encode.push(t1 - tMid)
+      out.bytes += tickBytes
+      out.held += probe.entities.size
     }
   }
-  for (const v of new Set(views)) v.dispose()
+  out.views = new Set(views).size
   return {
-    policy,
-    entities,
-    clients,
-    msPerTick: median(times),
-    p90MsPerTick: pct(times, 0.9),
-    bytesPerClientPerSec: (bytes / ticks / clients) * TICK_HZ,
-    entitiesPerClient: held / ticks,
-    views: new Set(views).size,
-    interestMs: median(interestTimes),
-    encodeMs: median(encodeTimes),
+    run(n, measure) {
+      for (let i = 0; i < n; i++) runTick(measure)
+    },
+    dispose() {
+      for (const v of new Set(views)) v.dispose()
+    },
   }
+}
+
+/** The samples of one policy, pooled over its runs. */
+interface Samples {
+  times: number[]
+  interest: number[]
+  encode: number[]
+  bytes: number
+  held: number
+  measured: number
+  views: number
+}
+
+/**
+ * Runs each policy `reps` times on a fresh world (20 warm-up ticks, then `ticks` measured), the
+ * policies alternating, and pools each policy's ticks. The machine's speed drifts over seconds
+ * (other processes, CPU frequency): alternating short runs spreads every policy over the same
+ * stretch of time, so their ratio does not depend on which one ran while the machine was slow.
+ * Each run starts after a full GC (with --expose-gc), with no other run's objects alive.
+ */
+function runAlternating(policies: readonly SyncPolicy[], entities: number, clients: number, ticks: number, reps: number): SyncBenchResult[] {
+  const pooled = policies.map((): Samples => ({ times: [], interest: [], encode: [], bytes: 0, held: 0, measured: 0, views: 0 }))
+  for (let rep = 0; rep < reps; rep++) {
+    for (let k = 0; k < policies.length; k++) {
+      // rotate the order so that no policy always runs right after the same one
+      const i = (k + rep) % policies.length
+      ;(globalThis as { gc?: () => void }).gc?.()
+      const sc = createScenario(policies[i]!, entities, clients, pooled[i]!)
+      sc.run(20, false)
+      sc.run(ticks, true)
+      sc.dispose()
+    }
+  }
+  return policies.map((policy, i) => {
+    const p = pooled[i]!
+    return {
+      policy,
+      entities,
+      clients,
+      msPerTick: median(p.times),
+      p90MsPerTick: pct(p.times, 0.9),
+      bytesPerClientPerSec: (p.bytes / p.measured / clients) * TICK_HZ,
+      entitiesPerClient: p.held / p.measured,
+      views: p.views,
+      interestMs: median(p.interest),
+      encodeMs: median(p.encode),
+    }
+  })
 }
 
 /** Runs the sync benchmark: every policy at each client count, in the same process. */
@@ -271,15 +321,16 @@ export async function runSyncBench(opts: SyncBenchOptions = {}): Promise<SyncBen
   const entities = opts.entities ?? (opts.quick ? 400 : 1000)
   const clientCounts = opts.clients ?? (opts.quick ? [20] : [50, 200])
   const ticks = opts.ticks ?? (opts.quick ? 30 : 100)
+  const reps = opts.reps ?? (opts.quick ? 1 : 5)
   Encoder.BUFFER_SIZE = Math.max(Encoder.BUFFER_SIZE, 8 * 1024 * 1024)
   const results: SyncBenchResult[] = []
   // V8 specialises a closure's optimised code to its context only while it is the only closure
   // of its kind: a process with a second room (a second attention system) runs the generic code,
-  // up to 1.5x slower. A throwaway system first makes every scenario measure that code.
+  // about 1.4x slower. A throwaway system first makes every scenario measure that code.
   createAttentionSystem(createWorld(), { components: createAttentionComponents(16) }).dispose()
+  const policies = (process.env.POLICIES?.split(',') as SyncPolicy[] | undefined) ?? POLICIES
   for (const clients of clientCounts) {
-    for (const policy of (process.env.POLICIES?.split(',') as SyncPolicy[] | undefined) ?? POLICIES) {
-      const r = runScenario(policy, entities, clients, ticks)
+    for (const r of runAlternating(policies, entities, clients, ticks, reps)) {
       results.push(r)
       opts.onResult?.(r)
     }

@@ -151,6 +151,11 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     disc[0] = ox
     disc[1] = oy
     disc[2] = q
+    // captured stores and imported constants in locals (see RowWriter.write)
+    const found = cands
+    const flagsOf = flags
+    const OWNER_OR_ALWAYS = Has.Owner | Has.AlwaysRelevant
+    const NONE = Rule.None
     // candidates, each entity at most once: the grid never returns an entity twice nor a wide one,
     // and the entity-list scan replaces both
     let n = 0
@@ -158,7 +163,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     if (runCount === -1) {
       // a query wider than the table: every positioned entity is a candidate
       const ids = positioned.ids
-      for (let i = 0; i < positioned.count; i++) if (ids[i] !== o) cands[n++] = ids[i]!
+      for (let i = 0; i < positioned.count; i++) if (ids[i] !== o) found[n++] = ids[i]!
     } else {
       const runs = grid.runs
       const ids = grid.ids
@@ -173,20 +178,20 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
           const ex = xs[i]! - ox
           const ey = ys[i]! - oy
           const e = ids[i]!
-          cands[n] = e
+          found[n] = e
           n += Number(!(ex * ex + ey * ey > q2)) & Number(e !== o)
         }
       }
-      for (let i = 0; i < wideN; i++) if (wide[i] !== o) cands[n++] = wide[i]!
+      for (let i = 0; i < wideN; i++) if (wide[i] !== o) found[n++] = wide[i]!
     }
     if (row + n > rowCap) grow(row + n)
-    const end = writer.write(cands, n, inp.rowEid, row, tick, fused, feat, inp.scores)
+    const end = writer.write(found, n, inp.rowEid, row, tick, fused, feat, inp.scores)
     const rowEid = inp.rowEid
     const rowRule = inp.rowRule
     for (let r = row; r < end; r++) {
       // inline for the common row (no owner, not always-relevant): a call per row costs more
       const e = rowEid[r]!
-      rowRule[r] = (flags[e]! & (Has.Owner | Has.AlwaysRelevant)) === 0 ? Rule.None : ruleOfRow(o, e)
+      rowRule[r] = (flagsOf[e]! & OWNER_OR_ALWAYS) === 0 ? NONE : ruleOfRow(o, e)
     }
     return end
   }
@@ -200,28 +205,40 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
 
   /** Rebuilds the grid from every positioned entity, but those whose reach exceeds a cell: they go to the wide list. */
   const updateGrid = (): void => {
+    // captured stores, tuning and imported constants in locals (see RowWriter.write)
+    const flagsOf = flags
+    const Vx = V.x
+    const Vy = V.y
+    const Vz = V.z
+    const nimbus = c.Salience.nimbus
+    const wideList = wide
+    const gridList = gridIds
+    const VELOCITY = Has.Velocity
+    const SALIENCE = Has.Salience
+    const lookahead = T
+    const cell = cellSize
     wideN = 0
     let gridN = 0
     let maxReach = 0
     const ids = positioned.ids
     for (let i = 0; i < positioned.count; i++) {
       const e = ids[i]!
-      const fl = flags[e]!
+      const fl = flagsOf[e]!
       let reach = 0
-      if ((fl & Has.Velocity) !== 0) {
-        const vx = V.x[e]!
-        const vy = V.y[e]!
-        const vz = V.z[e]!
-        reach = Math.sqrt(vx * vx + vy * vy + vz * vz) * T
+      if ((fl & VELOCITY) !== 0) {
+        const vx = Vx[e]!
+        const vy = Vy[e]!
+        const vz = Vz[e]!
+        reach = Math.sqrt(vx * vx + vy * vy + vz * vz) * lookahead
       }
-      if ((fl & Has.Salience) !== 0 && c.Salience.nimbus[e]! > reach) reach = c.Salience.nimbus[e]!
-      if (reach > cellSize) wide[wideN++] = e
+      if ((fl & SALIENCE) !== 0 && nimbus[e]! > reach) reach = nimbus[e]!
+      if (reach > cell) wideList[wideN++] = e
       else {
         if (reach > maxReach) maxReach = reach
-        gridIds[gridN++] = e
+        gridList[gridN++] = e
       }
     }
-    grid.build(gridIds, gridN)
+    grid.build(gridList, gridN)
     slowReach[0] = maxReach
   }
 

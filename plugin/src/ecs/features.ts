@@ -65,32 +65,8 @@ export function createRowWriter(
   params: FeatureParams,
   weights: HeadWeights,
 ): RowWriter {
-  const Px = c.Position.x
-  const Py = c.Position.y
-  const Pz = c.Position.z
-  const Vx = c.Velocity.x
-  const Vy = c.Velocity.y
-  const Vz = c.Velocity.z
-  const Fx = c.Facing.x
-  const Fy = c.Facing.y
-  const Fz = c.Facing.z
-  const nimbusOf = c.Salience.nimbus
-  const salienceOf = c.Salience.weight
-  const teamOf = c.Team.id
-  const ownerOf = c.Owner.eid
-  const T = params.lookahead
-  const invSpeedScale = 1 / params.speedScale
   const halfLivesPerTick = params.halfLivesPerTick
   const any = interactions.any
-  const iTick = interactions.tick
-  const iStrength = interactions.strength
-  const w0 = weights.distance
-  const w1 = weights.facing
-  const w2 = weights.approach
-  const w3 = weights.recency
-  const w4 = weights.salience
-  const w5 = weights.mutual
-  const w6 = weights.team
 
   // The current observer, hoisted by load(). Kept in typed arrays, not captured `let`s: V8 boxes
   // every write to a captured double, which would allocate once per observer per tick.
@@ -102,27 +78,63 @@ export function createRowWriter(
     load(o) {
       const fl = flags[o]!
       const hasVel = (fl & Has.Velocity) !== 0
-      const vx = hasVel ? Vx[o]! : 0
-      const vy = hasVel ? Vy[o]! : 0
-      const vz = hasVel ? Vz[o]! : 0
-      ob[OX] = Px[o]!
-      ob[OY] = Py[o]!
-      ob[OZ] = Pz[o]!
+      const vx = hasVel ? c.Velocity.x[o]! : 0
+      const vy = hasVel ? c.Velocity.y[o]! : 0
+      const vz = hasVel ? c.Velocity.z[o]! : 0
+      ob[OX] = c.Position.x[o]!
+      ob[OY] = c.Position.y[o]!
+      ob[OZ] = c.Position.z[o]!
       ob[OVX] = vx
       ob[OVY] = vy
       ob[OVZ] = vz
-      ob[OFX] = Fx[o]!
-      ob[OFY] = Fy[o]!
-      ob[OFZ] = Fz[o]!
+      ob[OFX] = c.Facing.x[o]!
+      ob[OFY] = c.Facing.y[o]!
+      ob[OFZ] = c.Facing.z[o]!
       ob[COS_HALF] = Math.cos(c.Observer.fov[o]! / 2)
       ob[RADIUS] = c.Observer.radius[o]!
       oi[I_EID] = o
-      oi[I_TEAM] = teamOf[o]!
+      oi[I_TEAM] = c.Team.id[o]!
       oi[I_FLAGS] = ((fl & Has.Facing) !== 0 ? 1 : 0) | ((fl & Has.Team) !== 0 ? 2 : 0) | (any[o] === 1 ? 4 : 0)
       // stored, not returned: a double returned from a call that is not inlined gets boxed
-      ob[REACH] = ob[RADIUS]! + Math.sqrt(vx * vx + vy * vy + vz * vz) * T
+      ob[REACH] = ob[RADIUS]! + Math.sqrt(vx * vx + vy * vy + vz * vz) * params.lookahead
     },
     write(cands, n, rowEid, row, tick, fused, feat, scores) {
+      // The stores, tuning and imported constants in locals: without V8's context specialisation
+      // (a second system in the process) a captured one is reloaded from the closure context at
+      // each access, and an imported one (Has.X) walks the context chain and loads a property.
+      const SALIENCE = Has.Salience
+      const VELOCITY = Has.Velocity
+      const OWNER = Has.Owner
+      const HIDDEN = Has.Hidden
+      const HIDDEN_OR_TEAM_ONLY = Has.Hidden | Has.TeamOnly
+      const TEAM = Has.Team
+      const FACING = Has.Facing
+      const STRIDE = FEATURE_COUNT
+      const Px = c.Position.x
+      const Py = c.Position.y
+      const Pz = c.Position.z
+      const Vx = c.Velocity.x
+      const Vy = c.Velocity.y
+      const Vz = c.Velocity.z
+      const Fx = c.Facing.x
+      const Fy = c.Facing.y
+      const Fz = c.Facing.z
+      const nimbusOf = c.Salience.nimbus
+      const salienceOf = c.Salience.weight
+      const teamOf = c.Team.id
+      const ownerOf = c.Owner.eid
+      const flagsOf = flags
+      const iStrength = interactions.strength
+      const iTick = interactions.tick
+      const T = params.lookahead
+      const invSpeedScale = 1 / params.speedScale
+      const w0 = weights.distance
+      const w1 = weights.facing
+      const w2 = weights.approach
+      const w3 = weights.recency
+      const w4 = weights.salience
+      const w5 = weights.mutual
+      const w6 = weights.team
       // the observer in locals for the whole batch: V8 keeps them in registers across the loop
       const o = oi[I_EID]!
       const team = oi[I_TEAM]!
@@ -143,14 +155,14 @@ export function createRowWriter(
       const radius = ob[RADIUS]!
       for (let k = 0; k < n; k++) {
         const e = cands[k]!
-        const fl = flags[e]!
+        const fl = flagsOf[e]!
         const dx = Px[e]! - ox
         const dy = Py[e]! - oy
         const dz = Pz[e]! - oz
         const d2 = dx * dx + dy * dy + dz * dz
         let reff = radius
-        if ((fl & Has.Salience) !== 0 && nimbusOf[e]! > reff) reff = nimbusOf[e]!
-        const hasVel = (fl & Has.Velocity) !== 0
+        if ((fl & SALIENCE) !== 0 && nimbusOf[e]! > reff) reff = nimbusOf[e]!
+        const hasVel = (fl & VELOCITY) !== 0
         const rvx = (hasVel ? Vx[e]! : 0) - ovx
         const rvy = (hasVel ? Vy[e]! : 0) - ovy
         const rvz = (hasVel ? Vz[e]! : 0) - ovz
@@ -162,9 +174,9 @@ export function createRowWriter(
           const pz = dz + rvz * T
           if (!(px * px + py * py + pz * pz <= radius * radius)) continue
         }
-        if ((fl & (Has.Hidden | Has.TeamOnly)) !== 0 && !((fl & Has.Owner) !== 0 && ownerOf[e] === o)) {
-          if ((fl & Has.Hidden) !== 0) continue
-          if (!(hasTeam && (fl & Has.Team) !== 0 && teamOf[e] === team)) continue
+        if ((fl & HIDDEN_OR_TEAM_ONLY) !== 0 && !((fl & OWNER) !== 0 && ownerOf[e] === o)) {
+          if ((fl & HIDDEN) !== 0) continue
+          if (!(hasTeam && (fl & TEAM) !== 0 && teamOf[e] === team)) continue
         }
         const d = Math.sqrt(d2)
         const inv = d > 0 ? 1 / d : 0
@@ -210,15 +222,15 @@ export function createRowWriter(
         }
         const recency = f
         // salience
-        f = (fl & Has.Salience) !== 0 ? salienceOf[e]! : 0
+        f = (fl & SALIENCE) !== 0 ? salienceOf[e]! : 0
         const salience = f < 0 ? 0 : f > 1 ? 1 : f
         // mutual: the candidate faces the observer
-        f = (fl & Has.Facing) === 0 ? 0 : -(Fx[e]! * dx + Fy[e]! * dy + Fz[e]! * dz) * inv
+        f = (fl & FACING) === 0 ? 0 : -(Fx[e]! * dx + Fy[e]! * dy + Fz[e]! * dz) * inv
         let mutual = (f + Math.abs(f)) * 0.5
         if (f === 0) mutual = f
         if (!(mutual <= 1)) mutual = mutual > 1 ? 1 : f < 0 ? 0 : f
         // team
-        const sameTeam = hasTeam && (fl & Has.Team) !== 0 && teamOf[e] === team ? 1 : 0
+        const sameTeam = hasTeam && (fl & TEAM) !== 0 && teamOf[e] === team ? 1 : 0
         if (fused) {
           // the head scorer's sum over the row as stored: each feature rounded to float32 first
           scores[row] =
@@ -230,7 +242,7 @@ export function createRowWriter(
             w5 * Math.fround(mutual) +
             w6 * sameTeam
         } else {
-          const off = row * FEATURE_COUNT
+          const off = row * STRIDE
           feat[off] = distance
           feat[off + 1] = facing
           feat[off + 2] = approach

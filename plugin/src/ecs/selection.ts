@@ -47,13 +47,6 @@ export function createSelector(inp: SelectionInputs): Selector {
   }
   const kthHint = new Float32Array(sets.count.length).fill(-Infinity)
   let stamp = 0
-  const E = hysteresis.enterScore
-  const X = hysteresis.exitScore
-  const M = hysteresis.minOutTicks
-  const S = hysteresis.swapMargin
-  const high = bands.high
-  const medium = bands.medium
-  const margin = bands.margin
 
   const nextStamp = (): number => {
     // stamps stay in the small-integer range (a larger captured number would be boxed)
@@ -160,12 +153,30 @@ export function createSelector(inp: SelectionInputs): Selector {
     const { rowStamp, topStamp, memberStamp, enteredStamp, rowOf, heap, ranked, pool } = scratch
     const { eid: memberEid, gen: memberGen, outTicks: memberOut, band: memberBand, rule: memberRule, score: memberScore, exited, bandChanged } = sets
     const { flags, generation, scores, rowEid, rowRule } = inp
+    // imported constants in locals too: without V8's context specialisation (a second system in
+    // the process) each `Has.X` would walk the context chain to the module and load a property
+    const POSITION = Has.Position
+    const OWNER_OR_ALWAYS = Has.Owner | Has.AlwaysRelevant
+    const NONE = Rule.None
+    const SELF = Rule.Self
+    const OWNED = Rule.Owned
+    const ALWAYS = Rule.Always
+    const LOW = Band.Low
+    const MEDIUM = Band.Medium
+    const HIGH = Band.High
+    const E = hysteresis.enterScore
+    const X = hysteresis.exitScore
+    const M = hysteresis.minOutTicks
+    const S = hysteresis.swapMargin
+    const high = bands.high
+    const medium = bands.medium
+    const margin = bands.margin
     const base = slot * stride
     const st = nextStamp()
     let exitedN = 0
     let changedN = 0
     enteredN = 0
-    const observerAlive = (flags[o]! & Has.Position) !== 0
+    const observerAlive = (flags[o]! & POSITION) !== 0
 
     // 1. index this observer's rows and keep the top K non-rule rows in a min-heap (worst on top,
     // root cached in locals). Rows scoring below `hint` (a little under last tick's K-th best) skip
@@ -189,7 +200,7 @@ export function createSelector(inp: SelectionInputs): Selector {
       let poolN = 0
       let competing = 0
       for (let r = start; r < end; r++) {
-        const open = Number(rowRule[r] === Rule.None)
+        const open = Number(rowRule[r] === NONE)
         pool[poolN] = r
         poolN += open & Number(!(scores[r]! < hint))
         competing += open
@@ -228,18 +239,18 @@ export function createSelector(inp: SelectionInputs): Selector {
     let nonRule = 0
     for (let i = 0; i < prevN; i++) {
       const e = memberEid[base + i]!
-      const valid = observerAlive && (flags[e]! & Has.Position) !== 0 && generation[e] === memberGen[base + i]
+      const valid = observerAlive && (flags[e]! & POSITION) !== 0 && generation[e] === memberGen[base + i]
       if (!valid) {
         exited[base + exitedN++] = e
         continue
       }
       const fe = flags[e]!
       // inline for the common member (not self, owned or always-relevant): a call per member costs more
-      const rule = e !== o && (fe & (Has.Owner | Has.AlwaysRelevant)) === 0 ? Rule.None : ruleOf(o, e, fe)
+      const rule = e !== o && (fe & OWNER_OR_ALWAYS) === 0 ? NONE : ruleOf(o, e, fe)
       const scored = rowStamp[e] === st
       const s = scored ? scores[rowOf[e]!]! : NaN
       let out = memberOut[base + i]!
-      if (rule === Rule.None) {
+      if (rule === NONE) {
         if (!scored) {
           exited[base + exitedN++] = e
           continue
@@ -277,17 +288,17 @@ export function createSelector(inp: SelectionInputs): Selector {
 
     // 3. rule members that are not in yet: self, owned, always-relevant
     if (observerAlive) {
-      if (memberStamp[o] !== st && w < stride) w = enter(base, w, o, Rule.Self, st)
+      if (memberStamp[o] !== st && w < stride) w = enter(base, w, o, SELF, st)
       for (let e = ownership.head[o]!; e !== -1; e = ownership.next[e]!) {
-        if ((flags[e]! & Has.Position) === 0 || memberStamp[e] === st || w >= stride) continue
-        w = enter(base, w, e, Rule.Owned, st)
+        if ((flags[e]! & POSITION) === 0 || memberStamp[e] === st || w >= stride) continue
+        w = enter(base, w, e, OWNED, st)
       }
       const ids = alwaysRelevant.ids
       for (let i = 0; i < alwaysRelevant.count; i++) {
         const e = ids[i]!
-        if (e === o || memberStamp[e] === st || w >= stride || (flags[e]! & Has.Position) === 0) continue
+        if (e === o || memberStamp[e] === st || w >= stride || (flags[e]! & POSITION) === 0) continue
         if (isDenied(c, flags, o, e)) continue
-        w = enter(base, w, e, Rule.Always, st)
+        w = enter(base, w, e, ALWAYS, st)
       }
     }
 
@@ -313,7 +324,7 @@ export function createSelector(inp: SelectionInputs): Selector {
       const e = rowEid[r]!
       const s = scores[r]!
       if (nonRule < K && w < stride) {
-        w = enter(base, w, e, Rule.None, st)
+        w = enter(base, w, e, NONE, st)
         nonRule++
         continue
       }
@@ -322,7 +333,7 @@ export function createSelector(inp: SelectionInputs): Selector {
       const ws = weakest === -1 ? 0 : scores[rowOf[memberEid[base + weakest]!]!]!
       if (weakest === -1 || !(s > ws + S)) break
       exitedN = evict(base, w--, weakest, exitedN)
-      w = enter(base, w, e, Rule.None, st)
+      w = enter(base, w, e, NONE, st)
     }
 
     // 5. scores and bands; softmax weights are computed on first read (see InterestSets.weights)
@@ -338,17 +349,17 @@ export function createSelector(inp: SelectionInputs): Selector {
       const fresh = enteredStamp[e] === st
       // bands inline: calling a helper with a double argument would box it (an allocation)
       let band: number
-      if (rule === Rule.Self || rule === Rule.Owned) band = Band.High
-      else if (s !== s) band = Band.Low
+      if (rule === SELF || rule === OWNED) band = HIGH
+      else if (s !== s) band = LOW
       else {
         // high >= medium, so the band is the count of thresholds reached (no branch on the score)
         band = Number(s >= high) + Number(s >= medium)
         const cur = memberBand[j]!
         // going down needs the score below the current band's threshold minus the margin
         if (!fresh && band < cur) {
-          if (cur === Band.High && s >= high - margin) band = Band.High
-          else if (cur >= Band.Medium && s >= medium - margin) band = Band.Medium
-          else band = Band.Low
+          if (cur === HIGH && s >= high - margin) band = HIGH
+          else if (cur >= MEDIUM && s >= medium - margin) band = MEDIUM
+          else band = LOW
         }
       }
       if (!fresh && band !== memberBand[j]) bandChanged[base + changedN++] = e

@@ -194,9 +194,22 @@ function remember(c: PassCacheState, ord: number, tree: SchemaTreeLike, wanted: 
   c.holder[ord] = (wanted & (wanted - 1)) === 0 ? tree.tagViews?.get(wanted) : undefined
 }
 
+/** Appends tree `ord`'s remembered bytes at `it.offset` (past the end: only moves the offset, as schema does). */
+function copyRemembered(c: PassCacheState, ord: number, buffer: Uint8Array, it: Iterator): void {
+  const len = c.length[ord]!
+  const at = it.offset
+  if (at + len <= buffer.length) {
+    const bytes = c.bytes
+    const from = c.start[ord]!
+    for (let b = 0; b < len; b++) buffer[at + b] = bytes[from + b]!
+  }
+  it.offset = at + len
+}
+
 /**
  * Emits the view pass for `viewId` over its list of plain Schema trees visible to it (ordinals
- * `ords[0, count)` of the patch's changed trees, `treeOf` resolving one), into `buffer` at
+ * `ords[0, count)` of the patch's changed trees, `treeOf` resolving one; `sole[ord]` the custom
+ * tag every view listing the tree holds, or 0: see ViewChangeLists.sole), into `buffer` at
  * `it.offset`. Like schema, writes past the end are dropped and the pass is redone into a buffer
  * grown by `grow` (which also warns, as schema does).
  * @returns the buffer written to (grown when it was too small); the pass ends at `it.offset`.
@@ -206,6 +219,7 @@ export function emitSchemaViewPass(
   ords: Int32Array,
   count: number,
   treeOf: (ord: number) => unknown,
+  sole: Int32Array,
   viewId: number,
   buffer: Uint8Array,
   it: Iterator,
@@ -220,6 +234,12 @@ export function emitSchemaViewPass(
     for (let k = 0; k < count; k++) {
       const ord = ords[k]!
       const known = c.stamp[ord] === c.build
+      const only = sole[ord]!
+      if (known && only !== 0 && c.held[ord] === only) {
+        // every view listing the tree holds its one changed tag, as the first one did: its bytes
+        copyRemembered(c, ord, buffer, it)
+        continue
+      }
       let tree: SchemaTreeLike | undefined
       let wanted: number
       if (known) wanted = c.wanted[ord]!
@@ -229,7 +249,10 @@ export function emitSchemaViewPass(
       }
       // the custom tags among the changed ones this view holds on the tree
       let held = 0
-      if (wanted !== 0 && known && (wanted & (wanted - 1)) === 0) {
+      if (only !== 0 && wanted === only) {
+        // every changed field carries this one tag, and the view is in the list because it holds it
+        held = only
+      } else if (wanted !== 0 && known && (wanted & (wanted - 1)) === 0) {
         // one tag bit: its bitmap was fetched by the first view
         const arr = c.holder[ord]
         held = arr !== undefined && slot < arr.length && (arr[slot]! & bit) !== 0 ? wanted : 0
@@ -239,14 +262,7 @@ export function emitSchemaViewPass(
       }
       if (known && c.held[ord] === held) {
         // same tags as the view that emitted it first: same bytes
-        const len = c.length[ord]!
-        const at = it.offset
-        if (at + len <= buffer.length) {
-          const bytes = c.bytes
-          const from = c.start[ord]!
-          for (let b = 0; b < len; b++) buffer[at + b] = bytes[from + b]!
-        }
-        it.offset = at + len
+        copyRemembered(c, ord, buffer, it)
         continue
       }
       tree ??= treeOf(ord) as SchemaTreeLike

@@ -85,6 +85,12 @@ export interface ViewChangeLists {
   countOf(id: number): number
   /** The changed tree with ordinal `ord` in this build. */
   tree(ord: number): TreeLike
+  /**
+   * Per ordinal of this build: the one custom tag every view whose list holds the tree holds on
+   * it, when all its changed fields carry that tag (so the view pass emits them all to each of
+   * those views); 0 otherwise. Valid up to `trees`.
+   */
+  readonly sole: Int32Array
   /** True when view `id`'s list holds a tree the direct pass cannot emit. */
   mixed(id: number): boolean
   /** Lets go of the trees the lists point to (they may be detached after the patch). */
@@ -112,6 +118,7 @@ export function createViewChangeLists(root: ListsRoot, direct: boolean): ViewCha
   // Per ordinal: the changed tree.
   const trees: TreeLike[] = []
   let treeN = 0
+  let sole = new Int32Array(256)
   const empty: ListLike = { next: undefined, tail: undefined, nextPosition: 0 }
   const shared: ListLike = { next: undefined, tail: undefined, nextPosition: 0 }
   const pool: NodeLike[] = []
@@ -134,6 +141,12 @@ export function createViewChangeLists(root: ListsRoot, direct: boolean): ViewCha
       lists.push({ next: undefined, tail: undefined, nextPosition: 0 })
       listBuild.push(0)
     }
+  }
+
+  const growSole = (): void => {
+    const grown = new Int32Array(sole.length * 2)
+    grown.set(sole)
+    sole = grown
   }
 
   /** Appends ordinal `ord` to view `id`'s list; `plain` when the direct pass can emit its tree. */
@@ -220,6 +233,8 @@ export function createViewChangeLists(root: ListsRoot, direct: boolean): ViewCha
         if (viewIds === 0) viewIds = maxViewIds()
         const ord = treeN
         trees[treeN++] = tree
+        if (ord >= sole.length) growSole()
+        sole[ord] = 0
         for (let id = 0; id < viewIds; id++) append(id, ord, false)
         continue
       }
@@ -241,8 +256,13 @@ export function createViewChangeLists(root: ListsRoot, direct: boolean): ViewCha
       }
       const ord = treeN
       trees[treeN++] = tree
+      if (ord >= sole.length) growSole()
+      // one custom tag changed: the lists below hold exactly the views that hold it
+      sole[ord] = tv !== undefined && (tagsChanged & (tagsChanged - 1)) === 0 ? tagsChanged : 0
       for (let slot = 0, base = 0; slot < vv.length; slot++, base += 32) {
         let bits = vv[slot]! | 0
+        // most words are empty: an entity is seen by a few views of the room
+        if (bits === 0) continue
         if (tv !== undefined) {
           let held = 0
           for (let h = 0; h < holderN; h++) {
@@ -278,6 +298,9 @@ export function createViewChangeLists(root: ListsRoot, direct: boolean): ViewCha
     ordsOf: (id) => (countOf(id) === 0 ? NO_ORDS : ords[id]!),
     countOf,
     tree: (ord) => trees[ord]!,
+    get sole() {
+      return sole
+    },
     mixed: (id) => countOf(id) > 0 && listMixed[id] === 1,
     release,
     get trees() {

@@ -1,4 +1,4 @@
-import type { Encoder, Iterator, StateView } from '@colyseus/schema'
+import { $getByIndex, $refId, encode, OPERATION, type Encoder, type Iterator, type StateView } from '@colyseus/schema'
 import { createPassCache, emitSchemaViewPass, joinViewBytes } from './schema-view-pass'
 import { createViewChangeLists, type ListLike, type NodeLike } from './view-change-lists'
 
@@ -14,7 +14,8 @@ import { createViewChangeLists, type ListLike, type NodeLike } from './view-chan
  * each a subsequence of `root.changes` in the same order. Swapping a view's list in for the duration
  * of its `encodeView` makes schema emit exactly the bytes it would have emitted, at a cost
  * proportional to what the view sees; when the list holds only plain Schema objects the view pass is
- * emitted directly (schema-view-pass.ts). The shared pass likewise walks only unfiltered trees. The
+ * emitted directly (schema-view-pass.ts), and so are the view's pending adds and removes
+ * (drainViewChanges), without schema's encodeView. The shared pass walks only unfiltered trees. The
  * differential test in `test/sync/view-encoding.test.ts` checks byte equality with the stock encoder.
  *
  * The same hook also answers a second `encodeView` of one view within one patch with the bytes of
@@ -22,7 +23,24 @@ import { createViewChangeLists, type ListLike, type NodeLike } from './view-chan
  * and `encodeView` clears `view.changes`, so a second client sharing the view was sent nothing.
  */
 
+/** The parts of a ChangeTree that draining `view.changes` reads. */
+interface DrainTreeLike {
+  readonly ref: { readonly [$refId]?: number }
+  readonly refTarget: { [$getByIndex](index: number): unknown }
+  getChange(index: number): number | undefined
+  readonly encDescriptor: {
+    readonly metadata: unknown
+    readonly encoder: (enc: unknown, bytes: Uint8Array, tree: unknown, index: number, op: number, it: Iterator, all: boolean, view: boolean, metadata: unknown) => void
+  }
+}
+/** A key of `view.changes`' inner maps: a field or element index, or a child's tree (an element binding). */
+type ChangeKey = number | { readonly ref: { readonly [$refId]?: number }; indexInParent(parent: unknown): number | undefined }
+/** Schema 5.0's key for "every live element of the array" in `view.changes`. */
+const ARRAY_SNAPSHOT = -1
+const SWITCH_TO_STRUCTURE = 255
+
 interface RootLike {
+  changeTrees: Record<number, DrainTreeLike | undefined>
   changes: ListLike
   pendingFilterRefresh: unknown[]
   streamTrees: Set<unknown>
@@ -33,6 +51,7 @@ interface EncoderLike {
   root: RootLike
   sharedBuffer: Uint8Array
   _resizeBuffer: (buffer: Uint8Array, used: number) => Uint8Array
+  ensureCapacity: (buffer: Uint8Array, offset: number) => Uint8Array
   encodeView: EncodeView
   discardChanges: () => void
   encode: (it?: Iterator, view?: StateView, buffer?: Uint8Array, initialOffset?: number) => Uint8Array
@@ -65,6 +84,7 @@ function recognised(e: Partial<EncoderLike> | undefined): e is EncoderLike {
     typeof e.discardChanges === 'function' &&
     typeof e.encode === 'function' &&
     typeof e._resizeBuffer === 'function' &&
+    typeof e.ensureCapacity === 'function' &&
     e.sharedBuffer instanceof Uint8Array &&
     list !== undefined &&
     list !== null &&
@@ -75,6 +95,57 @@ function recognised(e: Partial<EncoderLike> | undefined): e is EncoderLike {
     root!.streamTrees instanceof Set &&
     root!.activeViews instanceof Map
   )
+}
+
+type ViewChanges = Map<number, Map<ChangeKey, number>>
+
+/**
+ * True when every entry of `view.changes` is one {@link drainViewChanges} emits as schema would:
+ * field and element indices, and element bindings; not the whole-array snapshot key.
+ */
+function drainable(changes: ViewChanges): boolean {
+  for (const inner of changes.values()) if (inner.has(ARRAY_SNAPSHOT)) return false
+  return true
+}
+
+/**
+ * Emits a view's pending adds and removes (`view.changes`) into `bytes` at `it.offset`, as the
+ * first half of schema's `encodeView` does: per changed object in the map's (topological) order a
+ * structure switch, then each entry's operation at the entry's current index. An element bound
+ * this patch but removed from its collection in the same patch is dropped with its own pending
+ * entry (it never reached the client). Returns the buffer written to (grown ahead as schema does).
+ */
+function drainViewChanges(self: EncoderLike, changes: ViewChanges, bytes: Uint8Array, it: Iterator): Uint8Array {
+  const trees = self.root.changeTrees
+  for (const [refId, inner] of changes) {
+    if (inner.size === 0) continue
+    const tree = trees[refId]
+    // a detached object: nothing to send
+    if (tree === undefined) continue
+    const d = tree.encDescriptor
+    bytes = self.ensureCapacity(bytes, it.offset)
+    bytes[it.offset++] = SWITCH_TO_STRUCTURE
+    encode.number(bytes, tree.ref[$refId]!, it)
+    for (const [key, op] of inner) {
+      let index: number
+      if (typeof key === 'number') index = key
+      else {
+        const at = key.indexInParent(tree.ref)
+        // moved to another parent since
+        if (at === undefined) continue
+        index = at
+        if (op === OPERATION.ADD && tree.getChange(index) === OPERATION.DELETE) {
+          changes.delete(key.ref[$refId]!)
+          continue
+        }
+      }
+      // an index whose value is gone (removed from the state after view.add) is sent as a delete
+      const operation = (tree.refTarget[$getByIndex](index) !== undefined && op) || OPERATION.DELETE
+      d.encoder(self, bytes, tree, index, operation, it, false, true, d.metadata)
+    }
+  }
+  changes.clear()
+  return bytes
 }
 
 /** Options of {@link installViewEncoding}. */
@@ -147,7 +218,7 @@ export function installViewEncoding(encoder: Encoder, options: ViewEncodingOptio
   const grow = (buffer: Uint8Array, used: number): Uint8Array => enc._resizeBuffer(buffer, used)
   /** The direct view pass of view `id` over its list of this patch, into `buffer` at `it.offset`. */
   const directPass = (self: EncoderLike, id: number, buffer: Uint8Array, it: Iterator): Uint8Array =>
-    emitSchemaViewPass(self, lists.ordsOf(id), lists.countOf(id), lists.tree, id, buffer, it, grow, passCache)
+    emitSchemaViewPass(self, lists.ordsOf(id), lists.countOf(id), lists.tree, lists.sole, id, buffer, it, grow, passCache)
 
   let disabled = false
   /**
@@ -200,11 +271,14 @@ export function installViewEncoding(encoder: Encoder, options: ViewEncodingOptio
       const id = view.id
       const plain = direct && !lists.mixed(id)
       if (plain) counters.directPasses++
-      if (plain && view.changes.size === 0) {
-        // nothing pending on the view itself: schema's encodeView would only run the view pass
-        // (which is ours) and join the shared part to it
+      const pending = view.changes as unknown as ViewChanges
+      if (plain && (pending.size === 0 || drainable(pending))) {
+        // schema's encodeView without its set-up: the view's pending adds and removes, then the
+        // view pass (ours), joined to the shared part
         const viewOffset = it.offset
-        const buf = directPass(this, id, bytes ?? this.sharedBuffer, it)
+        let buf = bytes ?? this.sharedBuffer
+        if (pending.size !== 0) buf = drainViewChanges(this, pending, buf, it)
+        buf = directPass(this, id, buf, it)
         out = joinViewBytes(buf, sharedOffset, viewOffset, it.offset)
       } else {
         // schema drains view.changes, then runs its view pass over root.changes: the view's own

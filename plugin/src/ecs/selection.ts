@@ -39,7 +39,6 @@ export function createSelector(inp: SelectionInputs): Selector {
     rowStamp: new Uint32Array(cap),
     topStamp: new Uint32Array(cap),
     memberStamp: new Uint32Array(cap),
-    enteredStamp: new Uint32Array(cap),
     rowOf: new Int32Array(cap),
     heap: new Int32Array(stride + 1),
     ranked: new Int32Array(stride + 1),
@@ -54,7 +53,6 @@ export function createSelector(inp: SelectionInputs): Selector {
       scratch.rowStamp.fill(0)
       scratch.topStamp.fill(0)
       scratch.memberStamp.fill(0)
-      scratch.enteredStamp.fill(0)
       stamp = 0
     }
     return ++stamp
@@ -104,10 +102,11 @@ export function createSelector(inp: SelectionInputs): Selector {
     sets.gen[j] = inp.generation[e]!
     sets.outTicks[j] = 0
     sets.rule[j] = rule
-    sets.band[j] = Band.Low
-    sets.score[j] = scratch.rowStamp[e] === st ? inp.scores[scratch.rowOf[e]!]! : NaN
+    const s = scratch.rowStamp[e] === st ? inp.scores[scratch.rowOf[e]!]! : NaN
+    sets.score[j] = s
+    // an entrant's band has no hysteresis: the thresholds it reaches
+    sets.band[j] = rule === Rule.Self || rule === Rule.Owned ? Band.High : s !== s ? Band.Low : Number(s >= bands.high) + Number(s >= bands.medium)
     scratch.memberStamp[e] = st
-    scratch.enteredStamp[e] = st
     sets.entered[base + enteredN++] = e
     return w + 1
   }
@@ -138,6 +137,17 @@ export function createSelector(inp: SelectionInputs): Selector {
     return weakest
   }
 
+  /** Takes `e` out of the slot's band-changed list of `n` (it left the set); returns the new count. */
+  const unlistChanged = (base: number, n: number, e: number): number => {
+    const changed = sets.bandChanged
+    for (let k = 0; k < n; k++) {
+      if (changed[base + k] !== e) continue
+      changed[base + k] = changed[base + n - 1]!
+      return n - 1
+    }
+    return n
+  }
+
   /** Removes member `i` of a set of `w` (the last member fills the hole); returns the new exited count. */
   const evict = (base: number, w: number, i: number, exitedN: number): number => {
     const e = sets.eid[base + i]!
@@ -150,7 +160,7 @@ export function createSelector(inp: SelectionInputs): Selector {
   return (slot, o, start, end) => {
     // Every typed array in a local: V8 reloads a captured one from the closure context at each
     // access, which costs more than the work these loops do per row.
-    const { rowStamp, topStamp, memberStamp, enteredStamp, rowOf, heap, ranked, pool } = scratch
+    const { rowStamp, topStamp, memberStamp, rowOf, heap, ranked, pool } = scratch
     const { eid: memberEid, gen: memberGen, outTicks: memberOut, band: memberBand, rule: memberRule, score: memberScore, exited, bandChanged } = sets
     const { flags, generation, scores, rowEid, rowRule } = inp
     // imported constants in locals too: without V8's context specialisation (a second system in
@@ -266,9 +276,26 @@ export function createSelector(inp: SelectionInputs): Selector {
         }
         nonRule++
       } else out = 0
-      // compaction: an earlier exit moves this member down, and its band (for band hysteresis) with it
+      // its band; going down needs the score below the current band's threshold minus the margin.
+      // Inline: calling a helper with a double argument would box it (an allocation).
+      const cur = memberBand[base + i]!
+      let band: number
+      if (rule === SELF || rule === OWNED) band = HIGH
+      // NaN when not scored this tick; a scorer's NaN bands the same way (Low)
+      else if (s !== s) band = LOW
+      else {
+        // high >= medium, so the band is the count of thresholds reached (no branch on the score)
+        band = Number(s >= high) + Number(s >= medium)
+        if (band < cur) {
+          if (cur === HIGH && s >= high - margin) band = HIGH
+          else if (cur >= MEDIUM && s >= medium - margin) band = MEDIUM
+          else band = LOW
+        }
+      }
+      if (band !== cur) bandChanged[base + changedN++] = e
+      // compaction: an earlier exit moves this member down
       const j = base + w++
-      memberBand[j] = memberBand[base + i]!
+      memberBand[j] = band
       memberEid[j] = e
       memberGen[j] = generation[e]!
       memberOut[j] = out
@@ -283,6 +310,7 @@ export function createSelector(inp: SelectionInputs): Selector {
       const weakest = weakestLingering(base, w, st)
       if (weakest === -1) break
       exitedN = evict(base, w--, weakest, exitedN)
+      changedN = unlistChanged(base, changedN, exited[base + exitedN - 1]!)
       nonRule--
     }
 
@@ -333,38 +361,15 @@ export function createSelector(inp: SelectionInputs): Selector {
       const ws = weakest === -1 ? 0 : scores[rowOf[memberEid[base + weakest]!]!]!
       if (weakest === -1 || !(s > ws + S)) break
       exitedN = evict(base, w--, weakest, exitedN)
+      changedN = unlistChanged(base, changedN, exited[base + exitedN - 1]!)
       w = enter(base, w, e, NONE, st)
     }
 
-    // 5. scores and bands; softmax weights are computed on first read (see InterestSets.weights)
+    // 5. the softmax shift; weights are computed on first read (see InterestSets.weights)
     const temp = c.Observer.temperature[o]!
     let smax = -Infinity
-    for (let i = 0; i < w; i++) {
-      const j = base + i
-      const e = memberEid[j]!
-      const rule = memberRule[j]!
-      // NaN when not scored this tick; a scorer's NaN bands the same way (Low) and is no maximum
-      const s = memberScore[j]!
-      if (s > smax) smax = s
-      const fresh = enteredStamp[e] === st
-      // bands inline: calling a helper with a double argument would box it (an allocation)
-      let band: number
-      if (rule === SELF || rule === OWNED) band = HIGH
-      else if (s !== s) band = LOW
-      else {
-        // high >= medium, so the band is the count of thresholds reached (no branch on the score)
-        band = Number(s >= high) + Number(s >= medium)
-        const cur = memberBand[j]!
-        // going down needs the score below the current band's threshold minus the margin
-        if (!fresh && band < cur) {
-          if (cur === HIGH && s >= high - margin) band = HIGH
-          else if (cur >= MEDIUM && s >= medium - margin) band = MEDIUM
-          else band = LOW
-        }
-      }
-      if (!fresh && band !== memberBand[j]) bandChanged[base + changedN++] = e
-      memberBand[j] = band
-    }
+    // NaN (not scored this tick) is no maximum
+    for (let j = base; j < base + w; j++) if (memberScore[j]! > smax) smax = memberScore[j]!
     sets.smax[slot] = smax
     sets.temperature[slot] = temp
     sets.weightsValid[slot] = 0

@@ -323,6 +323,26 @@ describe('attention-system', () => {
     expect(s.sys.bandChangedAt(o, 0)).toBe(e)
   })
 
+  it('should list a band change only for members that stay: an evicted member exits instead', () => {
+    // b drops from High to Medium and, the budget shrinking to 1, is evicted in the same tick
+    const s = scene({ weights: DISTANCE_ONLY, hysteresis: { enterScore: 0, exitScore: 0, minOutTicks: 5, swapMargin: 0 }, bands: { high: 0.8, medium: 0.5, margin: 0.05 } })
+    const o = s.at(0, 0)
+    s.observe(o, 10, 2)
+    const a = s.at(1, 0)
+    const b = s.at(0, 1.5)
+    s.sys(s.world)
+    expect(s.members(o)).toEqual([o, a, b].sort((x, y) => x - y))
+    expect(s.sys.bandAt(o, indexOf(s.sys, o, b))).toBe(Band.High)
+    s.C.Observer.budget[o] = 1
+    s.C.Position.y[b] = 4 // score 0.6: Medium
+    s.sys(s.world)
+    const exited = Array.from({ length: s.sys.exitedCount(o) }, (_, i) => s.sys.exitedAt(o, i))
+    const changed = Array.from({ length: s.sys.bandChangedCount(o) }, (_, i) => s.sys.bandChangedAt(o, i))
+    expect(exited).toEqual([b])
+    expect(changed).toEqual([])
+    expect(s.members(o)).toEqual([o, a].sort((x, y) => x - y))
+  })
+
   it('should let an out-of-budget member linger minOutTicks ticks, then leave', () => {
     const s = scene({ weights: DISTANCE_ONLY, hysteresis: { enterScore: 0, exitScore: 0, minOutTicks: 2, swapMargin: 10 } })
     const o = s.at(0, 0)

@@ -4,7 +4,7 @@
 // `--report-only` rewrites the report from the last run's .bench-results/*.json.
 import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { pathToFileURL } from 'node:url'
+import { spawnSync } from 'node:child_process'
 import { flagValue, hasFlag, isMain, REPO_ROOT, RESULTS_DIR, writeResult } from './lib/cli'
 import { machineInfo } from './lib/machine'
 import { runLoadBench } from './load/run'
@@ -28,14 +28,20 @@ export type Part = 'engine' | 'sync' | 'recall' | 'load'
 /** Every part, in run order. */
 export const PARTS: readonly Part[] = ['engine', 'sync', 'recall', 'load']
 
-type BenchFn = (opts: { quick: boolean }) => unknown
-
-/** Imports another workspace's benchmark module and returns its exported run function. */
-async function importBench(file: string, name: string): Promise<BenchFn> {
-  const mod = (await import(pathToFileURL(resolve(REPO_ROOT, file)).href)) as Record<string, unknown>
-  const fn = mod[name]
-  if (typeof fn !== 'function') throw new Error(`${file} does not export ${name}()`)
-  return fn as BenchFn
+/**
+ * Runs a benchmark script of the plugin in a process of its own (`--json`, one object per line)
+ * and returns its objects. A fresh process per benchmark: code that ran before in the same
+ * process (another benchmark's systems and options) changes how V8 optimises the next one.
+ */
+function runInChild(file: string, quick: boolean): Record<string, unknown>[] {
+  const args = ['--expose-gc', '--import', 'tsx', resolve(REPO_ROOT, file), '--json', ...(quick ? ['--quick'] : [])]
+  const r = spawnSync(process.execPath, args, { cwd: REPO_ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
+  if (r.error !== undefined) throw r.error
+  if (r.status !== 0) throw new Error(`${file} exited with ${r.status ?? r.signal}: ${r.stderr.trim().split('\n').slice(-5).join('\n')}`)
+  return r.stdout
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
 }
 
 /**
@@ -72,11 +78,16 @@ export async function runAll(o: RunAllOptions = {}): Promise<{ results: BenchRes
       log(`== ${part} FAILED: ${error}`)
     }
   }
-  await attempt('engine', async () => (await importBench('plugin/bench/engine.bench.ts', 'runEngineBench'))({ quick }))
-  await attempt('sync', async () => (await importBench('plugin/bench/sync.bench.ts', 'runSyncBench'))({ quick }))
-  if (parts.includes('sync')) {
-    const runTiers = (await import('../plugin/bench/sync.bench')).runTierBench
-    results.tiers = runTiers(quick ? 100 : 200, quick ? 40 : 100)
+  await attempt('engine', async () => runInChild('plugin/bench/engine.bench.ts', quick))
+  let tiers: Record<string, unknown>[] = []
+  await attempt('sync', async () => {
+    const out = runInChild('plugin/bench/sync.bench.ts', quick)
+    // the same run also measures the update-rate tiers (lines of kind 'tier')
+    tiers = out.filter((x) => x.kind === 'tier').map(({ kind: _, ...t }) => t)
+    return out.filter((x) => x.kind === undefined)
+  })
+  if (parts.includes('sync') && tiers.length > 0) {
+    results.tiers = tiers as unknown as BenchResults['tiers']
     writeResult('tiers', results.tiers, o.resultsDir)
   }
   await attempt('recall', () => runRecallBench({ quick, log }))

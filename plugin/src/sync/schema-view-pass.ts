@@ -305,7 +305,8 @@ export function joinViewBytes(bytes: Uint8Array, sharedEnd: number, viewStart: n
   const n = viewEnd - viewStart
   const out = allocBytes(sharedEnd + n)
   for (let k = 0; k < sharedEnd; k++) out[k] = bytes[k]!
-  if (n > 64) out.set(bytes.subarray(viewStart, viewEnd), sharedEnd)
+  // a loop up to a few KiB: set() would need a subarray object per view
+  if (n > 4096) out.set(bytes.subarray(viewStart, viewEnd), sharedEnd)
   else for (let k = 0; k < n; k++) out[sharedEnd + k] = bytes[viewStart + k]!
   return out
 }

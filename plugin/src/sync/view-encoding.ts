@@ -117,7 +117,9 @@ function drainable(changes: ViewChanges): boolean {
  */
 function drainViewChanges(self: EncoderLike, changes: ViewChanges, bytes: Uint8Array, it: Iterator): Uint8Array {
   const trees = self.root.changeTrees
-  for (const [refId, inner] of changes) {
+  // keys, then get: iterating entries would allocate a [key, value] pair per entry
+  for (const refId of changes.keys()) {
+    const inner = changes.get(refId)!
     if (inner.size === 0) continue
     const tree = trees[refId]
     // a detached object: nothing to send
@@ -126,7 +128,8 @@ function drainViewChanges(self: EncoderLike, changes: ViewChanges, bytes: Uint8A
     bytes = self.ensureCapacity(bytes, it.offset)
     bytes[it.offset++] = SWITCH_TO_STRUCTURE
     encode.number(bytes, tree.ref[$refId]!, it)
-    for (const [key, op] of inner) {
+    for (const key of inner.keys()) {
+      const op = inner.get(key)!
       let index: number
       if (typeof key === 'number') index = key
       else {

@@ -11,7 +11,7 @@ import { $filter, $refId, encode, Schema, type Iterator } from '@colyseus/schema
  */
 
 /** Schema 5.0's structure-switch byte. */
-const SWITCH_TO_STRUCTURE = 255
+export const SWITCH_TO_STRUCTURE = 255
 /** Schema 5.0's DEFAULT_VIEW_TAG: a field marked `.view()` without a tag. */
 export const DEFAULT_VIEW_TAG = -1
 const schemaFilter = (Schema as unknown as Record<string, unknown>)[$filter]
@@ -235,11 +235,6 @@ export function emitSchemaViewPass(
       const ord = ords[k]!
       const known = c.stamp[ord] === c.build
       const only = sole[ord]!
-      if (known && only !== 0 && c.held[ord] === only) {
-        // every view listing the tree holds its one changed tag, as the first one did: its bytes
-        copyRemembered(c, ord, buffer, it)
-        continue
-      }
       let tree: SchemaTreeLike | undefined
       let wanted: number
       if (known) wanted = c.wanted[ord]!

@@ -1,5 +1,5 @@
 import { $getByIndex, $refId, encode, OPERATION, type Encoder, type Iterator, type StateView } from '@colyseus/schema'
-import { createPassCache, emitSchemaViewPass, joinViewBytes } from './schema-view-pass'
+import { createPassCache, emitSchemaViewPass, joinViewBytes, SWITCH_TO_STRUCTURE } from './schema-view-pass'
 import { createViewChangeLists, type ListLike, type NodeLike } from './view-change-lists'
 
 /*
@@ -37,7 +37,6 @@ interface DrainTreeLike {
 type ChangeKey = number | { readonly ref: { readonly [$refId]?: number }; indexInParent(parent: unknown): number | undefined }
 /** Schema 5.0's key for "every live element of the array" in `view.changes`. */
 const ARRAY_SNAPSHOT = -1
-const SWITCH_TO_STRUCTURE = 255
 
 interface RootLike {
   changeTrees: Record<number, DrainTreeLike | undefined>

@@ -66,6 +66,39 @@ export interface Recording {
    * fired again). Everything spawns at tick 0; only later respawns are listed.
    */
   spawns: { count: number; tick: Int32Array; entity: Int32Array }
+  /**
+   * What the game declares about its entities (optional: recordings without it load and replay,
+   * and the attention policy then sets no matching components).
+   */
+  declared?: DeclaredTraits
+  /**
+   * Radius of a player's screen in world units, for viewport coverage (optional; the harness uses
+   * a default when absent).
+   */
+  viewRadius?: number
+  /** Name of the scenario family that produced the recording (optional, for reports). */
+  family?: string
+}
+
+/**
+ * Traits a game knows and declares to the engine, per entity index (every array is optional and,
+ * when present, `entityCount` long, except `target`, which is per tick: `ticks * entityCount`).
+ */
+export interface DeclaredTraits {
+  /** Salience weight in [0, 1] (0: none). */
+  salience?: Float32Array
+  /** Nimbus: distance from which the entity is noticed beyond an observer's radius (0: none). */
+  nimbus?: Float32Array
+  /** Team id (0: no team). */
+  team?: Uint16Array
+  /** 1 when the entity is visible only to observers of its team. */
+  teamOnly?: Uint8Array
+  /** Entity index of the player that owns the entity, or -1. */
+  owner?: Int32Array
+  /** 1 when the entity is hidden from everyone but its owner. */
+  hidden?: Uint8Array
+  /** Per tick: entity index the entity aims at (a turret, a sniper, a homing missile), or -1. */
+  target?: Int32Array
 }
 
 /** Appends interactions into growable typed arrays; `finish()` trims them. */

@@ -49,6 +49,11 @@ export interface AttentionComponents {
   readonly AlwaysRelevant: Record<string, never>
   /** Tag: never in any set but its owner's. */
   readonly Hidden: Record<string, never>
+  /** What the entity aims at (a turret, a sniper, a homing missile): its target notices it from afar. */
+  readonly Aim: {
+    /** Entity id of the target (0: none). */
+    target: Uint32Array
+  }
 }
 
 /**
@@ -84,6 +89,7 @@ export function createAttentionComponents(capacity: number): AttentionComponents
     Owner: { eid: new Uint32Array(capacity) },
     AlwaysRelevant: {},
     Hidden: {},
+    Aim: { target: new Uint32Array(capacity) },
   }
 }
 

@@ -22,7 +22,12 @@ const server = await startServer({
   attention: process.env.ATTENTION !== '0',
 })
 console.log(`arena listening on http://localhost:${server.port} (debug ${process.env.ATTENTION_DEBUG === '1' ? 'on' : 'off'})`)
+// Ctrl-C reaches this process more than once (the terminal signals the whole process group, and the
+// tsx runner relays it as well): shut down on the first signal only.
+let stopping = false
 const stop = (): void => {
+  if (stopping) return
+  stopping = true
   server.stop().then(
     () => process.exit(0),
     () => process.exit(1),

@@ -75,6 +75,10 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     },
     transport: new WebSocketTransport(),
     greet: false,
+    // the caller owns the process: main.ts stops on SIGINT/SIGTERM, tests call stop(). Colyseus's
+    // own signal handlers would run a second shutdown next to the caller's, and the loser of the
+    // race prints "error during shutdown: already_shutting_down".
+    gracefullyShutdown: false,
     express: (app) => {
       if (options.debug) mountDebugRoutes(app)
       if (existsSync(resolve(clientDir, 'index.html'))) app.use(express.static(clientDir))

@@ -152,7 +152,8 @@ async function main(): Promise<void> {
 
     const self = store.get(attention.self)
     const centre = self !== undefined && self.motion.ready ? self.motion.at(now) : { x: lastCamera.cx, y: lastCamera.cy }
-    const viewRadius = attention.radius > 0 ? attention.radius * 1.3 : 60
+    // the debug world layer zooms out, so what attention left out around the focus is in the picture
+    const viewRadius = attention.radius > 0 ? attention.radius * (worldOn ? 2.4 : 1.3) : 60
     lastCamera = fitCamera(centre.x, centre.y, viewRadius, w, h)
     const hoverKey = pointer === null ? null : pick(points, pointer.x, pointer.y) ?? pick(ghostPoints, pointer.x, pointer.y)
     const out = drawWorld(ctx, {

@@ -42,6 +42,8 @@ async function main(): Promise<void> {
     throw err
   }
   status.textContent = `room ${room.roomId}`
+  // ask for what the full state would cost this page (the bytes chart's second line)
+  room.send('full-state')
   room.onLeave((code) => (status.textContent = `disconnected (${code})`))
 
   const store = new EntityStore()
@@ -134,7 +136,7 @@ async function main(): Promise<void> {
     store.prune(now)
     if (attention.receivedAt !== attentionSeenAt) {
       attentionSeenAt = attention.receivedAt
-      series.noteFull(attention.fullBps)
+      if (!Number.isNaN(attention.fullBps)) series.noteFull(attention.fullBps)
       if (attention.debug && poller === null) enableDebug()
     }
     const worldOn = poller !== null && worldBox.checked
@@ -186,7 +188,7 @@ async function main(): Promise<void> {
         patchesPerSecond: traffic.patches.perSecond(now),
         interest: attention.size > 0 ? attention.size - (attention.get(attention.self) ? 1 : 0) : interest,
         budget: attention.budget,
-        fullBytesPerSecond: attention.receivedAt < 0 ? Number.NaN : attention.fullBps,
+        fullBytesPerSecond: attention.fullBps,
       })
     }
     if (series.tick(now, traffic.totalBytes())) stats.chart(series)

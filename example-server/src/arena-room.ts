@@ -50,8 +50,12 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
   readonly rejected = createOnceLogger((line) => console.warn(line))
   private attentionOn = true
   private debug = false
-  /** What a client would receive without the plugin, for the page's bytes chart (attention on only). */
+  /**
+   * What a client would receive without the plugin, for the page's bytes chart: it runs only while
+   * some client asked for it (a `full-state` message), so rooms nobody charts pay nothing for it.
+   */
   private fullState: FullStateMeter | null = null
+  private readonly fullStateWatchers = new Set<string>()
   /** Baseline mode: one view holding everything, shared by all clients. */
   private readonly everything = new StateView()
   private patches = 0
@@ -65,7 +69,6 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
     const tickMs = options.tickMs ?? 50
     this.attentionOn = options.attention !== false
     this.debug = options.debug === true
-    if (this.attentionOn) this.fullState = new FullStateMeter((eid, e) => this.writeDetail(eid, e), Date.now())
     this.arena = createArenaWorld(
       { bots: options.bots ?? 300, seed: options.seed ?? 1, size: 1600, dt: tickMs / 1000 },
       {
@@ -90,6 +93,11 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
       if (typeof m === 'string') return this.rejected.warn(client.sessionId, m)
       const eid = this.playerOf.get(client.sessionId)
       if (eid !== undefined) this.arena.setFacing(eid, m.angle)
+    })
+    this.onMessage('full-state', (client) => {
+      if (!this.admit(client) || !this.attentionOn) return
+      this.fullStateWatchers.add(client.sessionId)
+      this.fullState ??= new FullStateMeter((eid, e) => this.writeDetail(eid, e), this.instances, Date.now())
     })
     this.onMessage('*', (client, type) => {
       if (!this.admit(client)) return
@@ -117,6 +125,11 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
     this.destroyedFor.delete(client.sessionId)
     this.rejected.forget(client.sessionId)
     this.gate.forget(client.sessionId)
+    this.fullStateWatchers.delete(client.sessionId)
+    if (this.fullStateWatchers.size === 0 && this.fullState !== null) {
+      this.fullState.dispose()
+      this.fullState = null
+    }
     if (eid !== undefined) this.arena.despawn(eid)
   }
 
@@ -140,7 +153,7 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
     }
     this.destroyedFor.clear()
     if (this.attentionOn && this.patches % ATTENTION_EVERY === 0) {
-      const fullBps = this.fullState?.take(Date.now()) ?? 0
+      const fullBps = this.fullState?.take(Date.now())
       for (const client of this.clients) client.send('attention', this.attentionInfo(client.sessionId, fullBps))
     }
   }
@@ -152,9 +165,9 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
 
   /**
    * What the overlay shows: this client's interest set with weights and bands, what the full state
-   * would cost it, and whether debug mode is on.
+   * would cost it (when it asked), and whether debug mode is on.
    */
-  attentionInfo(sessionId: string, fullBps = 0): AttentionMessage {
+  attentionInfo(sessionId: string, fullBps?: number): AttentionMessage {
     const o = this.playerOf.get(sessionId) ?? -1
     const sys = this.arena.attention
     const members: AttentionMessage['members'] = []
@@ -162,7 +175,8 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
       members.push([String(sys.memberAt(o, i)), Math.round(sys.weightAt(o, i) * 1000) / 1000, sys.bandAt(o, i) as 0 | 1 | 2])
     }
     const C = this.arena.C
-    const msg: AttentionMessage = { self: String(o), radius: C.Observer.radius[o] ?? 0, fov: C.Observer.fov[o] ?? 0, budget: C.Observer.budget[o] ?? 0, members, fullBps }
+    const msg: AttentionMessage = { self: String(o), radius: C.Observer.radius[o] ?? 0, fov: C.Observer.fov[o] ?? 0, budget: C.Observer.budget[o] ?? 0, members }
+    if (fullBps !== undefined && this.fullStateWatchers.has(sessionId)) msg.fullBps = fullBps
     if (this.debug) msg.debug = true
     return msg
   }

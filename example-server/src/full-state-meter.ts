@@ -24,13 +24,20 @@ export class FullStateMeter {
   private since: number
 
   /**
+   * Mirrors the room's entities as they are now, encodes them once and drops those bytes: a client
+   * that joined earlier already holds them, so only the patches from here on count.
    * @param write - copies an entity's full-rate and detail fields, as the room does for watched ones
+   * @param instances - the room's entity instances by id
    * @param now - current time (ms)
    */
   constructor(
     private readonly write: DetailWriter,
+    instances: ReadonlyMap<number, Entity>,
     now: number,
   ) {
+    for (const [eid, e] of instances) this.add(eid, e)
+    this.patch()
+    this.bytes = 0
     this.since = now
   }
 

@@ -48,8 +48,9 @@ export interface AttentionMessage {
   /**
    * Bytes per second this client would receive without the plugin over the last few patches (every
    * client of the baseline room receives the same patches: one shared encode measures it for all).
+   * Sent only to clients that asked with a `full-state` message.
    */
-  fullBps: number
+  fullBps?: number
   /** Present (true) only when the server runs with ATTENTION_DEBUG=1: the page may then ask `/debug/*`. */
   debug?: true
 }

@@ -18,8 +18,10 @@ interface Joined {
   patchBytes(): number
 }
 
-async function join(url: string): Promise<Joined> {
+/** Joins like the demo page: asking for the full-state figure unless `chart` is false. */
+async function join(url: string, chart = true): Promise<Joined> {
   const room = await new Client(url).joinOrCreate('arena')
+  if (chart) room.send('full-state')
   const messages = new Map<string, unknown[]>()
   room.onMessage('*', (type, payload: unknown) => {
     const k = String(type)
@@ -72,7 +74,7 @@ describe('debug data', () => {
   it('should serve the whole world and say so in the attention message with debug on', async () => {
     const server = await startServer({ port: 0, host: '127.0.0.1', bots: 120, seed: 5, debug: true })
     try {
-      const j = await join(`http://127.0.0.1:${server.port}`)
+      const j = await join(`http://127.0.0.1:${server.port}`, false)
       await sleep(800)
       expect(await debugAnswers(server, j)).toEqual([200, 200, 200])
       const room = arenaRooms.get(j.room.roomId)!
@@ -85,6 +87,8 @@ describe('debug data', () => {
       const attention = (j.messages.get('attention') ?? []) as AttentionMessage[]
       expect(attention.length).toBeGreaterThan(0)
       expect(attention.every((m) => m.debug === true)).toBe(true)
+      // the full-state figure goes only to clients that ask for it (the meter runs only for them)
+      expect(attention.every((m) => m.fullBps === undefined)).toBe(true)
       await j.room.leave()
     } finally {
       await server.stop()
@@ -102,7 +106,7 @@ describe('debug data', () => {
         const t0 = performance.now()
         await sleep(3000)
         const patchBps = ((j.patchBytes() - b0) * 1000) / (performance.now() - t0)
-        const reports = ((j.messages.get('attention') ?? []) as AttentionMessage[]).slice(m0).map((m) => m.fullBps)
+        const reports = ((j.messages.get('attention') ?? []) as AttentionMessage[]).slice(m0).map((m) => m.fullBps ?? Number.NaN)
         await j.room.leave()
         return { patchBps, fullBps: reports.length > 0 ? reports.reduce((a, b) => a + b, 0) / reports.length : Number.NaN }
       } finally {

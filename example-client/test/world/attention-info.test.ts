@@ -18,8 +18,9 @@ describe('attention-info', () => {
   })
   it('should report debug mode only when the message says so', () => {
     const a = new AttentionInfo()
-    a.apply({ self: 's', radius: 50, fov: 2, budget: 8, fullBps: 0, members: [] }, 1)
+    a.apply({ self: 's', radius: 50, fov: 2, budget: 8, members: [] }, 1)
     expect(a.debug).toBe(false)
+    expect(Number.isNaN(a.fullBps)).toBe(true)
     a.apply({ self: 's', radius: 50, fov: 2, budget: 8, fullBps: 0, members: [], debug: true }, 2)
     expect(a.debug).toBe(true)
   })

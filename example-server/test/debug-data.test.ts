@@ -78,12 +78,18 @@ describe('debug data', () => {
       await sleep(800)
       expect(await debugAnswers(server, j)).toEqual([200, 200, 200])
       const room = arenaRooms.get(j.room.roomId)!
-      const world = (await (
-        await fetch(`http://127.0.0.1:${server.port}/debug/world?room=${j.room.roomId}&session=${j.room.sessionId}`)
-      ).json()) as { keys: string[]; bands: number[] }
-      expect(world.keys.length).toBe(room.arena.live.size)
       const self = room.playerEntity(j.room.sessionId)
-      expect(world.bands.filter((b) => b >= 0).length).toBe(room.arena.attention.memberCount(self))
+      const worldUrl = `http://127.0.0.1:${server.port}/debug/world?room=${j.room.roomId}&session=${j.room.sessionId}`
+      // compare within one engine tick: the room keeps ticking while the answer travels
+      let checked = false
+      for (let attempt = 0; attempt < 20 && !checked; attempt++) {
+        const world = (await (await fetch(worldUrl)).json()) as { tick: number; keys: string[]; bands: number[] }
+        if (world.tick !== room.arena.attention.tick) continue
+        expect(world.keys.length).toBe(room.arena.live.size)
+        expect(world.bands.filter((b) => b >= 0).length).toBe(room.arena.attention.memberCount(self))
+        checked = true
+      }
+      expect(checked).toBe(true)
       const attention = (j.messages.get('attention') ?? []) as AttentionMessage[]
       expect(attention.length).toBeGreaterThan(0)
       expect(attention.every((m) => m.debug === true)).toBe(true)

@@ -1,4 +1,4 @@
-import { checkInteger } from '../ecs/validate'
+import { checkInteger, describeValue } from '../ecs/validate'
 
 /** Options of the `AttentionPlugin`. */
 export interface AttentionPluginOptions {
@@ -50,16 +50,16 @@ export interface ResolvedPluginOptions {
 export function resolvePluginOptions(o: AttentionPluginOptions = {}): ResolvedPluginOptions {
   const bandTags = o.bandTags ?? ([0, AttentionTags.Motion, AttentionTags.Motion | AttentionTags.Detail] as const)
   if (!Array.isArray(bandTags) || bandTags.length !== 3) {
-    throw new RangeError(`colyseus-attention: bandTags must be an array of 3 tags [low, medium, high]; got ${String(bandTags)}`)
+    throw new RangeError(`colyseus-attention: bandTags must be an array of 3 tags [low, medium, high]; got ${describeValue(bandTags)}`)
   }
   bandTags.forEach((tag, i) => checkInteger(`bandTags[${i}]`, tag, 0, 0x7fffffff))
   const entryBudget = o.entryBudget ?? 24
   checkInteger('entryBudget', entryBudget, 1, 65535)
   const shareViews = o.shareViews ?? true
-  if (typeof shareViews !== 'boolean') throw new TypeError(`colyseus-attention: shareViews must be a boolean; got ${String(shareViews)}`)
+  if (typeof shareViews !== 'boolean') throw new TypeError(`colyseus-attention: shareViews must be a boolean; got ${describeValue(shareViews)}`)
   const refresh = o.refresh ?? null
-  if (refresh !== null && typeof refresh !== 'function') throw new TypeError(`colyseus-attention: refresh must be a function (eid, band) => void; got ${String(refresh)}`)
+  if (refresh !== null && typeof refresh !== 'function') throw new TypeError(`colyseus-attention: refresh must be a function (eid, band) => void; got ${describeValue(refresh)}`)
   const fastViewEncoding = o.fastViewEncoding ?? true
-  if (typeof fastViewEncoding !== 'boolean') throw new TypeError(`colyseus-attention: fastViewEncoding must be a boolean; got ${String(fastViewEncoding)}`)
+  if (typeof fastViewEncoding !== 'boolean') throw new TypeError(`colyseus-attention: fastViewEncoding must be a boolean; got ${describeValue(fastViewEncoding)}`)
   return { bandTags, entryBudget, shareViews, refresh, fastViewEncoding }
 }

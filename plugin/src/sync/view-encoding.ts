@@ -221,10 +221,12 @@ export function installViewEncoding(encoder: Encoder, options: ViewEncodingOptio
   // The lists are built from the state and the views as they are at the shared encode. A change
   // to either before a view's encodeView in the same patch would make the lists stale in ways no
   // list stamp shows (a field of a tree already listed, a tree the view no longer sees), so the
-  // window between the build and discardChanges is watched: every state change goes through
-  // root.enqueueChangeTree, every view change through view.add / view.remove (each view gets its
-  // watchers when schema registers it, on its first add). A change in the window hands the rest
-  // of the patch to schema's own pass, which reads the state and the views as they are then.
+  // window between the shared encode and discardChanges is watched: every state change goes
+  // through root.enqueueChangeTree, every view change through view.add / view.remove (each view
+  // gets its watchers when schema registers it, on its first add). A change in the window hands
+  // the rest of the patch to schema's own pass, which reads the state and the views as they are
+  // then. (Colyseus encodes views without a shared encode only in patches without state changes,
+  // and does not discard those: no window opens for them.)
   let open = false
   let moved = false
   const ownEnqueue = root.enqueueChangeTree
@@ -262,7 +264,7 @@ export function installViewEncoding(encoder: Encoder, options: ViewEncodingOptio
     const v = (ref as WeakRef<StateView> | undefined)?.deref?.()
     if (v !== undefined) watchView(v)
   })
-  /** Opens the watch window: the lists of this patch are built. */
+  /** Opens the watch window: the shared part of this patch is encoded. */
   const openWindow = (): void => {
     open = true
   }
@@ -352,10 +354,7 @@ export function installViewEncoding(encoder: Encoder, options: ViewEncodingOptio
       counters.fallbacks++
       out = ownEncodeView.call(this, view, sharedOffset, it, bytes)
     } else {
-      if (lists.stale(epoch)) {
-        rebuild()
-        openWindow()
-      }
+      if (lists.stale(epoch)) rebuild()
       const real = root.changes
       const id = view.id
       const plain = direct && !lists.mixed(id)

@@ -15,6 +15,11 @@ export interface ArenaOptions {
   tickMs?: number
   /** Most entities entering a client's view per patch. */
   entryBudget?: number
+  /**
+   * Hard visibility bound (fog of war, anti-cheat): no client ever receives an entity farther than
+   * this from its player, whatever the attention engine selects. Unset: no bound.
+   */
+  maxRange?: number
 }
 
 /** Rooms by id, for the debug endpoints. */
@@ -65,7 +70,10 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
         despawned: (eid) => this.onDespawned(eid),
       },
     )
-    this.plugins.attention.use(this.arena.attention, options.entryBudget === undefined ? undefined : { entryBudget: options.entryBudget })
+    this.plugins.attention.use(this.arena.attention, {
+      ...(options.entryBudget === undefined ? {} : { entryBudget: options.entryBudget }),
+      ...(options.maxRange === undefined ? {} : { maxRange: options.maxRange, positions: this.arena.C.Position }),
+    })
     for (const eid of this.arena.live) this.onSpawned(eid)
     this.patchRate = tickMs
     this.setTimestep(() => this.update(), tickMs)

@@ -189,8 +189,13 @@ export class AttentionPlugin extends RoomPlugin<Room> {
    * after the attention system ran for the tick.
    */
   sync(): void {
-    const system = this.requireSystem()
+    const system = this.system
     this.syncs++
+    if (system === null) {
+      // in the patch timer a throw would end the process: say it once, like any sync failure
+      this.syncFailed(new Error('colyseus-attention: sync() before use(system): call plugins.attention.use(system) in onCreate'))
+      return
+    }
     try {
       this.hookEncoder()
       syncViews(this.records, system, this.registry!, this.opts.bandTags, this.opts.entryBudget, this.scratch!)

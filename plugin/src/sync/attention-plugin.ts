@@ -11,6 +11,9 @@ import { createViewRecord, recordRemoveAt, type ViewRecord } from './view-record
 import { removeFromView } from './view-sync'
 import { installViewEncoding } from './view-encoding'
 
+/** Syncs in a row without an engine tick before the plugin warns that the system does not run. */
+const STALE_SYNCS = 10
+
 /**
  * The Colyseus side of colyseus-attention: gives each client a `StateView` bound to its observer
  * entity and, before every patch, makes that view hold exactly the observer's interest set, with
@@ -30,9 +33,6 @@ import { installViewEncoding } from './view-encoding'
  *   onBeforePatch() { this.plugins.attention.sync() }
  * }
  */
-/** Syncs in a row without an engine tick before the plugin warns that the system does not run. */
-const STALE_SYNCS = 10
-
 export class AttentionPlugin extends RoomPlugin<Room> {
   override readonly pluginName = 'attention' as const
   private opts: ResolvedPluginOptions
@@ -54,7 +54,7 @@ export class AttentionPlugin extends RoomPlugin<Room> {
   private readonly warned = new Set<string>()
   private readonly errors = new Set<string>()
 
-  /** @param options - band tags, entry budget, view sharing; validated here. */
+  /** @param options - band tags, entry budget, view sharing, maxRange; validated here. */
   constructor(options: AttentionPluginOptions = {}) {
     super()
     this.given = options

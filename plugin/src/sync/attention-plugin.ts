@@ -205,7 +205,8 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     }
     this.checkTicking(system)
     const s = this.scratch!
-    if (s.detached > 0) {
+    // the message is built only once: a mistake that persists must not allocate every patch
+    if (s.detached > 0 && !this.warned.has('detached')) {
       this.warnOnce(
         'detached',
         `entity ${s.detachedEid} is tracked but its instance is no longer in the room's state, so no client receives it. ` +
@@ -234,7 +235,7 @@ export class AttentionPlugin extends RoomPlugin<Room> {
       this.staleSyncs = 0
       return
     }
-    if (++this.staleSyncs < STALE_SYNCS || this.records.length === 0) return
+    if (++this.staleSyncs < STALE_SYNCS || this.records.length === 0 || this.warned.has('tick')) return
     this.warnOnce(
       'tick',
       `the attention system has not ticked for ${STALE_SYNCS} patches (tick ${system.tick}), so views show ${system.tick === 0 ? 'nothing' : 'stale sets'}. ` +

@@ -18,6 +18,11 @@ export interface ArenaOptions {
   entryBudget?: number
   /** Debug mode (ATTENTION_DEBUG=1): the `attention` message says so, and the page may ask `/debug/*`. */
   debug?: boolean
+  /**
+   * Hard visibility bound (fog of war, anti-cheat): no client ever receives an entity farther than
+   * this from its player, whatever the attention engine selects. Unset: no bound.
+   */
+  maxRange?: number
 }
 
 /** Rooms by id, for the debug endpoints. */
@@ -76,7 +81,10 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
         despawned: (eid) => this.onDespawned(eid),
       },
     )
-    this.plugins.attention.use(this.arena.attention, options.entryBudget === undefined ? undefined : { entryBudget: options.entryBudget })
+    this.plugins.attention.use(this.arena.attention, {
+      ...(options.entryBudget === undefined ? {} : { entryBudget: options.entryBudget }),
+      ...(options.maxRange === undefined ? {} : { maxRange: options.maxRange, positions: this.arena.C.Position }),
+    })
     for (const eid of this.arena.live) this.onSpawned(eid)
     this.patchRate = tickMs
     this.setTimestep(() => this.update(), tickMs)

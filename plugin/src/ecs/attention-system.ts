@@ -300,6 +300,16 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     }
   }
 
+  // an observer without Position sees nothing: said once per system, never per tick
+  let warnedNoPosition = false
+  const warnNoPosition = (o: number): void => {
+    warnedNoPosition = true
+    console.warn(
+      `colyseus-attention: observer ${o} has no Position, so its interest set stays empty (it sees nothing). ` +
+        `Add the Position component: addComponent(world, ${o}, C.Position) and set C.Position.x/y/z[${o}].`,
+    )
+  }
+
   const system = ((w: World): World => {
     tick++
     const obs = observers.ids
@@ -314,6 +324,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
       const s = slotOf[o]!
       rowStart[s] = rows
       if ((flags[o]! & Has.Position) !== 0) rows = gather(o, rows, !customScorer)
+      else if (!warnedNoPosition) warnNoPosition(o)
       rowEnd[s] = rows
     }
     if (customScorer) {

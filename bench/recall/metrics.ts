@@ -47,6 +47,14 @@ export interface RecallRow {
   missContributions: number[] | null
   /** Mean per-head contribution of the weakest set member at those misses (what held the missed entity out). */
   rivalContributions: number[] | null
+  /** Share of what is on a player's screen that its client holds with data at most 1 s old (see replay.ts). */
+  viewportCoverage: number
+  /** Screen radius of the coverage, world units. */
+  viewRadius: number
+  /** Mean members per client at Low, Medium, High. */
+  meanBandCounts: [number, number, number]
+  /** Memberships a player was not entitled to: 0 for an honest policy. */
+  entitlementViolations: number
 }
 
 const EPS = 1e-9
@@ -102,5 +110,9 @@ export function summarize(r: ReplayResult): RecallRow {
     missCategories: r.missCategories,
     missContributions: r.missContributions,
     rivalContributions: r.rivalContributions,
+    viewportCoverage: r.viewportCoverage,
+    viewRadius: r.viewRadius,
+    meanBandCounts: r.meanBandCounts,
+    entitlementViolations: r.entitlementViolations,
   }
 }

@@ -1,6 +1,9 @@
+import { Band } from '../../plugin/src/index'
 import { createByteMeter } from './byte-meter'
+import { createEntitlement } from './entitlement'
 import type { InterestPolicy, PolicyFactory } from './policies/interest-policy'
 import { Kind, type Recording } from './recording'
+import { createCoverageMeter, viewRadiusOf } from './viewport'
 
 /** Options of {@link replay}. */
 export interface ReplayOptions {
@@ -47,6 +50,17 @@ export interface ReplayResult {
   missContributions: number[] | null
   /** Mean per-head contribution of the weakest member of the set at those misses (attention only). */
   rivalContributions: number[] | null
+  /**
+   * Viewport coverage: mean over players and ticks of the share of entities on the player's screen
+   * (within the view radius, entitled) that its client holds with data at most 1 s old.
+   */
+  viewportCoverage: number
+  /** Screen radius used for {@link viewportCoverage}. */
+  viewRadius: number
+  /** Mean members per client at Low, Medium and High (a policy without bands holds all at High). */
+  meanBandCounts: [number, number, number]
+  /** Set memberships a player was not entitled to (hidden, other team's team-only), summed over ticks: must be 0. */
+  entitlementViolations: number
 }
 
 /**
@@ -67,6 +81,10 @@ export function replay(rec: Recording, factory: PolicyFactory, options: ReplayOp
   // the full-state policy gives every client the same set: one shared view, like the plugin does
   const viewCount = policy.shared ? 1 : np
   const meter = measureBytes ? createByteMeter(rec, viewCount) : null
+  const rules = createEntitlement(rec)
+  const coverage = createCoverageMeter(rec, rules)
+  const bandSums = [0, 0, 0]
+  let violations = 0
 
   const inSet = new Uint8Array(np * n)
   const entry = new Int32Array(np * n)
@@ -142,16 +160,23 @@ export function replay(rec: Recording, factory: PolicyFactory, options: ReplayOp
         setSum += c
         if (c > maxSet) maxSet = c
       }
+      const o = rec.players[p]!
+      const metered = meter !== null && (!policy.shared || p === 0)
       for (let i = 0; i < c; i++) {
         const e = policy.member(p, i)
         const k = row + e
+        const band = policy.band === undefined ? Band.High : policy.band(p, i)
         seen[k] = stamp
-        if (inSet[k] === 0) {
+        if (e !== o && rules.denied(o, e)) violations++
+        if (counted) bandSums[band]!++
+        const entered = inSet[k] === 0
+        if (entered) {
           inSet[k] = 1
           entry[k] = t
           if (counted) churn++
-          if (meter !== null && (!policy.shared || p === 0)) meter.add(p, e)
-        }
+          if (metered) meter.add(p, e, band)
+        } else if (metered && meter.bandOf(p, e) !== band) meter.setBand(p, e, band)
+        coverage.hold(p, e, band, entered, t)
       }
       for (let i = 0; i < prevCount[p]!; i++) {
         const e = prev[row + i]!
@@ -168,6 +193,7 @@ export function replay(rec: Recording, factory: PolicyFactory, options: ReplayOp
     const t2 = performance.now()
     meter?.encodeTick(t, counted)
     encodeMs += performance.now() - t2 + (t2 - t1)
+    coverage.score(t, inSet, counted)
     policy.observeInteractions(t, from, cursor)
   }
 
@@ -199,6 +225,10 @@ export function replay(rec: Recording, factory: PolicyFactory, options: ReplayOp
     missCategories,
     missContributions: meanOf(contrib),
     rivalContributions: meanOf(rival),
+    viewportCoverage: coverage.mean(),
+    viewRadius: viewRadiusOf(rec),
+    meanBandCounts: [bandSums[0]! / (np * measuredTicks), bandSums[1]! / (np * measuredTicks), bandSums[2]! / (np * measuredTicks)],
+    entitlementViolations: violations,
   }
   policy.dispose()
   return result

@@ -23,6 +23,11 @@ export interface InterestPolicy {
   count(p: number): number
   /** Entity index of member i of player p's set. */
   member(p: number, i: number): number
+  /**
+   * Optional: band of member i of player p's set (`Band.Low`, `Medium` or `High`), held in the
+   * client's view with that band's tags. Policies without it are metered at full detail (High).
+   */
+  band?(p: number, i: number): number
   /** Interactions `from..to-1` of the log happened at tick t: told after the sets of tick t were computed. */
   observeInteractions(t: number, from: number, to: number): void
   /**

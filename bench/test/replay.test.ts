@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import { summarize } from '../recall/metrics'
 import type { InterestPolicy, PolicyFactory } from '../recall/policies/interest-policy'
+import { attentionPolicy } from '../recall/policies/attention-policy'
+import { fullPolicy } from '../recall/policies/full-policy'
+import { nearestPolicy } from '../recall/policies/nearest-policy'
 import { radiusPolicy } from '../recall/policies/radius-policy'
+import { DEFAULT_VIEW_RADIUS } from '../recall/viewport'
 import { InteractionKind, Kind, type Recording } from '../recall/recording'
 import { replay } from '../recall/replay'
 
@@ -100,5 +104,29 @@ describe('replay', () => {
     const r = summarize(replay(rec, radiusPolicy(10), { measureBytes: false, warmupSeconds: 0.1 }))
     expect(r.churnPerClientPerSec).toBeCloseTo(1 / ((100 - 2) * 0.05), 9)
     expect(r.ttvMedian).toBeCloseTo(20 * 0.05, 9)
+  })
+
+  it('should replay a recording built by other code, without any optional field, through every policy', () => {
+    expect(rec.declared).toBeUndefined()
+    expect(rec.viewRadius).toBeUndefined()
+    for (const f of [fullPolicy(), radiusPolicy(10), nearestPolicy(1), attentionPolicy(2)]) {
+      const r = summarize(replay(rec, f))
+      expect(r.interactions).toBe(1)
+      expect(r.entitlementViolations).toBe(0)
+      expect(r.viewRadius).toBe(DEFAULT_VIEW_RADIUS)
+      expect(r.bytesPerClientPerSec).toBeGreaterThan(0)
+    }
+  })
+
+  it('should give full state a viewport coverage of 1 and an empty policy 0', () => {
+    expect(summarize(replay(rec, fullPolicy())).viewportCoverage).toBe(1)
+    const empty: PolicyFactory = () => ({ ...fromTick(1e9, [])(rec), count: () => 0 })
+    expect(summarize(replay(rec, empty)).viewportCoverage).toBe(0)
+  })
+
+  it('should count an entity on screen as covered once its first state is sent, and a stale one not', () => {
+    // the chaser is on screen from x = 50 (tick 0); a policy holding it from tick 80 covers it from then on
+    const late = summarize(replay(rec, fromTick(80, []), { measureBytes: false }))
+    expect(late.viewportCoverage).toBeCloseTo((100 - 80) / (100 - 40), 9)
   })
 })

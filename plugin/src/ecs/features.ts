@@ -25,10 +25,11 @@ export interface RowWriter {
    * candidate `e` gets row `r` (from `row` up), `rowEid[r] = e` and its features at
    * `feat[r * FEATURE_COUNT..]`, or with `fused` only its built-in score at `scores[r]` (the
    * weighted sum of the float32 features, exactly as the head scorer computes it from the row).
-   * The arrays must have room for `n` more rows. Allocation-free.
+   * The arrays must have room for `n` more rows. With `anyRange` the range test is skipped (the
+   * candidates are aimers of the observer, candidates at any distance). Allocation-free.
    * @returns the end row.
    */
-  write(cands: Uint32Array, n: number, rowEid: Uint32Array, row: number, tick: number, fused: boolean, feat: Float32Array, scores: Float32Array): number
+  write(cands: Uint32Array, n: number, rowEid: Uint32Array, row: number, tick: number, fused: boolean, feat: Float32Array, scores: Float32Array, anyRange: boolean): number
   /** Current observer state after `load`: [x, y, z, ...] (read x and y from slots 0 and 1; a typed array so reading it never boxes a double). */
   readonly observer: Float64Array
 }
@@ -98,7 +99,7 @@ export function createRowWriter(
       // stored, not returned: a double returned from a call that is not inlined gets boxed
       ob[REACH] = ob[RADIUS]! + Math.sqrt(vx * vx + vy * vy + vz * vz) * params.lookahead
     },
-    write(cands, n, rowEid, row, tick, fused, feat, scores) {
+    write(cands, n, rowEid, row, tick, fused, feat, scores, anyRange) {
       // The stores, tuning and imported constants in locals: without V8's context specialisation
       // (a second system in the process) a captured one is reloaded from the closure context at
       // each access, and an imported one (Has.X) walks the context chain and loads a property.
@@ -109,6 +110,7 @@ export function createRowWriter(
       const HIDDEN_OR_TEAM_ONLY = Has.Hidden | Has.TeamOnly
       const TEAM = Has.Team
       const FACING = Has.Facing
+      const AIM = Has.Aim
       const STRIDE = FEATURE_COUNT
       const Px = c.Position.x
       const Py = c.Position.y
@@ -123,6 +125,7 @@ export function createRowWriter(
       const salienceOf = c.Salience.weight
       const teamOf = c.Team.id
       const ownerOf = c.Owner.eid
+      const aimOf = c.Aim.target
       const flagsOf = flags
       const iStrength = interactions.strength
       const iTick = interactions.tick
@@ -135,6 +138,7 @@ export function createRowWriter(
       const w4 = weights.salience
       const w5 = weights.mutual
       const w6 = weights.team
+      const w7 = weights.aim
       // the observer in locals for the whole batch: V8 keeps them in registers across the loop
       const o = oi[I_EID]!
       const team = oi[I_TEAM]!
@@ -174,7 +178,7 @@ export function createRowWriter(
         const rvy = (hasVel ? Vy[e]! : 0) - ovy
         const rvz = (hasVel ? Vz[e]! : 0) - ovz
         // negated comparisons so a NaN position is out of range, never scored
-        if (!(d2 <= reff * reff)) {
+        if (!anyRange && !(d2 <= reff * reff)) {
           // not in range now: maybe in range at the look-ahead (predicted positions)
           const px = dx + rvx * T
           const py = dy + rvy * T
@@ -238,6 +242,7 @@ export function createRowWriter(
         if (!(mutual <= 1)) mutual = mutual > 1 ? 1 : f < 0 ? 0 : f
         // team
         const sameTeam = hasTeam && (fl & TEAM) !== 0 && teamOf[e] === team ? 1 : 0
+        const aim = (fl & AIM) !== 0 && aimOf[e] === o ? 1 : 0
         if (fused) {
           // the head scorer's sum over the row as stored: each feature rounded to float32 first
           scores[row] =
@@ -247,7 +252,8 @@ export function createRowWriter(
             w3 * Math.fround(recency) +
             w4 * Math.fround(salience) +
             w5 * Math.fround(mutual) +
-            w6 * sameTeam
+            w6 * sameTeam +
+            w7 * aim
         } else {
           const off = row * STRIDE
           feat[off] = distance
@@ -257,6 +263,7 @@ export function createRowWriter(
           feat[off + 4] = salience
           feat[off + 5] = mutual
           feat[off + 6] = sameTeam
+          feat[off + 7] = aim
         }
         rowEid[row++] = e
       }

@@ -41,6 +41,8 @@ export interface ByteMeter {
   readonly bytes: Float64Array
   /** Patches counted per view so far (ticks where the view had something to send). */
   readonly patches: Float64Array
+  /** Bytes of each view's patch on the last encoded tick, counted or not (0: nothing sent). */
+  readonly sent: Float64Array
   /** Optional: called with each view's encoded patch (for tests that decode it). */
   onPatch: ((v: number, bytes: Uint8Array) => void) | null
   /** The encoder (tests decode full states with it). */
@@ -88,6 +90,7 @@ export function createByteMeter(rec: Recording, viewCount: number): ByteMeter {
   for (let v = 0; v < viewCount; v++) views.push(new StateView())
   const bytes = new Float64Array(viewCount)
   const patches = new Float64Array(viewCount)
+  const sent = new Float64Array(viewCount)
   // band each view holds each entity at (-1: not held), and how many views hold it at Medium or up
   const held = new Int8Array(viewCount * n).fill(-1)
   const watchers = new Int32Array(n)
@@ -123,6 +126,7 @@ export function createByteMeter(rec: Recording, viewCount: number): ByteMeter {
   const meter: ByteMeter = {
     bytes,
     patches,
+    sent,
     onPatch: null,
     encoder,
     state,
@@ -168,6 +172,7 @@ export function createByteMeter(rec: Recording, viewCount: number): ByteMeter {
       for (let v = 0; v < viewCount; v++) {
         const out = encoder.encodeView(views[v]!, sharedOffset, it)
         // a patch with nothing beyond the protocol byte is not sent by the room
+        sent[v] = out.length <= 1 ? 0 : out.length
         if (out.length <= 1) continue
         if (count) {
           bytes[v] = bytes[v]! + out.length

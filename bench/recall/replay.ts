@@ -84,6 +84,9 @@ export function replay(rec: Recording, factory: PolicyFactory, options: ReplayOp
   const rules = createEntitlement(rec)
   const coverage = createCoverageMeter(rec, rules)
   const bandSums = [0, 0, 0]
+  // bytes each client received over the current second, reported back to the policy once a second
+  const window = new Float64Array(viewCount)
+  const ticksPerSecond = Math.max(1, Math.round(1 / dt))
   let violations = 0
 
   const inSet = new Uint8Array(np * n)
@@ -193,6 +196,13 @@ export function replay(rec: Recording, factory: PolicyFactory, options: ReplayOp
     const t2 = performance.now()
     meter?.encodeTick(t, counted)
     encodeMs += performance.now() - t2 + (t2 - t1)
+    if (meter !== null && policy.observeBytes !== undefined) {
+      for (let v = 0; v < viewCount; v++) window[v] = window[v]! + meter.sent[v]!
+      if ((t + 1) % ticksPerSecond === 0) {
+        for (let p = 0; p < np; p++) policy.observeBytes(p, window[policy.shared ? 0 : p]! / (ticksPerSecond * dt))
+        window.fill(0)
+      }
+    }
     coverage.score(t, inSet, counted)
     policy.observeInteractions(t, from, cursor)
   }

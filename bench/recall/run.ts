@@ -91,7 +91,7 @@ export const SWEEPS = {
     radius: [5, 10, 20, 40, 80],
     nearest: [2, 8],
     attention: [2, 4, 8, 16, 32],
-    byteBudget: [500, 2000, 8000],
+    byteBudget: [400, 1000, 2500, 6000],
     noHysteresis: [],
     radius25: [],
   },

@@ -111,6 +111,10 @@ export function attentionPolicy(budget: number, options: AttentionPolicyOptions 
       count: (p) => system.memberCount(eidOf[rec.players[p]!]!),
       member: (p, i) => indexOf[system.memberAt(eidOf[rec.players[p]!]!, i)]!,
       band: (p, i) => system.bandAt(eidOf[rec.players[p]!]!, i),
+      observeBytes(p, bytesPerSecond) {
+        // the plugin closes the byte-budget loop with what the encoder sent to the client
+        if (byteBudget > 0) system.reportBytes(eidOf[rec.players[p]!]!, bytesPerSecond)
+      },
       observeInteractions(_t, from, to) {
         const log = rec.interactions
         for (let j = from; j < to; j++) system.recordInteraction(eidOf[log.a[j]!]!, eidOf[log.b[j]!]!)

@@ -28,6 +28,11 @@ export interface InterestPolicy {
    * client's view with that band's tags. Policies without it are metered at full detail (High).
    */
   band?(p: number, i: number): number
+  /**
+   * Optional: what player p's client actually received over the last second, in bytes per second
+   * (told once a second when bytes are measured, as a room's encoder knows it).
+   */
+  observeBytes?(p: number, bytesPerSecond: number): void
   /** Interactions `from..to-1` of the log happened at tick t: told after the sets of tick t were computed. */
   observeInteractions(t: number, from: number, to: number): void
   /**

@@ -23,6 +23,9 @@ export interface RecallRow {
   interactions: number
   recall200: number
   recall500: number
+  /** Recall at 200 / 500 ms counting only time held at Medium or above (equal to recall for policies without bands). */
+  recall200Detail: number
+  recall500Detail: number
   /** Misses at 200 ms (interactions not visible 200 ms ahead). */
   missed200: number
   missed500: number
@@ -79,6 +82,7 @@ function cell(leads: Float64Array, pick: (i: number) => boolean): RecallCell {
  */
 export function summarize(r: ReplayResult): RecallRow {
   const all = cell(r.leads, () => true)
+  const detail = cell(r.detailLeads, () => true)
   const byInteraction: Record<string, RecallCell> = {}
   INTERACTION_NAMES.forEach((name, k) => {
     byInteraction[name] = cell(r.leads, (i) => r.kinds[i] === k)
@@ -94,6 +98,8 @@ export function summarize(r: ReplayResult): RecallRow {
     interactions: all.n,
     recall200: all.recall200,
     recall500: all.recall500,
+    recall200Detail: detail.recall200,
+    recall500Detail: detail.recall500,
     missed200: Math.round(all.n * (1 - all.recall200)),
     missed500: Math.round(all.n * (1 - all.recall500)),
     ttvMedian: quantile(r.leads, 0.5),

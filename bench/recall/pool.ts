@@ -55,6 +55,7 @@ export function poolResults(results: readonly ReplayResult[]): ReplayResult {
     seconds,
     clients: first.clients,
     leads: concat((r) => r.leads, (n) => new Float64Array(n)),
+    detailLeads: concat((r) => r.detailLeads, (n) => new Float64Array(n)),
     kinds: concat((r) => r.kinds, (n) => new Uint8Array(n)),
     otherKinds: concat((r) => r.otherKinds, (n) => new Uint8Array(n)),
     bytesPerClientPerSec: avg.bytes / weight,

@@ -21,6 +21,8 @@ export const Kind = {
   Merchant: 11,
   /** A hidden stash seen only by its owner (hub). */
   Stash: 12,
+  /** A mounted unit that charges enemy players from afar (battle). */
+  Rider: 13,
 } as const
 /** One of {@link Kind}'s values. */
 export type Kind = (typeof Kind)[keyof typeof Kind]
@@ -39,6 +41,7 @@ export const KIND_NAMES = [
   'idler',
   'merchant',
   'stash',
+  'rider',
 ] as const
 
 /** What happened between two entities. */

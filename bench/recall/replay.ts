@@ -27,6 +27,11 @@ export interface ReplayResult {
    * tick before the interaction).
    */
   leads: Float64Array
+  /**
+   * Same as `leads`, counting only the time the other party was held at Medium or above (full-rate
+   * motion): a stricter reading than membership at any band.
+   */
+  detailLeads: Float64Array
   /** Interaction kind of each entry of `leads`. */
   kinds: Uint8Array
   /** Entity kind of the other party of each entry of `leads`. */
@@ -91,6 +96,9 @@ export function replay(rec: Recording, factory: PolicyFactory, options: ReplayOp
 
   const inSet = new Uint8Array(np * n)
   const entry = new Int32Array(np * n)
+  // tick since which a member has been held at Medium or above without a break (-1: not now)
+  const detailSince = new Int32Array(np * n).fill(-1)
+  const detailLeads: number[] = []
   const seen = new Uint32Array(np * n)
   const prev = new Int32Array(np * n)
   const prevCount = new Int32Array(np)
@@ -125,6 +133,7 @@ export function replay(rec: Recording, factory: PolicyFactory, options: ReplayOp
     const k = p * n + other
     const lead = inSet[k] === 1 ? (t - Math.max(entry[k]!, bornAt[other]!)) * dt : 0
     leads.push(lead)
+    detailLeads.push(inSet[k] === 1 && detailSince[k]! >= 0 ? (t - Math.max(detailSince[k]!, bornAt[other]!)) * dt : 0)
     if (lead < 0.2 - 1e-9 && policy.diagnose !== undefined) {
       // the policy still holds tick t-1's state: the one the interaction is judged against
       const d = policy.diagnose(p, other)
@@ -180,12 +189,15 @@ export function replay(rec: Recording, factory: PolicyFactory, options: ReplayOp
           if (metered) meter.add(p, e, band)
         } else if (metered && meter.bandOf(p, e) !== band) meter.setBand(p, e, band)
         coverage.hold(p, e, band, entered, t)
+        if (band < Band.Medium) detailSince[k] = -1
+        else if (detailSince[k] === -1) detailSince[k] = t
       }
       for (let i = 0; i < prevCount[p]!; i++) {
         const e = prev[row + i]!
         const k = row + e
         if (seen[k] !== stamp && inSet[k] === 1) {
           inSet[k] = 0
+          detailSince[k] = -1
           if (counted) churn++
           if (meter !== null && (!policy.shared || p === 0)) meter.remove(p, e)
         }
@@ -223,6 +235,7 @@ export function replay(rec: Recording, factory: PolicyFactory, options: ReplayOp
     seconds,
     clients: np,
     leads: Float64Array.from(leads),
+    detailLeads: Float64Array.from(detailLeads),
     kinds: Uint8Array.from(kinds),
     otherKinds: Uint8Array.from(otherKinds),
     bytesPerClientPerSec: bytes,

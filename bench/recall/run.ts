@@ -29,7 +29,7 @@ export interface RecallBenchOptions {
   families?: readonly string[]
   /** Which seeds of each family. @defaultValue 'test' */
   seeds?: 'train' | 'test'
-  /** How many of those seeds per family (pooled). @defaultValue 1 with `quick`, else 2 */
+  /** How many of those seeds per family (pooled). @defaultValue 1 */
   seedsPerFamily?: number
 }
 
@@ -153,7 +153,7 @@ async function sweepFamily(name: string, description: string, recs: Recording[],
     violations += row.entitlementViolations
     rows.push(row)
     log(
-      `  ${row.label.padEnd(30)} recall@200 ${(row.recall200 * 100).toFixed(2)}%  @500 ${(row.recall500 * 100).toFixed(2)}%  ` +
+      `  ${row.label.padEnd(26)} recall@200 ${(row.recall200 * 100).toFixed(2)}%  @500 ${(row.recall500 * 100).toFixed(2)}% (M+ ${(row.recall500Detail * 100).toFixed(1)}%)  ` +
         `coverage ${(row.viewportCoverage * 100).toFixed(1)}%  ${row.bytesPerClientPerSec.toFixed(0)} B/client/s  ` +
         `bands L/M/H ${row.meanBandCounts.map((b) => b.toFixed(1)).join('/')}` +
         (row.entitlementViolations > 0 ? `  ENTITLEMENT VIOLATIONS ${row.entitlementViolations}` : ''),
@@ -170,7 +170,8 @@ export async function runRecallBench(options: RecallBenchOptions = {}): Promise<
   const quick = options.quick ?? false
   const log = options.log ?? (() => {})
   const seedSet = options.seeds ?? 'test'
-  const perFamily = options.seedsPerFamily ?? (quick ? 1 : 2)
+  const perFamily = options.seedsPerFamily ?? 1
+  if (!Number.isInteger(perFamily) || perFamily < 1) throw new RangeError(`recall: seedsPerFamily must be an integer >= 1; got ${perFamily}`)
   const t0 = performance.now()
   const families: FamilyBenchResult[] = []
   if (options.recordingPath !== undefined) {
@@ -229,6 +230,7 @@ if (isMain(import.meta.url)) {
     savePath: flagValue('save'),
     families: familyFlag === undefined || familyFlag === 'all' ? undefined : familyFlag.split(','),
     seeds: seedsFlag as 'train' | 'test' | undefined,
+    seedsPerFamily: flagValue('seeds-per-family') === undefined ? undefined : Number(flagValue('seeds-per-family')),
     log: json ? undefined : (l) => console.log(l),
   })
   const path = writeResult('recall', result)

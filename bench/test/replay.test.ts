@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { Band } from '../../plugin/src/index'
 import { summarize } from '../recall/metrics'
 import type { InterestPolicy, PolicyFactory } from '../recall/policies/interest-policy'
 import { attentionPolicy } from '../recall/policies/attention-policy'
@@ -128,5 +129,17 @@ describe('replay', () => {
     // the chaser is on screen from x = 50 (tick 0); a policy holding it from tick 80 covers it from then on
     const late = summarize(replay(rec, fromTick(80, []), { measureBytes: false }))
     expect(late.viewportCoverage).toBeCloseTo((100 - 80) / (100 - 40), 9)
+  })
+
+  it('should count a member held only at Low in recall, not in recall at Medium or above', () => {
+    const low: PolicyFactory = () => ({ ...fromTick(0, [])(rec), band: () => Band.Low })
+    const r = summarize(replay(rec, low))
+    expect(r.recall200).toBe(1)
+    expect(r.recall200Detail).toBe(0)
+    expect(r.meanBandCounts[0]).toBe(2)
+    const full = summarize(replay(rec, fromTick(0, [])))
+    expect(full.recall200Detail).toBe(1)
+    // the Low client pays for the coarse position only
+    expect(r.bytesPerClientPerSec).toBeLessThan(full.bytesPerClientPerSec)
   })
 })

@@ -10,6 +10,8 @@ const row = (family: RecallRow['family'], param: number, bytes: number, recall20
   interactions: 1000,
   recall200,
   recall500: recall200,
+  recall200Detail: recall200,
+  recall500Detail: recall200,
   missed200: 0,
   missed500: 0,
   ttvMedian: 1,

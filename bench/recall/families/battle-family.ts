@@ -16,6 +16,13 @@ export const BATTLE = Object.freeze({
   reportRange: 2,
   /** Seconds between two target searches of a unit. */
   retarget: 0.5,
+  /** Riders: spot enemy players this far, charge at this speed, ride through, rest. */
+  riderSpotRange: 100,
+  riderSpeed: 12,
+  riderTrotSpeed: 4,
+  riderRideThrough: 2.5,
+  riderRestMin: 4,
+  riderRestMax: 8,
   viewRadius: 50,
 })
 
@@ -27,11 +34,12 @@ export function recordBattle(seed: number, quick = false): Recording {
   const players = quick ? 8 : 16
   const soldiers = quick ? 140 : 360
   const scouts = quick ? 10 : 24
+  const riders = quick ? 6 : 16
   const sim = createSim({
     seed,
     seconds: quick ? 20 : 60,
     size: quick ? 160 : 240,
-    kinds: kindsOf([Kind.Player, players], [Kind.Soldier, soldiers], [Kind.Scout, scouts]),
+    kinds: kindsOf([Kind.Player, players], [Kind.Soldier, soldiers], [Kind.Scout, scouts], [Kind.Rider, riders]),
     players,
     declaresAim: false,
   })
@@ -75,6 +83,22 @@ export function recordBattle(seed: number, quick = false): Recording {
     return best
   }
   const reportTo = new Int32Array(n).fill(-1)
+  // a rider's charge: its target player (-1: none) and seconds left riding through after the hit
+  const charge = new Int32Array(n).fill(-1)
+  const through = new Float64Array(n)
+  const enemyPlayerWithin = (i: number, range: number): number => {
+    let best = -1
+    let bestD = range
+    for (let p = 0; p < players; p++) {
+      if (team[p] === team[i]) continue
+      const d = sim.dist(i, p)
+      if (d < bestD) {
+        bestD = d
+        best = p
+      }
+    }
+    return best
+  }
   for (let t = 0; t < sim.ticks; t++) {
     if (t > 0) {
       for (let i = 0; i < n; i++) {
@@ -96,6 +120,10 @@ export function recordBattle(seed: number, quick = false): Recording {
             next[i] = rng.range(2, 4)
             sim.stop(i)
           }
+          continue
+        }
+        if (k === Kind.Rider) {
+          stepRider(t, i)
           continue
         }
         if (next[i]! <= 0) {
@@ -136,12 +164,41 @@ export function recordBattle(seed: number, quick = false): Recording {
     sim.capture(t)
   }
   return sim.finish('battle', B.viewRadius)
+
+  function stepRider(t: number, i: number): void {
+    if (through[i]! > 0) {
+      // ride on past the target, then rest
+      through[i] = through[i]! - dt
+      if (through[i]! <= 0) next[i] = rng.range(B.riderRestMin, B.riderRestMax)
+      return
+    }
+    const p = charge[i]!
+    if (p !== -1) {
+      const d = sim.moveToward(i, px[p]!, py[p]!, B.riderSpeed)
+      if (d <= B.meleeRange) {
+        sim.interact(t, i, p, InteractionKind.Attack)
+        charge[i] = -1
+        through[i] = B.riderRideThrough
+        const a = sim.ang[i]!
+        sim.vx[i] = Math.cos(a) * B.riderSpeed
+        sim.vy[i] = Math.sin(a) * B.riderSpeed
+      } else if (d > B.riderSpotRange * 1.5) charge[i] = -1
+      return
+    }
+    // trot behind the own lines until an enemy player is in reach and the horse is rested
+    const home = team[i] === 1 ? 0.2 : 0.8
+    sim.moveToward(i, W * home, homeY[i]!, B.riderTrotSpeed)
+    if (next[i]! <= 0) {
+      charge[i] = enemyPlayerWithin(i, B.riderSpotRange)
+      next[i] = 0.5
+    }
+  }
 }
 
 /** Dense crowds of two teams clashing in melee, with team-only scouts and salient commanders. */
 export const battleFamily: ScenarioFamily = {
   name: 'battle',
-  description: 'two teams march at each other and clash in a dense melee; team-only scouts report to their players; commanders are salient',
+  description: 'two teams march at each other and clash in a dense melee; riders charge enemy players from up to 100 units; team-only scouts report to their players; commanders are salient',
   record: recordBattle,
   trainSeeds: [101, 102, 103],
   testSeeds: [111, 112, 113],

@@ -338,7 +338,9 @@ function familiesPart(r: RecallBenchResult): { lines: string[]; images: Record<s
     'On the test seeds, at T = 500 ms: (1) at equal bytes, attention\'s avoidable misses (misses full state does not make) at most half of radius AOI\'s, ' +
       'at every attention configuration from the cheapest radius point up; (2) at equal bytes, viewport coverage at least radius AOI\'s; ' +
       '(3) 99.5% recall at T = 200 ms with at most 5% of full-state bytes. Radius AOI is interpolated linearly in bytes between its two nearest radii; ' +
-      'attention points outside radius AOI\'s byte range are not compared. Each family is judged on the attention sweep that does best (named).',
+      'attention points outside radius AOI\'s byte range are not compared. Each family is judged on the attention sweep that does best (named). ' +
+      'Recall counts a party held at any band, Low included (a coarse position a few times a second); the stricter *recall at M+* counts only the time it was held ' +
+      'at Medium or above (full-rate motion) and is shown next to it: where the two differ, attention saw the threat coming but did not spend full detail on it.',
     '',
     table(
       ['family', 'sweep judged', 'half the avoidable misses (500 ms)', 'coverage >= radius AOI', '99.5% at 200 ms within 5% of full', 'entitlement violations'],
@@ -401,9 +403,10 @@ function familiesPart(r: RecallBenchResult): { lines: string[]; images: Record<s
       `Attention (${t.series.replace('attention ', '').replace('=', '')} sweep) against radius AOI at the same bytes:`,
       '',
       table(
-        ['attention', 'bytes/client/s', 'misses 500 ms: attention / radius AOI', 'avoidable ratio', 'coverage: attention / radius AOI', 'attention wins?'],
+        ['attention', 'bytes/client/s', 'misses 500 ms: attention / radius AOI', 'avoidable ratio', 'coverage: attention / radius AOI', 'attention recall 500 ms at M+', 'attention wins?'],
         t.halfTheMisses.equalBytes.map((p) => {
           const c = cov.get(p.budget)
+          const row = rows.find((x) => x.family === 'attention' && x.label.startsWith(t.series) && x.param === p.budget && !x.label.includes(' R='))
           const missWin = p.met
           const covWin = c?.met ?? false
           return [
@@ -412,6 +415,7 @@ function familiesPart(r: RecallBenchResult): { lines: string[]; images: Record<s
             `${pct(p.attentionMiss, 1)} / ${pct(p.radiusMiss, 1)}`,
             Number.isFinite(p.ratio) ? num(p.ratio, 2) : 'only attention misses',
             c ? `${pct(c.attentionCoverage, 1)} / ${pct(c.radiusCoverage, 1)}` : '-',
+            pct(row?.recall500Detail ?? Number.NaN, 1),
             missWin && covWin ? 'yes' : missWin ? 'misses only' : covWin ? 'coverage only' : 'no',
           ]
         }),

@@ -421,7 +421,39 @@ function familiesPart(r: RecallBenchResult): { lines: string[]; images: Record<s
         }),
       ),
       '',
+      ...familyReading(f, t),
     )
   }
   return { lines, images }
+}
+
+/** Where attention wins in one family and where not, with the interaction kinds behind its misses (computed, no fixed claims). */
+function familyReading(f: RecallBenchResult['families'][number], t: NonNullable<RecallBenchResult['families'][number]['issue']>): string[] {
+  const rows = f.rows
+  const radius = rows.filter((x) => x.family === 'radius')
+  const label = (param: number): string => (t.series.startsWith('attention B=') ? `B=${param}` : `K=${param}`)
+  const wins = t.halfTheMisses.equalBytes.filter((p) => p.met && (t.coverage.find((c) => c.param === p.budget)?.met ?? false)).map((p) => label(p.budget))
+  const loses = t.halfTheMisses.equalBytes.filter((p) => !p.met)
+  const out: string[] = []
+  out.push(
+    `- ${f.scenario.family}: attention wins on both counts at ${wins.length > 0 ? wins.join(', ') : 'no compared budget'}` +
+      (t.recall995 ? `; it reaches 99.5% recall at 200 ms at ${label(t.recall995.param)} (${pct(t.recall995.shareOfFull, 1)} of full-state bytes).` : '; it never reaches 99.5% recall at 200 ms.'),
+  )
+  for (const p of loses.slice(0, 3)) {
+    const a = rows.find((x) => x.family === 'attention' && x.label.startsWith(t.series) && x.param === p.budget && !x.label.includes(' R='))
+    const r = [...radius].sort((u, v) => Math.abs(Math.log(u.bytesPerClientPerSec / p.bytesPerClientPerSec)) - Math.abs(Math.log(v.bytesPerClientPerSec / p.bytesPerClientPerSec)))[0]
+    if (a === undefined || r === undefined) continue
+    const worst = Object.entries(a.byInteraction)
+      .map(([k, c]) => ({ k, n: c.n, miss: Math.round(c.n * (1 - c.recall500)), rmiss: Math.round((r.byInteraction[k]?.n ?? 0) * (1 - (r.byInteraction[k]?.recall500 ?? 1))) }))
+      .filter((x) => x.n > 0 && x.miss > x.rmiss)
+      .sort((u, v) => v.miss - v.rmiss - (u.miss - u.rmiss))
+    out.push(
+      `- ${label(p.budget)} misses more than half of radius AOI's avoidable misses at ${int(p.bytesPerClientPerSec)} B/client/s` +
+        (worst.length > 0
+          ? `: ${worst.map((x) => `${x.k} ${x.miss} of ${x.n} (radius R=${r.param}: ${x.rmiss})`).join(', ')} at T = 500 ms.`
+          : '.'),
+    )
+  }
+  out.push('')
+  return out
 }

@@ -58,6 +58,8 @@ export interface RecallRow {
   meanBandCounts: [number, number, number]
   /** Memberships a player was not entitled to: 0 for an honest policy. */
   entitlementViolations: number
+  /** Entrants that waited a patch for the policy's entry budget. */
+  entrantsDeferred: number
 }
 
 const EPS = 1e-9
@@ -120,5 +122,6 @@ export function summarize(r: ReplayResult): RecallRow {
     viewRadius: r.viewRadius,
     meanBandCounts: r.meanBandCounts,
     entitlementViolations: r.entitlementViolations,
+    entrantsDeferred: r.entrantsDeferred,
   }
 }

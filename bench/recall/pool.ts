@@ -16,6 +16,7 @@ export function poolResults(results: readonly ReplayResult[]): ReplayResult {
   let seconds = 0
   let maxSet = 0
   let violations = 0
+  let deferred = 0
   for (const r of results) {
     const w = r.seconds * r.clients
     weight += w
@@ -32,6 +33,7 @@ export function poolResults(results: readonly ReplayResult[]): ReplayResult {
     for (let b = 0; b < 3; b++) avg.bands[b]! += r.meanBandCounts[b]! * w
     maxSet = Math.max(maxSet, r.maxSetSize)
     violations += r.entitlementViolations
+    deferred += r.entrantsDeferred
     for (const [k, v] of Object.entries(r.missCategories)) cats[k] = (cats[k] ?? 0) + v
   }
   const concat = <T extends Float64Array | Uint8Array>(pick: (r: ReplayResult) => T, make: (n: number) => T): T => {
@@ -72,5 +74,6 @@ export function poolResults(results: readonly ReplayResult[]): ReplayResult {
     viewRadius: first.viewRadius,
     meanBandCounts: [avg.bands[0] / weight, avg.bands[1] / weight, avg.bands[2] / weight],
     entitlementViolations: violations,
+    entrantsDeferred: deferred,
   }
 }

@@ -66,6 +66,8 @@ export interface ReplayResult {
   meanBandCounts: [number, number, number]
   /** Set memberships a player was not entitled to (hidden, other team's team-only), summed over ticks: must be 0. */
   entitlementViolations: number
+  /** Entrants that waited a patch for the policy's entry budget (summed over ticks and clients). */
+  entrantsDeferred: number
 }
 
 /**
@@ -92,6 +94,38 @@ export function replay(rec: Recording, factory: PolicyFactory, options: ReplayOp
   // bytes each client received over the current second, reported back to the policy once a second
   const window = new Float64Array(viewCount)
   const ticksPerSecond = Math.max(1, Math.round(1 / dt))
+  // entry budget: like the plugin, admit at most this many entrants per view and patch, by priority
+  const entryBudget = policy.entryBudget ?? 0
+  const admitted = new Uint32Array(np * n)
+  const pendingIdx = new Int32Array(n)
+  const pendingScore = new Float64Array(n)
+  let waiting = 0
+  /** Marks the entrants of player p admitted this tick; returns true when some must wait. */
+  const admitEntrants = (p: number, c: number, stamp: number): boolean => {
+    let m = 0
+    for (let i = 0; i < c; i++) {
+      const e = policy.member(p, i)
+      if (inSet[p * n + e] === 1) continue
+      pendingIdx[m] = i
+      pendingScore[m] = policy.entryPriority === undefined ? 0 : policy.entryPriority(p, i)
+      m++
+    }
+    if (m <= entryBudget) return false
+    // partial selection of the best `entryBudget`; ties go to the earlier member (as the plugin does)
+    for (let a = 0; a < entryBudget; a++) {
+      let best = a
+      for (let q = a + 1; q < m; q++) if (pendingScore[q]! > pendingScore[best]!) best = q
+      const ti = pendingIdx[a]!
+      const ts = pendingScore[a]!
+      pendingIdx[a] = pendingIdx[best]!
+      pendingScore[a] = pendingScore[best]!
+      pendingIdx[best] = ti
+      pendingScore[best] = ts
+      admitted[p * n + policy.member(p, pendingIdx[a]!)] = stamp
+    }
+    waiting += m - entryBudget
+    return true
+  }
   let violations = 0
 
   const inSet = new Uint8Array(np * n)
@@ -174,12 +208,15 @@ export function replay(rec: Recording, factory: PolicyFactory, options: ReplayOp
       }
       const o = rec.players[p]!
       const metered = meter !== null && (!policy.shared || p === 0)
+      const capped = entryBudget > 0 && admitEntrants(p, c, stamp)
       for (let i = 0; i < c; i++) {
         const e = policy.member(p, i)
         const k = row + e
+        if (e !== o && rules.denied(o, e)) violations++
+        // an entrant over the entry budget waits for a later patch: the client does not hold it yet
+        if (capped && inSet[k] === 0 && admitted[k] !== stamp) continue
         const band = policy.band === undefined ? Band.High : policy.band(p, i)
         seen[k] = stamp
-        if (e !== o && rules.denied(o, e)) violations++
         if (counted) bandSums[band]!++
         const entered = inSet[k] === 0
         if (entered) {
@@ -252,6 +289,7 @@ export function replay(rec: Recording, factory: PolicyFactory, options: ReplayOp
     viewRadius: viewRadiusOf(rec),
     meanBandCounts: [bandSums[0]! / (np * measuredTicks), bandSums[1]! / (np * measuredTicks), bandSums[2]! / (np * measuredTicks)],
     entitlementViolations: violations,
+    entrantsDeferred: waiting,
   }
   policy.dispose()
   return result

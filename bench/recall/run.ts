@@ -156,6 +156,7 @@ async function sweepFamily(name: string, description: string, recs: Recording[],
       `  ${row.label.padEnd(26)} recall@200 ${(row.recall200 * 100).toFixed(2)}%  @500 ${(row.recall500 * 100).toFixed(2)}% (M+ ${(row.recall500Detail * 100).toFixed(1)}%)  ` +
         `coverage ${(row.viewportCoverage * 100).toFixed(1)}%  ${row.bytesPerClientPerSec.toFixed(0)} B/client/s  ` +
         `bands L/M/H ${row.meanBandCounts.map((b) => b.toFixed(1)).join('/')}` +
+        (row.entrantsDeferred > 0 ? `  deferred entrants ${row.entrantsDeferred}` : '') +
         (row.entitlementViolations > 0 ? `  ENTITLEMENT VIOLATIONS ${row.entitlementViolations}` : ''),
     )
   }

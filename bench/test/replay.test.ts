@@ -142,4 +142,29 @@ describe('replay', () => {
     // the Low client pays for the coarse position only
     expect(r.bytesPerClientPerSec).toBeLessThan(full.bytesPerClientPerSec)
   })
+
+  it('should let at most entryBudget members enter per patch, highest priority first', () => {
+    // ten far entities that all enter on tick 0; budget 3 per patch, priority = entity index
+    const n = 11
+    const ticks = 60
+    const z = (): Float32Array => new Float32Array(ticks * n)
+    const kind = new Uint8Array(n).fill(Kind.Wanderer)
+    kind[0] = Kind.Player
+    const many: Recording = { ...rec, entityCount: n, ticks, kind, x: z(), y: z(), vx: z(), vy: z(), angle: z() }
+    // on tick 2 the player touches entity 10 (admitted on tick 0) and entity 1 (last in line)
+    const touch = InteractionKind.Touch
+    many.interactions = { count: 2, tick: Int32Array.from([2, 2]), a: Int32Array.from([10, 1]), b: Int32Array.from([0, 0]), kind: Uint8Array.from([touch, touch]) }
+    const policy: PolicyFactory = () => ({
+      ...fromTick(0, [])(many),
+      count: () => n,
+      member: (_p, i) => i,
+      entryBudget: 3,
+      entryPriority: (_p, i) => i,
+    })
+    const r = replay(many, policy, { warmupSeconds: 0, measureBytes: false })
+    expect([...r.leads]).toEqual([2 * 0.05, 0])
+    // self + 10 others: 11 entrants over patches of 3 -> 4 patches, 8 + 5 + 2 waiting
+    expect(r.entrantsDeferred).toBe(8 + 5 + 2)
+    expect(r.churnPerClientPerSec).toBeCloseTo(11 / (ticks * 0.05), 9)
+  })
 })

@@ -24,6 +24,7 @@ const row = (family: RecallRow['family'], param: number, bytes: number, recall20
   viewRadius: 65,
   meanBandCounts: [0, 0, 5],
   entitlementViolations: 0,
+  entrantsDeferred: 0,
   setSizeBound: Infinity,
   policyMsPerTick: 0,
   encodeMsPerTick: 0,

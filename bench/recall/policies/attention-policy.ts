@@ -1,6 +1,7 @@
 import { addComponent, addEntity, createWorld, deleteWorld, hasComponent, removeEntity, type World } from 'bitecs'
 import { addObserver, addSalience, createAttentionComponents, createAttentionSystem } from '../../../plugin/src/index'
 import type { AttentionComponents, AttentionOptions, ObserverOptions } from '../../../plugin/src/index'
+import { resolvePluginOptions } from '../../../plugin/src/sync/options'
 import type { Recording } from '../recording'
 import type { InterestPolicy, MissDiagnosis, PolicyFactory } from './interest-policy'
 
@@ -111,6 +112,13 @@ export function attentionPolicy(budget: number, options: AttentionPolicyOptions 
       count: (p) => system.memberCount(eidOf[rec.players[p]!]!),
       member: (p, i) => indexOf[system.memberAt(eidOf[rec.players[p]!]!, i)]!,
       band: (p, i) => system.bandAt(eidOf[rec.players[p]!]!, i),
+      // what the AttentionPlugin admits per patch by default, rule members (self, owned) first, then by score
+      entryBudget: resolvePluginOptions().entryBudget,
+      entryPriority(p, i) {
+        const o = rec.players[p]!
+        const m = indexOf[system.memberAt(eidOf[o]!, i)]!
+        return m === o || d?.owner?.[m] === o ? Infinity : system.scoreAt(eidOf[o]!, i)
+      },
       observeBytes(p, bytesPerSecond) {
         // the plugin closes the byte-budget loop with what the encoder sent to the client
         if (byteBudget > 0) system.reportBytes(eidOf[rec.players[p]!]!, bytesPerSecond)

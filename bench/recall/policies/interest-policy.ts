@@ -29,6 +29,13 @@ export interface InterestPolicy {
    */
   band?(p: number, i: number): number
   /**
+   * Optional: at most this many members enter one client's view per patch (the plugin's
+   * `entryBudget`); the others wait for a later patch, highest {@link entryPriority} first.
+   */
+  readonly entryBudget?: number
+  /** Optional: entry priority of member i of player p's set (higher enters first). */
+  entryPriority?(p: number, i: number): number
+  /**
    * Optional: what player p's client actually received over the last second, in bytes per second
    * (told once a second when bytes are measured, as a room's encoder knows it).
    */

@@ -1,4 +1,4 @@
-import { startServer } from './server'
+import { startServer, type RunningServer } from './server'
 
 // Reads PORT, HOST, BOTS, SEED, ATTENTION (0 = off) and ATTENTION_DEBUG (1 = debug endpoints).
 const intEnv = (name: string, fallback: number, min: number, max: number): number => {
@@ -13,16 +13,24 @@ const intEnv = (name: string, fallback: number, min: number, max: number): numbe
 }
 
 const port = intEnv('PORT', 2567, 0, 65535)
-const server = await startServer({
+const options = {
   port,
   host: process.env.HOST ?? '0.0.0.0',
   bots: intEnv('BOTS', 300, 0, 20000),
   seed: intEnv('SEED', 1, 0, 2 ** 31),
   debug: process.env.ATTENTION_DEBUG === '1',
   attention: process.env.ATTENTION !== '0',
-})
-console.log(`arena listening on http://localhost:${server.port} (debug ${process.env.ATTENTION_DEBUG === '1' ? 'on' : 'off'})`)
+}
+
+// Ctrl-C reaches this process more than once (the terminal signals the whole process group, and the
+// tsx runner relays it as well): shut down on the first signal only. The handlers go in before the
+// server starts, so a signal during start-up cannot kill the process halfway.
+let server: RunningServer | null = null
+let stopping = false
 const stop = (): void => {
+  if (stopping) return
+  stopping = true
+  if (server === null) return // start-up finishes, then stops (below)
   server.stop().then(
     () => process.exit(0),
     () => process.exit(1),
@@ -30,3 +38,11 @@ const stop = (): void => {
 }
 process.on('SIGINT', stop)
 process.on('SIGTERM', stop)
+
+server = await startServer(options)
+if (stopping) {
+  stopping = false
+  stop()
+} else {
+  console.log(`arena listening on http://localhost:${server.port} (debug ${options.debug ? 'on' : 'off'})`)
+}

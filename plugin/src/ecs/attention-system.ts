@@ -201,9 +201,10 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
       for (let i = 0; i < wideN; i++) if (wide[i] !== o) found[n++] = wide[i]!
     }
     if (row + n > rowCap) grow(row + n)
-    let end = writer.write(found, n, inp.rowEid, row, tick, fused, feat, inp.scores, false)
-    // aimers of o beyond the broadphase disc: candidates at any distance (the grid and the wide
-    // list already returned those within it; a full scan returned every entity)
+    let end = writer.write(found, n, inp.rowEid, row, tick, fused, feat, inp.scores)
+    // aimers of o beyond the broadphase disc: candidates at any distance (the grid returned those
+    // within it, the wide list all of its own, a full scan every entity; the writer takes an
+    // aimer of o at any distance)
     if (runCount !== -1 && aimHead[o] !== -1) {
       const Px = c.Position.x
       const Py = c.Position.y
@@ -218,7 +219,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
       }
       if (m > 0) {
         if (end + m > rowCap) grow(end + m)
-        end = writer.write(found, m, inp.rowEid, end, tick, fused, feat, inp.scores, true)
+        end = writer.write(found, m, inp.rowEid, end, tick, fused, feat, inp.scores)
       }
     }
     const rowEid = inp.rowEid
@@ -299,6 +300,16 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     }
   }
 
+  // an observer without Position sees nothing: said once per system, never per tick
+  let warnedNoPosition = false
+  const warnNoPosition = (o: number): void => {
+    warnedNoPosition = true
+    console.warn(
+      `colyseus-attention: observer ${o} has no Position, so its interest set stays empty (it sees nothing). ` +
+        `Add the Position component: addComponent(world, ${o}, C.Position) and set C.Position.x/y/z[${o}].`,
+    )
+  }
+
   const system = ((w: World): World => {
     tick++
     const obs = observers.ids
@@ -313,6 +324,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
       const s = slotOf[o]!
       rowStart[s] = rows
       if ((flags[o]! & Has.Position) !== 0) rows = gather(o, rows, !customScorer)
+      else if (!warnedNoPosition) warnNoPosition(o)
       rowEnd[s] = rows
     }
     if (customScorer) {

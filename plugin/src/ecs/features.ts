@@ -25,11 +25,11 @@ export interface RowWriter {
    * candidate `e` gets row `r` (from `row` up), `rowEid[r] = e` and its features at
    * `feat[r * FEATURE_COUNT..]`, or with `fused` only its built-in score at `scores[r]` (the
    * weighted sum of the float32 features, exactly as the head scorer computes it from the row).
-   * The arrays must have room for `n` more rows. With `anyRange` the range test is skipped (the
-   * candidates are aimers of the observer, candidates at any distance). Allocation-free.
+   * The arrays must have room for `n` more rows. An entity aiming at the observer is in range at
+   * any distance. Allocation-free.
    * @returns the end row.
    */
-  write(cands: Uint32Array, n: number, rowEid: Uint32Array, row: number, tick: number, fused: boolean, feat: Float32Array, scores: Float32Array, anyRange: boolean): number
+  write(cands: Uint32Array, n: number, rowEid: Uint32Array, row: number, tick: number, fused: boolean, feat: Float32Array, scores: Float32Array): number
   /** Current observer state after `load`: [x, y, z, ...] (read x and y from slots 0 and 1; a typed array so reading it never boxes a double). */
   readonly observer: Float64Array
 }
@@ -99,7 +99,7 @@ export function createRowWriter(
       // stored, not returned: a double returned from a call that is not inlined gets boxed
       ob[REACH] = ob[RADIUS]! + Math.sqrt(vx * vx + vy * vy + vz * vz) * params.lookahead
     },
-    write(cands, n, rowEid, row, tick, fused, feat, scores, anyRange) {
+    write(cands, n, rowEid, row, tick, fused, feat, scores) {
       // The stores, tuning and imported constants in locals: without V8's context specialisation
       // (a second system in the process) a captured one is reloaded from the closure context at
       // each access, and an imported one (Has.X) walks the context chain and loads a property.
@@ -178,12 +178,13 @@ export function createRowWriter(
         const rvy = (hasVel ? Vy[e]! : 0) - ovy
         const rvz = (hasVel ? Vz[e]! : 0) - ovz
         // negated comparisons so a NaN position is out of range, never scored
-        if (!anyRange && !(d2 <= reff * reff)) {
-          // not in range now: maybe in range at the look-ahead (predicted positions)
+        if (!(d2 <= reff * reff)) {
+          // not in range now: maybe in range at the look-ahead (predicted positions), or aiming at
+          // the observer (in range at any distance)
           const px = dx + rvx * T
           const py = dy + rvy * T
           const pz = dz + rvz * T
-          if (!(px * px + py * py + pz * pz <= radius * radius)) continue
+          if (!(px * px + py * py + pz * pz <= radius * radius) && !((fl & AIM) !== 0 && aimOf[e] === o)) continue
         }
         if ((fl & HIDDEN_OR_TEAM_ONLY) !== 0 && !((fl & OWNER) !== 0 && ownerOf[e] === o)) {
           if ((fl & HIDDEN) !== 0) continue

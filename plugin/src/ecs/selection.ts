@@ -177,7 +177,9 @@ export function createSelector(inp: SelectionInputs): Selector {
   const affordable = (slot: number, n: number, budget: number): number => {
     const { heap } = scratch
     const { scores, rowEid } = inp
-    // heapsort: the worst row goes to the end each round, leaving the rows best first
+    // heapsort: the worst row goes to the end each round, leaving the rows best first (a heap that
+    // never filled up is still in row order: heapify it first)
+    for (let i = (n >> 1) - 1; i >= 0; i--) siftDown(heap, n, i, scores, rowEid)
     for (let m = n; m > 1; m--) {
       const worst = heap[0]!
       heap[0] = heap[m - 1]!

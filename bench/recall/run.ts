@@ -238,7 +238,7 @@ if (isMain(import.meta.url)) {
   if (json) {
     console.log(JSON.stringify({ ...result, families: result.families.map((f) => ({ scenario: f.scenario, issue: f.issue, entitlementViolations: f.entitlementViolations, rows: f.rows })) }, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v)))
   } else {
-    console.log(`targets of issue 11 (${result.seedSet} seeds${result.byteBudgetSweep ? '' : '; engine without byteBudget: count-budget sweep only'}):`)
+    console.log(`targets of issue 11 (${flagValue('load') !== undefined ? 'loaded recording' : `${result.seedSet} seeds`}${result.byteBudgetSweep ? '' : '; engine without byteBudget: count-budget sweep only'}):`)
     for (const f of result.families) for (const l of issueLines(f)) console.log(l)
     console.log(`wrote ${path} in ${result.wallSeconds.toFixed(1)} s`)
   }

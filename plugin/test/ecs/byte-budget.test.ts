@@ -52,11 +52,12 @@ describe('byte budget', () => {
     for (let i = 0; i < 60; i++) s.at(1 + (i * 48) / 59, 0.001 * i)
     s.sys(s.world)
     const bands = bandsOf(s.sys, o)
-    // detail share 500 B/s pays for 5 detailed members at 100; the rest 500 B/s buys 50 Low at 10
+    // the observer itself (High, 100 B/s) comes first; the detail share of 500 B/s pays for 5
+    // detailed members at 100; the 400 B/s left buy 40 Low members at 10
     const detailed = [...bands.values()].filter((b) => b !== Band.Low).length
     expect(detailed).toBe(5)
-    expect(bands.size).toBe(55)
-    expect(s.sys.estimatedBytes(o)).toBeCloseTo(5 * 100 + 50 * 10, 3)
+    expect(bands.size).toBe(45)
+    expect(s.sys.estimatedBytes(o)).toBeCloseTo(100 + 5 * 100 + 40 * 10, 3)
     // the detailed ones are the nearest
     const nearest = [...bands.keys()].sort((a, b) => s.C.Position.x[a]! - s.C.Position.x[b]!)
     for (const e of nearest.slice(0, 5)) expect(bands.get(e)).not.toBe(Band.Low)

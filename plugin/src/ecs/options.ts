@@ -64,7 +64,7 @@ export const NO_HYSTERESIS: Readonly<HysteresisOptions> = Object.freeze({
 })
 
 /** Default byte costs per member and band. */
-export const DEFAULT_BYTE_COSTS: Readonly<ByteCostOptions> = Object.freeze({ low: 22, medium: 360, high: 362, detailShare: 0.5, still: 0.1 })
+export const DEFAULT_BYTE_COSTS: Readonly<ByteCostOptions> = Object.freeze({ low: 22, medium: 360, high: 362, detailShare: 0.5 })
 
 /** Default band thresholds. */
 export const DEFAULT_BANDS: Readonly<BandOptions> = Object.freeze({ high: 3.5, medium: 2, margin: 0.25 })
@@ -124,7 +124,6 @@ export function resolveOptions(o: AttentionOptions): ResolvedOptions {
   checkRange('byteCosts.medium', r.byteCosts.medium, r.byteCosts.low, 1e9)
   checkRange('byteCosts.high', r.byteCosts.high, r.byteCosts.medium, 1e9)
   checkRange('byteCosts.detailShare', r.byteCosts.detailShare, 0, 1)
-  checkRange('byteCosts.still', r.byteCosts.still, 0, 1)
   if (r.scorer !== null && typeof r.scorer.score !== 'function') {
     throw new TypeError('colyseus-attention: scorer must have a score(features, rows, out) method')
   }

@@ -180,27 +180,17 @@ export function createSelector(inp: SelectionInputs): Selector {
     const { flags, scores } = inp
     const POSITION = Has.Position
     const high = byteCosts.high
-    let b = high * activity(o)
-    for (let e = ownership.head[o]!; e !== -1; e = ownership.next[e]!) if (e !== o && (flags[e]! & POSITION) !== 0) b += high * activity(e)
+    let b = high
+    for (let e = ownership.head[o]!; e !== -1; e = ownership.next[e]!) if (e !== o && (flags[e]! & POSITION) !== 0) b += high
     const ids = alwaysRelevant.ids
     for (let i = 0; i < alwaysRelevant.count; i++) {
       const e = ids[i]!
       if (e === o || (flags[e]! & POSITION) === 0 || ((flags[e]! & Has.Owner) !== 0 && ownerOf[e] === o) || isDenied(c, flags, o, e)) continue
       const s = rowStamp[e] === st ? scores[rowOf[e]!]! : NaN
-      b += (s >= bands.high ? high : s >= bands.medium ? byteCosts.medium : byteCosts.low) * activity(e)
+      b += s >= bands.high ? high : s >= bands.medium ? byteCosts.medium : byteCosts.low
     }
     return b
   }
-
-  const Vx = c.Velocity.x
-  const Vy = c.Velocity.y
-  const Vz = c.Velocity.z
-  /**
-   * Share of its band's bytes an entity costs: `byteCosts.still` when it has a Velocity of zero
-   * (schema sends only what changed, and a still entity changes little), else 1.
-   */
-  const activity = (e: number): number =>
-    (inp.flags[e]! & Has.Velocity) !== 0 && Vx[e] === 0 && Vy[e] === 0 && Vz[e] === 0 ? byteCosts.still : 1
 
   /**
    * Byte budget, first half: orders the heap's `n` rows best first (heapsort) and returns how many
@@ -231,20 +221,12 @@ export function createSelector(inp: SelectionInputs): Selector {
     let detail = 0
     let k = 0
     for (; k < n; k++) {
-      const r = heap[k]!
-      const s = scores[r]!
-      const m = activity(rowEid[r]!)
-      let cost = cL * m
-      let detailed = false
-      if (s >= high && detail + cH * m <= detailCap) {
-        cost = cH * m
-        detailed = true
-      } else if (s >= medium && detail + cM * m <= detailCap) {
-        cost = cM * m
-        detailed = true
-      }
+      const s = scores[heap[k]!]!
+      let cost = cL
+      if (s >= high && detail + cH <= detailCap) cost = cH
+      else if (s >= medium && detail + cM <= detailCap) cost = cM
       if (spent + cost > budget) break
-      if (detailed) detail += cost
+      if (cost !== cL) detail += cost
       spent += cost
     }
     return k
@@ -272,7 +254,7 @@ export function createSelector(inp: SelectionInputs): Selector {
       const j = base + i
       if (memberRule[j] !== NONE) continue
       if (memberBand[j]! === LOW) {
-        est += lowCost * activity(memberEid[j]!)
+        est += lowCost
         continue
       }
       // insertion by score, best first (ties by entity id): usually a handful of members
@@ -293,11 +275,10 @@ export function createSelector(inp: SelectionInputs): Selector {
     for (let k = 0; k < n; k++) {
       const j = base + detailed[k]!
       const b = memberBand[j]!
-      const m = activity(memberEid[j]!)
       let nb: number = LOW
-      if (b === HIGH && detail + highCost * m <= detailCap) nb = HIGH
-      else if (detail + mediumCost * m <= detailCap) nb = MEDIUM
-      const cost = (nb === HIGH ? highCost : nb === MEDIUM ? mediumCost : lowCost) * m
+      if (b === HIGH && detail + highCost <= detailCap) nb = HIGH
+      else if (detail + mediumCost <= detailCap) nb = MEDIUM
+      const cost = nb === HIGH ? highCost : nb === MEDIUM ? mediumCost : lowCost
       if (nb !== LOW) detail += cost
       est += cost
       if (nb === b) continue

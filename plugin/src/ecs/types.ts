@@ -85,12 +85,6 @@ export interface ByteCostOptions {
    * surroundings covered at Low. @defaultValue 0.5
    */
   detailShare: number
-  /**
-   * Share of its band's bytes a still entity costs (one with a Velocity of exactly zero): schema
-   * sends only what changed, so a crowd standing around is cheap to keep in view, 0..1.
-   * @defaultValue 0.1
-   */
-  still: number
 }
 
 /** Score thresholds that choose a member's band; leaving a band needs `margin` below its threshold. */

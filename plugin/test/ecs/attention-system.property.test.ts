@@ -34,7 +34,7 @@ const commonOptionsArb = fc.record({
   interactionSlots: fc.integer({ min: 1, max: 4 }),
   bands: fc.record({ medium: fc.double({ min: -1, max: 2, noNaN: true }), span: fc.double({ min: 0, max: 2, noNaN: true }), margin: fc.double({ min: 0, max: 0.5, noNaN: true }) })
     .map((b) => ({ medium: b.medium, high: b.medium + b.span, margin: b.margin })),
-  byteCosts: fc.record({ low: fc.constantFrom(5, 10, 22), medium: fc.constantFrom(30, 60, 100), high: fc.constantFrom(100, 150), detailShare: fc.constantFrom(0, 0.25, 0.5, 1), still: fc.constantFrom(0, 0.125, 1) }),
+  byteCosts: fc.record({ low: fc.constantFrom(5, 10, 22), medium: fc.constantFrom(30, 60, 100), high: fc.constantFrom(100, 150), detailShare: fc.constantFrom(0, 0.25, 0.5, 1) }),
 })
 const scoringArb = fc.oneof(
   fc.constant<Partial<EngineOptions>>({}),
@@ -143,22 +143,19 @@ function checkCommon(h: Harness, o: number, r: OracleObserver, s: EngineSet, bef
 function checkByteBands(h: Harness, o: number, r: OracleObserver, s: EngineSet, prev: EngineSet | null): void {
   const ctx = `observer ${o} (byte budget ${r.byteBudget}) at tick ${h.oracle.tick}`
   const b = h.oracle.options.bands
-  const wanted: { entity: number; score: number; band: number; activity: number }[] = []
-  const V = h.C.Velocity
-  const activity = (e: number): number =>
-    hasComponent(h.world, e, V) && V.x[e] === 0 && V.y[e] === 0 && V.z[e] === 0 ? h.oracle.options.byteCosts.still : 1
+  const wanted: { entity: number; score: number; band: number }[] = []
   for (const m of s.members) {
     const kind = r.rules.get(m)
     if (kind === 'self' || kind === 'owned') { expect(s.bands.get(m), `${ctx}: band of ${kind} ${m}`).toBe(2); continue }
     if (kind !== undefined) continue
     const score = r.scoreOf(m)
-    if (Number.isNaN(score)) { wanted.push({ entity: m, score: -Infinity, band: 0, activity: activity(m) }); continue }
+    if (Number.isNaN(score)) { wanted.push({ entity: m, score: -Infinity, band: 0 }); continue }
     // a score on a threshold may round either way, and capping depends on every member: skip
     if ([b.high, b.medium, b.high - b.margin, b.medium - b.margin].some((t) => Math.abs(score - t) < 1e-3)) return
     // an engine band before the cap is not observable, so the previous band is the engine's capped one
     const isNew = s.entered.includes(m)
     const prevBand = !isNew && prev ? prev.bands.get(m) ?? null : null
-    wanted.push({ entity: m, score, band: expectedBand(prevBand, score, b), activity: activity(m) })
+    wanted.push({ entity: m, score, band: expectedBand(prevBand, score, b) })
   }
   const scores = wanted.map((w) => w.score).filter((x) => x > -Infinity).sort((x, y) => x - y)
   for (let i = 1; i < scores.length; i++) if (scores[i]! - scores[i - 1]! < 1e-4) return

@@ -209,17 +209,12 @@ export function createBruteForceAttention(world: World, options: AttentionOption
     let b = 0
     for (let i = ruleStart[ob]!; i < rules; i++) {
       const kind = ruleKind[i]!
-      const m = activityOf(ruleEntity[i]!)
-      if (kind !== 3) { b += high * m; continue }
+      if (kind !== 3) { b += high; continue }
       let s = NaN
       for (let r = obsStart[ob]!; r < rows; r++) if (rowEntity[r] === ruleEntity[i]) s = rowScore[r]!
-      b += (s >= o.bands.high ? high : s >= o.bands.medium ? medium : low) * m
+      b += s >= o.bands.high ? high : s >= o.bands.medium ? medium : low
     }
     return b
-  }
-  /** Byte budget: share of its band's bytes an entity costs (`byteCosts.still` when its Velocity is exactly zero). */
-  function activityOf(e: number): number {
-    return hasComponent(world, e, c.Velocity) && c.Velocity.x[e] === 0 && c.Velocity.y[e] === 0 && c.Velocity.z[e] === 0 ? o.byteCosts.still : 1
   }
 
   function computeObserver(ob: number, ents: ArrayLike<number>): void {
@@ -318,7 +313,7 @@ export function createBruteForceAttention(world: World, options: AttentionOption
     const byteBudget = c.Observer.byteBudget[ob]!
     ruleBytes[ob] = byteBudget > 0 ? ruleBytesOf(ob) : 0
     if (byteBudget > 0) {
-      const afford = affordableCount(Array.from(ranked.subarray(0, take), (r) => ({ score: rowScore[r]!, activity: activityOf(rowEntity[r]!) })), byteBudget, o, ruleBytes[ob]!)
+      const afford = affordableCount(Array.from(ranked.subarray(0, take), (r) => rowScore[r]!), byteBudget, o, ruleBytes[ob]!)
       if (afford < take) take = afford
     }
     budgetOf[ob] = byteBudget > 0 && take < Math.min(K, m) ? take : K
@@ -562,20 +557,19 @@ export function expectedBand(previous: number | null, score: number, b: BandOpti
  * bytes while the detail share (`byteCosts.detailShare` of the budget) lasts (High, else Medium if
  * that still fits), Low after that; the rows that fit before the budget runs out are affordable.
  */
-export function affordableCount(ranked: readonly { score: number; activity: number }[], budget: number, o: ResolvedOptions, ruleBytes: number): number {
+export function affordableCount(rankedScores: readonly number[], budget: number, o: ResolvedOptions, ruleBytes: number): number {
   const { low, medium, high, detailShare } = o.byteCosts
   const cap = budget * detailShare
   let spent = ruleBytes
   let detail = 0
   let k = 0
-  for (; k < ranked.length; k++) {
-    const { score: s, activity: m } = ranked[k]!
-    let cost = low * m
-    let detailed = false
-    if (s >= o.bands.high && detail + high * m <= cap) { cost = high * m; detailed = true }
-    else if (s >= o.bands.medium && detail + medium * m <= cap) { cost = medium * m; detailed = true }
+  for (; k < rankedScores.length; k++) {
+    const s = rankedScores[k]!
+    let cost = low
+    if (s >= o.bands.high && detail + high <= cap) cost = high
+    else if (s >= o.bands.medium && detail + medium <= cap) cost = medium
     if (spent + cost > budget) break
-    if (detailed) detail += cost
+    if (cost !== low) detail += cost
     spent += cost
   }
   return k
@@ -588,7 +582,7 @@ export function affordableCount(ranked: readonly { score: number; activity: numb
  * @param wanted - non-rule scored members with the band hysteresis gives them.
  * @returns band per member, and the set's bytes per second at those bands.
  */
-export function expectedBytesBands(wanted: { entity: number; score: number; band: number; activity: number }[], budget: number, o: ResolvedOptions): { bands: Map<number, number>; bytes: number } {
+export function expectedBytesBands(wanted: { entity: number; score: number; band: number }[], budget: number, o: ResolvedOptions): { bands: Map<number, number>; bytes: number } {
   const { low, medium, high, detailShare } = o.byteCosts
   const cap = budget * detailShare
   const order = [...wanted].sort((a, b) => b.score - a.score || a.entity - b.entity)
@@ -597,9 +591,9 @@ export function expectedBytesBands(wanted: { entity: number; score: number; band
   let bytes = 0
   for (const m of order) {
     let band = 0
-    if (m.band === 2 && detail + high * m.activity <= cap) band = 2
-    else if (m.band >= 1 && detail + medium * m.activity <= cap) band = 1
-    const cost = (band === 2 ? high : band === 1 ? medium : low) * m.activity
+    if (m.band === 2 && detail + high <= cap) band = 2
+    else if (m.band >= 1 && detail + medium <= cap) band = 1
+    const cost = band === 2 ? high : band === 1 ? medium : low
     if (band !== 0) detail += cost
     bytes += cost
     bands.set(m.entity, band)

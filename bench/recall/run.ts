@@ -82,7 +82,7 @@ export const SWEEPS = {
     nearest: [1, 2, 3, 4, 6, 8, 12, 16, 24, 32],
     attention: [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48],
     /** Bytes per client per second (count budget {@link BYTE_BUDGET_CAP} as the cap). */
-    byteBudget: [100, 150, 250, 500, 1000, 2000, 4000, 8000, 16000],
+    byteBudget: [450, 550, 700, 1000, 1500, 2500, 4000, 8000, 16000],
     // ablations of the engine's defaults, to explain the attention curve (not tuned winners)
     noHysteresis: [2, 4, 8, 16],
     radius25: [2, 4, 8, 16],
@@ -91,7 +91,7 @@ export const SWEEPS = {
     radius: [5, 10, 20, 40, 80],
     nearest: [2, 8],
     attention: [2, 4, 8, 16, 32],
-    byteBudget: [150, 400, 1000, 2500, 6000],
+    byteBudget: [450, 600, 1000, 2500, 6000],
     noHysteresis: [],
     radius25: [],
   },

@@ -1,7 +1,18 @@
 import { defineConfig } from 'tsup'
 
+// One entry per public subpath of the package. Adding a subpath is two copies:
+//   here:          'view-encoding': 'src/view-encoding-entry.ts',
+//   package.json:  the "." block of "exports", renamed to "./view-encoding" with
+//                  index.* replaced by view-encoding.* (four file names).
+// test/package/exports.test.ts checks that both lists agree and that every file is in the tarball.
+export const entry = {
+  index: 'src/index.ts',
+}
+
 export default defineConfig({
-  entry: ['src/index.ts'],
+  entry,
+  // ESM (.js + .d.ts) for `import`, CommonJS (.cjs + .d.cts) for `require`: package.json maps each
+  // condition to its own types, so `require` under Node16/NodeNext resolution gets CJS types.
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,

@@ -9,6 +9,7 @@ import { createSyncScratch, type SyncScratch } from './sync-scratch'
 import { createViewRecord, recordRemoveAt, type ViewRecord } from './view-record'
 import { removeFromView } from './view-sync'
 import { installViewEncoding } from './view-encoding'
+import { warnIfNoWebSocketGlobal } from './websocket-global'
 
 /**
  * The Colyseus side of colyseus-attention: gives each client a `StateView` bound to its observer
@@ -64,6 +65,7 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     this.registry = createEntityRegistry(system.capacity)
     this.scratch = createSyncScratch(system.capacity)
     this.scratch.refresh = this.opts.refresh
+    warnIfNoWebSocketGlobal()
     return this
   }
 

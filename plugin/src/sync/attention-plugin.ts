@@ -166,10 +166,12 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     syncViews(this.records, system, this.registry!, this.opts.bandTags, this.opts.entryBudget, this.scratch!)
   }
 
+  /** Colyseus hook: detaches the leaving client from its view (disposed when no client shares it). */
   protected override onLeave(client: Client): void {
     this.unbindSession(client.sessionId)
   }
 
+  /** Colyseus hook: disposes every view when the room is disposed. */
   protected override onDispose(): void {
     for (const r of this.records) r.view.dispose()
     this.records.length = 0

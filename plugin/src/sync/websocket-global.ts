@@ -5,7 +5,10 @@
 // process, constructs sockets from the global), so the caller passes one: `ws` is not our dependency.
 
 /** A WebSocket class, such as `WebSocket` from the `ws` package. */
-export type WebSocketClass = (abstract new (...args: never[]) => unknown) & { readonly OPEN: number }
+export type WebSocketClass = (abstract new (...args: never[]) => unknown) & {
+  /** The readyState of an open socket: 1. */
+  readonly OPEN: number
+}
 
 let warned = false
 

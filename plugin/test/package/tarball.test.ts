@@ -52,7 +52,7 @@ beforeAll(async () => {
     mkdirSync(dirname(link), { recursive: true })
     symlinkSync(target, link, 'dir')
   }
-}, 60_000)
+}, 120_000) // the pack builds the plugin: slow on a busy machine
 
 afterAll(() => {
   if (tmp !== '') rmSync(tmp, { recursive: true, force: true })
@@ -109,10 +109,11 @@ describe('package', () => {
   it.each([
     ['esm', 'app.mjs', '/dist/index.js'],
     ['cjs', 'app.cjs', '/dist/index.cjs'],
-  ])('should run a room with the plugin and a real sdk client from %s', async (_format, file, resolvedEnd) => {
+  ])('should run a room with the plugin and a real sdk client from %s, through a reconnection', async (_format, file, resolvedEnd) => {
     const { stdout } = await run(process.execPath, [file], { cwd: app, timeout: 30_000 })
-    const result = JSON.parse(stdout.trim().split('\n').pop()!) as { ok: boolean; received: string[]; resolved: string; port: number }
+    const result = JSON.parse(stdout.trim().split('\n').pop()!) as { ok: boolean; received: string[]; reconnected: boolean; resolved: string; port: number }
     expect(result.received).toEqual(['near', 'near', 'player'])
+    expect(result.reconnected).toBe(true)
     expect(result.ok).toBe(true)
     expect(result.port).toBeGreaterThan(0)
     // resolved from the scratch project's own node_modules, not the workspace

@@ -35,7 +35,8 @@ beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'colyseus-attention-pack-'))
   // `npm pack` runs prepack (the tsup build): the tarball never depends on a dist/ left lying around
   const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', tmp], { cwd: pluginDir, maxBuffer: 16 << 20 })
-  const packed = JSON.parse(stdout.slice(stdout.indexOf('['))) as Array<{ filename: string; files: PackedFile[] }>
+  // the build's log may come first: the JSON report is the array that starts a line
+  const packed = JSON.parse(stdout.slice(stdout.search(/^\[/m))) as Array<{ filename: string; files: PackedFile[] }>
   tarball = join(tmp, packed[0]!.filename)
   files = packed[0]!.files.map((f) => f.path)
 

@@ -1,10 +1,11 @@
 import { defineConfig } from 'tsup'
 
-// One entry per public subpath of the package. Adding a subpath is two copies:
+// One entry per public subpath of the package. Adding a subpath is three copies:
 //   here:          'view-encoding': 'src/view-encoding-entry.ts',
 //   package.json:  the "." block of "exports", renamed to "./view-encoding" with
-//                  index.* replaced by view-encoding.* (four file names).
-// test/package/exports.test.ts checks that both lists agree and that every file is in the tarball.
+//                  index.* replaced by view-encoding.* (four file names);
+//   typedoc.json:  the source file in "entryPoints", so the API reference covers it.
+// test/package/tarball.test.ts checks that the three lists agree and that every file is in the tarball.
 export const entry = {
   index: 'src/index.ts',
 }

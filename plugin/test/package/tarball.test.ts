@@ -70,7 +70,7 @@ describe('package', () => {
     expect(pkg.engines.node).toBe('>=20.19')
   })
 
-  it('should map every tsup entry to an exports subpath whose four files are in the tarball', () => {
+  it('should map every tsup entry to an exports subpath whose four files are in the tarball, and to a typedoc entry point', () => {
     const subpaths = Object.keys(pkg.exports).filter((k) => k !== './package.json')
     const fromEntries = Object.keys(entry).map((name) => (name === 'index' ? '.' : `./${name}`))
     expect(subpaths.sort()).toEqual(fromEntries.sort())
@@ -82,6 +82,8 @@ describe('package', () => {
       })
       for (const ext of ['js', 'cjs', 'd.ts', 'd.cts']) expect(files).toContain(`dist/${name}.${ext}`)
     }
+    const typedoc = JSON.parse(readFileSync(join(pluginDir, 'typedoc.json'), 'utf8')) as { entryPoints: string[] }
+    expect([...typedoc.entryPoints].sort()).toEqual(Object.values(entry).sort())
   })
 
   it('should pass publint (warnings as errors)', async () => {

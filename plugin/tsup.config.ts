@@ -1,7 +1,19 @@
 import { defineConfig } from 'tsup'
 
+// One entry per public subpath of the package. Adding a subpath is three copies:
+//   here:          'view-encoding': 'src/view-encoding-entry.ts',
+//   package.json:  the "." block of "exports", renamed to "./view-encoding" with
+//                  index.* replaced by view-encoding.* (four file names);
+//   typedoc.json:  the source file in "entryPoints", so the API reference covers it.
+// test/package/tarball.test.ts checks that the three lists agree and that every file is in the tarball.
+export const entry = {
+  index: 'src/index.ts',
+}
+
 export default defineConfig({
-  entry: ['src/index.ts'],
+  entry,
+  // ESM (.js + .d.ts) for `import`, CommonJS (.cjs + .d.cts) for `require`: package.json maps each
+  // condition to its own types, so `require` under Node16/NodeNext resolution gets CJS types.
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,

@@ -10,6 +10,7 @@ import { createSyncScratch, type SyncScratch } from './sync-scratch'
 import { createViewRecord, recordRemoveAt, type ViewRecord } from './view-record'
 import { removeFromView } from './view-sync'
 import { installViewEncoding } from './view-encoding'
+import { warnIfNoWebSocketGlobal } from './websocket-global'
 
 /** Syncs in a row without an engine tick before the plugin warns that the system does not run. */
 const STALE_SYNCS = 10
@@ -86,6 +87,7 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     this.scratch.refresh = this.opts.refresh
     this.scratch.maxRange2 = this.opts.maxRange2
     this.scratch.positions = this.opts.positions
+    warnIfNoWebSocketGlobal()
     return this
   }
 
@@ -286,10 +288,12 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     return (this.room as unknown as { _serializer?: { encoder?: { root?: unknown } } } | undefined)?._serializer?.encoder?.root
   }
 
+  /** Colyseus hook: detaches the leaving client from its view (disposed when no client shares it). */
   protected override onLeave(client: Client): void {
     this.unbindSession(client.sessionId)
   }
 
+  /** Colyseus hook: disposes every view when the room is disposed. */
   protected override onDispose(): void {
     releaseSystem(this.system, this)
     if (this.syncTimer !== null) clearTimeout(this.syncTimer)

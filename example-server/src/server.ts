@@ -73,7 +73,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     rooms: {
       arena: defineRoom(ArenaRoom, { bots: options.bots ?? 300, seed: options.seed ?? 1, attention: options.attention !== false, entryBudget: options.entryBudget }),
     },
-    transport: new WebSocketTransport(),
+    // client frames are tiny (see MAX_FRAME_BYTES); anything above 1 KiB closes the socket (1009)
+    transport: new WebSocketTransport({ maxPayload: 1024 }),
     greet: false,
     express: (app) => {
       if (options.debug) mountDebugRoutes(app)

@@ -27,6 +27,8 @@ const INTEGER_RANGES = {
 
 /** Most option keys a join may carry (the arena reads five; the rest is ignored). */
 const MAX_KEYS = 32
+/** Longest string value an option may have. */
+const MAX_STRING = 256
 
 /** Shows a bad value in an error: strings quoted, long ones cut. */
 const show = (v: unknown): string => {
@@ -42,7 +44,8 @@ const show = (v: unknown): string => {
 /**
  * Checks room options; returns them typed, or the reason they are refused.
  * `undefined` and `null` mean "no options". Keys the arena does not read are allowed (a game client
- * may send its own) but must be at most {@link MAX_KEYS}.
+ * may send its own): at most {@link MAX_KEYS}, each a number, a boolean or a string of at most
+ * {@link MAX_STRING} characters, so a join cannot park megabytes in its seat reservation.
  * @param raw - the options as received.
  * @returns the options, or a message such as `arena option tickMs must be an integer in [10, 1000]; got "NaN"`.
  */
@@ -52,6 +55,11 @@ export function parseArenaOptions(raw: unknown): ArenaOptions | string {
   const o = raw as Record<string, unknown>
   const keys = Object.keys(o)
   if (keys.length > MAX_KEYS) return `arena options may have at most ${MAX_KEYS} keys; got ${keys.length}`
+  for (const k of keys) {
+    const v = o[k]
+    const ok = v === undefined || typeof v === 'number' || typeof v === 'boolean' || (typeof v === 'string' && v.length <= MAX_STRING)
+    if (!ok) return `arena option ${k.slice(0, 40)} must be a number, a boolean or a string of at most ${MAX_STRING} characters; got ${show(v)}`
+  }
   for (const name of Object.keys(INTEGER_RANGES) as (keyof typeof INTEGER_RANGES)[]) {
     const v = o[name]
     if (v === undefined) continue

@@ -14,6 +14,9 @@ export const arenaRooms = new Map<string, ArenaRoom>()
 /** Status of a refused join or create (it becomes the matchmaking HTTP response's status). */
 const BAD_REQUEST = 400
 
+/** Close codes of a socket that dropped rather than was closed: going away, none, abnormal, may-try-reconnect. */
+const RECONNECTABLE: ReadonlySet<number> = new Set([CloseCode.GOING_AWAY, CloseCode.NO_STATUS_RECEIVED, CloseCode.ABNORMAL_CLOSURE, CloseCode.MAY_TRY_RECONNECT])
+
 /** Send the `attention` overlay message every this many patches. */
 const ATTENTION_EVERY = 5
 
@@ -101,6 +104,10 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
   }
 
   override onJoin(client: Client): void {
+    // the transport closes a socket that breaks the WebSocket protocol (a message above maxPayload, a
+    // bad frame) as if it had dropped (1006): no reconnection for it either
+    const socket = client.ref as { once?: (event: 'error', fn: () => void) => void } | undefined
+    socket?.once?.('error', () => this.kicked.add(client.sessionId))
     const eid = this.arena.spawnPlayer(this.nextTeam)
     this.nextTeam = this.nextTeam === 1 ? 2 : 1
     this.playerOf.set(client.sessionId, eid)
@@ -108,8 +115,10 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
     else client.view = this.everything
   }
 
-  override async onDrop(client: Client): Promise<void> {
-    if (this.kicked.has(client.sessionId)) return
+  override async onDrop(client: Client, code?: number): Promise<void> {
+    // only a network-level drop (the codes on which the sdk reconnects) keeps the seat; a socket the
+    // room or the transport closed for cause (1009 message too big, 4002 dropped) does not
+    if (this.kicked.has(client.sessionId) || code === undefined || !RECONNECTABLE.has(code)) return
     // keep the player (and its view) for a short while: a reconnecting client gets its full set back
     await this.allowReconnection(client, 20)
   }

@@ -3,6 +3,7 @@
 // second it compares what each client holds with its server-side views (see entitlement.ts) and
 // samples the server's heap and RSS. Usage:
 //   npm run soak -- --minutes 10 [--clients 200] [--bots 300] [--churn 10] [--seed 1] [--json]
+//     [--seconds N] [--warmup S] [--leave-rate P] [--drop-rate P] (per client per second, default 0.01)
 // Exits 1 when a limit is broken (leaks, heap growth, dropped or stuck clients, tick p99, a crash).
 import { spawn, type ChildProcess } from 'node:child_process'
 import { resolve } from 'node:path'
@@ -24,10 +25,15 @@ export interface SoakOptions {
   /** Bots killed and respawned per second. @defaultValue 10 */
   churn?: number
   seed?: number
-  /** Seconds before heap growth is measured. @defaultValue 20% of the run, at least 10 s, at most 60 s */
+  /**
+   * Seconds, after 90% of the clients are first connected, before heap growth and tick times are
+   * measured. @defaultValue 20% of the run, at least 10 s, at most 60 s
+   */
   warmupSeconds?: number
   behaviour?: Behaviour
   limits?: Partial<SoakLimits>
+  /** A control for tests: the server puts hidden entities in views behind the plugin's back. */
+  injectLeak?: boolean
   log?: (line: string) => void
 }
 
@@ -54,6 +60,8 @@ export interface SoakResult {
   bots: number
   churnPerSecond: number
   warmupSeconds: number
+  /** Seconds from the start until 90% of the clients were connected (NaN: never). */
+  connectedAfterSeconds: number
   /** Client-side leaks (held, never in the view) + server-side ones (a view beyond the entitlement). */
   leaks: number
   clientLeaks: number
@@ -105,12 +113,12 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 const MiB = 2 ** 20
 
 /** Starts the soak server child (with --expose-gc) and returns it with a request function. */
-async function startSoakServer(o: { bots: number; seed: number; churn: number }) {
+async function startSoakServer(o: { bots: number; seed: number; churn: number; injectLeak: boolean }) {
   const port = await freePort()
   const output: string[] = []
   const child: ChildProcess = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', resolve(REPO_ROOT, 'bench/soak/server-entry.ts')], {
     cwd: resolve(REPO_ROOT, 'example-server'),
-    env: { ...process.env, PORT: String(port), BOTS: String(o.bots), SEED: String(o.seed), SOAK_CHURN: String(o.churn) },
+    env: { ...process.env, PORT: String(port), BOTS: String(o.bots), SEED: String(o.seed), SOAK_CHURN: String(o.churn), SOAK_INJECT_LEAK: o.injectLeak ? '1' : '0' },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   })
   let exitCode: number | null = null
@@ -196,7 +204,7 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakResult> {
   const behaviour = options.behaviour ?? { leave: 0.01, drop: 0.01 }
   const limits = { ...DEFAULT_LIMITS, ...options.limits }
   const log = options.log ?? (() => {})
-  const server = await startSoakServer({ bots, seed, churn: churnPerSecond })
+  const server = await startSoakServer({ bots, seed, churn: churnPerSecond, injectLeak: options.injectLeak === true })
   // the sdk announces every reconnection attempt on console.info: hundreds of lines per run
   const info = console.info
   console.info = (...a: unknown[]) => {
@@ -208,11 +216,15 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakResult> {
   const heap: [number, number][] = []
   const rss: number[] = []
   let warmMark: number | null = null
+  let rssAtWarm: number | null = null
   let crashed = false
   const t0 = performance.now()
   let lastStep = t0
   let nextCheck = t0 + 1000
-  let nextHeap = t0 + warmupSeconds * 1000
+  // warm-up ends `warmupSeconds` after the crowd is first (nearly) all connected: the heap grows with
+  // the number of clients, and joining 200 takes a while on a busy machine
+  let nextHeap = Number.POSITIVE_INFINITY
+  let fullAt = Number.NaN
   let nextLog = t0 + 10_000
   let summary: SummaryReply | null = null
   let timings: TimingsReply | null = null
@@ -227,6 +239,10 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakResult> {
       }
       crowd.step(now, now - lastStep)
       lastStep = now
+      if (Number.isNaN(fullAt) && crowd.connected() >= Math.floor(clients * 0.9)) {
+        fullAt = now
+        nextHeap = now + warmupSeconds * 1000
+      }
       if (now >= nextCheck) {
         nextCheck += 1000
         const r = await server.ask<CheckReply>({ type: 'check', holdings: crowd.holdings(performance.now()) })
@@ -239,7 +255,10 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakResult> {
         for (const s of r.samples) if (samples.length < 20) samples.push(s)
         const m = await server.ask<SampleReply>({ type: 'sample', gc: false })
         rss.push(m.rss / MiB)
-        if (warmMark === null && now - t0 >= warmupSeconds * 1000) warmMark = m.now
+        if (warmMark === null && now >= nextHeap) {
+          warmMark = m.now
+          rssAtWarm = m.rss / MiB
+        }
       }
       if (now >= nextHeap) {
         // a full GC every 5 s after warm-up: the live heap, not the garbage of the moment
@@ -284,6 +303,7 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakResult> {
     bots,
     churnPerSecond,
     warmupSeconds,
+    connectedAfterSeconds: (fullAt - t0) / 1000,
     leaks: checks.leaks + serverLeaks,
     clientLeaks: checks.leaks,
     serverLeaks,
@@ -305,7 +325,7 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakResult> {
     heapEndMiB: heapEnd,
     heapGrowth,
     heapSlopeMiBPerMin: slope(heap) * 60,
-    rssStartMiB: rss[Math.min(rss.length - 1, Math.floor(warmupSeconds))] ?? Number.NaN,
+    rssStartMiB: rssAtWarm ?? Number.NaN,
     rssEndMiB: rss.at(-1) ?? Number.NaN,
     rssMaxMiB: rss.length > 0 ? Math.max(...rss) : Number.NaN,
     tickMedianMs: quantile(tick, 0.5),
@@ -337,7 +357,7 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakResult> {
 export function formatSoak(r: SoakResult): string {
   const pct = (x: number): string => `${(x * 100).toFixed(2)}%`
   const lines = [
-    `soak: ${r.seconds.toFixed(0)} s, ${r.clients} clients, ${r.bots} bots, ${r.churnPerSecond} bots/s killed and respawned (${r.idsReused} ids reused), warm-up ${r.warmupSeconds.toFixed(0)} s`,
+    `soak: ${r.seconds.toFixed(0)} s, ${r.clients} clients, ${r.bots} bots, ${r.churnPerSecond} bots/s killed and respawned (${r.idsReused} ids reused), 90% connected after ${r.connectedAfterSeconds.toFixed(0)} s, then ${r.warmupSeconds.toFixed(0)} s of warm-up`,
     `  clients:  ${r.joins} joins, ${r.leaves} leaves, ${r.drops} socket drops, ${r.reconnects} reconnections; dropped ${r.droppedClients} (join failures ${r.joinFailures}), stuck ${r.stuckClients}`,
     `  leaks:    ${r.leaks} (client-side ${r.clientLeaks}, server-side ${r.serverLeaks}) in ${r.comparisons} client comparisons and ${r.patches} patches; stale ${r.stale}, missing ${r.missing}, StateView mismatches ${r.viewMismatch}`,
     `  heap:     ${r.heapStartMiB.toFixed(1)} -> ${r.heapEndMiB.toFixed(1)} MiB after GC (${pct(r.heapGrowth)}, slope ${r.heapSlopeMiBPerMin.toFixed(3)} MiB/min)`,
@@ -370,6 +390,7 @@ if (isMain(import.meta.url)) {
     churn: num('churn'),
     seed: num('seed'),
     warmupSeconds: num('warmup'),
+    behaviour: { leave: num('leave-rate') ?? 0.01, drop: num('drop-rate') ?? 0.01 },
     log: json ? () => {} : (l) => console.log(l),
   })
   const path = writeResult('soak', result)

@@ -2,7 +2,8 @@
 // 127.0.0.1, plus what the soak needs inside it: tick timings, the entitlement oracle after every
 // patch, the bot churn, and memory samples. The parent talks to it over IPC (see protocol.ts).
 // Settings come from the environment: PORT, BOTS, SEED, SOAK_CHURN (bots killed and respawned per
-// second).
+// second), SOAK_INJECT_LEAK=1 (a control: every 2 s a hidden entity goes straight into a client's
+// StateView behind the plugin's back, and the oracle must report it).
 import { Room } from '@colyseus/core'
 import { arenaRooms, type ArenaRoom } from '../../example-server/src/arena-room'
 import { startServer } from '../../example-server/src/server'
@@ -19,6 +20,7 @@ const port = env('PORT', 0)
 const bots = env('BOTS', 300)
 const seed = env('SEED', 1)
 const churnPerSecond = env('SOAK_CHURN', 10)
+const injectLeak = process.env.SOAK_INJECT_LEAK === '1'
 
 // --- tick timings: steps since the last patch + the patch, without the oracle's own time; wall clock
 // and process CPU time (the latter barely moves when other processes compete for the cores) ---
@@ -121,6 +123,18 @@ const churnTimer = setInterval(() => {
   if (n > 0) churn.churn(n)
 }, 100)
 
+const injectTimer = setInterval(() => {
+  if (!injectLeak || room === null || room.clients.length === 0) return
+  const client = room.clients[rng.int(room.clients.length)]!
+  const a = room.arena
+  for (const [key, inst] of room.state.entities) {
+    if (a.mood[Number(key)] === 'ghost' && client.view !== undefined && !client.view.has(inst)) {
+      client.view.add(inst)
+      return
+    }
+  }
+}, 2000)
+
 const reply = (m: SoakReply): void => {
   process.send?.(m)
 }
@@ -160,5 +174,6 @@ process.channel?.unref()
 process.on('SIGTERM', () => {
   clearInterval(attach)
   clearInterval(churnTimer)
+  clearInterval(injectTimer)
   process.exit(0)
 })

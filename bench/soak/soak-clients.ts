@@ -45,6 +45,8 @@ const enum Phase {
   Joining,
   In,
   Reconnecting,
+  /** Reconnected, waiting for the full state. */
+  Reconnected,
 }
 
 interface Member {
@@ -110,15 +112,19 @@ export function createSoakCrowd(o: { port: number; count: number; rng: Prng; beh
             m.lastMessageAt = performance.now()
             actions.messages++
           }
-          room.onStateChange(heard)
+          room.onStateChange(() => {
+            heard()
+            // back in: only once the state sent after the reconnection has been decoded (until
+            // then the client holds what it had when it dropped)
+            if (m.phase === Phase.Reconnected && m.room === room) m.phase = Phase.In
+          })
           room.onMessage('attention', heard)
           room.onMessage('destroyed', heard)
           room.onMessage('*', heard)
           room.onReconnect(() => {
             if (m.room !== room) return
             actions.reconnects++
-            m.phase = Phase.In
-            m.lastMessageAt = performance.now()
+            m.phase = Phase.Reconnected
           })
           room.onLeave((code, reason) => {
             if (m.room !== room) return
@@ -157,7 +163,7 @@ export function createSoakCrowd(o: { port: number; count: number; rng: Prng; beh
         }
         const room = m.room
         if (room === null) return
-        if (m.phase === Phase.Reconnecting) {
+        if (m.phase === Phase.Reconnecting || m.phase === Phase.Reconnected) {
           if (!m.stuckNoted && now - m.droppedAt > STUCK_RECONNECT_MS) {
             m.stuckNoted = true
             trouble.stuck++

@@ -44,6 +44,7 @@ export interface SoakLimits {
   heapGrowth: number
   droppedClients: number
   stuckClients: number
+  clientDecodeErrors: number
   /**
    * Tick p99 in CPU time, ms (the patch interval is 50 ms). CPU time, not wall time: on a shared
    * machine the wall-clock p99 mostly measures the other processes.
@@ -51,7 +52,7 @@ export interface SoakLimits {
   tickCpuP99Ms: number
 }
 
-const DEFAULT_LIMITS: SoakLimits = { leaks: 0, heapGrowth: 0.05, droppedClients: 0, stuckClients: 0, tickCpuP99Ms: 50 }
+const DEFAULT_LIMITS: SoakLimits = { leaks: 0, heapGrowth: 0.05, droppedClients: 0, stuckClients: 0, clientDecodeErrors: 0, tickCpuP99Ms: 50 }
 
 /** Everything a soak run measured. */
 export interface SoakResult {
@@ -83,6 +84,8 @@ export interface SoakResult {
   joinFailures: number
   droppedClients: number
   stuckClients: number
+  /** Patches (or parts) a client's decoder could not apply ("refId not found", definition mismatch). */
+  clientDecodeErrors: number
   heapStartMiB: number
   heapEndMiB: number
   /** (heap at the end - heap after warm-up) / heap after warm-up; heap measured after a full GC. */
@@ -204,15 +207,30 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakResult> {
   const behaviour = options.behaviour ?? { leave: 0.01, drop: 0.01 }
   const limits = { ...DEFAULT_LIMITS, ...options.limits }
   const log = options.log ?? (() => {})
+  const samples: string[] = []
   const server = await startSoakServer({ bots, seed, churn: churnPerSecond, injectLeak: options.injectLeak === true })
   // the sdk announces every reconnection attempt on console.info: hundreds of lines per run
   const info = console.info
   console.info = (...a: unknown[]) => {
     if (typeof a[0] !== 'string' || !a[0].startsWith('[Colyseus reconnection]')) info(...a)
   }
+  // a client's schema decoder that meets a patch it cannot apply logs it (and skips that part of the
+  // patch): count those, they are desyncs
+  let decodeErrors = 0
+  const error = console.error
+  const warn = console.warn
+  console.error = (...a: unknown[]) => {
+    if (typeof a[0] === 'string' && a[0].includes('"refId" not found')) {
+      if (decodeErrors++ === 0) samples.push(`client decode error: ${a[0]}`)
+    } else error(...a)
+  }
+  console.warn = (...a: unknown[]) => {
+    if (typeof a[0] === 'string' && a[0].startsWith('@colyseus/schema: definition mismatch')) {
+      if (decodeErrors++ === 0) samples.push(`client decode error: ${a[0]}`)
+    } else if (a[0] !== 'Please report this issue to the developers.') warn(...a)
+  }
   const crowd = createSoakCrowd({ port: server.port, count: clients, rng: createPrng(seed), behaviour })
   const checks: CheckReply = { type: 'check', clients: 0, leaks: 0, stale: 0, missing: 0, viewMismatch: 0, unknown: 0, samples: [] }
-  const samples: string[] = []
   const heap: [number, number][] = []
   const rss: number[] = []
   let warmMark: number | null = null
@@ -252,19 +270,22 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakResult> {
         checks.missing += r.missing
         checks.viewMismatch += r.viewMismatch
         checks.unknown += r.unknown
-        for (const s of r.samples) if (samples.length < 20) samples.push(s)
+        for (const s of r.samples) {
+          const session = /^client (\S+) /.exec(s)?.[1]
+          if (samples.length < 20) samples.push(session === undefined ? s : `${s} [${crowd.describe(session, performance.now())}]`)
+        }
         const m = await server.ask<SampleReply>({ type: 'sample', gc: false })
         rss.push(m.rss / MiB)
-        if (warmMark === null && now >= nextHeap) {
-          warmMark = m.now
-          rssAtWarm = m.rss / MiB
-        }
       }
       if (now >= nextHeap) {
         // a full GC every 5 s after warm-up: the live heap, not the garbage of the moment
         nextHeap += 5000
         const m = await server.ask<SampleReply>({ type: 'sample', gc: true })
         heap.push([(now - t0) / 1000, m.heapUsed / MiB])
+        if (warmMark === null) {
+          warmMark = m.now
+          rssAtWarm = m.rss / MiB
+        }
       }
       if (now >= nextLog) {
         nextLog += 10_000
@@ -284,6 +305,8 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakResult> {
     crashed ||= server.exited()
     await server.stop()
     console.info = info
+    console.error = error
+    console.warn = warn
   }
   const trouble: ClientTrouble = crowd.trouble
   const tick = timings?.tick ?? []
@@ -321,6 +344,7 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakResult> {
     joinFailures: trouble.joinFailures,
     droppedClients: trouble.dropped + trouble.joinFailures,
     stuckClients: trouble.stuck,
+    clientDecodeErrors: decodeErrors,
     heapStartMiB: heapStart,
     heapEndMiB: heapEnd,
     heapGrowth,
@@ -348,6 +372,9 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakResult> {
   else if (heapGrowth >= limits.heapGrowth) f.push(`heap grew ${(heapGrowth * 100).toFixed(1)}% after warm-up (limit ${(limits.heapGrowth * 100).toFixed(0)}%)`)
   if (result.droppedClients > limits.droppedClients) f.push(`${result.droppedClients} clients dropped or failed to join (limit ${limits.droppedClients})`)
   if (result.stuckClients > limits.stuckClients) f.push(`${result.stuckClients} stuck clients (limit ${limits.stuckClients})`)
+  if (result.clientDecodeErrors > limits.clientDecodeErrors) {
+    f.push(`${result.clientDecodeErrors} client decode errors (limit ${limits.clientDecodeErrors})`)
+  }
   if (!(result.tickCpuP99Ms < limits.tickCpuP99Ms)) f.push(`tick p99 ${result.tickCpuP99Ms.toFixed(1)} ms of CPU (limit ${limits.tickCpuP99Ms} ms)`)
   if (result.comparisons === 0) f.push('no client was ever compared with its view')
   return result
@@ -358,7 +385,7 @@ export function formatSoak(r: SoakResult): string {
   const pct = (x: number): string => `${(x * 100).toFixed(2)}%`
   const lines = [
     `soak: ${r.seconds.toFixed(0)} s, ${r.clients} clients, ${r.bots} bots, ${r.churnPerSecond} bots/s killed and respawned (${r.idsReused} ids reused), 90% connected after ${r.connectedAfterSeconds.toFixed(0)} s, then ${r.warmupSeconds.toFixed(0)} s of warm-up`,
-    `  clients:  ${r.joins} joins, ${r.leaves} leaves, ${r.drops} socket drops, ${r.reconnects} reconnections; dropped ${r.droppedClients} (join failures ${r.joinFailures}), stuck ${r.stuckClients}`,
+    `  clients:  ${r.joins} joins, ${r.leaves} leaves, ${r.drops} socket drops, ${r.reconnects} reconnections; dropped ${r.droppedClients} (join failures ${r.joinFailures}), stuck ${r.stuckClients}, decode errors ${r.clientDecodeErrors}`,
     `  leaks:    ${r.leaks} (client-side ${r.clientLeaks}, server-side ${r.serverLeaks}) in ${r.comparisons} client comparisons and ${r.patches} patches; stale ${r.stale}, missing ${r.missing}, StateView mismatches ${r.viewMismatch}`,
     `  heap:     ${r.heapStartMiB.toFixed(1)} -> ${r.heapEndMiB.toFixed(1)} MiB after GC (${pct(r.heapGrowth)}, slope ${r.heapSlopeMiBPerMin.toFixed(3)} MiB/min)`,
     `  RSS:      ${r.rssStartMiB.toFixed(0)} -> ${r.rssEndMiB.toFixed(0)} MiB (max ${r.rssMaxMiB.toFixed(0)})`,

@@ -36,6 +36,8 @@ export interface SoakCrowd {
   readonly actions: { joins: number; leaves: number; drops: number; reconnects: number; messages: number }
   /** Clients connected right now. */
   connected(): number
+  /** A client's history in words (joined, reconnections), for leak reports. */
+  describe(session: string, now: number): string
   /** Leaves every room. */
   close(): Promise<void>
 }
@@ -78,6 +80,7 @@ export function createSoakCrowd(o: { port: number; count: number; rng: Prng; beh
   const actions = { joins: 0, leaves: 0, drops: 0, reconnects: 0, messages: 0 }
   const members: Member[] = []
   const pending = new Set<Promise<unknown>>()
+  const history = new Map<string, { joinedAt: number; reconnects: number[] }>()
   let closing = false
   const say = (line: string): void => {
     if (trouble.samples.length < 20) trouble.samples.push(line)
@@ -104,6 +107,7 @@ export function createSoakCrowd(o: { port: number; count: number; rng: Prng; beh
           if (closing) return room.leave(true)
           m.room = room
           m.phase = Phase.In
+          history.set(room.sessionId, { joinedAt: performance.now(), reconnects: [] })
           m.leaving = false
           m.stuckNoted = false
           m.lastMessageAt = performance.now()
@@ -125,6 +129,7 @@ export function createSoakCrowd(o: { port: number; count: number; rng: Prng; beh
             if (m.room !== room) return
             actions.reconnects++
             m.phase = Phase.Reconnected
+            history.get(room.sessionId)?.reconnects.push(performance.now())
           })
           room.onLeave((code, reason) => {
             if (m.room !== room) return
@@ -148,6 +153,13 @@ export function createSoakCrowd(o: { port: number; count: number; rng: Prng; beh
     trouble,
     actions,
     connected: () => members.filter((m) => m.phase === Phase.In).length,
+    describe(session, now) {
+      const h = history.get(session)
+      if (h === undefined) return 'unknown client'
+      const ago = (t: number): string => `${((now - t) / 1000).toFixed(1)} s ago`
+      const r = h.reconnects
+      return `joined ${ago(h.joinedAt)}, ${r.length === 0 ? 'never reconnected' : `reconnected ${r.length}x, last ${ago(r[r.length - 1]!)}`}`
+    },
     step(now, dtMs) {
       if (closing) return
       let joining = 0

@@ -1,7 +1,9 @@
 import { Client, type Room } from '@colyseus/sdk'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
+import { parseArenaOptions } from '../src/arena-options'
 import { arenaRooms, type ArenaRoom } from '../src/arena-room'
+import { checkFrame, createClientGuard, MAX_FRAME_BYTES, Verdict } from '../src/messages'
 import { startServer, type RunningServer } from '../src/server'
 
 // WebSocket-level fuzz against a real server on 127.0.0.1: raw `ws` sockets send what no real client
@@ -138,7 +140,7 @@ describe('arena under a WebSocket-level fuzz', () => {
       for (const c of r.clients) {
         const h = history.get(c.sessionId) ?? []
         h.push(new Set(r.plugins.attention.viewMembers(c.sessionId).map(String)))
-        if (h.length > 6) h.shift()
+        if (h.length > 20) h.shift() // a second of patches: the clients share this busy process
         history.set(c.sessionId, h)
       }
     }
@@ -272,5 +274,47 @@ describe('arena under a WebSocket-level fuzz', () => {
     // each offender is logged a bounded number of times, never once per message
     expect(logged.length).toBeLessThan(400)
     for (const g of goods) await g.room.leave(true)
+  })
+})
+
+describe('checkFrame', () => {
+  it('should accept what the sdk sends and name what it never sends', () => {
+    // join ack, leave, ping; `move` {dx: 1, dy: 0} as msgpackr record; a numeric type without payload
+    for (const ok of [[10], [12], [18], [...MOVE_HEAD, 0xd4, 0x72, 0x40, 0x92, 0xa2, 0x64, 0x78, 0xa2, 0x64, 0x79, 0x01, 0x00], [13, 7], [13, 0xa4, 0x6d, 0x6f, 0x76, 0x65, 0xc0]]) {
+      expect(checkFrame(Uint8Array.from(ok)), JSON.stringify(ok)).toBeNull()
+    }
+    expect(checkFrame(new Uint8Array(0))).toMatch(/empty/)
+    expect(checkFrame(new Uint8Array(MAX_FRAME_BYTES + 1).fill(13))).toMatch(/at most 256/)
+    expect(checkFrame(Uint8Array.of(99))).toMatch(/unexpected frame code 99/)
+    expect(checkFrame(Uint8Array.of(13, 0xa9, 0x61))).toMatch(/truncated message type/)
+    expect(checkFrame(Uint8Array.of(...MOVE_HEAD, 0x92, 0x01))).toMatch(/malformed or truncated msgpack/)
+    expect(checkFrame(Uint8Array.of(...MOVE_HEAD, 0xc1))).toMatch(/malformed/)
+  })
+})
+
+describe('parseArenaOptions', () => {
+  it('should return valid options and name the option, the value and the range otherwise', () => {
+    expect(parseArenaOptions(undefined)).toEqual({})
+    expect(parseArenaOptions({ tickMs: 50, bots: 10, attention: false, name: 'ann' })).toEqual({ tickMs: 50, bots: 10, attention: false, name: 'ann' })
+    expect(parseArenaOptions({ tickMs: '24' })).toBe('arena option tickMs must be an integer in [10, 1000]; got "24"')
+    expect(parseArenaOptions({ entryBudget: Number.NaN })).toBe('arena option entryBudget must be an integer in [1, 65535]; got NaN')
+    expect(parseArenaOptions('x')).toBe('arena options must be an object; got "x"')
+    expect(parseArenaOptions({ nested: { a: 1 } })).toMatch(/option nested must be a number, a boolean or a string/)
+  })
+})
+
+describe('createClientGuard', () => {
+  it('should handle messages within the rate, drop the excess, and kick a flood or a client out of strikes', () => {
+    const g = createClientGuard({ rate: 10, burst: 5, kickRate: 20, maxStrikes: 3 })
+    const verdicts: Verdict[] = []
+    for (let i = 0; i < 21; i++) verdicts.push(g.admit('a', 1000))
+    expect(verdicts.slice(0, 5).every((v) => v === Verdict.Handle)).toBe(true)
+    expect(verdicts.slice(5, 20).every((v) => v === Verdict.Drop)).toBe(true)
+    expect(verdicts[20]).toBe(Verdict.Kick)
+    // a new second, the bucket refilled
+    expect(g.admit('a', 2500)).toBe(Verdict.Handle)
+    expect([g.strike('b', 0), g.strike('b', 1), g.strike('b', 2), g.strike('b', 3)]).toEqual([false, false, false, true])
+    // strikes expire after ten seconds
+    expect(g.strike('b', 20_000)).toBe(false)
   })
 })

@@ -22,6 +22,8 @@ interface SessionViews {
   current: number[]
   /** Last patch at which this session had a view. */
   at: number
+  /** Last patch at which its client was connected. */
+  connectedAt: number
 }
 
 /** The server-side oracle; see the file header. */
@@ -70,34 +72,39 @@ export function createEntitlementOracle(capacity: number): EntitlementOracle {
       patch++
       const sys = room.arena.attention
       const plugin = room.plugins.attention
-      for (const c of room.clients) {
-        const o = room.playerEntity(c.sessionId)
-        if (o === -1) continue
-        let s = sessions.get(c.sessionId)
+      // the connected clients, then the sessions that wait for their reconnection: their views live on
+      for (const c of room.clients) visit(c.sessionId, true)
+      for (const [id, s] of sessions) if (s.at !== patch && plugin.observerOf(id) !== -1) visit(id, false)
+      // sessions gone for a minute (left, or their reconnection window passed) are forgotten
+      if (patch % 200 === 0) for (const [id, s] of sessions) if (patch - s.at > 1200) sessions.delete(id)
+
+      function visit(session: string, connected: boolean): void {
+        const o = room.playerEntity(session)
+        if (o === -1) return
+        let s = sessions.get(session)
         if (s === undefined) {
-          s = { lastSeen: new Int32Array(capacity).fill(-1), since: new Int32Array(capacity), current: [], at: 0 }
-          sessions.set(c.sessionId, s)
+          s = { lastSeen: new Int32Array(capacity).fill(-1), since: new Int32Array(capacity), current: [], at: 0, connectedAt: 0 }
+          sessions.set(session, s)
         }
         s.at = patch
+        if (connected) s.connectedAt = patch
         stamp++
         for (let i = 0; i < sys.memberCount(o); i++) {
           const e = sys.memberAt(o, i)
           if (sys.memberGenerationAt(o, i) === sys.generationOf(e)) inSet[e] = stamp
         }
-        const members = plugin.viewMembers(c.sessionId)
+        const members = plugin.viewMembers(session)
         for (const e of members) {
           const why = inSet[e] !== stamp ? 'not in its interest set' : denied(room, o, e)
           if (why !== null) {
             serverLeaks++
-            note(`patch ${patch}: view of ${c.sessionId} (observer ${o}) holds entity ${e}: ${why}`)
+            note(`patch ${patch}: view of ${session} (observer ${o}) holds entity ${e}: ${why}`)
           }
           if (s.lastSeen[e] !== patch - 1) s.since[e] = patch
           s.lastSeen[e] = patch
         }
         s.current = members
       }
-      // sessions gone for a minute (left, or their reconnection window passed) are forgotten
-      if (patch % 200 === 0) for (const [id, s] of sessions) if (patch - s.at > 1200) sessions.delete(id)
     },
     compare(room, holdings) {
       const reply: CheckReply = { type: 'check', clients: 0, leaks: 0, stale: 0, missing: 0, viewMismatch: 0, unknown: 0, samples: [] }
@@ -107,7 +114,7 @@ export function createEntitlementOracle(capacity: number): EntitlementOracle {
       }
       for (const [session, keys] of holdings) {
         const s = sessions.get(session)
-        if (s === undefined || patch - s.at > WINDOW) {
+        if (s === undefined || patch - s.connectedAt > WINDOW) {
           reply.unknown++
           continue
         }

@@ -8,7 +8,7 @@ import { formatSoak, runSoak } from '../../bench/soak/run'
 
 describe('soak', () => {
   it('should keep every client within its views, with no crash and no lost client, through churn, drops and reconnections', { timeout: 90_000 }, async () => {
-    const r = await runSoak({ seconds: 25, clients: 30, bots: 150, churn: 10, seed: 3, warmupSeconds: 8 })
+    const r = await runSoak({ seconds: 25, clients: 30, bots: 150, churn: 10, seed: 3, warmupSeconds: 8, behaviour: { leave: 0.02, drop: 0.03 } })
     console.log(formatSoak(r))
     expect(r.crashed).toBe(false)
     expect(r.leaks, r.samples.join('\n')).toBe(0)
@@ -16,6 +16,8 @@ describe('soak', () => {
     expect(r.viewMismatch).toBe(0)
     expect(r.droppedClients, r.samples.join('\n')).toBe(0)
     expect(r.stuckClients, r.samples.join('\n')).toBe(0)
+    // not asserted yet: client decode errors ("refId" not found) after some reconnections, an open
+    // finding (docs/soak.md); formatSoak above prints their count
     // the run did what it claims: comparisons, recycled ids, drops that reconnected, leaves that rejoined
     expect(r.comparisons).toBeGreaterThan(300)
     expect(r.idsReused).toBeGreaterThan(50)

@@ -104,6 +104,7 @@ export function createSoakCrowd(o: { port: number; count: number; rng: Prng; beh
     track(
       withTimeout(new Client(endpoint).joinOrCreate('arena'), JOIN_TIMEOUT_MS, `client ${i} did not join within ${JOIN_TIMEOUT_MS / 1000} s`).then(
         (room) => {
+          room.onMessage('*', () => {})
           if (closing) return room.leave(true)
           m.room = room
           m.phase = Phase.In

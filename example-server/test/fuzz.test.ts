@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import { parseArenaOptions } from '../src/arena-options'
 import { arenaRooms, type ArenaRoom } from '../src/arena-room'
-import { checkFrame, createClientGuard, MAX_FRAME_BYTES, Verdict } from '../src/messages'
+import { checkFrame, MAX_FRAME_BYTES } from '../src/frame-check'
+import { createClientGuard, Verdict } from '../src/messages'
 import { startServer, type RunningServer } from '../src/server'
 
 // WebSocket-level fuzz against a real server on 127.0.0.1: raw `ws` sockets send what no real client

@@ -105,10 +105,7 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
   }
 
   override onJoin(client: Client): void {
-    // the transport closes a socket that breaks the WebSocket protocol (a message above maxPayload, a
-    // bad frame) as if it had dropped (1006): no reconnection for it either
-    const socket = client.ref as { once?: (event: 'error', fn: () => void) => void } | undefined
-    socket?.once?.('error', () => this.kicked.add(client.sessionId))
+    this.watchProtocolErrors(client)
     const eid = this.arena.spawnPlayer(this.nextTeam)
     this.nextTeam = this.nextTeam === 1 ? 2 : 1
     this.playerOf.set(client.sessionId, eid)
@@ -122,6 +119,10 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
     if (this.kicked.has(client.sessionId) || code === undefined || !RECONNECTABLE.has(code)) return
     // keep the player (and its view) for a short while: a reconnecting client gets its full set back
     await this.allowReconnection(client, 20)
+  }
+
+  override onReconnect(client: Client): void {
+    this.watchProtocolErrors(client)
   }
 
   override onLeave(client: Client): void {
@@ -196,6 +197,16 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
     const why = reason.slice(0, 120)
     client.error(ErrorCode.INVALID_PAYLOAD, why)
     client.leave(CloseCode.WITH_ERROR, why)
+  }
+
+  /**
+   * The transport closes a socket that breaks the WebSocket protocol (a message above maxPayload, a
+   * bad frame) as if it had dropped (1006): remember it, so that it gets no reconnection either.
+   * (`ws` emits `error` only for such protocol violations, not for a reset connection.)
+   */
+  private watchProtocolErrors(client: Client): void {
+    const socket = client.ref as { once?: (event: 'error', fn: () => void) => void } | undefined
+    socket?.once?.('error', () => this.kicked.add(client.sessionId))
   }
 
   /**

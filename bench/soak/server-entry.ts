@@ -24,10 +24,13 @@ const injectLeak = process.env.SOAK_INJECT_LEAK === '1'
 
 // --- tick timings: steps since the last patch + the patch, without the oracle's own time; wall clock
 // and process CPU time (the latter barely moves when other processes compete for the cores) ---
-const tickAt: number[] = []
-const tickMs: number[] = []
-const tickCpuMs: number[] = []
-const CAP = 100_000
+// (typed arrays allocated once, outside the heap: growing JS arrays would show up as heap growth)
+const CAP = 40_000
+const tickAt = new Float64Array(CAP)
+const tickMs = new Float64Array(CAP)
+const tickCpuMs = new Float64Array(CAP)
+/** Ticks recorded so far; the last CAP are kept (a ring). */
+let ticks = 0
 let stepsSincePatch = 0
 let cpuSincePatch = 0
 let oracleMs = 0
@@ -64,14 +67,10 @@ proto.broadcastPatch = function (this: unknown, ...args: unknown[]) {
   const ms = performance.now() - t0 - oracleMs
   const c = process.cpuUsage(c0)
   const cpu = (c.user + c.system) / 1000 - oracleCpuMs
-  if (tickMs.length >= CAP) {
-    tickMs.splice(0, CAP / 2)
-    tickCpuMs.splice(0, CAP / 2)
-    tickAt.splice(0, CAP / 2)
-  }
-  tickAt.push(t0)
-  tickMs.push(ms + stepsSincePatch)
-  tickCpuMs.push(cpu + cpuSincePatch)
+  const k = ticks++ % CAP
+  tickAt[k] = t0
+  tickMs[k] = ms + stepsSincePatch
+  tickCpuMs[k] = cpu + cpuSincePatch
   stepsSincePatch = 0
   cpuSincePatch = 0
   return r
@@ -150,7 +149,7 @@ process.on('message', (raw: unknown) => {
   } else if (m.type === 'timings') {
     const tick: number[] = []
     const cpu: number[] = []
-    for (let i = 0; i < tickAt.length; i++) {
+    for (let i = 0; i < Math.min(ticks, CAP); i++) {
       if (tickAt[i]! < m.sinceMs) continue
       tick.push(tickMs[i]!)
       cpu.push(tickCpuMs[i]!)

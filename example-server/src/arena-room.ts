@@ -1,32 +1,23 @@
-import { definePlugins, Room, type Client } from '@colyseus/core'
+import { CloseCode, definePlugins, ErrorCode, Room, ServerError, type AuthContext, type Client } from '@colyseus/core'
 import { StateView } from '@colyseus/schema'
 import { AttentionPlugin, AttentionTags, Band } from 'colyseus-attention'
 import { createArenaWorld, type ArenaWorld } from './arena-world'
 import { FullStateMeter } from './full-state-meter'
-import { createFloodGate, createOnceLogger, parseFace, parseMove } from './messages'
+import { parseArenaOptions, type ArenaOptions } from './arena-options'
+import { checkFrame } from './frame-check'
+import { createClientGuard, createOnceLogger, parseFace, parseMove, Verdict } from './messages'
 import { ArenaState, Entity, type AttentionMessage } from './state'
 
-/** Options of the `arena` room (from `defineRoom(ArenaRoom, {...})` or the join). */
-export interface ArenaOptions {
-  bots?: number
-  seed?: number
-  /** false: no interest management, every client gets every entity (the baseline). */
-  attention?: boolean
-  /** Simulation and patch interval in ms. */
-  tickMs?: number
-  /** Most entities entering a client's view per patch. */
-  entryBudget?: number
-  /** Debug mode (ATTENTION_DEBUG=1): the `attention` message says so, and the page may ask `/debug/*`. */
-  debug?: boolean
-  /**
-   * Hard visibility bound (fog of war, anti-cheat): no client ever receives an entity farther than
-   * this from its player, whatever the attention engine selects. Unset: no bound.
-   */
-  maxRange?: number
-}
+export type { ArenaOptions } from './arena-options'
 
 /** Rooms by id, for the debug endpoints. */
 export const arenaRooms = new Map<string, ArenaRoom>()
+
+/** Status of a refused join or create (it becomes the matchmaking HTTP response's status). */
+const BAD_REQUEST = 400
+
+/** Close codes of a socket that dropped rather than was closed: going away, none, abnormal, may-try-reconnect. */
+const RECONNECTABLE: ReadonlySet<number> = new Set([CloseCode.GOING_AWAY, CloseCode.NO_STATUS_RECEIVED, CloseCode.ABNORMAL_CLOSURE, CloseCode.MAY_TRY_RECONNECT])
 
 /** Send the `attention` overlay message every this many patches. */
 const ATTENTION_EVERY = 5
@@ -51,7 +42,10 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
   private readonly instances = new Map<number, Entity>()
   private readonly playerOf = new Map<string, number>()
   private readonly destroyedFor = new Map<string, string[]>()
-  private readonly gate = createFloodGate(30, 60)
+  /** 30 messages per second (bursts of 60) are handled; 500 in a second or 50 bad ones in 10 s drop the client. */
+  private readonly guard = createClientGuard({ rate: 30, burst: 60, kickRate: 500, maxStrikes: 50 })
+  /** Sessions the room dropped for misbehaving: no reconnection for them. */
+  private readonly kicked = new Set<string>()
   readonly rejected = createOnceLogger((line) => console.warn(line))
   private attentionOn = true
   private debug = false
@@ -70,7 +64,20 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
   /** Called after every patch's view sync (tests and tools observe what each view holds). */
   afterSync: ((room: ArenaRoom) => void) | null = null
 
-  override onCreate(options: ArenaOptions = {}): void {
+  /**
+   * Runs at matchmaking, before a seat is reserved: a join or create with bad options is refused
+   * with the reason (the client's `joinOrCreate` rejects with it) and never reaches a room.
+   */
+  static override async onAuth(_token: string, options: unknown, _context: AuthContext): Promise<true> {
+    const parsed = parseArenaOptions(options)
+    if (typeof parsed === 'string') throw new ServerError(BAD_REQUEST, parsed)
+    return true
+  }
+
+  override onCreate(raw: ArenaOptions = {}): void {
+    const options = parseArenaOptions(raw)
+    if (typeof options === 'string') throw new ServerError(BAD_REQUEST, options)
+    this.screenFrames()
     const tickMs = options.tickMs ?? 50
     this.attentionOn = options.attention !== false
     this.debug = options.debug === true
@@ -91,14 +98,14 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
     this.onMessage('move', (client, msg: unknown) => {
       if (!this.admit(client)) return
       const m = parseMove(msg)
-      if (typeof m === 'string') return this.rejected.warn(client.sessionId, m)
+      if (typeof m === 'string') return this.reject(client, m)
       const eid = this.playerOf.get(client.sessionId)
       if (eid !== undefined) this.arena.setInput(eid, m.dx, m.dy)
     })
     this.onMessage('face', (client, msg: unknown) => {
       if (!this.admit(client)) return
       const m = parseFace(msg)
-      if (typeof m === 'string') return this.rejected.warn(client.sessionId, m)
+      if (typeof m === 'string') return this.reject(client, m)
       const eid = this.playerOf.get(client.sessionId)
       if (eid !== undefined) this.arena.setFacing(eid, m.angle)
     })
@@ -109,12 +116,13 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
     })
     this.onMessage('*', (client, type) => {
       if (!this.admit(client)) return
-      this.rejected.warn(client.sessionId, `unknown: message type ${JSON.stringify(String(type)).slice(0, 40)}`)
+      this.reject(client, `unknown: message type ${JSON.stringify(String(type)).slice(0, 40)}`)
     })
     arenaRooms.set(this.roomId, this)
   }
 
   override onJoin(client: Client): void {
+    this.watchProtocolErrors(client)
     const eid = this.arena.spawnPlayer(this.nextTeam)
     this.nextTeam = this.nextTeam === 1 ? 2 : 1
     this.playerOf.set(client.sessionId, eid)
@@ -122,9 +130,16 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
     else client.view = this.everything
   }
 
-  override async onDrop(client: Client): Promise<void> {
+  override async onDrop(client: Client, code?: number): Promise<void> {
+    // only a network-level drop (the codes on which the sdk reconnects) keeps the seat; a socket the
+    // room or the transport closed for cause (1009 message too big, 4002 dropped) does not
+    if (this.kicked.has(client.sessionId) || code === undefined || !RECONNECTABLE.has(code)) return
     // keep the player (and its view) for a short while: a reconnecting client gets its full set back
     await this.allowReconnection(client, 20)
+  }
+
+  override onReconnect(client: Client): void {
+    this.watchProtocolErrors(client)
   }
 
   override onLeave(client: Client): void {
@@ -132,7 +147,8 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
     this.playerOf.delete(client.sessionId)
     this.destroyedFor.delete(client.sessionId)
     this.rejected.forget(client.sessionId)
-    this.gate.forget(client.sessionId)
+    this.guard.forget(client.sessionId)
+    this.kicked.delete(client.sessionId)
     this.fullStateWatchers.delete(client.sessionId)
     if (this.fullStateWatchers.size === 0 && this.fullState !== null) {
       this.fullState.dispose()
@@ -190,9 +206,58 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
   }
 
   private admit(client: Client): boolean {
-    if (this.gate.allow(client.sessionId, Date.now())) return true
-    this.rejected.warn(client.sessionId, 'flood: more than 30 messages per second')
+    const v = this.guard.admit(client.sessionId, Date.now())
+    if (v === Verdict.Handle) return true
+    if (v === Verdict.Kick) this.kick(client, 'flood: more than 500 messages in one second')
+    else this.rejected.warn(client.sessionId, 'flood: more than 30 messages per second')
     return false
+  }
+
+  /** Logs a rejected message; drops the client once it has sent too many. */
+  private reject(client: Client, reason: string): void {
+    this.rejected.warn(client.sessionId, reason)
+    if (this.guard.strike(client.sessionId, Date.now())) this.kick(client, `too many rejected messages (last: ${reason})`)
+  }
+
+  /**
+   * Drops a misbehaving client, saying why twice: an ERROR message (the sdk's `room.onError`) and
+   * the close frame's reason. The close code (4002, WITH_ERROR) tells the sdk not to reconnect, and
+   * the room grants no reconnection either.
+   */
+  kick(client: Client, reason: string): void {
+    if (this.kicked.has(client.sessionId)) return
+    this.kicked.add(client.sessionId)
+    this.rejected.warn(client.sessionId, `dropped: ${reason}`)
+    const why = reason.slice(0, 120)
+    client.error(ErrorCode.INVALID_PAYLOAD, why)
+    client.leave(CloseCode.WITH_ERROR, why)
+  }
+
+  /**
+   * The transport closes a socket that breaks the WebSocket protocol (a message above maxPayload, a
+   * bad frame) as if it had dropped (1006): remember it, so that it gets no reconnection either.
+   * (`ws` emits `error` only for such protocol violations, not for a reset connection.)
+   */
+  private watchProtocolErrors(client: Client): void {
+    const socket = client.ref as { once?: (event: 'error', fn: () => void) => void } | undefined
+    socket?.once?.('error', () => this.kicked.add(client.sessionId))
+  }
+
+  /**
+   * Checks every raw frame (see `checkFrame`) before Colyseus decodes it, and drops a client that
+   * sends one no real client sends. Colyseus 0.18 has no public hook for this: it binds
+   * `this._onMessage` to each client's socket when the client joins, so the room wraps that method
+   * once (covered by test/fuzz.test.ts).
+   */
+  private screenFrames(): void {
+    const self = this as unknown as { _onMessage: (client: Client, frame: Uint8Array) => void }
+    const decode = self._onMessage
+    self._onMessage = (client, frame) => {
+      if (this.kicked.has(client.sessionId)) return
+      const bad = frame instanceof Uint8Array ? checkFrame(frame) : 'protocol: not a binary frame'
+      if (bad !== null) return this.kick(client, bad)
+      decode.call(this, client, frame)
+    }
   }
 
   private update(): void {

@@ -93,3 +93,71 @@ export function createOnceLogger(sink: (line: string) => void): OnceLogger {
     },
   }
 }
+
+/** What {@link ClientGuard.admit} decided about one message. */
+export const Verdict = { Handle: 0, Drop: 1, Kick: 2 } as const
+/** One of {@link Verdict}. */
+export type Verdict = (typeof Verdict)[keyof typeof Verdict]
+
+/**
+ * Per-client message limits. Inside the rate (`rate` per second, bursts up to `burst`) messages are
+ * handled; beyond it they are dropped and the client stays. A client that sends more than
+ * `kickRate` messages within one second, or more than `maxStrikes` rejected (invalid or unknown)
+ * messages within ten seconds, is not a game client: the room drops it.
+ */
+export interface ClientGuard {
+  /** Decides about a message from `session` arriving at `now` (ms). */
+  admit(session: string, now: number): Verdict
+  /** Counts a rejected message; true when the client has now used up its strikes. */
+  strike(session: string, now: number): boolean
+  forget(session: string): void
+}
+
+/** Options of {@link createClientGuard}. */
+export interface GuardOptions {
+  rate: number
+  burst: number
+  kickRate: number
+  maxStrikes: number
+}
+
+interface GuardState {
+  second: number
+  inSecond: number
+  strikeWindow: number
+  strikes: number
+}
+
+/** Creates a client guard; its token bucket is {@link createFloodGate}. */
+export function createClientGuard(o: GuardOptions): ClientGuard {
+  const gate = createFloodGate(o.rate, o.burst)
+  const state = new Map<string, GuardState>()
+  const get = (session: string, now: number): GuardState => {
+    let s = state.get(session)
+    if (s === undefined) state.set(session, (s = { second: now, inSecond: 0, strikeWindow: now, strikes: 0 }))
+    return s
+  }
+  return {
+    admit(session, now) {
+      const s = get(session, now)
+      if (now - s.second >= 1000) {
+        s.second = now
+        s.inSecond = 0
+      }
+      if (++s.inSecond > o.kickRate) return Verdict.Kick
+      return gate.allow(session, now) ? Verdict.Handle : Verdict.Drop
+    },
+    strike(session, now) {
+      const s = get(session, now)
+      if (now - s.strikeWindow >= 10_000) {
+        s.strikeWindow = now
+        s.strikes = 0
+      }
+      return ++s.strikes > o.maxStrikes
+    },
+    forget(session) {
+      state.delete(session)
+      gate.forget(session)
+    },
+  }
+}

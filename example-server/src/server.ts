@@ -74,7 +74,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     rooms: {
       arena: defineRoom(ArenaRoom, { bots: options.bots ?? 300, seed: options.seed ?? 1, attention: options.attention !== false, entryBudget: options.entryBudget, debug: options.debug === true, maxRange: options.maxRange }),
     },
-    transport: new WebSocketTransport(),
+    // client frames are tiny (see MAX_FRAME_BYTES); anything above 1 KiB closes the socket (1009)
+    transport: new WebSocketTransport({ maxPayload: 1024 }),
     greet: false,
     // the caller owns the process: main.ts stops on SIGINT/SIGTERM, tests call stop(). Colyseus's
     // own signal handlers would run a second shutdown next to the caller's, and the loser of the

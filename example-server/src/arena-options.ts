@@ -22,6 +22,8 @@ export interface ArenaOptions {
    * this from its player, whatever the attention engine selects. Unset: no bound.
    */
   maxRange?: number
+  /** Bytes per second each client may receive (the attention engine's byte budget); 0 or unset: a count budget of 24. */
+  byteBudget?: number
 }
 
 /** Integer options and their allowed ranges. */
@@ -30,6 +32,7 @@ const INTEGER_RANGES = {
   seed: [0, 2 ** 31],
   tickMs: [10, 1000],
   entryBudget: [1, 65535],
+  byteBudget: [0, 10_000_000],
 } as const
 
 /** Most option keys a join may carry (the arena reads five; the rest is ignored). */

@@ -82,7 +82,7 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
     this.attentionOn = options.attention !== false
     this.debug = options.debug === true
     this.arena = createArenaWorld(
-      { bots: options.bots ?? 300, seed: options.seed ?? 1, size: 1600, dt: tickMs / 1000 },
+      { bots: options.bots ?? 300, seed: options.seed ?? 1, size: 1600, dt: tickMs / 1000, byteBudget: options.byteBudget ?? 0 },
       {
         spawned: (eid) => this.onSpawned(eid),
         despawned: (eid) => this.onDespawned(eid),

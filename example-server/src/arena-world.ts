@@ -21,6 +21,8 @@ export interface ArenaConfig {
   size: number
   /** Seconds per simulation tick. */
   dt: number
+  /** Bytes per second each player's client may receive (0: count budget only). */
+  byteBudget?: number
 }
 
 /** Kind codes stored per entity. */
@@ -226,7 +228,9 @@ export function createArenaWorld(config: ArenaConfig, events: ArenaEvents): Aren
       const eid = spawn(Kind.Player, S * (0.1 + 0.8 * rnd()), S * (0.1 + 0.8 * rnd()))
       addComponent(world, eid, C.Team)
       C.Team.id[eid] = team
-      addObserver(world, C, eid, { radius: 180, budget: 24, fov: (2 * Math.PI) / 3 })
+      // with a byte budget the count budget is only a cap: the set grows in a crowd at Low
+      const byteBudget = config.byteBudget ?? 0
+      addObserver(world, C, eid, { radius: 180, budget: byteBudget > 0 ? 256 : 24, fov: (2 * Math.PI) / 3, byteBudget })
       inputX[eid] = 0
       inputY[eid] = 0
       players.add(eid)

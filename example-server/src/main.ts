@@ -1,6 +1,7 @@
 import { startServer, type RunningServer } from './server'
 
-// Reads PORT, HOST, BOTS, SEED, ATTENTION (0 = off) and ATTENTION_DEBUG (1 = debug endpoints).
+// Reads PORT, HOST, BOTS, SEED, ATTENTION (0 = off), ATTENTION_DEBUG (1 = debug endpoints) and
+// BYTE_BUDGET (bytes per second per client; 0 = a count budget of 24).
 const intEnv = (name: string, fallback: number, min: number, max: number): number => {
   const raw = process.env[name]
   if (raw === undefined || raw === '') return fallback
@@ -20,6 +21,7 @@ const options = {
   seed: intEnv('SEED', 1, 0, 2 ** 31),
   debug: process.env.ATTENTION_DEBUG === '1',
   attention: process.env.ATTENTION !== '0',
+  byteBudget: intEnv('BYTE_BUDGET', 0, 0, 10_000_000),
 }
 
 // Ctrl-C reaches this process more than once (the terminal signals the whole process group, and the

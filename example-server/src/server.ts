@@ -29,6 +29,8 @@ export interface StartOptions {
   entryBudget?: number
   /** Hard visibility bound per client (see `ArenaOptions.maxRange`). @defaultValue undefined (none) */
   maxRange?: number
+  /** Bytes per second each client may receive (see `ArenaOptions.byteBudget`). @defaultValue 0 (count budget) */
+  byteBudget?: number
   /** Directory of the built browser client. @defaultValue example-client/dist */
   clientDir?: string
 }
@@ -72,7 +74,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   Encoder.BUFFER_SIZE = Math.max(Encoder.BUFFER_SIZE, 4 * 1024 * 1024)
   const server = defineServer({
     rooms: {
-      arena: defineRoom(ArenaRoom, { bots: options.bots ?? 300, seed: options.seed ?? 1, attention: options.attention !== false, entryBudget: options.entryBudget, debug: options.debug === true, maxRange: options.maxRange }),
+      arena: defineRoom(ArenaRoom, { bots: options.bots ?? 300, seed: options.seed ?? 1, attention: options.attention !== false, entryBudget: options.entryBudget, debug: options.debug === true, maxRange: options.maxRange, byteBudget: options.byteBudget ?? 0 }),
     },
     // client frames are tiny (see MAX_FRAME_BYTES); anything above 1 KiB closes the socket (1009)
     transport: new WebSocketTransport({ maxPayload: 1024 }),

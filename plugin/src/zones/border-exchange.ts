@@ -116,7 +116,8 @@ function buildExchange(o: ResolvedExchangeOptions, s: GhostStore): BorderExchang
     fields: new Float32Array(Math.max(1, o.fields)),
     seq: 0,
     stamp: 0,
-    counter: 0,
+    // a room that replaces a dead one of the same zone must not reuse its gids
+    counter: Math.floor(Math.random() * 0xffffff),
     lastPublish: -Infinity,
     lastEcho: now,
     lastProbe: -Infinity,

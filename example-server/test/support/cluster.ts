@@ -97,8 +97,8 @@ export interface ServerProcess {
 /** Starts `tsx src/main.ts` with `env` on a free port; resolves once it listens (or rejects with its output). */
 export async function startProcess(env: Record<string, string>, waitListening = true): Promise<ServerProcess> {
   const port = await freePort()
-  const tsx = resolve(serverDir, '../node_modules/tsx/dist/cli.mjs')
-  const child = spawn(process.execPath, [tsx, 'src/main.ts'], {
+  // one process (tsx as a loader, not its CLI, which would run the server in a child of its own)
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: serverDir,
     env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -92,6 +92,19 @@ export function mountDebugRoutes(app: express.Application): void {
     }
     res.json({ key: room.keyOf(eid) })
   })
+  // despawns a local entity of a zone room of this process by key
+  app.get('/debug/despawn', (req, res) => {
+    const zone = Number(req.query.zone)
+    const room = [...arenaRooms.values()].find((r) => r.zone?.zone === zone)
+    const key = String(req.query.key ?? '')
+    const eid = room === undefined ? undefined : [...room.arena.live].find((e) => room.keyOf(e) === key)
+    if (room === undefined || eid === undefined) {
+      res.status(404).json({ error: 'no such entity in a zone room of this process' })
+      return
+    }
+    room.arena.despawn(eid)
+    res.json({ ok: true })
+  })
   app.get('/debug/explain', (req, res) => {
     const found = locate(req, res)
     if (found === null) return

@@ -49,7 +49,10 @@ export function createZoneBorder(arena: ArenaWorld, presence: Presence, z: ZoneS
     grid: z.grid,
     zone: z.zone,
     margin: z.margin,
+    // a summary every tick (cross-border latency), a keyframe every second, deltas in between
     intervalMs: 0,
+    keyframeEvery: 20,
+    tolerance: 2,
     ttlMs: 1500,
     fields: FIELDS,
     readFields: (eid, out) => {

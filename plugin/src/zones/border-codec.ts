@@ -3,7 +3,7 @@
 // records, sent base64 in a string because presence pub/sub is JSON-only.
 //
 // header (20 bytes): u8 magic, u8 version, u16 source zone, u32 seq, f64 sentAt (ms, epoch),
-//                    u16 record count, u16 fields per record
+//                    u16 record count, u8 fields per record, u8 message flags (1: keyframe)
 // record (32 + 4 * fields bytes): u32 gid, u16 team, u8 flags, u8 pad,
 //                    f32 x, y, vx, vy, salience weight, salience nimbus, f32 fields[]
 
@@ -24,6 +24,14 @@ export const RecordFlag = {
   TeamOnly: 2,
   /** The entity is hidden (only in handover messages). */
   Hidden: 4,
+  /** The entity left the border (or despawned) since the last summary: drop its ghost. */
+  Gone: 8,
+} as const
+
+/** Message flags. */
+export const MessageFlag = {
+  /** A keyframe lists every border entity; a delta only those that changed (ghosts not listed in a keyframe are dropped). */
+  Keyframe: 1,
 } as const
 
 /** A growable encode buffer with its write cursor (reused across publishes). */
@@ -42,7 +50,7 @@ export function createBorderWriter(fields: number): BorderWriter {
 }
 
 /** Starts a message: writes the header (the count is patched by {@link finishMessage}). */
-export function beginMessage(w: BorderWriter, source: number, seq: number, sentAt: number): void {
+export function beginMessage(w: BorderWriter, source: number, seq: number, sentAt: number, flags = 0): void {
   w.offset = HEADER_BYTES
   w.count = 0
   const v = w.view
@@ -51,7 +59,8 @@ export function beginMessage(w: BorderWriter, source: number, seq: number, sentA
   v.setUint16(2, source, true)
   v.setUint32(4, seq >>> 0, true)
   v.setFloat64(8, sentAt, true)
-  v.setUint16(18, w.fields, true)
+  v.setUint8(18, w.fields)
+  v.setUint8(19, flags)
 }
 
 /** Appends one record; `fields` holds at least `w.fields` values. */
@@ -111,6 +120,7 @@ export interface BorderMessage {
   sentAt: number
   count: number
   fields: number
+  flags: number
 }
 
 /**
@@ -126,7 +136,7 @@ export function readMessage(data: unknown, expectedFields: number, maxBytes: num
   const view = new DataView(buf.buffer, buf.byteOffset, buf.length)
   if (view.getUint8(0) !== BORDER_MAGIC || view.getUint8(1) !== BORDER_VERSION) return 'bad magic or version'
   const count = view.getUint16(16, true)
-  const fields = view.getUint16(18, true)
+  const fields = view.getUint8(18)
   if (fields !== expectedFields) return 'field count mismatch'
   if (buf.length !== HEADER_BYTES + count * (RECORD_BYTES + 4 * fields)) return 'length mismatch'
   const sentAt = view.getFloat64(8, true)
@@ -135,7 +145,7 @@ export function readMessage(data: unknown, expectedFields: number, maxBytes: num
     const o = recordOffset(fields, i)
     for (let k = o + 8; k < o + RECORD_BYTES + 4 * fields; k += 4) if (!Number.isFinite(view.getFloat32(k, true))) return 'non-finite value'
   }
-  return { view, source: view.getUint16(2, true), seq: view.getUint32(4, true), sentAt, count, fields }
+  return { view, source: view.getUint16(2, true), seq: view.getUint32(4, true), sentAt, count, fields, flags: view.getUint8(19) }
 }
 
 /** Byte offset of record `i`. */

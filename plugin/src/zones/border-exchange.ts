@@ -5,7 +5,7 @@
 // are never put in a summary; they cross only in a handover addressed to their new owner.
 import { query } from 'bitecs'
 import { has, markGhost, unmarkGhost, destroyGhost, spawnShared, setGid, clearGid, createGhostStore, type GhostStore, type ZoneComponents } from './ghost-store'
-import { beginMessage, createBorderWriter, finishMessage, readMessage, recordOffset, RecordFlag, writeRecord, type BorderMessage, type BorderWriter } from './border-codec'
+import { beginMessage, createBorderWriter, finishMessage, MessageFlag, readMessage, recordOffset, RecordFlag, writeRecord, type BorderMessage, type BorderWriter } from './border-codec'
 import { checkZoneGrid, distanceToBounds, zoneAt, zoneBounds, zoneCount, zoneNeighbours, type ZoneBounds } from './zone-grid'
 import { resolveExchangeOptions, type BorderExchangeOptions, type BorderStats, type ResolvedExchangeOptions } from './exchange-options'
 
@@ -70,6 +70,46 @@ export function createBorderExchange(options: BorderExchangeOptions): BorderExch
   return buildExchange(o, createGhostStore(o.world, o.components))
 }
 
+/** Per entity: the state last published, and the border membership of the last summary. */
+interface SentState {
+  x: Float32Array
+  y: Float32Array
+  vx: Float32Array
+  vy: Float32Array
+  at: Float64Array
+  fields: Float32Array
+  /** gid the entity had when last in the border set (0: not in it). */
+  inBorder: Uint32Array
+  /** Stamp of the last summary that found the entity in the border set. */
+  stamp: Uint32Array
+  counter: number
+  /** Border members of the last summary: entity ids and their gids then. */
+  members: Int32Array
+  gids: Uint32Array
+  count: number
+  nextMembers: Int32Array
+  nextGids: Uint32Array
+}
+
+function createSentState(capacity: number, fields: number): SentState {
+  return {
+    x: new Float32Array(capacity),
+    y: new Float32Array(capacity),
+    vx: new Float32Array(capacity),
+    vy: new Float32Array(capacity),
+    at: new Float64Array(capacity),
+    fields: new Float32Array(capacity * Math.max(1, fields)),
+    inBorder: new Uint32Array(capacity),
+    stamp: new Uint32Array(capacity),
+    counter: 0,
+    members: new Int32Array(capacity),
+    gids: new Uint32Array(capacity),
+    count: 0,
+    nextMembers: new Int32Array(capacity),
+    nextGids: new Uint32Array(capacity),
+  }
+}
+
 interface ExchangeState {
   o: ResolvedExchangeOptions
   s: GhostStore
@@ -89,6 +129,9 @@ interface ExchangeState {
   stamp: number
   counter: number
   lastPublish: number
+  summaries: number
+  /** What the last summaries told the neighbours, per entity (deltas send only what changed). */
+  sent: SentState
   lastEcho: number
   lastProbe: number
   started: number
@@ -119,6 +162,8 @@ function buildExchange(o: ResolvedExchangeOptions, s: GhostStore): BorderExchang
     // a room that replaces a dead one of the same zone must not reuse its gids
     counter: Math.floor(Math.random() * 0xffffff),
     lastPublish: -Infinity,
+    summaries: 0,
+    sent: createSentState(o.components.capacity, o.fields),
     lastEcho: now,
     lastProbe: -Infinity,
     started: now,
@@ -229,6 +274,10 @@ function applySummary(st: ExchangeState, msg: BorderMessage, t: number): void {
     // summaries never carry hidden or team-only entities; a message that does is not ours
     if ((flags & (RecordFlag.Hidden | RecordFlag.TeamOnly)) !== 0 || gid === 0) continue
     let eid = s.byGid.get(gid)
+    if ((flags & RecordFlag.Gone) !== 0) {
+      if (eid !== undefined && s.isGhost[eid] === 1 && s.Z.Ghost.source[eid] === msg.source) removeGhost(st, eid)
+      continue
+    }
     const far = distanceToBounds(own, x, y) > o.margin * (eid === undefined ? 1 : FAR)
     if (eid !== undefined && s.isGhost[eid] !== 1) continue // ours: a summary that crossed our handover
     if (far) {
@@ -253,10 +302,13 @@ function applySummary(st: ExchangeState, msg: BorderMessage, t: number): void {
     }
     s.seen[eid] = stamp
   }
-  // ghosts of this source that it no longer lists left its border (or were handed to another zone)
+  // the source is alive: its ghosts live on; those a keyframe no longer lists left its border
+  const keyframe = (msg.flags & MessageFlag.Keyframe) !== 0
   for (let i = s.count - 1; i >= 0; i--) {
     const eid = s.list[i]!
-    if (s.Z.Ghost.source[eid] === msg.source && s.confirmed[eid] === 1 && s.seen[eid] !== stamp) removeGhost(st, eid)
+    if (s.Z.Ghost.source[eid] !== msg.source || s.confirmed[eid] !== 1) continue
+    if (keyframe && s.seen[eid] !== stamp) removeGhost(st, eid)
+    else s.Z.Ghost.expires[eid] = t + o.ttlMs
   }
 }
 
@@ -379,21 +431,69 @@ function publishSummary(st: ExchangeState, t: number): void {
   }
   const P = o.components.Position
   const V = o.components.Velocity
+  const S = o.components.Salience
+  const F = o.fields
   const w = st.summary
-  beginMessage(w, o.zone, ++st.seq, t)
+  const sent = st.sent
+  const keyframe = st.summaries++ % o.keyframeEvery === 0
+  beginMessage(w, o.zone, ++st.seq, t, keyframe ? MessageFlag.Keyframe : 0)
+  const stamp = ++sent.counter
+  let n = 0
   const ents = query(o.world, [o.components.Position])
-  for (let i = 0; i < ents.length && w.count < o.maxEntities; i++) {
+  for (let i = 0; i < ents.length && n < o.maxEntities; i++) {
     const eid = ents[i]!
-    if (s.isGhost[eid] === 1 || s.gid[eid] === 0) continue
+    const gid = s.gid[eid]!
+    if (s.isGhost[eid] === 1 || gid === 0) continue
     if (has(s, eid, o.components.Hidden) || has(s, eid, o.components.TeamOnly)) continue
     const x = P.x[eid]!
     const y = P.y[eid]!
     if (!nearNeighbour(st, x, y)) continue
+    sent.stamp[eid] = stamp
+    sent.nextMembers[n] = eid
+    sent.nextGids[n++] = gid
     fillFields(st, eid)
-    writeRecord(w, s.gid[eid]!, teamOf(st, eid), flagsOf(st, eid, false), x, y, V.x[eid]!, V.y[eid]!, o.components.Salience.weight[eid]!, o.components.Salience.nimbus[eid]!, st.fields)
+    const vx = V.x[eid]!
+    const vy = V.y[eid]!
+    // a delta sends an entity only when it is new to the border, or the neighbours' extrapolation
+    // from what they last got is off by more than the tolerance, or a field changed
+    if (!keyframe && sent.inBorder[eid] === gid && !drifted(st, eid, x, y, vx, vy, t)) continue
+    sent.inBorder[eid] = gid
+    sent.x[eid] = x
+    sent.y[eid] = y
+    sent.vx[eid] = vx
+    sent.vy[eid] = vy
+    sent.at[eid] = t
+    for (let k = 0; k < F; k++) sent.fields[eid * F + k] = st.fields[k]!
+    writeRecord(w, gid, teamOf(st, eid), flagsOf(st, eid, false), x, y, vx, vy, S.weight[eid]!, S.nimbus[eid]!, st.fields)
   }
+  // members of the last summary that left the border or despawned (their id may be reused)
+  for (let i = 0; i < sent.count; i++) {
+    const eid = sent.members[i]!
+    const gid = sent.gids[i]!
+    if (sent.stamp[eid] === stamp && s.gid[eid] === gid) continue
+    if (sent.inBorder[eid] === gid) sent.inBorder[eid] = 0
+    writeRecord(w, gid, 0, RecordFlag.Gone, 0, 0, 0, 0, 0, 0, st.fields)
+  }
+  const members = sent.members
+  const gids = sent.gids
+  sent.members = sent.nextMembers
+  sent.gids = sent.nextGids
+  sent.nextMembers = members
+  sent.nextGids = gids
+  sent.count = n
   send(st, `${o.channel}:${o.zone}`, finishMessage(w))
   st.lastPublish = t
+}
+
+function drifted(st: ExchangeState, eid: number, x: number, y: number, vx: number, vy: number, t: number): boolean {
+  const sent = st.sent
+  const tol = st.o.tolerance
+  if (Math.abs(vx - sent.vx[eid]!) > tol || Math.abs(vy - sent.vy[eid]!) > tol) return true
+  const dt = (t - sent.at[eid]!) / 1000
+  if (Math.abs(x - (sent.x[eid]! + sent.vx[eid]! * dt)) > tol || Math.abs(y - (sent.y[eid]! + sent.vy[eid]! * dt)) > tol) return true
+  const F = st.o.fields
+  for (let k = 0; k < F; k++) if (Math.abs(st.fields[k]! - sent.fields[eid * F + k]!) > 1e-3) return true
+  return false
 }
 
 function nearNeighbour(st: ExchangeState, x: number, y: number): boolean {

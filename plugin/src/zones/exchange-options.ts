@@ -34,6 +34,10 @@ export interface BorderExchangeOptions {
   margin: number
   /** Minimum time between two summaries, in ms. @defaultValue 50 */
   intervalMs?: number
+  /** Every this many summaries is a keyframe listing every border entity; the others list only what changed. @defaultValue 10 */
+  keyframeEvery?: number
+  /** A delta resends an entity when its velocity changed, or its position is off the neighbours' extrapolation, by more than this (world units). @defaultValue 1 */
+  tolerance?: number
   /** A ghost not refreshed for this long is removed; a link whose own messages don't come back for this long is down. @defaultValue 1000 */
   ttlMs?: number
   /** Number of float32 game fields carried per entity (kind, health, animation...). @defaultValue 0 */
@@ -89,6 +93,8 @@ export interface ResolvedExchangeOptions {
   zone: number
   margin: number
   intervalMs: number
+  keyframeEvery: number
+  tolerance: number
   ttlMs: number
   fields: number
   readFields: (eid: number, out: Float32Array) => void
@@ -116,10 +122,14 @@ export function resolveExchangeOptions(o: BorderExchangeOptions): ResolvedExchan
   checkRange('margin', o.margin, 0, 1e9, true)
   const intervalMs = o.intervalMs ?? 50
   checkRange('intervalMs', intervalMs, 0, 60_000)
+  const keyframeEvery = o.keyframeEvery ?? 10
+  checkInteger('keyframeEvery', keyframeEvery, 1, 10_000)
+  const tolerance = o.tolerance ?? 1
+  checkRange('tolerance', tolerance, 0, 1e9)
   const ttlMs = o.ttlMs ?? 1000
   checkRange('ttlMs', ttlMs, 0, 600_000, true)
   const fields = o.fields ?? 0
-  checkInteger('fields', fields, 0, 64)
+  checkInteger('fields', fields, 0, 255)
   if (fields > 0 && typeof o.readFields !== 'function') throw new TypeError(`colyseus-attention: readFields(eid, out) is required when fields is ${fields}`)
   const maxMessageBytes = o.maxMessageBytes ?? 262_144
   checkInteger('maxMessageBytes', maxMessageBytes, 64, 64 * 1024 * 1024)
@@ -135,6 +145,8 @@ export function resolveExchangeOptions(o: BorderExchangeOptions): ResolvedExchan
     zone: o.zone,
     margin: o.margin,
     intervalMs,
+    keyframeEvery,
+    tolerance,
     ttlMs,
     fields,
     readFields: o.readFields ?? (() => {}),

@@ -1,4 +1,4 @@
-import { addComponent, addEntity, createWorld, type World } from 'bitecs'
+import { addComponent, addEntity, createWorld, removeEntity, type World } from 'bitecs'
 import { describe, expect, it } from 'vitest'
 import { addSalience, createAttentionComponents, type AttentionComponents } from '../../src/index'
 import { createBorderExchange, type BorderExchange, type BorderPresence } from '../../src/zones/index'
@@ -174,6 +174,24 @@ describe('border-exchange', () => {
     expect(a.removed).toEqual([gid])
     // it moved on in b; a's ghost follows b's summaries until it leaves a's margin
     expect(a.ex.stats.ghosts).toBe(0)
+  })
+
+  it('should send an unchanged entity only in keyframes, and a departure at once', () => {
+    const { bus, clock, a, b } = setup()
+    const eid = spawn(a, 90, 50)
+    const sizes: number[] = []
+    bus.subscribe('attention:zone:0', (d) => sizes.push(Buffer.from(String(d), 'base64').length))
+    for (let i = 0; i < 20; i++) tick([a, b], bus, clock)
+    // 20 bytes of header, 32 + 4 per record: the entity rides in the 2 keyframes only
+    expect(sizes.filter((n) => n > 20).length).toBe(2)
+    expect(b.ex.stats.ghosts).toBe(1)
+    a.ex.forget(eid)
+    removeEntity(a.world, eid)
+    // a publishes the departure, b applies it at its next step (not after the next keyframe)
+    tick([a, b], bus, clock)
+    tick([a, b], bus, clock)
+    expect(b.ex.stats.ghosts).toBe(0)
+    expect(b.removed.length).toBe(1)
   })
 
   it('should expire the ghosts of a zone that stops publishing, and keep serving', () => {

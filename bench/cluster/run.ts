@@ -4,7 +4,7 @@
 // the server CPU per process. Flags: --quick (short), --bots N, --clients N (per zone), --seconds N.
 import { readFileSync } from 'node:fs'
 import { Client, type Room } from '@colyseus/sdk'
-import { getJson, startProcess, startRedis, zonesOf, type ServerProcess, type TestRedis } from '../../example-server/test/support/cluster'
+import { getJson, startProcess, startRedis, zonesOf, type ServerProcess, type TestRedis } from '../../example-server/scripts/processes'
 import { flagValue, hasFlag, isMain, writeResult } from '../lib/cli'
 import { quantile } from '../lib/stats'
 

@@ -1,6 +1,6 @@
 import { Client, type Room } from '@colyseus/sdk'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { getJson, startProcess, startRedis, zonesOf, type ServerProcess, type TestRedis } from './support/cluster'
+import { getJson, startProcess, startRedis, zonesOf, type ServerProcess, type TestRedis } from '../scripts/processes'
 
 // A zoned arena (2x1 zones) on two server processes sharing a real redis-server on 127.0.0.1,
 // with real @colyseus/sdk clients. Zone 0 is x < 800, zone 1 is x >= 800; the border margin is 280.

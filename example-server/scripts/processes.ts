@@ -3,13 +3,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { freePort } from '../../src/server'
+import { freePort } from '../src/server'
 
-// Real processes for the cluster tests and the cluster benchmark: a redis-server on 127.0.0.1 on a
+// Real processes for the cluster demo, tests and benchmark: a redis-server on 127.0.0.1 on a
 // free port (no persistence), and example servers started as `tsx src/main.ts` child processes.
 
 const here = dirname(fileURLToPath(import.meta.url))
-const serverDir = resolve(here, '../..')
+const serverDir = resolve(here, '..')
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** A redis-server started for a test. */
@@ -94,9 +94,12 @@ export interface ServerProcess {
   kill(): void
 }
 
-/** Starts `tsx src/main.ts` with `env` on a free port; resolves once it listens (or rejects with its output). */
-export async function startProcess(env: Record<string, string>, waitListening = true): Promise<ServerProcess> {
-  const port = await freePort()
+/**
+ * Starts `src/main.ts` with `env` on `port` (default: a free one); resolves once it listens (or
+ * rejects with its output). `echo` copies its output lines, prefixed, to this process's stdout.
+ */
+export async function startProcess(env: Record<string, string>, waitListening = true, port?: number, echo?: string): Promise<ServerProcess> {
+  port ??= await freePort()
   // one process (tsx as a loader, not its CLI, which would run the server in a child of its own)
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: serverDir,
@@ -104,8 +107,12 @@ export async function startProcess(env: Record<string, string>, waitListening = 
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let out = ''
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()))
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()))
+  const take = (d: Buffer): void => {
+    out += d.toString()
+    if (echo !== undefined) for (const line of d.toString().split('\n')) if (line !== '') process.stdout.write(`${echo} ${line}\n`)
+  }
+  child.stdout!.on('data', take)
+  child.stderr!.on('data', take)
   const exited = new Promise<void>((r) => child.once('exit', () => r()))
   const proc: ServerProcess = {
     port,

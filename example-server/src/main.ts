@@ -39,7 +39,11 @@ const server = await startServer({
 })
 const mode = `${zones === undefined ? 'one arena' : `zones ${zones.columns}x${zones.rows}`}${redisUrl === undefined ? '' : `, redis ${redisUrl}`}`
 console.log(`arena listening on http://localhost:${server.port} (${mode}; debug ${process.env.ATTENTION_DEBUG === '1' ? 'on' : 'off'})`)
+let stopping = false
 const stop = (): void => {
+  // Ctrl-C reaches every process of the group, and a cluster script may send SIGTERM as well
+  if (stopping) return
+  stopping = true
   server.stop().then(
     () => process.exit(0),
     () => process.exit(1),

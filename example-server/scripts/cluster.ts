@@ -2,7 +2,7 @@
 // 127.0.0.1 (free port, no persistence), PROCESSES example servers (default 2) on ports 2567, 2568...
 // sharing it, with ZONES (default 2x2) zone rooms placed across them. Open the first URL printed
 // in a browser (or any of them: every process serves every room). Ctrl-C stops everything.
-import { startProcess, startRedis, type ServerProcess } from './processes'
+import { startProcess, startRedis, zonesOf, type ServerProcess } from './processes'
 
 const count = Number(process.env.PROCESSES ?? 2)
 const zones = process.env.ZONES ?? '2x2'
@@ -30,6 +30,11 @@ try {
   const env = { REDIS_URL: redis.url, ZONES: zones, BOTS: process.env.BOTS ?? '400', ATTENTION_DEBUG: process.env.ATTENTION_DEBUG ?? '1' }
   for (let i = 0; i < count; i++) procs.push(await startProcess(env, false, basePort + i, `[server ${i + 1}]`))
   await Promise.all(procs.map((p) => p.waitFor(/arena listening/)))
+  // the zone rooms come up one per 1.5 s check: print the URL once a page can join any of them
+  const [columns, rows] = zones.split('x').map(Number)
+  const want = (columns ?? 1) * (rows ?? 1)
+  const until = Date.now() + 60_000
+  while ((await zonesOf(procs).catch(() => [])).length < want && Date.now() < until) await new Promise((r) => setTimeout(r, 250))
   for (const p of procs) {
     p.child.once('exit', (code) => {
       if (!stopping) console.log(`[cluster] server on port ${p.port} exited (${code}); the others keep serving`)

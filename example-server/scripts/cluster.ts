@@ -34,7 +34,9 @@ try {
   const [columns, rows] = zones.split('x').map(Number)
   const want = (columns ?? 1) * (rows ?? 1)
   const until = Date.now() + 60_000
-  while ((await zonesOf(procs).catch(() => [])).length < want && Date.now() < until) await new Promise((r) => setTimeout(r, 250))
+  // (counted through the debug endpoint: without it, just give them a few seconds)
+  if (env.ATTENTION_DEBUG !== '1') await new Promise((r) => setTimeout(r, 1500 * (want + 1)))
+  else while ((await zonesOf(procs).catch(() => [])).length < want && Date.now() < until) await new Promise((r) => setTimeout(r, 250))
   for (const p of procs) {
     p.child.once('exit', (code) => {
       if (!stopping) console.log(`[cluster] server on port ${p.port} exited (${code}); the others keep serving`)

@@ -130,6 +130,8 @@ interface ExchangeState {
   counter: number
   lastPublish: number
   summaries: number
+  /** Simulation time (sum of step dt, ms): deltas extrapolate in it, as the neighbours' ghosts do, so a late tick is no drift. */
+  simMs: number
   /** What the last summaries told the neighbours, per entity (deltas send only what changed). */
   sent: SentState
   lastEcho: number
@@ -163,6 +165,7 @@ function buildExchange(o: ResolvedExchangeOptions, s: GhostStore): BorderExchang
     counter: Math.floor(Math.random() * 0xffffff),
     lastPublish: -Infinity,
     summaries: 0,
+    simMs: 0,
     sent: createSentState(o.components.capacity, o.fields),
     lastEcho: now,
     lastProbe: -Infinity,
@@ -202,6 +205,7 @@ function buildExchange(o: ResolvedExchangeOptions, s: GhostStore): BorderExchang
     isGhost: (eid) => s.isGhost[eid] === 1,
     step(dt) {
       const t = o.now()
+      st.simMs += dt * 1000
       drainInbox(st, t)
       expireAndExtrapolate(st, t, dt)
       updateLink(st, t)
@@ -456,13 +460,13 @@ function publishSummary(st: ExchangeState, t: number): void {
     const vy = V.y[eid]!
     // a delta sends an entity only when it is new to the border, or the neighbours' extrapolation
     // from what they last got is off by more than the tolerance, or a field changed
-    if (!keyframe && sent.inBorder[eid] === gid && !drifted(st, eid, x, y, vx, vy, t)) continue
+    if (!keyframe && sent.inBorder[eid] === gid && !drifted(st, eid, x, y, vx, vy)) continue
     sent.inBorder[eid] = gid
     sent.x[eid] = x
     sent.y[eid] = y
     sent.vx[eid] = vx
     sent.vy[eid] = vy
-    sent.at[eid] = t
+    sent.at[eid] = st.simMs
     for (let k = 0; k < F; k++) sent.fields[eid * F + k] = st.fields[k]!
     writeRecord(w, gid, teamOf(st, eid), flagsOf(st, eid, false), x, y, vx, vy, S.weight[eid]!, S.nimbus[eid]!, st.fields)
   }
@@ -485,11 +489,11 @@ function publishSummary(st: ExchangeState, t: number): void {
   st.lastPublish = t
 }
 
-function drifted(st: ExchangeState, eid: number, x: number, y: number, vx: number, vy: number, t: number): boolean {
+function drifted(st: ExchangeState, eid: number, x: number, y: number, vx: number, vy: number): boolean {
   const sent = st.sent
   const tol = st.o.tolerance
   if (Math.abs(vx - sent.vx[eid]!) > tol || Math.abs(vy - sent.vy[eid]!) > tol) return true
-  const dt = (t - sent.at[eid]!) / 1000
+  const dt = (st.simMs - sent.at[eid]!) / 1000
   if (Math.abs(x - (sent.x[eid]! + sent.vx[eid]! * dt)) > tol || Math.abs(y - (sent.y[eid]! + sent.vy[eid]! * dt)) > tol) return true
   const F = st.o.fields
   for (let k = 0; k < F; k++) if (Math.abs(st.fields[k]! - sent.fields[eid * F + k]!) > 1e-3) return true

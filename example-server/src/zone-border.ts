@@ -53,6 +53,8 @@ export function createZoneBorder(arena: ArenaWorld, presence: Presence, z: ZoneS
     intervalMs: 0,
     keyframeEvery: 20,
     tolerance: 2,
+    // kind, hp, mood, mode exact; the heading within 0.1 rad (ghosts' facing only feeds scoring)
+    fieldTolerance: [0, 0, 0, 0, 0.1],
     ttlMs: 1500,
     fields: FIELDS,
     readFields: (eid, out) => {

@@ -496,7 +496,8 @@ function drifted(st: ExchangeState, eid: number, x: number, y: number, vx: numbe
   const dt = (st.simMs - sent.at[eid]!) / 1000
   if (Math.abs(x - (sent.x[eid]! + sent.vx[eid]! * dt)) > tol || Math.abs(y - (sent.y[eid]! + sent.vy[eid]! * dt)) > tol) return true
   const F = st.o.fields
-  for (let k = 0; k < F; k++) if (Math.abs(st.fields[k]! - sent.fields[eid * F + k]!) > 1e-3) return true
+  const ft = st.o.fieldTolerance
+  for (let k = 0; k < F; k++) if (Math.abs(st.fields[k]! - sent.fields[eid * F + k]!) > ft[k]!) return true
   return false
 }
 

@@ -38,6 +38,8 @@ export interface BorderExchangeOptions {
   keyframeEvery?: number
   /** A delta resends an entity when its velocity changed, or its position is off the neighbours' extrapolation, by more than this (world units). @defaultValue 1 */
   tolerance?: number
+  /** Per field: a delta resends an entity when the field changed by more than this (an angle can take 0.1 rad). @defaultValue 0 for every field */
+  fieldTolerance?: readonly number[]
   /** A ghost not refreshed for this long is removed; a link whose own messages don't come back for this long is down. @defaultValue 1000 */
   ttlMs?: number
   /** Number of float32 game fields carried per entity (kind, health, animation...). @defaultValue 0 */
@@ -95,6 +97,7 @@ export interface ResolvedExchangeOptions {
   intervalMs: number
   keyframeEvery: number
   tolerance: number
+  fieldTolerance: Float32Array
   ttlMs: number
   fields: number
   readFields: (eid: number, out: Float32Array) => void
@@ -131,6 +134,14 @@ export function resolveExchangeOptions(o: BorderExchangeOptions): ResolvedExchan
   const fields = o.fields ?? 0
   checkInteger('fields', fields, 0, 255)
   if (fields > 0 && typeof o.readFields !== 'function') throw new TypeError(`colyseus-attention: readFields(eid, out) is required when fields is ${fields}`)
+  const fieldTolerance = new Float32Array(Math.max(1, fields))
+  if (o.fieldTolerance !== undefined) {
+    if (!Array.isArray(o.fieldTolerance) || o.fieldTolerance.length !== fields) throw new RangeError(`colyseus-attention: fieldTolerance must have one number per field (${fields}); got ${String(o.fieldTolerance)}`)
+    o.fieldTolerance.forEach((v, i) => {
+      checkRange(`fieldTolerance[${i}]`, v, 0, 1e9)
+      fieldTolerance[i] = v
+    })
+  }
   const maxMessageBytes = o.maxMessageBytes ?? 262_144
   checkInteger('maxMessageBytes', maxMessageBytes, 64, 64 * 1024 * 1024)
   const maxEntities = o.maxEntities ?? 2048
@@ -147,6 +158,7 @@ export function resolveExchangeOptions(o: BorderExchangeOptions): ResolvedExchan
     intervalMs,
     keyframeEvery,
     tolerance,
+    fieldTolerance,
     ttlMs,
     fields,
     readFields: o.readFields ?? (() => {}),

@@ -49,10 +49,11 @@ export function createZoneBorder(arena: ArenaWorld, presence: Presence, z: ZoneS
     grid: z.grid,
     zone: z.zone,
     margin: z.margin,
-    // a summary every tick (cross-border latency), a keyframe every second, deltas in between
+    // a summary every tick (cross-border latency), a keyframe every 2 s, deltas in between; a ghost
+    // is at most 3 units off its owner's position (the coarse position clients get is whole units)
     intervalMs: 0,
-    keyframeEvery: 20,
-    tolerance: 2,
+    keyframeEvery: 40,
+    tolerance: 3,
     // kind, hp, mood, mode exact; the heading within 0.1 rad (ghosts' facing only feeds scoring)
     fieldTolerance: [0, 0, 0, 0, 0.1],
     ttlMs: 1500,

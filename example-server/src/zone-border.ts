@@ -49,11 +49,12 @@ export function createZoneBorder(arena: ArenaWorld, presence: Presence, z: ZoneS
     grid: z.grid,
     zone: z.zone,
     margin: z.margin,
-    // a summary every tick (cross-border latency), a keyframe every 2 s, deltas in between; a ghost
-    // is at most 3 units off its owner's position (the coarse position clients get is whole units)
+    // a summary every tick (cross-border latency), a keyframe every 2 s, deltas in between with an
+    // entity at most every other tick: a ghost is a few units off its owner at most
     intervalMs: 0,
     keyframeEvery: 40,
     tolerance: 3,
+    minResendMs: 100,
     // kind, hp, mood, mode exact; the heading within 0.1 rad (ghosts' facing only feeds scoring)
     fieldTolerance: [0, 0, 0, 0, 0.1],
     ttlMs: 1500,

@@ -460,7 +460,7 @@ function publishSummary(st: ExchangeState, t: number): void {
     const vy = V.y[eid]!
     // a delta sends an entity only when it is new to the border, or the neighbours' extrapolation
     // from what they last got is off by more than the tolerance, or a field changed
-    if (!keyframe && sent.inBorder[eid] === gid && !drifted(st, eid, x, y, vx, vy)) continue
+    if (!keyframe && sent.inBorder[eid] === gid && (st.simMs - sent.at[eid]! < o.minResendMs || !drifted(st, eid, x, y, vx, vy))) continue
     sent.inBorder[eid] = gid
     sent.x[eid] = x
     sent.y[eid] = y

@@ -38,6 +38,8 @@ export interface BorderExchangeOptions {
   keyframeEvery?: number
   /** A delta resends an entity when its velocity changed, or its position is off the neighbours' extrapolation, by more than this (world units). @defaultValue 1 */
   tolerance?: number
+  /** A delta resends an entity at most once per this many ms of simulation time (new entities and departures go at once). @defaultValue 0 */
+  minResendMs?: number
   /** Per field: a delta resends an entity when the field changed by more than this (an angle can take 0.1 rad). @defaultValue 0 for every field */
   fieldTolerance?: readonly number[]
   /** A ghost not refreshed for this long is removed; a link whose own messages don't come back for this long is down. @defaultValue 1000 */
@@ -97,6 +99,7 @@ export interface ResolvedExchangeOptions {
   intervalMs: number
   keyframeEvery: number
   tolerance: number
+  minResendMs: number
   fieldTolerance: Float32Array
   ttlMs: number
   fields: number
@@ -134,6 +137,8 @@ export function resolveExchangeOptions(o: BorderExchangeOptions): ResolvedExchan
   const fields = o.fields ?? 0
   checkInteger('fields', fields, 0, 255)
   if (fields > 0 && typeof o.readFields !== 'function') throw new TypeError(`colyseus-attention: readFields(eid, out) is required when fields is ${fields}`)
+  const minResendMs = o.minResendMs ?? 0
+  checkRange('minResendMs', minResendMs, 0, 600_000)
   const fieldTolerance = new Float32Array(Math.max(1, fields))
   if (o.fieldTolerance !== undefined) {
     if (!Array.isArray(o.fieldTolerance) || o.fieldTolerance.length !== fields) throw new RangeError(`colyseus-attention: fieldTolerance must have one number per field (${fields}); got ${String(o.fieldTolerance)}`)
@@ -158,6 +163,7 @@ export function resolveExchangeOptions(o: BorderExchangeOptions): ResolvedExchan
     intervalMs,
     keyframeEvery,
     tolerance,
+    minResendMs,
     fieldTolerance,
     ttlMs,
     fields,

@@ -194,6 +194,29 @@ describe('border-exchange', () => {
     expect(b.removed.length).toBe(1)
   })
 
+  it('should resend a changing entity at most once per minResendMs', () => {
+    const bus = createBus()
+    const clock = { t: 1000 }
+    const world = createWorld()
+    const C = createAttentionComponents(16)
+    const ex = createBorderExchange({ world, components: C, presence: bus, grid, zone: 0, margin: 30, minResendMs: 100, now: () => clock.t })
+    const eid = addEntity(world)
+    addComponent(world, eid, C.Position)
+    addComponent(world, eid, C.Velocity)
+    C.Position.x[eid] = 90
+    ex.register(eid)
+    const counts: number[] = []
+    bus.subscribe('attention:zone:0', (d) => counts.push(Buffer.from(String(d), 'base64').readUInt16LE(16)))
+    for (let i = 0; i < 9; i++) {
+      // a velocity that flips every tick: without the limit, every summary would carry it
+      C.Velocity.x[eid] = i % 2 === 0 ? 30 : -30
+      clock.t += 50
+      ex.step(0.05)
+      bus.flush()
+    }
+    expect(counts).toEqual([1, 0, 1, 0, 1, 0, 1, 0, 1])
+  })
+
   it('should expire the ghosts of a zone that stops publishing, and keep serving', () => {
     const { bus, clock, a, b } = setup()
     spawn(a, 90, 50)

@@ -82,18 +82,27 @@ function redisClient(url: string, role: string): Redis {
 
 /**
  * Makes sure every zone has a room. A zone is live while something subscribes to its border inbox
- * channel (only its room does, and the subscription goes when its process dies). The processes race
- * for a short per-zone lock in the presence and the winner asks the matchmaker to create the room
- * on the least loaded process. One room per pass: the room counts the matchmaker balances on are
- * published about once a second.
+ * channel (only its room does, and the subscription goes when its process dies). A zone missing at
+ * two checks in a row (not just while a restarted Redis is being resubscribed) gets a room: the
+ * processes race for a short per-zone lock in the presence and the winner asks the matchmaker to
+ * create it on the least loaded process. One room per pass: the room counts the matchmaker
+ * balances on are published about once a second.
  */
-async function ensureZones(count: number, presence: Presence): Promise<void> {
+async function ensureZones(count: number, presence: Presence, missing: Uint8Array): Promise<void> {
   const live = new Set(await presence.channels('attention:zone:*:in'))
+  let created = false
   for (let zone = 0; zone < count; zone++) {
-    if (live.has(`attention:zone:${zone}:in`)) continue
+    if (live.has(`attention:zone:${zone}:in`)) {
+      missing[zone] = 0
+      continue
+    }
+    const seen = missing[zone]!
+    missing[zone] = seen + 1
+    if (seen === 0 || created) continue
     if ((await presence.hincrbyex('arena:zone-create', String(zone), 1, 5)) !== 1) continue
     await matchMaker.createRoom('arena', { zone })
-    return
+    missing[zone] = 0
+    created = true
   }
 }
 
@@ -163,11 +172,12 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   if (options.zones !== undefined) {
     const count = options.zones.columns * options.zones.rows
     const p = presence ?? matchMaker.presence
+    const missing = new Uint8Array(count)
     const ensure = (): void => {
-      ensureZones(count, p).catch((e: unknown) => console.warn(`[server] could not check the zone rooms: ${e instanceof Error ? e.message : String(e)}`))
+      ensureZones(count, p, missing).catch((e: unknown) => console.warn(`[server] could not check the zone rooms: ${e instanceof Error ? e.message : String(e)}`))
     }
     // the first pass waits a little, so processes started together all count for the placement
-    zoning = setInterval(ensure, 1500)
+    zoning = setInterval(ensure, 1000)
     zoning.unref()
   }
   return {

@@ -2,8 +2,10 @@
 // handover message per batch of entities crossing into a neighbour. Little-endian, fixed-size
 // records, sent base64 in a string because presence pub/sub is JSON-only.
 //
-// header (20 bytes): u8 magic, u8 version, u16 source zone, u32 seq, f64 sentAt (ms, epoch),
-//                    u16 record count, u8 fields per record, u8 message flags (1: keyframe)
+// header (24 bytes): u8 magic, u8 version, u16 source zone, u32 seq, f64 sentAt (ms, epoch),
+//                    u16 record count, u8 fields per record, u8 message flags (1: keyframe),
+//                    u32 source instance (random per exchange: a room that replaces a dead one,
+//                    or a duplicate, never refreshes the other's ghosts)
 // record (32 + 4 * fields bytes): u32 gid, u16 team, u8 flags, u8 pad,
 //                    f32 x, y, vx, vy, salience weight, salience nimbus, f32 fields[]
 
@@ -12,7 +14,7 @@ export const BORDER_MAGIC = 0xa7
 /** Format version. */
 export const BORDER_VERSION = 1
 /** Header size in bytes. */
-export const HEADER_BYTES = 20
+export const HEADER_BYTES = 24
 /** Record size without fields, in bytes. */
 export const RECORD_BYTES = 32
 
@@ -50,7 +52,7 @@ export function createBorderWriter(fields: number): BorderWriter {
 }
 
 /** Starts a message: writes the header (the count is patched by {@link finishMessage}). */
-export function beginMessage(w: BorderWriter, source: number, seq: number, sentAt: number, flags = 0): void {
+export function beginMessage(w: BorderWriter, source: number, instance: number, seq: number, sentAt: number, flags = 0): void {
   w.offset = HEADER_BYTES
   w.count = 0
   const v = w.view
@@ -61,6 +63,7 @@ export function beginMessage(w: BorderWriter, source: number, seq: number, sentA
   v.setFloat64(8, sentAt, true)
   v.setUint8(18, w.fields)
   v.setUint8(19, flags)
+  v.setUint32(20, instance >>> 0, true)
 }
 
 /** Appends one record; `fields` holds at least `w.fields` values. */
@@ -121,6 +124,7 @@ export interface BorderMessage {
   count: number
   fields: number
   flags: number
+  instance: number
 }
 
 /**
@@ -145,7 +149,7 @@ export function readMessage(data: unknown, expectedFields: number, maxBytes: num
     const o = recordOffset(fields, i)
     for (let k = o + 8; k < o + RECORD_BYTES + 4 * fields; k += 4) if (!Number.isFinite(view.getFloat32(k, true))) return 'non-finite value'
   }
-  return { view, source: view.getUint16(2, true), seq: view.getUint32(4, true), sentAt, count, fields, flags: view.getUint8(19) }
+  return { view, source: view.getUint16(2, true), seq: view.getUint32(4, true), sentAt, count, fields, flags: view.getUint8(19), instance: view.getUint32(20, true) }
 }
 
 /** Byte offset of record `i`. */

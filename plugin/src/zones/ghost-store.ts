@@ -25,6 +25,8 @@ export interface GhostStore {
   readonly isGhost: Uint8Array
   /** 1 once the ghost's source listed it (only confirmed ghosts are swept when the source stops listing them). */
   readonly confirmed: Uint8Array
+  /** Instance of the exchange that publishes the ghost (0 until its first summary lists it). */
+  readonly instance: Uint32Array
   /** Stamp of the last summary that listed the ghost. */
   readonly seen: Uint32Array
   /** Dense list of ghost ids and each ghost's slot in it. */
@@ -45,6 +47,7 @@ export function createGhostStore(world: World, C: AttentionComponents): GhostSto
     gid: new Uint32Array(n),
     isGhost: new Uint8Array(n),
     confirmed: new Uint8Array(n),
+    instance: new Uint32Array(n),
     seen: new Uint32Array(n),
     list: new Int32Array(n),
     slot: new Int32Array(n).fill(-1),
@@ -68,11 +71,12 @@ export function clearGid(s: GhostStore, eid: number): void {
   s.gid[eid] = 0
 }
 
-/** Marks `eid` as a ghost of zone `source` until `expires`. */
-export function markGhost(s: GhostStore, eid: number, source: number, expires: number, confirmed: boolean): void {
+/** Marks `eid` as a ghost of zone `source` until `expires`; `instance` 0: not confirmed by a summary yet. */
+export function markGhost(s: GhostStore, eid: number, source: number, expires: number, instance: number): void {
   s.Z.Ghost.source[eid] = source
   s.Z.Ghost.expires[eid] = expires
-  s.confirmed[eid] = confirmed ? 1 : 0
+  s.instance[eid] = instance
+  s.confirmed[eid] = instance !== 0 ? 1 : 0
   if (s.isGhost[eid] === 1) return
   s.isGhost[eid] = 1
   s.slot[eid] = s.count
@@ -90,6 +94,7 @@ export function unmarkGhost(s: GhostStore, eid: number): void {
   s.slot[eid] = -1
   s.isGhost[eid] = 0
   s.confirmed[eid] = 0
+  s.instance[eid] = 0
   removeComponent(s.world, eid, s.Z.Ghost)
 }
 

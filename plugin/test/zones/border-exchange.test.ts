@@ -143,8 +143,8 @@ describe('border-exchange', () => {
     for (let i = 0; i < 5; i++) tick([a, b], bus, clock)
     expect(b.ex.stats.ghosts).toBe(0)
     expect(seen.length).toBeGreaterThan(0)
-    // every summary is header-only: 20 bytes
-    for (const s of seen) expect(Buffer.from(s, 'base64').length).toBe(20)
+    // every summary is header-only: 24 bytes
+    for (const s of seen) expect(Buffer.from(s, 'base64').length).toBe(24)
   })
 
   it('should hand an entity over when it crosses, with exactly one owner and one copy per zone at every step', () => {
@@ -182,8 +182,8 @@ describe('border-exchange', () => {
     const sizes: number[] = []
     bus.subscribe('attention:zone:0', (d) => sizes.push(Buffer.from(String(d), 'base64').length))
     for (let i = 0; i < 20; i++) tick([a, b], bus, clock)
-    // 20 bytes of header, 32 + 4 per record: the entity rides in the 2 keyframes only
-    expect(sizes.filter((n) => n > 20).length).toBe(2)
+    // 24 bytes of header, 32 + 4 per record: the entity rides in the 2 keyframes only
+    expect(sizes.filter((n) => n > 24).length).toBe(2)
     expect(b.ex.stats.ghosts).toBe(1)
     a.ex.forget(eid)
     removeEntity(a.world, eid)
@@ -235,15 +235,15 @@ describe('border-exchange', () => {
     tick([a, b], bus, clock)
     bus.publish('attention:zone:0', { not: 'a string' })
     bus.publish('attention:zone:0', 'not base64 at all !!!')
-    bus.publish('attention:zone:0', Buffer.alloc(20).toString('base64'))
+    bus.publish('attention:zone:0', Buffer.alloc(24).toString('base64'))
     bus.publish('attention:zone:0', 'A'.repeat(400_000))
-    const bad = Buffer.alloc(20 + 36)
+    const bad = Buffer.alloc(24 + 36)
     bad[0] = 0xa7
     bad[1] = 1
     bad.writeUInt16LE(1, 16)
-    bad.writeUInt16LE(1, 18)
+    bad.writeUInt8(1, 18)
     bad.writeDoubleLE(clock.t, 8)
-    bad.writeFloatLE(NaN, 20 + 8)
+    bad.writeFloatLE(NaN, 24 + 8)
     bus.publish('attention:zone:0', bad.toString('base64'))
     bus.flush()
     expect(() => tick([a, b], bus, clock)).not.toThrow()

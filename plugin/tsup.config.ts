@@ -8,6 +8,7 @@ import { defineConfig } from 'tsup'
 // test/package/tarball.test.ts checks that the three lists agree and that every file is in the tarball.
 export const entry = {
   index: 'src/index.ts',
+  zones: 'src/zones/index.ts',
 }
 
 export default defineConfig({

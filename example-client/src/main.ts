@@ -9,7 +9,8 @@ import { syncArena } from './net/arena-sync'
 import { DebugWorldPoller } from './net/debug-world-poller'
 import { resolveEndpoint } from './net/endpoint'
 import type { SyncedState } from './net/synced-types'
-import { tapTraffic } from './net/traffic-tap'
+import { tapTraffic, type TrafficTap } from './net/traffic-tap'
+import { followHandovers } from './net/zone-follow'
 import type { Camera, ScreenPoint } from './render/camera'
 import { fitCamera, pick } from './render/camera'
 import { drawWorld } from './render/draw-world'
@@ -34,22 +35,30 @@ async function main(): Promise<void> {
   if (params.get('world') === '0') worldBox.checked = false
 
   const endpoint = resolveEndpoint(location)
+  const client = new Client(endpoint.ws)
   let room: Room<unknown, SyncedState>
   try {
-    room = await new Client(endpoint.ws).joinOrCreate<SyncedState>('arena')
+    room = await client.joinOrCreate<SyncedState>('arena')
   } catch (err) {
     status.textContent = `cannot join: ${String(err)}`
     throw err
   }
-  status.textContent = `room ${room.roomId}`
-  // ask for what the full state would cost this page (the bytes chart's second line)
-  room.send('full-state')
-  room.onLeave((code) => (status.textContent = `disconnected (${code})`))
 
   const store = new EntityStore()
   const attention = new AttentionInfo()
-  const traffic = tapTraffic(room.connection, clock)
-  syncArena(room, store, attention, clock)
+  let traffic: TrafficTap
+  // the current room; in a zoned world it changes when the player crosses into another zone
+  const attach = (r: Room<unknown, SyncedState>): void => {
+    room = r
+    status.textContent = `room ${r.roomId}`
+    r.onLeave((code) => (status.textContent = `disconnected (${code})`))
+    // ask for what the full state would cost this page (the bytes chart's second line)
+    r.send('full-state')
+    traffic = tapTraffic(r.connection, clock)
+    syncArena(r, store, attention, clock)
+  }
+  attach(room)
+  followHandovers(client, room, store, attach, clock)
 
   const moves = new MoveSender((axis: MoveAxis) => room.send('move', axis))
   const faces = new FaceThrottle((angle: number) => room.send('face', { angle }))

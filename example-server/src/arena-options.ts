@@ -24,6 +24,9 @@ export interface ArenaOptions {
   maxRange?: number
   /** Bytes per second each client may receive (the attention engine's byte budget); 0 or unset: a count budget of 24. */
   byteBudget?: number
+  /** Zoned world (set by the server): the grid of zones; the room simulates zone `zone`. */
+  zones?: { columns: number; rows: number }
+  zone?: number
 }
 
 /** Integer options and their allowed ranges. */
@@ -33,6 +36,7 @@ const INTEGER_RANGES = {
   tickMs: [10, 1000],
   entryBudget: [1, 65535],
   byteBudget: [0, 10_000_000],
+  zone: [0, 255],
 } as const
 
 /** Most option keys a join may carry (the arena reads five; the rest is ignored). */
@@ -67,6 +71,8 @@ export function parseArenaOptions(raw: unknown): ArenaOptions | string {
   if (keys.length > MAX_KEYS) return `arena options may have at most ${MAX_KEYS} keys; got ${keys.length}`
   for (const k of keys) {
     const v = o[k]
+    // the zone grid comes from the server's room definition: a small object, checked below
+    if (k === 'zones') continue
     const ok = v === undefined || typeof v === 'number' || typeof v === 'boolean' || (typeof v === 'string' && v.length <= MAX_STRING)
     if (!ok) return `arena option ${k.slice(0, 40)} must be a number, a boolean or a string of at most ${MAX_STRING} characters; got ${show(v)}`
   }
@@ -80,6 +86,13 @@ export function parseArenaOptions(raw: unknown): ArenaOptions | string {
   }
   if (o.attention !== undefined && typeof o.attention !== 'boolean') {
     return `arena option attention must be a boolean; got ${show(o.attention)}`
+  }
+  if (o.zones !== undefined) {
+    const z = o.zones as { columns?: unknown; rows?: unknown } | null
+    const dim = (v: unknown): boolean => typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 16
+    if (typeof z !== 'object' || z === null || Array.isArray(z) || Object.keys(z).length !== 2 || !dim(z.columns) || !dim(z.rows)) {
+      return `arena option zones must be { columns, rows } with each an integer in [1, 16]; got ${show(o.zones)}`
+    }
   }
   if (o.debug !== undefined && typeof o.debug !== 'boolean') return `arena option debug must be a boolean; got ${show(o.debug)}`
   if (o.maxRange !== undefined && !(typeof o.maxRange === 'number' && o.maxRange > 0 && o.maxRange < Infinity)) {

@@ -1,14 +1,32 @@
 import { CloseCode, definePlugins, ErrorCode, Room, ServerError, type AuthContext, type Client } from '@colyseus/core'
 import { StateView } from '@colyseus/schema'
-import { AttentionPlugin, AttentionTags, Band } from 'colyseus-attention'
-import { createArenaWorld, type ArenaWorld } from './arena-world'
+import { addObserver, AttentionPlugin, AttentionTags, Band } from 'colyseus-attention'
+import { zoneCount, type BorderExchange, type ZoneGrid } from 'colyseus-attention/zones'
+import { createArenaWorld, Kind, type ArenaWorld } from './arena-world'
 import { FullStateMeter } from './full-state-meter'
 import { parseArenaOptions, type ArenaOptions } from './arena-options'
 import { checkFrame } from './frame-check'
 import { createClientGuard, createOnceLogger, parseFace, parseMove, Verdict } from './messages'
 import { ArenaState, Entity, type AttentionMessage } from './state'
+import { createZoneBorder, zoneArea, type ZoneSettings } from './zone-border'
 
 export type { ArenaOptions } from './arena-options'
+
+/** Join options of a zoned arena. */
+export interface ArenaJoinOptions {
+  /** The key of the player entity handed over from a neighbouring zone (sent in the `handover` message). */
+  resume?: string
+  /** Spawn position (honoured only with the `debug` room option: tests and tools). */
+  x?: number
+  y?: number
+}
+
+/** Edge of the arena world, in units. */
+const WORLD_SIZE = 1600
+/** Observer focus radius (180) plus the largest nimbus (90), rounded up. */
+const ZONE_MARGIN = 280
+/** How long a handed-over player waits for its client in the new zone. */
+const RESUME_WAIT_MS = 10_000
 
 /** Rooms by id, for the debug endpoints. */
 export const arenaRooms = new Map<string, ArenaRoom>()
@@ -63,6 +81,13 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
   readonly tickTimes: number[] = []
   /** Called after every patch's view sync (tests and tools observe what each view holds). */
   afterSync: ((room: ArenaRoom) => void) | null = null
+  /** Zoned world only: the zone, and the border exchange with the neighbouring zone rooms. */
+  zone: ZoneSettings | null = null
+  border: BorderExchange | null = null
+  /** Players handed over by a neighbour, waiting for their client (key -> entity, deadline). */
+  private readonly awaiting = new Map<string, { eid: number; until: number }>()
+  /** Bytes per second each client may receive (0: the count budget). */
+  private byteBudget = 0
 
   /**
    * Runs at matchmaking, before a seat is reserved: a join or create with bad options is refused
@@ -74,20 +99,41 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
     return true
   }
 
-  override onCreate(raw: ArenaOptions = {}): void {
+  override async onCreate(raw: ArenaOptions = {}): Promise<void> {
     const options = parseArenaOptions(raw)
     if (typeof options === 'string') throw new ServerError(BAD_REQUEST, options)
     this.screenFrames()
     const tickMs = options.tickMs ?? 50
     this.attentionOn = options.attention !== false
     this.debug = options.debug === true
+    this.byteBudget = options.byteBudget ?? 0
+    if (options.zones !== undefined) {
+      const grid: ZoneGrid = { ...options.zones, width: WORLD_SIZE, height: WORLD_SIZE }
+      const zone = options.zone
+      if (typeof zone !== 'number' || !Number.isInteger(zone) || zone < 0 || zone >= zoneCount(grid)) {
+        throw new Error(`arena: zone must be an integer in [0, ${zoneCount(grid) - 1}]; got ${String(zone)}`)
+      }
+      this.zone = { grid, zone, margin: ZONE_MARGIN }
+      this.autoDispose = false
+      await this.setMetadata({ zone })
+    }
+    const zones = this.zone === null ? 1 : zoneCount(this.zone.grid)
     this.arena = createArenaWorld(
-      { bots: options.bots ?? 300, seed: options.seed ?? 1, size: 1600, dt: tickMs / 1000, byteBudget: options.byteBudget ?? 0 },
+      {
+        bots: Math.round((options.bots ?? 300) / zones),
+        seed: (options.seed ?? 1) + (this.zone?.zone ?? 0),
+        size: WORLD_SIZE,
+        dt: tickMs / 1000,
+        area: this.zone === null ? undefined : zoneArea(this.zone),
+        byteBudget: this.byteBudget,
+      },
       {
         spawned: (eid) => this.onSpawned(eid),
         despawned: (eid) => this.onDespawned(eid),
+        beforeAttention: () => this.border?.step(tickMs / 1000),
       },
     )
+    if (this.zone !== null) this.border = this.connectBorder(this.zone)
     this.plugins.attention.use(this.arena.attention, {
       ...(options.entryBudget === undefined ? {} : { entryBudget: options.entryBudget }),
       ...(options.maxRange === undefined ? {} : { maxRange: options.maxRange, positions: this.arena.C.Position }),
@@ -119,12 +165,24 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
       this.reject(client, `unknown: message type ${JSON.stringify(String(type)).slice(0, 40)}`)
     })
     arenaRooms.set(this.roomId, this)
+    if (this.border !== null) await this.border.ready
   }
 
-  override onJoin(client: Client): void {
+  override async onJoin(client: Client, options: ArenaJoinOptions = {}): Promise<void> {
     this.watchProtocolErrors(client)
-    const eid = this.arena.spawnPlayer(this.nextTeam)
-    this.nextTeam = this.nextTeam === 1 ? 2 : 1
+    const resumed = typeof options.resume === 'string' ? await this.claimHandedOver(options.resume) : -1
+    if (typeof options.resume === 'string' && resumed === -1) throw new Error(`arena: no player ${options.resume.slice(0, 20)} was handed over to this zone`)
+    let eid = resumed
+    if (eid === -1) {
+      eid = this.arena.spawnPlayer(this.nextTeam)
+      this.nextTeam = this.nextTeam === 1 ? 2 : 1
+      const C = this.arena.C
+      if (this.debug && typeof options.x === 'number' && typeof options.y === 'number' && Number.isFinite(options.x + options.y)) {
+        C.Position.x[eid] = options.x
+        C.Position.y[eid] = options.y
+        this.writeDetail(eid, this.instances.get(eid)!)
+      }
+    }
     this.playerOf.set(client.sessionId, eid)
     if (this.attentionOn) this.plugins.attention.bind(client, eid)
     else client.view = this.everything
@@ -154,13 +212,64 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
       this.fullState.dispose()
       this.fullState = null
     }
-    if (eid !== undefined) this.arena.despawn(eid)
+    // a player handed to another zone is a ghost here now: the border exchange owns it
+    if (eid !== undefined && this.border?.isGhost(eid) !== true) this.arena.despawn(eid)
   }
 
   override onDispose(): void {
     arenaRooms.delete(this.roomId)
     this.everything.dispose()
     this.fullState?.dispose()
+    this.border?.close()
+  }
+
+  /** The replication key of an entity: its id, or in a zoned world its global id (stable across zones). */
+  keyOf(eid: number): string {
+    return this.border === null ? String(eid) : String(this.border.gidOf(eid))
+  }
+
+  private connectBorder(zone: ZoneSettings): BorderExchange {
+    return createZoneBorder(this.arena, this.presence, zone, {
+      ghostAdded: (eid) => this.onSpawned(eid),
+      ghostRemoved: (eid) => this.onDespawned(eid),
+      adopted: (eid, _gid, kind) => {
+        if (!this.instances.has(eid)) this.onSpawned(eid)
+        if (kind === Kind.Player) {
+          const byteBudget = this.byteBudget
+          addObserver(this.arena.world, this.arena.C, eid, { radius: 180, budget: byteBudget > 0 ? 256 : 24, fov: (2 * Math.PI) / 3, byteBudget })
+          this.awaiting.set(this.keyOf(eid), { eid, until: Date.now() + RESUME_WAIT_MS })
+        }
+      },
+      released: (eid, dest) => {
+        for (const [session, p] of this.playerOf) {
+          if (p !== eid) continue
+          // the client follows its player: it joins the zone's room with this key, then leaves this
+          // one; until then its view here keeps following the player (now a ghost of `dest`)
+          this.clients.getById(session)?.send('handover', { zone: dest, key: this.keyOf(eid) })
+          this.playerOf.delete(session)
+        }
+      },
+      linkChanged: (up) => {
+        // a Redis that restarted empty forgot this room: list it again for the matchmaker
+        if (up) void this.setMetadata({ zone: zone.zone }).catch(() => {})
+        if (up) console.warn(`[arena zone ${zone.zone}] presence link is back: cross-border traffic resumes`)
+        else console.warn(`[arena zone ${zone.zone}] presence link lost: serving this zone alone, cross-border traffic paused`)
+      },
+    })
+  }
+
+  /** Waits (briefly) for a player handed over under `key` and takes it. */
+  private async claimHandedOver(key: string): Promise<number> {
+    const until = Date.now() + 3000
+    while (Date.now() < until) {
+      const a = this.awaiting.get(key)
+      if (a !== undefined) {
+        this.awaiting.delete(key)
+        return this.arena.live.has(a.eid) ? a.eid : -1
+      }
+      await new Promise((r) => setTimeout(r, 20))
+    }
+    return -1
   }
 
   override onBeforePatch(): void {
@@ -196,10 +305,10 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
     const sys = this.arena.attention
     const members: AttentionMessage['members'] = []
     for (let i = 0; i < sys.memberCount(o); i++) {
-      members.push([String(sys.memberAt(o, i)), Math.round(sys.weightAt(o, i) * 1000) / 1000, sys.bandAt(o, i) as 0 | 1 | 2])
+      members.push([this.keyOf(sys.memberAt(o, i)), Math.round(sys.weightAt(o, i) * 1000) / 1000, sys.bandAt(o, i) as 0 | 1 | 2])
     }
     const C = this.arena.C
-    const msg: AttentionMessage = { self: String(o), radius: C.Observer.radius[o] ?? 0, fov: C.Observer.fov[o] ?? 0, budget: C.Observer.budget[o] ?? 0, members }
+    const msg: AttentionMessage = { self: o === -1 ? '-1' : this.keyOf(o), radius: C.Observer.radius[o] ?? 0, fov: C.Observer.fov[o] ?? 0, budget: C.Observer.budget[o] ?? 0, members }
     if (fullBps !== undefined && this.fullStateWatchers.has(sessionId)) msg.fullBps = fullBps
     if (this.debug) msg.debug = true
     return msg
@@ -262,6 +371,7 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
 
   private update(): void {
     const t0 = performance.now()
+    if (this.awaiting.size > 0) this.dropUnclaimed()
     this.arena.step()
     const coarse = this.arena.tick % 4 === 0
     const plugin = this.plugins.attention
@@ -279,6 +389,16 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
     this.state.total = this.arena.live.size
     this.tickTimes.push(performance.now() - t0)
     if (this.tickTimes.length > 2000) this.tickTimes.splice(0, 1000)
+  }
+
+  /** Despawns handed-over players whose client never came. */
+  private dropUnclaimed(): void {
+    const now = Date.now()
+    for (const [key, a] of this.awaiting) {
+      if (a.until > now) continue
+      this.awaiting.delete(key)
+      this.arena.despawn(a.eid)
+    }
   }
 
   /** Copies an entity's full-rate (motion) and detail fields from the ECS into its instance. */
@@ -303,7 +423,8 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
     e.cy = Math.round(e.y)
     e.mood = this.arena.mood[eid]!
     this.instances.set(eid, e)
-    this.state.entities.set(String(eid), e)
+    if (this.border !== null && this.border.gidOf(eid) === 0) this.border.register(eid)
+    this.state.entities.set(this.keyOf(eid), e)
     if (this.attentionOn) this.plugins.attention.track(eid, e)
     this.fullState?.add(eid, e)
     if (!this.attentionOn) this.everything.add(e, AttentionTags.Motion | AttentionTags.Detail)
@@ -313,8 +434,12 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
     const e = this.instances.get(eid)
     if (e === undefined) return
     this.instances.delete(eid)
-    const key = String(eid)
-    if (this.attentionOn) {
+    const key = this.keyOf(eid)
+    if (this.border !== null && !this.border.isGhost(eid)) this.border.forget(eid)
+    if (this.attentionOn && this.border?.isGhost(eid) === true) {
+      // a ghost leaving is not a destruction: it left the border or its zone went silent
+      this.plugins.attention.untrack(eid)
+    } else if (this.attentionOn) {
       this.plugins.attention.untrack(eid, (session) => {
         let keys = this.destroyedFor.get(session)
         if (keys === undefined) this.destroyedFor.set(session, (keys = []))

@@ -23,19 +23,31 @@ export interface ArenaConfig {
   dt: number
   /** Bytes per second each player's client may receive (0: count budget only). */
   byteBudget?: number
+  /** Where bots, beacons and players spawn (a zone of a zoned world). @defaultValue the whole world */
+  area?: { minX: number; minY: number; maxX: number; maxY: number }
 }
 
 /** Kind codes stored per entity. */
 export const Kind = { Player: 1, Bot: 2, Projectile: 3, Beacon: 4 } as const
 const KIND_NAMES: Record<number, EntityKind> = { 1: 'player', 2: 'bot', 3: 'projectile', 4: 'beacon' }
 
-/** Bot behaviours. */
-const Mode = { Wander: 0, Chase: 1 } as const
+/** Bot behaviours (Still: keeps its velocity; test probes). */
+const Mode = { Wander: 0, Chase: 1, Still: 2 } as const
 
 /** What the room needs to know about a simulation step. */
 export interface ArenaEvents {
   spawned(eid: number): void
   despawned(eid: number): void
+  /** Runs after the simulation, right before the attention system (a zoned room exchanges its border here). */
+  beforeAttention?(): void
+}
+
+/** What a zone room carries across a border for each entity, besides position and velocity. */
+export interface EntityTraits {
+  kind: number
+  hp: number
+  mood: string
+  mode: number
 }
 
 /** The ECS side of the example arena: entities, bots, players and the attention system. */
@@ -52,9 +64,17 @@ export interface ArenaWorld {
   setInput(eid: number, dx: number, dy: number): void
   setFacing(eid: number, angle: number): void
   spawnPlayer(team: number): number
-  /** Spawns one more wandering bot at (x, y); returns its id. */
-  spawnBot(x: number, y: number): number
+  /** Spawns one more wandering bot at (x, y), or one moving at a constant (vx, vy); returns its id. */
+  spawnBot(x: number, y: number, still?: { vx: number; vy: number }): number
   despawn(eid: number): void
+  /** Traits of an entity (to hand it to another zone). */
+  traitsOf(eid: number): EntityTraits
+  /** Sets the traits of an entity this world does not simulate (a ghost from another zone). */
+  mirror(eid: number, traits: EntityTraits): void
+  /** Starts simulating `eid`, which another zone handed over (its components are already set). */
+  adopt(eid: number, traits: EntityTraits): void
+  /** Stops simulating `eid` without removing it (it was handed to another zone). */
+  release(eid: number): void
   /** Advances the simulation one tick and runs the attention system. */
   step(): void
   /** Live entity ids. */
@@ -87,6 +107,9 @@ export function createArenaWorld(config: ArenaConfig, events: ArenaEvents): Aren
   const players = new Set<number>()
   const { Position: P, Velocity: V } = C
   const S = config.size
+  const area = config.area ?? { minX: 0, minY: 0, maxX: S, maxY: S }
+  const AW = area.maxX - area.minX
+  const AH = area.maxY - area.minY
   let tick = 0
 
   const spawn = (k: number, x: number, y: number): number => {
@@ -115,7 +138,7 @@ export function createArenaWorld(config: ArenaConfig, events: ArenaEvents): Aren
   }
 
   const addBot = (i: number): void => {
-    const eid = spawn(Kind.Bot, rnd() * S, rnd() * S)
+    const eid = spawn(Kind.Bot, area.minX + rnd() * AW, area.minY + rnd() * AH)
     mode[eid] = i % 3 === 0 ? Mode.Chase : Mode.Wander
     timer[eid] = rnd() * 2
     // a few special bots exercise the visibility rules
@@ -136,7 +159,10 @@ export function createArenaWorld(config: ArenaConfig, events: ArenaEvents): Aren
 
   for (let i = 0; i < config.bots; i++) addBot(i)
   for (let i = 0; i < 2; i++) {
-    const eid = spawn(Kind.Beacon, S * (0.25 + 0.5 * i), S * 0.5)
+    const bx = S * (0.25 + 0.5 * i)
+    const by = S * 0.5
+    if (bx < area.minX || bx >= area.maxX || by < area.minY || by >= area.maxY) continue
+    const eid = spawn(Kind.Beacon, bx, by)
     addComponent(world, eid, C.AlwaysRelevant)
     addSalience(world, C, eid, 1, 0)
     mood[eid] = 'beacon'
@@ -177,6 +203,7 @@ export function createArenaWorld(config: ArenaConfig, events: ArenaEvents): Aren
     let vx = V.x[eid]!
     let vy = V.y[eid]!
     const target = mode[eid] === Mode.Chase ? nearestPlayer(eid, 260) : -1
+    if (mode[eid] === Mode.Still) return
     if (target !== -1) {
       const dx = P.x[target]! - P.x[eid]!
       const dy = P.y[target]! - P.y[eid]!
@@ -225,7 +252,7 @@ export function createArenaWorld(config: ArenaConfig, events: ArenaEvents): Aren
       setFacingAngle(world, C, eid, angle)
     },
     spawnPlayer(team) {
-      const eid = spawn(Kind.Player, S * (0.1 + 0.8 * rnd()), S * (0.1 + 0.8 * rnd()))
+      const eid = spawn(Kind.Player, area.minX + AW * (0.1 + 0.8 * rnd()), area.minY + AH * (0.1 + 0.8 * rnd()))
       addComponent(world, eid, C.Team)
       C.Team.id[eid] = team
       // with a byte budget the count budget is only a cap: the set grows in a crowd at Low
@@ -239,11 +266,36 @@ export function createArenaWorld(config: ArenaConfig, events: ArenaEvents): Aren
       return eid
     },
     despawn,
-    spawnBot(x, y) {
+    spawnBot(x, y, still) {
       const eid = spawn(Kind.Bot, x, y)
-      mode[eid] = Mode.Wander
+      mode[eid] = still === undefined ? Mode.Wander : Mode.Still
+      if (still !== undefined) {
+        V.x[eid] = still.vx
+        V.y[eid] = still.vy
+      }
       events.spawned(eid)
       return eid
+    },
+    traitsOf: (eid) => ({ kind: kind[eid]!, hp: hp[eid]!, mood: mood[eid]!, mode: mode[eid]! }),
+    mirror(eid, t) {
+      kind[eid] = t.kind
+      hp[eid] = t.hp
+      mood[eid] = t.mood
+      mode[eid] = t.mode
+    },
+    adopt(eid, t) {
+      arena.mirror(eid, t)
+      timer[eid] = 1
+      cooldown[eid] = 0
+      life[eid] = t.kind === Kind.Projectile ? 1 : 0
+      inputX[eid] = t.kind === Kind.Player && PLAYER_SPEED > 0 ? V.x[eid]! / PLAYER_SPEED : 0
+      inputY[eid] = t.kind === Kind.Player && PLAYER_SPEED > 0 ? V.y[eid]! / PLAYER_SPEED : 0
+      live.add(eid)
+      if (t.kind === Kind.Player) players.add(eid)
+    },
+    release(eid) {
+      live.delete(eid)
+      players.delete(eid)
     },
     step() {
       tick++
@@ -268,6 +320,7 @@ export function createArenaWorld(config: ArenaConfig, events: ArenaEvents): Aren
         P.y[eid] = Math.min(S, Math.max(0, P.y[eid]! + V.y[eid]! * dt))
         if (k === Kind.Bot && (P.x[eid] === 0 || P.x[eid] === S || P.y[eid] === 0 || P.y[eid] === S)) timer[eid] = 0
       }
+      events.beforeAttention?.()
       attention(world)
     },
   }

@@ -1,3 +1,4 @@
+import { addComponent, hasComponent } from 'bitecs'
 import type express from 'express'
 import { arenaRooms, type ArenaRoom } from './arena-room'
 
@@ -52,20 +53,20 @@ export function mountDebugRoutes(app: express.Application): void {
     const weights: number[] = []
     const bands: number[] = []
     for (let i = 0; i < sys.memberCount(observer); i++) {
-      members.push(String(sys.memberAt(observer, i)))
+      members.push(room.keyOf(sys.memberAt(observer, i)))
       weights.push(sys.weightAt(observer, i))
       bands.push(sys.bandAt(observer, i))
     }
     const session = String(req.query.session)
     res.json({
       tick: sys.tick,
-      self: String(observer),
+      self: room.keyOf(observer),
       budget: room.arena.C.Observer.budget[observer],
       members,
       weights,
       bands,
       // what the client's StateView holds right now (members still waiting for the entry budget are not in it yet)
-      view: room.plugins.attention.viewMembers(session).map(String),
+      view: room.plugins.attention.viewMembers(session).map((e) => room.keyOf(e)),
       pending: room.plugins.attention.pendingOf(session),
       total: room.arena.live.size,
     })
@@ -80,7 +81,7 @@ export function mountDebugRoutes(app: express.Application): void {
     for (let i = 0; i < sys.memberCount(observer); i++) bandOf.set(sys.memberAt(observer, i), sys.bandAt(observer, i))
     const world: DebugWorld = { tick: sys.tick, keys: [], x: [], y: [], kinds: [], teams: [], bands: [] }
     for (const eid of arena.live) {
-      world.keys.push(String(eid))
+      world.keys.push(room.keyOf(eid))
       world.x.push(Math.round(arena.C.Position.x[eid]! * 10) / 10)
       world.y.push(Math.round(arena.C.Position.y[eid]! * 10) / 10)
       world.kinds.push(arena.kindOf(eid))
@@ -88,6 +89,55 @@ export function mountDebugRoutes(app: express.Application): void {
       world.bands.push(bandOf.get(eid) ?? -1)
     }
     res.json(world)
+  })
+  // zoned world: the zone rooms of this process, their border exchange counters, and the keys of
+  // their hidden and team-only entities (what must never reach another zone's clients)
+  app.get('/debug/zones', (_req, res) => {
+    const rooms = []
+    for (const room of arenaRooms.values()) {
+      if (room.zone === null || room.border === null) continue
+      const C = room.arena.C
+      const hidden: string[] = []
+      const teamOnly: [string, number][] = []
+      for (const eid of room.arena.live) {
+        if (hasComponent(room.arena.world, eid, C.Hidden)) hidden.push(room.keyOf(eid))
+        else if (hasComponent(room.arena.world, eid, C.TeamOnly)) teamOnly.push([room.keyOf(eid), C.Team.id[eid]!])
+      }
+      rooms.push({ roomId: room.roomId, zone: room.zone.zone, clients: room.clients.length, entities: room.arena.live.size, stats: room.border.stats, hidden, teamOnly, tickMs: room.tickTimes.slice(-200) })
+    }
+    res.json({ pid: process.pid, rooms })
+  })
+  // spawns a bot moving at a constant velocity in a zone room of this process (tests and tools)
+  app.get('/debug/spawn', (req, res) => {
+    const zone = Number(req.query.zone)
+    const room = [...arenaRooms.values()].find((r) => r.zone?.zone === zone)
+    if (room === undefined) {
+      res.status(404).json({ error: 'no room of that zone in this process' })
+      return
+    }
+    const n = (k: string): number => Number(req.query[k] ?? 0)
+    const { world, C } = room.arena
+    const eid = room.arena.spawnBot(n('x'), n('y'), { vx: n('vx'), vy: n('vy') })
+    if (req.query.hidden === '1') addComponent(world, eid, C.Hidden)
+    if (req.query.team !== undefined) {
+      addComponent(world, eid, C.Team)
+      C.Team.id[eid] = n('team')
+      addComponent(world, eid, C.TeamOnly)
+    }
+    res.json({ key: room.keyOf(eid) })
+  })
+  // despawns a local entity of a zone room of this process by key
+  app.get('/debug/despawn', (req, res) => {
+    const zone = Number(req.query.zone)
+    const room = [...arenaRooms.values()].find((r) => r.zone?.zone === zone)
+    const key = String(req.query.key ?? '')
+    const eid = room === undefined ? undefined : [...room.arena.live].find((e) => room.keyOf(e) === key)
+    if (room === undefined || eid === undefined) {
+      res.status(404).json({ error: 'no such entity in a zone room of this process' })
+      return
+    }
+    room.arena.despawn(eid)
+    res.json({ ok: true })
   })
   app.get('/debug/explain', (req, res) => {
     const found = locate(req, res)

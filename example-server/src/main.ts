@@ -1,7 +1,10 @@
+import { parseZoneSize } from 'colyseus-attention/zones'
 import { startServer, type RunningServer } from './server'
 
 // Reads PORT, HOST, BOTS, SEED, ATTENTION (0 = off), ATTENTION_DEBUG (1 = debug endpoints) and
-// BYTE_BUDGET (bytes per second per client; 0 = a count budget of 24).
+// BYTE_BUDGET (bytes per second per client; 0 = a count budget of 24); REDIS_URL (several
+// processes sharing Colyseus' Redis presence and driver), PUBLIC_ADDRESS (host:port other
+// processes' clients reach this one at) and ZONES (a zoned world, e.g. 2x2).
 const intEnv = (name: string, fallback: number, min: number, max: number): number => {
   const raw = process.env[name]
   if (raw === undefined || raw === '') return fallback
@@ -14,7 +17,17 @@ const intEnv = (name: string, fallback: number, min: number, max: number): numbe
 }
 
 const port = intEnv('PORT', 2567, 0, 65535)
+const zonesEnv = process.env.ZONES
+const zones = zonesEnv === undefined || zonesEnv === '' ? undefined : parseZoneSize(zonesEnv)
+if (zones === null) {
+  console.error(`ZONES must be <columns>x<rows> with each in [1, 16] (e.g. 2x2); got ${zonesEnv}`)
+  process.exit(2)
+}
+const redisUrl = process.env.REDIS_URL === '' ? undefined : process.env.REDIS_URL
 const options = {
+  redisUrl,
+  zones,
+  publicAddress: process.env.PUBLIC_ADDRESS === '' ? undefined : process.env.PUBLIC_ADDRESS,
   port,
   host: process.env.HOST ?? '0.0.0.0',
   bots: intEnv('BOTS', 300, 0, 20000),
@@ -24,9 +37,10 @@ const options = {
   byteBudget: intEnv('BYTE_BUDGET', 0, 0, 10_000_000),
 }
 
-// Ctrl-C reaches this process more than once (the terminal signals the whole process group, and the
-// tsx runner relays it as well): shut down on the first signal only. The handlers go in before the
-// server starts, so a signal during start-up cannot kill the process halfway.
+// Ctrl-C reaches this process more than once (the terminal signals the whole process group, the
+// tsx runner relays it as well, and a cluster script may send SIGTERM): shut down on the first
+// signal only. The handlers go in before the server starts, so a signal during start-up cannot
+// kill the process halfway.
 let server: RunningServer | null = null
 let stopping = false
 const stop = (): void => {
@@ -41,10 +55,14 @@ const stop = (): void => {
 process.on('SIGINT', stop)
 process.on('SIGTERM', stop)
 
-server = await startServer(options)
+server = await startServer(options).catch((e: unknown) => {
+  console.error(`arena: could not start: ${e instanceof Error ? e.message : String(e)}`)
+  process.exit(1)
+})
 if (stopping) {
   stopping = false
   stop()
 } else {
-  console.log(`arena listening on http://localhost:${server.port} (debug ${options.debug ? 'on' : 'off'})`)
+  const mode = `${zones === undefined ? 'one arena' : `zones ${zones.columns}x${zones.rows}`}${redisUrl === undefined ? '' : `, redis ${redisUrl}`}`
+  console.log(`arena listening on http://localhost:${server.port} (${mode}; debug ${options.debug ? 'on' : 'off'})`)
 }

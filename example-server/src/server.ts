@@ -2,7 +2,10 @@ import { existsSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { defineRoom, defineServer } from '@colyseus/core'
+import { defineRoom, defineServer, matchMaker, type Presence } from '@colyseus/core'
+import { RedisDriver } from '@colyseus/redis-driver'
+import { RedisPresence } from '@colyseus/redis-presence'
+import { Redis } from 'ioredis'
 import { Encoder } from '@colyseus/schema'
 import { WebSocketTransport } from '@colyseus/ws-transport'
 import express from 'express'
@@ -33,12 +36,79 @@ export interface StartOptions {
   byteBudget?: number
   /** Directory of the built browser client. @defaultValue example-client/dist */
   clientDir?: string
+  /**
+   * Redis URL (e.g. redis://127.0.0.1:6379): run as one of several processes sharing Colyseus'
+   * RedisPresence and RedisDriver. Without it, one process with the in-memory default.
+   */
+  redisUrl?: string
+  /** host:port clients of other processes reach this one at. @defaultValue 127.0.0.1:<port> */
+  publicAddress?: string
+  /** Zoned world: `columns` x `rows` zone rooms, created across the processes by the matchmaker. */
+  zones?: { columns: number; rows: number }
 }
 
 /** A running example server. */
 export interface RunningServer {
   port: number
   stop(): Promise<void>
+}
+
+/**
+ * Checks that Redis answers at `url` before the server starts: with retries on (as Colyseus needs
+ * them to ride out outages) an unreachable Redis would make `listen()` wait forever instead.
+ */
+export async function checkRedis(url: string, timeoutMs = 3000): Promise<void> {
+  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: timeoutMs, enableOfflineQueue: false })
+  probe.on('error', () => {})
+  try {
+    await probe.connect()
+    await probe.ping()
+  } catch (e) {
+    throw new Error(`Redis is not reachable at ${url}: ${e instanceof Error ? e.message : String(e)}. Start redis-server or fix REDIS_URL.`)
+  } finally {
+    probe.disconnect()
+  }
+}
+
+/** An ioredis client that rides out outages (commands wait instead of failing) and logs errors once per outage. */
+function redisClient(url: string, role: string): Redis {
+  const r = new Redis(url, { maxRetriesPerRequest: null })
+  let down = false
+  r.on('error', (e: Error) => {
+    if (!down) console.warn(`[server] redis ${role} connection error (${url}): ${e.message}; retrying`)
+    down = true
+  })
+  r.on('ready', () => {
+    if (down) console.warn(`[server] redis ${role} connection is back (${url})`)
+    down = false
+  })
+  return r
+}
+
+/**
+ * Makes sure every zone has a room. A zone is live while something subscribes to its border inbox
+ * channel (only its room does, and the subscription goes when its process dies). A zone missing at
+ * two checks in a row (not just while a restarted Redis is being resubscribed) gets a room: the
+ * processes race for a short per-zone lock in the presence and the winner asks the matchmaker to
+ * create it on the least loaded process. One room per pass: the room counts the matchmaker
+ * balances on are published about once a second.
+ */
+async function ensureZones(count: number, presence: Presence, missing: Uint8Array): Promise<void> {
+  const live = new Set(await presence.channels('attention:zone:*:in'))
+  let created = false
+  for (let zone = 0; zone < count; zone++) {
+    if (live.has(`attention:zone:${zone}:in`)) {
+      missing[zone] = 0
+      continue
+    }
+    const seen = missing[zone]!
+    missing[zone] = seen + 1
+    if (seen === 0 || created) continue
+    if ((await presence.hincrbyex('arena:zone-create', String(zone), 1, 5)) !== 1) continue
+    await matchMaker.createRoom('arena', { zone })
+    missing[zone] = 0
+    created = true
+  }
 }
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -72,10 +142,23 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const clientDir = options.clientDir ?? resolve(here, '../../example-client/dist')
   // all views encode into one buffer; size it for a few hundred clients up front
   Encoder.BUFFER_SIZE = Math.max(Encoder.BUFFER_SIZE, 4 * 1024 * 1024)
+  const redisUrl = options.redisUrl
+  if (redisUrl !== undefined) await checkRedis(redisUrl)
+  const presence = redisUrl === undefined ? undefined : new RedisPresence(redisClient(redisUrl, 'presence'))
+  const driver = redisUrl === undefined ? undefined : new RedisDriver(redisClient(redisUrl, 'driver'))
+  const arena = defineRoom(ArenaRoom, {
+    bots: options.bots ?? 300,
+    seed: options.seed ?? 1,
+    attention: options.attention !== false,
+    entryBudget: options.entryBudget,
+    zones: options.zones,
+    debug: options.debug === true,
+    maxRange: options.maxRange,
+    byteBudget: options.byteBudget ?? 0,
+  })
+  if (options.zones !== undefined) arena.filterBy(['zone'])
   const server = defineServer({
-    rooms: {
-      arena: defineRoom(ArenaRoom, { bots: options.bots ?? 300, seed: options.seed ?? 1, attention: options.attention !== false, entryBudget: options.entryBudget, debug: options.debug === true, maxRange: options.maxRange, byteBudget: options.byteBudget ?? 0 }),
-    },
+    rooms: { arena },
     // client frames are tiny (see MAX_FRAME_BYTES); anything above 1 KiB closes the socket (1009)
     transport: new WebSocketTransport({ maxPayload: 1024 }),
     greet: false,
@@ -83,6 +166,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     // own signal handlers would run a second shutdown next to the caller's, and the loser of the
     // race prints "error during shutdown: already_shutting_down".
     gracefullyShutdown: false,
+    ...(presence === undefined ? {} : { presence, driver, publicAddress: options.publicAddress ?? `${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}` }),
     express: (app) => {
       if (options.debug) mountDebugRoutes(app)
       if (existsSync(resolve(clientDir, 'index.html'))) app.use(express.static(clientDir))
@@ -94,9 +178,22 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     },
   })
   await server.listen(port, host)
+  let zoning: NodeJS.Timeout | undefined
+  if (options.zones !== undefined) {
+    const count = options.zones.columns * options.zones.rows
+    const p = presence ?? matchMaker.presence
+    const missing = new Uint8Array(count)
+    const ensure = (): void => {
+      ensureZones(count, p, missing).catch((e: unknown) => console.warn(`[server] could not check the zone rooms: ${e instanceof Error ? e.message : String(e)}`))
+    }
+    // the first pass waits a little, so processes started together all count for the placement
+    zoning = setInterval(ensure, 1000)
+    zoning.unref()
+  }
   return {
     port,
     stop: async () => {
+      clearInterval(zoning)
       await server.gracefullyShutdown(false)
     },
   }

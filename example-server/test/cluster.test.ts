@@ -1,0 +1,206 @@
+import { Client, type Room } from '@colyseus/sdk'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { getJson, startProcess, startRedis, zonesOf, type ServerProcess, type TestRedis } from '../scripts/processes'
+
+// A zoned arena (2x1 zones) on two server processes sharing a real redis-server on 127.0.0.1,
+// with real @colyseus/sdk clients. Zone 0 is x < 800, zone 1 is x >= 800; the border margin is 280.
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+const ENV = { ZONES: '2x1', BOTS: '30', SEED: '3', ATTENTION_DEBUG: '1' }
+
+let redis: TestRedis
+let procs: ServerProcess[] = []
+const clients: Room[] = []
+
+interface EntityLike {
+  x?: number
+  y?: number
+  cx?: number
+  cy?: number
+  kind?: string
+}
+const entitiesOf = (room: Room): Map<string, EntityLike> => (room.state as { entities?: Map<string, EntityLike> } | undefined)?.entities ?? new Map()
+const keysOf = (room: Room): string[] => [...entitiesOf(room).keys()]
+
+/** Joins zone `zone` at (x, y) facing `angle`, through process `via`. */
+async function joinAt(via: ServerProcess, zone: number, x: number, y: number, angle: number): Promise<Room> {
+  const room = await new Client(via.url).join('arena', { zone, x, y })
+  room.onMessage('attention', () => {})
+  room.onMessage('destroyed', () => {})
+  room.onMessage('handover', () => {})
+  room.send('face', { angle })
+  clients.push(room)
+  return room
+}
+
+async function until(what: string, ok: () => boolean | Promise<boolean>, ms: number): Promise<number> {
+  const t0 = Date.now()
+  while (!(await ok())) {
+    if (Date.now() - t0 > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`)
+    await sleep(10)
+  }
+  return Date.now() - t0
+}
+
+async function spawnIn(zone: number, q: string): Promise<string> {
+  const z = (await zonesOf(procs)).find((r) => r.zone === zone)!
+  return (await getJson<{ key: string }>(`${z.proc.url}/debug/spawn?zone=${zone}&${q}`)).key
+}
+
+beforeAll(async () => {
+  redis = await startRedis()
+  procs = await Promise.all([startProcess({ ...ENV, REDIS_URL: redis.url }), startProcess({ ...ENV, REDIS_URL: redis.url })])
+  await until('both zone rooms', async () => (await zonesOf(procs)).length === 2, 20_000)
+}, 60_000)
+
+afterAll(async () => {
+  for (const r of clients) await Promise.race([r.leave().catch(() => {}), sleep(500)])
+  for (const p of procs) await p.stop()
+  await redis?.stop()
+})
+
+describe('zoned arena on several processes', () => {
+  it('should place the zone rooms on different processes', async () => {
+    const zones = await zonesOf(procs)
+    expect(new Set(zones.map((z) => z.proc.port)).size).toBe(2)
+  })
+
+  it('should show an observer near the border the entities across it within a bounded delay, and never hidden or team-only ones', async () => {
+    // the observer joins zone 1 through the process that does NOT host it: any process serves any room
+    const zones = await zonesOf(procs)
+    const other = procs.find((p) => p !== zones[1]!.proc)!
+    const obs = await joinAt(other, 1, 830, 300, Math.PI)
+    await until('first patch', () => keysOf(obs).length > 0, 5000)
+    const plain = await spawnIn(0, 'x=790&y=300')
+    const t0 = Date.now()
+    const hidden = await spawnIn(0, 'x=792&y=310&hidden=1')
+    const scout1 = await spawnIn(0, 'x=788&y=290&team=1')
+    const scout2 = await spawnIn(0, 'x=788&y=295&team=2')
+    await until('the plain bot across the border', () => entitiesOf(obs).has(plain), 2000)
+    const delay = Date.now() - t0
+    expect(delay).toBeLessThan(1000)
+    // from now on, at every patch: no hidden or team-only entity of zone 0, whatever the team
+    const forbidden = new Set([hidden, scout1, scout2])
+    for (const z of await zonesOf(procs)) if (z.zone === 0) for (const k of [...z.hidden, ...z.teamOnly.map(([k]) => k)]) forbidden.add(k)
+    let patches = 0
+    const leaks: string[] = []
+    obs.onStateChange(() => {
+      patches++
+      for (const k of keysOf(obs)) if (forbidden.has(k)) leaks.push(k)
+    })
+    await sleep(1500)
+    expect(patches).toBeGreaterThan(3)
+    expect(leaks).toEqual([])
+    const z1 = (await zonesOf(procs)).find((z) => z.zone === 1)!
+    expect(z1.stats.ghosts).toBeGreaterThan(0)
+    expect(z1.stats.dropped).toBe(0)
+  })
+
+  it('should hand over a bot crossing the border with no gap or duplicate for observers on both sides', async () => {
+    const a = await joinAt(procs[0]!, 0, 700, 1000, 0)
+    const b = await joinAt(procs[1]!, 1, 930, 1000, Math.PI)
+    await until('first patches', () => keysOf(a).length > 0 && keysOf(b).length > 0, 5000)
+    const before = (await zonesOf(procs)).find((z) => z.zone === 1)!.stats.handedIn
+    const key = await spawnIn(0, 'x=770&y=1010&vx=40&vy=0')
+    await until('the bot in both views', () => entitiesOf(a).has(key) && entitiesOf(b).has(key), 2000)
+    const gaps = { a: 0, b: 0 }
+    let dup = 0
+    let samples = 0
+    const check = (r: Room, side: 'a' | 'b'): void => {
+      const es = entitiesOf(r)
+      const e = es.get(key)
+      if (e === undefined) {
+        gaps[side]++
+        return
+      }
+      // a duplicate would be a second entity at the bot's place (coarse position, whole units)
+      for (const [k, o] of es) if (k !== key && o.kind === 'bot' && Math.abs((o.cx ?? 0) - (e.cx ?? 0)) <= 1 && Math.abs((o.cy ?? 0) - (e.cy ?? 0)) <= 1) dup++
+    }
+    a.onStateChange(() => {
+      samples++
+      check(a, 'a')
+    })
+    b.onStateChange(() => check(b, 'b'))
+    // from x=770 across 800 to about x=850 (still within both observers' focus)
+    await sleep(2000)
+    expect(samples).toBeGreaterThan(20)
+    expect(gaps).toEqual({ a: 0, b: 0 })
+    expect(dup).toBe(0)
+    const after = (await zonesOf(procs)).find((z) => z.zone === 1)!.stats.handedIn
+    expect(after).toBeGreaterThan(before)
+  })
+
+  it('should move a player crossing the border to the neighbouring room, keeping its key and what it saw', async () => {
+    const watcher = await joinAt(procs[0]!, 0, 740, 600, 0)
+    let watcherKey = ''
+    watcher.onMessage('attention', (m: { self: string }) => (watcherKey = m.self))
+    const player = await joinAt(procs[1]!, 0, 785, 600, Math.PI)
+    await until('first patches', () => watcherKey !== '' && entitiesOf(player).has(watcherKey), 5000)
+    const seen = new Set(keysOf(player))
+    let moved: Room | null = null
+    let selfKey = ''
+    player.onMessage('handover', (m: { zone: number; key: string }) => {
+      selfKey = m.key
+      void new Client(procs[0]!.url).join('arena', { zone: m.zone, resume: m.key }).then((r) => {
+        r.onMessage('attention', () => {})
+        r.onMessage('destroyed', () => {})
+        r.onMessage('handover', () => {})
+        clients.push(r)
+        moved = r
+        void player.leave()
+      })
+    })
+    player.send('move', { dx: 1, dy: 0 })
+    await until('the handover', () => moved !== null, 5000)
+    const next = moved as unknown as Room
+    await until('the new room state', () => keysOf(next).length > 0, 3000)
+    expect(next.roomId).not.toBe(player.roomId)
+    // the player kept its key, and still sees the watcher (a ghost of zone 0 now)
+    expect(entitiesOf(next).has(selfKey)).toBe(true)
+    expect(entitiesOf(watcher).has(selfKey)).toBe(true)
+    await until('the player still sees the watcher', () => entitiesOf(next).has(watcherKey), 2000)
+    const kept = [...seen].filter((k) => entitiesOf(next).has(k)).length
+    expect(kept / seen.size).toBeGreaterThan(0.5)
+  })
+
+  it('should keep serving each zone while Redis is down, report the loss, and resume cross-border traffic when it is back', async () => {
+    const obs = await joinAt(procs[1]!, 1, 830, 1400, Math.PI)
+    await until('first patch', () => keysOf(obs).length > 0, 5000)
+    await redis.kill()
+    for (const p of procs) await p.waitFor(/presence link lost/, 10_000)
+    let patches = 0
+    obs.onStateChange(() => patches++)
+    await sleep(1000)
+    expect(patches).toBeGreaterThan(10)
+    for (const z of await zonesOf(procs)) expect(z.stats.linkUp).toBe(false)
+    await redis.restart()
+    for (const p of procs) await p.waitFor(/presence link is back/, 15_000)
+    const key = await spawnIn(0, 'x=790&y=1400')
+    await until('a bot across the border after the outage', () => entitiesOf(obs).has(key), 3000)
+  })
+
+  it('should expire the ghosts of a killed process while the other keeps serving its zone', async () => {
+    const zones = await zonesOf(procs)
+    const z0 = zones.find((z) => z.zone === 0)!
+    const survivor = zones.find((z) => z.zone === 1)!.proc
+    const obs = await joinAt(survivor, 1, 830, 200, Math.PI)
+    const key = await spawnIn(0, 'x=790&y=200')
+    await until('the ghost', () => entitiesOf(obs).has(key), 3000)
+    z0.proc.kill()
+    const gone = await until('the ghost to expire', () => !entitiesOf(obs).has(key), 5000)
+    expect(gone).toBeLessThan(3000)
+    let patches = 0
+    obs.onStateChange(() => patches++)
+    await sleep(800)
+    expect(patches).toBeGreaterThan(5)
+  })
+})
+
+describe('zoned arena without Redis', () => {
+  it('should refuse to start with a clear error naming the Redis URL', async () => {
+    const p = await startProcess({ ...ENV, REDIS_URL: 'redis://127.0.0.1:1' }, false)
+    await p.waitFor(/Redis is not reachable at redis:\/\/127\.0\.0\.1:1/, 15_000)
+    await until('exit', () => p.child.exitCode !== null, 5000)
+    expect(p.child.exitCode).toBe(1)
+  })
+})

@@ -1,0 +1,129 @@
+// Owns the publishing side of the border exchange: handing entities that left the zone to the
+// neighbour they entered, and the border summary (keyframes and deltas). Visibility is enforced
+// here: Hidden and TeamOnly entities never go into a summary.
+import { query } from 'bitecs'
+import { beginMessage, finishMessage, MessageFlag, RecordFlag, writeRecord } from './border-codec'
+import { fillFields, flagsOf, send, teamOf, type ExchangeState } from './exchange-state'
+import { has, markGhost } from './ghost-store'
+import { distanceToBounds, zoneAt } from './zone-grid'
+
+/** Hands every local shared entity that left the zone to the live neighbour it entered. */
+export function handOver(st: ExchangeState, t: number): void {
+  const { o, s } = st
+  const P = o.components.Position
+  const V = o.components.Velocity
+  const ents = query(o.world, [o.components.Position])
+  let any = false
+  for (let i = 0; i < ents.length; i++) {
+    const eid = ents[i]!
+    if (s.isGhost[eid] === 1 || s.gid[eid] === 0) continue
+    const x = P.x[eid]!
+    const y = P.y[eid]!
+    const own = st.own
+    if (x >= own.minX && x < own.maxX && y >= own.minY && y < own.maxY) continue
+    const dest = zoneAt(o.grid, x, y)
+    if (st.isNeighbour[dest] !== 1 || t - st.heardAt[dest]! > o.ttlMs) continue
+    const w = st.handover[dest]!
+    if (w.count === 0) beginMessage(w, o.zone, st.instance, st.seq, t)
+    fillFields(st, eid)
+    writeRecord(w, s.gid[eid]!, teamOf(st, eid), flagsOf(st, eid, true), x, y, V.x[eid]!, V.y[eid]!, o.components.Salience.weight[eid]!, o.components.Salience.nimbus[eid]!, st.fields)
+    // it stays here as a ghost of its new owner until the owner's summaries take over: no gap
+    markGhost(s, eid, dest, t + o.ttlMs, 0)
+    st.stats.handedOut++
+    o.events.released?.(eid, dest)
+    any = true
+  }
+  if (!any) return
+  for (let z = 0; z < st.handover.length; z++) {
+    const w = st.handover[z]!
+    if (w.count === 0) continue
+    send(st, `${o.channel}:${z}:in`, finishMessage(w))
+    w.count = 0
+  }
+}
+
+export function publishSummary(st: ExchangeState, t: number): void {
+  const { o, s } = st
+  if (!st.stats.linkUp) {
+    // link down: one small probe per ghost lifetime, so the presence client's offline queue stays
+    // short and our own echo tells us when the link is back
+    if (t - st.lastProbe < o.ttlMs) return
+    st.lastProbe = t
+    beginMessage(st.summary, o.zone, st.instance, ++st.seq, t)
+    send(st, `${o.channel}:${o.zone}`, finishMessage(st.summary))
+    st.lastPublish = t
+    return
+  }
+  const P = o.components.Position
+  const V = o.components.Velocity
+  const S = o.components.Salience
+  const F = o.fields
+  const w = st.summary
+  const sent = st.sent
+  const keyframe = st.summaries++ % o.keyframeEvery === 0
+  beginMessage(w, o.zone, st.instance, ++st.seq, t, keyframe ? MessageFlag.Keyframe : 0)
+  const stamp = ++sent.counter
+  let n = 0
+  const ents = query(o.world, [o.components.Position])
+  for (let i = 0; i < ents.length && n < o.maxEntities; i++) {
+    const eid = ents[i]!
+    const gid = s.gid[eid]!
+    if (s.isGhost[eid] === 1 || gid === 0) continue
+    if (has(s, eid, o.components.Hidden) || has(s, eid, o.components.TeamOnly)) continue
+    const x = P.x[eid]!
+    const y = P.y[eid]!
+    if (!nearNeighbour(st, x, y)) continue
+    sent.stamp[eid] = stamp
+    sent.nextMembers[n] = eid
+    sent.nextGids[n++] = gid
+    fillFields(st, eid)
+    const vx = V.x[eid]!
+    const vy = V.y[eid]!
+    // a delta sends an entity only when it is new to the border, or the neighbours' extrapolation
+    // from what they last got is off by more than the tolerance, or a field changed
+    if (!keyframe && sent.inBorder[eid] === gid && (st.simMs - sent.at[eid]! < o.minResendMs || !drifted(st, eid, x, y, vx, vy))) continue
+    sent.inBorder[eid] = gid
+    sent.x[eid] = x
+    sent.y[eid] = y
+    sent.vx[eid] = vx
+    sent.vy[eid] = vy
+    sent.at[eid] = st.simMs
+    for (let k = 0; k < F; k++) sent.fields[eid * F + k] = st.fields[k]!
+    writeRecord(w, gid, teamOf(st, eid), flagsOf(st, eid, false), x, y, vx, vy, S.weight[eid]!, S.nimbus[eid]!, st.fields)
+  }
+  // members of the last summary that left the border or despawned (their id may be reused)
+  for (let i = 0; i < sent.count; i++) {
+    const eid = sent.members[i]!
+    const gid = sent.gids[i]!
+    if (sent.stamp[eid] === stamp && s.gid[eid] === gid) continue
+    if (sent.inBorder[eid] === gid) sent.inBorder[eid] = 0
+    writeRecord(w, gid, 0, RecordFlag.Gone, 0, 0, 0, 0, 0, 0, st.fields)
+  }
+  const members = sent.members
+  const gids = sent.gids
+  sent.members = sent.nextMembers
+  sent.gids = sent.nextGids
+  sent.nextMembers = members
+  sent.nextGids = gids
+  sent.count = n
+  send(st, `${o.channel}:${o.zone}`, finishMessage(w))
+  st.lastPublish = t
+}
+
+function drifted(st: ExchangeState, eid: number, x: number, y: number, vx: number, vy: number): boolean {
+  const sent = st.sent
+  const tol = st.o.tolerance
+  if (Math.abs(vx - sent.vx[eid]!) > tol || Math.abs(vy - sent.vy[eid]!) > tol) return true
+  const dt = (st.simMs - sent.at[eid]!) / 1000
+  if (Math.abs(x - (sent.x[eid]! + sent.vx[eid]! * dt)) > tol || Math.abs(y - (sent.y[eid]! + sent.vy[eid]! * dt)) > tol) return true
+  const F = st.o.fields
+  const ft = st.o.fieldTolerance
+  for (let k = 0; k < F; k++) if (Math.abs(st.fields[k]! - sent.fields[eid * F + k]!) > ft[k]!) return true
+  return false
+}
+
+function nearNeighbour(st: ExchangeState, x: number, y: number): boolean {
+  for (let k = 0; k < st.nBounds.length; k++) if (distanceToBounds(st.nBounds[k]!, x, y) <= st.o.margin) return true
+  return false
+}
+

@@ -1,0 +1,168 @@
+// Owns the receiving side of the border exchange: validating what arrives on the channels, turning
+// neighbours' summaries into ghosts (and dropping those they no longer list), taking over handed
+// entities, expiring silent sources' ghosts and watching the presence link through our own echo.
+import { MessageFlag, readMessage, recordOffset, RecordFlag, type BorderMessage } from './border-codec'
+import { drop, removeGhost, type ExchangeState } from './exchange-state'
+import { markGhost, spawnShared, unmarkGhost } from './ghost-store'
+import { distanceToBounds } from './zone-grid'
+
+/** A ghost farther than margin x FAR from this zone is dropped (hysteresis against flicker). */
+const FAR = 1.5
+
+export function drainInbox(st: ExchangeState, t: number): void {
+  const { o } = st
+  for (let i = 0; i < st.inbox.length; i++) {
+    const m = st.inbox[i]!
+    const msg = readMessage(m.data, o.fields, o.maxMessageBytes)
+    if (typeof msg === 'string') {
+      drop(st, msg)
+      continue
+    }
+    st.stats.received++
+    st.stats.receivedBytes += typeof m.data === 'string' ? m.data.length : 0
+    if (m.channel === o.zone && !m.inbound) {
+      // our own summary came back: the presence link works
+      if (msg.source === o.zone) st.lastEcho = t
+      else drop(st, 'wrong source')
+      continue
+    }
+    if (m.inbound) {
+      if (msg.source >= st.isNeighbour.length || st.isNeighbour[msg.source] !== 1) drop(st, 'wrong source')
+      else adopt(st, msg)
+      continue
+    }
+    if (msg.source !== m.channel) {
+      drop(st, 'wrong source')
+      continue
+    }
+    // a summary delayed past the ghost lifetime (queued during an outage) or older than one applied
+    if (t - msg.sentAt > o.ttlMs || msg.sentAt < st.lastSent[msg.source]!) {
+      st.stats.stale++
+      continue
+    }
+    st.lastSent[msg.source] = msg.sentAt
+    st.heardAt[msg.source] = t
+    st.stats.delayMs = t - msg.sentAt
+    applySummary(st, msg, t)
+  }
+  st.inbox.length = 0
+}
+
+/** Creates or refreshes the ghosts a neighbour's summary lists; removes its ghosts it no longer lists. */
+function applySummary(st: ExchangeState, msg: BorderMessage, t: number): void {
+  const { o, s, own } = st
+  const stamp = ++st.stamp
+  const v = msg.view
+  for (let i = 0; i < msg.count; i++) {
+    const at = recordOffset(msg.fields, i)
+    const gid = v.getUint32(at, true)
+    const x = v.getFloat32(at + 8, true)
+    const y = v.getFloat32(at + 12, true)
+    const flags = v.getUint8(at + 6)
+    // summaries never carry hidden or team-only entities; a message that does is not ours
+    if ((flags & (RecordFlag.Hidden | RecordFlag.TeamOnly)) !== 0 || gid === 0) continue
+    let eid = s.byGid.get(gid)
+    if ((flags & RecordFlag.Gone) !== 0) {
+      if (eid !== undefined && s.isGhost[eid] === 1 && s.Z.Ghost.source[eid] === msg.source && s.instance[eid] === msg.instance) removeGhost(st, eid)
+      continue
+    }
+    const far = distanceToBounds(own, x, y) > o.margin * (eid === undefined ? 1 : FAR)
+    if (eid !== undefined && s.isGhost[eid] !== 1) continue // ours: a summary that crossed our handover
+    if (far) {
+      if (eid !== undefined) removeGhost(st, eid)
+      continue
+    }
+    if (eid === undefined) {
+      eid = spawnShared(s, gid, v.getUint16(at + 4, true), false, false, (flags & RecordFlag.Salience) !== 0)
+      if (eid === -1) {
+        drop(st, 'capacity')
+        continue
+      }
+      markGhost(s, eid, msg.source, t + o.ttlMs, msg.instance || 1)
+      writeKinematics(st, eid, v, at)
+      readRecordFields(st, v, at)
+      o.events.added?.(eid, gid, st.fields)
+    } else {
+      markGhost(s, eid, msg.source, t + o.ttlMs, msg.instance || 1)
+      writeKinematics(st, eid, v, at)
+      readRecordFields(st, v, at)
+      o.events.updated?.(eid, st.fields)
+    }
+    s.seen[eid] = stamp
+  }
+  // the source is alive: its ghosts live on; those a keyframe no longer lists left its border
+  const keyframe = (msg.flags & MessageFlag.Keyframe) !== 0
+  for (let i = s.count - 1; i >= 0; i--) {
+    const eid = s.list[i]!
+    if (s.Z.Ghost.source[eid] !== msg.source || s.instance[eid] !== msg.instance) continue
+    if (keyframe && s.seen[eid] !== stamp) removeGhost(st, eid)
+    else s.Z.Ghost.expires[eid] = t + o.ttlMs
+  }
+}
+
+/** Takes over the entities a neighbour handed to this zone. */
+function adopt(st: ExchangeState, msg: BorderMessage): void {
+  const { o, s } = st
+  const v = msg.view
+  for (let i = 0; i < msg.count; i++) {
+    const at = recordOffset(msg.fields, i)
+    const gid = v.getUint32(at, true)
+    if (gid === 0) continue
+    const flags = v.getUint8(at + 6)
+    let eid = s.byGid.get(gid)
+    if (eid !== undefined && s.isGhost[eid] !== 1) continue // already ours
+    if (eid === undefined) {
+      eid = spawnShared(s, gid, v.getUint16(at + 4, true), (flags & RecordFlag.TeamOnly) !== 0, (flags & RecordFlag.Hidden) !== 0, (flags & RecordFlag.Salience) !== 0)
+      if (eid === -1) {
+        drop(st, 'capacity')
+        continue
+      }
+    } else unmarkGhost(s, eid)
+    writeKinematics(st, eid, v, at)
+    readRecordFields(st, v, at)
+    st.stats.handedIn++
+    o.events.adopted?.(eid, gid, st.fields)
+  }
+}
+
+function writeKinematics(st: ExchangeState, eid: number, v: DataView, at: number): void {
+  const C = st.o.components
+  C.Position.x[eid] = v.getFloat32(at + 8, true)
+  C.Position.y[eid] = v.getFloat32(at + 12, true)
+  C.Velocity.x[eid] = v.getFloat32(at + 16, true)
+  C.Velocity.y[eid] = v.getFloat32(at + 20, true)
+  if ((v.getUint8(at + 6) & RecordFlag.Salience) !== 0) {
+    C.Salience.weight[eid] = v.getFloat32(at + 24, true)
+    C.Salience.nimbus[eid] = v.getFloat32(at + 28, true)
+  }
+}
+
+function readRecordFields(st: ExchangeState, v: DataView, at: number): void {
+  const f = st.o.fields
+  for (let k = 0; k < f; k++) st.fields[k] = v.getFloat32(at + 32 + 4 * k, true)
+}
+
+
+export function expireAndExtrapolate(st: ExchangeState, t: number, dt: number): void {
+  const { s } = st
+  const P = st.o.components.Position
+  const V = st.o.components.Velocity
+  for (let i = s.count - 1; i >= 0; i--) {
+    const eid = s.list[i]!
+    if (s.Z.Ghost.expires[eid]! < t) {
+      removeGhost(st, eid)
+      continue
+    }
+    // between summaries a ghost moves on its last velocity, as its owner most likely moved it
+    P.x[eid] = P.x[eid]! + V.x[eid]! * dt
+    P.y[eid] = P.y[eid]! + V.y[eid]! * dt
+  }
+}
+
+export function updateLink(st: ExchangeState, t: number): void {
+  const up = t - st.lastEcho <= st.o.ttlMs
+  if (up === st.stats.linkUp) return
+  st.stats.linkUp = up
+  st.o.onLinkChange?.(up)
+}
+

@@ -1,0 +1,179 @@
+import type { World } from 'bitecs'
+import type { AttentionComponents } from '../ecs/components'
+import { checkInteger, checkRange } from '../ecs/validate'
+import type { BorderPresence } from './border-exchange'
+import type { ZoneGrid } from './zone-grid'
+
+/** What the game hears about shared entities. Each callback gets the record's fields (reused: copy what you keep). */
+export interface BorderEvents {
+  /** A ghost appeared: create its replicated instance, keyed by `gid`. */
+  added?(eid: number, gid: number, fields: Float32Array): void
+  /** A ghost's source sent a new state (position and velocity are already in the components). */
+  updated?(eid: number, fields: Float32Array): void
+  /** A ghost is about to be removed from the world (its source stopped listing it, or went silent). */
+  removed?(eid: number): void
+  /** A neighbour handed `eid` over: it is now local (it may have been a ghost until now). Simulate it. */
+  adopted?(eid: number, gid: number, fields: Float32Array): void
+  /** Local `eid` left the zone and was handed to zone `dest`: it is a ghost now; stop simulating it. */
+  released?(eid: number, dest: number): void
+}
+
+/** Options of `createBorderExchange`. */
+export interface BorderExchangeOptions {
+  /** The bitECS world of the zone room. */
+  world: World
+  /** The attention components of that world. */
+  components: AttentionComponents
+  /** Pub/sub: the room's `this.presence` (RedisPresence across processes). */
+  presence: BorderPresence
+  /** The zone grid shared by every zone room. */
+  grid: ZoneGrid
+  /** This room's zone index (0 .. columns * rows - 1). */
+  zone: number
+  /** Entities within this distance of a neighbouring zone are published to it. Set it to at least the largest observer radius plus nimbus. */
+  margin: number
+  /** Minimum time between two summaries, in ms. @defaultValue 50 */
+  intervalMs?: number
+  /** Every this many summaries is a keyframe listing every border entity; the others list only what changed. @defaultValue 10 */
+  keyframeEvery?: number
+  /** A delta resends an entity when its velocity changed, or its position is off the neighbours' extrapolation, by more than this (world units). @defaultValue 1 */
+  tolerance?: number
+  /** A delta resends an entity at most once per this many ms of simulation time (new entities and departures go at once). @defaultValue 0 */
+  minResendMs?: number
+  /** Per field: a delta resends an entity when the field changed by more than this (an angle can take 0.1 rad). @defaultValue 0 for every field */
+  fieldTolerance?: readonly number[]
+  /** A ghost not refreshed for this long is removed; a link whose own messages don't come back for this long is down. @defaultValue 1000 */
+  ttlMs?: number
+  /** Number of float32 game fields carried per entity (kind, health, animation...). @defaultValue 0 */
+  fields?: number
+  /** Writes the `fields` values of local entity `eid` into `out`. Required when `fields` > 0. */
+  readFields?: (eid: number, out: Float32Array) => void
+  /** Ghost and handover callbacks. */
+  events?: BorderEvents
+  /** Called when the presence link is lost (false) and when it is back (true). */
+  onLinkChange?: (up: boolean) => void
+  /** Hand entities that leave the zone to the neighbour they enter. @defaultValue true */
+  handover?: boolean
+  /** Largest message accepted, in bytes (before base64); larger ones are dropped and counted. @defaultValue 262144 */
+  maxMessageBytes?: number
+  /** Most entities in one summary. @defaultValue 2048 */
+  maxEntities?: number
+  /** Channel name prefix: zone z publishes on `${channel}:${z}`. @defaultValue 'attention:zone' */
+  channel?: string
+  /** Clock in ms (tests). @defaultValue Date.now */
+  now?: () => number
+}
+
+/** Counters of an exchange since its creation. */
+export interface BorderStats {
+  /** Messages and base64 characters published. */
+  published: number
+  publishedBytes: number
+  /** Valid messages and characters received (own echo included). */
+  received: number
+  receivedBytes: number
+  /** Messages dropped as malformed, oversized or unexpected, in total and by reason. */
+  dropped: number
+  dropReasons: Record<string, number>
+  /** Summaries ignored because they arrived too late (queued during an outage) or out of order. */
+  stale: number
+  /** Ghosts in the world now. */
+  ghosts: number
+  /** Entities handed to a neighbour, and taken over from one. */
+  handedOut: number
+  handedIn: number
+  /** False while this room's own messages do not come back through the presence. */
+  linkUp: boolean
+  /** Publish-to-receive delay of the last neighbour summary, in ms. */
+  delayMs: number
+}
+
+/** Options with defaults filled in. */
+export interface ResolvedExchangeOptions {
+  world: World
+  components: AttentionComponents
+  presence: BorderPresence
+  grid: ZoneGrid
+  zone: number
+  margin: number
+  intervalMs: number
+  keyframeEvery: number
+  tolerance: number
+  minResendMs: number
+  fieldTolerance: Float32Array
+  ttlMs: number
+  fields: number
+  readFields: (eid: number, out: Float32Array) => void
+  events: BorderEvents
+  onLinkChange: ((up: boolean) => void) | null
+  handover: boolean
+  maxMessageBytes: number
+  maxEntities: number
+  channel: string
+  now: () => number
+}
+
+/** Fills defaults and validates; errors name the option, the value and the allowed range. */
+export function resolveExchangeOptions(o: BorderExchangeOptions): ResolvedExchangeOptions {
+  if (typeof o !== 'object' || o === null) throw new TypeError('colyseus-attention: createBorderExchange needs an options object')
+  const p = o.presence
+  if (p === null || typeof p !== 'object' || typeof p.publish !== 'function' || typeof p.subscribe !== 'function') {
+    throw new TypeError('colyseus-attention: presence must have publish/subscribe (pass the room\'s this.presence)')
+  }
+  if (typeof o.components !== 'object' || o.components === null || o.components.Position === undefined) {
+    throw new TypeError('colyseus-attention: components must be the object returned by createAttentionComponents')
+  }
+  const zones = o.grid.columns * o.grid.rows
+  checkInteger('zone', o.zone, 0, Math.max(0, zones - 1))
+  checkRange('margin', o.margin, 0, 1e9, true)
+  const intervalMs = o.intervalMs ?? 50
+  checkRange('intervalMs', intervalMs, 0, 60_000)
+  const keyframeEvery = o.keyframeEvery ?? 10
+  checkInteger('keyframeEvery', keyframeEvery, 1, 10_000)
+  const tolerance = o.tolerance ?? 1
+  checkRange('tolerance', tolerance, 0, 1e9)
+  const ttlMs = o.ttlMs ?? 1000
+  checkRange('ttlMs', ttlMs, 0, 600_000, true)
+  const fields = o.fields ?? 0
+  checkInteger('fields', fields, 0, 255)
+  if (fields > 0 && typeof o.readFields !== 'function') throw new TypeError(`colyseus-attention: readFields(eid, out) is required when fields is ${fields}`)
+  const minResendMs = o.minResendMs ?? 0
+  checkRange('minResendMs', minResendMs, 0, 600_000)
+  const fieldTolerance = new Float32Array(Math.max(1, fields))
+  if (o.fieldTolerance !== undefined) {
+    if (!Array.isArray(o.fieldTolerance) || o.fieldTolerance.length !== fields) throw new RangeError(`colyseus-attention: fieldTolerance must have one number per field (${fields}); got ${String(o.fieldTolerance)}`)
+    o.fieldTolerance.forEach((v, i) => {
+      checkRange(`fieldTolerance[${i}]`, v, 0, 1e9)
+      fieldTolerance[i] = v
+    })
+  }
+  const maxMessageBytes = o.maxMessageBytes ?? 262_144
+  checkInteger('maxMessageBytes', maxMessageBytes, 64, 64 * 1024 * 1024)
+  const maxEntities = o.maxEntities ?? 2048
+  checkInteger('maxEntities', maxEntities, 1, 65535)
+  const channel = o.channel ?? 'attention:zone'
+  if (typeof channel !== 'string' || channel.length === 0) throw new TypeError(`colyseus-attention: channel must be a non-empty string; got ${String(channel)}`)
+  return {
+    world: o.world,
+    components: o.components,
+    presence: p,
+    grid: o.grid,
+    zone: o.zone,
+    margin: o.margin,
+    intervalMs,
+    keyframeEvery,
+    tolerance,
+    minResendMs,
+    fieldTolerance,
+    ttlMs,
+    fields,
+    readFields: o.readFields ?? (() => {}),
+    events: o.events ?? {},
+    onLinkChange: o.onLinkChange ?? null,
+    handover: o.handover ?? true,
+    maxMessageBytes,
+    maxEntities,
+    channel,
+    now: o.now ?? Date.now,
+  }
+}

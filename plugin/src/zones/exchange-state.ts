@@ -1,0 +1,117 @@
+// Owns the state one border exchange threads through its stages (module functions over an explicit
+// state object, in the manner of schema's encode context), and the small helpers they share.
+import { RecordFlag, type BorderWriter } from './border-codec'
+import type { ResolvedExchangeOptions, BorderStats } from './exchange-options'
+import { has, destroyGhost, type GhostStore } from './ghost-store'
+import type { ZoneBounds } from './zone-grid'
+
+/** Per entity: the state last published, and the border membership of the last summary. */
+export interface SentState {
+  x: Float32Array
+  y: Float32Array
+  vx: Float32Array
+  vy: Float32Array
+  at: Float64Array
+  fields: Float32Array
+  /** gid the entity had when last in the border set (0: not in it). */
+  inBorder: Uint32Array
+  /** Stamp of the last summary that found the entity in the border set. */
+  stamp: Uint32Array
+  counter: number
+  /** Border members of the last summary: entity ids and their gids then. */
+  members: Int32Array
+  gids: Uint32Array
+  count: number
+  nextMembers: Int32Array
+  nextGids: Uint32Array
+}
+
+export function createSentState(capacity: number, fields: number): SentState {
+  return {
+    x: new Float32Array(capacity),
+    y: new Float32Array(capacity),
+    vx: new Float32Array(capacity),
+    vy: new Float32Array(capacity),
+    at: new Float64Array(capacity),
+    fields: new Float32Array(capacity * Math.max(1, fields)),
+    inBorder: new Uint32Array(capacity),
+    stamp: new Uint32Array(capacity),
+    counter: 0,
+    members: new Int32Array(capacity),
+    gids: new Uint32Array(capacity),
+    count: 0,
+    nextMembers: new Int32Array(capacity),
+    nextGids: new Uint32Array(capacity),
+  }
+}
+
+export interface ExchangeState {
+  /** Random nonzero id of this exchange, in every message it sends. */
+  instance: number
+  o: ResolvedExchangeOptions
+  s: GhostStore
+  own: ZoneBounds
+  neighbours: number[]
+  nBounds: ZoneBounds[]
+  /** Per zone index: 1 when a neighbour. */
+  isNeighbour: Uint8Array
+  /** Per zone index: last time a summary was heard from it, and its last sentAt. */
+  heardAt: Float64Array
+  lastSent: Float64Array
+  inbox: { channel: number; inbound: boolean; data: unknown }[]
+  summary: BorderWriter
+  handover: BorderWriter[]
+  fields: Float32Array
+  seq: number
+  stamp: number
+  counter: number
+  lastPublish: number
+  summaries: number
+  /** Simulation time (sum of step dt, ms): deltas extrapolate in it, as the neighbours' ghosts do, so a late tick is no drift. */
+  simMs: number
+  /** What the last summaries told the neighbours, per entity (deltas send only what changed). */
+  sent: SentState
+  lastEcho: number
+  lastProbe: number
+  started: number
+  stats: BorderStats
+}
+
+export function drop(st: ExchangeState, reason: string): void {
+  st.stats.dropped++
+  st.stats.dropReasons[reason] = (st.stats.dropReasons[reason] ?? 0) + 1
+}
+
+export function send(st: ExchangeState, topic: string, text: string): void {
+  st.stats.published++
+  st.stats.publishedBytes += text.length
+  try {
+    const r = st.o.presence.publish(topic, text) as { catch?: (f: (e: unknown) => void) => unknown } | undefined
+    // a presence whose link is down may reject: the echo check reports the loss, not this
+    if (r !== undefined && r !== null && typeof r.catch === 'function') r.catch(() => {})
+  } catch {
+    drop(st, 'publish failed')
+  }
+}
+
+export function fillFields(st: ExchangeState, eid: number): void {
+  if (st.o.fields > 0) st.o.readFields(eid, st.fields)
+}
+
+export function teamOf(st: ExchangeState, eid: number): number {
+  return has(st.s, eid, st.o.components.Team) ? st.o.components.Team.id[eid]! : 0
+}
+
+export function flagsOf(st: ExchangeState, eid: number, handover: boolean): number {
+  const C = st.o.components
+  let f = has(st.s, eid, C.Salience) ? RecordFlag.Salience : 0
+  if (handover && has(st.s, eid, C.TeamOnly)) f |= RecordFlag.TeamOnly
+  if (handover && has(st.s, eid, C.Hidden)) f |= RecordFlag.Hidden
+  return f
+}
+
+/** Tells the game, then removes ghost `eid` from the world. */
+export function removeGhost(st: ExchangeState, eid: number): void {
+  st.o.events.removed?.(eid)
+  destroyGhost(st.s, eid)
+}

@@ -1,0 +1,82 @@
+import { checkInteger, checkRange } from '../ecs/validate'
+
+/** A world split into `columns` x `rows` equal rectangular zones, numbered row by row from 0. */
+export interface ZoneGrid {
+  readonly columns: number
+  readonly rows: number
+  /** World width and height in units; the world spans [0, width) x [0, height). */
+  readonly width: number
+  readonly height: number
+}
+
+/** A zone's rectangle: [minX, maxX) x [minY, maxY). */
+export interface ZoneBounds {
+  minX: number
+  minY: number
+  maxX: number
+  maxY: number
+}
+
+/** Validates a grid; errors name the field, the value and the allowed range. */
+export function checkZoneGrid(grid: ZoneGrid): void {
+  if (typeof grid !== 'object' || grid === null) throw new TypeError(`colyseus-attention: grid must be { columns, rows, width, height }; got ${String(grid)}`)
+  checkInteger('grid.columns', grid.columns, 1, 16)
+  checkInteger('grid.rows', grid.rows, 1, 16)
+  checkRange('grid.width', grid.width, 0, 1e9, true)
+  checkRange('grid.height', grid.height, 0, 1e9, true)
+}
+
+/** Number of zones in the grid. */
+export function zoneCount(grid: ZoneGrid): number {
+  return grid.columns * grid.rows
+}
+
+/** Zone index containing (x, y), clamped to the grid; points outside the world go to the nearest edge zone. */
+export function zoneAt(grid: ZoneGrid, x: number, y: number): number {
+  const c = Math.min(grid.columns - 1, Math.max(0, Math.floor((x / grid.width) * grid.columns)))
+  const r = Math.min(grid.rows - 1, Math.max(0, Math.floor((y / grid.height) * grid.rows)))
+  return r * grid.columns + c
+}
+
+/** The rectangle of zone `zone`. */
+export function zoneBounds(grid: ZoneGrid, zone: number): ZoneBounds {
+  const c = zone % grid.columns
+  const r = Math.floor(zone / grid.columns)
+  const w = grid.width / grid.columns
+  const h = grid.height / grid.rows
+  return { minX: c * w, minY: r * h, maxX: (c + 1) * w, maxY: (r + 1) * h }
+}
+
+/** Zones sharing an edge or a corner with `zone`. */
+export function zoneNeighbours(grid: ZoneGrid, zone: number): number[] {
+  const c = zone % grid.columns
+  const r = Math.floor(zone / grid.columns)
+  const out: number[] = []
+  for (let dr = -1; dr <= 1; dr++) {
+    for (let dc = -1; dc <= 1; dc++) {
+      const cc = c + dc
+      const rr = r + dr
+      if ((dc !== 0 || dr !== 0) && cc >= 0 && cc < grid.columns && rr >= 0 && rr < grid.rows) out.push(rr * grid.columns + cc)
+    }
+  }
+  return out
+}
+
+/**
+ * Distance from (x, y) to the rectangle `b` (0 inside). The exchange publishes an entity when it
+ * lies within `margin` of a neighbour's rectangle, and keeps a ghost within `margin` of its own.
+ */
+export function distanceToBounds(b: ZoneBounds, x: number, y: number): number {
+  const dx = x < b.minX ? b.minX - x : x >= b.maxX ? x - b.maxX : 0
+  const dy = y < b.minY ? b.minY - y : y >= b.maxY ? y - b.maxY : 0
+  return dx === 0 ? dy : dy === 0 ? dx : Math.hypot(dx, dy)
+}
+
+/** Parses a grid size such as `2x2` (columns x rows); returns null when malformed. */
+export function parseZoneSize(text: string): { columns: number; rows: number } | null {
+  const m = /^(\d{1,2})x(\d{1,2})$/.exec(text.trim())
+  if (m === null) return null
+  const columns = Number(m[1])
+  const rows = Number(m[2])
+  return columns >= 1 && rows >= 1 && columns <= 16 && rows <= 16 ? { columns, rows } : null
+}

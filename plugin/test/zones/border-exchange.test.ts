@@ -1,0 +1,283 @@
+import { addComponent, addEntity, createWorld, removeEntity, type World } from 'bitecs'
+import { describe, expect, it } from 'vitest'
+import { addSalience, createAttentionComponents, type AttentionComponents } from '../../src/index'
+import { createBorderExchange, type BorderExchange, type BorderPresence } from '../../src/zones/index'
+
+// Two zone "rooms" in one process, joined by an in-memory pub/sub that goes through JSON like
+// Redis does. A hand-driven clock: one step is 50 ms.
+
+interface Bus extends BorderPresence {
+  /** While false, published messages are lost (a broken link). */
+  up: boolean
+  /** Deliver queued messages (pub/sub is asynchronous). */
+  flush(): void
+}
+
+function createBus(): Bus {
+  const subs = new Map<string, Set<(d: unknown) => void>>()
+  const queue: [string, string][] = []
+  const bus: Bus = {
+    up: true,
+    publish(topic, data) {
+      if (bus.up) queue.push([topic, JSON.stringify(data)])
+    },
+    subscribe(topic, cb) {
+      if (!subs.has(topic)) subs.set(topic, new Set())
+      subs.get(topic)!.add(cb)
+      return Promise.resolve()
+    },
+    unsubscribe(topic, cb) {
+      if (cb) subs.get(topic)?.delete(cb)
+      else subs.delete(topic)
+    },
+    flush() {
+      for (const [topic, text] of queue.splice(0)) for (const cb of subs.get(topic) ?? []) cb(JSON.parse(text))
+    },
+  }
+  return bus
+}
+
+interface Zone {
+  world: World
+  C: AttentionComponents
+  ex: BorderExchange
+  added: number[]
+  removed: number[]
+  adopted: number[]
+  released: number[]
+  kind: Float32Array
+}
+
+const grid = { columns: 2, rows: 1, width: 200, height: 100 }
+
+function createZone(bus: Bus, zone: number, clock: { t: number }): Zone {
+  const world = createWorld()
+  const C = createAttentionComponents(256)
+  const kind = new Float32Array(256)
+  const z: Zone = { world, C, kind, added: [], removed: [], adopted: [], released: [], ex: null as unknown as BorderExchange }
+  z.ex = createBorderExchange({
+    world,
+    components: C,
+    presence: bus,
+    grid,
+    zone,
+    margin: 30,
+    ttlMs: 300,
+    fields: 1,
+    readFields: (eid, out) => {
+      out[0] = kind[eid]!
+    },
+    now: () => clock.t,
+    events: {
+      added: (eid, gid, f) => {
+        z.added.push(gid)
+        kind[eid] = f[0]!
+      },
+      removed: (eid) => z.removed.push(z.ex.gidOf(eid)),
+      adopted: (eid, gid, f) => {
+        z.adopted.push(gid)
+        kind[eid] = f[0]!
+      },
+      released: (eid) => z.released.push(z.ex.gidOf(eid)),
+    },
+  })
+  return z
+}
+
+function spawn(z: Zone, x: number, y: number, vx = 0): number {
+  const eid = addEntity(z.world)
+  addComponent(z.world, eid, z.C.Position)
+  addComponent(z.world, eid, z.C.Velocity)
+  z.C.Position.x[eid] = x
+  z.C.Position.y[eid] = y
+  z.C.Velocity.x[eid] = vx
+  z.C.Velocity.y[eid] = 0
+  z.kind[eid] = 7
+  z.ex.register(eid)
+  return eid
+}
+
+/** Steps both zones once: local motion, exchange, delivery. */
+function tick(zones: Zone[], bus: Bus, clock: { t: number }): void {
+  clock.t += 50
+  for (const z of zones) {
+    const P = z.C.Position
+    const V = z.C.Velocity
+    for (let eid = 1; eid < 256; eid++) if (z.ex.gidOf(eid) !== 0 && !z.ex.isGhost(eid)) P.x[eid] = P.x[eid]! + V.x[eid]! * 0.05
+  }
+  for (const z of zones) z.ex.step(0.05)
+  bus.flush()
+}
+
+function setup(): { bus: Bus; clock: { t: number }; a: Zone; b: Zone } {
+  const bus = createBus()
+  const clock = { t: 1000 }
+  return { bus, clock, a: createZone(bus, 0, clock), b: createZone(bus, 1, clock) }
+}
+
+describe('border-exchange', () => {
+  it('should mirror entities within the margin as ghosts with their fields, and nothing farther', () => {
+    const { bus, clock, a, b } = setup()
+    const near = spawn(a, 90, 50)
+    addSalience(a.world, a.C, near, 0.5, 20)
+    spawn(a, 20, 50)
+    for (let i = 0; i < 3; i++) tick([a, b], bus, clock)
+    expect(b.added).toEqual([a.ex.gidOf(near)])
+    expect(b.ex.stats.ghosts).toBe(1)
+    const ghost = [...Array(256).keys()].find((e) => b.ex.isGhost(e))!
+    expect(b.C.Position.x[ghost]).toBeCloseTo(90)
+    expect(b.C.Salience.nimbus[ghost]).toBeCloseTo(20)
+    expect(b.kind[ghost]).toBe(7)
+  })
+
+  it('should never publish hidden or team-only entities', () => {
+    const { bus, clock, a, b } = setup()
+    const hidden = spawn(a, 95, 40)
+    addComponent(a.world, hidden, a.C.Hidden)
+    const scout = spawn(a, 95, 60)
+    addComponent(a.world, scout, a.C.Team)
+    a.C.Team.id[scout] = 1
+    addComponent(a.world, scout, a.C.TeamOnly)
+    const seen: string[] = []
+    bus.subscribe('attention:zone:0', (d) => seen.push(String(d)))
+    for (let i = 0; i < 5; i++) tick([a, b], bus, clock)
+    expect(b.ex.stats.ghosts).toBe(0)
+    expect(seen.length).toBeGreaterThan(0)
+    // every summary is header-only: 24 bytes
+    for (const s of seen) expect(Buffer.from(s, 'base64').length).toBe(24)
+  })
+
+  it('should hand an entity over when it crosses, with exactly one owner and one copy per zone at every step', () => {
+    const { bus, clock, a, b } = setup()
+    const eid = spawn(a, 85, 50, 40)
+    const gid = a.ex.gidOf(eid)
+    let crossed = false
+    for (let i = 0; i < 40; i++) {
+      tick([a, b], bus, clock)
+      const inA = [...Array(256).keys()].filter((e) => a.ex.gidOf(e) === gid)
+      const inB = [...Array(256).keys()].filter((e) => b.ex.gidOf(e) === gid)
+      const x = 85 + 2 * (i + 1)
+      // a holds it (owned, then as a ghost) until it is well past a's margin; b from the first summary on
+      if (x < 130) expect(inA.length).toBe(1)
+      else expect(inA.length).toBeLessThanOrEqual(1)
+      if (i > 0) expect(inB.length).toBe(1)
+      const owners = (inA.length === 1 && !a.ex.isGhost(inA[0]!) ? 1 : 0) + (inB.length === 1 && !b.ex.isGhost(inB[0]!) ? 1 : 0)
+      // while the handover message is in flight the entity is a ghost on both sides for one delivery
+      expect(owners).toBeLessThanOrEqual(1)
+      if (inA.length === 1 && !a.ex.isGhost(inA[0]!)) expect(crossed).toBe(false)
+      if (inB.length === 1 && !b.ex.isGhost(inB[0]!)) crossed = true
+    }
+    expect(crossed).toBe(true)
+    expect(a.released).toEqual([gid])
+    expect(b.adopted).toEqual([gid])
+    expect(b.removed).toEqual([])
+    expect(a.removed).toEqual([gid])
+    // it moved on in b; a's ghost follows b's summaries until it leaves a's margin
+    expect(a.ex.stats.ghosts).toBe(0)
+  })
+
+  it('should send an unchanged entity only in keyframes, and a departure at once', () => {
+    const { bus, clock, a, b } = setup()
+    const eid = spawn(a, 90, 50)
+    const sizes: number[] = []
+    bus.subscribe('attention:zone:0', (d) => sizes.push(Buffer.from(String(d), 'base64').length))
+    for (let i = 0; i < 20; i++) tick([a, b], bus, clock)
+    // 24 bytes of header, 32 + 4 per record: the entity rides in the 2 keyframes only
+    expect(sizes.filter((n) => n > 24).length).toBe(2)
+    expect(b.ex.stats.ghosts).toBe(1)
+    a.ex.forget(eid)
+    removeEntity(a.world, eid)
+    // a publishes the departure, b applies it at its next step (not after the next keyframe)
+    tick([a, b], bus, clock)
+    tick([a, b], bus, clock)
+    expect(b.ex.stats.ghosts).toBe(0)
+    expect(b.removed.length).toBe(1)
+  })
+
+  it('should resend a changing entity at most once per minResendMs', () => {
+    const bus = createBus()
+    const clock = { t: 1000 }
+    const world = createWorld()
+    const C = createAttentionComponents(16)
+    const ex = createBorderExchange({ world, components: C, presence: bus, grid, zone: 0, margin: 30, minResendMs: 100, now: () => clock.t })
+    const eid = addEntity(world)
+    addComponent(world, eid, C.Position)
+    addComponent(world, eid, C.Velocity)
+    C.Position.x[eid] = 90
+    ex.register(eid)
+    const counts: number[] = []
+    bus.subscribe('attention:zone:0', (d) => counts.push(Buffer.from(String(d), 'base64').readUInt16LE(16)))
+    for (let i = 0; i < 9; i++) {
+      // a velocity that flips every tick: without the limit, every summary would carry it
+      C.Velocity.x[eid] = i % 2 === 0 ? 30 : -30
+      clock.t += 50
+      ex.step(0.05)
+      bus.flush()
+    }
+    expect(counts).toEqual([1, 0, 1, 0, 1, 0, 1, 0, 1])
+  })
+
+  it('should expire the ghosts of a zone that stops publishing, and keep serving', () => {
+    const { bus, clock, a, b } = setup()
+    spawn(a, 90, 50)
+    for (let i = 0; i < 3; i++) tick([a, b], bus, clock)
+    expect(b.ex.stats.ghosts).toBe(1)
+    for (let i = 0; i < 4; i++) tick([b], bus, clock)
+    expect(b.ex.stats.ghosts).toBe(1)
+    for (let i = 0; i < 4; i++) tick([b], bus, clock)
+    expect(b.ex.stats.ghosts).toBe(0)
+    expect(b.removed.length).toBe(1)
+  })
+
+  it('should drop and count malformed, oversized and foreign messages without throwing', () => {
+    const { bus, clock, a, b } = setup()
+    spawn(a, 90, 50)
+    tick([a, b], bus, clock)
+    bus.publish('attention:zone:0', { not: 'a string' })
+    bus.publish('attention:zone:0', 'not base64 at all !!!')
+    bus.publish('attention:zone:0', Buffer.alloc(24).toString('base64'))
+    bus.publish('attention:zone:0', 'A'.repeat(400_000))
+    const bad = Buffer.alloc(24 + 36)
+    bad[0] = 0xa7
+    bad[1] = 1
+    bad.writeUInt16LE(1, 16)
+    bad.writeUInt8(1, 18)
+    bad.writeDoubleLE(clock.t, 8)
+    bad.writeFloatLE(NaN, 24 + 8)
+    bus.publish('attention:zone:0', bad.toString('base64'))
+    bus.flush()
+    expect(() => tick([a, b], bus, clock)).not.toThrow()
+    expect(b.ex.stats.dropped).toBe(5)
+    expect(Object.keys(b.ex.stats.dropReasons).sort()).toEqual(['bad magic or version', 'non-finite value', 'not a string', 'oversized', 'short'].sort())
+    expect(b.ex.stats.ghosts).toBe(1)
+  })
+
+  it('should report a lost link, stop handing over, and resume when it is back', () => {
+    const { bus, clock, a, b } = setup()
+    const changes: boolean[] = []
+    for (let i = 0; i < 2; i++) tick([a, b], bus, clock)
+    const ok = a.ex.stats.linkUp
+    bus.up = false
+    for (let i = 0; i < 10; i++) tick([a, b], bus, clock)
+    changes.push(ok, a.ex.stats.linkUp)
+    const eid = spawn(a, 99, 50, 40)
+    tick([a, b], bus, clock)
+    expect(a.ex.isGhost(eid)).toBe(false)
+    bus.up = true
+    for (let i = 0; i < 30; i++) tick([a, b], bus, clock)
+    changes.push(a.ex.stats.linkUp)
+    expect(changes).toEqual([true, false, true])
+    expect(a.released.length).toBe(1)
+    expect(b.adopted.length).toBe(1)
+  })
+
+  it('should validate its options with errors naming the option', () => {
+    const world = createWorld()
+    const C = createAttentionComponents(16)
+    const bus = createBus()
+    expect(() => createBorderExchange({ world, components: C, presence: bus, grid, zone: 2, margin: 10 })).toThrow(/zone must be an integer in \[0, 1\]; got 2/)
+    expect(() => createBorderExchange({ world, components: C, presence: bus, grid, zone: 0, margin: 0 })).toThrow(/margin/)
+    expect(() => createBorderExchange({ world, components: C, presence: bus, grid, zone: 0, margin: 5, fields: 2 })).toThrow(/readFields/)
+    expect(() => createBorderExchange({ world, components: C, presence: bus, grid: { columns: 0, rows: 1, width: 1, height: 1 }, zone: 0, margin: 5 })).toThrow(/grid.columns/)
+  })
+})

@@ -66,21 +66,25 @@ export interface BorderExchangeOptions {
 
 /** Counters of an exchange since its creation. */
 export interface BorderStats {
-  /** Messages and base64 characters published. */
+  /** Messages published. */
   published: number
+  /** Base64 characters published. */
   publishedBytes: number
-  /** Valid messages and characters received (own echo included). */
+  /** Valid messages received (own echo included). */
   received: number
+  /** Base64 characters of the valid messages received. */
   receivedBytes: number
-  /** Messages dropped as malformed, oversized or unexpected, in total and by reason. */
+  /** Messages dropped as malformed, oversized or unexpected. */
   dropped: number
+  /** Dropped messages by reason. */
   dropReasons: Record<string, number>
   /** Summaries ignored because they arrived too late (queued during an outage) or out of order. */
   stale: number
   /** Ghosts in the world now. */
   ghosts: number
-  /** Entities handed to a neighbour, and taken over from one. */
+  /** Entities handed to a neighbour. */
   handedOut: number
+  /** Entities taken over from a neighbour. */
   handedIn: number
   /** False while this room's own messages do not come back through the presence. */
   linkUp: boolean

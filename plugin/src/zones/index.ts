@@ -4,4 +4,4 @@ export { checkZoneGrid, distanceToBounds, parseZoneSize, zoneAt, zoneBounds, zon
 export type { BorderExchange, BorderPresence } from './border-exchange'
 export type { BorderEvents, BorderExchangeOptions, BorderStats } from './exchange-options'
 export type { ZoneComponents } from './ghost-store'
-export type { ZoneBounds, ZoneGrid } from './zone-grid'
+export type { ZoneBounds, ZoneGrid, ZoneSize } from './zone-grid'

@@ -2,18 +2,33 @@ import { checkInteger, checkRange } from '../ecs/validate'
 
 /** A world split into `columns` x `rows` equal rectangular zones, numbered row by row from 0. */
 export interface ZoneGrid {
+  /** Zones per row (1..16). */
   readonly columns: number
+  /** Rows of zones (1..16). */
   readonly rows: number
-  /** World width and height in units; the world spans [0, width) x [0, height). */
+  /** World width in units; the world spans [0, width) x [0, height). */
   readonly width: number
+  /** World height in units. */
   readonly height: number
+}
+
+/** A grid's shape without its world size, as `parseZoneSize` reads it. */
+export interface ZoneSize {
+  /** Zones per row (1..16). */
+  columns: number
+  /** Rows of zones (1..16). */
+  rows: number
 }
 
 /** A zone's rectangle: [minX, maxX) x [minY, maxY). */
 export interface ZoneBounds {
+  /** Left edge (inclusive). */
   minX: number
+  /** Bottom edge (inclusive). */
   minY: number
+  /** Right edge (exclusive). */
   maxX: number
+  /** Top edge (exclusive). */
   maxY: number
 }
 
@@ -73,7 +88,7 @@ export function distanceToBounds(b: ZoneBounds, x: number, y: number): number {
 }
 
 /** Parses a grid size such as `2x2` (columns x rows); returns null when malformed. */
-export function parseZoneSize(text: string): { columns: number; rows: number } | null {
+export function parseZoneSize(text: string): ZoneSize | null {
   const m = /^(\d{1,2})x(\d{1,2})$/.exec(text.trim())
   if (m === null) return null
   const columns = Number(m[1])

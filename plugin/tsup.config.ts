@@ -4,7 +4,9 @@ import { defineConfig } from 'tsup'
 //   here:          'view-encoding': 'src/view-encoding-entry.ts',
 //   package.json:  the "." block of "exports", renamed to "./view-encoding" with
 //                  index.* replaced by view-encoding.* (four file names);
-//   typedoc.json:  the source file in "entryPoints", so the API reference covers it.
+//   typedoc.json:  the source file in "entryPoints", so the API reference covers it;
+//   <name>/package.json: a stub pointing at dist/<name>.* for node10 resolution (no "exports"
+//                  support there), listed in package.json "files".
 // test/package/tarball.test.ts checks that the three lists agree and that every file is in the tarball.
 export const entry = {
   index: 'src/index.ts',

@@ -11,10 +11,12 @@ export type {
   AttentionScorer,
   AttentionSystem,
   BandOptions,
+  ExplainedScore,
   Explanation,
   HeadName,
   HeadWeights,
   HysteresisOptions,
+  ScorerBatch,
 } from './ecs/types'
 
 // --- sync (plugin/src/sync): the Colyseus side ---

@@ -1,0 +1,386 @@
+// Owns: the learned scorer on the room's thread. Double buffering: tick t sends its rows to the
+// inference worker and scores with the answer to an earlier tick's rows (t-1 when the worker keeps
+// up); pairs that answer does not cover, and every row while the model is failing, get the built-in
+// heads. The tick never waits for the worker. See docs/learned-attention.md.
+import { readFile } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { Worker } from 'node:worker_threads'
+import { createHeadScorer } from '../ecs/head-scorer'
+import { DEFAULT_WEIGHTS } from '../ecs/options'
+import type { AttentionScorer, ExplainedScore, HeadWeights, ScorerBatch } from '../ecs/types'
+import { checkInteger, checkRange } from '../ecs/validate'
+import type { FromWorker, ToWorker } from './messages'
+import { INPUT_WIDTH, writeModelInputs } from './model-inputs'
+
+/** Options of {@link createOnnxScorer}. */
+export interface OnnxScorerOptions {
+  /** The ONNX model: its bytes, or a file path. */
+  model: Uint8Array | string
+  /** Weights of the built-in heads that score what the model has not (yet) scored. @defaultValue DEFAULT_WEIGHTS */
+  weights?: Partial<HeadWeights>
+  /** Inference threads inside the worker. @defaultValue 1 */
+  threads?: number
+  /** Answers older than this many ticks are not used (the heads score instead). @defaultValue 10 */
+  maxStaleTicks?: number
+  /** A request unanswered for this long counts as a hang: the worker is restarted. @defaultValue 2000 */
+  hangTimeoutMs?: number
+  /** Receives failures (once per episode) and recoveries. @defaultValue console.warn */
+  onEvent?: (event: LearnedScorerEvent) => void
+  /** The worker script (tests substitute one). @defaultValue the package's own worker */
+  workerUrl?: URL
+}
+
+/** A failure or recovery of the learned scorer, reported once per episode, not per tick. */
+export interface LearnedScorerEvent {
+  kind: 'error' | 'hang' | 'garbage' | 'stale' | 'recovered'
+  message: string
+}
+
+/** What the learned scorer did so far. */
+export interface LearnedScorerStats {
+  requests: number
+  answers: number
+  failures: number
+  /** Rows the model scored / rows the heads scored on the last tick. */
+  modelRows: number
+  fallbackRows: number
+  /** Inference time of the last answer, in ms (worker thread). */
+  lastInferenceMs: number
+  /** Rows per second of inference over the answers so far (worker time only). */
+  rowsPerSecond: number
+  /** null when serving from the model, else the kind of the current failure. */
+  degraded: LearnedScorerEvent['kind'] | null
+}
+
+/** The learned scorer: an {@link AttentionScorer} backed by an ONNX model in a worker thread. @experimental */
+export interface OnnxScorer extends AttentionScorer {
+  scoreBatch(batch: ScorerBatch, out: Float32Array): void
+  explainScore(observer: number, entity: number): ExplainedScore | null
+  /** Counters and the current state. */
+  stats(): LearnedScorerStats
+  /** Stops the worker. */
+  dispose(): Promise<void>
+}
+
+/** One side of the double buffer: a request's rows and the pair ids they belong to. */
+interface Slot {
+  x: Float32Array
+  starts: Int32Array
+  observers: Uint32Array
+  observerStart: Int32Array
+  observerCount: number
+  eid: Uint32Array
+  gen: Uint32Array
+  rows: number
+  tick: number
+  scores: Float32Array
+}
+
+const PREFIX = 'colyseus-attention/learned'
+
+function defaultWorker(): { url: URL; execArgv: string[] | undefined } {
+  const here = import.meta.url
+  const js = new URL('./worker.js', here)
+  if (existsSync(fileURLToPath(js))) return { url: js, execArgv: undefined }
+  // running from the TypeScript sources (tests, benches): the worker needs the same loader
+  const argv = process.execArgv.some((a) => a.includes('tsx')) ? process.execArgv : [...process.execArgv, '--import', 'tsx']
+  return { url: new URL('./worker.ts', here), execArgv: argv }
+}
+
+function newSlot(rows: number, observers: number): Slot {
+  return {
+    x: new Float32Array(rows * INPUT_WIDTH),
+    starts: new Int32Array(observers + 1),
+    observers: new Uint32Array(observers),
+    observerStart: new Int32Array(observers + 1),
+    observerCount: 0,
+    eid: new Uint32Array(rows),
+    gen: new Uint32Array(rows),
+    rows: 0,
+    tick: -1,
+    scores: new Float32Array(rows),
+  }
+}
+
+/**
+ * Creates the learned scorer: loads the model in a worker thread, checks that it fits (input and
+ * output names and shapes; an error says what was expected and what was found) and resolves once
+ * it answered a test batch. Pass it as `scorer` to `createAttentionSystem`.
+ * @param options - the model and the fail-safe tuning.
+ * @returns the scorer; `dispose()` it with the room.
+ * @example
+ * const scorer = await createOnnxScorer({ model: defaultModelPath() })
+ * const attention = createAttentionSystem(world, { components: C, scorer })
+ */
+export async function createOnnxScorer(options: OnnxScorerOptions): Promise<OnnxScorer> {
+  const threads = options.threads ?? 1
+  const maxStale = options.maxStaleTicks ?? 10
+  const hangMs = options.hangTimeoutMs ?? 2000
+  checkInteger('threads', threads, 1, 16)
+  checkInteger('maxStaleTicks', maxStale, 0, 1e6)
+  checkRange('hangTimeoutMs', hangMs, 0, 1e9, true)
+  const model = typeof options.model === 'string' ? new Uint8Array(await readFile(options.model)) : options.model
+  if (!(model instanceof Uint8Array) || model.length === 0) throw new TypeError(`${PREFIX}: model must be ONNX bytes or a path to an .onnx file`)
+  const heads = createHeadScorer({ ...DEFAULT_WEIGHTS, ...options.weights })
+  const onEvent = options.onEvent ?? ((e: LearnedScorerEvent) => console.warn(`${PREFIX}: ${e.message}`))
+  const where = options.workerUrl !== undefined ? { url: options.workerUrl, execArgv: undefined } : defaultWorker()
+
+  let worker: Worker | null = null
+  let ready = false
+  let disposed = false
+  // slots[current] holds the answer in use; the other one is free or in flight
+  const slots: Slot[] = [newSlot(1024, 64), newSlot(1024, 64)]
+  let current = -1
+  let inFlight = -1
+  let sentAt = 0
+  let nextId = 1
+  let restartAt = 0
+  const stats: LearnedScorerStats = { requests: 0, answers: 0, failures: 0, modelRows: 0, fallbackRows: 0, lastInferenceMs: 0, rowsPerSecond: 0, degraded: null }
+  let inferRows = 0
+  let inferMs = 0
+
+  // per-entity lookups of the answer in use, sized at the first batch (stamps, not Sets)
+  let obsIndex = new Int32Array(0)
+  let obsStamp = new Uint32Array(0)
+  let candStamp = new Uint32Array(0)
+  let candScore = new Float32Array(0)
+  let candGen = new Uint32Array(0)
+  let answerVersion = 0
+  let stamp = 0
+
+  const fail = (kind: LearnedScorerEvent['kind'], message: string): void => {
+    stats.failures++
+    if (stats.degraded === kind) return
+    stats.degraded = kind
+    onEvent({ kind, message: `${message}; the built-in heads score until it answers again` })
+  }
+
+  const indexAnswer = (s: Slot): void => {
+    if (obsIndex.length === 0) return
+    answerVersion++
+    for (let i = 0; i < s.observerCount; i++) {
+      const o = s.observers[i]!
+      if (o < obsIndex.length) {
+        obsIndex[o] = i
+        obsStamp[o] = answerVersion
+      }
+    }
+  }
+
+  const onMessage = (m: FromWorker, resolveInit: ((err: Error | null) => void) | null): void => {
+    if (m.type === 'ready') {
+      ready = true
+      resolveInit?.(null)
+      return
+    }
+    if (m.type === 'invalid') {
+      resolveInit?.(new RangeError(`${PREFIX}: the model does not fit: ${m.message}`))
+      if (resolveInit === null) fail('error', `the model failed to load again: ${m.message}`)
+      return
+    }
+    if (inFlight === -1) return
+    const s = slots[inFlight]!
+    s.x = m.x
+    s.starts = m.observerStart
+    const slotIndex = inFlight
+    inFlight = -1
+    if (m.type === 'failed') {
+      current = -1
+      fail('error', `the model threw: ${m.message}`)
+      return
+    }
+    const sc = m.scores
+    for (let r = 0; r < s.rows; r++) {
+      const v = sc[r]!
+      if (!(v >= -1e6 && v <= 1e6)) {
+        current = -1
+        fail('garbage', `the model returned ${v} (row ${r} of ${s.rows}); scores must be finite, within +-1e6`)
+        return
+      }
+    }
+    s.scores = sc
+    stats.answers++
+    stats.lastInferenceMs = m.ms
+    inferRows += s.rows
+    inferMs += m.ms
+    stats.rowsPerSecond = inferMs > 0 ? (inferRows / inferMs) * 1000 : 0
+    current = slotIndex
+    indexAnswer(s)
+    if (stats.degraded !== null && stats.degraded !== 'stale') {
+      stats.degraded = null
+      onEvent({ kind: 'recovered', message: 'the model answers again' })
+    }
+  }
+
+  const start = (): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      ready = false
+      const w = new Worker(where.url, where.execArgv === undefined ? {} : { execArgv: where.execArgv })
+      w.unref()
+      worker = w
+      let pending: ((err: Error | null) => void) | null = (err) => {
+        pending = null
+        if (err === null) resolve()
+        else reject(err)
+      }
+      w.on('message', (m: FromWorker) => {
+        if (worker === w) onMessage(m, pending)
+      })
+      w.on('error', (e) => {
+        if (worker !== w) return
+        if (pending !== null) pending(new Error(`${PREFIX}: the inference worker failed: ${e.message}`))
+        else fail('error', `the inference worker crashed: ${e.message}`)
+        worker = null
+        inFlight = -1
+      })
+      const init: ToWorker = { type: 'init', model, threads, width: INPUT_WIDTH }
+      w.postMessage(init)
+    })
+
+  const restart = (): void => {
+    const old = worker
+    worker = null
+    ready = false
+    if (inFlight !== -1) {
+      // the transferred buffers went down with the worker
+      slots[inFlight] = newSlot(slots[inFlight]!.eid.length, slots[inFlight]!.observers.length)
+      inFlight = -1
+    }
+    current = -1
+    void old?.terminate()
+    if (disposed) return
+    start().catch((e: Error) => fail('error', e.message))
+  }
+
+  await start().catch(async (e: unknown) => {
+    const w = worker as Worker | null
+    worker = null
+    await w?.terminate()
+    throw e
+  })
+
+  const ensureLookups = (cap: number): void => {
+    if (obsIndex.length >= cap) return
+    obsIndex = new Int32Array(cap)
+    obsStamp = new Uint32Array(cap)
+    candStamp = new Uint32Array(cap)
+    candScore = new Float32Array(cap)
+    candGen = new Uint32Array(cap)
+    if (current !== -1) indexAnswer(slots[current]!)
+  }
+
+  /** Overlays the answer in use on `out` (already holding the heads' scores); returns the rows it scored. */
+  const overlay = (batch: ScorerBatch, s: Slot, out: Float32Array): number => {
+    const gen = batch.generation
+    let scored = 0
+    for (let i = 0; i < batch.observerCount; i++) {
+      const o = batch.observers[i]!
+      if (obsStamp[o] !== answerVersion) continue
+      const j = obsIndex[o]!
+      if (stamp >= 0x3fffffff) {
+        candStamp.fill(0)
+        stamp = 0
+      }
+      const st = ++stamp
+      for (let r = s.observerStart[j]!; r < s.observerStart[j + 1]!; r++) {
+        const e = s.eid[r]!
+        candStamp[e] = st
+        candScore[e] = s.scores[r]!
+        candGen[e] = s.gen[r]!
+      }
+      for (let r = batch.observerStart[i]!; r < batch.observerStart[i + 1]!; r++) {
+        const e = batch.rowEid[r]!
+        if (candStamp[e] === st && candGen[e] === gen[e]) {
+          out[r] = candScore[e]!
+          scored++
+        }
+      }
+    }
+    return scored
+  }
+
+  /** Copies the batch into the free slot and sends it to the worker. */
+  const send = (batch: ScorerBatch, now: number): void => {
+    const k = current === 0 ? 1 : 0
+    let s = slots[k]!
+    if (s.eid.length < batch.rows || s.observers.length < batch.observerCount) {
+      let rows = s.eid.length
+      while (rows < batch.rows) rows *= 2
+      let obs = s.observers.length
+      while (obs < batch.observerCount) obs *= 2
+      s = slots[k] = newSlot(rows, obs)
+    }
+    if (s.x.length < batch.rows * INPUT_WIDTH) s.x = new Float32Array(s.eid.length * INPUT_WIDTH)
+    if (s.starts.length < batch.observerCount + 1) s.starts = new Int32Array(s.observers.length + 1)
+    writeModelInputs(batch, s.x)
+    const n = batch.observerCount
+    for (let i = 0; i < n; i++) s.observers[i] = batch.observers[i]!
+    for (let i = 0; i <= n; i++) {
+      s.observerStart[i] = batch.observerStart[i]!
+      s.starts[i] = batch.observerStart[i]!
+    }
+    const gen = batch.generation
+    for (let r = 0; r < batch.rows; r++) {
+      const e = batch.rowEid[r]!
+      s.eid[r] = e
+      s.gen[r] = gen[e]!
+    }
+    s.observerCount = n
+    s.rows = batch.rows
+    s.tick = batch.tick
+    const msg: ToWorker = { type: 'run', id: nextId++, x: s.x, rows: batch.rows, observerStart: s.starts, observerCount: n }
+    worker!.postMessage(msg, [s.x.buffer as ArrayBuffer, s.starts.buffer as ArrayBuffer])
+    inFlight = k
+    sentAt = now
+    stats.requests++
+  }
+
+  const scorer: OnnxScorer = {
+    score(features, rows, out) {
+      heads.score(features, rows, out)
+    },
+    scoreBatch(batch, out) {
+      heads.score(batch.features, batch.rows, out)
+      ensureLookups(batch.components.capacity)
+      const now = performance.now()
+      if (inFlight !== -1 && now - sentAt > hangMs) {
+        fail('hang', `the model did not answer within ${hangMs} ms; restarting its worker`)
+        restart()
+        restartAt = now
+      } else if (worker === null && !disposed && now - restartAt > 1000) {
+        restartAt = now
+        restart()
+      }
+      let scored = 0
+      if (current !== -1) {
+        const s = slots[current]!
+        if (batch.tick - s.tick <= maxStale) {
+          scored = overlay(batch, s, out)
+          if (stats.degraded === 'stale') {
+            stats.degraded = null
+            onEvent({ kind: 'recovered', message: 'the model answers again' })
+          }
+        } else fail('stale', `the model's last answer is ${batch.tick - s.tick} ticks old (more than maxStaleTicks ${maxStale})`)
+      }
+      stats.modelRows = scored
+      stats.fallbackRows = batch.rows - scored
+      if (ready && inFlight === -1 && worker !== null && batch.rows > 0) send(batch, now)
+    },
+    explainScore(o, e) {
+      if (current === -1 || o >= obsStamp.length || obsStamp[o] !== answerVersion) return null
+      const s = slots[current]!
+      const j = obsIndex[o]!
+      for (let r = s.observerStart[j]!; r < s.observerStart[j + 1]!; r++) if (s.eid[r] === e) return { score: s.scores[r]!, source: 'model' }
+      return null
+    },
+    stats: () => ({ ...stats }),
+    async dispose() {
+      disposed = true
+      const w = worker as Worker | null
+      worker = null
+      await w?.terminate()
+    },
+  }
+  return scorer
+}

@@ -1,8 +1,18 @@
+import type { MessagePort } from 'node:worker_threads'
+
 // Owns: the messages between the scorer (room thread) and its inference worker.
 
 /** Room thread to worker. */
 export type ToWorker =
-  | { type: 'init'; model: Uint8Array; threads: number; width: number }
+  | {
+      type: 'init'
+      model: Uint8Array
+      threads: number
+      width: number
+      /** Lockstep mode: answers go to this port, then `signal[0]` is bumped and notified. */
+      reply?: MessagePort
+      signal?: Int32Array
+    }
   | {
       type: 'run'
       id: number

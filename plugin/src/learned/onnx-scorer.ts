@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { Worker } from 'node:worker_threads'
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads'
 import { createHeadScorer } from '../ecs/head-scorer'
 import { DEFAULT_WEIGHTS } from '../ecs/options'
 import type { AttentionScorer, ExplainedScore, HeadWeights, ScorerBatch } from '../ecs/types'
@@ -29,6 +29,11 @@ export interface OnnxScorerOptions {
   onEvent?: (event: LearnedScorerEvent) => void
   /** The worker script (tests substitute one). @defaultValue the package's own worker */
   workerUrl?: URL
+  /**
+   * Offline replay only (benchmarks, training tools), never in a room: each tick first waits for the
+   * answer to the previous tick's rows, so a replay is deterministic. @defaultValue false
+   */
+  lockstep?: boolean
 }
 
 /** A failure or recovery of the learned scorer, reported once per episode, not per tick. */
@@ -59,6 +64,8 @@ export interface OnnxScorer extends AttentionScorer {
   explainScore(observer: number, entity: number): ExplainedScore | null
   /** Counters and the current state. */
   stats(): LearnedScorerStats
+  /** Resolves once no request is in flight (or after `timeoutMs`): lets a benchmark leave the worker time between ticks. */
+  settle(timeoutMs?: number): Promise<boolean>
   /** Stops the worker. */
   dispose(): Promise<void>
 }
@@ -126,6 +133,10 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
   const onEvent = options.onEvent ?? ((e: LearnedScorerEvent) => console.warn(`${PREFIX}: ${e.message}`))
   const where = options.workerUrl !== undefined ? { url: options.workerUrl, execArgv: undefined } : defaultWorker()
 
+  const lockstep = options.lockstep ?? false
+  let replyPort: MessagePort | null = null
+  const signal = new Int32Array(new SharedArrayBuffer(4))
+  let settled: (() => void) | null = null
   let worker: Worker | null = null
   let ready = false
   let disposed = false
@@ -180,6 +191,8 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
       return
     }
     if (inFlight === -1) return
+    settled?.()
+    settled = null
     const s = slots[inFlight]!
     s.x = m.x
     s.starts = m.observerStart
@@ -235,7 +248,14 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
         inFlight = -1
       })
       const init: ToWorker = { type: 'init', model, threads, width: INPUT_WIDTH }
-      w.postMessage(init)
+      if (lockstep) {
+        const ch = new MessageChannel()
+        replyPort?.close()
+        replyPort = ch.port1
+        init.reply = ch.port2
+        init.signal = signal
+        w.postMessage(init, [ch.port2])
+      } else w.postMessage(init)
     })
 
   const restart = (): void => {
@@ -352,6 +372,20 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
         restartAt = now
         restart()
       }
+      if (lockstep && inFlight !== -1 && replyPort !== null) {
+        // offline replay: block until the previous tick's answer (or the hang timeout)
+        const deadline = now + hangMs
+        for (;;) {
+          const seen = Atomics.load(signal, 0)
+          const m = receiveMessageOnPort(replyPort)
+          if (m !== undefined) {
+            onMessage(m.message as FromWorker, null)
+            break
+          }
+          const left = deadline - performance.now()
+          if (left <= 0 || Atomics.wait(signal, 0, seen, left) === 'timed-out') break
+        }
+      }
       let scored = 0
       if (current !== -1) {
         const s = slots[current]!
@@ -375,8 +409,19 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
       return null
     },
     stats: () => ({ ...stats }),
+    settle(timeoutMs = hangMs) {
+      if (inFlight === -1) return Promise.resolve(true)
+      return new Promise<boolean>((resolve) => {
+        const t = setTimeout(() => resolve(false), timeoutMs)
+        settled = () => {
+          clearTimeout(t)
+          resolve(true)
+        }
+      })
+    },
     async dispose() {
       disposed = true
+      replyPort?.close()
       const w = worker as Worker | null
       worker = null
       await w?.terminate()

@@ -1,7 +1,7 @@
 // Owns: the inference thread. onnxruntime-web's session.run blocks its thread for the whole
 // inference, so it runs here and never on the room's event loop. Protocol: see messages.ts.
 import * as ort from 'onnxruntime-web'
-import { parentPort } from 'node:worker_threads'
+import { parentPort, type MessagePort } from 'node:worker_threads'
 import type { ToWorker, FromWorker } from './messages'
 import { INPUT_MASK, INPUT_X, OUTPUT_SCORE } from './model-contract'
 
@@ -9,11 +9,21 @@ const port = parentPort
 if (port === null) throw new Error('colyseus-attention/learned: worker.ts runs in a worker thread only')
 
 let session: ort.InferenceSession | null = null
+let reply: MessagePort | null = null
+let signal: Int32Array | null = null
 let width = 0
 let padded = new Float32Array(0)
 let mask = new Float32Array(0)
 
-const send = (m: FromWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer)
+const send = (m: FromWorker, transfer: ArrayBuffer[] = []): void => {
+  if (reply === null || m.type === 'ready' || m.type === 'invalid') {
+    port.postMessage(m, transfer)
+    return
+  }
+  reply.postMessage(m, transfer)
+  Atomics.add(signal!, 0, 1)
+  Atomics.notify(signal!, 0)
+}
 
 /** Checks names and shapes; returns what is wrong, or null. */
 async function check(s: ort.InferenceSession, w: number): Promise<string | null> {
@@ -62,6 +72,8 @@ async function handle(m: ToWorker): Promise<void> {
       }
       session = s
       width = m.width
+      reply = m.reply ?? null
+      signal = m.signal ?? null
       send({ type: 'ready' })
     } catch (e) {
       send({ type: 'invalid', message: `could not load the model: ${(e as Error).message}` })

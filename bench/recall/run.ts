@@ -4,6 +4,7 @@ import { attentionPolicy } from './policies/attention-policy'
 import { fullPolicy } from './policies/full-policy'
 import type { PolicyFactory } from './policies/interest-policy'
 import { nearestPolicy } from './policies/nearest-policy'
+import { compareLearned, replayLearned, type LearnedPoint } from './policies/learned-policy'
 import { radiusPolicy } from './policies/radius-policy'
 import { countByKind, INTERACTION_NAMES } from './recording'
 import { readRecording, writeRecording } from './recording-file'
@@ -21,6 +22,8 @@ export interface RecallBenchOptions {
   recordingPath?: string
   /** Also save the recording to this file. */
   savePath?: string
+  /** Also replay the `attention (learned)` policy with this ONNX model. */
+  modelPath?: string
 }
 
 /** Everything the recall benchmark measured. */
@@ -30,6 +33,8 @@ export interface RecallBenchResult {
   rows: RecallRow[]
   targets200: TargetReport
   targets500: TargetReport
+  /** With a model: the learned rows against the heads and radius AOI at equal bytes (T = 500 ms). */
+  learned500?: LearnedPoint[]
   wallSeconds: number
 }
 
@@ -89,7 +94,14 @@ export async function runRecallBench(options: RecallBenchOptions = {}): Promise<
     // yield so a caller's timers and I/O keep running
     await new Promise((r) => setImmediate(r))
   }
+  if (options.modelPath !== undefined) {
+    for (const row of await replayLearned(rec, options.modelPath, quick ? SWEEPS.quick.attention : SWEEPS.full.attention, log)) {
+      rows.push(row)
+      log(`  ${row.label.padEnd(34)} recall@200 ${(row.recall200 * 100).toFixed(2)}%  @500 ${(row.recall500 * 100).toFixed(2)}%  ${row.bytesPerClientPerSec.toFixed(0)} B/client/s`)
+    }
+  }
   return {
+    learned500: options.modelPath === undefined ? undefined : compareLearned(rows, 0.5),
     quick,
     scenario: {
       ...config,
@@ -106,17 +118,25 @@ export async function runRecallBench(options: RecallBenchOptions = {}): Promise<
 }
 
 if (isMain(import.meta.url)) {
+  const json = hasFlag('json')
+  const say = (l: string): void => void (json ? process.stderr : process.stdout).write(`${l}\n`)
   const result = await runRecallBench({
     quick: hasFlag('quick'),
     recordingPath: flagValue('load'),
     savePath: flagValue('save'),
-    log: (l) => console.log(l),
+    modelPath: flagValue('model'),
+    log: say,
   })
-  const t = result.targets200
-  console.log(`target "half the misses of radius AOI at equal bytes" (T=200ms): ${t.halfTheMissesMet}`)
-  for (const p of t.equalBytes) {
-    console.log(`  K=${p.budget}: ${p.bytesPerClientPerSec.toFixed(0)} B/s attention miss ${(p.attentionMiss * 100).toFixed(2)}% vs radius ${(p.radiusMiss * 100).toFixed(2)}%`)
+  for (const p of result.learned500 ?? []) {
+    const pct = (v: number | null): string => (v === null ? 'n/a' : `${(v * 100).toFixed(2)}%`)
+    say(`  learned K=${p.budget}: ${p.bytesPerClientPerSec.toFixed(0)} B/s miss@500 ${pct(p.learnedMiss)} vs heads ${pct(p.headsMiss)} (x${p.vsHeads?.toFixed(2) ?? 'n/a'}) vs radius ${pct(p.radiusMiss)} (x${p.vsRadius?.toFixed(2) ?? 'n/a'})`)
   }
-  console.log(`target "99.5% recall at <=15% of full-state bytes": ${t.recall995Within15Met}`, t.recall995)
-  console.log(`wrote ${writeResult('recall', result)} in ${result.wallSeconds.toFixed(1)} s`)
+  if (json) console.log(JSON.stringify(result, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v)))
+  const t = result.targets200
+  say(`target "half the misses of radius AOI at equal bytes" (T=200ms): ${t.halfTheMissesMet}`)
+  for (const p of t.equalBytes) {
+    say(`  K=${p.budget}: ${p.bytesPerClientPerSec.toFixed(0)} B/s attention miss ${(p.attentionMiss * 100).toFixed(2)}% vs radius ${(p.radiusMiss * 100).toFixed(2)}%`)
+  }
+  say(`target "99.5% recall at <=15% of full-state bytes": ${t.recall995Within15Met} ${JSON.stringify(t.recall995)}`)
+  say(`wrote ${writeResult('recall', result)} in ${result.wallSeconds.toFixed(1)} s`)
 }

@@ -4,7 +4,8 @@
 // heads. The tick never waits for the worker. See docs/learned-attention.md.
 import { readFile } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
+import { createRequire } from 'node:module'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads'
 import { createHeadScorer } from '../ecs/head-scorer'
 import { DEFAULT_WEIGHTS } from '../ecs/options'
@@ -86,13 +87,14 @@ interface Slot {
 
 const PREFIX = 'colyseus-attention/learned'
 
-function defaultWorker(): { url: URL; execArgv: string[] | undefined } {
+function defaultWorker(): { url: URL | string; eval: boolean } {
   const here = import.meta.url
   const js = new URL('./worker.js', here)
-  if (existsSync(fileURLToPath(js))) return { url: js, execArgv: undefined }
-  // running from the TypeScript sources (tests, benches): the worker needs the same loader
-  const argv = process.execArgv.some((a) => a.includes('tsx')) ? process.execArgv : [...process.execArgv, '--import', 'tsx']
-  return { url: new URL('./worker.ts', here), execArgv: argv }
+  if (existsSync(fileURLToPath(js))) return { url: js, eval: false }
+  // running from the TypeScript sources (tests, benches): load the worker through tsx
+  const tsx = pathToFileURL(createRequire(here).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href
+  const ts = new URL('./worker.ts', here).href
+  return { url: `import(${JSON.stringify(tsx)}).then((a) => a.register()).then(() => import(${JSON.stringify(ts)}))`, eval: true }
 }
 
 function newSlot(rows: number, observers: number): Slot {
@@ -131,7 +133,7 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
   if (!(model instanceof Uint8Array) || model.length === 0) throw new TypeError(`${PREFIX}: model must be ONNX bytes or a path to an .onnx file`)
   const heads = createHeadScorer({ ...DEFAULT_WEIGHTS, ...options.weights })
   const onEvent = options.onEvent ?? ((e: LearnedScorerEvent) => console.warn(`${PREFIX}: ${e.message}`))
-  const where = options.workerUrl !== undefined ? { url: options.workerUrl, execArgv: undefined } : defaultWorker()
+  const where = options.workerUrl !== undefined ? { url: options.workerUrl, eval: false } : defaultWorker()
 
   const lockstep = options.lockstep ?? false
   let replyPort: MessagePort | null = null
@@ -229,7 +231,7 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
   const start = (): Promise<void> =>
     new Promise<void>((resolve, reject) => {
       ready = false
-      const w = new Worker(where.url, where.execArgv === undefined ? {} : { execArgv: where.execArgv })
+      const w = new Worker(where.url, { eval: where.eval })
       w.unref()
       worker = w
       let pending: ((err: Error | null) => void) | null = (err) => {

@@ -16,17 +16,32 @@ export type ToWorker =
   | {
       type: 'run'
       id: number
-      /** Rows, INPUT_WIDTH wide (transferred; comes back with the answer). */
-      x: Float32Array
       rows: number
-      /** observerCount + 1 row offsets (transferred; comes back with the answer). */
-      observerStart: Int32Array
       observerCount: number
+      /** Every array below is transferred and comes back with the answer. */
+      batch: RunArrays
     }
+
+/**
+ * One request's data: the feature rows and pair ids, plus a snapshot of the entity state the
+ * geometry columns need (the worker computes them, off the room's thread).
+ */
+export interface RunArrays {
+  /** rows x FEATURE_COUNT */
+  features: Float32Array
+  rowEid: Uint32Array
+  observers: Uint32Array
+  /** observerCount + 1 */
+  observerStart: Int32Array
+  /** capacity x 7: position x, y, velocity x, y, facing x, y, observer radius (section by section). */
+  state: Float32Array
+  capacity: number
+  speedScale: number
+}
 
 /** Worker to room thread. */
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'invalid'; message: string }
-  | { type: 'result'; id: number; scores: Float32Array; x: Float32Array; observerStart: Int32Array; ms: number }
-  | { type: 'failed'; id: number; message: string; x: Float32Array; observerStart: Int32Array }
+  | { type: 'result'; id: number; scores: Float32Array; batch: RunArrays; ms: number }
+  | { type: 'failed'; id: number; message: string; batch: RunArrays }

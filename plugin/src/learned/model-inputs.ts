@@ -2,6 +2,19 @@
 // frame), shared by the server-side scorer and the trainer so that both see the same numbers.
 import { FEATURE_COUNT, type ScorerBatch } from '../ecs/types'
 
+/** The stores the geometry columns read (a subset of the attention components). */
+export interface GeometryStores {
+  Position: { x: Float32Array; y: Float32Array }
+  Velocity: { x: Float32Array; y: Float32Array }
+  Facing: { x: Float32Array; y: Float32Array }
+  Observer: { radius: Float32Array }
+}
+
+/** What {@link writeModelInputs} reads: a scorer batch, or the worker's copy of one. */
+export type ModelInputSource = Pick<ScorerBatch, 'features' | 'rowEid' | 'observers' | 'observerCount' | 'observerStart' | 'speedScale'> & {
+  readonly components: GeometryStores
+}
+
 /** Names of the model's input columns, in order: the engine's features, then raw geometry. */
 export const INPUT_COLUMNS = [
   'distance',
@@ -32,11 +45,11 @@ const clamp = (v: number): number => (v > GEOMETRY_CLAMP ? GEOMETRY_CLAMP : v < 
 
 /**
  * Writes one model input row per batch row into `out` (row-major, {@link INPUT_WIDTH} wide), from
- * the feature rows and the component stores. Allocation-free; `out` must hold `batch.rows` rows.
+ * the feature rows and the component stores. Allocation-free; `out` must hold every row of the batch.
  * @param batch - the engine's scoring batch.
  * @param out - destination rows.
  */
-export function writeModelInputs(batch: ScorerBatch, out: Float32Array): void {
+export function writeModelInputs(batch: ModelInputSource, out: Float32Array): void {
   const c = batch.components
   const Px = c.Position.x
   const Py = c.Position.y

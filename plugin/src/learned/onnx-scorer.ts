@@ -10,9 +10,10 @@ import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from '
 import { createHeadScorer } from '../ecs/head-scorer'
 import { DEFAULT_WEIGHTS } from '../ecs/options'
 import type { AttentionScorer, ExplainedScore, HeadWeights, ScorerBatch } from '../ecs/types'
+import { FEATURE_COUNT } from '../ecs/types'
 import { checkInteger, checkRange } from '../ecs/validate'
-import type { FromWorker, ToWorker } from './messages'
-import { INPUT_WIDTH, writeModelInputs } from './model-inputs'
+import type { FromWorker, RunArrays, ToWorker } from './messages'
+import { INPUT_WIDTH } from './model-inputs'
 
 /** Options of {@link createOnnxScorer}. */
 export interface OnnxScorerOptions {
@@ -71,15 +72,14 @@ export interface OnnxScorer extends AttentionScorer {
   dispose(): Promise<void>
 }
 
-/** One side of the double buffer: a request's rows and the pair ids they belong to. */
+/** One side of the double buffer: a request's arrays (away in the worker while in flight) and its answer. */
 interface Slot {
-  x: Float32Array
-  starts: Int32Array
-  observers: Uint32Array
-  observerStart: Int32Array
-  observerCount: number
-  eid: Uint32Array
+  arrays: RunArrays
+  /** Generation of every entity id when the rows were taken (stays on this thread). */
   gen: Uint32Array
+  observerCount: number
+  /** Rows the arrays hold. */
+  rowCap: number
   rows: number
   tick: number
   scores: Float32Array
@@ -97,15 +97,20 @@ function defaultWorker(): { url: URL | string; eval: boolean } {
   return { url: `import(${JSON.stringify(tsx)}).then((a) => a.register()).then(() => import(${JSON.stringify(ts)}))`, eval: true }
 }
 
-function newSlot(rows: number, observers: number): Slot {
+function newSlot(rows: number, observers: number, capacity: number): Slot {
   return {
-    x: new Float32Array(rows * INPUT_WIDTH),
-    starts: new Int32Array(observers + 1),
-    observers: new Uint32Array(observers),
-    observerStart: new Int32Array(observers + 1),
+    arrays: {
+      features: new Float32Array(rows * FEATURE_COUNT),
+      rowEid: new Uint32Array(rows),
+      observers: new Uint32Array(observers),
+      observerStart: new Int32Array(observers + 1),
+      state: new Float32Array(capacity * 7),
+      capacity,
+      speedScale: 1,
+    },
+    gen: new Uint32Array(capacity),
     observerCount: 0,
-    eid: new Uint32Array(rows),
-    gen: new Uint32Array(rows),
+    rowCap: rows,
     rows: 0,
     tick: -1,
     scores: new Float32Array(rows),
@@ -143,7 +148,7 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
   let ready = false
   let disposed = false
   // slots[current] holds the answer in use; the other one is free or in flight
-  const slots: Slot[] = [newSlot(1024, 64), newSlot(1024, 64)]
+  const slots: Slot[] = [newSlot(1024, 64, 0), newSlot(1024, 64, 0)]
   let current = -1
   let inFlight = -1
   let sentAt = 0
@@ -158,7 +163,6 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
   let obsStamp = new Uint32Array(0)
   let candStamp = new Uint32Array(0)
   let candScore = new Float32Array(0)
-  let candGen = new Uint32Array(0)
   let answerVersion = 0
   let stamp = 0
 
@@ -173,7 +177,7 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
     if (obsIndex.length === 0) return
     answerVersion++
     for (let i = 0; i < s.observerCount; i++) {
-      const o = s.observers[i]!
+      const o = s.arrays.observers[i]!
       if (o < obsIndex.length) {
         obsIndex[o] = i
         obsStamp[o] = answerVersion
@@ -196,8 +200,7 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
     settled?.()
     settled = null
     const s = slots[inFlight]!
-    s.x = m.x
-    s.starts = m.observerStart
+    s.arrays = m.batch
     const slotIndex = inFlight
     inFlight = -1
     if (m.type === 'failed') {
@@ -266,7 +269,8 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
     ready = false
     if (inFlight !== -1) {
       // the transferred buffers went down with the worker
-      slots[inFlight] = newSlot(slots[inFlight]!.eid.length, slots[inFlight]!.observers.length)
+      const a = slots[inFlight]!
+      slots[inFlight] = newSlot(a.rowCap, Math.max(64, a.observerCount), a.gen.length)
       inFlight = -1
     }
     current = -1
@@ -288,7 +292,6 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
     obsStamp = new Uint32Array(cap)
     candStamp = new Uint32Array(cap)
     candScore = new Float32Array(cap)
-    candGen = new Uint32Array(cap)
     if (current !== -1) indexAnswer(slots[current]!)
   }
 
@@ -305,15 +308,18 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
         stamp = 0
       }
       const st = ++stamp
-      for (let r = s.observerStart[j]!; r < s.observerStart[j + 1]!; r++) {
-        const e = s.eid[r]!
+      const ids = s.arrays.rowEid
+      const starts = s.arrays.observerStart
+      const sc = s.scores
+      for (let r = starts[j]!; r < starts[j + 1]!; r++) {
+        const e = ids[r]!
         candStamp[e] = st
-        candScore[e] = s.scores[r]!
-        candGen[e] = s.gen[r]!
+        candScore[e] = sc[r]!
       }
       for (let r = batch.observerStart[i]!; r < batch.observerStart[i + 1]!; r++) {
         const e = batch.rowEid[r]!
-        if (candStamp[e] === st && candGen[e] === gen[e]) {
+        // the same entity as when the model saw it, not a recycled id
+        if (candStamp[e] === st && s.gen[e] === gen[e]) {
           out[r] = candScore[e]!
           scored++
         }
@@ -322,37 +328,40 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
     return scored
   }
 
-  /** Copies the batch into the free slot and sends it to the worker. */
+  /** Copies the batch into the free slot and sends it to the worker (memcpy only: the worker derives the geometry). */
   const send = (batch: ScorerBatch, now: number): void => {
     const k = current === 0 ? 1 : 0
     let s = slots[k]!
-    if (s.eid.length < batch.rows || s.observers.length < batch.observerCount) {
-      let rows = s.eid.length
+    const cap = batch.components.capacity
+    if (s.rowCap < batch.rows || s.arrays.observers.length < batch.observerCount || s.gen.length !== cap) {
+      let rows = Math.max(1024, s.rowCap)
       while (rows < batch.rows) rows *= 2
-      let obs = s.observers.length
+      let obs = Math.max(64, s.arrays.observers.length)
       while (obs < batch.observerCount) obs *= 2
-      s = slots[k] = newSlot(rows, obs)
+      s = slots[k] = newSlot(rows, obs, cap)
     }
-    if (s.x.length < batch.rows * INPUT_WIDTH) s.x = new Float32Array(s.eid.length * INPUT_WIDTH)
-    if (s.starts.length < batch.observerCount + 1) s.starts = new Int32Array(s.observers.length + 1)
-    writeModelInputs(batch, s.x)
+    const a = s.arrays
     const n = batch.observerCount
-    for (let i = 0; i < n; i++) s.observers[i] = batch.observers[i]!
-    for (let i = 0; i <= n; i++) {
-      s.observerStart[i] = batch.observerStart[i]!
-      s.starts[i] = batch.observerStart[i]!
-    }
-    const gen = batch.generation
-    for (let r = 0; r < batch.rows; r++) {
-      const e = batch.rowEid[r]!
-      s.eid[r] = e
-      s.gen[r] = gen[e]!
-    }
+    a.features.set(batch.features.subarray(0, batch.rows * FEATURE_COUNT))
+    a.rowEid.set(batch.rowEid.subarray(0, batch.rows))
+    a.observers.set(batch.observers.subarray(0, n))
+    a.observerStart.set(batch.observerStart.subarray(0, n + 1))
+    const c = batch.components
+    const st = a.state
+    st.set(c.Position.x, 0)
+    st.set(c.Position.y, cap)
+    st.set(c.Velocity.x, 2 * cap)
+    st.set(c.Velocity.y, 3 * cap)
+    st.set(c.Facing.x, 4 * cap)
+    st.set(c.Facing.y, 5 * cap)
+    st.set(c.Observer.radius, 6 * cap)
+    a.speedScale = batch.speedScale
+    s.gen.set(batch.generation)
     s.observerCount = n
     s.rows = batch.rows
     s.tick = batch.tick
-    const msg: ToWorker = { type: 'run', id: nextId++, x: s.x, rows: batch.rows, observerStart: s.starts, observerCount: n }
-    worker!.postMessage(msg, [s.x.buffer as ArrayBuffer, s.starts.buffer as ArrayBuffer])
+    const msg: ToWorker = { type: 'run', id: nextId++, rows: batch.rows, observerCount: n, batch: a }
+    worker!.postMessage(msg, [a.features, a.rowEid, a.observers, a.observerStart, a.state].map((x) => x.buffer as ArrayBuffer))
     inFlight = k
     sentAt = now
     stats.requests++
@@ -407,7 +416,8 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
       if (current === -1 || o >= obsStamp.length || obsStamp[o] !== answerVersion) return null
       const s = slots[current]!
       const j = obsIndex[o]!
-      for (let r = s.observerStart[j]!; r < s.observerStart[j + 1]!; r++) if (s.eid[r] === e) return { score: s.scores[r]!, source: 'model' }
+      const starts = s.arrays.observerStart
+      for (let r = starts[j]!; r < starts[j + 1]!; r++) if (s.arrays.rowEid[r] === e) return { score: s.scores[r]!, source: 'model' }
       return null
     },
     stats: () => ({ ...stats }),

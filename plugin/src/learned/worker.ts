@@ -4,6 +4,7 @@ import * as ort from 'onnxruntime-web'
 import { parentPort, type MessagePort } from 'node:worker_threads'
 import type { ToWorker, FromWorker } from './messages'
 import { INPUT_MASK, INPUT_X, OUTPUT_SCORE } from './model-contract'
+import { writeModelInputs, type ModelInputSource } from './model-inputs'
 
 const port = parentPort
 if (port === null) throw new Error('colyseus-attention/learned: worker.ts runs in a worker thread only')
@@ -13,6 +14,7 @@ let reply: MessagePort | null = null
 let signal: Int32Array | null = null
 let width = 0
 let padded = new Float32Array(0)
+let rowsBuf = new Float32Array(0)
 let mask = new Float32Array(0)
 
 const send = (m: FromWorker, transfer: ArrayBuffer[] = []): void => {
@@ -80,12 +82,33 @@ async function handle(m: ToWorker): Promise<void> {
     }
     return
   }
-  const { x, observerStart, observerCount, rows, id } = m
-  const back = [x.buffer as ArrayBuffer, observerStart.buffer as ArrayBuffer]
+  const { batch, observerCount, rows, id } = m
+  const { observerStart } = batch
+  const back = [batch.features, batch.rowEid, batch.observers, batch.observerStart, batch.state].map((a) => a.buffer as ArrayBuffer)
   const scores = new Float32Array(Math.max(1, rows))
   try {
     if (session === null) throw new Error('no session')
     const t0 = performance.now()
+    const cap = batch.capacity
+    const st = batch.state
+    const part = (k: number): Float32Array => st.subarray(k * cap, (k + 1) * cap)
+    const source: ModelInputSource = {
+      features: batch.features,
+      rowEid: batch.rowEid,
+      observers: batch.observers,
+      observerCount,
+      observerStart,
+      speedScale: batch.speedScale,
+      components: {
+        Position: { x: part(0), y: part(1) },
+        Velocity: { x: part(2), y: part(3) },
+        Facing: { x: part(4), y: part(5) },
+        Observer: { radius: part(6) },
+      },
+    }
+    if (rowsBuf.length < rows * width) rowsBuf = new Float32Array(rows * width * 2)
+    const x = rowsBuf
+    writeModelInputs(source, x)
     // pad to [observers, widest, width] with a mask: the model's softmax runs per observer
     let widest = 1
     for (let i = 0; i < observerCount; i++) widest = Math.max(widest, observerStart[i + 1]! - observerStart[i]!)
@@ -112,8 +135,8 @@ async function handle(m: ToWorker): Promise<void> {
       const len = observerStart[i + 1]! - a
       scores.set(y.subarray(i * widest, i * widest + len), a)
     }
-    send({ type: 'result', id, scores, x, observerStart, ms: performance.now() - t0 }, [scores.buffer as ArrayBuffer, ...back])
+    send({ type: 'result', id, scores, batch, ms: performance.now() - t0 }, [scores.buffer as ArrayBuffer, ...back])
   } catch (e) {
-    send({ type: 'failed', id, message: (e as Error).message, x, observerStart }, back)
+    send({ type: 'failed', id, message: (e as Error).message, batch }, back)
   }
 }

@@ -1,6 +1,7 @@
 import { definePlugins, Room, type Client } from '@colyseus/core'
 import { StateView } from '@colyseus/schema'
 import { AttentionPlugin, AttentionTags, Band } from 'colyseus-attention'
+import type { OnnxScorer } from 'colyseus-attention/learned'
 import { createArenaWorld, type ArenaWorld } from './arena-world'
 import { createFloodGate, createOnceLogger, parseFace, parseMove } from './messages'
 import { ArenaState, Entity, type AttentionMessage } from './state'
@@ -15,6 +16,8 @@ export interface ArenaOptions {
   tickMs?: number
   /** Most entities entering a client's view per patch. */
   entryBudget?: number
+  /** `learned`: score with the shipped ONNX model (colyseus-attention/learned) instead of the built-in heads. */
+  scorer?: 'heads' | 'learned'
 }
 
 /** Rooms by id, for the debug endpoints. */
@@ -39,6 +42,8 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
   ])
   override state = new ArenaState()
   arena!: ArenaWorld
+  /** The learned scorer, when the room runs on it. */
+  scorer: OnnxScorer | null = null
   /** Entity instance per entity id. */
   private readonly instances = new Map<number, Entity>()
   private readonly playerOf = new Map<string, number>()
@@ -55,11 +60,16 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
   /** Called after every patch's view sync (tests and tools observe what each view holds). */
   afterSync: ((room: ArenaRoom) => void) | null = null
 
-  override onCreate(options: ArenaOptions = {}): void {
+  override async onCreate(options: ArenaOptions = {}): Promise<void> {
     const tickMs = options.tickMs ?? 50
     this.attentionOn = options.attention !== false
+    if (options.scorer === 'learned') {
+      // loaded only when asked for: the learned subpath brings onnxruntime-web (in a worker thread)
+      const { createOnnxScorer, defaultModelPath } = await import('colyseus-attention/learned')
+      this.scorer = await createOnnxScorer({ model: defaultModelPath() })
+    }
     this.arena = createArenaWorld(
-      { bots: options.bots ?? 300, seed: options.seed ?? 1, size: 1600, dt: tickMs / 1000 },
+      { bots: options.bots ?? 300, seed: options.seed ?? 1, size: 1600, dt: tickMs / 1000, scorer: this.scorer ?? undefined },
       {
         spawned: (eid) => this.onSpawned(eid),
         despawned: (eid) => this.onDespawned(eid),
@@ -115,9 +125,12 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
   override onDispose(): void {
     arenaRooms.delete(this.roomId)
     this.everything.dispose()
+    void this.scorer?.dispose()
   }
 
   override onBeforePatch(): void {
+    // the patch timer may fire while an async onCreate still loads the model
+    if (this.arena === undefined) return
     if (this.attentionOn) this.plugins.attention.sync()
     this.patches++
     this.afterSync?.(this)

@@ -1,6 +1,6 @@
 import { startServer } from './server'
 
-// Reads PORT, HOST, BOTS, SEED, ATTENTION (0 = off) and ATTENTION_DEBUG (1 = debug endpoints).
+// Reads PORT, HOST, BOTS, SEED, ATTENTION (0 = off), SCORER (heads | learned) and ATTENTION_DEBUG (1 = debug endpoints).
 const intEnv = (name: string, fallback: number, min: number, max: number): number => {
   const raw = process.env[name]
   if (raw === undefined || raw === '') return fallback
@@ -13,6 +13,11 @@ const intEnv = (name: string, fallback: number, min: number, max: number): numbe
 }
 
 const port = intEnv('PORT', 2567, 0, 65535)
+const scorer = process.env.SCORER ?? 'heads'
+if (scorer !== 'heads' && scorer !== 'learned') {
+  console.error(`SCORER must be heads or learned; got ${scorer}`)
+  process.exit(2)
+}
 const server = await startServer({
   port,
   host: process.env.HOST ?? '0.0.0.0',
@@ -20,8 +25,9 @@ const server = await startServer({
   seed: intEnv('SEED', 1, 0, 2 ** 31),
   debug: process.env.ATTENTION_DEBUG === '1',
   attention: process.env.ATTENTION !== '0',
+  scorer,
 })
-console.log(`arena listening on http://localhost:${server.port} (debug ${process.env.ATTENTION_DEBUG === '1' ? 'on' : 'off'})`)
+console.log(`arena listening on http://localhost:${server.port} (scorer ${scorer}, debug ${process.env.ATTENTION_DEBUG === '1' ? 'on' : 'off'})`)
 const stop = (): void => {
   server.stop().then(
     () => process.exit(0),

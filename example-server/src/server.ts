@@ -26,6 +26,8 @@ export interface StartOptions {
   attention?: boolean
   /** Most entities entering a client's view per patch. @defaultValue 24 */
   entryBudget?: number
+  /** `learned`: rooms score with the shipped ONNX model instead of the built-in heads. @defaultValue 'heads' */
+  scorer?: 'heads' | 'learned'
   /** Directory of the built browser client. @defaultValue example-client/dist */
   clientDir?: string
 }
@@ -71,7 +73,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   Encoder.BUFFER_SIZE = Math.max(Encoder.BUFFER_SIZE, 4 * 1024 * 1024)
   const server = defineServer({
     rooms: {
-      arena: defineRoom(ArenaRoom, { bots: options.bots ?? 300, seed: options.seed ?? 1, attention: options.attention !== false, entryBudget: options.entryBudget }),
+      arena: defineRoom(ArenaRoom, { bots: options.bots ?? 300, seed: options.seed ?? 1, attention: options.attention !== false, entryBudget: options.entryBudget, scorer: options.scorer }),
     },
     transport: new WebSocketTransport(),
     greet: false,

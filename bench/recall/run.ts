@@ -47,6 +47,8 @@ export const SWEEPS = {
     // ablations of the engine's defaults, to explain the attention curve (not tuned winners)
     noHysteresis: [2, 4, 8, 16],
     radius25: [2, 4, 8, 16],
+    // the learned scorer with --model: the budgets where the policies differ (each replay waits on inference)
+    learned: [1, 2, 3, 4, 6, 8],
   },
   quick: {
     radius: [5, 10, 20, 40],
@@ -95,7 +97,7 @@ export async function runRecallBench(options: RecallBenchOptions = {}): Promise<
     await new Promise((r) => setImmediate(r))
   }
   if (options.modelPath !== undefined) {
-    for (const row of await replayLearned(rec, options.modelPath, quick ? SWEEPS.quick.attention : SWEEPS.full.attention, log)) {
+    for (const row of await replayLearned(rec, options.modelPath, quick ? SWEEPS.quick.attention : SWEEPS.full.learned, log)) {
       rows.push(row)
       log(`  ${row.label.padEnd(34)} recall@200 ${(row.recall200 * 100).toFixed(2)}%  @500 ${(row.recall500 * 100).toFixed(2)}%  ${row.bytesPerClientPerSec.toFixed(0)} B/client/s`)
     }

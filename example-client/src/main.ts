@@ -6,16 +6,19 @@ import { FaceThrottle } from './input/face-throttle'
 import { MoveSender } from './input/move-sender'
 import type { MoveAxis } from './input/move-axis'
 import { syncArena } from './net/arena-sync'
+import { DebugWorldPoller } from './net/debug-world-poller'
 import { resolveEndpoint } from './net/endpoint'
 import type { SyncedState } from './net/synced-types'
 import { tapTraffic } from './net/traffic-tap'
 import type { Camera, ScreenPoint } from './render/camera'
 import { fitCamera, pick } from './render/camera'
 import { drawWorld } from './render/draw-world'
+import { BytesSeries } from './stats/bytes-series'
 import { exposeHooks } from './test-hooks'
 import { ExplainTooltip } from './ui/explain-tooltip'
 import { StatsPanel } from './ui/stats-panel'
 import { AttentionInfo } from './world/attention-info'
+import { DebugWorld } from './world/debug-world'
 import { EntityStore } from './world/entity-store'
 
 const clock = (): number => performance.now()
@@ -25,8 +28,10 @@ async function main(): Promise<void> {
   const canvas = $<HTMLCanvasElement>('world')
   const status = $('status')
   const overlayBox = $<HTMLInputElement>('overlay')
+  const worldBox = $<HTMLInputElement>('world-layer')
   const params = new URLSearchParams(location.search)
   if (params.get('overlay') === '0') overlayBox.checked = false
+  if (params.get('world') === '0') worldBox.checked = false
 
   const endpoint = resolveEndpoint(location)
   let room: Room<unknown, SyncedState>
@@ -37,6 +42,8 @@ async function main(): Promise<void> {
     throw err
   }
   status.textContent = `room ${room.roomId}`
+  // ask for what the full state would cost this page (the bytes chart's second line)
+  room.send('full-state')
   room.onLeave((code) => (status.textContent = `disconnected (${code})`))
 
   const store = new EntityStore()
@@ -61,19 +68,31 @@ async function main(): Promise<void> {
     },
     onPointerLeave: () => (pointer = null),
     onToggleOverlay: () => (overlayBox.checked = !overlayBox.checked),
+    onToggleWorld: () => (worldBox.checked = !worldBox.checked),
   })
 
+  // Debug mode is the server's to say (in the `attention` message): until it does, and with debug
+  // off, the page asks no `/debug/*` route at all.
   const base = `${endpoint.http}/debug`
   const ids = `room=${encodeURIComponent(room.roomId)}&session=${encodeURIComponent(room.sessionId)}`
-  const debug = await fetch(`${base}/interest?${ids}`).then((r) => r.ok, () => false)
-  const tooltip = debug
-    ? new ExplainTooltip($('tooltip'), (key) => `${base}/explain?${ids}&entity=${encodeURIComponent(key)}`)
-    : null
-  $('debug-help').hidden = !debug
+  let tooltip: ExplainTooltip | null = null
+  let poller: DebugWorldPoller | null = null
+  const world = new DebugWorld()
+  const enableDebug = (): void => {
+    tooltip = new ExplainTooltip($('tooltip'), (key) => `${base}/explain?${ids}&entity=${encodeURIComponent(key)}`)
+    poller = new DebugWorldPoller(`${base}/world?${ids}`, (s, at) => world.apply(s, at), clock)
+    $('debug-help').hidden = false
+    $('world-toggle').hidden = false
+    $('legend-not-sent').hidden = false
+  }
 
   const stats = new StatsPanel($('stats'))
+  const series = new BytesSeries()
+  let attentionSeenAt = -1
+  let ghostsDrawn = 0
   let drawn: string[] = []
   let points: ScreenPoint[] = []
+  let ghostPoints: ScreenPoint[] = []
   let positions: Record<string, [number, number]> = {}
   let frames = 0
   let statsAt = 0
@@ -89,6 +108,20 @@ async function main(): Promise<void> {
     drawnPositions: () => ({ ...positions }),
     drawnKinds: () => Object.fromEntries(drawn.map((k) => [k, store.get(k)?.kind ?? ''])),
     radius: () => attention.radius,
+    debug: () => attention.debug,
+    worldLayer: () => worldBox.checked,
+    worldSize: () => world.size,
+    ghostsDrawn: () => ghostsDrawn,
+    chartSamples: () => {
+      const you: number[] = []
+      const full: (number | null)[] = []
+      for (let k = 0; k < series.length; k++) {
+        const i = series.start(k)
+        you.push(series.you[i]!)
+        full.push(Number.isNaN(series.full[i]!) ? null : series.full[i]!)
+      }
+      return { you, full }
+    },
     screenOf: (key) => {
       const p = points.find((q) => q.key === key)
       return p === undefined ? null : [p.sx, p.sy]
@@ -101,6 +134,14 @@ async function main(): Promise<void> {
     moves.update(axis, now)
     faces.flush(now)
     store.prune(now)
+    if (attention.receivedAt !== attentionSeenAt) {
+      attentionSeenAt = attention.receivedAt
+      if (!Number.isNaN(attention.fullBps)) series.noteFull(attention.fullBps)
+      if (attention.debug && poller === null) enableDebug()
+    }
+    const worldOn = poller !== null && worldBox.checked
+    if (worldOn) poller!.poll(now)
+    else if (world.size > 0) world.clear()
 
     const dpr = window.devicePixelRatio || 1
     const w = canvas.clientWidth
@@ -113,9 +154,10 @@ async function main(): Promise<void> {
 
     const self = store.get(attention.self)
     const centre = self !== undefined && self.motion.ready ? self.motion.at(now) : { x: lastCamera.cx, y: lastCamera.cy }
-    const viewRadius = attention.radius > 0 ? attention.radius * 1.3 : 60
+    // the debug world layer zooms out, so what attention left out around the focus is in the picture
+    const viewRadius = attention.radius > 0 ? attention.radius * (worldOn ? 2.4 : 1.3) : 60
     lastCamera = fitCamera(centre.x, centre.y, viewRadius, w, h)
-    const hoverKey = pointer === null ? null : pick(points, pointer.x, pointer.y)
+    const hoverKey = pointer === null ? null : pick(points, pointer.x, pointer.y) ?? pick(ghostPoints, pointer.x, pointer.y)
     const out = drawWorld(ctx, {
       store,
       attention,
@@ -125,10 +167,13 @@ async function main(): Promise<void> {
       overlay: overlayBox.checked,
       hoverKey,
       now,
+      world: worldOn ? world : null,
     })
     drawn = out.drawn
     points = out.points
     positions = out.positions
+    ghostPoints = out.ghosts?.points ?? []
+    ghostsDrawn = out.ghosts === null ? 0 : out.ghosts.leftOut + out.ghosts.pending
     frames++
     if (tooltip !== null) tooltip.hover(hoverKey, pointer?.x ?? 0, pointer?.y ?? 0, now)
 
@@ -143,8 +188,10 @@ async function main(): Promise<void> {
         patchesPerSecond: traffic.patches.perSecond(now),
         interest: attention.size > 0 ? attention.size - (attention.get(attention.self) ? 1 : 0) : interest,
         budget: attention.budget,
+        fullBytesPerSecond: attention.fullBps,
       })
     }
+    if (series.tick(now, traffic.totalBytes())) stats.chart(series)
     requestAnimationFrame(frame)
   }
   requestAnimationFrame(frame)

@@ -20,6 +20,16 @@ export interface ArenaHooks {
   screenOf(key: string): [number, number] | null
   /** Focus radius from the last attention message (0 before it). */
   radius(): number
+  /** Whether the server said it runs in debug mode. */
+  debug(): boolean
+  /** Whether the debug world layer is switched on (it draws only in debug mode). */
+  worldLayer(): boolean
+  /** Entities in the last `/debug/world` snapshot (0: none fetched). */
+  worldSize(): number
+  /** Ghosts (left-out and pending entities) the debug layer drew last frame. */
+  ghostsDrawn(): number
+  /** The bytes chart's samples, oldest first: received and full-state bytes per second (NaN as null). */
+  chartSamples(): { you: number[]; full: (number | null)[] }
 }
 
 declare global {

@@ -3,6 +3,7 @@ import { StateView } from '@colyseus/schema'
 import { AttentionPlugin, AttentionTags, Band } from 'colyseus-attention'
 import type { OnnxScorer } from 'colyseus-attention/learned'
 import { createArenaWorld, type ArenaWorld } from './arena-world'
+import { FullStateMeter } from './full-state-meter'
 import { createFloodGate, createOnceLogger, parseFace, parseMove } from './messages'
 import { ArenaState, Entity, type AttentionMessage } from './state'
 
@@ -16,6 +17,13 @@ export interface ArenaOptions {
   tickMs?: number
   /** Most entities entering a client's view per patch. */
   entryBudget?: number
+  /** Debug mode (ATTENTION_DEBUG=1): the `attention` message says so, and the page may ask `/debug/*`. */
+  debug?: boolean
+  /**
+   * Hard visibility bound (fog of war, anti-cheat): no client ever receives an entity farther than
+   * this from its player, whatever the attention engine selects. Unset: no bound.
+   */
+  maxRange?: number
   /** `learned`: score with the shipped ONNX model (colyseus-attention/learned) instead of the built-in heads. */
   scorer?: 'heads' | 'learned'
 }
@@ -51,6 +59,13 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
   private readonly gate = createFloodGate(30, 60)
   readonly rejected = createOnceLogger((line) => console.warn(line))
   private attentionOn = true
+  private debug = false
+  /**
+   * What a client would receive without the plugin, for the page's bytes chart: it runs only while
+   * some client asked for it (a `full-state` message), so rooms nobody charts pay nothing for it.
+   */
+  private fullState: FullStateMeter | null = null
+  private readonly fullStateWatchers = new Set<string>()
   /** Baseline mode: one view holding everything, shared by all clients. */
   private readonly everything = new StateView()
   private patches = 0
@@ -68,6 +83,7 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
       const { createOnnxScorer, defaultModelPath } = await import('colyseus-attention/learned')
       this.scorer = await createOnnxScorer({ model: defaultModelPath() })
     }
+    this.debug = options.debug === true
     this.arena = createArenaWorld(
       { bots: options.bots ?? 300, seed: options.seed ?? 1, size: 1600, dt: tickMs / 1000, scorer: this.scorer ?? undefined },
       {
@@ -75,7 +91,10 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
         despawned: (eid) => this.onDespawned(eid),
       },
     )
-    this.plugins.attention.use(this.arena.attention, options.entryBudget === undefined ? undefined : { entryBudget: options.entryBudget })
+    this.plugins.attention.use(this.arena.attention, {
+      ...(options.entryBudget === undefined ? {} : { entryBudget: options.entryBudget }),
+      ...(options.maxRange === undefined ? {} : { maxRange: options.maxRange, positions: this.arena.C.Position }),
+    })
     for (const eid of this.arena.live) this.onSpawned(eid)
     this.patchRate = tickMs
     this.setTimestep(() => this.update(), tickMs)
@@ -92,6 +111,11 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
       if (typeof m === 'string') return this.rejected.warn(client.sessionId, m)
       const eid = this.playerOf.get(client.sessionId)
       if (eid !== undefined) this.arena.setFacing(eid, m.angle)
+    })
+    this.onMessage('full-state', (client) => {
+      if (!this.admit(client) || !this.attentionOn) return
+      this.fullStateWatchers.add(client.sessionId)
+      this.fullState ??= new FullStateMeter((eid, e) => this.writeDetail(eid, e), this.instances, Date.now())
     })
     this.onMessage('*', (client, type) => {
       if (!this.admit(client)) return
@@ -119,6 +143,11 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
     this.destroyedFor.delete(client.sessionId)
     this.rejected.forget(client.sessionId)
     this.gate.forget(client.sessionId)
+    this.fullStateWatchers.delete(client.sessionId)
+    if (this.fullStateWatchers.size === 0 && this.fullState !== null) {
+      this.fullState.dispose()
+      this.fullState = null
+    }
     if (eid !== undefined) this.arena.despawn(eid)
   }
 
@@ -126,6 +155,7 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
     arenaRooms.delete(this.roomId)
     this.everything.dispose()
     void this.scorer?.dispose()
+    this.fullState?.dispose()
   }
 
   override onBeforePatch(): void {
@@ -133,6 +163,10 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
     if (this.arena === undefined) return
     if (this.attentionOn) this.plugins.attention.sync()
     this.patches++
+    if (this.fullState !== null) {
+      this.fullState.mirror(this.instances, this.state.total)
+      this.fullState.patch()
+    }
     this.afterSync?.(this)
     for (const [session, keys] of this.destroyedFor) {
       const client = this.clients.getById(session)
@@ -140,7 +174,8 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
     }
     this.destroyedFor.clear()
     if (this.attentionOn && this.patches % ATTENTION_EVERY === 0) {
-      for (const client of this.clients) client.send('attention', this.attentionInfo(client.sessionId))
+      const fullBps = this.fullState?.take(Date.now())
+      for (const client of this.clients) client.send('attention', this.attentionInfo(client.sessionId, fullBps))
     }
   }
 
@@ -149,8 +184,11 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
     return this.playerOf.get(sessionId) ?? -1
   }
 
-  /** What the overlay shows: this client's interest set with weights and bands. */
-  attentionInfo(sessionId: string): AttentionMessage {
+  /**
+   * What the overlay shows: this client's interest set with weights and bands, what the full state
+   * would cost it (when it asked), and whether debug mode is on.
+   */
+  attentionInfo(sessionId: string, fullBps?: number): AttentionMessage {
     const o = this.playerOf.get(sessionId) ?? -1
     const sys = this.arena.attention
     const members: AttentionMessage['members'] = []
@@ -158,7 +196,10 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
       members.push([String(sys.memberAt(o, i)), Math.round(sys.weightAt(o, i) * 1000) / 1000, sys.bandAt(o, i) as 0 | 1 | 2])
     }
     const C = this.arena.C
-    return { self: String(o), radius: C.Observer.radius[o] ?? 0, fov: C.Observer.fov[o] ?? 0, budget: C.Observer.budget[o] ?? 0, members }
+    const msg: AttentionMessage = { self: String(o), radius: C.Observer.radius[o] ?? 0, fov: C.Observer.fov[o] ?? 0, budget: C.Observer.budget[o] ?? 0, members }
+    if (fullBps !== undefined && this.fullStateWatchers.has(sessionId)) msg.fullBps = fullBps
+    if (this.debug) msg.debug = true
+    return msg
   }
 
   private admit(client: Client): boolean {
@@ -212,7 +253,8 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
     this.instances.set(eid, e)
     this.state.entities.set(String(eid), e)
     if (this.attentionOn) this.plugins.attention.track(eid, e)
-    else this.everything.add(e, AttentionTags.Motion | AttentionTags.Detail)
+    this.fullState?.add(eid, e)
+    if (!this.attentionOn) this.everything.add(e, AttentionTags.Motion | AttentionTags.Detail)
   }
 
   private onDespawned(eid: number): void {
@@ -227,6 +269,7 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
         keys.push(key)
       })
     } else this.everything.remove(e)
+    this.fullState?.remove(eid)
     this.state.entities.delete(key)
   }
 }

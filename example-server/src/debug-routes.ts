@@ -20,8 +20,23 @@ function locate(req: Req, res: Res): { room: ArenaRoom; observer: number } | nul
 }
 
 /**
+ * The `/debug/world` answer: every live entity of the room (column arrays, one index per entity),
+ * with its band in the asking client's interest set (-1: not a member).
+ */
+export interface DebugWorld {
+  tick: number
+  keys: string[]
+  x: number[]
+  y: number[]
+  kinds: string[]
+  teams: number[]
+  bands: number[]
+}
+
+/**
  * Debug endpoints (only mounted with ATTENTION_DEBUG=1): the server-side interest set of a client,
- * and the engine's explanation of one entity for that client.
+ * the whole world as that client's debug layer draws it, and the engine's explanation of one entity
+ * for that client. They show what a client may not see: never mount them in production.
  */
 export function mountDebugRoutes(app: express.Application): void {
   app.use('/debug', (_req, res, next) => {
@@ -54,6 +69,25 @@ export function mountDebugRoutes(app: express.Application): void {
       pending: room.plugins.attention.pendingOf(session),
       total: room.arena.live.size,
     })
+  })
+  app.get('/debug/world', (req, res) => {
+    const found = locate(req, res)
+    if (found === null) return
+    const { room, observer } = found
+    const { arena } = room
+    const sys = arena.attention
+    const bandOf = new Map<number, number>()
+    for (let i = 0; i < sys.memberCount(observer); i++) bandOf.set(sys.memberAt(observer, i), sys.bandAt(observer, i))
+    const world: DebugWorld = { tick: sys.tick, keys: [], x: [], y: [], kinds: [], teams: [], bands: [] }
+    for (const eid of arena.live) {
+      world.keys.push(String(eid))
+      world.x.push(Math.round(arena.C.Position.x[eid]! * 10) / 10)
+      world.y.push(Math.round(arena.C.Position.y[eid]! * 10) / 10)
+      world.kinds.push(arena.kindOf(eid))
+      world.teams.push(arena.C.Team.id[eid] ?? 0)
+      world.bands.push(bandOf.get(eid) ?? -1)
+    }
+    res.json(world)
   })
   app.get('/debug/explain', (req, res) => {
     const found = locate(req, res)

@@ -1,4 +1,4 @@
-import { startServer } from './server'
+import { startServer, type RunningServer } from './server'
 
 // Reads PORT, HOST, BOTS, SEED, ATTENTION (0 = off), SCORER (heads | learned) and ATTENTION_DEBUG (1 = debug endpoints).
 const intEnv = (name: string, fallback: number, min: number, max: number): number => {
@@ -18,17 +18,25 @@ if (scorer !== 'heads' && scorer !== 'learned') {
   console.error(`SCORER must be heads or learned; got ${scorer}`)
   process.exit(2)
 }
-const server = await startServer({
+const options = {
   port,
   host: process.env.HOST ?? '0.0.0.0',
   bots: intEnv('BOTS', 300, 0, 20000),
   seed: intEnv('SEED', 1, 0, 2 ** 31),
   debug: process.env.ATTENTION_DEBUG === '1',
   attention: process.env.ATTENTION !== '0',
-  scorer,
-})
-console.log(`arena listening on http://localhost:${server.port} (scorer ${scorer}, debug ${process.env.ATTENTION_DEBUG === '1' ? 'on' : 'off'})`)
+  scorer: scorer as 'heads' | 'learned',
+}
+
+// Ctrl-C reaches this process more than once (the terminal signals the whole process group, and the
+// tsx runner relays it as well): shut down on the first signal only. The handlers go in before the
+// server starts, so a signal during start-up cannot kill the process halfway.
+let server: RunningServer | null = null
+let stopping = false
 const stop = (): void => {
+  if (stopping) return
+  stopping = true
+  if (server === null) return // start-up finishes, then stops (below)
   server.stop().then(
     () => process.exit(0),
     () => process.exit(1),
@@ -36,3 +44,11 @@ const stop = (): void => {
 }
 process.on('SIGINT', stop)
 process.on('SIGTERM', stop)
+
+server = await startServer(options)
+if (stopping) {
+  stopping = false
+  stop()
+} else {
+  console.log(`arena listening on http://localhost:${server.port} (scorer ${scorer}, debug ${options.debug ? 'on' : 'off'})`)
+}

@@ -26,6 +26,8 @@ export interface StartOptions {
   attention?: boolean
   /** Most entities entering a client's view per patch. @defaultValue 24 */
   entryBudget?: number
+  /** Hard visibility bound per client (see `ArenaOptions.maxRange`). @defaultValue undefined (none) */
+  maxRange?: number
   /** `learned`: rooms score with the shipped ONNX model instead of the built-in heads. @defaultValue 'heads' */
   scorer?: 'heads' | 'learned'
   /** Directory of the built browser client. @defaultValue example-client/dist */
@@ -73,10 +75,14 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   Encoder.BUFFER_SIZE = Math.max(Encoder.BUFFER_SIZE, 4 * 1024 * 1024)
   const server = defineServer({
     rooms: {
-      arena: defineRoom(ArenaRoom, { bots: options.bots ?? 300, seed: options.seed ?? 1, attention: options.attention !== false, entryBudget: options.entryBudget, scorer: options.scorer }),
+      arena: defineRoom(ArenaRoom, { bots: options.bots ?? 300, seed: options.seed ?? 1, attention: options.attention !== false, entryBudget: options.entryBudget, debug: options.debug === true, maxRange: options.maxRange, scorer: options.scorer }),
     },
     transport: new WebSocketTransport(),
     greet: false,
+    // the caller owns the process: main.ts stops on SIGINT/SIGTERM, tests call stop(). Colyseus's
+    // own signal handlers would run a second shutdown next to the caller's, and the loser of the
+    // race prints "error during shutdown: already_shutting_down".
+    gracefullyShutdown: false,
     express: (app) => {
       if (options.debug) mountDebugRoutes(app)
       if (existsSync(resolve(clientDir, 'index.html'))) app.use(express.static(clientDir))

@@ -45,6 +45,14 @@ export interface AttentionMessage {
   fov: number
   budget: number
   members: [key: string, weight: number, band: 0 | 1 | 2][]
+  /**
+   * Bytes per second this client would receive without the plugin over the last few patches (every
+   * client of the baseline room receives the same patches: one shared encode measures it for all).
+   * Sent only to clients that asked with a `full-state` message.
+   */
+  fullBps?: number
+  /** Present (true) only when the server runs with ATTENTION_DEBUG=1: the page may then ask `/debug/*`. */
+  debug?: true
 }
 
 /** Server -> client `destroyed` message: entities that despawned while in the client's view. */

@@ -1,9 +1,9 @@
 // The public API of colyseus-attention: every export by name.
 
 // --- engine (plugin/src/ecs): knows nothing of Colyseus ---
-export { createAttentionComponents, addObserver, addSalience, setFacingAngle } from './ecs/components'
+export { createAttentionComponents, addObserver, addSalience, setFacingAngle, setAimTarget } from './ecs/components'
 export { createAttentionSystem, createHeadScorer } from './ecs/attention-system'
-export { DEFAULT_WEIGHTS, DEFAULT_HYSTERESIS, DEFAULT_BANDS, NO_HYSTERESIS } from './ecs/options'
+export { DEFAULT_WEIGHTS, DEFAULT_HYSTERESIS, DEFAULT_BANDS, DEFAULT_BYTE_COSTS, NO_HYSTERESIS } from './ecs/options'
 export { Band, Feature, FEATURE_COUNT, HEAD_NAMES } from './ecs/types'
 export type { AttentionComponents, Vec3Store, ObserverOptions } from './ecs/components'
 export type { AttentionOptions } from './ecs/options'
@@ -11,6 +11,7 @@ export type {
   AttentionScorer,
   AttentionSystem,
   BandOptions,
+  ByteCostOptions,
   ExplainedScore,
   Explanation,
   HeadName,

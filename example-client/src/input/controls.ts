@@ -11,10 +11,12 @@ export interface ControlHandlers {
   onPointerLeave(): void
   /** The overlay key was pressed. */
   onToggleOverlay(): void
+  /** The debug-world key was pressed. */
+  onToggleWorld(): void
 }
 
 /**
- * Wires keyboard (WASD / arrows, `O` for the overlay), mouse (facing) and touch (drag to move and
+ * Wires keyboard (WASD / arrows, `O` for the overlay, `G` for the debug world layer), mouse (facing) and touch (drag to move and
  * face) to the handlers. The avatar is always drawn at the canvas centre.
  * @param canvas - the world canvas
  * @param h - handlers
@@ -30,6 +32,7 @@ export function bindControls(canvas: HTMLCanvasElement, h: ControlHandlers): () 
 
   const keydown = (e: KeyboardEvent): void => {
     if (e.code === 'KeyO' && !e.repeat) h.onToggleOverlay()
+    if (e.code === 'KeyG' && !e.repeat) h.onToggleWorld()
     if (!isMoveKey(e.code)) return
     e.preventDefault()
     if (held.has(e.code)) return

@@ -1,9 +1,12 @@
 import type { AttentionInfo } from '../world/attention-info'
+import type { DebugWorld } from '../world/debug-world'
 import { Band } from '../world/attention-info'
 import type { ClientEntity, EntityStore } from '../world/entity-store'
 import { FADE_MS } from '../world/entity-store'
 import type { Camera, ScreenPoint } from './camera'
 import { toScreenX, toScreenY, toWorldX, toWorldY } from './camera'
+import type { GhostOutput } from './draw-ghosts'
+import { drawGhosts } from './draw-ghosts'
 import { bandColor, teamColor } from './palette'
 
 /** What one frame needs besides the canvas. */
@@ -18,6 +21,8 @@ export interface FrameInput {
   overlay: boolean
   hoverKey: string | null
   now: number
+  /** The whole world, drawn faintly behind what this client holds (debug mode, layer on), or null. */
+  world: DebugWorld | null
 }
 
 /** What a frame drew: the live entity keys and where, for test hooks and hit testing. */
@@ -26,13 +31,16 @@ export interface FrameOutput {
   points: ScreenPoint[]
   /** World position of each drawn entity. */
   positions: Record<string, [number, number]>
+  /** What the debug layer drew, or null when it is off. */
+  ghosts: GhostOutput | null
 }
 
 const GRID = 50
 
 /**
  * Draws one frame: grid, optional attention overlay (focus radius, field-of-view cone, members tinted
- * by weight and band), every entity at its interpolated pose, and departing entities fading out
+ * by weight and band), in debug mode optionally the whole world as faint ghosts behind, every entity
+ * this client holds at its interpolated pose, and departing entities fading out
  * (a dashed ghost for "left my interest", a burst for "destroyed").
  * @param ctx - 2D context, already scaled for devicePixelRatio
  * @param f - frame input
@@ -44,6 +52,7 @@ export function drawWorld(ctx: CanvasRenderingContext2D, f: FrameInput): FrameOu
   ctx.fillRect(0, 0, cam.width, cam.height)
   drawGrid(ctx, cam)
   if (f.overlay && attention.radius > 0) drawFocus(ctx, cam, attention.radius, attention.fov, f.selfAngle)
+  const ghosts = f.world === null ? null : drawGhosts(ctx, cam, f.world, f.store, f.now)
 
   const drawn: string[] = []
   const points: ScreenPoint[] = []
@@ -71,7 +80,7 @@ export function drawWorld(ctx: CanvasRenderingContext2D, f: FrameInput): FrameOu
     drawLive(ctx, f, self, toScreenX(cam, pose.x), toScreenY(cam, pose.y), f.selfAngle, maxWeight, drawn, points, positions)
   }
   drawn.sort()
-  return { drawn, points, positions }
+  return { drawn, points, positions, ghosts }
 }
 
 function drawLive(

@@ -18,6 +18,10 @@ export class AttentionInfo {
   radius = 0
   fov = 0
   budget = 0
+  /** What the full state would cost this client (bytes per second), from the last message; NaN when it did not say. */
+  fullBps = Number.NaN
+  /** Whether the server runs in debug mode (it then answers `/debug/*`). */
+  debug = false
   /** Time (ms) the last message arrived, or -1. */
   receivedAt = -1
   private members = new Map<string, MemberAttention>()
@@ -32,6 +36,8 @@ export class AttentionInfo {
     this.radius = msg.radius
     this.fov = msg.fov
     this.budget = msg.budget
+    this.fullBps = msg.fullBps ?? Number.NaN
+    this.debug = msg.debug === true
     this.receivedAt = now
     const next = new Map<string, MemberAttention>()
     for (const [key, weight, band] of msg.members) next.set(key, { weight, band: toBand(band) })

@@ -6,7 +6,7 @@ import { createServer } from 'node:net'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright-core'
-import type { Browser, Page } from 'playwright-core'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
 
 const here = dirname(fileURLToPath(import.meta.url))
 /** example-client/ */
@@ -147,11 +147,11 @@ export async function readPage(page: Page): Promise<PageView | undefined> {
 
 /**
  * Opens the demo page and waits until it has joined and drawn its avatar and some other entities.
- * @param browser - the browser
+ * @param browser - the browser, or a context of it (to watch every request the page makes)
  * @param url - the server's HTTP base
  * @returns the page and its first view
  */
-export async function openArena(browser: Browser, url: string): Promise<{ page: Page; view: PageView; errors: string[] }> {
+export async function openArena(browser: Browser | BrowserContext, url: string): Promise<{ page: Page; view: PageView; errors: string[] }> {
   const page = await browser.newPage({ viewport: { width: 1100, height: 760 } })
   const errors: string[] = []
   page.on('pageerror', (e) => errors.push(String(e)))

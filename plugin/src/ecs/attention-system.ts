@@ -46,6 +46,10 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
   const scorer = opts.scorer ?? createHeadScorer(opts.weights)
   const customScorer = opts.scorer !== null
 
+  // byte budget state per observer slot (see SelectionInputs)
+  const byteScale = new Float32Array(opts.maxObservers).fill(1)
+  const estBytes = new Float32Array(opts.maxObservers)
+
   const tracker = createEntityTracker(world, c, {
     onPositionRemoved(eid) {
       interactions.clear(eid)
@@ -58,6 +62,8 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
       const s = freeSlots[--freeN]!
       slotOf[eid] = s
       sets.clear(s)
+      byteScale[s] = 1
+      estBytes[s] = 0
     },
     onObserverRemoved(eid) {
       const s = slotOf[eid]!
@@ -84,6 +90,9 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     alwaysRelevant: tracker.alwaysRelevant,
     hysteresis: opts.hysteresis,
     bands: opts.bands,
+    byteCosts: opts.byteCosts,
+    byteScale,
+    estBytes,
     rowEid: new Uint32Array(rowCap),
     rowRule: new Uint8Array(rowCap),
     scores: new Float32Array(rowCap),
@@ -108,6 +117,13 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
   const rowEnd = new Int32Array(opts.maxObservers)
   const wide = new Uint32Array(cap)
   let wideN = 0
+  // wideTick[e] === tick + 1: e is on this tick's wide list (a candidate of every observer)
+  const wideTick = new Uint32Array(cap)
+  // this tick's aimers by target: aimHead[target] -> aimer -> aimNext[aimer] -> ... -> -1
+  const aimHead = new Int32Array(cap).fill(-1)
+  const aimNext = new Int32Array(cap)
+  const aimTargets = new Uint32Array(cap)
+  let aimTargetN = 0
   const cands = new Uint32Array(cap)
   const gridIds = new Uint32Array(cap)
   // the broadphase disc [x, y, reach] handed to the grid
@@ -200,7 +216,27 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
       for (let i = 0; i < wideN; i++) if (wide[i] !== o) found[n++] = wide[i]!
     }
     if (row + n > rowCap) grow(row + n)
-    const end = writer.write(found, n, inp.rowEid, row, tick, fused, feat, inp.scores)
+    let end = writer.write(found, n, inp.rowEid, row, tick, fused, feat, inp.scores)
+    // aimers of o beyond the broadphase disc: candidates at any distance (the grid returned those
+    // within it, the wide list all of its own, a full scan every entity; the writer takes an
+    // aimer of o at any distance)
+    if (runCount !== -1 && aimHead[o] !== -1) {
+      const Px = c.Position.x
+      const Py = c.Position.y
+      const q2 = q * q
+      const POSITION = Has.Position
+      let m = 0
+      for (let a = aimHead[o]!; a !== -1; a = aimNext[a]!) {
+        if (a === o || (flagsOf[a]! & POSITION) === 0 || wideTick[a] === tick + 1) continue
+        const ex = Px[a]! - ox
+        const ey = Py[a]! - oy
+        if (ex * ex + ey * ey > q2) found[m++] = a
+      }
+      if (m > 0) {
+        if (end + m > rowCap) grow(end + m)
+        end = writer.write(found, m, inp.rowEid, end, tick, fused, feat, inp.scores)
+      }
+    }
     const rowEid = inp.rowEid
     const rowRule = inp.rowRule
     for (let r = row; r < end; r++) {
@@ -247,14 +283,46 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
         reach = Math.sqrt(vx * vx + vy * vy + vz * vz) * lookahead
       }
       if ((fl & SALIENCE) !== 0 && nimbus[e]! > reach) reach = nimbus[e]!
-      if (reach > cell) wideList[wideN++] = e
-      else {
+      if (reach > cell) {
+        wideList[wideN++] = e
+        wideTick[e] = tick + 1
+      } else {
         if (reach > maxReach) maxReach = reach
         gridList[gridN++] = e
       }
     }
     grid.build(gridList, gridN)
     slowReach[0] = maxReach
+    linkAimers()
+  }
+
+  /** Links this tick's aimers into one list per observer they aim at. */
+  const linkAimers = (): void => {
+    const head = aimHead
+    const targets = aimTargets
+    for (let i = 0; i < aimTargetN; i++) head[targets[i]!] = -1
+    aimTargetN = 0
+    const aimOf = c.Aim.target
+    const ids = tracker.aimers.ids
+    const n = tracker.aimers.count
+    for (let i = 0; i < n; i++) {
+      const a = ids[i]!
+      const t = aimOf[a]!
+      if (t === 0 || t >= cap || slotOf[t] === -1) continue
+      if (head[t] === -1) targets[aimTargetN++] = t
+      aimNext[a] = head[t]!
+      head[t] = a
+    }
+  }
+
+  // an observer without Position sees nothing: said once per system, never per tick
+  let warnedNoPosition = false
+  const warnNoPosition = (o: number): void => {
+    warnedNoPosition = true
+    console.warn(
+      `colyseus-attention: observer ${o} has no Position, so its interest set stays empty (it sees nothing). ` +
+        `Add the Position component: addComponent(world, ${o}, C.Position) and set C.Position.x/y/z[${o}].`,
+    )
   }
 
   const system = ((w: World): World => {
@@ -271,6 +339,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
       const s = slotOf[o]!
       rowStart[s] = rows
       if ((flags[o]! & Has.Position) !== 0) rows = gather(o, rows, !customScorer)
+      else if (!warnedNoPosition) warnNoPosition(o)
       rowEnd[s] = rows
     }
     if (customScorer) {
@@ -342,6 +411,18 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     bandChangedCount: (o: number) => (slot(o) === -1 ? 0 : sets.bandChangedCount[slotOf[o]!]!),
     bandChangedAt: (o: number, i: number) => sets.bandChanged[at(o, i)]!,
     generationOf: (e: number) => generation[e]!,
+    reportBytes: (o: number, bytesPerSecond: number) => {
+      checkRange('bytesPerSecond', bytesPerSecond, 0, 1e12)
+      const s = slot(o)
+      if (s === -1) return
+      const est = inp.estBytes[s]!
+      if (!(est > 0)) return
+      // smoothed ratio of what the encoder sent to what the engine estimated, kept in [0.1, 10]
+      let ratio = bytesPerSecond / est
+      ratio = ratio < 0.1 ? 0.1 : ratio > 10 ? 10 : ratio
+      inp.byteScale[s] = 0.8 * inp.byteScale[s]! + 0.2 * ratio
+    },
+    estimatedBytes: (o: number) => (slot(o) === -1 ? 0 : inp.estBytes[slotOf[o]!]! * inp.byteScale[slotOf[o]!]!),
     memberGenerationAt: (o: number, i: number) => sets.gen[at(o, i)]!,
     recordInteraction: (a: number, b: number, strength = 1) => {
       checkRange('strength', strength, 0, 1e6)

@@ -31,6 +31,11 @@ export interface AttentionComponents {
     fov: Float32Array
     /** Softmax temperature (> 0). */
     temperature: Float32Array
+    /**
+     * Bytes per second the client may receive (0: no byte budget, only the count budget). With a
+     * byte budget the set holds as many members as their bands' costs allow, `budget` at most.
+     */
+    byteBudget: Float32Array
   }
   /** How noticeable an entity is. */
   readonly Salience: {
@@ -82,6 +87,7 @@ export function createAttentionComponents(capacity: number): AttentionComponents
       budget: new Uint16Array(capacity),
       fov: new Float32Array(capacity),
       temperature: new Float32Array(capacity),
+      byteBudget: new Float32Array(capacity),
     },
     Salience: { weight: new Float32Array(capacity), nimbus: new Float32Array(capacity) },
     Team: { id: new Uint16Array(capacity) },
@@ -103,6 +109,12 @@ export interface ObserverOptions {
   fov?: number
   /** Softmax temperature. @defaultValue 1 */
   temperature?: number
+  /**
+   * Bytes per second this observer's client may receive; 0 turns the byte budget off. With it,
+   * `budget` is a cap: the set grows in a crowd (cheap Low members) and shrinks when alone, and
+   * Medium/High go to the best-scoring members. @defaultValue 0
+   */
+  byteBudget?: number
 }
 
 /**
@@ -117,15 +129,18 @@ export function addObserver(world: World, c: AttentionComponents, eid: number, o
   const budget = options.budget ?? 32
   const fov = options.fov ?? (2 * Math.PI) / 3
   const temperature = options.temperature ?? 1
+  const byteBudget = options.byteBudget ?? 0
   checkRange('Observer.radius', radius, 0, Infinity, true)
   checkInteger('Observer.budget', budget, 1, 65535)
   checkRange('Observer.fov', fov, 0, 2 * Math.PI)
   checkRange('Observer.temperature', temperature, 0, Infinity, true)
+  checkRange('Observer.byteBudget', byteBudget, 0, 1e9)
   checkInteger('entity id', eid, 0, c.capacity - 1)
   c.Observer.radius[eid] = radius
   c.Observer.budget[eid] = budget
   c.Observer.fov[eid] = fov
   c.Observer.temperature[eid] = temperature
+  c.Observer.byteBudget[eid] = byteBudget
   addComponent(world, eid, c.Observer)
 }
 
@@ -147,4 +162,15 @@ export function setFacingAngle(world: World, c: AttentionComponents, eid: number
   c.Facing.y[eid] = Math.sin(angle)
   c.Facing.z[eid] = 0
   addComponent(world, eid, c.Facing)
+}
+
+/**
+ * Declares that `eid` aims at `target` (a turret, a sniper, a homing missile): the target then
+ * notices it at any distance (the aim head). Adds Aim if missing; a target of 0 clears the aim.
+ */
+export function setAimTarget(world: World, c: AttentionComponents, eid: number, target: number): void {
+  checkInteger('entity id', eid, 0, c.capacity - 1)
+  checkInteger('Aim.target', target, 0, c.capacity - 1)
+  c.Aim.target[eid] = target
+  addComponent(world, eid, c.Aim)
 }

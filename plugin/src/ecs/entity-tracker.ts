@@ -13,6 +13,7 @@ export const Has = {
   AlwaysRelevant: 128,
   Owner: 256,
   Observer: 512,
+  Aim: 1024,
 } as const
 
 /** A dense list of entity ids with O(1) add and swap-remove. */
@@ -62,6 +63,8 @@ export interface EntityTracker {
   readonly observers: DenseList
   readonly alwaysRelevant: DenseList
   readonly owned: DenseList
+  /** Entities with the Aim component. */
+  readonly aimers: DenseList
   dispose(): void
 }
 
@@ -74,6 +77,7 @@ export function createEntityTracker(world: World, c: AttentionComponents, hooks:
   const observers = createDenseList(cap)
   const alwaysRelevant = createDenseList(cap)
   const owned = createDenseList(cap)
+  const aimers = createDenseList(cap)
   const unsubs: (() => void)[] = []
 
   const checkId = (eid: number): void => {
@@ -114,6 +118,7 @@ export function createEntityTracker(world: World, c: AttentionComponents, hooks:
   track(c.AlwaysRelevant, Has.AlwaysRelevant, alwaysRelevant)
   track(c.Owner, Has.Owner, owned, undefined, hooks.onOwnerRemoved)
   track(c.Observer, Has.Observer, observers, hooks.onObserverAdded, hooks.onObserverRemoved)
+  track(c.Aim, Has.Aim, aimers)
 
   return {
     flags,
@@ -122,6 +127,7 @@ export function createEntityTracker(world: World, c: AttentionComponents, hooks:
     observers,
     alwaysRelevant,
     owned,
+    aimers,
     dispose() {
       for (const u of unsubs) u()
       unsubs.length = 0

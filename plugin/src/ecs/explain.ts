@@ -50,8 +50,11 @@ export function explainPair(x: ExplainInputs): Explanation {
   }
 
   const fl = e >= 0 && e < c.capacity ? flags[e]! : 0
+  // an observer that cannot see: nothing is "out of range", the observer is what is wrong
+  const blind = slot === -1 ? `${o} is not an observer (it has no Observer component: addObserver)` : (flags[o]! & Has.Position) === 0 ? `observer ${o} has no Position (it sees nothing)` : null
   let rule: Explanation['rule'] = null
   if (e === o) rule = 'self'
+  else if (blind !== null) rule = null
   else if ((fl & Has.Position) === 0) rule = 'not-attendable'
   else if ((fl & Has.Owner) !== 0 && c.Owner.eid[e] === o) rule = 'owned'
   else if (isDenied(c, flags, o, e)) rule = (fl & Has.Hidden) !== 0 ? 'hidden' : 'other-team'
@@ -84,11 +87,13 @@ export function explainPair(x: ExplainInputs): Explanation {
   }
   const budget = c.Observer.budget[o] ?? 0
   const h = x.hysteresis
-  const status = member ? 'in' : 'out'
+  const status = member ? 'in' : 'not in'
   const why =
-    rule !== null
-      ? `rule: ${rule}`
-      : `score ${score?.toFixed(3)} rank ${rank} of ${n} (budget ${budget}, enter >= ${h.enterScore}, exit < ${h.exitScore})`
+    blind !== null && rule === null
+      ? blind
+      : rule !== null
+        ? `rule: ${rule}`
+        : `score ${score === null ? 'none' : score.toFixed(3)}, rank ${rank === null ? 'none' : rank + 1} of ${n} candidates (budget ${budget}, enter >= ${h.enterScore}, exit < ${h.exitScore})`
   return {
     observer: o,
     entity: e,
@@ -102,6 +107,6 @@ export function explainPair(x: ExplainInputs): Explanation {
     budget,
     band,
     hysteresis: { enterScore: h.enterScore, exitScore: h.exitScore, outTicks, minOutTicks: h.minOutTicks, swapMargin: h.swapMargin },
-    summary: `entity ${e} is ${status} of observer ${o}'s set: ${why}`,
+    summary: `entity ${e} is ${status} observer ${o}'s set: ${why}`,
   }
 }

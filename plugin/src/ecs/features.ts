@@ -25,7 +25,8 @@ export interface RowWriter {
    * candidate `e` gets row `r` (from `row` up), `rowEid[r] = e` and its features at
    * `feat[r * FEATURE_COUNT..]`, or with `fused` only its built-in score at `scores[r]` (the
    * weighted sum of the float32 features, exactly as the head scorer computes it from the row).
-   * The arrays must have room for `n` more rows. Allocation-free.
+   * The arrays must have room for `n` more rows. An entity aiming at the observer is in range at
+   * any distance. Allocation-free.
    * @returns the end row.
    */
   write(cands: Uint32Array, n: number, rowEid: Uint32Array, row: number, tick: number, fused: boolean, feat: Float32Array, scores: Float32Array): number
@@ -109,6 +110,7 @@ export function createRowWriter(
       const HIDDEN_OR_TEAM_ONLY = Has.Hidden | Has.TeamOnly
       const TEAM = Has.Team
       const FACING = Has.Facing
+      const AIM = Has.Aim
       const STRIDE = FEATURE_COUNT
       const Px = c.Position.x
       const Py = c.Position.y
@@ -123,6 +125,7 @@ export function createRowWriter(
       const salienceOf = c.Salience.weight
       const teamOf = c.Team.id
       const ownerOf = c.Owner.eid
+      const aimOf = c.Aim.target
       const flagsOf = flags
       const iStrength = interactions.strength
       const iTick = interactions.tick
@@ -135,6 +138,7 @@ export function createRowWriter(
       const w4 = weights.salience
       const w5 = weights.mutual
       const w6 = weights.team
+      const w7 = weights.aim
       // the observer in locals for the whole batch: V8 keeps them in registers across the loop
       const o = oi[I_EID]!
       const team = oi[I_TEAM]!
@@ -175,11 +179,12 @@ export function createRowWriter(
         const rvz = (hasVel ? Vz[e]! : 0) - ovz
         // negated comparisons so a NaN position is out of range, never scored
         if (!(d2 <= reff * reff)) {
-          // not in range now: maybe in range at the look-ahead (predicted positions)
+          // not in range now: maybe in range at the look-ahead (predicted positions), or aiming at
+          // the observer (in range at any distance)
           const px = dx + rvx * T
           const py = dy + rvy * T
           const pz = dz + rvz * T
-          if (!(px * px + py * py + pz * pz <= radius * radius)) continue
+          if (!(px * px + py * py + pz * pz <= radius * radius) && !((fl & AIM) !== 0 && aimOf[e] === o)) continue
         }
         if ((fl & HIDDEN_OR_TEAM_ONLY) !== 0 && !((fl & OWNER) !== 0 && ownerOf[e] === o)) {
           if ((fl & HIDDEN) !== 0) continue
@@ -238,6 +243,7 @@ export function createRowWriter(
         if (!(mutual <= 1)) mutual = mutual > 1 ? 1 : f < 0 ? 0 : f
         // team
         const sameTeam = hasTeam && (fl & TEAM) !== 0 && teamOf[e] === team ? 1 : 0
+        const aim = (fl & AIM) !== 0 && aimOf[e] === o ? 1 : 0
         if (fused) {
           // the head scorer's sum over the row as stored: each feature rounded to float32 first
           scores[row] =
@@ -247,7 +253,8 @@ export function createRowWriter(
             w3 * Math.fround(recency) +
             w4 * Math.fround(salience) +
             w5 * Math.fround(mutual) +
-            w6 * sameTeam
+            w6 * sameTeam +
+            w7 * aim
         } else {
           const off = row * STRIDE
           feat[off] = distance
@@ -257,6 +264,7 @@ export function createRowWriter(
           feat[off + 4] = salience
           feat[off + 5] = mutual
           feat[off + 6] = sameTeam
+          feat[off + 7] = aim
         }
         rowEid[row++] = e
       }

@@ -18,10 +18,11 @@ export function createHeadScorer(weights: HeadWeights): AttentionScorer {
   const w4 = weights.salience
   const w5 = weights.mutual
   const w6 = weights.team
+  const w7 = weights.aim
   return {
     score(f, rows, out) {
       for (let r = 0, o = 0; r < rows; r++, o += FEATURE_COUNT) {
-        out[r] = w0 * f[o]! + w1 * f[o + 1]! + w2 * f[o + 2]! + w3 * f[o + 3]! + w4 * f[o + 4]! + w5 * f[o + 5]! + w6 * f[o + 6]!
+        out[r] = w0 * f[o]! + w1 * f[o + 1]! + w2 * f[o + 2]! + w3 * f[o + 3]! + w4 * f[o + 4]! + w5 * f[o + 5]! + w6 * f[o + 6]! + w7 * f[o + 7]!
       }
     },
   }

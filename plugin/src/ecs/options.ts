@@ -1,5 +1,5 @@
 import type { AttentionComponents } from './components'
-import type { AttentionScorer, BandOptions, HeadWeights, HysteresisOptions } from './types'
+import type { AttentionScorer, BandOptions, ByteCostOptions, HeadWeights, HysteresisOptions } from './types'
 import { HEAD_NAMES } from './types'
 import { checkInteger, checkRange } from './validate'
 
@@ -23,6 +23,8 @@ export interface AttentionOptions {
   hysteresis?: Partial<HysteresisOptions> | false
   /** Band thresholds on the score. */
   bands?: Partial<BandOptions>
+  /** Bytes per second a member costs at each band, for observers with a byte budget. */
+  byteCosts?: Partial<ByteCostOptions>
   /** Replaces the built-in weighted-sum scorer. */
   scorer?: AttentionScorer
   /** Most observers at once. @defaultValue 1024 */
@@ -42,6 +44,7 @@ export const DEFAULT_WEIGHTS: Readonly<HeadWeights> = Object.freeze({
   salience: 1,
   mutual: 0.5,
   team: 0.25,
+  aim: 3,
 })
 
 /** Default hysteresis. */
@@ -60,15 +63,19 @@ export const NO_HYSTERESIS: Readonly<HysteresisOptions> = Object.freeze({
   swapMargin: 0,
 })
 
+/** Default byte costs per member and band. */
+export const DEFAULT_BYTE_COSTS: Readonly<ByteCostOptions> = Object.freeze({ low: 22, medium: 360, high: 362, detailShare: 0.5 })
+
 /** Default band thresholds. */
 export const DEFAULT_BANDS: Readonly<BandOptions> = Object.freeze({ high: 3.5, medium: 2, margin: 0.25 })
 
 /** Options with every default filled in and validated. */
-export type ResolvedOptions = Required<Omit<AttentionOptions, 'scorer' | 'weights' | 'hysteresis' | 'bands'>> & {
+export type ResolvedOptions = Required<Omit<AttentionOptions, 'scorer' | 'weights' | 'hysteresis' | 'bands' | 'byteCosts'>> & {
   scorer: AttentionScorer | null
   weights: HeadWeights
   hysteresis: HysteresisOptions
   bands: BandOptions
+  byteCosts: ByteCostOptions
 }
 
 /** Fills defaults and validates every option, throwing a RangeError that names the bad one. */
@@ -86,6 +93,7 @@ export function resolveOptions(o: AttentionOptions): ResolvedOptions {
     weights: { ...DEFAULT_WEIGHTS, ...o.weights },
     hysteresis: o.hysteresis === false ? { ...NO_HYSTERESIS } : { ...DEFAULT_HYSTERESIS, ...o.hysteresis },
     bands: { ...DEFAULT_BANDS, ...o.bands },
+    byteCosts: { ...DEFAULT_BYTE_COSTS, ...o.byteCosts },
     scorer: o.scorer ?? null,
     maxObservers: o.maxObservers ?? 1024,
     maxMembers: o.maxMembers ?? 256,
@@ -112,6 +120,10 @@ export function resolveOptions(o: AttentionOptions): ResolvedOptions {
   checkRange('bands.medium', r.bands.medium, -1e9, 1e9)
   checkRange('bands.high', r.bands.high, r.bands.medium, 1e9)
   checkRange('bands.margin', r.bands.margin, 0, 1e9)
+  checkRange('byteCosts.low', r.byteCosts.low, 0, 1e9, true)
+  checkRange('byteCosts.medium', r.byteCosts.medium, r.byteCosts.low, 1e9)
+  checkRange('byteCosts.high', r.byteCosts.high, r.byteCosts.medium, 1e9)
+  checkRange('byteCosts.detailShare', r.byteCosts.detailShare, 0, 1)
   if (r.scorer !== null && typeof r.scorer.score !== 'function') {
     throw new TypeError('colyseus-attention: scorer must have a score(features, rows, out) method')
   }

@@ -3,7 +3,7 @@ import { Has, type DenseList } from './entity-tracker'
 import { isDenied } from './features'
 import { Rule, type InterestSets } from './interest-sets'
 import type { OwnershipIndex } from './ownership'
-import type { BandOptions, HysteresisOptions } from './types'
+import type { BandOptions, ByteCostOptions, HysteresisOptions } from './types'
 import { Band } from './types'
 
 /** What the selector reads: this tick's scored rows and the engine's entity bookkeeping. */
@@ -16,6 +16,11 @@ export interface SelectionInputs {
   readonly alwaysRelevant: DenseList
   readonly hysteresis: HysteresisOptions
   readonly bands: BandOptions
+  readonly byteCosts: ByteCostOptions
+  /** Per observer slot: smoothed ratio of the bytes the encoder sent to the engine's estimate (1 until told). */
+  readonly byteScale: Float32Array
+  /** Per observer slot: the set's bytes per second after the last tick at the unscaled band costs (0 without a byte budget). */
+  readonly estBytes: Float32Array
   /** Scratch rows of the tick (reallocated by the system when it grows them). */
   rowEid: Uint32Array
   rowRule: Uint8Array
@@ -31,7 +36,7 @@ export type Selector = (slot: number, o: number, start: number, end: number) => 
  * budget, `memberStamp` that it is in the set being built.
  */
 export function createSelector(inp: SelectionInputs): Selector {
-  const { c, sets, ownership, alwaysRelevant, hysteresis, bands } = inp
+  const { c, sets, ownership, alwaysRelevant, hysteresis, bands, byteCosts } = inp
   const cap = c.capacity
   const stride = sets.stride
   const ownerOf = c.Owner.eid
@@ -43,6 +48,11 @@ export function createSelector(inp: SelectionInputs): Selector {
     heap: new Int32Array(stride + 1),
     ranked: new Int32Array(stride + 1),
     pool: new Int32Array(cap),
+    // byte budget only: a kept member's band after the previous tick, entrants of this tick, and
+    // the detailed members in score order
+    prevBand: new Uint8Array(cap),
+    enteredStamp: new Uint32Array(cap),
+    detailed: new Int32Array(stride),
   }
   const kthHint = new Float32Array(sets.count.length).fill(-Infinity)
   let stamp = 0
@@ -53,6 +63,7 @@ export function createSelector(inp: SelectionInputs): Selector {
       scratch.rowStamp.fill(0)
       scratch.topStamp.fill(0)
       scratch.memberStamp.fill(0)
+      scratch.enteredStamp.fill(0)
       stamp = 0
     }
     return ++stamp
@@ -107,6 +118,7 @@ export function createSelector(inp: SelectionInputs): Selector {
     // an entrant's band has no hysteresis: the thresholds it reaches
     sets.band[j] = rule === Rule.Self || rule === Rule.Owned ? Band.High : s !== s ? Band.Low : Number(s >= bands.high) + Number(s >= bands.medium)
     scratch.memberStamp[e] = st
+    scratch.enteredStamp[e] = st
     sets.entered[base + enteredN++] = e
     return w + 1
   }
@@ -157,10 +169,111 @@ export function createSelector(inp: SelectionInputs): Selector {
     return exitedN + 1
   }
 
+  /**
+   * Byte budget, first half: orders the heap's `n` rows best first (heapsort) and returns how many
+   * of them the budget affords, each at the band its score reaches while the detail share lasts
+   * and at Low after that.
+   */
+  const affordable = (slot: number, n: number, budget: number): number => {
+    const { heap } = scratch
+    const { scores, rowEid } = inp
+    // heapsort: the worst row goes to the end each round, leaving the rows best first (a heap that
+    // never filled up is still in row order: heapify it first)
+    for (let i = (n >> 1) - 1; i >= 0; i--) siftDown(heap, n, i, scores, rowEid)
+    for (let m = n; m > 1; m--) {
+      const worst = heap[0]!
+      heap[0] = heap[m - 1]!
+      heap[m - 1] = worst
+      siftDown(heap, m - 1, 0, scores, rowEid)
+    }
+    const scale = inp.byteScale[slot]!
+    const cL = byteCosts.low * scale
+    const cM = byteCosts.medium * scale
+    const cH = byteCosts.high * scale
+    const detailCap = budget * byteCosts.detailShare
+    const high = bands.high
+    const medium = bands.medium
+    let spent = 0
+    let detail = 0
+    let k = 0
+    for (; k < n; k++) {
+      const s = scores[heap[k]!]!
+      let cost = cL
+      if (s >= high && detail + cH <= detailCap) cost = cH
+      else if (s >= medium && detail + cM <= detailCap) cost = cM
+      if (spent + cost > budget) break
+      if (cost !== cL) detail += cost
+      spent += cost
+    }
+    return k
+  }
+
+  /**
+   * Byte budget, second half: walks the set's Medium and High members best score first and lowers
+   * the bands the detail share cannot pay for; keeps the band-changed list true to the bands that
+   * result and stores the set's estimated bytes. Returns the new band-changed count.
+   */
+  const capBands = (slot: number, base: number, w: number, st: number, changedN: number, budget: number): number => {
+    const { detailed, prevBand, enteredStamp } = scratch
+    const { eid: memberEid, band: memberBand, rule: memberRule, score: memberScore, bandChanged } = sets
+    const NONE = Rule.None
+    const LOW = Band.Low
+    const MEDIUM = Band.Medium
+    const HIGH = Band.High
+    const lowCost = byteCosts.low
+    const mediumCost = byteCosts.medium
+    const highCost = byteCosts.high
+    const scale = inp.byteScale[slot]!
+    let n = 0
+    let est = 0
+    for (let i = 0; i < w; i++) {
+      const j = base + i
+      if (memberRule[j] !== NONE) continue
+      if (memberBand[j]! === LOW) {
+        est += lowCost
+        continue
+      }
+      // insertion by score, best first (ties by entity id): usually a handful of members
+      const s = memberScore[j]!
+      const e = memberEid[j]!
+      let k = n++
+      while (k > 0) {
+        const q = base + detailed[k - 1]!
+        const qs = memberScore[q]!
+        if (qs > s || (qs === s && memberEid[q]! < e)) break
+        detailed[k] = detailed[k - 1]!
+        k--
+      }
+      detailed[k] = i
+    }
+    const detailCap = (budget * byteCosts.detailShare) / scale
+    let detail = 0
+    for (let k = 0; k < n; k++) {
+      const j = base + detailed[k]!
+      const b = memberBand[j]!
+      let nb: number = LOW
+      if (b === HIGH && detail + highCost <= detailCap) nb = HIGH
+      else if (detail + mediumCost <= detailCap) nb = MEDIUM
+      const cost = nb === HIGH ? highCost : nb === MEDIUM ? mediumCost : lowCost
+      if (nb !== LOW) detail += cost
+      est += cost
+      if (nb === b) continue
+      memberBand[j] = nb
+      const e = memberEid[j]!
+      // an entrant is on the entered list, never the band-changed one
+      if (enteredStamp[e] === st) continue
+      const p = prevBand[e]!
+      if (p !== b && p === nb) changedN = unlistChanged(base, changedN, e)
+      else if (p === b) bandChanged[base + changedN++] = e
+    }
+    inp.estBytes[slot] = est
+    return changedN
+  }
+
   return (slot, o, start, end) => {
     // Every typed array in a local: V8 reloads a captured one from the closure context at each
     // access, which costs more than the work these loops do per row.
-    const { rowStamp, topStamp, memberStamp, rowOf, heap, ranked, pool } = scratch
+    const { rowStamp, topStamp, memberStamp, rowOf, heap, ranked, pool, prevBand } = scratch
     const { eid: memberEid, gen: memberGen, outTicks: memberOut, band: memberBand, rule: memberRule, score: memberScore, exited, bandChanged } = sets
     const { flags, generation, scores, rowEid, rowRule } = inp
     // imported constants in locals too: without V8's context specialisation (a second system in
@@ -241,6 +354,15 @@ export function createSelector(inp: SelectionInputs): Selector {
       hint = -Infinity
     }
     kthHint[slot] = heapN === K ? minS - 0.1 - 0.05 * Math.abs(minS) : -Infinity
+    const byteBudget = c.Observer.byteBudget[o]!
+    const byBytes = byteBudget > 0
+    if (byBytes && heapN > 0) {
+      const k = affordable(slot, heapN, byteBudget)
+      if (k < heapN) {
+        heapN = k
+        K = k
+      }
+    }
     for (let i = 0; i < heapN; i++) topStamp[rowEid[heap[i]!]!] = st
 
     // 2. previous members: keep, linger or exit (compacted in place)
@@ -293,6 +415,7 @@ export function createSelector(inp: SelectionInputs): Selector {
         }
       }
       if (band !== cur) bandChanged[base + changedN++] = e
+      if (byBytes) prevBand[e] = cur
       // compaction: an earlier exit moves this member down
       const j = base + w++
       memberBand[j] = band
@@ -364,6 +487,10 @@ export function createSelector(inp: SelectionInputs): Selector {
       changedN = unlistChanged(base, changedN, exited[base + exitedN - 1]!)
       w = enter(base, w, e, NONE, st)
     }
+
+    // 4b. a byte budget: Medium and High go to the best-scoring members while the detail share lasts
+    if (byBytes) changedN = capBands(slot, base, w, st, changedN, byteBudget)
+    else inp.estBytes[slot] = 0
 
     // 5. the softmax shift; weights are computed on first read (see InterestSets.weights)
     const temp = c.Observer.temperature[o]!

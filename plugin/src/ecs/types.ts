@@ -32,11 +32,16 @@ export const Feature = {
   Mutual: 5,
   /** 1 when observer and candidate are on the same team, else 0. */
   Team: 6,
+  /**
+   * 1 when the candidate declares that it aims at the observer (`Aim.target`), else 0. An aimer is
+   * a candidate of its target at any distance: what aims at a player matters from afar.
+   */
+  Aim: 7,
 } as const
-/** Number of columns in a feature row. */
-export const FEATURE_COUNT = 7
 /** Names of the heads, in {@link Feature} column order. */
-export const HEAD_NAMES = ['distance', 'facing', 'approach', 'recency', 'salience', 'mutual', 'team'] as const
+export const HEAD_NAMES = ['distance', 'facing', 'approach', 'recency', 'salience', 'mutual', 'team', 'aim'] as const
+/** Number of columns in a feature row (one per head). */
+export const FEATURE_COUNT = HEAD_NAMES.length
 /** Name of one attention head. */
 export type HeadName = (typeof HEAD_NAMES)[number]
 /** Weight of each head in the combined logit. */
@@ -108,6 +113,26 @@ export interface HysteresisOptions {
   minOutTicks: number
   /** A new top-K candidate displaces a lingering member at once if it beats it by this much. @defaultValue 0.15 */
   swapMargin: number
+}
+
+/**
+ * What one member costs its client per second at each band, in bytes, for observers with a byte
+ * budget (`Observer.byteBudget`). Defaults fit a schema whose Low band carries a coarse position
+ * refreshed a few times a second and whose Medium/High bands add full-rate motion; the plugin
+ * corrects them per client from what the encoder actually sent (`reportBytes`).
+ */
+export interface ByteCostOptions {
+  /** Bytes per second of a Low member. @defaultValue 22 */
+  low: number
+  /** Bytes per second of a Medium member. @defaultValue 360 */
+  medium: number
+  /** Bytes per second of a High member. @defaultValue 362 */
+  high: number
+  /**
+   * Most of a byte budget that Medium and High members may take (0..1); the rest keeps the
+   * surroundings covered at Low. @defaultValue 0.5
+   */
+  detailShare: number
 }
 
 /** Score thresholds that choose a member's band; leaving a band needs `margin` below its threshold. */
@@ -196,6 +221,14 @@ export interface AttentionSystem {
    * tick: the member is then not the entity that now carries the id, and must not be sent.
    */
   memberGenerationAt(observer: number, i: number): number
+  /**
+   * Closes the byte-budget loop: tells the engine how many bytes per second the observer's client
+   * actually received (as measured by the encoder). The engine keeps a smoothed ratio of actual to
+   * estimated bytes per observer and scales its band costs by it. No effect without a byte budget.
+   */
+  reportBytes(observer: number, bytesPerSecond: number): void
+  /** Estimated bytes per second of the observer's set after the last tick (0 without a byte budget). */
+  estimatedBytes(observer: number): number
   /** Records an interaction (hit, trade, chat) between two entities: raises the recency head for both directions. */
   recordInteraction(a: number, b: number, strength?: number): void
   /** Why `entity` is in or out of `observer`'s set, head by head. Allocates. */

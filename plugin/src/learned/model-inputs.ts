@@ -24,6 +24,7 @@ export const INPUT_COLUMNS = [
   'salience',
   'mutual',
   'team',
+  'aim',
   // relative position in the observer's frame (x ahead, y to the left), in observer radii
   'ahead',
   'left',
@@ -38,6 +39,8 @@ export const INPUT_COLUMNS = [
 ] as const
 /** Width of a model input row. */
 export const INPUT_WIDTH = INPUT_COLUMNS.length
+// the first columns are the engine's feature row, in its order
+if (INPUT_COLUMNS.length - 7 !== FEATURE_COUNT) throw new Error('colyseus-attention/learned: INPUT_COLUMNS is out of step with the engine\'s features')
 /** Geometry columns are clamped to [-GEOMETRY_CLAMP, GEOMETRY_CLAMP]. */
 export const GEOMETRY_CLAMP = 4
 

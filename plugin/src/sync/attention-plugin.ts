@@ -3,12 +3,16 @@ import { StateView, type Encoder, type Ref } from '@colyseus/schema'
 import type { AttentionSystem } from '../ecs/types'
 import { checkInteger } from '../ecs/validate'
 import { createEntityRegistry, type EntityRegistry } from './entity-registry'
-import { resolvePluginOptions, type AttentionPluginOptions, type ResolvedPluginOptions } from './options'
+import { checkTrackable, claimSystem, releaseSystem } from './misuse'
+import { checkRangeSource, resolvePluginOptions, type AttentionPluginOptions, type ResolvedPluginOptions } from './options'
 import { syncViews } from './sync-pass'
 import { createSyncScratch, type SyncScratch } from './sync-scratch'
 import { createViewRecord, recordRemoveAt, type ViewRecord } from './view-record'
 import { removeFromView } from './view-sync'
 import { installViewEncoding } from './view-encoding'
+
+/** Syncs in a row without an engine tick before the plugin warns that the system does not run. */
+const STALE_SYNCS = 10
 
 /**
  * The Colyseus side of colyseus-attention: gives each client a `StateView` bound to its observer
@@ -41,8 +45,16 @@ export class AttentionPlugin extends RoomPlugin<Room> {
   private readonly bySession = new Map<string, ViewRecord>()
   private readonly records: ViewRecord[] = []
   private hookedEncoder: Encoder | null = null
+  /** Syncs run, the engine tick seen at the last one, and how many syncs in a row saw that tick. */
+  private syncs = 0
+  private lastTick = -1
+  private staleSyncs = 0
+  private syncTimer: ReturnType<typeof setTimeout> | null = null
+  /** Warnings already given by this plugin (each is given once). */
+  private readonly warned = new Set<string>()
+  private readonly errors = new Set<string>()
 
-  /** @param options - band tags, entry budget, view sharing; validated here. */
+  /** @param options - band tags, entry budget, view sharing, maxRange; validated here. */
   constructor(options: AttentionPluginOptions = {}) {
     super()
     this.given = options
@@ -51,7 +63,8 @@ export class AttentionPlugin extends RoomPlugin<Room> {
 
   /**
    * Connects the attention system whose interest sets drive the views. Call once, in `onCreate`.
-   * @param system - from `createAttentionSystem`.
+   * A system belongs to one room: using it from a second live room throws.
+   * @param system - from `createAttentionSystem`, created by this room.
    * @param options - overrides of the constructor's options (e.g. from the room's create options).
    */
   use(system: AttentionSystem, options?: AttentionPluginOptions): this {
@@ -60,20 +73,29 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     if (typeof system !== 'function' || typeof system.memberCount !== 'function') {
       throw new TypeError('colyseus-attention: use(system) needs the system returned by createAttentionSystem')
     }
+    checkRangeSource(this.opts, system.capacity)
+    // only rooms claim: tests and tools may drive several plugins from one system by hand
+    if (this.inRoom()) claimSystem(system, this, this.roomLabel())
+    if (this.system !== system) releaseSystem(this.system, this)
     this.system = system
     this.registry = createEntityRegistry(system.capacity)
     this.scratch = createSyncScratch(system.capacity)
     this.scratch.refresh = this.opts.refresh
+    this.scratch.maxRange2 = this.opts.maxRange2
+    this.scratch.positions = this.opts.positions
     return this
   }
 
   /**
    * Declares `instance` (already in the room state's `.view()` collection) as the replicated form
    * of entity `eid`. Tracking an id again replaces the old instance (removing it from every view).
+   * Throws, naming the entity, when the instance is not in the room's state or not behind a
+   * `.view()` field (every client would receive it).
    */
   track(eid: number, instance: Ref): void {
     const reg = this.requireRegistry()
     this.checkEid(eid)
+    checkTrackable(eid, instance, this.stateRoot())
     if (reg.instances[eid] !== undefined) this.untrack(eid)
     reg.set(eid, instance, this.system!.generationOf(eid))
     this.scratch!.tracked = true
@@ -109,6 +131,14 @@ export class AttentionPlugin extends RoomPlugin<Room> {
   bind(client: Client, observer: number): void {
     this.requireRegistry()
     this.checkEid(observer)
+    if (!this.system!.isObserver(observer)) {
+      this.warnOnce(
+        'bind',
+        `bind(client, ${observer}): entity ${observer} is not an observer, so the client's view stays empty. ` +
+          `Call addObserver(world, C, ${observer}, { radius, budget }) before bind(), or bind to an entity that has one.`,
+      )
+    }
+    this.watchSync()
     this.unbindSession(client.sessionId)
     let r = this.opts.shareViews ? this.byObserver.get(observer) : undefined
     if (r === undefined) {
@@ -159,9 +189,96 @@ export class AttentionPlugin extends RoomPlugin<Room> {
    * after the attention system ran for the tick.
    */
   sync(): void {
-    const system = this.requireSystem()
-    this.hookEncoder()
-    syncViews(this.records, system, this.registry!, this.opts.bandTags, this.opts.entryBudget, this.scratch!)
+    const system = this.system
+    this.syncs++
+    if (system === null) {
+      // in the patch timer a throw would end the process: say it once, like any sync failure
+      this.syncFailed(new Error('colyseus-attention: sync() before use(system): call plugins.attention.use(system) in onCreate'))
+      return
+    }
+    try {
+      this.hookEncoder()
+      syncViews(this.records, system, this.registry!, this.opts.bandTags, this.opts.entryBudget, this.scratch!)
+    } catch (err) {
+      this.syncFailed(err)
+      return
+    }
+    this.checkTicking(system)
+    const s = this.scratch!
+    // the message is built only once: a mistake that persists must not allocate every patch
+    if (s.detached > 0 && !this.warned.has('detached')) {
+      this.warnOnce(
+        'detached',
+        `entity ${s.detachedEid} is tracked but its instance is no longer in the room's state, so no client receives it. ` +
+          `Call plugins.attention.untrack(${s.detachedEid}) when you delete it from the state (or track the new instance).`,
+      )
+    }
+  }
+
+  /**
+   * A sync that threw (a bug, or state the plugin did not expect): logged (once per message),
+   * never rethrown, since it runs in Colyseus' patch timer where it would end the process and every
+   * room in it. Every view is reconciled from its whole set at the next sync.
+   */
+  private syncFailed(err: unknown): void {
+    for (const r of this.records) r.synced = -1
+    const msg = err instanceof Error ? err.message : String(err)
+    if (this.errors.has(msg) || this.errors.size >= 16) return
+    this.errors.add(msg)
+    console.error(`colyseus-attention: sync() failed in room ${this.roomLabel()}; the room goes on and the next sync retries:`, err)
+  }
+
+  /** Warns once when the system did not tick across several syncs: every view then shows stale sets. */
+  private checkTicking(system: AttentionSystem): void {
+    if (system.tick !== this.lastTick) {
+      this.lastTick = system.tick
+      this.staleSyncs = 0
+      return
+    }
+    if (++this.staleSyncs < STALE_SYNCS || this.records.length === 0 || this.warned.has('tick')) return
+    this.warnOnce(
+      'tick',
+      `the attention system has not ticked for ${STALE_SYNCS} patches (tick ${system.tick}), so views show ${system.tick === 0 ? 'nothing' : 'stale sets'}. ` +
+        'Call attention(world) every simulation step, e.g. this.setTimestep(() => this.attention(this.world), 50), before sync() runs in onBeforePatch.',
+    )
+  }
+
+  /** After the first bind: warns once if no sync() ran within a few patches (every view would stay empty). */
+  private watchSync(): void {
+    if (this.syncs > 0 || this.syncTimer !== null) return
+    const rate = (this.room as { patchRate?: number | null } | undefined)?.patchRate
+    const ms = Math.max(500, 10 * (typeof rate === 'number' && rate > 0 ? rate : 50))
+    this.syncTimer = setTimeout(() => {
+      this.syncTimer = null
+      if (this.syncs === 0 && this.records.length > 0) {
+        this.warnOnce(
+          'sync',
+          `sync() was not called within ${ms} ms of a client's bind(), so every view stays empty. ` +
+            'Call this.plugins.attention.sync() in the room\'s onBeforePatch().',
+        )
+      }
+    }, ms)
+    this.syncTimer.unref?.()
+  }
+
+  private warnOnce(key: string, message: string): void {
+    if (this.warned.has(key)) return
+    this.warned.add(key)
+    console.warn(`colyseus-attention: ${message}`)
+  }
+
+  private inRoom(): boolean {
+    return typeof (this.room as { roomId?: unknown } | undefined)?.roomId === 'string'
+  }
+
+  /** The room's id for messages, or "(no room)" when the plugin is driven by hand. */
+  private roomLabel(): string {
+    return (this.room as { roomId?: string } | undefined)?.roomId ?? '(no room)'
+  }
+
+  /** The Root of the room's encoder, when the plugin runs in a room. */
+  private stateRoot(): unknown {
+    return (this.room as unknown as { _serializer?: { encoder?: { root?: unknown } } } | undefined)?._serializer?.encoder?.root
   }
 
   protected override onLeave(client: Client): void {
@@ -169,6 +286,9 @@ export class AttentionPlugin extends RoomPlugin<Room> {
   }
 
   protected override onDispose(): void {
+    releaseSystem(this.system, this)
+    if (this.syncTimer !== null) clearTimeout(this.syncTimer)
+    this.syncTimer = null
     for (const r of this.records) r.view.dispose()
     this.records.length = 0
     this.byObserver.clear()

@@ -1,4 +1,5 @@
-import { checkInteger } from '../ecs/validate'
+import type { Vec3Store } from '../ecs/components'
+import { checkInteger, checkRange, describeValue } from '../ecs/validate'
 
 /** Options of the `AttentionPlugin`. */
 export interface AttentionPluginOptions {
@@ -27,6 +28,18 @@ export interface AttentionPluginOptions {
    * that share a view receive the same patch.) @defaultValue true
    */
   fastViewEncoding?: boolean
+  /**
+   * A hard bound on what a client may receive: no entity farther than `maxRange` from the
+   * observer (3D distance between `Position`s, as the engine measures its radius) is ever in that
+   * client's view, whatever the engine selected. The radius alone is no bound: look-ahead, nimbus
+   * and hysteresis select entities beyond it. Use it for fog of war and against wall-hack clients.
+   * Owned and always-relevant entities are cut too; only the observer itself is exempt. Needs
+   * `positions`. Checked at every sync, so an entity that moves out is removed in the same patch.
+   * @defaultValue undefined (no bound beyond the engine's selection)
+   */
+  maxRange?: number
+  /** The `Position` store the system reads (`C.Position`), for `maxRange`. */
+  positions?: Vec3Store
 }
 
 /** Suggested schema view tags for entity fields: mark full-rate motion fields `.view(AttentionTags.Motion)` and detail fields `.view(AttentionTags.Detail)`. */
@@ -44,22 +57,51 @@ export interface ResolvedPluginOptions {
   shareViews: boolean
   refresh: ((eid: number, band: number) => void) | null
   fastViewEncoding: boolean
+  /** `maxRange` squared, Infinity when unbounded. */
+  maxRange2: number
+  positions: Vec3Store | null
 }
 
 /** Fills defaults and validates; errors name the option, the value and the allowed range. */
 export function resolvePluginOptions(o: AttentionPluginOptions = {}): ResolvedPluginOptions {
   const bandTags = o.bandTags ?? ([0, AttentionTags.Motion, AttentionTags.Motion | AttentionTags.Detail] as const)
   if (!Array.isArray(bandTags) || bandTags.length !== 3) {
-    throw new RangeError(`colyseus-attention: bandTags must be an array of 3 tags [low, medium, high]; got ${String(bandTags)}`)
+    throw new RangeError(`colyseus-attention: bandTags must be an array of 3 tags [low, medium, high]; got ${describeValue(bandTags)}`)
   }
   bandTags.forEach((tag, i) => checkInteger(`bandTags[${i}]`, tag, 0, 0x7fffffff))
   const entryBudget = o.entryBudget ?? 24
   checkInteger('entryBudget', entryBudget, 1, 65535)
   const shareViews = o.shareViews ?? true
-  if (typeof shareViews !== 'boolean') throw new TypeError(`colyseus-attention: shareViews must be a boolean; got ${String(shareViews)}`)
+  if (typeof shareViews !== 'boolean') throw new TypeError(`colyseus-attention: shareViews must be a boolean; got ${describeValue(shareViews)}`)
   const refresh = o.refresh ?? null
-  if (refresh !== null && typeof refresh !== 'function') throw new TypeError(`colyseus-attention: refresh must be a function (eid, band) => void; got ${String(refresh)}`)
+  if (refresh !== null && typeof refresh !== 'function') throw new TypeError(`colyseus-attention: refresh must be a function (eid, band) => void; got ${describeValue(refresh)}`)
   const fastViewEncoding = o.fastViewEncoding ?? true
-  if (typeof fastViewEncoding !== 'boolean') throw new TypeError(`colyseus-attention: fastViewEncoding must be a boolean; got ${String(fastViewEncoding)}`)
-  return { bandTags, entryBudget, shareViews, refresh, fastViewEncoding }
+  if (typeof fastViewEncoding !== 'boolean') throw new TypeError(`colyseus-attention: fastViewEncoding must be a boolean; got ${describeValue(fastViewEncoding)}`)
+  const maxRange = o.maxRange
+  if (maxRange !== undefined) checkRange('maxRange', maxRange, 0, Infinity, true)
+  const positions = o.positions ?? null
+  if (positions !== null && !isVec3Store(positions)) {
+    throw new TypeError(`colyseus-attention: positions must be the Position store the system reads (C.Position: { x, y, z } typed arrays); got ${describeValue(positions)}`)
+  }
+  return { bandTags, entryBudget, shareViews, refresh, fastViewEncoding, maxRange2: maxRange === undefined ? Infinity : maxRange * maxRange, positions }
+}
+
+/**
+ * Checks, once the system is known, that a `maxRange` has the positions it needs, sized for the
+ * system's entity ids.
+ */
+export function checkRangeSource(o: ResolvedPluginOptions, capacity: number): void {
+  if (o.maxRange2 === Infinity) return
+  if (o.positions === null) {
+    throw new TypeError(
+      'colyseus-attention: maxRange needs the positions it measures: pass positions: C.Position with it, e.g. use(system, { maxRange: 60, positions: C.Position })',
+    )
+  }
+  const n = Math.min(o.positions.x.length, o.positions.y.length, o.positions.z.length)
+  if (n < capacity) throw new RangeError(`colyseus-attention: positions hold ${n} entities, fewer than the system's capacity ${capacity}: pass the system's own C.Position`)
+}
+
+function isVec3Store(v: unknown): v is Vec3Store {
+  const p = v as Partial<Vec3Store> | null
+  return typeof p === 'object' && p !== null && ArrayBuffer.isView(p.x) && ArrayBuffer.isView(p.y) && ArrayBuffer.isView(p.z)
 }

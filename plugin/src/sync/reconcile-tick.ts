@@ -11,8 +11,8 @@ import type { ViewRecord } from './view-record'
  * tick, so that every entry was a member at its band and every sendable member was in the view
  * unless some waited for the entry budget (the caller checks the tick and the member count), and
  * when entries whose id was recycled since are already gone (sync-pass.ts). A sendable member the
- * view lacks then either just entered, or waited for the budget (`r.pending > 0`), or was tracked
- * since (`s.tracked`); in the last two cases the entrants are collected from the whole set.
+ * view lacks then either just entered, or waited for the budget (`r.pending > 0`), or was held
+ * back (`r.held > 0`, view-bounds.ts), or was tracked since (`s.tracked`); in the last three cases the entrants are collected from the whole set.
  * Returns the number of entrants still waiting.
  */
 export function reconcileTick(
@@ -43,7 +43,7 @@ export function reconcileTick(
   }
 
   // entities whose member index we need: entries whose band changed, and entrants
-  const backlog = r.pending > 0 || s.tracked
+  const backlog = r.pending > 0 || r.held > 0 || s.tracked
   st = nextStamp(s)
   let need = 0
   for (let k = 0; k < nBand; k++) {

@@ -4,6 +4,7 @@ import { reconcileFull } from './reconcile-full'
 import { reconcileTick } from './reconcile-tick'
 import { createSetReader, type SetReader } from './set-reader'
 import type { SyncScratch } from './sync-scratch'
+import { dropBeyondRange } from './view-bounds'
 import { dropEntry } from './view-sync'
 import { adoptRecord, disownRecord, type ViewRecord } from './view-record'
 import { publishWatch, resetWatch } from './watch-bands'
@@ -35,15 +36,18 @@ export function syncViews(
     dropRecycled(records, sets, registry, tags, s)
   }
   const tick = system.tick
+  s.detached = 0
   for (let i = 0; i < records.length; i++) {
     const r = records[i]!
     const o = r.observer
     if (!sets.isObserver(o)) {
       clearView(r, registry, tags)
       r.pending = 0
+      r.held = 0
       r.synced = -1
       continue
     }
+    dropBeyondRange(r, registry, tags, s)
     const n = sets.memberCount(o)
     // the count check catches a set emptied in between (observer removed and added again)
     if (!full && r.synced !== -1 && r.synced === tick - 1 && r.members - sets.exitedCount(o) + sets.enteredCount(o) === n) {

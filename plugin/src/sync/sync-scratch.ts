@@ -1,3 +1,4 @@
+import type { Vec3Store } from '../ecs/components'
 import type { SetReader } from './set-reader'
 import type { ViewRecord } from './view-record'
 import { createWatchBands, type WatchBands } from './watch-bands'
@@ -31,6 +32,13 @@ export interface SyncScratch {
    * `watch` from every view entry, as before incremental sync.
    */
   fullReconcile: boolean
+  /** `maxRange` squared (Infinity: unbounded) and the positions it is measured on. */
+  maxRange2: number
+  positions: Vec3Store | null
+  /** Entities of the pass not added because their instance left the state (for a once-only warning). */
+  detached: number
+  /** The first such entity, for the warning. */
+  detachedEid: number
 }
 
 /** Creates sync scratch for `capacity` entity ids. */
@@ -50,6 +58,10 @@ export function createSyncScratch(capacity: number): SyncScratch {
     refresh: null,
     tracked: false,
     fullReconcile: false,
+    maxRange2: Infinity,
+    positions: null,
+    detached: 0,
+    detachedEid: -1,
   }
 }
 

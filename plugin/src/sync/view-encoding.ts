@@ -1,5 +1,6 @@
 import { $getByIndex, $refId, encode, OPERATION, type Encoder, type Iterator, type StateView } from '@colyseus/schema'
 import { createPassCache, emitSchemaViewPass, joinViewBytes, SWITCH_TO_STRUCTURE } from './schema-view-pass'
+import { describeValue } from '../ecs/validate'
 import { createViewChangeLists, type ListLike, type NodeLike } from './view-change-lists'
 
 /*
@@ -39,6 +40,8 @@ type ChangeKey = number | { readonly ref: { readonly [$refId]?: number }; indexI
 const ARRAY_SNAPSHOT = -1
 
 interface RootLike {
+  enqueueChangeTree: (tree: unknown, node?: unknown) => void
+  registerView: (view: StateView) => void
   changeTrees: Record<number, DrainTreeLike | undefined>
   changes: ListLike
   pendingFilterRefresh: unknown[]
@@ -66,12 +69,19 @@ export interface ViewEncodingHook {
   readonly fallbacks: number
   /** Second encodes of one view in one patch answered from the first. */
   readonly repeats: number
+  /**
+   * Patches in which the state or a view changed after the shared `encode()` (or the first
+   * `encodeView`) and before a view's `encodeView`: their remaining views were encoded by schema's
+   * own pass, which reads the state as it is then.
+   */
+  readonly reorderedPatches: number
   /** Restores the encoder's own methods. */
   uninstall(): void
 }
 
 const installed = new WeakMap<object, ViewEncodingHook>()
 let warned = false
+let reorderWarned = false
 
 /** True when `encoder` has the schema 5.0 internals this module relies on. */
 function recognised(e: Partial<EncoderLike> | undefined): e is EncoderLike {
@@ -84,6 +94,8 @@ function recognised(e: Partial<EncoderLike> | undefined): e is EncoderLike {
     typeof e.encode === 'function' &&
     typeof e._resizeBuffer === 'function' &&
     typeof e.ensureCapacity === 'function' &&
+    typeof (root as { enqueueChangeTree?: unknown } | undefined)?.enqueueChangeTree === 'function' &&
+    typeof (root as { registerView?: unknown } | undefined)?.registerView === 'function' &&
     e.sharedBuffer instanceof Uint8Array &&
     list !== undefined &&
     list !== null &&
@@ -177,9 +189,9 @@ export interface ViewEncodingOptions {
  */
 export function installViewEncoding(encoder: Encoder, options: ViewEncodingOptions = {}): ViewEncodingHook | null {
   const indexed = options.indexed ?? true
-  if (typeof indexed !== 'boolean') throw new TypeError(`colyseus-attention: indexed must be a boolean; got ${String(indexed)}`)
+  if (typeof indexed !== 'boolean') throw new TypeError(`colyseus-attention: indexed must be a boolean; got ${describeValue(indexed)}`)
   const direct = options.direct ?? true
-  if (typeof direct !== 'boolean') throw new TypeError(`colyseus-attention: direct must be a boolean; got ${String(direct)}`)
+  if (typeof direct !== 'boolean') throw new TypeError(`colyseus-attention: direct must be a boolean; got ${describeValue(direct)}`)
   const known = installed.get(encoder)
   if (known !== undefined) return known
   const enc = encoder as unknown as Partial<EncoderLike>
@@ -204,7 +216,71 @@ export function installViewEncoding(encoder: Encoder, options: ViewEncodingOptio
   let repeatIt: Iterator | null = null
   let repeatEpoch = 0
   const repeatBytes = new Map<StateView, Uint8Array>()
-  const counters = { indexedPatches: 0, directPasses: 0, fallbacks: 0, repeats: 0 }
+  const counters = { indexedPatches: 0, directPasses: 0, fallbacks: 0, repeats: 0, reorderedPatches: 0 }
+
+  // The lists are built from the state and the views as they are at the shared encode. A change
+  // to either before a view's encodeView in the same patch would make the lists stale in ways no
+  // list stamp shows (a field of a tree already listed, a tree the view no longer sees), so the
+  // window between the shared encode and discardChanges is watched: every state change goes
+  // through root.enqueueChangeTree, every view change through view.add / view.remove (each view
+  // gets its watchers when schema registers it, on its first add). A change in the window hands
+  // the rest of the patch to schema's own pass, which reads the state and the views as they are
+  // then. (Colyseus encodes views without a shared encode only in patches without state changes,
+  // and does not discard those: no window opens for them.)
+  let open = false
+  let moved = false
+  const ownEnqueue = root.enqueueChangeTree
+  const hadOwnEnqueue = Object.prototype.hasOwnProperty.call(root, 'enqueueChangeTree')
+  root.enqueueChangeTree = function (this: RootLike, tree: unknown, node?: unknown) {
+    if (open) noteMove()
+    // an undefined node lets schema's default (the tree's own node) apply
+    return ownEnqueue.call(this, tree, node)
+  }
+  const watched = new WeakSet<StateView>()
+  const watchView = (v: StateView): void => {
+    if (watched.has(v)) return
+    watched.add(v)
+    const ownAdd = v.add
+    const ownRemove = v.remove
+    const w = v as unknown as { add: (o: unknown, tag?: number, more?: boolean) => unknown; remove: (o: unknown, tag?: number, more?: boolean) => unknown }
+    w.add = function (this: StateView, obj: unknown, tag?: number, more?: boolean) {
+      if (open) noteMove()
+      return (ownAdd as (o: unknown, tag?: number, more?: boolean) => unknown).call(this, obj, tag, more)
+    }
+    w.remove = function (this: StateView, obj: unknown, tag?: number, more?: boolean) {
+      if (open) noteMove()
+      return (ownRemove as (o: unknown, tag?: number, more?: boolean) => unknown).call(this, obj, tag, more)
+    }
+  }
+  const ownRegister = root.registerView
+  const hadOwnRegister = Object.prototype.hasOwnProperty.call(root, 'registerView')
+  root.registerView = function (this: RootLike, view: StateView) {
+    // a view bound by its first add, which is a change when the window is open
+    if (open) noteMove()
+    watchView(view)
+    return ownRegister.call(this, view)
+  }
+  root.activeViews.forEach((ref) => {
+    const v = (ref as WeakRef<StateView> | undefined)?.deref?.()
+    if (v !== undefined) watchView(v)
+  })
+  /** Opens the watch window: the shared part of this patch is encoded. */
+  const openWindow = (): void => {
+    open = true
+  }
+  const noteMove = (): void => {
+    if (moved || inside) return
+    moved = true
+    counters.reorderedPatches++
+    if (!reorderWarned) {
+      reorderWarned = true
+      console.warn(
+        'colyseus-attention: the state or a StateView changed between encode() and encodeView() of one patch; ' +
+          'the views of such patches are encoded by schema itself. Make every change before encode() ' +
+          "(in a Colyseus room: in onBeforePatch or earlier), then encode the shared part and each view.",
+      )
+    }
+  }
   // set while schema's encodeView runs for a view the direct pass emits (the encode() wrapper
   // then emits view passViewId's list); the empty list swapped in for root.changes meanwhile
   let passing = false
@@ -250,7 +326,17 @@ export function installViewEncoding(encoder: Encoder, options: ViewEncodingOptio
    */
   const indexable = (): boolean => indexed && !disabled && root.streamTrees.size === 0 && root.pendingFilterRefresh.length === 0
 
+  // schema's own encode calls may add to views (streams) or enqueue trees: not the caller's doing
+  let inside = false
   const encodeView: EncodeView = function (this: EncoderLike, view, sharedOffset, it, bytes) {
+    inside = true
+    try {
+      return encodeViewIn.call(this, view, sharedOffset, it, bytes)
+    } finally {
+      inside = false
+    }
+  }
+  const encodeViewIn: EncodeView = function (this: EncoderLike, view, sharedOffset, it, bytes) {
     // a second client sharing this view in the same patch: same bytes (view.changes were consumed)
     if (it === repeatIt && repeatEpoch === epoch && view.changes.size === 0) {
       const again = repeatBytes.get(view)
@@ -264,7 +350,7 @@ export function installViewEncoding(encoder: Encoder, options: ViewEncodingOptio
       repeatBytes.clear()
     }
     let out: Uint8Array
-    if (!indexable()) {
+    if (moved || !indexable()) {
       counters.fallbacks++
       out = ownEncodeView.call(this, view, sharedOffset, it, bytes)
     } else {
@@ -312,6 +398,8 @@ export function installViewEncoding(encoder: Encoder, options: ViewEncodingOptio
 
   enc.encodeView = encodeView
   enc.discardChanges = function (this: EncoderLike) {
+    open = false
+    moved = false
     epoch++
     lists.release()
     return ownDiscard.call(this)
@@ -328,6 +416,7 @@ export function installViewEncoding(encoder: Encoder, options: ViewEncodingOptio
         return ownEncode.call(this, it, view, buffer, initialOffset)
       } finally {
         root.changes = real
+        openWindow()
       }
     } else if (passing && it !== undefined && initialOffset === undefined) {
       // the view pass of encodeView, over a list the direct pass can emit. encodeView reads only
@@ -351,7 +440,15 @@ export function installViewEncoding(encoder: Encoder, options: ViewEncodingOptio
     get repeats() {
       return counters.repeats
     },
+    get reorderedPatches() {
+      return counters.reorderedPatches
+    },
     uninstall() {
+      open = false
+      if (hadOwnEnqueue) root.enqueueChangeTree = ownEnqueue
+      else delete (root as Partial<RootLike>).enqueueChangeTree
+      if (hadOwnRegister) root.registerView = ownRegister
+      else delete (root as Partial<RootLike>).registerView
       enc.encodeView = ownEncodeView
       enc.discardChanges = ownDiscard
       enc.encode = ownEncode

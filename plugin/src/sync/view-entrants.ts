@@ -1,6 +1,7 @@
 import type { EntityRegistry } from './entity-registry'
 import type { SetReader } from './set-reader'
 import { reservePending, type SyncScratch } from './sync-scratch'
+import { holdBack } from './view-bounds'
 import { addEntry } from './view-sync'
 import type { ViewRecord } from './view-record'
 
@@ -37,8 +38,8 @@ export function collectEntrants(r: ViewRecord, sets: SetReader, registry: Entity
 
 /**
  * Adds the `p` entrants in `s.pending` (member indices, in member order), at most `entryBudget`:
- * rule members (self, owned) first and then by score. Sets and returns `r.pending`, the number
- * still waiting.
+ * rule members (self, owned) first and then by score, but none the view may not receive
+ * (view-bounds.ts). Sets and returns `r.pending`, the number still waiting.
  */
 export function admitEntrants(
   r: ViewRecord,
@@ -51,6 +52,7 @@ export function admitEntrants(
 ): number {
   const o = r.observer
   const pending = s.pending
+  p = holdBack(r, sets, registry, s, p)
   let take = p
   if (p > entryBudget) {
     // partial selection sort of the best `entryBudget`; ties go to the earlier index, so the

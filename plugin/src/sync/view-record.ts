@@ -18,6 +18,11 @@ export interface ViewRecord {
   readonly slot: Int32Array
   /** Entities that still wait for the entry budget after the last sync. */
   pending: number
+  /**
+   * Members the last sync kept out of the view for a reason of the view's own (beyond `maxRange`,
+   * instance not in the state): the next sync looks for them again among every member.
+   */
+  held: number
   /** Per-band counts this record's entries are counted in (null until a sync adopts the record). */
   holdings: WatchBands | null
   /** Engine tick of the last sync that left the view exact, or -1 (next sync reconciles fully). */
@@ -40,6 +45,7 @@ export function createViewRecord(view: StateView, observer: number, capacity: nu
     count: 0,
     slot: new Int32Array(capacity).fill(-1),
     pending: 0,
+    held: 0,
     holdings: null,
     synced: -1,
     members: 0,

@@ -3,7 +3,7 @@ import fc from 'fast-check'
 import { entityExists, hasComponent } from 'bitecs'
 import { FEATURE_COUNT, HEAD_NAMES } from '../../src/index'
 import type { AttentionOptions, AttentionScorer, HysteresisOptions } from '../../src/index'
-import { expectedBand, expectedHysteresisStep, type OracleObserver, type PreviousMember } from '../support/brute-force'
+import { expectedBand, expectedBytesBands, expectedHysteresisStep, type OracleObserver, type PreviousMember } from '../support/brute-force'
 import { createHarness, observersOf, readEngineSet, scriptArb, type Command, type EngineSet, type Harness } from './world-model'
 
 const EPS = 1e-4
@@ -19,7 +19,7 @@ const LAYOUT_SCORER: AttentionScorer = {
   score(f, rows, out) {
     for (let r = 0; r < rows; r++) {
       const o = r * FEATURE_COUNT
-      out[r] = 3 * f[o]! - f[o + 1]! + 0.5 * f[o + 2]! + 2.5 * f[o + 3]! + 1.25 * f[o + 4]! - 0.75 * f[o + 5]! + 0.375 * f[o + 6]!
+      out[r] = 3 * f[o]! - f[o + 1]! + 0.5 * f[o + 2]! + 2.5 * f[o + 3]! + 1.25 * f[o + 4]! - 0.75 * f[o + 5]! + 0.375 * f[o + 6]! + 1.75 * f[o + 7]!
     }
   },
 }
@@ -34,6 +34,7 @@ const commonOptionsArb = fc.record({
   interactionSlots: fc.integer({ min: 1, max: 4 }),
   bands: fc.record({ medium: fc.double({ min: -1, max: 2, noNaN: true }), span: fc.double({ min: 0, max: 2, noNaN: true }), margin: fc.double({ min: 0, max: 0.5, noNaN: true }) })
     .map((b) => ({ medium: b.medium, high: b.medium + b.span, margin: b.margin })),
+  byteCosts: fc.record({ low: fc.constantFrom(5, 10, 22), medium: fc.constantFrom(30, 60, 100), high: fc.constantFrom(100, 150), detailShare: fc.constantFrom(0, 0.25, 0.5, 1) }),
 })
 const scoringArb = fc.oneof(
   fc.constant<Partial<EngineOptions>>({}),
@@ -120,6 +121,10 @@ function checkCommon(h: Harness, o: number, r: OracleObserver, s: EngineSet, bef
   }
   // Bands.
   const b = h.oracle.options.bands
+  if (r.byteBudget > 0) {
+    checkByteBands(h, o, r, s, prev ?? null)
+    return
+  }
   for (const m of s.members) {
     const band = s.bands.get(m)!
     const kind = r.rules.get(m)
@@ -132,6 +137,32 @@ function checkCommon(h: Harness, o: number, r: OracleObserver, s: EngineSet, bef
     const prevBand = !isNew && prev ? prev.bands.get(m) ?? null : null
     expect(band, `${ctx}: band of ${m} (score ${score}, previous ${prevBand})`).toBe(expectedBand(prevBand, score, b))
   }
+}
+
+/** Bands under a byte budget: hysteresis bands, then capped by the detail share best score first; and the estimate. */
+function checkByteBands(h: Harness, o: number, r: OracleObserver, s: EngineSet, prev: EngineSet | null): void {
+  const ctx = `observer ${o} (byte budget ${r.byteBudget}) at tick ${h.oracle.tick}`
+  const b = h.oracle.options.bands
+  const wanted: { entity: number; score: number; band: number }[] = []
+  for (const m of s.members) {
+    const kind = r.rules.get(m)
+    if (kind === 'self' || kind === 'owned') { expect(s.bands.get(m), `${ctx}: band of ${kind} ${m}`).toBe(2); continue }
+    if (kind !== undefined) continue
+    const score = r.scoreOf(m)
+    if (Number.isNaN(score)) { wanted.push({ entity: m, score: -Infinity, band: 0 }); continue }
+    // a score on a threshold may round either way, and capping depends on every member: skip
+    if ([b.high, b.medium, b.high - b.margin, b.medium - b.margin].some((t) => Math.abs(score - t) < 1e-3)) return
+    // an engine band before the cap is not observable, so the previous band is the engine's capped one
+    const isNew = s.entered.includes(m)
+    const prevBand = !isNew && prev ? prev.bands.get(m) ?? null : null
+    wanted.push({ entity: m, score, band: expectedBand(prevBand, score, b) })
+  }
+  const scores = wanted.map((w) => w.score).filter((x) => x > -Infinity).sort((x, y) => x - y)
+  for (let i = 1; i < scores.length; i++) if (scores[i]! - scores[i - 1]! < 1e-4) return
+  const exp = expectedBytesBands(wanted, r.byteBudget, h.oracle.options)
+  for (const w of wanted) expect(s.bands.get(w.entity), `${ctx}: band of ${w.entity} (score ${w.score}, wanted ${w.band})`).toBe(exp.bands.get(w.entity))
+  const est = h.engine.estimatedBytes(o)
+  expect(Math.abs(est - exp.bytes) <= 1e-3 * (1 + exp.bytes), `${ctx}: estimated bytes engine ${est}, oracle ${exp.bytes}`).toBe(true)
 }
 
 /** Without hysteresis the non-rule members are the oracle's TK (up to genuine float ties). */

@@ -384,7 +384,7 @@ describe('attention-system', () => {
     expect(s.sys.explain(o, far).rule).toBe('out-of-range')
     const ex = s.sys.explain(o, e)
     expect(ex.member).toBe(true)
-    expect(ex.heads.map((h) => h.name)).toEqual(['distance', 'facing', 'approach', 'recency', 'salience', 'mutual', 'team'])
+    expect(ex.heads.map((h) => h.name)).toEqual(['distance', 'facing', 'approach', 'recency', 'salience', 'mutual', 'team', 'aim'])
     expect(ex.heads[Feature.Distance]!.feature).toBeCloseTo(0.7, 5)
     expect(ex.score).toBeCloseTo(ex.heads.reduce((sum, h) => sum + h.contribution, 0), 5)
   })

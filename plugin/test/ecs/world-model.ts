@@ -11,7 +11,7 @@ import { createBruteForceAttention, type BruteForceAttention } from '../support/
 export const CAPACITY = 256
 
 /** Optional components a command can toggle. */
-export const TOGGLES = ['Velocity', 'Facing', 'Salience', 'Team', 'TeamOnly', 'Hidden', 'AlwaysRelevant', 'Owner', 'Observer'] as const
+export const TOGGLES = ['Velocity', 'Facing', 'Salience', 'Team', 'TeamOnly', 'Hidden', 'AlwaysRelevant', 'Owner', 'Observer', 'Aim'] as const
 type Toggle = (typeof TOGGLES)[number]
 
 /** Salience weights on a dyadic grid (exact in float32) so exact-score worlds have many ties. */
@@ -39,6 +39,7 @@ export type Command =
   | { kind: 'remove'; pick: number }
   | { kind: 'toggle'; pick: number; component: Toggle; other: number; value: number }
   | { kind: 'observer'; pick: number; radius: number; budget: number }
+  | { kind: 'bytes'; pick: number; byteBudget: number }
   | { kind: 'interact'; pick: number; other: number; strength: number }
   | { kind: 'tick' }
 
@@ -90,6 +91,7 @@ export function commandArb(dyadic: boolean): fc.Arbitrary<Command> {
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('remove' as const), pick: fc.nat(1000) }) },
     { weight: 2, arbitrary: fc.record({ kind: fc.constant('toggle' as const), pick: fc.nat(1000), component: fc.constantFrom(...TOGGLES), other: fc.nat(1000), value: fc.nat(1000) }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('observer' as const), pick: fc.nat(1000), radius: fc.double({ min: 2, max: 40, noNaN: true }), budget: fc.integer({ min: 1, max: 6 }) }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('bytes' as const), pick: fc.nat(1000), byteBudget: fc.constantFrom(0, 0, 15, 40, 120, 400, 1500) }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('interact' as const), pick: fc.nat(1000), other: fc.nat(1000), strength: fc.double({ min: 0, max: 1.5, noNaN: true }) }) },
   )
 }
@@ -181,6 +183,8 @@ export function createHarness(options: Omit<AttentionOptions, 'components'>): Ha
       case 'Salience': C.Salience.weight[e] = DYADIC[value % DYADIC.length]!; C.Salience.nimbus[e] = value % 3 === 0 ? value % 50 : 0; break
       case 'Team': C.Team.id[e] = value % 3; break
       case 'Owner': C.Owner.eid[e] = pick(other) ?? e; break
+      // an aim at an alive entity (perhaps an observer, perhaps not) or at nothing (0)
+      case 'Aim': C.Aim.target[e] = value % 4 === 0 ? 0 : pick(other) ?? 0; break
       case 'Observer':
         C.Observer.radius[e] = 5 + (value % 30); C.Observer.budget[e] = 1 + (value % 5)
         C.Observer.fov[e] = (value % 7); C.Observer.temperature[e] = 0.25 + (value % 4) / 2
@@ -217,6 +221,11 @@ export function createHarness(options: Omit<AttentionOptions, 'components'>): Ha
         case 'observer': {
           const e = pick(cmd.pick); if (e === undefined || !hasComponent(world, e, C.Observer)) return
           C.Observer.radius[e] = cmd.radius; C.Observer.budget[e] = cmd.budget
+          return
+        }
+        case 'bytes': {
+          const e = pick(cmd.pick); if (e === undefined || !hasComponent(world, e, C.Observer)) return
+          C.Observer.byteBudget[e] = cmd.byteBudget
           return
         }
         case 'interact': {

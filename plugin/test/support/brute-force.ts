@@ -23,7 +23,10 @@ export interface OracleRow {
 /** Everything the oracle computed for one observer on the last tick. */
 export interface OracleObserver {
   observer: number
+  /** The count budget, or with a byte budget the number of top-ranked rows it affords when fewer. */
   budget: number
+  /** The observer's byte budget (0: none). */
+  byteBudget: number
   temperature: number
   /** Scored rows (in range, not denied, not self), rule members included, in entity-id order. */
   rows: OracleRow[]
@@ -115,6 +118,8 @@ export function createBruteForceAttention(world: World, options: AttentionOption
   let rowWeight = new Float64Array(rowCap)
   let rankScratch = new Int32Array(1024)
   const computed: number[] = []
+  // the count budget after the byte budget (the count budget itself without one)
+  const budgetOf = new Int32Array(cap)
   let tick = 0
 
   const KIND: RuleKind[] = ['self', 'self', 'owned', 'always-relevant']
@@ -168,15 +173,17 @@ export function createBruteForceAttention(world: World, options: AttentionOption
   }
 
   // Component membership, read once per tick for every entity with Position (bit per component).
-  const VEL = 1, FAC = 2, SAL = 4, TEAM = 8, TONLY = 16, HID = 32, OWN = 64, ALWAYS = 128
-  const flags = new Uint8Array(cap)
+  const VEL = 1, FAC = 2, SAL = 4, TEAM = 8, TONLY = 16, HID = 32, OWN = 64, ALWAYS = 128, AIM = 256
+  const flags = new Uint16Array(cap)
   function readFlags(e: number): void {
     flags[e] =
       (hasComponent(world, e, c.Velocity) ? VEL : 0) | (hasComponent(world, e, c.Facing) ? FAC : 0) |
       (hasComponent(world, e, c.Salience) ? SAL : 0) | (hasComponent(world, e, c.Team) ? TEAM : 0) |
       (hasComponent(world, e, c.TeamOnly) ? TONLY : 0) | (hasComponent(world, e, c.Hidden) ? HID : 0) |
-      (hasComponent(world, e, c.Owner) ? OWN : 0) | (hasComponent(world, e, c.AlwaysRelevant) ? ALWAYS : 0)
+      (hasComponent(world, e, c.Owner) ? OWN : 0) | (hasComponent(world, e, c.AlwaysRelevant) ? ALWAYS : 0) |
+      (hasComponent(world, e, c.Aim) ? AIM : 0)
   }
+  const aimsAt = (e: number, ob: number): boolean => (flags[e]! & AIM) !== 0 && c.Aim.target[e] === ob
   const hasFacing = (e: number): boolean => (flags[e]! & FAC) !== 0
   const hasTeam = (e: number): boolean => (flags[e]! & TEAM) !== 0
   const ownedBy = (e: number, ob: number): boolean => (flags[e]! & OWN) !== 0 && c.Owner.eid[e] === ob
@@ -221,7 +228,8 @@ export function createBruteForceAttention(world: World, options: AttentionOption
       const reff = Math.max(R, nimbus)
       const px = dx + (vx - ovx) * T, py = dy + (vy - ovy) * T, pz = dz + (vz - ovz) * T
       const dPred = Math.sqrt(px * px + py * py + pz * pz)
-      if (!(d <= reff || dPred <= R)) continue
+      // an entity aiming at the observer is a candidate at any distance
+      if (!(d <= reff || dPred <= R || aimsAt(e, ob))) continue
       if (rows === rowCap) growRows()
       const f = rows * FEATURE_COUNT
       // distance
@@ -254,6 +262,7 @@ export function createBruteForceAttention(world: World, options: AttentionOption
       }
       rowFeat[f + Feature.Mutual] = mutual
       rowFeat[f + Feature.Team] = oTeam && hasTeam(e) && c.Team.id[ob] === c.Team.id[e] ? 1 : 0
+      rowFeat[f + Feature.Aim] = aimsAt(e, ob) ? 1 : 0
       rowEntity[rows] = e
       rowRule[rows] = rule
       rowWeight[rows] = 0
@@ -279,7 +288,13 @@ export function createBruteForceAttention(world: World, options: AttentionOption
     for (let r = start; r < rows; r++) if (rowRule[r] === 0) rankScratch[m++] = r
     const ranked = rankScratch.subarray(0, m)
     ranked.sort((a, b) => rowScore[b]! - rowScore[a]! || rowEntity[a]! - rowEntity[b]!)
-    const take = Math.min(K, m)
+    let take = Math.min(K, m)
+    const byteBudget = c.Observer.byteBudget[ob]!
+    if (byteBudget > 0) {
+      const afford = affordableCount(Array.from(ranked.subarray(0, take), (r) => rowScore[r]!), byteBudget, o)
+      if (afford < take) take = afford
+    }
+    budgetOf[ob] = byteBudget > 0 && take < Math.min(K, m) ? take : K
     while (tks + take > tkCap) {
       tkCap *= 2
       const t = new Int32Array(tkCap); t.set(tk); tk = t
@@ -320,6 +335,7 @@ export function createBruteForceAttention(world: World, options: AttentionOption
   function onRangeBoundary(ob: number, e: number): boolean {
     const P = c.Position, V = c.Velocity
     const R = c.Observer.radius[ob]!
+    if (hasComponent(world, e, c.Aim) && c.Aim.target[e] === ob) return false
     const reff = Math.max(R, hasComponent(world, e, c.Salience) ? c.Salience.nimbus[e]! : 0)
     const dx = P.x[e]! - P.x[ob]!, dy = P.y[e]! - P.y[ob]!, dz = P.z[e]! - P.z[ob]!
     const ve = hasComponent(world, e, c.Velocity), vo = hasComponent(world, ob, c.Velocity)
@@ -367,7 +383,8 @@ export function createBruteForceAttention(world: World, options: AttentionOption
     const temperature = c.Observer.temperature[ob]!
     return {
       observer: ob,
-      budget: c.Observer.budget[ob]!,
+      budget: budgetOf[ob]!,
+      byteBudget: c.Observer.byteBudget[ob]!,
       temperature,
       rows: outRows,
       rules: ruleMap,
@@ -509,4 +526,53 @@ export function expectedBand(previous: number | null, score: number, b: BandOpti
   if (score >= b.high - b.margin) return 2
   if (score >= b.medium - b.margin) return 1
   return 0
+}
+
+/**
+ * Byte budget, from the spec: walking the ranked scores best first, each row costs its raw band's
+ * bytes while the detail share (`byteCosts.detailShare` of the budget) lasts (High, else Medium if
+ * that still fits), Low after that; the rows that fit before the budget runs out are affordable.
+ */
+export function affordableCount(rankedScores: readonly number[], budget: number, o: ResolvedOptions): number {
+  const { low, medium, high, detailShare } = o.byteCosts
+  const cap = budget * detailShare
+  let spent = 0
+  let detail = 0
+  let k = 0
+  for (; k < rankedScores.length; k++) {
+    const s = rankedScores[k]!
+    let cost = low
+    if (s >= o.bands.high && detail + high <= cap) cost = high
+    else if (s >= o.bands.medium && detail + medium <= cap) cost = medium
+    if (spent + cost > budget) break
+    if (cost !== low) detail += cost
+    spent += cost
+  }
+  return k
+}
+
+/**
+ * Bands under a byte budget, from the spec: the members' bands from {@link expectedBand}, then,
+ * best score first (ties by entity id), a Medium or High member keeps its band while the detail
+ * share pays for it, a High one that no longer fits drops to Medium if that fits, else to Low.
+ * @param wanted - non-rule scored members with the band hysteresis gives them.
+ * @returns band per member, and the set's bytes per second at those bands.
+ */
+export function expectedBytesBands(wanted: { entity: number; score: number; band: number }[], budget: number, o: ResolvedOptions): { bands: Map<number, number>; bytes: number } {
+  const { low, medium, high, detailShare } = o.byteCosts
+  const cap = budget * detailShare
+  const order = [...wanted].sort((a, b) => b.score - a.score || a.entity - b.entity)
+  const bands = new Map<number, number>()
+  let detail = 0
+  let bytes = 0
+  for (const m of order) {
+    let band = 0
+    if (m.band === 2 && detail + high <= cap) band = 2
+    else if (m.band >= 1 && detail + medium <= cap) band = 1
+    const cost = band === 2 ? high : band === 1 ? medium : low
+    if (band !== 0) detail += cost
+    bytes += cost
+    bands.set(m.entity, band)
+  }
+  return { bands, bytes }
 }

@@ -3,6 +3,8 @@
 // starts in 'ok' (scores: 5 x the distance feature, like the distance head).
 import { BroadcastChannel, parentPort } from 'node:worker_threads'
 
+// FEATURE_COUNT of the engine: column 0 of each row is the distance feature
+const F = 8
 let mode = 'ok'
 let reply = null
 let signal = null
@@ -30,7 +32,7 @@ parentPort.on('message', (m) => {
   const back = [b.features, b.rowEid, b.observers, b.observerStart, b.state].map((a) => a.buffer)
   const answer = () => {
     const scores = new Float32Array(Math.max(1, m.rows))
-    for (let r = 0; r < m.rows; r++) scores[r] = mode === 'nan' ? NaN : 5 * b.features[r * 7]
+    for (let r = 0; r < m.rows; r++) scores[r] = mode === 'nan' ? NaN : 5 * b.features[r * F]
     send({ type: 'result', id: m.id, scores, batch: b, ms: 0.1 }, [scores.buffer, ...back])
   }
   if (mode === 'throw') send({ type: 'failed', id: m.id, message: 'injected failure', batch: b }, back)

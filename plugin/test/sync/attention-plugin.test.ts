@@ -2,7 +2,7 @@ import { definePlugins, Room, type Client as ServerClient } from '@colyseus/core
 import { schema, t, type SchemaType } from '@colyseus/schema'
 import { Client, type Room as ClientRoom } from '@colyseus/sdk'
 import { addComponent, addEntity, createWorld, removeEntity } from 'bitecs'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { startTestServer, until, type TestServer } from '../support/test-server'
 import { addObserver, AttentionPlugin, AttentionTags, createAttentionComponents, createAttentionSystem } from '../../src/index'
 
@@ -85,7 +85,13 @@ describe('AttentionPlugin', () => {
     expect(() => new AttentionPlugin({ bandTags: [0, -1, 3] })).toThrow(/bandTags\[1\]/)
     expect(() => new AttentionPlugin({ shareViews: 'yes' as unknown as boolean })).toThrow(/shareViews/)
     const p = new AttentionPlugin()
-    expect(() => p.sync()).toThrow(/use\(system\)/)
+    expect(() => p.track(1, {} as never)).toThrow(/use\(system\)/)
+    // sync() runs in Colyseus' patch timer: it logs (once) rather than throw
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {})
+    p.sync()
+    p.sync()
+    expect(error.mock.calls.map((c) => String(c[1]))).toEqual([expect.stringMatching(/sync\(\) before use\(system\)/)])
+    error.mockRestore()
   })
 
   it('should send each client only its observer set, and share one view between clients of the same observer', async () => {

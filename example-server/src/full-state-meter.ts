@@ -1,0 +1,110 @@
+// Owns: what the arena would send one client without interest management, measured by encoding a
+// shadow copy of the state exactly as the baseline room (`attention: false`) fills and sends it.
+import { Encoder, StateView } from '@colyseus/schema'
+import { AttentionTags } from 'colyseus-attention'
+import { ArenaState, Entity } from './state'
+
+/** Writes an entity's full-rate and detail fields (x, y, angle, hp, mood) from the simulation. */
+export type DetailWriter = (eid: number, into: Entity) => void
+
+/**
+ * The full-state meter of one room. Without the plugin every client shares one view holding every
+ * entity with every tag, and the room writes every field every tick, so every client receives the
+ * same frame per patch: one shadow state, one stock schema encoder and one view measure it for all
+ * clients at once. The bytes counted are the patch frames' lengths, as the client's WebSocket
+ * receives them (protocol byte, shared part and view part).
+ */
+export class FullStateMeter {
+  private readonly state = new ArenaState()
+  private readonly encoder = new Encoder(this.state)
+  private readonly view = new StateView()
+  private readonly copies = new Map<number, Entity>()
+  private readonly it = { offset: 1 }
+  private bytes = 0
+  private since: number
+
+  /**
+   * Mirrors the room's entities as they are now, encodes them once and drops those bytes: a client
+   * that joined earlier already holds them, so only the patches from here on count.
+   * @param write - copies an entity's full-rate and detail fields, as the room does for watched ones
+   * @param instances - the room's entity instances by id
+   * @param now - current time (ms)
+   */
+  constructor(
+    private readonly write: DetailWriter,
+    instances: ReadonlyMap<number, Entity>,
+    now: number,
+  ) {
+    for (const [eid, e] of instances) this.add(eid, e)
+    this.patch()
+    this.bytes = 0
+    this.since = now
+  }
+
+  /** Mirrors a spawned entity (kind, team and coarse position from the room's instance). */
+  add(eid: number, source: Entity): void {
+    const e = new Entity()
+    e.kind = source.kind
+    e.team = source.team
+    e.cx = source.cx
+    e.cy = source.cy
+    this.write(eid, e)
+    this.copies.set(eid, e)
+    this.state.entities.set(String(eid), e)
+    this.view.add(e, AttentionTags.Motion | AttentionTags.Detail)
+  }
+
+  /** Mirrors a despawn. */
+  remove(eid: number): void {
+    const e = this.copies.get(eid)
+    if (e === undefined) return
+    this.copies.delete(eid)
+    this.view.remove(e)
+    this.state.entities.delete(String(eid))
+  }
+
+  /**
+   * Writes the tick as the baseline room would: every field of every entity, the coarse position
+   * from the room's instance (the room refreshes it for everyone), the entity count.
+   * @param instances - the room's entity instances by id
+   * @param total - entities in the room
+   */
+  mirror(instances: ReadonlyMap<number, Entity>, total: number): void {
+    for (const [eid, e] of this.copies) {
+      this.write(eid, e)
+      const live = instances.get(eid)
+      if (live !== undefined) {
+        e.cx = live.cx
+        e.cy = live.cy
+      }
+    }
+    this.state.total = total
+  }
+
+  /** Encodes the patch the baseline room would send now (call once per patch) and counts its bytes. */
+  patch(): void {
+    if (!this.encoder.hasChanges && this.view.changes.size === 0) return
+    this.it.offset = 1
+    const sharedOffset = this.encoder.hasChanges ? (this.encoder.encode(this.it), this.it.offset) : 1
+    this.bytes += this.encoder.encodeView(this.view, sharedOffset, this.it).length
+    this.encoder.discardChanges()
+  }
+
+  /**
+   * The full-state rate since the previous call, then starts a new interval.
+   * @param now - current time (ms)
+   * @returns bytes per second one client would have received without the plugin
+   */
+  take(now: number): number {
+    const ms = now - this.since
+    const rate = ms > 0 ? (this.bytes * 1000) / ms : 0
+    this.bytes = 0
+    this.since = now
+    return Math.round(rate)
+  }
+
+  /** Releases the shadow view. */
+  dispose(): void {
+    this.view.dispose()
+  }
+}

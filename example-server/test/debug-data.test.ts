@@ -1,0 +1,130 @@
+import { Client, type Room } from '@colyseus/sdk'
+import { describe, expect, it } from 'vitest'
+import { arenaRooms } from '../src/arena-room'
+import { startServer, type RunningServer } from '../src/server'
+import type { AttentionMessage } from '../src/state'
+
+// Debug mode shows a client what it may not see (the whole world, other clients' sets, why an entity
+// was left out). Without ATTENTION_DEBUG=1 none of it may leave the server: no /debug route answers
+// and no message carries more than the client's own attention overlay.
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+interface Joined {
+  room: Room
+  /** Every message the room received, by type. */
+  messages: Map<string, unknown[]>
+  /** Patch bytes received (state patch frames only). */
+  patchBytes(): number
+}
+
+/** Joins like the demo page: asking for the full-state figure unless `chart` is false. */
+async function join(url: string, chart = true): Promise<Joined> {
+  const room = await new Client(url).joinOrCreate('arena')
+  if (chart) room.send('full-state')
+  const messages = new Map<string, unknown[]>()
+  room.onMessage('*', (type, payload: unknown) => {
+    const k = String(type)
+    messages.set(k, [...(messages.get(k) ?? []), payload])
+  })
+  let patchBytes = 0
+  const conn = room.connection as unknown as { events: { onmessage?: ((e: MessageEvent) => void) | null } }
+  const inner = conn.events.onmessage
+  conn.events.onmessage = (e: MessageEvent) => {
+    const data = e.data as ArrayBuffer
+    // Protocol.ROOM_STATE_PATCH, modifier bits stripped
+    if (data.byteLength > 0 && (new Uint8Array(data, 0, 1)[0]! & 0x1f) === 15) patchBytes += data.byteLength
+    inner?.(e)
+  }
+  return { room, messages, patchBytes: () => patchBytes }
+}
+
+async function debugAnswers(server: RunningServer, j: Joined): Promise<number[]> {
+  const base = `http://127.0.0.1:${server.port}/debug`
+  const ids = `room=${encodeURIComponent(j.room.roomId)}&session=${encodeURIComponent(j.room.sessionId)}`
+  const urls = [`${base}/world?${ids}`, `${base}/interest?${ids}`, `${base}/explain?${ids}&entity=1`]
+  return Promise.all(urls.map(async (u) => (await fetch(u)).status))
+}
+
+describe('debug data', () => {
+  it('should serve no debug data and send no world data without ATTENTION_DEBUG', async () => {
+    const server = await startServer({ port: 0, host: '127.0.0.1', bots: 120, seed: 5 })
+    try {
+      const j = await join(`http://127.0.0.1:${server.port}`)
+      await sleep(1500)
+      expect(await debugAnswers(server, j)).toEqual([404, 404, 404])
+      expect([...j.messages.keys()].filter((t) => t !== 'attention' && t !== 'destroyed')).toEqual([])
+      const attention = (j.messages.get('attention') ?? []) as AttentionMessage[]
+      expect(attention.length).toBeGreaterThan(2)
+      const room = arenaRooms.get(j.room.roomId)!
+      const self = room.playerEntity(j.room.sessionId)
+      for (const m of attention) {
+        // only the overlay of this client's own set: no debug flag, no world, no one else's set
+        expect(Object.keys(m).sort()).toEqual(['budget', 'fov', 'fullBps', 'members', 'radius', 'self'])
+        expect(m.self).toBe(String(self))
+      }
+      const held = (j.room.state as { entities: Map<string, unknown> }).entities.size
+      expect(held).toBeLessThan(room.arena.live.size / 2)
+      await j.room.leave()
+    } finally {
+      await server.stop()
+    }
+  })
+
+  it('should serve the whole world and say so in the attention message with debug on', async () => {
+    const server = await startServer({ port: 0, host: '127.0.0.1', bots: 120, seed: 5, debug: true })
+    try {
+      const j = await join(`http://127.0.0.1:${server.port}`, false)
+      await sleep(800)
+      expect(await debugAnswers(server, j)).toEqual([200, 200, 200])
+      const room = arenaRooms.get(j.room.roomId)!
+      const self = room.playerEntity(j.room.sessionId)
+      const worldUrl = `http://127.0.0.1:${server.port}/debug/world?room=${j.room.roomId}&session=${j.room.sessionId}`
+      // compare within one engine tick: the room keeps ticking while the answer travels
+      let checked = false
+      for (let attempt = 0; attempt < 20 && !checked; attempt++) {
+        const world = (await (await fetch(worldUrl)).json()) as { tick: number; keys: string[]; bands: number[] }
+        if (world.tick !== room.arena.attention.tick) continue
+        expect(world.keys.length).toBe(room.arena.live.size)
+        expect(world.bands.filter((b) => b >= 0).length).toBe(room.arena.attention.memberCount(self))
+        checked = true
+      }
+      expect(checked).toBe(true)
+      const attention = (j.messages.get('attention') ?? []) as AttentionMessage[]
+      expect(attention.length).toBeGreaterThan(0)
+      expect(attention.every((m) => m.debug === true)).toBe(true)
+      // the full-state figure goes only to clients that ask for it (the meter runs only for them)
+      expect(attention.every((m) => m.fullBps === undefined)).toBe(true)
+      await j.room.leave()
+    } finally {
+      await server.stop()
+    }
+  })
+
+  it('should report a full-state cost close to what a client of the room without the plugin receives', async () => {
+    const measure = async (attention: boolean): Promise<{ patchBps: number; fullBps: number }> => {
+      const server = await startServer({ port: 0, host: '127.0.0.1', bots: 200, seed: 9, attention })
+      try {
+        const j = await join(`http://127.0.0.1:${server.port}`)
+        await sleep(2500) // bots get going
+        const b0 = j.patchBytes()
+        const m0 = (j.messages.get('attention') ?? []).length
+        const t0 = performance.now()
+        await sleep(3000)
+        const patchBps = ((j.patchBytes() - b0) * 1000) / (performance.now() - t0)
+        const reports = ((j.messages.get('attention') ?? []) as AttentionMessage[]).slice(m0).map((m) => m.fullBps ?? Number.NaN)
+        await j.room.leave()
+        return { patchBps, fullBps: reports.length > 0 ? reports.reduce((a, b) => a + b, 0) / reports.length : Number.NaN }
+      } finally {
+        await server.stop()
+      }
+    }
+    const withPlugin = await measure(true)
+    const baseline = await measure(false)
+    console.log(`full-state figure ${Math.round(withPlugin.fullBps)} B/s; a plugin-less client received ${Math.round(baseline.patchBps)} B/s; with the plugin ${Math.round(withPlugin.patchBps)} B/s`)
+    // the same world without the plugin: what its client really receives is what the plugin's room says it would
+    expect(withPlugin.fullBps / baseline.patchBps).toBeGreaterThan(0.85)
+    expect(withPlugin.fullBps / baseline.patchBps).toBeLessThan(1.15)
+    expect(withPlugin.patchBps).toBeLessThan(withPlugin.fullBps / 3)
+  })
+})

@@ -1,0 +1,291 @@
+import { definePlugins, Room, type Client as ServerClient } from '@colyseus/core'
+import { Encoder, schema, t, type SchemaType } from '@colyseus/schema'
+import { Client, type Room as ClientRoom } from '@colyseus/sdk'
+import { addComponent, addEntity, createWorld, type World } from 'bitecs'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { startTestServer, until, type TestServer } from '../support/test-server'
+import {
+  addObserver,
+  addSalience,
+  AttentionPlugin,
+  createAttentionComponents,
+  createAttentionSystem,
+  installViewEncoding,
+  type AttentionComponents,
+  type AttentionSystem,
+} from '../../src/index'
+
+// Mistakes a new user makes, in a real room joined by real clients: each must be refused with an
+// error naming the fix, or warned about once, and none may leak an entity or end the process.
+
+const Thing = schema({ x: t.float32().default(0) }, 'MisuseThing')
+type Thing = SchemaType<typeof Thing>
+const State = schema({ things: t.map(Thing).view(), open: t.map(Thing) }, 'MisuseState')
+
+interface Mode {
+  /** Use one module-level world and system for every room (the mistake). */
+  share?: boolean
+  noSync?: boolean
+  noTick?: boolean
+  maxRange?: number
+  /** Delete entity `near[0]`'s instance from the state without untrack, before anyone joins. */
+  detach?: boolean
+  /** The refresh callback throws once (a game bug inside sync). */
+  throwOnce?: boolean
+  /** Track an instance of the unfiltered `open` map in onCreate. */
+  trackOpen?: boolean
+}
+
+interface Engine {
+  world: World
+  C: AttentionComponents
+  attention: AttentionSystem
+}
+const makeEngine = (): Engine => {
+  const world = createWorld()
+  const C = createAttentionComponents(256)
+  return { world, C, attention: createAttentionSystem(world, { components: C, hysteresis: false }) }
+}
+let sharedEngine: Engine | null = null
+let room: MisuseRoom | null = null
+
+const RADIUS = 50
+
+class MisuseRoom extends Room<{ state: InstanceType<typeof State> }> {
+  override plugins = definePlugins([new AttentionPlugin({ entryBudget: 100 })])
+  override state = new State()
+  engine!: Engine
+  mode: Mode = {}
+  observer = -1
+  near: number[] = []
+  far: number[] = []
+  mover = -1
+  /** Entities found in a view, right after a sync, farther than maxRange from the observer. */
+  violations: string[] = []
+  thrown = false
+
+  override onCreate(mode: Mode): void {
+    this.mode = mode
+    this.engine = mode.share ? (sharedEngine ??= makeEngine()) : makeEngine()
+    const { C } = this.engine
+    this.plugins.attention.use(this.engine.attention, {
+      ...(mode.maxRange === undefined ? {} : { maxRange: mode.maxRange, positions: C.Position }),
+      ...(mode.throwOnce
+        ? {
+            refresh: () => {
+              if (this.thrown) return
+              this.thrown = true
+              throw new Error('a game bug in refresh')
+            },
+          }
+        : {}),
+    })
+    this.observer = this.spawn(0)
+    addObserver(this.engine.world, C, this.observer, { radius: RADIUS, budget: 32, fov: 2 * Math.PI })
+    for (let i = 0; i < 4; i++) this.near.push(this.spawn(10 + i * 10))
+    // salient and far: their nimbus makes the engine select them beyond the radius
+    for (let i = 0; i < 4; i++) {
+      const e = this.spawn(70 + i * 20)
+      addSalience(this.engine.world, C, e, 1, 200)
+      this.far.push(e)
+    }
+    this.mover = this.spawn(0)
+    addSalience(this.engine.world, C, this.mover, 1, 200)
+    if (mode.trackOpen) {
+      const e = addEntity(this.engine.world)
+      const thing = new Thing()
+      this.state.open.set(String(e), thing)
+      this.plugins.attention.track(e, thing)
+    }
+    if (mode.detach) this.state.things.delete(String(this.near[0]))
+    this.patchRate = 20
+    if (!mode.noTick) this.setTimestep(() => this.engine.attention(this.engine.world), 20)
+    room = this
+  }
+
+  spawn(x: number): number {
+    const { world, C } = this.engine
+    const eid = addEntity(world)
+    addComponent(world, eid, C.Position)
+    C.Position.x[eid] = x
+    const thing = new Thing()
+    thing.x = x
+    this.state.things.set(String(eid), thing)
+    this.plugins.attention.track(eid, thing)
+    return eid
+  }
+
+  override onJoin(client: ServerClient, options: { bind?: number }): void {
+    this.plugins.attention.bind(client, options.bind ?? this.observer)
+  }
+
+  override onBeforePatch(): void {
+    if (this.mode.noSync) return
+    this.plugins.attention.sync()
+    if (this.mode.maxRange === undefined) return
+    const X = this.engine.C.Position.x
+    for (const c of this.clients) {
+      for (const e of this.plugins.attention.viewMembers(c.sessionId)) {
+        if (Math.abs(X[e]! - X[this.observer]!) > this.mode.maxRange) this.violations.push(`${e} at ${X[e]}`)
+      }
+    }
+  }
+}
+
+let server: TestServer
+beforeAll(async () => {
+  server = await startTestServer('misuse', MisuseRoom)
+})
+afterAll(async () => {
+  await server.stop()
+})
+
+let warnings: string[] = []
+let errors: string[] = []
+beforeAll(() => {
+  vi.spyOn(console, 'warn').mockImplementation((...a: unknown[]) => void warnings.push(a.map(String).join(' ')))
+  vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void errors.push(a.map(String).join(' ')))
+})
+afterEach(() => {
+  warnings = []
+  errors = []
+})
+afterAll(() => {
+  vi.restoreAllMocks()
+})
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+const keys = (r: ClientRoom): string[] => [...((r.state as { things?: Map<string, unknown> }).things?.keys() ?? [])]
+const ours = (w: string[], re: RegExp): string[] => w.filter((m) => re.test(m))
+
+describe('misuse', () => {
+  it('should refuse to track an instance that is not in the state or not behind .view(), naming the entity and the fix', async () => {
+    const state = new State()
+    new Encoder(state)
+    const world = createWorld()
+    const C = createAttentionComponents(16)
+    const plugin = new AttentionPlugin().use(createAttentionSystem(world, { components: C }))
+    const loose = new Thing()
+    expect(() => plugin.track(3, loose)).toThrow(/track\(3, instance\): the instance is not in this room's state/)
+    const open = new Thing()
+    state.open.set('4', open)
+    expect(() => plugin.track(4, open)).toThrow(/field 'open' of MisuseState is not marked \.view\(\).*open: t\.map\(MisuseThing\)\.view\(\)/)
+    expect(() => plugin.track(5, { x: 1 } as never)).toThrow(/needs a schema instance/)
+    // and in a room: its creation fails with the same words
+    await expect(new Client(server.url).create('misuse', { trackOpen: true })).rejects.toThrow(/not marked \.view\(\)/)
+  })
+
+  it('should refuse an attention system that a second room uses', async () => {
+    const a = await new Client(server.url).create('misuse', { share: true })
+    await expect(new Client(server.url).create('misuse', { share: true })).rejects.toThrow(/already used by another room/)
+    await a.leave(true)
+    // once the first room is disposed, the system is free for another room
+    let b: ClientRoom | null = null
+    for (let k = 0; k < 50 && b === null; k++) {
+      await sleep(50)
+      b = await new Client(server.url).create('misuse', { share: true }).catch(() => null)
+    }
+    expect(b).not.toBeNull()
+    await b!.leave(true)
+  })
+
+  it('should keep serving when a tracked instance left the state without untrack, and say which entity once', async () => {
+    const c = await new Client(server.url).create('misuse', { detach: true })
+    const r = room!
+    const gone = String(r.near[0])
+    await until(() => keys(c).includes(String(r.near[1])), 'the other members')
+    // the room goes on patching: a later move reaches the client
+    r.state.things.get(String(r.near[1]))!.x = 12.5
+    await until(() => (c.state as { things: Map<string, Thing> }).things.get(String(r.near[1]))?.x === 12.5, 'a later patch')
+    expect(keys(c)).not.toContain(gone)
+    const said = ours(warnings, new RegExp(`entity ${gone} is tracked but its instance is no longer in the room's state.*untrack\\(${gone}\\)`))
+    expect(said).toHaveLength(1)
+    await c.leave(true)
+  })
+
+  it('should log a failing sync once and go on, never ending the process nor stopping another room', async () => {
+    const other = await new Client(server.url).create('misuse', {})
+    const ro = room!
+    await until(() => ro.near.every((e) => keys(other).includes(String(e))), 'the other room')
+    const c = await new Client(server.url).create('misuse', { throwOnce: true })
+    const r = room!
+    await until(() => r.near.every((e) => keys(c).includes(String(e))), 'the set after the failed sync')
+    expect(r.thrown).toBe(true)
+    expect(ours(errors, new RegExp(`sync\\(\\) failed in room ${r.roomId}; the room goes on`))).toHaveLength(1)
+    // the other room still patches its client
+    ro.state.things.get(String(ro.near[1]))!.x = 33.5
+    await until(() => (other.state as { things: Map<string, Thing> }).things.get(String(ro.near[1]))?.x === 33.5, 'a patch in the other room')
+    await c.leave(true)
+    await other.leave(true)
+  })
+
+  it('should warn once when bind() names an entity that is not an observer', async () => {
+    const c = await new Client(server.url).create('misuse', {})
+    const r = room!
+    const d = await new Client(server.url).joinById(c.roomId, { bind: r.near[1] })
+    const e = await new Client(server.url).joinById(c.roomId, { bind: r.near[2] })
+    expect(ours(warnings, new RegExp(`bind\\(client, ${r.near[1]}\\): entity ${r.near[1]} is not an observer.*addObserver`))).toHaveLength(1)
+    expect(ours(warnings, /is not an observer/)).toHaveLength(1)
+    for (const x of [c, d, e]) await x.leave(true)
+  })
+
+  it('should warn once when sync() is never called', async () => {
+    const c = await new Client(server.url).create('misuse', { noSync: true })
+    await until(() => ours(warnings, /sync\(\) was not called/).length > 0, 'the warning', 3000)
+    expect(ours(warnings, /sync\(\) was not called.*onBeforePatch/)).toHaveLength(1)
+    await c.leave(true)
+  })
+
+  it('should warn once when the system never ticks', async () => {
+    const c = await new Client(server.url).create('misuse', { noTick: true })
+    await until(() => ours(warnings, /has not ticked/).length > 0, 'the warning', 3000)
+    await sleep(300)
+    expect(ours(warnings, /has not ticked for 10 patches \(tick 0\), so views show nothing.*setTimestep/)).toHaveLength(1)
+    await c.leave(true)
+  })
+
+  it('should never send an entity beyond maxRange, whatever the engine selects', async () => {
+    // without the bound the salient far entities reach the client: the scenario selects beyond the radius
+    const free = await new Client(server.url).create('misuse', {})
+    const rf = room!
+    await until(() => rf.far.every((e) => keys(free).includes(String(e))), 'the far entities without maxRange')
+    await free.leave(true)
+
+    const c = await new Client(server.url).create('misuse', { maxRange: RADIUS })
+    const r = room!
+    const X = r.engine.C.Position.x
+    await until(() => r.near.every((e) => keys(c).includes(String(e))), 'the near entities')
+    // the mover walks out to 2.5x the radius and back, one step per patch
+    let held = 0
+    for (let k = 0; k <= 60; k++) {
+      X[r.mover] = k <= 30 ? k * 4 : (60 - k) * 4
+      await sleep(20)
+      for (const key of keys(c)) {
+        const e = Number(key)
+        // the static entities are exact on the client: none of them beyond the bound, ever
+        if (e !== r.mover) expect(Math.abs(X[e]!), `entity ${e}`).toBeLessThanOrEqual(RADIUS)
+      }
+      if (keys(c).includes(String(r.mover))) held++
+    }
+    // the engine did select the far ones; no view held them (nor the mover beyond the bound) after any sync
+    expect(r.far.some((e) => r.engine.attention.isMember(r.observer, e))).toBe(true)
+    expect(r.violations).toEqual([])
+    expect(held).toBeGreaterThan(0)
+    await until(() => keys(c).includes(String(r.mover)), 'the mover back in range')
+    // a real room never changes the state or a view between encode() and encodeView()
+    const encoder = (r as unknown as { _serializer: { encoder: Encoder } })._serializer.encoder
+    expect(installViewEncoding(encoder)!.reorderedPatches).toBe(0)
+    await c.leave(true)
+  })
+
+  it('should validate maxRange, naming the option, the value and the allowed range', () => {
+    expect(() => new AttentionPlugin({ maxRange: -1 })).toThrow(/maxRange must be a finite number in \(0, Infinity\); got -1/)
+    expect(() => new AttentionPlugin({ maxRange: '60' as unknown as number })).toThrow(/got "60" \(a string\)/)
+    expect(() => new AttentionPlugin({ entryBudget: '24' as unknown as number })).toThrow(/entryBudget must be an integer in \[1, 65535\]; got "24" \(a string\)/)
+    const world = createWorld()
+    const C = createAttentionComponents(16)
+    const system = createAttentionSystem(world, { components: C })
+    expect(() => new AttentionPlugin({ maxRange: 60 }).use(system)).toThrow(/maxRange needs the positions.*positions: C\.Position/)
+    expect(() => new AttentionPlugin().use(system, { maxRange: 60, positions: createAttentionComponents(8).Position })).toThrow(/fewer than the system's capacity 16/)
+  })
+})

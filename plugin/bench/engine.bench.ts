@@ -6,6 +6,7 @@
 //   npm run bench:engine -- --quick   small scenarios only (< 20 s), for the eval harness
 //   npm run bench:engine -- --model <m.onnx>   also the learned scorer (default: the shipped model)
 //   npm run bench:engine -- --no-learned       skip the learned-scorer row
+//   npm run bench:engine -- --learned-only     only the learned-scorer row (10k entities x 1,000 observers)
 import { addComponent, addEntity, createWorld, type World } from 'bitecs'
 import { pathToFileURL } from 'node:url'
 import { addObserver, createAttentionComponents, createAttentionSystem, setFacingAngle } from '../src/index'
@@ -357,8 +358,10 @@ async function main(): Promise<void> {
   const json = args.includes('--json')
   const quick = args.includes('--quick')
   if (!json) console.log(`engine benchmark${quick ? ' (quick)' : ''}, node ${process.version}\n`)
-  const results = await runEngineBench({ quick, onResult: json ? (r) => console.log(JSON.stringify(r)) : undefined })
-  if (!json) printTable(results)
+  if (!args.includes('--learned-only')) {
+    const results = await runEngineBench({ quick, onResult: json ? (r) => console.log(JSON.stringify(r)) : undefined })
+    if (!json) printTable(results)
+  }
   if (args.includes('--no-learned')) return
   const at = args.indexOf('--model')
   const model = at !== -1 && args[at + 1] !== undefined ? args[at + 1]! : defaultModelPath()

@@ -303,15 +303,32 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
       const o = batch.observers[i]!
       if (obsStamp[o] !== answerVersion) continue
       const j = obsIndex[o]!
+      const ids = s.arrays.rowEid
+      const starts = s.arrays.observerStart
+      const sc = s.scores
+      const a0 = starts[j]!
+      const b0 = batch.observerStart[i]!
+      const n = batch.observerStart[i + 1]! - b0
+      // fast path: the grid returns an observer's candidates in the same order from tick to tick
+      // while nobody changes cell, so the answer's rows usually line up with this tick's
+      let same = starts[j + 1]! - a0 === n
+      for (let r = 0; same && r < n; r++) same = ids[a0 + r] === batch.rowEid[b0 + r]
+      if (same) {
+        for (let r = 0; r < n; r++) {
+          const e = batch.rowEid[b0 + r]!
+          if (s.gen[e] === gen[e]) {
+            out[b0 + r] = sc[a0 + r]!
+            scored++
+          }
+        }
+        continue
+      }
       if (stamp >= 0x3fffffff) {
         candStamp.fill(0)
         stamp = 0
       }
       const st = ++stamp
-      const ids = s.arrays.rowEid
-      const starts = s.arrays.observerStart
-      const sc = s.scores
-      for (let r = starts[j]!; r < starts[j + 1]!; r++) {
+      for (let r = a0; r < starts[j + 1]!; r++) {
         const e = ids[r]!
         candStamp[e] = st
         candScore[e] = sc[r]!

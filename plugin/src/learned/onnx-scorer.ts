@@ -10,7 +10,7 @@ import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from '
 import { createHeadScorer } from '../ecs/head-scorer'
 import { DEFAULT_WEIGHTS } from '../ecs/options'
 import type { AttentionScorer, ExplainedScore, HeadWeights, ScorerBatch } from '../ecs/types'
-import { FEATURE_COUNT } from '../ecs/types'
+import { FEATURE_COUNT, HEAD_NAMES } from '../ecs/types'
 import { checkInteger, checkRange } from '../ecs/validate'
 import type { FromWorker, RunArrays, ToWorker } from './messages'
 import { INPUT_WIDTH } from './model-inputs'
@@ -295,20 +295,42 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
     if (current !== -1) indexAnswer(slots[current]!)
   }
 
-  /** Overlays the answer in use on `out` (already holding the heads' scores); returns the rows it scored. */
+  // the fallback heads' weights, in feature order (a typed array: read in the row loop)
+  const hw = new Float64Array(FEATURE_COUNT)
+  {
+    const w = { ...DEFAULT_WEIGHTS, ...options.weights }
+    HEAD_NAMES.forEach((h, k) => (hw[k] = w[h]))
+  }
+
+  /** The heads' score of row `r` (the head scorer's weighted sum). */
+  const headRow = (f: Float32Array, r: number): number => {
+    let v = 0
+    for (let k = 0, o = r * FEATURE_COUNT; k < FEATURE_COUNT; k++) v += hw[k]! * f[o + k]!
+    return v
+  }
+
+  /**
+   * Writes every row of `out`: the answer's score where it covers the pair, else the heads' (the
+   * heads are computed only for the rows the model did not score). Returns the rows it scored.
+   */
   const overlay = (batch: ScorerBatch, s: Slot, out: Float32Array): number => {
     const gen = batch.generation
+    const f = batch.features
+    const ids = s.arrays.rowEid
+    const starts = s.arrays.observerStart
+    const sc = s.scores
     let scored = 0
     for (let i = 0; i < batch.observerCount; i++) {
       const o = batch.observers[i]!
-      if (obsStamp[o] !== answerVersion) continue
-      const j = obsIndex[o]!
-      const ids = s.arrays.rowEid
-      const starts = s.arrays.observerStart
-      const sc = s.scores
-      const a0 = starts[j]!
       const b0 = batch.observerStart[i]!
-      const n = batch.observerStart[i + 1]! - b0
+      const b1 = batch.observerStart[i + 1]!
+      if (obsStamp[o] !== answerVersion) {
+        for (let r = b0; r < b1; r++) out[r] = headRow(f, r)
+        continue
+      }
+      const j = obsIndex[o]!
+      const a0 = starts[j]!
+      const n = b1 - b0
       // fast path: the grid returns an observer's candidates in the same order from tick to tick
       // while nobody changes cell, so the answer's rows usually line up with this tick's
       let same = starts[j + 1]! - a0 === n
@@ -316,10 +338,11 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
       if (same) {
         for (let r = 0; r < n; r++) {
           const e = batch.rowEid[b0 + r]!
+          // the same entity as when the model saw it, not a recycled id
           if (s.gen[e] === gen[e]) {
             out[b0 + r] = sc[a0 + r]!
             scored++
-          }
+          } else out[b0 + r] = headRow(f, b0 + r)
         }
         continue
       }
@@ -333,13 +356,12 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
         candStamp[e] = st
         candScore[e] = sc[r]!
       }
-      for (let r = batch.observerStart[i]!; r < batch.observerStart[i + 1]!; r++) {
+      for (let r = b0; r < b1; r++) {
         const e = batch.rowEid[r]!
-        // the same entity as when the model saw it, not a recycled id
         if (candStamp[e] === st && s.gen[e] === gen[e]) {
           out[r] = candScore[e]!
           scored++
-        }
+        } else out[r] = headRow(f, r)
       }
     }
     return scored
@@ -389,7 +411,6 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
       heads.score(features, rows, out)
     },
     scoreBatch(batch, out) {
-      heads.score(batch.features, batch.rows, out)
       ensureLookups(batch.components.capacity)
       const now = performance.now()
       if (inFlight !== -1 && now - sentAt > hangMs) {
@@ -414,7 +435,7 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
           if (left <= 0 || Atomics.wait(signal, 0, seen, left) === 'timed-out') break
         }
       }
-      let scored = 0
+      let scored = -1
       if (current !== -1) {
         const s = slots[current]!
         if (batch.tick - s.tick <= maxStale) {
@@ -424,6 +445,10 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
             onEvent({ kind: 'recovered', message: 'the model answers again' })
           }
         } else fail('stale', `the model's last answer is ${batch.tick - s.tick} ticks old (more than maxStaleTicks ${maxStale})`)
+      }
+      if (scored === -1) {
+        heads.score(batch.features, batch.rows, out)
+        scored = 0
       }
       stats.modelRows = scored
       stats.fallbackRows = batch.rows - scored

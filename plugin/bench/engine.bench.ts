@@ -5,7 +5,7 @@
 //   npm run bench:engine -- --json    one JSON object per scenario per line
 //   npm run bench:engine -- --quick   small scenarios only (< 20 s), for the eval harness
 //   npm run bench:engine -- --model <m.onnx>   also the learned scorer (default: the shipped model)
-//   npm run bench:engine -- --no-learned       skip the learned-scorer row
+//   npm run bench:engine -- --no-learned       skip the learned-scorer row (with --json it is off unless --learned)
 //   npm run bench:engine -- --learned-only     only the learned-scorer row (10k entities x 1,000 observers)
 import { addComponent, addEntity, createWorld, type World } from 'bitecs'
 import { pathToFileURL } from 'node:url'
@@ -362,7 +362,9 @@ async function main(): Promise<void> {
     const results = await runEngineBench({ quick, onResult: json ? (r) => console.log(JSON.stringify(r)) : undefined })
     if (!json) printTable(results)
   }
-  if (args.includes('--no-learned')) return
+  // --json lines are engine scenarios to the report harness (bench/run-all.ts): there the learned row
+  // comes only when asked for, as one `{"learned": ...}` line
+  if (args.includes('--no-learned') || (json && !args.includes('--learned') && !args.includes('--learned-only'))) return
   const at = args.indexOf('--model')
   const model = at !== -1 && args[at + 1] !== undefined ? args[at + 1]! : defaultModelPath()
   const s = quick ? { entities: 1_000, observers: 100 } : { entities: 10_000, observers: 1_000 }

@@ -13,6 +13,8 @@ let session: ort.InferenceSession | null = null
 let reply: MessagePort | null = null
 let signal: Int32Array | null = null
 let width = 0
+/** Observers per inference call. */
+const CHUNK = 128
 let padded = new Float32Array(0)
 let rowsBuf = new Float32Array(0)
 let mask = new Float32Array(0)
@@ -109,31 +111,40 @@ async function handle(m: ToWorker): Promise<void> {
     if (rowsBuf.length < rows * width) rowsBuf = new Float32Array(rows * width * 2)
     const x = rowsBuf
     writeModelInputs(source, x)
-    // pad to [observers, widest, width] with a mask: the model's softmax runs per observer
-    let widest = 1
-    for (let i = 0; i < observerCount; i++) widest = Math.max(widest, observerStart[i + 1]! - observerStart[i]!)
-    const n = Math.max(1, observerCount)
-    if (padded.length < n * widest * width) padded = new Float32Array(n * widest * width * 2)
-    if (mask.length < n * widest) mask = new Float32Array(n * widest * 2)
-    const px = padded.subarray(0, n * widest * width)
-    const pm = mask.subarray(0, n * widest)
-    px.fill(0)
-    pm.fill(0)
-    for (let i = 0; i < observerCount; i++) {
-      const a = observerStart[i]!
-      const len = observerStart[i + 1]! - a
-      px.set(x.subarray(a * width, (a + len) * width), i * widest * width)
-      pm.fill(1, i * widest, i * widest + len)
-    }
-    const out = await session.run({
-      [INPUT_X]: new ort.Tensor('float32', px, [n, widest, width]),
-      [INPUT_MASK]: new ort.Tensor('float32', pm, [n, widest]),
-    })
-    const y = out[OUTPUT_SCORE]!.data as Float32Array
-    for (let i = 0; i < observerCount; i++) {
-      const a = observerStart[i]!
-      const len = observerStart[i + 1]! - a
-      scores.set(y.subarray(i * widest, i * widest + len), a)
+    // pad per chunk of observers with similar row counts (sorted by count), so little of the model's
+    // work goes to padding; the model's softmax runs per observer over its own rows (masked)
+    const order = Array.from({ length: observerCount }, (_, i) => i).sort(
+      (p, q) => observerStart[p + 1]! - observerStart[p]! - (observerStart[q + 1]! - observerStart[q]!),
+    )
+    for (let c0 = 0; c0 < observerCount; c0 += CHUNK) {
+      const c1 = Math.min(observerCount, c0 + CHUNK)
+      let widest = 1
+      for (let k = c0; k < c1; k++) widest = Math.max(widest, observerStart[order[k]! + 1]! - observerStart[order[k]!]!)
+      const n = c1 - c0
+      if (padded.length < n * widest * width) padded = new Float32Array(n * widest * width * 2)
+      if (mask.length < n * widest) mask = new Float32Array(n * widest * 2)
+      const px = padded.subarray(0, n * widest * width)
+      const pm = mask.subarray(0, n * widest)
+      px.fill(0)
+      pm.fill(0)
+      for (let k = c0; k < c1; k++) {
+        const i = order[k]!
+        const a = observerStart[i]!
+        const len = observerStart[i + 1]! - a
+        px.set(x.subarray(a * width, (a + len) * width), (k - c0) * widest * width)
+        pm.fill(1, (k - c0) * widest, (k - c0) * widest + len)
+      }
+      const out = await session.run({
+        [INPUT_X]: new ort.Tensor('float32', px, [n, widest, width]),
+        [INPUT_MASK]: new ort.Tensor('float32', pm, [n, widest]),
+      })
+      const y = out[OUTPUT_SCORE]!.data as Float32Array
+      for (let k = c0; k < c1; k++) {
+        const i = order[k]!
+        const a = observerStart[i]!
+        const len = observerStart[i + 1]! - a
+        scores.set(y.subarray((k - c0) * widest, (k - c0) * widest + len), a)
+      }
     }
     send({ type: 'result', id, scores, batch, ms: performance.now() - t0 }, [scores.buffer as ArrayBuffer, ...back])
   } catch (e) {

@@ -1,24 +1,38 @@
 import { defineConfig } from 'tsup'
 
+// One entry per public subpath of the package. Adding a subpath is three copies:
+//   here:          'view-encoding': 'src/view-encoding-entry.ts',
+//   package.json:  the "." block of "exports", renamed to "./view-encoding" with
+//                  index.* replaced by view-encoding.* (four file names);
+//   typedoc.json:  the source file in "entryPoints", so the API reference covers it.
+// test/package/tarball.test.ts checks that the three lists agree and that every file is in the tarball.
+export const entry = {
+  index: 'src/index.ts',
+  // the learned scorer: only those who import it load onnxruntime-web (in its worker, below)
+  learned: 'src/learned/index.ts',
+}
+
 export default defineConfig([
   {
-    entry: ['src/index.ts'],
-    format: ['esm', 'cjs'],
-    dts: true,
-    sourcemap: true,
-    clean: true,
-    target: 'es2022',
-    external: ['bitecs', '@colyseus/core', '@colyseus/schema'],
+  entry,
+  // ESM (.js + .d.ts) for `import`, CommonJS (.cjs + .d.cts) for `require`: package.json maps each
+  // condition to its own types, so `require` under Node16/NodeNext resolution gets CJS types.
+  format: ['esm', 'cjs'],
+  dts: true,
+  sourcemap: true,
+  clean: true,
+  target: 'es2022',
+  external: ['bitecs', '@colyseus/core', '@colyseus/schema'],
+  // import.meta.url in the CommonJS build (the learned scorer finds its worker and model by it)
+  shims: true,
   },
   {
-    // colyseus-attention/learned: ESM only (its worker is located through import.meta.url), and
-    // only those who import it load onnxruntime-web
-    entry: { 'learned/index': 'src/learned/index.ts', 'learned/worker': 'src/learned/worker.ts' },
+    // the learned scorer's inference thread: loaded by URL (dist/learned-worker.js), not a subpath
+    entry: { 'learned-worker': 'src/learned/worker.ts' },
     format: ['esm'],
-    dts: { entry: { 'learned/index': 'src/learned/index.ts' } },
     sourcemap: true,
     clean: false,
     target: 'es2022',
-    external: ['bitecs', '@colyseus/core', '@colyseus/schema', 'onnxruntime-web'],
+    external: ['onnxruntime-web'],
   },
 ])

@@ -23,6 +23,9 @@ export interface RecallRow {
   interactions: number
   recall200: number
   recall500: number
+  /** Recall at 200 / 500 ms counting only time held at Medium or above (equal to recall for policies without bands). */
+  recall200Detail: number
+  recall500Detail: number
   /** Misses at 200 ms (interactions not visible 200 ms ahead). */
   missed200: number
   missed500: number
@@ -47,6 +50,16 @@ export interface RecallRow {
   missContributions: number[] | null
   /** Mean per-head contribution of the weakest set member at those misses (what held the missed entity out). */
   rivalContributions: number[] | null
+  /** Share of what is on a player's screen that its client holds with data at most 1 s old (see replay.ts). */
+  viewportCoverage: number
+  /** Screen radius of the coverage, world units. */
+  viewRadius: number
+  /** Mean members per client at Low, Medium, High. */
+  meanBandCounts: [number, number, number]
+  /** Memberships a player was not entitled to: 0 for an honest policy. */
+  entitlementViolations: number
+  /** Entrants that waited a patch for the policy's entry budget. */
+  entrantsDeferred: number
 }
 
 const EPS = 1e-9
@@ -71,6 +84,7 @@ function cell(leads: Float64Array, pick: (i: number) => boolean): RecallCell {
  */
 export function summarize(r: ReplayResult): RecallRow {
   const all = cell(r.leads, () => true)
+  const detail = cell(r.detailLeads, () => true)
   const byInteraction: Record<string, RecallCell> = {}
   INTERACTION_NAMES.forEach((name, k) => {
     byInteraction[name] = cell(r.leads, (i) => r.kinds[i] === k)
@@ -86,6 +100,8 @@ export function summarize(r: ReplayResult): RecallRow {
     interactions: all.n,
     recall200: all.recall200,
     recall500: all.recall500,
+    recall200Detail: detail.recall200,
+    recall500Detail: detail.recall500,
     missed200: Math.round(all.n * (1 - all.recall200)),
     missed500: Math.round(all.n * (1 - all.recall500)),
     ttvMedian: quantile(r.leads, 0.5),
@@ -102,5 +118,10 @@ export function summarize(r: ReplayResult): RecallRow {
     missCategories: r.missCategories,
     missContributions: r.missContributions,
     rivalContributions: r.rivalContributions,
+    viewportCoverage: r.viewportCoverage,
+    viewRadius: r.viewRadius,
+    meanBandCounts: r.meanBandCounts,
+    entitlementViolations: r.entitlementViolations,
+    entrantsDeferred: r.entrantsDeferred,
   }
 }

@@ -5,11 +5,44 @@ export const Kind = {
   Chaser: 2,
   Grouped: 3,
   Projectile: 4,
+  /** A soldier of a team (battle). */
+  Soldier: 5,
+  /** A team-only scout (battle). */
+  Scout: 6,
+  /** A sniper or turret that aims and fires from afar (ranged). */
+  Sniper: 7,
+  /** A fast vehicle that charges players (ranged). */
+  Vehicle: 8,
+  /** A salient landmark with a nimbus (ranged). */
+  Beacon: 9,
+  /** A mostly standing crowd member (hub). */
+  Idler: 10,
+  /** A salient trader at a stall (hub). */
+  Merchant: 11,
+  /** A hidden stash seen only by its owner (hub). */
+  Stash: 12,
+  /** A mounted unit that charges enemy players from afar (battle). */
+  Rider: 13,
 } as const
 /** One of {@link Kind}'s values. */
 export type Kind = (typeof Kind)[keyof typeof Kind]
 /** Names of the kinds, by value. */
-export const KIND_NAMES = ['player', 'wanderer', 'chaser', 'group member', 'projectile'] as const
+export const KIND_NAMES = [
+  'player',
+  'wanderer',
+  'chaser',
+  'group member',
+  'projectile',
+  'soldier',
+  'scout',
+  'sniper',
+  'vehicle',
+  'beacon',
+  'idler',
+  'merchant',
+  'stash',
+  'rider',
+] as const
 
 /** What happened between two entities. */
 export const InteractionKind = {
@@ -21,11 +54,19 @@ export const InteractionKind = {
   Trade: 2,
   /** A fast projectile passed through a player. */
   Hit: 3,
+  /** A sniper's or turret's shot landed on a player. */
+  Shot: 4,
+  /** A vehicle rammed a player. */
+  Ram: 5,
+  /** A player reached a beacon, a stash or a scout's report (a visit to a place or thing). */
+  Visit: 6,
+  /** Two players talked face to face. */
+  Chat: 7,
 } as const
 /** One of {@link InteractionKind}'s values. */
 export type InteractionKind = (typeof InteractionKind)[keyof typeof InteractionKind]
 /** Names of the interaction kinds, by value. */
-export const INTERACTION_NAMES = ['attack', 'touch', 'trade', 'hit'] as const
+export const INTERACTION_NAMES = ['attack', 'touch', 'trade', 'hit', 'shot', 'ram', 'visit', 'chat'] as const
 
 /** The interactions of a recording, in tick order (struct of arrays). */
 export interface InteractionLog {

@@ -1,40 +1,82 @@
 import { flagValue, hasFlag, isMain, writeResult } from '../lib/cli'
+import { FAMILIES } from './families/index'
+import { compareLearned, replayLearned, type LearnedPoint } from './policies/learned-policy'
+import type { ScenarioFamily } from './families/scenario-family'
 import { summarize, type RecallRow } from './metrics'
-import { attentionPolicy } from './policies/attention-policy'
+import { attentionPolicy, engineHasByteBudget } from './policies/attention-policy'
 import { fullPolicy } from './policies/full-policy'
 import type { PolicyFactory } from './policies/interest-policy'
 import { nearestPolicy } from './policies/nearest-policy'
-import { compareLearned, replayLearned, type LearnedPoint } from './policies/learned-policy'
 import { radiusPolicy } from './policies/radius-policy'
-import { countByKind, INTERACTION_NAMES } from './recording'
+import { poolResults } from './pool'
+import { countByKind, INTERACTION_NAMES, type Recording } from './recording'
 import { readRecording, writeRecording } from './recording-file'
-import { replay } from './replay'
-import { FULL_SCENARIO, QUICK_SCENARIO, recordScenario, type ScenarioConfig } from './scenario'
-import { evaluateTargets, type TargetReport } from './targets'
+import { replay, type ReplayResult } from './replay'
+import { FULL_SCENARIO, QUICK_SCENARIO, type ScenarioConfig } from './scenario'
+import { bestIssueTargets, evaluateTargets, type IssueTargets, type TargetReport } from './targets'
+import { viewRadiusOf } from './viewport'
 
 /** Options of {@link runRecallBench}. */
 export interface RecallBenchOptions {
-  /** Small scenario and sweep (a few seconds). */
+  /** Small scenarios and sweep (seconds per family). */
   quick?: boolean
   /** Progress lines (default: none). */
   log?: (line: string) => void
-  /** Replay this recording file instead of recording the scenario (see recording-file.ts). */
+  /** Replay this recording file instead of recording the families (see recording-file.ts). */
   recordingPath?: string
-  /** Also save the recording to this file. */
+  /** Also save the (first) recording to this file. */
   savePath?: string
-  /** Also replay the `attention (learned)` policy with this ONNX model. */
+  /** Names of the families to run. @defaultValue every family of `FAMILIES` */
+  families?: readonly string[]
+  /** Which seeds of each family. @defaultValue 'test' */
+  seeds?: 'train' | 'test'
+  /** How many of those seeds per family (pooled). @defaultValue 1 */
+  seedsPerFamily?: number
+  /** Also replay the `attention (learned)` policy with this ONNX model (rows added after the targets are judged). */
   modelPath?: string
+}
+
+/** What the recording(s) of one family held. */
+export interface FamilyScenario extends Partial<ScenarioConfig> {
+  family: string
+  description: string
+  seed: number
+  seeds: number[]
+  seconds: number
+  worldSize: number
+  players: number
+  entities: number
+  ticks: number
+  viewRadius: number
+  interactions: Record<string, number>
+}
+
+/** The sweep of one family: rows pooled over its seeds, and the targets. */
+export interface FamilyBenchResult {
+  scenario: FamilyScenario
+  rows: RecallRow[]
+  targets200: TargetReport
+  targets500: TargetReport
+  /** Issue 11's targets on the attention sweep that does best (null without attention rows). */
+  issue: IssueTargets | null
+  /** Entitlement violations summed over every policy (must be 0). */
+  entitlementViolations: number
+  /** With a model: the learned rows against the heads and radius AOI at equal bytes (T = 500 ms). */
+  learned500?: LearnedPoint[]
 }
 
 /** Everything the recall benchmark measured. */
 export interface RecallBenchResult {
   quick: boolean
-  scenario: ScenarioConfig & { entities: number; ticks: number; interactions: Record<string, number> }
+  seedSet: 'train' | 'test'
+  /** The first family's scenario, rows and targets (the arena when it runs). */
+  scenario: FamilyScenario
   rows: RecallRow[]
   targets200: TargetReport
   targets500: TargetReport
-  /** With a model: the learned rows against the heads and radius AOI at equal bytes (T = 500 ms). */
-  learned500?: LearnedPoint[]
+  families: FamilyBenchResult[]
+  /** True when the engine took byte budgets and the byte-budget sweep ran. */
+  byteBudgetSweep: boolean
   wallSeconds: number
 }
 
@@ -44,6 +86,8 @@ export const SWEEPS = {
     radius: [5, 7.5, 10, 12.5, 15, 20, 25, 30, 40, 50, 60, 80],
     nearest: [1, 2, 3, 4, 6, 8, 12, 16, 24, 32],
     attention: [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48],
+    /** Bytes per client per second (count budget {@link BYTE_BUDGET_CAP} as the cap). */
+    byteBudget: [450, 550, 700, 1000, 1500, 2500, 4000, 8000, 16000],
     // ablations of the engine's defaults, to explain the attention curve (not tuned winners)
     noHysteresis: [2, 4, 8, 16],
     radius25: [2, 4, 8, 16],
@@ -51,13 +95,18 @@ export const SWEEPS = {
     learned: [1, 2, 3, 4, 6, 8],
   },
   quick: {
-    radius: [5, 10, 20, 40],
+    radius: [5, 10, 20, 40, 80],
     nearest: [2, 8],
-    attention: [2, 4, 8, 16],
+    attention: [2, 4, 8, 16, 32],
+    byteBudget: [450, 600, 1000, 2500, 6000],
     noHysteresis: [],
     radius25: [],
+    learned: [2, 4, 8, 16],
   },
 } as const
+
+/** Count budget that caps the byte-budget sweep. */
+export const BYTE_BUDGET_CAP = 256
 
 /** The policy configurations of a sweep, in report order. */
 export function sweepPolicies(quick: boolean): PolicyFactory[] {
@@ -67,78 +116,159 @@ export function sweepPolicies(quick: boolean): PolicyFactory[] {
     ...s.radius.map((r) => radiusPolicy(r)),
     ...s.nearest.map((k) => nearestPolicy(k)),
     ...s.attention.map((k) => attentionPolicy(k)),
+    ...(engineHasByteBudget() ? s.byteBudget.map((b) => attentionPolicy(BYTE_BUDGET_CAP, { byteBudget: b })) : []),
     ...s.noHysteresis.map((k) => attentionPolicy(k, { engine: { hysteresis: false }, variant: 'no hysteresis' })),
     ...s.radius25.map((k) => attentionPolicy(k, { radius: 25 })),
   ]
 }
 
+/** The recordings of one family for a run. */
+function recordingsOf(f: ScenarioFamily, seeds: readonly number[], quick: boolean): Recording[] {
+  return seeds.map((s) => f.record(s, quick))
+}
+
+/** Replays every policy of the sweep over the recordings and pools the seeds. */
+async function sweepFamily(name: string, description: string, recs: Recording[], quick: boolean, log: (l: string) => void, modelPath?: string): Promise<FamilyBenchResult> {
+  const first = recs[0]!
+  const counts = INTERACTION_NAMES.map(() => 0)
+  for (const r of recs) countByKind(r.interactions).forEach((c, k) => (counts[k]! += c))
+  const scenario: FamilyScenario = {
+    ...(name === 'arena' ? (quick ? QUICK_SCENARIO : FULL_SCENARIO) : {}),
+    family: name,
+    description,
+    seed: first.seed,
+    seeds: recs.map((r) => r.seed),
+    seconds: first.ticks * first.dt,
+    tickRate: Math.round(1 / first.dt),
+    worldSize: first.worldSize,
+    players: first.players.length,
+    entities: first.entityCount,
+    ticks: first.ticks,
+    viewRadius: viewRadiusOf(first),
+    interactions: Object.fromEntries(INTERACTION_NAMES.map((k, i) => [k, counts[i]!]).filter(([, c]) => (c as number) > 0)),
+  }
+  log(`recall ${name}: ${first.entityCount} entities, ${first.players.length} players, ${scenario.seconds} s x ${recs.length} seed(s) [${scenario.seeds.join(', ')}], ${counts.reduce((a, b) => a + b, 0)} interactions`)
+  const rows: RecallRow[] = []
+  let violations = 0
+  for (const factory of sweepPolicies(quick)) {
+    const results: ReplayResult[] = []
+    for (const rec of recs) {
+      results.push(replay(rec, factory))
+      // yield so a caller's timers and I/O keep running
+      await new Promise((r) => setImmediate(r))
+    }
+    const row = summarize(poolResults(results))
+    violations += row.entitlementViolations
+    rows.push(row)
+    log(
+      `  ${row.label.padEnd(26)} recall@200 ${(row.recall200 * 100).toFixed(2)}%  @500 ${(row.recall500 * 100).toFixed(2)}% (M+ ${(row.recall500Detail * 100).toFixed(1)}%)  ` +
+        `coverage ${(row.viewportCoverage * 100).toFixed(1)}%  ${row.bytesPerClientPerSec.toFixed(0)} B/client/s  ` +
+        `bands L/M/H ${row.meanBandCounts.map((b) => b.toFixed(1)).join('/')}` +
+        (row.entrantsDeferred > 0 ? `  deferred entrants ${row.entrantsDeferred}` : '') +
+        (row.entitlementViolations > 0 ? `  ENTITLEMENT VIOLATIONS ${row.entitlementViolations}` : ''),
+    )
+  }
+  const judged = { scenario, rows, targets200: evaluateTargets(rows, 0.2), targets500: evaluateTargets(rows, 0.5), issue: bestIssueTargets(rows), entitlementViolations: violations }
+  if (modelPath === undefined) return judged
+  for (const k of (quick ? SWEEPS.quick : SWEEPS.full).learned) {
+    const results: ReplayResult[] = []
+    for (const rec of recs) results.push(await replayLearned(rec, modelPath, k, log))
+    const row = summarize(poolResults(results))
+    rows.push(row)
+    log(`  ${row.label.padEnd(26)} recall@200 ${(row.recall200 * 100).toFixed(2)}%  @500 ${(row.recall500 * 100).toFixed(2)}%  ${row.bytesPerClientPerSec.toFixed(0)} B/client/s`)
+  }
+  return { ...judged, learned500: compareLearned(rows, 0.5) }
+}
+
+/** The learned rows of a family against the heads and radius AOI (T = 500 ms), one line per budget. */
+function learnedLines(f: FamilyBenchResult): string[] {
+  const pct = (v: number | null): string => (v === null ? 'n/a' : `${(v * 100).toFixed(2)}%`)
+  return (f.learned500 ?? []).map(
+    (p) =>
+      `  ${f.scenario.family} learned K=${p.budget}: ${p.bytesPerClientPerSec.toFixed(0)} B/s miss@500 ${pct(p.learnedMiss)} vs heads ${pct(p.headsMiss)} ` +
+      `(x${p.vsHeads?.toFixed(2) ?? 'n/a'}) vs radius ${pct(p.radiusMiss)} (x${p.vsRadius?.toFixed(2) ?? 'n/a'})`,
+  )
+}
+
 /**
- * Records the scenario once, replays it through every policy of the sweep and evaluates the targets.
- * Deterministic: same options, same numbers (bytes and recall; timings vary).
+ * Records every selected family on its seeds, replays each through every policy of the sweep and
+ * evaluates the targets per family. Deterministic: same options, same numbers (timings vary).
  */
 export async function runRecallBench(options: RecallBenchOptions = {}): Promise<RecallBenchResult> {
   const quick = options.quick ?? false
   const log = options.log ?? (() => {})
+  const seedSet = options.seeds ?? 'test'
+  const perFamily = options.seedsPerFamily ?? 1
+  if (!Number.isInteger(perFamily) || perFamily < 1) throw new RangeError(`recall: seedsPerFamily must be an integer >= 1; got ${perFamily}`)
   const t0 = performance.now()
-  const config = quick ? QUICK_SCENARIO : FULL_SCENARIO
-  const rec = options.recordingPath ? readRecording(options.recordingPath) : recordScenario(config)
-  if (options.savePath) writeRecording(options.savePath, rec)
-  const byKind = countByKind(rec.interactions)
-  log(`recall: scenario ${rec.entityCount} entities, ${config.players} players, ${config.seconds} s, ${rec.interactions.count} interactions`)
-  const rows: RecallRow[] = []
-  for (const factory of sweepPolicies(quick)) {
-    const row = summarize(replay(rec, factory))
-    rows.push(row)
-    log(
-      `  ${row.label.padEnd(34)} recall@200 ${(row.recall200 * 100).toFixed(2)}%  @500 ${(row.recall500 * 100).toFixed(2)}%  ` +
-        `${row.bytesPerClientPerSec.toFixed(0)} B/client/s  churn ${row.churnPerClientPerSec.toFixed(2)}/s`,
-    )
-    // yield so a caller's timers and I/O keep running
-    await new Promise((r) => setImmediate(r))
-  }
-  if (options.modelPath !== undefined) {
-    for (const row of await replayLearned(rec, options.modelPath, quick ? SWEEPS.quick.attention : SWEEPS.full.learned, log)) {
-      rows.push(row)
-      log(`  ${row.label.padEnd(34)} recall@200 ${(row.recall200 * 100).toFixed(2)}%  @500 ${(row.recall500 * 100).toFixed(2)}%  ${row.bytesPerClientPerSec.toFixed(0)} B/client/s`)
+  const families: FamilyBenchResult[] = []
+  if (options.recordingPath !== undefined) {
+    const rec = readRecording(options.recordingPath)
+    if (options.savePath) writeRecording(options.savePath, rec)
+    families.push(await sweepFamily(rec.family ?? 'loaded', `recording ${options.recordingPath}`, [rec], quick, log, options.modelPath))
+  } else {
+    const wanted = options.families ?? FAMILIES.map((f) => f.name)
+    for (const name of wanted) {
+      const f = FAMILIES.find((x) => x.name === name)
+      if (f === undefined) throw new RangeError(`recall: unknown family ${JSON.stringify(name)}; known: ${FAMILIES.map((x) => x.name).join(', ')}`)
+      const seeds = (seedSet === 'train' ? f.trainSeeds : f.testSeeds).slice(0, Math.max(1, perFamily))
+      const recs = recordingsOf(f, seeds, quick)
+      if (options.savePath && families.length === 0) writeRecording(options.savePath, recs[0]!)
+      families.push(await sweepFamily(f.name, f.description, recs, quick, log, options.modelPath))
     }
   }
+  const main = families[0]!
   return {
-    learned500: options.modelPath === undefined ? undefined : compareLearned(rows, 0.5),
     quick,
-    scenario: {
-      ...config,
-      seed: rec.seed,
-      entities: rec.entityCount,
-      ticks: rec.ticks,
-      interactions: Object.fromEntries(INTERACTION_NAMES.map((name, k) => [name, byKind[k]!])),
-    },
-    rows,
-    targets200: evaluateTargets(rows, 0.2),
-    targets500: evaluateTargets(rows, 0.5),
+    seedSet,
+    scenario: main.scenario,
+    rows: main.rows,
+    targets200: main.targets200,
+    targets500: main.targets500,
+    families,
+    byteBudgetSweep: engineHasByteBudget(),
     wallSeconds: (performance.now() - t0) / 1000,
   }
 }
 
+/** One line per target of issue 11 for a family. */
+export function issueLines(f: FamilyBenchResult): string[] {
+  const t = f.issue
+  if (t === null) return [`${f.scenario.family}: no attention sweep`]
+  const yes = (v: boolean | null): string => (v === null ? 'not comparable' : v ? 'MET' : 'not met')
+  const ratios = t.halfTheMisses.equalBytes.map((p) => `${p.budget}:${Number.isFinite(p.ratio) ? p.ratio.toFixed(2) : 'inf'}`).join(' ')
+  const cov = t.coverage.map((p) => `${p.param}:${(p.attentionCoverage * 100).toFixed(0)}/${(p.radiusCoverage * 100).toFixed(0)}%`).join(' ')
+  return [
+    `${f.scenario.family} (judged on "${t.series}"; entitlement violations: ${f.entitlementViolations})`,
+    `  T=500ms avoidable misses <= half of radius AOI at equal bytes: ${yes(t.halfTheMissesMet)}  [param:ratio ${ratios}]`,
+    `  viewport coverage >= radius AOI at equal bytes: ${yes(t.coverageMet)}  [param:attention/radius ${cov}]`,
+    `  99.5% recall at 200 ms within 5% of full-state bytes: ${yes(t.recall995Within5Met)}` +
+      (t.recall995 ? ` (${t.recall995.param}: ${t.recall995.bytes.toFixed(0)} B/s = ${(t.recall995.shareOfFull * 100).toFixed(1)}% of full)` : ' (never reached)'),
+  ]
+}
+
 if (isMain(import.meta.url)) {
+  const familyFlag = flagValue('family')
+  const seedsFlag = flagValue('seeds')
+  if (seedsFlag !== undefined && seedsFlag !== 'train' && seedsFlag !== 'test') throw new RangeError(`--seeds must be train or test; got ${seedsFlag}`)
   const json = hasFlag('json')
-  const say = (l: string): void => void (json ? process.stderr : process.stdout).write(`${l}\n`)
   const result = await runRecallBench({
     quick: hasFlag('quick'),
     recordingPath: flagValue('load'),
     savePath: flagValue('save'),
+    families: familyFlag === undefined || familyFlag === 'all' ? undefined : familyFlag.split(','),
+    seeds: seedsFlag as 'train' | 'test' | undefined,
+    seedsPerFamily: flagValue('seeds-per-family') === undefined ? undefined : Number(flagValue('seeds-per-family')),
     modelPath: flagValue('model'),
-    log: say,
+    log: json ? undefined : (l) => console.log(l),
   })
-  for (const p of result.learned500 ?? []) {
-    const pct = (v: number | null): string => (v === null ? 'n/a' : `${(v * 100).toFixed(2)}%`)
-    say(`  learned K=${p.budget}: ${p.bytesPerClientPerSec.toFixed(0)} B/s miss@500 ${pct(p.learnedMiss)} vs heads ${pct(p.headsMiss)} (x${p.vsHeads?.toFixed(2) ?? 'n/a'}) vs radius ${pct(p.radiusMiss)} (x${p.vsRadius?.toFixed(2) ?? 'n/a'})`)
+  const path = writeResult('recall', result)
+  if (json) {
+    console.log(JSON.stringify({ ...result, families: result.families.map((f) => ({ scenario: f.scenario, issue: f.issue, entitlementViolations: f.entitlementViolations, rows: f.rows, learned500: f.learned500 })) }, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v)))
+  } else {
+    console.log(`targets of issue 11 (${flagValue('load') !== undefined ? 'loaded recording' : `${result.seedSet} seeds`}${result.byteBudgetSweep ? '' : '; engine without byteBudget: count-budget sweep only'}):`)
+    for (const f of result.families) for (const l of issueLines(f)) console.log(l)
+    for (const f of result.families) for (const l of learnedLines(f)) console.log(l)
+    console.log(`wrote ${path} in ${result.wallSeconds.toFixed(1)} s`)
   }
-  if (json) console.log(JSON.stringify(result, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v)))
-  const t = result.targets200
-  say(`target "half the misses of radius AOI at equal bytes" (T=200ms): ${t.halfTheMissesMet}`)
-  for (const p of t.equalBytes) {
-    say(`  K=${p.budget}: ${p.bytesPerClientPerSec.toFixed(0)} B/s attention miss ${(p.attentionMiss * 100).toFixed(2)}% vs radius ${(p.radiusMiss * 100).toFixed(2)}%`)
-  }
-  say(`target "99.5% recall at <=15% of full-state bytes": ${t.recall995Within15Met} ${JSON.stringify(t.recall995)}`)
-  say(`wrote ${writeResult('recall', result)} in ${result.wallSeconds.toFixed(1)} s`)
 }

@@ -89,3 +89,92 @@ export function evaluateTargets(rows: readonly RecallRow[], lead: 0.2 | 0.5, lab
     recall995Within15Met: att !== undefined && att.shareOfFull <= 0.15,
   }
 }
+
+/** Coverage of attention against radius AOI at the same bytes, at one attention configuration. */
+export interface CoveragePoint {
+  param: number
+  bytesPerClientPerSec: number
+  attentionCoverage: number
+  /** Radius AOI's coverage interpolated at the same bytes. */
+  radiusCoverage: number
+  met: boolean
+}
+
+/** Verdict on the three targets of issue 11 for one family, judged on one attention sweep. */
+export interface IssueTargets {
+  /** Label prefix of the attention sweep judged (e.g. `attention K=` or `attention B=`). */
+  series: string
+  /** Target 1 (T = 500 ms): avoidable misses at most half of radius AOI's at equal bytes, from the cheapest radius point up. */
+  halfTheMisses: TargetReport
+  halfTheMissesMet: boolean | null
+  /** Target 2: viewport coverage at least radius AOI's at equal bytes, over the same range. */
+  coverage: CoveragePoint[]
+  coverageMet: boolean | null
+  /** Target 3: cheapest configuration of the sweep with 99.5% recall at T = 200 ms, and its share of full-state bytes. */
+  recall995: { param: number; bytes: number; shareOfFull: number } | null
+  recall995Within5Met: boolean
+  /** Targets met (0..3). */
+  metCount: number
+}
+
+/** Share of full-state bytes target 3 allows. */
+export const RECALL995_MAX_SHARE = 0.05
+
+const inSeries = (r: RecallRow, series: string): boolean => r.family === 'attention' && r.label.startsWith(series) && !r.label.includes(' R=')
+
+/**
+ * Evaluates issue 11's three targets for one attention sweep (rows whose label starts with `series`).
+ * Points cheaper than the cheapest radius configuration or dearer than the dearest one are not
+ * compared (no radius point to interpolate).
+ * @param rows - summary rows of one family (all policies).
+ * @param series - label prefix of the attention sweep, e.g. `attention K=`.
+ */
+export function evaluateIssueTargets(rows: readonly RecallRow[], series: string): IssueTargets {
+  const halfTheMisses = evaluateTargets(rows, 0.5, series)
+  const radiusCov: Point[] = rows.filter((r) => r.family === 'radius' && !Number.isNaN(r.viewportCoverage)).map((r) => ({ x: r.bytesPerClientPerSec, y: r.viewportCoverage }))
+  const coverage: CoveragePoint[] = []
+  for (const a of rows.filter((r) => inSeries(r, series))) {
+    const rc = interpolate(radiusCov, a.bytesPerClientPerSec)
+    if (rc === null || Number.isNaN(a.viewportCoverage)) continue
+    coverage.push({ param: a.param, bytesPerClientPerSec: a.bytesPerClientPerSec, attentionCoverage: a.viewportCoverage, radiusCoverage: rc, met: a.viewportCoverage >= rc - 1e-9 })
+  }
+  const full = rows.find((r) => r.family === 'full')
+  const fullBytes = full?.bytesPerClientPerSec ?? Number.NaN
+  const ok = rows
+    .filter((r) => inSeries(r, series) && r.recall200 >= 0.995)
+    .sort((p, q) => p.bytesPerClientPerSec - q.bytesPerClientPerSec)[0]
+  const recall995 = ok === undefined ? null : { param: ok.param, bytes: ok.bytesPerClientPerSec, shareOfFull: ok.bytesPerClientPerSec / fullBytes }
+  const halfTheMissesMet = halfTheMisses.halfTheMissesMet
+  const coverageMet = coverage.length === 0 ? null : coverage.every((p) => p.met)
+  const recall995Within5Met = recall995 !== null && recall995.shareOfFull <= RECALL995_MAX_SHARE
+  return {
+    series,
+    halfTheMisses,
+    halfTheMissesMet,
+    coverage,
+    coverageMet,
+    recall995,
+    recall995Within5Met,
+    metCount: (halfTheMissesMet === true ? 1 : 0) + (coverageMet === true ? 1 : 0) + (recall995Within5Met ? 1 : 0),
+  }
+}
+
+/** Label prefixes of the attention sweeps found in `rows` (`attention K=`, `attention B=`). */
+export function attentionSeries(rows: readonly RecallRow[]): string[] {
+  return ['attention K=', 'attention B='].filter((s) => rows.some((r) => inSeries(r, s)))
+}
+
+/**
+ * Evaluates the issue's targets on every attention sweep of the rows and returns the one that does
+ * best: most targets met, then the lowest mean avoidable-miss ratio against radius AOI.
+ * @param rows - summary rows of one family.
+ */
+export function bestIssueTargets(rows: readonly RecallRow[]): IssueTargets | null {
+  const all = attentionSeries(rows).map((s) => evaluateIssueTargets(rows, s))
+  const meanRatio = (t: IssueTargets): number => {
+    const rs = t.halfTheMisses.equalBytes.map((p) => Math.min(p.ratio, 10))
+    return rs.length === 0 ? Infinity : rs.reduce((a, b) => a + b, 0) / rs.length
+  }
+  all.sort((a, b) => b.metCount - a.metCount || meanRatio(a) - meanRatio(b))
+  return all[0] ?? null
+}

@@ -1,6 +1,9 @@
 import { Decoder } from '@colyseus/schema'
 import { describe, expect, it } from 'vitest'
-import { BenchState, createByteMeter } from '../recall/byte-meter'
+import { Band } from '../../plugin/src/index'
+import { createByteMeter, MeterState } from '../recall/byte-meter'
+import { exampleKindName } from '../recall/write-schedule'
+import { Kind } from '../recall/recording'
 import { QUICK_SCENARIO, recordScenario } from '../recall/scenario'
 
 describe('byte-meter', () => {
@@ -10,7 +13,7 @@ describe('byte-meter', () => {
   it('should deliver exactly the members of each view, with the recorded positions', () => {
     const views = 3
     const meter = createByteMeter(rec, views)
-    const decoders = Array.from({ length: views }, () => new Decoder(new BenchState()))
+    const decoders = Array.from({ length: views }, () => new Decoder(new MeterState()))
     meter.onPatch = (v, bytes) => {
       decoders[v]!.decode(bytes, { offset: 1 })
     }
@@ -39,7 +42,7 @@ describe('byte-meter', () => {
           const e = Number(key)
           expect(ent.x).toBe(rec.x[t * n + e])
           expect(ent.y).toBe(rec.y[t * n + e])
-          expect(ent.kind).toBe(rec.kind[e])
+          expect(ent.kind).toBe(exampleKindName(rec.kind[e]!))
         }
       }
     }
@@ -55,6 +58,52 @@ describe('byte-meter', () => {
     for (let t = 0; t < 20; t++) meter.encodeTick(t, true)
     expect(meter.bytes[0]!).toBeGreaterThan(0)
     expect(meter.bytes[1]!).toBe(0)
+    meter.dispose()
+  })
+
+  it('should charge a Low member less than a High one, and send it only the untagged fields', () => {
+    const meter = createByteMeter(rec, 2)
+    const decoders = Array.from({ length: 2 }, () => new Decoder(new MeterState()))
+    meter.onPatch = (v, bytes) => {
+      decoders[v]!.decode(bytes, { offset: 1 })
+    }
+    // the same moving entity (a chaser): view 0 holds it at Low, view 1 at High
+    const e = rec.kind.indexOf(Kind.Chaser)
+    meter.add(0, e, Band.Low)
+    meter.add(1, e, Band.High)
+    for (let t = 0; t < rec.ticks; t++) meter.encodeTick(t, t >= 4)
+    expect(meter.bytes[0]!).toBeGreaterThan(0)
+    expect(meter.bytes[0]!).toBeLessThan(meter.bytes[1]! / 3)
+    const low = decoders[0]!.state.entities.get(String(e))!
+    const high = decoders[1]!.state.entities.get(String(e))!
+    const last = (rec.ticks - 1) * n + e
+    expect(low.x ?? 0).toBe(0)
+    expect(high.x).toBe(rec.x[last])
+    // the coarse position is refreshed every 4th tick
+    expect(Math.abs(low.cx - rec.x[last]!)).toBeLessThan(4 * rec.dt * 10 + 1)
+    meter.dispose()
+  })
+
+  it('should re-tag a member whose band changes, as the plugin does', () => {
+    const meter = createByteMeter(rec, 1)
+    const dec = new Decoder(new MeterState())
+    meter.onPatch = (_v, bytes) => {
+      dec.decode(bytes, { offset: 1 })
+    }
+    const e = rec.entityCount - 1
+    meter.add(0, e, Band.Low)
+    meter.encodeTick(0, true)
+    expect(dec.state.entities.get(String(e))!.x ?? 0).toBe(0)
+    meter.setBand(0, e, Band.High)
+    meter.encodeTick(1, true)
+    expect(dec.state.entities.get(String(e))!.x).toBe(rec.x[n + e])
+    meter.setBand(0, e, Band.Low)
+    meter.encodeTick(2, true)
+    const before = meter.bytes[0]!
+    // at Low again: motion is no longer sent, only coarse refreshes
+    for (let t = 3; t < 8; t++) meter.encodeTick(t, true)
+    expect(dec.state.entities.get(String(e))!.cx).toBe(Math.round(rec.x[4 * n + e]!))
+    expect(meter.bytes[0]! - before).toBeLessThan(40)
     meter.dispose()
   })
 })

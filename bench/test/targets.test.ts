@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { interpolate, quantile } from '../lib/stats'
 import type { RecallRow } from '../recall/metrics'
-import { evaluateTargets } from '../recall/targets'
+import { bestIssueTargets, evaluateIssueTargets, evaluateTargets } from '../recall/targets'
 
 const row = (family: RecallRow['family'], param: number, bytes: number, recall200: number): RecallRow => ({
   family,
@@ -10,6 +10,8 @@ const row = (family: RecallRow['family'], param: number, bytes: number, recall20
   interactions: 1000,
   recall200,
   recall500: recall200,
+  recall200Detail: recall200,
+  recall500Detail: recall200,
   missed200: 0,
   missed500: 0,
   ttvMedian: 1,
@@ -18,6 +20,11 @@ const row = (family: RecallRow['family'], param: number, bytes: number, recall20
   churnPerClientPerSec: 1,
   meanSetSize: 5,
   maxSetSize: 5,
+  viewportCoverage: 0.5,
+  viewRadius: 65,
+  meanBandCounts: [0, 0, 5],
+  entitlementViolations: 0,
+  entrantsDeferred: 0,
   setSizeBound: Infinity,
   policyMsPerTick: 0,
   encodeMsPerTick: 0,
@@ -71,5 +78,43 @@ describe('targets', () => {
     const t = evaluateTargets(rows, 0.2)
     expect(t.recall995).toEqual([{ family: 'attention', param: 8, bytes: 3000, shareOfFull: 0.03 }])
     expect(t.recall995Within15Met).toBe(true)
+  })
+})
+
+describe('issue targets', () => {
+  const cov = (r: RecallRow, c: number): RecallRow => ({ ...r, viewportCoverage: c })
+  const rows = [
+    row('full', 0, 100_000, 0.999),
+    cov(row('radius', 10, 1000, 0.98), 0.2),
+    cov(row('radius', 20, 2000, 0.99), 0.4),
+    cov(row('attention', 4, 1500, 0.9985), 0.35),
+    cov(row('attention', 8, 3000, 0.999), 0.9),
+  ]
+
+  it('should judge coverage at equal bytes against interpolated radius AOI', () => {
+    const t = evaluateIssueTargets(rows, 'attention K=')
+    expect(t.coverage.map((p) => p.param)).toEqual([4])
+    expect(t.coverage[0]!.radiusCoverage).toBeCloseTo(0.3, 12)
+    expect(t.coverageMet).toBe(true)
+    const worse = evaluateIssueTargets(rows.map((r) => (r.label === 'attention K=4' ? cov(r, 0.25) : r)), 'attention K=')
+    expect(worse.coverageMet).toBe(false)
+  })
+
+  it('should ask for 99.5% recall at 200 ms within 5% of full-state bytes', () => {
+    const t = evaluateIssueTargets(rows, 'attention K=')
+    expect(t.recall995?.param).toBe(4)
+    expect(t.recall995Within5Met).toBe(true)
+    const dear = evaluateIssueTargets([{ ...rows[0]!, bytesPerClientPerSec: 20_000 }, ...rows.slice(1)], 'attention K=')
+    expect(dear.recall995Within5Met).toBe(false)
+  })
+
+  it('should pick the attention sweep meeting the most targets', () => {
+    const byBytes = [
+      { ...cov(row('attention', 1200, 1500, 0.97), 0.1), label: 'attention B=1200 K<=256' },
+      { ...cov(row('attention', 2500, 2500, 0.97), 0.1), label: 'attention B=2500 K<=256' },
+    ]
+    const best = bestIssueTargets([...rows, ...byBytes])
+    expect(best?.series).toBe('attention K=')
+    expect(best?.metCount).toBe(3)
   })
 })

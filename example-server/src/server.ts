@@ -6,6 +6,7 @@ import { defineRoom, defineServer } from '@colyseus/core'
 import { Encoder } from '@colyseus/schema'
 import { WebSocketTransport } from '@colyseus/ws-transport'
 import express from 'express'
+import { installWebSocketGlobal } from 'colyseus-attention'
 import { WebSocket } from 'ws'
 import { ArenaRoom } from './arena-room'
 import { mountDebugRoutes } from './debug-routes'
@@ -42,10 +43,8 @@ export interface RunningServer {
 
 const here = dirname(fileURLToPath(import.meta.url))
 
-// Colyseus 0.18 reads the global `WebSocket` (for its OPEN constant) when a client reconnects.
-// Node 22 has it; Node 20 does not, and reconnection would fail there with a ReferenceError.
-const g = globalThis as { WebSocket?: unknown }
-if (g.WebSocket === undefined) g.WebSocket = WebSocket
+// Colyseus 0.18 needs a global `WebSocket` to reconnect a client: Node 22 has it, Node 20 does not.
+installWebSocketGlobal(WebSocket)
 
 /** Finds a free TCP port on `host`. */
 export async function freePort(host = '127.0.0.1'): Promise<number> {

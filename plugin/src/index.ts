@@ -24,5 +24,7 @@ export type {
 export { AttentionPlugin } from './sync/attention-plugin'
 export { AttentionTags } from './sync/options'
 export { installViewEncoding } from './sync/view-encoding'
+export { installWebSocketGlobal } from './sync/websocket-global'
 export type { AttentionPluginOptions } from './sync/options'
 export type { ViewEncodingHook, ViewEncodingOptions } from './sync/view-encoding'
+export type { WebSocketClass } from './sync/websocket-global'

@@ -23,6 +23,23 @@ export interface InterestPolicy {
   count(p: number): number
   /** Entity index of member i of player p's set. */
   member(p: number, i: number): number
+  /**
+   * Optional: band of member i of player p's set (`Band.Low`, `Medium` or `High`), held in the
+   * client's view with that band's tags. Policies without it are metered at full detail (High).
+   */
+  band?(p: number, i: number): number
+  /**
+   * Optional: at most this many members enter one client's view per patch (the plugin's
+   * `entryBudget`); the others wait for a later patch, highest {@link entryPriority} first.
+   */
+  readonly entryBudget?: number
+  /** Optional: entry priority of member i of player p's set (higher enters first). */
+  entryPriority?(p: number, i: number): number
+  /**
+   * Optional: what player p's client actually received over the last second, in bytes per second
+   * (told once a second when bytes are measured, as a room's encoder knows it).
+   */
+  observeBytes?(p: number, bytesPerSecond: number): void
   /** Interactions `from..to-1` of the log happened at tick t: told after the sets of tick t were computed. */
   observeInteractions(t: number, from: number, to: number): void
   /**

@@ -2,31 +2,25 @@ import { createOnnxScorer } from '../../../plugin/src/learned/index'
 import { interpolate, type Point } from '../../lib/stats'
 import type { RecallRow } from '../metrics'
 import type { Recording } from '../recording'
-import { replay } from '../replay'
-import { summarize } from '../metrics'
+import { replay, type ReplayResult } from '../replay'
 import { attentionPolicy } from './attention-policy'
 
 /** Label prefix of the learned rows. */
 export const LEARNED_LABEL = 'attention (learned) K='
 
 /**
- * Replays `rec` through the attention engine scored by an ONNX model (`colyseus-attention/learned`),
- * once per budget. The scorer runs in lockstep (each tick waits for the answer to the previous
- * tick's rows), so the numbers are deterministic and equal to a room whose worker keeps up.
+ * Replays `rec` through the attention engine scored by an ONNX model (`colyseus-attention/learned`)
+ * at budget `k`. The scorer runs in lockstep (each tick waits for the answer to the previous tick's
+ * rows), so the numbers are deterministic and equal to a room whose worker keeps up.
  * @param modelPath - the .onnx file.
- * @param budgets - the budgets K to sweep.
  */
-export async function replayLearned(rec: Recording, modelPath: string, budgets: readonly number[], log: (l: string) => void = () => {}): Promise<RecallRow[]> {
-  const rows: RecallRow[] = []
-  for (const k of budgets) {
-    const scorer = await createOnnxScorer({ model: modelPath, lockstep: true, hangTimeoutMs: 30_000, onEvent: (e) => log(`  learned scorer: ${e.message}`) })
-    try {
-      rows.push(summarize(replay(rec, attentionPolicy(k, { engine: { scorer }, variant: 'learned' }))))
-    } finally {
-      await scorer.dispose()
-    }
+export async function replayLearned(rec: Recording, modelPath: string, k: number, log: (l: string) => void = () => {}): Promise<ReplayResult> {
+  const scorer = await createOnnxScorer({ model: modelPath, lockstep: true, hangTimeoutMs: 30_000, onEvent: (e) => log(`  learned scorer: ${e.message}`) })
+  try {
+    return replay(rec, attentionPolicy(k, { engine: { scorer }, variant: 'learned' }))
+  } finally {
+    await scorer.dispose()
   }
-  return rows
 }
 
 /** The learned scorer against the built-in heads and radius AOI at equal bytes, at one budget. */

@@ -1,8 +1,10 @@
+import { createEntitlement } from '../entitlement'
 import type { Recording } from '../recording'
 import { createMemberLists, type InterestPolicy, type PolicyFactory } from './interest-policy'
 
 /**
- * The classic area of interest: every entity within `radius` of the player (2D distance).
+ * The classic area of interest: every entity within `radius` of the player (2D distance) that the
+ * player may see (hidden and other-team team-only entities are left out, as a careful game does).
  * @param radius - the AOI radius in world units.
  */
 export function radiusPolicy(radius: number): PolicyFactory {
@@ -11,6 +13,7 @@ export function radiusPolicy(radius: number): PolicyFactory {
     const np = rec.players.length
     const lists = createMemberLists(np, n)
     const r2 = radius * radius
+    const rules = createEntitlement(rec)
     return {
       family: 'radius',
       param: radius,
@@ -28,7 +31,7 @@ export function radiusPolicy(radius: number): PolicyFactory {
           for (let e = 0; e < n; e++) {
             const dx = rec.x[base + e]! - ox
             const dy = rec.y[base + e]! - oy
-            if (e === o || dx * dx + dy * dy <= r2) lists.members[row + k++] = e
+            if (e === o || (dx * dx + dy * dy <= r2 && !rules.denied(o, e))) lists.members[row + k++] = e
           }
           lists.counts[p] = k
         }

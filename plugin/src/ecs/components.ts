@@ -3,8 +3,11 @@ import { checkInteger, checkRange } from './validate'
 
 /** A 3-vector stored as three typed arrays indexed by entity id. */
 export interface Vec3Store {
+  /** X component per entity id. */
   x: Float32Array
+  /** Y component per entity id. */
   y: Float32Array
+  /** Z component per entity id (0 in a 2D game). */
   z: Float32Array
 }
 
@@ -45,11 +48,17 @@ export interface AttentionComponents {
     nimbus: Float32Array
   }
   /** Team or group id. */
-  readonly Team: { id: Uint16Array }
+  readonly Team: {
+    /** Team id per entity id. */
+    id: Uint16Array
+  }
   /** Tag: visible only to observers of the same Team. */
   readonly TeamOnly: Record<string, never>
   /** The observer that owns this entity; an observer always sees what it owns. */
-  readonly Owner: { eid: Uint32Array }
+  readonly Owner: {
+    /** Owning observer's entity id per entity id. */
+    eid: Uint32Array
+  }
   /** Tag: in every observer's set (subject to Hidden / TeamOnly). */
   readonly AlwaysRelevant: Record<string, never>
   /** Tag: never in any set but its owner's. */

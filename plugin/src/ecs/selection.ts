@@ -170,11 +170,34 @@ export function createSelector(inp: SelectionInputs): Selector {
   }
 
   /**
+   * Byte budget: what the rule members will cost this tick at the configured rates (unscaled):
+   * self and owned entities at High, an always-relevant one at the band its score reaches (Low
+   * when not scored). Read before selection, from the same lists step 3 walks.
+   */
+  const ruleMemberBytes = (o: number, st: number, observerAlive: boolean): number => {
+    if (!observerAlive) return 0
+    const { rowStamp, rowOf } = scratch
+    const { flags, scores } = inp
+    const POSITION = Has.Position
+    const high = byteCosts.high
+    let b = high
+    for (let e = ownership.head[o]!; e !== -1; e = ownership.next[e]!) if (e !== o && (flags[e]! & POSITION) !== 0) b += high
+    const ids = alwaysRelevant.ids
+    for (let i = 0; i < alwaysRelevant.count; i++) {
+      const e = ids[i]!
+      if (e === o || (flags[e]! & POSITION) === 0 || ((flags[e]! & Has.Owner) !== 0 && ownerOf[e] === o) || isDenied(c, flags, o, e)) continue
+      const s = rowStamp[e] === st ? scores[rowOf[e]!]! : NaN
+      b += s >= bands.high ? high : s >= bands.medium ? byteCosts.medium : byteCosts.low
+    }
+    return b
+  }
+
+  /**
    * Byte budget, first half: orders the heap's `n` rows best first (heapsort) and returns how many
    * of them the budget affords, each at the band its score reaches while the detail share lasts
    * and at Low after that.
    */
-  const affordable = (slot: number, n: number, budget: number): number => {
+  const affordable = (slot: number, n: number, budget: number, ruleBytes: number): number => {
     const { heap } = scratch
     const { scores, rowEid } = inp
     // heapsort: the worst row goes to the end each round, leaving the rows best first (a heap that
@@ -193,7 +216,8 @@ export function createSelector(inp: SelectionInputs): Selector {
     const detailCap = budget * byteCosts.detailShare
     const high = bands.high
     const medium = bands.medium
-    let spent = 0
+    // the rule members come first: the budget is for everything the client receives
+    let spent = ruleBytes * scale
     let detail = 0
     let k = 0
     for (; k < n; k++) {
@@ -213,7 +237,7 @@ export function createSelector(inp: SelectionInputs): Selector {
    * the bands the detail share cannot pay for; keeps the band-changed list true to the bands that
    * result and stores the set's estimated bytes. Returns the new band-changed count.
    */
-  const capBands = (slot: number, base: number, w: number, st: number, changedN: number, budget: number): number => {
+  const capBands = (slot: number, base: number, w: number, st: number, changedN: number, budget: number, ruleBytes: number): number => {
     const { detailed, prevBand, enteredStamp } = scratch
     const { eid: memberEid, band: memberBand, rule: memberRule, score: memberScore, bandChanged } = sets
     const NONE = Rule.None
@@ -266,7 +290,7 @@ export function createSelector(inp: SelectionInputs): Selector {
       if (p !== b && p === nb) changedN = unlistChanged(base, changedN, e)
       else if (p === b) bandChanged[base + changedN++] = e
     }
-    inp.estBytes[slot] = est
+    inp.estBytes[slot] = est + ruleBytes
     return changedN
   }
 
@@ -356,8 +380,10 @@ export function createSelector(inp: SelectionInputs): Selector {
     kthHint[slot] = heapN === K ? minS - 0.1 - 0.05 * Math.abs(minS) : -Infinity
     const byteBudget = c.Observer.byteBudget[o]!
     const byBytes = byteBudget > 0
+    let ruleBytes = 0
+    if (byBytes) ruleBytes = ruleMemberBytes(o, st, observerAlive)
     if (byBytes && heapN > 0) {
-      const k = affordable(slot, heapN, byteBudget)
+      const k = affordable(slot, heapN, byteBudget, ruleBytes)
       if (k < heapN) {
         heapN = k
         K = k
@@ -489,7 +515,7 @@ export function createSelector(inp: SelectionInputs): Selector {
     }
 
     // 4b. a byte budget: Medium and High go to the best-scoring members while the detail share lasts
-    if (byBytes) changedN = capBands(slot, base, w, st, changedN, byteBudget)
+    if (byBytes) changedN = capBands(slot, base, w, st, changedN, byteBudget, ruleBytes)
     else inp.estBytes[slot] = 0
 
     // 5. the softmax shift; weights are computed on first read (see InterestSets.weights)

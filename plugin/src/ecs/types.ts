@@ -147,14 +147,25 @@ export interface BandOptions {
 
 /** Why an entity is or is not in an observer's interest set. Allocates; for debugging tools. */
 export interface Explanation {
+  /** The observer entity whose set is explained. */
   observer: number
+  /** The entity explained. */
   entity: number
   /** Current member of the observer's set (as of the last tick). */
   member: boolean
   /** The rule that forces the entity in or out, if any. */
   rule: 'self' | 'owned' | 'always-relevant' | 'hidden' | 'other-team' | 'out-of-range' | 'not-attendable' | null
   /** Per-head feature value, weight and contribution (feature x weight). Empty when not scored. */
-  heads: { name: HeadName; feature: number; weight: number; contribution: number }[]
+  heads: {
+    /** The attention head. */
+    name: HeadName
+    /** Its feature value for this pair. */
+    feature: number
+    /** Its weight. */
+    weight: number
+    /** feature x weight, its share of the score. */
+    contribution: number
+  }[]
   /** Combined logit (sum of contributions), or null when not scored. */
   score: number | null
   /** Softmax attention weight within the observer's set (members only), or null for a non-member. */
@@ -163,9 +174,23 @@ export interface Explanation {
   rank: number | null
   /** Number of scored candidates. */
   candidates: number
+  /** The observer's budget K. */
   budget: number
+  /** The member's attention band, or null for a non-member. */
   band: Band | null
-  hysteresis: { enterScore: number; exitScore: number; outTicks: number; minOutTicks: number; swapMargin: number }
+  /** The observer's hysteresis state for this entity, and the thresholds in force. */
+  hysteresis: {
+    /** Score a candidate needs to enter. */
+    enterScore: number
+    /** Score below which a member leaves. */
+    exitScore: number
+    /** Consecutive ticks this member has ranked outside the budget (0 for a non-member). */
+    outTicks: number
+    /** Ticks outside the budget after which a member leaves. */
+    minOutTicks: number
+    /** Margin by which a new top-K candidate displaces a lingering member at once. */
+    swapMargin: number
+  }
   /** A one-line human summary. */
   summary: string
   /** A custom scorer's own score for the pair (a learned model's), when it keeps one. @experimental */

@@ -89,7 +89,8 @@ const PREFIX = 'colyseus-attention/learned'
 
 function defaultWorker(): { url: URL | string; eval: boolean } {
   const here = import.meta.url
-  const js = new URL('./worker.js', here)
+  // built: dist/learned.js (or .cjs) next to dist/learned-worker.js
+  const js = new URL('./learned-worker.js', here)
   if (existsSync(fileURLToPath(js))) return { url: js, eval: false }
   // running from the TypeScript sources (tests, benches): load the worker through tsx
   const tsx = pathToFileURL(createRequire(here).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href

@@ -10,6 +10,7 @@ import { createSyncScratch, type SyncScratch } from './sync-scratch'
 import { createViewRecord, recordRemoveAt, type ViewRecord } from './view-record'
 import { removeFromView } from './view-sync'
 import { installViewEncoding } from './view-encoding'
+import { warnIfNoWebSocketGlobal } from './websocket-global'
 
 /** Syncs in a row without an engine tick before the plugin warns that the system does not run. */
 const STALE_SYNCS = 10
@@ -44,6 +45,9 @@ export class AttentionPlugin extends RoomPlugin<Room> {
   private readonly byObserver = new Map<number, ViewRecord>()
   private readonly bySession = new Map<string, ViewRecord>()
   private readonly records: ViewRecord[] = []
+  private readonly byView = new Map<StateView, ViewRecord>()
+  /** Time (ms) of the last byte report to the engine (see reportSentBytes). */
+  private lastReport = -1
   private hookedEncoder: Encoder | null = null
   /** Syncs run, the engine tick seen at the last one, and how many syncs in a row saw that tick. */
   private syncs = 0
@@ -83,6 +87,7 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     this.scratch.refresh = this.opts.refresh
     this.scratch.maxRange2 = this.opts.maxRange2
     this.scratch.positions = this.opts.positions
+    warnIfNoWebSocketGlobal()
     return this
   }
 
@@ -144,6 +149,7 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     if (r === undefined) {
       r = createViewRecord(new StateView(), observer, this.registry!.capacity)
       this.records.push(r)
+      this.byView.set(r.view, r)
       if (this.opts.shareViews) this.byObserver.set(observer, r)
     }
     r.sessions.push(client.sessionId)
@@ -204,6 +210,7 @@ export class AttentionPlugin extends RoomPlugin<Room> {
       return
     }
     this.checkTicking(system)
+    this.reportSentBytes(system)
     const s = this.scratch!
     // the message is built only once: a mistake that persists must not allocate every patch
     if (s.detached > 0 && !this.warned.has('detached')) {
@@ -281,10 +288,12 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     return (this.room as unknown as { _serializer?: { encoder?: { root?: unknown } } } | undefined)?._serializer?.encoder?.root
   }
 
+  /** Colyseus hook: detaches the leaving client from its view (disposed when no client shares it). */
   protected override onLeave(client: Client): void {
     this.unbindSession(client.sessionId)
   }
 
+  /** Colyseus hook: disposes every view when the room is disposed. */
   protected override onDispose(): void {
     releaseSystem(this.system, this)
     if (this.syncTimer !== null) clearTimeout(this.syncTimer)
@@ -292,6 +301,7 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     for (const r of this.records) r.view.dispose()
     this.records.length = 0
     this.byObserver.clear()
+    this.byView.clear()
     this.bySession.clear()
   }
 
@@ -306,7 +316,28 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     r.view.dispose()
     const i = this.records.indexOf(r)
     if (i !== -1) this.records.splice(i, 1)
+    this.byView.delete(r.view)
     if (this.byObserver.get(r.observer) === r) this.byObserver.delete(r.observer)
+  }
+
+  /**
+   * Closes the byte-budget loop about once a second: tells the engine what each view's clients
+   * were actually sent (bytes per second), so its band costs follow the game's real schema.
+   */
+  private reportSentBytes(system: AttentionSystem): void {
+    const now = performance.now()
+    if (this.lastReport < 0) {
+      this.lastReport = now
+      for (const r of this.records) r.sentBytes = 0
+      return
+    }
+    const seconds = (now - this.lastReport) / 1000
+    if (seconds < 1) return
+    this.lastReport = now
+    for (const r of this.records) {
+      if (r.synced !== -1 && system.isObserver(r.observer)) system.reportBytes(r.observer, r.sentBytes / seconds)
+      r.sentBytes = 0
+    }
   }
 
   /**
@@ -318,7 +349,13 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     const encoder = (this.room as unknown as { _serializer?: { encoder?: Encoder } } | undefined)?._serializer?.encoder
     if (encoder === undefined || encoder === this.hookedEncoder) return
     this.hookedEncoder = encoder
-    installViewEncoding(encoder, { indexed: this.opts.fastViewEncoding })
+    installViewEncoding(encoder, {
+      indexed: this.opts.fastViewEncoding,
+      onViewBytes: (view, bytes) => {
+        const r = this.byView.get(view)
+        if (r !== undefined) r.sentBytes += bytes
+      },
+    })
   }
 
   private requireSystem(): AttentionSystem {

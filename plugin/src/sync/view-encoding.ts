@@ -171,6 +171,12 @@ export interface ViewEncodingOptions {
    * overhead per object); false leaves it to schema's own pass over the view's list. @defaultValue true
    */
   direct?: boolean
+  /**
+   * Called once per distinct view per patch with the length of the patch that view's clients
+   * receive (shared part and view part, WebSocket framing not included): what a byte budget
+   * measures. Must not throw or allocate much: it runs inside the encode.
+   */
+  onViewBytes?: (view: StateView, bytes: number) => void
 }
 
 /**
@@ -192,6 +198,10 @@ export function installViewEncoding(encoder: Encoder, options: ViewEncodingOptio
   if (typeof indexed !== 'boolean') throw new TypeError(`colyseus-attention: indexed must be a boolean; got ${describeValue(indexed)}`)
   const direct = options.direct ?? true
   if (typeof direct !== 'boolean') throw new TypeError(`colyseus-attention: direct must be a boolean; got ${describeValue(direct)}`)
+  const onViewBytes = options.onViewBytes ?? null
+  if (onViewBytes !== null && typeof onViewBytes !== 'function') {
+    throw new TypeError(`colyseus-attention: onViewBytes must be a function; got ${describeValue(onViewBytes)}`)
+  }
   const known = installed.get(encoder)
   if (known !== undefined) return known
   const enc = encoder as unknown as Partial<EncoderLike>
@@ -393,6 +403,7 @@ export function installViewEncoding(encoder: Encoder, options: ViewEncodingOptio
       }
     }
     repeatBytes.set(view, out)
+    if (onViewBytes !== null) onViewBytes(view, out.length)
     return out
   }
 

@@ -31,6 +31,8 @@ export interface ViewRecord {
   members: number
   /** Sync pass that last saw the record among the plugin's records. */
   seen: number
+  /** Bytes the encoder sent this view's clients (each) since the last byte report to the engine. */
+  sentBytes: number
 }
 
 /** Creates an empty record around `view`. */
@@ -50,6 +52,7 @@ export function createViewRecord(view: StateView, observer: number, capacity: nu
     synced: -1,
     members: 0,
     seen: 0,
+    sentBytes: 0,
   }
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { performance, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks'
 import { addComponent, addEntity, createWorld } from 'bitecs'
-import { addObserver, createAttentionComponents, createAttentionSystem, setFacingAngle } from '../../src/index'
+import { addObserver, createAttentionComponents, createAttentionSystem, setAimTarget, setFacingAngle } from '../../src/index'
 
 const ENTITIES = 2000
 const OBSERVERS = 100
@@ -61,7 +61,9 @@ function buildWorld(runEngine = true) {
     addComponent(world, e, C.Position)
     addComponent(world, e, C.Velocity)
     setFacingAngle(world, C, e, Math.random() * 2 * Math.PI)
-    if (i < OBSERVERS) addObserver(world, C, e, { radius: 50, budget: 32 })
+    // every other observer on a byte budget; a few entities aim at observers (candidates from afar)
+    if (i < OBSERVERS) addObserver(world, C, e, { radius: 50, budget: 32, byteBudget: i % 2 === 0 ? 1500 : 0 })
+    else if (i < OBSERVERS + 50) setAimTarget(world, C, e, 1 + (i % OBSERVERS))
   }
   const FRAMES = 64
   const dt = 0.05

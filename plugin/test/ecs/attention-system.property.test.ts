@@ -162,7 +162,8 @@ function checkByteBands(h: Harness, o: number, r: OracleObserver, s: EngineSet, 
   const exp = expectedBytesBands(wanted, r.byteBudget, h.oracle.options)
   for (const w of wanted) expect(s.bands.get(w.entity), `${ctx}: band of ${w.entity} (score ${w.score}, wanted ${w.band})`).toBe(exp.bands.get(w.entity))
   const est = h.engine.estimatedBytes(o)
-  expect(Math.abs(est - exp.bytes) <= 1e-3 * (1 + exp.bytes), `${ctx}: estimated bytes engine ${est}, oracle ${exp.bytes}`).toBe(true)
+  const bytes = exp.bytes + r.ruleBytes
+  expect(Math.abs(est - bytes) <= 1e-3 * (1 + bytes), `${ctx}: estimated bytes engine ${est}, oracle ${bytes}`).toBe(true)
 }
 
 /** Without hysteresis the non-rule members are the oracle's TK (up to genuine float ties). */

@@ -27,6 +27,8 @@ export interface OracleObserver {
   budget: number
   /** The observer's byte budget (0: none). */
   byteBudget: number
+  /** With a byte budget, the rule members' bytes per second at the configured rates. */
+  ruleBytes: number
   temperature: number
   /** Scored rows (in range, not denied, not self), rule members included, in entity-id order. */
   rows: OracleRow[]
@@ -120,6 +122,7 @@ export function createBruteForceAttention(world: World, options: AttentionOption
   const computed: number[] = []
   // the count budget after the byte budget (the count budget itself without one)
   const budgetOf = new Int32Array(cap)
+  const ruleBytes = new Float64Array(cap)
   let tick = 0
 
   const KIND: RuleKind[] = ['self', 'self', 'owned', 'always-relevant']
@@ -194,6 +197,24 @@ export function createBruteForceAttention(world: World, options: AttentionOption
     if ((f & HID) !== 0) return true
     if ((f & TONLY) !== 0) return !(hasTeam(ob) && hasTeam(e) && c.Team.id[ob] === c.Team.id[e])
     return false
+  }
+
+  /**
+   * Byte budget: the rule members' bytes per second at the configured rates: self and owned at
+   * High, always-relevant at the raw band of its score (Low when not scored). Reads this tick's
+   * rule list and scores of `ob` (call after its rows are scored).
+   */
+  function ruleBytesOf(ob: number): number {
+    const { low, medium, high } = o.byteCosts
+    let b = 0
+    for (let i = ruleStart[ob]!; i < rules; i++) {
+      const kind = ruleKind[i]!
+      if (kind !== 3) { b += high; continue }
+      let s = NaN
+      for (let r = obsStart[ob]!; r < rows; r++) if (rowEntity[r] === ruleEntity[i]) s = rowScore[r]!
+      b += s >= o.bands.high ? high : s >= o.bands.medium ? medium : low
+    }
+    return b
   }
 
   function computeObserver(ob: number, ents: ArrayLike<number>): void {
@@ -290,8 +311,9 @@ export function createBruteForceAttention(world: World, options: AttentionOption
     ranked.sort((a, b) => rowScore[b]! - rowScore[a]! || rowEntity[a]! - rowEntity[b]!)
     let take = Math.min(K, m)
     const byteBudget = c.Observer.byteBudget[ob]!
+    ruleBytes[ob] = byteBudget > 0 ? ruleBytesOf(ob) : 0
     if (byteBudget > 0) {
-      const afford = affordableCount(Array.from(ranked.subarray(0, take), (r) => rowScore[r]!), byteBudget, o)
+      const afford = affordableCount(Array.from(ranked.subarray(0, take), (r) => rowScore[r]!), byteBudget, o, ruleBytes[ob]!)
       if (afford < take) take = afford
     }
     budgetOf[ob] = byteBudget > 0 && take < Math.min(K, m) ? take : K
@@ -385,6 +407,7 @@ export function createBruteForceAttention(world: World, options: AttentionOption
       observer: ob,
       budget: budgetOf[ob]!,
       byteBudget: c.Observer.byteBudget[ob]!,
+      ruleBytes: ruleBytes[ob]!,
       temperature,
       rows: outRows,
       rules: ruleMap,
@@ -529,14 +552,15 @@ export function expectedBand(previous: number | null, score: number, b: BandOpti
 }
 
 /**
- * Byte budget, from the spec: walking the ranked scores best first, each row costs its raw band's
+ * Byte budget, from the spec: the rule members' bytes come first (see `ruleBytes`); then, walking
+ * the ranked scores best first, each row costs its raw band's
  * bytes while the detail share (`byteCosts.detailShare` of the budget) lasts (High, else Medium if
  * that still fits), Low after that; the rows that fit before the budget runs out are affordable.
  */
-export function affordableCount(rankedScores: readonly number[], budget: number, o: ResolvedOptions): number {
+export function affordableCount(rankedScores: readonly number[], budget: number, o: ResolvedOptions, ruleBytes: number): number {
   const { low, medium, high, detailShare } = o.byteCosts
   const cap = budget * detailShare
-  let spent = 0
+  let spent = ruleBytes
   let detail = 0
   let k = 0
   for (; k < rankedScores.length; k++) {

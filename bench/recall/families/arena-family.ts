@@ -1,0 +1,15 @@
+import { FULL_SCENARIO, QUICK_SCENARIO, recordScenario } from '../scenario'
+import type { ScenarioFamily } from './scenario-family'
+
+/** The original arena (scenario.ts): wanderers, hit-and-run chasers, groups, stray projectiles; nothing declared. */
+export const arenaFamily: ScenarioFamily = {
+  name: 'arena',
+  description: 'open arena: wanderers, hit-and-run chasers, groups in formation, stray projectiles; the game declares nothing',
+  record(seed, quick = false) {
+    const rec = recordScenario({ ...(quick ? QUICK_SCENARIO : FULL_SCENARIO), seed })
+    rec.family = 'arena'
+    return rec
+  },
+  trainSeeds: [1, 2, 3],
+  testSeeds: [FULL_SCENARIO.seed, 11, 12],
+}

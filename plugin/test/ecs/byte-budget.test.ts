@@ -1,0 +1,173 @@
+import { describe, expect, it } from 'vitest'
+import { addComponent, addEntity, createWorld, removeComponent, type World } from 'bitecs'
+import { Band, createAttentionComponents, createAttentionSystem, setAimTarget } from '../../src/index'
+import type { AttentionComponents, AttentionOptions, AttentionSystem } from '../../src/index'
+
+/** Only the distance head, scaled so that bands follow distance: score = 4 (1 - d / R). */
+const DISTANCE_ONLY = { distance: 4, facing: 0, approach: 0, recency: 0, salience: 0, mutual: 0, team: 0, aim: 0 }
+const COSTS = { low: 10, medium: 100, high: 100, detailShare: 0.5 }
+
+interface Scene {
+  world: World
+  C: AttentionComponents
+  sys: AttentionSystem
+  at(x: number, y: number): number
+  observer(x: number, y: number, budget: number, byteBudget: number): number
+}
+
+function scene(options: Omit<AttentionOptions, 'components'> = {}): Scene {
+  const world = createWorld()
+  const C = createAttentionComponents(512)
+  const sys = createAttentionSystem(world, { components: C, weights: DISTANCE_ONLY, byteCosts: COSTS, hysteresis: false, ...options })
+  const s: Scene = {
+    world, C, sys,
+    at(x, y) {
+      const e = addEntity(world)
+      C.Position.x[e] = x; C.Position.y[e] = y
+      addComponent(world, e, C.Position)
+      return e
+    },
+    observer(x, y, budget, byteBudget) {
+      const e = s.at(x, y)
+      C.Observer.radius[e] = 50; C.Observer.budget[e] = budget; C.Observer.fov[e] = 2; C.Observer.temperature[e] = 1
+      C.Observer.byteBudget[e] = byteBudget
+      addComponent(world, e, C.Observer)
+      return e
+    },
+  }
+  return s
+}
+
+function bandsOf(sys: AttentionSystem, o: number): Map<number, number> {
+  const out = new Map<number, number>()
+  for (let i = 0; i < sys.memberCount(o); i++) if (sys.memberAt(o, i) !== o) out.set(sys.memberAt(o, i), sys.bandAt(o, i))
+  return out
+}
+
+describe('byte budget', () => {
+  it('should grow the set in a crowd with cheap Low members and keep the detail share for the best', () => {
+    const s = scene()
+    const o = s.observer(0, 0, 200, 1000)
+    // 60 entities between 1 and 49 units away: scores 4 (1 - d/50) from 3.9 down to 0.1
+    for (let i = 0; i < 60; i++) s.at(1 + (i * 48) / 59, 0.001 * i)
+    s.sys(s.world)
+    const bands = bandsOf(s.sys, o)
+    // the observer itself (High, 100 B/s) comes first; the detail share of 500 B/s pays for 5
+    // detailed members at 100; the 400 B/s left buy 40 Low members at 10
+    const detailed = [...bands.values()].filter((b) => b !== Band.Low).length
+    expect(detailed).toBe(5)
+    expect(bands.size).toBe(45)
+    expect(s.sys.estimatedBytes(o)).toBeCloseTo(100 + 5 * 100 + 40 * 10, 3)
+    // the detailed ones are the nearest
+    const nearest = [...bands.keys()].sort((a, b) => s.C.Position.x[a]! - s.C.Position.x[b]!)
+    for (const e of nearest.slice(0, 5)) expect(bands.get(e)).not.toBe(Band.Low)
+  })
+
+  it('should shrink the set and its cost when the observer is alone', () => {
+    const s = scene()
+    const o = s.observer(0, 0, 200, 1000)
+    s.at(3, 0)
+    s.at(40, 0)
+    s.sys(s.world)
+    expect(s.sys.memberCount(o)).toBe(3)
+    expect(s.sys.estimatedBytes(o)).toBeLessThan(1000 / 4)
+  })
+
+  it('should respect the count budget as a cap', () => {
+    const s = scene()
+    const o = s.observer(0, 0, 7, 100_000)
+    for (let i = 0; i < 30; i++) s.at(1 + i, 0)
+    s.sys(s.world)
+    expect(s.sys.memberCount(o)).toBe(8)
+  })
+
+  it('should scale band costs by what the client was actually sent', () => {
+    const s = scene()
+    const o = s.observer(0, 0, 200, 600)
+    for (let i = 0; i < 100; i++) s.at(20 + i * 0.2, 0.01 * i)
+    s.sys(s.world)
+    const before = s.sys.memberCount(o)
+    // the schema costs twice what the engine assumes: the encoder sends twice the set's cost at
+    // the configured rates, tick after tick, and the set shrinks to about half its members
+    const rawCost = (): number => {
+      let b = 0
+      for (const band of bandsOf(s.sys, o).values()) b += band === Band.Low ? COSTS.low : band === Band.Medium ? COSTS.medium : COSTS.high
+      return b
+    }
+    for (let t = 0; t < 60; t++) {
+      s.sys.reportBytes(o, 2 * rawCost())
+      s.sys(s.world)
+    }
+    const after = s.sys.memberCount(o)
+    expect(after).toBeLessThan(before * 0.65)
+    expect(after).toBeGreaterThan(before * 0.35)
+    // and what it now estimates is what the client gets: about the budget
+    expect(s.sys.estimatedBytes(o)).toBeCloseTo(2 * rawCost(), 0)
+    expect(s.sys.estimatedBytes(o)).toBeLessThanOrEqual(600 * 1.05)
+    expect(() => s.sys.reportBytes(o, -1)).toThrow(/bytesPerSecond/)
+  })
+
+  it('should list band changes exactly as the bands change from tick to tick', () => {
+    const s = scene({ hysteresis: { minOutTicks: 2 } })
+    const o = s.observer(0, 0, 64, 700)
+    const ents: number[] = []
+    for (let i = 0; i < 40; i++) ents.push(s.at(2 + i, 0))
+    let prev = new Map<number, number>()
+    for (let t = 0; t < 60; t++) {
+      // entities drift back and forth: scores and so bands and the detail ranking change
+      for (let i = 0; i < ents.length; i++) s.C.Position.x[ents[i]!] = 2 + ((i * 7 + t * 3) % 45)
+      s.sys(s.world)
+      const now = bandsOf(s.sys, o)
+      const entered = new Set<number>()
+      for (let i = 0; i < s.sys.enteredCount(o); i++) entered.add(s.sys.enteredAt(o, i))
+      const changed = new Set<number>()
+      for (let i = 0; i < s.sys.bandChangedCount(o); i++) changed.add(s.sys.bandChangedAt(o, i))
+      for (const [e, b] of now) {
+        if (entered.has(e) || !prev.has(e)) continue
+        expect(changed.has(e), `tick ${t}: entity ${e} ${prev.get(e)} -> ${b}`).toBe(prev.get(e) !== b)
+      }
+      for (const e of changed) expect(now.has(e) && !entered.has(e), `tick ${t}: listed ${e}`).toBe(true)
+      prev = now
+    }
+  })
+})
+
+describe('aim', () => {
+  it('should make an aimer a candidate of its target at any distance, and nobody else', () => {
+    const s = scene({ weights: { aim: 3 } })
+    const o = s.observer(0, 0, 8, 0)
+    const other = s.observer(10, 0, 8, 0)
+    const sniper = s.at(400, 0)
+    setAimTarget(s.world, s.C, sniper, o)
+    s.sys(s.world)
+    expect(bandsOf(s.sys, o).has(sniper)).toBe(true)
+    expect(bandsOf(s.sys, other).has(sniper)).toBe(false)
+    const x = s.sys.explain(o, sniper)
+    expect(x.heads.find((h) => h.name === 'aim')!.feature).toBe(1)
+    // the aim ends: the sniper is out of range again
+    removeComponent(s.world, sniper, s.C.Aim)
+    s.sys(s.world)
+    expect(bandsOf(s.sys, o).has(sniper)).toBe(false)
+  })
+
+  it('should score a fast aimer from the wide list at any distance too', () => {
+    const s = scene({ weights: { aim: 3 } })
+    const o = s.observer(0, 0, 8, 0)
+    const missile = s.at(300, 0)
+    s.C.Velocity.x[missile] = -200
+    addComponent(s.world, missile, s.C.Velocity)
+    setAimTarget(s.world, s.C, missile, o)
+    s.sys(s.world)
+    expect(bandsOf(s.sys, o).has(missile)).toBe(true)
+  })
+
+  it('should never let an aimer through a visibility rule', () => {
+    const s = scene({ weights: { aim: 3 } })
+    const o = s.observer(0, 0, 8, 0)
+    const hidden = s.at(200, 0)
+    addComponent(s.world, hidden, s.C.Hidden)
+    setAimTarget(s.world, s.C, hidden, o)
+    s.sys(s.world)
+    expect(bandsOf(s.sys, o).has(hidden)).toBe(false)
+  })
+})

@@ -1,0 +1,138 @@
+// The published form of the plugin, checked the way a user gets it: `npm pack` (which builds on
+// prepack), the tarball linted by publint and @arethetypeswrong/cli, then installed into a scratch
+// Colyseus project outside the workspace that runs a room and a real sdk client from ESM and CJS.
+// Nothing here reaches the network: the scratch project links the workspace's copies of the
+// peer packages (installed by `npm ci`) next to the extracted tarball.
+import { execFile } from 'node:child_process'
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { entry } from '../../tsup.config'
+
+const run = promisify(execFile)
+const here = dirname(fileURLToPath(import.meta.url))
+const pluginDir = resolve(here, '../..')
+const rootDir = resolve(pluginDir, '..')
+const bin = (name: string): string => join(rootDir, 'node_modules', '.bin', name)
+
+/** Packages the scratch project imports besides the plugin: its peers, a transport, the sdk, ws. */
+const LINKED = ['@colyseus/core', '@colyseus/schema', '@colyseus/ws-transport', '@colyseus/sdk', 'bitecs', 'ws']
+
+interface PackedFile {
+  path: string
+}
+
+let tmp = ''
+let tarball = ''
+let files: string[] = []
+let pkg: Record<string, any> = {}
+let app = ''
+
+beforeAll(async () => {
+  tmp = mkdtempSync(join(tmpdir(), 'colyseus-attention-pack-'))
+  // `npm pack` runs prepack (the tsup build): the tarball never depends on a dist/ left lying around
+  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', tmp], { cwd: pluginDir, maxBuffer: 16 << 20 })
+  // the build's log may come first: the JSON report is the array that starts a line
+  const packed = JSON.parse(stdout.slice(stdout.search(/^\[/m))) as Array<{ filename: string; files: PackedFile[] }>
+  tarball = join(tmp, packed[0]!.filename)
+  files = packed[0]!.files.map((f) => f.path)
+
+  // the scratch project: the fixture's files, the tarball extracted into node_modules as npm would
+  app = join(tmp, 'app')
+  cpSync(join(here, 'fixture'), app, { recursive: true })
+  const installed = join(app, 'node_modules', 'colyseus-attention')
+  mkdirSync(installed, { recursive: true })
+  await run('tar', ['-xzf', tarball, '-C', installed, '--strip-components=1'])
+  pkg = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8'))
+  for (const name of LINKED) {
+    const target = join(rootDir, 'node_modules', name)
+    const link = join(app, 'node_modules', name)
+    mkdirSync(dirname(link), { recursive: true })
+    symlinkSync(target, link, 'dir')
+  }
+}, 120_000) // the pack builds the plugin: slow on a busy machine
+
+afterAll(() => {
+  if (tmp !== '') rmSync(tmp, { recursive: true, force: true })
+})
+
+describe('package', () => {
+  it('should pack the built dist/, LICENSE, README and package metadata', () => {
+    for (const f of ['LICENSE', 'README.md', 'package.json', 'dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts']) {
+      expect(files, f).toContain(f)
+    }
+    expect(files.some((f) => f.startsWith('test/'))).toBe(false)
+    expect(readFileSync(join(pluginDir, 'LICENSE'), 'utf8')).toBe(readFileSync(join(rootDir, 'LICENSE'), 'utf8'))
+    for (const key of ['repository', 'homepage', 'bugs', 'keywords', 'license', 'engines']) expect(pkg[key], key).toBeDefined()
+    expect(pkg.engines.node).toBe('>=20.19')
+  })
+
+  it('should map every tsup entry to an exports subpath whose four files are in the tarball, and to a typedoc entry point', () => {
+    const subpaths = Object.keys(pkg.exports).filter((k) => k !== './package.json')
+    const fromEntries = Object.keys(entry).map((name) => (name === 'index' ? '.' : `./${name}`))
+    expect(subpaths.sort()).toEqual(fromEntries.sort())
+    for (const name of Object.keys(entry)) {
+      const sub = pkg.exports[name === 'index' ? '.' : `./${name}`]
+      expect(sub).toEqual({
+        import: { types: `./dist/${name}.d.ts`, default: `./dist/${name}.js` },
+        require: { types: `./dist/${name}.d.cts`, default: `./dist/${name}.cjs` },
+      })
+      for (const ext of ['js', 'cjs', 'd.ts', 'd.cts']) expect(files).toContain(`dist/${name}.${ext}`)
+    }
+    const typedoc = JSON.parse(readFileSync(join(pluginDir, 'typedoc.json'), 'utf8')) as { entryPoints: string[] }
+    expect([...typedoc.entryPoints].sort()).toEqual(Object.values(entry).sort())
+  })
+
+  it('should pass publint (warnings as errors)', async () => {
+    const { stdout } = await run(bin('publint'), ['run', tarball, '--strict'], { cwd: tmp })
+    expect(stdout).toContain('All good')
+  })
+
+  it('should pass @arethetypeswrong/cli for every resolution mode (node10, node16 from CJS and ESM, bundler)', async () => {
+    // exits non-zero on any problem, e.g. CJS importers getting ESM types (FalseESM, TS1479)
+    const { stdout } = await run(bin('attw'), [tarball, '--format', 'json'], { cwd: tmp, maxBuffer: 16 << 20 })
+    const report = JSON.parse(stdout) as { analysis: { problems: unknown[] } }
+    expect(report.analysis.problems).toEqual([])
+  })
+
+  it('should type-check from an ES module and a CommonJS module under Node16 and NodeNext resolution', async () => {
+    // Node16 is the strict one: TypeScript 5.8+ lets NodeNext `require` ESM types, Node16 reports
+    // TS1471/TS1479 when a CommonJS importer resolves to ESM-only declarations
+    const tsc = join(rootDir, 'node_modules', 'typescript', 'bin', 'tsc')
+    await Promise.all(
+      ['Node16', 'NodeNext'].map((mode) =>
+        run(process.execPath, [tsc, '-p', join(app, 'tsconfig.json'), '--module', mode, '--moduleResolution', mode], { cwd: app }),
+      ),
+    )
+  })
+
+  it.each([
+    ['esm', 'app.mjs', '/dist/index.js'],
+    ['cjs', 'app.cjs', '/dist/index.cjs'],
+  ])('should run a room with the plugin and a real sdk client from %s, through a reconnection', async (_format, file, resolvedEnd) => {
+    const { stdout } = await run(process.execPath, [file], { cwd: app, timeout: 30_000 })
+    const result = JSON.parse(stdout.trim().split('\n').pop()!) as { ok: boolean; received: string[]; reconnected: boolean; resolved: string; port: number }
+    expect(result.received).toEqual(['near', 'near', 'player'])
+    expect(result.reconnected).toBe(true)
+    expect(result.ok).toBe(true)
+    expect(result.port).toBeGreaterThan(0)
+    // resolved from the scratch project's own node_modules, not the workspace
+    expect(result.resolved.replace(/\\/g, '/')).toContain(`/app/node_modules/colyseus-attention${resolvedEnd}`)
+  })
+
+  it('should link peer packages at versions the packed peerDependencies accept', () => {
+    for (const [name, range] of Object.entries(pkg.peerDependencies as Record<string, string>)) {
+      const v = JSON.parse(readFileSync(join(app, 'node_modules', name, 'package.json'), 'utf8')).version as string
+      // each range is a caret: same major (same major.minor below 1.0), and not below the floor
+      const floor = range.replace(/^\^/, '').split('.').map(Number)
+      const got = v.split('.').map(Number)
+      const fixed = floor[0] === 0 ? 2 : 1
+      expect(got.slice(0, fixed), `${name}@${v} vs ${range}`).toEqual(floor.slice(0, fixed))
+      const rank = (n: number[]): number => n[0]! * 1e6 + n[1]! * 1e3 + n[2]!
+      expect(rank(got), `${name}@${v} vs ${range}`).toBeGreaterThanOrEqual(rank(floor))
+    }
+  })
+})

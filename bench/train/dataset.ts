@@ -3,7 +3,7 @@
 // are exactly what the server-side scorer will see. One group = one observer on one tick: its
 // candidate rows, each labelled 1 when the observer interacts with that candidate within the window.
 import { createHeadScorer, DEFAULT_WEIGHTS, type AttentionScorer, type ScorerBatch } from '../../plugin/src/index'
-import { INPUT_WIDTH, writeModelInputs } from '../../plugin/src/learned/index'
+import { INPUT_WIDTH, writeModelInputs } from '../../plugin/src/learned/model-inputs'
 import { attentionPolicy } from '../recall/policies/attention-policy'
 import { Kind, type Recording } from '../recall/recording'
 

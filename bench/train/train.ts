@@ -1,6 +1,6 @@
 // Trains the learned attention model and writes it as ONNX.
 //
-//   npm run train -- --out model.onnx [--seed N] [--epochs N] [--quick]
+//   npm run train -- --out model.onnx [--family a,b] [--seed N] [--epochs N] [--quick]
 //   npm run train -- --load rec1.bin [--load rec2.bin ...] --out model.onnx [--seed N]
 //
 // Without --load it records the training seeds of the built-in scenario families and holds out their
@@ -130,7 +130,7 @@ export function train(trainSet: Dataset, testSet: Dataset, o: TrainOptions = {})
 async function main(): Promise<void> {
   const argv = process.argv.slice(2)
   const out = flagValue('out')
-  if (out === undefined) throw new Error('usage: npm run train -- [--load <recording> ...] --out <model.onnx> [--seed N] [--epochs N] [--quick]')
+  if (out === undefined) throw new Error('usage: npm run train -- [--load <recording> ...] --out <model.onnx> [--family a,b] [--seed N] [--epochs N] [--quick]')
   const seed = Number(flagValue('seed') ?? 1)
   const epochs = Number(flagValue('epochs') ?? 6)
   const quick = hasFlag('quick')
@@ -150,7 +150,10 @@ async function main(): Promise<void> {
     }
     source = `${loads.length} loaded recording(s), last 20% held out`
   } else {
-    const families = await loadFamilies()
+    const only = flagValue('family')
+    const all = await loadFamilies()
+    const families = only === undefined ? all : all.filter((f) => only.split(',').includes(f.name))
+    if (families.length === 0) throw new RangeError(`--family names none of ${all.map((f) => f.name).join(', ')}; got ${only}`)
     for (const f of families) {
       const seeds = (list: readonly number[]): Recording[] => list.map((s) => f.record(s, quick))
       for (const rec of seeds(f.trainSeeds)) trainParts.push(captureDataset(rec))

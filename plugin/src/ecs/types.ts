@@ -80,6 +80,7 @@ export interface ScorerBatch {
   readonly rowEid: Uint32Array
   /** Observer ids in batch order (the first `observerCount` entries). */
   readonly observers: Uint32Array
+  /** Number of observers in the batch (those with at least one row). */
   readonly observerCount: number
   /** First row of each observer; `observerStart[observerCount] === rows`. */
   readonly observerStart: Int32Array
@@ -89,9 +90,11 @@ export interface ScorerBatch {
   readonly components: AttentionComponents
   /** The system's tick number. */
   readonly tick: number
-  /** The system's options that shaped the features (seconds per tick, look-ahead, speed scale). */
+  /** Seconds per tick (the system's `dt`). */
   readonly dt: number
+  /** Look-ahead in seconds (the system's `lookahead`). */
   readonly lookahead: number
+  /** Closing speed at which the approach feature saturates (the system's `speedScale`). */
   readonly speedScale: number
 }
 

@@ -40,17 +40,23 @@ export interface OnnxScorerOptions {
 
 /** A failure or recovery of the learned scorer, reported once per episode, not per tick. */
 export interface LearnedScorerEvent {
+  /** What happened: the model threw or failed to load, hung, returned garbage, answered too late, or answers again. */
   kind: 'error' | 'hang' | 'garbage' | 'stale' | 'recovered'
+  /** A one-line description (what was expected and what was found). */
   message: string
 }
 
 /** What the learned scorer did so far. */
 export interface LearnedScorerStats {
+  /** Batches sent to the worker. */
   requests: number
+  /** Valid answers received. */
   answers: number
+  /** Failures seen (each counted; reported once per episode). */
   failures: number
-  /** Rows the model scored / rows the heads scored on the last tick. */
+  /** Rows the model scored on the last tick. */
   modelRows: number
+  /** Rows the heads scored on the last tick (pairs the model has not seen, or all of them while it fails). */
   fallbackRows: number
   /** Inference time of the last answer, in ms (worker thread). */
   lastInferenceMs: number

@@ -11,9 +11,12 @@ import { defineConfig } from 'tsup'
 export const entry = {
   index: 'src/index.ts',
   zones: 'src/zones/index.ts',
+  // the learned scorer: only those who import it load onnxruntime-web (in its worker, below)
+  learned: 'src/learned/index.ts',
 }
 
-export default defineConfig({
+export default defineConfig([
+  {
   entry,
   // ESM (.js + .d.ts) for `import`, CommonJS (.cjs + .d.cts) for `require`: package.json maps each
   // condition to its own types, so `require` under Node16/NodeNext resolution gets CJS types.
@@ -23,4 +26,16 @@ export default defineConfig({
   clean: true,
   target: 'es2022',
   external: ['bitecs', '@colyseus/core', '@colyseus/schema'],
-})
+  // import.meta.url in the CommonJS build (the learned scorer finds its worker and model by it)
+  shims: true,
+  },
+  {
+    // the learned scorer's inference thread: loaded by URL (dist/learned-worker.js), not a subpath
+    entry: { 'learned-worker': 'src/learned/worker.ts' },
+    format: ['esm'],
+    sourcemap: true,
+    clean: false,
+    target: 'es2022',
+    external: ['onnxruntime-web'],
+  },
+])

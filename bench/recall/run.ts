@@ -1,5 +1,6 @@
 import { flagValue, hasFlag, isMain, writeResult } from '../lib/cli'
 import { FAMILIES } from './families/index'
+import { compareLearned, replayLearned, type LearnedPoint } from './policies/learned-policy'
 import type { ScenarioFamily } from './families/scenario-family'
 import { summarize, type RecallRow } from './metrics'
 import { attentionPolicy, engineHasByteBudget } from './policies/attention-policy'
@@ -31,6 +32,8 @@ export interface RecallBenchOptions {
   seeds?: 'train' | 'test'
   /** How many of those seeds per family (pooled). @defaultValue 1 */
   seedsPerFamily?: number
+  /** Also replay the `attention (learned)` policy with this ONNX model (rows added after the targets are judged). */
+  modelPath?: string
 }
 
 /** What the recording(s) of one family held. */
@@ -58,6 +61,8 @@ export interface FamilyBenchResult {
   issue: IssueTargets | null
   /** Entitlement violations summed over every policy (must be 0). */
   entitlementViolations: number
+  /** With a model: the learned rows against the heads and radius AOI at equal bytes (T = 500 ms). */
+  learned500?: LearnedPoint[]
 }
 
 /** Everything the recall benchmark measured. */
@@ -86,6 +91,8 @@ export const SWEEPS = {
     // ablations of the engine's defaults, to explain the attention curve (not tuned winners)
     noHysteresis: [2, 4, 8, 16],
     radius25: [2, 4, 8, 16],
+    // the learned scorer with --model: the budgets where the policies differ (each replay waits on inference)
+    learned: [1, 2, 3, 4, 6, 8],
   },
   quick: {
     radius: [5, 10, 20, 40, 80],
@@ -94,6 +101,7 @@ export const SWEEPS = {
     byteBudget: [450, 600, 1000, 2500, 6000],
     noHysteresis: [],
     radius25: [],
+    learned: [2, 4, 8, 16],
   },
 } as const
 
@@ -120,7 +128,7 @@ function recordingsOf(f: ScenarioFamily, seeds: readonly number[], quick: boolea
 }
 
 /** Replays every policy of the sweep over the recordings and pools the seeds. */
-async function sweepFamily(name: string, description: string, recs: Recording[], quick: boolean, log: (l: string) => void): Promise<FamilyBenchResult> {
+async function sweepFamily(name: string, description: string, recs: Recording[], quick: boolean, log: (l: string) => void, modelPath?: string): Promise<FamilyBenchResult> {
   const first = recs[0]!
   const counts = INTERACTION_NAMES.map(() => 0)
   for (const r of recs) countByKind(r.interactions).forEach((c, k) => (counts[k]! += c))
@@ -160,7 +168,26 @@ async function sweepFamily(name: string, description: string, recs: Recording[],
         (row.entitlementViolations > 0 ? `  ENTITLEMENT VIOLATIONS ${row.entitlementViolations}` : ''),
     )
   }
-  return { scenario, rows, targets200: evaluateTargets(rows, 0.2), targets500: evaluateTargets(rows, 0.5), issue: bestIssueTargets(rows), entitlementViolations: violations }
+  const judged = { scenario, rows, targets200: evaluateTargets(rows, 0.2), targets500: evaluateTargets(rows, 0.5), issue: bestIssueTargets(rows), entitlementViolations: violations }
+  if (modelPath === undefined) return judged
+  for (const k of (quick ? SWEEPS.quick : SWEEPS.full).learned) {
+    const results: ReplayResult[] = []
+    for (const rec of recs) results.push(await replayLearned(rec, modelPath, k, log))
+    const row = summarize(poolResults(results))
+    rows.push(row)
+    log(`  ${row.label.padEnd(26)} recall@200 ${(row.recall200 * 100).toFixed(2)}%  @500 ${(row.recall500 * 100).toFixed(2)}%  ${row.bytesPerClientPerSec.toFixed(0)} B/client/s`)
+  }
+  return { ...judged, learned500: compareLearned(rows, 0.5) }
+}
+
+/** The learned rows of a family against the heads and radius AOI (T = 500 ms), one line per budget. */
+function learnedLines(f: FamilyBenchResult): string[] {
+  const pct = (v: number | null): string => (v === null ? 'n/a' : `${(v * 100).toFixed(2)}%`)
+  return (f.learned500 ?? []).map(
+    (p) =>
+      `  ${f.scenario.family} learned K=${p.budget}: ${p.bytesPerClientPerSec.toFixed(0)} B/s miss@500 ${pct(p.learnedMiss)} vs heads ${pct(p.headsMiss)} ` +
+      `(x${p.vsHeads?.toFixed(2) ?? 'n/a'}) vs radius ${pct(p.radiusMiss)} (x${p.vsRadius?.toFixed(2) ?? 'n/a'})`,
+  )
 }
 
 /**
@@ -178,7 +205,7 @@ export async function runRecallBench(options: RecallBenchOptions = {}): Promise<
   if (options.recordingPath !== undefined) {
     const rec = readRecording(options.recordingPath)
     if (options.savePath) writeRecording(options.savePath, rec)
-    families.push(await sweepFamily(rec.family ?? 'loaded', `recording ${options.recordingPath}`, [rec], quick, log))
+    families.push(await sweepFamily(rec.family ?? 'loaded', `recording ${options.recordingPath}`, [rec], quick, log, options.modelPath))
   } else {
     const wanted = options.families ?? FAMILIES.map((f) => f.name)
     for (const name of wanted) {
@@ -187,7 +214,7 @@ export async function runRecallBench(options: RecallBenchOptions = {}): Promise<
       const seeds = (seedSet === 'train' ? f.trainSeeds : f.testSeeds).slice(0, Math.max(1, perFamily))
       const recs = recordingsOf(f, seeds, quick)
       if (options.savePath && families.length === 0) writeRecording(options.savePath, recs[0]!)
-      families.push(await sweepFamily(f.name, f.description, recs, quick, log))
+      families.push(await sweepFamily(f.name, f.description, recs, quick, log, options.modelPath))
     }
   }
   const main = families[0]!
@@ -232,14 +259,16 @@ if (isMain(import.meta.url)) {
     families: familyFlag === undefined || familyFlag === 'all' ? undefined : familyFlag.split(','),
     seeds: seedsFlag as 'train' | 'test' | undefined,
     seedsPerFamily: flagValue('seeds-per-family') === undefined ? undefined : Number(flagValue('seeds-per-family')),
+    modelPath: flagValue('model'),
     log: json ? undefined : (l) => console.log(l),
   })
   const path = writeResult('recall', result)
   if (json) {
-    console.log(JSON.stringify({ ...result, families: result.families.map((f) => ({ scenario: f.scenario, issue: f.issue, entitlementViolations: f.entitlementViolations, rows: f.rows })) }, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v)))
+    console.log(JSON.stringify({ ...result, families: result.families.map((f) => ({ scenario: f.scenario, issue: f.issue, entitlementViolations: f.entitlementViolations, rows: f.rows, learned500: f.learned500 })) }, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v)))
   } else {
     console.log(`targets of issue 11 (${flagValue('load') !== undefined ? 'loaded recording' : `${result.seedSet} seeds`}${result.byteBudgetSweep ? '' : '; engine without byteBudget: count-budget sweep only'}):`)
     for (const f of result.families) for (const l of issueLines(f)) console.log(l)
+    for (const f of result.families) for (const l of learnedLines(f)) console.log(l)
     console.log(`wrote ${path} in ${result.wallSeconds.toFixed(1)} s`)
   }
 }

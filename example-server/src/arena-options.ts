@@ -24,6 +24,8 @@ export interface ArenaOptions {
   maxRange?: number
   /** Bytes per second each client may receive (the attention engine's byte budget); 0 or unset: a count budget of 24. */
   byteBudget?: number
+  /** `learned`: score with the shipped ONNX model (colyseus-attention/learned) instead of the built-in heads. */
+  scorer?: 'heads' | 'learned'
   /** Zoned world (set by the server): the grid of zones; the room simulates zone `zone`. */
   zones?: { columns: number; rows: number }
   zone?: number
@@ -94,6 +96,7 @@ export function parseArenaOptions(raw: unknown): ArenaOptions | string {
       return `arena option zones must be { columns, rows } with each an integer in [1, 16]; got ${show(o.zones)}`
     }
   }
+  if (o.scorer !== undefined && o.scorer !== 'heads' && o.scorer !== 'learned') return `arena option scorer must be "heads" or "learned"; got ${show(o.scorer)}`
   if (o.debug !== undefined && typeof o.debug !== 'boolean') return `arena option debug must be a boolean; got ${show(o.debug)}`
   if (o.maxRange !== undefined && !(typeof o.maxRange === 'number' && o.maxRange > 0 && o.maxRange < Infinity)) {
     return `arena option maxRange must be a finite number > 0; got ${show(o.maxRange)}`

@@ -3,6 +3,7 @@ import { StateView } from '@colyseus/schema'
 import { addObserver, AttentionPlugin, AttentionTags, Band } from 'colyseus-attention'
 import { zoneCount, type BorderExchange, type ZoneGrid } from 'colyseus-attention/zones'
 import { createArenaWorld, Kind, type ArenaWorld } from './arena-world'
+import type { OnnxScorer } from 'colyseus-attention/learned'
 import { FullStateMeter } from './full-state-meter'
 import { parseArenaOptions, type ArenaOptions } from './arena-options'
 import { checkFrame } from './frame-check'
@@ -56,6 +57,8 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
   ])
   override state = new ArenaState()
   arena!: ArenaWorld
+  /** The learned scorer, when the room runs on it. */
+  scorer: OnnxScorer | null = null
   /** Entity instance per entity id. */
   private readonly instances = new Map<number, Entity>()
   private readonly playerOf = new Map<string, number>()
@@ -105,6 +108,11 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
     this.screenFrames()
     const tickMs = options.tickMs ?? 50
     this.attentionOn = options.attention !== false
+    if (options.scorer === 'learned') {
+      // loaded only when asked for: the learned subpath brings onnxruntime-web (in a worker thread)
+      const { createOnnxScorer, defaultModelPath } = await import('colyseus-attention/learned')
+      this.scorer = await createOnnxScorer({ model: defaultModelPath() })
+    }
     this.debug = options.debug === true
     this.byteBudget = options.byteBudget ?? 0
     if (options.zones !== undefined) {
@@ -126,6 +134,7 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
         dt: tickMs / 1000,
         area: this.zone === null ? undefined : zoneArea(this.zone),
         byteBudget: this.byteBudget,
+        scorer: this.scorer ?? undefined,
       },
       {
         spawned: (eid) => this.onSpawned(eid),
@@ -219,6 +228,7 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
   override onDispose(): void {
     arenaRooms.delete(this.roomId)
     this.everything.dispose()
+    void this.scorer?.dispose()
     this.fullState?.dispose()
     this.border?.close()
   }
@@ -273,6 +283,8 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
   }
 
   override onBeforePatch(): void {
+    // the patch timer may fire while an async onCreate still loads the model
+    if (this.arena === undefined) return
     if (this.attentionOn) this.plugins.attention.sync()
     this.patches++
     if (this.fullState !== null) {

@@ -6,6 +6,7 @@ import {
   createAttentionSystem,
   setFacingAngle,
   type AttentionComponents,
+  type AttentionScorer,
   type AttentionSystem,
 } from 'colyseus-attention'
 import { createRandom } from './random'
@@ -25,6 +26,8 @@ export interface ArenaConfig {
   byteBudget?: number
   /** Where bots, beacons and players spawn (a zone of a zoned world). @defaultValue the whole world */
   area?: { minX: number; minY: number; maxX: number; maxY: number }
+  /** Replaces the built-in heads (e.g. the learned scorer). */
+  scorer?: AttentionScorer
 }
 
 /** Kind codes stored per entity. */
@@ -93,7 +96,7 @@ export function createArenaWorld(config: ArenaConfig, events: ArenaEvents): Aren
   const capacity = Math.max(4096, config.bots * 3 + 2048)
   const world = createWorld()
   const C = createAttentionComponents(capacity)
-  const attention = createAttentionSystem(world, { components: C, cellSize: 60, dt: config.dt, lookahead: 0.5, speedScale: 40 })
+  const attention = createAttentionSystem(world, { components: C, cellSize: 60, dt: config.dt, lookahead: 0.5, speedScale: 40, scorer: config.scorer })
   const kind = new Uint8Array(capacity)
   const mode = new Uint8Array(capacity)
   const timer = new Float32Array(capacity)

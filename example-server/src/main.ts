@@ -2,7 +2,8 @@ import { parseZoneSize } from 'colyseus-attention/zones'
 import { startServer, type RunningServer } from './server'
 
 // Reads PORT, HOST, BOTS, SEED, ATTENTION (0 = off), ATTENTION_DEBUG (1 = debug endpoints) and
-// BYTE_BUDGET (bytes per second per client; 0 = a count budget of 24); REDIS_URL (several
+// BYTE_BUDGET (bytes per second per client; 0 = a count budget of 24), SCORER (heads | learned);
+// REDIS_URL (several
 // processes sharing Colyseus' Redis presence and driver), PUBLIC_ADDRESS (host:port other
 // processes' clients reach this one at) and ZONES (a zoned world, e.g. 2x2).
 const intEnv = (name: string, fallback: number, min: number, max: number): number => {
@@ -24,6 +25,11 @@ if (zones === null) {
   process.exit(2)
 }
 const redisUrl = process.env.REDIS_URL === '' ? undefined : process.env.REDIS_URL
+const scorer = process.env.SCORER ?? 'heads'
+if (scorer !== 'heads' && scorer !== 'learned') {
+  console.error(`SCORER must be heads or learned; got ${scorer}`)
+  process.exit(2)
+}
 const options = {
   redisUrl,
   zones,
@@ -35,6 +41,7 @@ const options = {
   debug: process.env.ATTENTION_DEBUG === '1',
   attention: process.env.ATTENTION !== '0',
   byteBudget: intEnv('BYTE_BUDGET', 0, 0, 10_000_000),
+  scorer: scorer as 'heads' | 'learned',
 }
 
 // Ctrl-C reaches this process more than once (the terminal signals the whole process group, the
@@ -64,5 +71,5 @@ if (stopping) {
   stop()
 } else {
   const mode = `${zones === undefined ? 'one arena' : `zones ${zones.columns}x${zones.rows}`}${redisUrl === undefined ? '' : `, redis ${redisUrl}`}`
-  console.log(`arena listening on http://localhost:${server.port} (${mode}; debug ${options.debug ? 'on' : 'off'})`)
+  console.log(`arena listening on http://localhost:${server.port} (${mode}; scorer ${scorer}, debug ${options.debug ? 'on' : 'off'})`)
 }

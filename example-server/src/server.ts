@@ -34,6 +34,8 @@ export interface StartOptions {
   maxRange?: number
   /** Bytes per second each client may receive (see `ArenaOptions.byteBudget`). @defaultValue 0 (count budget) */
   byteBudget?: number
+  /** `learned`: rooms score with the shipped ONNX model instead of the built-in heads. @defaultValue 'heads' */
+  scorer?: 'heads' | 'learned'
   /** Directory of the built browser client. @defaultValue example-client/dist */
   clientDir?: string
   /**
@@ -155,6 +157,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     debug: options.debug === true,
     maxRange: options.maxRange,
     byteBudget: options.byteBudget ?? 0,
+    scorer: options.scorer,
   })
   if (options.zones !== undefined) arena.filterBy(['zone'])
   const server = defineServer({

@@ -4,11 +4,15 @@
 //   npm run bench:engine              readable table
 //   npm run bench:engine -- --json    one JSON object per scenario per line
 //   npm run bench:engine -- --quick   small scenarios only (< 20 s), for the eval harness
+//   npm run bench:engine -- --model <m.onnx>   also the learned scorer (default: the shipped model)
+//   npm run bench:engine -- --no-learned       skip the learned-scorer row (with --json it is off unless --learned)
+//   npm run bench:engine -- --learned-only     only the learned-scorer row (10k entities x 1,000 observers)
 import { addComponent, addEntity, createWorld, type World } from 'bitecs'
 import { pathToFileURL } from 'node:url'
 import { addObserver, createAttentionComponents, createAttentionSystem, setFacingAngle } from '../src/index'
 import type { AttentionComponents } from '../src/index'
 import { createBruteForceAttention } from '../test/support/brute-force'
+import { createOnnxScorer, defaultModelPath } from '../src/learned/index'
 
 /** One benchmark scenario. */
 export interface EngineScenario {
@@ -250,6 +254,79 @@ export async function runEngineBench(opts: EngineBenchOptions = {}): Promise<Eng
   return results
 }
 
+/** The learned scorer's row: main-thread cost next to the built-in heads on the same world. */
+export interface LearnedBenchResult {
+  name: string
+  observers: number
+  /** Mean candidate rows per observer per tick. */
+  rowsPerObserver: number
+  headsMsPerTick: number
+  learnedMsPerTick: number
+  /** learnedMsPerTick / headsMsPerTick - 1 (target <= 0.3). */
+  overhead: number
+  /** Inference throughput of the worker (rows per second of inference time) and ms per answer. */
+  inferenceRowsPerSec: number
+  inferenceMsPerAnswer: number
+  /** Share of rows the model scored (the rest: the heads, for pairs new since its last answer). */
+  modelShare: number
+  ticks: number
+}
+
+/**
+ * Measures the engine's tick with the built-in heads, then with the learned scorer, on one world.
+ * Between learned ticks the benchmark waits (untimed) for the worker's answer, as a room's tick
+ * interval would: the timed part is the main thread's only.
+ */
+export async function runLearnedBench(s: EngineScenario, modelPath: string, ticks = 40): Promise<LearnedBenchResult> {
+  const w = buildWorld(s, 777)
+  const maxObservers = Math.max(1024, s.observers)
+  const heads = createAttentionSystem(w.world, { components: w.C, maxObservers })
+  const headTimes: number[] = []
+  for (let i = 0; i < 20 + ticks; i++) {
+    w.move()
+    const t0 = performance.now()
+    heads(w.world)
+    if (i >= 20) headTimes.push(performance.now() - t0)
+  }
+  heads.dispose()
+  gc()
+  const scorer = await createOnnxScorer({ model: modelPath, hangTimeoutMs: 60_000, maxStaleTicks: 3 })
+  const engine = createAttentionSystem(w.world, { components: w.C, maxObservers, scorer })
+  const times: number[] = []
+  let modelRows = 0
+  let allRows = 0
+  for (let i = 0; i < 20 + ticks; i++) {
+    w.move()
+    const t0 = performance.now()
+    engine(w.world)
+    const t1 = performance.now()
+    const st = scorer.stats()
+    if (i >= 20) {
+      times.push(t1 - t0)
+      modelRows += st.modelRows
+      allRows += st.modelRows + st.fallbackRows
+    }
+    await scorer.settle(60_000)
+  }
+  const st = scorer.stats()
+  engine.dispose()
+  await scorer.dispose()
+  const h = median(headTimes)
+  const l = median(times)
+  return {
+    name: `${s.entities / 1000}k entities x ${s.observers} observers`,
+    observers: s.observers,
+    rowsPerObserver: round(allRows / ticks / s.observers, 1),
+    headsMsPerTick: round(h),
+    learnedMsPerTick: round(l),
+    overhead: round(l / h - 1),
+    inferenceRowsPerSec: Math.round(st.rowsPerSecond),
+    inferenceMsPerAnswer: round(st.lastInferenceMs),
+    modelShare: round(modelRows / Math.max(1, allRows)),
+    ticks,
+  }
+}
+
 function round(v: number, digits = 3): number {
   const f = 10 ** digits
   return Math.round(v * f) / f
@@ -281,8 +358,23 @@ async function main(): Promise<void> {
   const json = args.includes('--json')
   const quick = args.includes('--quick')
   if (!json) console.log(`engine benchmark${quick ? ' (quick)' : ''}, node ${process.version}\n`)
-  const results = await runEngineBench({ quick, onResult: json ? (r) => console.log(JSON.stringify(r)) : undefined })
-  if (!json) printTable(results)
+  if (!args.includes('--learned-only')) {
+    const results = await runEngineBench({ quick, onResult: json ? (r) => console.log(JSON.stringify(r)) : undefined })
+    if (!json) printTable(results)
+  }
+  // --json lines are engine scenarios to the report harness (bench/run-all.ts): there the learned row
+  // comes only when asked for, as one `{"learned": ...}` line
+  if (args.includes('--no-learned') || (json && !args.includes('--learned') && !args.includes('--learned-only'))) return
+  const at = args.indexOf('--model')
+  const model = at !== -1 && args[at + 1] !== undefined ? args[at + 1]! : defaultModelPath()
+  const s = quick ? { entities: 1_000, observers: 100 } : { entities: 10_000, observers: 1_000 }
+  const r = await runLearnedBench(s, model, quick ? 20 : 40)
+  if (json) console.log(JSON.stringify({ learned: r }))
+  else {
+    console.log(`\nlearned scorer (${model.split('/').pop()}), ${r.name}, ~${r.rowsPerObserver} candidate rows per observer:`)
+    console.log(`  built-in heads ${r.headsMsPerTick.toFixed(3)} ms/tick, learned ${r.learnedMsPerTick.toFixed(3)} ms/tick on the room's thread (${r.overhead >= 0 ? '+' : ''}${(r.overhead * 100).toFixed(1)}%, target <= +30%)`)
+    console.log(`  inference in the worker: ${r.inferenceRowsPerSec.toLocaleString('en-US')} rows/s, ${r.inferenceMsPerAnswer.toFixed(1)} ms per answer; model-scored share of rows ${(r.modelShare * 100).toFixed(1)}%`)
+  }
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -12,10 +12,12 @@ export type {
   AttentionSystem,
   BandOptions,
   ByteCostOptions,
+  ExplainedScore,
   Explanation,
   HeadName,
   HeadWeights,
   HysteresisOptions,
+  ScorerBatch,
 } from './ecs/types'
 
 // --- sync (plugin/src/sync): the Colyseus side ---

@@ -18,6 +18,8 @@ export interface AttentionPolicyOptions {
   engine?: Omit<AttentionOptions, 'components' | 'dt'>
   /** Label suffix naming the variant, e.g. `no hysteresis`. */
   variant?: string
+  /** Receives the id maps (recording index to entity id and back; updated in place on respawns), e.g. for a training scorer. */
+  probe?: (eidOf: Int32Array, indexOf: Int32Array) => void
 }
 
 /** True when this build of the engine takes a per-observer byte budget (`ObserverOptions.byteBudget`). */
@@ -45,6 +47,7 @@ export function attentionPolicy(budget: number, options: AttentionPolicyOptions 
     const system = createAttentionSystem(world, { ...options.engine, components: C, dt: rec.dt, maxObservers: Math.max(1, np) })
     const eidOf = new Int32Array(n)
     const indexOf = new Int32Array(n + 2).fill(-1)
+    options.probe?.(eidOf, indexOf)
     const d = rec.declared
     const spawn = (w: World, i: number): void => {
       const eid = addEntity(w)

@@ -11,6 +11,8 @@ export interface ExplainResponse {
   band: number | null
   hysteresis: { enterScore: number; exitScore: number; outTicks: number; minOutTicks: number; swapMargin: number }
   summary: string
+  /** A custom scorer's own score (the learned model's), when the server runs one. */
+  scorer?: { score: number; source: string } | null
 }
 
 const BANDS = ['low', 'medium', 'high']
@@ -45,7 +47,9 @@ export function formatExplanation(key: string, x: ExplainResponse): string {
     }</div>
     <div class="tt-summary">${esc(x.summary)}</div>
     ${rows === '' ? '' : `<table><tr><th>head</th><th>feature</th><th>weight</th><th>contrib.</th></tr>${rows}</table>`}
-    <div>score ${num(x.score)} · weight ${num(x.weight)} · band ${esc(band)}</div>
+    <div>score ${num(x.score)} · weight ${num(x.weight)} · band ${esc(band)}</div>${
+      x.scorer ? `\n    <div>${esc(x.scorer.source)} score ${num(x.scorer.score)} (the heads' score above stands in when the model has none)</div>` : ''
+    }
     <div>rank ${x.rank === null ? '-' : x.rank} of ${x.candidates} candidates (0 = best) · budget ${x.budget}</div>
     <div>hysteresis: out ${h.outTicks}/${h.minOutTicks} ticks · enter ≥ ${num(h.enterScore, 2)} · exit &lt; ${num(h.exitScore, 2)} · swap +${num(h.swapMargin, 2)}</div>`
 }

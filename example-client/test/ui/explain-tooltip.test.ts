@@ -37,6 +37,10 @@ describe('explain-tooltip', () => {
     expect(html).toContain('out-of-range')
     expect(html).toContain('rank - of 40')
   })
+  it("should show a learned model's score next to the heads' when the server runs one", () => {
+    expect(formatExplanation('42', x)).not.toContain('model score')
+    expect(formatExplanation('42', { ...x, scorer: { score: 4.25, source: 'model' } })).toContain('model score 4.250')
+  })
 })
 
 describe('stats-panel', () => {

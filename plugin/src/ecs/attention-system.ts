@@ -99,6 +99,21 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
   }
   const select = createSelector(inp)
   const rowStart = new Int32Array(opts.maxObservers)
+  // the pair batch of a scorer with scoreBatch (rows are contiguous in observer order)
+  const batch = {
+    features: feat,
+    rows: 0,
+    rowEid: inp.rowEid,
+    observers: new Uint32Array(opts.maxObservers),
+    observerCount: 0,
+    observerStart: new Int32Array(opts.maxObservers + 1),
+    generation,
+    components: c,
+    tick: 0,
+    dt: opts.dt,
+    lookahead: opts.lookahead,
+    speedScale: opts.speedScale,
+  }
   const rowEnd = new Int32Array(opts.maxObservers)
   const wide = new Uint32Array(cap)
   let wideN = 0
@@ -328,7 +343,23 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
       rowEnd[s] = rows
     }
     if (customScorer) {
-      scorer.score(feat, rows, inp.scores)
+      if (scorer.scoreBatch !== undefined) {
+        let k = 0
+        for (let i = 0; i < obsN; i++) {
+          const o = obs[i]!
+          const s = slotOf[o]!
+          if (rowEnd[s]! === rowStart[s]!) continue
+          batch.observers[k] = o
+          batch.observerStart[k++] = rowStart[s]!
+        }
+        batch.observerStart[k] = rows
+        batch.observerCount = k
+        batch.features = feat
+        batch.rowEid = inp.rowEid
+        batch.rows = rows
+        batch.tick = tick
+        scorer.scoreBatch(batch, inp.scores)
+      } else scorer.score(feat, rows, inp.scores)
       const sc = inp.scores
       for (let r = 0; r < rows; r++) if (!(sc[r]! >= -3.4e38)) sc[r] = -3.4e38
     }
@@ -412,7 +443,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
           featBuf.push(Array.from(feat.subarray(r * FEATURE_COUNT, (r + 1) * FEATURE_COUNT)))
         }
       }
-      return explainPair({
+      const x = explainPair({
         c,
         flags,
         o,
@@ -427,6 +458,8 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
         slot: s,
         inRange: rows.includes(e),
       })
+      if (scorer.explainScore !== undefined) x.scorer = scorer.explainScore(o, e)
+      return x
     },
     dispose: () => tracker.dispose(),
   })

@@ -1,4 +1,5 @@
 import type { World } from 'bitecs'
+import type { AttentionComponents } from './components'
 
 /** Attention band of an interest-set member: selects level of detail and update rate. */
 export const Band = {
@@ -53,6 +54,56 @@ export type HeadWeights = Record<HeadName, number>
 export interface AttentionScorer {
   /** Writes `out[r]` for every row `r < rows` of `features` (row-major, {@link FEATURE_COUNT} wide). Must not allocate. */
   score(features: Float32Array, rows: number, out: Float32Array): void
+  /**
+   * Optional: when present the system calls it instead of `score`, with the (observer, candidate)
+   * pairs behind the rows, so that a scorer can read more than the feature row (raw geometry, ids).
+   * Writes `out[r]` for every row of the batch. Must not allocate nor block.
+   * @experimental
+   */
+  scoreBatch?(batch: ScorerBatch, out: Float32Array): void
+  /** Optional: the score this scorer last gave the pair, for `explain` (null when it has none). @experimental */
+  explainScore?(observer: number, entity: number): ExplainedScore | null
+}
+
+/**
+ * One tick's scoring batch handed to {@link AttentionScorer.scoreBatch}. Instance-owned and reused
+ * every tick: read it during the call, never keep it. Rows of observer `observers[i]` are
+ * `[observerStart[i], observerStart[i + 1])`.
+ * @experimental
+ */
+export interface ScorerBatch {
+  /** Feature rows, row-major, {@link FEATURE_COUNT} wide. */
+  readonly features: Float32Array
+  /** Number of rows. */
+  readonly rows: number
+  /** Candidate entity id of each row. */
+  readonly rowEid: Uint32Array
+  /** Observer ids in batch order (the first `observerCount` entries). */
+  readonly observers: Uint32Array
+  /** Number of observers in the batch (those with at least one row). */
+  readonly observerCount: number
+  /** First row of each observer; `observerStart[observerCount] === rows`. */
+  readonly observerStart: Int32Array
+  /** Generation of each entity id (bumped when an id is removed): tells a recycled id apart. */
+  readonly generation: Uint32Array
+  /** The component stores the rows were computed from. */
+  readonly components: AttentionComponents
+  /** The system's tick number. */
+  readonly tick: number
+  /** Seconds per tick (the system's `dt`). */
+  readonly dt: number
+  /** Look-ahead in seconds (the system's `lookahead`). */
+  readonly lookahead: number
+  /** Closing speed at which the approach feature saturates (the system's `speedScale`). */
+  readonly speedScale: number
+}
+
+/** A custom scorer's own account of a pair's score, shown by `explain`. @experimental */
+export interface ExplainedScore {
+  /** The score the scorer gave the pair on the last tick it was scored. */
+  score: number
+  /** Where it came from, e.g. `model` or `heads` (a fallback). */
+  source: string
 }
 
 /** Hysteresis that keeps interest sets from flickering at a boundary. */
@@ -145,6 +196,8 @@ export interface Explanation {
   }
   /** A one-line human summary. */
   summary: string
+  /** A custom scorer's own score for the pair (a learned model's), when it keeps one. @experimental */
+  scorer?: ExplainedScore | null
 }
 
 /** The system returned by `createAttentionSystem`: call it once per tick, then read the sets. */

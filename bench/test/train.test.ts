@@ -1,0 +1,54 @@
+import * as ort from 'onnxruntime-web'
+import { describe, expect, it } from 'vitest'
+import { INPUT_WIDTH } from '../../plugin/src/learned/index'
+import { createPrng } from '../lib/prng'
+import { captureDataset } from '../train/dataset'
+import { ARENA_FAMILY } from '../train/families'
+import { createCache, forward, initParams } from '../train/model'
+import { exportOnnx } from '../train/onnx-export'
+import { evaluate, train } from '../train/train'
+
+describe('learned attention training', () => {
+  it('should export a model whose onnxruntime-web outputs match the TypeScript forward pass to 1e-5', async () => {
+    const p = initParams(7)
+    // non-trivial attention terms, so that the per-head softmax matters
+    for (let h = 0; h < p.heads; h++) p.wo[h] = h % 2 === 0 ? 0.8 : -0.5
+    ort.env.wasm.numThreads = 1
+    const session = await ort.InferenceSession.create(exportOnnx(p), { executionProviders: ['wasm'] })
+    const rng = createPrng(3)
+    // three observers with 9, 1 and 25 candidates, padded to 25
+    const counts = [9, 1, 25]
+    const M = 25
+    const x = new Float32Array(counts.length * M * INPUT_WIDTH)
+    const mask = new Float32Array(counts.length * M)
+    counts.forEach((n, o) => {
+      for (let m = 0; m < n; m++) {
+        mask[o * M + m] = 1
+        for (let d = 0; d < INPUT_WIDTH; d++) x[(o * M + m) * INPUT_WIDTH + d] = rng.range(-2, 2)
+      }
+    })
+    const out = await session.run({ x: new ort.Tensor('float32', x, [counts.length, M, INPUT_WIDTH]), mask: new ort.Tensor('float32', mask, [counts.length, M]) })
+    const y = out.score!.data as Float32Array
+    expect(out.score!.dims).toEqual([counts.length, M])
+    let worst = 0
+    counts.forEach((n, o) => {
+      const c = forward(p, x, o * M, n, createCache(p, M))
+      for (let m = 0; m < n; m++) worst = Math.max(worst, Math.abs(c.score[m]! - y[o * M + m]!))
+    })
+    expect(worst).toBeLessThan(1e-5)
+    await session.release()
+  })
+
+  it('should train deterministically for a seed and beat the untrained heads on held-out data', () => {
+    const rec = ARENA_FAMILY.record(1, true)
+    const trainSet = captureDataset(rec, { toFraction: 0.7 })
+    const testSet = captureDataset(rec, { fromFraction: 0.7 })
+    expect(trainSet.groups).toBeGreaterThan(50)
+    const a = train(trainSet, testSet, { seed: 5, epochs: 2 })
+    const b = train(trainSet, testSet, { seed: 5, epochs: 2 })
+    expect(Buffer.from(exportOnnx(a)).equals(Buffer.from(exportOnnx(b)))).toBe(true)
+    const untrained = initParams(5)
+    untrained.wo.fill(0)
+    expect(evaluate(a, testSet, 8).loss).toBeLessThan(evaluate(untrained, testSet, 8).loss)
+  })
+})

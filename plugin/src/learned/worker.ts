@@ -1,0 +1,153 @@
+// Owns: the inference thread. onnxruntime-web's session.run blocks its thread for the whole
+// inference, so it runs here and never on the room's event loop. Protocol: see messages.ts.
+import * as ort from 'onnxruntime-web'
+import { parentPort, type MessagePort } from 'node:worker_threads'
+import type { ToWorker, FromWorker } from './messages'
+import { INPUT_MASK, INPUT_X, OUTPUT_SCORE } from './model-contract'
+import { writeModelInputs, type ModelInputSource } from './model-inputs'
+
+const port = parentPort
+if (port === null) throw new Error('colyseus-attention/learned: worker.ts runs in a worker thread only')
+
+let session: ort.InferenceSession | null = null
+let reply: MessagePort | null = null
+let signal: Int32Array | null = null
+let width = 0
+/** Observers per inference call. */
+const CHUNK = 128
+let padded = new Float32Array(0)
+let rowsBuf = new Float32Array(0)
+let mask = new Float32Array(0)
+
+const send = (m: FromWorker, transfer: ArrayBuffer[] = []): void => {
+  if (reply === null || m.type === 'ready' || m.type === 'invalid') {
+    port.postMessage(m, transfer)
+    return
+  }
+  reply.postMessage(m, transfer)
+  Atomics.add(signal!, 0, 1)
+  Atomics.notify(signal!, 0)
+}
+
+/** Checks names and shapes; returns what is wrong, or null. */
+async function check(s: ort.InferenceSession, w: number): Promise<string | null> {
+  const want = `inputs ${INPUT_X} [observers, candidates, ${w}] and ${INPUT_MASK} [observers, candidates], output ${OUTPUT_SCORE} [observers, candidates]`
+  const found = `inputs ${s.inputNames.join(', ') || '(none)'}, outputs ${s.outputNames.join(', ') || '(none)'}`
+  if (!s.inputNames.includes(INPUT_X) || !s.inputNames.includes(INPUT_MASK) || s.inputNames.length !== 2 || !s.outputNames.includes(OUTPUT_SCORE)) {
+    return `expected ${want}; found ${found}`
+  }
+  const meta = (s as { inputMetadata?: readonly { name: string; shape?: readonly (number | string)[] }[] }).inputMetadata
+  const xm = meta?.find((m) => m.name === INPUT_X)
+  if (xm?.shape !== undefined) {
+    const last = xm.shape[xm.shape.length - 1]
+    if (xm.shape.length !== 3 || (typeof last === 'number' && last !== w)) {
+      return `expected input ${INPUT_X} of shape [observers, candidates, ${w}]; found [${xm.shape.join(', ')}]`
+    }
+  }
+  try {
+    const out = await s.run({
+      [INPUT_X]: new ort.Tensor('float32', new Float32Array(2 * w), [1, 2, w]),
+      [INPUT_MASK]: new ort.Tensor('float32', new Float32Array([1, 1]), [1, 2]),
+    })
+    const y = out[OUTPUT_SCORE]
+    if (y === undefined || y.type !== 'float32' || y.dims.length !== 2 || y.dims[0] !== 1 || y.dims[1] !== 2) {
+      return `expected output ${OUTPUT_SCORE} float32 [observers, candidates] ([1, 2] for a 1 x 2 batch); found ${y === undefined ? 'none' : `${y.type} [${y.dims.join(', ')}]`}`
+    }
+  } catch (e) {
+    return `expected ${want}; a 1 x 2 batch failed: ${(e as Error).message}`
+  }
+  return null
+}
+
+port.on('message', (m: ToWorker) => {
+  void handle(m)
+})
+
+async function handle(m: ToWorker): Promise<void> {
+  if (m.type === 'init') {
+    try {
+      ort.env.wasm.numThreads = m.threads
+      ort.env.logLevel = 'error'
+      const s = await ort.InferenceSession.create(m.model, { executionProviders: ['wasm'] })
+      const problem = await check(s, m.width)
+      if (problem !== null) {
+        send({ type: 'invalid', message: problem })
+        return
+      }
+      session = s
+      width = m.width
+      reply = m.reply ?? null
+      signal = m.signal ?? null
+      send({ type: 'ready' })
+    } catch (e) {
+      send({ type: 'invalid', message: `could not load the model: ${(e as Error).message}` })
+    }
+    return
+  }
+  const { batch, observerCount, rows, id } = m
+  const { observerStart } = batch
+  const back = [batch.features, batch.rowEid, batch.observers, batch.observerStart, batch.state].map((a) => a.buffer as ArrayBuffer)
+  const scores = new Float32Array(Math.max(1, rows))
+  try {
+    if (session === null) throw new Error('no session')
+    const t0 = performance.now()
+    const cap = batch.capacity
+    const st = batch.state
+    const part = (k: number): Float32Array => st.subarray(k * cap, (k + 1) * cap)
+    const source: ModelInputSource = {
+      features: batch.features,
+      rowEid: batch.rowEid,
+      observers: batch.observers,
+      observerCount,
+      observerStart,
+      speedScale: batch.speedScale,
+      components: {
+        Position: { x: part(0), y: part(1) },
+        Velocity: { x: part(2), y: part(3) },
+        Facing: { x: part(4), y: part(5) },
+        Observer: { radius: part(6) },
+      },
+    }
+    if (rowsBuf.length < rows * width) rowsBuf = new Float32Array(rows * width * 2)
+    const x = rowsBuf
+    writeModelInputs(source, x)
+    // pad per chunk of observers with similar row counts (sorted by count), so little of the model's
+    // work goes to padding; the model's softmax runs per observer over its own rows (masked)
+    const order = Array.from({ length: observerCount }, (_, i) => i).sort(
+      (p, q) => observerStart[p + 1]! - observerStart[p]! - (observerStart[q + 1]! - observerStart[q]!),
+    )
+    for (let c0 = 0; c0 < observerCount; c0 += CHUNK) {
+      const c1 = Math.min(observerCount, c0 + CHUNK)
+      let widest = 1
+      for (let k = c0; k < c1; k++) widest = Math.max(widest, observerStart[order[k]! + 1]! - observerStart[order[k]!]!)
+      const n = c1 - c0
+      if (padded.length < n * widest * width) padded = new Float32Array(n * widest * width * 2)
+      if (mask.length < n * widest) mask = new Float32Array(n * widest * 2)
+      const px = padded.subarray(0, n * widest * width)
+      const pm = mask.subarray(0, n * widest)
+      px.fill(0)
+      pm.fill(0)
+      for (let k = c0; k < c1; k++) {
+        const i = order[k]!
+        const a = observerStart[i]!
+        const len = observerStart[i + 1]! - a
+        px.set(x.subarray(a * width, (a + len) * width), (k - c0) * widest * width)
+        pm.fill(1, (k - c0) * widest, (k - c0) * widest + len)
+      }
+      const out = await session.run({
+        [INPUT_X]: new ort.Tensor('float32', px, [n, widest, width]),
+        [INPUT_MASK]: new ort.Tensor('float32', pm, [n, widest]),
+      })
+      const y = out[OUTPUT_SCORE]!.data as Float32Array
+      for (let k = c0; k < c1; k++) {
+        const i = order[k]!
+        const a = observerStart[i]!
+        const len = observerStart[i + 1]! - a
+        scores.set(y.subarray((k - c0) * widest, (k - c0) * widest + len), a)
+      }
+    }
+    send({ type: 'result', id, scores, batch, ms: performance.now() - t0 }, [scores.buffer as ArrayBuffer, ...back])
+  } catch (e) {
+    send({ type: 'failed', id, message: (e as Error).message, batch }, back)
+  }
+}

@@ -1,0 +1,119 @@
+import { addComponent, addEntity, createWorld, removeEntity } from 'bitecs'
+import { BroadcastChannel } from 'node:worker_threads'
+import { afterAll, describe, expect, it } from 'vitest'
+import { addObserver, createAttentionComponents, createAttentionSystem } from '../../src/index'
+import { createOnnxScorer, defaultModelPath, INPUT_WIDTH, type LearnedScorerEvent, type OnnxScorer } from '../../src/learned/index'
+import { tinyModel } from '../support/tiny-onnx'
+
+const FAULT_WORKER = new URL('../support/fault-worker.mjs', import.meta.url)
+const faults = new BroadcastChannel('learned-fault')
+afterAll(() => faults.close())
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/** A small world: one observer at the origin, `n` entities around it, moving a little each tick. */
+function scene(scorer: OnnxScorer) {
+  const world = createWorld()
+  const C = createAttentionComponents(64)
+  const spawn = (x: number, y: number): number => {
+    const e = addEntity(world)
+    addComponent(world, e, C.Position)
+    addComponent(world, e, C.Velocity)
+    C.Position.x[e] = x
+    C.Position.y[e] = y
+    return e
+  }
+  const o = spawn(0, 0)
+  addObserver(world, C, o, { radius: 50, budget: 4 })
+  for (let i = 0; i < 12; i++) spawn(5 + i * 3, (i % 3) * 4)
+  const sys = createAttentionSystem(world, { components: C, scorer })
+  const heads = createAttentionSystem(world, { components: C })
+  const members = (s: typeof sys): number[] => [...Array(s.memberCount(o)).keys()].map((i) => s.memberAt(o, i)).sort((a, b) => a - b)
+  return { world, C, o, sys, heads, spawn, members: () => members(sys), headMembers: () => members(heads) }
+}
+
+describe('createOnnxScorer', () => {
+  it('should reject a model that does not fit, saying what was expected and what was found', async () => {
+    await expect(createOnnxScorer({ model: tinyModel(INPUT_WIDTH - 2) })).rejects.toThrow(
+      new RegExp(`does not fit: expected input x of shape \\[observers, candidates, ${INPUT_WIDTH}\\]; found \\[n, m, ${INPUT_WIDTH - 2}\\]`),
+    )
+    await expect(createOnnxScorer({ model: tinyModel(INPUT_WIDTH, { x: 'rows', mask: 'mask', out: 'score' }) })).rejects.toThrow(/expected inputs x .*found inputs rows, mask/)
+    await expect(createOnnxScorer({ model: new Uint8Array([1, 2, 3]) })).rejects.toThrow(/could not load the model/)
+    await expect(createOnnxScorer({ model: tinyModel(INPUT_WIDTH), threads: 0 })).rejects.toThrow(/threads must be an integer in \[1, 16\]; got 0/)
+  })
+
+  it('should score with the model from the answer to an earlier tick, and the heads for what it has not seen', async () => {
+    const scorer = await createOnnxScorer({ model: defaultModelPath() })
+    const s = scene(scorer)
+    s.sys(s.world)
+    // tick 1: the model has not answered yet, the heads scored every row
+    expect(scorer.stats().modelRows).toBe(0)
+    expect(s.members().length).toBe(5)
+    expect(await scorer.settle()).toBe(true)
+    s.sys(s.world)
+    expect(scorer.stats().modelRows).toBe(12)
+    await scorer.settle()
+    // a newcomer is scored by the heads until the model has seen it
+    const late = s.spawn(1, 1)
+    s.sys(s.world)
+    expect(scorer.stats()).toMatchObject({ modelRows: 12, fallbackRows: 1, degraded: null })
+    expect(s.sys.explain(s.o, late).scorer).toBeNull()
+    const x = s.sys.explain(s.o, s.sys.memberAt(s.o, 1))
+    expect(x.scorer?.source).toBe('model')
+    expect(Number.isFinite(x.scorer!.score)).toBe(true)
+    expect(scorer.stats().rowsPerSecond).toBeGreaterThan(0)
+    // a recycled id is a new entity: the model's score for the old one is not reused
+    await scorer.settle()
+    s.sys(s.world)
+    await scorer.settle()
+    expect(s.sys.explain(s.o, late).scorer?.source).toBe('model')
+    removeEntity(s.world, late)
+    expect(s.spawn(1, 1)).toBe(late)
+    s.sys(s.world)
+    expect(scorer.stats()).toMatchObject({ modelRows: 12, fallbackRows: 1 })
+    await scorer.dispose()
+  })
+
+  it('should keep serving on the heads through a model that throws, returns NaN, hangs or is 10x too slow, report each once, and recover', async () => {
+    const events: LearnedScorerEvent[] = []
+    const scorer = await createOnnxScorer({ model: tinyModel(INPUT_WIDTH), workerUrl: FAULT_WORKER, hangTimeoutMs: 300, maxStaleTicks: 2, onEvent: (e) => events.push(e) })
+    const s = scene(scorer)
+    // 40 ms ticks, as a room would run them; the tick never waits for the worker
+    const run = async (ticks: number): Promise<void> => {
+      for (let i = 0; i < ticks; i++) {
+        const t0 = performance.now()
+        s.sys(s.world)
+        s.heads(s.world)
+        // well below the fault's own delays (400 ms slow, 300 ms hang timeout): never waited on
+        expect(performance.now() - t0).toBeLessThan(200)
+        expect(s.members().length).toBe(5)
+        if (scorer.stats().modelRows === 0) expect(s.members()).toEqual(s.headMembers())
+        await sleep(40)
+      }
+    }
+    const kinds = () => events.map((e) => e.kind)
+    await run(3)
+    expect(scorer.stats().modelRows).toBeGreaterThan(0)
+    for (const [mode, kind] of [
+      ['throw', 'error'],
+      ['nan', 'garbage'],
+      ['slow', 'stale'],
+      ['hang', 'hang'],
+    ] as const) {
+      events.length = 0
+      faults.postMessage(mode)
+      await run(12)
+      // reported once, not per tick; the heads scored the rows in the meantime
+      expect(kinds().filter((k) => k === kind)).toEqual([kind])
+      // no usable answer since the fault: the heads scored every row
+      if (mode === 'throw' || mode === 'nan') expect(scorer.stats().modelRows).toBe(0)
+      if (mode !== 'hang') faults.postMessage('ok')
+      // a hung worker is replaced: the new one starts healthy (give a loaded machine time to start it)
+      for (let i = 0; i < 100 && !kinds().includes('recovered'); i++) await run(1)
+      await run(2)
+      expect(kinds()).toContain('recovered')
+      expect(scorer.stats()).toMatchObject({ degraded: null })
+      expect(scorer.stats().modelRows).toBeGreaterThan(0)
+    }
+    await scorer.dispose()
+  })
+})

@@ -117,6 +117,7 @@ export function reportFromResults(resultsDir = RESULTS_DIR, docsDir?: string): R
     tiers: read('tiers'),
     recall: read('recall') as BenchResults['recall'],
     load: read('load') as BenchResults['load'],
+    cluster: read('cluster'),
     errors: meta.errors ?? [],
     wallSeconds: meta.wallSeconds ?? Number.NaN,
   }

@@ -10,6 +10,7 @@ import type { SyncBenchResult, TierResult } from '../../plugin/bench/sync.bench'
 import { engineSection } from './engine-section'
 import { syncSection } from './sync-section'
 import { genericSection } from './generic-section'
+import { clusterSection } from './cluster-section'
 import { loadSection } from './load-section'
 import { int, pct, table, verdict } from './markdown'
 import { recallSection, type Section } from './recall-section'
@@ -24,6 +25,8 @@ export interface BenchResults {
   tiers?: unknown
   recall: RecallBenchResult | null
   load: LoadBenchResult | null
+  /** `npm run bench:cluster`'s last result, when there is one (not run by `npm run bench`). */
+  cluster?: unknown
   /** Parts that failed, with their error (the report says so instead of hiding it). */
   errors: { part: string; error: string }[]
   wallSeconds: number
@@ -167,6 +170,7 @@ export function writeReport(r: BenchResults, docsDir = resolve(REPO_ROOT, 'docs'
   }
   if (r.recall) sections.push(recallSection(r.recall))
   if (r.load) sections.push(loadSection(r.load))
+  if (r.cluster) sections.push({ markdown: clusterSection(r.cluster as Parameters<typeof clusterSection>[0]), images: {} })
   const md = [
     '# Benchmarks',
     '',

@@ -83,13 +83,26 @@ async function main(): Promise<void> {
   // Debug mode is the server's to say (in the `attention` message): until it does, and with debug
   // off, the page asks no `/debug/*` route at all.
   const base = `${endpoint.http}/debug`
-  const ids = `room=${encodeURIComponent(room.roomId)}&session=${encodeURIComponent(room.sessionId)}`
+  // the current room (a zoned world hands the player to another room): read at each request
+  const ids = (): string => `room=${encodeURIComponent(room.roomId)}&session=${encodeURIComponent(room.sessionId)}`
+  // debug routes answer for the rooms of the process that serves this page; after a handover to a
+  // room of another process there is nothing to ask here
+  const pageHost = new URL(endpoint.http).host
+  const servedHere = (): boolean => {
+    const ws = (room.connection as unknown as { transport?: { ws?: { url?: string } } }).transport?.ws?.url
+    if (ws === undefined) return true
+    try {
+      return new URL(ws).host === pageHost
+    } catch {
+      return true
+    }
+  }
   let tooltip: ExplainTooltip | null = null
   let poller: DebugWorldPoller | null = null
   const world = new DebugWorld()
   const enableDebug = (): void => {
-    tooltip = new ExplainTooltip($('tooltip'), (key) => `${base}/explain?${ids}&entity=${encodeURIComponent(key)}`)
-    poller = new DebugWorldPoller(`${base}/world?${ids}`, (s, at) => world.apply(s, at), clock)
+    tooltip = new ExplainTooltip($('tooltip'), (key) => `${base}/explain?${ids()}&entity=${encodeURIComponent(key)}`)
+    poller = new DebugWorldPoller(() => `${base}/world?${ids()}`, (s, at) => world.apply(s, at), clock)
     $('debug-help').hidden = false
     $('world-toggle').hidden = false
     $('legend-not-sent').hidden = false
@@ -148,7 +161,7 @@ async function main(): Promise<void> {
       if (!Number.isNaN(attention.fullBps)) series.noteFull(attention.fullBps)
       if (attention.debug && poller === null) enableDebug()
     }
-    const worldOn = poller !== null && worldBox.checked
+    const worldOn = poller !== null && worldBox.checked && servedHere()
     if (worldOn) poller!.poll(now)
     else if (world.size > 0) world.clear()
 

@@ -11,13 +11,13 @@ export class DebugWorldPoller {
   private failures = 0
 
   /**
-   * @param url - the `/debug/world` URL for this room and session
+   * @param url - builds the `/debug/world` URL for the current room and session
    * @param onSnapshot - receives each answer with its arrival time
    * @param clock - time source (ms)
    * @param periodMs - time between requests @defaultValue 200
    */
   constructor(
-    private readonly url: string,
+    private readonly url: () => string,
     private readonly onSnapshot: (s: WorldSnapshot, now: number) => void,
     private readonly clock: () => number,
     private readonly periodMs = 200,
@@ -33,7 +33,7 @@ export class DebugWorldPoller {
     if (this.inFlight || now - this.lastAt < wait) return
     this.inFlight = true
     this.lastAt = now
-    void fetch(this.url)
+    void fetch(this.url())
       .then(async (res) => {
         if (!res.ok) throw new Error(`HTTP ${res.status}`)
         return (await res.json()) as WorldSnapshot

@@ -85,6 +85,7 @@ async function runLayout(processes: number, o: Options): Promise<ClusterRun> {
   if (processes > 1) {
     redis = await startRedis()
     env.REDIS_URL = redis.url
+    env.CLUSTER_PROCESSES = String(processes)
   }
   const procs: ServerProcess[] = await Promise.all(Array.from({ length: processes }, () => startProcess(env)))
   const rooms: Tapped[] = []

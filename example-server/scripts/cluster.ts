@@ -27,7 +27,7 @@ const stop = async (code: number): Promise<void> => {
 process.on('SIGINT', () => void stop(0))
 process.on('SIGTERM', () => void stop(0))
 try {
-  const env = { REDIS_URL: redis.url, ZONES: zones, BOTS: process.env.BOTS ?? '400', ATTENTION_DEBUG: process.env.ATTENTION_DEBUG ?? '1' }
+  const env = { REDIS_URL: redis.url, CLUSTER_PROCESSES: String(count), ZONES: zones, BOTS: process.env.BOTS ?? '400', ATTENTION_DEBUG: process.env.ATTENTION_DEBUG ?? '1' }
   for (let i = 0; i < count; i++) procs.push(await startProcess(env, false, basePort + i, `[server ${i + 1}]`))
   await Promise.all(procs.map((p) => p.waitFor(/arena listening/)))
   // the zone rooms come up one per 1.5 s check: print the URL once a page can join any of them

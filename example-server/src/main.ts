@@ -5,7 +5,8 @@ import { startServer, type RunningServer } from './server'
 // BYTE_BUDGET (bytes per second per client; 0 = a count budget of 24), SCORER (heads | learned);
 // REDIS_URL (several
 // processes sharing Colyseus' Redis presence and driver), PUBLIC_ADDRESS (host:port other
-// processes' clients reach this one at) and ZONES (a zoned world, e.g. 2x2).
+// processes' clients reach this one at), ZONES (a zoned world, e.g. 2x2) and CLUSTER_PROCESSES (how
+// many processes the cluster starts with: zones are placed once that many are up).
 const intEnv = (name: string, fallback: number, min: number, max: number): number => {
   const raw = process.env[name]
   if (raw === undefined || raw === '') return fallback
@@ -32,6 +33,7 @@ if (scorer !== 'heads' && scorer !== 'learned') {
 }
 const options = {
   redisUrl,
+  processes: intEnv('CLUSTER_PROCESSES', 1, 1, 64),
   zones,
   publicAddress: process.env.PUBLIC_ADDRESS === '' ? undefined : process.env.PUBLIC_ADDRESS,
   port,

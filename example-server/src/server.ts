@@ -45,6 +45,12 @@ export interface StartOptions {
   redisUrl?: string
   /** host:port clients of other processes reach this one at. @defaultValue 127.0.0.1:<port> */
   publicAddress?: string
+  /**
+   * Processes the cluster is started with: zone rooms are placed only once this many have
+   * registered with the presence (or after 15 s), so that processes started together all get
+   * zones. @defaultValue 1
+   */
+  processes?: number
   /** Zoned world: `columns` x `rows` zone rooms, created across the processes by the matchmaker. */
   zones?: { columns: number; rows: number }
 }
@@ -111,6 +117,17 @@ async function ensureZones(count: number, presence: Presence, missing: Uint8Arra
     missing[zone] = 0
     created = true
   }
+}
+
+/**
+ * True once `expected` processes have registered with the presence (Colyseus keeps one entry per
+ * process in its `roomcount` hash), or once `waitedMs` passed 15 s: the matchmaker places a zone on
+ * the least loaded process it knows, and one that starts late would otherwise get none.
+ */
+async function clusterReady(presence: Presence, expected: number, waitedMs: number): Promise<boolean> {
+  if (expected <= 1 || waitedMs > 15_000) return true
+  const known = await presence.hgetall('roomcount')
+  return Object.keys(known ?? {}).length >= expected
 }
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -186,8 +203,12 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     const count = options.zones.columns * options.zones.rows
     const p = presence ?? matchMaker.presence
     const missing = new Uint8Array(count)
+    const expected = options.processes ?? 1
+    const since = performance.now()
     const ensure = (): void => {
-      ensureZones(count, p, missing).catch((e: unknown) => console.warn(`[server] could not check the zone rooms: ${e instanceof Error ? e.message : String(e)}`))
+      clusterReady(p, expected, performance.now() - since)
+        .then((ready) => (ready ? ensureZones(count, p, missing) : undefined))
+        .catch((e: unknown) => console.warn(`[server] could not check the zone rooms: ${e instanceof Error ? e.message : String(e)}`))
     }
     // the first pass waits a little, so processes started together all count for the placement
     zoning = setInterval(ensure, 1000)

@@ -6,7 +6,7 @@ import { getJson, startProcess, startRedis, zonesOf, type ServerProcess, type Te
 // with real @colyseus/sdk clients. Zone 0 is x < 800, zone 1 is x >= 800; the border margin is 280.
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-const ENV = { ZONES: '2x1', BOTS: '30', SEED: '3', ATTENTION_DEBUG: '1' }
+const ENV = { ZONES: '2x1', BOTS: '30', SEED: '3', ATTENTION_DEBUG: '1', CLUSTER_PROCESSES: '2' }
 
 let redis: TestRedis
 let procs: ServerProcess[] = []

@@ -23,8 +23,8 @@ export type {
 // --- sync (plugin/src/sync): the Colyseus side ---
 export { AttentionPlugin } from './sync/attention-plugin'
 export { AttentionTags } from './sync/options'
-export { installViewEncoding } from './sync/view-encoding'
+export { installViewEncoding } from './view-encoding/install-view-encoding'
 export { installWebSocketGlobal } from './sync/websocket-global'
 export type { AttentionPluginOptions } from './sync/options'
-export type { ViewEncodingHook, ViewEncodingOptions } from './sync/view-encoding'
+export type { ViewEncodingHook, ViewEncodingOptions } from './view-encoding/install-view-encoding'
 export type { WebSocketClass } from './sync/websocket-global'

@@ -9,7 +9,7 @@ import { syncViews } from './sync-pass'
 import { createSyncScratch, type SyncScratch } from './sync-scratch'
 import { createViewRecord, recordRemoveAt, type ViewRecord } from './view-record'
 import { removeFromView } from './view-sync'
-import { installViewEncoding } from './view-encoding'
+import { installViewEncoding } from '../view-encoding/install-view-encoding'
 import { warnIfNoWebSocketGlobal } from './websocket-global'
 
 /** Syncs in a row without an engine tick before the plugin warns that the system does not run. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import { Decoder, Encoder, schema, StateView, t, type SchemaType } from '@colyseus/schema'
-import { installViewEncoding } from '../../src/sync/view-encoding'
+import { installViewEncoding } from '../../src/view-encoding/install-view-encoding'
 
 // Oracle: the stock schema encoder. Two identical states receive the same operations; one encoder
 // carries the hook, the other does not, and every patch must encode to the same bytes for every view.

@@ -17,7 +17,7 @@ import { createViewChangeLists, type ListLike, type NodeLike } from './view-chan
  * proportional to what the view sees; when the list holds only plain Schema objects the view pass is
  * emitted directly (schema-view-pass.ts), and so are the view's pending adds and removes
  * (drainViewChanges), without schema's encodeView. The shared pass walks only unfiltered trees. The
- * differential test in `test/sync/view-encoding.test.ts` checks byte equality with the stock encoder.
+ * differential test in `test/view-encoding/byte-equality.test.ts` checks byte equality with the stock encoder.
  *
  * The same hook also answers a second `encodeView` of one view within one patch with the bytes of
  * the first: Colyseus' path for patches with view changes but no state changes encodes per client,

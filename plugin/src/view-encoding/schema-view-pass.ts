@@ -7,7 +7,7 @@ import { $filter, $refId, encode, Schema, type Iterator } from '@colyseus/schema
  * is a plain Schema instance (see `isPlainSchemaTree`); otherwise schema's own pass runs. It emits
  * the bytes schema's `encodeChangeCb` + `Schema[$filter]` would: same objects in the same order,
  * same fields in the same order, same lazy structure switch. The differential test in
- * `test/sync/view-encoding.test.ts` holds it to byte equality with the stock encoder.
+ * `test/view-encoding/byte-equality.test.ts` holds it to byte equality with the stock encoder.
  */
 
 /** Schema 5.0's structure-switch byte. */

@@ -23,8 +23,10 @@ export type {
 // --- sync (plugin/src/sync): the Colyseus side ---
 export { AttentionPlugin } from './sync/attention-plugin'
 export { AttentionTags } from './sync/options'
-export { installViewEncoding } from './view-encoding/install-view-encoding'
 export { installWebSocketGlobal } from './sync/websocket-global'
 export type { AttentionPluginOptions } from './sync/options'
-export type { ViewEncodingHook, ViewEncodingOptions } from './view-encoding/install-view-encoding'
 export type { WebSocketClass } from './sync/websocket-global'
+
+// --- view encoding (plugin/src/view-encoding): the schema encoder hook, also at colyseus-attention/view-encoding ---
+export { installViewEncoding } from './view-encoding/install-view-encoding'
+export type { ViewEncodingHook, ViewEncodingOptions } from './view-encoding/install-view-encoding'

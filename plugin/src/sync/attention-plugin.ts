@@ -10,6 +10,7 @@ import { createSyncScratch, type SyncScratch } from './sync-scratch'
 import { createViewRecord, recordRemoveAt, type ViewRecord } from './view-record'
 import { removeFromView } from './view-sync'
 import { installViewEncoding } from '../view-encoding/install-view-encoding'
+import { roomEncoder } from '../view-encoding/schema-internals'
 import { warnIfNoWebSocketGlobal } from './websocket-global'
 
 /** Syncs in a row without an engine tick before the plugin warns that the system does not run. */
@@ -285,7 +286,7 @@ export class AttentionPlugin extends RoomPlugin<Room> {
 
   /** The Root of the room's encoder, when the plugin runs in a room. */
   private stateRoot(): unknown {
-    return (this.room as unknown as { _serializer?: { encoder?: { root?: unknown } } } | undefined)?._serializer?.encoder?.root
+    return (roomEncoder(this.room) as { root?: unknown } | undefined)?.root
   }
 
   /** Colyseus hook: detaches the leaving client from its view (disposed when no client shares it). */
@@ -345,8 +346,7 @@ export class AttentionPlugin extends RoomPlugin<Room> {
    * its state). Always: clients sharing a view need its repeat fix; indexing per `fastViewEncoding`.
    */
   private hookEncoder(): void {
-    // Colyseus 0.18 keeps the serializer private and has no public hook for it
-    const encoder = (this.room as unknown as { _serializer?: { encoder?: Encoder } } | undefined)?._serializer?.encoder
+    const encoder = roomEncoder(this.room)
     if (encoder === undefined || encoder === this.hookedEncoder) return
     this.hookedEncoder = encoder
     installViewEncoding(encoder, {

@@ -1,8 +1,8 @@
-import { DEFAULT_VIEW_TAG, isPlainSchemaTree, type SchemaTreeLike } from './schema-view-pass'
+import { DEFAULT_VIEW_TAG, isPlainSchemaTree, lowestViewId, type ChangeTreeLike, type ListLike, type NodeLike, type RootLike } from './schema-internals'
 
 /*
- * The per-view change lists behind view-encoding.ts. Once per patch the room's change list
- * (`root.changes`) is walked once; each changed tree gets an ordinal, and its ordinal is appended to
+ * Owns: the per-view change lists of the indexed path (indexed-encoding.ts). Once per patch the
+ * room's change list (`root.changes`) is walked once; each changed tree gets an ordinal, and its ordinal is appended to
  * the list of every view whose visibility bit it carries (the bitmaps schema keeps on each tree),
  * or, when all its changed fields are tagged, of every view holding one of those tags on it. Each
  * list is a subsequence of `root.changes` in the same order: what schema's own view pass would
@@ -11,29 +11,13 @@ import { DEFAULT_VIEW_TAG, isPlainSchemaTree, type SchemaTreeLike } from './sche
  * Everything is emptied lazily by a build stamp.
  */
 
-/** The parts of schema's ChangeTree this module reads. */
-export interface TreeLike {
-  visibleViews?: number[]
-  readonly isVisibilitySharedWithParent: boolean
-  readonly isFiltered: boolean
-  /** Schema trees: dirty field bits 0-31 and 32-63 of the reliable recorder. */
-  readonly _isSchema: boolean
-  readonly dirtyLow: number
-  readonly dirtyHigh: number
-  /** Per view tag bit: the views (bitmap, like visibleViews) that hold the tree with that tag. */
-  readonly tagViews?: Map<number, number[]>
-  /** Per field index: its `.view(tag)` tag, undefined when untagged. */
-  readonly encDescriptor: { readonly tags: readonly (number | undefined)[] }
-}
-
-
 /**
  * Which views a changed Schema tree can emit something to in a view pass, besides being visible:
  * -1 every view that sees it (a changed field that is untagged in a filtered tree, or carries the
  * default tag), 0 none, else the union of the custom tags of its changed fields (a view emits
  * only if it holds one of them on the tree). Mirrors encodeChangeCb + Schema[$filter].
  */
-function changedTags(tree: TreeLike): number {
+function changedTags(tree: ChangeTreeLike): number {
   if (typeof tree.dirtyLow !== 'number' || typeof tree.dirtyHigh !== 'number') return -1
   const tags = tree.encDescriptor.tags
   let union = 0
@@ -49,23 +33,8 @@ function changedTags(tree: TreeLike): number {
   return union
 }
 
-/** Node and list shapes of schema's `root.changes` (ChangeTreeNode / ChangeTreeList). */
-export interface NodeLike {
-  changeTree: TreeLike | undefined
-  next: NodeLike | undefined
-  prev: NodeLike | undefined
-  position: number
-}
-export interface ListLike {
-  next: NodeLike | undefined
-  tail: NodeLike | undefined
-  nextPosition: number
-}
 /** What the lists read of schema's Root. */
-export interface ListsRoot {
-  changes: ListLike
-  activeViews: Map<number, unknown>
-}
+export type ListsRoot = Pick<RootLike, 'changes' | 'activeViews'>
 
 /** The per-view lists of one encoder, rebuilt by `build()` once per patch. */
 export interface ViewChangeLists {
@@ -84,7 +53,7 @@ export interface ViewChangeLists {
   /** How many trees view `id`'s list holds in this build. */
   countOf(id: number): number
   /** The changed tree with ordinal `ord` in this build. */
-  tree(ord: number): TreeLike
+  tree(ord: number): ChangeTreeLike
   /**
    * Per ordinal of this build: the one custom tag every view whose list holds the tree holds on
    * it, when all its changed fields carry that tag (so the view pass emits them all to each of
@@ -116,7 +85,7 @@ export function createViewChangeLists(root: ListsRoot, direct: boolean): ViewCha
   const lists: ListLike[] = []
   const listBuild: number[] = []
   // Per ordinal: the changed tree.
-  const trees: TreeLike[] = []
+  const trees: ChangeTreeLike[] = []
   let treeN = 0
   let sole = new Int32Array(256)
   const empty: ListLike = { next: undefined, tail: undefined, nextPosition: 0 }
@@ -173,7 +142,7 @@ export function createViewChangeLists(root: ListsRoot, direct: boolean): ViewCha
   const countOf = (id: number): number => (id >= 0 && id < ords.length && ordsBuild[id] === buildNo ? counts[id]! : 0)
 
   /** Appends `tree` to list `l`, from the node pool. */
-  const link = (l: ListLike, tree: TreeLike): void => {
+  const link = (l: ListLike, tree: ChangeTreeLike): void => {
     let n = pool[used]
     if (n === undefined) {
       n = { changeTree: undefined, next: undefined, prev: undefined, position: 0 }
@@ -208,7 +177,7 @@ export function createViewChangeLists(root: ListsRoot, direct: boolean): ViewCha
   const release = (): void => {
     for (let i = 0; i < used; i++) pool[i]!.changeTree = undefined
     used = 0
-    for (let i = 0; i < treeN; i++) trees[i] = undefined as unknown as TreeLike
+    for (let i = 0; i < treeN; i++) trees[i] = undefined as unknown as ChangeTreeLike
     treeN = 0
   }
 
@@ -245,7 +214,7 @@ export function createViewChangeLists(root: ListsRoot, direct: boolean): ViewCha
       if (tagsChanged === 0) continue
       const tv = tagsChanged === -1 ? undefined : tree.tagViews
       if (tagsChanged !== -1 && tv === undefined) continue
-      const plain = direct && isPlainSchemaTree(tree as unknown as SchemaTreeLike)
+      const plain = direct && isPlainSchemaTree(tree)
       // the per-view bitmaps of the changed fields' tags, fetched once per tree
       let holderN = 0
       if (tv !== undefined) {
@@ -271,7 +240,7 @@ export function createViewChangeLists(root: ListsRoot, direct: boolean): ViewCha
           }
           bits &= held
         }
-        for (; bits !== 0; bits &= bits - 1) append(base + 31 - Math.clz32(bits & -bits), ord, plain)
+        for (; bits !== 0; bits &= bits - 1) append(lowestViewId(base, bits), ord, plain)
       }
     }
     for (let h = 0; h < holders.length; h++) holders[h] = undefined

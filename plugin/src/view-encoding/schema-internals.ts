@@ -1,0 +1,209 @@
+import { $filter, $getByIndex, $refId, encode, OPERATION, Schema, type Encoder, type Iterator, type StateView } from '@colyseus/schema'
+
+/*
+ * Owns: every @colyseus/schema and Colyseus internal the view-encoding hook relies on, and nothing
+ * else. The other files of this folder read schema's objects only through the stand-in types
+ * below, call only the helpers below for copied logic, and use only the constants below. Each name
+ * here is pinned by test/view-encoding/schema-contract.test.ts against the installed schema: a
+ * release that renames a field, moves an op byte or changes a constant fails that test (and the
+ * version gate, version-gate.ts, keeps the hook off on releases nobody has run it against).
+ *
+ * Checked against @colyseus/schema 5.0.34 (src/encoder/ChangeTree.ts, Root.ts, Encoder.ts,
+ * StateView.ts, encoding/spec.ts) and @colyseus/core 0.18.17 (Room.ts).
+ */
+
+export { $getByIndex, $refId, encode, OPERATION }
+
+/** schema's structure-switch byte (encoding/spec.ts SWITCH_TO_STRUCTURE). */
+export const SWITCH_TO_STRUCTURE = 255
+/** schema's DEFAULT_VIEW_TAG: the tag of a field marked `.view()` without one. */
+export const DEFAULT_VIEW_TAG = -1
+/** schema's key for "every live element of the array" in a view's pending changes (`view.changes`). */
+export const ARRAY_SNAPSHOT = -1
+
+/** `Schema[$filter]`: the field filter of every Schema class that declares no filter of its own. */
+export const SCHEMA_FILTER: unknown = (Schema as unknown as Record<PropertyKey, unknown>)[$filter]
+
+/** A TypeDescriptor's per-field encoder (the `encodeSchemaOperation` / `encodeKeyValueOperation` shape). */
+export type FieldEncoder = (enc: unknown, bytes: Uint8Array, tree: unknown, index: number, op: number, it: Iterator, all: boolean, view: boolean, metadata: unknown) => void
+
+/** The parts of a ChangeTree's `encDescriptor` (its class's TypeDescriptor) the hook reads. */
+export interface EncDescriptorLike {
+  /** Per field index: its `.view(tag)` tag (DEFAULT_VIEW_TAG for `.view()`), undefined when untagged. */
+  readonly tags: readonly (number | undefined)[]
+  /** The class's field filter: undefined (no filtered field) or SCHEMA_FILTER for plain Schema classes. */
+  readonly filter: unknown
+  readonly hasAnyFullStateOnly: boolean
+  readonly metadata: unknown
+  readonly encoder: FieldEncoder
+}
+
+/**
+ * The one stand-in for schema's ChangeTree: the tree of one Schema instance or collection.
+ * Field names are schema's own (5.0.x); ChangeTree keeps them public in JavaScript.
+ */
+export interface ChangeTreeLike {
+  /** The tracked object; its `[$refId]` is what the wire calls the structure. */
+  readonly ref: { readonly [$refId]?: number }
+  /** What `$getByIndex` reads: the value now at a field or element index. */
+  readonly refTarget: { [$getByIndex](index: number): unknown }
+  /** The operation recorded this patch at `index`, if any. */
+  getChange(index: number): number | undefined
+  readonly isFiltered: boolean
+  /** Visible to a view through its parent; schema decides (and memoises) per view. */
+  readonly isVisibilitySharedWithParent: boolean
+  /** Schema instance (true) or collection (false). */
+  readonly _isSchema: boolean
+  /** Schema trees: dirty bits of fields 0-31 (dirtyLow) and 32-63 (dirtyHigh). */
+  readonly dirtyLow: number
+  readonly dirtyHigh: number
+  /** Per-field ops when the class has more than 8 fields; undefined otherwise (see {@link opAt}). */
+  readonly ops?: ArrayLike<number>
+  /** Packed ops of classes of at most 8 fields: one byte per field, fields 0-3 low, 4-7 high. */
+  readonly opsLow: number
+  readonly opsHigh: number
+  /** Visibility bitmap: the view with id `id` sees the tree iff bit {@link viewBit} of slot {@link viewSlot} is set. */
+  readonly visibleViews?: number[]
+  /** Per custom tag bit: the bitmap (same layout) of the views that hold the tree with that tag. */
+  readonly tagViews?: Map<number, number[]>
+  readonly encDescriptor: EncDescriptorLike
+}
+
+/** A node of schema's change list (`ChangeTreeNode`). */
+export interface NodeLike {
+  changeTree: ChangeTreeLike | undefined
+  next: NodeLike | undefined
+  prev: NodeLike | undefined
+  position: number
+}
+
+/** schema's change list (`ChangeTreeList`): `root.changes`, in topological order. */
+export interface ListLike {
+  next: NodeLike | undefined
+  tail: NodeLike | undefined
+  nextPosition: number
+}
+
+/** The parts of schema's Root the hook reads or wraps. */
+export interface RootLike {
+  /** Every state change enqueues its tree here (wrapped to watch the patch window). */
+  enqueueChangeTree: (tree: unknown, node?: unknown) => void
+  /** Called by a view's first add (wrapped to watch the view). */
+  registerView: (view: StateView) => void
+  /** Live trees by ref id. */
+  changeTrees: Record<number, ChangeTreeLike | undefined>
+  /** This patch's changed trees; swapped for the duration of a pass. */
+  changes: ListLike
+  pendingFilterRefresh: unknown[]
+  streamTrees: Set<unknown>
+  /** Registered views by view id. */
+  activeViews: Map<number, WeakRef<StateView> | undefined>
+}
+
+/** The encodeView signature (schema 5.0: `bytes` is the shared buffer by default). */
+export type EncodeView = (view: StateView, sharedOffset: number, it: Iterator, bytes?: Uint8Array) => Uint8Array
+
+/** The parts of schema's Encoder the hook reads, calls or wraps (two of them protected in TypeScript). */
+export interface EncoderLike {
+  root: RootLike
+  sharedBuffer: Uint8Array
+  /** Protected: grows the shared buffer after an overflowing pass (and warns, as schema does). */
+  _resizeBuffer: (buffer: Uint8Array, used: number) => Uint8Array
+  /** Protected: grows `buffer` ahead of a write at `offset`. */
+  ensureCapacity: (buffer: Uint8Array, offset: number) => Uint8Array
+  encodeView: EncodeView
+  discardChanges: () => void
+  encode: (it?: Iterator, view?: StateView, buffer?: Uint8Array, initialOffset?: number) => Uint8Array
+}
+
+/** A key of a view's pending changes: a field or element index, or a child's tree (an element binding). */
+export type ChangeKey = number | { readonly ref: { readonly [$refId]?: number }; indexInParent(parent: unknown): number | undefined }
+/** A view's pending adds and removes (`view.changes`): per ref id, operation per key, in topological order. */
+export type ViewChanges = Map<number, Map<ChangeKey, number>>
+
+/** A view's pending adds and removes, as schema keeps them. */
+export function pendingChanges(view: StateView): ViewChanges {
+  return view.changes as unknown as ViewChanges
+}
+
+/** The visibility-bitmap slot of view `id` (StateView._slot). */
+export function viewSlot(id: number): number {
+  return id >> 5
+}
+
+/** The bit of view `id` in its slot (StateView._bit). */
+export function viewBit(id: number): number {
+  return 1 << (id & 31)
+}
+
+/** The view id of bit `bits & -bits` in the slot starting at id `base` (the inverse of viewSlot/viewBit). */
+export function lowestViewId(base: number, bits: number): number {
+  return base + 31 - Math.clz32(bits & -bits)
+}
+
+/** The dirty word schema reads for fields 32-63: classes of at most 8 fields keep only the low one. */
+export function dirtyHighOf(tree: ChangeTreeLike): number {
+  return tree.ops === undefined ? 0 : tree.dirtyHigh
+}
+
+/** The operation recorded on field `i` of a Schema tree: a copy of `ChangeTree._opAt`. */
+export function opAt(tree: ChangeTreeLike, i: number): number | undefined {
+  const ops = tree.ops
+  if (ops !== undefined) return ops[i]
+  return ((i < 4 ? tree.opsLow : tree.opsHigh) >>> ((i & 3) << 3)) & 0xff
+}
+
+/** True when the direct pass can emit `tree` itself: a Schema instance with schema's own field filter. */
+export function isPlainSchemaTree(tree: ChangeTreeLike): boolean {
+  const d = tree.encDescriptor
+  return (
+    tree._isSchema === true &&
+    !tree.isVisibilitySharedWithParent &&
+    typeof tree.dirtyLow === 'number' &&
+    typeof tree.dirtyHigh === 'number' &&
+    d !== undefined &&
+    typeof d.encoder === 'function' &&
+    (d.filter === undefined || d.filter === SCHEMA_FILTER) &&
+    d.hasAnyFullStateOnly === false
+  )
+}
+
+/** True when `e` has the shape of a schema 5.0 Encoder this hook relies on (field shapes only: see the version gate). */
+export function isEncoderLike(e: Partial<EncoderLike> | undefined): e is EncoderLike {
+  const root = e?.root as Partial<RootLike> | undefined
+  const list = root?.changes as Partial<ListLike> | undefined
+  return (
+    typeof e?.encodeView === 'function' &&
+    typeof root?.changeTrees === 'object' &&
+    typeof e.discardChanges === 'function' &&
+    typeof e.encode === 'function' &&
+    typeof e._resizeBuffer === 'function' &&
+    typeof e.ensureCapacity === 'function' &&
+    typeof root.enqueueChangeTree === 'function' &&
+    typeof root.registerView === 'function' &&
+    e.sharedBuffer instanceof Uint8Array &&
+    list !== undefined &&
+    list !== null &&
+    'next' in list &&
+    'tail' in list &&
+    typeof list.nextPosition === 'number' &&
+    Array.isArray(root.pendingFilterRefresh) &&
+    root.streamTrees instanceof Set &&
+    root.activeViews instanceof Map
+  )
+}
+
+/**
+ * The schema Encoder of a Colyseus room: `room._serializer.encoder` (private in Colyseus 0.18,
+ * which has no public accessor). Undefined before the room has a state, or with a serializer
+ * other than schema's.
+ * @param room - a Colyseus `Room`.
+ * @returns the room's encoder, or undefined.
+ * @example
+ * // in a room that manages its own StateViews
+ * override onBeforePatch() { installViewEncoding(roomEncoder(this)!) }
+ */
+export function roomEncoder(room: unknown): Encoder | undefined {
+  const enc = (room as { _serializer?: { encoder?: unknown } } | null | undefined)?._serializer?.encoder
+  return typeof enc === 'object' && enc !== null ? (enc as Encoder) : undefined
+}

@@ -1,9 +1,9 @@
 import { defineConfig } from 'tsup'
 
 // One entry per public subpath of the package. Adding a subpath is three copies:
-//   here:          'view-encoding': 'src/view-encoding-entry.ts',
-//   package.json:  the "." block of "exports", renamed to "./view-encoding" with
-//                  index.* replaced by view-encoding.* (four file names);
+//   here:          'name': 'src/<name>/index.ts',
+//   package.json:  the "." block of "exports", renamed to "./<name>" with
+//                  index.* replaced by <name>.* (four file names), and "typesVersions";
 //   typedoc.json:  the source file in "entryPoints", so the API reference covers it;
 //   <name>/package.json: a stub pointing at dist/<name>.* for node10 resolution (no "exports"
 //                  support there), listed in package.json "files".
@@ -13,6 +13,8 @@ export const entry = {
   zones: 'src/zones/index.ts',
   // the learned scorer: only those who import it load onnxruntime-web (in its worker, below)
   learned: 'src/learned/index.ts',
+  // the schema encoder hook alone, for rooms that manage their own StateViews
+  'view-encoding': 'src/view-encoding/index.ts',
 }
 
 export default defineConfig([

@@ -52,7 +52,7 @@ export interface ChangeTreeLike {
   readonly isFiltered: boolean
   /** Visible to a view through its parent; schema decides (and memoises) per view. */
   readonly isVisibilitySharedWithParent: boolean
-  /** Schema instance (true) or collection (false). */
+  /** True for a Schema instance; not true (false or absent) for a collection. */
   readonly _isSchema: boolean
   /** Schema trees: dirty bits of fields 0-31 (dirtyLow) and 32-63 (dirtyHigh). */
   readonly dirtyLow: number

@@ -110,11 +110,23 @@ describe('package', () => {
   })
 
   it.each([
-    ['esm', 'app.mjs', '/dist/index.js'],
-    ['cjs', 'app.cjs', '/dist/index.cjs'],
-  ])('should run a room with the plugin and a real sdk client from %s, through a reconnection', async (_format, file, resolvedEnd) => {
+    ['esm', 'app.mjs', '/dist/index.js', '/dist/view-encoding.js'],
+    ['cjs', 'app.cjs', '/dist/index.cjs', '/dist/view-encoding.cjs'],
+  ])('should run a room with the plugin and a real sdk client from %s, through a reconnection', async (_format, file, resolvedEnd, viewEncodingEnd) => {
     const { stdout } = await run(process.execPath, [file], { cwd: app, timeout: 30_000 })
-    const result = JSON.parse(stdout.trim().split('\n').pop()!) as { ok: boolean; received: string[]; reconnected: boolean; resolved: string; port: number }
+    const result = JSON.parse(stdout.trim().split('\n').pop()!) as {
+      ok: boolean
+      received: string[]
+      reconnected: boolean
+      resolved: string
+      port: number
+      viewEncoding: { resolved: string; indexed: boolean; versionTested: boolean }
+    }
+    // the view-encoding subpath loads on its own, finds the installed schema's version (the gate
+    // reads it relative to the built file) and turns the per-view lists on
+    expect(result.viewEncoding.resolved.replace(/\\/g, '/')).toContain(`/app/node_modules/colyseus-attention${viewEncodingEnd}`)
+    expect(result.viewEncoding.versionTested).toBe(true)
+    expect(result.viewEncoding.indexed).toBe(true)
     expect(result.received).toEqual(['near', 'near', 'player'])
     expect(result.reconnected).toBe(true)
     expect(result.ok).toBe(true)
@@ -129,7 +141,12 @@ describe('package', () => {
       // an optional peer (onnxruntime-web, for colyseus-attention/learned only) is not installed here
       if (optional[name]?.optional === true) continue
       const v = JSON.parse(readFileSync(join(app, 'node_modules', name, 'package.json'), 'utf8')).version as string
-      // each range is a caret: same major (same major.minor below 1.0), and not below the floor
+      // an exact list (@colyseus/schema: the versions the view encoding is tested with)
+      if (!range.startsWith('^')) {
+        expect(range.split('||').map((r) => r.trim()), `${name}@${v} vs ${range}`).toContain(v)
+        continue
+      }
+      // every other range is a caret: same major (same major.minor below 1.0), and not below the floor
       const floor = range.replace(/^\^/, '').split('.').map(Number)
       const got = v.split('.').map(Number)
       const fixed = floor[0] === 0 ? 2 : 1

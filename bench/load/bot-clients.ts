@@ -26,6 +26,8 @@ export interface CrowdOptions {
   inputIntervalMs?: number
   /** Clients connecting at once. @defaultValue 20 */
   batch?: number
+  /** Index of the first client in the whole load (crowds split over processes keep their inputs). @defaultValue 0 */
+  first?: number
 }
 
 /**
@@ -58,7 +60,7 @@ export async function connectCrowd(o: CrowdOptions): Promise<ClientCrowd> {
             return room
           }),
           30_000,
-          `client ${j} did not join within 30 s`,
+          `client ${(o.first ?? 0) + j} did not join within 30 s`,
         ),
       )
     }
@@ -75,7 +77,7 @@ export async function connectCrowd(o: CrowdOptions): Promise<ClientCrowd> {
     let dx = rng.range(-1, 1)
     let dy = rng.range(-1, 1)
     let turn = 0
-    const r = createPrng((o.seed ?? 7) * 1000 + i)
+    const r = createPrng((o.seed ?? 7) * 1000 + (o.first ?? 0) + i)
     timers.push(
       setInterval(
         () => {

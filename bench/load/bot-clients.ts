@@ -50,7 +50,8 @@ export async function connectCrowd(o: CrowdOptions): Promise<ClientCrowd> {
     for (let j = i; j < Math.min(o.count, i + batch); j++) {
       joins.push(
         withTimeout(
-          new Client(endpoint).joinOrCreate(o.room ?? 'arena', {}).then((room) => {
+          // a matchmaking request refused by a busy server (the HTTP fetch fails) is tried again, twice
+          retry(() => new Client(endpoint).joinOrCreate(o.room ?? 'arena', {}), 3).then((room) => {
             // a game client handles the server's messages (overlay, events); here they are only counted
             room.onMessage('*', () => {})
             room.reconnection.enabled = false
@@ -109,6 +110,18 @@ export async function connectCrowd(o: CrowdOptions): Promise<ClientCrowd> {
       for (const t of timers) clearInterval(t)
       await Promise.all(rooms.map((r) => withTimeout(r.leave(true), 5000, 'leave').catch(() => 0)))
     },
+  }
+}
+
+/** Calls `f` until it resolves, at most `times` times, 500 ms apart; rejects with the last error. */
+async function retry<T>(f: () => Promise<T>, times: number): Promise<T> {
+  for (let k = 1; ; k++) {
+    try {
+      return await f()
+    } catch (e) {
+      if (k >= times) throw e
+      await new Promise((r) => setTimeout(r, 500))
+    }
   }
 }
 

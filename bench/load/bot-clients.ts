@@ -26,6 +26,8 @@ export interface CrowdOptions {
   inputIntervalMs?: number
   /** Clients connecting at once. @defaultValue 20 */
   batch?: number
+  /** Index of the first client in the whole load (crowds split over processes keep their inputs). @defaultValue 0 */
+  first?: number
 }
 
 /**
@@ -48,7 +50,8 @@ export async function connectCrowd(o: CrowdOptions): Promise<ClientCrowd> {
     for (let j = i; j < Math.min(o.count, i + batch); j++) {
       joins.push(
         withTimeout(
-          new Client(endpoint).joinOrCreate(o.room ?? 'arena', {}).then((room) => {
+          // a matchmaking request refused by a busy server (the HTTP fetch fails) is tried again, twice
+          retry(() => new Client(endpoint).joinOrCreate(o.room ?? 'arena', {}), 3).then((room) => {
             // a game client handles the server's messages (overlay, events); here they are only counted
             room.onMessage('*', () => {})
             room.reconnection.enabled = false
@@ -58,7 +61,7 @@ export async function connectCrowd(o: CrowdOptions): Promise<ClientCrowd> {
             return room
           }),
           30_000,
-          `client ${j} did not join within 30 s`,
+          `client ${(o.first ?? 0) + j} did not join within 30 s`,
         ),
       )
     }
@@ -75,7 +78,7 @@ export async function connectCrowd(o: CrowdOptions): Promise<ClientCrowd> {
     let dx = rng.range(-1, 1)
     let dy = rng.range(-1, 1)
     let turn = 0
-    const r = createPrng((o.seed ?? 7) * 1000 + i)
+    const r = createPrng((o.seed ?? 7) * 1000 + (o.first ?? 0) + i)
     timers.push(
       setInterval(
         () => {
@@ -107,6 +110,18 @@ export async function connectCrowd(o: CrowdOptions): Promise<ClientCrowd> {
       for (const t of timers) clearInterval(t)
       await Promise.all(rooms.map((r) => withTimeout(r.leave(true), 5000, 'leave').catch(() => 0)))
     },
+  }
+}
+
+/** Calls `f` until it resolves, at most `times` times, 500 ms apart; rejects with the last error. */
+async function retry<T>(f: () => Promise<T>, times: number): Promise<T> {
+  for (let k = 1; ; k++) {
+    try {
+      return await f()
+    } catch (e) {
+      if (k >= times) throw e
+      await new Promise((r) => setTimeout(r, 500))
+    }
   }
 }
 

@@ -41,17 +41,19 @@ export function loadSection(r: LoadBenchResult): Section {
   const lines = [
     '## Load on a real server',
     '',
-    `Command: \`npm run bench:load${r.quick ? ' -- --quick' : ''}\`. The example server runs as a child process on a free 127.0.0.1 port ` +
-      `(with ${first?.bots ?? '?'} bots), real \`@colyseus/sdk\` clients connect over WebSocket from the benchmark process and move randomly ` +
+    `Command: \`npm run bench:load${r.quick ? ' -- --quick' : ''}\` (\`-- --clients 500\` for other counts). The example server runs as a child process on a free 127.0.0.1 port ` +
+      `(with ${first?.bots ?? '?'} bots); real \`@colyseus/sdk\` clients connect over WebSocket from load-generator child processes of their own ` +
+      '(at most 200 clients each, none of them the server) and move randomly ' +
       '(`move` every 100 ms, `face` now and then); each run warms up, measures for a fixed time, then stops by itself. ' +
-      'Tick time is the server work per patch interval (simulation steps + `broadcastPatch`: interest, view updates, encoding, sending), timed inside the ' +
+      'Tick time is the server work per patch interval (simulation steps + `broadcastPatch`: interest, view updates, encoding, sending; 20 Hz), timed inside the ' +
       'server process by bench/load/server-entry.ts; CPU and RSS come from /proc/<pid> of the server process; bytes are WebSocket payload bytes ' +
       'received per client. Clients and server share this machine, so absolute CPU numbers include contention; compare on against off. ' +
-      'Reconnection is off: a client whose connection closes counts as dropped. "Client process CPU" is the benchmark process that runs every ' +
-      'client (decoding every patch like a real client): near 100% means the clients, not the server, were the bottleneck.',
+      'Reconnection is off: a client whose connection closes counts as dropped. "Load generators" gives the number of client processes, their CPU together ' +
+      'and that of the busiest one (each decodes every patch of its clients like a real client): a busiest process near 100% would mean the clients, ' +
+      'not the server, were the bottleneck.',
     '',
     table(
-      ['clients', 'plugin', 'tick median (ms)', 'tick p99 (ms)', 'patch median (ms)', 'server CPU (% of a core)', 'RSS (MiB)', 'bytes/client/s', 'bytes vs off', 'dropped clients', 'client process CPU'],
+      ['clients', 'plugin', 'tick median (ms)', 'tick p99 (ms)', 'tick vs off', 'patch median (ms)', 'server CPU (% of a core)', 'RSS (MiB)', 'bytes/client/s', 'bytes vs off', 'dropped clients', 'load generators (CPU, busiest)'],
       r.runs.map((x) => {
         const base = off.find((o) => o.clients === x.clients)
         return [
@@ -59,13 +61,15 @@ export function loadSection(r: LoadBenchResult): Section {
           mode(x),
           num(x.tickMedianMs, 2),
           num(x.tickP99Ms, 2),
+          base ? `${num(x.tickMedianMs / base.tickMedianMs, 2)}x` : '-',
           num(x.patchMedianMs, 2),
           num(x.cpuPercent, 0),
           num(x.rssMiB, 0),
           int(x.bytesPerClientPerSec),
           base ? pct(x.bytesPerClientPerSec / base.bytesPerClientPerSec, 1) : '-',
           String(x.droppedClients),
-          `${num(x.clientCpuPercent, 0)}%`,
+          // results of runs before the load generators had processes of their own lack the split
+          x.clientProcesses === undefined ? `${num(x.clientCpuPercent, 0)}% (in the bench process)` : `${x.clientProcesses}: ${num(x.clientCpuPercent, 0)}%, ${num(x.clientProcessMaxCpuPercent, 0)}%`,
         ]
       }),
     ),
@@ -75,7 +79,7 @@ export function loadSection(r: LoadBenchResult): Section {
       .map(
         (x) =>
           `**Warning:** with ${x.clients} clients and the plugin ${mode(x)}, ${x.droppedClients} clients were dropped during the run ` +
-          `(client process at ${num(x.clientCpuPercent, 0)}% CPU): that row measured fewer clients than it says and is not comparable.\n`,
+          `(load generators at ${num(x.clientCpuPercent, 0)}% CPU): that row measured fewer clients than it says and is not comparable.\n`,
       ),
     '![Bytes per client vs clients](images/load-bytes-per-client.svg)',
     '',

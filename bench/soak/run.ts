@@ -5,12 +5,11 @@
 //   npm run soak -- --minutes 10 [--clients 200] [--bots 300] [--churn 10] [--seed 1] [--json]
 //     [--seconds N] [--warmup S] [--leave-rate P] [--drop-rate P] (per client per second, default 0.01)
 // Exits 1 when a limit is broken (leaks, heap growth, dropped or stuck clients, tick p99, a crash).
-import { spawn, type ChildProcess } from 'node:child_process'
 import { resolve } from 'node:path'
 import { flagValue, hasFlag, isMain, REPO_ROOT, writeResult } from '../lib/cli'
 import { createPrng } from '../lib/prng'
 import { quantile } from '../lib/stats'
-import { freePort, waitForPort } from '../load/server-process'
+import { spawnServerChild } from '../lib/child-process'
 import type { CheckReply, SampleReply, SoakReply, SoakRequest, SummaryReply, TimingsReply } from './protocol'
 import { createSoakCrowd, type Behaviour, type ClientTrouble } from './soak-clients'
 
@@ -117,57 +116,14 @@ const MiB = 2 ** 20
 
 /** Starts the soak server child (with --expose-gc) and returns it with a request function. */
 async function startSoakServer(o: { bots: number; seed: number; churn: number; injectLeak: boolean }) {
-  const port = await freePort()
-  const output: string[] = []
-  const child: ChildProcess = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', resolve(REPO_ROOT, 'bench/soak/server-entry.ts')], {
+  const child = await spawnServerChild({
+    entry: resolve(REPO_ROOT, 'bench/soak/server-entry.ts'),
+    nodeArgs: ['--expose-gc'],
     cwd: resolve(REPO_ROOT, 'example-server'),
-    env: { ...process.env, PORT: String(port), BOTS: String(o.bots), SEED: String(o.seed), SOAK_CHURN: String(o.churn), SOAK_INJECT_LEAK: o.injectLeak ? '1' : '0' },
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    env: { BOTS: String(o.bots), SEED: String(o.seed), SOAK_CHURN: String(o.churn), SOAK_INJECT_LEAK: o.injectLeak ? '1' : '0' },
   })
-  let exitCode: number | null = null
-  let exited = false
-  const exit = new Promise<void>((r) =>
-    child.once('exit', (code) => {
-      exited = true
-      exitCode = code
-      r()
-    }),
-  )
-  const collect = (chunk: Buffer): void => {
-    for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '' && output.length < 5000) output.push(line)
-  }
-  child.stdout!.on('data', collect)
-  child.stderr!.on('data', collect)
-  const ask = <T extends SoakReply>(msg: SoakRequest): Promise<T> =>
-    new Promise((ok, fail) => {
-      if (exited) return fail(new Error('server exited'))
-      const timer = setTimeout(() => {
-        child.off('message', on)
-        fail(new Error(`server did not answer '${msg.type}' within 10 s`))
-      }, 10_000)
-      const on = (m: unknown): void => {
-        if ((m as SoakReply).type !== msg.type) return
-        clearTimeout(timer)
-        child.off('message', on)
-        ok(m as T)
-      }
-      child.on('message', on)
-      child.send(msg)
-    })
-  const stop = async (): Promise<void> => {
-    if (exited) return
-    child.kill('SIGTERM')
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
-    await exit
-    clearTimeout(timer)
-  }
-  try {
-    await waitForPort(port, 30_000, () => !exited)
-  } catch (e) {
-    await stop()
-    throw new Error(`${(e as Error).message}\n${output.slice(-20).join('\n')}`)
-  }
-  return { port, output, ask, stop, exited: () => exited, exitCode: () => exitCode }
+  const ask = <T extends SoakReply>(msg: SoakRequest): Promise<T> => child.ask<T>(msg, msg.type)
+  return { port: child.port, output: child.output, ask, stop: () => child.stop(), exited: () => child.exited(), exitCode: () => child.exitCode() }
 }
 
 /** Least-squares slope of y over x. */

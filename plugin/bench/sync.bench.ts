@@ -8,10 +8,16 @@
 //                   every client), encoded by Colyseus as it is
 //   radius-indexed  the same radius refresh with the plugin's per-view change lists installed on
 //                   the encoder (installViewEncoding): shows how much of the gap is encoding
+//   radius-grid     the fair baseline: a radius AOI over a uniform spatial grid, each view's set diffed
+//                   against its last one (what a careful Colyseus user writes), its radius chosen so
+//                   that its mean set size equals the plugin's, encoded by Colyseus as it is
+//
+// The world keeps the density of 1,000 entities on 1600 x 1600 whatever the entity count.
 //
 //   npm run bench:sync              readable table
 //   npm run bench:sync -- --json    one JSON object per scenario per line
 //   npm run bench:sync -- --quick   small run (< 20 s), for the eval harness
+//   npm run bench:sync -- --entities 10000 --clients 500 --ticks 40   one row (clients: a list)
 //   POLICIES=attention,radius npm run bench:sync   only those policies (for profiling)
 import { pathToFileURL } from 'node:url'
 import type { Client } from '@colyseus/core'
@@ -20,13 +26,15 @@ import { addComponent, addEntity, createWorld } from 'bitecs'
 import { addObserver, AttentionPlugin, AttentionTags, Band, createAttentionComponents, createAttentionSystem, installViewEncoding, setFacingAngle } from '../src/index'
 
 /** The policies. */
-export type SyncPolicy = 'attention' | 'full' | 'radius' | 'radius-indexed'
+export type SyncPolicy = 'attention' | 'full' | 'radius' | 'radius-indexed' | 'radius-grid'
 
 /** Options of {@link runSyncBench}. */
 export interface SyncBenchOptions {
   quick?: boolean
   entities?: number
   clients?: number[]
+  /** Extra rows run after the main ones: [entities, clients, ticks]. */
+  extraRows?: readonly (readonly [number, number, number])[]
   /** Measured ticks per run of a scenario, after warm-up. @defaultValue 100 (30 quick) */
   ticks?: number
   /** Runs of each scenario, alternating with the other policies' (their ticks are pooled). @defaultValue 5 (1 quick) */
@@ -52,12 +60,18 @@ export interface SyncBenchResult {
   interestMs: number
   /** Median ms per tick of encoding (shared part + every distinct view). */
   encodeMs: number
+  /** Mean interest-set size over every view and measured tick (attention: members, radius: entities in range). */
+  setSize: number
+  /** AOI radius (radius-grid: calibrated to the plugin's mean set size). */
+  radius: number
 }
 
-const POLICIES: readonly SyncPolicy[] = ['attention', 'full', 'radius', 'radius-indexed']
+const POLICIES: readonly SyncPolicy[] = ['attention', 'full', 'radius', 'radius-indexed', 'radius-grid']
 const TICK_HZ = 20
+/** World side for 1,000 entities; other counts keep the density. */
 const WORLD = 1600
 const RADIUS = 180
+const worldSide = (entities: number): number => WORLD * Math.sqrt(entities / 1000)
 const BUDGET = 24
 
 const Entity = schema(
@@ -103,8 +117,9 @@ interface Scenario {
 }
 
 /** Sets up one policy on a fresh, identically seeded world, recording into `out`. */
-function createScenario(policy: SyncPolicy, entities: number, clients: number, out: Samples): Scenario {
+function createScenario(policy: SyncPolicy, entities: number, clients: number, out: Samples, gridRadius = RADIUS): Scenario {
   const rnd = rng(42)
+  const side = worldSide(entities)
   const world = createWorld()
   const C = createAttentionComponents(entities + 16)
   const attention = createAttentionSystem(world, { components: C, cellSize: 60, dt: 1 / TICK_HZ, speedScale: 40 })
@@ -116,8 +131,8 @@ function createScenario(policy: SyncPolicy, entities: number, clients: number, o
     const eid = addEntity(world)
     addComponent(world, eid, C.Position)
     addComponent(world, eid, C.Velocity)
-    C.Position.x[eid] = rnd() * WORLD
-    C.Position.y[eid] = rnd() * WORLD
+    C.Position.x[eid] = rnd() * side
+    C.Position.y[eid] = rnd() * side
     const a = rnd() * Math.PI * 2
     C.Velocity.x[eid] = Math.cos(a) * 20
     C.Velocity.y[eid] = Math.sin(a) * 20
@@ -175,10 +190,10 @@ function createScenario(policy: SyncPolicy, entities: number, clients: number, o
     for (const eid of eids) {
       let x = C.Position.x[eid]! + C.Velocity.x[eid]! / TICK_HZ
       let y = C.Position.y[eid]! + C.Velocity.y[eid]! / TICK_HZ
-      if (x < 0 || x > WORLD) C.Velocity.x[eid] = -C.Velocity.x[eid]!
-      if (y < 0 || y > WORLD) C.Velocity.y[eid] = -C.Velocity.y[eid]!
-      x = Math.min(WORLD, Math.max(0, x))
-      y = Math.min(WORLD, Math.max(0, y))
+      if (x < 0 || x > side) C.Velocity.x[eid] = -C.Velocity.x[eid]!
+      if (y < 0 || y > side) C.Velocity.y[eid] = -C.Velocity.y[eid]!
+      x = Math.min(side, Math.max(0, x))
+      y = Math.min(side, Math.max(0, y))
       C.Position.x[eid] = x
       C.Position.y[eid] = y
       if (rnd() < 0.02) {
@@ -197,8 +212,11 @@ function createScenario(policy: SyncPolicy, entities: number, clients: number, o
     }
   }
 
+  // entities in range summed over the views, this tick (for setSize)
+  let setSum = 0
   const radiusRefresh = (): void => {
     const r2 = RADIUS * RADIUS
+    setSum = 0
     for (let i = 0; i < observers.length; i++) {
       const o = observers[i]!
       const view = views[i]!
@@ -208,12 +226,31 @@ function createScenario(policy: SyncPolicy, entities: number, clients: number, o
         const dx = C.Position.x[eid]! - ox
         const dy = C.Position.y[eid]! - oy
         const inside = dx * dx + dy * dy <= r2
+        if (inside) setSum++
         const e = instances[eid]!
         if (inside && !view.has(e)) view.add(e, AttentionTags.Motion | AttentionTags.Detail)
         else if (!inside && view.has(e)) {
           view.remove(e, AttentionTags.Motion | AttentionTags.Detail)
           view.remove(e)
         }
+      }
+    }
+  }
+
+  const grid = policy === 'radius-grid' ? createGridAoi(C.Position, eids, observers, gridRadius, side) : null
+  const gridRefresh = (): void => {
+    const g = grid!
+    g.rebuild()
+    setSum = 0
+    for (let i = 0; i < observers.length; i++) {
+      const view = views[i]!
+      const n = g.query(i)
+      setSum += g.heldCount(i)
+      for (let k = 0; k < n; k++) view.add(instances[g.entered[k]!]!, AttentionTags.Motion | AttentionTags.Detail)
+      for (let k = 0; k < g.exitedN; k++) {
+        const e = instances[g.exited[k]!]!
+        view.remove(e, AttentionTags.Motion | AttentionTags.Detail)
+        view.remove(e)
       }
     }
   }
@@ -225,8 +262,15 @@ function createScenario(policy: SyncPolicy, entities: number, clients: number, o
     const t0 = performance.now()
     if (policy === 'attention') {
       attention(world)
-      plugin.sync()
+      if (out.garbage !== undefined) {
+        // heap growth across the sync step; a tick with a collection inside it shrinks and is skipped
+        const h0 = process.memoryUsage().heapUsed
+        plugin.sync()
+        const h1 = process.memoryUsage().heapUsed
+        if (measure && h1 >= h0) out.garbage.push(h1 - h0)
+      } else plugin.sync()
     } else if (policy === 'radius' || policy === 'radius-indexed') radiusRefresh()
+    else if (policy === 'radius-grid') gridRefresh()
     const tMid = performance.now()
     // what Colyseus' SchemaSerializer does per patch: shared part once, then each distinct view once
     const it = { offset: 0 }
@@ -255,6 +299,10 @@ function createScenario(policy: SyncPolicy, entities: number, clients: number, o
       out.encode.push(t1 - tMid)
       out.bytes += tickBytes
       out.held += probe.entities.size
+      if (policy === 'attention') for (const o of observers) setSum += attention.memberCount(o)
+      else if (policy === 'full') setSum = entities * clients
+      out.setSum += setSum / clients
+      setSum = 0
     }
   }
   out.views = new Set(views).size
@@ -275,8 +323,159 @@ interface Samples {
   encode: number[]
   bytes: number
   held: number
+  /** Sum over measured ticks of the mean set size per view. */
+  setSum: number
+  /** Heap bytes allocated by each measured sync step, when measured (attention only; not timed). */
+  garbage?: number[]
   measured: number
   views: number
+}
+
+/** Radius AOI over a uniform grid: each observer's entities in range, diffed against its last set. */
+interface GridAoi {
+  /** Re-buckets every entity (once per tick). */
+  rebuild(): void
+  /** Finds observer `i`'s entities in range: writes the entrants to `entered` (returns how many) and the leavers to `exited`. */
+  query(i: number): number
+  heldCount(i: number): number
+  readonly entered: Int32Array
+  readonly exited: Int32Array
+  exitedN: number
+}
+
+/**
+ * The fair baseline's interest step, written as a careful user would: entities counting-sorted
+ * into cells of the radius' size once per tick, each observer scanning its 3 x 3 cells, and its
+ * set diffed against the last one with a stamp array (no Sets, no allocation per tick).
+ */
+function createGridAoi(P: { x: Float32Array | Float64Array; y: Float32Array | Float64Array }, eids: readonly number[], observers: readonly number[], radius: number, side: number): GridAoi {
+  const cell = radius
+  const cols = Math.ceil(side / cell) + 1
+  const cells = cols * cols
+  const cap = Math.max(...eids) + 1
+  const start = new Int32Array(cells + 1)
+  const items = new Int32Array(eids.length)
+  const cellOf = new Int32Array(cap)
+  const mark = new Uint32Array(cap)
+  let stamp = 0
+  const held = observers.map(() => new Int32Array(64))
+  const heldN = new Int32Array(observers.length)
+  const inSet = observers.map(() => new Uint8Array(cap))
+  const g: GridAoi = {
+    entered: new Int32Array(eids.length),
+    exited: new Int32Array(eids.length),
+    exitedN: 0,
+    rebuild() {
+      start.fill(0)
+      for (const e of eids) {
+        const cx = Math.min(cols - 1, Math.max(0, Math.floor(P.x[e]! / cell)))
+        const cy = Math.min(cols - 1, Math.max(0, Math.floor(P.y[e]! / cell)))
+        const c = cy * cols + cx
+        cellOf[e] = c
+        start[c + 1]!++
+      }
+      for (let c = 0; c < cells; c++) start[c + 1]! += start[c]!
+      // fill from the end of each cell's range (start[c + 1] counts down to start[c])
+      for (const e of eids) items[--start[cellOf[e]! + 1]!] = e
+      // start[c + 1] now holds the start of cell c: shift back
+      for (let c = 0; c < cells; c++) start[c] = start[c + 1]!
+      start[cells] = eids.length
+      // after the shift start[c]..start[c + 1] is cell c
+    },
+    query(i) {
+      const o = observers[i]!
+      const ox = P.x[o]!
+      const oy = P.y[o]!
+      const r2 = radius * radius
+      const cx = Math.min(cols - 1, Math.max(0, Math.floor(ox / cell)))
+      const cy = Math.min(cols - 1, Math.max(0, Math.floor(oy / cell)))
+      const mine = inSet[i]!
+      if (++stamp === 0xffffffff) {
+        mark.fill(0)
+        stamp = 1
+      }
+      let n = 0
+      let total = 0
+      for (let y = Math.max(0, cy - 1); y <= Math.min(cols - 1, cy + 1); y++) {
+        for (let x = Math.max(0, cx - 1); x <= Math.min(cols - 1, cx + 1); x++) {
+          const c = y * cols + x
+          for (let k = start[c]!; k < start[c + 1]!; k++) {
+            const e = items[k]!
+            const dx = P.x[e]! - ox
+            const dy = P.y[e]! - oy
+            if (dx * dx + dy * dy > r2) continue
+            mark[e] = stamp
+            total++
+            if (mine[e] === 0) g.entered[n++] = e
+          }
+        }
+      }
+      // leavers: held before, not found now; the kept ones are compacted, then the entrants appended
+      let list = held[i]!
+      let m = 0
+      g.exitedN = 0
+      for (let k = 0; k < heldN[i]!; k++) {
+        const e = list[k]!
+        if (mark[e] === stamp) list[m++] = e
+        else {
+          g.exited[g.exitedN++] = e
+          mine[e] = 0
+        }
+      }
+      if (total > list.length) {
+        const grown = new Int32Array(Math.max(total, list.length * 2))
+        grown.set(list.subarray(0, m))
+        list = held[i] = grown
+      }
+      for (let k = 0; k < n; k++) {
+        const e = g.entered[k]!
+        list[m++] = e
+        mine[e] = 1
+      }
+      heldN[i] = m
+      return n
+    },
+    heldCount(i) {
+      return heldN[i]!
+    },
+  }
+  return g
+}
+
+/**
+ * The radius at which the mean number of entities in range of an observer (itself included) is
+ * `target`, on the scenario's initial world (bisection; the world stays uniform as it moves).
+ */
+function radiusForSetSize(entities: number, clients: number, target: number): number {
+  const rnd = rng(42)
+  const side = worldSide(entities)
+  const xs = new Float64Array(entities)
+  const ys = new Float64Array(entities)
+  // the same draws as createScenario's: position x, y, then the heading
+  for (let i = 0; i < entities; i++) {
+    xs[i] = rnd() * side
+    ys[i] = rnd() * side
+    rnd()
+  }
+  const meanInRange = (r: number): number => {
+    let sum = 0
+    for (let o = 0; o < clients; o++) {
+      for (let e = 0; e < entities; e++) {
+        const dx = xs[e]! - xs[o]!
+        const dy = ys[e]! - ys[o]!
+        if (dx * dx + dy * dy <= r * r) sum++
+      }
+    }
+    return sum / clients
+  }
+  let lo = 1
+  let hi = side
+  for (let k = 0; k < 40; k++) {
+    const mid = (lo + hi) / 2
+    if (meanInRange(mid) < target) lo = mid
+    else hi = mid
+  }
+  return (lo + hi) / 2
 }
 
 /**
@@ -287,13 +486,24 @@ interface Samples {
  * Each run starts after a full GC (with --expose-gc), with no other run's objects alive.
  */
 function runAlternating(policies: readonly SyncPolicy[], entities: number, clients: number, ticks: number, reps: number): SyncBenchResult[] {
-  const pooled = policies.map((): Samples => ({ times: [], interest: [], encode: [], bytes: 0, held: 0, measured: 0, views: 0 }))
+  const fresh = (): Samples => ({ times: [], interest: [], encode: [], bytes: 0, held: 0, setSum: 0, measured: 0, views: 0 })
+  const pooled = policies.map(fresh)
+  // the fair baseline's radius: its mean set size is the plugin's (measured on a short run of it)
+  let gridRadius = RADIUS
+  if (policies.includes('radius-grid')) {
+    const probe = fresh()
+    const sc = createScenario('attention', entities, clients, probe)
+    sc.run(20, false)
+    sc.run(Math.min(ticks, 20), true)
+    sc.dispose()
+    gridRadius = radiusForSetSize(entities, clients, probe.setSum / probe.measured)
+  }
   for (let rep = 0; rep < reps; rep++) {
     for (let k = 0; k < policies.length; k++) {
       // rotate the order so that no policy always runs right after the same one
       const i = (k + rep) % policies.length
       ;(globalThis as { gc?: () => void }).gc?.()
-      const sc = createScenario(policies[i]!, entities, clients, pooled[i]!)
+      const sc = createScenario(policies[i]!, entities, clients, pooled[i]!, gridRadius)
       sc.run(20, false)
       sc.run(ticks, true)
       sc.dispose()
@@ -312,6 +522,8 @@ function runAlternating(policies: readonly SyncPolicy[], entities: number, clien
       views: p.views,
       interestMs: median(p.interest),
       encodeMs: median(p.encode),
+      setSize: p.setSum / p.measured,
+      radius: policy === 'radius-grid' ? gridRadius : RADIUS,
     }
   })
 }
@@ -319,7 +531,7 @@ function runAlternating(policies: readonly SyncPolicy[], entities: number, clien
 /** Runs the sync benchmark: every policy at each client count, in the same process. */
 export async function runSyncBench(opts: SyncBenchOptions = {}): Promise<SyncBenchResult[]> {
   const entities = opts.entities ?? (opts.quick ? 400 : 1000)
-  const clientCounts = opts.clients ?? (opts.quick ? [20] : [50, 200])
+  const clientCounts = opts.clients ?? (opts.quick ? [20] : [50, 100, 200, 350, 500])
   const ticks = opts.ticks ?? (opts.quick ? 30 : 100)
   const reps = opts.reps ?? (opts.quick ? 1 : 5)
   Encoder.BUFFER_SIZE = Math.max(Encoder.BUFFER_SIZE, 8 * 1024 * 1024)
@@ -329,13 +541,52 @@ export async function runSyncBench(opts: SyncBenchOptions = {}): Promise<SyncBen
   // about 1.4x slower. A throwaway system first makes every scenario measure that code.
   createAttentionSystem(createWorld(), { components: createAttentionComponents(16) }).dispose()
   const policies = (process.env.POLICIES?.split(',') as SyncPolicy[] | undefined) ?? POLICIES
-  for (const clients of clientCounts) {
-    for (const r of runAlternating(policies, entities, clients, ticks, reps)) {
+  // the large room: 10,000 entities at the same density, 500 clients, fewer ticks
+  const extraRows = opts.extraRows ?? (opts.quick || opts.clients !== undefined ? [] : [[10_000, 500, 40] as const])
+  // at 10,000 entities the scan-everything radius rows take a second per tick: the fair baseline stands for them
+  const extraPolicies = policies.filter((p) => p !== 'radius' && p !== 'radius-indexed')
+  const rows: (readonly [number, number, number, readonly SyncPolicy[]])[] = [
+    ...clientCounts.map((c) => [entities, c, ticks, policies] as const),
+    ...extraRows.map(([n, c, t]) => [n, c, t, extraPolicies] as const),
+  ]
+  for (const [n, clients, t, ps] of rows) {
+    for (const r of runAlternating(ps, n, clients, t, reps)) {
       results.push(r)
       opts.onResult?.(r)
     }
   }
   return results
+}
+
+/** Garbage the plugin's sync step leaves per tick (not a timed test). */
+export interface GarbageResult {
+  entities: number
+  clients: number
+  /** Median KB allocated on the heap by one `AttentionPlugin.sync()` (engine and encoding not included). */
+  kbPerTick: number
+  /** Ticks measured (those without a collection inside the sync step). */
+  ticks: number
+}
+
+/**
+ * Measures the heap allocated by the sync step (`AttentionPlugin.sync`, the view edits of a tick)
+ * in the attention scenario, as the growth of the used heap across it. The reading itself costs a
+ * few hundred bytes, measured on an empty step and subtracted.
+ */
+export function runGarbageBench(entities = 1000, clients = 200, ticks = 100): GarbageResult {
+  const empty: number[] = []
+  for (let k = 0; k < 200; k++) {
+    const h0 = process.memoryUsage().heapUsed
+    const h1 = process.memoryUsage().heapUsed
+    if (h1 >= h0) empty.push(h1 - h0)
+  }
+  const out: Samples = { times: [], interest: [], encode: [], bytes: 0, held: 0, setSum: 0, measured: 0, views: 0, garbage: [] }
+  ;(globalThis as { gc?: () => void }).gc?.()
+  const sc = createScenario('attention', entities, clients, out)
+  sc.run(40, false)
+  sc.run(ticks, true)
+  sc.dispose()
+  return { entities, clients, kbPerTick: Math.max(0, median(out.garbage!) - median(empty)) / 1024, ticks: out.garbage!.length }
 }
 
 /** Bytes one client pays per entity per second, by the band the entity is held at. */
@@ -399,34 +650,51 @@ async function main(): Promise<void> {
   const json = process.argv.includes('--json')
   const quick = process.argv.includes('--quick')
   if (!json) {
-    console.log(`sync bench: ${quick ? 'quick' : 'full'} run, radius ${RADIUS}, budget ${BUDGET}, world ${WORLD}x${WORLD}, ${TICK_HZ} patches/s`)
-    console.log('policy     entities clients  ms/tick  p90 ms  interest  encode   bytes/client/s  entities/client  views')
+    console.log(`sync bench: ${quick ? 'quick' : 'full'} run, radius ${RADIUS}, budget ${BUDGET}, world ${WORLD}x${WORLD} per 1,000 entities, ${TICK_HZ} patches/s`)
+    console.log('policy         entities clients  ms/tick  p90 ms  interest  encode   bytes/client/s  entities/client  set size  radius  views')
+  }
+  const flag = (name: string): string | undefined => {
+    const i = process.argv.indexOf(`--${name}`)
+    return i === -1 ? undefined : process.argv[i + 1]
   }
   const results = await runSyncBench({
     quick,
+    entities: flag('entities') === undefined ? undefined : Number(flag('entities')),
+    clients: flag('clients')?.split(',').map(Number),
+    ticks: flag('ticks') === undefined ? undefined : Number(flag('ticks')),
+    reps: flag('reps') === undefined ? undefined : Number(flag('reps')),
     onResult: (r) => {
       if (json) console.log(JSON.stringify(r))
       else {
         console.log(
-          `${r.policy.padEnd(10)} ${String(r.entities).padStart(8)} ${String(r.clients).padStart(7)} ${r.msPerTick.toFixed(2).padStart(8)} ${r.p90MsPerTick.toFixed(2).padStart(8)} ${r.interestMs.toFixed(2).padStart(8)} ${r.encodeMs.toFixed(2).padStart(7)} ${r.bytesPerClientPerSec.toFixed(0).padStart(15)} ${r.entitiesPerClient.toFixed(1).padStart(16)} ${String(r.views).padStart(6)}`,
+          `${r.policy.padEnd(14)} ${String(r.entities).padStart(8)} ${String(r.clients).padStart(7)} ${r.msPerTick.toFixed(2).padStart(8)} ${r.p90MsPerTick.toFixed(2).padStart(8)} ${r.interestMs.toFixed(2).padStart(8)} ${r.encodeMs.toFixed(2).padStart(7)} ${r.bytesPerClientPerSec.toFixed(0).padStart(15)} ${r.entitiesPerClient.toFixed(1).padStart(16)} ${r.setSize.toFixed(1).padStart(9)} ${r.radius.toFixed(0).padStart(7)} ${String(r.views).padStart(6)}`,
         )
       }
     },
   })
+  if (!process.argv.includes('--no-garbage')) {
+    const g = runGarbageBench(quick ? 400 : 1000, quick ? 20 : 200, quick ? 30 : 100)
+    if (json) console.log(JSON.stringify({ kind: 'garbage', ...g }))
+    else console.log(`garbage: ${g.kbPerTick.toFixed(1)} KB per tick in the sync step (${g.entities} entities, ${g.clients} clients, median of ${g.ticks} ticks)`)
+  }
   const tiers = runTierBench(quick ? 100 : 200, quick ? 40 : 100)
   for (const t of tiers) {
     if (json) console.log(JSON.stringify({ kind: 'tier', ...t }))
     else console.log(`band ${t.band.padEnd(6)} costs its client ${t.bytesPerEntityPerSec.toFixed(1)} bytes per entity per second`)
   }
   if (!json) {
-    for (const clients of new Set(results.map((r) => r.clients))) {
-      const get = (p: SyncPolicy) => results.find((r) => r.policy === p && r.clients === clients)!
+    const rows = new Set(results.map((r) => `${r.entities}/${r.clients}`))
+    for (const row of rows) {
+      const get = (p: SyncPolicy) => results.find((r) => r.policy === p && `${r.entities}/${r.clients}` === row)
       const a = get('attention')
-      if (POLICIES.some((p) => !results.some((r) => r.policy === p && r.clients === clients))) continue
+      if (a === undefined) continue
+      const share = (p: SyncPolicy, of: (r: SyncBenchResult) => number, what: string): string => {
+        const b = get(p)
+        return b === undefined ? '' : ` ${what} ${((100 * of(a)) / of(b)).toFixed(1)}% of ${p};`
+      }
       console.log(
-        `${clients} clients: attention bytes = ${((100 * a.bytesPerClientPerSec) / get('full').bytesPerClientPerSec).toFixed(1)}% of full state; ` +
-          `attention ms = ${((100 * a.msPerTick) / get('radius').msPerTick).toFixed(1)}% of the radius refresh ` +
-          `(${((100 * a.msPerTick) / get('radius-indexed').msPerTick).toFixed(1)}% of the radius refresh with indexed encoding)`,
+        `${row.replace('/', ' entities, ')} clients: attention bytes =${share('full', (r) => r.bytesPerClientPerSec, '')}` +
+          ` attention ms (engine + sync + encoding) =${share('radius-grid', (r) => r.msPerTick, '')}${share('radius', (r) => r.msPerTick, '')}${share('radius-indexed', (r) => r.msPerTick, '')}`,
       )
     }
   }

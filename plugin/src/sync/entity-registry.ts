@@ -12,6 +12,12 @@ export interface EntityRegistry {
   readonly generation: Uint32Array
   set(eid: number, instance: Ref, generation: number): void
   delete(eid: number): void
+  /**
+   * True when `eid` has a tracked instance of generation `generation`: the one check that an entry
+   * or member still stands for the entity it was made for (bitECS reuses ids at once, so never
+   * send a recycled id's new entity in its place).
+   */
+  holds(eid: number, generation: number): boolean
 }
 
 /** Creates an empty registry for `capacity` entity ids. */
@@ -28,6 +34,9 @@ export function createEntityRegistry(capacity: number): EntityRegistry {
     },
     delete(eid) {
       instances[eid] = undefined
+    },
+    holds(eid, gen) {
+      return instances[eid] !== undefined && generation[eid] === gen
     },
   }
 }

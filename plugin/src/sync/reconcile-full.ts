@@ -31,9 +31,8 @@ export function reconcileFull(
   // iterate backwards so swap-removal never skips an entry
   for (let j = r.count - 1; j >= 0; j--) {
     const e = r.eids[j]!
-    const tracked = registry.instances[e] !== undefined && registry.generation[e] === r.gens[j]
     // kept only while it is the very entity the engine selected (same generation as the member)
-    if (!tracked || s.mark[e] !== st || sets.generationOf(e) !== r.gens[j] || sets.memberGenerationAt(o, s.markIndex[e]!) !== r.gens[j]) {
+    if (!registry.holds(e, r.gens[j]!) || s.mark[e] !== st || sets.generationOf(e) !== r.gens[j] || sets.memberGenerationAt(o, s.markIndex[e]!) !== r.gens[j]) {
       dropEntry(r, j, registry, tags)
       continue
     }

@@ -38,7 +38,7 @@ export function reconcileTick(
     const e = sets.exitedAt(o, k)
     const j = r.slot[e]!
     if (j === -1) continue
-    if (mark[e] === st && r.gens[j] === sets.generationOf(e) && registry.instances[e] !== undefined && registry.generation[e] === r.gens[j]) continue
+    if (mark[e] === st && r.gens[j] === sets.generationOf(e) && registry.holds(e, r.gens[j]!)) continue
     dropEntry(r, j, registry, tags)
   }
 

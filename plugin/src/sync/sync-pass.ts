@@ -96,7 +96,7 @@ function dropRecycled(records: readonly ViewRecord[], sets: SetReader, registry:
   for (let k = 0; k < b.watchedN; k++) {
     const e = b.watched[k]!
     const gen = sets.generationOf(e)
-    if (registry.instances[e] !== undefined && registry.generation[e] === gen) continue
+    if (registry.holds(e, gen)) continue
     // no instance of the current generation: no view may keep any entry of this id
     for (let i = 0; i < records.length; i++) {
       const j = records[i]!.slot[e]!

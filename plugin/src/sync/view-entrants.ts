@@ -7,7 +7,7 @@ import type { ViewRecord } from './view-record'
 
 /** True when entity id `e` has a tracked instance of its current generation (a cheap pre-filter). */
 export function isTracked(sets: SetReader, registry: EntityRegistry, e: number): boolean {
-  return registry.instances[e] !== undefined && registry.generation[e] === sets.generationOf(e)
+  return registry.holds(e, sets.generationOf(e))
 }
 
 /**
@@ -18,7 +18,7 @@ export function isTracked(sets: SetReader, registry: EntityRegistry, e: number):
 export function isSendable(sets: SetReader, registry: EntityRegistry, o: number, i: number): boolean {
   const e = sets.memberAt(o, i)
   const g = sets.memberGenerationAt(o, i)
-  return g === sets.generationOf(e) && registry.instances[e] !== undefined && registry.generation[e] === g
+  return g === sets.generationOf(e) && registry.holds(e, g)
 }
 
 /** Writes the member index of every sendable member the view lacks to `s.pending`, in member order; returns how many. */

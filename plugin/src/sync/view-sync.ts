@@ -1,11 +1,14 @@
 import type { Ref, StateView } from '@colyseus/schema'
 import type { EntityRegistry } from './entity-registry'
+import { privatizeEntry, retagInView } from './schema-tags'
 import type { SyncScratch } from './sync-scratch'
 import { recordAdd, recordRemoveAt, recordSetBand, type ViewRecord } from './view-record'
 import { raiseWatch } from './watch-bands'
 
 /**
- * Adds `instance` to `view` at band tag `tag`, or changes its tag from `oldTag`.
+ * Adds `instance` to `view` at band tag `tag`, or changes its tag from `oldTag`. A view that
+ * already sees the instance is retagged in place (schema-tags.ts); otherwise, and wherever that
+ * does not apply, through view.add / view.remove as follows.
  *
  * Fact (schema 5.0.34, checked by experiment): `view.remove(obj, tag)` also clears the object's
  * visibility in the view, so later changes to its untagged fields and its deletion from the map
@@ -14,6 +17,8 @@ import { raiseWatch } from './watch-bands'
  * in one patch: the add cancels the remove and the dropped fields stay visible.
  */
 export function applyTag(view: StateView, instance: Ref, oldTag: number, tag: number): void {
+  if (retagInView(view, instance, oldTag, tag)) return
+  privatizeEntry(view, instance)
   const dropped = oldTag & ~tag
   if (dropped !== 0) {
     view.remove(instance, dropped)
@@ -29,6 +34,7 @@ export function applyTag(view: StateView, instance: Ref, oldTag: number, tag: nu
  * tags first (`view.remove(obj, tag)`) prevents that.
  */
 export function removeFromView(view: StateView, instance: Ref, tag: number): void {
+  privatizeEntry(view, instance)
   if (tag !== 0) view.remove(instance, tag)
   view.remove(instance)
 }
@@ -38,7 +44,7 @@ export function dropEntry(r: ViewRecord, j: number, registry: EntityRegistry, ta
   const e = r.eids[j]!
   const inst = registry.instances[e]
   // untrack already removed an instance that is no longer registered
-  if (inst !== undefined && registry.generation[e] === r.gens[j]) removeFromView(r.view, inst, tags[r.bands[j]!]!)
+  if (inst !== undefined && registry.holds(e, r.gens[j]!)) removeFromView(r.view, inst, tags[r.bands[j]!]!)
   recordRemoveAt(r, j)
 }
 
@@ -57,6 +63,7 @@ export function addEntry(r: ViewRecord, e: number, gen: number, band: number, re
   const inst = registry.instances[e]!
   const tag = tags[band]!
   refreshFor(s, e, band)
+  privatizeEntry(r.view, inst)
   if (tag === 0) r.view.add(inst)
   else r.view.add(inst, tag)
   recordAdd(r, e, gen, band)

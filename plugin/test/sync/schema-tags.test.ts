@@ -1,0 +1,144 @@
+import { describe, expect, it } from 'vitest'
+import fc from 'fast-check'
+import { Decoder, Encoder, schema, StateView, t, type SchemaType } from '@colyseus/schema'
+import { AttentionTags } from '../../src/index'
+import { retagInView } from '../../src/sync/schema-tags'
+import { applyTag, removeFromView } from '../../src/sync/view-sync'
+
+// The band-change adapter against schema's own view.add / view.remove sequence: two views of one
+// state, one edited through the adapter (view-sync.ts), one through the stock calls; after every
+// patch both clients must decode the same state, the adapter's client for no more bytes.
+
+const TAGS = [0, AttentionTags.Motion, AttentionTags.Motion | AttentionTags.Detail] as const
+const Thing = schema(
+  {
+    name: t.string().default('a'),
+    x: t.float32().default(0),
+    motion: t.float32().default(0).view(AttentionTags.Motion),
+    angle: t.float32().default(0).view(AttentionTags.Motion),
+    detail: t.uint8().default(0).view(AttentionTags.Detail),
+  },
+  'SchemaTagsThing',
+)
+type Thing = SchemaType<typeof Thing>
+const State = schema({ things: t.map(Thing).view() }, 'SchemaTagsState')
+
+type Op = { kind: 'band'; thing: number; band: number } | { kind: 'write'; thing: number; field: 'x' | 'motion' | 'angle' | 'detail'; value: number } | { kind: 'patch' }
+
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('band' as const), thing: fc.nat(5), band: fc.integer({ min: -1, max: 2 }) }) },
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('write' as const), thing: fc.nat(5), field: fc.constantFrom('x' as const, 'motion' as const, 'angle' as const, 'detail' as const), value: fc.integer({ min: 0, max: 200 }) }) },
+  { weight: 2, arbitrary: fc.constant({ kind: 'patch' as const }) },
+)
+
+/** Stock sequence of the earlier sync layer: the reference. */
+function stockTag(view: StateView, inst: Thing, oldTag: number, tag: number): void {
+  const dropped = oldTag & ~tag
+  if (dropped !== 0) {
+    view.remove(inst, dropped)
+    view.add(inst)
+  }
+  if (tag !== 0 && (tag & ~oldTag) !== 0) view.add(inst, tag)
+}
+
+describe('schema-tags', () => {
+  it('should give the client the same decoded state as view.add / view.remove, for no more bytes', () => {
+    fc.assert(
+      fc.property(fc.array(opArb, { minLength: 1, maxLength: 60 }), (ops) => {
+        const state = new State()
+        const things: Thing[] = []
+        for (let i = 0; i < 6; i++) {
+          const th = new Thing()
+          things.push(th)
+          state.things.set(String(i), th)
+        }
+        const encoder = new Encoder(state)
+        const views = [new StateView(), new StateView()] as const
+        const clients = [new State(), new State()] as const
+        const decoders = clients.map((c) => new Decoder(c))
+        const bands = [new Array<number>(6).fill(-1), new Array<number>(6).fill(-1)]
+        const sent = [0, 0]
+        const patch = (): void => {
+          const it = { offset: 0 }
+          encoder.encode(it)
+          const shared = it.offset
+          for (let v = 0; v < 2; v++) {
+            const bytes = encoder.encodeView(views[v]!, shared, it)
+            sent[v]! += bytes.length - shared
+            decoders[v]!.decode(bytes)
+          }
+          encoder.discardChanges()
+        }
+        {
+          const it = { offset: 0 }
+          encoder.encodeAll(it)
+          for (let v = 0; v < 2; v++) decoders[v]!.decode(encoder.encodeAllView(views[v]!, it.offset, it))
+          encoder.discardChanges()
+        }
+        for (const op of [...ops, { kind: 'patch' } as const]) {
+          if (op.kind === 'patch') {
+            patch()
+            expect(clients[0].toJSON()).toEqual(clients[1].toJSON())
+            continue
+          }
+          const th = things[op.thing]!
+          if (op.kind === 'write') {
+            th[op.field] = op.value
+            continue
+          }
+          for (let v = 0; v < 2; v++) {
+            const old = bands[v]![op.thing]!
+            const view = views[v]!
+            if (old === op.band) continue
+            if (op.band === -1) {
+              if (v === 0) removeFromView(view, th, TAGS[old]!)
+              else {
+                if (TAGS[old] !== 0) view.remove(th, TAGS[old])
+                view.remove(th)
+              }
+            } else if (old === -1) {
+              if (TAGS[op.band] === 0) view.add(th)
+              else view.add(th, TAGS[op.band])
+            } else if (v === 0) applyTag(view, th, TAGS[old]!, TAGS[op.band]!)
+            else stockTag(view, th, TAGS[old]!, TAGS[op.band]!)
+            bands[v]![op.thing] = op.band
+          }
+        }
+        expect(sent[0]).toBeLessThanOrEqual(sent[1]!)
+      }),
+      { numRuns: 300 },
+    )
+  })
+
+  it('should queue one shared entry map per band change, whatever the view or object (no allocation)', () => {
+    const state = new State()
+    const a = new Thing()
+    const b = new Thing()
+    state.things.set('a', a)
+    state.things.set('b', b)
+    const encoder = new Encoder(state)
+    const it = { offset: 0 }
+    encoder.encodeAll(it)
+    encoder.discardChanges()
+    const v1 = new StateView()
+    const v2 = new StateView()
+    for (const v of [v1, v2]) for (const th of [a, b]) v.add(th, AttentionTags.Motion)
+    encoder.encode(it)
+    encoder.encodeView(v1, 0, it)
+    encoder.encodeView(v2, 0, it)
+    encoder.discardChanges()
+    expect(retagInView(v1, a, AttentionTags.Motion, AttentionTags.Motion | AttentionTags.Detail)).toBe(true)
+    expect(retagInView(v2, b, AttentionTags.Motion, AttentionTags.Motion | AttentionTags.Detail)).toBe(true)
+    const refIdOf = (th: Thing): number => (th as unknown as Record<symbol, number>)[Symbol.for('$refId')]!
+    const first = v1.changes.get(refIdOf(a))
+    expect(first).toBeDefined()
+    expect(v2.changes.get(refIdOf(b))).toBe(first)
+    expect(v1.hasTag(a, AttentionTags.Detail)).toBe(true)
+    expect(v2.hasTag(b, AttentionTags.Detail)).toBe(true)
+    expect(v1.hasTag(b, AttentionTags.Detail)).toBe(false)
+    // a stock edit of the same object in the same patch gets a private copy: the shared map is never edited
+    removeFromView(v1, a, AttentionTags.Motion | AttentionTags.Detail)
+    expect(v1.changes.get(refIdOf(a))).not.toBe(first)
+    expect([...first!.entries()]).toEqual([...v2.changes.get(refIdOf(b))!.entries()])
+  })
+})

@@ -2,23 +2,15 @@
 
 // --- engine (plugin/src/ecs): knows nothing of Colyseus ---
 export { createAttentionComponents, addObserver, addSalience, setFacingAngle, setAimTarget } from './ecs/components'
-export { createAttentionSystem, createHeadScorer } from './ecs/attention-system'
-export { DEFAULT_WEIGHTS, DEFAULT_HYSTERESIS, DEFAULT_BANDS, DEFAULT_BYTE_COSTS, NO_HYSTERESIS } from './ecs/options'
-export { Band, Feature, FEATURE_COUNT, HEAD_NAMES } from './ecs/types'
+export { createAttentionSystem } from './ecs/attention-system'
+export { createHeadScorer, DEFAULT_WEIGHTS, Feature, FEATURE_COUNT, HEAD_NAMES } from './ecs/heads'
+export { Band, DEFAULT_BANDS, DEFAULT_BYTE_COSTS } from './ecs/bands'
+export { DEFAULT_HYSTERESIS, NO_HYSTERESIS } from './ecs/options'
 export type { AttentionComponents, Vec3Store, ObserverOptions } from './ecs/components'
 export type { AttentionOptions } from './ecs/options'
-export type {
-  AttentionScorer,
-  AttentionSystem,
-  BandOptions,
-  ByteCostOptions,
-  ExplainedScore,
-  Explanation,
-  HeadName,
-  HeadWeights,
-  HysteresisOptions,
-  ScorerBatch,
-} from './ecs/types'
+export type { HeadName, HeadWeights } from './ecs/heads'
+export type { BandOptions, ByteCostOptions } from './ecs/bands'
+export type { AttentionScorer, AttentionSystem, ExplainedScore, Explanation, HysteresisOptions, ScorerBatch } from './ecs/types'
 
 // --- sync (plugin/src/sync): the Colyseus side ---
 export { AttentionPlugin } from './sync/attention-plugin'

@@ -1,19 +1,23 @@
+// Owns: the attention system: the tick (validate observers, sync ownership, broadphase, rows,
+// scoring, selection) and the read accessors. Each stage is a function of its own file:
+// broadphase.ts, features.ts (rows), heads.ts (built-in scores), selection.ts; observer slots in
+// observer-slots.ts, rules in rules.ts, bands in bands.ts.
 import type { World } from 'bitecs'
+import type { Band } from './bands'
+import { createBroadphase, linkAimers, queryCandidates, queryFarAimers, rebuildGrid } from './broadphase'
 import { createEntityTracker, Has } from './entity-tracker'
 import { explainPair } from './explain'
 import { createRowWriter, REACH_SLOT, type FeatureParams } from './features'
-import { createHeadScorer } from './head-scorer'
+import { createHeadScorer, FEATURE_COUNT } from './heads'
 import { createInteractionStore } from './interactions'
-import { createInterestSets, Rule } from './interest-sets'
+import { createInterestSets } from './interest-sets'
+import { createObserverSlots } from './observer-slots'
 import { resolveOptions, type AttentionOptions } from './options'
 import { createOwnershipIndex } from './ownership'
+import { markRuleRows } from './rules'
 import { createSelector, type SelectionInputs } from './selection'
-import { createSpatialGrid } from './spatial-grid'
-import type { AttentionSystem, Band, Explanation } from './types'
-import { FEATURE_COUNT } from './types'
+import type { AttentionSystem, Explanation } from './types'
 import { checkRange } from './validate'
-
-export { createHeadScorer }
 
 /**
  * Creates the attention system for `world`: call the returned function once per tick, then read
@@ -32,15 +36,12 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
   const opts = resolveOptions(options)
   const c = opts.components
   const cap = c.capacity
-  const V = c.Velocity
   const stride = opts.maxMembers
   const sets = createInterestSets(opts.maxObservers, stride)
-  const slotOf = new Int32Array(cap).fill(-1)
-  const freeSlots = new Int32Array(opts.maxObservers)
-  let freeN = 0
-  for (let s = opts.maxObservers - 1; s >= 0; s--) freeSlots[freeN++] = s
+  const slots = createObserverSlots(cap, opts.maxObservers)
+  const slotOf = slots.slotOf
 
-  const grid = createSpatialGrid(cap, opts.cellSize, Math.max(1024, cap), c.Position.x, c.Position.y)
+  const bp = createBroadphase(cap, opts.cellSize, c)
   const interactions = createInteractionStore(cap, opts.interactionSlots)
   const ownership = createOwnershipIndex(c)
   const scorer = opts.scorer ?? createHeadScorer(opts.weights)
@@ -55,22 +56,15 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
       interactions.clear(eid)
     },
     onObserverAdded(eid) {
-      if (slotOf[eid] !== -1) return
-      if (freeN === 0) {
-        throw new RangeError(`colyseus-attention: more than maxObservers (${opts.maxObservers}) observers; raise maxObservers`)
-      }
-      const s = freeSlots[--freeN]!
-      slotOf[eid] = s
+      const s = slots.acquire(eid)
+      if (s === -1) return
       sets.clear(s)
       byteScale[s] = 1
       estBytes[s] = 0
     },
     onObserverRemoved(eid) {
-      const s = slotOf[eid]!
-      if (s === -1) return
-      sets.clear(s)
-      slotOf[eid] = -1
-      freeSlots[freeN++] = s
+      const s = slots.release(eid)
+      if (s !== -1) sets.clear(s)
     },
     onOwnerRemoved(eid) {
       ownership.unlink(eid)
@@ -115,29 +109,12 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     speedScale: opts.speedScale,
   }
   const rowEnd = new Int32Array(opts.maxObservers)
-  const wide = new Uint32Array(cap)
-  let wideN = 0
-  // wideTick[e] === tick + 1: e is on this tick's wide list (a candidate of every observer)
-  const wideTick = new Uint32Array(cap)
-  // this tick's aimers by target: aimHead[target] -> aimer -> aimNext[aimer] -> ... -> -1
-  const aimHead = new Int32Array(cap).fill(-1)
-  const aimNext = new Int32Array(cap)
-  const aimTargets = new Uint32Array(cap)
-  let aimTargetN = 0
-  const cands = new Uint32Array(cap)
-  const gridIds = new Uint32Array(cap)
-  // the broadphase disc [x, y, reach] handed to the grid
-  const disc = new Float64Array(3)
-  // a typed slot, not a captured `let`: V8 boxes each store of a double into a closure variable
-  const slowReach = new Float64Array(1)
   const params: FeatureParams = {
     lookahead: opts.lookahead,
     speedScale: opts.speedScale,
     halfLivesPerTick: opts.dt / opts.interactionHalfLife,
   }
   const writer = createRowWriter(c, flags, generation, interactions, params, opts.weights)
-  const cellSize = opts.cellSize
-  const T = opts.lookahead
   let tick = 0
 
   const grow = (need: number): void => {
@@ -171,148 +148,52 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
   }
 
   /**
-   * Broadphase + features for one observer into rows [row, ...), or with `fused` the built-in
-   * scores straight away (no feature rows); returns the end row.
+   * Broadphase + rows for one observer into rows [row, ...), with `fused` the built-in scores
+   * too; returns the end row.
    */
   const gather = (o: number, row: number, fused: boolean): number => {
     writer.load(o)
-    const ox = writer.observer[0]!
-    const oy = writer.observer[1]!
-    const q = writer.observer[REACH_SLOT]! + slowReach[0]!
-    disc[0] = ox
-    disc[1] = oy
-    disc[2] = q
-    // captured stores and imported constants in locals (see RowWriter.write)
-    const found = cands
-    const flagsOf = flags
-    const OWNER_OR_ALWAYS = Has.Owner | Has.AlwaysRelevant
-    const NONE = Rule.None
-    // candidates, each entity at most once: the grid never returns an entity twice nor a wide one,
-    // and the entity-list scan replaces both
-    let n = 0
-    const runCount = grid.query(disc)
-    if (runCount === -1) {
-      // a query wider than the table: every positioned entity is a candidate
-      const ids = positioned.ids
-      for (let i = 0; i < positioned.count; i++) if (ids[i] !== o) found[n++] = ids[i]!
-    } else {
-      const runs = grid.runs
-      const ids = grid.ids
-      const xs = grid.xs
-      const ys = grid.ys
-      const q2 = q * q
-      for (let r = 0; r < 2 * runCount; r += 2) {
-        const end = runs[r + 1]!
-        for (let i = runs[r]!; i < end; i++) {
-          // cheap reject before the full test (no grid entity is in range beyond the query radius),
-          // without a branch: the entity is appended, then kept or not (about half of them go)
-          const ex = xs[i]! - ox
-          const ey = ys[i]! - oy
-          const e = ids[i]!
-          found[n] = e
-          n += Number(!(ex * ex + ey * ey > q2)) & Number(e !== o)
-        }
-      }
-      for (let i = 0; i < wideN; i++) if (wide[i] !== o) found[n++] = wide[i]!
-    }
+    const n = queryCandidates(bp, positioned, o, writer.observer, REACH_SLOT)
     if (row + n > rowCap) grow(row + n)
-    let end = writer.write(found, n, inp.rowEid, row, tick, fused, feat, inp.scores)
-    // aimers of o beyond the broadphase disc: candidates at any distance (the grid returned those
-    // within it, the wide list all of its own, a full scan every entity; the writer takes an
-    // aimer of o at any distance)
-    if (runCount !== -1 && aimHead[o] !== -1) {
-      const Px = c.Position.x
-      const Py = c.Position.y
-      const q2 = q * q
-      const POSITION = Has.Position
-      let m = 0
-      for (let a = aimHead[o]!; a !== -1; a = aimNext[a]!) {
-        if (a === o || (flagsOf[a]! & POSITION) === 0 || wideTick[a] === tick + 1) continue
-        const ex = Px[a]! - ox
-        const ey = Py[a]! - oy
-        if (ex * ex + ey * ey > q2) found[m++] = a
-      }
-      if (m > 0) {
-        if (end + m > rowCap) grow(end + m)
-        end = writer.write(found, m, inp.rowEid, end, tick, fused, feat, inp.scores)
-      }
+    let end = writer.write(bp.found, n, inp.rowEid, row, tick, fused, feat, inp.scores)
+    const m = queryFarAimers(bp, c, flags, o, tick)
+    if (m > 0) {
+      if (end + m > rowCap) grow(end + m)
+      end = writer.write(bp.found, m, inp.rowEid, end, tick, fused, feat, inp.scores)
     }
-    const rowEid = inp.rowEid
-    const rowRule = inp.rowRule
-    for (let r = row; r < end; r++) {
-      // inline for the common row (no owner, not always-relevant): a call per row costs more
-      const e = rowEid[r]!
-      rowRule[r] = (flagsOf[e]! & OWNER_OR_ALWAYS) === 0 ? NONE : ruleOfRow(o, e)
-    }
+    markRuleRows(c, flags, o, inp.rowEid, inp.rowRule, row, end)
     return end
   }
 
-  const ownerOf = c.Owner.eid
-  /** The rule that puts a scored row in the set regardless of budget. */
-  const ruleOfRow = (o: number, e: number): number => {
-    const fl = flags[e]!
-    return (fl & Has.Owner) !== 0 && ownerOf[e] === o ? Rule.Owned : (fl & Has.AlwaysRelevant) !== 0 ? Rule.Always : Rule.None
+  /** The broadphase of the current positions: grid and wide list, aimers by target. */
+  const updateBroadphase = (): void => {
+    rebuildGrid(bp, c, flags, positioned, tick, opts.lookahead)
+    linkAimers(bp, c, tracker.aimers, slotOf)
   }
 
-  /** Rebuilds the grid from every positioned entity, but those whose reach exceeds a cell: they go to the wide list. */
-  const updateGrid = (): void => {
-    // captured stores, tuning and imported constants in locals (see RowWriter.write)
-    const flagsOf = flags
-    const Vx = V.x
-    const Vy = V.y
-    const Vz = V.z
-    const nimbus = c.Salience.nimbus
-    const wideList = wide
-    const gridList = gridIds
-    const VELOCITY = Has.Velocity
-    const SALIENCE = Has.Salience
-    const lookahead = T
-    const cell = cellSize
-    wideN = 0
-    let gridN = 0
-    let maxReach = 0
-    const ids = positioned.ids
-    for (let i = 0; i < positioned.count; i++) {
-      const e = ids[i]!
-      const fl = flagsOf[e]!
-      let reach = 0
-      if ((fl & VELOCITY) !== 0) {
-        const vx = Vx[e]!
-        const vy = Vy[e]!
-        const vz = Vz[e]!
-        reach = Math.sqrt(vx * vx + vy * vy + vz * vz) * lookahead
+  /** Scoring with a custom scorer: the rows of every observer in one batch (the built-in scores were fused into the rows). */
+  const scoreRows = (rows: number): void => {
+    const obs = observers.ids
+    const obsN = observers.count
+    if (scorer.scoreBatch !== undefined) {
+      let k = 0
+      for (let i = 0; i < obsN; i++) {
+        const o = obs[i]!
+        const s = slotOf[o]!
+        if (rowEnd[s]! === rowStart[s]!) continue
+        batch.observers[k] = o
+        batch.observerStart[k++] = rowStart[s]!
       }
-      if ((fl & SALIENCE) !== 0 && nimbus[e]! > reach) reach = nimbus[e]!
-      if (reach > cell) {
-        wideList[wideN++] = e
-        wideTick[e] = tick + 1
-      } else {
-        if (reach > maxReach) maxReach = reach
-        gridList[gridN++] = e
-      }
-    }
-    grid.build(gridList, gridN)
-    slowReach[0] = maxReach
-    linkAimers()
-  }
-
-  /** Links this tick's aimers into one list per observer they aim at. */
-  const linkAimers = (): void => {
-    const head = aimHead
-    const targets = aimTargets
-    for (let i = 0; i < aimTargetN; i++) head[targets[i]!] = -1
-    aimTargetN = 0
-    const aimOf = c.Aim.target
-    const ids = tracker.aimers.ids
-    const n = tracker.aimers.count
-    for (let i = 0; i < n; i++) {
-      const a = ids[i]!
-      const t = aimOf[a]!
-      if (t === 0 || t >= cap || slotOf[t] === -1) continue
-      if (head[t] === -1) targets[aimTargetN++] = t
-      aimNext[a] = head[t]!
-      head[t] = a
-    }
+      batch.observerStart[k] = rows
+      batch.observerCount = k
+      batch.features = feat
+      batch.rowEid = inp.rowEid
+      batch.rows = rows
+      batch.tick = tick
+      scorer.scoreBatch(batch, inp.scores)
+    } else scorer.score(feat, rows, inp.scores)
+    const sc = inp.scores
+    for (let r = 0; r < rows; r++) if (!(sc[r]! >= -3.4e38)) sc[r] = -3.4e38
   }
 
   // an observer without Position sees nothing: said once per system, never per tick
@@ -331,7 +212,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     const obsN = observers.count
     for (let i = 0; i < obsN; i++) validateObserver(obs[i]!)
     ownership.sync(tracker.owned)
-    updateGrid()
+    updateBroadphase()
 
     let rows = 0
     for (let i = 0; i < obsN; i++) {
@@ -342,27 +223,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
       else if (!warnedNoPosition) warnNoPosition(o)
       rowEnd[s] = rows
     }
-    if (customScorer) {
-      if (scorer.scoreBatch !== undefined) {
-        let k = 0
-        for (let i = 0; i < obsN; i++) {
-          const o = obs[i]!
-          const s = slotOf[o]!
-          if (rowEnd[s]! === rowStart[s]!) continue
-          batch.observers[k] = o
-          batch.observerStart[k++] = rowStart[s]!
-        }
-        batch.observerStart[k] = rows
-        batch.observerCount = k
-        batch.features = feat
-        batch.rowEid = inp.rowEid
-        batch.rows = rows
-        batch.tick = tick
-        scorer.scoreBatch(batch, inp.scores)
-      } else scorer.score(feat, rows, inp.scores)
-      const sc = inp.scores
-      for (let r = 0; r < rows; r++) if (!(sc[r]! >= -3.4e38)) sc[r] = -3.4e38
-    }
+    if (customScorer) scoreRows(rows)
     for (let i = 0; i < obsN; i++) {
       const o = obs[i]!
       const s = slotOf[o]!
@@ -432,14 +293,16 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     explain: (o: number, e: number): Explanation => {
       const s = slot(o)
       const rows: number[] = []
+      const rules: number[] = []
       const featBuf: number[][] = []
       if (s !== -1 && (flags[o]! & Has.Position) !== 0) {
         // replay this observer's broadphase into the (between-ticks idle) scratch rows, on a grid
         // of the current positions (the world may have changed since the tick)
-        updateGrid()
+        updateBroadphase()
         const n = gather(o, 0, false)
         for (let r = 0; r < n; r++) {
           rows.push(inp.rowEid[r]!)
+          rules.push(inp.rowRule[r]!)
           featBuf.push(Array.from(feat.subarray(r * FEATURE_COUNT, (r + 1) * FEATURE_COUNT)))
         }
       }
@@ -449,6 +312,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
         o,
         e,
         rows,
+        rules,
         features: featBuf,
         scorer,
         weights: opts.weights,

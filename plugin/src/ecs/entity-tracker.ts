@@ -24,7 +24,8 @@ export interface DenseList {
   remove(eid: number): void
 }
 
-function createDenseList(capacity: number): DenseList {
+/** Creates an empty dense list for ids below `capacity`. */
+export function createDenseList(capacity: number): DenseList {
   const index = new Int32Array(capacity).fill(-1)
   const list: DenseList = {
     ids: new Uint32Array(capacity),

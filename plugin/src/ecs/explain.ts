@@ -1,9 +1,13 @@
+// Owns: `explain`, the account of one (observer, entity) pair. It decides nothing itself: the rule
+// comes from rules.ts, the rows, their rules and features from the tick's own broadphase and row
+// writer (replayed), the score from the scorer, band and hysteresis state from the stored set.
+import type { Band } from './bands'
 import type { AttentionComponents } from './components'
 import { Has } from './entity-tracker'
-import { isDenied } from './features'
+import { FEATURE_COUNT, HEAD_NAMES, type HeadWeights } from './heads'
 import type { InterestSets } from './interest-sets'
-import type { AttentionScorer, Band, Explanation, HeadWeights, HysteresisOptions } from './types'
-import { FEATURE_COUNT, HEAD_NAMES } from './types'
+import { explainRule, Rule } from './rules'
+import type { AttentionScorer, Explanation, HysteresisOptions } from './types'
 
 /** Inputs of {@link explainPair}: the observer's freshly gathered rows and its stored set. */
 export interface ExplainInputs {
@@ -11,7 +15,9 @@ export interface ExplainInputs {
   flags: Uint16Array
   o: number
   e: number
+  /** The observer's rows as the tick gathers them: entity, rule ({@link Rule}) and features of each. */
   rows: number[]
+  rules: number[]
   features: number[][]
   scorer: AttentionScorer
   weights: HeadWeights
@@ -49,17 +55,10 @@ export function explainPair(x: ExplainInputs): Explanation {
     }
   }
 
-  const fl = e >= 0 && e < c.capacity ? flags[e]! : 0
   // an observer that cannot see: nothing is "out of range", the observer is what is wrong
   const blind = slot === -1 ? `${o} is not an observer (it has no Observer component: addObserver)` : (flags[o]! & Has.Position) === 0 ? `observer ${o} has no Position (it sees nothing)` : null
-  let rule: Explanation['rule'] = null
-  if (e === o) rule = 'self'
-  else if (blind !== null) rule = null
-  else if ((fl & Has.Position) === 0) rule = 'not-attendable'
-  else if ((fl & Has.Owner) !== 0 && c.Owner.eid[e] === o) rule = 'owned'
-  else if (isDenied(c, flags, o, e)) rule = (fl & Has.Hidden) !== 0 ? 'hidden' : 'other-team'
-  else if ((fl & Has.AlwaysRelevant) !== 0) rule = 'always-relevant'
-  else if (idx === -1) rule = 'out-of-range'
+  let rule: Explanation['rule'] = e === o ? 'self' : blind !== null ? null : explainRule(c, flags, o, e)
+  if (rule === null && blind === null && idx === -1) rule = 'out-of-range'
 
   let score: number | null = null
   let weight: number | null = null
@@ -78,9 +77,7 @@ export function explainPair(x: ExplainInputs): Explanation {
     let better = 0
     for (let r = 0; r < n; r++) {
       const other = x.rows[r]!
-      const ofl = flags[other]!
-      const isRule = ((ofl & Has.Owner) !== 0 && c.Owner.eid[other] === o) || (ofl & Has.AlwaysRelevant) !== 0
-      if (isRule || r === idx) continue
+      if (x.rules[r] !== Rule.None || r === idx) continue
       if (scores[r]! > score || (scores[r] === score && other < e)) better++
     }
     rank = better

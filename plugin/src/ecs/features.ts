@@ -1,7 +1,11 @@
+// Owns: the feature row writer: for one observer and a batch of broadphase candidates, the exact
+// range test, the visibility rules (an inline copy of rules.ts isDenied, checked by
+// test/ecs/rules.test.ts) and the formula of each head (heads.ts lists them; docs/concepts.md
+// section 2 specifies them). The candidate loop is the engine's hottest code: PERFORMANCE.md.
 import type { AttentionComponents } from './components'
 import { Has } from './entity-tracker'
+import { Feature, FEATURE_COUNT, scoreRow, weightVector, type HeadWeights } from './heads'
 import type { InteractionStore } from './interactions'
-import { FEATURE_COUNT, type HeadWeights } from './types'
 
 /** Tuning the feature heads read. */
 export interface FeatureParams {
@@ -24,13 +28,13 @@ export interface RowWriter {
    * Range test, visibility rules, then the features of each candidate `cands[0..n)`: a scored
    * candidate `e` gets row `r` (from `row` up), `rowEid[r] = e` and its features at
    * `feat[r * FEATURE_COUNT..]`, or with `fused` only its built-in score at `scores[r]` (the
-   * weighted sum of the float32 features, exactly as the head scorer computes it from the row).
+   * head scorer's {@link scoreRow} of the row it would have written, bit for bit).
    * The arrays must have room for `n` more rows. An entity aiming at the observer is in range at
    * any distance. Allocation-free.
    * @returns the end row.
    */
   write(cands: Uint32Array, n: number, rowEid: Uint32Array, row: number, tick: number, fused: boolean, feat: Float32Array, scores: Float32Array): number
-  /** Current observer state after `load`: [x, y, z, ...] (read x and y from slots 0 and 1; a typed array so reading it never boxes a double). */
+  /** Current observer state after `load`: [x, y, z, ...] (read x and y from slots 0 and 1; a typed array: PERFORMANCE.md, "doubles in closures"). */
   readonly observer: Float64Array
 }
 
@@ -56,7 +60,7 @@ const I_FLAGS = 2
 
 /**
  * Creates the row writer over the given component stores.
- * @param weights - the built-in scorer's weights, in {@link HEAD_NAMES} order, for fused writes.
+ * @param weights - the built-in scorer's weights, for fused writes.
  */
 export function createRowWriter(
   c: AttentionComponents,
@@ -68,9 +72,9 @@ export function createRowWriter(
 ): RowWriter {
   const halfLivesPerTick = params.halfLivesPerTick
   const any = interactions.any
+  const weightsByColumn = weightVector(weights)
 
-  // The current observer, hoisted by load(). Kept in typed arrays, not captured `let`s: V8 boxes
-  // every write to a captured double, which would allocate once per observer per tick.
+  // The current observer, hoisted by load(), in typed arrays (PERFORMANCE.md, "doubles in closures").
   const ob = new Float64Array(O_SIZE)
   const oi = new Int32Array(3)
 
@@ -96,13 +100,11 @@ export function createRowWriter(
       oi[I_EID] = o
       oi[I_TEAM] = c.Team.id[o]!
       oi[I_FLAGS] = ((fl & Has.Facing) !== 0 ? 1 : 0) | ((fl & Has.Team) !== 0 ? 2 : 0) | (any[o] === 1 ? 4 : 0)
-      // stored, not returned: a double returned from a call that is not inlined gets boxed
+      // stored, not returned (PERFORMANCE.md, "doubles across calls")
       ob[REACH] = ob[RADIUS]! + Math.sqrt(vx * vx + vy * vy + vz * vz) * params.lookahead
     },
     write(cands, n, rowEid, row, tick, fused, feat, scores) {
-      // The stores, tuning and imported constants in locals: without V8's context specialisation
-      // (a second system in the process) a captured one is reloaded from the closure context at
-      // each access, and an imported one (Has.X) walks the context chain and loads a property.
+      // stores, tuning and imported constants in locals (PERFORMANCE.md, "constants in locals")
       const SALIENCE = Has.Salience
       const VELOCITY = Has.Velocity
       const OWNER = Has.Owner
@@ -131,15 +133,24 @@ export function createRowWriter(
       const iTick = interactions.tick
       const T = params.lookahead
       const invSpeedScale = 1 / params.speedScale
-      const w0 = weights.distance
-      const w1 = weights.facing
-      const w2 = weights.approach
-      const w3 = weights.recency
-      const w4 = weights.salience
-      const w5 = weights.mutual
-      const w6 = weights.team
-      const w7 = weights.aim
-      // the observer in locals for the whole batch: V8 keeps them in registers across the loop
+      const W = weightsByColumn
+      const DISTANCE = Feature.Distance
+      const FACING_COL = Feature.Facing
+      const APPROACH = Feature.Approach
+      const RECENCY = Feature.Recency
+      const SALIENCE_COL = Feature.Salience
+      const MUTUAL = Feature.Mutual
+      const TEAM_COL = Feature.Team
+      const AIM_COL = Feature.Aim
+      const w0 = W[DISTANCE]!
+      const w1 = W[FACING_COL]!
+      const w2 = W[APPROACH]!
+      const w3 = W[RECENCY]!
+      const w4 = W[SALIENCE_COL]!
+      const w5 = W[MUTUAL]!
+      const w6 = W[TEAM_COL]!
+      const w7 = W[AIM_COL]!
+      // the observer in locals for the whole batch (PERFORMANCE.md, "constants in locals")
       const o = oi[I_EID]!
       const team = oi[I_TEAM]!
       const of = oi[I_FLAGS]!
@@ -186,6 +197,7 @@ export function createRowWriter(
           const pz = dz + rvz * T
           if (!(px * px + py * py + pz * pz <= radius * radius) && !((fl & AIM) !== 0 && aimOf[e] === o)) continue
         }
+        // rules.ts isDenied, inline (rules.test.ts checks the two agree)
         if ((fl & HIDDEN_OR_TEAM_ONLY) !== 0 && !((fl & OWNER) !== 0 && ownerOf[e] === o)) {
           if ((fl & HIDDEN) !== 0) continue
           if (!(hasTeam && (fl & TEAM) !== 0 && teamOf[e] === team)) continue
@@ -245,7 +257,8 @@ export function createRowWriter(
         const sameTeam = hasTeam && (fl & TEAM) !== 0 && teamOf[e] === team ? 1 : 0
         const aim = (fl & AIM) !== 0 && aimOf[e] === o ? 1 : 0
         if (fused) {
-          // the head scorer's sum over the row as stored: each feature rounded to float32 first
+          // scoreRow (heads.ts) unrolled over the row as stored (each feature rounded to float32),
+          // without writing the row (PERFORMANCE.md, "fused where it measured faster")
           scores[row] =
             w0 * Math.fround(distance) +
             w1 * Math.fround(facing) +
@@ -257,14 +270,14 @@ export function createRowWriter(
             w7 * aim
         } else {
           const off = row * STRIDE
-          feat[off] = distance
-          feat[off + 1] = facing
-          feat[off + 2] = approach
-          feat[off + 3] = recency
-          feat[off + 4] = salience
-          feat[off + 5] = mutual
-          feat[off + 6] = sameTeam
-          feat[off + 7] = aim
+          feat[off + DISTANCE] = distance
+          feat[off + FACING_COL] = facing
+          feat[off + APPROACH] = approach
+          feat[off + RECENCY] = recency
+          feat[off + SALIENCE_COL] = salience
+          feat[off + MUTUAL] = mutual
+          feat[off + TEAM_COL] = sameTeam
+          feat[off + AIM_COL] = aim
         }
         rowEid[row++] = e
       }
@@ -272,13 +285,4 @@ export function createRowWriter(
     },
   }
   return w
-}
-
-/** True when visibility rules keep `e` out of observer `o`'s set (Hidden, or TeamOnly of another team); an owner is never denied. */
-export function isDenied(c: AttentionComponents, flags: Uint16Array, o: number, e: number): boolean {
-  const fl = flags[e]!
-  if ((fl & (Has.Hidden | Has.TeamOnly)) === 0) return false
-  if ((fl & Has.Owner) !== 0 && c.Owner.eid[e] === o) return false
-  if ((fl & Has.Hidden) !== 0) return true
-  return !((flags[o]! & Has.Team) !== 0 && (fl & Has.Team) !== 0 && c.Team.id[e] === c.Team.id[o])
 }

@@ -1,5 +1,6 @@
-/** Why a member is in the set regardless of score. */
-export const Rule = { None: 0, Self: 1, Owned: 2, Always: 3 } as const
+// Owns: the storage of every observer's interest set (members, their band, rule, score and
+// generation, and the last tick's entered / exited / band-changed lists) and the softmax weights.
+// Selection (selection.ts) writes it; the system's accessors read it.
 
 /**
  * Per-observer interest sets in flat typed arrays: observer slot `s` owns entries

@@ -1,6 +1,7 @@
+import { checkBands, DEFAULT_BANDS, DEFAULT_BYTE_COSTS, type BandOptions, type ByteCostOptions } from './bands'
 import type { AttentionComponents } from './components'
-import type { AttentionScorer, BandOptions, ByteCostOptions, HeadWeights, HysteresisOptions } from './types'
-import { HEAD_NAMES } from './types'
+import { checkWeights, DEFAULT_WEIGHTS, type HeadWeights } from './heads'
+import type { AttentionScorer, HysteresisOptions } from './types'
 import { checkInteger, checkRange } from './validate'
 
 /** Options of `createAttentionSystem`. Every option but `components` has a default. */
@@ -35,18 +36,6 @@ export interface AttentionOptions {
   interactionSlots?: number
 }
 
-/** Default head weights of the built-in scorer. */
-export const DEFAULT_WEIGHTS: Readonly<HeadWeights> = Object.freeze({
-  distance: 5,
-  facing: 0.5,
-  approach: 1.5,
-  recency: 2,
-  salience: 1,
-  mutual: 0.5,
-  team: 0.25,
-  aim: 3,
-})
-
 /** Default hysteresis. */
 export const DEFAULT_HYSTERESIS: Readonly<HysteresisOptions> = Object.freeze({
   enterScore: 0.3,
@@ -62,12 +51,6 @@ export const NO_HYSTERESIS: Readonly<HysteresisOptions> = Object.freeze({
   minOutTicks: 0,
   swapMargin: 0,
 })
-
-/** Default byte costs per member and band. */
-export const DEFAULT_BYTE_COSTS: Readonly<ByteCostOptions> = Object.freeze({ low: 22, medium: 360, high: 362, detailShare: 0.5 })
-
-/** Default band thresholds. */
-export const DEFAULT_BANDS: Readonly<BandOptions> = Object.freeze({ high: 3.5, medium: 2, margin: 0.25 })
 
 /** Options with every default filled in and validated. */
 export type ResolvedOptions = Required<Omit<AttentionOptions, 'scorer' | 'weights' | 'hysteresis' | 'bands' | 'byteCosts'>> & {
@@ -104,12 +87,7 @@ export function resolveOptions(o: AttentionOptions): ResolvedOptions {
   checkRange('dt', r.dt, 0, 10, true)
   checkRange('speedScale', r.speedScale, 0, Infinity, true)
   checkRange('interactionHalfLife', r.interactionHalfLife, 0, Infinity, true)
-  for (const name of HEAD_NAMES) checkRange(`weights.${name}`, r.weights[name], -1e6, 1e6)
-  for (const key of Object.keys(r.weights)) {
-    if (!(HEAD_NAMES as readonly string[]).includes(key)) {
-      throw new RangeError(`colyseus-attention: weights.${key} is not a head; heads are ${HEAD_NAMES.join(', ')}`)
-    }
-  }
+  checkWeights(r.weights)
   const h = r.hysteresis
   if (o.hysteresis !== false) {
     checkRange('hysteresis.enterScore', h.enterScore, -1e9, 1e9)
@@ -117,13 +95,7 @@ export function resolveOptions(o: AttentionOptions): ResolvedOptions {
     checkInteger('hysteresis.minOutTicks', h.minOutTicks, 0, 1e6)
     checkRange('hysteresis.swapMargin', h.swapMargin, 0, 1e9)
   }
-  checkRange('bands.medium', r.bands.medium, -1e9, 1e9)
-  checkRange('bands.high', r.bands.high, r.bands.medium, 1e9)
-  checkRange('bands.margin', r.bands.margin, 0, 1e9)
-  checkRange('byteCosts.low', r.byteCosts.low, 0, 1e9, true)
-  checkRange('byteCosts.medium', r.byteCosts.medium, r.byteCosts.low, 1e9)
-  checkRange('byteCosts.high', r.byteCosts.high, r.byteCosts.medium, 1e9)
-  checkRange('byteCosts.detailShare', r.byteCosts.detailShare, 0, 1)
+  checkBands(r.bands, r.byteCosts)
   if (r.scorer !== null && typeof r.scorer.score !== 'function') {
     throw new TypeError('colyseus-attention: scorer must have a score(features, rows, out) method')
   }

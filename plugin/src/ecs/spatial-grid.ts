@@ -30,7 +30,7 @@ export interface SpatialGrid {
   query(disc: Float64Array): number
 }
 
-// Layout of the last build, in a typed array: reading it never boxes, writing it never allocates.
+// Layout of the last build, in a typed array (PERFORMANCE.md, "doubles in closures").
 const MIN_COL = 0
 const MAX_COL = 1
 const MIN_ROW = 2
@@ -46,8 +46,7 @@ const CELL_LIMIT = 1 << 30
  * @param capacity - entity ids are below this.
  * @param cellSize - cell edge in world units.
  * @param buckets - most buckets in the table, rounded up to a power of two.
- * @param px - x positions by entity id (read directly: passing doubles to a call that is not
- *   inlined would box them, an allocation per entity per tick).
+ * @param px - x positions by entity id (read directly: PERFORMANCE.md, "doubles across calls").
  * @param py - y positions by entity id.
  */
 export function createSpatialGrid(capacity: number, cellSize: number, buckets: number, px: Float32Array, py: Float32Array): SpatialGrid {

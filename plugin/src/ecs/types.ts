@@ -1,51 +1,7 @@
 import type { World } from 'bitecs'
+import type { Band } from './bands'
 import type { AttentionComponents } from './components'
-
-/** Attention band of an interest-set member: selects level of detail and update rate. */
-export const Band = {
-  /** Coarse fields only, low update rate. */
-  Low: 0,
-  /** Coarse fields plus medium-detail fields. */
-  Medium: 1,
-  /** Every field, every patch. */
-  High: 2,
-} as const
-/** One of {@link Band}'s values. */
-export type Band = (typeof Band)[keyof typeof Band]
-
-/**
- * Column layout of a feature row handed to an {@link AttentionScorer}. Each built-in feature is in
- * [0, 1]; a row is `FEATURE_COUNT` consecutive floats.
- */
-export const Feature = {
-  /** 1 at the observer, 0 at the effective radius `max(Observer.radius, Salience.nimbus)`. */
-  Distance: 0,
-  /** 1 dead ahead of the observer, 0 at the edge of its field of view and outside it. */
-  Facing: 1,
-  /** Closing speed of the pair divided by `speedScale`, clamped to [0, 1]. */
-  Approach: 2,
-  /** `2^(-age / interactionHalfLife)` since the pair's last recorded interaction, else 0. */
-  Recency: 3,
-  /** `Salience.weight` of the candidate, clamped to [0, 1] (0 without the component). */
-  Salience: 4,
-  /** How squarely the candidate faces the observer: max(0, cos) of the angle. */
-  Mutual: 5,
-  /** 1 when observer and candidate are on the same team, else 0. */
-  Team: 6,
-  /**
-   * 1 when the candidate declares that it aims at the observer (`Aim.target`), else 0. An aimer is
-   * a candidate of its target at any distance: what aims at a player matters from afar.
-   */
-  Aim: 7,
-} as const
-/** Names of the heads, in {@link Feature} column order. */
-export const HEAD_NAMES = ['distance', 'facing', 'approach', 'recency', 'salience', 'mutual', 'team', 'aim'] as const
-/** Number of columns in a feature row (one per head). */
-export const FEATURE_COUNT = HEAD_NAMES.length
-/** Name of one attention head. */
-export type HeadName = (typeof HEAD_NAMES)[number]
-/** Weight of each head in the combined logit. */
-export type HeadWeights = Record<HeadName, number>
+import type { FEATURE_COUNT, HeadName } from './heads'
 
 /**
  * The scoring stage: a block of (observer, candidate) feature rows in, one score (logit) per row out.
@@ -116,36 +72,6 @@ export interface HysteresisOptions {
   minOutTicks: number
   /** A new top-K candidate displaces a lingering member at once if it beats it by this much. @defaultValue 0.15 */
   swapMargin: number
-}
-
-/**
- * What one member costs its client per second at each band, in bytes, for observers with a byte
- * budget (`Observer.byteBudget`). Defaults fit a schema whose Low band carries a coarse position
- * refreshed a few times a second and whose Medium/High bands add full-rate motion; the plugin
- * corrects them per client from what the encoder actually sent (`reportBytes`).
- */
-export interface ByteCostOptions {
-  /** Bytes per second of a Low member. @defaultValue 22 */
-  low: number
-  /** Bytes per second of a Medium member. @defaultValue 360 */
-  medium: number
-  /** Bytes per second of a High member. @defaultValue 362 */
-  high: number
-  /**
-   * Most of a byte budget that Medium and High members may take (0..1); the rest keeps the
-   * surroundings covered at Low. @defaultValue 0.5
-   */
-  detailShare: number
-}
-
-/** Score thresholds that choose a member's band; leaving a band needs `margin` below its threshold. */
-export interface BandOptions {
-  /** Score at or above which a member is {@link Band.High}. @defaultValue 3.5 */
-  high: number
-  /** Score at or above which a member is {@link Band.Medium}. @defaultValue 2 */
-  medium: number
-  /** Hysteresis margin below a band's threshold before the member drops a band. @defaultValue 0.25 */
-  margin: number
 }
 
 /** Why an entity is or is not in an observer's interest set. Allocates; for debugging tools. */

@@ -1,6 +1,7 @@
 // Owns: the model's input row (the engine's features plus relative geometry in the observer's
 // frame), shared by the server-side scorer and the trainer so that both see the same numbers.
-import { FEATURE_COUNT, type ScorerBatch } from '../ecs/types'
+import { FEATURE_COUNT } from '../ecs/heads'
+import type { ScorerBatch } from '../ecs/types'
 
 /** The stores the geometry columns read (a subset of the attention components). */
 export interface GeometryStores {

@@ -3,8 +3,9 @@
 // the property tests and the baseline of the engine benchmark: every observer scans every entity
 // with Position, no spatial index, no incremental state beyond the interaction memory.
 import { hasComponent, query, type World } from 'bitecs'
-import { FEATURE_COUNT, Feature, HEAD_NAMES } from '../../src/ecs/types'
-import type { BandOptions, HysteresisOptions } from '../../src/ecs/types'
+import { FEATURE_COUNT, Feature, HEAD_NAMES } from '../../src/ecs/heads'
+import type { BandOptions } from '../../src/ecs/bands'
+import type { HysteresisOptions } from '../../src/ecs/types'
 import { resolveOptions, type AttentionOptions, type ResolvedOptions } from '../../src/ecs/options'
 import type { AttentionComponents } from '../../src/ecs/components'
 

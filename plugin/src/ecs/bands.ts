@@ -1,0 +1,147 @@
+// Owns: the attention bands: which band a member's score reaches (with the band hysteresis), what
+// a member costs at each band, and which band the byte budget's detail share pays for. Selection
+// (selection.ts) and the byte budget (byte-budget.ts) call these; docs/concepts.md sections 6 and
+// 6b are their specification. Scores are passed as (array, row), never as a double: see
+// PERFORMANCE.md, "doubles across calls"; and bands are the literals 0, 1, 2 (Band.Low, Medium,
+// High) inside the helpers, see "constants in locals".
+import { Rule } from './rules'
+import { checkRange } from './validate'
+
+/** Attention band of an interest-set member: selects level of detail and update rate. */
+export const Band = {
+  /** Coarse fields only, low update rate. */
+  Low: 0,
+  /** Coarse fields plus medium-detail fields. */
+  Medium: 1,
+  /** Every field, every patch. */
+  High: 2,
+} as const
+/** One of {@link Band}'s values. */
+export type Band = (typeof Band)[keyof typeof Band]
+
+/** Score thresholds that choose a member's band; leaving a band needs `margin` below its threshold. */
+export interface BandOptions {
+  /** Score at or above which a member is {@link Band.High}. @defaultValue 3.5 */
+  high: number
+  /** Score at or above which a member is {@link Band.Medium}. @defaultValue 2 */
+  medium: number
+  /** Hysteresis margin below a band's threshold before the member drops a band. @defaultValue 0.25 */
+  margin: number
+}
+
+/**
+ * What one member costs its client per second at each band, in bytes, for observers with a byte
+ * budget (`Observer.byteBudget`). Defaults fit a schema whose Low band carries a coarse position
+ * refreshed a few times a second and whose Medium/High bands add full-rate motion; the plugin
+ * corrects them per client from what the encoder actually sent (`reportBytes`).
+ */
+export interface ByteCostOptions {
+  /** Bytes per second of a Low member. @defaultValue 22 */
+  low: number
+  /** Bytes per second of a Medium member. @defaultValue 360 */
+  medium: number
+  /** Bytes per second of a High member. @defaultValue 362 */
+  high: number
+  /**
+   * Most of a byte budget that Medium and High members may take (0..1); the rest keeps the
+   * surroundings covered at Low. @defaultValue 0.5
+   */
+  detailShare: number
+}
+
+/** Default band thresholds. */
+export const DEFAULT_BANDS: Readonly<BandOptions> = Object.freeze({ high: 3.5, medium: 2, margin: 0.25 })
+
+/** Default byte costs per member and band. */
+export const DEFAULT_BYTE_COSTS: Readonly<ByteCostOptions> = Object.freeze({ low: 22, medium: 360, high: 362, detailShare: 0.5 })
+
+/** Throws a RangeError naming the option unless the thresholds and costs are ordered and in range. */
+export function checkBands(bands: BandOptions, costs: ByteCostOptions): void {
+  checkRange('bands.medium', bands.medium, -1e9, 1e9)
+  checkRange('bands.high', bands.high, bands.medium, 1e9)
+  checkRange('bands.margin', bands.margin, 0, 1e9)
+  checkRange('byteCosts.low', costs.low, 0, 1e9, true)
+  checkRange('byteCosts.medium', costs.medium, costs.low, 1e9)
+  checkRange('byteCosts.high', costs.high, costs.medium, 1e9)
+  checkRange('byteCosts.detailShare', costs.detailShare, 0, 1)
+}
+
+/**
+ * The band a score reaches without hysteresis: the number of thresholds at or below it (`high >=
+ * medium`, so no branch on the score).
+ * @param scores - scores by row.
+ * @param row - the row, or -1 when not scored (Low, as is a NaN score).
+ * @returns a {@link Band} value.
+ */
+export function rawBand(scores: Float32Array, row: number, b: BandOptions): number {
+  if (row < 0) return 0
+  const s = scores[row]!
+  return Number(s >= b.high) + Number(s >= b.medium)
+}
+
+/**
+ * A member's band this tick. Self and owned members are High; an unscored member (or a NaN score)
+ * is Low; a scored one rises to its raw band at once and drops only when its score is below the
+ * current band's threshold minus the margin, to the highest band whose threshold minus the margin
+ * it reaches. An entrant passes `current = Band.Low` (it takes its raw band).
+ * @param current - the member's band after the previous tick (Low for an entrant).
+ * @param rule - the member's {@link Rule}.
+ * @param scores - scores by row.
+ * @param row - the member's row, or -1 when not scored this tick.
+ * @returns a {@link Band} value.
+ */
+export function memberBand(current: number, rule: number, scores: Float32Array, row: number, b: BandOptions): number {
+  if (rule === Rule.Self || rule === Rule.Owned) return 2
+  if (row < 0) return 0
+  const s = scores[row]!
+  // a scorer's NaN bands the same way as no score
+  if (s !== s) return 0
+  const band = Number(s >= b.high) + Number(s >= b.medium)
+  if (band >= current) return band
+  if (current === 2 && s >= b.high - b.margin) return 2
+  if (current >= 1 && s >= b.medium - b.margin) return 1
+  return 0
+}
+
+// Slots of a detail account (see createDetailAccount).
+const DETAIL_CAP = 3
+const DETAIL_SPENT = 4
+
+/**
+ * A byte account for the detail share: the cost of a member at each band in slots `[Band.X]`,
+ * then the detail cap and what Medium and High members have spent of it. A typed array, so the
+ * helpers below take and return no doubles.
+ */
+export function createDetailAccount(): Float64Array {
+  return new Float64Array(5)
+}
+
+/**
+ * Opens a detail account: band costs `costs.x * scale`, cap `cap`, nothing spent.
+ * Once per observer, outside the member loops.
+ */
+export function openDetailAccount(acct: Float64Array, costs: ByteCostOptions, scale: number, cap: number): void {
+  acct[0] = costs.low * scale
+  acct[1] = costs.medium * scale
+  acct[2] = costs.high * scale
+  acct[DETAIL_CAP] = cap
+  acct[DETAIL_SPENT] = 0
+}
+
+/**
+ * The band a member that wants band `want` gets from the detail share: High if its cost still fits
+ * the cap, else Medium if it wants at least Medium and that fits, else Low. Does not charge it.
+ * @returns a {@link Band} value; its cost is `acct[band]`.
+ */
+export function detailBand(want: number, acct: Float64Array): number {
+  const spent = acct[DETAIL_SPENT]!
+  const cap = acct[DETAIL_CAP]!
+  if (want === 2 && spent + acct[2]! <= cap) return 2
+  if (want >= 1 && spent + acct[1]! <= cap) return 1
+  return 0
+}
+
+/** Adds the cost of `band` (`acct[band]`) to the account's detail spend. */
+export function chargeDetail(acct: Float64Array, band: number): void {
+  acct[DETAIL_SPENT] = acct[DETAIL_SPENT]! + acct[band]!
+}

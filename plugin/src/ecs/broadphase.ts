@@ -1,0 +1,193 @@
+// Owns: the broadphase: which entities an observer's row writer tests at all. Once per tick the
+// positioned entities are split between the spatial grid (spatial-grid.ts) and the wide list (those
+// whose look-ahead travel or nimbus exceeds a cell: candidates of every observer), and aimers are
+// linked to their targets. Per observer, a grid query plus the wide list gives each candidate at
+// most once; aimers beyond the query disc are added, since an aimer is in range at any distance.
+import type { AttentionComponents } from './components'
+import { Has, type DenseList } from './entity-tracker'
+import { createSpatialGrid, type SpatialGrid } from './spatial-grid'
+
+/** Broadphase state: the grid, the wide list and the aimers of the current tick, and query scratch. */
+export interface Broadphase {
+  readonly grid: SpatialGrid
+  /** Entities whose reach exceeds a cell: `wide[0..wideN)`. */
+  readonly wide: Uint32Array
+  wideN: number
+  /** `wideTick[e] === tick + 1`: `e` is on this tick's wide list. */
+  readonly wideTick: Uint32Array
+  /** This tick's aimers by target: `aimHead[target]` -> aimer -> `aimNext[aimer]` -> ... -> -1. */
+  readonly aimHead: Int32Array
+  readonly aimNext: Int32Array
+  /** Targets with an aimer list (to reset `aimHead` next tick): `aimTargets[0..aimTargetN)`. */
+  readonly aimTargets: Uint32Array
+  aimTargetN: number
+  /** Candidates written by the last query. */
+  readonly found: Uint32Array
+  /** The last query's disc `[x, y, reach]` (a typed array: PERFORMANCE.md, "doubles across calls"). */
+  readonly disc: Float64Array
+  /** `[0]`: the largest reach of a grid entity, added to every query's reach. */
+  readonly slowReach: Float64Array
+  /** 1 when the last query scanned every positioned entity (the disc spanned the grid's table). */
+  fullScan: number
+  /** Grid entities of the last rebuild (scratch). */
+  readonly gridIds: Uint32Array
+}
+
+/** Creates an empty broadphase for entity ids below `capacity`. */
+export function createBroadphase(capacity: number, cellSize: number, c: AttentionComponents): Broadphase {
+  return {
+    grid: createSpatialGrid(capacity, cellSize, Math.max(1024, capacity), c.Position.x, c.Position.y),
+    wide: new Uint32Array(capacity),
+    wideN: 0,
+    wideTick: new Uint32Array(capacity),
+    aimHead: new Int32Array(capacity).fill(-1),
+    aimNext: new Int32Array(capacity),
+    aimTargets: new Uint32Array(capacity),
+    aimTargetN: 0,
+    found: new Uint32Array(capacity),
+    disc: new Float64Array(3),
+    slowReach: new Float64Array(1),
+    fullScan: 0,
+    gridIds: new Uint32Array(capacity),
+  }
+}
+
+/**
+ * Rebuilds the grid from every positioned entity but those whose reach (look-ahead travel or
+ * nimbus) exceeds a cell: they go to the wide list, stamped with `tick + 1`.
+ */
+export function rebuildGrid(bp: Broadphase, c: AttentionComponents, flags: Uint16Array, positioned: DenseList, tick: number, lookahead: number): void {
+  // PERFORMANCE.md, "constants in locals"
+  const flagsOf = flags
+  const Vx = c.Velocity.x
+  const Vy = c.Velocity.y
+  const Vz = c.Velocity.z
+  const nimbus = c.Salience.nimbus
+  const wideList = bp.wide
+  const wideTick = bp.wideTick
+  const gridList = bp.gridIds
+  const VELOCITY = Has.Velocity
+  const SALIENCE = Has.Salience
+  const cell = bp.grid.cellSize
+  let wideN = 0
+  let gridN = 0
+  let maxReach = 0
+  const ids = positioned.ids
+  for (let i = 0; i < positioned.count; i++) {
+    const e = ids[i]!
+    const fl = flagsOf[e]!
+    let reach = 0
+    if ((fl & VELOCITY) !== 0) {
+      const vx = Vx[e]!
+      const vy = Vy[e]!
+      const vz = Vz[e]!
+      reach = Math.sqrt(vx * vx + vy * vy + vz * vz) * lookahead
+    }
+    if ((fl & SALIENCE) !== 0 && nimbus[e]! > reach) reach = nimbus[e]!
+    if (reach > cell) {
+      wideList[wideN++] = e
+      wideTick[e] = tick + 1
+    } else {
+      if (reach > maxReach) maxReach = reach
+      gridList[gridN++] = e
+    }
+  }
+  bp.wideN = wideN
+  bp.grid.build(gridList, gridN)
+  bp.slowReach[0] = maxReach
+}
+
+/** Links this tick's aimers into one list per target (targets that are observers, `slotOf[t] !== -1`). */
+export function linkAimers(bp: Broadphase, c: AttentionComponents, aimers: DenseList, slotOf: Int32Array): void {
+  const head = bp.aimHead
+  const next = bp.aimNext
+  const targets = bp.aimTargets
+  const cap = head.length
+  for (let i = 0; i < bp.aimTargetN; i++) head[targets[i]!] = -1
+  let targetN = 0
+  const aimOf = c.Aim.target
+  const ids = aimers.ids
+  const n = aimers.count
+  for (let i = 0; i < n; i++) {
+    const a = ids[i]!
+    const t = aimOf[a]!
+    if (t === 0 || t >= cap || slotOf[t] === -1) continue
+    if (head[t] === -1) targets[targetN++] = t
+    next[a] = head[t]!
+    head[t] = a
+  }
+  bp.aimTargetN = targetN
+}
+
+/**
+ * The candidates of observer `o` at `(x, y)` with broadphase reach `reach` (its radius plus its own
+ * look-ahead travel; the grid's slow reach is added): writes them to `found` and returns their
+ * count. Each entity at most once, never `o`: the grid never returns an entity twice nor a wide
+ * one, and a full scan (when the disc spans the grid's table) replaces both.
+ * @param observer - `[x, y, ...]` with the reach at `reachSlot`.
+ */
+export function queryCandidates(bp: Broadphase, positioned: DenseList, o: number, observer: Float64Array, reachSlot: number): number {
+  const found = bp.found
+  const ox = observer[0]!
+  const oy = observer[1]!
+  const q = observer[reachSlot]! + bp.slowReach[0]!
+  const disc = bp.disc
+  disc[0] = ox
+  disc[1] = oy
+  disc[2] = q
+  let n = 0
+  const runCount = bp.grid.query(disc)
+  bp.fullScan = runCount === -1 ? 1 : 0
+  if (runCount === -1) {
+    const ids = positioned.ids
+    for (let i = 0; i < positioned.count; i++) if (ids[i] !== o) found[n++] = ids[i]!
+    return n
+  }
+  const grid = bp.grid
+  const runs = grid.runs
+  const ids = grid.ids
+  const xs = grid.xs
+  const ys = grid.ys
+  const q2 = q * q
+  for (let r = 0; r < 2 * runCount; r += 2) {
+    const end = runs[r + 1]!
+    for (let i = runs[r]!; i < end; i++) {
+      // cheap reject before the full test (no grid entity is in range beyond the query radius),
+      // appended then kept or not (PERFORMANCE.md, "no branch on a coin flip")
+      const ex = xs[i]! - ox
+      const ey = ys[i]! - oy
+      const e = ids[i]!
+      found[n] = e
+      n += Number(!(ex * ex + ey * ey > q2)) & Number(e !== o)
+    }
+  }
+  const wide = bp.wide
+  for (let i = 0; i < bp.wideN; i++) if (wide[i] !== o) found[n++] = wide[i]!
+  return n
+}
+
+/**
+ * Aimers of `o` beyond the last query's disc (the query returned those within it, the wide list
+ * all of its own, a full scan every entity): writes them to `found` and returns their count.
+ */
+export function queryFarAimers(bp: Broadphase, c: AttentionComponents, flags: Uint16Array, o: number, tick: number): number {
+  if (bp.fullScan === 1 || bp.aimHead[o] === -1) return 0
+  const found = bp.found
+  const aimNext = bp.aimNext
+  const wideTick = bp.wideTick
+  const Px = c.Position.x
+  const Py = c.Position.y
+  const ox = bp.disc[0]!
+  const oy = bp.disc[1]!
+  const q = bp.disc[2]!
+  const q2 = q * q
+  const POSITION = Has.Position
+  let m = 0
+  for (let a = bp.aimHead[o]!; a !== -1; a = aimNext[a]!) {
+    if (a === o || (flags[a]! & POSITION) === 0 || wideTick[a] === tick + 1) continue
+    const ex = Px[a]! - ox
+    const ey = Py[a]! - oy
+    if (ex * ex + ey * ey > q2) found[m++] = a
+  }
+  return m
+}

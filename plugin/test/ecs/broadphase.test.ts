@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest'
+import { createAttentionComponents } from '../../src/index'
+import { createBroadphase, linkAimers, queryCandidates, queryFarAimers, rebuildGrid } from '../../src/ecs/broadphase'
+import { createDenseList, Has } from '../../src/ecs/entity-tracker'
+
+describe('broadphase', () => {
+  it('should find every entity within reach, never the observer nor one twice; fast ones from anywhere; aimers from afar', () => {
+    let seed = 9
+    const rnd = (): number => ((seed = (seed * 16807) % 2147483647) / 2147483647)
+    const cap = 3000
+    const c = createAttentionComponents(cap)
+    const flags = new Uint16Array(cap)
+    const positioned = createDenseList(cap)
+    const aimers = createDenseList(cap)
+    const slotOf = new Int32Array(cap).fill(-1)
+    for (let e = 1; e < cap; e++) {
+      flags[e] = Has.Position | Has.Velocity
+      c.Position.x[e] = rnd() * 2000
+      c.Position.y[e] = rnd() * 2000
+      // one in fifty is fast: its look-ahead travel exceeds a cell, it goes to the wide list
+      const v = rnd() < 0.02 ? 200 : 5
+      c.Velocity.x[e] = (rnd() - 0.5) * v
+      positioned.add(e)
+      if (e % 97 === 0) {
+        flags[e]! |= Has.Aim
+        c.Aim.target[e] = 1 + (e % 10)
+        aimers.add(e)
+      }
+    }
+    for (let o = 1; o <= 10; o++) slotOf[o] = o - 1
+    const bp = createBroadphase(cap, 25, c)
+    rebuildGrid(bp, c, flags, positioned, 1, 0.5)
+    linkAimers(bp, c, aimers, slotOf)
+    expect(bp.wideN).toBeGreaterThan(0)
+    const observer = new Float64Array(3)
+    for (let o = 1; o <= 10; o++) {
+      observer[0] = c.Position.x[o]!
+      observer[1] = c.Position.y[o]!
+      observer[2] = 60
+      const n = queryCandidates(bp, positioned, o, observer, 2)
+      const found = Array.from(bp.found.subarray(0, n))
+      expect(new Set(found).size).toBe(n)
+      expect(found).not.toContain(o)
+      const got = new Set(found)
+      for (let e = 1; e < cap; e++) {
+        if (e === o) continue
+        const dx = c.Position.x[e]! - observer[0]!, dy = c.Position.y[e]! - observer[1]!
+        if (dx * dx + dy * dy <= 60 * 60) expect(got.has(e), `observer ${o} entity ${e}`).toBe(true)
+      }
+      for (let i = 0; i < bp.wideN; i++) if (bp.wide[i] !== o) expect(got.has(bp.wide[i]!)).toBe(true)
+      const m = queryFarAimers(bp, c, flags, o, 1)
+      const far = Array.from(bp.found.subarray(0, m))
+      for (let e = 97; e < cap; e += 97) {
+        if (c.Aim.target[e] === o && e !== o) expect(got.has(e) || far.includes(e), `aimer ${e} of ${o}`).toBe(true)
+      }
+    }
+  })
+})

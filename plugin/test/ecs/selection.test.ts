@@ -1,0 +1,213 @@
+import { describe, expect, it } from 'vitest'
+import { createAttentionComponents } from '../../src/index'
+import { Band, DEFAULT_BANDS, DEFAULT_BYTE_COSTS } from '../../src/ecs/bands'
+import { affordable, capBands, ruleMemberBytes } from '../../src/ecs/byte-budget'
+import { createDenseList, Has } from '../../src/ecs/entity-tracker'
+import { createInterestSets } from '../../src/ecs/interest-sets'
+import { DEFAULT_HYSTERESIS, resolveOptions } from '../../src/ecs/options'
+import { createOwnershipIndex } from '../../src/ecs/ownership'
+import { Rule } from '../../src/ecs/rules'
+import { closeSet, enterRuleMembers, enterTopK, keepMembers, selectObserver, trimToBudget } from '../../src/ecs/selection'
+import { beginObserver, createSelectionState, indexRows } from '../../src/ecs/selection-state'
+import { rankTopK } from '../../src/ecs/top-k'
+import type { HysteresisOptions } from '../../src/ecs/types'
+import { affordableCount, expectedBytesBands } from '../support/brute-force'
+
+// The selection stages one by one, on hand-made rows. Observer 1 in slot 0; entities 2.. scored.
+const O = 1
+
+function setup(hysteresis: HysteresisOptions = { ...DEFAULT_HYSTERESIS }) {
+  const c = createAttentionComponents(64)
+  const flags = new Uint16Array(64).fill(Has.Position)
+  c.Observer.budget[O] = 3
+  c.Observer.temperature[O] = 1
+  const alwaysRelevant = createDenseList(64)
+  const inp = {
+    c,
+    flags,
+    generation: new Uint32Array(64),
+    sets: createInterestSets(2, 16),
+    ownership: createOwnershipIndex(c),
+    alwaysRelevant,
+    hysteresis,
+    bands: { ...DEFAULT_BANDS },
+    byteCosts: { ...DEFAULT_BYTE_COSTS },
+    byteScale: new Float32Array(2).fill(1),
+    estBytes: new Float32Array(2),
+    rowEid: new Uint32Array(64),
+    rowRule: new Uint8Array(64),
+    scores: new Float32Array(64),
+  }
+  const st = createSelectionState(inp)
+  /** This tick's rows: entity -> score (no rule). */
+  const rows = (scored: Record<number, number>): number => {
+    let n = 0
+    for (const [e, s] of Object.entries(scored)) {
+      inp.rowEid[n] = Number(e)
+      inp.rowRule[n] = Rule.None
+      inp.scores[n++] = s
+    }
+    return n
+  }
+  /** The set of slot 0 as [entity, outTicks] sorted by entity. */
+  const members = (): [number, number][] => {
+    const out: [number, number][] = []
+    for (let i = 0; i < inp.sets.count[0]!; i++) out.push([inp.sets.eid[i]!, inp.sets.outTicks[i]!])
+    return out.sort((a, b) => a[0] - b[0])
+  }
+  /** Starts a tick's selection for O up to the stamped top K; returns heapN. */
+  const begin = (n: number, K: number): number => {
+    beginObserver(st)
+    indexRows(st, 0, n)
+    const heapN = rankTopK(st, 0, K, 0, n, inp.scores, inp.rowEid, inp.rowRule)
+    for (let i = 0; i < heapN; i++) st.topStamp[inp.rowEid[st.heap[i]!]!] = st.stamp
+    return heapN
+  }
+  const select = (n: number): void => selectObserver(st, 0, O, 0, n)
+  return { c, flags, inp, st, rows, members, begin, select, alwaysRelevant }
+}
+
+describe('selection', () => {
+  it('should keep top-K members, let the others linger minOutTicks ticks, and drop the unscored and the low', () => {
+    const { st, rows, members, begin, select } = setup({ ...DEFAULT_HYSTERESIS, minOutTicks: 1 })
+    select(rows({ 2: 5, 3: 4, 4: 3, 5: 2 }))
+    expect(members().map(([e]) => e)).toEqual([1, 2, 3, 4])
+    // 4 falls out of the top 3, 3 is not scored, 2 drops below exitScore
+    const n = rows({ 2: 0.05, 4: 1, 5: 2, 6: 3, 7: 4 })
+    begin(n, 3)
+    keepMembers(st, 0, O, true, false)
+    expect(st.exitedN).toBe(2)
+    expect(st.w).toBe(2)
+    expect(st.nonRule).toBe(1)
+    closeSet(st, 0, O)
+    expect(members()).toEqual([[1, 0], [4, 1]])
+    // a second tick outside the top K: beyond minOutTicks, it exits
+    begin(rows({ 4: 1, 6: 3, 7: 4, 8: 5 }), 3)
+    keepMembers(st, 0, O, true, false)
+    closeSet(st, 0, O)
+    expect(members()).toEqual([[1, 0]])
+  })
+
+  it('should trim the weakest lingering members when the budget shrinks', () => {
+    const { st, c, rows, members, begin, select } = setup()
+    select(rows({ 2: 5, 3: 4, 4: 3 }))
+    c.Observer.budget[O] = 1
+    const n = rows({ 2: 3.5, 3: 3.6, 4: 9 })
+    begin(n, 1)
+    keepMembers(st, 0, O, true, false)
+    expect(st.nonRule).toBe(3)
+    trimToBudget(st, 0, 1)
+    closeSet(st, 0, O)
+    expect(members().map(([e]) => e)).toEqual([1, 4])
+    expect(st.exitedN).toBe(2)
+  })
+
+  it('should enter self, owned and undenied always-relevant entities whatever their score', () => {
+    const { st, c, flags, inp, rows, members, begin, alwaysRelevant } = setup()
+    flags[9] = Has.Position | Has.Owner
+    c.Owner.eid[9] = O
+    flags[10] = Has.Position | Has.AlwaysRelevant
+    flags[11] = Has.Position | Has.AlwaysRelevant | Has.Hidden
+    flags[12] = Has.AlwaysRelevant
+    for (const e of [10, 11, 12]) alwaysRelevant.add(e)
+    const owned = createDenseList(64)
+    owned.add(9)
+    inp.ownership.sync(owned)
+    begin(rows({ 10: 5 }), 3)
+    keepMembers(st, 0, O, true, false)
+    enterRuleMembers(st, 0, O)
+    closeSet(st, 0, O)
+    expect(members().map(([e]) => e)).toEqual([1, 9, 10])
+    const byEntity = new Map(Array.from({ length: inp.sets.count[0]! }, (_, i) => [inp.sets.eid[i]!, i]))
+    expect(inp.sets.rule[byEntity.get(9)!]).toBe(Rule.Owned)
+    expect(inp.sets.band[byEntity.get(9)!]).toBe(Band.High)
+    expect(inp.sets.score[byEntity.get(10)!]).toBe(5)
+    expect(inp.sets.band[byEntity.get(10)!]).toBe(Band.High)
+    expect(st.nonRule).toBe(0)
+  })
+
+  it('should enter the best entrants above enterScore, then swap a lingering member only by the margin', () => {
+    const { st, rows, members, begin, select } = setup({ ...DEFAULT_HYSTERESIS, swapMargin: 1 })
+    select(rows({ 2: 5, 3: 4, 4: 3 }))
+    // 5 and 6 push 3 and 4 out of the top 3: 6 beats lingering 4 by more than the margin, 5 does not beat 3 by it
+    const n = rows({ 2: 5, 3: 2.5, 4: 2, 5: 3.4, 6: 3.5, 7: 0.2 })
+    const heapN = begin(n, 3)
+    keepMembers(st, 0, O, true, false)
+    enterRuleMembers(st, 0, O)
+    enterTopK(st, 0, 3, heapN)
+    closeSet(st, 0, O)
+    expect(members().map(([e]) => e)).toEqual([1, 2, 3, 6])
+    expect(st.enteredN).toBe(1)
+    expect(st.exitedN).toBe(1)
+  })
+
+  it('should close the set with its counts and the softmax shift over scored members', () => {
+    const { inp, rows, select } = setup()
+    select(rows({ 2: 5, 3: 4 }))
+    expect(inp.sets.count[0]).toBe(3)
+    expect(inp.sets.smax[0]).toBe(5)
+    expect(inp.sets.enteredCount[0]).toBe(3)
+    inp.sets.weights(0)
+    const w = Array.from(inp.sets.weight.subarray(0, 3))
+    expect(w.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6)
+  })
+})
+
+describe('byte-budget', () => {
+  it('should price rule members at their entrant band', () => {
+    const { st, c, flags, inp, rows, begin, alwaysRelevant } = setup()
+    flags[9] = Has.Position | Has.Owner
+    c.Owner.eid[9] = O
+    const owned = createDenseList(64)
+    owned.add(9)
+    inp.ownership.sync(owned)
+    flags[10] = Has.Position | Has.AlwaysRelevant
+    flags[11] = Has.Position | Has.AlwaysRelevant
+    flags[12] = Has.Position | Has.AlwaysRelevant | Has.Hidden
+    for (const e of [10, 11, 12]) alwaysRelevant.add(e)
+    begin(rows({ 10: 2.5 }), 3)
+    const { high, medium, low } = DEFAULT_BYTE_COSTS
+    // self and owned High, 10 Medium by its score, 11 unscored Low, 12 denied
+    expect(ruleMemberBytes(st, O, true)).toBe(high + high + medium + low)
+    expect(ruleMemberBytes(st, O, false)).toBe(0)
+  })
+
+  it('should afford what the oracle affords, and cap bands as the oracle does', () => {
+    let seed = 11
+    const rnd = (): number => ((seed = (seed * 16807) % 2147483647) / 2147483647)
+    const o = resolveOptions({ components: createAttentionComponents(4) })
+    for (let trial = 0; trial < 200; trial++) {
+      const { st, inp, rows, begin } = setup()
+      inp.byteScale[0] = trial % 3 === 0 ? 1 : 0.5 + rnd()
+      const scored: Record<number, number> = {}
+      for (let e = 2; e < 14; e++) scored[e] = Math.round(rnd() * 20) / 4
+      const n = rows(scored)
+      const heapN = begin(n, 12)
+      const budget = 200 + rnd() * 3000
+      const ruleBytes = 362
+      const k = affordable(st, 0, heapN, budget, ruleBytes)
+      const ranked = Array.from(st.heap.subarray(0, heapN), (r) => inp.scores[r]!)
+      const scale = inp.byteScale[0]!
+      const scaled = { ...o, byteCosts: { ...o.byteCosts, low: o.byteCosts.low * scale, medium: o.byteCosts.medium * scale, high: o.byteCosts.high * scale } }
+      expect(k, `trial ${trial}`).toBe(affordableCount(ranked, budget, scaled, ruleBytes * scale))
+      // capping: members 2.. at their raw bands
+      const sets = inp.sets
+      const wanted: { entity: number; score: number; band: number }[] = []
+      for (let e = 2; e < 14; e++) {
+        const i = e - 2
+        const s = scored[e]!
+        const band = s >= 3.5 ? Band.High : s >= 2 ? Band.Medium : Band.Low
+        sets.eid[i] = e
+        sets.rule[i] = Rule.None
+        sets.score[i] = s
+        sets.band[i] = band
+        wanted.push({ entity: e, score: s, band })
+      }
+      st.w = 12
+      capBands(st, 0, budget, ruleBytes)
+      const expected = expectedBytesBands(wanted, budget / scale, o)
+      for (let i = 0; i < 12; i++) expect(sets.band[i], `trial ${trial} entity ${i + 2}`).toBe(expected.bands.get(i + 2))
+      expect(inp.estBytes[0]).toBeCloseTo(expected.bytes + ruleBytes, 2)
+    }
+  })
+})

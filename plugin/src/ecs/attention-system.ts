@@ -50,6 +50,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
   // byte budget state per observer slot (see SelectionInputs)
   const byteScale = new Float32Array(opts.maxObservers).fill(1)
   const estBytes = new Float32Array(opts.maxObservers)
+  const detailBytes = new Float64Array(opts.maxObservers)
 
   const tracker = createEntityTracker(world, c, {
     onPositionRemoved(eid) {
@@ -61,6 +62,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
       sets.clear(s)
       byteScale[s] = 1
       estBytes[s] = 0
+      detailBytes[s] = 0
     },
     onObserverRemoved(eid) {
       const s = slots.release(eid)
@@ -87,6 +89,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     byteCosts: opts.byteCosts,
     byteScale,
     estBytes,
+    detailBytes,
     rowEid: new Uint32Array(rowCap),
     rowRule: new Uint8Array(rowCap),
     scores: new Float32Array(rowCap),

@@ -47,13 +47,19 @@ export interface ByteCostOptions {
    * surroundings covered at Low. @defaultValue 0.5
    */
   detailShare: number
+  /**
+   * Share of its band's cost that a rule member (self, owned, always-relevant) is charged while it
+   * stands still (no velocity, or zero): it is in the set on every tick, so it costs only what
+   * changes on it (0..1). @defaultValue 0.1
+   */
+  still: number
 }
 
 /** Default band thresholds. */
 export const DEFAULT_BANDS: Readonly<BandOptions> = Object.freeze({ high: 3.5, medium: 2, margin: 0.25 })
 
 /** Default byte costs per member and band. */
-export const DEFAULT_BYTE_COSTS: Readonly<ByteCostOptions> = Object.freeze({ low: 22, medium: 360, high: 362, detailShare: 0.5 })
+export const DEFAULT_BYTE_COSTS: Readonly<ByteCostOptions> = Object.freeze({ low: 22, medium: 360, high: 362, detailShare: 0.5, still: 0.1 })
 
 /** Throws a RangeError naming the option unless the thresholds and costs are ordered and in range. */
 export function checkBands(bands: BandOptions, costs: ByteCostOptions): void {
@@ -64,6 +70,7 @@ export function checkBands(bands: BandOptions, costs: ByteCostOptions): void {
   checkRange('byteCosts.medium', costs.medium, costs.low, 1e9)
   checkRange('byteCosts.high', costs.high, costs.medium, 1e9)
   checkRange('byteCosts.detailShare', costs.detailShare, 0, 1)
+  checkRange('byteCosts.still', costs.still, 0, 1)
 }
 
 /**

@@ -2,6 +2,7 @@
 // the rule members cost, how many of the top K the budget affords, and the band capping after
 // selection. Band choice and costs come from bands.ts; docs/concepts.md section 6b is the
 // specification.
+import type { AttentionComponents } from './components'
 import { Band, chargeDetail, detailBand, memberBand, openDetailAccount, rawBand } from './bands'
 import { Has } from './entity-tracker'
 import { Rule, ruleOf } from './rules'
@@ -11,51 +12,83 @@ import { sortBestFirst } from './top-k'
 /**
  * What the rule members will cost this tick at the configured rates (unscaled), each at its
  * entrant band: self and owned entities at High, an always-relevant one at the band its score
- * reaches (Low when not scored). Needs this observer's rows indexed.
+ * reaches (Low when not scored); one that stands still at `byteCosts.still` of that. Needs this
+ * observer's rows indexed.
  */
 export function ruleMemberBytes(st: SelectionState, o: number, observerAlive: boolean): number {
   if (!observerAlive) return 0
   const { rowStamp, rowOf, bandCost } = st
-  const { c, flags, scores, bands, ownership, alwaysRelevant } = st.inp
+  const { c, flags, scores, bands, ownership, alwaysRelevant, byteCosts } = st.inp
   const stamp = st.stamp
   const POSITION = Has.Position
   const LOW = Band.Low
-  let b = bandCost[memberBand(LOW, Rule.Self, scores, -1, bands)]!
+  const still = byteCosts.still
+  let b = bandCost[memberBand(LOW, Rule.Self, scores, -1, bands)]! * (isStill(c, flags, o) ? still : 1)
   for (let e = ownership.head[o]!; e !== -1; e = ownership.next[e]!) {
-    if (e !== o && (flags[e]! & POSITION) !== 0) b += bandCost[memberBand(LOW, Rule.Owned, scores, -1, bands)]!
+    if (e !== o && (flags[e]! & POSITION) !== 0) b += bandCost[memberBand(LOW, Rule.Owned, scores, -1, bands)]! * (isStill(c, flags, e) ? still : 1)
   }
   const ids = alwaysRelevant.ids
   for (let i = 0; i < alwaysRelevant.count; i++) {
     const e = ids[i]!
     if ((flags[e]! & POSITION) === 0 || ruleOf(c, flags, o, e) !== Rule.Always) continue
-    b += bandCost[memberBand(LOW, Rule.Always, scores, rowStamp[e] === stamp ? rowOf[e]! : -1, bands)]!
+    b += bandCost[memberBand(LOW, Rule.Always, scores, rowStamp[e] === stamp ? rowOf[e]! : -1, bands)]! * (isStill(c, flags, e) ? still : 1)
   }
   return b
 }
 
+/** True when `e` has no Velocity or a zero one: schema sends nothing for it until something changes. */
+export function isStill(c: AttentionComponents, flags: Uint16Array, e: number): boolean {
+  if ((flags[e]! & Has.Velocity) === 0) return true
+  const V = c.Velocity
+  return V.x[e] === 0 && V.y[e] === 0 && V.z[e] === 0
+}
+
 /**
  * Orders the heap's `n` rows best first and returns how many of them the budget affords after the
- * rule members' bytes: each at the band its score reaches while the detail share lasts, at Low
- * after that, all costs scaled by the slot's measured byte ratio.
+ * rule members' bytes, all costs scaled by the slot's measured byte ratio. Greedy by value per
+ * byte: each step either takes the next row at Low (value e^(s/T), cost Low) or raises the best
+ * taken row not yet raised to the band its score reaches (its value again, for that band's cost
+ * less Low's) while the detail share lasts, whichever is worth more per byte: a raise wins when its
+ * score beats the next row's by more than `T * ln(raise cost / Low cost)`. Stores the detail bytes
+ * granted (unscaled) for {@link capBands}.
  */
-export function affordable(st: SelectionState, slot: number, n: number, budget: number, ruleBytes: number): number {
+export function affordable(st: SelectionState, slot: number, o: number, n: number, budget: number, ruleBytes: number): number {
   const { heap, account } = st
-  const { scores, rowEid, byteCosts, bands } = st.inp
+  const { c, scores, rowEid, byteCosts, bands } = st.inp
   sortBestFirst(heap, n, scores, rowEid)
   const scale = st.inp.byteScale[slot]!
   openDetailAccount(account, byteCosts, scale, budget * byteCosts.detailShare)
   const low = account[Band.Low]!
+  const temperature = c.Observer.temperature[o]!
   // the rule members come first: the budget is for everything the client receives
   let spent = ruleBytes * scale
+  let detail = 0
   let k = 0
-  for (; k < n; k++) {
-    const band = detailBand(rawBand(scores, heap[k]!, bands), account)
-    const cost = account[band]!
-    if (spent + cost > budget) break
-    // by cost, not band: a Medium that costs what a Low does spends no detail
-    if (cost !== low) chargeDetail(account, band)
-    spent += cost
+  let u = 0
+  let raising = true
+  for (;;) {
+    let band = 0
+    let raise = Infinity
+    if (raising && u < k) {
+      // rows are best first, so once one cannot be raised no later one can
+      band = detailBand(rawBand(scores, heap[u]!, bands), account)
+      if (band === 0) raising = false
+      else raise = account[band]! - low
+    }
+    const canTake = k < n && spent + low <= budget
+    const canRaise = raise < Infinity && spent + raise <= budget
+    if (!canTake && !canRaise) break
+    if (canRaise && (!canTake || scores[heap[u]!]! - scores[heap[k]!]! > temperature * Math.log(raise / low))) {
+      spent += raise
+      chargeDetail(account, band)
+      detail += st.bandCost[band]!
+      u++
+    } else {
+      spent += low
+      k++
+    }
   }
+  st.inp.detailBytes[slot] = detail
   return k
 }
 
@@ -74,7 +107,10 @@ export function capBands(st: SelectionState, slot: number, budget: number, ruleB
   const base = slot * sets.stride
   const w = st.w
   const scale = st.inp.byteScale[slot]!
-  openDetailAccount(account, byteCosts, 1, (budget * byteCosts.detailShare) / scale)
+  // what affordable() granted, never more than the detail share
+  const share = (budget * byteCosts.detailShare) / scale
+  const granted = st.inp.detailBytes[slot]!
+  openDetailAccount(account, byteCosts, 1, granted < share ? granted : share)
   const lowCost = account[LOW]!
   let n = 0
   let est = 0

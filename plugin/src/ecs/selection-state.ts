@@ -27,6 +27,8 @@ export interface SelectionInputs {
   readonly byteScale: Float32Array
   /** Per observer slot: the set's bytes per second after the last tick at the unscaled band costs (0 without a byte budget). */
   readonly estBytes: Float32Array
+  /** Per observer slot: the detail bytes (unscaled) the last affordable() granted; capBands spends at most this. */
+  readonly detailBytes: Float64Array
   /** Scratch rows of the tick (reallocated by the system when it grows them). */
   rowEid: Uint32Array
   rowRule: Uint8Array

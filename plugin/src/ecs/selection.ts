@@ -207,7 +207,7 @@ export function selectObserver(st: SelectionState, slot: number, o: number, star
   const byBytes = byteBudget > 0
   const ruleBytes = byBytes ? ruleMemberBytes(st, o, observerAlive) : 0
   if (byBytes && heapN > 0) {
-    const k = affordable(st, slot, heapN, byteBudget, ruleBytes)
+    const k = affordable(st, slot, o, heapN, byteBudget, ruleBytes)
     if (k < heapN) {
       heapN = k
       K = k

@@ -159,7 +159,7 @@ function checkByteBands(h: Harness, o: number, r: OracleObserver, s: EngineSet, 
   }
   const scores = wanted.map((w) => w.score).filter((x) => x > -Infinity).sort((x, y) => x - y)
   for (let i = 1; i < scores.length; i++) if (scores[i]! - scores[i - 1]! < 1e-4) return
-  const exp = expectedBytesBands(wanted, r.byteBudget, h.oracle.options)
+  const exp = expectedBytesBands(wanted, r.byteBudget, h.oracle.options, r.detailGranted)
   for (const w of wanted) expect(s.bands.get(w.entity), `${ctx}: band of ${w.entity} (score ${w.score}, wanted ${w.band})`).toBe(exp.bands.get(w.entity))
   const est = h.engine.estimatedBytes(o)
   const bytes = exp.bytes + r.ruleBytes

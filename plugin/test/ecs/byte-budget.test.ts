@@ -48,12 +48,18 @@ describe('byte budget', () => {
   it('should grow the set in a crowd with cheap Low members and keep the detail share for the best', () => {
     const s = scene()
     const o = s.observer(0, 0, 200, 1000)
-    // 60 entities between 1 and 49 units away: scores 4 (1 - d/50) from 3.9 down to 0.1
+    // a moving observer: its own avatar costs its full High rate
+    addComponent(s.world, o, s.C.Velocity)
+    s.C.Velocity.x[o] = 1
+    // 60 entities between 1 and 49 units away: scores 4 (1 - d/50) from 3.9 down to 0.1, 0.064 apart
     for (let i = 0; i < 60; i++) s.at(1 + (i * 48) / 59, 0.001 * i)
     s.sys(s.world)
     const bands = bandsOf(s.sys, o)
-    // the observer itself (High, 100 B/s) comes first; the detail share of 500 B/s pays for 5
-    // detailed members at 100; the 400 B/s left buy 40 Low members at 10
+    // the observer itself (High, 100 B/s) comes first. Raising a member to High costs 90 B/s more
+    // than holding it at Low (10), so it must be e^(s/T) = 9 times as likely to matter: it beats the
+    // next Low row by ln 9 = 2.2 points. The first 35 rows are taken at Low, then raises and takes
+    // alternate until the detail share (500 B/s) has paid for 5 High members; the rest buys Low:
+    // 35 + 5 + 5 members, 5 of them detailed.
     const detailed = [...bands.values()].filter((b) => b !== Band.Low).length
     expect(detailed).toBe(5)
     expect(bands.size).toBe(45)
@@ -61,6 +67,32 @@ describe('byte budget', () => {
     // the detailed ones are the nearest
     const nearest = [...bands.keys()].sort((a, b) => s.C.Position.x[a]! - s.C.Position.x[b]!)
     for (const e of nearest.slice(0, 5)) expect(bands.get(e)).not.toBe(Band.Low)
+  })
+
+  it('should charge a still rule member a tenth of its band, and give the difference to the surroundings', () => {
+    const s = scene()
+    // the same scene with an observer that stands still: it costs 10 B/s, not 100; 9 more Low members
+    const o = s.observer(0, 0, 200, 1000)
+    for (let i = 0; i < 60; i++) s.at(1 + (i * 48) / 59, 0.001 * i)
+    s.sys(s.world)
+    const bands = bandsOf(s.sys, o)
+    expect([...bands.values()].filter((b) => b !== Band.Low).length).toBe(5)
+    expect(bands.size).toBe(54)
+    expect(s.sys.estimatedBytes(o)).toBeCloseTo(10 + 5 * 100 + 49 * 10, 3)
+  })
+
+  it('should take many Low members before one detailed one when scores are close (value per byte)', () => {
+    const s = scene()
+    const o = s.observer(0, 0, 200, 300)
+    addComponent(s.world, o, s.C.Velocity)
+    s.C.Velocity.x[o] = 1
+    // 20 entities all within 2 units: scores 3.9 to 3.85, every one would be High by its score
+    for (let i = 0; i < 20; i++) s.at(1 + i * 0.05, 0.001 * i)
+    s.sys(s.world)
+    const bands = bandsOf(s.sys, o)
+    // 200 B/s after the observer: raising one member (90) is never worth 9 Low members here
+    expect([...bands.values()].every((b) => b === Band.Low)).toBe(true)
+    expect(bands.size).toBe(20)
   })
 
   it('should shrink the set and its cost when the observer is alone', () => {

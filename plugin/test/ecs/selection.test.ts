@@ -34,6 +34,7 @@ function setup(hysteresis: HysteresisOptions = { ...DEFAULT_HYSTERESIS }) {
     byteCosts: { ...DEFAULT_BYTE_COSTS },
     byteScale: new Float32Array(2).fill(1),
     estBytes: new Float32Array(2),
+    detailBytes: new Float64Array(2),
     rowEid: new Uint32Array(64),
     rowRule: new Uint8Array(64),
     scores: new Float32Array(64),
@@ -166,18 +167,24 @@ describe('byte-budget', () => {
     flags[12] = Has.Position | Has.AlwaysRelevant | Has.Hidden
     for (const e of [10, 11, 12]) alwaysRelevant.add(e)
     begin(rows({ 10: 2.5 }), 3)
-    const { high, medium, low } = DEFAULT_BYTE_COSTS
-    // self and owned High, 10 Medium by its score, 11 unscored Low, 12 denied
-    expect(ruleMemberBytes(st, O, true)).toBe(high + high + medium + low)
+    const { high, medium, low, still } = DEFAULT_BYTE_COSTS
+    // self and owned High, 10 Medium by its score, 11 unscored Low, 12 denied; all without velocity
+    expect(ruleMemberBytes(st, O, true)).toBeCloseTo((high + high + medium + low) * still, 9)
     expect(ruleMemberBytes(st, O, false)).toBe(0)
+    // moving ones are charged their band in full; a zero velocity is still
+    for (const e of [O, 9, 10]) flags[e]! |= Has.Velocity
+    c.Velocity.x[O] = 1
+    c.Velocity.y[9] = -2
+    expect(ruleMemberBytes(st, O, true)).toBeCloseTo(high + high + (medium + low) * still, 9)
   })
 
   it('should afford what the oracle affords, and cap bands as the oracle does', () => {
     let seed = 11
     const rnd = (): number => ((seed = (seed * 16807) % 2147483647) / 2147483647)
     const o = resolveOptions({ components: createAttentionComponents(4) })
+    let raisedTrials = 0
     for (let trial = 0; trial < 200; trial++) {
-      const { st, inp, rows, begin } = setup()
+      const { c, st, inp, rows, begin } = setup()
       inp.byteScale[0] = trial % 3 === 0 ? 1 : 0.5 + rnd()
       const scored: Record<number, number> = {}
       for (let e = 2; e < 14; e++) scored[e] = Math.round(rnd() * 20) / 4
@@ -185,11 +192,15 @@ describe('byte-budget', () => {
       const heapN = begin(n, 12)
       const budget = 200 + rnd() * 3000
       const ruleBytes = 362
-      const k = affordable(st, 0, heapN, budget, ruleBytes)
+      c.Observer.temperature[O] = trial % 2 === 0 ? 1 : 0.25 + rnd() * 2
+      const k = affordable(st, 0, O, heapN, budget, ruleBytes)
       const ranked = Array.from(st.heap.subarray(0, heapN), (r) => inp.scores[r]!)
       const scale = inp.byteScale[0]!
       const scaled = { ...o, byteCosts: { ...o.byteCosts, low: o.byteCosts.low * scale, medium: o.byteCosts.medium * scale, high: o.byteCosts.high * scale } }
-      expect(k, `trial ${trial}`).toBe(affordableCount(ranked, budget, scaled, ruleBytes * scale))
+      const oracle = affordableCount(ranked, budget, scaled, ruleBytes * scale, c.Observer.temperature[O]!)
+      expect(k, `trial ${trial}`).toBe(oracle.count)
+      expect(inp.detailBytes[0]! * scale, `trial ${trial}: detail granted`).toBeCloseTo(oracle.detail, 6)
+      if (oracle.detail > 0) raisedTrials++
       // capping: members 2.. at their raw bands
       const sets = inp.sets
       const wanted: { entity: number; score: number; band: number }[] = []
@@ -205,9 +216,12 @@ describe('byte-budget', () => {
       }
       st.w = 12
       capBands(st, 0, budget, ruleBytes)
-      const expected = expectedBytesBands(wanted, budget / scale, o)
+      const expected = expectedBytesBands(wanted, budget / scale, o, inp.detailBytes[0]!)
       for (let i = 0; i < 12; i++) expect(sets.band[i], `trial ${trial} entity ${i + 2}`).toBe(expected.bands.get(i + 2))
       expect(inp.estBytes[0]).toBeCloseTo(expected.bytes + ruleBytes, 2)
     }
+    // both kinds of buys happen: some budgets raise members to Medium/High, others take only Low
+    expect(raisedTrials).toBeGreaterThan(20)
+    expect(raisedTrials).toBeLessThan(180)
   })
 })

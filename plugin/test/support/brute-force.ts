@@ -30,6 +30,8 @@ export interface OracleObserver {
   byteBudget: number
   /** With a byte budget, the rule members' bytes per second at the configured rates. */
   ruleBytes: number
+  /** With a byte budget, the detail bytes (Medium and High) the allocation granted. */
+  detailGranted: number
   temperature: number
   /** Scored rows (in range, not denied, not self), rule members included, in entity-id order. */
   rows: OracleRow[]
@@ -124,6 +126,7 @@ export function createBruteForceAttention(world: World, options: AttentionOption
   // the count budget after the byte budget (the count budget itself without one)
   const budgetOf = new Int32Array(cap)
   const ruleBytes = new Float64Array(cap)
+  const detailGranted = new Float64Array(cap)
   let tick = 0
 
   const KIND: RuleKind[] = ['self', 'self', 'owned', 'always-relevant']
@@ -206,14 +209,17 @@ export function createBruteForceAttention(world: World, options: AttentionOption
    * rule list and scores of `ob` (call after its rows are scored).
    */
   function ruleBytesOf(ob: number): number {
-    const { low, medium, high } = o.byteCosts
+    const { low, medium, high, still } = o.byteCosts
+    // a rule member with no velocity, or a zero one, is charged `still` of its band
+    const rate = (e: number): number => ((flags[e]! & VEL) === 0 || (c.Velocity.x[e] === 0 && c.Velocity.y[e] === 0 && c.Velocity.z[e] === 0) ? still : 1)
     let b = 0
     for (let i = ruleStart[ob]!; i < rules; i++) {
       const kind = ruleKind[i]!
-      if (kind !== 3) { b += high; continue }
+      const e = ruleEntity[i]!
+      if (kind !== 3) { b += high * rate(e); continue }
       let s = NaN
-      for (let r = obsStart[ob]!; r < rows; r++) if (rowEntity[r] === ruleEntity[i]) s = rowScore[r]!
-      b += s >= o.bands.high ? high : s >= o.bands.medium ? medium : low
+      for (let r = obsStart[ob]!; r < rows; r++) if (rowEntity[r] === e) s = rowScore[r]!
+      b += (s >= o.bands.high ? high : s >= o.bands.medium ? medium : low) * rate(e)
     }
     return b
   }
@@ -314,8 +320,9 @@ export function createBruteForceAttention(world: World, options: AttentionOption
     const byteBudget = c.Observer.byteBudget[ob]!
     ruleBytes[ob] = byteBudget > 0 ? ruleBytesOf(ob) : 0
     if (byteBudget > 0) {
-      const afford = affordableCount(Array.from(ranked.subarray(0, take), (r) => rowScore[r]!), byteBudget, o, ruleBytes[ob]!)
-      if (afford < take) take = afford
+      const afford = affordableCount(Array.from(ranked.subarray(0, take), (r) => rowScore[r]!), byteBudget, o, ruleBytes[ob]!, c.Observer.temperature[ob]!)
+      detailGranted[ob] = afford.detail
+      if (afford.count < take) take = afford.count
     }
     budgetOf[ob] = byteBudget > 0 && take < Math.min(K, m) ? take : K
     while (tks + take > tkCap) {
@@ -409,6 +416,7 @@ export function createBruteForceAttention(world: World, options: AttentionOption
       budget: budgetOf[ob]!,
       byteBudget: c.Observer.byteBudget[ob]!,
       ruleBytes: ruleBytes[ob]!,
+      detailGranted: detailGranted[ob]!,
       temperature,
       rows: outRows,
       rules: ruleMap,
@@ -553,39 +561,60 @@ export function expectedBand(previous: number | null, score: number, b: BandOpti
 }
 
 /**
- * Byte budget, from the spec: the rule members' bytes come first (see `ruleBytes`); then, walking
- * the ranked scores best first, each row costs its raw band's
- * bytes while the detail share (`byteCosts.detailShare` of the budget) lasts (High, else Medium if
- * that still fits), Low after that; the rows that fit before the budget runs out are affordable.
+ * Byte budget, from the spec (docs/concepts.md 6b): after the rule members' bytes, a greedy
+ * allocation by value per byte over the ranked rows. A row taken at Low is worth e^(s/T) for `low`
+ * bytes; raising a taken row to the band its score reaches (High, or Medium when High no longer
+ * fits the detail share) is worth e^(s/T) again for that band's cost less `low`. At each step the
+ * better buy per byte that still fits the budget is made: the raise of the best row not yet raised,
+ * or the next row; a row that cannot be raised ends all raising. Ties go to taking the row.
+ * @returns how many rows are taken, and the detail bytes of the raises.
  */
-export function affordableCount(rankedScores: readonly number[], budget: number, o: ResolvedOptions, ruleBytes: number): number {
+export function affordableCount(rankedScores: readonly number[], budget: number, o: ResolvedOptions, ruleBytes: number, temperature: number): { count: number; detail: number } {
   const { low, medium, high, detailShare } = o.byteCosts
   const cap = budget * detailShare
   let spent = ruleBytes
   let detail = 0
-  let k = 0
-  for (; k < rankedScores.length; k++) {
-    const s = rankedScores[k]!
-    let cost = low
-    if (s >= o.bands.high && detail + high <= cap) cost = high
-    else if (s >= o.bands.medium && detail + medium <= cap) cost = medium
-    if (spent + cost > budget) break
-    if (cost !== low) detail += cost
-    spent += cost
+  let taken = 0
+  let raised = 0
+  let open = true
+  while (true) {
+    let extra = NaN
+    let bandCost = 0
+    if (open && raised < taken) {
+      const s = rankedScores[raised]!
+      if (s >= o.bands.high && detail + high <= cap) bandCost = high
+      else if (s >= o.bands.medium && detail + medium <= cap) bandCost = medium
+      if (bandCost === 0) open = false
+      else extra = bandCost - low
+    }
+    const take = taken < rankedScores.length && spent + low <= budget
+    const raise = !Number.isNaN(extra) && spent + extra <= budget
+    if (!take && !raise) break
+    const raiseWorthMore = raise && (!take || Math.exp((rankedScores[raised]! - rankedScores[taken]!) / temperature) * low > extra)
+    if (raiseWorthMore) {
+      spent += extra
+      detail += bandCost
+      raised++
+    } else {
+      spent += low
+      taken++
+    }
   }
-  return k
+  return { count: taken, detail }
 }
 
 /**
  * Bands under a byte budget, from the spec: the members' bands from {@link expectedBand}, then,
  * best score first (ties by entity id), a Medium or High member keeps its band while the detail
- * share pays for it, a High one that no longer fits drops to Medium if that fits, else to Low.
+ * share (at most what the allocation granted) pays for it, a High one that no longer fits drops to
+ * Medium if that fits, else to Low.
  * @param wanted - non-rule scored members with the band hysteresis gives them.
+ * @param granted - the detail bytes {@link affordableCount} granted (no limit when omitted).
  * @returns band per member, and the set's bytes per second at those bands.
  */
-export function expectedBytesBands(wanted: { entity: number; score: number; band: number }[], budget: number, o: ResolvedOptions): { bands: Map<number, number>; bytes: number } {
+export function expectedBytesBands(wanted: { entity: number; score: number; band: number }[], budget: number, o: ResolvedOptions, granted = Infinity): { bands: Map<number, number>; bytes: number } {
   const { low, medium, high, detailShare } = o.byteCosts
-  const cap = budget * detailShare
+  const cap = Math.min(budget * detailShare, granted)
   const order = [...wanted].sort((a, b) => b.score - a.score || a.entity - b.entity)
   const bands = new Map<number, number>()
   let detail = 0

@@ -7,7 +7,7 @@ import type { Band } from './bands'
 import { createBroadphase, linkAimers, queryCandidates, queryFarAimers, rebuildGrid } from './broadphase'
 import { createEntityTracker, Has } from './entity-tracker'
 import { explainPair } from './explain'
-import { createRowWriter, REACH_SLOT, type FeatureParams } from './features'
+import { createRowWriter, HINT_SLOT, REACH_SLOT, REACHED, SKIPPED, type FeatureParams } from './features'
 import { createHeadScorer, FEATURE_COUNT } from './heads'
 import { createInteractionStore } from './interactions'
 import { createInterestSets } from './interest-sets'
@@ -15,7 +15,8 @@ import { createObserverSlots } from './observer-slots'
 import { resolveOptions, type AttentionOptions } from './options'
 import { createOwnershipIndex } from './ownership'
 import { markRuleRows } from './rules'
-import { createSelector, type SelectionInputs } from './selection'
+import { selectObserver, type SelectionInputs } from './selection'
+import { createSelectionState } from './selection-state'
 import type { AttentionSystem, Explanation } from './types'
 import { checkRange } from './validate'
 
@@ -94,7 +95,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     rowRule: new Uint8Array(rowCap),
     scores: new Float32Array(rowCap),
   }
-  const select = createSelector(inp)
+  const st = createSelectionState(inp)
   const rowStart = new Int32Array(opts.maxObservers)
   // the pair batch of a scorer with scoreBatch (rows are contiguous in observer order)
   const batch = {
@@ -155,6 +156,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
    * too; returns the end row.
    */
   const gather = (o: number, row: number, fused: boolean): number => {
+    writer.observer[HINT_SLOT] = -Infinity
     writer.load(o)
     const n = queryCandidates(bp, positioned, o, writer.observer, REACH_SLOT)
     if (row + n > rowCap) grow(row + n)
@@ -165,6 +167,36 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
       end = writer.write(bp.found, m, inp.rowEid, end, tick, fused, feat, inp.scores)
     }
     markRuleRows(c, flags, o, inp.rowEid, inp.rowRule, row, end)
+    return end
+  }
+
+  const member = writer.member
+  const counts = writer.counts
+  const kthHint = st.kthHint
+  /**
+   * Fused rows of observer `o` (slot `s`) from row 0, bounded by its K-th-score hint
+   * (PERFORMANCE.md, "bounded rows"): when fewer than K rows reach the hint and some were skipped,
+   * the top K may need a skipped row, so the rows are written again without the bound.
+   */
+  const gatherBounded = (o: number, s: number, row: number): number => {
+    const mark = writer.nextMark()
+    const base = s * stride
+    const n = sets.count[s]!
+    for (let j = base; j < base + n; j++) member[sets.eid[j]!] = mark
+    writer.observer[HINT_SLOT] = kthHint[s]!
+    writer.load(o)
+    const found = queryCandidates(bp, positioned, o, writer.observer, REACH_SLOT)
+    if (row + found > rowCap) grow(row + found)
+    let end = writer.write(bp.found, found, inp.rowEid, row, tick, true, feat, inp.scores)
+    const m = queryFarAimers(bp, c, flags, o, tick)
+    if (m > 0) {
+      if (end + m > rowCap) grow(end + m)
+      end = writer.write(bp.found, m, inp.rowEid, end, tick, true, feat, inp.scores)
+    }
+    let K = c.Observer.budget[o]!
+    if (K > stride) K = stride
+    if (counts[SKIPPED]! > 0 && counts[REACHED]! < K) end = gather(o, row, true)
+    else markRuleRows(c, flags, o, inp.rowEid, inp.rowRule, row, end)
     return end
   }
 
@@ -222,7 +254,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
       const o = obs[i]!
       const s = slotOf[o]!
       rowStart[s] = rows
-      if ((flags[o]! & Has.Position) !== 0) rows = gather(o, rows, !customScorer)
+      if ((flags[o]! & Has.Position) !== 0) rows = customScorer ? gather(o, rows, false) : gatherBounded(o, s, rows)
       else if (!warnedNoPosition) warnNoPosition(o)
       rowEnd[s] = rows
     }
@@ -230,7 +262,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     for (let i = 0; i < obsN; i++) {
       const o = obs[i]!
       const s = slotOf[o]!
-      select(s, o, rowStart[s]!, rowEnd[s]!)
+      selectObserver(st, s, o, rowStart[s]!, rowEnd[s]!)
     }
     return w
   }) as AttentionSystem

@@ -6,6 +6,7 @@ import type { AttentionComponents } from './components'
 import { Has } from './entity-tracker'
 import { Feature, FEATURE_COUNT, scoreRow, weightVector, type HeadWeights } from './heads'
 import type { InteractionStore } from './interactions'
+import { RULE_FLAGS } from './rules'
 
 /** Tuning the feature heads read. */
 export interface FeatureParams {
@@ -36,6 +37,19 @@ export interface RowWriter {
   write(cands: Uint32Array, n: number, rowEid: Uint32Array, row: number, tick: number, fused: boolean, feat: Float32Array, scores: Float32Array): number
   /** Current observer state after `load`: [x, y, z, ...] (read x and y from slots 0 and 1; a typed array: PERFORMANCE.md, "doubles in closures"). */
   readonly observer: Float64Array
+  /**
+   * Bounded writes (PERFORMANCE.md, "bounded rows"): set `observer[HINT_SLOT]` to the observer's
+   * K-th-score hint before `load` (-Infinity: no bound), and stamp its current members with
+   * `member[e] = mark` from {@link RowWriter.nextMark}. A fused write then skips the row of a
+   * candidate that is no member, has no rule, salience or aim flag, and whose score cannot reach
+   * the hint; `counts[SKIPPED]` counts those rows and `counts[REACHED]` the flagless rows scoring
+   * at or above the hint (both since `load`).
+   */
+  readonly member: Uint32Array
+  /** A fresh member stamp (small integers: PERFORMANCE.md, "small-integer stamps"). */
+  nextMark(): number
+  /** `[skipped, reached]` since the last `load`. */
+  readonly counts: Int32Array
 }
 
 // slots of the observer state array
@@ -51,12 +65,20 @@ const OFZ = 8
 const COS_HALF = 9
 const RADIUS = 10
 const REACH = 11
-const O_SIZE = 12
+const HINT = 12
+const O_SIZE = 13
 /** Slot of the observer's broadphase reach in {@link RowWriter.observer}. */
 export const REACH_SLOT = REACH
+/** Slot of the observer's K-th-score hint in {@link RowWriter.observer} (set before `load`). */
+export const HINT_SLOT = HINT
+/** Index in {@link RowWriter.counts}: rows skipped by the bound. */
+export const SKIPPED = 0
+/** Index in {@link RowWriter.counts}: flagless rows scoring at or above the hint. */
+export const REACHED = 1
 const I_EID = 0
 const I_TEAM = 1
 const I_FLAGS = 2
+const I_MARK = 3
 
 /**
  * Creates the row writer over the given component stores.
@@ -76,10 +98,36 @@ export function createRowWriter(
 
   // The current observer, hoisted by load(), in typed arrays (PERFORMANCE.md, "doubles in closures").
   const ob = new Float64Array(O_SIZE)
-  const oi = new Int32Array(3)
+  ob[HINT] = -Infinity
+  const oi = new Int32Array(4)
+  const member = new Uint32Array(flags.length)
+  const counts = new Int32Array(2)
+  // positive parts of the weights: the most each head can add to a score
+  const wFacing = Math.max(0, weights.facing)
+  const wApproach = Math.max(0, weights.approach)
+  const wRecency = Math.max(0, weights.recency)
+  const wMutual = Math.max(0, weights.mutual)
+  const wTeam = Math.max(0, weights.team)
+  const wDistance = weights.distance
+  // per observer: the squared distance beyond which a flagless candidate's row cannot reach the
+  // hint, by which of the facing, approach and mutual heads can be above 0 (bits 1, 2, 4)
+  const skipD2 = new Float64Array(8)
+  // float32 rounding of the features and of the stored score is far below this
+  let absSum = 0
+  for (let h = 0; h < FEATURE_COUNT; h++) absSum += Math.abs(weightsByColumn[h]!)
+  const slack = 1e-4 * (1 + absSum)
 
   const w: RowWriter = {
     observer: ob,
+    member,
+    counts,
+    nextMark() {
+      if (oi[I_MARK]! >= 0x3fffffff) {
+        member.fill(0)
+        oi[I_MARK] = 0
+      }
+      return ++oi[I_MARK]!
+    },
     load(o) {
       const fl = flags[o]!
       const hasVel = (fl & Has.Velocity) !== 0
@@ -102,6 +150,24 @@ export function createRowWriter(
       oi[I_FLAGS] = ((fl & Has.Facing) !== 0 ? 1 : 0) | ((fl & Has.Team) !== 0 ? 2 : 0) | (any[o] === 1 ? 4 : 0)
       // stored, not returned (PERFORMANCE.md, "doubles across calls")
       ob[REACH] = ob[RADIUS]! + Math.sqrt(vx * vx + vy * vy + vz * vz) * params.lookahead
+      // bounded rows: a flagless candidate's score is at most w0 * max(0, 1 - d / radius) + the
+      // other heads' most + slack; below the hint exactly when d > dmin, i.e. d2 > SKIP_D2
+      counts[SKIPPED] = 0
+      counts[REACHED] = 0
+      const hint = ob[HINT]!
+      const r = ob[RADIUS]!
+      const base = ((fl & Has.Team) !== 0 ? wTeam : 0) + (any[o] === 1 ? wRecency : 0) + slack
+      const facingMax = (fl & Has.Facing) !== 0 ? wFacing : 0
+      for (let b = 0; b < 8; b++) {
+        const t = hint - base - ((b & 1) !== 0 ? facingMax : 0) - ((b & 2) !== 0 ? wApproach : 0) - ((b & 4) !== 0 ? wMutual : 0)
+        let skip = Infinity
+        if (t > 0 && wDistance > 0) {
+          // 1 - d / r < t / w0; d = 0 is never skipped (facing is 1 there)
+          const dmin = r * (1 - t / wDistance)
+          skip = dmin > 0 ? dmin * dmin : 0
+        }
+        skipD2[b] = skip
+      }
     },
     write(cands, n, rowEid, row, tick, fused, feat, scores) {
       // stores, tuning and imported constants in locals (PERFORMANCE.md, "constants in locals")
@@ -110,6 +176,7 @@ export function createRowWriter(
       const OWNER = Has.Owner
       const HIDDEN = Has.Hidden
       const HIDDEN_OR_TEAM_ONLY = Has.Hidden | Has.TeamOnly
+      const RULE_FLAGS_ = RULE_FLAGS
       const TEAM = Has.Team
       const FACING = Has.Facing
       const AIM = Has.Aim
@@ -171,6 +238,17 @@ export function createRowWriter(
       const invCone = 1 / (1 - cosHalf)
       const radius = ob[RADIUS]!
       const invRadius = 1 / radius
+      // bounded rows (see RowWriter.member); never for unfused rows
+      const skipTab = skipD2
+      const bounded = fused
+      const hint = ob[HINT]!
+      // facing can be above 0 behind the observer only with a cone wider than a half-turn
+      const behindIsOut = cosHalf >= 0
+      const NO_SKIP = SALIENCE | AIM | RULE_FLAGS
+      const mark = oi[I_MARK]!
+      const memberOf = member
+      let skipped = 0
+      let reached = 0
       for (let k = 0; k < n; k++) {
         const e = cands[k]!
         const fl = flagsOf[e]!
@@ -197,6 +275,15 @@ export function createRowWriter(
           const pz = dz + rvz * T
           if (!(px * px + py * py + pz * pz <= radius * radius) && !((fl & AIM) !== 0 && aimOf[e] === o)) continue
         }
+        const fdot = ofx * dx + ofy * dy + ofz * dz
+        const rdot = rvx * dx + rvy * dy + rvz * dz
+        const edot = (fl & FACING) === 0 ? 0 : Fx[e]! * dx + Fy[e]! * dy + Fz[e]! * dz
+        // which heads can be above 0 (negated tests: NaN can); PERFORMANCE.md, "bounded rows"
+        const heads = Number(!(behindIsOut && fdot <= 0)) | (Number(!(rdot >= 0)) << 1) | (Number(!(edot >= 0) && (fl & FACING) !== 0) << 2)
+        if (bounded && d2 > skipTab[heads]! && (fl & NO_SKIP) === 0 && memberOf[e] !== mark) {
+          skipped++
+          continue
+        }
         // rules.ts isDenied, inline (rules.test.ts checks the two agree)
         if ((fl & HIDDEN_OR_TEAM_ONLY) !== 0 && !((fl & OWNER) !== 0 && ownerOf[e] === o)) {
           if ((fl & HIDDEN) !== 0) continue
@@ -217,7 +304,7 @@ export function createRowWriter(
         if (!hasFacing) f = 0
         else if (d === 0) f = 1
         else {
-          const cosT = (ofx * dx + ofy * dy + ofz * dz) * inv
+          const cosT = fdot * inv
           // a cone narrower than ~1e-4 rad is treated as closed: (cosT - cosHalf) / (1 - cosHalf)
           // would divide float rounding by almost zero there
           if (cosHalf > 1 - 1e-9) f = 0
@@ -231,7 +318,7 @@ export function createRowWriter(
         }
         const facing = f
         // approach: closing speed along the line of sight
-        f = -(rvx * dx + rvy * dy + rvz * dz) * inv * invSpeedScale
+        f = -rdot * inv * invSpeedScale
         let approach = (f + Math.abs(f)) * 0.5
         if (f === 0) approach = f
         if (!(approach <= 1)) approach = approach > 1 ? 1 : f < 0 ? 0 : f
@@ -249,7 +336,7 @@ export function createRowWriter(
         f = (fl & SALIENCE) !== 0 ? salienceOf[e]! : 0
         const salience = f < 0 ? 0 : f > 1 ? 1 : f
         // mutual: the candidate faces the observer
-        f = (fl & FACING) === 0 ? 0 : -(Fx[e]! * dx + Fy[e]! * dy + Fz[e]! * dz) * inv
+        f = (fl & FACING) === 0 ? 0 : -edot * inv
         let mutual = (f + Math.abs(f)) * 0.5
         if (f === 0) mutual = f
         if (!(mutual <= 1)) mutual = mutual > 1 ? 1 : f < 0 ? 0 : f
@@ -268,6 +355,7 @@ export function createRowWriter(
             w5 * Math.fround(mutual) +
             w6 * sameTeam +
             w7 * aim
+          reached += Number(scores[row]! >= hint) & Number((fl & RULE_FLAGS_) === 0)
         } else {
           const off = row * STRIDE
           feat[off + DISTANCE] = distance
@@ -281,6 +369,8 @@ export function createRowWriter(
         }
         rowEid[row++] = e
       }
+      counts[SKIPPED] = counts[SKIPPED]! + skipped
+      counts[REACHED] = counts[REACHED]! + reached
       return row
     },
   }

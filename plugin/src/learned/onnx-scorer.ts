@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads'
-import { createHeadScorer, DEFAULT_WEIGHTS, FEATURE_COUNT, HEAD_NAMES } from '../ecs/heads'
+import { createHeadScorer, DEFAULT_WEIGHTS, FEATURE_COUNT, scoreRow, weightVector } from '../ecs/heads'
 import type { HeadWeights } from '../ecs/heads'
 import type { AttentionScorer, ExplainedScore, ScorerBatch } from '../ecs/types'
 import { checkInteger, checkRange } from '../ecs/validate'
@@ -301,19 +301,8 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
     if (current !== -1) indexAnswer(slots[current]!)
   }
 
-  // the fallback heads' weights, in feature order (a typed array: read in the row loop)
-  const hw = new Float64Array(FEATURE_COUNT)
-  {
-    const w = { ...DEFAULT_WEIGHTS, ...options.weights }
-    HEAD_NAMES.forEach((h, k) => (hw[k] = w[h]))
-  }
-
-  /** The heads' score of row `r` (the head scorer's weighted sum). */
-  const headRow = (f: Float32Array, r: number): number => {
-    let v = 0
-    for (let k = 0, o = r * FEATURE_COUNT; k < FEATURE_COUNT; k++) v += hw[k]! * f[o + k]!
-    return v
-  }
+  // the fallback heads' weights, in feature order (the head scorer's weighted sum, heads.ts)
+  const hw = weightVector({ ...DEFAULT_WEIGHTS, ...options.weights })
 
   /**
    * Writes every row of `out`: the answer's score where it covers the pair, else the heads' (the
@@ -331,7 +320,7 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
       const b0 = batch.observerStart[i]!
       const b1 = batch.observerStart[i + 1]!
       if (obsStamp[o] !== answerVersion) {
-        for (let r = b0; r < b1; r++) out[r] = headRow(f, r)
+        for (let r = b0; r < b1; r++) scoreRow(hw, f, r * FEATURE_COUNT, out, r)
         continue
       }
       const j = obsIndex[o]!
@@ -348,7 +337,7 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
           if (s.gen[e] === gen[e]) {
             out[b0 + r] = sc[a0 + r]!
             scored++
-          } else out[b0 + r] = headRow(f, b0 + r)
+          } else scoreRow(hw, f, (b0 + r) * FEATURE_COUNT, out, b0 + r)
         }
         continue
       }
@@ -367,7 +356,7 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
         if (candStamp[e] === st && s.gen[e] === gen[e]) {
           out[r] = candScore[e]!
           scored++
-        } else out[r] = headRow(f, r)
+        } else scoreRow(hw, f, r * FEATURE_COUNT, out, r)
       }
     }
     return scored

@@ -1,14 +1,14 @@
 import type { Ref, StateView } from '@colyseus/schema'
 import type { EntityRegistry } from './entity-registry'
-import { privatizeEntry, retagInView } from './schema-tags'
+import { dropBandChange, enterView, exitView, privatizeEntry, retagInView } from './schema-tags'
 import type { SyncScratch } from './sync-scratch'
 import { recordAdd, recordRemoveAt, recordSetBand, type ViewRecord } from './view-record'
 import { raiseWatch } from './watch-bands'
 
 /**
- * Adds `instance` to `view` at band tag `tag`, or changes its tag from `oldTag`. A view that
- * already sees the instance is retagged in place (schema-tags.ts); otherwise, and wherever that
- * does not apply, through view.add / view.remove as follows.
+ * Changes the band tag of `instance` in `view` from `oldTag` to `tag`. The view's tags are
+ * rewritten in place (schema-tags.ts); wherever that does not apply, through view.add /
+ * view.remove as follows.
  *
  * Fact (schema 5.0.34, checked by experiment): `view.remove(obj, tag)` also clears the object's
  * visibility in the view, so later changes to its untagged fields and its deletion from the map
@@ -28,15 +28,27 @@ export function applyTag(view: StateView, instance: Ref, oldTag: number, tag: nu
 }
 
 /**
- * Removes `instance` from `view` entirely. Fact (schema 5.0.34, checked by experiment):
+ * Removes `instance` from `view` entirely (schema-tags.ts, or view.remove where that does not
+ * apply). Fact (schema 5.0.34, checked by experiment):
  * `view.remove(obj)` without a tag leaves the object's custom tag bits set for this view, so a later
  * `view.add(obj)` at the default tag would start sending the old tagged fields again. Clearing the
  * tags first (`view.remove(obj, tag)`) prevents that.
  */
 export function removeFromView(view: StateView, instance: Ref, tag: number): void {
+  const banded = dropBandChange(view, instance)
+  if (exitView(view, instance, tag, !banded)) return
   privatizeEntry(view, instance)
   if (tag !== 0) view.remove(instance, tag)
   view.remove(instance)
+  if (banded) dropBandChange(view, instance, true)
+}
+
+/** Adds `instance`, which `view` does not see, at band tag `tag` (schema-tags.ts, or view.add where that does not apply). */
+export function addToView(view: StateView, instance: Ref, tag: number): void {
+  if (enterView(view, instance, tag)) return
+  privatizeEntry(view, instance)
+  if (tag === 0) view.add(instance)
+  else view.add(instance, tag)
 }
 
 /** Removes entry `j` from the record and, when its instance is still the registered one, from the view. */
@@ -63,9 +75,7 @@ export function addEntry(r: ViewRecord, e: number, gen: number, band: number, re
   const inst = registry.instances[e]!
   const tag = tags[band]!
   refreshFor(s, e, band)
-  privatizeEntry(r.view, inst)
-  if (tag === 0) r.view.add(inst)
-  else r.view.add(inst, tag)
+  addToView(r.view, inst, tag)
   recordAdd(r, e, gen, band)
   if (s.fullReconcile) raiseWatch(s.bands, e, band)
 }

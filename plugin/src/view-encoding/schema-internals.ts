@@ -1,9 +1,10 @@
-import { $filter, $getByIndex, $refId, encode, OPERATION, Schema, type Encoder, type Iterator, type StateView } from '@colyseus/schema'
+import { $changes, $filter, $getByIndex, $refId, encode, OPERATION, Schema, type Encoder, type Iterator, type StateView } from '@colyseus/schema'
 
 /*
- * Owns: every @colyseus/schema and Colyseus internal the view-encoding hook relies on, and nothing
- * else. The other files of this folder read schema's objects only through the stand-in types
- * below, call only the helpers below for copied logic, and use only the constants below. Each name
+ * Owns: every @colyseus/schema and Colyseus internal the plugin relies on (the view-encoding hook,
+ * and the sync layer's own view edits in sync/schema-tags.ts), and nothing else. The other files
+ * read schema's objects only through the stand-in types below, call only the helpers below for
+ * copied logic, and use only the constants below. Each name
  * here is pinned by test/view-encoding/schema-contract.test.ts against the installed schema: a
  * release that renames a field, moves an op byte or changes a constant fails that test (and the
  * version gate, version-gate.ts, keeps the hook off on releases nobody has run it against).
@@ -31,6 +32,10 @@ export type FieldEncoder = (enc: unknown, bytes: Uint8Array, tree: unknown, inde
 export interface EncDescriptorLike {
   /** Per field index: its `.view(tag)` tag (DEFAULT_VIEW_TAG for `.view()`), undefined when untagged. */
   readonly tags: readonly (number | undefined)[]
+  /** Per field index: its property name (undefined for a hole); empty for collections. */
+  readonly names: readonly (string | undefined)[]
+  /** Per field index: its type, a string for a primitive (`'float32'`), an object or class otherwise. */
+  readonly types: readonly unknown[]
   /** The class's field filter: undefined (no filtered field) or SCHEMA_FILTER for plain Schema classes. */
   readonly filter: unknown
   readonly hasAnyFullStateOnly: boolean
@@ -63,10 +68,27 @@ export interface ChangeTreeLike {
   readonly opsLow: number
   readonly opsHigh: number
   /** Visibility bitmap: the view with id `id` sees the tree iff bit {@link viewBit} of slot {@link viewSlot} is set. */
-  readonly visibleViews?: number[]
+  visibleViews?: number[]
   /** Per custom tag bit: the bitmap (same layout) of the views that hold the tree with that tag. */
-  readonly tagViews?: Map<number, number[]>
+  tagViews?: Map<number, number[]>
   readonly encDescriptor: EncDescriptorLike
+  /** The Root of the state the tree is attached to (undefined while detached). */
+  readonly root?: unknown
+  /** The parent object (a Schema instance or a collection), undefined for the state root or a detached tree. */
+  readonly parent?: object
+  /** The tree's field (Schema parent) or journal / element index (collection parent) in its parent. */
+  readonly parentIndex?: number
+  /** True until the tree was first encoded: the shared pass will introduce it whole. */
+  readonly isNew: boolean
+  /** The tree is filtered, or its class declares `.view()` fields (schema then keeps view entries for it). */
+  readonly hasFilteredFields: boolean
+  /** True for an ArraySchema (its view entries are keyed by the child's tree, not its slot). */
+  readonly isArray: boolean
+  readonly isStreamCollection: boolean
+  /** The tree's current index in `parent` (an element's slot moves as its array reindexes). */
+  indexInParent(parent: unknown): number | undefined
+  /** Calls `cb(ctx, child)` for each child tree (a field or element holding a Schema or collection). */
+  forEachChildWithCtx<C>(ctx: C, cb: (ctx: C, child: ChangeTreeLike, at: unknown) => void): void
 }
 
 /** A node of schema's change list (`ChangeTreeNode`). */
@@ -124,6 +146,114 @@ export type ViewChanges = Map<number, Map<ChangeKey, number>>
 /** A view's pending adds and removes, as schema keeps them. */
 export function pendingChanges(view: StateView): ViewChanges {
   return view.changes as unknown as ViewChanges
+}
+
+/** The ChangeTree of a Schema instance or collection (`ref[$changes]`), or undefined for anything else. */
+export function treeOf(ref: unknown): ChangeTreeLike | undefined {
+  return (ref as { [$changes]?: ChangeTreeLike } | null | undefined)?.[$changes]
+}
+
+/** The tree of `tree`'s parent, or undefined at the state root (or for a detached tree). */
+export function parentTreeOf(tree: ChangeTreeLike): ChangeTreeLike | undefined {
+  return tree.parent === undefined ? undefined : treeOf(tree.parent)
+}
+
+/** The ref id the wire calls `tree`'s object by. */
+export function refIdOf(tree: ChangeTreeLike): number {
+  return tree.ref[$refId]!
+}
+
+/** The view's id (its bit in every tree's bitmaps), or -1 before its first add binds it to a Root. */
+export function viewIdOf(view: StateView): number {
+  return (view as unknown as { id: number }).id
+}
+
+/** True when view `id` sees `tree` (StateView.isVisible). */
+export function isVisibleTo(tree: ChangeTreeLike, id: number): boolean {
+  const arr = tree.visibleViews
+  const slot = viewSlot(id)
+  return arr !== undefined && slot < arr.length && (arr[slot]! & viewBit(id)) !== 0
+}
+
+/** Sets (`on`) or clears view `id`'s visibility bit on `tree` (StateView.markVisible / unmarkVisible). */
+export function setVisibleTo(tree: ChangeTreeLike, id: number, on: boolean): void {
+  const slot = viewSlot(id)
+  let arr = tree.visibleViews
+  if (!on) {
+    if (arr !== undefined && slot < arr.length) arr[slot]! &= ~viewBit(id)
+    return
+  }
+  if (arr === undefined) arr = tree.visibleViews = []
+  while (arr.length <= slot) arr.push(0)
+  arr[slot]! |= viewBit(id)
+}
+
+/** Clears the custom tag bits `dropped` and sets `added` for view `id` on `tree` (StateView.removeTag / addTag). */
+export function writeTagBits(tree: ChangeTreeLike, id: number, dropped: number, added: number): void {
+  const slot = viewSlot(id)
+  const bit = viewBit(id)
+  let map = tree.tagViews
+  if (map === undefined) {
+    if (added === 0) return
+    map = tree.tagViews = new Map()
+  }
+  for (let bits = dropped; bits !== 0; bits &= bits - 1) {
+    const arr = map.get(bits & -bits)
+    if (arr !== undefined && slot < arr.length) arr[slot]! &= ~bit
+  }
+  for (let bits = added; bits !== 0; bits &= bits - 1) {
+    const b = bits & -bits
+    let arr = map.get(b)
+    if (arr === undefined) {
+      arr = []
+      map.set(b, arr)
+    }
+    while (arr.length <= slot) arr.push(0)
+    arr[slot]! |= bit
+  }
+}
+
+/** `[slot, ~bit]` for {@link clearTagBitsCb}: forEach with a hoisted callback and this-argument allocates nothing. */
+const clearMask = { slot: 0, keep: 0 }
+function clearTagBitsCb(this: typeof clearMask, arr: number[]): void {
+  if (this.slot < arr.length) arr[this.slot]! &= this.keep
+}
+
+/** Clears every custom tag bit view `id` holds on `tree` (StateView.removeAllTagsOnTree). */
+export function clearAllTagBits(tree: ChangeTreeLike, id: number): void {
+  const map = tree.tagViews
+  if (map === undefined) return
+  clearMask.slot = viewSlot(id)
+  clearMask.keep = ~viewBit(id)
+  map.forEach(clearTagBitsCb, clearMask)
+}
+
+/** Skipped by schema's full-sync walk (`@patchOnly`, `@deprecated()` fields): metadata key `$fullSyncSkipIndexes`. */
+const FULL_SYNC_SKIP = '~__fullSyncSkipIndexes'
+
+/**
+ * True when `tree` is a Schema instance whose fields all hold primitives (no child tree to
+ * introduce or hide) and none of which schema's full-sync walk skips: what the sync layer's own
+ * view edits (sync/schema-tags.ts) cover.
+ */
+export function isFlatSchemaTree(tree: ChangeTreeLike): boolean {
+  if (tree._isSchema !== true) return false
+  const d = tree.encDescriptor
+  const skips = (d.metadata as Record<string, readonly number[] | undefined> | undefined)?.[FULL_SYNC_SKIP]
+  if (skips !== undefined && skips.length > 0) return false
+  for (let i = 0; i < d.names.length; i++) if (d.names[i] !== undefined && typeof d.types[i] !== 'string') return false
+  return true
+}
+
+/** True when every field of a Schema `tree` holds a value (not undefined or null): the fields `forEachLive` walks. */
+export function allFieldsLive(tree: ChangeTreeLike): boolean {
+  const names = tree.encDescriptor.names
+  const ref = tree.ref as unknown as Record<string, unknown>
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i]
+    if (name !== undefined && (ref[name] === undefined || ref[name] === null)) return false
+  }
+  return true
 }
 
 /** The visibility-bitmap slot of view `id` (StateView._slot). */

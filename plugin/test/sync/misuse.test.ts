@@ -14,6 +14,7 @@ import {
   type AttentionComponents,
   type AttentionSystem,
 } from '../../src/index'
+import { roomEncoder } from '../../src/view-encoding/index'
 
 // Mistakes a new user makes, in a real room joined by real clients: each must be refused with an
 // error naming the fix, or warned about once, and none may leak an entity or end the process.
@@ -273,8 +274,7 @@ describe('misuse', () => {
     expect(held).toBeGreaterThan(0)
     await until(() => keys(c).includes(String(r.mover)), 'the mover back in range')
     // a real room never changes the state or a view between encode() and encodeView()
-    const encoder = (r as unknown as { _serializer: { encoder: Encoder } })._serializer.encoder
-    expect(installViewEncoding(encoder)!.reorderedPatches).toBe(0)
+    expect(installViewEncoding(roomEncoder(r)!)!.reorderedPatches).toBe(0)
     await c.leave(true)
   })
 

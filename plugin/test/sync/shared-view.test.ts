@@ -1,10 +1,11 @@
 import { definePlugins, Room, type Client as ServerClient } from '@colyseus/core'
-import { schema, t, type Encoder } from '@colyseus/schema'
+import { schema, t } from '@colyseus/schema'
 import { Client, type Room as ClientRoom } from '@colyseus/sdk'
 import { addComponent, addEntity, createWorld } from 'bitecs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestServer, until, type TestServer } from '../support/test-server'
 import { addObserver, AttentionPlugin, createAttentionComponents, createAttentionSystem, installViewEncoding } from '../../src/index'
+import { roomEncoder } from '../../src/view-encoding/index'
 
 // Two clients share one view (a spectator follows a player). The world's schema state never
 // changes after spawning: only the observer moves, in the ECS. So every later patch carries view
@@ -95,7 +96,7 @@ describe('shared views', () => {
       await until(() => keys(a).length === 0 && keys(b).length === 0, `both clients to drop the rocks (a: ${keys(a).length}, b: ${keys(b).length})`)
     }
     // the plugin installed the hook on the room's own encoder (a second install returns it)
-    const hook = installViewEncoding((r as unknown as { _serializer: { encoder: Encoder } })._serializer.encoder)!
+    const hook = installViewEncoding(roomEncoder(r)!)!
     expect(hook.repeats).toBeGreaterThan(0)
     if (fast) expect(hook.indexedPatches).toBeGreaterThan(0)
     else expect(hook.indexedPatches).toBe(0)

@@ -1,9 +1,19 @@
 import { $changes, $filter, $getByIndex, $refId, ArraySchema, Encoder, OPERATION, schema, Schema, StateView, t, type SchemaType } from '@colyseus/schema'
 import { describe, expect, it } from 'vitest'
 import {
+  allFieldsLive,
   ARRAY_SNAPSHOT,
+  clearAllTagBits,
   DEFAULT_VIEW_TAG,
   dirtyHighOf,
+  isFlatSchemaTree,
+  isVisibleTo,
+  parentTreeOf,
+  refIdOf,
+  setVisibleTo,
+  treeOf as internalTreeOf,
+  viewIdOf,
+  writeTagBits,
   isEncoderLike,
   isPlainSchemaTree,
   lowestViewId,
@@ -293,6 +303,124 @@ describe('schema-internals', () => {
     view.add(item)
     view.add(item, MOTION)
     expect(registered).toBe(1)
+  })
+  it('should write visibility and tag bits the way StateView reads them (the sync layer\'s own view edits)', () => {
+    const Item = schema({ x: t.uint8().default(0).view(MOTION), d: t.uint8().default(0).view(DETAIL), y: t.uint8().default(0) }, 'ContractEditItem')
+    const State = schema({ items: t.map(Item).view(), list: t.array(Item).view() }, 'ContractEditState')
+    const state = new State()
+    new Encoder(state)
+    const items: SchemaType<typeof Item>[] = []
+    for (let i = 0; i < 3; i++) {
+      const it = new Item()
+      items.push(it)
+      state.items.set(String(i), it)
+    }
+    const views: StateView[] = []
+    for (let i = 0; i < 40; i++) {
+      const v = new StateView()
+      expect(viewIdOf(v)).toBe(-1)
+      v.add(items[0]!)
+      views.push(v)
+    }
+    const tree = internalTreeOf(items[1])!
+    expect(tree).toBe(treeOf(items[1]!))
+    expect(internalTreeOf({})).toBeUndefined()
+    expect(refIdOf(tree)).toBe((items[1] as unknown as Record<symbol, number>)[$refId])
+    // parent chain: the item's collection, then the state root
+    expect(parentTreeOf(tree)).toBe(treeOf(state.items))
+    expect(parentTreeOf(treeOf(state.items))).toBe(treeOf(state))
+    expect(parentTreeOf(treeOf(state))).toBeUndefined()
+    for (const v of views) {
+      const id = viewIdOf(v)
+      expect(id).toBe(v.id)
+      expect(isVisibleTo(tree, id)).toBe(false)
+      setVisibleTo(tree, id, true)
+      expect(v.isVisible(tree as never)).toBe(true)
+      expect(v.has(items[1]!)).toBe(true)
+      writeTagBits(tree, id, 0, MOTION | DETAIL)
+      expect(v.hasTag(items[1]!, MOTION)).toBe(true)
+      expect(v.hasTag(items[1]!, DETAIL)).toBe(true)
+      writeTagBits(tree, id, DETAIL, 0)
+      expect(v.hasTag(items[1]!, DETAIL)).toBe(false)
+      expect(v.hasTag(items[1]!, MOTION)).toBe(true)
+    }
+    // what StateView writes, the helpers read
+    views[3]!.add(items[2]!, MOTION)
+    expect(isVisibleTo(internalTreeOf(items[2])!, viewIdOf(views[3]!))).toBe(true)
+    views[3]!.remove(items[2]!, MOTION)
+    expect(isVisibleTo(internalTreeOf(items[2])!, viewIdOf(views[3]!))).toBe(false)
+    // clearing one view's bits leaves the others'
+    clearAllTagBits(tree, viewIdOf(views[35]!))
+    setVisibleTo(tree, viewIdOf(views[35]!), false)
+    expect(views[35]!.hasTag(items[1]!, MOTION)).toBe(false)
+    expect(views[35]!.has(items[1]!)).toBe(false)
+    expect(views[34]!.hasTag(items[1]!, MOTION)).toBe(true)
+    expect(views[36]!.has(items[1]!)).toBe(true)
+  })
+
+  it('should describe each tree by parent, key, newness, filtering and fields the way view.add / view.remove decide', () => {
+    const Part = schema({ v: t.uint8().default(0) }, 'ContractShapePart')
+    const Flat = schema({ name: t.string(), x: t.uint8().default(0).view(MOTION), y: t.uint8().default(0) }, 'ContractShapeFlat')
+    const Deep = schema({ x: t.uint8().default(0), part: Part }, 'ContractShapeDeep')
+    const Skips = schema({ x: t.uint8().default(0), p: t.uint8().default(0).patchOnly?.() ?? t.uint8() }, 'ContractShapeSkips')
+    const State = schema(
+      { flats: t.map(Flat).view(), list: t.array(Flat).view(), deeps: t.map(Deep).view(), open: t.map(Flat), skips: t.map(Skips).view(), stream: t.map(Flat).stream?.() ?? t.map(Flat) },
+      'ContractShapeState',
+    )
+    const state = new State()
+    const e = new Encoder(state)
+    const f = new Flat()
+    state.flats.set('f', f)
+    const tree = internalTreeOf(f)!
+    // a tree not encoded yet is new; after a patch it is not
+    expect(tree.isNew).toBe(true)
+    e.encodeAll({ offset: 0 })
+    e.discardChanges()
+    expect(tree.isNew).toBe(false)
+    expect(tree.root).toBeDefined()
+    expect(tree.parent).toBe(state.flats)
+    // a map element's key in its parent's view entries is its journal index, which indexInParent reports
+    expect(typeof tree.parentIndex).toBe('number')
+    expect(tree.indexInParent(state.flats)).toBe(tree.parentIndex)
+    const view = new StateView()
+    view.add(f)
+    expect(pendingChanges(view).get(refIdOf(treeOf(state.flats)))?.get(tree.parentIndex!)).toBe(OPERATION.ADD)
+    // filtered containers and classes with .view() fields keep view entries; arrays key them by the element's tree
+    expect(treeOf(state.flats).hasFilteredFields).toBe(true)
+    expect(treeOf(state).hasFilteredFields).toBe(true)
+    expect(treeOf(state.flats).isArray).toBe(false)
+    expect(treeOf(state.list).isArray).toBe(true)
+    expect(treeOf(state.flats).isStreamCollection).toBe(false)
+    if (typeof t.map(Flat).stream === 'function') expect(treeOf(state.stream).isStreamCollection).toBe(true)
+    // field names and types: a string type for a primitive field
+    expect(tree.encDescriptor.names).toEqual(['name', 'x', 'y'])
+    expect(tree.encDescriptor.types).toEqual(['string', 'uint8', 'uint8'])
+    expect(isFlatSchemaTree(tree)).toBe(true)
+    const d = new Deep()
+    d.part = new Part()
+    state.deeps.set('d', d)
+    expect(isFlatSchemaTree(internalTreeOf(d)!)).toBe(false)
+    expect(isFlatSchemaTree(treeOf(state.flats))).toBe(false)
+    // fields schema's full-sync walk skips (patch-only, deprecated) are listed in the class metadata
+    const sk = new Skips()
+    state.skips.set('s', sk)
+    const skTree = internalTreeOf(sk)!
+    const metadata = skTree.encDescriptor.metadata as Record<string, unknown>
+    if (typeof t.uint8().patchOnly === 'function') {
+      expect(metadata['~__fullSyncSkipIndexes']).toEqual([1])
+      expect(isFlatSchemaTree(skTree)).toBe(false)
+    }
+    // every field set: what forEachLive walks
+    expect(allFieldsLive(tree)).toBe(false)
+    const live: number[] = []
+    ;(tree as unknown as { forEachLive(cb: (i: number) => void): void }).forEachLive((i) => live.push(i))
+    expect(live).toEqual([1, 2])
+    f.name = 'n'
+    expect(allFieldsLive(tree)).toBe(true)
+    // child trees, without a closure per call
+    const seen: unknown[] = []
+    internalTreeOf(d)!.forEachChildWithCtx(seen, (acc, child) => acc.push(child))
+    expect(seen).toEqual([treeOf(d.part)])
   })
   // room._serializer.encoder (roomEncoder) is pinned with a real server in plain-room.test.ts
 })

@@ -1,4 +1,5 @@
-import { $changes, type Ref } from '@colyseus/schema'
+import type { Ref } from '@colyseus/schema'
+import { treeOf, type ChangeTreeLike } from '../view-encoding/schema-internals'
 import type { AttentionSystem } from '../ecs/types'
 
 /*
@@ -29,14 +30,7 @@ export function releaseSystem(system: AttentionSystem | null, owner: object): vo
   if (system !== null && owners.get(system) === owner) owners.delete(system)
 }
 
-interface TreeLike {
-  root?: unknown
-  isFiltered?: boolean
-  parent?: Ref
-  parentIndex?: number
-}
-
-const treeOf = (ref: unknown): TreeLike | undefined => (ref as { [$changes]?: TreeLike } | null)?.[$changes]
+type TreeLike = Partial<ChangeTreeLike>
 
 /**
  * Throws unless `instance` is a schema instance inside the room's state (`root`, when known) and

@@ -1,4 +1,5 @@
-import { $changes, type Ref } from '@colyseus/schema'
+import type { Ref } from '@colyseus/schema'
+import { treeOf } from '../view-encoding/schema-internals'
 import type { EntityRegistry } from './entity-registry'
 import type { SetReader } from './set-reader'
 import type { SyncScratch } from './sync-scratch'
@@ -24,7 +25,7 @@ export function withinRange(s: SyncScratch, o: number, e: number): boolean {
 
 /** True when `instance` is attached to a state (schema refuses `view.add` of a detached one). */
 export function isInState(instance: Ref): boolean {
-  const tree = (instance as unknown as { [$changes]?: { root?: unknown } })[$changes]
+  const tree = treeOf(instance)
   return tree !== undefined && tree.root !== undefined
 }
 

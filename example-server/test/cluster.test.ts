@@ -4,6 +4,9 @@ import { getJson, startProcess, startRedis, zonesOf, type ServerProcess, type Te
 
 // A zoned arena (2x1 zones) on two server processes sharing a real redis-server on 127.0.0.1,
 // with real @colyseus/sdk clients. Zone 0 is x < 800, zone 1 is x >= 800; the border margin is 280.
+// `npm test` runs this file on its own, after the others: three processes and a redis-server share
+// two cores badly with a dozen real-server suites, and a second process that registers late gets no
+// zone (the server places them after at most 15 s).
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const ENV = { ZONES: '2x1', BOTS: '30', SEED: '3', ATTENTION_DEBUG: '1', CLUSTER_PROCESSES: '2' }

@@ -28,6 +28,8 @@ const WORLD_SIZE = 1600
 const ZONE_MARGIN = 280
 /** How long a handed-over player waits for its client in the new zone. */
 const RESUME_WAIT_MS = 10_000
+/** How long the debug routes answer for a session this room handed to another zone. */
+const HANDED_OVER_MS = 5_000
 
 /** Rooms by id, for the debug endpoints. */
 export const arenaRooms = new Map<string, ArenaRoom>()
@@ -62,6 +64,8 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
   /** Entity instance per entity id. */
   private readonly instances = new Map<number, Entity>()
   private readonly playerOf = new Map<string, number>()
+  /** Sessions whose player was handed to another zone, until when the debug routes still know them. */
+  private readonly handedOver = new Map<string, number>()
   private readonly destroyedFor = new Map<string, string[]>()
   /** 30 messages per second (bursts of 60) are handled; 500 in a second or 50 bad ones in 10 s drop the client. */
   private readonly guard = createClientGuard({ rate: 30, burst: 60, kickRate: 500, maxStrikes: 50 })
@@ -257,6 +261,9 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
           // one; until then its view here keeps following the player (now a ghost of `dest`)
           this.clients.getById(session)?.send('handover', { zone: dest, key: this.keyOf(eid) })
           this.playerOf.delete(session)
+          const now = Date.now()
+          for (const [s, until] of this.handedOver) if (until < now) this.handedOver.delete(s)
+          this.handedOver.set(session, now + HANDED_OVER_MS)
         }
       },
       linkChanged: (up) => {
@@ -301,6 +308,18 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
       const fullBps = this.fullState?.take(Date.now())
       for (const client of this.clients) client.send('attention', this.attentionInfo(client.sessionId, fullBps))
     }
+  }
+
+  /**
+   * True for a session whose player this room handed to another zone in the last few seconds: a
+   * debug request in flight during the handover gets "nothing here any more", not "unknown".
+   */
+  wasHandedOver(sessionId: string): boolean {
+    const until = this.handedOver.get(sessionId)
+    if (until === undefined) return false
+    if (until >= Date.now()) return true
+    this.handedOver.delete(sessionId)
+    return false
   }
 
   /** The observer entity of a session, or -1. */

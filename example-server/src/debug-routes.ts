@@ -12,7 +12,13 @@ function locate(req: Req, res: Res): { room: ArenaRoom; observer: number } | nul
     res.status(404).json({ error: 'no such room' })
     return null
   }
-  const observer = room.playerEntity(String(req.query.session ?? ''))
+  const session = String(req.query.session ?? '')
+  const observer = room.playerEntity(session)
+  // a request sent just before the player crossed into another zone: nothing to show here any more
+  if (observer === -1 && room.wasHandedOver(session)) {
+    res.status(204).end()
+    return null
+  }
   if (observer === -1) {
     res.status(404).json({ error: 'no such session in this room' })
     return null

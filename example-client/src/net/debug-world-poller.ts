@@ -36,11 +36,12 @@ export class DebugWorldPoller {
     void fetch(this.url())
       .then(async (res) => {
         if (!res.ok) throw new Error(`HTTP ${res.status}`)
-        return (await res.json()) as WorldSnapshot
+        // 204: the player just crossed into another zone; the next request asks the new room
+        return res.status === 204 ? null : ((await res.json()) as WorldSnapshot)
       })
       .then((s) => {
         this.failures = 0
-        this.onSnapshot(s, this.clock())
+        if (s !== null) this.onSnapshot(s, this.clock())
       })
       .catch(() => {
         this.failures = Math.min(this.failures + 1, 5)

@@ -99,10 +99,11 @@ export class ExplainTooltip {
     void fetch(this.url(key))
       .then(async (res) => {
         if (!res.ok) throw new Error(`HTTP ${res.status}`)
-        return (await res.json()) as ExplainResponse
+        // 204: the player just crossed into another zone; the next refresh asks the new room
+        return res.status === 204 ? null : ((await res.json()) as ExplainResponse)
       })
       .then((x) => {
-        if (this.key !== key) return
+        if (x === null || this.key !== key) return
         this.el.innerHTML = formatExplanation(key, x)
         this.fetchedKey = key
         this.el.hidden = false

@@ -9,6 +9,7 @@ export { DEFAULT_HYSTERESIS, NO_HYSTERESIS } from './ecs/options'
 export type { AttentionComponents, Vec3Store, ObserverOptions } from './ecs/components'
 export type { AttentionOptions } from './ecs/options'
 export type { HeadName, HeadWeights } from './ecs/heads'
+export type { RuleName } from './ecs/rules'
 export type { BandOptions, ByteCostOptions } from './ecs/bands'
 export type { AttentionScorer, AttentionSystem, ExplainedScore, Explanation, HysteresisOptions, ScorerBatch } from './ecs/types'
 

@@ -1,5 +1,5 @@
 import type { BytesSeries } from '../stats/bytes-series'
-import { formatRate } from './stats-panel'
+import { formatRate } from './format-rate'
 
 /** Line colours: what this client receives, and what the full state would cost it. */
 export const YOU_COLOR = '#2ec4b6'

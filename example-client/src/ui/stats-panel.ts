@@ -1,4 +1,5 @@
 import type { BytesSeries } from '../stats/bytes-series'
+import { formatRate } from './format-rate'
 import { drawBytesChart, FULL_COLOR, YOU_COLOR } from './bytes-chart'
 
 /** Numbers shown in the stats panel. */
@@ -14,17 +15,6 @@ export interface Stats {
   budget: number
   /** What the full state would cost this client (bytes per second), NaN when the server does not say. */
   fullBytesPerSecond: number
-}
-
-/**
- * Formats a byte rate for humans.
- * @param bps - bytes per second
- * @returns e.g. '812 B/s', '12.4 kB/s'
- */
-export function formatRate(bps: number): string {
-  if (bps < 1000) return `${Math.round(bps)} B/s`
-  if (bps < 1_000_000) return `${(bps / 1000).toFixed(1)} kB/s`
-  return `${(bps / 1_000_000).toFixed(2)} MB/s`
 }
 
 /**

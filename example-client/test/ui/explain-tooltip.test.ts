@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { ExplainResponse } from '../../src/ui/explain-tooltip'
 import { formatExplanation } from '../../src/ui/explain-tooltip'
-import { formatRate } from '../../src/ui/stats-panel'
+import { formatRate } from '../../src/ui/format-rate'
 
 const x: ExplainResponse = {
   member: true,

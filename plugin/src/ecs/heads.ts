@@ -2,7 +2,7 @@
 // sum that combines them, shared by the built-in scorer and the row writer's fused scores.
 // Each head's formula is computed in the row writer (features.ts) and, independently, in the test
 // oracle (test/support/brute-force.ts); docs/concepts.md section 2 is its specification.
-import type { AttentionScorer } from './types'
+import type { AttentionScorer } from './scorer'
 import { checkRange } from './validate'
 
 /** Names of the heads, in {@link Feature} column order. */

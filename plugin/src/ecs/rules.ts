@@ -5,7 +5,6 @@
 // speed; test/ecs/rules.test.ts checks it against this file.
 import type { AttentionComponents } from './components'
 import { Has } from './entity-tracker'
-import type { Explanation } from './types'
 
 /** Why a member is in the set regardless of score. */
 export const Rule = { None: 0, Self: 1, Owned: 2, Always: 3 } as const
@@ -15,8 +14,8 @@ export const RULE_FLAGS = Has.Owner | Has.AlwaysRelevant
 /** An entity with none of these flags is never denied. */
 export const DENY_FLAGS = Has.Hidden | Has.TeamOnly
 
-/** Why {@link explainRule} says an entity is forced in or out of a set. */
-export type RuleName = Exclude<Explanation['rule'], 'out-of-range' | null>
+/** Why a rule forces an entity in or out of an observer's set (as `explain` reports it). */
+export type RuleName = 'self' | 'owned' | 'always-relevant' | 'hidden' | 'other-team' | 'not-attendable'
 
 /** True when `e` has Owner and `Owner.eid[e]` is `o`. */
 export function isOwnedBy(c: AttentionComponents, flags: Uint16Array, o: number, e: number): boolean {

@@ -1,66 +1,11 @@
 import type { World } from 'bitecs'
 import type { Band } from './bands'
-import type { AttentionComponents } from './components'
-import type { FEATURE_COUNT, HeadName } from './heads'
+import type { HeadName } from './heads'
+import type { RuleName } from './rules'
 
-/**
- * The scoring stage: a block of (observer, candidate) feature rows in, one score (logit) per row out.
- * The built-in scorer is a weighted sum of the heads; a learned model can replace it.
- */
-export interface AttentionScorer {
-  /** Writes `out[r]` for every row `r < rows` of `features` (row-major, {@link FEATURE_COUNT} wide). Must not allocate. */
-  score(features: Float32Array, rows: number, out: Float32Array): void
-  /**
-   * Optional: when present the system calls it instead of `score`, with the (observer, candidate)
-   * pairs behind the rows, so that a scorer can read more than the feature row (raw geometry, ids).
-   * Writes `out[r]` for every row of the batch. Must not allocate nor block.
-   * @experimental
-   */
-  scoreBatch?(batch: ScorerBatch, out: Float32Array): void
-  /** Optional: the score this scorer last gave the pair, for `explain` (null when it has none). @experimental */
-  explainScore?(observer: number, entity: number): ExplainedScore | null
-}
+import type { ExplainedScore } from './scorer'
 
-/**
- * One tick's scoring batch handed to {@link AttentionScorer.scoreBatch}. Instance-owned and reused
- * every tick: read it during the call, never keep it. Rows of observer `observers[i]` are
- * `[observerStart[i], observerStart[i + 1])`.
- * @experimental
- */
-export interface ScorerBatch {
-  /** Feature rows, row-major, {@link FEATURE_COUNT} wide. */
-  readonly features: Float32Array
-  /** Number of rows. */
-  readonly rows: number
-  /** Candidate entity id of each row. */
-  readonly rowEid: Uint32Array
-  /** Observer ids in batch order (the first `observerCount` entries). */
-  readonly observers: Uint32Array
-  /** Number of observers in the batch (those with at least one row). */
-  readonly observerCount: number
-  /** First row of each observer; `observerStart[observerCount] === rows`. */
-  readonly observerStart: Int32Array
-  /** Generation of each entity id (bumped when an id is removed): tells a recycled id apart. */
-  readonly generation: Uint32Array
-  /** The component stores the rows were computed from. */
-  readonly components: AttentionComponents
-  /** The system's tick number. */
-  readonly tick: number
-  /** Seconds per tick (the system's `dt`). */
-  readonly dt: number
-  /** Look-ahead in seconds (the system's `lookahead`). */
-  readonly lookahead: number
-  /** Closing speed at which the approach feature saturates (the system's `speedScale`). */
-  readonly speedScale: number
-}
-
-/** A custom scorer's own account of a pair's score, shown by `explain`. @experimental */
-export interface ExplainedScore {
-  /** The score the scorer gave the pair on the last tick it was scored. */
-  score: number
-  /** Where it came from, e.g. `model` or `heads` (a fallback). */
-  source: string
-}
+export type { AttentionScorer, ExplainedScore, ScorerBatch } from './scorer'
 
 /** Hysteresis that keeps interest sets from flickering at a boundary. */
 export interface HysteresisOptions {
@@ -83,7 +28,7 @@ export interface Explanation {
   /** Current member of the observer's set (as of the last tick). */
   member: boolean
   /** The rule that forces the entity in or out, if any. */
-  rule: 'self' | 'owned' | 'always-relevant' | 'hidden' | 'other-team' | 'out-of-range' | 'not-attendable' | null
+  rule: RuleName | 'out-of-range' | null
   /** Per-head feature value, weight and contribution (feature x weight). Empty when not scored. */
   heads: {
     /** The attention head. */

@@ -41,16 +41,6 @@ export interface BorderExchange {
   close(): void
 }
 
-/** What a border exchange needs: a Colyseus `Presence` (the room's `this.presence`) satisfies it. */
-export interface BorderPresence {
-  /** Sends `data` (JSON) to every subscriber of `topic`. */
-  publish(topic: string, data: unknown): unknown
-  /** Calls `callback` with each message published on `topic`. */
-  subscribe(topic: string, callback: (...args: any[]) => void): unknown
-  /** Stops `callback` (or every callback) receiving `topic`. */
-  unsubscribe(topic: string, callback?: (...args: any[]) => void): unknown
-}
-
 const INBOX_LIMIT = 256
 
 /**

@@ -1,8 +1,17 @@
 import type { World } from 'bitecs'
 import type { AttentionComponents } from '../ecs/components'
 import { checkInteger, checkRange } from '../ecs/validate'
-import type { BorderPresence } from './border-exchange'
 import type { ZoneGrid } from './zone-grid'
+
+/** What a border exchange needs: a Colyseus `Presence` (the room's `this.presence`) satisfies it. */
+export interface BorderPresence {
+  /** Sends `data` (JSON) to every subscriber of `topic`. */
+  publish(topic: string, data: unknown): unknown
+  /** Calls `callback` with each message published on `topic`. */
+  subscribe(topic: string, callback: (...args: any[]) => void): unknown
+  /** Stops `callback` (or every callback) receiving `topic`. */
+  unsubscribe(topic: string, callback?: (...args: any[]) => void): unknown
+}
 
 /** What the game hears about shared entities. Each callback gets the record's fields (reused: copy what you keep). */
 export interface BorderEvents {

@@ -1,0 +1,62 @@
+// Owns: the scoring stage's contract: what a scorer (the built-in heads, or a learned model) is
+// given and must write. The built-in scorer is in heads.ts; the learned one in learned/.
+import type { AttentionComponents } from './components'
+
+/**
+ * The scoring stage: a block of (observer, candidate) feature rows in, one score (logit) per row out.
+ * The built-in scorer is a weighted sum of the heads; a learned model can replace it.
+ */
+export interface AttentionScorer {
+  /** Writes `out[r]` for every row `r < rows` of `features` (row-major, `FEATURE_COUNT` wide (heads.ts)). Must not allocate. */
+  score(features: Float32Array, rows: number, out: Float32Array): void
+  /**
+   * Optional: when present the system calls it instead of `score`, with the (observer, candidate)
+   * pairs behind the rows, so that a scorer can read more than the feature row (raw geometry, ids).
+   * Writes `out[r]` for every row of the batch. Must not allocate nor block.
+   * @experimental
+   */
+  scoreBatch?(batch: ScorerBatch, out: Float32Array): void
+  /** Optional: the score this scorer last gave the pair, for `explain` (null when it has none). @experimental */
+  explainScore?(observer: number, entity: number): ExplainedScore | null
+}
+
+/**
+ * One tick's scoring batch handed to {@link AttentionScorer.scoreBatch}. Instance-owned and reused
+ * every tick: read it during the call, never keep it. Rows of observer `observers[i]` are
+ * `[observerStart[i], observerStart[i + 1])`.
+ * @experimental
+ */
+export interface ScorerBatch {
+  /** Feature rows, row-major, `FEATURE_COUNT` wide (heads.ts). */
+  readonly features: Float32Array
+  /** Number of rows. */
+  readonly rows: number
+  /** Candidate entity id of each row. */
+  readonly rowEid: Uint32Array
+  /** Observer ids in batch order (the first `observerCount` entries). */
+  readonly observers: Uint32Array
+  /** Number of observers in the batch (those with at least one row). */
+  readonly observerCount: number
+  /** First row of each observer; `observerStart[observerCount] === rows`. */
+  readonly observerStart: Int32Array
+  /** Generation of each entity id (bumped when an id is removed): tells a recycled id apart. */
+  readonly generation: Uint32Array
+  /** The component stores the rows were computed from. */
+  readonly components: AttentionComponents
+  /** The system's tick number. */
+  readonly tick: number
+  /** Seconds per tick (the system's `dt`). */
+  readonly dt: number
+  /** Look-ahead in seconds (the system's `lookahead`). */
+  readonly lookahead: number
+  /** Closing speed at which the approach feature saturates (the system's `speedScale`). */
+  readonly speedScale: number
+}
+
+/** A custom scorer's own account of a pair's score, shown by `explain`. @experimental */
+export interface ExplainedScore {
+  /** The score the scorer gave the pair on the last tick it was scored. */
+  score: number
+  /** Where it came from, e.g. `model` or `heads` (a fallback). */
+  source: string
+}

@@ -120,8 +120,9 @@ export interface ObserverOptions {
   temperature?: number
   /**
    * Bytes per second this observer's client may receive; 0 turns the byte budget off. With it,
-   * `budget` is a cap: the set grows in a crowd (cheap Low members) and shrinks when alone, and
-   * Medium/High go to the best-scoring members. @defaultValue 0
+   * `budget` is a cap: members and bands are bought by value per byte, so the set grows in a crowd
+   * (cheap Low members), shrinks when alone, and Medium/High go to members that clearly stand out
+   * (docs/concepts.md 6b). @defaultValue 0
    */
   byteBudget?: number
 }

@@ -98,8 +98,7 @@ function redisClient(url: string, role: string): Redis {
  * channel (only its room does, and the subscription goes when its process dies). A zone missing at
  * two checks in a row (not just while a restarted Redis is being resubscribed) gets a room: the
  * processes race for a short per-zone lock in the presence and the winner asks the matchmaker to
- * create it on the least loaded process. One room per pass: the room counts the matchmaker
- * balances on are published about once a second.
+ * create it, on the process {@link zoneAwareSelector} picks. One room per pass.
  */
 async function ensureZones(count: number, presence: Presence, missing: Uint8Array): Promise<void> {
   const live = new Set(await presence.channels('attention:zone:*:in'))
@@ -116,6 +115,27 @@ async function ensureZones(count: number, presence: Presence, missing: Uint8Arra
     await matchMaker.createRoom('arena', { zone })
     missing[zone] = 0
     created = true
+  }
+}
+
+/**
+ * Where the matchmaker creates a room, over the live processes (those whose IPC channel `p:<id>` has
+ * a subscriber: a dead process's goes with its Redis connection). A zone room goes to the process
+ * at `zone mod N` in process-id order, so zones spread over the processes: the room counts other
+ * processes publish lag by up to a second, and two processes placing zones at the same moment would
+ * each see the other one empty and could both pick the same one. Any other room goes to the least
+ * loaded live process, as Colyseus's default does.
+ */
+function zoneAwareSelector(presence: Presence): matchMaker.SelectProcessIdCallback {
+  return async (_roomName, clientOptions) => {
+    const live = new Set(await presence.channels('p:*'))
+    const procs = (await matchMaker.stats.fetchAll())
+      .filter((p) => p.processId === matchMaker.processId || live.has(`p:${p.processId}`))
+      .sort((a, b) => (a.processId < b.processId ? -1 : a.processId > b.processId ? 1 : 0))
+    if (procs.length === 0) return matchMaker.processId
+    const zone = (clientOptions as { zone?: unknown } | undefined)?.zone
+    if (typeof zone === 'number' && Number.isInteger(zone) && zone >= 0) return procs[zone % procs.length]!.processId
+    return procs.reduce((a, b) => (b.roomCount < a.roomCount ? b : a)).processId
   }
 }
 
@@ -186,7 +206,14 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     // own signal handlers would run a second shutdown next to the caller's, and the loser of the
     // race prints "error during shutdown: already_shutting_down".
     gracefullyShutdown: false,
-    ...(presence === undefined ? {} : { presence, driver, publicAddress: options.publicAddress ?? `${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}` }),
+    ...(presence === undefined
+      ? {}
+      : {
+          presence,
+          driver,
+          publicAddress: options.publicAddress ?? `${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`,
+          selectProcessIdToCreateRoom: zoneAwareSelector(presence),
+        }),
     express: (app) => {
       if (options.debug) mountDebugRoutes(app)
       if (existsSync(resolve(clientDir, 'index.html'))) app.use(express.static(clientDir))

@@ -4,6 +4,7 @@
 // the server CPU per process. Flags: --quick (short), --bots N, --clients N (per zone), --seconds N.
 import { readFileSync } from 'node:fs'
 import { Client, type Room } from '@colyseus/sdk'
+import { createRandom } from '../../example-server/src/random'
 import { getJson, startProcess, startRedis, zonesOf, type ServerProcess, type TestRedis } from '../../example-server/scripts/processes'
 import { flagValue, hasFlag, isMain, writeResult } from '../lib/cli'
 import { quantile } from '../lib/stats'
@@ -98,7 +99,7 @@ async function runLayout(processes: number, o: Options): Promise<ClusterRun> {
     const hosts = await zonesOf(procs)
     o.log(`  ${processes} process(es): zones on ports ${hosts.map((z) => `${z.zone}:${z.proc.port}`).join(' ')}`)
     // crowd: clients spread over each zone (joined through the processes in turn), wandering
-    const rnd = mulberry(9)
+    const rnd = createRandom(9)
     for (let zone = 0; zone < 4; zone++) {
       for (let i = 0; i < o.clientsPerZone; i++) {
         const via = procs[(zone + i) % procs.length]!
@@ -183,17 +184,6 @@ async function runLayout(processes: number, o: Options): Promise<ClusterRun> {
     for (const r of rooms) await Promise.race([r.room.leave().catch(() => {}), sleep(300)])
     for (const p of procs) await p.stop()
     await redis?.stop()
-  }
-}
-
-function mulberry(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
 }
 

@@ -157,6 +157,13 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
    */
   const gather = (o: number, row: number, fused: boolean): number => {
     writer.observer[HINT_SLOT] = -Infinity
+    const end = writeRows(o, row, fused)
+    markRuleRows(c, flags, o, inp.rowEid, inp.rowRule, row, end)
+    return end
+  }
+
+  /** Broadphase of `o` (candidates, then far aimers) written as rows from `row`, under the writer's current hint; returns the end row. */
+  const writeRows = (o: number, row: number, fused: boolean): number => {
     writer.load(o)
     const n = queryCandidates(bp, positioned, o, writer.observer, REACH_SLOT)
     if (row + n > rowCap) grow(row + n)
@@ -166,7 +173,6 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
       if (end + m > rowCap) grow(end + m)
       end = writer.write(bp.found, m, inp.rowEid, end, tick, fused, feat, inp.scores)
     }
-    markRuleRows(c, flags, o, inp.rowEid, inp.rowRule, row, end)
     return end
   }
 
@@ -184,15 +190,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     const n = sets.count[s]!
     for (let j = base; j < base + n; j++) member[sets.eid[j]!] = mark
     writer.observer[HINT_SLOT] = kthHint[s]!
-    writer.load(o)
-    const found = queryCandidates(bp, positioned, o, writer.observer, REACH_SLOT)
-    if (row + found > rowCap) grow(row + found)
-    let end = writer.write(bp.found, found, inp.rowEid, row, tick, true, feat, inp.scores)
-    const m = queryFarAimers(bp, c, flags, o, tick)
-    if (m > 0) {
-      if (end + m > rowCap) grow(end + m)
-      end = writer.write(bp.found, m, inp.rowEid, end, tick, true, feat, inp.scores)
-    }
+    let end = writeRows(o, row, true)
     let K = c.Observer.budget[o]!
     if (K > stride) K = stride
     if (counts[SKIPPED]! > 0 && counts[REACHED]! < K) end = gather(o, row, true)

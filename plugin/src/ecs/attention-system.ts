@@ -116,6 +116,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
   const params: FeatureParams = {
     lookahead: opts.lookahead,
     speedScale: opts.speedScale,
+    distanceFalloff: opts.distanceFalloff,
     halfLivesPerTick: opts.dt / opts.interactionHalfLife,
   }
   const writer = createRowWriter(c, flags, generation, interactions, params, opts.weights)

@@ -12,6 +12,8 @@ import { RULE_FLAGS } from './rules'
 export interface FeatureParams {
   lookahead: number
   speedScale: number
+  /** `k` of the distance head (`distanceFalloff`); 0: linear. */
+  distanceFalloff: number
   /** dt / interactionHalfLife: age in ticks times this is the number of half-lives. */
   halfLivesPerTick: number
 }
@@ -109,6 +111,9 @@ export function createRowWriter(
   const wMutual = Math.max(0, weights.mutual)
   const wTeam = Math.max(0, weights.team)
   const wDistance = weights.distance
+  // the distance head: 1 - ln(1 + k d / R) / ln(1 + k), or 1 - d / R when k = 0
+  const falloff = params.distanceFalloff
+  const invLnFalloff = falloff > 0 ? 1 / Math.log1p(falloff) : 0
   // per observer: the squared distance beyond which a flagless candidate's row cannot reach the
   // hint, by which of the facing, approach and mutual heads can be above 0 (bits 1, 2, 4)
   const skipD2 = new Float64Array(8)
@@ -150,8 +155,8 @@ export function createRowWriter(
       oi[I_FLAGS] = ((fl & Has.Facing) !== 0 ? 1 : 0) | ((fl & Has.Team) !== 0 ? 2 : 0) | (any[o] === 1 ? 4 : 0)
       // stored, not returned (PERFORMANCE.md, "doubles across calls")
       ob[REACH] = ob[RADIUS]! + Math.sqrt(vx * vx + vy * vy + vz * vz) * params.lookahead
-      // bounded rows: a flagless candidate's score is at most w0 * max(0, 1 - d / radius) + the
-      // other heads' most + slack; below the hint exactly when d > dmin, i.e. d2 > SKIP_D2
+      // bounded rows: a flagless candidate's score is at most w0 * distance(d) + the other heads'
+      // most + slack; below the hint exactly when d > dmin, i.e. d2 > SKIP_D2
       counts[SKIPPED] = 0
       counts[REACHED] = 0
       const hint = ob[HINT]!
@@ -162,8 +167,9 @@ export function createRowWriter(
         const t = hint - base - ((b & 1) !== 0 ? facingMax : 0) - ((b & 2) !== 0 ? wApproach : 0) - ((b & 4) !== 0 ? wMutual : 0)
         let skip = Infinity
         if (t > 0 && wDistance > 0) {
-          // 1 - d / r < t / w0; d = 0 is never skipped (facing is 1 there)
-          const dmin = r * (1 - t / wDistance)
+          // distance(d) < t / w0; d = 0 is never skipped (facing is 1 there). With the log head:
+          // ln(1 + k d / r) > (1 - t / w0) ln(1 + k)
+          const dmin = falloff > 0 ? (r / falloff) * Math.expm1((1 - t / wDistance) / invLnFalloff) : r * (1 - t / wDistance)
           skip = dmin > 0 ? dmin * dmin : 0
         }
         skipD2[b] = skip
@@ -199,6 +205,8 @@ export function createRowWriter(
       const iStrength = interactions.strength
       const iTick = interactions.tick
       const T = params.lookahead
+      const K = falloff
+      const invLnK = invLnFalloff
       const invSpeedScale = 1 / params.speedScale
       const W = weightsByColumn
       const DISTANCE = Feature.Distance
@@ -295,8 +303,8 @@ export function createRowWriter(
         // written as (f + |f|) / 2 so that no branch depends on the sign of f: for these heads it is
         // a coin flip, and the mispredicted branches cost more than the arithmetic. The branches
         // left are taken rarely (f exactly 0, above 1, NaN or -Infinity).
-        // distance
-        let f = 1 - d * invReff
+        // distance: linear, or logarithmic when falloff > 0 (1 at the observer, 0 at reff)
+        let f = K > 0 ? 1 - Math.log1p(K * d * invReff) * invLnK : 1 - d * invReff
         let distance = (f + Math.abs(f)) * 0.5
         if (f === 0) distance = f
         if (!(distance <= 1)) distance = distance > 1 ? 1 : f < 0 ? 0 : f

@@ -19,7 +19,10 @@ export type HeadWeights = Record<HeadName, number>
  * [0, 1]; a row is `FEATURE_COUNT` consecutive floats. Column `Feature.X` is head `HEAD_NAMES[X]`.
  */
 export const Feature = {
-  /** 1 at the observer, 0 at the effective radius `max(Observer.radius, Salience.nimbus)`. */
+  /**
+   * 1 at the observer, 0 at the effective radius `max(Observer.radius, Salience.nimbus)`; falls
+   * logarithmically (option `distanceFalloff`), so the near field counts most.
+   */
   Distance: 0,
   /** 1 dead ahead of the observer, 0 at the edge of its field of view and outside it. */
   Facing: 1,

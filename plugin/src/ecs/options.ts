@@ -16,6 +16,14 @@ export interface AttentionOptions {
   dt?: number
   /** Closing speed (units/s) at which the approach head saturates. @defaultValue 10 */
   speedScale?: number
+  /**
+   * Shape of the distance head: `k` in `1 - ln(1 + k d / R) / ln(1 + k)` (docs/concepts.md
+   * section 2). The larger `k`, the more the near field counts: at 25 with a 50-unit radius, a unit
+   * of distance costs about five times as much score 2 units away as 20 units away. 0 makes the head
+   * linear, `1 - d / R`, where every unit costs the same.
+   * @defaultValue 25
+   */
+  distanceFalloff?: number
   /** Half-life in seconds of the recency head after an interaction. @defaultValue 3 */
   interactionHalfLife?: number
   /** Per-head weights of the built-in scorer. @defaultValue {@link DEFAULT_WEIGHTS} */
@@ -72,6 +80,7 @@ export function resolveOptions(o: AttentionOptions): ResolvedOptions {
     lookahead: o.lookahead ?? 0.5,
     dt: o.dt ?? 0.05,
     speedScale: o.speedScale ?? 10,
+    distanceFalloff: o.distanceFalloff ?? 25,
     interactionHalfLife: o.interactionHalfLife ?? 3,
     weights: { ...DEFAULT_WEIGHTS, ...o.weights },
     hysteresis: o.hysteresis === false ? { ...NO_HYSTERESIS } : { ...DEFAULT_HYSTERESIS, ...o.hysteresis },
@@ -86,6 +95,7 @@ export function resolveOptions(o: AttentionOptions): ResolvedOptions {
   checkRange('lookahead', r.lookahead, 0, 60)
   checkRange('dt', r.dt, 0, 10, true)
   checkRange('speedScale', r.speedScale, 0, Infinity, true)
+  checkRange('distanceFalloff', r.distanceFalloff, 0, 1e6)
   checkRange('interactionHalfLife', r.interactionHalfLife, 0, Infinity, true)
   checkWeights(r.weights)
   const h = r.hysteresis

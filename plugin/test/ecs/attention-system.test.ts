@@ -3,7 +3,7 @@ import { addComponent, addEntity, createWorld, removeComponent, removeEntity, ty
 import { Band, createAttentionComponents, createAttentionSystem, Feature, FEATURE_COUNT } from '../../src/index'
 import type { AttentionComponents, AttentionOptions, AttentionSystem } from '../../src/index'
 
-/** Only the distance head: score = 1 - d / R, so rankings follow distance. */
+/** Only the distance head: score = 1 - d / R (scenes use the linear head), so rankings follow distance. */
 const DISTANCE_ONLY = { distance: 1, facing: 0, approach: 0, recency: 0, salience: 0, mutual: 0, team: 0 }
 
 interface Scene {
@@ -17,10 +17,11 @@ interface Scene {
   members(o: number): number[]
 }
 
+/** A scene whose distance head is linear (`distanceFalloff: 0`) unless `options` says otherwise, so expected scores read off the geometry. */
 function scene(options: Omit<AttentionOptions, 'components'> = {}, capacity = 64): Scene {
   const world = createWorld()
   const C = createAttentionComponents(capacity)
-  const sys = createAttentionSystem(world, { components: C, ...options })
+  const sys = createAttentionSystem(world, { components: C, distanceFalloff: 0, ...options })
   return {
     world, C, sys,
     at(x, y) {
@@ -77,6 +78,33 @@ describe('attention-system', () => {
     s.sys(s.world)
     expect(s.members(o)).toEqual([o, ...near].sort((a, b) => a - b))
     expect(s.sys.scoreAt(o, indexOf(s.sys, o, near[0]!))).toBeCloseTo(0.9, 5)
+  })
+
+  it('should shape the distance head logarithmically by default: near differences outweigh far ones', () => {
+    // default distanceFalloff k = 25: feature = 1 - ln(1 + 25 d / R) / ln(26)
+    const s = scene({ hysteresis: false, weights: DISTANCE_ONLY, distanceFalloff: 25 })
+    const o = s.at(0, 0)
+    s.observe(o, 50, 8)
+    const a = s.at(1.5, 0), b = s.at(2.5, 0), c = s.at(18, 0), d = s.at(22, 0), edge = s.at(0, 50)
+    s.sys(s.world)
+    const feature = (e: number): number => s.sys.explain(o, e).heads[Feature.Distance]!.feature
+    for (const [e, dist] of [[a, 1.5], [b, 2.5], [c, 18], [d, 22]] as const) {
+      expect(feature(e)).toBeCloseTo(1 - Math.log(1 + (25 * dist) / 50) / Math.log(26), 5)
+    }
+    expect(feature(edge)).toBe(0)
+    // one unit near the observer costs more score than four units far from it (linear: a quarter)
+    expect(feature(a) - feature(b)).toBeGreaterThan(feature(c) - feature(d))
+    const lin = scene({ hysteresis: false, weights: DISTANCE_ONLY, distanceFalloff: 0 })
+    const lo = lin.at(0, 0)
+    lin.observe(lo, 50, 8)
+    const l2 = lin.at(2, 0)
+    lin.sys(lin.world)
+    expect(lin.sys.explain(lo, l2).heads[Feature.Distance]!.feature).toBeCloseTo(1 - 2 / 50, 6)
+  })
+
+  it('should reject a negative or non-finite distanceFalloff, naming it', () => {
+    expect(() => scene({ distanceFalloff: -1 })).toThrow(/distanceFalloff/)
+    expect(() => scene({ distanceFalloff: Number.NaN })).toThrow(/distanceFalloff/)
   })
 
   it('should list each member once when the radius spans many grid cells', () => {
@@ -393,7 +421,7 @@ describe('attention-system', () => {
     const world = createWorld()
     const C = createAttentionComponents(16)
     const weights = { distance: 5, facing: 0, approach: 0, recency: 0, salience: 0, mutual: 0, team: 0 }
-    const sys = createAttentionSystem(world, { components: C, weights, hysteresis: false, bands: { high: 3.5, medium: 2, margin: 0.25 } })
+    const sys = createAttentionSystem(world, { components: C, weights, distanceFalloff: 0, hysteresis: false, bands: { high: 3.5, medium: 2, margin: 0.25 } })
     const at = (x: number): number => {
       const e = addEntity(world)
       addComponent(world, e, C.Position)

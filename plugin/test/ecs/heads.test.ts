@@ -71,7 +71,7 @@ describe('heads', () => {
       cands.push(e)
     }
     const weights = { ...DEFAULT_WEIGHTS, facing: 0.37, mutual: -1.3 }
-    const writer = createRowWriter(c, flags, new Uint32Array(c.capacity), interactions, { lookahead: 0.5, speedScale: 10, halfLivesPerTick: 0.01 }, weights)
+    const writer = createRowWriter(c, flags, new Uint32Array(c.capacity), interactions, { lookahead: 0.5, speedScale: 10, distanceFalloff: 25, halfLivesPerTick: 0.01 }, weights)
     const ids = Uint32Array.from(cands)
     const rowEid = new Uint32Array(ids.length)
     const feat = new Float32Array(ids.length * FEATURE_COUNT)

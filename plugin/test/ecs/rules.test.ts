@@ -51,7 +51,7 @@ function world(): { c: AttentionComponents; flags: Uint16Array; candidates: numb
 describe('rules', () => {
   it('should match the row writer\'s inline visibility test for every flag combination', () => {
     const { c, flags, candidates } = world()
-    const writer = createRowWriter(c, flags, new Uint32Array(c.capacity), createInteractionStore(c.capacity, 4), { lookahead: 0.5, speedScale: 10, halfLivesPerTick: 0.01 }, { ...DEFAULT_WEIGHTS })
+    const writer = createRowWriter(c, flags, new Uint32Array(c.capacity), createInteractionStore(c.capacity, 4), { lookahead: 0.5, speedScale: 10, distanceFalloff: 25, halfLivesPerTick: 0.01 }, { ...DEFAULT_WEIGHTS })
     const cands = Uint32Array.from(candidates)
     const rowEid = new Uint32Array(cands.length)
     for (const o of [TEAM_OBSERVER, LONE_OBSERVER]) {

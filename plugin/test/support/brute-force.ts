@@ -261,7 +261,9 @@ export function createBruteForceAttention(world: World, options: AttentionOption
       if (rows === rowCap) growRows()
       const f = rows * FEATURE_COUNT
       // distance
-      const dist = 1 - d / reff
+      // linear for distanceFalloff 0, else 1 - ln(1 + k d / reff) / ln(1 + k)
+      const k = o.distanceFalloff
+      const dist = k === 0 ? 1 - d / reff : 1 - Math.log(1 + (k * d) / reff) / Math.log(1 + k)
       rowFeat[f + Feature.Distance] = dist < 0 ? 0 : dist > 1 ? 1 : dist
       // facing
       let facing = 0

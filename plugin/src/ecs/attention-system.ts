@@ -118,7 +118,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     speedScale: opts.speedScale,
     halfLivesPerTick: opts.dt / opts.interactionHalfLife,
   }
-  const writer = createRowWriter(c, flags, generation, interactions, params, opts.weights)
+  const writer = createRowWriter(c, flags, generation, interactions, params, opts.weights, bp.cols)
   let tick = 0
 
   const grow = (need: number): void => {
@@ -165,15 +165,10 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
   /** Broadphase of `o` (candidates, then far aimers) written as rows from `row`, under the writer's current hint; returns the end row. */
   const writeRows = (o: number, row: number, fused: boolean): number => {
     writer.load(o)
-    const n = queryCandidates(bp, positioned, o, writer.observer, REACH_SLOT)
+    let n = queryCandidates(bp, c, flags, positioned, o, writer.observer, REACH_SLOT)
+    n = queryFarAimers(bp, c, flags, o, tick, n)
     if (row + n > rowCap) grow(row + n)
-    let end = writer.write(bp.found, n, inp.rowEid, row, tick, fused, feat, inp.scores)
-    const m = queryFarAimers(bp, c, flags, o, tick)
-    if (m > 0) {
-      if (end + m > rowCap) grow(end + m)
-      end = writer.write(bp.found, m, inp.rowEid, end, tick, fused, feat, inp.scores)
-    }
-    return end
+    return writer.write(bp.found, n, inp.rowEid, row, tick, fused, feat, inp.scores)
   }
 
   const member = writer.member

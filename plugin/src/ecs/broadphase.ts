@@ -3,13 +3,46 @@
 // whose look-ahead travel or nimbus exceeds a cell: candidates of every observer), and aimers are
 // linked to their targets. Per observer, a grid query plus the wide list gives each candidate at
 // most once; aimers beyond the query disc are added, since an aimer is in range at any distance.
+//
+// Candidates are slots of packed columns (CandidateColumns), not entity ids: what the row writer
+// reads of a candidate is copied once per tick next to its grid neighbours (PERFORMANCE.md, "packed
+// candidates").
 import type { AttentionComponents } from './components'
 import { Has, type DenseList } from './entity-tracker'
 import { createSpatialGrid, type SpatialGrid } from './spatial-grid'
 
+/**
+ * Per-tick copies of what the row writer reads of each candidate, by slot: the grid's entities
+ * sorted by cell in `[0, gridEnd)`, the wide list in `[gridEnd, packedEnd)`, then the extras of
+ * the current observer's query (far aimers, a full scan). Velocity is 0 without Velocity and
+ * facing 0 without Facing; the rest (salience, team, owner, aim) is read by entity id under its
+ * flag.
+ */
+export interface CandidateColumns {
+  readonly eid: Uint32Array
+  readonly x: Float32Array
+  readonly y: Float32Array
+  readonly z: Float32Array
+  readonly vx: Float32Array
+  readonly vy: Float32Array
+  readonly vz: Float32Array
+  readonly fx: Float32Array
+  readonly fy: Float32Array
+  readonly fz: Float32Array
+  readonly flags: Uint16Array
+}
+
 /** Broadphase state: the grid, the wide list and the aimers of the current tick, and query scratch. */
 export interface Broadphase {
   readonly grid: SpatialGrid
+  /** The candidates' packed columns; `found` holds slots of these. */
+  readonly cols: CandidateColumns
+  /** End of the grid's slots. */
+  gridEnd: number
+  /** End of the wide list's slots: the current query's extras start here. */
+  packedEnd: number
+  /** End of the current query's extras. */
+  extraEnd: number
   /** Entities whose reach exceeds a cell: `wide[0..wideN)`. */
   readonly wide: Uint32Array
   wideN: number
@@ -21,7 +54,7 @@ export interface Broadphase {
   /** Targets with an aimer list (to reset `aimHead` next tick): `aimTargets[0..aimTargetN)`. */
   readonly aimTargets: Uint32Array
   aimTargetN: number
-  /** Candidates written by the last query. */
+  /** Candidate slots (of `cols`) written by the last query. */
   readonly found: Uint32Array
   /** The last query's disc `[x, y, reach]` (a typed array: PERFORMANCE.md, "doubles across calls"). */
   readonly disc: Float64Array
@@ -35,8 +68,15 @@ export interface Broadphase {
 
 /** Creates an empty broadphase for entity ids below `capacity`. */
 export function createBroadphase(capacity: number, cellSize: number, c: AttentionComponents): Broadphase {
+  // grid and wide list share the first `capacity` slots (each positioned entity once); a query's
+  // extras take at most `capacity` more
+  const cols = createCandidateColumns(2 * capacity)
   return {
-    grid: createSpatialGrid(capacity, cellSize, Math.max(1024, capacity), c.Position.x, c.Position.y),
+    grid: createSpatialGrid(capacity, cellSize, Math.max(1024, capacity), c.Position.x, c.Position.y, { ids: cols.eid, xs: cols.x, ys: cols.y }),
+    cols,
+    gridEnd: 0,
+    packedEnd: 0,
+    extraEnd: 0,
     wide: new Uint32Array(capacity),
     wideN: 0,
     wideTick: new Uint32Array(capacity),
@@ -93,8 +133,78 @@ export function rebuildGrid(bp: Broadphase, c: AttentionComponents, flags: Uint1
     }
   }
   bp.wideN = wideN
-  bp.grid.build(gridList, gridN)
+  const gridEnd = bp.grid.build(gridList, gridN)
   bp.slowReach[0] = maxReach
+  // the grid wrote eid, x and y of its slots: the other columns follow (PERFORMANCE.md, "packed
+  // candidates")
+  const cols = bp.cols
+  const eidOf = cols.eid
+  const Pz = c.Position.z
+  const Fx = c.Facing.x
+  const Fy = c.Facing.y
+  const Fz = c.Facing.z
+  const FACING = Has.Facing
+  const zs = cols.z
+  const vxs = cols.vx
+  const vys = cols.vy
+  const vzs = cols.vz
+  const fxs = cols.fx
+  const fys = cols.fy
+  const fzs = cols.fz
+  const fls = cols.flags
+  for (let s = 0; s < gridEnd; s++) {
+    const e = eidOf[s]!
+    const fl = flagsOf[e]!
+    const hasVel = (fl & VELOCITY) !== 0
+    const hasFacing = (fl & FACING) !== 0
+    zs[s] = Pz[e]!
+    vxs[s] = hasVel ? Vx[e]! : 0
+    vys[s] = hasVel ? Vy[e]! : 0
+    vzs[s] = hasVel ? Vz[e]! : 0
+    fxs[s] = hasFacing ? Fx[e]! : 0
+    fys[s] = hasFacing ? Fy[e]! : 0
+    fzs[s] = hasFacing ? Fz[e]! : 0
+    fls[s] = fl
+  }
+  bp.gridEnd = gridEnd
+  for (let i = 0; i < wideN; i++) packCandidate(cols, c, flagsOf, wideList[i]!, gridEnd + i)
+  bp.packedEnd = gridEnd + wideN
+  bp.extraEnd = bp.packedEnd
+}
+
+/** Creates empty candidate columns of `slots` slots. */
+export function createCandidateColumns(slots: number): CandidateColumns {
+  return {
+    eid: new Uint32Array(slots),
+    x: new Float32Array(slots),
+    y: new Float32Array(slots),
+    z: new Float32Array(slots),
+    vx: new Float32Array(slots),
+    vy: new Float32Array(slots),
+    vz: new Float32Array(slots),
+    fx: new Float32Array(slots),
+    fy: new Float32Array(slots),
+    fz: new Float32Array(slots),
+    flags: new Uint16Array(slots),
+  }
+}
+
+/** Copies what the row writer reads of entity `e` into slot `s` of the columns (see {@link CandidateColumns}). */
+export function packCandidate(cols: CandidateColumns, c: AttentionComponents, flags: Uint16Array, e: number, s: number): void {
+  const fl = flags[e]!
+  const hasVel = (fl & Has.Velocity) !== 0
+  const hasFacing = (fl & Has.Facing) !== 0
+  cols.eid[s] = e
+  cols.x[s] = c.Position.x[e]!
+  cols.y[s] = c.Position.y[e]!
+  cols.z[s] = c.Position.z[e]!
+  cols.vx[s] = hasVel ? c.Velocity.x[e]! : 0
+  cols.vy[s] = hasVel ? c.Velocity.y[e]! : 0
+  cols.vz[s] = hasVel ? c.Velocity.z[e]! : 0
+  cols.fx[s] = hasFacing ? c.Facing.x[e]! : 0
+  cols.fy[s] = hasFacing ? c.Facing.y[e]! : 0
+  cols.fz[s] = hasFacing ? c.Facing.z[e]! : 0
+  cols.flags[s] = fl
 }
 
 /** Links this tick's aimers into one list per target (targets that are observers, `slotOf[t] !== -1`). */
@@ -121,13 +231,15 @@ export function linkAimers(bp: Broadphase, c: AttentionComponents, aimers: Dense
 
 /**
  * The candidates of observer `o` at `(x, y)` with broadphase reach `reach` (its radius plus its own
- * look-ahead travel; the grid's slow reach is added): writes them to `found` and returns their
- * count. Each entity at most once, never `o`: the grid never returns an entity twice nor a wide
- * one, and a full scan (when the disc spans the grid's table) replaces both.
+ * look-ahead travel; the grid's slow reach is added): writes their slots to `found` and returns
+ * their count. Each entity at most once, never `o`: the grid never returns an entity twice nor a
+ * wide one, and a full scan (when the disc spans the grid's table) replaces both, packing every
+ * positioned entity as an extra.
  * @param observer - `[x, y, ...]` with the reach at `reachSlot`.
  */
-export function queryCandidates(bp: Broadphase, positioned: DenseList, o: number, observer: Float64Array, reachSlot: number): number {
+export function queryCandidates(bp: Broadphase, c: AttentionComponents, flags: Uint16Array, positioned: DenseList, o: number, observer: Float64Array, reachSlot: number): number {
   const found = bp.found
+  bp.extraEnd = bp.packedEnd
   const ox = observer[0]!
   const oy = observer[1]!
   const q = observer[reachSlot]! + bp.slowReach[0]!
@@ -140,7 +252,13 @@ export function queryCandidates(bp: Broadphase, positioned: DenseList, o: number
   bp.fullScan = runCount === -1 ? 1 : 0
   if (runCount === -1) {
     const ids = positioned.ids
-    for (let i = 0; i < positioned.count; i++) if (ids[i] !== o) found[n++] = ids[i]!
+    let s = bp.extraEnd
+    for (let i = 0; i < positioned.count; i++) {
+      if (ids[i] === o) continue
+      packCandidate(bp.cols, c, flags, ids[i]!, s)
+      found[n++] = s++
+    }
+    bp.extraEnd = s
     return n
   }
   const grid = bp.grid
@@ -156,23 +274,25 @@ export function queryCandidates(bp: Broadphase, positioned: DenseList, o: number
       // appended then kept or not (PERFORMANCE.md, "no branch on a coin flip")
       const ex = xs[i]! - ox
       const ey = ys[i]! - oy
-      const e = ids[i]!
-      found[n] = e
-      n += Number(!(ex * ex + ey * ey > q2)) & Number(e !== o)
+      found[n] = i
+      n += Number(!(ex * ex + ey * ey > q2)) & Number(ids[i] !== o)
     }
   }
-  const wide = bp.wide
-  for (let i = 0; i < bp.wideN; i++) if (wide[i] !== o) found[n++] = wide[i]!
+  for (let s = bp.gridEnd; s < bp.packedEnd; s++) if (ids[s] !== o) found[n++] = s
   return n
 }
 
 /**
  * Aimers of `o` beyond the last query's disc (the query returned those within it, the wide list
- * all of its own, a full scan every entity): writes them to `found` and returns their count.
+ * all of its own, a full scan every entity): packs them as extras and appends their slots to
+ * `found` from index `n`.
+ * @returns the new count of `found`.
  */
-export function queryFarAimers(bp: Broadphase, c: AttentionComponents, flags: Uint16Array, o: number, tick: number): number {
-  if (bp.fullScan === 1 || bp.aimHead[o] === -1) return 0
+export function queryFarAimers(bp: Broadphase, c: AttentionComponents, flags: Uint16Array, o: number, tick: number, n: number): number {
+  if (bp.fullScan === 1 || bp.aimHead[o] === -1) return n
   const found = bp.found
+  const cols = bp.cols
+  let s = bp.extraEnd
   const aimNext = bp.aimNext
   const wideTick = bp.wideTick
   const Px = c.Position.x
@@ -182,12 +302,15 @@ export function queryFarAimers(bp: Broadphase, c: AttentionComponents, flags: Ui
   const q = bp.disc[2]!
   const q2 = q * q
   const POSITION = Has.Position
-  let m = 0
+  let m = n
   for (let a = bp.aimHead[o]!; a !== -1; a = aimNext[a]!) {
     if (a === o || (flags[a]! & POSITION) === 0 || wideTick[a] === tick + 1) continue
     const ex = Px[a]! - ox
     const ey = Py[a]! - oy
-    if (ex * ex + ey * ey > q2) found[m++] = a
+    if (!(ex * ex + ey * ey > q2)) continue
+    packCandidate(cols, c, flags, a, s)
+    found[m++] = s++
   }
+  bp.extraEnd = s
   return m
 }

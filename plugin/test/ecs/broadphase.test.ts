@@ -37,8 +37,8 @@ describe('broadphase', () => {
       observer[0] = c.Position.x[o]!
       observer[1] = c.Position.y[o]!
       observer[2] = 60
-      const n = queryCandidates(bp, positioned, o, observer, 2)
-      const found = Array.from(bp.found.subarray(0, n))
+      const n = queryCandidates(bp, c, flags, positioned, o, observer, 2)
+      const found = Array.from(bp.found.subarray(0, n), (s) => bp.cols.eid[s]!)
       expect(new Set(found).size).toBe(n)
       expect(found).not.toContain(o)
       const got = new Set(found)
@@ -48,8 +48,8 @@ describe('broadphase', () => {
         if (dx * dx + dy * dy <= 60 * 60) expect(got.has(e), `observer ${o} entity ${e}`).toBe(true)
       }
       for (let i = 0; i < bp.wideN; i++) if (bp.wide[i] !== o) expect(got.has(bp.wide[i]!)).toBe(true)
-      const m = queryFarAimers(bp, c, flags, o, 1)
-      const far = Array.from(bp.found.subarray(0, m))
+      const m = queryFarAimers(bp, c, flags, o, 1, n)
+      const far = Array.from(bp.found.subarray(n, m), (s) => bp.cols.eid[s]!)
       for (let e = 97; e < cap; e += 97) {
         if (c.Aim.target[e] === o && e !== o) expect(got.has(e) || far.includes(e), `aimer ${e} of ${o}`).toBe(true)
       }

@@ -7,7 +7,7 @@ import type { Band } from './bands'
 import { createBroadphase, linkAimers, queryCandidates, queryFarAimers, rebuildGrid } from './broadphase'
 import { createEntityTracker, Has } from './entity-tracker'
 import { explainPair } from './explain'
-import { createRowWriter, HINT_SLOT, REACH_SLOT, REACHED, SKIPPED, type FeatureParams } from './features'
+import { BOUND_SLOT, createRowWriter, HINT_SLOT, REACH_SLOT, REACHED, SKIPPED, type FeatureParams } from './features'
 import { createHeadScorer, FEATURE_COUNT } from './heads'
 import { createInteractionStore } from './interactions'
 import { createInterestSets } from './interest-sets'
@@ -162,10 +162,16 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     return end
   }
 
-  /** Broadphase of `o` (candidates, then far aimers) written as rows from `row`, under the writer's current hint; returns the end row. */
+  /**
+   * Broadphase of `o` (slot `s`; candidates, then far aimers) written as rows from `row`, under the
+   * writer's current hint; returns the end row. A fused write narrows the broadphase to the
+   * writer's bound, with the observer's members added (PERFORMANCE.md, "bounded broadphase").
+   */
   const writeRows = (o: number, row: number, fused: boolean): number => {
     writer.load(o)
-    let n = queryCandidates(bp, c, flags, positioned, o, writer.observer, REACH_SLOT)
+    if (!fused) writer.observer[BOUND_SLOT] = Infinity
+    const s = slotOf[o]!
+    let n = queryCandidates(bp, c, flags, positioned, o, writer.observer, REACH_SLOT, BOUND_SLOT, sets.eid, s * stride, sets.count[s]!)
     n = queryFarAimers(bp, c, flags, o, tick, n)
     if (row + n > rowCap) grow(row + n)
     return writer.write(bp.found, n, inp.rowEid, row, tick, fused, feat, inp.scores)
@@ -188,7 +194,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     let end = writeRows(o, row, true)
     let K = c.Observer.budget[o]!
     if (K > stride) K = stride
-    if (counts[SKIPPED]! > 0 && counts[REACHED]! < K) end = gather(o, row, true)
+    if ((counts[SKIPPED]! > 0 || bp.narrowed === 1) && counts[REACHED]! < K) end = gather(o, row, true)
     else markRuleRows(c, flags, o, inp.rowEid, inp.rowRule, row, end)
     return end
   }

@@ -2,7 +2,7 @@
 // range test, the visibility rules (an inline copy of rules.ts isDenied, checked by
 // test/ecs/rules.test.ts) and the formula of each head (heads.ts lists them; docs/concepts.md
 // section 2 specifies them). The candidate loop is the engine's hottest code: PERFORMANCE.md.
-import type { CandidateColumns } from './broadphase'
+import { BOUND_EXEMPT, type CandidateColumns } from './broadphase'
 import type { AttentionComponents } from './components'
 import { Has } from './entity-tracker'
 import { Feature, FEATURE_COUNT, scoreRow, weightVector, type HeadWeights } from './heads'
@@ -68,11 +68,18 @@ const COS_HALF = 9
 const RADIUS = 10
 const REACH = 11
 const HINT = 12
-const O_SIZE = 13
+const BOUND = 13
+const O_SIZE = 14
 /** Slot of the observer's broadphase reach in {@link RowWriter.observer}. */
 export const REACH_SLOT = REACH
 /** Slot of the observer's K-th-score hint in {@link RowWriter.observer} (set before `load`). */
 export const HINT_SLOT = HINT
+/**
+ * Slot of the observer's bound in {@link RowWriter.observer} after `load`: the squared distance
+ * beyond which a bounded write skips every candidate without a {@link BOUND_EXEMPT} flag that is
+ * no member (Infinity: none).
+ */
+export const BOUND_SLOT = BOUND
 /** Index in {@link RowWriter.counts}: rows skipped by the bound. */
 export const SKIPPED = 0
 /** Index in {@link RowWriter.counts}: flagless rows scoring at or above the hint. */
@@ -171,6 +178,8 @@ export function createRowWriter(
         }
         skipD2[b] = skip
       }
+      // the thresholds only grow with the heads that can be above 0: the last is the largest
+      ob[BOUND] = skipD2[7]!
     },
     write(cands, n, rowEid, row, tick, fused, feat, scores) {
       // stores, tuning and imported constants in locals (PERFORMANCE.md, "constants in locals")
@@ -248,7 +257,7 @@ export function createRowWriter(
       const hint = ob[HINT]!
       // facing can be above 0 behind the observer only with a cone wider than a half-turn
       const behindIsOut = cosHalf >= 0
-      const NO_SKIP = SALIENCE | AIM | RULE_FLAGS
+      const NO_SKIP = BOUND_EXEMPT
       const mark = oi[I_MARK]!
       const memberOf = member
       let skipped = 0

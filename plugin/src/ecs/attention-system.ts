@@ -248,16 +248,30 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     ownership.sync(tracker.owned)
     updateBroadphase()
 
+    if (!customScorer) {
+      // the built-in scores are fused into the rows: each observer's rows are selected while they
+      // are still in cache, from row 0 (PERFORMANCE.md, "one observer at a time")
+      for (let i = 0; i < obsN; i++) {
+        const o = obs[i]!
+        const s = slotOf[o]!
+        let rows = 0
+        if ((flags[o]! & Has.Position) !== 0) rows = gatherBounded(o, s, 0)
+        else if (!warnedNoPosition) warnNoPosition(o)
+        selectObserver(st, s, o, 0, rows)
+      }
+      return w
+    }
+    // a custom scorer scores every observer's rows in one batch
     let rows = 0
     for (let i = 0; i < obsN; i++) {
       const o = obs[i]!
       const s = slotOf[o]!
       rowStart[s] = rows
-      if ((flags[o]! & Has.Position) !== 0) rows = customScorer ? gather(o, rows, false) : gatherBounded(o, s, rows)
+      if ((flags[o]! & Has.Position) !== 0) rows = gather(o, rows, false)
       else if (!warnedNoPosition) warnNoPosition(o)
       rowEnd[s] = rows
     }
-    if (customScorer) scoreRows(rows)
+    scoreRows(rows)
     for (let i = 0; i < obsN; i++) {
       const o = obs[i]!
       const s = slotOf[o]!

@@ -7,7 +7,7 @@ import type { Band } from './bands'
 import { createBroadphase, linkAimers, queryCandidates, queryFarAimers, rebuildGrid } from './broadphase'
 import { createEntityTracker, Has } from './entity-tracker'
 import { explainPair } from './explain'
-import { createRowWriter, HINT_SLOT, REACH_SLOT, REACHED, SKIPPED, type FeatureParams } from './features'
+import { BOUND_SLOT, createRowWriter, HINT_SLOT, REACH_SLOT, REACHED, SKIPPED, type FeatureParams } from './features'
 import { createHeadScorer, FEATURE_COUNT } from './heads'
 import { createInteractionStore } from './interactions'
 import { createInterestSets } from './interest-sets'
@@ -119,7 +119,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     distanceFalloff: opts.distanceFalloff,
     halfLivesPerTick: opts.dt / opts.interactionHalfLife,
   }
-  const writer = createRowWriter(c, flags, generation, interactions, params, opts.weights)
+  const writer = createRowWriter(c, flags, generation, interactions, params, opts.weights, bp.cols)
   let tick = 0
 
   const grow = (need: number): void => {
@@ -163,18 +163,19 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     return end
   }
 
-  /** Broadphase of `o` (candidates, then far aimers) written as rows from `row`, under the writer's current hint; returns the end row. */
+  /**
+   * Broadphase of `o` (slot `s`; candidates, then far aimers) written as rows from `row`, under the
+   * writer's current hint; returns the end row. A fused write narrows the broadphase to the
+   * writer's bound, with the observer's members added (PERFORMANCE.md, "bounded broadphase").
+   */
   const writeRows = (o: number, row: number, fused: boolean): number => {
     writer.load(o)
-    const n = queryCandidates(bp, positioned, o, writer.observer, REACH_SLOT)
+    if (!fused) writer.observer[BOUND_SLOT] = Infinity
+    const s = slotOf[o]!
+    let n = queryCandidates(bp, c, flags, positioned, o, writer.observer, REACH_SLOT, BOUND_SLOT, sets.eid, s * stride, sets.count[s]!)
+    n = queryFarAimers(bp, c, flags, o, tick, n)
     if (row + n > rowCap) grow(row + n)
-    let end = writer.write(bp.found, n, inp.rowEid, row, tick, fused, feat, inp.scores)
-    const m = queryFarAimers(bp, c, flags, o, tick)
-    if (m > 0) {
-      if (end + m > rowCap) grow(end + m)
-      end = writer.write(bp.found, m, inp.rowEid, end, tick, fused, feat, inp.scores)
-    }
-    return end
+    return writer.write(bp.found, n, inp.rowEid, row, tick, fused, feat, inp.scores)
   }
 
   const member = writer.member
@@ -194,7 +195,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     let end = writeRows(o, row, true)
     let K = c.Observer.budget[o]!
     if (K > stride) K = stride
-    if (counts[SKIPPED]! > 0 && counts[REACHED]! < K) end = gather(o, row, true)
+    if ((counts[SKIPPED]! > 0 || bp.narrowed === 1) && counts[REACHED]! < K) end = gather(o, row, true)
     else markRuleRows(c, flags, o, inp.rowEid, inp.rowRule, row, end)
     return end
   }
@@ -248,16 +249,30 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     ownership.sync(tracker.owned)
     updateBroadphase()
 
+    if (!customScorer) {
+      // the built-in scores are fused into the rows: each observer's rows are selected while they
+      // are still in cache, from row 0 (PERFORMANCE.md, "one observer at a time")
+      for (let i = 0; i < obsN; i++) {
+        const o = obs[i]!
+        const s = slotOf[o]!
+        let rows = 0
+        if ((flags[o]! & Has.Position) !== 0) rows = gatherBounded(o, s, 0)
+        else if (!warnedNoPosition) warnNoPosition(o)
+        selectObserver(st, s, o, 0, rows)
+      }
+      return w
+    }
+    // a custom scorer scores every observer's rows in one batch
     let rows = 0
     for (let i = 0; i < obsN; i++) {
       const o = obs[i]!
       const s = slotOf[o]!
       rowStart[s] = rows
-      if ((flags[o]! & Has.Position) !== 0) rows = customScorer ? gather(o, rows, false) : gatherBounded(o, s, rows)
+      if ((flags[o]! & Has.Position) !== 0) rows = gather(o, rows, false)
       else if (!warnedNoPosition) warnNoPosition(o)
       rowEnd[s] = rows
     }
-    if (customScorer) scoreRows(rows)
+    scoreRows(rows)
     for (let i = 0; i < obsN; i++) {
       const o = obs[i]!
       const s = slotOf[o]!

@@ -2,6 +2,7 @@
 // range test, the visibility rules (an inline copy of rules.ts isDenied, checked by
 // test/ecs/rules.test.ts) and the formula of each head (heads.ts lists them; docs/concepts.md
 // section 2 specifies them). The candidate loop is the engine's hottest code: PERFORMANCE.md.
+import { BOUND_EXEMPT, type CandidateColumns } from './broadphase'
 import type { AttentionComponents } from './components'
 import { Has } from './entity-tracker'
 import { Feature, FEATURE_COUNT, scoreRow, weightVector, type HeadWeights } from './heads'
@@ -28,7 +29,8 @@ export interface RowWriter {
   /** Makes `o` the current observer; its broadphase reach (radius + own look-ahead travel) lands in `observer[REACH_SLOT]`. */
   load(o: number): void
   /**
-   * Range test, visibility rules, then the features of each candidate `cands[0..n)`: a scored
+   * Range test, visibility rules, then the features of each candidate `cands[0..n)` (slots of the
+   * broadphase's packed columns): a scored
    * candidate `e` gets row `r` (from `row` up), `rowEid[r] = e` and its features at
    * `feat[r * FEATURE_COUNT..]`, or with `fused` only its built-in score at `scores[r]` (the
    * head scorer's {@link scoreRow} of the row it would have written, bit for bit).
@@ -68,11 +70,18 @@ const COS_HALF = 9
 const RADIUS = 10
 const REACH = 11
 const HINT = 12
-const O_SIZE = 13
+const BOUND = 13
+const O_SIZE = 14
 /** Slot of the observer's broadphase reach in {@link RowWriter.observer}. */
 export const REACH_SLOT = REACH
 /** Slot of the observer's K-th-score hint in {@link RowWriter.observer} (set before `load`). */
 export const HINT_SLOT = HINT
+/**
+ * Slot of the observer's bound in {@link RowWriter.observer} after `load`: the squared distance
+ * beyond which a bounded write skips every candidate without a {@link BOUND_EXEMPT} flag that is
+ * no member (Infinity: none).
+ */
+export const BOUND_SLOT = BOUND
 /** Index in {@link RowWriter.counts}: rows skipped by the bound. */
 export const SKIPPED = 0
 /** Index in {@link RowWriter.counts}: flagless rows scoring at or above the hint. */
@@ -93,6 +102,7 @@ export function createRowWriter(
   interactions: InteractionStore,
   params: FeatureParams,
   weights: HeadWeights,
+  cols: CandidateColumns,
 ): RowWriter {
   const halfLivesPerTick = params.halfLivesPerTick
   const any = interactions.any
@@ -174,11 +184,12 @@ export function createRowWriter(
         }
         skipD2[b] = skip
       }
+      // the thresholds only grow with the heads that can be above 0: the last is the largest
+      ob[BOUND] = skipD2[7]!
     },
     write(cands, n, rowEid, row, tick, fused, feat, scores) {
       // stores, tuning and imported constants in locals (PERFORMANCE.md, "constants in locals")
       const SALIENCE = Has.Salience
-      const VELOCITY = Has.Velocity
       const OWNER = Has.Owner
       const HIDDEN = Has.Hidden
       const HIDDEN_OR_TEAM_ONLY = Has.Hidden | Has.TeamOnly
@@ -187,21 +198,23 @@ export function createRowWriter(
       const FACING = Has.Facing
       const AIM = Has.Aim
       const STRIDE = FEATURE_COUNT
-      const Px = c.Position.x
-      const Py = c.Position.y
-      const Pz = c.Position.z
-      const Vx = c.Velocity.x
-      const Vy = c.Velocity.y
-      const Vz = c.Velocity.z
-      const Fx = c.Facing.x
-      const Fy = c.Facing.y
-      const Fz = c.Facing.z
+      // the candidate's position, motion and flags from its slot (PERFORMANCE.md, "packed candidates")
+      const eidOf = cols.eid
+      const Px = cols.x
+      const Py = cols.y
+      const Pz = cols.z
+      const Vx = cols.vx
+      const Vy = cols.vy
+      const Vz = cols.vz
+      const Fx = cols.fx
+      const Fy = cols.fy
+      const Fz = cols.fz
+      const flagsOf = cols.flags
       const nimbusOf = c.Salience.nimbus
       const salienceOf = c.Salience.weight
       const teamOf = c.Team.id
       const ownerOf = c.Owner.eid
       const aimOf = c.Aim.target
-      const flagsOf = flags
       const iStrength = interactions.strength
       const iTick = interactions.tick
       const T = params.lookahead
@@ -252,17 +265,18 @@ export function createRowWriter(
       const hint = ob[HINT]!
       // facing can be above 0 behind the observer only with a cone wider than a half-turn
       const behindIsOut = cosHalf >= 0
-      const NO_SKIP = SALIENCE | AIM | RULE_FLAGS
+      const NO_SKIP = BOUND_EXEMPT
       const mark = oi[I_MARK]!
       const memberOf = member
       let skipped = 0
       let reached = 0
       for (let k = 0; k < n; k++) {
-        const e = cands[k]!
-        const fl = flagsOf[e]!
-        const dx = Px[e]! - ox
-        const dy = Py[e]! - oy
-        const dz = Pz[e]! - oz
+        const s = cands[k]!
+        const e = eidOf[s]!
+        const fl = flagsOf[s]!
+        const dx = Px[s]! - ox
+        const dy = Py[s]! - oy
+        const dz = Pz[s]! - oz
         const d2 = dx * dx + dy * dy + dz * dz
         let reff = radius
         let invReff = invRadius
@@ -270,10 +284,10 @@ export function createRowWriter(
           reff = nimbusOf[e]!
           invReff = 1 / reff
         }
-        const hasVel = (fl & VELOCITY) !== 0
-        const rvx = (hasVel ? Vx[e]! : 0) - ovx
-        const rvy = (hasVel ? Vy[e]! : 0) - ovy
-        const rvz = (hasVel ? Vz[e]! : 0) - ovz
+        // 0 in the columns without Velocity
+        const rvx = Vx[s]! - ovx
+        const rvy = Vy[s]! - ovy
+        const rvz = Vz[s]! - ovz
         // negated comparisons so a NaN position is out of range, never scored
         if (!(d2 <= reff * reff)) {
           // not in range now: maybe in range at the look-ahead (predicted positions), or aiming at
@@ -285,7 +299,7 @@ export function createRowWriter(
         }
         const fdot = ofx * dx + ofy * dy + ofz * dz
         const rdot = rvx * dx + rvy * dy + rvz * dz
-        const edot = (fl & FACING) === 0 ? 0 : Fx[e]! * dx + Fy[e]! * dy + Fz[e]! * dz
+        const edot = (fl & FACING) === 0 ? 0 : Fx[s]! * dx + Fy[s]! * dy + Fz[s]! * dz
         // which heads can be above 0 (negated tests: NaN can); PERFORMANCE.md, "bounded rows"
         const heads = Number(!(behindIsOut && fdot <= 0)) | (Number(!(rdot >= 0)) << 1) | (Number(!(edot >= 0) && (fl & FACING) !== 0) << 2)
         if (bounded && d2 > skipTab[heads]! && (fl & NO_SKIP) === 0 && memberOf[e] !== mark) {

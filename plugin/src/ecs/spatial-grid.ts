@@ -12,7 +12,7 @@
  */
 export interface SpatialGrid {
   readonly cellSize: number
-  /** Grid entities sorted by bucket. */
+  /** Grid entities sorted by bucket, in slots `[offset, end)` of the last build. */
   readonly ids: Uint32Array
   /** x of `ids[i]` at the last build. */
   readonly xs: Float32Array
@@ -20,8 +20,12 @@ export interface SpatialGrid {
   readonly ys: Float32Array
   /** Pairs [start, end) of `ids` written by `query` (replaced by a larger array when a query needs more room). */
   runs: Int32Array
-  /** Re-sorts the first `count` of `ids` by cell; entities with a non-finite x or y are left out (they are never in range). */
-  build(ids: Uint32Array, count: number): void
+  /**
+   * Sorts the first `count` entities of `src` by cell into slots `offset, offset + 1, ...` of `ids`,
+   * `xs` and `ys`; entities with a non-finite x or y are left out (they are never in range).
+   * @returns the end slot (`offset` plus the entities placed).
+   */
+  build(src: Uint32Array, count: number, offset?: number): number
   /**
    * Writes to `runs` the runs of `ids` that hold every grid entity whose cell touches the disc
    * `disc = [x, y, radius]`, the same cells a per-cell corner test keeps.
@@ -41,6 +45,13 @@ const ROW_MASK = 6
 /** Cell coordinates beyond this magnitude would lose integer precision: such a build scans instead. */
 const CELL_LIMIT = 1 << 30
 
+/** Where a grid writes its sorted entities: slot columns that several grids may share at different offsets. */
+export interface GridSlots {
+  readonly ids: Uint32Array
+  readonly xs: Float32Array
+  readonly ys: Float32Array
+}
+
 /**
  * Creates an empty spatial grid.
  * @param capacity - entity ids are below this.
@@ -48,14 +59,15 @@ const CELL_LIMIT = 1 << 30
  * @param buckets - most buckets in the table, rounded up to a power of two.
  * @param px - x positions by entity id (read directly: PERFORMANCE.md, "doubles across calls").
  * @param py - y positions by entity id.
+ * @param slots - the columns builds write to (room for `offset + capacity`); its own by default.
  */
-export function createSpatialGrid(capacity: number, cellSize: number, buckets: number, px: Float32Array, py: Float32Array): SpatialGrid {
+export function createSpatialGrid(capacity: number, cellSize: number, buckets: number, px: Float32Array, py: Float32Array, slots?: GridSlots): SpatialGrid {
   let maxBuckets = 1
   while (maxBuckets < buckets) maxBuckets <<= 1
   const inv = 1 / cellSize
-  const ids = new Uint32Array(capacity)
-  const xs = new Float32Array(capacity)
-  const ys = new Float32Array(capacity)
+  const ids = slots?.ids ?? new Uint32Array(capacity)
+  const xs = slots?.xs ?? new Float32Array(capacity)
+  const ys = slots?.ys ?? new Float32Array(capacity)
   const bucket = new Int32Array(capacity)
   // start[b] .. start[b + 1] is bucket b's run in ids
   const start = new Int32Array(maxBuckets + 1)
@@ -69,7 +81,7 @@ export function createSpatialGrid(capacity: number, cellSize: number, buckets: n
     xs,
     ys,
     runs: new Int32Array(64),
-    build(src, count) {
+    build(src, count, offset = 0) {
       let minX = Infinity
       let maxX = -Infinity
       let minY = Infinity
@@ -93,11 +105,11 @@ export function createSpatialGrid(capacity: number, cellSize: number, buckets: n
         usable = 1
         layout[MIN_COL] = 1
         layout[MAX_COL] = 0
-        return
+        return offset
       }
       if (!(minCol >= -CELL_LIMIT && maxCol <= CELL_LIMIT && minRow >= -CELL_LIMIT && maxRow <= CELL_LIMIT)) {
         usable = 0
-        return
+        return offset
       }
       usable = 1
       // table shaped like the bounding box: halve the longer side until it fits
@@ -126,6 +138,7 @@ export function createSpatialGrid(capacity: number, cellSize: number, buckets: n
       const rowMask = rows - 1
       const n = cols * rows
       start.fill(0, 0, n + 1)
+      start[0] = offset
       for (let i = 0; i < count; i++) {
         const e = src[i]!
         const x = px[e]!
@@ -151,6 +164,7 @@ export function createSpatialGrid(capacity: number, cellSize: number, buckets: n
         xs[j] = px[e]!
         ys[j] = py[e]!
       }
+      return start[n]!
     },
     query(disc) {
       if (usable === 0) return -1

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createAttentionComponents } from '../../src/index'
 import { Has } from '../../src/ecs/entity-tracker'
+import { createCandidateColumns, packCandidate } from '../../src/ecs/broadphase'
 import { createRowWriter } from '../../src/ecs/features'
 import { checkWeights, createHeadScorer, DEFAULT_WEIGHTS, Feature, FEATURE_COUNT, HEAD_NAMES, scoreRow, weightVector, type HeadWeights } from '../../src/ecs/heads'
 import { createInteractionStore } from '../../src/ecs/interactions'
@@ -71,8 +72,10 @@ describe('heads', () => {
       cands.push(e)
     }
     const weights = { ...DEFAULT_WEIGHTS, facing: 0.37, mutual: -1.3 }
-    const writer = createRowWriter(c, flags, new Uint32Array(c.capacity), interactions, { lookahead: 0.5, speedScale: 10, distanceFalloff: 25, halfLivesPerTick: 0.01 }, weights)
-    const ids = Uint32Array.from(cands)
+    const cols = createCandidateColumns(cands.length)
+    cands.forEach((e, s) => packCandidate(cols, c, flags, e, s))
+    const writer = createRowWriter(c, flags, new Uint32Array(c.capacity), interactions, { lookahead: 0.5, speedScale: 10, distanceFalloff: 25, halfLivesPerTick: 0.01 }, weights, cols)
+    const ids = Uint32Array.from(cands, (_, s) => s)
     const rowEid = new Uint32Array(ids.length)
     const feat = new Float32Array(ids.length * FEATURE_COUNT)
     const fused = new Float32Array(ids.length)

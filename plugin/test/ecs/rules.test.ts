@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { createAttentionComponents } from '../../src/index'
 import type { AttentionComponents } from '../../src/ecs/components'
 import { Has } from '../../src/ecs/entity-tracker'
+import { createCandidateColumns, packCandidate } from '../../src/ecs/broadphase'
 import { createRowWriter } from '../../src/ecs/features'
 import { DEFAULT_WEIGHTS } from '../../src/ecs/heads'
 import { createInteractionStore } from '../../src/ecs/interactions'
@@ -51,8 +52,10 @@ function world(): { c: AttentionComponents; flags: Uint16Array; candidates: numb
 describe('rules', () => {
   it('should match the row writer\'s inline visibility test for every flag combination', () => {
     const { c, flags, candidates } = world()
-    const writer = createRowWriter(c, flags, new Uint32Array(c.capacity), createInteractionStore(c.capacity, 4), { lookahead: 0.5, speedScale: 10, distanceFalloff: 25, halfLivesPerTick: 0.01 }, { ...DEFAULT_WEIGHTS })
-    const cands = Uint32Array.from(candidates)
+    const cols = createCandidateColumns(candidates.length)
+    candidates.forEach((e, s) => packCandidate(cols, c, flags, e, s))
+    const writer = createRowWriter(c, flags, new Uint32Array(c.capacity), createInteractionStore(c.capacity, 4), { lookahead: 0.5, speedScale: 10, distanceFalloff: 25, halfLivesPerTick: 0.01 }, { ...DEFAULT_WEIGHTS }, cols)
+    const cands = Uint32Array.from(candidates, (_, s) => s)
     const rowEid = new Uint32Array(cands.length)
     for (const o of [TEAM_OBSERVER, LONE_OBSERVER]) {
       writer.load(o)

@@ -37,7 +37,8 @@ export interface FullStateHandler {
   afterPatch(): void
 }
 
-const hooked = new WeakMap<object, FullStateHandler>()
+/** Serializers already wrapped. */
+const hooked = new WeakSet<object>()
 
 /**
  * Wraps a room's serializer (`roomSerializer(room)`; a room makes a new one with each new state) so
@@ -45,7 +46,7 @@ const hooked = new WeakMap<object, FullStateHandler>()
  */
 export function hookFullState(ser: SerializerLike, handler: FullStateHandler): void {
   if (hooked.has(ser)) return
-  hooked.set(ser, handler)
+  hooked.add(ser)
   const ownFull = ser.getFullState
   const ownPatches = ser.applyPatches
   ser.getFullState = function (this: unknown, client?: unknown, timing?: unknown) {

@@ -1,4 +1,4 @@
-import { RoomPlugin, type Client, type Room } from '@colyseus/core'
+import { ClientState, RoomPlugin, type Client, type Room } from '@colyseus/core'
 import { StateView, type Encoder, type Ref } from '@colyseus/schema'
 import type { AttentionSystem } from '../ecs/types'
 import { checkInteger } from '../ecs/validate'
@@ -7,10 +7,11 @@ import { checkTrackable, claimSystem, releaseSystem } from './misuse'
 import { checkRangeSource, resolvePluginOptions, type AttentionPluginOptions, type ResolvedPluginOptions } from './options'
 import { syncViews } from './sync-pass'
 import { createSyncScratch, type SyncScratch } from './sync-scratch'
-import { createViewRecord, recordRemoveAt, type ViewRecord } from './view-record'
-import { removeFromView } from './view-sync'
+import { createViewRecord, recordAdd, recordRemoveAt, type ViewRecord } from './view-record'
+import { addToView, removeFromView } from './view-sync'
+import { dropPending, hasPending, hookFullState, sameEntries, sharedWithJoined, type FullStateHandler } from './full-state'
 import { installViewEncoding } from '../view-encoding/install-view-encoding'
-import { roomEncoder } from '../view-encoding/schema-internals'
+import { roomEncoder, roomSerializer } from '../view-encoding/schema-internals'
 import { warnIfNoWebSocketGlobal } from './websocket-global'
 
 /** Syncs in a row without an engine tick before the plugin warns that the system does not run. */
@@ -50,6 +51,19 @@ export class AttentionPlugin extends RoomPlugin<Room> {
   /** Time (ms) of the last byte report to the engine (see reportSentBytes). */
   private lastReport = -1
   private hookedEncoder: Encoder | null = null
+  /** The room serializer hooked for full states (full-state.ts); the room replaces it with its state. */
+  private hookedSerializer: object | null = null
+  private readonly fullStateHandler: FullStateHandler = {
+    before: (client) => this.beforeFullState(client),
+    after: (client, view) => {
+      if (hasPending(view) && !sharedWithJoined(this.room.clients, client, view)) dropPending(view)
+    },
+    afterPatch: () => {
+      if (this.forks.size > 0) this.mergeForks()
+    },
+  }
+  /** Forks of shared views, each to the record its client returns to (full-state.ts). */
+  private readonly forks = new Map<ViewRecord, ViewRecord>()
   /** Syncs run, the engine tick seen at the last one, and how many syncs in a row saw that tick. */
   private syncs = 0
   private lastTick = -1
@@ -145,6 +159,7 @@ export class AttentionPlugin extends RoomPlugin<Room> {
       )
     }
     this.watchSync()
+    this.hookFullState()
     this.unbindSession(client.sessionId)
     let r = this.opts.shareViews ? this.byObserver.get(observer) : undefined
     if (r === undefined) {
@@ -205,6 +220,7 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     }
     try {
       this.hookEncoder()
+      this.hookFullState()
       syncViews(this.records, system, this.registry!, this.opts.bandTags, this.opts.entryBudget, this.scratch!)
     } catch (err) {
       this.syncFailed(err)
@@ -301,6 +317,7 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     this.syncTimer = null
     for (const r of this.records) r.view.dispose()
     this.records.length = 0
+    this.forks.clear()
     this.byObserver.clear()
     this.byView.clear()
     this.bySession.clear()
@@ -313,12 +330,102 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     this.bySession.delete(sessionId)
     const k = r.sessions.indexOf(sessionId)
     if (k !== -1) r.sessions.splice(k, 1)
-    if (r.sessions.length > 0) return
+    if (r.sessions.length === 0) this.disposeRecord(r)
+  }
+
+  /** Disposes a record's view and forgets the record (its last client left it). */
+  private disposeRecord(r: ViewRecord): void {
     r.view.dispose()
     const i = this.records.indexOf(r)
     if (i !== -1) this.records.splice(i, 1)
     this.byView.delete(r.view)
+    this.forks.delete(r)
     if (this.byObserver.get(r.observer) === r) this.byObserver.delete(r.observer)
+  }
+
+  /**
+   * Hooks the room's serializer (once per serializer) so a client's full state never leaves its
+   * view's older pending changes queued for it (full-state.ts).
+   */
+  private hookFullState(): void {
+    const ser = roomSerializer(this.room)
+    if (ser === undefined || ser === this.hookedSerializer) return
+    this.hookedSerializer = ser
+    hookFullState(ser, this.fullStateHandler)
+  }
+
+  /**
+   * Before `client`'s full state: when its view has pending changes that other joined clients of
+   * the view still need, moves the client to a fork of the view (its full state then comes from the
+   * fork, whose own pending changes the full state delivers).
+   */
+  private beforeFullState(client: Client): void {
+    const view = client.view
+    if (view === undefined || !hasPending(view)) return
+    const r = this.byView.get(view)
+    if (r === undefined || this.registry === null || !sharedWithJoined(this.room.clients, client, view)) return
+    const f = createViewRecord(new StateView(), r.observer, this.registry.capacity)
+    const reg = this.registry
+    let exact = true
+    for (let j = 0; j < r.count; j++) {
+      const e = r.eids[j]!
+      const inst = reg.instances[e]
+      if (inst === undefined || !reg.holds(e, r.gens[j]!)) {
+        exact = false
+        continue
+      }
+      try {
+        addToView(f.view, inst, this.opts.bandTags[r.bands[j]!]!)
+      } catch {
+        // an instance deleted from the state without untrack: the parent view holds it in vain too
+        exact = false
+        continue
+      }
+      recordAdd(f, e, r.gens[j]!, r.bands[j]!)
+    }
+    // the same entries in the same order: the next sync moves both alike (else the fork is reconciled in full)
+    f.synced = exact ? r.synced : -1
+    f.members = r.members
+    f.pending = r.pending
+    f.held = r.held
+    const k = r.sessions.indexOf(client.sessionId)
+    if (k !== -1) r.sessions.splice(k, 1)
+    f.sessions.push(client.sessionId)
+    this.records.push(f)
+    this.byView.set(f.view, f)
+    this.bySession.set(client.sessionId, f)
+    this.forks.set(f, r)
+    client.view = f.view
+  }
+
+  /**
+   * After a patch: a fork whose view and parent's both have nothing pending and hold the same
+   * entries gives its clients back to the parent (they see exactly what they saw) and is disposed.
+   * A fork whose parent was disposed becomes an ordinary view of its observer.
+   */
+  private mergeForks(): void {
+    for (const [f, p] of this.forks) {
+      if (!this.records.includes(p)) {
+        this.forks.delete(f)
+        if (this.opts.shareViews && !this.byObserver.has(f.observer)) this.byObserver.set(f.observer, f)
+        continue
+      }
+      if (hasPending(f.view) || hasPending(p.view) || f.observer !== p.observer || !sameEntries(f, p)) continue
+      // every client of the fork must be joined here (a dropped client's view is restored from its old client object)
+      const clients: Client[] = []
+      for (const s of f.sessions) {
+        const c = this.room.clients.find((x) => x.sessionId === s && x.view === f.view && x.state === ClientState.JOINED)
+        if (c !== undefined) clients.push(c)
+      }
+      if (clients.length !== f.sessions.length) continue
+      for (const c of clients) {
+        c.view = p.view
+        p.sessions.push(c.sessionId)
+        this.bySession.set(c.sessionId, p)
+      }
+      f.sessions.length = 0
+      this.disposeRecord(f)
+    }
   }
 
   /**
@@ -336,7 +443,8 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     if (seconds < 1) return
     this.lastReport = now
     for (const r of this.records) {
-      if (r.synced !== -1 && system.isObserver(r.observer)) system.reportBytes(r.observer, r.sentBytes / seconds)
+      // a fork reports nothing: its parent speaks for the observer
+      if (r.synced !== -1 && system.isObserver(r.observer) && !this.forks.has(r)) system.reportBytes(r.observer, r.sentBytes / seconds)
       r.sentBytes = 0
     }
   }

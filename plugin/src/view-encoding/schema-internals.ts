@@ -337,3 +337,23 @@ export function roomEncoder(room: unknown): Encoder | undefined {
   const enc = (room as { _serializer?: { encoder?: unknown } } | null | undefined)?._serializer?.encoder
   return typeof enc === 'object' && enc !== null ? (enc as Encoder) : undefined
 }
+
+/**
+ * The parts of Colyseus' SchemaSerializer (`room._serializer`, private) the sync layer wraps:
+ * `getFullState(client)` encodes the state a client receives when it joins or reconnects (the
+ * shared part and `encodeAllView(client.view)`); `applyPatches(clients)` encodes and sends one
+ * patch (Room.broadcastPatch, after onBeforePatch), consuming every encoded view's pending changes.
+ */
+export interface SerializerLike {
+  getFullState: (client?: unknown, timing?: unknown) => Uint8Array
+  applyPatches: (clients: unknown, state: unknown, timing?: unknown) => boolean
+}
+
+/**
+ * The schema serializer of a Colyseus room (`room._serializer`), or undefined before the room has a
+ * state or with a serializer without schema's `getFullState` and `applyPatches`.
+ */
+export function roomSerializer(room: unknown): SerializerLike | undefined {
+  const s = (room as { _serializer?: Partial<SerializerLike> } | null | undefined)?._serializer
+  return typeof s === 'object' && s !== null && typeof s.getFullState === 'function' && typeof s.applyPatches === 'function' ? (s as SerializerLike) : undefined
+}

@@ -422,5 +422,6 @@ describe('schema-internals', () => {
     internalTreeOf(d)!.forEachChildWithCtx(seen, (acc, child) => acc.push(child))
     expect(seen).toEqual([treeOf(d.part)])
   })
-  // room._serializer.encoder (roomEncoder) is pinned with a real server in plain-room.test.ts
+  // room._serializer.encoder (roomEncoder) is pinned with a real server in plain-room.test.ts, and
+  // room._serializer itself (roomSerializer: getFullState, applyPatches) in test/sync/full-state.test.ts
 })

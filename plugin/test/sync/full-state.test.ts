@@ -1,0 +1,239 @@
+import { ClientState, definePlugins, Room, SchemaSerializer, type Client as ServerClient } from '@colyseus/core'
+import { schema, t } from '@colyseus/schema'
+import { Client, type Room as ClientRoom } from '@colyseus/sdk'
+import { addComponent, addEntity, createWorld } from 'bitecs'
+import { WebSocket } from 'ws'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { startTestServer, until, type TestServer } from '../support/test-server'
+import { addObserver, AttentionPlugin, AttentionTags, createAttentionComponents, createAttentionSystem, installWebSocketGlobal } from '../../src/index'
+import { roomSerializer } from '../../src/view-encoding/schema-internals'
+
+// A client's full state (first join, or reconnection after a drop) and its view's pending changes.
+// Colyseus sends the full state of the client's view when the client acknowledges the join, and the
+// view's pending changes (queued since the last patch, or since the client dropped) went out again
+// with the next patch: removes of tagged fields addressed objects the client did not hold, and the
+// sdk's decoder logged '"refId" not found' (the soak's decode errors, issue 12). Patches are sent by
+// hand here, so every step happens in a known order.
+
+const { Motion, Detail } = AttentionTags
+const Rock = schema({ x: t.float32().default(0), vx: t.float32().default(0).view(Motion), hp: t.uint8().default(100).view(Detail) }, 'FullStateRock')
+const State = schema({ rocks: t.map(Rock).view() }, 'FullStateState')
+
+/** Watcher positions: near the rocks of cluster A (x 0..25) or of cluster B (x 1000..1025). */
+const AT_A = 10
+const AT_B = 1010
+
+let room: FullStateRoom | null = null
+
+class FullStateRoom extends Room<{ state: InstanceType<typeof State> }> {
+  // every band carries a tag: each exit from a view is a tagged remove (a DELETE to the rock's own ref id)
+  override plugins = definePlugins([new AttentionPlugin({ entryBudget: 100, bandTags: [Motion, Motion, Motion | Detail] })])
+  override state = new State()
+  world = createWorld()
+  C = createAttentionComponents(64)
+  attention = createAttentionSystem(this.world, { components: this.C, hysteresis: false })
+  watcher = -1
+  readonly keysA: string[] = []
+  readonly keysB: string[] = []
+
+  override onCreate(options: { fast?: boolean }): void {
+    this.plugins.attention.use(this.attention, { fastViewEncoding: options.fast ?? true })
+    this.watcher = addEntity(this.world)
+    addComponent(this.world, this.watcher, this.C.Position)
+    this.C.Position.x[this.watcher] = AT_A
+    addObserver(this.world, this.C, this.watcher, { radius: 50, budget: 32, fov: 2 * Math.PI })
+    for (const [base, keys] of [[0, this.keysA], [1000, this.keysB]] as const) {
+      for (let i = 0; i < 6; i++) {
+        const eid = addEntity(this.world)
+        addComponent(this.world, eid, this.C.Position)
+        this.C.Position.x[eid] = base + i * 5
+        const rock = new Rock()
+        rock.x = base + i * 5
+        this.state.rocks.set(String(eid), rock)
+        this.plugins.attention.track(eid, rock)
+        keys.push(String(eid))
+      }
+    }
+    this.keysA.sort()
+    this.keysB.sort()
+    // no patch timer: the test sends each patch (patch())
+    this.patchRate = 0
+    room = this
+  }
+
+  override onJoin(client: ServerClient): void {
+    this.plugins.attention.bind(client, this.watcher)
+  }
+
+  override async onDrop(client: ServerClient): Promise<void> {
+    await this.allowReconnection(client, 20)
+  }
+
+  override onBeforePatch(): void {
+    this.plugins.attention.sync()
+  }
+
+  /** One engine tick and one patch. */
+  patch(): void {
+    this.attention(this.world)
+    this.broadcastPatch()
+  }
+}
+
+// Node 20: Colyseus 0.18 reconnects clients through the global WebSocket
+installWebSocketGlobal(WebSocket)
+
+let server: TestServer
+let url = ''
+beforeAll(async () => {
+  server = await startTestServer('fullstate', FullStateRoom)
+  url = server.url
+})
+afterAll(async () => {
+  await server.stop()
+})
+
+// what the sdk's decoder reports when a patch names an object the client does not hold
+let decodeErrors: string[] = []
+const consoleError = console.error
+const consoleWarn = console.warn
+const consoleInfo = console.info
+beforeEach(() => {
+  decodeErrors = []
+  console.error = (...a: unknown[]) => {
+    if (typeof a[0] === 'string' && a[0].includes('"refId" not found')) decodeErrors.push(a[0])
+    else consoleError(...a)
+  }
+  console.warn = (...a: unknown[]) => {
+    if (typeof a[0] === 'string' && a[0].startsWith('@colyseus/schema: definition mismatch')) decodeErrors.push(a[0])
+    else if (a[0] !== 'Please report this issue to the developers.') consoleWarn(...a)
+  }
+  console.info = (...a: unknown[]) => {
+    if (typeof a[0] !== 'string' || !a[0].startsWith('[Colyseus reconnection]')) consoleInfo(...a)
+  }
+})
+afterEach(() => {
+  console.error = consoleError
+  console.warn = consoleWarn
+  console.info = consoleInfo
+})
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+const keys = (c: ClientRoom): string[] => [...((c.state as { rocks?: Map<string, unknown> }).rocks?.keys() ?? [])].sort()
+const same = (a: string[], b: readonly string[]): boolean => a.length === b.length && a.every((k, i) => k === b[i])
+const joined = (r: FullStateRoom, n: number): boolean => r.clients.length === n && r.clients.every((c) => c.state === ClientState.JOINED)
+
+/** Sends patches (one every 20 ms) until `cond` holds. */
+async function patchUntil(r: FullStateRoom, cond: () => boolean, what: string): Promise<void> {
+  const end = Date.now() + 10_000
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    r.patch()
+    await sleep(20)
+  }
+}
+
+/** A few more patches, for any late decode error to show. */
+async function settle(r: FullStateRoom): Promise<void> {
+  for (let i = 0; i < 5; i++) {
+    r.patch()
+    await sleep(20)
+  }
+}
+
+/**
+ * Drops `c`'s socket (the sdk reconnects to its seat) and resolves once the server saw it go, with
+ * a function that waits for the reconnection.
+ */
+async function drop(r: FullStateRoom, c: ClientRoom, others: number): Promise<() => Promise<void>> {
+  c.reconnection.minUptime = 0
+  c.reconnection.delay = 200
+  let isBack = false
+  c.onReconnect(() => {
+    isBack = true
+  })
+  c.connection.close(4010, 'test drop')
+  await until(() => r.clients.length === others, 'the server to see the drop')
+  return () => until(() => isBack, 'the sdk to reconnect')
+}
+
+describe('full state and pending view changes', () => {
+  it.each([true, false])('should not send a reconnecting client the changes its view queued while it was away (fastViewEncoding: %s)', { timeout: 30_000 }, async (fast) => {
+    const c = await new Client(url).create('fullstate', { fast })
+    const r = room!
+    await until(() => joined(r, 1), 'the client to join')
+    // the internal the plugin wraps (schema-internals.ts): room._serializer, Colyseus' SchemaSerializer
+    expect(roomSerializer(r)).toBeInstanceOf(SchemaSerializer)
+    await patchUntil(r, () => same(keys(c), r.keysA), 'the client to hold cluster A')
+
+    const back = await drop(r, c, 0)
+    // while it is away its view moves from cluster A to cluster B: tagged removes queue up
+    r.C.Position.x[r.watcher] = AT_B
+    for (let i = 0; i < 3; i++) r.patch()
+    expect(r.plugins.attention.viewMembers(c.sessionId).filter((e) => e !== r.watcher).map(String).sort()).toEqual(r.keysB)
+
+    await back()
+    await until(() => joined(r, 1), 'the client to be back')
+    await patchUntil(r, () => same(keys(c), r.keysB), 'the client to hold cluster B')
+    await settle(r)
+    expect(decodeErrors).toEqual([])
+    expect(keys(c)).toEqual(r.keysB)
+    await c.leave(true)
+  })
+
+  it('should give a client joining a shared view with pending changes a consistent start, and then share the view again', { timeout: 30_000 }, async () => {
+    const player = await new Client(url).create('fullstate', {})
+    const r = room!
+    await until(() => joined(r, 1), 'the player to join')
+    await patchUntil(r, () => same(keys(player), r.keysA), 'the player to hold cluster A')
+
+    // the view moves to cluster B and is synced but not yet patched: its removes of A are pending
+    r.C.Position.x[r.watcher] = AT_B
+    r.attention(r.world)
+    r.plugins.attention.sync()
+    // a spectator of the same observer joins now, and its full state shows cluster B already
+    const spectator = await new Client(url).joinById(r.roomId)
+    await until(() => joined(r, 2), 'the spectator to join')
+    await until(() => same(keys(spectator), r.keysB), 'the spectator to decode its full state')
+    // it got a fork of the view: the player still needs the pending removes, the spectator must not get them
+    expect(r.plugins.attention.viewCount).toBe(2)
+
+    await patchUntil(r, () => same(keys(player), r.keysB) && same(keys(spectator), r.keysB), 'both to hold cluster B')
+    await settle(r)
+    expect(decodeErrors).toEqual([])
+    // after a patch the two views held the same: the spectator is back on the player's view
+    expect(r.plugins.attention.viewCount).toBe(1)
+
+    // and both still follow it
+    r.C.Position.x[r.watcher] = AT_A
+    await patchUntil(r, () => same(keys(player), r.keysA) && same(keys(spectator), r.keysA), 'both to hold cluster A again')
+    expect(decodeErrors).toEqual([])
+    await spectator.leave(true)
+    await player.leave(true)
+  })
+
+  it('should not send a spectator that reconnects to a shared view the changes queued while it was away', { timeout: 30_000 }, async () => {
+    const player = await new Client(url).create('fullstate', {})
+    const r = room!
+    await until(() => joined(r, 1), 'the player to join')
+    const spectator = await new Client(url).joinById(r.roomId)
+    await until(() => joined(r, 2), 'the spectator to join')
+    await patchUntil(r, () => same(keys(player), r.keysA) && same(keys(spectator), r.keysA), 'both to hold cluster A')
+    expect(r.plugins.attention.viewCount).toBe(1)
+
+    const back = await drop(r, spectator, 1)
+    r.C.Position.x[r.watcher] = AT_B
+    // synced, not patched: the player still needs the pending removes when the spectator is back
+    r.attention(r.world)
+    r.plugins.attention.sync()
+    await back()
+    await until(() => joined(r, 2), 'the spectator to be back')
+    expect(r.plugins.attention.viewCount).toBe(2)
+    await patchUntil(r, () => same(keys(player), r.keysB) && same(keys(spectator), r.keysB), 'both to hold cluster B')
+    await settle(r)
+    expect(decodeErrors).toEqual([])
+    expect(r.plugins.attention.viewCount).toBe(1)
+    await spectator.leave(true)
+    await player.leave(true)
+  })
+})

@@ -43,8 +43,8 @@ export interface ByteCostOptions {
   /** Bytes per second of a High member. @defaultValue 362 */
   high: number
   /**
-   * Most of a byte budget that Medium and High members may take (0..1); the rest keeps the
-   * surroundings covered at Low. @defaultValue 0.5
+   * Most of a byte budget, after the rule members' cost, that Medium and High members may take
+   * (0..1); the rest keeps the surroundings covered at Low. @defaultValue 0.5
    */
   detailShare: number
   /**

@@ -57,7 +57,9 @@ export function affordable(st: SelectionState, slot: number, o: number, n: numbe
   const { c, scores, rowEid, byteCosts, bands } = st.inp
   sortBestFirst(heap, n, scores, rowEid)
   const scale = st.inp.byteScale[slot]!
-  openDetailAccount(account, byteCosts, scale, budget * byteCosts.detailShare)
+  // the detail share is a share of what the rule members leave
+  const left = budget - ruleBytes * scale
+  openDetailAccount(account, byteCosts, scale, left > 0 ? left * byteCosts.detailShare : 0)
   const low = account[Band.Low]!
   const temperature = c.Observer.temperature[o]!
   // the rule members come first: the budget is for everything the client receives
@@ -108,7 +110,8 @@ export function capBands(st: SelectionState, slot: number, budget: number, ruleB
   const w = st.w
   const scale = st.inp.byteScale[slot]!
   // what affordable() granted, never more than the detail share
-  const share = (budget * byteCosts.detailShare) / scale
+  const left = budget - ruleBytes * scale
+  const share = left > 0 ? (left * byteCosts.detailShare) / scale : 0
   const granted = st.inp.detailBytes[slot]!
   openDetailAccount(account, byteCosts, 1, granted < share ? granted : share)
   const lowCost = account[LOW]!

@@ -3,7 +3,7 @@ import { addComponent, addEntity, createWorld, removeComponent, type World } fro
 import { Band, createAttentionComponents, createAttentionSystem, setAimTarget } from '../../src/index'
 import type { AttentionComponents, AttentionOptions, AttentionSystem } from '../../src/index'
 
-/** Only the distance head, scaled so that bands follow distance: score = 4 (1 - d / R). */
+/** Only the distance head, linear (scenes set distanceFalloff 0) and scaled so that bands follow distance: score = 4 (1 - d / R). */
 const DISTANCE_ONLY = { distance: 4, facing: 0, approach: 0, recency: 0, salience: 0, mutual: 0, team: 0, aim: 0 }
 const COSTS = { low: 10, medium: 100, high: 100, detailShare: 0.5 }
 
@@ -18,7 +18,7 @@ interface Scene {
 function scene(options: Omit<AttentionOptions, 'components'> = {}): Scene {
   const world = createWorld()
   const C = createAttentionComponents(512)
-  const sys = createAttentionSystem(world, { components: C, weights: DISTANCE_ONLY, byteCosts: COSTS, hysteresis: false, ...options })
+  const sys = createAttentionSystem(world, { components: C, weights: DISTANCE_ONLY, distanceFalloff: 0, byteCosts: COSTS, hysteresis: false, ...options })
   const s: Scene = {
     world, C, sys,
     at(x, y) {
@@ -57,28 +57,48 @@ describe('byte budget', () => {
     const bands = bandsOf(s.sys, o)
     // the observer itself (High, 100 B/s) comes first. Raising a member to High costs 90 B/s more
     // than holding it at Low (10), so it must be e^(s/T) = 9 times as likely to matter: it beats the
-    // next Low row by ln 9 = 2.2 points. The first 35 rows are taken at Low, then raises and takes
-    // alternate until the detail share (500 B/s) has paid for 5 High members; the rest buys Low:
-    // 35 + 5 + 5 members, 5 of them detailed.
+    // next Low row by ln 9 = 2.2 points. Low rows are taken first, then raises and takes alternate
+    // until the detail share, half of what the observer leaves (450 B/s), has paid for 4 High
+    // members; the rest buys Low: 100 + 4 * 90 + 54 * 10 = 1000, 54 members, 4 of them detailed.
     const detailed = [...bands.values()].filter((b) => b !== Band.Low).length
-    expect(detailed).toBe(5)
-    expect(bands.size).toBe(45)
-    expect(s.sys.estimatedBytes(o)).toBeCloseTo(100 + 5 * 100 + 40 * 10, 3)
+    expect(detailed).toBe(4)
+    expect(bands.size).toBe(54)
+    expect(s.sys.estimatedBytes(o)).toBeCloseTo(100 + 4 * 100 + 50 * 10, 3)
     // the detailed ones are the nearest
     const nearest = [...bands.keys()].sort((a, b) => s.C.Position.x[a]! - s.C.Position.x[b]!)
-    for (const e of nearest.slice(0, 5)) expect(bands.get(e)).not.toBe(Band.Low)
+    for (const e of nearest.slice(0, 4)) expect(bands.get(e)).not.toBe(Band.Low)
   })
 
   it('should charge a still rule member a tenth of its band, and give the difference to the surroundings', () => {
     const s = scene()
-    // the same scene with an observer that stands still: it costs 10 B/s, not 100; 9 more Low members
+    // the same scene with an observer that stands still: it costs 10 B/s, not 100. The detail share
+    // (495 B/s) still pays for 4 High members, and every one of the 60 entities fits at Low
+    // (10 + 4 * 90 + 60 * 10 = 970 B/s) where the moving observer could afford 54
     const o = s.observer(0, 0, 200, 1000)
     for (let i = 0; i < 60; i++) s.at(1 + (i * 48) / 59, 0.001 * i)
     s.sys(s.world)
     const bands = bandsOf(s.sys, o)
-    expect([...bands.values()].filter((b) => b !== Band.Low).length).toBe(5)
-    expect(bands.size).toBe(54)
-    expect(s.sys.estimatedBytes(o)).toBeCloseTo(10 + 5 * 100 + 49 * 10, 3)
+    expect([...bands.values()].filter((b) => b !== Band.Low).length).toBe(4)
+    expect(bands.size).toBe(60)
+    expect(s.sys.estimatedBytes(o)).toBeCloseTo(10 + 4 * 100 + 56 * 10, 3)
+  })
+
+  it('should take the detail share from what the rule members leave, so one raise cannot empty the set', () => {
+    const s = scene()
+    const o = s.observer(0, 0, 200, 250)
+    // a moving observer costs 100 of the 250 B/s; the detail share is half of the 150 left: 75
+    addComponent(s.world, o, s.C.Velocity)
+    s.C.Velocity.x[o] = 1
+    // one entity stands out (score 3.96, 2.8 points above the next: a raise would be worth it)
+    const near = s.at(0.5, 0)
+    for (let i = 0; i < 19; i++) s.at(35 + i * 0.5, 0.001 * i)
+    s.sys(s.world)
+    const bands = bandsOf(s.sys, o)
+    // a High member (100 B/s) does not fit 75: 15 members at Low instead of 1 High and 5 Low
+    expect(bands.size).toBe(15)
+    expect(bands.get(near)).toBe(Band.Low)
+    expect([...bands.values()].every((b) => b === Band.Low)).toBe(true)
+    expect(s.sys.estimatedBytes(o)).toBeCloseTo(100 + 15 * 10, 3)
   })
 
   it('should take many Low members before one detailed one when scores are close (value per byte)', () => {

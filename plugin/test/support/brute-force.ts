@@ -566,14 +566,15 @@ export function expectedBand(previous: number | null, score: number, b: BandOpti
  * Byte budget, from the spec (docs/concepts.md 6b): after the rule members' bytes, a greedy
  * allocation by value per byte over the ranked rows. A row taken at Low is worth e^(s/T) for `low`
  * bytes; raising a taken row to the band its score reaches (High, or Medium when High no longer
- * fits the detail share) is worth e^(s/T) again for that band's cost less `low`. At each step the
+ * fits the detail share of what the rule members leave) is worth e^(s/T) again for that band's cost less `low`. At each step the
  * better buy per byte that still fits the budget is made: the raise of the best row not yet raised,
  * or the next row; a row that cannot be raised ends all raising. Ties go to taking the row.
  * @returns how many rows are taken, and the detail bytes of the raises.
  */
 export function affordableCount(rankedScores: readonly number[], budget: number, o: ResolvedOptions, ruleBytes: number, temperature: number): { count: number; detail: number } {
   const { low, medium, high, detailShare } = o.byteCosts
-  const cap = budget * detailShare
+  // the detail share is a share of what the rule members leave
+  const cap = Math.max(0, budget - ruleBytes) * detailShare
   let spent = ruleBytes
   let detail = 0
   let taken = 0

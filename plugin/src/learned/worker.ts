@@ -81,8 +81,9 @@ async function init(m: Extract<ToWorker, { type: 'init' }>): Promise<void> {
       slots[i] = a
       versions[i] = m.versions[i]!
     })
-    send({ type: 'ready' })
+    // waiting before saying ready: a request sent right after it is not missed
     void serve(m.control)
+    send({ type: 'ready' })
   } catch (e) {
     send({ type: 'invalid', message: `could not load the model: ${(e as Error).message}` })
   }
@@ -90,7 +91,8 @@ async function init(m: Extract<ToWorker, { type: 'init' }>): Promise<void> {
 
 /** Waits for each request (Atomics, without blocking this thread's messages) and answers it. */
 async function serve(ctl: Int32Array): Promise<void> {
-  let seen = Atomics.load(ctl, Control.Request)
+  // a fresh control block: no request before 0
+  let seen = 0
   for (;;) {
     const w = waitAsync(ctl, Control.Request, seen)
     if (w.async) await w.value

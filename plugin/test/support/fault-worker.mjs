@@ -31,12 +31,12 @@ parentPort.on('message', (m) => {
     slots[i] = a
     versions[i] = m.versions[i]
   })
-  parentPort.postMessage({ type: 'ready' })
   void serve(m.control)
+  parentPort.postMessage({ type: 'ready' })
 })
 
 async function serve(ctl) {
-  let seen = Atomics.load(ctl, REQUEST)
+  let seen = 0
   for (;;) {
     const w = Atomics.waitAsync(ctl, REQUEST, seen)
     if (w.async) await w.value

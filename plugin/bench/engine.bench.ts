@@ -92,7 +92,7 @@ function createRandom(seed: number): () => number {
   }
 }
 
-interface BenchWorld {
+export interface BenchWorld {
   world: World
   C: AttentionComponents
   side: number
@@ -100,7 +100,7 @@ interface BenchWorld {
   move(): void
 }
 
-function buildWorld(s: EngineScenario, seed: number): BenchWorld {
+export function buildWorld(s: EngineScenario, seed: number): BenchWorld {
   const world = createWorld()
   const C = createAttentionComponents(s.entities + 1)
   // Uniform density so that a disc of RADIUS holds TARGET_IN_RADIUS entities on average.

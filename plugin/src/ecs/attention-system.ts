@@ -7,8 +7,8 @@ import type { Band } from './bands'
 import { createBroadphase, linkAimers, queryCandidates, queryFarAimers, rebuildGrid } from './broadphase'
 import { createEntityTracker, Has } from './entity-tracker'
 import { explainPair } from './explain'
-import { BOUND_SLOT, createRowWriter, HINT_SLOT, REACH_SLOT, REACHED, SKIPPED, type FeatureParams } from './features'
-import { createHeadScorer, FEATURE_COUNT } from './heads'
+import { BOUND_SLOT, createRowWriter, HINT_SLOT, PAIRED, REACH_SLOT, REACHED, RowMode, SKIPPED, type FeatureParams } from './features'
+import { checkWeights, createHeadScorer, FEATURE_COUNT, HEAD_NAMES, type HeadWeights } from './heads'
 import { createInteractionStore } from './interactions'
 import { createInterestSets } from './interest-sets'
 import { createObserverSlots } from './observer-slots'
@@ -17,7 +17,7 @@ import { createOwnershipIndex } from './ownership'
 import { markRuleRows } from './rules'
 import { selectObserver, type SelectionInputs } from './selection'
 import { createSelectionState } from './selection-state'
-import type { AttentionSystem, Explanation } from './types'
+import type { AttentionSystem, Explanation, ScorerBatch } from './types'
 import { checkRange } from './validate'
 
 /**
@@ -47,6 +47,16 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
   const ownership = createOwnershipIndex(c)
   const scorer = opts.scorer ?? createHeadScorer(opts.weights)
   const customScorer = opts.scorer !== null
+  // a scorer with pair scores is read in the row pass (the built-in heads, with its weights, for
+  // the pairs it has no score for); any other custom scorer scores the written rows afterwards
+  const pairs = scorer.pairScores ?? null
+  let rowWeights = opts.weights
+  if (pairs !== null) {
+    const v = pairs.headWeights
+    if (v.length !== FEATURE_COUNT) throw new RangeError(`colyseus-attention: scorer.pairScores.headWeights must hold ${FEATURE_COUNT} weights (one per head, in feature order); got ${v.length}`)
+    rowWeights = Object.fromEntries(HEAD_NAMES.map((h, i) => [h, v[i]!])) as HeadWeights
+    checkWeights(rowWeights)
+  }
 
   // byte budget state per observer slot (see SelectionInputs)
   const byteScale = new Float32Array(opts.maxObservers).fill(1)
@@ -78,6 +88,8 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
   // tick scratch, grown by doubling between observers (never inside a candidate loop)
   let rowCap = 1024
   let feat = new Float32Array(rowCap * FEATURE_COUNT)
+  // where the tick's feature rows go: feat, or the pair scorer's request while they fit in it
+  let featOut: Float32Array = feat
   const inp: SelectionInputs = {
     c,
     flags,
@@ -98,7 +110,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
   const st = createSelectionState(inp)
   const rowStart = new Int32Array(opts.maxObservers)
   // the pair batch of a scorer with scoreBatch (rows are contiguous in observer order)
-  const batch = {
+  const batch: { -readonly [K in keyof ScorerBatch]: ScorerBatch[K] } = {
     features: feat,
     rows: 0,
     rowEid: inp.rowEid,
@@ -119,7 +131,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     distanceFalloff: opts.distanceFalloff,
     halfLivesPerTick: opts.dt / opts.interactionHalfLife,
   }
-  const writer = createRowWriter(c, flags, generation, interactions, params, opts.weights, bp.cols)
+  const writer = createRowWriter(c, flags, generation, interactions, params, rowWeights, bp.cols)
   let tick = 0
 
   const grow = (need: number): void => {
@@ -128,6 +140,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     if (n === rowCap) return
     const f = new Float32Array(n * FEATURE_COUNT)
     f.set(feat)
+    if (featOut === feat) featOut = f
     feat = f
     const e = new Uint32Array(n)
     e.set(inp.rowEid)
@@ -142,6 +155,12 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     rowCap = n
   }
 
+  /** The scorer's request is full: its first `rows` rows move to feat, which takes the rest (allocates a view; rare). */
+  const spill = (rows: number): void => {
+    if (featOut !== feat) feat.set(featOut.subarray(0, rows * FEATURE_COUNT))
+    featOut = feat
+  }
+
   const validateObserver = (o: number): void => {
     const r = c.Observer.radius[o]!
     if (!(r > 0 && r < Infinity)) checkRange(`Observer.radius[${o}]`, r, 0, 1e30, true)
@@ -152,30 +171,29 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     if (!(fov >= 0 && fov <= 2 * Math.PI + 1e-6)) checkRange(`Observer.fov[${o}]`, fov, 0, 2 * Math.PI)
   }
 
-  /**
-   * Broadphase + rows for one observer into rows [row, ...), with `fused` the built-in scores
-   * too; returns the end row.
-   */
-  const gather = (o: number, row: number, fused: boolean): number => {
+  /** Broadphase + rows for one observer into rows [row, ...), written by `mode` ({@link RowMode}); returns the end row. */
+  const gather = (o: number, row: number, mode: RowMode): number => {
     writer.observer[HINT_SLOT] = -Infinity
-    const end = writeRows(o, row, fused)
+    const end = writeRows(o, row, mode)
     markRuleRows(c, flags, o, inp.rowEid, inp.rowRule, row, end)
     return end
   }
 
   /**
-   * Broadphase of `o` (slot `s`; candidates, then far aimers) written as rows from `row`, under the
-   * writer's current hint; returns the end row. A fused write narrows the broadphase to the
-   * writer's bound, with the observer's members added (PERFORMANCE.md, "bounded broadphase").
+   * Broadphase of `o` (slot `s`; candidates, then far aimers) written as rows from `row` by `mode`
+   * ({@link RowMode}), under the writer's current hint; returns the end row. A fused write narrows
+   * the broadphase to the writer's bound, with the observer's members added (PERFORMANCE.md,
+   * "bounded broadphase").
    */
-  const writeRows = (o: number, row: number, fused: boolean): number => {
+  const writeRows = (o: number, row: number, mode: RowMode): number => {
     writer.load(o)
-    if (!fused) writer.observer[BOUND_SLOT] = Infinity
+    if (mode !== RowMode.Fused) writer.observer[BOUND_SLOT] = Infinity
     const s = slotOf[o]!
     let n = queryCandidates(bp, c, flags, positioned, o, writer.observer, REACH_SLOT, BOUND_SLOT, sets.eid, s * stride, sets.count[s]!)
     n = queryFarAimers(bp, c, flags, o, tick, n)
     if (row + n > rowCap) grow(row + n)
-    return writer.write(bp.found, n, inp.rowEid, row, tick, fused, feat, inp.scores)
+    if ((row + n) * FEATURE_COUNT > featOut.length) spill(row)
+    return writer.write(bp.found, n, inp.rowEid, row, tick, mode, featOut, inp.scores)
   }
 
   const member = writer.member
@@ -192,11 +210,21 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     const n = sets.count[s]!
     for (let j = base; j < base + n; j++) member[sets.eid[j]!] = mark
     writer.observer[HINT_SLOT] = kthHint[s]!
-    let end = writeRows(o, row, true)
+    let end = writeRows(o, row, RowMode.Fused)
     let K = c.Observer.budget[o]!
     if (K > stride) K = stride
-    if ((counts[SKIPPED]! > 0 || bp.narrowed === 1) && counts[REACHED]! < K) end = gather(o, row, true)
+    if ((counts[SKIPPED]! > 0 || bp.narrowed === 1) && counts[REACHED]! < K) end = gather(o, row, RowMode.Fused)
     else markRuleRows(c, flags, o, inp.rowEid, inp.rowRule, row, end)
+    return end
+  }
+
+  // rows scored from the pair scores this tick (an integer: no boxing)
+  let pairedRows = 0
+  /** Rows of observer `o` scored from the scorer's pair scores (the heads where it has none), one pass. */
+  const gatherPaired = (o: number, row: number, mode: RowMode): number => {
+    pairs!.load(o, writer.nextPairMark(), writer.pairStamp, writer.pairScore)
+    const end = gather(o, row, mode)
+    pairedRows += counts[PAIRED]!
     return end
   }
 
@@ -206,25 +234,29 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     linkAimers(bp, c, tracker.aimers, slotOf)
   }
 
-  /** Scoring with a custom scorer: the rows of every observer in one batch (the built-in scores were fused into the rows). */
-  const scoreRows = (rows: number): void => {
+  /** The pair batch of this tick's `rows` (observers with at least one row, in order). */
+  const fillBatch = (rows: number): void => {
     const obs = observers.ids
     const obsN = observers.count
+    let k = 0
+    for (let i = 0; i < obsN; i++) {
+      const o = obs[i]!
+      const s = slotOf[o]!
+      if (rowEnd[s]! === rowStart[s]!) continue
+      batch.observers[k] = o
+      batch.observerStart[k++] = rowStart[s]!
+    }
+    batch.observerStart[k] = rows
+    batch.observerCount = k
+    batch.features = featOut
+    batch.rowEid = inp.rowEid
+    batch.rows = rows
+  }
+
+  /** Scoring with a custom scorer: the rows of every observer in one batch (the built-in scores were fused into the rows). */
+  const scoreRows = (rows: number): void => {
     if (scorer.scoreBatch !== undefined) {
-      let k = 0
-      for (let i = 0; i < obsN; i++) {
-        const o = obs[i]!
-        const s = slotOf[o]!
-        if (rowEnd[s]! === rowStart[s]!) continue
-        batch.observers[k] = o
-        batch.observerStart[k++] = rowStart[s]!
-      }
-      batch.observerStart[k] = rows
-      batch.observerCount = k
-      batch.features = feat
-      batch.rowEid = inp.rowEid
-      batch.rows = rows
-      batch.tick = tick
+      fillBatch(rows)
       scorer.scoreBatch(batch, inp.scores)
     } else scorer.score(feat, rows, inp.scores)
     const sc = inp.scores
@@ -262,21 +294,37 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
       }
       return w
     }
-    // a custom scorer scores every observer's rows in one batch
+    // a custom scorer: every observer's rows in one batch, scored after the row pass, or with pair
+    // scores read in the row pass
+    batch.tick = tick
+    featOut = feat
+    let mode: RowMode = RowMode.Features
+    if (pairs !== null) {
+      const out = pairs.begin(batch)
+      mode = out === null ? RowMode.Paired : RowMode.PairedWithFeatures
+      if (out !== null) featOut = out
+      pairedRows = 0
+    }
     let rows = 0
     for (let i = 0; i < obsN; i++) {
       const o = obs[i]!
       const s = slotOf[o]!
       rowStart[s] = rows
-      if ((flags[o]! & Has.Position) !== 0) rows = gather(o, rows, false)
-      else if (!warnedNoPosition) warnNoPosition(o)
+      if ((flags[o]! & Has.Position) === 0) {
+        if (!warnedNoPosition) warnNoPosition(o)
+      } else if (pairs !== null) rows = gatherPaired(o, rows, mode)
+      else rows = gather(o, rows, RowMode.Features)
       rowEnd[s] = rows
     }
-    scoreRows(rows)
+    if (pairs === null) scoreRows(rows)
     for (let i = 0; i < obsN; i++) {
       const o = obs[i]!
       const s = slotOf[o]!
       selectObserver(st, s, o, rowStart[s]!, rowEnd[s]!)
+    }
+    if (pairs !== null) {
+      fillBatch(rows)
+      pairs.end(batch, pairedRows)
     }
     return w
   }) as AttentionSystem
@@ -348,7 +396,8 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
         // replay this observer's broadphase into the (between-ticks idle) scratch rows, on a grid
         // of the current positions (the world may have changed since the tick)
         updateBroadphase()
-        const n = gather(o, 0, false)
+        featOut = feat
+        const n = gather(o, 0, RowMode.Features)
         for (let r = 0; r < n; r++) {
           rows.push(inp.rowEid[r]!)
           rules.push(inp.rowRule[r]!)

@@ -20,6 +20,21 @@ export interface FeatureParams {
 }
 
 /**
+ * What {@link RowWriter.write} produces per row: the feature row (a custom scorer scores it
+ * later), the built-in score fused into the pass (bounded: PERFORMANCE.md, "bounded rows"), or the
+ * pair score loaded into {@link RowWriter.pairScore} with the built-in score as the fallback, with
+ * or without the feature row.
+ */
+export const RowMode = {
+  Features: 0,
+  Fused: 1,
+  Paired: 2,
+  PairedWithFeatures: 3,
+} as const
+/** One of {@link RowMode}. */
+export type RowMode = (typeof RowMode)[keyof typeof RowMode]
+
+/**
  * Computes feature rows for one observer at a time. `load(o)` hoists everything about the observer
  * out of the candidate loop; `write(...)` tests a batch of candidates and writes a row for each one
  * in range and not denied. Every store it reads is captured once at creation, so the hot path is
@@ -30,15 +45,17 @@ export interface RowWriter {
   load(o: number): void
   /**
    * Range test, visibility rules, then the features of each candidate `cands[0..n)` (slots of the
-   * broadphase's packed columns): a scored
-   * candidate `e` gets row `r` (from `row` up), `rowEid[r] = e` and its features at
-   * `feat[r * FEATURE_COUNT..]`, or with `fused` only its built-in score at `scores[r]` (the
-   * head scorer's {@link scoreRow} of the row it would have written, bit for bit).
+   * broadphase's packed columns): a scored candidate `e` gets row `r` (from `row` up),
+   * `rowEid[r] = e` and, by `mode` ({@link RowMode}), its features at `feat[r * FEATURE_COUNT..]`
+   * and/or its score at `scores[r]`: the built-in score (the head scorer's {@link scoreRow} of the
+   * row it would have written, bit for bit), or in the paired modes `pairScore[e]` when
+   * `pairStamp[e]` is the observer's pair mark ({@link RowWriter.nextPairMark}; `counts[PAIRED]`
+   * counts those rows).
    * The arrays must have room for `n` more rows. An entity aiming at the observer is in range at
    * any distance. Allocation-free.
    * @returns the end row.
    */
-  write(cands: Uint32Array, n: number, rowEid: Uint32Array, row: number, tick: number, fused: boolean, feat: Float32Array, scores: Float32Array): number
+  write(cands: Uint32Array, n: number, rowEid: Uint32Array, row: number, tick: number, mode: RowMode, feat: Float32Array, scores: Float32Array): number
   /** Current observer state after `load`: [x, y, z, ...] (read x and y from slots 0 and 1; a typed array: PERFORMANCE.md, "doubles in closures"). */
   readonly observer: Float64Array
   /**
@@ -52,7 +69,12 @@ export interface RowWriter {
   readonly member: Uint32Array
   /** A fresh member stamp (small integers: PERFORMANCE.md, "small-integer stamps"). */
   nextMark(): number
-  /** `[skipped, reached]` since the last `load`. */
+  /** Paired writes: per entity id, the current observer's pair score, valid where `pairStamp[e]` is its pair mark. */
+  readonly pairScore: Float32Array
+  readonly pairStamp: Uint32Array
+  /** A fresh pair mark, which becomes the current observer's (call it before `load`'s candidates are written). */
+  nextPairMark(): number
+  /** `[skipped, reached, paired]` since the last `load`. */
   readonly counts: Int32Array
 }
 
@@ -86,10 +108,13 @@ export const BOUND_SLOT = BOUND
 export const SKIPPED = 0
 /** Index in {@link RowWriter.counts}: flagless rows scoring at or above the hint. */
 export const REACHED = 1
+/** Index in {@link RowWriter.counts}: rows scored from the pair scores. */
+export const PAIRED = 2
 const I_EID = 0
 const I_TEAM = 1
 const I_FLAGS = 2
 const I_MARK = 3
+const I_PAIR_MARK = 4
 
 /**
  * Creates the row writer over the given component stores.
@@ -111,9 +136,11 @@ export function createRowWriter(
   // The current observer, hoisted by load(), in typed arrays (PERFORMANCE.md, "doubles in closures").
   const ob = new Float64Array(O_SIZE)
   ob[HINT] = -Infinity
-  const oi = new Int32Array(4)
+  const oi = new Int32Array(5)
   const member = new Uint32Array(flags.length)
-  const counts = new Int32Array(2)
+  const pairStamp = new Uint32Array(flags.length)
+  const pairScore = new Float32Array(flags.length)
+  const counts = new Int32Array(3)
   // positive parts of the weights: the most each head can add to a score
   const wFacing = Math.max(0, weights.facing)
   const wApproach = Math.max(0, weights.approach)
@@ -136,12 +163,21 @@ export function createRowWriter(
     observer: ob,
     member,
     counts,
+    pairStamp,
+    pairScore,
     nextMark() {
       if (oi[I_MARK]! >= 0x3fffffff) {
         member.fill(0)
         oi[I_MARK] = 0
       }
       return ++oi[I_MARK]!
+    },
+    nextPairMark() {
+      if (oi[I_PAIR_MARK]! >= 0x3fffffff) {
+        pairStamp.fill(0)
+        oi[I_PAIR_MARK] = 0
+      }
+      return ++oi[I_PAIR_MARK]!
     },
     load(o) {
       const fl = flags[o]!
@@ -169,6 +205,7 @@ export function createRowWriter(
       // most + slack; below the hint exactly when d > dmin, i.e. d2 > SKIP_D2
       counts[SKIPPED] = 0
       counts[REACHED] = 0
+      counts[PAIRED] = 0
       const hint = ob[HINT]!
       const r = ob[RADIUS]!
       const base = ((fl & Has.Team) !== 0 ? wTeam : 0) + (any[o] === 1 ? wRecency : 0) + slack
@@ -187,7 +224,7 @@ export function createRowWriter(
       // the thresholds only grow with the heads that can be above 0: the last is the largest
       ob[BOUND] = skipD2[7]!
     },
-    write(cands, n, rowEid, row, tick, fused, feat, scores) {
+    write(cands, n, rowEid, row, tick, mode, feat, scores) {
       // stores, tuning and imported constants in locals (PERFORMANCE.md, "constants in locals")
       const SALIENCE = Has.Salience
       const OWNER = Has.Owner
@@ -259,9 +296,15 @@ export function createRowWriter(
       const invCone = 1 / (1 - cosHalf)
       const radius = ob[RADIUS]!
       const invRadius = 1 / radius
-      // bounded rows (see RowWriter.member); never for unfused rows
+      const fused = mode !== RowMode.Features
+      const paired = mode === RowMode.Paired || mode === RowMode.PairedWithFeatures
+      const withFeatures = mode === RowMode.Features || mode === RowMode.PairedWithFeatures
+      const pairMark = oi[I_PAIR_MARK]!
+      const pairStampOf = pairStamp
+      const pairScoreOf = pairScore
+      // bounded rows (see RowWriter.member): built-in scores only (the bound is the heads')
       const skipTab = skipD2
-      const bounded = fused
+      const bounded = mode === RowMode.Fused
       const hint = ob[HINT]!
       // facing can be above 0 behind the observer only with a cone wider than a half-turn
       const behindIsOut = cosHalf >= 0
@@ -270,6 +313,7 @@ export function createRowWriter(
       const memberOf = member
       let skipped = 0
       let reached = 0
+      let pairedN = 0
       for (let k = 0; k < n; k++) {
         const s = cands[k]!
         const e = eidOf[s]!
@@ -366,19 +410,26 @@ export function createRowWriter(
         const sameTeam = hasTeam && (fl & TEAM) !== 0 && teamOf[e] === team ? 1 : 0
         const aim = (fl & AIM) !== 0 && aimOf[e] === o ? 1 : 0
         if (fused) {
-          // scoreRow (heads.ts) unrolled over the row as stored (each feature rounded to float32),
-          // without writing the row (PERFORMANCE.md, "fused where it measured faster")
-          scores[row] =
-            w0 * Math.fround(distance) +
-            w1 * Math.fround(facing) +
-            w2 * Math.fround(approach) +
-            w3 * Math.fround(recency) +
-            w4 * Math.fround(salience) +
-            w5 * Math.fround(mutual) +
-            w6 * sameTeam +
-            w7 * aim
+          // the pair score where there is one (almost always, when paired: a predictable branch)
+          if (paired && pairStampOf[e] === pairMark) {
+            scores[row] = pairScoreOf[e]!
+            pairedN++
+          } else {
+            // scoreRow (heads.ts) unrolled over the row as stored (each feature rounded to float32),
+            // without writing the row (PERFORMANCE.md, "fused where it measured faster")
+            scores[row] =
+              w0 * Math.fround(distance) +
+              w1 * Math.fround(facing) +
+              w2 * Math.fround(approach) +
+              w3 * Math.fround(recency) +
+              w4 * Math.fround(salience) +
+              w5 * Math.fround(mutual) +
+              w6 * sameTeam +
+              w7 * aim
+          }
           reached += Number(scores[row]! >= hint) & Number((fl & RULE_FLAGS_) === 0)
-        } else {
+        }
+        if (withFeatures) {
           const off = row * STRIDE
           feat[off + DISTANCE] = distance
           feat[off + FACING_COL] = facing
@@ -393,6 +444,7 @@ export function createRowWriter(
       }
       counts[SKIPPED] = counts[SKIPPED]! + skipped
       counts[REACHED] = counts[REACHED]! + reached
+      counts[PAIRED] = counts[PAIRED]! + pairedN
       return row
     },
   }

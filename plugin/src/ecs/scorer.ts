@@ -18,6 +18,45 @@ export interface AttentionScorer {
   scoreBatch?(batch: ScorerBatch, out: Float32Array): void
   /** Optional: the score this scorer last gave the pair, for `explain` (null when it has none). @experimental */
   explainScore?(observer: number, entity: number): ExplainedScore | null
+  /**
+   * Optional: per-pair scores the system reads in its own row pass, instead of calling `score` or
+   * `scoreBatch` after it (one pass over the rows, as with the built-in heads). A learned scorer
+   * serves a model's earlier answer this way.
+   * @experimental
+   */
+  pairScores?: PairScores
+}
+
+/**
+ * Scores kept per (observer, candidate) pair, e.g. a model's answer to an earlier tick's rows. Each
+ * tick the system calls `begin`, then `load` per observer before writing its rows (a row gets the
+ * pair's score when `load` gave one, else the built-in heads' score with `weights`), selects, and
+ * calls `end` with the tick's rows. Every method runs inside the tick: allocation-free, never blocking.
+ * @experimental
+ */
+export interface PairScores {
+  /**
+   * Weights of the built-in heads, which score the pairs without a score, in feature order
+   * (`Feature`, heads.ts); read once, when the system is created.
+   */
+  readonly headWeights: ArrayLike<number>
+  /**
+   * Start of a tick (the batch's `tick`, `generation` and `components` are set, its rows not yet).
+   * @returns where this tick's feature rows go (row-major, `FEATURE_COUNT` wide), or null when they
+   * are not wanted. Rows that do not fit go to the system's own scratch instead (copied there, the
+   * scratch grown): `end` finds them in `batch.features` either way.
+   */
+  begin(batch: ScorerBatch): Float32Array | null
+  /**
+   * Observer `o`'s pair scores: for each candidate `e` it has a score for (the same entity
+   * generation), `score[e] = ` that score and `stamp[e] = mark`. Entries with another stamp are ignored.
+   */
+  load(o: number, mark: number, stamp: Uint32Array, score: Float32Array): void
+  /**
+   * End of the tick, after selection: the tick's rows (with their features when `begin` asked for
+   * them). `scored` rows got a pair score, the others the heads'.
+   */
+  end(batch: ScorerBatch, scored: number): void
 }
 
 /**

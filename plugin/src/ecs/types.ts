@@ -5,7 +5,7 @@ import type { RuleName } from './rules'
 
 import type { ExplainedScore } from './scorer'
 
-export type { AttentionScorer, ExplainedScore, ScorerBatch } from './scorer'
+export type { AttentionScorer, ExplainedScore, PairScores, ScorerBatch } from './scorer'
 
 /** Hysteresis that keeps interest sets from flickering at a boundary. */
 export interface HysteresisOptions {

@@ -1,6 +1,66 @@
-import type { MessagePort } from 'node:worker_threads'
+// Owns: the protocol between the scorer (room thread) and its inference worker. Requests and
+// answers live in SharedArrayBuffers and are signalled with Atomics, so a tick neither copies a
+// request into a message nor allocates one: the room thread fills the free slot, then bumps
+// `Control.Request`; the worker writes the slot's scores, then bumps `Control.Answer` to the same
+// number. Only set-up, buffer growth and failure texts travel as messages.
 
-// Owns: the messages between the scorer (room thread) and its inference worker.
+/** Fields of the control block (an Int32Array over a SharedArrayBuffer, one per worker). */
+export const Control = {
+  /** Number of the latest request (room thread; the worker waits on it). */
+  Request: 0,
+  /** Slot of the latest request. */
+  Slot: 1,
+  /** Version of that slot's buffers (the worker learns new ones from a `slot` message). */
+  Version: 2,
+  /** Number of the latest request answered (worker; the room thread polls it). */
+  Answer: 3,
+  /** How that answer ended: {@link AnswerStatus}. */
+  Status: 4,
+  Size: 5,
+} as const
+
+/** What `Atomics.waitAsync` returns (Node 16 and later; the project's ES2022 lib does not type it). */
+export type WaitAsyncResult = { async: false; value: 'not-equal' | 'timed-out' } | { async: true; value: Promise<'ok' | 'timed-out'> }
+
+/** `Atomics.waitAsync`: waits for `a[i]` to change from `value` without blocking the thread's event loop. */
+export const waitAsync = (a: Int32Array, i: number, value: number, timeoutMs?: number): WaitAsyncResult =>
+  (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number, t?: number): WaitAsyncResult }).waitAsync(a, i, value, timeoutMs)
+
+/** Values of `Control.Status`. */
+export const AnswerStatus = { Ok: 1, Failed: 2 } as const
+
+/** Fields of a slot's `meta` (a Float64Array). */
+export const Meta = {
+  /** Rows of the request. */
+  Rows: 0,
+  /** Observers of the request. */
+  Observers: 1,
+  /** The engine's speedScale. */
+  SpeedScale: 2,
+  /** Inference time of the answer, in ms (worker). */
+  Ms: 3,
+  Size: 4,
+} as const
+
+/**
+ * One side of the double buffer, every array over a SharedArrayBuffer: the request (feature rows and
+ * pair ids, plus a snapshot of the entity state the geometry columns need; the worker computes
+ * them, off the room's thread) and the answer's scores.
+ */
+export interface SlotArrays {
+  /** rows x FEATURE_COUNT */
+  features: Float32Array
+  rowEid: Uint32Array
+  observers: Uint32Array
+  /** observers + 1 */
+  observerStart: Int32Array
+  /** capacity x 7: position x, y, velocity x, y, facing x, y, observer radius (section by section). */
+  state: Float32Array
+  /** One per row: the answer. */
+  scores: Float32Array
+  /** {@link Meta} */
+  meta: Float64Array
+}
 
 /** Room thread to worker. */
 export type ToWorker =
@@ -9,39 +69,16 @@ export type ToWorker =
       model: Uint8Array
       threads: number
       width: number
-      /** Lockstep mode: answers go to this port, then `signal[0]` is bumped and notified. */
-      reply?: MessagePort
-      signal?: Int32Array
+      /** {@link Control}, over a SharedArrayBuffer. */
+      control: Int32Array
+      /** The slots' buffers so far (version 1 each). */
+      slots: SlotArrays[]
+      versions: number[]
     }
-  | {
-      type: 'run'
-      id: number
-      rows: number
-      observerCount: number
-      /** Every array below is transferred and comes back with the answer. */
-      batch: RunArrays
-    }
+  | { type: 'slot'; index: number; version: number; arrays: SlotArrays }
 
-/**
- * One request's data: the feature rows and pair ids, plus a snapshot of the entity state the
- * geometry columns need (the worker computes them, off the room's thread).
- */
-export interface RunArrays {
-  /** rows x FEATURE_COUNT */
-  features: Float32Array
-  rowEid: Uint32Array
-  observers: Uint32Array
-  /** observerCount + 1 */
-  observerStart: Int32Array
-  /** capacity x 7: position x, y, velocity x, y, facing x, y, observer radius (section by section). */
-  state: Float32Array
-  capacity: number
-  speedScale: number
-}
-
-/** Worker to room thread. */
+/** Worker to room thread (answers go through the shared buffers; a failure's text comes here). */
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'invalid'; message: string }
-  | { type: 'result'; id: number; scores: Float32Array; batch: RunArrays; ms: number }
-  | { type: 'failed'; id: number; message: string; batch: RunArrays }
+  | { type: 'failed'; request: number; message: string }

@@ -6,12 +6,12 @@ import { readFile } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads'
-import { createHeadScorer, DEFAULT_WEIGHTS, FEATURE_COUNT, scoreRow, weightVector } from '../ecs/heads'
+import { Worker } from 'node:worker_threads'
+import { createHeadScorer, DEFAULT_WEIGHTS, FEATURE_COUNT, weightVector } from '../ecs/heads'
 import type { HeadWeights } from '../ecs/heads'
-import type { AttentionScorer, ExplainedScore, ScorerBatch } from '../ecs/types'
+import type { AttentionScorer, ExplainedScore, PairScores, ScorerBatch } from '../ecs/types'
 import { checkInteger, checkRange } from '../ecs/validate'
-import type { FromWorker, RunArrays, ToWorker } from './messages'
+import { AnswerStatus, Control, Meta, waitAsync, type FromWorker, type SlotArrays, type ToWorker } from './messages'
 import { INPUT_WIDTH } from './model-inputs'
 
 /** Options of {@link createOnnxScorer}. */
@@ -67,7 +67,7 @@ export interface LearnedScorerStats {
 
 /** The learned scorer: an {@link AttentionScorer} backed by an ONNX model in a worker thread. @experimental */
 export interface OnnxScorer extends AttentionScorer {
-  scoreBatch(batch: ScorerBatch, out: Float32Array): void
+  pairScores: PairScores
   explainScore(observer: number, entity: number): ExplainedScore | null
   /** Counters and the current state. */
   stats(): LearnedScorerStats
@@ -77,17 +77,18 @@ export interface OnnxScorer extends AttentionScorer {
   dispose(): Promise<void>
 }
 
-/** One side of the double buffer: a request's arrays (away in the worker while in flight) and its answer. */
+/** One side of the double buffer: a request's shared arrays and, once answered, its scores. */
 interface Slot {
-  arrays: RunArrays
+  arrays: SlotArrays
+  /** Bumped when the arrays are replaced (the worker learns them from a message). */
+  version: number
   /** Generation of every entity id when the rows were taken (stays on this thread). */
   gen: Uint32Array
   observerCount: number
-  /** Rows the arrays hold. */
-  rowCap: number
   rows: number
   tick: number
-  scores: Float32Array
+  /** The request number it went out as. */
+  request: number
 }
 
 const PREFIX = 'colyseus-attention/learned'
@@ -103,25 +104,37 @@ function defaultWorker(): { url: URL | string; eval: boolean } {
   return { url: `import(${JSON.stringify(tsx)}).then((a) => a.register()).then(() => import(${JSON.stringify(ts)}))`, eval: true }
 }
 
-function newSlot(rows: number, observers: number, capacity: number): Slot {
+const shared = (bytes: number): SharedArrayBuffer => new SharedArrayBuffer(Math.max(4, bytes))
+
+function newSlot(rows: number, observers: number, capacity: number, version: number): Slot {
   return {
     arrays: {
-      features: new Float32Array(rows * FEATURE_COUNT),
-      rowEid: new Uint32Array(rows),
-      observers: new Uint32Array(observers),
-      observerStart: new Int32Array(observers + 1),
-      state: new Float32Array(capacity * 7),
-      capacity,
-      speedScale: 1,
+      features: new Float32Array(shared(rows * FEATURE_COUNT * 4)),
+      rowEid: new Uint32Array(shared(rows * 4)),
+      observers: new Uint32Array(shared(observers * 4)),
+      observerStart: new Int32Array(shared((observers + 1) * 4)),
+      state: new Float32Array(shared(capacity * 7 * 4)),
+      scores: new Float32Array(shared(rows * 4)),
+      meta: new Float64Array(shared(Meta.Size * 8)),
     },
+    version,
     gen: new Uint32Array(capacity),
     observerCount: 0,
-    rowCap: rows,
     rows: 0,
     tick: -1,
-    scores: new Float32Array(rows),
+    request: 0,
   }
 }
+
+// counters (a typed array: PERFORMANCE.md, "doubles in closures")
+const REQUESTS = 0
+const ANSWERS = 1
+const FAILURES = 2
+const MODEL_ROWS = 3
+const FALLBACK_ROWS = 4
+const LAST_MS = 5
+const INFER_ROWS = 6
+const INFER_MS = 7
 
 /**
  * Creates the learned scorer: loads the model in a worker thread, checks that it fits (input and
@@ -142,48 +155,61 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
   checkRange('hangTimeoutMs', hangMs, 0, 1e9, true)
   const model = typeof options.model === 'string' ? new Uint8Array(await readFile(options.model)) : options.model
   if (!(model instanceof Uint8Array) || model.length === 0) throw new TypeError(`${PREFIX}: model must be ONNX bytes or a path to an .onnx file`)
-  const heads = createHeadScorer({ ...DEFAULT_WEIGHTS, ...options.weights })
+  const weights = { ...DEFAULT_WEIGHTS, ...options.weights }
+  const heads = createHeadScorer(weights)
   const onEvent = options.onEvent ?? ((e: LearnedScorerEvent) => console.warn(`${PREFIX}: ${e.message}`))
   const where = options.workerUrl !== undefined ? { url: options.workerUrl, eval: false } : defaultWorker()
-
   const lockstep = options.lockstep ?? false
-  let replyPort: MessagePort | null = null
-  const signal = new Int32Array(new SharedArrayBuffer(4))
-  let settled: (() => void) | null = null
+
   let worker: Worker | null = null
+  // one control block per worker: a replaced worker cannot disturb its successor's
+  let control = new Int32Array(shared(Control.Size * 4))
   let ready = false
   let disposed = false
   // slots[current] holds the answer in use; the other one is free or in flight
-  const slots: Slot[] = [newSlot(1024, 64, 0), newSlot(1024, 64, 0)]
+  const slots: Slot[] = [newSlot(1024, 64, 0, 1), newSlot(1024, 64, 0, 1)]
   let current = -1
   let inFlight = -1
-  let sentAt = 0
-  let nextId = 1
-  let restartAt = 0
-  const stats: LearnedScorerStats = { requests: 0, answers: 0, failures: 0, modelRows: 0, fallbackRows: 0, lastInferenceMs: 0, rowsPerSecond: 0, degraded: null }
-  let inferRows = 0
-  let inferMs = 0
+  // this tick's request slot (-1: none), and whether the answer in use is fresh enough to serve
+  let recording = -1
+  let usable = false
+  let nextRequest = 0
+  const counters = new Float64Array(8)
+  let degraded: LearnedScorerEvent['kind'] | null = null
+  let failedRequest = -1
+  let failedText = ''
 
-  // per-entity lookups of the answer in use, sized at the first batch (stamps, not Sets)
+  // per-entity lookups of the answer in use, sized at the first tick (stamps, not Sets)
   let obsIndex = new Int32Array(0)
   let obsStamp = new Uint32Array(0)
-  let candStamp = new Uint32Array(0)
-  let candScore = new Float32Array(0)
   let answerVersion = 0
-  let stamp = 0
+  let generation: Uint32Array = new Uint32Array(0)
 
-  const fail = (kind: LearnedScorerEvent['kind'], message: string): void => {
-    stats.failures++
-    if (stats.degraded === kind) return
-    stats.degraded = kind
+  /** Counts a failure; true when it starts an episode (then report it). */
+  const failing = (kind: LearnedScorerEvent['kind']): boolean => {
+    counters[FAILURES] = counters[FAILURES]! + 1
+    if (degraded === kind) return false
+    degraded = kind
+    return true
+  }
+  const report = (kind: LearnedScorerEvent['kind'], message: string): void => {
     onEvent({ kind, message: `${message}; the built-in heads score until it answers again` })
+  }
+  const recovered = (): void => {
+    degraded = null
+    onEvent({ kind: 'recovered', message: 'the model answers again' })
   }
 
   const indexAnswer = (s: Slot): void => {
     if (obsIndex.length === 0) return
+    if (answerVersion >= 0x3fffffff) {
+      obsStamp.fill(0)
+      answerVersion = 0
+    }
     answerVersion++
+    const obs = s.arrays.observers
     for (let i = 0; i < s.observerCount; i++) {
-      const o = s.arrays.observers[i]!
+      const o = obs[i]!
       if (o < obsIndex.length) {
         obsIndex[o] = i
         obsStamp[o] = answerVersion
@@ -191,55 +217,39 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
     }
   }
 
-  const onMessage = (m: FromWorker, resolveInit: ((err: Error | null) => void) | null): void => {
-    if (m.type === 'ready') {
-      ready = true
-      resolveInit?.(null)
-      return
-    }
-    if (m.type === 'invalid') {
-      resolveInit?.(new RangeError(`${PREFIX}: the model does not fit: ${m.message}`))
-      if (resolveInit === null) fail('error', `the model failed to load again: ${m.message}`)
-      return
-    }
-    if (inFlight === -1) return
-    settled?.()
-    settled = null
-    const s = slots[inFlight]!
-    s.arrays = m.batch
-    const slotIndex = inFlight
+  /** The worker answered the request in flight: check the answer and serve from it. */
+  const adopt = (): void => {
+    const k = inFlight
+    const s = slots[k]!
     inFlight = -1
-    if (m.type === 'failed') {
+    if (Atomics.load(control, Control.Status) === AnswerStatus.Failed) {
       current = -1
-      fail('error', `the model threw: ${m.message}`)
+      if (failing('error')) report('error', `the model threw${failedRequest === s.request ? `: ${failedText}` : ''}`)
       return
     }
-    const sc = m.scores
+    const sc = s.arrays.scores
     for (let r = 0; r < s.rows; r++) {
       const v = sc[r]!
       if (!(v >= -1e6 && v <= 1e6)) {
         current = -1
-        fail('garbage', `the model returned ${v} (row ${r} of ${s.rows}); scores must be finite, within +-1e6`)
+        if (failing('garbage')) report('garbage', `the model returned ${v} (row ${r} of ${s.rows}); scores must be finite, within +-1e6`)
         return
       }
     }
-    s.scores = sc
-    stats.answers++
-    stats.lastInferenceMs = m.ms
-    inferRows += s.rows
-    inferMs += m.ms
-    stats.rowsPerSecond = inferMs > 0 ? (inferRows / inferMs) * 1000 : 0
-    current = slotIndex
+    const ms = s.arrays.meta[Meta.Ms]!
+    counters[ANSWERS] = counters[ANSWERS]! + 1
+    counters[LAST_MS] = ms
+    counters[INFER_ROWS] = counters[INFER_ROWS]! + s.rows
+    counters[INFER_MS] = counters[INFER_MS]! + ms
+    current = k
     indexAnswer(s)
-    if (stats.degraded !== null && stats.degraded !== 'stale') {
-      stats.degraded = null
-      onEvent({ kind: 'recovered', message: 'the model answers again' })
-    }
+    if (degraded !== null && degraded !== 'stale') recovered()
   }
 
   const start = (): Promise<void> =>
     new Promise<void>((resolve, reject) => {
       ready = false
+      control = new Int32Array(shared(Control.Size * 4))
       const w = new Worker(where.url, { eval: where.eval })
       w.unref()
       worker = w
@@ -249,40 +259,50 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
         else reject(err)
       }
       w.on('message', (m: FromWorker) => {
-        if (worker === w) onMessage(m, pending)
+        if (worker !== w) return
+        if (m.type === 'ready') {
+          ready = true
+          pending?.(null)
+        } else if (m.type === 'invalid') {
+          if (pending !== null) pending(new RangeError(`${PREFIX}: the model does not fit: ${m.message}`))
+          else if (failing('error')) report('error', `the model failed to load again: ${m.message}`)
+        } else {
+          failedRequest = m.request
+          failedText = m.message
+        }
       })
       w.on('error', (e) => {
         if (worker !== w) return
         if (pending !== null) pending(new Error(`${PREFIX}: the inference worker failed: ${e.message}`))
-        else fail('error', `the inference worker crashed: ${e.message}`)
+        else if (failing('error')) report('error', `the inference worker crashed: ${e.message}`)
         worker = null
-        inFlight = -1
+        drop()
+        if (pending === null) setTimeout(() => worker === null && restart(), 1000).unref()
       })
-      const init: ToWorker = { type: 'init', model, threads, width: INPUT_WIDTH }
-      if (lockstep) {
-        const ch = new MessageChannel()
-        replyPort?.close()
-        replyPort = ch.port1
-        init.reply = ch.port2
-        init.signal = signal
-        w.postMessage(init, [ch.port2])
-      } else w.postMessage(init)
+      const init: ToWorker = { type: 'init', model, threads, width: INPUT_WIDTH, control, slots: slots.map((s) => s.arrays), versions: slots.map((s) => s.version) }
+      w.postMessage(init)
     })
+
+  /** Forgets the request in flight: its slot gets new buffers (the old worker may still write into its own). */
+  const drop = (): void => {
+    if (inFlight !== -1) {
+      const a = slots[inFlight]!
+      slots[inFlight] = newSlot(a.arrays.rowEid.length, Math.max(64, a.arrays.observers.length), a.gen.length, a.version + 1)
+      inFlight = -1
+    }
+    current = -1
+  }
 
   const restart = (): void => {
     const old = worker
     worker = null
     ready = false
-    if (inFlight !== -1) {
-      // the transferred buffers went down with the worker
-      const a = slots[inFlight]!
-      slots[inFlight] = newSlot(a.rowCap, Math.max(64, a.observerCount), a.gen.length)
-      inFlight = -1
-    }
-    current = -1
+    drop()
     void old?.terminate()
     if (disposed) return
-    start().catch((e: Error) => fail('error', e.message))
+    start().catch((e: Error) => {
+      if (failing('error')) report('error', e.message)
+    })
   }
 
   await start().catch(async (e: unknown) => {
@@ -296,90 +316,67 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
     if (obsIndex.length >= cap) return
     obsIndex = new Int32Array(cap)
     obsStamp = new Uint32Array(cap)
-    candStamp = new Uint32Array(cap)
-    candScore = new Float32Array(cap)
     if (current !== -1) indexAnswer(slots[current]!)
   }
 
-  // the fallback heads' weights, in feature order (the head scorer's weighted sum, heads.ts)
-  const hw = weightVector({ ...DEFAULT_WEIGHTS, ...options.weights })
-
-  /**
-   * Writes every row of `out`: the answer's score where it covers the pair, else the heads' (the
-   * heads are computed only for the rows the model did not score). Returns the rows it scored.
-   */
-  const overlay = (batch: ScorerBatch, s: Slot, out: Float32Array): number => {
-    const gen = batch.generation
-    const f = batch.features
-    const ids = s.arrays.rowEid
-    const starts = s.arrays.observerStart
-    const sc = s.scores
-    let scored = 0
-    for (let i = 0; i < batch.observerCount; i++) {
-      const o = batch.observers[i]!
-      const b0 = batch.observerStart[i]!
-      const b1 = batch.observerStart[i + 1]!
-      if (obsStamp[o] !== answerVersion) {
-        for (let r = b0; r < b1; r++) scoreRow(hw, f, r * FEATURE_COUNT, out, r)
-        continue
-      }
-      const j = obsIndex[o]!
-      const a0 = starts[j]!
-      const n = b1 - b0
-      // fast path: the grid returns an observer's candidates in the same order from tick to tick
-      // while nobody changes cell, so the answer's rows usually line up with this tick's
-      let same = starts[j + 1]! - a0 === n
-      for (let r = 0; same && r < n; r++) same = ids[a0 + r] === batch.rowEid[b0 + r]
-      if (same) {
-        for (let r = 0; r < n; r++) {
-          const e = batch.rowEid[b0 + r]!
-          // the same entity as when the model saw it, not a recycled id
-          if (s.gen[e] === gen[e]) {
-            out[b0 + r] = sc[a0 + r]!
-            scored++
-          } else scoreRow(hw, f, (b0 + r) * FEATURE_COUNT, out, b0 + r)
-        }
-        continue
-      }
-      if (stamp >= 0x3fffffff) {
-        candStamp.fill(0)
-        stamp = 0
-      }
-      const st = ++stamp
-      for (let r = a0; r < starts[j + 1]!; r++) {
-        const e = ids[r]!
-        candStamp[e] = st
-        candScore[e] = sc[r]!
-      }
-      for (let r = b0; r < b1; r++) {
-        const e = batch.rowEid[r]!
-        if (candStamp[e] === st && s.gen[e] === gen[e]) {
-          out[r] = candScore[e]!
-          scored++
-        } else scoreRow(hw, f, r * FEATURE_COUNT, out, r)
-      }
+  /** Offline replay: blocks until the request in flight is answered (or for the hang timeout). */
+  const waitForAnswer = (): void => {
+    const ctl = control
+    const want = slots[inFlight]!.request
+    for (;;) {
+      const seen = Atomics.load(ctl, Control.Answer)
+      if (seen === want || Atomics.wait(ctl, Control.Answer, seen, hangMs) === 'timed-out') return
     }
-    return scored
   }
 
-  /** Copies the batch into the free slot and sends it to the worker (memcpy only: the worker derives the geometry). */
-  const send = (batch: ScorerBatch, now: number): void => {
-    const k = current === 0 ? 1 : 0
+  // The hang watchdog, between ticks (a clock read in the tick would allocate): a request still in
+  // flight at every check over hangMs has hung, and its worker is replaced.
+  const every = Math.max(5, hangMs / 4)
+  let watched = 0
+  let watchedFor = 0
+  const watchdog = setInterval(() => {
+    if (disposed || worker === null || inFlight === -1) {
+      watched = 0
+      return
+    }
+    const r = slots[inFlight]!.request
+    if (r !== watched) {
+      watched = r
+      watchedFor = 0
+    } else if ((watchedFor += every) >= hangMs) {
+      watched = 0
+      if (failing('hang')) report('hang', `the model did not answer within ${hangMs} ms; restarting its worker`)
+      restart()
+    }
+  }, every)
+  watchdog.unref()
+
+  /** Fills the tick's request slot (the engine wrote the features into it, unless they spilled) and signals the worker. */
+  const send = (batch: ScorerBatch): void => {
+    const k = recording
     let s = slots[k]!
+    const rows = batch.rows
+    const n = batch.observerCount
     const cap = batch.components.capacity
-    if (s.rowCap < batch.rows || s.arrays.observers.length < batch.observerCount || s.gen.length !== cap) {
-      let rows = Math.max(1024, s.rowCap)
-      while (rows < batch.rows) rows *= 2
-      let obs = Math.max(64, s.arrays.observers.length)
-      while (obs < batch.observerCount) obs *= 2
-      s = slots[k] = newSlot(rows, obs, cap)
+    if (s.arrays.rowEid.length < rows || s.arrays.observers.length < n || s.gen.length !== cap) {
+      // outgrown (allocates; rare): new shared buffers, announced to the worker before the request
+      let r = Math.max(1024, s.arrays.rowEid.length)
+      while (r < rows * 1.25) r *= 2
+      let o = Math.max(64, s.arrays.observers.length)
+      while (o < n) o *= 2
+      s = slots[k] = newSlot(r, o, cap, s.version + 1)
+      const m: ToWorker = { type: 'slot', index: k, version: s.version, arrays: s.arrays }
+      worker!.postMessage(m)
     }
     const a = s.arrays
-    const n = batch.observerCount
-    a.features.set(batch.features.subarray(0, batch.rows * FEATURE_COUNT))
-    a.rowEid.set(batch.rowEid.subarray(0, batch.rows))
-    a.observers.set(batch.observers.subarray(0, n))
-    a.observerStart.set(batch.observerStart.subarray(0, n + 1))
+    // rows that did not fit the slot went to the engine's scratch (allocates a view; rare)
+    if (batch.features !== a.features) a.features.set(batch.features.subarray(0, rows * FEATURE_COUNT))
+    // plain loops: a subarray view would allocate every tick
+    const ids = batch.rowEid
+    const dst = a.rowEid
+    for (let r = 0; r < rows; r++) dst[r] = ids[r]!
+    for (let i = 0; i < n; i++) a.observers[i] = batch.observers[i]!
+    for (let i = 0; i <= n; i++) a.observerStart[i] = batch.observerStart[i]!
     const c = batch.components
     const st = a.state
     st.set(c.Position.x, 0)
@@ -389,88 +386,114 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
     st.set(c.Facing.x, 4 * cap)
     st.set(c.Facing.y, 5 * cap)
     st.set(c.Observer.radius, 6 * cap)
-    a.speedScale = batch.speedScale
+    a.meta[Meta.Rows] = rows
+    a.meta[Meta.Observers] = n
+    a.meta[Meta.SpeedScale] = batch.speedScale
     s.gen.set(batch.generation)
     s.observerCount = n
-    s.rows = batch.rows
+    s.rows = rows
     s.tick = batch.tick
-    const msg: ToWorker = { type: 'run', id: nextId++, rows: batch.rows, observerCount: n, batch: a }
-    worker!.postMessage(msg, [a.features, a.rowEid, a.observers, a.observerStart, a.state].map((x) => x.buffer as ArrayBuffer))
+    nextRequest = nextRequest >= 0x3fffffff ? 1 : nextRequest + 1
+    s.request = nextRequest
+    // plain writes, published by the atomic store after them
+    control[Control.Slot] = k
+    control[Control.Version] = s.version
+    Atomics.store(control, Control.Request, nextRequest)
+    Atomics.notify(control, Control.Request)
     inFlight = k
-    sentAt = now
-    stats.requests++
+    counters[REQUESTS] = counters[REQUESTS]! + 1
+  }
+
+  const pairScores: PairScores = {
+    headWeights: weightVector(weights),
+    begin(batch) {
+      ensureLookups(batch.components.capacity)
+      generation = batch.generation
+      if (inFlight !== -1) {
+        // offline replay: wait for the previous tick's answer (or the hang timeout)
+        if (lockstep) waitForAnswer()
+        // a plain read polls (an Atomics call per tick allocates now and then); the atomic one
+        // confirms, ordering the worker's writes of the scores before ours
+        const want = slots[inFlight]!.request
+        if (control[Control.Answer] === want && Atomics.load(control, Control.Answer) === want) adopt()
+      }
+      usable = false
+      if (current !== -1) {
+        const age = batch.tick - slots[current]!.tick
+        if (age <= maxStale) {
+          usable = true
+          if (degraded === 'stale') recovered()
+        } else if (failing('stale')) report('stale', `the model's last answer is ${age} ticks old (more than maxStaleTicks ${maxStale})`)
+      }
+      recording = ready && inFlight === -1 && worker !== null ? (current === 0 ? 1 : 0) : -1
+      return recording === -1 ? null : slots[recording]!.arrays.features
+    },
+    load(o, mark, stamp, score) {
+      if (!usable || obsStamp[o] !== answerVersion) return
+      const s = slots[current]!
+      const j = obsIndex[o]!
+      const ids = s.arrays.rowEid
+      const starts = s.arrays.observerStart
+      const sc = s.arrays.scores
+      const then = s.gen
+      const now = generation
+      const end = starts[j + 1]!
+      for (let r = starts[j]!; r < end; r++) {
+        const e = ids[r]!
+        // the same entity as when the model saw it, not a recycled id
+        if (then[e] === now[e]) {
+          stamp[e] = mark
+          score[e] = sc[r]!
+        }
+      }
+    },
+    end(batch, scored) {
+      counters[MODEL_ROWS] = scored
+      counters[FALLBACK_ROWS] = batch.rows - scored
+      if (recording !== -1 && batch.rows > 0 && worker !== null && ready) send(batch)
+      recording = -1
+    },
   }
 
   const scorer: OnnxScorer = {
     score(features, rows, out) {
       heads.score(features, rows, out)
     },
-    scoreBatch(batch, out) {
-      ensureLookups(batch.components.capacity)
-      const now = performance.now()
-      if (inFlight !== -1 && now - sentAt > hangMs) {
-        fail('hang', `the model did not answer within ${hangMs} ms; restarting its worker`)
-        restart()
-        restartAt = now
-      } else if (worker === null && !disposed && now - restartAt > 1000) {
-        restartAt = now
-        restart()
-      }
-      if (lockstep && inFlight !== -1 && replyPort !== null) {
-        // offline replay: block until the previous tick's answer (or the hang timeout)
-        const deadline = now + hangMs
-        for (;;) {
-          const seen = Atomics.load(signal, 0)
-          const m = receiveMessageOnPort(replyPort)
-          if (m !== undefined) {
-            onMessage(m.message as FromWorker, null)
-            break
-          }
-          const left = deadline - performance.now()
-          if (left <= 0 || Atomics.wait(signal, 0, seen, left) === 'timed-out') break
-        }
-      }
-      let scored = -1
-      if (current !== -1) {
-        const s = slots[current]!
-        if (batch.tick - s.tick <= maxStale) {
-          scored = overlay(batch, s, out)
-          if (stats.degraded === 'stale') {
-            stats.degraded = null
-            onEvent({ kind: 'recovered', message: 'the model answers again' })
-          }
-        } else fail('stale', `the model's last answer is ${batch.tick - s.tick} ticks old (more than maxStaleTicks ${maxStale})`)
-      }
-      if (scored === -1) {
-        heads.score(batch.features, batch.rows, out)
-        scored = 0
-      }
-      stats.modelRows = scored
-      stats.fallbackRows = batch.rows - scored
-      if (ready && inFlight === -1 && worker !== null && batch.rows > 0) send(batch, now)
-    },
+    pairScores,
     explainScore(o, e) {
       if (current === -1 || o >= obsStamp.length || obsStamp[o] !== answerVersion) return null
       const s = slots[current]!
       const j = obsIndex[o]!
       const starts = s.arrays.observerStart
-      for (let r = starts[j]!; r < starts[j + 1]!; r++) if (s.arrays.rowEid[r] === e) return { score: s.scores[r]!, source: 'model' }
+      for (let r = starts[j]!; r < starts[j + 1]!; r++) if (s.arrays.rowEid[r] === e) return { score: s.arrays.scores[r]!, source: 'model' }
       return null
     },
-    stats: () => ({ ...stats }),
-    settle(timeoutMs = hangMs) {
-      if (inFlight === -1) return Promise.resolve(true)
-      return new Promise<boolean>((resolve) => {
-        const t = setTimeout(() => resolve(false), timeoutMs)
-        settled = () => {
-          clearTimeout(t)
-          resolve(true)
-        }
-      })
+    stats: () => ({
+      requests: counters[REQUESTS]!,
+      answers: counters[ANSWERS]!,
+      failures: counters[FAILURES]!,
+      modelRows: counters[MODEL_ROWS]!,
+      fallbackRows: counters[FALLBACK_ROWS]!,
+      lastInferenceMs: counters[LAST_MS]!,
+      rowsPerSecond: counters[INFER_MS]! > 0 ? (counters[INFER_ROWS]! / counters[INFER_MS]!) * 1000 : 0,
+      degraded,
+    }),
+    async settle(timeoutMs = hangMs) {
+      const deadline = performance.now() + timeoutMs
+      while (inFlight !== -1) {
+        const ctl = control
+        const seen = Atomics.load(ctl, Control.Answer)
+        if (seen === slots[inFlight]!.request) return true
+        const left = deadline - performance.now()
+        if (left <= 0) return false
+        const w = waitAsync(ctl, Control.Answer, seen, left)
+        if (w.async) await w.value
+      }
+      return true
     },
     async dispose() {
       disposed = true
-      replyPort?.close()
+      clearInterval(watchdog)
       const w = worker as Worker | null
       worker = null
       await w?.terminate()

@@ -1,8 +1,8 @@
 // Owns: the inference thread. onnxruntime-web's session.run blocks its thread for the whole
 // inference, so it runs here and never on the room's event loop. Protocol: see messages.ts.
 import * as ort from 'onnxruntime-web'
-import { parentPort, type MessagePort } from 'node:worker_threads'
-import type { ToWorker, FromWorker } from './messages'
+import { parentPort } from 'node:worker_threads'
+import { AnswerStatus, Control, Meta, waitAsync, type FromWorker, type SlotArrays, type ToWorker } from './messages'
 import { INPUT_MASK, INPUT_X, OUTPUT_SCORE } from './model-contract'
 import { writeModelInputs, type ModelInputSource } from './model-inputs'
 
@@ -10,8 +10,10 @@ const port = parentPort
 if (port === null) throw new Error('colyseus-attention/learned: worker.ts runs in a worker thread only')
 
 let session: ort.InferenceSession | null = null
-let reply: MessagePort | null = null
-let signal: Int32Array | null = null
+const slots: SlotArrays[] = []
+const versions: number[] = []
+/** Resolves the wait for a slot's new buffers. */
+let slotArrived: (() => void) | null = null
 let width = 0
 /** Observers per inference call. */
 const CHUNK = 128
@@ -19,14 +21,8 @@ let padded = new Float32Array(0)
 let rowsBuf = new Float32Array(0)
 let mask = new Float32Array(0)
 
-const send = (m: FromWorker, transfer: ArrayBuffer[] = []): void => {
-  if (reply === null || m.type === 'ready' || m.type === 'invalid') {
-    port.postMessage(m, transfer)
-    return
-  }
-  reply.postMessage(m, transfer)
-  Atomics.add(signal!, 0, 1)
-  Atomics.notify(signal!, 0)
+const send = (m: FromWorker): void => {
+  port.postMessage(m)
 }
 
 /** Checks names and shapes; returns what is wrong, or null. */
@@ -60,38 +56,67 @@ async function check(s: ort.InferenceSession, w: number): Promise<string | null>
 }
 
 port.on('message', (m: ToWorker) => {
-  void handle(m)
-})
-
-async function handle(m: ToWorker): Promise<void> {
-  if (m.type === 'init') {
-    try {
-      ort.env.wasm.numThreads = m.threads
-      ort.env.logLevel = 'error'
-      const s = await ort.InferenceSession.create(m.model, { executionProviders: ['wasm'] })
-      const problem = await check(s, m.width)
-      if (problem !== null) {
-        send({ type: 'invalid', message: problem })
-        return
-      }
-      session = s
-      width = m.width
-      reply = m.reply ?? null
-      signal = m.signal ?? null
-      send({ type: 'ready' })
-    } catch (e) {
-      send({ type: 'invalid', message: `could not load the model: ${(e as Error).message}` })
-    }
+  if (m.type === 'slot') {
+    slots[m.index] = m.arrays
+    versions[m.index] = m.version
+    slotArrived?.()
     return
   }
-  const { batch, observerCount, rows, id } = m
+  void init(m)
+})
+
+async function init(m: Extract<ToWorker, { type: 'init' }>): Promise<void> {
+  try {
+    ort.env.wasm.numThreads = m.threads
+    ort.env.logLevel = 'error'
+    const s = await ort.InferenceSession.create(m.model, { executionProviders: ['wasm'] })
+    const problem = await check(s, m.width)
+    if (problem !== null) {
+      send({ type: 'invalid', message: problem })
+      return
+    }
+    session = s
+    width = m.width
+    m.slots.forEach((a, i) => {
+      slots[i] = a
+      versions[i] = m.versions[i]!
+    })
+    // waiting before saying ready: a request sent right after it is not missed
+    void serve(m.control)
+    send({ type: 'ready' })
+  } catch (e) {
+    send({ type: 'invalid', message: `could not load the model: ${(e as Error).message}` })
+  }
+}
+
+/** Waits for each request (Atomics, without blocking this thread's messages) and answers it. */
+async function serve(ctl: Int32Array): Promise<void> {
+  // a fresh control block: no request before 0
+  let seen = 0
+  for (;;) {
+    const w = waitAsync(ctl, Control.Request, seen)
+    if (w.async) await w.value
+    const request = Atomics.load(ctl, Control.Request)
+    if (request === seen) continue
+    seen = request
+    const k = Atomics.load(ctl, Control.Slot)
+    const version = Atomics.load(ctl, Control.Version)
+    // grown buffers come as a message, which may arrive after the signal
+    while (versions[k] !== version) await new Promise<void>((r) => (slotArrived = r))
+    await answer(ctl, slots[k]!, request)
+  }
+}
+
+/** Computes the model's inputs from the slot's request, runs the model and writes its scores. */
+async function answer(ctl: Int32Array, batch: SlotArrays, request: number): Promise<void> {
+  const rows = batch.meta[Meta.Rows]!
+  const observerCount = batch.meta[Meta.Observers]!
   const { observerStart } = batch
-  const back = [batch.features, batch.rowEid, batch.observers, batch.observerStart, batch.state].map((a) => a.buffer as ArrayBuffer)
-  const scores = new Float32Array(Math.max(1, rows))
+  const scores = batch.scores
   try {
     if (session === null) throw new Error('no session')
     const t0 = performance.now()
-    const cap = batch.capacity
+    const cap = batch.state.length / 7
     const st = batch.state
     const part = (k: number): Float32Array => st.subarray(k * cap, (k + 1) * cap)
     const source: ModelInputSource = {
@@ -100,7 +125,7 @@ async function handle(m: ToWorker): Promise<void> {
       observers: batch.observers,
       observerCount,
       observerStart,
-      speedScale: batch.speedScale,
+      speedScale: batch.meta[Meta.SpeedScale]!,
       components: {
         Position: { x: part(0), y: part(1) },
         Velocity: { x: part(2), y: part(3) },
@@ -146,8 +171,13 @@ async function handle(m: ToWorker): Promise<void> {
         scores.set(y.subarray((k - c0) * widest, (k - c0) * widest + len), a)
       }
     }
-    send({ type: 'result', id, scores, batch, ms: performance.now() - t0 }, [scores.buffer as ArrayBuffer, ...back])
+    batch.meta[Meta.Ms] = performance.now() - t0
+    Atomics.store(ctl, Control.Status, AnswerStatus.Ok)
   } catch (e) {
-    send({ type: 'failed', id, message: (e as Error).message, batch }, back)
+    // the text first, so that it is there when the room thread sees the failure
+    send({ type: 'failed', request, message: (e as Error).message })
+    Atomics.store(ctl, Control.Status, AnswerStatus.Failed)
   }
+  Atomics.store(ctl, Control.Answer, request)
+  Atomics.notify(ctl, Control.Answer)
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { performance, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks'
 import { addComponent, addEntity, createWorld } from 'bitecs'
-import { addObserver, createAttentionComponents, createAttentionSystem, setAimTarget, setFacingAngle } from '../../src/index'
+import { addObserver, createAttentionComponents, createAttentionSystem, setAimTarget, setFacingAngle, type AttentionScorer } from '../../src/index'
+import { createOnnxScorer, defaultModelPath } from '../../src/learned/index'
 
 const ENTITIES = 2000
 const OBSERVERS = 100
@@ -50,7 +51,7 @@ async function measure(run: (ticks: number) => void): Promise<{ bytes: number; g
  * A world of moving entities. Movement replays precomputed random-walk frames with TypedArray.set,
  * so the test's own per-tick work allocates nothing (plain double arithmetic in a closure can box).
  */
-function buildWorld(runEngine = true) {
+function buildWorld(runEngine = true, scorer?: AttentionScorer) {
   const world = createWorld()
   const C = createAttentionComponents(ENTITIES + 1)
   const side = Math.sqrt((ENTITIES * Math.PI * 50 * 50) / 150) // ~150 entities within radius 50 of each observer
@@ -84,7 +85,7 @@ function buildWorld(runEngine = true) {
       ? frames[FRAMES - 1 - f]!
       : { px: px.slice(), py: py.slice(), vx: vx.slice(), vy: vy.slice() })
   }
-  const sys = createAttentionSystem(world, { components: C })
+  const sys = createAttentionSystem(world, { components: C, scorer })
   const t = new Int32Array(1)
   const step = (): void => {
     const fr = frames[t[0]! % FRAMES]!
@@ -143,5 +144,25 @@ describe('allocation', () => {
     expect(acc[0]).toBeGreaterThan(0)
     expect(r.gcRan, `a GC ran during ${TICKS} ticks (heap grew ${r.bytes} bytes before it)`).toBe(false)
     expect(r.bytes, `heap grew ${r.bytes} bytes over ${TICKS} ticks`).toBeLessThan(BOUND)
+  })
+
+  it('should allocate nothing measurable in a steady-state tick on the learned scorer (requests, answers, pair scores)', async () => {
+    // ticks here run back to back, faster than the worker answers: no answer counts as stale
+    const scorer = await createOnnxScorer({ model: defaultModelPath(), hangTimeoutMs: 60_000, maxStaleTicks: 1e6 })
+    try {
+      const { step } = buildWorld(true, scorer)
+      // the ticks do not wait for the worker: answers arrive (through shared memory) every few ticks
+      const r = await measure((n) => {
+        for (let i = 0; i < n; i++) step()
+      })
+      const st = scorer.stats()
+      expect(st.answers).toBeGreaterThan(WINDOWS)
+      expect(st.degraded).toBeNull()
+      expect(st.modelRows).toBeGreaterThan(0)
+      expect(r.gcRan, `a GC ran during ${TICKS} ticks (heap grew ${r.bytes} bytes before it)`).toBe(false)
+      expect(r.bytes, `heap grew ${r.bytes} bytes over ${TICKS} ticks`).toBeLessThan(BOUND)
+    } finally {
+      await scorer.dispose()
+    }
   })
 })

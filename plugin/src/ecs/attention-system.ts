@@ -62,6 +62,8 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
   const byteScale = new Float32Array(opts.maxObservers).fill(1)
   const estBytes = new Float32Array(opts.maxObservers)
   const detailBytes = new Float64Array(opts.maxObservers)
+  // reports received since the observer was added: the first one is not used (see reportBytes)
+  const reports = new Uint8Array(opts.maxObservers)
 
   const tracker = createEntityTracker(world, c, {
     onPositionRemoved(eid) {
@@ -74,6 +76,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
       byteScale[s] = 1
       estBytes[s] = 0
       detailBytes[s] = 0
+      reports[s] = 0
     },
     onObserverRemoved(eid) {
       const s = slots.release(eid)
@@ -375,6 +378,12 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
       if (s === -1) return
       const est = inp.estBytes[s]!
       if (!(est > 0)) return
+      // the first report carries the set's initial full state, a one-time cost and not a rate:
+      // scaling by it shrank a new observer's set for seconds (docs/concepts.md 6b)
+      if (reports[s] === 0) {
+        reports[s] = 1
+        return
+      }
       // smoothed ratio of what the encoder sent to what the engine estimated, kept in [0.1, 10]
       let ratio = bytesPerSecond / est
       ratio = ratio < 0.1 ? 0.1 : ratio > 10 ? 10 : ratio

@@ -159,6 +159,33 @@ describe('byte budget', () => {
     expect(() => s.sys.reportBytes(o, -1)).toThrow(/bytesPerSecond/)
   })
 
+  it('should not scale by the first report after an observer is added: it carries the initial full state', () => {
+    const s = scene()
+    const o = s.observer(0, 0, 200, 600)
+    for (let i = 0; i < 100; i++) s.at(20 + i * 0.2, 0.01 * i)
+    s.sys(s.world)
+    const before = s.sys.memberCount(o)
+    const estimate = s.sys.estimatedBytes(o)
+    // the first second: every member entered at once, ten times the steady rate
+    s.sys.reportBytes(o, 10 * estimate)
+    s.sys(s.world)
+    expect(s.sys.memberCount(o)).toBe(before)
+    expect(s.sys.estimatedBytes(o)).toBeCloseTo(estimate, 3)
+    // the next report is a rate, and it counts
+    s.sys.reportBytes(o, 10 * estimate)
+    s.sys(s.world)
+    expect(s.sys.memberCount(o)).toBeLessThan(before)
+    // a removed and re-added observer starts over
+    removeComponent(s.world, o, s.C.Observer)
+    s.sys(s.world)
+    addComponent(s.world, o, s.C.Observer)
+    s.sys(s.world)
+    const again = s.sys.memberCount(o)
+    s.sys.reportBytes(o, 10 * s.sys.estimatedBytes(o))
+    s.sys(s.world)
+    expect(s.sys.memberCount(o)).toBe(again)
+  })
+
   it('should list band changes exactly as the bands change from tick to tick', () => {
     const s = scene({ hysteresis: { minOutTicks: 2 } })
     const o = s.observer(0, 0, 64, 700)

@@ -44,6 +44,15 @@ export function isStill(c: AttentionComponents, flags: Uint16Array, e: number): 
 }
 
 /**
+ * The most Medium and High members may cost (unscaled): `detailShare` of what the rule members
+ * leave of the budget, not of the budget (docs/concepts.md 6b). Per observer, not per row.
+ */
+function detailShare(budget: number, ruleBytes: number, scale: number, share: number): number {
+  const left = budget - ruleBytes * scale
+  return left > 0 ? (left * share) / scale : 0
+}
+
+/**
  * Orders the heap's `n` rows best first and returns how many of them the budget affords after the
  * rule members' bytes, all costs scaled by the slot's measured byte ratio. Greedy by value per
  * byte: each step either takes the next row at Low (value e^(s/T), cost Low) or raises the best
@@ -57,9 +66,7 @@ export function affordable(st: SelectionState, slot: number, o: number, n: numbe
   const { c, scores, rowEid, byteCosts, bands } = st.inp
   sortBestFirst(heap, n, scores, rowEid)
   const scale = st.inp.byteScale[slot]!
-  // the detail share is a share of what the rule members leave
-  const left = budget - ruleBytes * scale
-  openDetailAccount(account, byteCosts, scale, left > 0 ? left * byteCosts.detailShare : 0)
+  openDetailAccount(account, byteCosts, scale, detailShare(budget, ruleBytes, scale, byteCosts.detailShare) * scale)
   const low = account[Band.Low]!
   const temperature = c.Observer.temperature[o]!
   // the rule members come first: the budget is for everything the client receives
@@ -110,8 +117,7 @@ export function capBands(st: SelectionState, slot: number, budget: number, ruleB
   const w = st.w
   const scale = st.inp.byteScale[slot]!
   // what affordable() granted, never more than the detail share
-  const left = budget - ruleBytes * scale
-  const share = left > 0 ? (left * byteCosts.detailShare) / scale : 0
+  const share = detailShare(budget, ruleBytes, scale, byteCosts.detailShare)
   const granted = st.inp.detailBytes[slot]!
   openDetailAccount(account, byteCosts, 1, granted < share ? granted : share)
   const lowCost = account[LOW]!

@@ -87,7 +87,7 @@ export const SWEEPS = {
     nearest: [1, 2, 3, 4, 6, 8, 12, 16, 24, 32],
     attention: [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48],
     /** Bytes per client per second (count budget {@link BYTE_BUDGET_CAP} as the cap). */
-    byteBudget: [450, 475, 500, 525, 550, 700, 1000, 1500, 2500, 4000, 8000, 16000],
+    byteBudget: [350, 400, 450, 475, 500, 525, 550, 700, 1000, 1500, 2500, 4000, 8000, 16000],
     // ablations of the engine's defaults, to explain the attention curve (not tuned winners)
     noHysteresis: [2, 4, 8, 16],
     radius25: [2, 4, 8, 16],

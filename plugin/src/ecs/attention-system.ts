@@ -62,6 +62,8 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
   const byteScale = new Float32Array(opts.maxObservers).fill(1)
   const estBytes = new Float32Array(opts.maxObservers)
   const detailBytes = new Float64Array(opts.maxObservers)
+  const price = new Float32Array(opts.maxObservers)
+  const priceBudget = new Float32Array(opts.maxObservers).fill(-1)
   // reports received since the observer was added: the first one is not used (see reportBytes)
   const reports = new Uint8Array(opts.maxObservers)
 
@@ -76,6 +78,8 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
       byteScale[s] = 1
       estBytes[s] = 0
       detailBytes[s] = 0
+      price[s] = 0
+      priceBudget[s] = -1
       reports[s] = 0
     },
     onObserverRemoved(eid) {
@@ -105,6 +109,9 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     byteCosts: opts.byteCosts,
     byteScale,
     estBytes,
+    price,
+    priceBudget,
+    dt: opts.dt,
     detailBytes,
     rowEid: new Uint32Array(rowCap),
     rowRule: new Uint8Array(rowCap),
@@ -388,6 +395,13 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
       let ratio = bytesPerSecond / est
       ratio = ratio < 0.1 ? 0.1 : ratio > 10 ? 10 : ratio
       inp.byteScale[s] = 0.8 * inp.byteScale[s]! + 0.2 * ratio
+    },
+    bytePrice: (o: number) => {
+      const s = slot(o)
+      if (s === -1 || c.Observer.byteBudget[o]! <= 0) return 0
+      // the stored price is for the configured costs; members cost `byteScale` times that
+      const p = price[s]! + c.Observer.temperature[o]! * Math.log(inp.byteScale[s]!)
+      return p > 0 ? p : 0
     },
     estimatedBytes: (o: number) => (slot(o) === -1 ? 0 : inp.estBytes[slotOf[o]!]! * inp.byteScale[slotOf[o]!]!),
     memberGenerationAt: (o: number, i: number) => sets.gen[at(o, i)]!,

@@ -53,13 +53,26 @@ export interface ByteCostOptions {
    * changes on it (0..1). @defaultValue 0.1
    */
   still: number
+  /**
+   * Most a single second may spend, as a multiple of the byte budget (1..100): the budget holds on
+   * average, so a second where much is worth sending (a crowd ahead) may spend up to this much,
+   * paid for by quieter seconds. 1 makes the budget a hard cap on every second. @defaultValue 2
+   */
+  burst: number
+  /**
+   * How fast the byte price follows the spend: the price (the score a non-rule member must reach
+   * under a byte budget) moves by `priceRate * T` per second for each unit of relative over- or
+   * under-spend, `T` the observer's temperature (0..100; 0 keeps the price at 0).
+   * @defaultValue 0.25
+   */
+  priceRate: number
 }
 
 /** Default band thresholds. */
 export const DEFAULT_BANDS: Readonly<BandOptions> = Object.freeze({ high: 3.5, medium: 2, margin: 0.25 })
 
 /** Default byte costs per member and band. */
-export const DEFAULT_BYTE_COSTS: Readonly<ByteCostOptions> = Object.freeze({ low: 22, medium: 360, high: 362, detailShare: 0.5, still: 0.1 })
+export const DEFAULT_BYTE_COSTS: Readonly<ByteCostOptions> = Object.freeze({ low: 22, medium: 360, high: 362, detailShare: 0.5, still: 0.1, burst: 2, priceRate: 0.25 })
 
 /** Throws a RangeError naming the option unless the thresholds and costs are ordered and in range. */
 export function checkBands(bands: BandOptions, costs: ByteCostOptions): void {
@@ -71,6 +84,8 @@ export function checkBands(bands: BandOptions, costs: ByteCostOptions): void {
   checkRange('byteCosts.high', costs.high, costs.medium, 1e9)
   checkRange('byteCosts.detailShare', costs.detailShare, 0, 1)
   checkRange('byteCosts.still', costs.still, 0, 1)
+  checkRange('byteCosts.burst', costs.burst, 1, 100)
+  checkRange('byteCosts.priceRate', costs.priceRate, 0, 100)
 }
 
 /**

@@ -54,14 +54,16 @@ function detailShare(budget: number, ruleBytes: number, scale: number, share: nu
 
 /**
  * Orders the heap's `n` rows best first and returns how many of them the budget affords after the
- * rule members' bytes, all costs scaled by the slot's measured byte ratio. Greedy by value per
- * byte: each step either takes the next row at Low (value e^(s/T), cost Low) or raises the best
+ * rule members' bytes, all costs scaled by the slot's measured byte ratio. This tick may spend up to
+ * `burst` times the budget; a row whose score is below the slot's price `p` is not bought, nor
+ * raised unless its score reaches `p + T * ln(raise cost / Low cost)` (either sets `st.refused`
+ * when the spend could have paid for it). Greedy by value per byte: each step either takes the next row at Low (value e^(s/T), cost Low) or raises the best
  * taken row not yet raised to the band its score reaches (its value again, for that band's cost
  * less Low's) while the detail share lasts, whichever is worth more per byte: a raise wins when its
  * score beats the next row's by more than `T * ln(raise cost / Low cost)`. Stores the detail bytes
  * granted (unscaled) for {@link capBands}.
  */
-export function affordable(st: SelectionState, slot: number, o: number, n: number, budget: number, ruleBytes: number): number {
+export function affordable(st: SelectionState, slot: number, o: number, n: number, budget: number, ruleBytes: number, opening: boolean): number {
   const { heap, account } = st
   const { c, scores, rowEid, byteCosts, bands } = st.inp
   sortBestFirst(heap, n, scores, rowEid)
@@ -69,6 +71,14 @@ export function affordable(st: SelectionState, slot: number, o: number, n: numbe
   openDetailAccount(account, byteCosts, scale, detailShare(budget, ruleBytes, scale, byteCosts.detailShare) * scale)
   const low = account[Band.Low]!
   const temperature = c.Observer.temperature[o]!
+  // the budget holds on average; one second may spend `burst` times it (concepts.md 6b), except
+  // on the tick that opens the price, which spends at most the budget and has no price yet
+  // the price is per byte: stored for the configured costs, it rises by T ln(scale) when the
+  // measured ratio says every member costs `scale` times as much (concepts.md 6b)
+  const priceShift = temperature * Math.log(scale)
+  const shifted = st.inp.price[slot]! + priceShift
+  const price = opening ? -Infinity : shifted > 0 ? shifted : 0
+  const cap = opening ? budget : budget * byteCosts.burst
   // the rule members come first: the budget is for everything the client receives
   let spent = ruleBytes * scale
   let detail = 0
@@ -84,8 +94,18 @@ export function affordable(st: SelectionState, slot: number, o: number, n: numbe
       if (band === 0) raising = false
       else raise = account[band]! - low
     }
-    const canTake = k < n && spent + low <= budget
-    const canRaise = raise < Infinity && spent + raise <= budget
+    let canTake = k < n && spent + low <= cap
+    if (canTake && !(scores[heap[k]!]! >= price)) {
+      // below the price: worth less than its bytes cost on average
+      st.refused = 1
+      canTake = false
+    }
+    let canRaise = raise < Infinity && spent + raise <= cap
+    if (canRaise && !(scores[heap[u]!]! >= price + temperature * Math.log(raise / low))) {
+      // a raise is worth its bytes at the price only when its value per byte beats a Low buy at it
+      st.refused = 1
+      canRaise = false
+    }
     if (!canTake && !canRaise) break
     if (canRaise && (!canTake || scores[heap[u]!]! - scores[heap[k]!]! > temperature * Math.log(raise / low))) {
       spent += raise
@@ -98,6 +118,12 @@ export function affordable(st: SelectionState, slot: number, o: number, n: numbe
     }
   }
   st.inp.detailBytes[slot] = detail
+  if (opening) {
+    // the price opens at the score of the first row the budget turned away (0 when none was)
+    const first = k < n ? scores[heap[k]!]! : 0
+    st.inp.price[slot] = (first > 0 ? first : 0) - priceShift
+    st.inp.priceBudget[slot] = budget
+  }
   return k
 }
 
@@ -160,4 +186,22 @@ export function capBands(st: SelectionState, slot: number, budget: number, ruleB
     else if (p === b) bandChanged[base + st.changedN++] = e
   }
   st.inp.estBytes[slot] = est + ruleBytes
+}
+
+/**
+ * Moves the slot's byte price after its set is built: up while the set's estimated bytes (scaled
+ * by the measured ratio) are above the budget and it holds members the price can turn away, down
+ * while they are below it and the price turned a row away, by `priceRate * T * dt` per unit of
+ * relative over- or under-spend, never below the price that rows meet at 0. Otherwise it stays: a price that binds nothing does not wind up or
+ * down (docs/concepts.md 6b).
+ */
+export function updatePrice(st: SelectionState, slot: number, o: number, budget: number): void {
+  const inp = st.inp
+  const err = (inp.estBytes[slot]! * inp.byteScale[slot]!) / budget - 1
+  if (err > 0 ? st.nonRule === 0 : st.refused === 0) return
+  const temperature = inp.c.Observer.temperature[o]!
+  const p = inp.price[slot]! + inp.byteCosts.priceRate * temperature * inp.dt * err
+  // the price a row meets, p + T ln(scale), never goes below 0
+  const floor = -temperature * Math.log(inp.byteScale[slot]!)
+  inp.price[slot] = p > floor ? p : floor
 }

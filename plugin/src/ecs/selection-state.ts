@@ -27,6 +27,12 @@ export interface SelectionInputs {
   readonly byteScale: Float32Array
   /** Per observer slot: the set's bytes per second after the last tick at the unscaled band costs (0 without a byte budget). */
   readonly estBytes: Float32Array
+  /** Per observer slot: the byte price, the score a non-rule row must reach to be bought (0 until the spend says otherwise). */
+  readonly price: Float32Array
+  /** Per observer slot: the byte budget the price was opened for (-1: none yet); another budget opens it again. */
+  readonly priceBudget: Float32Array
+  /** Seconds per tick (the price moves per second). */
+  readonly dt: number
   /** Per observer slot: the detail bytes (unscaled) the last affordable() granted; capBands spends at most this. */
   readonly detailBytes: Float64Array
   /** Scratch rows of the tick (reallocated by the system when it grows them). */
@@ -59,6 +65,8 @@ export interface SelectionState extends TopKScratch {
   readonly bandCost: Float64Array
   /** The current observer's stamp. */
   stamp: number
+  /** Byte budget: 1 when the price turned away a row the budget could have paid for on this observer's tick. */
+  refused: number
   /** Members of the set being built. */
   w: number
   /** Of them, members without a rule (they count against the budget). */
@@ -92,6 +100,7 @@ export function createSelectionState(inp: SelectionInputs): SelectionState {
     account: createDetailAccount(),
     bandCost,
     stamp: 0,
+    refused: 0,
     w: 0,
     nonRule: 0,
     enteredN: 0,
@@ -110,6 +119,7 @@ export function beginObserver(st: SelectionState): number {
     st.stamp = 0
   }
   st.w = 0
+  st.refused = 0
   st.nonRule = 0
   st.enteredN = 0
   st.exitedN = 0

@@ -4,7 +4,7 @@
 // capping, and the softmax shift. docs/concepts.md sections 4 to 6b are the specification,
 // test/support/brute-force.ts the oracle. Loops keep arrays and constants in locals: PERFORMANCE.md.
 import { memberBand } from './bands'
-import { affordable, capBands, ruleMemberBytes } from './byte-budget'
+import { affordable, capBands, ruleMemberBytes, updatePrice } from './byte-budget'
 import { Has } from './entity-tracker'
 import { Rule, RULE_FLAGS, ruleOf } from './rules'
 import {
@@ -206,8 +206,10 @@ export function selectObserver(st: SelectionState, slot: number, o: number, star
   const byteBudget = c.Observer.byteBudget[o]!
   const byBytes = byteBudget > 0
   const ruleBytes = byBytes ? ruleMemberBytes(st, o, observerAlive) : 0
+  // a new observer or a changed budget opens the price (docs/concepts.md 6b)
+  const opening = byBytes && inp.priceBudget[slot] !== byteBudget
   if (byBytes && heapN > 0) {
-    const k = affordable(st, slot, o, heapN, byteBudget, ruleBytes)
+    const k = affordable(st, slot, o, heapN, byteBudget, ruleBytes, opening)
     if (k < heapN) {
       heapN = k
       K = k
@@ -221,8 +223,16 @@ export function selectObserver(st: SelectionState, slot: number, o: number, star
     enterRuleMembers(st, slot, o)
     enterTopK(st, slot, K, heapN)
   }
-  if (byBytes) capBands(st, slot, byteBudget, ruleBytes)
-  else inp.estBytes[slot] = 0
+  if (byBytes) {
+    capBands(st, slot, byteBudget, ruleBytes)
+    // the opening tick set the price (affordable); with no rows to buy it opens on a later tick
+    if (!opening) updatePrice(st, slot, o, byteBudget)
+    else if (inp.priceBudget[slot] !== byteBudget) inp.price[slot] = 0
+  } else {
+    inp.estBytes[slot] = 0
+    inp.priceBudget[slot] = -1
+    inp.price[slot] = 0
+  }
   closeSet(st, slot, o)
 }
 

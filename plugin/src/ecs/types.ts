@@ -126,6 +126,13 @@ export interface AttentionSystem {
    * estimated bytes per observer and scales its band costs by it. No effect without a byte budget.
    */
   reportBytes(observer: number, bytesPerSecond: number): void
+  /**
+   * The observer's byte price after the last tick: the score a candidate without a rule must reach
+   * to be bought under its byte budget (0 without one; `T ln(ratio)` above the price it keeps for
+   * the configured costs when the client was sent `ratio` times what they predict). docs/concepts.md
+   * section 6b.
+   */
+  bytePrice(observer: number): number
   /** Estimated bytes per second of the observer's set after the last tick (0 without a byte budget). */
   estimatedBytes(observer: number): number
   /** Records an interaction (hit, trade, chat) between two entities: raises the recency head for both directions. */

@@ -3,7 +3,7 @@ import fc from 'fast-check'
 import { entityExists, hasComponent } from 'bitecs'
 import { FEATURE_COUNT, HEAD_NAMES } from '../../src/index'
 import type { AttentionOptions, AttentionScorer, HysteresisOptions } from '../../src/index'
-import { expectedBand, expectedBytesBands, expectedHysteresisStep, type OracleObserver, type PreviousMember } from '../support/brute-force'
+import { expectedBand, expectedBytesBands, expectedHysteresisStep, expectedPrice, type OracleObserver, type PreviousMember } from '../support/brute-force'
 import { createHarness, observersOf, readEngineSet, scriptArb, type Command, type EngineSet, type Harness } from './world-model'
 
 const EPS = 1e-4
@@ -143,6 +143,10 @@ function checkCommon(h: Harness, o: number, r: OracleObserver, s: EngineSet, bef
 function checkByteBands(h: Harness, o: number, r: OracleObserver, s: EngineSet, prev: EngineSet | null): void {
   const ctx = `observer ${o} (byte budget ${r.byteBudget}) at tick ${h.oracle.tick}`
   const b = h.oracle.options.bands
+  // the price after the tick follows the set's estimated bytes (checked against the oracle below)
+  const nonRule = s.members.filter((m) => !r.rules.has(m)).length
+  const price = r.opening ? r.openedPrice : expectedPrice(r.price, h.engine.estimatedBytes(o), r.byteBudget, h.oracle.options, r.temperature, nonRule, r.refused)
+  expect(Math.abs(h.engine.bytePrice(o) - price) <= 1e-5 * (1 + price), `${ctx}: price engine ${h.engine.bytePrice(o)}, oracle ${price} (from ${r.price})`).toBe(true)
   const wanted: { entity: number; score: number; band: number }[] = []
   for (const m of s.members) {
     const kind = r.rules.get(m)

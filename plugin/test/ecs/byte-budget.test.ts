@@ -5,7 +5,8 @@ import type { AttentionComponents, AttentionOptions, AttentionSystem } from '../
 
 /** Only the distance head, linear (scenes set distanceFalloff 0) and scaled so that bands follow distance: score = 4 (1 - d / R). */
 const DISTANCE_ONLY = { distance: 4, facing: 0, approach: 0, recency: 0, salience: 0, mutual: 0, team: 0, aim: 0 }
-const COSTS = { low: 10, medium: 100, high: 100, detailShare: 0.5 }
+// burst 1: one tick's greedy spends at most the budget, so a single tick shows the allocation exactly
+const COSTS = { low: 10, medium: 100, high: 100, detailShare: 0.5, burst: 1 }
 
 interface Scene {
   world: World
@@ -123,6 +124,72 @@ describe('byte budget', () => {
     s.sys(s.world)
     expect(s.sys.memberCount(o)).toBe(3)
     expect(s.sys.estimatedBytes(o)).toBeLessThan(1000 / 4)
+  })
+
+  it('should open the price at the budget, let a crowd spend up to burst times it, then raise the price until the budget holds', () => {
+    // the default burst (2): 100 entities 20 to 40 units away, each 10 B/s at Low
+    const s = scene({ byteCosts: { ...COSTS, burst: 2 } })
+    const o = s.observer(0, 0, 200, 600)
+    for (let i = 0; i < 100; i++) s.at(20 + i * 0.2, 0.01 * i)
+    s.sys(s.world)
+    // the first tick opens the price: it spends at most the budget, 10 (self, still) + 59 * 10,
+    // and the price is the score of the first entity it could not buy, the 60th nearest
+    expect(s.sys.estimatedBytes(o)).toBeCloseTo(600, 3)
+    expect(s.sys.memberCount(o)).toBe(60)
+    expect(s.sys.bytePrice(o)).toBeCloseTo(4 * (1 - (20 + 59 * 0.2) / 50), 2)
+    for (let t = 0; t < 20; t++) s.sys(s.world)
+    expect(s.sys.estimatedBytes(o)).toBeLessThanOrEqual(600)
+    // a crowd of 60 comes closer than anything held: every one of them is worth the price, and the
+    // next second may spend up to twice the budget on them
+    for (let i = 0; i < 60; i++) s.at(5 + i * 0.2, -0.01 * i)
+    s.sys(s.world)
+    expect(s.sys.estimatedBytes(o)).toBeGreaterThan(600 * 1.5)
+    expect(s.sys.estimatedBytes(o)).toBeLessThanOrEqual(600 * 2)
+    // over the next seconds the price rises and the set's cost settles at about the budget, the
+    // crowd kept and the far entities let go
+    let price = s.sys.bytePrice(o)
+    for (let t = 0; t < 20 * 30; t++) {
+      s.sys(s.world)
+      expect(s.sys.bytePrice(o)).toBeGreaterThanOrEqual(price - 1e-6)
+      price = s.sys.bytePrice(o)
+    }
+    expect(s.sys.estimatedBytes(o)).toBeLessThanOrEqual(600 * 1.05)
+    expect(s.sys.estimatedBytes(o)).toBeGreaterThan(600 * 0.9)
+    const kept = [...bandsOf(s.sys, o).keys()].map((e) => s.C.Position.x[e]!)
+    expect(kept.filter((x) => x < 20).length).toBe(60)
+  })
+
+  it('should lower the price only while it turns rows away, and never wind it up or down', () => {
+    const s = scene({ byteCosts: { ...COSTS, burst: 2 } })
+    const o = s.observer(0, 0, 200, 600)
+    const far: number[] = []
+    for (let i = 0; i < 100; i++) far.push(s.at(20 + i * 0.2, 0.01 * i))
+    for (let t = 0; t < 100; t++) s.sys(s.world)
+    const high = s.sys.bytePrice(o)
+    expect(high).toBeGreaterThan(0)
+    // the crowd leaves but for 5 entities: the set costs far less than the budget, and as long as
+    // the price still turns some of them away it falls
+    for (const e of far.slice(0, 95)) s.C.Position.x[e] = 1000
+    s.sys(s.world)
+    expect(s.sys.memberCount(o)).toBeLessThan(6)
+    for (let t = 0; t < 20 * 30 && s.sys.memberCount(o) < 6; t++) s.sys(s.world)
+    // all 5 are back in, and the price, no longer binding, stopped falling above 0
+    expect(s.sys.memberCount(o)).toBe(6)
+    const settled = s.sys.bytePrice(o)
+    expect(settled).toBeLessThan(high)
+    for (let t = 0; t < 100; t++) s.sys(s.world)
+    expect(s.sys.bytePrice(o)).toBe(settled)
+    // an observer whose own avatar alone costs more than the budget, with nothing else around
+    const lone = scene({ byteCosts: { ...COSTS, burst: 2 } })
+    const p = lone.observer(0, 0, 200, 50)
+    addComponent(lone.world, p, lone.C.Velocity)
+    lone.C.Velocity.x[p] = 1
+    for (let t = 0; t < 100; t++) lone.sys(lone.world)
+    expect(lone.sys.bytePrice(p)).toBe(0)
+    // and an observer without a byte budget has no price
+    const q = s.observer(5, 5, 10, 0)
+    s.sys(s.world)
+    expect(s.sys.bytePrice(q)).toBe(0)
   })
 
   it('should respect the count budget as a cap', () => {

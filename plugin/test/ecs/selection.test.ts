@@ -35,6 +35,9 @@ function setup(hysteresis: HysteresisOptions = { ...DEFAULT_HYSTERESIS }) {
     byteScale: new Float32Array(2).fill(1),
     estBytes: new Float32Array(2),
     detailBytes: new Float64Array(2),
+    price: new Float32Array(2),
+    priceBudget: new Float32Array(2).fill(-1),
+    dt: 0.05,
     rowEid: new Uint32Array(64),
     rowRule: new Uint8Array(64),
     scores: new Float32Array(64),
@@ -183,6 +186,7 @@ describe('byte-budget', () => {
     const rnd = (): number => ((seed = (seed * 16807) % 2147483647) / 2147483647)
     const o = resolveOptions({ components: createAttentionComponents(4) })
     let raisedTrials = 0
+    let refusedTrials = 0
     for (let trial = 0; trial < 200; trial++) {
       const { c, st, inp, rows, begin } = setup()
       inp.byteScale[0] = trial % 3 === 0 ? 1 : 0.5 + rnd()
@@ -193,12 +197,21 @@ describe('byte-budget', () => {
       const budget = 200 + rnd() * 3000
       const ruleBytes = 362
       c.Observer.temperature[O] = trial % 2 === 0 ? 1 : 0.25 + rnd() * 2
-      const k = affordable(st, 0, O, heapN, budget, ruleBytes)
+      // a third of the trials open the price; the others buy under a price (0 in some) with the burst
+      const opening = trial % 3 === 1
+      const price = trial % 4 === 0 ? 0 : Math.round(rnd() * 20) / 4 + 0.1
+      inp.price[0] = price
+      const k = affordable(st, 0, O, heapN, budget, ruleBytes, opening)
       const ranked = Array.from(st.heap.subarray(0, heapN), (r) => inp.scores[r]!)
       const scale = inp.byteScale[0]!
       const scaled = { ...o, byteCosts: { ...o.byteCosts, low: o.byteCosts.low * scale, medium: o.byteCosts.medium * scale, high: o.byteCosts.high * scale } }
-      const oracle = affordableCount(ranked, budget, scaled, ruleBytes * scale, c.Observer.temperature[O]!)
+      const oracle = affordableCount(ranked, budget, scaled, ruleBytes * scale, c.Observer.temperature[O]!, price, opening, c.Observer.temperature[O]! * Math.log(scale))
       expect(k, `trial ${trial}`).toBe(oracle.count)
+      expect(st.refused === 1, `trial ${trial}: refused`).toBe(oracle.refused)
+      if (opening) {
+        expect(inp.price[0], `trial ${trial}: opened price`).toBeCloseTo(oracle.openedPrice, 5)
+        expect(inp.priceBudget[0]).toBe(Math.fround(budget))
+      } else if (oracle.refused) refusedTrials++
       expect(inp.detailBytes[0]! * scale, `trial ${trial}: detail granted`).toBeCloseTo(oracle.detail, 6)
       if (oracle.detail > 0) raisedTrials++
       // capping: members 2.. at their raw bands
@@ -223,5 +236,7 @@ describe('byte-budget', () => {
     // both kinds of buys happen: some budgets raise members to Medium/High, others take only Low
     expect(raisedTrials).toBeGreaterThan(20)
     expect(raisedTrials).toBeLessThan(180)
+    // and the price turns rows away in some trials
+    expect(refusedTrials).toBeGreaterThan(10)
   })
 })

@@ -125,7 +125,9 @@ export function createHarness(options: Omit<AttentionOptions, 'components'>): Ha
   const world = createWorld()
   const C = createAttentionComponents(CAPACITY)
   const engine = createAttentionSystem(world, { components: C, ...options })
-  const oracle = createBruteForceAttention(world, { components: C, ...options })
+  // the oracle checks each tick's selection against the byte price the engine starts it with
+  const priceBefore = new Float64Array(CAPACITY)
+  const oracle = createBruteForceAttention(world, { components: C, ...options }, { priceOf: (o) => priceBefore[o]! })
   const gone = new Set<number>()
   const aliveList: number[] = []
 
@@ -146,6 +148,7 @@ export function createHarness(options: Omit<AttentionOptions, 'components'>): Ha
       C.Observer.fov[e] = s.observer.fov
       C.Observer.temperature[e] = s.observer.temperature
       addComponent(world, e, C.Observer)
+      oracle.observerAdded(e)
     }
     if (s.salience) {
       C.Salience.weight[e] = s.salience.weight
@@ -192,6 +195,7 @@ export function createHarness(options: Omit<AttentionOptions, 'components'>): Ha
       default: break
     }
     addComponent(world, e, comp)
+    if (name === 'Observer') oracle.observerAdded(e)
   }
 
   const h: Harness = {
@@ -238,6 +242,7 @@ export function createHarness(options: Omit<AttentionOptions, 'components'>): Ha
       }
     },
     tick() {
+      for (let e = 0; e < CAPACITY; e++) priceBefore[e] = engine.isObserver(e) ? engine.bytePrice(e) : 0
       engine(world)
       oracle(world)
       gone.clear()

@@ -32,6 +32,14 @@ export interface OracleObserver {
   ruleBytes: number
   /** With a byte budget, the detail bytes (Medium and High) the allocation granted. */
   detailGranted: number
+  /** With a byte budget, the price the allocation used (the engine's, given to the oracle). */
+  price: number
+  /** With a byte budget, true when the price turned away a row the spend could have paid for. */
+  refused: boolean
+  /** With a byte budget, true when this tick opened the price (a new observer or budget, with rows to buy). */
+  opening: boolean
+  /** With `opening`, the price it opened at: the score of the first row the budget turned away, 0 when none (or below 0). */
+  openedPrice: number
   temperature: number
   /** Scored rows (in range, not denied, not self), rule members included, in entity-id order. */
   rows: OracleRow[]
@@ -67,6 +75,8 @@ export interface BruteForceAttention {
   recordInteraction(a: number, b: number, strength?: number): void
   /** Forgets everything about a removed entity id (its interaction memory), so a recycled id starts clean. */
   entityRemoved(eid: number): void
+  /** An entity got the Observer component (again): its byte price opens anew, as the engine's does. */
+  observerAdded(eid: number): void
   /** Observers computed on the last tick, ascending. Allocates. */
   observers(): number[]
   /** Result for one observer of the last tick, or undefined if it was not an observer. Allocates. */
@@ -82,7 +92,7 @@ export interface BruteForceAttention {
  * @param world - the bitECS world.
  * @param options - the same options the engine gets.
  */
-export function createBruteForceAttention(world: World, options: AttentionOptions): BruteForceAttention {
+export function createBruteForceAttention(world: World, options: AttentionOptions, extra: OracleInputs = {}): BruteForceAttention {
   const o = resolveOptions(options)
   const c: AttentionComponents = o.components
   const cap = c.capacity
@@ -127,6 +137,12 @@ export function createBruteForceAttention(world: World, options: AttentionOption
   const budgetOf = new Int32Array(cap)
   const ruleBytes = new Float64Array(cap)
   const detailGranted = new Float64Array(cap)
+  const priceUsed = new Float64Array(cap)
+  // the byte budget each observer's price was opened for (-1: not yet)
+  const openedFor = new Float64Array(cap).fill(-1)
+  const refusedBy = new Uint8Array(cap)
+  const opening = new Uint8Array(cap)
+  const openedPrice = new Float64Array(cap)
   let tick = 0
 
   const KIND: RuleKind[] = ['self', 'self', 'owned', 'always-relevant']
@@ -321,9 +337,17 @@ export function createBruteForceAttention(world: World, options: AttentionOption
     let take = Math.min(K, m)
     const byteBudget = c.Observer.byteBudget[ob]!
     ruleBytes[ob] = byteBudget > 0 ? ruleBytesOf(ob) : 0
+    if (byteBudget <= 0) openedFor[ob] = -1
+    opening[ob] = 0
     if (byteBudget > 0) {
-      const afford = affordableCount(Array.from(ranked.subarray(0, take), (r) => rowScore[r]!), byteBudget, o, ruleBytes[ob]!, c.Observer.temperature[ob]!)
+      priceUsed[ob] = extra.priceOf?.(ob) ?? 0
+      // a new observer or budget opens the price; with no rows to buy it opens at 0 and again later
+      opening[ob] = openedFor[ob] !== byteBudget ? 1 : 0
+      const afford = affordableCount(Array.from(ranked.subarray(0, take), (r) => rowScore[r]!), byteBudget, o, ruleBytes[ob]!, c.Observer.temperature[ob]!, priceUsed[ob]!, opening[ob] === 1)
       detailGranted[ob] = afford.detail
+      refusedBy[ob] = afford.refused ? 1 : 0
+      openedPrice[ob] = take > 0 ? afford.openedPrice : 0
+      if (take > 0) openedFor[ob] = byteBudget
       if (afford.count < take) take = afford.count
     }
     budgetOf[ob] = byteBudget > 0 && take < Math.min(K, m) ? take : K
@@ -419,6 +443,10 @@ export function createBruteForceAttention(world: World, options: AttentionOption
       byteBudget: c.Observer.byteBudget[ob]!,
       ruleBytes: ruleBytes[ob]!,
       detailGranted: detailGranted[ob]!,
+      price: priceUsed[ob]!,
+      refused: refusedBy[ob] === 1,
+      opening: opening[ob] === 1,
+      openedPrice: openedPrice[ob]!,
       temperature,
       rows: outRows,
       rules: ruleMap,
@@ -439,7 +467,11 @@ export function createBruteForceAttention(world: World, options: AttentionOption
     remember(a, b, strength)
     remember(b, a, strength)
   }
+  system.observerAdded = (eid: number): void => {
+    openedFor[eid] = -1
+  }
   system.entityRemoved = (eid: number): void => {
+    openedFor[eid] = -1
     for (let s = 0; s < slots; s++) partner[eid * slots + s] = -1
     for (let i = 0; i < partner.length; i++) if (partner[i] === eid) partner[i] = -1
   }
@@ -562,17 +594,46 @@ export function expectedBand(previous: number | null, score: number, b: BandOpti
   return 0
 }
 
+/** What the oracle takes from outside the world: engine state it checks its selection against. */
+export interface OracleInputs {
+  /** The byte price an observer's tick starts with (the engine's `bytePrice` before the tick). @defaultValue 0 */
+  priceOf?: (observer: number) => number
+}
+
+/**
+ * The byte price after a tick, from the spec (docs/concepts.md 6b): it moves by
+ * `priceRate * T * dt * (bytes / budget - 1)`, not below 0, up only while the set holds non-rule
+ * members and down only while the price turned a row away; otherwise it stays.
+ */
+export function expectedPrice(price: number, bytes: number, budget: number, o: ResolvedOptions, temperature: number, nonRuleMembers: number, refused: boolean): number {
+  const err = bytes / budget - 1
+  if (err > 0 ? nonRuleMembers === 0 : !refused) return price
+  return Math.max(0, price + o.byteCosts.priceRate * temperature * o.dt * err)
+}
+
 /**
  * Byte budget, from the spec (docs/concepts.md 6b): after the rule members' bytes, a greedy
- * allocation by value per byte over the ranked rows. A row taken at Low is worth e^(s/T) for `low`
+ * allocation by value per byte over the ranked rows, spending at most `burst` times the budget in
+ * this tick, buying no row whose score is below the price `p` and raising none whose score is below
+ * `p + T ln(raise cost / low)`. The tick that opens the price (a new
+ * observer or budget) spends at most the budget, with no price, and opens it at the score of the
+ * first row it could not buy (0 when none, or below 0), less `priceShift`: the price is kept for the
+ * configured costs, and a measured byte ratio `r` shifts it by `T ln r` (the caller passes that). A row taken at Low is worth e^(s/T) for `low`
  * bytes; raising a taken row to the band its score reaches (High, or Medium when High no longer
  * fits the detail share of what the rule members leave) is worth e^(s/T) again for that band's cost less `low`. At each step the
  * better buy per byte that still fits the budget is made: the raise of the best row not yet raised,
  * or the next row; a row that cannot be raised ends all raising. Ties go to taking the row.
  * @returns how many rows are taken, and the detail bytes of the raises.
  */
-export function affordableCount(rankedScores: readonly number[], budget: number, o: ResolvedOptions, ruleBytes: number, temperature: number): { count: number; detail: number } {
+export function affordableCount(rankedScores: readonly number[], budget: number, o: ResolvedOptions, ruleBytes: number, temperature: number, price = 0, opening = false, priceShift = 0): { count: number; detail: number; refused: boolean; openedPrice: number } {
+  // the price is kept for the configured costs; the measured ratio shifts it by T ln(ratio)
+  price = Math.max(0, price + priceShift)
   const { low, medium, high, detailShare } = o.byteCosts
+  // the tick that opens the price spends at most the budget and has no price yet
+  const burst = opening ? 1 : o.byteCosts.burst
+  if (opening) price = -Infinity
+  const limit = budget * burst
+  let refused = false
   // the detail share is a share of what the rule members leave
   const cap = Math.max(0, budget - ruleBytes) * detailShare
   let spent = ruleBytes
@@ -590,8 +651,16 @@ export function affordableCount(rankedScores: readonly number[], budget: number,
       if (bandCost === 0) open = false
       else extra = bandCost - low
     }
-    const take = taken < rankedScores.length && spent + low <= budget
-    const raise = !Number.isNaN(extra) && spent + extra <= budget
+    let take = taken < rankedScores.length && spent + low <= limit
+    if (take && !(rankedScores[taken]! >= price)) {
+      refused = true
+      take = false
+    }
+    let raise = !Number.isNaN(extra) && spent + extra <= limit
+    if (raise && !(rankedScores[raised]! >= price + temperature * Math.log(extra / low))) {
+      refused = true
+      raise = false
+    }
     if (!take && !raise) break
     const raiseWorthMore = raise && (!take || Math.exp((rankedScores[raised]! - rankedScores[taken]!) / temperature) * low > extra)
     if (raiseWorthMore) {
@@ -603,7 +672,8 @@ export function affordableCount(rankedScores: readonly number[], budget: number,
       taken++
     }
   }
-  return { count: taken, detail }
+  const first = taken < rankedScores.length ? rankedScores[taken]! : 0
+  return { count: taken, detail, refused, openedPrice: Math.max(0, first) - priceShift }
 }
 
 /**

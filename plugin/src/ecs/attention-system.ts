@@ -15,7 +15,7 @@ import { createObserverSlots } from './observer-slots'
 import { resolveOptions, type AttentionOptions } from './options'
 import { createOwnershipIndex } from './ownership'
 import { markRuleRows } from './rules'
-import { selectObserver, type SelectionInputs } from './selection'
+import { keepObserver, selectObserver, type SelectionInputs } from './selection'
 import { createSelectionState } from './selection-state'
 import type { AttentionSystem, Explanation, ScorerBatch } from './types'
 import { checkRange } from './validate'
@@ -66,6 +66,9 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
   const priceBudget = new Float32Array(opts.maxObservers).fill(-1)
   // reports received since the observer was added: the first one is not used (see reportBytes)
   const reports = new Uint8Array(opts.maxObservers)
+  // amortised refresh (option rescoreEvery): the tick of each slot's last re-score, 0 for none yet
+  const every = opts.rescoreEvery
+  const scoredTick = new Uint32Array(opts.maxObservers)
 
   const tracker = createEntityTracker(world, c, {
     onPositionRemoved(eid) {
@@ -81,6 +84,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
       price[s] = 0
       priceBudget[s] = -1
       reports[s] = 0
+      scoredTick[s] = 0
     },
     onObserverRemoved(eid) {
       const s = slots.release(eid)
@@ -252,7 +256,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     for (let i = 0; i < obsN; i++) {
       const o = obs[i]!
       const s = slotOf[o]!
-      if (rowEnd[s]! === rowStart[s]!) continue
+      if (rowEnd[s]! <= rowStart[s]!) continue
       batch.observers[k] = o
       batch.observerStart[k++] = rowStart[s]!
     }
@@ -283,6 +287,12 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     )
   }
 
+  /**
+   * Whether slot `s` re-scores this tick (option rescoreEvery): every tick by default; otherwise on
+   * its first tick, then once every `every` ticks, slots staggered.
+   */
+  const due = (s: number): boolean => every === 1 || scoredTick[s] === 0 || (tick + s) % every === 0
+
   const system = ((w: World): World => {
     tick++
     const obs = observers.ids
@@ -297,6 +307,11 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
       for (let i = 0; i < obsN; i++) {
         const o = obs[i]!
         const s = slotOf[o]!
+        if (!due(s)) {
+          keepObserver(st, s, o)
+          continue
+        }
+        scoredTick[s] = tick
         let rows = 0
         if ((flags[o]! & Has.Position) !== 0) rows = gatherBounded(o, s, 0)
         else if (!warnedNoPosition) warnNoPosition(o)
@@ -320,6 +335,12 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
       const o = obs[i]!
       const s = slotOf[o]!
       rowStart[s] = rows
+      // a kept observer (rescoreEvery) has no rows; its rowEnd is -1 for the selection below
+      if (!due(s)) {
+        rowEnd[s] = -1
+        continue
+      }
+      scoredTick[s] = tick
       if ((flags[o]! & Has.Position) === 0) {
         if (!warnedNoPosition) warnNoPosition(o)
       } else if (pairs !== null) rows = gatherPaired(o, rows, mode)
@@ -330,7 +351,8 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     for (let i = 0; i < obsN; i++) {
       const o = obs[i]!
       const s = slotOf[o]!
-      selectObserver(st, s, o, rowStart[s]!, rowEnd[s]!)
+      if (rowEnd[s]! === -1) keepObserver(st, s, o)
+      else selectObserver(st, s, o, rowStart[s]!, rowEnd[s]!)
     }
     if (pairs !== null) {
       fillBatch(rows)
@@ -372,6 +394,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
       for (let i = 0; i < sets.count[s]!; i++) if (sets.eid[base + i] === e) return true
       return false
     },
+    lastScoredTick: (o: number) => (slot(o) === -1 ? 0 : scoredTick[slotOf[o]!]!),
     enteredCount: (o: number) => (slot(o) === -1 ? 0 : sets.enteredCount[slotOf[o]!]!),
     enteredAt: (o: number, i: number) => sets.entered[at(o, i)]!,
     exitedCount: (o: number) => (slot(o) === -1 ? 0 : sets.exitedCount[slotOf[o]!]!),

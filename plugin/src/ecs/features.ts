@@ -5,6 +5,7 @@
 import { BOUND_EXEMPT, type CandidateColumns } from './broadphase'
 import type { AttentionComponents } from './components'
 import { Has } from './entity-tracker'
+import { fastLn } from './fast-log'
 import { Feature, FEATURE_COUNT, scoreRow, weightVector, type HeadWeights } from './heads'
 import type { InteractionStore } from './interactions'
 import { RULE_FLAGS } from './rules'
@@ -362,7 +363,10 @@ export function createRowWriter(
         // a coin flip, and the mispredicted branches cost more than the arithmetic. The branches
         // left are taken rarely (f exactly 0, above 1, NaN or -Infinity).
         // distance: linear, or logarithmic when falloff > 0 (1 at the observer, 0 at reff)
-        let f = K > 0 ? 1 - Math.log1p(K * d * invReff) * invLnK : 1 - d * invReff
+        // (fastLn: PERFORMANCE.md, "no C call per row"; from reff on, the head is 0 exactly, as
+        // ln(1 + k) / ln(1 + k) would be)
+        const u = d * invReff
+        let f = K > 0 && u < 1 ? 1 - fastLn(1 + K * u) * invLnK : 1 - u
         let distance = (f + Math.abs(f)) * 0.5
         if (f === 0) distance = f
         if (!(distance <= 1)) distance = distance > 1 ? 1 : f < 0 ? 0 : f

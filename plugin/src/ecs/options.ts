@@ -42,6 +42,18 @@ export interface AttentionOptions {
   maxMembers?: number
   /** Interaction partners remembered per entity (oldest forgotten first). @defaultValue 4 */
   interactionSlots?: number
+  /**
+   * Amortised refresh: each observer's set is re-scored (broadphase, rows, selection) every
+   * `rescoreEvery` ticks, observers staggered so that about `1 / rescoreEvery` of them re-score per
+   * tick; a new observer re-scores on its first tick. On the other ticks its set is kept as it was,
+   * except that members removed, recycled or now denied leave at once and new rule members (self,
+   * owned, always-relevant) enter at once (docs/concepts.md section 5b). It trades up to
+   * `rescoreEvery - 1` ticks of delay for entrants and exits for a tick about that many times
+   * cheaper; 1 re-scores every observer every tick.
+   * @experimental
+   * @defaultValue 1
+   */
+  rescoreEvery?: number
 }
 
 /** Default hysteresis. */
@@ -90,6 +102,7 @@ export function resolveOptions(o: AttentionOptions): ResolvedOptions {
     maxObservers: o.maxObservers ?? 1024,
     maxMembers: o.maxMembers ?? 256,
     interactionSlots: o.interactionSlots ?? 4,
+    rescoreEvery: o.rescoreEvery ?? 1,
   }
   checkRange('cellSize', r.cellSize, 0, 1e9, true)
   checkRange('lookahead', r.lookahead, 0, 60)
@@ -112,5 +125,6 @@ export function resolveOptions(o: AttentionOptions): ResolvedOptions {
   checkInteger('maxObservers', r.maxObservers, 1, 1 << 20)
   checkInteger('maxMembers', r.maxMembers, 1, 65535)
   checkInteger('interactionSlots', r.interactionSlots, 1, 64)
+  checkInteger('rescoreEvery', r.rescoreEvery, 1, 64)
   return r
 }

@@ -6,7 +6,7 @@
 import { memberBand } from './bands'
 import { affordable, capBands, ruleMemberBytes, updatePrice } from './byte-budget'
 import { Has } from './entity-tracker'
-import { Rule, RULE_FLAGS, ruleOf } from './rules'
+import { DENY_FLAGS, isDenied, Rule, RULE_FLAGS, ruleOf } from './rules'
 import {
   beginObserver,
   createSelectionState,
@@ -233,6 +233,65 @@ export function selectObserver(st: SelectionState, slot: number, o: number, star
     inp.priceBudget[slot] = -1
     inp.price[slot] = 0
   }
+  closeSet(st, slot, o)
+}
+
+/**
+ * A kept tick of the amortised refresh (option `rescoreEvery`): the members stay as the last
+ * re-score left them (score, band, out-ticks), except that removed, recycled and now denied ones
+ * exit; a member whose rule changed takes its new rule (self and owned are High). Compacts the set
+ * in place and stamps the members kept.
+ */
+export function keepUnscored(st: SelectionState, slot: number, o: number, observerAlive: boolean): void {
+  const { memberStamp } = st
+  const { sets, flags, generation } = st.inp
+  const { eid: memberEid, gen: memberGen, outTicks: memberOut, band: memberBands, rule: memberRule, score: memberScore, exited, bandChanged } = sets
+  const c = st.inp.c
+  const POSITION = Has.Position
+  const RULES = RULE_FLAGS
+  const DENY = DENY_FLAGS
+  const NONE = Rule.None
+  const stamp = st.stamp
+  const base = slot * sets.stride
+  const prevN = sets.count[slot]!
+  let w = 0
+  let nonRule = 0
+  let exitedN = st.exitedN
+  let changedN = st.changedN
+  for (let i = 0; i < prevN; i++) {
+    const e = memberEid[base + i]!
+    const fl = flags[e]!
+    const valid = observerAlive && (fl & POSITION) !== 0 && generation[e] === memberGen[base + i]
+    if (!valid || (e !== o && (fl & DENY) !== 0 && isDenied(c, flags, o, e))) {
+      exited[base + exitedN++] = e
+      continue
+    }
+    const rule = e !== o && (fl & RULES) === 0 ? NONE : ruleOf(c, flags, o, e)
+    const cur = memberBands[base + i]!
+    const band = rule === Rule.Self || rule === Rule.Owned ? 2 : cur
+    if (band !== cur) bandChanged[base + changedN++] = e
+    if (rule === NONE) nonRule++
+    const j = base + w++
+    memberBands[j] = band
+    memberEid[j] = e
+    memberGen[j] = memberGen[base + i]!
+    memberOut[j] = rule === NONE ? memberOut[base + i]! : 0
+    memberRule[j] = rule
+    memberScore[j] = memberScore[base + i]!
+    memberStamp[e] = stamp
+  }
+  st.w = w
+  st.nonRule = nonRule
+  st.exitedN = exitedN
+  st.changedN = changedN
+}
+
+/** Closes observer `o`'s set on a tick it is not re-scored (see {@link keepUnscored}), with the rule members that are not in yet. */
+export function keepObserver(st: SelectionState, slot: number, o: number): void {
+  beginObserver(st)
+  const observerAlive = (st.inp.flags[o]! & Has.Position) !== 0
+  keepUnscored(st, slot, o, observerAlive)
+  if (observerAlive) enterRuleMembers(st, slot, o)
   closeSet(st, slot, o)
 }
 

@@ -94,12 +94,19 @@ export interface AttentionSystem {
    * inline is boxed (an allocation).
    */
   weightsInto(observer: number, out: Float32Array): number
-  /** Combined score (logit) of member `i`; NaN when not scored this tick (self, a rule member out of range). */
+  /** Combined score (logit) of member `i` at the set's last re-score (`lastScoredTick`); NaN when not scored (self, a rule member out of range). */
   scoreAt(observer: number, i: number): number
   /** Band of member `i`. */
   bandAt(observer: number, i: number): Band
   /** True when `entity` is in the observer's set. O(set size). */
   isMember(observer: number, entity: number): boolean
+  /**
+   * The tick at which the observer's set was last re-scored: `tick` after every tick by default;
+   * with option `rescoreEvery` > 1, the sets of the ticks in between are kept (0 before its first
+   * tick, or for a non-observer).
+   * @experimental
+   */
+  lastScoredTick(observer: number): number
   /** Number of entities that entered the set on the last tick. */
   enteredCount(observer: number): number
   /** Entity id of the `i`-th entity that entered on the last tick. */

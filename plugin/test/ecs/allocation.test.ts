@@ -51,7 +51,7 @@ async function measure(run: (ticks: number) => void): Promise<{ bytes: number; g
  * A world of moving entities. Movement replays precomputed random-walk frames with TypedArray.set,
  * so the test's own per-tick work allocates nothing (plain double arithmetic in a closure can box).
  */
-function buildWorld(runEngine = true, scorer?: AttentionScorer) {
+function buildWorld(runEngine = true, scorer?: AttentionScorer, rescoreEvery = 1) {
   const world = createWorld()
   const C = createAttentionComponents(ENTITIES + 1)
   const side = Math.sqrt((ENTITIES * Math.PI * 50 * 50) / 150) // ~150 entities within radius 50 of each observer
@@ -85,7 +85,7 @@ function buildWorld(runEngine = true, scorer?: AttentionScorer) {
       ? frames[FRAMES - 1 - f]!
       : { px: px.slice(), py: py.slice(), vx: vx.slice(), vy: vy.slice() })
   }
-  const sys = createAttentionSystem(world, { components: C, scorer })
+  const sys = createAttentionSystem(world, { components: C, scorer, rescoreEvery })
   const t = new Int32Array(1)
   const step = (): void => {
     const fr = frames[t[0]! % FRAMES]!
@@ -142,6 +142,16 @@ describe('allocation', () => {
       for (let i = 0; i < n; i++) { step(); read() }
     })
     expect(acc[0]).toBeGreaterThan(0)
+    expect(r.gcRan, `a GC ran during ${TICKS} ticks (heap grew ${r.bytes} bytes before it)`).toBe(false)
+    expect(r.bytes, `heap grew ${r.bytes} bytes over ${TICKS} ticks`).toBeLessThan(BOUND)
+  })
+
+  it('should allocate nothing measurable in a steady-state tick with rescoreEvery 3 (kept and re-scored observers)', async () => {
+    const { sys, step } = buildWorld(true, undefined, 3)
+    const r = await measure((n) => {
+      for (let i = 0; i < n; i++) step()
+    })
+    expect(sys.tick).toBeGreaterThan(TICKS)
     expect(r.gcRan, `a GC ran during ${TICKS} ticks (heap grew ${r.bytes} bytes before it)`).toBe(false)
     expect(r.bytes, `heap grew ${r.bytes} bytes over ${TICKS} ticks`).toBeLessThan(BOUND)
   })

@@ -189,6 +189,31 @@ function checkTopK(h: Harness, o: number, r: OracleObserver, s: EngineSet): void
   }
 }
 
+/**
+ * A kept tick of the amortised refresh (option rescoreEvery): the previous set minus the members
+ * removed, recycled, without Position or now denied, plus the rule members; kept members keep
+ * their score and band (self and owned: High); entered and exited are the diff.
+ */
+function checkKept(h: Harness, o: number, r: OracleObserver, s: EngineSet, before: Before, gone: ReadonlySet<number>, every: number): void {
+  const ctx = `observer ${o} kept at tick ${h.oracle.tick} (last re-score ${h.engine.lastScoredTick(o)}, every ${every})`
+  expect(h.engine.tick - h.engine.lastScoredTick(o), `${ctx}: re-scored too long ago`).toBeLessThan(every)
+  const prev = before.sets.get(o)!
+  expect(prev, `${ctx}: a new observer re-scores on its first tick`).toBeDefined()
+  const alive = (m: number): boolean => entityExists(h.world, m) && hasComponent(h.world, m, h.C.Position)
+  const kept = prev.members.filter((m) => !gone.has(m) && alive(m) && !r.denied.has(m))
+  const expected = new Set([...kept, ...r.rules.keys()])
+  expect(sorted(s.members), `${ctx}: members from ${prev.members}`).toEqual(sorted(expected))
+  const prevSet = new Set(prev.members)
+  expect(sorted(s.exited), `${ctx}: exited`).toEqual(sorted(prev.members.filter((m) => !expected.has(m) || gone.has(m))))
+  expect(sorted(s.entered), `${ctx}: entered`).toEqual(sorted(s.members.filter((m) => !prevSet.has(m) || gone.has(m))))
+  for (const m of kept) {
+    if (gone.has(m)) continue
+    const kind = r.rules.get(m)
+    expect(s.bands.get(m), `${ctx}: band of kept ${m}`).toBe(kind === 'self' || kind === 'owned' ? 2 : prev.bands.get(m))
+    expect(Object.is(s.scores.get(m), prev.scores.get(m)), `${ctx}: score of kept ${m}: ${s.scores.get(m)} was ${prev.scores.get(m)}`).toBe(true)
+  }
+}
+
 function runScript(options: EngineOptions, script: { initial: Command[]; steps: Command[][] }, hysteresis: HysteresisOptions | false, exact: boolean): void {
   const h = createHarness({ ...options, hysteresis })
   for (const c of script.initial) h.apply(c)
@@ -210,6 +235,10 @@ function runScript(options: EngineOptions, script: { initial: Command[]; steps: 
       expect(h.engine.isObserver(o), `${o} should be an observer`).toBe(true)
       const r = h.oracle.result(o)!
       const s = readEngineSet(h.engine, o)
+      if (h.engine.lastScoredTick(o) !== h.engine.tick) {
+        checkKept(h, o, r, s, before, gone, options.rescoreEvery ?? 1)
+        continue
+      }
       checkCommon(h, o, r, s, before, gone)
       if (hysteresis === false) checkTopK(h, o, r, s)
       else if (exact) {
@@ -248,6 +277,24 @@ describe('attention-system (property, against the brute-force oracle)', () => {
         runScript({ ...common, ...scoring }, script, hyst, false)
       }),
       { numRuns: 150, interruptAfterTimeLimit: 8_000 },
+    )
+  })
+
+  it('should re-score each observer at least every rescoreEvery ticks, as the oracle, and keep its set in between', () => {
+    fc.assert(
+      fc.property(commonOptionsArb, scoringArb, hysteresisArb, fc.integer({ min: 2, max: 4 }), scriptArb(false, 20), (common, scoring, hyst, every, script) => {
+        runScript({ ...common, ...scoring, rescoreEvery: every }, script, hyst, false)
+      }),
+      { numRuns: 100, interruptAfterTimeLimit: 8_000 },
+    )
+  })
+
+  it('should follow the hysteresis rules step by step on exact scores with rescoreEvery, from the set it kept', () => {
+    fc.assert(
+      fc.property(commonOptionsArb, hysteresisArb, fc.integer({ min: 2, max: 4 }), scriptArb(true, 20), (common, hyst, every, script) => {
+        runScript({ ...common, weights: EXACT_WEIGHTS, rescoreEvery: every }, script, hyst, true)
+      }),
+      { numRuns: 100, interruptAfterTimeLimit: 8_000 },
     )
   })
 

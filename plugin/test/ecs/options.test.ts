@@ -9,7 +9,7 @@ const resolve = (o: Partial<AttentionOptions>) => resolveOptions({ components, .
 describe('options', () => {
   it('should fill every default', () => {
     const r = resolve({})
-    expect(r).toMatchObject({ cellSize: 25, lookahead: 0.5, dt: 0.05, speedScale: 10, interactionHalfLife: 3, maxObservers: 1024, maxMembers: 256, interactionSlots: 4, scorer: null })
+    expect(r).toMatchObject({ cellSize: 25, lookahead: 0.5, dt: 0.05, speedScale: 10, interactionHalfLife: 3, maxObservers: 1024, maxMembers: 256, interactionSlots: 4, rescoreEvery: 1, scorer: null })
     expect(r.weights).toEqual(DEFAULT_WEIGHTS)
     expect(r.hysteresis).toEqual(DEFAULT_HYSTERESIS)
     expect(r.bands).toEqual(DEFAULT_BANDS)
@@ -52,6 +52,8 @@ describe('options', () => {
       [{ maxObservers: 0 }, 'maxObservers'],
       [{ maxMembers: 70000 }, 'maxMembers'],
       [{ interactionSlots: 0 }, 'interactionSlots'],
+      [{ rescoreEvery: 0 }, 'rescoreEvery'],
+      [{ rescoreEvery: 1.5 }, 'rescoreEvery'],
     ]
     for (const [o, name] of cases) {
       expect(() => resolve(o), name).toThrow(RangeError)

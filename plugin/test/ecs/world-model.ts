@@ -127,7 +127,11 @@ export function createHarness(options: Omit<AttentionOptions, 'components'>): Ha
   const engine = createAttentionSystem(world, { components: C, ...options })
   // the oracle checks each tick's selection against the byte price the engine starts it with
   const priceBefore = new Float64Array(CAPACITY)
-  const oracle = createBruteForceAttention(world, { components: C, ...options }, { priceOf: (o) => priceBefore[o]! })
+  const oracle = createBruteForceAttention(world, { components: C, ...options }, {
+    priceOf: (o) => priceBefore[o]!,
+    // the oracle runs after the engine in a tick
+    selected: (o) => engine.lastScoredTick(o) === engine.tick,
+  })
   const gone = new Set<number>()
   const aliveList: number[] = []
 

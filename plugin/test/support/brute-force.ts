@@ -337,7 +337,7 @@ export function createBruteForceAttention(world: World, options: AttentionOption
     let take = Math.min(K, m)
     const byteBudget = c.Observer.byteBudget[ob]!
     ruleBytes[ob] = byteBudget > 0 ? ruleBytesOf(ob) : 0
-    if (byteBudget <= 0) openedFor[ob] = -1
+    if (byteBudget <= 0 && (extra.selected?.(ob) ?? true)) openedFor[ob] = -1
     opening[ob] = 0
     if (byteBudget > 0) {
       priceUsed[ob] = extra.priceOf?.(ob) ?? 0
@@ -347,7 +347,7 @@ export function createBruteForceAttention(world: World, options: AttentionOption
       detailGranted[ob] = afford.detail
       refusedBy[ob] = afford.refused ? 1 : 0
       openedPrice[ob] = take > 0 ? afford.openedPrice : 0
-      if (take > 0) openedFor[ob] = byteBudget
+      if (take > 0 && (extra.selected?.(ob) ?? true)) openedFor[ob] = byteBudget
       if (afford.count < take) take = afford.count
     }
     budgetOf[ob] = byteBudget > 0 && take < Math.min(K, m) ? take : K
@@ -598,6 +598,11 @@ export function expectedBand(previous: number | null, score: number, b: BandOpti
 export interface OracleInputs {
   /** The byte price an observer's tick starts with (the engine's `bytePrice` before the tick). @defaultValue 0 */
   priceOf?: (observer: number) => number
+  /**
+   * Whether the engine selected the observer's set on this tick (with `rescoreEvery` it keeps it on
+   * the others): only such a tick can open the byte price. @defaultValue every tick
+   */
+  selected?: (observer: number) => boolean
 }
 
 /**

@@ -33,6 +33,8 @@ export interface ServerSettings {
   env?: Record<string, string>
   /** Server entry module. @defaultValue {@link SERVER_ENTRY} */
   entry?: string
+  /** Node flags for the server process (e.g. `--cpu-prof`). */
+  nodeArgs?: readonly string[]
 }
 
 /** Entry point of the example server. */
@@ -48,6 +50,7 @@ const WRAPPER = resolve(REPO_ROOT, 'bench/load/server-entry.ts')
 export async function startServerProcess(settings: ServerSettings): Promise<ServerProcess> {
   const child = await spawnServerChild({
     entry: WRAPPER,
+    nodeArgs: settings.nodeArgs,
     cwd: resolve(REPO_ROOT, 'example-server'),
     env: {
       HOST: '127.0.0.1',

@@ -41,8 +41,8 @@ export interface EncDescriptorLike {
    * SCHEMA_FILTER for plain Schema classes, or a collection's own (is the element visible).
    */
   readonly filter: ((ref: unknown, index: number, view: StateView) => boolean) | undefined
-  /** True for a Schema class (false for a collection). */
-  readonly isSchema: boolean
+  /** True for a Schema class; not true (absent) for a collection. */
+  readonly isSchema?: boolean
   /** Schema classes: bit i set when field i (< 32) carries a `.view()` tag. */
   readonly filterBitmask: number
   readonly hasAnyFullStateOnly: boolean

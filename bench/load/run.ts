@@ -39,6 +39,8 @@ export interface LoadBenchOptions {
   serverNodeArgs?: readonly string[]
   /** Folder to write each run's raw server timings to (one JSON file per run), for analysis. */
   rawDir?: string
+  /** Folder to write each run's allocation profile to (`.heapprofile`, garbage included), for analysis. */
+  heapDir?: string
   log?: (line: string) => void
 }
 
@@ -60,6 +62,13 @@ export interface LoadRun {
   /** `onBeforePatch` (the plugin's view sync and the room's own messages), wall and CPU medians, ms. */
   syncMedianMs: number
   syncCpuMedianMs: number
+  /** Heap KB allocated per patch by `onBeforePatch` (the sync step and the room's messages), median. */
+  syncHeapKB: number
+  /** The attention plugin's `sync()` alone: CPU median (ms) and heap KB allocated per patch (median); NaN without the plugin. */
+  pluginSyncCpuMedianMs: number
+  pluginSyncHeapKB: number
+  /** Heap KB allocated per patch by `applyPatches` (encoding and sending), median. */
+  encodeHeapKB: number
   /** The serializer's `applyPatches` (encoding and sending), wall and CPU medians, ms. */
   encodeMedianMs: number
   encodeCpuMedianMs: number
@@ -180,6 +189,8 @@ export async function measureLoad(o: {
   clientNice?: number
   /** Writes the server's raw timings (TickTimings) to this file. */
   rawFile?: string
+  /** Writes the server's allocation profile over the measurement to this file. */
+  heapFile?: string
 }): Promise<LoadRun> {
   const { attention, clients, bots, seconds, warmupSeconds } = o
   const server = await startServerProcess({ bots, attention, entry: o.entry, nodeArgs: o.serverNodeArgs })
@@ -195,6 +206,7 @@ export async function measureLoad(o: {
     await sleep(warmupSeconds * 1000)
     await Promise.all(crowds.map((c) => c.child.ask({ type: 'reset' }, 'reset')))
     await server.resetTimings()
+    if (o.heapFile !== undefined) await server.startHeapSampling()
     const cpu0 = server.cpuSeconds()
     const own0 = crowds.map((c) => c.child.cpuSeconds())
     const t0 = performance.now()
@@ -204,6 +216,10 @@ export async function measureLoad(o: {
     const wall = (performance.now() - t0) / 1000
     const stats = await Promise.all(crowds.map((c) => c.child.ask<Extract<CrowdReply, { type: 'stats' }>>({ type: 'stats' }, 'stats')))
     const t = await server.timings()
+    if (o.heapFile !== undefined) {
+      mkdirSync(dirname(o.heapFile), { recursive: true })
+      writeFileSync(o.heapFile, await server.stopHeapSampling())
+    }
     if (o.rawFile !== undefined) {
       mkdirSync(dirname(o.rawFile), { recursive: true })
       writeFileSync(o.rawFile, JSON.stringify(t))
@@ -240,6 +256,10 @@ export async function measureLoad(o: {
       stepCpuMedianMs: quantile(t.step.cpu, 0.5),
       syncMedianMs: quantile(t.sync.wall, 0.5),
       syncCpuMedianMs: quantile(t.sync.cpu, 0.5),
+      syncHeapKB: quantile(t.sync.heap.filter(Number.isFinite), 0.5) / 1024,
+      pluginSyncCpuMedianMs: quantile(t.pluginSync.cpu, 0.5),
+      pluginSyncHeapKB: quantile(t.pluginSync.heap.filter(Number.isFinite), 0.5) / 1024,
+      encodeHeapKB: quantile(t.encode.heap.filter(Number.isFinite), 0.5) / 1024,
       encodeMedianMs: quantile(t.encode.wall, 0.5),
       encodeCpuMedianMs: quantile(t.encode.cpu, 0.5),
       patchMedianMs: quantile(t.patch.wall, 0.5),
@@ -298,6 +318,7 @@ export async function runLoadBench(options: LoadBenchOptions = {}): Promise<Load
         serverNodeArgs: options.serverNodeArgs,
         decodeEvery: options.decodeEvery,
         clientNice: options.clientNice,
+        heapFile: options.heapDir === undefined ? undefined : resolve(options.heapDir, `load-${clients}-${attention ? 'on' : 'off'}.heapprofile`),
         rawFile: options.rawDir === undefined ? undefined : resolve(options.rawDir, `load-${clients}-${attention ? 'on' : 'off'}.json`),
       })
       runs.push(r)
@@ -305,6 +326,7 @@ export async function runLoadBench(options: LoadBenchOptions = {}): Promise<Load
         `load: ${clients} clients, ${bots} bots, plugin ${attention ? 'on ' : 'off'}: tick ${r.tickMedianMs.toFixed(2)} ms (p99 ${r.tickP99Ms.toFixed(2)}) wall, ` +
           `${r.tickCpuMedianMs.toFixed(2)} ms (p99 ${r.tickCpuP99Ms.toFixed(2)}) CPU [step ${r.stepCpuMedianMs.toFixed(2)}, sync ${r.syncCpuMedianMs.toFixed(2)}, encode+send ${r.encodeCpuMedianMs.toFixed(2)}], ` +
           `CPU ${r.cpuPercent.toFixed(0)}% (in-process ${r.cpuPercentInProcess.toFixed(0)}%), loop busy ${(r.eventLoopUtilization * 100).toFixed(0)}%, GC ${r.gcMsPerSec.toFixed(1)} ms/s, ` +
+          `heap per patch: sync ${r.syncHeapKB.toFixed(1)} KB (plugin sync() ${r.pluginSyncHeapKB.toFixed(1)} KB in ${r.pluginSyncCpuMedianMs.toFixed(2)} ms), encode+send ${r.encodeHeapKB.toFixed(1)} KB, ` +
           `RSS ${r.rssMiB.toFixed(0)} MiB, ${r.bytesPerClientPerSec.toFixed(0)} B/client/s, ` +
           `dropped ${r.droppedClients}${r.droppedClients > 0 ? ` (codes ${JSON.stringify(r.dropCodes)})` : ''}, ${r.decodingClients} decoding (${r.decodeErrors} errors), ${r.clientProcesses} load-generator process(es) at ${r.clientCpuPercent.toFixed(0)}% CPU (busiest ${r.clientProcessMaxCpuPercent.toFixed(0)}%), ` +
           `load average ${loadavg()[0]!.toFixed(2)}`,
@@ -338,6 +360,7 @@ if (isMain(import.meta.url)) {
   const decodeEvery = flagValue('decode-every')
   const nice = flagValue('client-nice')
   const raw = flagValue('raw')
+  const heap = flagValue('heap-profile')
   const result = await runLoadBench({
     quick: hasFlag('quick'),
     clientCounts: clients ? clients.split(',').map((c) => numberFlag('clients', c, 1, 2000)) : undefined,
@@ -346,6 +369,7 @@ if (isMain(import.meta.url)) {
     clientsPerProcess: perProcess ? numberFlag('clients-per-process', perProcess, 1, 2000) : undefined,
     decodeEvery: decodeEvery ? numberFlag('decode-every', decodeEvery, 1, 2000) : undefined,
     rawDir: raw,
+    heapDir: heap,
     clientNice: nice !== undefined ? numberFlag('client-nice', nice, 0, 19) : undefined,
     serverNodeArgs: prof ? ['--cpu-prof', `--cpu-prof-dir=${resolve(prof)}`] : undefined,
     log: (l) => console.log(l),

@@ -9,6 +9,7 @@
 // time means contention, not server work. Process CPU includes V8's GC helper threads, which is
 // work the tick caused.
 import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks'
+import { Session } from 'node:inspector'
 import { pathToFileURL } from 'node:url'
 import { Room } from '@colyseus/core'
 
@@ -16,6 +17,11 @@ import { Room } from '@colyseus/core'
 export interface PhaseSamples {
   wall: number[]
   cpu: number[]
+  /**
+   * Heap bytes allocated during each call (growth of the used heap; NaN when it shrank: a
+   * collection ran inside the call). Sync and encode only (NaN for the others).
+   */
+  heap: number[]
 }
 
 /** Timings the parent reads over IPC. */
@@ -24,6 +30,8 @@ export interface TickTimings {
   step: PhaseSamples
   /** `onBeforePatch` (the plugin's sync: interest, view edits, the room's own messages), per patch. */
   sync: PhaseSamples
+  /** The attention plugin's `sync()` alone (inside `onBeforePatch`), per patch; empty without the plugin. */
+  pluginSync: PhaseSamples
   /** The serializer's `applyPatches` (encode the shared patch and each view, send), per patch. */
   encode: PhaseSamples
   /** The whole `broadcastPatch`, per patch. */
@@ -51,19 +59,43 @@ export interface TickTimings {
 
 // preallocated rings: recording must not itself add garbage to the process being measured
 const CAP = 20_000
-const ring = (): { wall: Float64Array; cpu: Float64Array; n: number } => ({ wall: new Float64Array(CAP), cpu: new Float64Array(CAP), n: 0 })
-const rings = { step: ring(), sync: ring(), encode: ring(), patch: ring(), tick: ring() }
+interface Ring {
+  wall: Float64Array
+  cpu: Float64Array
+  heap: Float64Array
+  n: number
+}
+const ring = (): Ring => ({ wall: new Float64Array(CAP), cpu: new Float64Array(CAP), heap: new Float64Array(CAP), n: 0 })
+const rings = { step: ring(), sync: ring(), pluginSync: ring(), encode: ring(), patch: ring(), tick: ring() }
 const intervals = new Float64Array(CAP)
 let intervalCount = 0
 let lastPatchStart = -1
 let stepWall = 0
 let stepCpu = 0
 
-const record = (r: { wall: Float64Array; cpu: Float64Array; n: number }, wall: number, cpu: number): void => {
+const record = (r: Ring, wall: number, cpu: number, heap = Number.NaN): void => {
   if (r.n >= CAP) return
   r.wall[r.n] = wall
   r.cpu[r.n] = cpu
+  r.heap[r.n] = heap
   r.n++
+}
+// heap growth across a call, from the used heap before and after: a collection inside the call
+// usually shrinks it (then the sample is NaN; a median over the calls is robust to the few a
+// collection cut short). The reading itself allocates a little, measured at start.
+const heapUsed = (): number => process.memoryUsage().heapUsed
+let readingCost = 0
+{
+  const costs: number[] = []
+  for (let k = 0; k < 101; k++) {
+    const h0 = heapUsed()
+    costs.push(heapUsed() - h0)
+  }
+  readingCost = costs.sort((a, b) => a - b)[50]!
+}
+const heapSince = (h0: number): number => {
+  const grown = heapUsed() - h0
+  return grown < 0 ? Number.NaN : Math.max(0, grown - readingCost)
 }
 const cpuMsSince = (c0: NodeJS.CpuUsage): number => {
   const c = process.cpuUsage(c0)
@@ -100,17 +132,20 @@ const wrapped = new WeakMap<object, Set<string>>()
  * Wraps `obj[key]` so that each call is recorded in `r`, once per object: others may wrap the
  * method again later (the plugin wraps the serializer's applyPatches), and theirs then calls ours.
  */
-const wrapOnce = (obj: Record<string, unknown>, key: string, r: { wall: Float64Array; cpu: Float64Array; n: number }): void => {
+const wrapOnce = (obj: Record<string, unknown>, key: string, r: Ring): void => {
   let keys = wrapped.get(obj)
   if (keys === undefined) wrapped.set(obj, (keys = new Set()))
   const fn = obj[key]
   if (keys.has(key) || typeof fn !== 'function') return
   keys.add(key)
   obj[key] = function (this: unknown, ...args: unknown[]) {
+    const h0 = heapUsed()
     const t0 = performance.now()
     const c0 = process.cpuUsage()
     const out = (fn as AnyFn).apply(this, args)
-    record(r, performance.now() - t0, cpuMsSince(c0))
+    const cpu = cpuMsSince(c0)
+    const wall = performance.now() - t0
+    record(r, wall, cpu, heapSince(h0))
     return out
   }
 }
@@ -118,6 +153,8 @@ const wrapOnce = (obj: Record<string, unknown>, key: string, r: { wall: Float64A
 const broadcastPatch = proto.broadcastPatch!
 proto.broadcastPatch = function (this: Record<string, unknown>, ...args: unknown[]) {
   wrapOnce(this, 'onBeforePatch', rings.sync)
+  const plugin = (this.plugins as Record<string, Record<string, unknown> | undefined> | undefined)?.attention
+  if (plugin !== undefined) wrapOnce(plugin, 'sync', rings.pluginSync)
   const serializer = this._serializer as Record<string, unknown> | undefined
   if (serializer !== undefined) wrapOnce(serializer, 'applyPatches', rings.encode)
   const t0 = performance.now()
@@ -158,13 +195,31 @@ WebSocket.prototype.emit = function (this: unknown, ev: string, ...a: unknown[])
   return emit.call(this, ev, ...a)
 }
 
-const samples = (r: { wall: Float64Array; cpu: Float64Array; n: number }): PhaseSamples => ({
+const samples = (r: Ring): PhaseSamples => ({
   wall: Array.from(r.wall.subarray(0, r.n)),
   cpu: Array.from(r.cpu.subarray(0, r.n)),
+  heap: Array.from(r.heap.subarray(0, r.n)),
 })
 
+// allocation sampling (garbage included) over the measurement, when the parent asks for it
+let sampling: Session | null = null
+const post = (method: string, params?: object): Promise<unknown> =>
+  new Promise((ok, fail) => sampling!.post(method, params ?? {}, (err, res) => (err ? fail(err) : ok(res))))
+
 process.on('message', (m: unknown) => {
-  if (m === 'reset') {
+  if (m === 'heap-start') {
+    sampling = new Session()
+    sampling.connect()
+    void post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true }).then(
+      () => process.send?.({ type: 'heap-start' }),
+    )
+  } else if (m === 'heap-stop' && sampling !== null) {
+    void post('HeapProfiler.stopSampling').then((r) => {
+      sampling?.disconnect()
+      sampling = null
+      process.send?.({ type: 'heap-stop', profile: JSON.stringify((r as { profile: unknown }).profile) })
+    })
+  } else if (m === 'reset') {
     for (const r of Object.values(rings)) r.n = 0
     intervalCount = 0
     lastPatchStart = -1
@@ -183,6 +238,7 @@ process.on('message', (m: unknown) => {
     const timings: TickTimings = {
       step: samples(rings.step),
       sync: samples(rings.sync),
+      pluginSync: samples(rings.pluginSync),
       encode: samples(rings.encode),
       patch: samples(rings.patch),
       tick: samples(rings.tick),

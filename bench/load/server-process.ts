@@ -19,6 +19,10 @@ export interface ServerProcess {
   resetTimings(): Promise<void>
   /** The server's tick timings since the last reset (from bench/load/server-entry.ts). */
   timings(): Promise<TickTimings>
+  /** Starts sampling the server's allocations (garbage included). */
+  startHeapSampling(): Promise<void>
+  /** Stops sampling; resolves with the sampling heap profile (JSON, as Chrome's .heapprofile). */
+  stopHeapSampling(): Promise<string>
   /** Stops the server (SIGTERM, then SIGKILL after 5 s) and waits for it to exit. */
   stop(): Promise<void>
 }
@@ -71,6 +75,12 @@ export async function startServerProcess(settings: ServerSettings): Promise<Serv
     },
     async timings() {
       return (await child.ask<{ timings: TickTimings }>('stats', 'stats')).timings
+    },
+    async startHeapSampling() {
+      await child.ask('heap-start', 'heap-start')
+    },
+    async stopHeapSampling() {
+      return (await child.ask<{ profile: string }>('heap-stop', 'heap-stop', 60_000)).profile
     },
     stop: () => child.stop(),
   }

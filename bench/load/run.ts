@@ -1,3 +1,22 @@
+// `npm run bench:load`: the example server under real @colyseus/sdk clients, plugin off then on,
+// for each client count. The server is a child process (server-entry.ts times its ticks from the
+// inside); the clients run in load-generator child processes of their own (crowd-entry.ts).
+//
+// What a run reports, and why it is measured this way (a 2-core machine shared with other jobs):
+// - tick time in process CPU (the server's own cost) beside wall clock (which also counts time the
+//   server sat runnable while another process had the core); on/off ratios compare CPU medians;
+// - per phase: step (game logic, attention engine), sync (onBeforePatch: the plugin's sync() and
+//   the room's own messages), encode+send (applyPatches); heap allocated per patch; GC; loop use;
+// - load generators at nice 10 (the server gets a core first, as on a machine of its own), and
+//   only one client in 10 decodes its patches (the server cannot tell; decoding full state for
+//   hundreds of clients used to starve the generators, whose late pongs then got them dropped by
+//   the server's ping timeout: the "off" rows of older reports lost most of their clients);
+// - dropped clients with their close codes; patches that failed to decode.
+//
+//   npm run bench:load -- --clients 200,500             client counts (default 50,100,200)
+//   npm run bench:load -- --plugin on --seconds 30      one mode, longer runs
+//   npm run bench:load -- --decode-every 1 --client-nice 0   every client decodes, no nice
+//   npm run bench:load -- --cpu-prof DIR | --heap-profile DIR | --raw DIR   profiles, raw timings
 import { loadavg, setPriority } from 'node:os'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'

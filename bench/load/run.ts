@@ -16,7 +16,7 @@
 //
 //   npm run bench:load -- --clients 200,500             client counts (default 50,100,200)
 //   npm run bench:load -- --plugin on --seconds 30      one mode, longer runs
-//   npm run bench:load -- --decode-every 1 --client-nice 0   every client decodes, no nice
+//   npm run bench:load -- --decode-every 1 --client-nice 10  every client decodes; niced generators
 //   npm run bench:load -- --cpu-prof DIR | --heap-profile DIR | --raw DIR   profiles, raw timings
 import { loadavg, setPriority } from 'node:os'
 import { mkdirSync, writeFileSync } from 'node:fs'

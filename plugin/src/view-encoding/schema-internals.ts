@@ -94,6 +94,10 @@ export interface ChangeTreeLike {
   readonly isStreamCollection: boolean
   /** The tree's current index in `parent` (an element's slot moves as its array reindexes). */
   indexInParent(parent: unknown): number | undefined
+  /** Collections: the operation recorded this patch per element index, in wire order. */
+  readonly collDirty?: Map<number, number>
+  /** Collections: pure ops (CLEAR, REVERSE) as `[position among collDirty, op]`; undefined or empty when none. */
+  readonly collPureOps?: readonly (readonly [number, number])[]
   /** True when the tree has changes recorded this patch (fields, elements or pure ops). */
   has(): boolean
   /** Calls `cb(ctx, index, op)` for each change recorded this patch, pure ops (CLEAR, REVERSE) as `(-op, op)`, in wire order. */

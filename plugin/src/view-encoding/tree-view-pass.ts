@@ -7,8 +7,9 @@ import { $refId, encode, SWITCH_TO_STRUCTURE, type ChangeTreeLike, type EncDescr
  * (schema-view-pass.ts) has no table for, such as the room's filtered entity map when entities
  * come and go, or a tree visible through its parent. Without it one such tree in a view's list
  * sent the whole view through schema's own encodeView; with it the direct pass keeps every other
- * tree of the list and its pass cache. Module-level context and callback, as schema's own: the
- * pass allocates nothing (a collection's change map is iterated by schema's `forEachWithCtx`).
+ * tree of the list and its pass cache. Module-level context and callbacks, as schema's own: the
+ * pass allocates nothing (a collection's change map is walked with `forEach`; one with pure ops
+ * pending, rare, by schema's `forEachWithCtx`).
  * The differential tests in test/view-encoding/byte-equality*.test.ts hold it to schema's bytes.
  */
 
@@ -50,6 +51,11 @@ function emitChange(c: typeof ctx, index: number, op: number | undefined): void 
   d.encoder(c.enc, c.buffer, c.tree, index, op, c.it, false, true, d.metadata)
 }
 
+/** {@link emitChange} for one entry of a collection's change map (Map.forEach order: value, key). */
+function emitElementChange(this: typeof ctx, op: number, index: number): void {
+  emitChange(this, index, op)
+}
+
 /**
  * Emits `tree`'s view-pass changes for `view` into `buffer` at `it.offset`, exactly as schema's view
  * pass would for this tree at this point of the list: nothing when the view cannot see it (schema
@@ -67,7 +73,12 @@ export function emitTreeForView(enc: unknown, tree: ChangeTreeLike, view: StateV
   ctx.desc = tree.encDescriptor
   ctx.treeIsFiltered = tree.isFiltered
   ctx.switched = false
-  tree.forEachWithCtx(ctx, emitChange)
+  const dirty = tree.collDirty
+  const pure = tree.collPureOps
+  // a collection without pure ops: its change map walked by forEach, which (unlike schema's
+  // for...of over entries) allocates no [index, op] pair per change, per view, per patch
+  if (tree._isSchema !== true && dirty !== undefined && (pure === undefined || pure.length === 0)) dirty.forEach(emitElementChange, ctx)
+  else tree.forEachWithCtx(ctx, emitChange)
   // drop the references: the tree may be detached after the patch
   ctx.enc = undefined
   ctx.buffer = undefined as unknown as Uint8Array

@@ -180,6 +180,9 @@ describe('schema-internals', () => {
     const seen: [number, number | undefined][] = []
     m.forEachWithCtx(seen, (acc, index, op) => acc.push([index, op]))
     expect(seen.map(([, op]) => op).sort()).toEqual([OPERATION.ADD, OPERATION.DELETE].sort())
+    // the same changes, in the same order, in the collection's change map (walked without pure ops)
+    expect([...m.collDirty!.entries()]).toEqual(seen)
+    expect(m.collPureOps === undefined || m.collPureOps.length === 0).toBe(true)
     // the map's filter: is the element at that index visible to the view
     const filter = m.encDescriptor.filter!
     expect(typeof filter).toBe('function')
@@ -193,6 +196,9 @@ describe('schema-internals', () => {
     treeOf(a).forEachWithCtx(fields, (acc, index) => acc.push(index))
     expect(fields).toEqual([1])
     expect(treeOf(a).has()).toBe(true)
+    // a pure op (CLEAR) is recorded apart from the change map
+    state.items.clear()
+    expect(m.collPureOps!.length).toBeGreaterThan(0)
   })
 
   it('should mark filtered trees, trees visible through their parent, and plain Schema trees', () => {

@@ -8,8 +8,14 @@ export interface ClientCrowd {
   readonly bytes: Float64Array
   /** Messages received per client since the last `resetCounters()`. */
   readonly messages: Float64Array
+  /** Patches that failed to decode (decoding clients only; should be 0). */
+  readonly decodeErrors: () => number
+  /** Clients that decode their patches (see {@link CrowdOptions.decodeEvery}). */
+  readonly decoding: number
   /** Clients whose connection closed before `close()` (reconnection is off: a drop is a drop). */
   readonly dropped: () => number
+  /** Close codes of the dropped connections, with their counts. */
+  readonly dropCodes: () => Record<string, number>
   resetCounters(): void
   /** Leaves every room and stops the input timers. */
   close(): Promise<void>
@@ -28,6 +34,24 @@ export interface CrowdOptions {
   batch?: number
   /** Index of the first client in the whole load (crowds split over processes keep their inputs). @defaultValue 0 */
   first?: number
+  /**
+   * Every this many clients (by index in the whole load) one decodes its patches into a schema
+   * state like a game client; the others count the bytes and skip decoding (1: all decode). The
+   * server does the same work either way: it cannot tell whether a client decodes. What changes is
+   * the load generator's CPU, which on a small machine competes with the server. @defaultValue 1
+   */
+  decodeEvery?: number
+}
+
+/** What a thin client puts in place of the sdk's schema serializer: it keeps nothing and decodes nothing. */
+const THIN_SERIALIZER = {
+  setState(): void {},
+  getState(): undefined {
+    return undefined
+  },
+  patch(): void {},
+  teardown(): void {},
+  handshake(): void {},
 }
 
 /**
@@ -43,7 +67,12 @@ export async function connectCrowd(o: CrowdOptions): Promise<ClientCrowd> {
   const batch = o.batch ?? 20
   const timers: NodeJS.Timeout[] = []
   const endpoint = `ws://127.0.0.1:${o.port}`
+  const decodeEvery = o.decodeEvery ?? 1
+  if (!Number.isInteger(decodeEvery) || decodeEvery < 1) throw new RangeError(`decodeEvery must be an integer >= 1; got ${decodeEvery}`)
+  let decoding = 0
+  let decodeErrors = 0
   let dropped = 0
+  const dropCodes: Record<string, number> = {}
   let closing = false
   for (let i = 0; i < o.count; i += batch) {
     const joins: Promise<Room>[] = []
@@ -55,8 +84,26 @@ export async function connectCrowd(o: CrowdOptions): Promise<ClientCrowd> {
             // a game client handles the server's messages (overlay, events); here they are only counted
             room.onMessage('*', () => {})
             room.reconnection.enabled = false
-            room.onLeave(() => {
-              if (!closing) dropped++
+            const ser = room as unknown as { serializer: { patch: (...a: unknown[]) => unknown; setState: (...a: unknown[]) => unknown } }
+            if (((o.first ?? 0) + j) % decodeEvery === 0) {
+              decoding++
+              // a patch that fails to decode would throw inside the socket's message handler: count it
+              for (const k of ['patch', 'setState'] as const) {
+                const f = ser.serializer[k]
+                ser.serializer[k] = function (this: unknown, ...a: unknown[]) {
+                  try {
+                    return f.apply(this, a)
+                  } catch {
+                    decodeErrors++
+                    return undefined
+                  }
+                }
+              }
+            } else ser.serializer = THIN_SERIALIZER
+            room.onLeave((code) => {
+              if (closing) return
+              dropped++
+              dropCodes[String(code)] = (dropCodes[String(code)] ?? 0) + 1
             })
             return room
           }),
@@ -101,6 +148,9 @@ export async function connectCrowd(o: CrowdOptions): Promise<ClientCrowd> {
     bytes,
     messages,
     dropped: () => dropped,
+    decodeErrors: () => decodeErrors,
+    decoding,
+    dropCodes: () => ({ ...dropCodes }),
     resetCounters() {
       bytes.fill(0)
       messages.fill(0)

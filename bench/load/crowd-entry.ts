@@ -2,9 +2,9 @@
 // clients, in a process of its own so that decoding patches for hundreds of clients does not share
 // a core with the parent or with the other slices. The parent drives it over IPC:
 //   { type: 'reset' }  clears the byte counters          -> { type: 'reset' }
-//   { type: 'stats' }  the counters since the last reset -> { type: 'stats', bytes, messages, dropped }
+//   { type: 'stats' }  the counters since the last reset -> { type: 'stats', bytes, messages, dropped, dropCodes, decoding, decodeErrors }
 //   { type: 'close' }  leaves every room                 -> { type: 'close' }, then the process exits
-// It joins at start (PORT, COUNT, FIRST, SEED in its environment) and sends { type: 'ready' } or
+// It joins at start (PORT, COUNT, FIRST, SEED, DECODE_EVERY in its environment) and sends { type: 'ready' } or
 // { type: 'failed', error }.
 import { connectCrowd } from './bot-clients'
 
@@ -14,7 +14,7 @@ export type CrowdReply =
   | { type: 'failed'; error: string }
   | { type: 'reset' }
   | { type: 'close' }
-  | { type: 'stats'; bytes: number[]; messages: number[]; dropped: number }
+  | { type: 'stats'; bytes: number[]; messages: number[]; dropped: number; dropCodes: Record<string, number>; decoding: number; decodeErrors: number }
 
 const send = (m: CrowdReply): void => {
   process.send?.(m)
@@ -26,14 +26,14 @@ const env = (name: string): number => {
 }
 
 try {
-  const crowd = await connectCrowd({ port: env('PORT'), count: env('COUNT'), first: env('FIRST'), seed: env('SEED') })
+  const crowd = await connectCrowd({ port: env('PORT'), count: env('COUNT'), first: env('FIRST'), seed: env('SEED'), decodeEvery: env('DECODE_EVERY') })
   process.on('message', (m: unknown) => {
     const type = (m as { type?: string }).type
     if (type === 'reset') {
       crowd.resetCounters()
       send({ type: 'reset' })
     } else if (type === 'stats') {
-      send({ type: 'stats', bytes: Array.from(crowd.bytes), messages: Array.from(crowd.messages), dropped: crowd.dropped() })
+      send({ type: 'stats', bytes: Array.from(crowd.bytes), messages: Array.from(crowd.messages), dropped: crowd.dropped(), dropCodes: crowd.dropCodes(), decoding: crowd.decoding, decodeErrors: crowd.decodeErrors() })
     } else if (type === 'close') {
       void crowd.close().then(() => {
         send({ type: 'close' })

@@ -1,4 +1,26 @@
-import { resolve } from 'node:path'
+// `npm run bench:load`: the example server under real @colyseus/sdk clients, plugin off then on,
+// for each client count. The server is a child process (server-entry.ts times its ticks from the
+// inside); the clients run in load-generator child processes of their own (crowd-entry.ts).
+//
+// What a run reports, and why it is measured this way (a 2-core machine shared with other jobs):
+// - tick time in process CPU (the server's own cost) beside wall clock (which also counts time the
+//   server sat runnable while another process had the core); on/off ratios compare CPU medians;
+// - per phase: step (game logic, attention engine), sync (onBeforePatch: the plugin's sync() and
+//   the room's own messages), encode+send (applyPatches); heap allocated per patch; GC; loop use;
+// - only one client in 10 decodes its patches (the server cannot tell; decoding full state for
+//   hundreds of clients starved the load generators, whose late pongs then got them dropped by
+//   the server's ping timeout: the "off" rows of older reports lost most of their clients);
+//   --client-nice 10 lets the server have a core first (closer to a server on its own machine,
+//   but on a machine busy with other jobs the niced generators fall behind and get dropped);
+// - dropped clients with their close codes; patches that failed to decode.
+//
+//   npm run bench:load -- --clients 200,500             client counts (default 50,100,200)
+//   npm run bench:load -- --plugin on --seconds 30      one mode, longer runs
+//   npm run bench:load -- --decode-every 1 --client-nice 10  every client decodes; niced generators
+//   npm run bench:load -- --cpu-prof DIR | --heap-profile DIR | --raw DIR   profiles, raw timings
+import { loadavg, setPriority } from 'node:os'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
 import { spawnBenchChild, type BenchChild } from '../lib/child-process'
 import { flagValue, hasFlag, isMain, REPO_ROOT, writeResult } from '../lib/cli'
 import { quantile } from '../lib/stats'
@@ -20,6 +42,27 @@ export interface LoadBenchOptions {
   entry?: string
   /** Clients per load-generator process. @defaultValue 200 */
   clientsPerProcess?: number
+  /**
+   * One client in this many decodes its patches like a game client; the others only count bytes
+   * (the server cannot tell the difference; the load generators then need a fraction of the CPU
+   * that on a 2-core machine the server competes for). 1: every client decodes. @defaultValue 10
+   */
+  decodeEvery?: number
+  /**
+   * Niceness of the load-generator processes: 0 gives them the server's priority; 10 lets the
+   * server run first whenever both want a core (as on a machine of its own), but on a machine busy
+   * with other jobs the niced generators fall behind their sockets and the server drops them for
+   * late pongs. @defaultValue 0
+   */
+  clientNice?: number
+  /** Plugin settings to run for each client count. @defaultValue [false, true] (off, then on) */
+  modes?: boolean[]
+  /** Node flags for the server process (e.g. `['--cpu-prof', '--cpu-prof-dir=prof']` to profile it). */
+  serverNodeArgs?: readonly string[]
+  /** Folder to write each run's raw server timings to (one JSON file per run), for analysis. */
+  rawDir?: string
+  /** Folder to write each run's allocation profile to (`.heapprofile`, garbage included), for analysis. */
+  heapDir?: string
   log?: (line: string) => void
 }
 
@@ -29,16 +72,44 @@ export interface LoadRun {
   clients: number
   bots: number
   seconds: number
-  /** Server work per patch interval (simulation steps + patch: interest, encode, send), ms. */
+  /** Server work per patch interval (simulation steps + patch: interest, encode, send), wall clock, ms. */
   tickMedianMs: number
   tickP99Ms: number
+  /** The same intervals in process CPU time, ms: the server's own cost, without time lost to other processes. */
+  tickCpuMedianMs: number
+  tickCpuP99Ms: number
+  /** Simulation step (the room's update: game logic and the attention engine), wall and CPU medians, ms. */
   stepMedianMs: number
+  stepCpuMedianMs: number
+  /** `onBeforePatch` (the plugin's view sync and the room's own messages), wall and CPU medians, ms. */
+  syncMedianMs: number
+  syncCpuMedianMs: number
+  /** Heap KB allocated per patch by `onBeforePatch` (the sync step and the room's messages), median. */
+  syncHeapKB: number
+  /** The attention plugin's `sync()` alone: CPU median (ms) and heap KB allocated per patch (median); NaN without the plugin. */
+  pluginSyncCpuMedianMs: number
+  pluginSyncHeapKB: number
+  /** Heap KB allocated per patch by `applyPatches` (encoding and sending), median. */
+  encodeHeapKB: number
+  /** The serializer's `applyPatches` (encoding and sending), wall and CPU medians, ms. */
+  encodeMedianMs: number
+  encodeCpuMedianMs: number
   patchMedianMs: number
   patchP99Ms: number
+  /** Time between successive patches, p99 (the target is the patch rate, 50 ms). */
+  intervalP99Ms: number
   /** Patch intervals measured. */
   ticks: number
-  /** Server process CPU (user + system) as % of one core. */
+  /** Server process CPU (user + system) as % of one core, from /proc/<pid>/stat. */
   cpuPercent: number
+  /** The same, read inside the server with process.cpuUsage (a cross-check). */
+  cpuPercentInProcess: number
+  /** Share of the time the server's event loop was busy (ticks, socket reads and writes, messages), 0..1. */
+  eventLoopUtilization: number
+  /** Event-loop delay p99, ms. */
+  loopDelayP99Ms: number
+  /** Garbage-collection pause time per second of run, ms. */
+  gcMsPerSec: number
   rssMiB: number
   /** WebSocket payload bytes received per client per second. */
   bytesPerClientPerSec: number
@@ -47,6 +118,18 @@ export interface LoadRun {
   silentClients: number
   /** Clients whose connection closed during the run (reconnection is off). */
   droppedClients: number
+  /** Close codes the dropped clients saw, with their counts (1006: the socket closed without a close frame). */
+  dropCodes: Record<string, number>
+  /** One client in this many decoded its patches (see {@link LoadBenchOptions.decodeEvery}). */
+  decodeEvery: number
+  /** Niceness the load generators ran at. */
+  clientNice: number
+  /** Clients that decoded their patches into a schema state (the others only counted bytes). */
+  decodingClients: number
+  /** Patches those clients failed to decode (should be 0). */
+  decodeErrors: number
+  /** Close codes of the sockets the server saw close during the measurement. */
+  serverCloseCodes: Record<string, number>
   /** CPU of the load-generator processes together (all clients), % of one core. */
   clientCpuPercent: number
   /** Load-generator processes (the clients are split evenly over them; none is the server). */
@@ -71,12 +154,13 @@ interface CrowdProcess {
 }
 
 /** Starts `count` sdk clients (indices from `first`) in a child process and waits until they joined. */
-async function startCrowdProcess(port: number, first: number, count: number): Promise<CrowdProcess> {
+async function startCrowdProcess(port: number, first: number, count: number, decodeEvery: number, nice: number): Promise<CrowdProcess> {
   const child = spawnBenchChild({
     entry: resolve(REPO_ROOT, 'bench/load/crowd-entry.ts'),
     cwd: REPO_ROOT,
-    env: { PORT: String(port), COUNT: String(count), FIRST: String(first), SEED: '7' },
+    env: { PORT: String(port), COUNT: String(count), FIRST: String(first), SEED: '7', DECODE_EVERY: String(decodeEvery) },
   })
+  if (nice !== 0) setPriority(child.pid, nice)
   const joined = await new Promise<CrowdReply>((ok, fail) => {
     const timer = setTimeout(() => fail(new Error(`clients ${first}..${first + count - 1} did not join within 120 s`)), 120_000)
     child.process.on('message', (m: CrowdReply) => {
@@ -120,21 +204,31 @@ export async function measureLoad(o: {
   entry?: string
   /** @defaultValue 200 */
   clientsPerProcess?: number
+  serverNodeArgs?: readonly string[]
+  /** @defaultValue 10 */
+  decodeEvery?: number
+  /** @defaultValue 0 */
+  clientNice?: number
+  /** Writes the server's raw timings (TickTimings) to this file. */
+  rawFile?: string
+  /** Writes the server's allocation profile over the measurement to this file. */
+  heapFile?: string
 }): Promise<LoadRun> {
   const { attention, clients, bots, seconds, warmupSeconds } = o
-  const server = await startServerProcess({ bots, attention, entry: o.entry })
+  const server = await startServerProcess({ bots, attention, entry: o.entry, nodeArgs: o.serverNodeArgs })
   const crowds: CrowdProcess[] = []
   try {
     const n = Math.max(1, Math.ceil(clients / (o.clientsPerProcess ?? 200)))
     // one process at a time: joins are what the server admits fastest in order
     for (let k = 0, first = 0; k < n; k++) {
       const count = Math.floor(clients / n) + (k < clients % n ? 1 : 0)
-      crowds.push(await startCrowdProcess(server.port, first, count))
+      crowds.push(await startCrowdProcess(server.port, first, count, o.decodeEvery ?? 10, o.clientNice ?? 0))
       first += count
     }
     await sleep(warmupSeconds * 1000)
     await Promise.all(crowds.map((c) => c.child.ask({ type: 'reset' }, 'reset')))
     await server.resetTimings()
+    if (o.heapFile !== undefined) await server.startHeapSampling()
     const cpu0 = server.cpuSeconds()
     const own0 = crowds.map((c) => c.child.cpuSeconds())
     const t0 = performance.now()
@@ -144,13 +238,27 @@ export async function measureLoad(o: {
     const wall = (performance.now() - t0) / 1000
     const stats = await Promise.all(crowds.map((c) => c.child.ask<Extract<CrowdReply, { type: 'stats' }>>({ type: 'stats' }, 'stats')))
     const t = await server.timings()
+    if (o.heapFile !== undefined) {
+      mkdirSync(dirname(o.heapFile), { recursive: true })
+      writeFileSync(o.heapFile, await server.stopHeapSampling())
+    }
+    if (o.rawFile !== undefined) {
+      mkdirSync(dirname(o.rawFile), { recursive: true })
+      writeFileSync(o.rawFile, JSON.stringify(t))
+    }
     const rss = server.rssBytes()
     let sum = 0
     let msgs = 0
     let silent = 0
     let dropped = 0
+    let decoding = 0
+    let decodeErrors = 0
+    const dropCodes: Record<string, number> = {}
     for (const st of stats) {
+      decoding += st.decoding
+      decodeErrors += st.decodeErrors
       dropped += st.dropped
+      for (const [c, k] of Object.entries(st.dropCodes)) dropCodes[c] = (dropCodes[c] ?? 0) + k
       for (let i = 0; i < st.bytes.length; i++) {
         sum += st.bytes[i]!
         msgs += st.messages[i]!
@@ -162,18 +270,40 @@ export async function measureLoad(o: {
       clients,
       bots,
       seconds: wall,
-      tickMedianMs: quantile(t.tick, 0.5),
-      tickP99Ms: quantile(t.tick, 0.99),
-      stepMedianMs: quantile(t.step, 0.5),
-      patchMedianMs: quantile(t.patch, 0.5),
-      patchP99Ms: quantile(t.patch, 0.99),
-      ticks: t.tick.length,
+      tickMedianMs: quantile(t.tick.wall, 0.5),
+      tickP99Ms: quantile(t.tick.wall, 0.99),
+      tickCpuMedianMs: quantile(t.tick.cpu, 0.5),
+      tickCpuP99Ms: quantile(t.tick.cpu, 0.99),
+      stepMedianMs: quantile(t.step.wall, 0.5),
+      stepCpuMedianMs: quantile(t.step.cpu, 0.5),
+      syncMedianMs: quantile(t.sync.wall, 0.5),
+      syncCpuMedianMs: quantile(t.sync.cpu, 0.5),
+      syncHeapKB: quantile(t.sync.heap.filter(Number.isFinite), 0.5) / 1024,
+      pluginSyncCpuMedianMs: quantile(t.pluginSync.cpu, 0.5),
+      pluginSyncHeapKB: quantile(t.pluginSync.heap.filter(Number.isFinite), 0.5) / 1024,
+      encodeHeapKB: quantile(t.encode.heap.filter(Number.isFinite), 0.5) / 1024,
+      encodeMedianMs: quantile(t.encode.wall, 0.5),
+      encodeCpuMedianMs: quantile(t.encode.cpu, 0.5),
+      patchMedianMs: quantile(t.patch.wall, 0.5),
+      patchP99Ms: quantile(t.patch.wall, 0.99),
+      intervalP99Ms: quantile(t.interval, 0.99),
+      ticks: t.tick.wall.length,
       cpuPercent: ((cpu1 - cpu0) / wall) * 100,
+      cpuPercentInProcess: (t.window.cpuMs / t.window.ms) * 100,
+      eventLoopUtilization: t.window.eventLoopUtilization,
+      loopDelayP99Ms: t.window.loopDelayP99Ms,
+      gcMsPerSec: t.window.gcMs / (t.window.ms / 1000),
       rssMiB: rss / 2 ** 20,
       bytesPerClientPerSec: sum / clients / wall,
       messagesPerClientPerSec: msgs / clients / wall,
       silentClients: silent,
       droppedClients: dropped,
+      dropCodes,
+      decodeEvery: o.decodeEvery ?? 10,
+      clientNice: o.clientNice ?? 0,
+      decodingClients: decoding,
+      decodeErrors,
+      serverCloseCodes: t.window.closes,
       clientCpuPercent: (own.reduce((a, b) => a + b, 0) / wall) * 100,
       clientProcesses: crowds.length,
       clientProcessMaxCpuPercent: (Math.max(0, ...own) / wall) * 100,
@@ -198,24 +328,72 @@ export async function runLoadBench(options: LoadBenchOptions = {}): Promise<Load
   const t0 = performance.now()
   const runs: LoadRun[] = []
   for (const clients of counts) {
-    for (const attention of [false, true]) {
-      const r = await measureLoad({ attention, clients, bots, seconds, warmupSeconds: warmup, entry: options.entry, clientsPerProcess: options.clientsPerProcess })
+    for (const attention of options.modes ?? [false, true]) {
+      const r = await measureLoad({
+        attention,
+        clients,
+        bots,
+        seconds,
+        warmupSeconds: warmup,
+        entry: options.entry,
+        clientsPerProcess: options.clientsPerProcess,
+        serverNodeArgs: options.serverNodeArgs,
+        decodeEvery: options.decodeEvery,
+        clientNice: options.clientNice,
+        heapFile: options.heapDir === undefined ? undefined : resolve(options.heapDir, `load-${clients}-${attention ? 'on' : 'off'}.heapprofile`),
+        rawFile: options.rawDir === undefined ? undefined : resolve(options.rawDir, `load-${clients}-${attention ? 'on' : 'off'}.json`),
+      })
       runs.push(r)
       log(
-        `load: ${clients} clients, ${bots} bots, plugin ${attention ? 'on ' : 'off'}: tick ${r.tickMedianMs.toFixed(2)} ms (p99 ${r.tickP99Ms.toFixed(2)}), ` +
-          `CPU ${r.cpuPercent.toFixed(0)}%, RSS ${r.rssMiB.toFixed(0)} MiB, ${r.bytesPerClientPerSec.toFixed(0)} B/client/s, ` +
-          `dropped ${r.droppedClients}, ${r.clientProcesses} load-generator process(es) at ${r.clientCpuPercent.toFixed(0)}% CPU (busiest ${r.clientProcessMaxCpuPercent.toFixed(0)}%)`,
+        `load: ${clients} clients, ${bots} bots, plugin ${attention ? 'on ' : 'off'}: tick ${r.tickMedianMs.toFixed(2)} ms (p99 ${r.tickP99Ms.toFixed(2)}) wall, ` +
+          `${r.tickCpuMedianMs.toFixed(2)} ms (p99 ${r.tickCpuP99Ms.toFixed(2)}) CPU [step ${r.stepCpuMedianMs.toFixed(2)}, sync ${r.syncCpuMedianMs.toFixed(2)}, encode+send ${r.encodeCpuMedianMs.toFixed(2)}], ` +
+          `CPU ${r.cpuPercent.toFixed(0)}% (in-process ${r.cpuPercentInProcess.toFixed(0)}%), loop busy ${(r.eventLoopUtilization * 100).toFixed(0)}%, GC ${r.gcMsPerSec.toFixed(1)} ms/s, ` +
+          `heap per patch: sync ${r.syncHeapKB.toFixed(1)} KB (plugin sync() ${r.pluginSyncHeapKB.toFixed(1)} KB in ${r.pluginSyncCpuMedianMs.toFixed(2)} ms), encode+send ${r.encodeHeapKB.toFixed(1)} KB, ` +
+          `RSS ${r.rssMiB.toFixed(0)} MiB, ${r.bytesPerClientPerSec.toFixed(0)} B/client/s, ` +
+          `dropped ${r.droppedClients}${r.droppedClients > 0 ? ` (codes ${JSON.stringify(r.dropCodes)})` : ''}, ${r.decodingClients} decoding (${r.decodeErrors} errors), ${r.clientProcesses} load-generator process(es) at ${r.clientCpuPercent.toFixed(0)}% CPU (busiest ${r.clientProcessMaxCpuPercent.toFixed(0)}%), ` +
+          `load average ${loadavg()[0]!.toFixed(2)}`,
       )
     }
   }
   return { quick, runs, wallSeconds: (performance.now() - t0) / 1000 }
 }
 
+/** Stops the command with a usage error. */
+function fail(message: string): never {
+  console.error(`bench:load: ${message}`)
+  process.exit(2)
+}
+
+/** A command-line number: an integer (or any finite number when `integer` is false) in [min, max]. */
+function numberFlag(name: string, raw: string, min: number, max: number, integer = true): number {
+  const n = Number(raw)
+  if (!Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min || n > max) {
+    fail(`--${name} must be ${integer ? 'an integer' : 'a number'} in [${min}, ${max}]; got ${raw}`)
+  }
+  return n
+}
+
 if (isMain(import.meta.url)) {
   const clients = flagValue('clients')
+  const seconds = flagValue('seconds')
+  const plugin = flagValue('plugin')
+  const perProcess = flagValue('clients-per-process')
+  const prof = flagValue('cpu-prof')
+  const decodeEvery = flagValue('decode-every')
+  const nice = flagValue('client-nice')
+  const raw = flagValue('raw')
+  const heap = flagValue('heap-profile')
   const result = await runLoadBench({
     quick: hasFlag('quick'),
-    clientCounts: clients ? clients.split(',').map(Number) : undefined,
+    clientCounts: clients ? clients.split(',').map((c) => numberFlag('clients', c, 1, 2000)) : undefined,
+    seconds: seconds ? numberFlag('seconds', seconds, 1, 600, false) : undefined,
+    modes: plugin === undefined ? undefined : plugin === 'on' ? [true] : plugin === 'off' ? [false] : fail(`--plugin must be on or off; got ${plugin}`),
+    clientsPerProcess: perProcess ? numberFlag('clients-per-process', perProcess, 1, 2000) : undefined,
+    decodeEvery: decodeEvery ? numberFlag('decode-every', decodeEvery, 1, 2000) : undefined,
+    rawDir: raw,
+    heapDir: heap,
+    clientNice: nice !== undefined ? numberFlag('client-nice', nice, 0, 19) : undefined,
+    serverNodeArgs: prof ? ['--cpu-prof', `--cpu-prof-dir=${resolve(prof)}`] : undefined,
     log: (l) => console.log(l),
   })
   console.log(`wrote ${writeResult('load', result)} in ${result.wallSeconds.toFixed(1)} s`)

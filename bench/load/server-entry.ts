@@ -1,63 +1,259 @@
 // Entry point of the load benchmark's server child process: instruments every Colyseus Room's
-// simulation step and patch broadcast (timing them), then starts the example server unchanged.
+// simulation step and patch broadcast, then starts the example server unchanged.
 // The parent asks for the timings over IPC: 'reset' clears them, 'stats' returns them.
+//
+// Each phase is timed twice: wall clock (performance.now) and process CPU time (process.cpuUsage,
+// microsecond resolution). On a shared 2-core machine the wall clock of a phase also counts the
+// time the server thread sat runnable while another process (a load generator, someone else's job)
+// had the core; CPU time does not, so it is the server's own cost. A wall time well above the CPU
+// time means contention, not server work. Process CPU includes V8's GC helper threads, which is
+// work the tick caused.
+import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks'
+import { Session } from 'node:inspector'
 import { pathToFileURL } from 'node:url'
 import { Room } from '@colyseus/core'
 
-/** Timings the parent reads over IPC. */
-export interface TickTimings {
-  /** Milliseconds of each simulation step (setTimestep / setFixedTimestep callback). */
-  step: number[]
-  /** Milliseconds of each patch broadcast (onBeforePatch + encode + send). */
-  patch: number[]
-  /** Server work per patch interval: the steps since the previous patch plus the patch, ms. */
-  tick: number[]
+/** One phase's samples (ms), wall clock and process CPU, in recording order. */
+export interface PhaseSamples {
+  wall: number[]
+  cpu: number[]
+  /**
+   * Heap bytes allocated during each call (growth of the used heap; NaN when it shrank: a
+   * collection ran inside the call). Sync and encode only (NaN for the others).
+   */
+  heap: number[]
 }
 
-const timings: TickTimings = { step: [], patch: [], tick: [] }
-let stepsSincePatch = 0
-const CAP = 200_000
+/** Timings the parent reads over IPC. */
+export interface TickTimings {
+  /** Simulation steps (setTimestep / setFixedTimestep callback), one sample per step. */
+  step: PhaseSamples
+  /** `onBeforePatch` (the plugin's sync: interest, view edits, the room's own messages), per patch. */
+  sync: PhaseSamples
+  /** The attention plugin's `sync()` alone (inside `onBeforePatch`), per patch; empty without the plugin. */
+  pluginSync: PhaseSamples
+  /** The serializer's `applyPatches` (encode the shared patch and each view, send), per patch. */
+  encode: PhaseSamples
+  /** The whole `broadcastPatch`, per patch. */
+  patch: PhaseSamples
+  /** Server work per patch interval: the steps since the previous patch plus the patch. */
+  tick: PhaseSamples
+  /** Milliseconds between successive patch starts (the patch timer's period as it really ran). */
+  interval: number[]
+  /** Over the whole measurement (since the last reset): */
+  window: {
+    ms: number
+    /** Process CPU (user + system) in ms, read inside the server (cross-check of /proc). */
+    cpuMs: number
+    /** Fraction of the time the event loop was busy (not waiting for I/O or timers), 0..1. */
+    eventLoopUtilization: number
+    /** Event-loop delay p99, ms (a timer firing late by this much or more 1% of the time). */
+    loopDelayP99Ms: number
+    /** Garbage-collection pauses: count and total ms (main thread). */
+    gcCount: number
+    gcMs: number
+    /** Sockets the server closed or lost during the window, by close code. */
+    closes: Record<string, number>
+  }
+}
+
+// preallocated rings: recording must not itself add garbage to the process being measured
+const CAP = 20_000
+interface Ring {
+  wall: Float64Array
+  cpu: Float64Array
+  heap: Float64Array
+  n: number
+}
+const ring = (): Ring => ({ wall: new Float64Array(CAP), cpu: new Float64Array(CAP), heap: new Float64Array(CAP), n: 0 })
+const rings = { step: ring(), sync: ring(), pluginSync: ring(), encode: ring(), patch: ring(), tick: ring() }
+const intervals = new Float64Array(CAP)
+let intervalCount = 0
+let lastPatchStart = -1
+let stepWall = 0
+let stepCpu = 0
+
+const record = (r: Ring, wall: number, cpu: number, heap = Number.NaN): void => {
+  if (r.n >= CAP) return
+  r.wall[r.n] = wall
+  r.cpu[r.n] = cpu
+  r.heap[r.n] = heap
+  r.n++
+}
+// heap growth across a call, from the used heap before and after: a collection inside the call
+// usually shrinks it (then the sample is NaN; a median over the calls is robust to the few a
+// collection cut short). The reading itself allocates a little, measured at start.
+const heapUsed = (): number => process.memoryUsage().heapUsed
+let readingCost = 0
+{
+  const costs: number[] = []
+  for (let k = 0; k < 101; k++) {
+    const h0 = heapUsed()
+    costs.push(heapUsed() - h0)
+  }
+  readingCost = costs.sort((a, b) => a - b)[50]!
+}
+const heapSince = (h0: number): number => {
+  const grown = heapUsed() - h0
+  return grown < 0 ? Number.NaN : Math.max(0, grown - readingCost)
+}
+const cpuMsSince = (c0: NodeJS.CpuUsage): number => {
+  const c = process.cpuUsage(c0)
+  return (c.user + c.system) / 1000
+}
 
 type AnyFn = (...args: unknown[]) => unknown
 const proto = Room.prototype as unknown as Record<string, AnyFn>
 
-const timed = (fn: AnyFn): AnyFn =>
+const timedStep = (fn: AnyFn): AnyFn =>
   function (this: unknown, ...args: unknown[]) {
     const t0 = performance.now()
+    const c0 = process.cpuUsage()
     const r = fn.apply(this, args)
-    const ms = performance.now() - t0
-    if (timings.step.length < CAP) timings.step.push(ms)
-    stepsSincePatch += ms
+    const cpu = cpuMsSince(c0)
+    const wall = performance.now() - t0
+    record(rings.step, wall, cpu)
+    stepWall += wall
+    stepCpu += cpu
     return r
   }
 
 for (const name of ['setTimestep', 'setFixedTimestep'] as const) {
   const original = proto[name]!
   proto[name] = function (this: unknown, cb: unknown, ...rest: unknown[]) {
-    return original.call(this, typeof cb === 'function' ? timed(cb as AnyFn) : cb, ...rest)
+    return original.call(this, typeof cb === 'function' ? timedStep(cb as AnyFn) : cb, ...rest)
   }
 }
-const broadcastPatch = proto.broadcastPatch!
-proto.broadcastPatch = function (this: unknown, ...args: unknown[]) {
-  const t0 = performance.now()
-  const r = broadcastPatch.apply(this, args)
-  const ms = performance.now() - t0
-  if (timings.patch.length < CAP) {
-    timings.patch.push(ms)
-    timings.tick.push(ms + stepsSincePatch)
+
+/** Objects whose methods are already wrapped, by method name. */
+const wrapped = new WeakMap<object, Set<string>>()
+
+/**
+ * Wraps `obj[key]` so that each call is recorded in `r`, once per object: others may wrap the
+ * method again later (the plugin wraps the serializer's applyPatches), and theirs then calls ours.
+ */
+const wrapOnce = (obj: Record<string, unknown>, key: string, r: Ring): void => {
+  let keys = wrapped.get(obj)
+  if (keys === undefined) wrapped.set(obj, (keys = new Set()))
+  const fn = obj[key]
+  if (keys.has(key) || typeof fn !== 'function') return
+  keys.add(key)
+  obj[key] = function (this: unknown, ...args: unknown[]) {
+    const h0 = heapUsed()
+    const t0 = performance.now()
+    const c0 = process.cpuUsage()
+    const out = (fn as AnyFn).apply(this, args)
+    const cpu = cpuMsSince(c0)
+    const wall = performance.now() - t0
+    record(r, wall, cpu, heapSince(h0))
+    return out
   }
-  stepsSincePatch = 0
+}
+
+const broadcastPatch = proto.broadcastPatch!
+proto.broadcastPatch = function (this: Record<string, unknown>, ...args: unknown[]) {
+  wrapOnce(this, 'onBeforePatch', rings.sync)
+  const plugin = (this.plugins as Record<string, Record<string, unknown> | undefined> | undefined)?.attention
+  if (plugin !== undefined) wrapOnce(plugin, 'sync', rings.pluginSync)
+  const serializer = this._serializer as Record<string, unknown> | undefined
+  if (serializer !== undefined) wrapOnce(serializer, 'applyPatches', rings.encode)
+  const t0 = performance.now()
+  if (lastPatchStart >= 0 && intervalCount < CAP) intervals[intervalCount++] = t0 - lastPatchStart
+  lastPatchStart = t0
+  const c0 = process.cpuUsage()
+  const r = broadcastPatch.apply(this, args)
+  const cpu = cpuMsSince(c0)
+  const wall = performance.now() - t0
+  record(rings.patch, wall, cpu)
+  record(rings.tick, wall + stepWall, cpu + stepCpu)
+  stepWall = 0
+  stepCpu = 0
   return r
 }
 
+// window-level meters
+let windowStart = performance.now()
+let windowCpu = process.cpuUsage()
+let elu0 = performance.eventLoopUtilization()
+const loopDelay = monitorEventLoopDelay({ resolution: 10 })
+loopDelay.enable()
+let gcCount = 0
+let gcMs = 0
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    gcCount++
+    gcMs += e.duration
+  }
+}).observe({ entryTypes: ['gc'] })
+const closes: Record<string, number> = {}
+let closeCounting = false
+// count the close codes of the server's sockets (the ws library's WebSocket emits 'close')
+const { WebSocket } = (await import('ws')) as unknown as { WebSocket: { prototype: { emit: (this: unknown, ev: string, ...a: unknown[]) => boolean } } }
+const emit = WebSocket.prototype.emit
+WebSocket.prototype.emit = function (this: unknown, ev: string, ...a: unknown[]) {
+  if (ev === 'close' && closeCounting) closes[String(a[0])] = (closes[String(a[0])] ?? 0) + 1
+  return emit.call(this, ev, ...a)
+}
+
+const samples = (r: Ring): PhaseSamples => ({
+  wall: Array.from(r.wall.subarray(0, r.n)),
+  cpu: Array.from(r.cpu.subarray(0, r.n)),
+  heap: Array.from(r.heap.subarray(0, r.n)),
+})
+
+// allocation sampling (garbage included) over the measurement, when the parent asks for it
+let sampling: Session | null = null
+const post = (method: string, params?: object): Promise<unknown> =>
+  new Promise((ok, fail) => sampling!.post(method, params ?? {}, (err, res) => (err ? fail(err) : ok(res))))
+
 process.on('message', (m: unknown) => {
-  if (m === 'reset') {
-    timings.step.length = 0
-    timings.patch.length = 0
-    timings.tick.length = 0
-    stepsSincePatch = 0
+  if (m === 'heap-start') {
+    sampling = new Session()
+    sampling.connect()
+    void post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true }).then(
+      () => process.send?.({ type: 'heap-start' }),
+    )
+  } else if (m === 'heap-stop' && sampling !== null) {
+    void post('HeapProfiler.stopSampling').then((r) => {
+      sampling?.disconnect()
+      sampling = null
+      process.send?.({ type: 'heap-stop', profile: JSON.stringify((r as { profile: unknown }).profile) })
+    })
+  } else if (m === 'reset') {
+    for (const r of Object.values(rings)) r.n = 0
+    intervalCount = 0
+    lastPatchStart = -1
+    stepWall = 0
+    stepCpu = 0
+    windowStart = performance.now()
+    windowCpu = process.cpuUsage()
+    elu0 = performance.eventLoopUtilization()
+    loopDelay.reset()
+    gcCount = 0
+    gcMs = 0
+    for (const k of Object.keys(closes)) delete closes[k]
+    closeCounting = true
     process.send?.({ type: 'reset' })
   } else if (m === 'stats') {
+    const timings: TickTimings = {
+      step: samples(rings.step),
+      sync: samples(rings.sync),
+      pluginSync: samples(rings.pluginSync),
+      encode: samples(rings.encode),
+      patch: samples(rings.patch),
+      tick: samples(rings.tick),
+      interval: Array.from(intervals.subarray(0, intervalCount)),
+      window: {
+        ms: performance.now() - windowStart,
+        cpuMs: cpuMsSince(windowCpu),
+        eventLoopUtilization: performance.eventLoopUtilization(elu0).utilization,
+        loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
+        gcCount,
+        gcMs,
+        closes: { ...closes },
+      },
+    }
+    closeCounting = false
     process.send?.({ type: 'stats', timings })
   }
 })

@@ -19,6 +19,10 @@ export interface ServerProcess {
   resetTimings(): Promise<void>
   /** The server's tick timings since the last reset (from bench/load/server-entry.ts). */
   timings(): Promise<TickTimings>
+  /** Starts sampling the server's allocations (garbage included). */
+  startHeapSampling(): Promise<void>
+  /** Stops sampling; resolves with the sampling heap profile (JSON, as Chrome's .heapprofile). */
+  stopHeapSampling(): Promise<string>
   /** Stops the server (SIGTERM, then SIGKILL after 5 s) and waits for it to exit. */
   stop(): Promise<void>
 }
@@ -33,6 +37,8 @@ export interface ServerSettings {
   env?: Record<string, string>
   /** Server entry module. @defaultValue {@link SERVER_ENTRY} */
   entry?: string
+  /** Node flags for the server process (e.g. `--cpu-prof`). */
+  nodeArgs?: readonly string[]
 }
 
 /** Entry point of the example server. */
@@ -48,6 +54,7 @@ const WRAPPER = resolve(REPO_ROOT, 'bench/load/server-entry.ts')
 export async function startServerProcess(settings: ServerSettings): Promise<ServerProcess> {
   const child = await spawnServerChild({
     entry: WRAPPER,
+    nodeArgs: settings.nodeArgs,
     cwd: resolve(REPO_ROOT, 'example-server'),
     env: {
       HOST: '127.0.0.1',
@@ -68,6 +75,12 @@ export async function startServerProcess(settings: ServerSettings): Promise<Serv
     },
     async timings() {
       return (await child.ask<{ timings: TickTimings }>('stats', 'stats')).timings
+    },
+    async startHeapSampling() {
+      await child.ask('heap-start', 'heap-start')
+    },
+    async stopHeapSampling() {
+      return (await child.ask<{ profile: string }>('heap-stop', 'heap-stop', 60_000)).profile
     },
     stop: () => child.stop(),
   }

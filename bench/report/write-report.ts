@@ -11,7 +11,7 @@ import { engineSection } from './engine-section'
 import { syncSection } from './sync-section'
 import { genericSection } from './generic-section'
 import { clusterSection } from './cluster-section'
-import { loadSection } from './load-section'
+import { loadSection, tickCpu } from './load-section'
 import { int, pct, table, verdict } from './markdown'
 import { recallSection, type Section } from './recall-section'
 
@@ -108,8 +108,9 @@ function summary(r: BenchResults): string {
         `- **Fewer bytes** (real server, ${maxC} clients): ${int(on.bytesPerClientPerSec)} B/client/s with the plugin vs ${int(off.bytesPerClientPerSec)} without ` +
           `(${pct(on.bytesPerClientPerSec / off.bytesPerClientPerSec, 1)}).`,
         // the label follows the result: full state to everyone can cost less CPU than filtering
-        `- **${on.tickMedianMs <= off.tickMedianMs ? 'Less' : 'More'} server CPU** (same runs): server tick median ${on.tickMedianMs.toFixed(2)} ms (p99 ${on.tickP99Ms.toFixed(2)}) with the plugin vs ${off.tickMedianMs.toFixed(2)} ms ` +
-          `(p99 ${off.tickP99Ms.toFixed(2)}) without; server CPU ${on.cpuPercent.toFixed(0)}% vs ${off.cpuPercent.toFixed(0)}% of a core.`,
+        `- **${tickCpu(on).median <= tickCpu(off).median ? 'Less' : 'More'} server CPU** (same runs): server tick median ${tickCpu(on).median.toFixed(2)} ms of CPU ` +
+          `(p99 ${tickCpu(on).p99.toFixed(2)}) with the plugin vs ${tickCpu(off).median.toFixed(2)} ms (p99 ${tickCpu(off).p99.toFixed(2)}) without; ` +
+          `server CPU ${on.cpuPercent.toFixed(0)}% vs ${off.cpuPercent.toFixed(0)}% of a core.`,
       )
     }
   }

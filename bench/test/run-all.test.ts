@@ -36,6 +36,10 @@ describe('run-all --quick', () => {
       expect(r.ticks).toBeGreaterThan(10)
       expect(r.tickMedianMs).toBeGreaterThan(0)
       expect(r.tickP99Ms).toBeGreaterThanOrEqual(r.tickMedianMs)
+      expect(r.tickCpuMedianMs).toBeGreaterThan(0)
+      expect(r.tickCpuP99Ms).toBeGreaterThanOrEqual(r.tickCpuMedianMs)
+      expect(r.decodingClients).toBeGreaterThan(0)
+      expect(r.decodeErrors).toBe(0)
       expect(r.cpuPercent).toBeGreaterThan(0)
       expect(r.rssMiB).toBeGreaterThan(10)
     }

@@ -18,9 +18,10 @@ import { createViewChangeLists, type ViewChangeLists } from './view-change-lists
  * Here the room's change list is split once per patch into one list per view (view-change-lists.ts),
  * each a subsequence of `root.changes` in the same order. Swapping a view's list in for the duration
  * of its `encodeView` makes schema emit exactly the bytes it would have emitted, at a cost
- * proportional to what the view sees; when the list holds only plain Schema objects the view pass is
- * emitted directly (schema-view-pass.ts), and so are the view's pending adds and removes
- * (drain-view-changes.ts), without schema's encodeView. The shared pass walks only unfiltered trees.
+ * proportional to what the view sees. With `direct` the view pass is emitted directly
+ * (schema-view-pass.ts: plain Schema objects from its own tables, any other tree of the list, such
+ * as the entity map when entities come and go, by schema's per-tree logic in tree-view-pass.ts),
+ * and so are the view's pending adds and removes (drain-view-changes.ts), without schema's encodeView. The shared pass walks only unfiltered trees.
  * A state or view change between the shared encode and a view's encode (patch-window.ts) hands the
  * rest of the patch to schema's own pass.
  */
@@ -42,6 +43,7 @@ export interface IndexedEncoding {
    */
   passing: boolean
   passViewId: number
+  passView: StateView | undefined
   readonly passEmpty: ListLike
   /** Schema changed its change list inside encodeView once: indexing is off for good. */
   disabled: boolean
@@ -65,6 +67,7 @@ export function createIndexedEncoding(enc: EncoderLike, direct: boolean, ownEnco
     grow: (buffer, used) => enc._resizeBuffer(buffer, used),
     passing: false,
     passViewId: -1,
+    passView: undefined,
     passEmpty: { next: undefined, tail: undefined, nextPosition: 0 },
     disabled: false,
     indexedPatches: 0,
@@ -88,10 +91,10 @@ function rebuild(s: IndexedEncoding, epoch: number): void {
   s.indexedPatches++
 }
 
-/** The direct view pass of view `id` over its list of this patch, into `buffer` at `it.offset`. */
-function directPass(s: IndexedEncoding, self: EncoderLike, id: number, buffer: Uint8Array, it: Iterator): Uint8Array {
+/** The direct view pass of `view` (id `id`) over its list of this patch, into `buffer` at `it.offset`. */
+function directPass(s: IndexedEncoding, self: EncoderLike, view: StateView, id: number, buffer: Uint8Array, it: Iterator): Uint8Array {
   const l = s.lists
-  return emitSchemaViewPass(self, l.ordsOf(id), l.countOf(id), l.tree, l.sole, id, buffer, it, s.grow, s.passCache)
+  return emitSchemaViewPass(self, l.ordsOf(id), l.countOf(id), l.tree, l.sole, l.plain, view, id, buffer, it, s.grow, s.passCache)
 }
 
 /** The shared encode of a patch: distributes its changes to the views, and walks only unfiltered ones. */
@@ -113,7 +116,9 @@ export function encodeSharedIndexed(s: IndexedEncoding, self: EncoderLike, epoch
  */
 export function viewPassInEncode(s: IndexedEncoding, self: EncoderLike, buffer: Uint8Array | undefined, it: Iterator): Uint8Array {
   s.passing = false
-  return directPass(s, self, s.passViewId, buffer ?? self.sharedBuffer, it)
+  const view = s.passView!
+  s.passView = undefined
+  return directPass(s, self, view, s.passViewId, buffer ?? self.sharedBuffer, it)
 }
 
 /** Encodes `view` from its own list of this patch (the caller checked the window and `indexable`). */
@@ -122,7 +127,7 @@ export function encodeViewIndexed(s: IndexedEncoding, self: EncoderLike, view: S
   const root = s.root
   const real = root.changes
   const id = view.id
-  const plain = s.direct && !s.lists.mixed(id)
+  const plain = s.direct
   if (plain) s.directPasses++
   const pending = pendingChanges(view)
   if (plain && (pending.size === 0 || drainable(pending))) {
@@ -131,7 +136,7 @@ export function encodeViewIndexed(s: IndexedEncoding, self: EncoderLike, view: S
     const viewOffset = it.offset
     let buf = bytes ?? self.sharedBuffer
     if (pending.size !== 0) buf = drainViewChanges(self, pending, buf, it)
-    buf = directPass(s, self, id, buf, it)
+    buf = directPass(s, self, view, id, buf, it)
     return joinViewBytes(buf, sharedOffset, viewOffset, it.offset)
   }
   // schema drains view.changes, then runs its view pass over root.changes: the view's own list,
@@ -142,6 +147,7 @@ export function encodeViewIndexed(s: IndexedEncoding, self: EncoderLike, view: S
   if (plain) {
     s.passing = true
     s.passViewId = id
+    s.passView = view
   }
   let out: Uint8Array
   try {
@@ -149,6 +155,7 @@ export function encodeViewIndexed(s: IndexedEncoding, self: EncoderLike, view: S
   } finally {
     root.changes = real
     s.passing = false
+    s.passView = undefined
   }
   if (mine.tail !== tail) rescue(s, real, mine, tail)
   if (mine === s.passEmpty) {

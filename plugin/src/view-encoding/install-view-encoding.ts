@@ -19,7 +19,7 @@ import { installedSchemaVersion, isTestedSchemaVersion, TESTED_SCHEMA_VERSIONS }
 export interface ViewEncodingHook {
   /** Patches whose views were encoded from per-view lists. */
   readonly indexedPatches: number
-  /** View passes emitted directly (every object of the view's list a plain Schema instance). */
+  /** View passes emitted directly (plain Schema objects from the pass's tables, other trees one by one). */
   readonly directPasses: number
   /** `encodeView` calls that went to schema's own pass (not indexed, streams, pending filter refresh). */
   readonly fallbacks: number
@@ -42,8 +42,9 @@ export interface ViewEncodingOptions {
   /** Encode each view from its own change list (the speed-up); false keeps only the repeat fix. @defaultValue true */
   indexed?: boolean
   /**
-   * With `indexed`: emit the view pass of plain Schema objects directly (same bytes, less
-   * overhead per object); false leaves it to schema's own pass over the view's list. @defaultValue true
+   * With `indexed`: emit each view's pass directly (same bytes, less overhead per object, plain
+   * Schema objects' bytes shared between views holding the same tags); false leaves it to schema's
+   * own pass over the view's list. @defaultValue true
    */
   direct?: boolean
   /**

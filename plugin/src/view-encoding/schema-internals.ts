@@ -36,8 +36,15 @@ export interface EncDescriptorLike {
   readonly names: readonly (string | undefined)[]
   /** Per field index: its type, a string for a primitive (`'float32'`), an object or class otherwise. */
   readonly types: readonly unknown[]
-  /** The class's field filter: undefined (no filtered field) or SCHEMA_FILTER for plain Schema classes. */
-  readonly filter: unknown
+  /**
+   * The class's field filter, `(ref, index, view) => boolean`: undefined (no filtered field),
+   * SCHEMA_FILTER for plain Schema classes, or a collection's own (is the element visible).
+   */
+  readonly filter: ((ref: unknown, index: number, view: StateView) => boolean) | undefined
+  /** True for a Schema class; not true (absent) for a collection. */
+  readonly isSchema?: boolean
+  /** Schema classes: bit i set when field i (< 32) carries a `.view()` tag. */
+  readonly filterBitmask: number
   readonly hasAnyFullStateOnly: boolean
   readonly metadata: unknown
   readonly encoder: FieldEncoder
@@ -87,6 +94,14 @@ export interface ChangeTreeLike {
   readonly isStreamCollection: boolean
   /** The tree's current index in `parent` (an element's slot moves as its array reindexes). */
   indexInParent(parent: unknown): number | undefined
+  /** Collections: the operation recorded this patch per element index, in wire order. */
+  readonly collDirty?: Map<number, number>
+  /** Collections: pure ops (CLEAR, REVERSE) as `[position among collDirty, op]`; undefined or empty when none. */
+  readonly collPureOps?: readonly (readonly [number, number])[]
+  /** True when the tree has changes recorded this patch (fields, elements or pure ops). */
+  has(): boolean
+  /** Calls `cb(ctx, index, op)` for each change recorded this patch, pure ops (CLEAR, REVERSE) as `(-op, op)`, in wire order. */
+  forEachWithCtx<C>(ctx: C, cb: (ctx: C, index: number, op: number | undefined) => void): void
   /** Calls `cb(ctx, child)` for each child tree (a field or element holding a Schema or collection). */
   forEachChildWithCtx<C>(ctx: C, cb: (ctx: C, child: ChangeTreeLike, at: unknown) => void): void
 }

@@ -1,13 +1,16 @@
-import type { Iterator } from '@colyseus/schema'
+import type { Iterator, StateView } from '@colyseus/schema'
 import { copyRemembered, remember, type PassCache, type PassCacheState } from './pass-cache'
 import { $refId, DEFAULT_VIEW_TAG, dirtyHighOf, encode, opAt, SWITCH_TO_STRUCTURE, viewBit, viewSlot, type ChangeTreeLike } from './schema-internals'
+import { emitTreeForView } from './tree-view-pass'
 
 /*
  * Owns: the direct view pass. It is the view pass of `Encoder.encodeView` for Schema objects,
  * without schema's per-object context setup, visibility re-check and per-field callbacks. It runs
- * only over a view's own change list (indexed-encoding.ts), whose objects are all visible to the
- * view, and only when every object in it is a plain Schema instance (`isPlainSchemaTree` in
- * schema-internals.ts); otherwise schema's own pass runs. It emits the bytes schema's `encodeChangeCb` + `Schema[$filter]` would: same objects in the same order,
+ * over a view's own change list (indexed-encoding.ts), whose objects are all visible to the view.
+ * Plain Schema instances (`isPlainSchemaTree` in schema-internals.ts) are emitted from the tables
+ * here and their bytes cached for the next views; any other tree of the list (a collection, a tree
+ * visible through its parent) goes through tree-view-pass.ts, schema's own per-tree logic, in its
+ * place in the list. It emits the bytes schema's `encodeChangeCb` + `Schema[$filter]` would: same objects in the same order,
  * same fields in the same order, same lazy structure switch. The differential test in
  * `test/view-encoding/byte-equality.test.ts` holds it to byte equality with the stock encoder.
  */
@@ -72,9 +75,10 @@ function emitTree(enc: unknown, tree: ChangeTreeLike, wanted: number, held: numb
 }
 
 /**
- * Emits the view pass for `viewId` over its list of plain Schema trees visible to it (ordinals
+ * Emits the view pass for `view` (id `viewId`) over its list of changed trees (ordinals
  * `ords[0, count)` of the patch's changed trees, `treeOf` resolving one; `sole[ord]` the custom
- * tag every view listing the tree holds, or 0: see ViewChangeLists.sole), into `buffer` at
+ * tag every view listing the tree holds, or 0; `plain[ord]` 1 for a plain Schema tree: see
+ * ViewChangeLists), into `buffer` at
  * `it.offset`. Like schema, writes past the end are dropped and the pass is redone into a buffer
  * grown by `grow` (which also warns, as schema does).
  * @returns the buffer written to (grown when it was too small); the pass ends at `it.offset`.
@@ -85,6 +89,8 @@ export function emitSchemaViewPass(
   count: number,
   treeOf: (ord: number) => unknown,
   sole: Int32Array,
+  plain: Uint8Array,
+  view: StateView,
   viewId: number,
   buffer: Uint8Array,
   it: Iterator,
@@ -98,6 +104,12 @@ export function emitSchemaViewPass(
   for (;;) {
     for (let k = 0; k < count; k++) {
       const ord = ords[k]!
+      if (plain[ord] === 0) {
+        // not a plain Schema tree: schema's own logic for this one tree; what it emits depends on
+        // the view, so nothing is cached
+        emitTreeForView(enc, treeOf(ord) as ChangeTreeLike, view, buffer, it)
+        continue
+      }
       const known = c.stamp[ord] === c.build
       const only = sole[ord]!
       let tree: ChangeTreeLike | undefined

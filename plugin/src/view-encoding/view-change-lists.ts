@@ -60,8 +60,12 @@ export interface ViewChangeLists {
    * those views); 0 otherwise. Valid up to `trees`.
    */
   readonly sole: Int32Array
-  /** True when view `id`'s list holds a tree the direct pass cannot emit. */
-  mixed(id: number): boolean
+  /**
+   * Per ordinal of this build: 1 when the tree is a plain Schema instance the direct pass emits
+   * from its own tables (and caches), 0 for any other tree (emitted through tree-view-pass.ts).
+   * Valid up to `trees`.
+   */
+  readonly plain: Uint8Array
   /** Lets go of the trees the lists point to (they may be detached after the patch). */
   release(): void
   /** How many distinct trees this build's view lists hold (their ordinals are 0..trees-1). */
@@ -72,15 +76,13 @@ const NO_ORDS = new Int32Array(0)
 
 /**
  * Creates the lists for the encoder whose Root is `root`.
- * @param direct - whether the direct Schema pass is on (else every list counts as mixed).
+ * @param direct - whether the direct pass is on (else no tree counts as plain).
  */
 export function createViewChangeLists(root: ListsRoot, direct: boolean): ViewChangeLists {
-  // Per view id: its ordinals this build, how many, the build they belong to, and whether it holds
-  // a tree the direct pass cannot emit.
+  // Per view id: its ordinals this build, how many, and the build they belong to.
   const ords: Int32Array[] = []
   const counts: number[] = []
   const ordsBuild: number[] = []
-  const listMixed: number[] = []
   // Per view id: its list in root.changes' shape, and the build it was made for.
   const lists: ListLike[] = []
   const listBuild: number[] = []
@@ -88,6 +90,7 @@ export function createViewChangeLists(root: ListsRoot, direct: boolean): ViewCha
   const trees: ChangeTreeLike[] = []
   let treeN = 0
   let sole = new Int32Array(256)
+  let plainOrd = new Uint8Array(256)
   const empty: ListLike = { next: undefined, tail: undefined, nextPosition: 0 }
   const shared: ListLike = { next: undefined, tail: undefined, nextPosition: 0 }
   const pool: NodeLike[] = []
@@ -106,26 +109,29 @@ export function createViewChangeLists(root: ListsRoot, direct: boolean): ViewCha
       ords.push(new Int32Array(16))
       counts.push(0)
       ordsBuild.push(0)
-      listMixed.push(0)
       lists.push({ next: undefined, tail: undefined, nextPosition: 0 })
       listBuild.push(0)
     }
   }
 
-  const growSole = (): void => {
+  /** Grows the per-ordinal tables (sole, plain) to hold ordinal `ord`. */
+  const growOrds = (ord: number): void => {
+    if (ord < sole.length) return
     const grown = new Int32Array(sole.length * 2)
     grown.set(sole)
     sole = grown
+    const p = new Uint8Array(grown.length)
+    p.set(plainOrd)
+    plainOrd = p
   }
 
-  /** Appends ordinal `ord` to view `id`'s list; `plain` when the direct pass can emit its tree. */
-  const append = (id: number, ord: number, plain: boolean): void => {
+  /** Appends ordinal `ord` to view `id`'s list. */
+  const append = (id: number, ord: number): void => {
     if (id >= ords.length) ensure(id)
     let n = counts[id]!
     if (ordsBuild[id] !== buildNo) {
       // first append of this build: the list starts empty
       ordsBuild[id] = buildNo
-      listMixed[id] = 0
       n = 0
     }
     let a = ords[id]!
@@ -136,7 +142,6 @@ export function createViewChangeLists(root: ListsRoot, direct: boolean): ViewCha
     }
     a[n] = ord
     counts[id] = n + 1
-    if (!plain) listMixed[id] = 1
   }
 
   const countOf = (id: number): number => (id >= 0 && id < ords.length && ordsBuild[id] === buildNo ? counts[id]! : 0)
@@ -202,9 +207,10 @@ export function createViewChangeLists(root: ListsRoot, direct: boolean): ViewCha
         if (viewIds === 0) viewIds = maxViewIds()
         const ord = treeN
         trees[treeN++] = tree
-        if (ord >= sole.length) growSole()
+        growOrds(ord)
         sole[ord] = 0
-        for (let id = 0; id < viewIds; id++) append(id, ord, false)
+        plainOrd[ord] = 0
+        for (let id = 0; id < viewIds; id++) append(id, ord)
         continue
       }
       const vv = tree.visibleViews
@@ -225,7 +231,8 @@ export function createViewChangeLists(root: ListsRoot, direct: boolean): ViewCha
       }
       const ord = treeN
       trees[treeN++] = tree
-      if (ord >= sole.length) growSole()
+      growOrds(ord)
+      plainOrd[ord] = plain ? 1 : 0
       // one custom tag changed: the lists below hold exactly the views that hold it
       sole[ord] = tv !== undefined && (tagsChanged & (tagsChanged - 1)) === 0 ? tagsChanged : 0
       for (let slot = 0, base = 0; slot < vv.length; slot++, base += 32) {
@@ -240,7 +247,7 @@ export function createViewChangeLists(root: ListsRoot, direct: boolean): ViewCha
           }
           bits &= held
         }
-        for (; bits !== 0; bits &= bits - 1) append(lowestViewId(base, bits), ord, plain)
+        for (; bits !== 0; bits &= bits - 1) append(lowestViewId(base, bits), ord)
       }
     }
     for (let h = 0; h < holders.length; h++) holders[h] = undefined
@@ -270,7 +277,9 @@ export function createViewChangeLists(root: ListsRoot, direct: boolean): ViewCha
     get sole() {
       return sole
     },
-    mixed: (id) => countOf(id) > 0 && listMixed[id] === 1,
+    get plain() {
+      return plainOrd
+    },
     release,
     get trees() {
       return treeN

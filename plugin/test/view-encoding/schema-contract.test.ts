@@ -149,6 +149,58 @@ describe('schema-internals', () => {
     expect(typeof treeOf(new Full()).encDescriptor.hasAnyFullStateOnly).toBe('boolean')
   })
 
+  it('should expose the per-tree pass tree-view-pass.ts mirrors: descriptor kind and view bitmask, recorded changes, a collection filter', () => {
+    const Item = schema({ kind: t.uint8().default(0), x: t.uint8().default(0).view(MOTION), y: t.uint8().default(0).view() }, 'ContractPassItem')
+    const State = schema({ items: t.map(Item).view() }, 'ContractPassState')
+    const state = new State()
+    const e = new Encoder(state)
+    const a = new Item()
+    const b = new Item()
+    state.items.set('a', a)
+    state.items.set('b', b)
+    e.encodeAll({ offset: 0 })
+    e.discardChanges()
+    const view = new StateView()
+    view.add(a, MOTION)
+    const it = { offset: 0 }
+    e.encode(it)
+    e.encodeView(view, it.offset, it)
+    e.discardChanges()
+    const d = treeOf(a).encDescriptor
+    expect(d.isSchema).toBe(true)
+    // bit i: field i carries a view tag
+    expect(d.filterBitmask).toBe(0b110)
+    const m = treeOf(state.items)
+    expect(m.encDescriptor.isSchema).toBeFalsy()
+    expect(m.has()).toBe(false)
+    state.items.delete('b')
+    const c = new Item()
+    state.items.set('c', c)
+    expect(m.has()).toBe(true)
+    const seen: [number, number | undefined][] = []
+    m.forEachWithCtx(seen, (acc, index, op) => acc.push([index, op]))
+    expect(seen.map(([, op]) => op).sort()).toEqual([OPERATION.ADD, OPERATION.DELETE].sort())
+    // the same changes, in the same order, in the collection's change map (walked without pure ops)
+    expect([...m.collDirty!.entries()]).toEqual(seen)
+    expect(m.collPureOps === undefined || m.collPureOps.length === 0).toBe(true)
+    // the map's filter: is the element at that index visible to the view
+    const filter = m.encDescriptor.filter!
+    expect(typeof filter).toBe('function')
+    const indexOf = (want: number | undefined): number => seen.find(([, op]) => op === want)![0]
+    expect(filter(m.ref, indexOf(OPERATION.ADD), view)).toBe(false)
+    view.add(c)
+    expect(filter(m.ref, indexOf(OPERATION.ADD), view)).toBe(true)
+    expect(view.isChangeTreeVisible(m as never)).toBe(true)
+    a.x = 5
+    const fields: number[] = []
+    treeOf(a).forEachWithCtx(fields, (acc, index) => acc.push(index))
+    expect(fields).toEqual([1])
+    expect(treeOf(a).has()).toBe(true)
+    // a pure op (CLEAR) is recorded apart from the change map
+    state.items.clear()
+    expect(m.collPureOps!.length).toBeGreaterThan(0)
+  })
+
   it('should mark filtered trees, trees visible through their parent, and plain Schema trees', () => {
     const Part = schema({ v: t.uint8().default(0) }, 'ContractPart')
     const Item = schema({ x: t.uint8().default(0).view(MOTION), part: Part }, 'ContractItem')

@@ -43,6 +43,8 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
   const slotOf = slots.slotOf
 
   const bp = createBroadphase(cap, opts.cellSize, c)
+  // the look-ahead as a typed slot for the per-tick grid rebuild (PERFORMANCE.md, "doubles across calls")
+  const lookaheadSlot = Float64Array.of(opts.lookahead)
   const interactions = createInteractionStore(cap, opts.interactionSlots)
   const ownership = createOwnershipIndex(c)
   const scorer = opts.scorer ?? createHeadScorer(opts.weights)
@@ -244,7 +246,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
 
   /** The broadphase of the current positions: grid and wide list, aimers by target. */
   const updateBroadphase = (): void => {
-    rebuildGrid(bp, c, flags, positioned, tick, opts.lookahead)
+    rebuildGrid(bp, c, flags, positioned, tick, lookaheadSlot)
     linkAimers(bp, c, tracker.aimers, slotOf)
   }
 

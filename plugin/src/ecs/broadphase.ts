@@ -129,10 +129,13 @@ export function createBroadphase(capacity: number, cellSize: number, c: Attentio
  * Rebuilds the grids from every positioned entity but those whose reach (look-ahead travel or
  * nimbus) exceeds a cell: they go to the wide list, stamped with `tick + 1`. Entities with a
  * {@link BOUND_EXEMPT} flag go to the exempt grid, the others to the grid (stamped with `tick + 1`
- * in `gridTick`). Then packs every grid and wide entity's columns.
+ * in `gridTick`). Then packs every grid and wide entity's columns. `lookahead[0]` is the look-ahead
+ * in seconds: a typed slot, since a double argument is boxed on every call that V8 does not inline
+ * (PERFORMANCE.md, "doubles across calls"), which is every call once a second system exists.
  */
-export function rebuildGrid(bp: Broadphase, c: AttentionComponents, flags: Uint16Array, positioned: DenseList, tick: number, lookahead: number): void {
+export function rebuildGrid(bp: Broadphase, c: AttentionComponents, flags: Uint16Array, positioned: DenseList, tick: number, lookaheadSlot: Float64Array): void {
   // PERFORMANCE.md, "constants in locals"
+  const lookahead = lookaheadSlot[0]!
   const flagsOf = flags
   const Vx = c.Velocity.x
   const Vy = c.Velocity.y

@@ -29,7 +29,7 @@ describe('broadphase', () => {
     }
     for (let o = 1; o <= 10; o++) slotOf[o] = o - 1
     const bp = createBroadphase(cap, 25, c)
-    rebuildGrid(bp, c, flags, positioned, 1, 0.5)
+    rebuildGrid(bp, c, flags, positioned, 1, Float64Array.of(0.5))
     linkAimers(bp, c, aimers, slotOf)
     expect(bp.wideN).toBeGreaterThan(0)
     const observer = Float64Array.from([0, 0, 60, Infinity])
@@ -78,7 +78,7 @@ describe('broadphase', () => {
       }
     }
     const bp = createBroadphase(cap, 25, c)
-    rebuildGrid(bp, c, flags, positioned, 1, 0.5)
+    rebuildGrid(bp, c, flags, positioned, 1, Float64Array.of(0.5))
     const observer = Float64Array.from([0, 0, 80, 30 * 30])
     for (let o = 1; o <= 20; o++) {
       observer[0] = c.Position.x[o]!

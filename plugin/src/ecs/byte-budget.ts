@@ -57,8 +57,9 @@ function detailShare(budget: number, ruleBytes: number, scale: number, share: nu
  * rule members' bytes, all costs scaled by the slot's measured byte ratio. This tick may spend up to
  * `burst` times the budget; a row whose score is below the slot's price `p` is not bought, nor
  * raised unless its score reaches `p + T * ln(raise cost / Low cost)` (either sets `st.refused`
- * when the spend could have paid for it). Greedy by value per byte: each step either takes the next row at Low (value e^(s/T), cost Low) or raises the best
- * taken row not yet raised to the band its score reaches (its value again, for that band's cost
+ * when the spend could have paid for it). The tick that opens the price spends at most the budget,
+ * without a price, and opens it. Greedy by value per byte: each step either takes the next row at
+ * Low (value e^(s/T), cost Low) or raises the best taken row not yet raised to the band its score reaches (its value again, for that band's cost
  * less Low's) while the detail share lasts, whichever is worth more per byte: a raise wins when its
  * score beats the next row's by more than `T * ln(raise cost / Low cost)`. Stores the detail bytes
  * granted (unscaled) for {@link capBands}.
@@ -71,13 +72,12 @@ export function affordable(st: SelectionState, slot: number, o: number, n: numbe
   openDetailAccount(account, byteCosts, scale, detailShare(budget, ruleBytes, scale, byteCosts.detailShare) * scale)
   const low = account[Band.Low]!
   const temperature = c.Observer.temperature[o]!
-  // the budget holds on average; one second may spend `burst` times it (concepts.md 6b), except
-  // on the tick that opens the price, which spends at most the budget and has no price yet
   // the price is per byte: stored for the configured costs, it rises by T ln(scale) when the
   // measured ratio says every member costs `scale` times as much (concepts.md 6b)
   const priceShift = temperature * Math.log(scale)
   const shifted = st.inp.price[slot]! + priceShift
   const price = opening ? -Infinity : shifted > 0 ? shifted : 0
+  // the budget holds on average: one second may spend `burst` times it, but the opening one
   const cap = opening ? budget : budget * byteCosts.burst
   // the rule members come first: the budget is for everything the client receives
   let spent = ruleBytes * scale
@@ -88,11 +88,16 @@ export function affordable(st: SelectionState, slot: number, o: number, n: numbe
   for (;;) {
     let band = 0
     let raise = Infinity
+    // the score a raise must beat a Low buy by: T ln(raise cost / Low cost)
+    let raiseMargin = 0
     if (raising && u < k) {
       // rows are best first, so once one cannot be raised no later one can
       band = detailBand(rawBand(scores, heap[u]!, bands), account)
       if (band === 0) raising = false
-      else raise = account[band]! - low
+      else {
+        raise = account[band]! - low
+        raiseMargin = temperature * Math.log(raise / low)
+      }
     }
     let canTake = k < n && spent + low <= cap
     if (canTake && !(scores[heap[k]!]! >= price)) {
@@ -101,13 +106,13 @@ export function affordable(st: SelectionState, slot: number, o: number, n: numbe
       canTake = false
     }
     let canRaise = raise < Infinity && spent + raise <= cap
-    if (canRaise && !(scores[heap[u]!]! >= price + temperature * Math.log(raise / low))) {
+    if (canRaise && !(scores[heap[u]!]! >= price + raiseMargin)) {
       // a raise is worth its bytes at the price only when its value per byte beats a Low buy at it
       st.refused = 1
       canRaise = false
     }
     if (!canTake && !canRaise) break
-    if (canRaise && (!canTake || scores[heap[u]!]! - scores[heap[k]!]! > temperature * Math.log(raise / low))) {
+    if (canRaise && (!canTake || scores[heap[u]!]! - scores[heap[k]!]! > raiseMargin)) {
       spent += raise
       chargeDetail(account, band)
       detail += st.bandCost[band]!
@@ -192,8 +197,8 @@ export function capBands(st: SelectionState, slot: number, budget: number, ruleB
  * Moves the slot's byte price after its set is built: up while the set's estimated bytes (scaled
  * by the measured ratio) are above the budget and it holds members the price can turn away, down
  * while they are below it and the price turned a row away, by `priceRate * T * dt` per unit of
- * relative over- or under-spend, never below the price that rows meet at 0. Otherwise it stays: a price that binds nothing does not wind up or
- * down (docs/concepts.md 6b).
+ * relative over- or under-spend, never below the price that rows meet at 0. Otherwise it stays: a
+ * price that binds nothing does not wind up or down (docs/concepts.md 6b).
  */
 export function updatePrice(st: SelectionState, slot: number, o: number, budget: number): void {
   const inp = st.inp

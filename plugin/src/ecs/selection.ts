@@ -206,9 +206,10 @@ export function selectObserver(st: SelectionState, slot: number, o: number, star
   const byteBudget = c.Observer.byteBudget[o]!
   const byBytes = byteBudget > 0
   const ruleBytes = byBytes ? ruleMemberBytes(st, o, observerAlive) : 0
-  // a new observer or a changed budget opens the price (docs/concepts.md 6b)
+  // a new observer or a changed budget opens the price, on a tick with rows to buy (docs/concepts.md 6b)
   const opening = byBytes && inp.priceBudget[slot] !== byteBudget
-  if (byBytes && heapN > 0) {
+  const buying = byBytes && heapN > 0
+  if (buying) {
     const k = affordable(st, slot, o, heapN, byteBudget, ruleBytes, opening)
     if (k < heapN) {
       heapN = k
@@ -225,9 +226,9 @@ export function selectObserver(st: SelectionState, slot: number, o: number, star
   }
   if (byBytes) {
     capBands(st, slot, byteBudget, ruleBytes)
-    // the opening tick set the price (affordable); with no rows to buy it opens on a later tick
+    // an opening tick with rows set the price (affordable); without, it opens on a later tick
     if (!opening) updatePrice(st, slot, o, byteBudget)
-    else if (inp.priceBudget[slot] !== byteBudget) inp.price[slot] = 0
+    else if (!buying) inp.price[slot] = 0
   } else {
     inp.estBytes[slot] = 0
     inp.priceBudget[slot] = -1

@@ -45,6 +45,17 @@ function bandsOf(sys: AttentionSystem, o: number): Map<number, number> {
   return out
 }
 
+/**
+ * An observer at the origin with budget K = 200 and a byte budget of 600 B/s, and 100 entities 20 to
+ * 40 units away (10 B/s each at Low): more than the budget affords.
+ */
+function ring(s: Scene): { o: number; far: number[] } {
+  const o = s.observer(0, 0, 200, 600)
+  const far: number[] = []
+  for (let i = 0; i < 100; i++) far.push(s.at(20 + i * 0.2, 0.01 * i))
+  return { o, far }
+}
+
 describe('byte budget', () => {
   it('should grow the set in a crowd with cheap Low members and keep the detail share for the best', () => {
     const s = scene()
@@ -129,8 +140,7 @@ describe('byte budget', () => {
   it('should open the price at the budget, let a crowd spend up to burst times it, then raise the price until the budget holds', () => {
     // the default burst (2): 100 entities 20 to 40 units away, each 10 B/s at Low
     const s = scene({ byteCosts: { ...COSTS, burst: 2 } })
-    const o = s.observer(0, 0, 200, 600)
-    for (let i = 0; i < 100; i++) s.at(20 + i * 0.2, 0.01 * i)
+    const { o } = ring(s)
     s.sys(s.world)
     // the first tick opens the price: it spends at most the budget, 10 (self, still) + 59 * 10,
     // and the price is the score of the first entity it could not buy, the 60th nearest
@@ -161,9 +171,7 @@ describe('byte budget', () => {
 
   it('should lower the price only while it turns rows away, and never wind it up or down', () => {
     const s = scene({ byteCosts: { ...COSTS, burst: 2 } })
-    const o = s.observer(0, 0, 200, 600)
-    const far: number[] = []
-    for (let i = 0; i < 100; i++) far.push(s.at(20 + i * 0.2, 0.01 * i))
+    const { o, far } = ring(s)
     for (let t = 0; t < 100; t++) s.sys(s.world)
     const high = s.sys.bytePrice(o)
     expect(high).toBeGreaterThan(0)
@@ -202,8 +210,7 @@ describe('byte budget', () => {
 
   it('should scale band costs by what the client was actually sent', () => {
     const s = scene()
-    const o = s.observer(0, 0, 200, 600)
-    for (let i = 0; i < 100; i++) s.at(20 + i * 0.2, 0.01 * i)
+    const { o } = ring(s)
     s.sys(s.world)
     const before = s.sys.memberCount(o)
     // the schema costs twice what the engine assumes: the encoder sends twice the set's cost at
@@ -228,8 +235,7 @@ describe('byte budget', () => {
 
   it('should not scale by the first report after an observer is added: it carries the initial full state', () => {
     const s = scene()
-    const o = s.observer(0, 0, 200, 600)
-    for (let i = 0; i < 100; i++) s.at(20 + i * 0.2, 0.01 * i)
+    const { o } = ring(s)
     s.sys(s.world)
     const before = s.sys.memberCount(o)
     const estimate = s.sys.estimatedBytes(o)

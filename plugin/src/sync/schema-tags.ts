@@ -254,8 +254,11 @@ export function retagInView(view: StateView, instance: Ref, oldTag: number, tag:
   if (!c.taggedPrimitive) return false
   const entries = transition(c, oldTag, tag)
   if (entries !== null) {
-    // a field schema deletes this patch: the stock path knows not to send it
-    for (const index of entries.keys()) if (entries.get(index) === OPERATION.ADD && tree.getChange(index as number) === OPERATION.DELETE) return false
+    // a field that becomes visible while schema deletes it this patch: the stock path knows not to send it
+    for (let k = 0; k < c.fields.length; k++) {
+      const t = c.fieldTags[k]!
+      if ((t & tag) !== 0 && (t & oldTag) === 0 && tree.getChange(c.fields[k]!) === OPERATION.DELETE) return false
+    }
   }
   writeTagBits(tree, id, oldTag & ~tag, tag & ~oldTag)
   if (entries === null) return true
@@ -265,10 +268,17 @@ export function retagInView(view: StateView, instance: Ref, oldTag: number, tag:
   if (pending === undefined) changes.set(refId, entries)
   else {
     // an entry from earlier this patch (or an undrained one): merge into a private map
-    const own = ownEntries(changes, refId, pending)
-    for (const index of entries.keys()) own.set(index, entries.get(index)!)
+    merged = ownEntries(changes, refId, pending)
+    entries.forEach(mergeEntry)
+    merged = undefined
   }
   return true
+}
+
+/** The map {@link mergeEntry} writes to (module level: the merge walks with forEach, no closure, no iterator). */
+let merged: Entries | undefined
+function mergeEntry(op: number, key: ChangeKey): void {
+  merged!.set(key, op)
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { StateView } from '@colyseus/schema'
 import { pendingChanges, refIdOf, type ChangeKey, type ChangeTreeLike, type ViewChanges } from '../view-encoding/schema-internals'
+import { EntryTable } from './entry-table'
 
 /*
  * Owns the entry maps the sync layer puts in a view's pending changes (`view.changes`, one map of
@@ -9,6 +10,7 @@ import { pendingChanges, refIdOf, type ChangeKey, type ChangeTreeLike, type View
  *   shared map sits on an object that is another's ancestor;
  * - pooled maps: per view, one private map per ancestor object (the state, the entity collection),
  *   emptied and queued again once the encoder has consumed the last one (it clears the outer map).
+ *   They are {@link EntryTable}s: a `Map` emptied and refilled every patch allocates its table anew.
  * Schema's encoder and the plugin's drain only read inner maps. Before schema itself edits an
  * object's entries (a stock view.add / view.remove), {@link privatizeEntries} swaps any shared map
  * in the object's subtree for a private copy.
@@ -48,12 +50,22 @@ export function ancestorEntries(view: StateView, changes: ViewChanges, tree: Cha
   }
   let own = pool.get(refId)
   if (own === undefined) {
-    own = new Map()
+    own = new EntryTable<ChangeKey, number>() as unknown as Entries
     pool.set(refId, own)
   } else if (own.size > 0) own.clear() // not pending (checked above): the encoder has consumed it
-  if (pending !== undefined) for (const key of pending.keys()) own.set(key, pending.get(key)!)
+  if (pending !== undefined) {
+    copyTarget = own
+    pending.forEach(copyEntry)
+    copyTarget = undefined
+  }
   changes.set(refId, own)
   return own
+}
+
+/** The map {@link copyEntry} writes to (module level: no closure, no iterator). */
+let copyTarget: Entries | undefined
+function copyEntry(op: number, key: ChangeKey): void {
+  copyTarget!.set(key, op)
 }
 
 /** A private copy of `instance`'s entries when they are shared, freshly allocated (a rare merge). */

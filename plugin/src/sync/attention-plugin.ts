@@ -1,5 +1,5 @@
 import { ClientState, RoomPlugin, type Client, type Room } from '@colyseus/core'
-import { StateView, type Encoder, type Ref } from '@colyseus/schema'
+import type { Encoder, Ref, StateView } from '@colyseus/schema'
 import type { AttentionSystem } from '../ecs/types'
 import { checkInteger } from '../ecs/validate'
 import { createEntityRegistry, type EntityRegistry } from './entity-registry'
@@ -9,6 +9,7 @@ import { syncViews } from './sync-pass'
 import { createSyncScratch, type SyncScratch } from './sync-scratch'
 import { createViewRecord, recordAdd, recordRemoveAt, type ViewRecord } from './view-record'
 import { addToView, removeFromView } from './view-sync'
+import { createManagedView } from './view-entries'
 import { dropPending, hasPending, hookFullState, sameEntries, sharedWithJoined, type FullStateHandler } from './full-state'
 import { installViewEncoding } from '../view-encoding/install-view-encoding'
 import { roomEncoder, roomSerializer } from '../view-encoding/schema-internals'
@@ -163,7 +164,7 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     this.unbindSession(client.sessionId)
     let r = this.opts.shareViews ? this.byObserver.get(observer) : undefined
     if (r === undefined) {
-      r = createViewRecord(new StateView(), observer, this.registry!.capacity)
+      r = createViewRecord(createManagedView(), observer, this.registry!.capacity)
       this.records.push(r)
       this.byView.set(r.view, r)
       if (this.opts.shareViews) this.byObserver.set(observer, r)
@@ -364,7 +365,7 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     if (view === undefined || !hasPending(view)) return
     const r = this.byView.get(view)
     if (r === undefined || this.registry === null || !sharedWithJoined(this.room.clients, client, view)) return
-    const f = createViewRecord(new StateView(), r.observer, this.registry.capacity)
+    const f = createViewRecord(createManagedView(), r.observer, this.registry.capacity)
     const reg = this.registry
     let exact = true
     for (let j = 0; j < r.count; j++) {

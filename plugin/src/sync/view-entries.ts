@@ -1,5 +1,5 @@
-import type { StateView } from '@colyseus/schema'
-import { pendingChanges, refIdOf, type ChangeKey, type ChangeTreeLike, type ViewChanges } from '../view-encoding/schema-internals'
+import { StateView } from '@colyseus/schema'
+import { pendingChanges, refIdOf, replacePendingChanges, type ChangeKey, type ChangeTreeLike, type ViewChanges } from '../view-encoding/schema-internals'
 import { EntryTable } from './entry-table'
 
 /*
@@ -22,6 +22,16 @@ export type Entries = Map<ChangeKey, number>
 const shared = new WeakSet<Entries>()
 /** Per view: its private map of each ancestor object, by ref id. */
 const pools = new WeakMap<StateView, Map<number, Entries>>()
+
+/**
+ * A StateView for the plugin to manage, its pending changes kept in an {@link EntryTable}: the
+ * encoder empties them every patch, and a `Map` would allocate its table anew each time it refills.
+ */
+export function createManagedView(): StateView {
+  const view = new StateView()
+  replacePendingChanges(view, new EntryTable<number, Entries>() as unknown as ViewChanges)
+  return view
+}
 
 /** Marks `m` as shared (never edited again) and returns it. */
 export function shareEntries(m: Entries): Entries {

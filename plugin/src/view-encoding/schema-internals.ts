@@ -163,6 +163,16 @@ export function pendingChanges(view: StateView): ViewChanges {
   return view.changes as unknown as ViewChanges
 }
 
+/**
+ * Gives a new, empty `view` another store for its pending changes: any object with the `Map`
+ * methods schema's StateView and encoder call on `view.changes` (`get`, `set`, `has`, `delete`,
+ * `clear`, `size`, `keys`, `forEach`), which they read through the field at each use.
+ */
+export function replacePendingChanges(view: StateView, store: ViewChanges): void {
+  if (view.changes.size !== 0) throw new Error('colyseus-attention: replacePendingChanges needs a view with nothing pending')
+  ;(view as unknown as { changes: ViewChanges }).changes = store
+}
+
 /** The ChangeTree of a Schema instance or collection (`ref[$changes]`), or undefined for anything else. */
 export function treeOf(ref: unknown): ChangeTreeLike | undefined {
   return (ref as { [$changes]?: ChangeTreeLike } | null | undefined)?.[$changes]

@@ -17,7 +17,7 @@ import {
   type ChangeTreeLike,
   type EncDescriptorLike,
 } from '../view-encoding/schema-internals'
-import { ancestorEntries, isShared, ownEntries, privatizeEntries, shareEntries, type Entries } from './view-entries'
+import { ancestorEntries, isAdapterEntries, ownEntries, privatizeEntries, shareEntries, type Entries } from './view-entries'
 
 /*
  * Owns the sync layer's own edits of a StateView: an entity entering a view, leaving it, and
@@ -284,7 +284,8 @@ function mergeEntry(op: number, key: ChangeKey): void {
 /**
  * Drops the entries a band change queued for `instance` in `view` this patch, when it is about to
  * leave the view: schema's own band change binds the object again (an ADD of its key), so its
- * removal in the same patch drops the object's pending entries, field deletes included.
+ * removal in the same patch drops the object's pending entries, field deletes included. That holds
+ * for two band changes in one patch as well (their merged entries).
  * @param anyEntries - drop the object's entries whoever queued them (after schema's removal).
  * @returns true when there were such entries.
  */
@@ -294,7 +295,7 @@ export function dropBandChange(view: StateView, instance: Ref, anyEntries = fals
   const changes = pendingChanges(view)
   const refId = refIdOf(tree)
   const pending = changes.get(refId)
-  if (pending === undefined || !(anyEntries || isShared(pending))) return false
+  if (pending === undefined || !(anyEntries || isAdapterEntries(pending))) return false
   changes.delete(refId)
   return true
 }

@@ -44,6 +44,14 @@ export function isShared(m: Entries): boolean {
   return shared.has(m)
 }
 
+/** Private maps {@link ownEntries} made by merging a band change into the sync layer's own entries. */
+const merged = new WeakSet<Entries>()
+
+/** True when `m` holds only entries the sync layer's edits queued: a shared map, or a merge of them. */
+export function isAdapterEntries(m: Entries): boolean {
+  return shared.has(m) || merged.has(m)
+}
+
 /**
  * The private entries of ancestor `tree` in `view`: the pending ones when private, else the view's
  * pooled map for it, emptied (a copy of a shared map's entries) and queued at the end, as schema
@@ -82,6 +90,7 @@ function copyEntry(op: number, key: ChangeKey): void {
 export function ownEntries(changes: ViewChanges, refId: number, pending: Entries): Entries {
   if (!shared.has(pending)) return pending
   const own = new Map(pending)
+  merged.add(own)
   changes.set(refId, own)
   return own
 }

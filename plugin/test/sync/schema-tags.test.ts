@@ -108,7 +108,22 @@ describe('schema-tags', () => {
         }
         expect(sent[0]).toBeLessThanOrEqual(sent[1]!)
       }),
-      { numRuns: 300 },
+      {
+        numRuns: 300,
+        examples: [
+          // two band changes then an exit in one patch: the merged entries go with the exit (1 byte more before)
+          [
+            [
+              { kind: 'band', thing: 5, band: 0 },
+              { kind: 'patch' },
+              { kind: 'band', thing: 5, band: 2 },
+              { kind: 'band', thing: 5, band: 0 },
+              { kind: 'band', thing: 5, band: -1 },
+              { kind: 'band', thing: 0, band: 0 },
+            ],
+          ],
+        ],
+      },
     )
   })
 

@@ -104,8 +104,8 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
   /** keyOf's cache: per entity id, the id its key was made from and the key. */
   private readonly keyIds: number[] = []
   private readonly keyStrings: string[] = []
-  /** The member list and rows the `attention` messages of a patch reuse (see attentionInfo). */
-  private readonly overlayMembers: AttentionMessage['members'] = []
+  /** The member lists (by length) and rows the `attention` messages of a patch reuse (see attentionInfo). */
+  private readonly overlayLists: AttentionMessage['members'][] = []
   private readonly overlayRows: AttentionMessage['members'] = []
 
   /**
@@ -361,8 +361,8 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
     const o = this.playerOf.get(sessionId) ?? -1
     const sys = this.arena.attention
     const n = sys.memberCount(o)
-    const members: AttentionMessage['members'] = reuse ? this.overlayMembers : []
-    members.length = 0
+    // one reused list per length: emptying and refilling one list would reallocate its storage
+    const members: AttentionMessage['members'] = reuse ? (this.overlayLists[n] ??= new Array(n)) : new Array(n)
     for (let i = 0; i < n; i++) {
       const key = this.keyOf(sys.memberAt(o, i))
       const weight = Math.round(sys.weightAt(o, i) * 1000) / 1000
@@ -376,7 +376,7 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
         row[1] = weight
         row[2] = band
       }
-      members.push(row)
+      members[i] = row
     }
     const C = this.arena.C
     const msg: AttentionMessage = { self: o === -1 ? '-1' : this.keyOf(o), radius: C.Observer.radius[o] ?? 0, fov: C.Observer.fov[o] ?? 0, budget: C.Observer.budget[o] ?? 0, members }

@@ -25,6 +25,7 @@ import { spawnBenchChild, type BenchChild } from '../lib/child-process'
 import { flagValue, hasFlag, isMain, REPO_ROOT, writeResult } from '../lib/cli'
 import { quantile } from '../lib/stats'
 import type { CrowdReply } from './crowd-entry'
+import type { TickTimings } from './server-entry'
 import { startServerProcess } from './server-process'
 
 /** Options of {@link runLoadBench}. */
@@ -110,6 +111,16 @@ export interface LoadRun {
   loopDelayP99Ms: number
   /** Garbage-collection pause time per second of run, ms. */
   gcMsPerSec: number
+  /**
+   * What the slowest ticks (CPU at or above the p99) had in common: how many there were, how many
+   * overlapped a GC pause of the main thread and the mean pause time inside them, ms. A diagnostic:
+   * the tick figures above count GC time like any other.
+   */
+  slowTicks: number
+  slowTicksWithGc: number
+  gcMsPerSlowTick: number
+  /** Tick CPU p99 over the ticks that overlapped no GC pause (diagnostic, see slowTicks). */
+  tickCpuP99NoGcMs: number
   rssMiB: number
   /** WebSocket payload bytes received per client per second. */
   bytesPerClientPerSec: number
@@ -246,6 +257,7 @@ export async function measureLoad(o: {
       mkdirSync(dirname(o.rawFile), { recursive: true })
       writeFileSync(o.rawFile, JSON.stringify(t))
     }
+    const slow = slowTickCauses(t)
     const rss = server.rssBytes()
     let sum = 0
     let msgs = 0
@@ -293,6 +305,7 @@ export async function measureLoad(o: {
       eventLoopUtilization: t.window.eventLoopUtilization,
       loopDelayP99Ms: t.window.loopDelayP99Ms,
       gcMsPerSec: t.window.gcMs / (t.window.ms / 1000),
+      ...slow,
       rssMiB: rss / 2 ** 20,
       bytesPerClientPerSec: sum / clients / wall,
       messagesPerClientPerSec: msgs / clients / wall,
@@ -312,6 +325,40 @@ export async function measureLoad(o: {
     await Promise.all(crowds.map(closeCrowdProcess))
     await server.stop()
   }
+}
+
+/** GC pause time (ms) inside each tick's span, from the server's pause log (both sorted by start). */
+function gcPerTick(t: TickTimings): number[] {
+  const out = new Array<number>(t.tickSpan.start.length).fill(0)
+  let g = 0
+  for (let i = 0; i < out.length; i++) {
+    const a = t.tickSpan.start[i]!
+    const b = t.tickSpan.end[i]!
+    while (g < t.gc.start.length && t.gc.start[g]! + t.gc.duration[g]! < a) g++
+    for (let k = g; k < t.gc.start.length && t.gc.start[k]! <= b; k++) {
+      out[i]! += Math.min(b, t.gc.start[k]! + t.gc.duration[k]!) - Math.max(a, t.gc.start[k]!)
+    }
+  }
+  return out
+}
+
+/** The slow-tick diagnostic of {@link LoadRun} (slowTicks and the fields after it). */
+function slowTickCauses(t: TickTimings): Pick<LoadRun, 'slowTicks' | 'slowTicksWithGc' | 'gcMsPerSlowTick' | 'tickCpuP99NoGcMs'> {
+  const cpu = t.tick.cpu
+  const gc = gcPerTick(t)
+  const p99 = quantile(cpu, 0.99)
+  let slowTicks = 0
+  let withGc = 0
+  let gcMs = 0
+  const clean: number[] = []
+  for (let i = 0; i < cpu.length; i++) {
+    if (gc[i] === 0) clean.push(cpu[i]!)
+    if (cpu[i]! < p99) continue
+    slowTicks++
+    if (gc[i]! > 0) withGc++
+    gcMs += gc[i]!
+  }
+  return { slowTicks, slowTicksWithGc: withGc, gcMsPerSlowTick: slowTicks === 0 ? 0 : gcMs / slowTicks, tickCpuP99NoGcMs: quantile(clean, 0.99) }
 }
 
 /**
@@ -348,6 +395,7 @@ export async function runLoadBench(options: LoadBenchOptions = {}): Promise<Load
         `load: ${clients} clients, ${bots} bots, plugin ${attention ? 'on ' : 'off'}: tick ${r.tickMedianMs.toFixed(2)} ms (p99 ${r.tickP99Ms.toFixed(2)}) wall, ` +
           `${r.tickCpuMedianMs.toFixed(2)} ms (p99 ${r.tickCpuP99Ms.toFixed(2)}) CPU [step ${r.stepCpuMedianMs.toFixed(2)}, sync ${r.syncCpuMedianMs.toFixed(2)}, encode+send ${r.encodeCpuMedianMs.toFixed(2)}], ` +
           `CPU ${r.cpuPercent.toFixed(0)}% (in-process ${r.cpuPercentInProcess.toFixed(0)}%), loop busy ${(r.eventLoopUtilization * 100).toFixed(0)}%, GC ${r.gcMsPerSec.toFixed(1)} ms/s, ` +
+          `ticks at or above the p99: ${r.slowTicks}, ${r.slowTicksWithGc} with a GC pause inside (${r.gcMsPerSlowTick.toFixed(1)} ms each on average; p99 of ticks without one ${r.tickCpuP99NoGcMs.toFixed(2)} ms), ` +
           `heap per patch: sync ${r.syncHeapKB.toFixed(1)} KB (plugin sync() ${r.pluginSyncHeapKB.toFixed(1)} KB in ${r.pluginSyncCpuMedianMs.toFixed(2)} ms), encode+send ${r.encodeHeapKB.toFixed(1)} KB, ` +
           `RSS ${r.rssMiB.toFixed(0)} MiB, ${r.bytesPerClientPerSec.toFixed(0)} B/client/s, ` +
           `dropped ${r.droppedClients}${r.droppedClients > 0 ? ` (codes ${JSON.stringify(r.dropCodes)})` : ''}, ${r.decodingClients} decoding (${r.decodeErrors} errors), ${r.clientProcesses} load-generator process(es) at ${r.clientCpuPercent.toFixed(0)}% CPU (busiest ${r.clientProcessMaxCpuPercent.toFixed(0)}%), ` +

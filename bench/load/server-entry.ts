@@ -40,6 +40,10 @@ export interface TickTimings {
   tick: PhaseSamples
   /** Milliseconds between successive patch starts (the patch timer's period as it really ran). */
   interval: number[]
+  /** Per tick (as `tick`): performance.now() at the start of its first step (or of its patch) and at its end. */
+  tickSpan: { start: number[]; end: number[] }
+  /** Garbage-collection pauses on the main thread: start (performance.now() clock) and duration, ms; kind as Node reports it (1 minor, 2 major, 4 incremental, 8 weak callbacks). */
+  gc: { start: number[]; duration: number[]; kind: number[] }
   /** Over the whole measurement (since the last reset): */
   window: {
     ms: number
@@ -72,6 +76,14 @@ let intervalCount = 0
 let lastPatchStart = -1
 let stepWall = 0
 let stepCpu = 0
+/** Start of the first step since the last patch (-1: none yet). */
+let firstStepStart = -1
+const tickStart = new Float64Array(CAP)
+const tickEnd = new Float64Array(CAP)
+const gcStart = new Float64Array(CAP)
+const gcDuration = new Float64Array(CAP)
+const gcKind = new Float64Array(CAP)
+let gcN = 0
 
 const record = (r: Ring, wall: number, cpu: number, heap = Number.NaN): void => {
   if (r.n >= CAP) return
@@ -112,6 +124,7 @@ const timedStep = (fn: AnyFn): AnyFn =>
     const r = fn.apply(this, args)
     const cpu = cpuMsSince(c0)
     const wall = performance.now() - t0
+    if (firstStepStart < 0) firstStepStart = t0
     record(rings.step, wall, cpu)
     stepWall += wall
     stepCpu += cpu
@@ -165,9 +178,14 @@ proto.broadcastPatch = function (this: Record<string, unknown>, ...args: unknown
   const cpu = cpuMsSince(c0)
   const wall = performance.now() - t0
   record(rings.patch, wall, cpu)
+  if (rings.tick.n < CAP) {
+    tickStart[rings.tick.n] = firstStepStart < 0 ? t0 : firstStepStart
+    tickEnd[rings.tick.n] = t0 + wall
+  }
   record(rings.tick, wall + stepWall, cpu + stepCpu)
   stepWall = 0
   stepCpu = 0
+  firstStepStart = -1
   return r
 }
 
@@ -183,6 +201,12 @@ new PerformanceObserver((list) => {
   for (const e of list.getEntries()) {
     gcCount++
     gcMs += e.duration
+    if (gcN < CAP) {
+      gcStart[gcN] = e.startTime
+      gcDuration[gcN] = e.duration
+      gcKind[gcN] = ((e as { detail?: { kind?: number } }).detail)?.kind ?? 0
+      gcN++
+    }
   }
 }).observe({ entryTypes: ['gc'] })
 const closes: Record<string, number> = {}
@@ -225,6 +249,8 @@ process.on('message', (m: unknown) => {
     lastPatchStart = -1
     stepWall = 0
     stepCpu = 0
+    firstStepStart = -1
+    gcN = 0
     windowStart = performance.now()
     windowCpu = process.cpuUsage()
     elu0 = performance.eventLoopUtilization()
@@ -243,6 +269,8 @@ process.on('message', (m: unknown) => {
       patch: samples(rings.patch),
       tick: samples(rings.tick),
       interval: Array.from(intervals.subarray(0, intervalCount)),
+      tickSpan: { start: Array.from(tickStart.subarray(0, rings.tick.n)), end: Array.from(tickEnd.subarray(0, rings.tick.n)) },
+      gc: { start: Array.from(gcStart.subarray(0, gcN)), duration: Array.from(gcDuration.subarray(0, gcN)), kind: Array.from(gcKind.subarray(0, gcN)) },
       window: {
         ms: performance.now() - windowStart,
         cpuMs: cpuMsSince(windowCpu),

@@ -12,7 +12,10 @@
 //   the server's ping timeout: the "off" rows of older reports lost most of their clients);
 //   --client-nice 10 lets the server have a core first (closer to a server on its own machine,
 //   but on a machine busy with other jobs the niced generators fall behind and get dropped);
-// - dropped clients with their close codes; patches that failed to decode.
+// - dropped clients with their close codes; patches that failed to decode;
+// - what the slowest ticks (at or above the CPU p99) had in common: how many overlapped a GC pause
+//   of the server's main thread, the mean pause inside them, and the p99 of the ticks without one
+//   (a diagnostic: the tick figures count GC like any other work).
 //
 //   npm run bench:load -- --clients 200,500             client counts (default 50,100,200)
 //   npm run bench:load -- --plugin on --seconds 30      one mode, longer runs

@@ -28,8 +28,10 @@ export class EntryTable<K, V> {
   /** Open addressing, linear probing: position + 1 of each numeric key, 0 for an empty slot. */
   private index = new Int32Array(16)
   private mask = 15
-  /** Positions of object keys, scanned. */
+  /** Object keys among the live entries (found by a scan). */
   private objects = 0
+  /** Walks in progress (forEach, keys, values, entries): positions must not move meanwhile. */
+  private walking = 0
 
   get size(): number {
     return this.live
@@ -54,6 +56,9 @@ export class EntryTable<K, V> {
       this.valueAt[at] = value
       return this
     }
+    // a table never cleared (a view no patch encodes, its client away) would otherwise keep every
+    // deleted position: squeeze them out once they outnumber the live entries
+    if (this.used >= 64 && this.used >= 2 * this.live + 32 && this.walking === 0) this.compact()
     const pos = this.used++
     this.keyAt[pos] = key
     this.valueAt[pos] = value
@@ -93,28 +98,48 @@ export class EntryTable<K, V> {
   /** Calls `fn` for each entry in order, as `Map.prototype.forEach` does. */
   forEach<T>(fn: (this: T, value: V, key: K, table: this) => void, thisArg?: T): void {
     const keys = this.keyAt
-    // `used` is read each step: entries set during the walk are visited
-    for (let i = 0; i < this.used; i++) {
-      const k = keys[i]!
-      if (k !== HOLE) fn.call(thisArg as T, this.valueAt[i] as V, k, this)
+    this.walking++
+    try {
+      // `used` is read each step: entries set during the walk are visited
+      for (let i = 0; i < this.used; i++) {
+        const k = keys[i]!
+        if (k !== HOLE) fn.call(thisArg as T, this.valueAt[i] as V, k, this)
+      }
+    } finally {
+      this.walking--
     }
   }
 
   *keys(): IterableIterator<K> {
-    for (let i = 0; i < this.used; i++) {
-      const k = this.keyAt[i]!
-      if (k !== HOLE) yield k
+    this.walking++
+    try {
+      for (let i = 0; i < this.used; i++) {
+        const k = this.keyAt[i]!
+        if (k !== HOLE) yield k
+      }
+    } finally {
+      this.walking--
     }
   }
 
   *values(): IterableIterator<V> {
-    for (let i = 0; i < this.used; i++) if (this.keyAt[i] !== HOLE) yield this.valueAt[i] as V
+    this.walking++
+    try {
+      for (let i = 0; i < this.used; i++) if (this.keyAt[i] !== HOLE) yield this.valueAt[i] as V
+    } finally {
+      this.walking--
+    }
   }
 
   *entries(): IterableIterator<[K, V]> {
-    for (let i = 0; i < this.used; i++) {
-      const k = this.keyAt[i]!
-      if (k !== HOLE) yield [k, this.valueAt[i] as V]
+    this.walking++
+    try {
+      for (let i = 0; i < this.used; i++) {
+        const k = this.keyAt[i]!
+        if (k !== HOLE) yield [k, this.valueAt[i] as V]
+      }
+    } finally {
+      this.walking--
     }
   }
 
@@ -163,6 +188,30 @@ export class EntryTable<K, V> {
       }
     }
     index[hole] = 0
+  }
+
+  /** Moves the live entries to the front, in order, and rebuilds the index (no walk in progress). */
+  private compact(): void {
+    const keys = this.keyAt
+    const values = this.valueAt
+    let n = 0
+    for (let i = 0; i < this.used; i++) {
+      const k = keys[i]!
+      if (k === HOLE) continue
+      keys[n] = k
+      values[n] = values[i]
+      n++
+    }
+    for (let i = n; i < this.used; i++) {
+      keys[i] = HOLE
+      values[i] = undefined
+    }
+    this.used = n
+    this.index.fill(0)
+    for (let i = 0; i < n; i++) {
+      const k = keys[i]
+      if (typeof k === 'number') this.insertIndex(k, i)
+    }
   }
 
   /** Doubles the index (outside the steady state: once per new high-water mark). */

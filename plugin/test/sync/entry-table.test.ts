@@ -88,6 +88,25 @@ describe('entry-table', () => {
     }
   })
 
+  it('should squeeze out deleted positions when never cleared, keeping order and lookups', () => {
+    const table = new EntryTable<number, number>()
+    const oracle = new Map<number, number>()
+    const rnd = rng(11)
+    for (let step = 0; step < 20000; step++) {
+      const k = Math.floor(rnd() * 40)
+      if (rnd() < 0.5) {
+        table.set(k, step)
+        oracle.set(k, step)
+      } else {
+        table.delete(k)
+        oracle.delete(k)
+      }
+    }
+    expect([...table]).toEqual([...oracle])
+    // without compaction every set of a deleted key would have taken a new position
+    expect((table as unknown as { used: number }).used).toBeLessThan(200)
+  })
+
   it('should keep its arrays and index across clear() (refilled to the same size, nothing is replaced)', () => {
     const table = new EntryTable<number, number>()
     const fill = (): void => {

@@ -1,4 +1,5 @@
 import { StateView } from '@colyseus/schema'
+import { installedSchemaVersion, isTestedSchemaVersion } from '../view-encoding/version-gate'
 import { pendingChanges, refIdOf, replacePendingChanges, type ChangeKey, type ChangeTreeLike, type ViewChanges } from '../view-encoding/schema-internals'
 import { EntryTable } from './entry-table'
 
@@ -26,10 +27,14 @@ const pools = new WeakMap<StateView, Map<number, Entries>>()
 /**
  * A StateView for the plugin to manage, its pending changes kept in an {@link EntryTable}: the
  * encoder empties them every patch, and a `Map` would allocate its table anew each time it refills.
+ * On a schema release the contract tests have not passed on, the view keeps schema's own `Map`
+ * (the swap relies on how schema reads `view.changes`; see version-gate.ts).
  */
 export function createManagedView(): StateView {
   const view = new StateView()
-  replacePendingChanges(view, new EntryTable<number, Entries>() as unknown as ViewChanges)
+  if (isTestedSchemaVersion(installedSchemaVersion())) {
+    replacePendingChanges(view, new EntryTable<number, Entries>() as unknown as ViewChanges)
+  }
   return view
 }
 

@@ -35,50 +35,6 @@ export const RowMode = {
 /** One of {@link RowMode}. */
 export type RowMode = (typeof RowMode)[keyof typeof RowMode]
 
-/**
- * Computes feature rows for one observer at a time. `load(o)` hoists everything about the observer
- * out of the candidate loop; `write(...)` tests a batch of candidates and writes a row for each one
- * in range and not denied. Every store it reads is captured once at creation, so the hot path is
- * plain typed-array indexing.
- */
-export interface RowWriter {
-  /** Makes `o` the current observer; its broadphase reach (radius + own look-ahead travel) lands in `observer[REACH_SLOT]`. */
-  load(o: number): void
-  /**
-   * Range test, visibility rules, then the features of each candidate `cands[0..n)` (slots of the
-   * broadphase's packed columns): a scored candidate `e` gets row `r` (from `row` up),
-   * `rowEid[r] = e` and, by `mode` ({@link RowMode}), its features at `feat[r * FEATURE_COUNT..]`
-   * and/or its score at `scores[r]`: the built-in score (the head scorer's {@link scoreRow} of the
-   * row it would have written, bit for bit), or in the paired modes `pairScore[e]` when
-   * `pairStamp[e]` is the observer's pair mark ({@link RowWriter.nextPairMark}; `counts[PAIRED]`
-   * counts those rows).
-   * The arrays must have room for `n` more rows. An entity aiming at the observer is in range at
-   * any distance. Allocation-free.
-   * @returns the end row.
-   */
-  write(cands: Uint32Array, n: number, rowEid: Uint32Array, row: number, tick: number, mode: RowMode, feat: Float32Array, scores: Float32Array): number
-  /** Current observer state after `load`: [x, y, z, ...] (read x and y from slots 0 and 1; a typed array: PERFORMANCE.md, "doubles in closures"). */
-  readonly observer: Float64Array
-  /**
-   * Bounded writes (PERFORMANCE.md, "bounded rows"): set `observer[HINT_SLOT]` to the observer's
-   * K-th-score hint before `load` (-Infinity: no bound), and stamp its current members with
-   * `member[e] = mark` from {@link RowWriter.nextMark}. A fused write then skips the row of a
-   * candidate that is no member, has no rule, salience or aim flag, and whose score cannot reach
-   * the hint; `counts[SKIPPED]` counts those rows and `counts[REACHED]` the flagless rows scoring
-   * at or above the hint (both since `load`).
-   */
-  readonly member: Uint32Array
-  /** A fresh member stamp (small integers: PERFORMANCE.md, "small-integer stamps"). */
-  nextMark(): number
-  /** Paired writes: per entity id, the current observer's pair score, valid where `pairStamp[e]` is its pair mark. */
-  readonly pairScore: Float32Array
-  readonly pairStamp: Uint32Array
-  /** A fresh pair mark, which becomes the current observer's (call it before `load`'s candidates are written). */
-  nextPairMark(): number
-  /** `[skipped, reached, paired]` since the last `load`. */
-  readonly counts: Int32Array
-}
-
 // slots of the observer state array
 const OX = 0
 const OY = 1
@@ -118,6 +74,89 @@ const I_MARK = 3
 const I_PAIR_MARK = 4
 
 /**
+ * The row writer's state: the stores it reads, the built-in weights and the current observer
+ * (hoisted by {@link loadObserver}). Every system of a process has an instance of this one class
+ * and runs the same module-level kernels ({@link loadObserver}, {@link writeCandidates}) on it
+ * (PERFORMANCE.md, "kernels at module level").
+ */
+export class RowWriter {
+  /** Current observer state after {@link loadObserver}: [x, y, z, ...] (read x and y from slots 0 and 1; a typed array: PERFORMANCE.md, "doubles in closures"). */
+  readonly observer = new Float64Array(O_SIZE)
+  /** The current observer's integers: eid, team, flags, member mark, pair mark. */
+  readonly oi = new Int32Array(5)
+  /**
+   * Bounded writes (PERFORMANCE.md, "bounded rows"): set `observer[HINT_SLOT]` to the observer's
+   * K-th-score hint before {@link loadObserver} (-Infinity: no bound), and stamp its current members
+   * with `member[e] = mark` from {@link nextMark}. A fused write then skips the row of a
+   * candidate that is no member, has no rule, salience or aim flag, and whose score cannot reach
+   * the hint; `counts[SKIPPED]` counts those rows and `counts[REACHED]` the flagless rows scoring
+   * at or above the hint (both since `loadObserver`).
+   */
+  readonly member: Uint32Array
+  /** Paired writes: per entity id, the current observer's pair score, valid where `pairStamp[e]` is its pair mark. */
+  readonly pairScore: Float32Array
+  readonly pairStamp: Uint32Array
+  /** `[skipped, reached, paired]` since the last {@link loadObserver}. */
+  readonly counts = new Int32Array(3)
+  /**
+   * Per observer: the squared distance beyond which a flagless candidate's row cannot reach the
+   * hint, by which of the facing, approach and mutual heads can be above 0 (bits 1, 2, 4).
+   */
+  readonly skipD2 = new Float64Array(8)
+  /** The built-in weights by feature column. */
+  readonly weightsByColumn: Float64Array
+  readonly halfLivesPerTick: number
+  readonly lookahead: number
+  readonly speedScale: number
+  /** `k` of the distance head (`distanceFalloff`; 0: linear). */
+  readonly falloff: number
+  /** 1 / ln(1 + k), 0 when k = 0. */
+  readonly invLnFalloff: number
+  // positive parts of the weights: the most each head can add to a score
+  readonly wFacing: number
+  readonly wApproach: number
+  readonly wRecency: number
+  readonly wMutual: number
+  readonly wTeam: number
+  readonly wDistance: number
+  /** Float32 rounding of the features and of the stored score is far below this. */
+  readonly slack: number
+
+  /**
+   * @param weights - the built-in scorer's weights, for fused writes.
+   */
+  constructor(
+    readonly c: AttentionComponents,
+    readonly flags: Uint16Array,
+    readonly generation: Uint32Array,
+    readonly interactions: InteractionStore,
+    params: FeatureParams,
+    weights: HeadWeights,
+    readonly cols: CandidateColumns,
+  ) {
+    this.observer[HINT] = -Infinity
+    this.member = new Uint32Array(flags.length)
+    this.pairStamp = new Uint32Array(flags.length)
+    this.pairScore = new Float32Array(flags.length)
+    this.weightsByColumn = weightVector(weights)
+    this.halfLivesPerTick = params.halfLivesPerTick
+    this.lookahead = params.lookahead
+    this.speedScale = params.speedScale
+    this.falloff = params.distanceFalloff
+    this.invLnFalloff = this.falloff > 0 ? 1 / Math.log1p(this.falloff) : 0
+    this.wFacing = Math.max(0, weights.facing)
+    this.wApproach = Math.max(0, weights.approach)
+    this.wRecency = Math.max(0, weights.recency)
+    this.wMutual = Math.max(0, weights.mutual)
+    this.wTeam = Math.max(0, weights.team)
+    this.wDistance = weights.distance
+    let absSum = 0
+    for (let h = 0; h < FEATURE_COUNT; h++) absSum += Math.abs(this.weightsByColumn[h]!)
+    this.slack = 1e-4 * (1 + absSum)
+  }
+}
+
+/**
  * Creates the row writer over the given component stores.
  * @param weights - the built-in scorer's weights, for fused writes.
  */
@@ -130,327 +169,330 @@ export function createRowWriter(
   weights: HeadWeights,
   cols: CandidateColumns,
 ): RowWriter {
-  const halfLivesPerTick = params.halfLivesPerTick
-  const any = interactions.any
-  const weightsByColumn = weightVector(weights)
+  return new RowWriter(c, flags, generation, interactions, params, weights, cols)
+}
 
-  // The current observer, hoisted by load(), in typed arrays (PERFORMANCE.md, "doubles in closures").
-  const ob = new Float64Array(O_SIZE)
-  ob[HINT] = -Infinity
-  const oi = new Int32Array(5)
-  const member = new Uint32Array(flags.length)
-  const pairStamp = new Uint32Array(flags.length)
-  const pairScore = new Float32Array(flags.length)
-  const counts = new Int32Array(3)
-  // positive parts of the weights: the most each head can add to a score
-  const wFacing = Math.max(0, weights.facing)
-  const wApproach = Math.max(0, weights.approach)
-  const wRecency = Math.max(0, weights.recency)
-  const wMutual = Math.max(0, weights.mutual)
-  const wTeam = Math.max(0, weights.team)
-  const wDistance = weights.distance
-  // the distance head: 1 - ln(1 + k d / R) / ln(1 + k), or 1 - d / R when k = 0
-  const falloff = params.distanceFalloff
-  const invLnFalloff = falloff > 0 ? 1 / Math.log1p(falloff) : 0
-  // per observer: the squared distance beyond which a flagless candidate's row cannot reach the
-  // hint, by which of the facing, approach and mutual heads can be above 0 (bits 1, 2, 4)
-  const skipD2 = new Float64Array(8)
-  // float32 rounding of the features and of the stored score is far below this
-  let absSum = 0
-  for (let h = 0; h < FEATURE_COUNT; h++) absSum += Math.abs(weightsByColumn[h]!)
-  const slack = 1e-4 * (1 + absSum)
-
-  const w: RowWriter = {
-    observer: ob,
-    member,
-    counts,
-    pairStamp,
-    pairScore,
-    nextMark() {
-      if (oi[I_MARK]! >= 0x3fffffff) {
-        member.fill(0)
-        oi[I_MARK] = 0
-      }
-      return ++oi[I_MARK]!
-    },
-    nextPairMark() {
-      if (oi[I_PAIR_MARK]! >= 0x3fffffff) {
-        pairStamp.fill(0)
-        oi[I_PAIR_MARK] = 0
-      }
-      return ++oi[I_PAIR_MARK]!
-    },
-    load(o) {
-      const fl = flags[o]!
-      const hasVel = (fl & Has.Velocity) !== 0
-      const vx = hasVel ? c.Velocity.x[o]! : 0
-      const vy = hasVel ? c.Velocity.y[o]! : 0
-      const vz = hasVel ? c.Velocity.z[o]! : 0
-      ob[OX] = c.Position.x[o]!
-      ob[OY] = c.Position.y[o]!
-      ob[OZ] = c.Position.z[o]!
-      ob[OVX] = vx
-      ob[OVY] = vy
-      ob[OVZ] = vz
-      ob[OFX] = c.Facing.x[o]!
-      ob[OFY] = c.Facing.y[o]!
-      ob[OFZ] = c.Facing.z[o]!
-      ob[COS_HALF] = Math.cos(c.Observer.fov[o]! / 2)
-      ob[RADIUS] = c.Observer.radius[o]!
-      oi[I_EID] = o
-      oi[I_TEAM] = c.Team.id[o]!
-      oi[I_FLAGS] = ((fl & Has.Facing) !== 0 ? 1 : 0) | ((fl & Has.Team) !== 0 ? 2 : 0) | (any[o] === 1 ? 4 : 0)
-      // stored, not returned (PERFORMANCE.md, "doubles across calls")
-      ob[REACH] = ob[RADIUS]! + Math.sqrt(vx * vx + vy * vy + vz * vz) * params.lookahead
-      // bounded rows: a flagless candidate's score is at most w0 * distance(d) + the other heads'
-      // most + slack; below the hint exactly when d > dmin, i.e. d2 > SKIP_D2
-      counts[SKIPPED] = 0
-      counts[REACHED] = 0
-      counts[PAIRED] = 0
-      const hint = ob[HINT]!
-      const r = ob[RADIUS]!
-      const base = ((fl & Has.Team) !== 0 ? wTeam : 0) + (any[o] === 1 ? wRecency : 0) + slack
-      const facingMax = (fl & Has.Facing) !== 0 ? wFacing : 0
-      for (let b = 0; b < 8; b++) {
-        const t = hint - base - ((b & 1) !== 0 ? facingMax : 0) - ((b & 2) !== 0 ? wApproach : 0) - ((b & 4) !== 0 ? wMutual : 0)
-        let skip = Infinity
-        if (t > 0 && wDistance > 0) {
-          // distance(d) < t / w0; d = 0 is never skipped (facing is 1 there). With the log head:
-          // ln(1 + k d / r) > (1 - t / w0) ln(1 + k)
-          const dmin = falloff > 0 ? (r / falloff) * Math.expm1((1 - t / wDistance) / invLnFalloff) : r * (1 - t / wDistance)
-          skip = dmin > 0 ? dmin * dmin : 0
-        }
-        skipD2[b] = skip
-      }
-      // the thresholds only grow with the heads that can be above 0: the last is the largest
-      ob[BOUND] = skipD2[7]!
-    },
-    write(cands, n, rowEid, row, tick, mode, feat, scores) {
-      // stores, tuning and imported constants in locals (PERFORMANCE.md, "constants in locals")
-      const SALIENCE = Has.Salience
-      const OWNER = Has.Owner
-      const HIDDEN = Has.Hidden
-      const HIDDEN_OR_TEAM_ONLY = Has.Hidden | Has.TeamOnly
-      const RULE_FLAGS_ = RULE_FLAGS
-      const TEAM = Has.Team
-      const FACING = Has.Facing
-      const AIM = Has.Aim
-      const STRIDE = FEATURE_COUNT
-      // the candidate's position, motion and flags from its slot (PERFORMANCE.md, "packed candidates")
-      const eidOf = cols.eid
-      const Px = cols.x
-      const Py = cols.y
-      const Pz = cols.z
-      const Vx = cols.vx
-      const Vy = cols.vy
-      const Vz = cols.vz
-      const Fx = cols.fx
-      const Fy = cols.fy
-      const Fz = cols.fz
-      const flagsOf = cols.flags
-      const nimbusOf = c.Salience.nimbus
-      const salienceOf = c.Salience.weight
-      const teamOf = c.Team.id
-      const ownerOf = c.Owner.eid
-      const aimOf = c.Aim.target
-      const iStrength = interactions.strength
-      const iTick = interactions.tick
-      const T = params.lookahead
-      const K = falloff
-      const invLnK = invLnFalloff
-      const invSpeedScale = 1 / params.speedScale
-      const W = weightsByColumn
-      const DISTANCE = Feature.Distance
-      const FACING_COL = Feature.Facing
-      const APPROACH = Feature.Approach
-      const RECENCY = Feature.Recency
-      const SALIENCE_COL = Feature.Salience
-      const MUTUAL = Feature.Mutual
-      const TEAM_COL = Feature.Team
-      const AIM_COL = Feature.Aim
-      const w0 = W[DISTANCE]!
-      const w1 = W[FACING_COL]!
-      const w2 = W[APPROACH]!
-      const w3 = W[RECENCY]!
-      const w4 = W[SALIENCE_COL]!
-      const w5 = W[MUTUAL]!
-      const w6 = W[TEAM_COL]!
-      const w7 = W[AIM_COL]!
-      // the observer in locals for the whole batch (PERFORMANCE.md, "constants in locals")
-      const o = oi[I_EID]!
-      const team = oi[I_TEAM]!
-      const of = oi[I_FLAGS]!
-      const hasFacing = (of & 1) !== 0
-      const hasTeam = (of & 2) !== 0
-      const hasInteractions = (of & 4) !== 0
-      const ox = ob[OX]!
-      const oy = ob[OY]!
-      const oz = ob[OZ]!
-      const ovx = ob[OVX]!
-      const ovy = ob[OVY]!
-      const ovz = ob[OVZ]!
-      const ofx = ob[OFX]!
-      const ofy = ob[OFY]!
-      const ofz = ob[OFZ]!
-      const cosHalf = ob[COS_HALF]!
-      // divisions hoisted out of the loop: multiplying by these is several times cheaper
-      const invCone = 1 / (1 - cosHalf)
-      const radius = ob[RADIUS]!
-      const invRadius = 1 / radius
-      const fused = mode !== RowMode.Features
-      const paired = mode === RowMode.Paired || mode === RowMode.PairedWithFeatures
-      const withFeatures = mode === RowMode.Features || mode === RowMode.PairedWithFeatures
-      const pairMark = oi[I_PAIR_MARK]!
-      const pairStampOf = pairStamp
-      const pairScoreOf = pairScore
-      // bounded rows (see RowWriter.member): built-in scores only (the bound is the heads')
-      const skipTab = skipD2
-      const bounded = mode === RowMode.Fused
-      const hint = ob[HINT]!
-      // facing can be above 0 behind the observer only with a cone wider than a half-turn
-      const behindIsOut = cosHalf >= 0
-      const NO_SKIP = BOUND_EXEMPT
-      const mark = oi[I_MARK]!
-      const memberOf = member
-      let skipped = 0
-      let reached = 0
-      let pairedN = 0
-      for (let k = 0; k < n; k++) {
-        const s = cands[k]!
-        const e = eidOf[s]!
-        const fl = flagsOf[s]!
-        const dx = Px[s]! - ox
-        const dy = Py[s]! - oy
-        const dz = Pz[s]! - oz
-        const d2 = dx * dx + dy * dy + dz * dz
-        let reff = radius
-        let invReff = invRadius
-        if ((fl & SALIENCE) !== 0 && nimbusOf[e]! > reff) {
-          reff = nimbusOf[e]!
-          invReff = 1 / reff
-        }
-        // 0 in the columns without Velocity
-        const rvx = Vx[s]! - ovx
-        const rvy = Vy[s]! - ovy
-        const rvz = Vz[s]! - ovz
-        // negated comparisons so a NaN position is out of range, never scored
-        if (!(d2 <= reff * reff)) {
-          // not in range now: maybe in range at the look-ahead (predicted positions), or aiming at
-          // the observer (in range at any distance)
-          const px = dx + rvx * T
-          const py = dy + rvy * T
-          const pz = dz + rvz * T
-          if (!(px * px + py * py + pz * pz <= radius * radius) && !((fl & AIM) !== 0 && aimOf[e] === o)) continue
-        }
-        const fdot = ofx * dx + ofy * dy + ofz * dz
-        const rdot = rvx * dx + rvy * dy + rvz * dz
-        const edot = (fl & FACING) === 0 ? 0 : Fx[s]! * dx + Fy[s]! * dy + Fz[s]! * dz
-        // which heads can be above 0 (negated tests: NaN can); PERFORMANCE.md, "bounded rows"
-        const heads = Number(!(behindIsOut && fdot <= 0)) | (Number(!(rdot >= 0)) << 1) | (Number(!(edot >= 0) && (fl & FACING) !== 0) << 2)
-        if (bounded && d2 > skipTab[heads]! && (fl & NO_SKIP) === 0 && memberOf[e] !== mark) {
-          skipped++
-          continue
-        }
-        // rules.ts isDenied, inline (rules.test.ts checks the two agree)
-        if ((fl & HIDDEN_OR_TEAM_ONLY) !== 0 && !((fl & OWNER) !== 0 && ownerOf[e] === o)) {
-          if ((fl & HIDDEN) !== 0) continue
-          if (!(hasTeam && (fl & TEAM) !== 0 && teamOf[e] === team)) continue
-        }
-        const d = Math.sqrt(d2)
-        const inv = d > 0 ? 1 / d : 0
-        // Clamping to [0, 1] below is `f < 0 ? 0 : f > 1 ? 1 : f`, bit for bit (-0 and NaN included),
-        // written as (f + |f|) / 2 so that no branch depends on the sign of f: for these heads it is
-        // a coin flip, and the mispredicted branches cost more than the arithmetic. The branches
-        // left are taken rarely (f exactly 0, above 1, NaN or -Infinity).
-        // distance: linear, or logarithmic when falloff > 0 (1 at the observer, 0 at reff)
-        // (fastLn: PERFORMANCE.md, "no C call per row"; from reff on, the head is 0 exactly, as
-        // ln(1 + k) / ln(1 + k) would be)
-        const u = d * invReff
-        let f = K > 0 && u < 1 ? 1 - fastLn(1 + K * u) * invLnK : 1 - u
-        let distance = (f + Math.abs(f)) * 0.5
-        if (f === 0) distance = f
-        if (!(distance <= 1)) distance = distance > 1 ? 1 : f < 0 ? 0 : f
-        // facing / field of view: 1 dead ahead, 0 at the cone's edge and outside
-        if (!hasFacing) f = 0
-        else if (d === 0) f = 1
-        else {
-          const cosT = fdot * inv
-          // a cone narrower than ~1e-4 rad is treated as closed: (cosT - cosHalf) / (1 - cosHalf)
-          // would divide float rounding by almost zero there
-          if (cosHalf > 1 - 1e-9) f = 0
-          else {
-            // below 0 exactly when cosT < cosHalf, outside the cone
-            const t = (cosT - cosHalf) * invCone
-            f = (t + Math.abs(t)) * 0.5
-            if (t === 0) f = t
-            if (!(f <= 1)) f = f > 1 ? 1 : t < 0 ? 0 : t
-          }
-        }
-        const facing = f
-        // approach: closing speed along the line of sight
-        f = -rdot * inv * invSpeedScale
-        let approach = (f + Math.abs(f)) * 0.5
-        if (f === 0) approach = f
-        if (!(approach <= 1)) approach = approach > 1 ? 1 : f < 0 ? 0 : f
-        // recency of a recorded interaction
-        f = 0
-        if (hasInteractions) {
-          const slot = interactions.find(o, e, generation[e]!)
-          if (slot !== -1) {
-            f = iStrength[slot]! * Math.pow(2, -(tick - iTick[slot]!) * halfLivesPerTick)
-            f = f < 0 ? 0 : f > 1 ? 1 : f
-          }
-        }
-        const recency = f
-        // salience
-        f = (fl & SALIENCE) !== 0 ? salienceOf[e]! : 0
-        const salience = f < 0 ? 0 : f > 1 ? 1 : f
-        // mutual: the candidate faces the observer
-        f = (fl & FACING) === 0 ? 0 : -edot * inv
-        let mutual = (f + Math.abs(f)) * 0.5
-        if (f === 0) mutual = f
-        if (!(mutual <= 1)) mutual = mutual > 1 ? 1 : f < 0 ? 0 : f
-        // team
-        const sameTeam = hasTeam && (fl & TEAM) !== 0 && teamOf[e] === team ? 1 : 0
-        const aim = (fl & AIM) !== 0 && aimOf[e] === o ? 1 : 0
-        if (fused) {
-          // the pair score where there is one (almost always, when paired: a predictable branch)
-          if (paired && pairStampOf[e] === pairMark) {
-            scores[row] = pairScoreOf[e]!
-            pairedN++
-          } else {
-            // scoreRow (heads.ts) unrolled over the row as stored (each feature rounded to float32),
-            // without writing the row (PERFORMANCE.md, "fused where it measured faster")
-            scores[row] =
-              w0 * Math.fround(distance) +
-              w1 * Math.fround(facing) +
-              w2 * Math.fround(approach) +
-              w3 * Math.fround(recency) +
-              w4 * Math.fround(salience) +
-              w5 * Math.fround(mutual) +
-              w6 * sameTeam +
-              w7 * aim
-          }
-          reached += Number(scores[row]! >= hint) & Number((fl & RULE_FLAGS_) === 0)
-        }
-        if (withFeatures) {
-          const off = row * STRIDE
-          feat[off + DISTANCE] = distance
-          feat[off + FACING_COL] = facing
-          feat[off + APPROACH] = approach
-          feat[off + RECENCY] = recency
-          feat[off + SALIENCE_COL] = salience
-          feat[off + MUTUAL] = mutual
-          feat[off + TEAM_COL] = sameTeam
-          feat[off + AIM_COL] = aim
-        }
-        rowEid[row++] = e
-      }
-      counts[SKIPPED] = counts[SKIPPED]! + skipped
-      counts[REACHED] = counts[REACHED]! + reached
-      counts[PAIRED] = counts[PAIRED]! + pairedN
-      return row
-    },
+/** A fresh member stamp of `w` (small integers: PERFORMANCE.md, "small-integer stamps"). */
+export function nextMark(w: RowWriter): number {
+  const oi = w.oi
+  if (oi[I_MARK]! >= 0x3fffffff) {
+    w.member.fill(0)
+    oi[I_MARK] = 0
   }
-  return w
+  return ++oi[I_MARK]!
+}
+
+/** A fresh pair mark of `w`, which becomes the current observer's (call it before the observer's candidates are written). */
+export function nextPairMark(w: RowWriter): number {
+  const oi = w.oi
+  if (oi[I_PAIR_MARK]! >= 0x3fffffff) {
+    w.pairStamp.fill(0)
+    oi[I_PAIR_MARK] = 0
+  }
+  return ++oi[I_PAIR_MARK]!
+}
+
+/** Makes `o` the current observer of `w`; its broadphase reach (radius + own look-ahead travel) lands in `w.observer[REACH_SLOT]`. */
+export function loadObserver(w: RowWriter, o: number): void {
+  const c = w.c
+  const ob = w.observer
+  const oi = w.oi
+  const counts = w.counts
+  const skipD2 = w.skipD2
+  const any = w.interactions.any
+  const fl = w.flags[o]!
+  const hasVel = (fl & Has.Velocity) !== 0
+  const vx = hasVel ? c.Velocity.x[o]! : 0
+  const vy = hasVel ? c.Velocity.y[o]! : 0
+  const vz = hasVel ? c.Velocity.z[o]! : 0
+  ob[OX] = c.Position.x[o]!
+  ob[OY] = c.Position.y[o]!
+  ob[OZ] = c.Position.z[o]!
+  ob[OVX] = vx
+  ob[OVY] = vy
+  ob[OVZ] = vz
+  ob[OFX] = c.Facing.x[o]!
+  ob[OFY] = c.Facing.y[o]!
+  ob[OFZ] = c.Facing.z[o]!
+  ob[COS_HALF] = Math.cos(c.Observer.fov[o]! / 2)
+  ob[RADIUS] = c.Observer.radius[o]!
+  oi[I_EID] = o
+  oi[I_TEAM] = c.Team.id[o]!
+  oi[I_FLAGS] = ((fl & Has.Facing) !== 0 ? 1 : 0) | ((fl & Has.Team) !== 0 ? 2 : 0) | (any[o] === 1 ? 4 : 0)
+  // stored, not returned (PERFORMANCE.md, "doubles across calls")
+  ob[REACH] = ob[RADIUS]! + Math.sqrt(vx * vx + vy * vy + vz * vz) * w.lookahead
+  // bounded rows: a flagless candidate's score is at most w0 * distance(d) + the other heads'
+  // most + slack; below the hint exactly when d > dmin, i.e. d2 > SKIP_D2
+  counts[SKIPPED] = 0
+  counts[REACHED] = 0
+  counts[PAIRED] = 0
+  const hint = ob[HINT]!
+  const r = ob[RADIUS]!
+  const wDistance = w.wDistance
+  const wApproach = w.wApproach
+  const wMutual = w.wMutual
+  const falloff = w.falloff
+  const invLnFalloff = w.invLnFalloff
+  const base = ((fl & Has.Team) !== 0 ? w.wTeam : 0) + (any[o] === 1 ? w.wRecency : 0) + w.slack
+  const facingMax = (fl & Has.Facing) !== 0 ? w.wFacing : 0
+  for (let b = 0; b < 8; b++) {
+    const t = hint - base - ((b & 1) !== 0 ? facingMax : 0) - ((b & 2) !== 0 ? wApproach : 0) - ((b & 4) !== 0 ? wMutual : 0)
+    let skip = Infinity
+    if (t > 0 && wDistance > 0) {
+      // distance(d) < t / w0; d = 0 is never skipped (facing is 1 there). With the log head:
+      // ln(1 + k d / r) > (1 - t / w0) ln(1 + k)
+      const dmin = falloff > 0 ? (r / falloff) * Math.expm1((1 - t / wDistance) / invLnFalloff) : r * (1 - t / wDistance)
+      skip = dmin > 0 ? dmin * dmin : 0
+    }
+    skipD2[b] = skip
+  }
+  // the thresholds only grow with the heads that can be above 0: the last is the largest
+  ob[BOUND] = skipD2[7]!
+}
+
+/**
+ * Range test, visibility rules, then the features of each candidate `cands[0..n)` (slots of the
+ * broadphase's packed columns) for the current observer of `w`: a scored candidate `e` gets row `r`
+ * (from `row` up), `rowEid[r] = e` and, by `mode` ({@link RowMode}), its features at
+ * `feat[r * FEATURE_COUNT..]` and/or its score at `scores[r]`: the built-in score (the head
+ * scorer's {@link scoreRow} of the row it would have written, bit for bit), or in the paired modes
+ * `w.pairScore[e]` when `w.pairStamp[e]` is the observer's pair mark ({@link nextPairMark};
+ * `counts[PAIRED]` counts those rows).
+ * The arrays must have room for `n` more rows. An entity aiming at the observer is in range at
+ * any distance. Allocation-free.
+ * @returns the end row.
+ */
+export function writeCandidates(w: RowWriter, cands: Uint32Array, n: number, rowEid: Uint32Array, row: number, tick: number, mode: RowMode, feat: Float32Array, scores: Float32Array): number {
+  // stores, tuning and imported constants in locals (PERFORMANCE.md, "constants in locals")
+  const SALIENCE = Has.Salience
+  const OWNER = Has.Owner
+  const HIDDEN = Has.Hidden
+  const HIDDEN_OR_TEAM_ONLY = Has.Hidden | Has.TeamOnly
+  const RULE_FLAGS_ = RULE_FLAGS
+  const TEAM = Has.Team
+  const FACING = Has.Facing
+  const AIM = Has.Aim
+  const STRIDE = FEATURE_COUNT
+  const c = w.c
+  const cols = w.cols
+  const interactions = w.interactions
+  const generation = w.generation
+  const halfLivesPerTick = w.halfLivesPerTick
+  // the candidate's position, motion and flags from its slot (PERFORMANCE.md, "packed candidates")
+  const eidOf = cols.eid
+  const Px = cols.x
+  const Py = cols.y
+  const Pz = cols.z
+  const Vx = cols.vx
+  const Vy = cols.vy
+  const Vz = cols.vz
+  const Fx = cols.fx
+  const Fy = cols.fy
+  const Fz = cols.fz
+  const flagsOf = cols.flags
+  const nimbusOf = c.Salience.nimbus
+  const salienceOf = c.Salience.weight
+  const teamOf = c.Team.id
+  const ownerOf = c.Owner.eid
+  const aimOf = c.Aim.target
+  const iStrength = interactions.strength
+  const iTick = interactions.tick
+  const T = w.lookahead
+  const K = w.falloff
+  const invLnK = w.invLnFalloff
+  const invSpeedScale = 1 / w.speedScale
+  const W = w.weightsByColumn
+  const DISTANCE = Feature.Distance
+  const FACING_COL = Feature.Facing
+  const APPROACH = Feature.Approach
+  const RECENCY = Feature.Recency
+  const SALIENCE_COL = Feature.Salience
+  const MUTUAL = Feature.Mutual
+  const TEAM_COL = Feature.Team
+  const AIM_COL = Feature.Aim
+  const w0 = W[DISTANCE]!
+  const w1 = W[FACING_COL]!
+  const w2 = W[APPROACH]!
+  const w3 = W[RECENCY]!
+  const w4 = W[SALIENCE_COL]!
+  const w5 = W[MUTUAL]!
+  const w6 = W[TEAM_COL]!
+  const w7 = W[AIM_COL]!
+  // the observer in locals for the whole batch (PERFORMANCE.md, "constants in locals")
+  const ob = w.observer
+  const oi = w.oi
+  const o = oi[I_EID]!
+  const team = oi[I_TEAM]!
+  const of = oi[I_FLAGS]!
+  const hasFacing = (of & 1) !== 0
+  const hasTeam = (of & 2) !== 0
+  const hasInteractions = (of & 4) !== 0
+  const ox = ob[OX]!
+  const oy = ob[OY]!
+  const oz = ob[OZ]!
+  const ovx = ob[OVX]!
+  const ovy = ob[OVY]!
+  const ovz = ob[OVZ]!
+  const ofx = ob[OFX]!
+  const ofy = ob[OFY]!
+  const ofz = ob[OFZ]!
+  const cosHalf = ob[COS_HALF]!
+  // divisions hoisted out of the loop: multiplying by these is several times cheaper
+  const invCone = 1 / (1 - cosHalf)
+  const radius = ob[RADIUS]!
+  const invRadius = 1 / radius
+  const fused = mode !== RowMode.Features
+  const paired = mode === RowMode.Paired || mode === RowMode.PairedWithFeatures
+  const withFeatures = mode === RowMode.Features || mode === RowMode.PairedWithFeatures
+  const pairMark = oi[I_PAIR_MARK]!
+  const pairStampOf = w.pairStamp
+  const pairScoreOf = w.pairScore
+  // bounded rows (see RowWriter.member): built-in scores only (the bound is the heads')
+  const skipTab = w.skipD2
+  const bounded = mode === RowMode.Fused
+  const hint = ob[HINT]!
+  // facing can be above 0 behind the observer only with a cone wider than a half-turn
+  const behindIsOut = cosHalf >= 0
+  const NO_SKIP = BOUND_EXEMPT
+  const mark = oi[I_MARK]!
+  const memberOf = w.member
+  let skipped = 0
+  let reached = 0
+  let pairedN = 0
+  for (let k = 0; k < n; k++) {
+    const s = cands[k]!
+    const e = eidOf[s]!
+    const fl = flagsOf[s]!
+    const dx = Px[s]! - ox
+    const dy = Py[s]! - oy
+    const dz = Pz[s]! - oz
+    const d2 = dx * dx + dy * dy + dz * dz
+    let reff = radius
+    let invReff = invRadius
+    if ((fl & SALIENCE) !== 0 && nimbusOf[e]! > reff) {
+      reff = nimbusOf[e]!
+      invReff = 1 / reff
+    }
+    // 0 in the columns without Velocity
+    const rvx = Vx[s]! - ovx
+    const rvy = Vy[s]! - ovy
+    const rvz = Vz[s]! - ovz
+    // negated comparisons so a NaN position is out of range, never scored
+    if (!(d2 <= reff * reff)) {
+      // not in range now: maybe in range at the look-ahead (predicted positions), or aiming at
+      // the observer (in range at any distance)
+      const px = dx + rvx * T
+      const py = dy + rvy * T
+      const pz = dz + rvz * T
+      if (!(px * px + py * py + pz * pz <= radius * radius) && !((fl & AIM) !== 0 && aimOf[e] === o)) continue
+    }
+    const fdot = ofx * dx + ofy * dy + ofz * dz
+    const rdot = rvx * dx + rvy * dy + rvz * dz
+    const edot = (fl & FACING) === 0 ? 0 : Fx[s]! * dx + Fy[s]! * dy + Fz[s]! * dz
+    // which heads can be above 0 (negated tests: NaN can); PERFORMANCE.md, "bounded rows"
+    const heads = Number(!(behindIsOut && fdot <= 0)) | (Number(!(rdot >= 0)) << 1) | (Number(!(edot >= 0) && (fl & FACING) !== 0) << 2)
+    if (bounded && d2 > skipTab[heads]! && (fl & NO_SKIP) === 0 && memberOf[e] !== mark) {
+      skipped++
+      continue
+    }
+    // rules.ts isDenied, inline (rules.test.ts checks the two agree)
+    if ((fl & HIDDEN_OR_TEAM_ONLY) !== 0 && !((fl & OWNER) !== 0 && ownerOf[e] === o)) {
+      if ((fl & HIDDEN) !== 0) continue
+      if (!(hasTeam && (fl & TEAM) !== 0 && teamOf[e] === team)) continue
+    }
+    const d = Math.sqrt(d2)
+    const inv = d > 0 ? 1 / d : 0
+    // Clamping to [0, 1] below is `f < 0 ? 0 : f > 1 ? 1 : f`, bit for bit (-0 and NaN included),
+    // written as (f + |f|) / 2 so that no branch depends on the sign of f: for these heads it is
+    // a coin flip, and the mispredicted branches cost more than the arithmetic. The branches
+    // left are taken rarely (f exactly 0, above 1, NaN or -Infinity).
+    // distance: linear, or logarithmic when falloff > 0 (1 at the observer, 0 at reff)
+    // (fastLn: PERFORMANCE.md, "no C call per row"; from reff on, the head is 0 exactly, as
+    // ln(1 + k) / ln(1 + k) would be)
+    const u = d * invReff
+    let f = K > 0 && u < 1 ? 1 - fastLn(1 + K * u) * invLnK : 1 - u
+    let distance = (f + Math.abs(f)) * 0.5
+    if (f === 0) distance = f
+    if (!(distance <= 1)) distance = distance > 1 ? 1 : f < 0 ? 0 : f
+    // facing / field of view: 1 dead ahead, 0 at the cone's edge and outside
+    if (!hasFacing) f = 0
+    else if (d === 0) f = 1
+    else {
+      const cosT = fdot * inv
+      // a cone narrower than ~1e-4 rad is treated as closed: (cosT - cosHalf) / (1 - cosHalf)
+      // would divide float rounding by almost zero there
+      if (cosHalf > 1 - 1e-9) f = 0
+      else {
+        // below 0 exactly when cosT < cosHalf, outside the cone
+        const t = (cosT - cosHalf) * invCone
+        f = (t + Math.abs(t)) * 0.5
+        if (t === 0) f = t
+        if (!(f <= 1)) f = f > 1 ? 1 : t < 0 ? 0 : t
+      }
+    }
+    const facing = f
+    // approach: closing speed along the line of sight
+    f = -rdot * inv * invSpeedScale
+    let approach = (f + Math.abs(f)) * 0.5
+    if (f === 0) approach = f
+    if (!(approach <= 1)) approach = approach > 1 ? 1 : f < 0 ? 0 : f
+    // recency of a recorded interaction
+    f = 0
+    if (hasInteractions) {
+      const slot = interactions.find(o, e, generation[e]!)
+      if (slot !== -1) {
+        f = iStrength[slot]! * Math.pow(2, -(tick - iTick[slot]!) * halfLivesPerTick)
+        f = f < 0 ? 0 : f > 1 ? 1 : f
+      }
+    }
+    const recency = f
+    // salience
+    f = (fl & SALIENCE) !== 0 ? salienceOf[e]! : 0
+    const salience = f < 0 ? 0 : f > 1 ? 1 : f
+    // mutual: the candidate faces the observer
+    f = (fl & FACING) === 0 ? 0 : -edot * inv
+    let mutual = (f + Math.abs(f)) * 0.5
+    if (f === 0) mutual = f
+    if (!(mutual <= 1)) mutual = mutual > 1 ? 1 : f < 0 ? 0 : f
+    // team
+    const sameTeam = hasTeam && (fl & TEAM) !== 0 && teamOf[e] === team ? 1 : 0
+    const aim = (fl & AIM) !== 0 && aimOf[e] === o ? 1 : 0
+    if (fused) {
+      // the pair score where there is one (almost always, when paired: a predictable branch)
+      if (paired && pairStampOf[e] === pairMark) {
+        scores[row] = pairScoreOf[e]!
+        pairedN++
+      } else {
+        // scoreRow (heads.ts) unrolled over the row as stored (each feature rounded to float32),
+        // without writing the row (PERFORMANCE.md, "fused where it measured faster")
+        scores[row] =
+          w0 * Math.fround(distance) +
+          w1 * Math.fround(facing) +
+          w2 * Math.fround(approach) +
+          w3 * Math.fround(recency) +
+          w4 * Math.fround(salience) +
+          w5 * Math.fround(mutual) +
+          w6 * sameTeam +
+          w7 * aim
+      }
+      reached += Number(scores[row]! >= hint) & Number((fl & RULE_FLAGS_) === 0)
+    }
+    if (withFeatures) {
+      const off = row * STRIDE
+      feat[off + DISTANCE] = distance
+      feat[off + FACING_COL] = facing
+      feat[off + APPROACH] = approach
+      feat[off + RECENCY] = recency
+      feat[off + SALIENCE_COL] = salience
+      feat[off + MUTUAL] = mutual
+      feat[off + TEAM_COL] = sameTeam
+      feat[off + AIM_COL] = aim
+    }
+    rowEid[row++] = e
+  }
+  const counts = w.counts
+  counts[SKIPPED] = counts[SKIPPED]! + skipped
+  counts[REACHED] = counts[REACHED]! + reached
+  counts[PAIRED] = counts[PAIRED]! + pairedN
+  return row
 }

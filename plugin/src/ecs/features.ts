@@ -67,6 +67,8 @@ export const SKIPPED = 0
 export const REACHED = 1
 /** Index in {@link RowWriter.counts}: rows scored from the pair scores. */
 export const PAIRED = 2
+/** Steps of the tighter bound's table (RowWriter.reachU). */
+const REACH_STEPS = 1024
 const I_EID = 0
 const I_TEAM = 1
 const I_FLAGS = 2
@@ -121,6 +123,16 @@ export class RowWriter {
   readonly wDistance: number
   /** Float32 rounding of the features and of the stored score is far below this. */
   readonly slack: number
+  /**
+   * The most the recency and team heads can add to a flagless row, plus the slack, by the
+   * observer's flags (`oi` flags: bit 2 team, bit 4 interactions).
+   */
+  readonly restMax = new Float64Array(8)
+  /**
+   * `reachU[j]`: the distance over the radius beyond which the distance head is below
+   * `j / REACH_STEPS` (1 for j = 0, 0 for j = REACH_STEPS).
+   */
+  readonly reachU = new Float64Array(REACH_STEPS + 1)
 
   /**
    * @param weights - the built-in scorer's weights, for fused writes.
@@ -153,6 +165,14 @@ export class RowWriter {
     let absSum = 0
     for (let h = 0; h < FEATURE_COUNT; h++) absSum += Math.abs(this.weightsByColumn[h]!)
     this.slack = 1e-4 * (1 + absSum)
+    for (let b = 0; b < 8; b++) this.restMax[b] = ((b & 2) !== 0 ? this.wTeam : 0) + ((b & 4) !== 0 ? this.wRecency : 0) + this.slack
+    // the distance head is 1 - ln(1 + k u) / ln(1 + k) (k > 0) or 1 - u, for u = d / r below 1
+    const k = this.falloff
+    for (let j = 0; j <= REACH_STEPS; j++) {
+      const y = j / REACH_STEPS
+      const u = k > 0 ? Math.expm1((1 - y) * Math.log1p(k)) / k : 1 - y
+      this.reachU[j] = j === 0 ? 1 : j === REACH_STEPS ? 0 : Math.min(1, Math.max(0, u))
+    }
   }
 }
 
@@ -356,6 +376,12 @@ export function writeCandidates(w: RowWriter, cands: Uint32Array, n: number, row
   const NO_SKIP = BOUND_EXEMPT
   const mark = oi[I_MARK]!
   const memberOf = w.member
+  // the tighter bound: the score a flagless row's distance head must add to reach the hint is
+  // (hintRest - the facing, approach and mutual terms) / w0; reachU turns it into a distance
+  const tight = bounded && w0 > 0 && hint > -Infinity
+  const hintRest = hint - w.restMax[of & 6]!
+  const invW0 = 1 / w0
+  const reachU = w.reachU
   let skipped = 0
   let reached = 0
   let pairedN = 0
@@ -406,25 +432,15 @@ export function writeCandidates(w: RowWriter, cands: Uint32Array, n: number, row
     // written as (f + |f|) / 2 so that no branch depends on the sign of f: for these heads it is
     // a coin flip, and the mispredicted branches cost more than the arithmetic. The branches
     // left are taken rarely (f exactly 0, above 1, NaN or -Infinity).
-    // distance: linear, or logarithmic when falloff > 0 (1 at the observer, 0 at reff)
-    // (fastLn: PERFORMANCE.md, "no C call per row"; from reff on, the head is 0 exactly, as
-    // ln(1 + k) / ln(1 + k) would be)
-    const u = d * invReff
-    let f = K > 0 && u < 1 ? 1 - fastLn(1 + K * u) * invLnK : 1 - u
-    let distance = (f + Math.abs(f)) * 0.5
-    if (f === 0) distance = f
-    if (!(distance <= 1)) distance = distance > 1 ? 1 : f < 0 ? 0 : f
     // facing / field of view: 1 dead ahead, 0 at the cone's edge and outside
-    if (!hasFacing) f = 0
-    else if (d === 0) f = 1
-    else {
-      const cosT = fdot * inv
+    let f = 0
+    if (hasFacing) {
+      if (d === 0) f = 1
       // a cone narrower than ~1e-4 rad is treated as closed: (cosT - cosHalf) / (1 - cosHalf)
       // would divide float rounding by almost zero there
-      if (cosHalf > 1 - 1e-9) f = 0
-      else {
+      else if (!(cosHalf > 1 - 1e-9)) {
         // below 0 exactly when cosT < cosHalf, outside the cone
-        const t = (cosT - cosHalf) * invCone
+        const t = (fdot * inv - cosHalf) * invCone
         f = (t + Math.abs(t)) * 0.5
         if (t === 0) f = t
         if (!(f <= 1)) f = f > 1 ? 1 : t < 0 ? 0 : t
@@ -436,6 +452,28 @@ export function writeCandidates(w: RowWriter, cands: Uint32Array, n: number, row
     let approach = (f + Math.abs(f)) * 0.5
     if (f === 0) approach = f
     if (!(approach <= 1)) approach = approach > 1 ? 1 : f < 0 ? 0 : f
+    // mutual: the candidate faces the observer
+    f = (fl & FACING) === 0 ? 0 : -edot * inv
+    let mutual = (f + Math.abs(f)) * 0.5
+    if (f === 0) mutual = f
+    if (!(mutual <= 1)) mutual = mutual > 1 ? 1 : f < 0 ? 0 : f
+    // the tighter bound (PERFORMANCE.md, "bounded rows"): with facing, approach and mutual known,
+    // the row is skipped when even its distance head cannot lift it to the hint
+    if (tight && (fl & NO_SKIP) === 0 && memberOf[e] !== mark) {
+      const need = (hintRest - w1 * facing - w2 * approach - w5 * mutual) * invW0
+      if (need > 0 && d * invRadius > reachU[need >= 1 ? REACH_STEPS : (need * REACH_STEPS) | 0]!) {
+        skipped++
+        continue
+      }
+    }
+    // distance: linear, or logarithmic when falloff > 0 (1 at the observer, 0 at reff)
+    // (fastLn: PERFORMANCE.md, "no C call per row"; from reff on, the head is 0 exactly, as
+    // ln(1 + k) / ln(1 + k) would be)
+    const u = d * invReff
+    f = K > 0 && u < 1 ? 1 - fastLn(1 + K * u) * invLnK : 1 - u
+    let distance = (f + Math.abs(f)) * 0.5
+    if (f === 0) distance = f
+    if (!(distance <= 1)) distance = distance > 1 ? 1 : f < 0 ? 0 : f
     // recency of a recorded interaction
     f = 0
     if (hasInteractions) {
@@ -449,11 +487,6 @@ export function writeCandidates(w: RowWriter, cands: Uint32Array, n: number, row
     // salience
     f = (fl & SALIENCE) !== 0 ? salienceOf[e]! : 0
     const salience = f < 0 ? 0 : f > 1 ? 1 : f
-    // mutual: the candidate faces the observer
-    f = (fl & FACING) === 0 ? 0 : -edot * inv
-    let mutual = (f + Math.abs(f)) * 0.5
-    if (f === 0) mutual = f
-    if (!(mutual <= 1)) mutual = mutual > 1 ? 1 : f < 0 ? 0 : f
     // team
     const sameTeam = hasTeam && (fl & TEAM) !== 0 && teamOf[e] === team ? 1 : 0
     const aim = (fl & AIM) !== 0 && aimOf[e] === o ? 1 : 0

@@ -100,11 +100,6 @@ export class RowWriter {
   readonly pairStamp: Uint32Array
   /** `[skipped, reached, paired]` since the last {@link loadObserver}. */
   readonly counts = new Int32Array(3)
-  /**
-   * Per observer: the squared distance beyond which a flagless candidate's row cannot reach the
-   * hint, by which of the facing, approach and mutual heads can be above 0 (bits 1, 2, 4).
-   */
-  readonly skipD2 = new Float64Array(8)
   /** The built-in weights by feature column. */
   readonly weightsByColumn: Float64Array
   readonly halfLivesPerTick: number
@@ -218,7 +213,6 @@ export function loadObserver(w: RowWriter, o: number): void {
   const ob = w.observer
   const oi = w.oi
   const counts = w.counts
-  const skipD2 = w.skipD2
   const any = w.interactions.any
   const fl = w.flags[o]!
   const hasVel = (fl & Has.Velocity) !== 0
@@ -241,33 +235,26 @@ export function loadObserver(w: RowWriter, o: number): void {
   oi[I_FLAGS] = ((fl & Has.Facing) !== 0 ? 1 : 0) | ((fl & Has.Team) !== 0 ? 2 : 0) | (any[o] === 1 ? 4 : 0)
   // stored, not returned (PERFORMANCE.md, "doubles across calls")
   ob[REACH] = ob[RADIUS]! + Math.sqrt(vx * vx + vy * vy + vz * vz) * w.lookahead
-  // bounded rows: a flagless candidate's score is at most w0 * distance(d) + the other heads'
-  // most + slack; below the hint exactly when d > dmin, i.e. d2 > SKIP_D2
   counts[SKIPPED] = 0
   counts[REACHED] = 0
   counts[PAIRED] = 0
+  // the broadphase's bound (PERFORMANCE.md, "bounded broadphase"): a flagless row scores at most
+  // w0 * distance(d) + every other head that can be above 0 at its most + slack, below the hint
+  // when d > dmin
   const hint = ob[HINT]!
   const r = ob[RADIUS]!
   const wDistance = w.wDistance
-  const wApproach = w.wApproach
-  const wMutual = w.wMutual
   const falloff = w.falloff
-  const invLnFalloff = w.invLnFalloff
   const base = ((fl & Has.Team) !== 0 ? w.wTeam : 0) + (any[o] === 1 ? w.wRecency : 0) + w.slack
   const facingMax = (fl & Has.Facing) !== 0 ? w.wFacing : 0
-  for (let b = 0; b < 8; b++) {
-    const t = hint - base - ((b & 1) !== 0 ? facingMax : 0) - ((b & 2) !== 0 ? wApproach : 0) - ((b & 4) !== 0 ? wMutual : 0)
-    let skip = Infinity
-    if (t > 0 && wDistance > 0) {
-      // distance(d) < t / w0; d = 0 is never skipped (facing is 1 there). With the log head:
-      // ln(1 + k d / r) > (1 - t / w0) ln(1 + k)
-      const dmin = falloff > 0 ? (r / falloff) * Math.expm1((1 - t / wDistance) / invLnFalloff) : r * (1 - t / wDistance)
-      skip = dmin > 0 ? dmin * dmin : 0
-    }
-    skipD2[b] = skip
+  const t = hint - base - facingMax - w.wApproach - w.wMutual
+  let bound = Infinity
+  if (t > 0 && wDistance > 0) {
+    // distance(d) < t / w0. With the log head: ln(1 + k d / r) > (1 - t / w0) ln(1 + k)
+    const dmin = falloff > 0 ? (r / falloff) * Math.expm1((1 - t / wDistance) / w.invLnFalloff) : r * (1 - t / wDistance)
+    bound = dmin > 0 ? dmin * dmin : 0
   }
-  // the thresholds only grow with the heads that can be above 0: the last is the largest
-  ob[BOUND] = skipD2[7]!
+  ob[BOUND] = bound
 }
 
 /**
@@ -368,11 +355,8 @@ export function writeCandidates(w: RowWriter, cands: Uint32Array, n: number, row
   const pairStampOf = w.pairStamp
   const pairScoreOf = w.pairScore
   // bounded rows (see RowWriter.member): built-in scores only (the bound is the heads')
-  const skipTab = w.skipD2
   const bounded = mode === RowMode.Fused
   const hint = ob[HINT]!
-  // facing can be above 0 behind the observer only with a cone wider than a half-turn
-  const behindIsOut = cosHalf >= 0
   const NO_SKIP = BOUND_EXEMPT
   const mark = oi[I_MARK]!
   const memberOf = w.member
@@ -415,12 +399,6 @@ export function writeCandidates(w: RowWriter, cands: Uint32Array, n: number, row
     const fdot = ofx * dx + ofy * dy + ofz * dz
     const rdot = rvx * dx + rvy * dy + rvz * dz
     const edot = (fl & FACING) === 0 ? 0 : Fx[s]! * dx + Fy[s]! * dy + Fz[s]! * dz
-    // which heads can be above 0 (negated tests: NaN can); PERFORMANCE.md, "bounded rows"
-    const heads = Number(!(behindIsOut && fdot <= 0)) | (Number(!(rdot >= 0)) << 1) | (Number(!(edot >= 0) && (fl & FACING) !== 0) << 2)
-    if (bounded && d2 > skipTab[heads]! && (fl & NO_SKIP) === 0 && memberOf[e] !== mark) {
-      skipped++
-      continue
-    }
     // rules.ts isDenied, inline (rules.test.ts checks the two agree)
     if ((fl & HIDDEN_OR_TEAM_ONLY) !== 0 && !((fl & OWNER) !== 0 && ownerOf[e] === o)) {
       if ((fl & HIDDEN) !== 0) continue

@@ -21,7 +21,7 @@ export interface FeatureParams {
 }
 
 /**
- * What {@link RowWriter.write} produces per row: the feature row (a custom scorer scores it
+ * What {@link writeCandidates} produces per row: the feature row (a custom scorer scores it
  * later), the built-in score fused into the pass (bounded: PERFORMANCE.md, "bounded rows"), or the
  * pair score loaded into {@link RowWriter.pairScore} with the built-in score as the fallback, with
  * or without the feature row.
@@ -53,12 +53,13 @@ const BOUND = 13
 const O_SIZE = 14
 /** Slot of the observer's broadphase reach in {@link RowWriter.observer}. */
 export const REACH_SLOT = REACH
-/** Slot of the observer's K-th-score hint in {@link RowWriter.observer} (set before `load`). */
+/** Slot of the observer's K-th-score hint in {@link RowWriter.observer} (set before {@link loadObserver}). */
 export const HINT_SLOT = HINT
 /**
- * Slot of the observer's bound in {@link RowWriter.observer} after `load`: the squared distance
- * beyond which a bounded write skips every candidate without a {@link BOUND_EXEMPT} flag that is
- * no member (Infinity: none).
+ * Slot of the observer's bound in {@link RowWriter.observer} after {@link loadObserver}: the
+ * squared distance beyond which no candidate without a {@link BOUND_EXEMPT} flag can reach the
+ * hint, whatever its motion and facing (Infinity: none); the broadphase searches those within it
+ * only, and a bounded write skips them there too (its own test per candidate is tighter).
  */
 export const BOUND_SLOT = BOUND
 /** Index in {@link RowWriter.counts}: rows skipped by the bound. */
@@ -125,7 +126,8 @@ export class RowWriter {
   readonly restMax = new Float64Array(8)
   /**
    * `reachU[j]`: the distance over the radius beyond which the distance head is below
-   * `j / REACH_STEPS` (1 for j = 0, 0 for j = REACH_STEPS).
+   * `j / REACH_STEPS` (1 for j = 0, 0 for j = REACH_STEPS). A needed head value rounded down to a
+   * step gives a distance at least the exact one: the skip stays on the safe side.
    */
   readonly reachU = new Float64Array(REACH_STEPS + 1)
 
@@ -360,8 +362,9 @@ export function writeCandidates(w: RowWriter, cands: Uint32Array, n: number, row
   const NO_SKIP = BOUND_EXEMPT
   const mark = oi[I_MARK]!
   const memberOf = w.member
-  // the tighter bound: the score a flagless row's distance head must add to reach the hint is
-  // (hintRest - the facing, approach and mutual terms) / w0; reachU turns it into a distance
+  // the bound per candidate: what a flagless row's distance head must reach for the row to reach
+  // the hint is (hintRest - its facing, approach and mutual terms) / w0; reachU turns that into
+  // a distance
   const tight = bounded && w0 > 0 && hint > -Infinity
   const hintRest = hint - w.restMax[of & 6]!
   const invW0 = 1 / w0
@@ -435,8 +438,9 @@ export function writeCandidates(w: RowWriter, cands: Uint32Array, n: number, row
     let mutual = (f + Math.abs(f)) * 0.5
     if (f === 0) mutual = f
     if (!(mutual <= 1)) mutual = mutual > 1 ? 1 : f < 0 ? 0 : f
-    // the tighter bound (PERFORMANCE.md, "bounded rows"): with facing, approach and mutual known,
-    // the row is skipped when even its distance head cannot lift it to the hint
+    // bounded rows (PERFORMANCE.md): with facing, approach and mutual known, a candidate that is
+    // no member and has no rule, salience or aim flag is skipped when its distance head cannot
+    // lift its score to the hint (the most recency and team can add is in hintRest)
     if (tight && (fl & NO_SKIP) === 0 && memberOf[e] !== mark) {
       const need = (hintRest - w1 * facing - w2 * approach - w5 * mutual) * invW0
       if (need > 0 && d * invRadius > reachU[need >= 1 ? REACH_STEPS : (need * REACH_STEPS) | 0]!) {

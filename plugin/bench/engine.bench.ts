@@ -186,7 +186,8 @@ export async function runEngineBench(opts: EngineBenchOptions = {}): Promise<Eng
   const results: EngineBenchResult[] = []
   // V8 specialises a closure's optimised code to its context only while it is the only closure
   // of its kind: a process with a second room (a second attention system) runs the generic code,
-  // about 1.4x slower. A throwaway system first makes every scenario measure that code.
+  // slower (by 0 to 12% at 10k x 1,000 in the paired runs of PERFORMANCE.md, "kernels at module
+  // level"). A throwaway system first makes every scenario measure that code.
   createAttentionSystem(createWorld(), { components: createAttentionComponents(16) }).dispose()
   let seed = 12345
   for (const s of scenarios) {

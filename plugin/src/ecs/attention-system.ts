@@ -7,7 +7,7 @@ import type { Band } from './bands'
 import { createBroadphase, linkAimers, queryCandidates, queryFarAimers, rebuildGrid } from './broadphase'
 import { createEntityTracker, Has } from './entity-tracker'
 import { explainPair } from './explain'
-import { BOUND_SLOT, createRowWriter, HINT_SLOT, PAIRED, REACH_SLOT, REACHED, RowMode, SKIPPED, type FeatureParams } from './features'
+import { BOUND_SLOT, createRowWriter, HINT_SLOT, loadObserver, nextMark, nextPairMark, PAIRED, REACH_SLOT, REACHED, RowMode, SKIPPED, writeCandidates, type FeatureParams } from './features'
 import { checkWeights, createHeadScorer, FEATURE_COUNT, HEAD_NAMES, type HeadWeights } from './heads'
 import { createInteractionStore } from './interactions'
 import { createInterestSets } from './interest-sets'
@@ -202,14 +202,14 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
    * "bounded broadphase").
    */
   const writeRows = (o: number, row: number, mode: RowMode): number => {
-    writer.load(o)
+    loadObserver(writer, o)
     if (mode !== RowMode.Fused) writer.observer[BOUND_SLOT] = Infinity
     const s = slotOf[o]!
     let n = queryCandidates(bp, c, flags, positioned, o, writer.observer, REACH_SLOT, BOUND_SLOT, sets.eid, s * stride, sets.count[s]!)
     n = queryFarAimers(bp, c, flags, o, tick, n)
     if (row + n > rowCap) grow(row + n)
     if ((row + n) * FEATURE_COUNT > featOut.length) spill(row)
-    return writer.write(bp.found, n, inp.rowEid, row, tick, mode, featOut, inp.scores)
+    return writeCandidates(writer, bp.found, n, inp.rowEid, row, tick, mode, featOut, inp.scores)
   }
 
   const member = writer.member
@@ -221,7 +221,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
    * the top K may need a skipped row, so the rows are written again without the bound.
    */
   const gatherBounded = (o: number, s: number, row: number): number => {
-    const mark = writer.nextMark()
+    const mark = nextMark(writer)
     const base = s * stride
     const n = sets.count[s]!
     for (let j = base; j < base + n; j++) member[sets.eid[j]!] = mark
@@ -238,7 +238,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
   let pairedRows = 0
   /** Rows of observer `o` scored from the scorer's pair scores (the heads where it has none), one pass. */
   const gatherPaired = (o: number, row: number, mode: RowMode): number => {
-    pairs!.load(o, writer.nextPairMark(), writer.pairStamp, writer.pairScore)
+    pairs!.load(o, nextPairMark(writer), writer.pairStamp, writer.pairScore)
     const end = gather(o, row, mode)
     pairedRows += counts[PAIRED]!
     return end

@@ -25,6 +25,9 @@ const weightArb = fc.double({ min: -2, max: 6, noNaN: true })
 const optionsArb = fc.record({
   lookahead: fc.oneof(fc.constant(0.5), fc.double({ min: 0, max: 1.5, noNaN: true })),
   speedScale: fc.double({ min: 1, max: 20, noNaN: true }),
+  // the logarithmic head (the default), the linear one, and others: the bound per candidate
+  // inverts each through its table
+  distanceFalloff: fc.oneof(fc.constant(25), fc.constant(0), fc.double({ min: 0, max: 200, noNaN: true })),
   weights: fc.oneof(fc.constant({ ...DEFAULT_WEIGHTS }), fc.record({ distance: weightArb, facing: weightArb, approach: weightArb, recency: weightArb, salience: weightArb, mutual: weightArb, team: weightArb, aim: weightArb })),
 })
 
@@ -55,7 +58,7 @@ describe('bounded rows', () => {
     )
   })
 
-  it('should give the same sets as the unbounded rows in a dense moving crowd', () => {
+  it.each([25, 0])('should give the same sets as the unbounded rows in a dense moving crowd (distanceFalloff %d)', (distanceFalloff) => {
     const world = createWorld()
     const n = 600
     const C = createAttentionComponents(n + 1)
@@ -75,8 +78,8 @@ describe('bounded rows', () => {
       setFacingAngle(world, C, e, rnd() * 2 * Math.PI)
       if (i % 10 === 0) addObserver(world, C, e, { radius: 30, budget: 8 })
     }
-    const bounded = createAttentionSystem(world, { components: C })
-    const twin = createAttentionSystem(world, { components: C, scorer: createHeadScorer(DEFAULT_WEIGHTS) })
+    const bounded = createAttentionSystem(world, { components: C, distanceFalloff })
+    const twin = createAttentionSystem(world, { components: C, distanceFalloff, scorer: createHeadScorer(DEFAULT_WEIGHTS) })
     const observers = Array.from({ length: n }, (_, i) => i + 1).filter((e) => bounded.isObserver(e))
     for (let t = 0; t < 40; t++) {
       for (let e = 1; e <= n; e++) {

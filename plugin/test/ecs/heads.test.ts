@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { createAttentionComponents } from '../../src/index'
 import { Has } from '../../src/ecs/entity-tracker'
 import { createCandidateColumns, packCandidate } from '../../src/ecs/broadphase'
-import { createRowWriter, RowMode } from '../../src/ecs/features'
+import { createRowWriter, loadObserver, RowMode, writeCandidates } from '../../src/ecs/features'
 import { checkWeights, createHeadScorer, DEFAULT_WEIGHTS, Feature, FEATURE_COUNT, HEAD_NAMES, scoreRow, weightVector, type HeadWeights } from '../../src/ecs/heads'
 import { createInteractionStore } from '../../src/ecs/interactions'
 
@@ -79,11 +79,11 @@ describe('heads', () => {
     const rowEid = new Uint32Array(ids.length)
     const feat = new Float32Array(ids.length * FEATURE_COUNT)
     const fused = new Float32Array(ids.length)
-    writer.load(o)
-    const n = writer.write(ids, ids.length, rowEid, 0, 3, RowMode.Features, feat, new Float32Array(0))
+    loadObserver(writer, o)
+    const n = writeCandidates(writer, ids, ids.length, rowEid, 0, 3, RowMode.Features, feat, new Float32Array(0))
     const eids = Array.from(rowEid.subarray(0, n))
-    writer.load(o)
-    expect(writer.write(ids, ids.length, rowEid, 0, 3, RowMode.Fused, new Float32Array(0), fused)).toBe(n)
+    loadObserver(writer, o)
+    expect(writeCandidates(writer, ids, ids.length, rowEid, 0, 3, RowMode.Fused, new Float32Array(0), fused)).toBe(n)
     expect(Array.from(rowEid.subarray(0, n))).toEqual(eids)
     expect(n).toBeGreaterThan(50)
     const scored = new Float32Array(n)

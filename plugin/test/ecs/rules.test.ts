@@ -3,7 +3,7 @@ import { createAttentionComponents } from '../../src/index'
 import type { AttentionComponents } from '../../src/ecs/components'
 import { Has } from '../../src/ecs/entity-tracker'
 import { createCandidateColumns, packCandidate } from '../../src/ecs/broadphase'
-import { createRowWriter, RowMode } from '../../src/ecs/features'
+import { createRowWriter, loadObserver, RowMode, writeCandidates } from '../../src/ecs/features'
 import { DEFAULT_WEIGHTS } from '../../src/ecs/heads'
 import { createInteractionStore } from '../../src/ecs/interactions'
 import { explainRule, isDenied, markRuleRows, Rule, RULE_FLAGS, ruleOf } from '../../src/ecs/rules'
@@ -58,8 +58,8 @@ describe('rules', () => {
     const cands = Uint32Array.from(candidates, (_, s) => s)
     const rowEid = new Uint32Array(cands.length)
     for (const o of [TEAM_OBSERVER, LONE_OBSERVER]) {
-      writer.load(o)
-      const n = writer.write(cands, cands.length, rowEid, 0, 1, RowMode.Fused, new Float32Array(0), new Float32Array(cands.length))
+      loadObserver(writer, o)
+      const n = writeCandidates(writer, cands, cands.length, rowEid, 0, 1, RowMode.Fused, new Float32Array(0), new Float32Array(cands.length))
       const written = new Set(rowEid.subarray(0, n))
       const expected = candidates.filter((e) => !isDenied(c, flags, o, e))
       expect([...written].sort((a, b) => a - b)).toEqual(expected)

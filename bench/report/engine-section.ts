@@ -42,7 +42,7 @@ export function engineSection(rs: readonly EngineBenchResult[], command: string)
       `${first?.meanInRadius ?? '?'} entities lie within each observer's radius (${first?.radius ?? '?'}), budget K = ${first?.k ?? '?'}, default options, ` +
       'against the brute-force oracle (every observer x every entity) on the same world in the same run. ' +
       'A throwaway system is created before the first scenario: V8 optimises the engine for its only instance while there is one, ' +
-      'about 1.4x faster than the code a server with several rooms runs, and these numbers are that code\'s.',
+      'up to about 1.1x faster than the code a server with several rooms runs (plugin/src/ecs/PERFORMANCE.md, "Kernels at module level"), and these numbers are that code\'s.',
     '',
     table(
       ['scenario', 'world side', 'in radius', 'engine ms/tick (median)', 'p90', 'brute force ms/tick', 'speedup', 'mean set'],

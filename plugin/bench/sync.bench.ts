@@ -538,7 +538,7 @@ export async function runSyncBench(opts: SyncBenchOptions = {}): Promise<SyncBen
   const results: SyncBenchResult[] = []
   // V8 specialises a closure's optimised code to its context only while it is the only closure
   // of its kind: a process with a second room (a second attention system) runs the generic code,
-  // about 1.4x slower. A throwaway system first makes every scenario measure that code.
+  // up to about 1.1x slower (PERFORMANCE.md). A throwaway system first makes every scenario measure it.
   createAttentionSystem(createWorld(), { components: createAttentionComponents(16) }).dispose()
   const policies = (process.env.POLICIES?.split(',') as SyncPolicy[] | undefined) ?? POLICIES
   // the large room: 10,000 entities at the same density, 500 clients, fewer ticks

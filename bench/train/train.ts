@@ -10,10 +10,13 @@ import { writeFileSync, mkdirSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { flagValue, hasFlag, isMain } from '../lib/cli'
 import { createPrng } from '../lib/prng'
+import { FEATURE_COUNT } from '../../plugin/src/index'
+import { INPUT_COLUMNS, INPUT_WIDTH } from '../../plugin/src/learned/index'
 import { readRecording } from '../recall/recording-file'
 import type { Recording } from '../recall/recording'
 import { captureDataset, mergeDatasets, type Dataset } from './dataset'
 import { loadFamilies } from './families'
+import { calibrate } from './calibrate'
 import { accumulate, createGradients, createGradScratch } from './gradient'
 import { createCache, DEFAULT_SHAPE, forward, headPrior, initParams, paramCount, type ModelParams } from './model'
 import { exportOnnx } from './onnx-export'
@@ -31,6 +34,17 @@ export interface TrainOptions {
   priorPull?: number
   /** Budget at which held-out recall is reported. @defaultValue 8 */
   recallAt?: number
+  /** Keep the linear term on the engine's feature columns at the head weights: the model learns a correction to the heads' exact score. @defaultValue false */
+  residual?: boolean
+  /**
+   * Hard negatives: a negative row outside the heads' top `hardTop` of its group counts with weight
+   * `tailWeight` in the softmax (0: every row counts fully). @defaultValue 0
+   */
+  hardTop?: number
+  /** @defaultValue 0.1 */
+  tailWeight?: number
+  /** After training, put the scores on the heads' scale ({@link calibrate}). @defaultValue false */
+  calibrate?: boolean
   log?: (line: string) => void
 }
 
@@ -87,7 +101,31 @@ export function train(trainSet: Dataset, testSet: Dataset, o: TrainOptions = {})
   const log = o.log ?? (() => {})
   const p = initParams(seed, DEFAULT_SHAPE)
   const rng = createPrng(seed ^ 0x5eed)
-  const adam = createAdam(p, headPrior(), o.priorPull ?? 0.01)
+  const prior = headPrior()
+  const adam = createAdam(p, prior, o.priorPull ?? 0.01, o.residual === true ? FEATURE_COUNT : 0)
+  const hardTop = o.hardTop ?? 0
+  const logTail = Math.log(o.tailWeight ?? 0.1)
+  const logWeight = new Float64Array(trainSet.maxRows)
+  const headScore = new Float64Array(trainSet.maxRows)
+  // log weights of one group's rows: 0 for the positives and the heads' top hardTop, logTail for the rest
+  const weigh = (a: number, m: number): Float64Array | undefined => {
+    if (hardTop <= 0 || m <= hardTop) return undefined
+    for (let r = 0; r < m; r++) {
+      let s = 0
+      for (let j = 0; j < FEATURE_COUNT; j++) s += trainSet.x[(a + r) * INPUT_WIDTH + j]! * prior[j]!
+      headScore[r] = s
+    }
+    for (let r = 0; r < m; r++) {
+      if (trainSet.label[a + r] === 1) {
+        logWeight[r] = 0
+        continue
+      }
+      let above = 0
+      for (let j = 0; j < m && above < hardTop; j++) if (headScore[j]! > headScore[r]!) above++
+      logWeight[r] = above < hardTop ? 0 : logTail
+    }
+    return logWeight
+  }
   const g = createGradients(p)
   const cache = createCache(p, trainSet.maxRows)
   const scratch = createGradScratch(p, trainSet.maxRows)
@@ -111,8 +149,9 @@ export function train(trainSet: Dataset, testSet: Dataset, o: TrainOptions = {})
       for (let i = b; i < end; i++) {
         const gi = order[i]!
         const a = trainSet.groupStart[gi]!
-        forward(p, trainSet.x, a, trainSet.groupStart[gi + 1]! - a, cache)
-        loss += accumulate(p, trainSet.x, trainSet.label, a, cache, g, scratch)
+        const m = trainSet.groupStart[gi + 1]! - a
+        forward(p, trainSet.x, a, m, cache)
+        loss += accumulate(p, trainSet.x, trainSet.label, a, cache, g, scratch, weigh(a, m))
       }
       const lr = lr0 * (1 - (0.9 * step++) / steps)
       adam.step(p, g, 1 / (end - b), lr)
@@ -123,6 +162,11 @@ export function train(trainSet: Dataset, testSet: Dataset, o: TrainOptions = {})
         `held-out recall@${k} ${(ev.recall * 100).toFixed(2)}% (heads ${(base.recall * 100).toFixed(2)}%), ${((performance.now() - t0) / 1000).toFixed(1)} s`,
     )
   }
+  if (o.calibrate === true) {
+    const c = calibrate(p, trainSet)
+    log(`calibrated on ${c.rows} top rows: score x ${c.scale.toFixed(3)} + ${c.shift.toFixed(3)}; rms distance to the heads' score ${c.rmsBefore.toFixed(3)} -> ${c.rmsAfter.toFixed(3)}`)
+  }
+  log(`linear term: ${Array.from(p.lin, (v, i) => `${INPUT_COLUMNS[i]} ${v.toFixed(2)}`).join(', ')}; head output weights ${Array.from(p.wo, (v) => v.toFixed(2)).join(' ')}`)
   return p
 }
 
@@ -134,6 +178,9 @@ async function main(): Promise<void> {
   const seed = Number(flagValue('seed') ?? 1)
   const epochs = Number(flagValue('epochs') ?? 6)
   const quick = hasFlag('quick')
+  const num = (name: string): number | undefined => (flagValue(name) === undefined ? undefined : Number(flagValue(name)))
+  const trainOptions: TrainOptions = { residual: hasFlag('residual'), calibrate: hasFlag('calibrate'), hardTop: num('hard-top'), tailWeight: num('tail-weight'), lr: num('lr'), priorPull: num('prior-pull') }
+  const capture = { windowSeconds: num('window') }
   if (!Number.isInteger(seed)) throw new RangeError(`--seed must be an integer; got ${flagValue('seed')}`)
   if (!(Number.isInteger(epochs) && epochs >= 1)) throw new RangeError(`--epochs must be an integer >= 1; got ${flagValue('epochs')}`)
   const loads = argv.flatMap((a, i) => (a === '--load' ? [argv[i + 1]!] : a.startsWith('--load=') ? [a.slice(7)] : []))
@@ -144,8 +191,8 @@ async function main(): Promise<void> {
   if (loads.length > 0) {
     for (const path of loads) {
       const rec = readRecording(path)
-      trainParts.push(captureDataset(rec, { toFraction: 0.8 }))
-      testParts.push(captureDataset(rec, { fromFraction: 0.8 }))
+      trainParts.push(captureDataset(rec, { ...capture, toFraction: 0.8 }))
+      testParts.push(captureDataset(rec, { ...capture, fromFraction: 0.8 }))
       console.log(`recording ${path}: ${rec.entityCount} entities, ${rec.ticks} ticks, ${rec.interactions.count} interactions`)
     }
     source = `${loads.length} loaded recording(s), last 20% held out`
@@ -156,8 +203,8 @@ async function main(): Promise<void> {
     if (families.length === 0) throw new RangeError(`--family names none of ${all.map((f) => f.name).join(', ')}; got ${only}`)
     for (const f of families) {
       const seeds = (list: readonly number[]): Recording[] => list.map((s) => f.record(s, quick))
-      for (const rec of seeds(f.trainSeeds)) trainParts.push(captureDataset(rec))
-      for (const rec of seeds(f.testSeeds)) testParts.push(captureDataset(rec))
+      for (const rec of seeds(f.trainSeeds)) trainParts.push(captureDataset(rec, capture))
+      for (const rec of seeds(f.testSeeds)) testParts.push(captureDataset(rec, capture))
       console.log(`family ${f.name}: train seeds ${f.trainSeeds.join(',')}, test seeds ${f.testSeeds.join(',')}`)
     }
     source = `families ${families.map((f) => `${f.name}[${f.trainSeeds.join(',')}]`).join(' ')}${quick ? ' (quick)' : ''}`
@@ -165,7 +212,7 @@ async function main(): Promise<void> {
   const trainSet = mergeDatasets(trainParts)
   const testSet = mergeDatasets(testParts)
   console.log(`captured in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
-  const p = train(trainSet, testSet, { seed, epochs, log: (l) => console.log(l) })
+  const p = train(trainSet, testSet, { ...trainOptions, seed, epochs, log: (l) => console.log(l) })
   const bytes = exportOnnx(p, { trainedOn: source, seed: String(seed), epochs: String(epochs) })
   const path = resolve(out)
   mkdirSync(dirname(path), { recursive: true })

@@ -10,7 +10,7 @@ import { writeFileSync, mkdirSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { flagValue, hasFlag, isMain } from '../lib/cli'
 import { createPrng } from '../lib/prng'
-import { FEATURE_COUNT } from '../../plugin/src/index'
+import { DEFAULT_BYTE_COSTS, FEATURE_COUNT } from '../../plugin/src/index'
 import { INPUT_COLUMNS, INPUT_WIDTH } from '../../plugin/src/learned/index'
 import { readRecording } from '../recall/recording-file'
 import type { Recording } from '../recall/recording'
@@ -43,6 +43,13 @@ export interface TrainOptions {
   hardTop?: number
   /** @defaultValue 0.1 */
   tailWeight?: number
+  /**
+   * Value per byte: a negative row counts in the softmax's normaliser in proportion to what holding
+   * it costs its client, a still candidate at `DEFAULT_BYTE_COSTS.still` of a moving one, so the
+   * model learns to rank by the chance of an interaction per byte (needs the `speed` column).
+   * @defaultValue false
+   */
+  byteWeights?: boolean
   /** After training, put the scores on the heads' scale ({@link calibrate}). @defaultValue false */
   calibrate?: boolean
   log?: (line: string) => void
@@ -108,21 +115,29 @@ export function train(trainSet: Dataset, testSet: Dataset, o: TrainOptions = {})
   const logWeight = new Float64Array(trainSet.maxRows)
   const headScore = new Float64Array(trainSet.maxRows)
   // log weights of one group's rows: 0 for the positives and the heads' top hardTop, logTail for the rest
+  const speedColumn = (INPUT_COLUMNS as readonly string[]).indexOf('speed')
+  const byteWeights = o.byteWeights === true
+  if (byteWeights && speedColumn < 0) throw new RangeError('byteWeights needs the speed input column')
+  const logStill = Math.log(DEFAULT_BYTE_COSTS.still)
   const weigh = (a: number, m: number): Float64Array | undefined => {
-    if (hardTop <= 0 || m <= hardTop) return undefined
+    if (byteWeights) {
+      for (let r = 0; r < m; r++) logWeight[r] = trainSet.label[a + r] === 1 || trainSet.x[(a + r) * INPUT_WIDTH + speedColumn]! > 0 ? 0 : logStill
+    }
+    if (hardTop <= 0 || m <= hardTop) return byteWeights ? logWeight : undefined
     for (let r = 0; r < m; r++) {
       let s = 0
       for (let j = 0; j < FEATURE_COUNT; j++) s += trainSet.x[(a + r) * INPUT_WIDTH + j]! * prior[j]!
       headScore[r] = s
     }
     for (let r = 0; r < m; r++) {
+      const own = byteWeights ? logWeight[r]! : 0
       if (trainSet.label[a + r] === 1) {
         logWeight[r] = 0
         continue
       }
       let above = 0
       for (let j = 0; j < m && above < hardTop; j++) if (headScore[j]! > headScore[r]!) above++
-      logWeight[r] = above < hardTop ? 0 : logTail
+      logWeight[r] = own + (above < hardTop ? 0 : logTail)
     }
     return logWeight
   }
@@ -179,7 +194,7 @@ async function main(): Promise<void> {
   const epochs = Number(flagValue('epochs') ?? 6)
   const quick = hasFlag('quick')
   const num = (name: string): number | undefined => (flagValue(name) === undefined ? undefined : Number(flagValue(name)))
-  const trainOptions: TrainOptions = { residual: hasFlag('residual'), calibrate: hasFlag('calibrate'), hardTop: num('hard-top'), tailWeight: num('tail-weight'), lr: num('lr'), priorPull: num('prior-pull') }
+  const trainOptions: TrainOptions = { residual: hasFlag('residual'), calibrate: hasFlag('calibrate'), byteWeights: hasFlag('byte-weights'), hardTop: num('hard-top'), tailWeight: num('tail-weight'), lr: num('lr'), priorPull: num('prior-pull') }
   const capture = { windowSeconds: num('window') }
   if (!Number.isInteger(seed)) throw new RangeError(`--seed must be an integer; got ${flagValue('seed')}`)
   if (!(Number.isInteger(epochs) && epochs >= 1)) throw new RangeError(`--epochs must be an integer >= 1; got ${flagValue('epochs')}`)

@@ -2,9 +2,10 @@
 // `npm run bench:recall -- --model` does, but replaying only what that comparison reads: the
 // heads' count-budget sweep and the radius sweep (cached per family and seed set, since they do
 // not depend on the model) and the learned rows. Also prints where the misses differ, by the kind
-// of the other party and of the interaction.
+// of the other party and of the interaction. The cache is keyed by family and seed set only: clear
+// it after changing the engine, the families or the recall harness.
 //
-//   node --import tsx bench/train/compare.ts --model m.onnx [--family a,b] [--seeds train|test] [--cache dir]
+//   node --import tsx bench/train/compare.ts --model m.onnx [--family a,b] [--seeds train|test] [--cache dir] [--budgets 1,2,4]
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { flagValue, isMain } from '../lib/cli'
@@ -70,8 +71,9 @@ if (isMain(import.meta.url)) {
   const families = (flagValue('family') ?? FAMILIES.map((f) => f.name).join(',')).split(',')
   const cache = resolve(flagValue('cache') ?? '.bench-results/compare-cache')
   const out: FamilyComparison[] = []
+  const budgets = flagValue('budgets')?.split(',').filter((b) => b !== '').map(Number)
   for (const name of families) {
-    const c = await compareFamily(name, seeds, model, cache)
+    const c = await compareFamily(name, seeds, model, cache, budgets)
     out.push(c)
     const pct = (v: number | null): string => (v === null ? 'n/a' : `${(v * 100).toFixed(2)}%`)
     for (const p of c.points) {

@@ -2,6 +2,7 @@
 //
 //   npm run train -- --out model.onnx [--family a,b] [--seed N] [--epochs N] [--quick]
 //   npm run train -- --load rec1.bin [--load rec2.bin ...] --out model.onnx [--seed N]
+//   loss and scale: [--no-byte-weights] [--no-calibrate] [--residual] [--hard-top N --tail-weight W] [--window S]
 //
 // Without --load it records the training seeds of the built-in scenario families and holds out their
 // test seeds; with --load it trains on the first 80% of each recording and holds out the rest.
@@ -194,7 +195,7 @@ async function main(): Promise<void> {
   const epochs = Number(flagValue('epochs') ?? 6)
   const quick = hasFlag('quick')
   const num = (name: string): number | undefined => (flagValue(name) === undefined ? undefined : Number(flagValue(name)))
-  const trainOptions: TrainOptions = { residual: hasFlag('residual'), calibrate: hasFlag('calibrate'), byteWeights: hasFlag('byte-weights'), hardTop: num('hard-top'), tailWeight: num('tail-weight'), lr: num('lr'), priorPull: num('prior-pull') }
+  const trainOptions: TrainOptions = { residual: hasFlag('residual'), calibrate: !hasFlag('no-calibrate'), byteWeights: !hasFlag('no-byte-weights'), hardTop: num('hard-top'), tailWeight: num('tail-weight'), lr: num('lr'), priorPull: num('prior-pull') }
   const capture = { windowSeconds: num('window') }
   if (!Number.isInteger(seed)) throw new RangeError(`--seed must be an integer; got ${flagValue('seed')}`)
   if (!(Number.isInteger(epochs) && epochs >= 1)) throw new RangeError(`--epochs must be an integer >= 1; got ${flagValue('epochs')}`)
@@ -228,7 +229,8 @@ async function main(): Promise<void> {
   const testSet = mergeDatasets(testParts)
   console.log(`captured in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
   const p = train(trainSet, testSet, { ...trainOptions, seed, epochs, log: (l) => console.log(l) })
-  const bytes = exportOnnx(p, { trainedOn: source, seed: String(seed), epochs: String(epochs) })
+  const options = [trainOptions.byteWeights ? 'value per byte' : 'listwise', trainOptions.residual ? 'residual' : '', trainOptions.hardTop ? `hard negatives top ${trainOptions.hardTop}` : '', trainOptions.calibrate ? 'calibrated' : '']
+  const bytes = exportOnnx(p, { trainedOn: source, seed: String(seed), epochs: String(epochs), training: options.filter((t) => t !== '').join(', ') })
   const path = resolve(out)
   mkdirSync(dirname(path), { recursive: true })
   writeFileSync(path, bytes)

@@ -8,6 +8,9 @@ import { createCache, forward, initParams } from '../train/model'
 import { exportOnnx } from '../train/onnx-export'
 import { evaluate, headsOnly, train } from '../train/train'
 import { calibrate } from '../train/calibrate'
+import { createRowWeights } from '../train/row-weights'
+import { DEFAULT_BYTE_COSTS } from '../../plugin/src/index'
+import { INPUT_COLUMNS } from '../../plugin/src/learned/index'
 
 describe('learned attention training', () => {
   it('should export a model whose onnxruntime-web outputs match the TypeScript forward pass to 1e-5', async () => {
@@ -72,5 +75,24 @@ describe('learned attention training', () => {
     const s1 = forward(p, d.x, a, m, createCache(p, d.maxRows)).score
     for (let r = 0; r < m; r++) expect(s1[r]!).toBeCloseTo((s0[r]! + 2) / 3, 4)
     expect(Array.from(p.lin.subarray(0, 8))).toEqual(Array.from(headsOnly().lin.subarray(0, 8)).map((v) => expect.closeTo(v, 4)))
+  })
+
+  it('should count a still negative row at the still share of a moving one, and every positive fully', () => {
+    const d = captureDataset(ARENA_FAMILY.record(1, true), { toFraction: 0.3 })
+    const speed = (INPUT_COLUMNS as readonly string[]).indexOf('speed')
+    const weigh = createRowWeights(d, { byteWeights: true, hardTop: 0, tailWeight: 1 })
+    let still = 0
+    for (let g = 0; g < d.groups; g++) {
+      const a = d.groupStart[g]!
+      const m = d.groupStart[g + 1]! - a
+      const w = weigh(a, m)!
+      for (let r = 0; r < m; r++) {
+        const isStill = d.label[a + r] === 0 && d.x[(a + r) * INPUT_WIDTH + speed] === 0
+        still += Number(isStill)
+        expect(w[r]).toBe(isStill ? Math.log(DEFAULT_BYTE_COSTS.still) : 0)
+      }
+    }
+    expect(still).toBeGreaterThan(0)
+    expect(createRowWeights(d, { byteWeights: false, hardTop: 0, tailWeight: 1 })(0, 5)).toBeUndefined()
   })
 })

@@ -11,14 +11,15 @@ import { writeFileSync, mkdirSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { flagValue, hasFlag, isMain } from '../lib/cli'
 import { createPrng } from '../lib/prng'
-import { DEFAULT_BYTE_COSTS, FEATURE_COUNT } from '../../plugin/src/index'
-import { INPUT_COLUMNS, INPUT_WIDTH } from '../../plugin/src/learned/index'
+import { FEATURE_COUNT } from '../../plugin/src/index'
+import { INPUT_COLUMNS } from '../../plugin/src/learned/index'
 import { readRecording } from '../recall/recording-file'
 import type { Recording } from '../recall/recording'
 import { captureDataset, mergeDatasets, type Dataset } from './dataset'
 import { loadFamilies } from './families'
 import { calibrate } from './calibrate'
 import { accumulate, createGradients, createGradScratch } from './gradient'
+import { createRowWeights } from './row-weights'
 import { createCache, DEFAULT_SHAPE, forward, headPrior, initParams, paramCount, type ModelParams } from './model'
 import { exportOnnx } from './onnx-export'
 import { createAdam } from './optimizer'
@@ -37,21 +38,13 @@ export interface TrainOptions {
   recallAt?: number
   /** Keep the linear term on the engine's feature columns at the head weights: the model learns a correction to the heads' exact score. @defaultValue false */
   residual?: boolean
-  /**
-   * Hard negatives: a negative row outside the heads' top `hardTop` of its group counts with weight
-   * `tailWeight` in the softmax (0: every row counts fully). @defaultValue 0
-   */
+  /** Hard negatives ({@link createRowWeights}): the heads' top this many rows of a group count fully (0: off). @defaultValue 0 */
   hardTop?: number
-  /** @defaultValue 0.1 */
+  /** Weight of the other negative rows when `hardTop` > 0. @defaultValue 0.1 */
   tailWeight?: number
-  /**
-   * Value per byte: a negative row counts in the softmax's normaliser in proportion to what holding
-   * it costs its client, a still candidate at `DEFAULT_BYTE_COSTS.still` of a moving one, so the
-   * model learns to rank by the chance of an interaction per byte (needs the `speed` column).
-   * @defaultValue false
-   */
+  /** Value per byte ({@link createRowWeights}); `npm run train` turns it on unless `--no-byte-weights`. @defaultValue false */
   byteWeights?: boolean
-  /** After training, put the scores on the heads' scale ({@link calibrate}). @defaultValue false */
+  /** After training, put the scores on the heads' scale ({@link calibrate}); `npm run train` does unless `--no-calibrate`. @defaultValue false */
   calibrate?: boolean
   log?: (line: string) => void
 }
@@ -111,37 +104,7 @@ export function train(trainSet: Dataset, testSet: Dataset, o: TrainOptions = {})
   const rng = createPrng(seed ^ 0x5eed)
   const prior = headPrior()
   const adam = createAdam(p, prior, o.priorPull ?? 0.01, o.residual === true ? FEATURE_COUNT : 0)
-  const hardTop = o.hardTop ?? 0
-  const logTail = Math.log(o.tailWeight ?? 0.1)
-  const logWeight = new Float64Array(trainSet.maxRows)
-  const headScore = new Float64Array(trainSet.maxRows)
-  // log weights of one group's rows: 0 for the positives and the heads' top hardTop, logTail for the rest
-  const speedColumn = (INPUT_COLUMNS as readonly string[]).indexOf('speed')
-  const byteWeights = o.byteWeights === true
-  if (byteWeights && speedColumn < 0) throw new RangeError('byteWeights needs the speed input column')
-  const logStill = Math.log(DEFAULT_BYTE_COSTS.still)
-  const weigh = (a: number, m: number): Float64Array | undefined => {
-    if (byteWeights) {
-      for (let r = 0; r < m; r++) logWeight[r] = trainSet.label[a + r] === 1 || trainSet.x[(a + r) * INPUT_WIDTH + speedColumn]! > 0 ? 0 : logStill
-    }
-    if (hardTop <= 0 || m <= hardTop) return byteWeights ? logWeight : undefined
-    for (let r = 0; r < m; r++) {
-      let s = 0
-      for (let j = 0; j < FEATURE_COUNT; j++) s += trainSet.x[(a + r) * INPUT_WIDTH + j]! * prior[j]!
-      headScore[r] = s
-    }
-    for (let r = 0; r < m; r++) {
-      const own = byteWeights ? logWeight[r]! : 0
-      if (trainSet.label[a + r] === 1) {
-        logWeight[r] = 0
-        continue
-      }
-      let above = 0
-      for (let j = 0; j < m && above < hardTop; j++) if (headScore[j]! > headScore[r]!) above++
-      logWeight[r] = own + (above < hardTop ? 0 : logTail)
-    }
-    return logWeight
-  }
+  const weigh = createRowWeights(trainSet, { byteWeights: o.byteWeights === true, hardTop: o.hardTop ?? 0, tailWeight: o.tailWeight ?? 0.1 })
   const g = createGradients(p)
   const cache = createCache(p, trainSet.maxRows)
   const scratch = createGradScratch(p, trainSet.maxRows)
@@ -194,7 +157,12 @@ async function main(): Promise<void> {
   const seed = Number(flagValue('seed') ?? 1)
   const epochs = Number(flagValue('epochs') ?? 6)
   const quick = hasFlag('quick')
-  const num = (name: string): number | undefined => (flagValue(name) === undefined ? undefined : Number(flagValue(name)))
+  const num = (name: string): number | undefined => {
+    const v = flagValue(name)
+    if (v === undefined) return undefined
+    if (!Number.isFinite(Number(v)) || Number(v) < 0) throw new RangeError(`--${name} must be a finite number >= 0; got ${v}`)
+    return Number(v)
+  }
   const trainOptions: TrainOptions = { residual: hasFlag('residual'), calibrate: !hasFlag('no-calibrate'), byteWeights: !hasFlag('no-byte-weights'), hardTop: num('hard-top'), tailWeight: num('tail-weight'), lr: num('lr'), priorPull: num('prior-pull') }
   const capture = { windowSeconds: num('window') }
   if (!Number.isInteger(seed)) throw new RangeError(`--seed must be an integer; got ${flagValue('seed')}`)

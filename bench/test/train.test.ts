@@ -6,13 +6,18 @@ import { captureDataset } from '../train/dataset'
 import { ARENA_FAMILY } from '../train/families'
 import { createCache, forward, initParams } from '../train/model'
 import { exportOnnx } from '../train/onnx-export'
-import { evaluate, train } from '../train/train'
+import { evaluate, headsOnly, train } from '../train/train'
+import { calibrate } from '../train/calibrate'
+import { createRowWeights } from '../train/row-weights'
+import { DEFAULT_BYTE_COSTS } from '../../plugin/src/index'
+import { INPUT_COLUMNS } from '../../plugin/src/learned/index'
 
 describe('learned attention training', () => {
   it('should export a model whose onnxruntime-web outputs match the TypeScript forward pass to 1e-5', async () => {
     const p = initParams(7)
     // non-trivial attention terms, so that the per-head softmax matters
     for (let h = 0; h < p.heads; h++) p.wo[h] = h % 2 === 0 ? 0.8 : -0.5
+    p.bias[0] = 0.7
     ort.env.wasm.numThreads = 1
     const session = await ort.InferenceSession.create(exportOnnx(p), { executionProviders: ['wasm'] })
     const rng = createPrng(3)
@@ -50,5 +55,44 @@ describe('learned attention training', () => {
     const untrained = initParams(5)
     untrained.wo.fill(0)
     expect(evaluate(a, testSet, 8).loss).toBeLessThan(evaluate(untrained, testSet, 8).loss)
+  })
+
+  it('should calibrate a model onto the heads\' scale without changing its order', () => {
+    const rec = ARENA_FAMILY.record(1, true)
+    const d = captureDataset(rec, { toFraction: 0.3 })
+    // the heads' own score, stretched and shifted: the fit must undo exactly that
+    const p = headsOnly()
+    for (let i = 0; i < p.lin.length; i++) p.lin[i] = p.lin[i]! * 3
+    p.bias[0] = -2
+    const before = createCache(p, d.maxRows)
+    const g = 5
+    const a = d.groupStart[g]!
+    const m = d.groupStart[g + 1]! - a
+    const s0 = Float64Array.from(forward(p, d.x, a, m, before).score.subarray(0, m))
+    const c = calibrate(p, d)
+    expect(c.scale).toBeCloseTo(1 / 3, 4)
+    expect(c.rmsAfter).toBeLessThan(1e-3)
+    const s1 = forward(p, d.x, a, m, createCache(p, d.maxRows)).score
+    for (let r = 0; r < m; r++) expect(s1[r]!).toBeCloseTo((s0[r]! + 2) / 3, 4)
+    expect(Array.from(p.lin.subarray(0, 8))).toEqual(Array.from(headsOnly().lin.subarray(0, 8)).map((v) => expect.closeTo(v, 4)))
+  })
+
+  it('should count a still negative row at the still share of a moving one, and every positive fully', () => {
+    const d = captureDataset(ARENA_FAMILY.record(1, true), { toFraction: 0.3 })
+    const speed = (INPUT_COLUMNS as readonly string[]).indexOf('speed')
+    const weigh = createRowWeights(d, { byteWeights: true, hardTop: 0, tailWeight: 1 })
+    let still = 0
+    for (let g = 0; g < d.groups; g++) {
+      const a = d.groupStart[g]!
+      const m = d.groupStart[g + 1]! - a
+      const w = weigh(a, m)!
+      for (let r = 0; r < m; r++) {
+        const isStill = d.label[a + r] === 0 && d.x[(a + r) * INPUT_WIDTH + speed] === 0
+        still += Number(isStill)
+        expect(w[r]).toBe(isStill ? Math.log(DEFAULT_BYTE_COSTS.still) : 0)
+      }
+    }
+    expect(still).toBeGreaterThan(0)
+    expect(createRowWeights(d, { byteWeights: false, hardTop: 0, tailWeight: 1 })(0, 5)).toBeUndefined()
   })
 })

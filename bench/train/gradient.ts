@@ -35,9 +35,11 @@ export function createGradScratch(p: ModelParams, maxRows: number): GradScratch 
 /**
  * Adds the gradient of one observer's loss to `g` (after `forward` filled `c`).
  * @param label - 1 for a positive row, 0 otherwise, at `label[start + r]`.
+ * @param logWeight - optional log weight of each row in the softmax's normaliser (row r at
+ *   `logWeight[r]`; 0 for a full weight): a negative row with a lower weight counts less.
  * @returns the loss (0 and no gradient when the group has no positive row).
  */
-export function accumulate(p: ModelParams, x: Float32Array, label: Uint8Array, start: number, c: ForwardCache, g: Gradients, s: GradScratch): number {
+export function accumulate(p: ModelParams, x: Float32Array, label: Uint8Array, start: number, c: ForwardCache, g: Gradients, s: GradScratch, logWeight?: Float64Array): number {
   const m = c.m
   const W = INPUT_WIDTH
   const H = p.heads
@@ -46,17 +48,18 @@ export function accumulate(p: ModelParams, x: Float32Array, label: Uint8Array, s
   let pos = 0
   for (let r = 0; r < m; r++) pos += label[start + r]!
   if (pos === 0) return 0
+  const lw = (r: number): number => (logWeight === undefined ? 0 : logWeight[r]!)
   let max = -Infinity
-  for (let r = 0; r < m; r++) if (c.score[r]! > max) max = c.score[r]!
+  for (let r = 0; r < m; r++) if (c.score[r]! + lw(r) > max) max = c.score[r]! + lw(r)
   let sum = 0
-  for (let r = 0; r < m; r++) sum += Math.exp(c.score[r]! - max)
+  for (let r = 0; r < m; r++) sum += Math.exp(c.score[r]! + lw(r) - max)
   const lse = max + Math.log(sum)
   let loss = lse
   const ds = s.ds
   for (let r = 0; r < m; r++) {
     const y = label[start + r]! / pos
-    loss -= y * c.score[r]!
-    ds[r] = Math.exp(c.score[r]! - lse) - y
+    loss -= y * (c.score[r]! + lw(r))
+    ds[r] = Math.exp(c.score[r]! + lw(r) - lse) - y
   }
   // linear term
   for (let r = 0; r < m; r++) {

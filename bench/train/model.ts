@@ -7,7 +7,7 @@
 //   k_h[m]   = tanh(x[m] Wk_h + bk_h)                       (key of candidate m)
 //   a_h[m]   = q_h . k_h[m] / sqrt(keyDim)
 //   l_h[m]   = log(M * softmax_m(a_h)[m])                   (0 when head h attends uniformly)
-//   score[m] = x[m] . lin + sum_h wo_h l_h[m]
+//   score[m] = x[m] . lin + sum_h wo_h l_h[m] + bias
 // `lin` starts at the built-in head weights (the engine's default scorer) and the attention terms
 // start small, so an untrained model scores like the heads, on the same scale as their fallback.
 import { DEFAULT_WEIGHTS, HEAD_NAMES } from '../../plugin/src/index'
@@ -31,6 +31,11 @@ export interface ModelParams extends ModelShape {
   bk: Float32Array
   /** [heads] output weight of each head. */
   wo: Float32Array
+  /**
+   * [1] constant added to every score. The listwise loss cannot see it (a softmax ignores a shift);
+   * {@link calibrate} sets it, with the scale, so that the scores sit on the heads' scale.
+   */
+  bias: Float32Array
 }
 
 /** Default network size: 4 heads of 8. */
@@ -62,12 +67,13 @@ export function initParams(seed: number, shape: ModelShape = DEFAULT_SHAPE): Mod
     wk: fill(INPUT_WIDTH * hk, scale),
     bk: new Float32Array(hk),
     wo: fill(shape.heads, 0.1),
+    bias: new Float32Array(1),
   }
 }
 
 /** Number of parameters. */
 export function paramCount(p: ModelParams): number {
-  return p.lin.length + p.wq.length + p.bq.length + p.wk.length + p.bk.length + p.wo.length
+  return p.lin.length + p.wq.length + p.bq.length + p.wk.length + p.bk.length + p.wo.length + p.bias.length
 }
 
 /** Intermediate values of one observer's forward pass, kept for the gradient. */
@@ -152,7 +158,7 @@ export function forward(p: ModelParams, x: Float32Array, start: number, m: numbe
     let s = 0
     for (let d = 0; d < W; d++) s += x[xo + d]! * p.lin[d]!
     for (let h = 0; h < H; h++) s += p.wo[h]! * l[h * m + r]!
-    score[r] = s
+    score[r] = s + p.bias[0]!
   }
   return cache
 }

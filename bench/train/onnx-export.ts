@@ -90,6 +90,7 @@ export function exportOnnx(p: ModelParams, meta: Record<string, string> = {}): U
     floats('wk', [W, hk], p.wk),
     floats('bk', [hk], p.bk),
     floats('wo', [H, 1], p.wo),
+    floats('bias', [], p.bias),
     floats('one', [], [1]),
     floats('big', [], [1e9]),
     floats('inv_sqrt_dk', [], [1 / Math.sqrt(dk)]),
@@ -125,7 +126,8 @@ export function exportOnnx(p: ModelParams, meta: Record<string, string> = {}): U
     node('Add', ['log_p', 'log_count'], 'l'),
     node('MatMul', ['l', 'wo'], 'attention'),
     node('MatMul', [INPUT_X, 'lin'], 'linear'),
-    node('Add', ['linear', 'attention'], 'score3'),
+    node('Add', ['linear', 'attention'], 'score2'),
+    node('Add', ['score2', 'bias'], 'score3'),
     node('Squeeze', ['score3', 'axis_last'], OUTPUT_SCORE),
   ]
   const graph = create(GraphProtoSchema, {

@@ -13,8 +13,9 @@ export interface Adam {
 /**
  * Creates Adam for `p`.
  * @param prior - the linear term's prior (the head weights) and the pull toward it.
+ * @param frozenLin - the first this many entries of the linear term stay at their prior.
  */
-export function createAdam(p: ModelParams, prior: Float32Array, priorPull: number): Adam {
+export function createAdam(p: ModelParams, prior: Float32Array, priorPull: number, frozenLin = 0): Adam {
   const m = Object.fromEntries(KEYS.map((k) => [k, new Float64Array(p[k].length)])) as Record<(typeof KEYS)[number], Float64Array>
   const v = Object.fromEntries(KEYS.map((k) => [k, new Float64Array(p[k].length)])) as Record<(typeof KEYS)[number], Float64Array>
   let t = 0
@@ -30,7 +31,7 @@ export function createAdam(p: ModelParams, prior: Float32Array, priorPull: numbe
         const gk = g[k]
         const mk = m[k]
         const vk = v[k]
-        for (let i = 0; i < w.length; i++) {
+        for (let i = k === 'lin' ? frozenLin : 0; i < w.length; i++) {
           let gi = gk[i]! * scale
           if (k === 'lin') gi += priorPull * (w[i]! - prior[i]!)
           mk[i] = b1 * mk[i]! + (1 - b1) * gi

@@ -2,6 +2,7 @@
 //
 //   npm run train -- --out model.onnx [--family a,b] [--seed N] [--epochs N] [--quick]
 //   npm run train -- --load rec1.bin [--load rec2.bin ...] --out model.onnx [--seed N]
+//   loss and scale: [--no-byte-weights] [--no-calibrate] [--residual] [--hard-top N --tail-weight W] [--window S]
 //
 // Without --load it records the training seeds of the built-in scenario families and holds out their
 // test seeds; with --load it trains on the first 80% of each recording and holds out the rest.
@@ -10,11 +11,15 @@ import { writeFileSync, mkdirSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { flagValue, hasFlag, isMain } from '../lib/cli'
 import { createPrng } from '../lib/prng'
+import { FEATURE_COUNT } from '../../plugin/src/index'
+import { INPUT_COLUMNS } from '../../plugin/src/learned/index'
 import { readRecording } from '../recall/recording-file'
 import type { Recording } from '../recall/recording'
 import { captureDataset, mergeDatasets, type Dataset } from './dataset'
 import { loadFamilies } from './families'
+import { calibrate } from './calibrate'
 import { accumulate, createGradients, createGradScratch } from './gradient'
+import { createRowWeights } from './row-weights'
 import { createCache, DEFAULT_SHAPE, forward, headPrior, initParams, paramCount, type ModelParams } from './model'
 import { exportOnnx } from './onnx-export'
 import { createAdam } from './optimizer'
@@ -31,6 +36,16 @@ export interface TrainOptions {
   priorPull?: number
   /** Budget at which held-out recall is reported. @defaultValue 8 */
   recallAt?: number
+  /** Keep the linear term on the engine's feature columns at the head weights: the model learns a correction to the heads' exact score. @defaultValue false */
+  residual?: boolean
+  /** Hard negatives ({@link createRowWeights}): the heads' top this many rows of a group count fully (0: off). @defaultValue 0 */
+  hardTop?: number
+  /** Weight of the other negative rows when `hardTop` > 0. @defaultValue 0.1 */
+  tailWeight?: number
+  /** Value per byte ({@link createRowWeights}); `npm run train` turns it on unless `--no-byte-weights`. @defaultValue false */
+  byteWeights?: boolean
+  /** After training, put the scores on the heads' scale ({@link calibrate}); `npm run train` does unless `--no-calibrate`. @defaultValue false */
+  calibrate?: boolean
   log?: (line: string) => void
 }
 
@@ -87,7 +102,9 @@ export function train(trainSet: Dataset, testSet: Dataset, o: TrainOptions = {})
   const log = o.log ?? (() => {})
   const p = initParams(seed, DEFAULT_SHAPE)
   const rng = createPrng(seed ^ 0x5eed)
-  const adam = createAdam(p, headPrior(), o.priorPull ?? 0.01)
+  const prior = headPrior()
+  const adam = createAdam(p, prior, o.priorPull ?? 0.01, o.residual === true ? FEATURE_COUNT : 0)
+  const weigh = createRowWeights(trainSet, { byteWeights: o.byteWeights === true, hardTop: o.hardTop ?? 0, tailWeight: o.tailWeight ?? 0.1 })
   const g = createGradients(p)
   const cache = createCache(p, trainSet.maxRows)
   const scratch = createGradScratch(p, trainSet.maxRows)
@@ -111,8 +128,9 @@ export function train(trainSet: Dataset, testSet: Dataset, o: TrainOptions = {})
       for (let i = b; i < end; i++) {
         const gi = order[i]!
         const a = trainSet.groupStart[gi]!
-        forward(p, trainSet.x, a, trainSet.groupStart[gi + 1]! - a, cache)
-        loss += accumulate(p, trainSet.x, trainSet.label, a, cache, g, scratch)
+        const m = trainSet.groupStart[gi + 1]! - a
+        forward(p, trainSet.x, a, m, cache)
+        loss += accumulate(p, trainSet.x, trainSet.label, a, cache, g, scratch, weigh(a, m))
       }
       const lr = lr0 * (1 - (0.9 * step++) / steps)
       adam.step(p, g, 1 / (end - b), lr)
@@ -123,6 +141,11 @@ export function train(trainSet: Dataset, testSet: Dataset, o: TrainOptions = {})
         `held-out recall@${k} ${(ev.recall * 100).toFixed(2)}% (heads ${(base.recall * 100).toFixed(2)}%), ${((performance.now() - t0) / 1000).toFixed(1)} s`,
     )
   }
+  if (o.calibrate === true) {
+    const c = calibrate(p, trainSet)
+    log(`calibrated on ${c.rows} top rows: score x ${c.scale.toFixed(3)} + ${c.shift.toFixed(3)}; rms distance to the heads' score ${c.rmsBefore.toFixed(3)} -> ${c.rmsAfter.toFixed(3)}`)
+  }
+  log(`linear term: ${Array.from(p.lin, (v, i) => `${INPUT_COLUMNS[i]} ${v.toFixed(2)}`).join(', ')}; head output weights ${Array.from(p.wo, (v) => v.toFixed(2)).join(' ')}`)
   return p
 }
 
@@ -134,6 +157,14 @@ async function main(): Promise<void> {
   const seed = Number(flagValue('seed') ?? 1)
   const epochs = Number(flagValue('epochs') ?? 6)
   const quick = hasFlag('quick')
+  const num = (name: string): number | undefined => {
+    const v = flagValue(name)
+    if (v === undefined) return undefined
+    if (!Number.isFinite(Number(v)) || Number(v) < 0) throw new RangeError(`--${name} must be a finite number >= 0; got ${v}`)
+    return Number(v)
+  }
+  const trainOptions: TrainOptions = { residual: hasFlag('residual'), calibrate: !hasFlag('no-calibrate'), byteWeights: !hasFlag('no-byte-weights'), hardTop: num('hard-top'), tailWeight: num('tail-weight'), lr: num('lr'), priorPull: num('prior-pull') }
+  const capture = { windowSeconds: num('window') }
   if (!Number.isInteger(seed)) throw new RangeError(`--seed must be an integer; got ${flagValue('seed')}`)
   if (!(Number.isInteger(epochs) && epochs >= 1)) throw new RangeError(`--epochs must be an integer >= 1; got ${flagValue('epochs')}`)
   const loads = argv.flatMap((a, i) => (a === '--load' ? [argv[i + 1]!] : a.startsWith('--load=') ? [a.slice(7)] : []))
@@ -144,8 +175,8 @@ async function main(): Promise<void> {
   if (loads.length > 0) {
     for (const path of loads) {
       const rec = readRecording(path)
-      trainParts.push(captureDataset(rec, { toFraction: 0.8 }))
-      testParts.push(captureDataset(rec, { fromFraction: 0.8 }))
+      trainParts.push(captureDataset(rec, { ...capture, toFraction: 0.8 }))
+      testParts.push(captureDataset(rec, { ...capture, fromFraction: 0.8 }))
       console.log(`recording ${path}: ${rec.entityCount} entities, ${rec.ticks} ticks, ${rec.interactions.count} interactions`)
     }
     source = `${loads.length} loaded recording(s), last 20% held out`
@@ -156,8 +187,8 @@ async function main(): Promise<void> {
     if (families.length === 0) throw new RangeError(`--family names none of ${all.map((f) => f.name).join(', ')}; got ${only}`)
     for (const f of families) {
       const seeds = (list: readonly number[]): Recording[] => list.map((s) => f.record(s, quick))
-      for (const rec of seeds(f.trainSeeds)) trainParts.push(captureDataset(rec))
-      for (const rec of seeds(f.testSeeds)) testParts.push(captureDataset(rec))
+      for (const rec of seeds(f.trainSeeds)) trainParts.push(captureDataset(rec, capture))
+      for (const rec of seeds(f.testSeeds)) testParts.push(captureDataset(rec, capture))
       console.log(`family ${f.name}: train seeds ${f.trainSeeds.join(',')}, test seeds ${f.testSeeds.join(',')}`)
     }
     source = `families ${families.map((f) => `${f.name}[${f.trainSeeds.join(',')}]`).join(' ')}${quick ? ' (quick)' : ''}`
@@ -165,8 +196,9 @@ async function main(): Promise<void> {
   const trainSet = mergeDatasets(trainParts)
   const testSet = mergeDatasets(testParts)
   console.log(`captured in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
-  const p = train(trainSet, testSet, { seed, epochs, log: (l) => console.log(l) })
-  const bytes = exportOnnx(p, { trainedOn: source, seed: String(seed), epochs: String(epochs) })
+  const p = train(trainSet, testSet, { ...trainOptions, seed, epochs, log: (l) => console.log(l) })
+  const options = [trainOptions.byteWeights ? 'value per byte' : 'listwise', trainOptions.residual ? 'residual' : '', trainOptions.hardTop ? `hard negatives top ${trainOptions.hardTop}` : '', trainOptions.calibrate ? 'calibrated' : '']
+  const bytes = exportOnnx(p, { trainedOn: source, seed: String(seed), epochs: String(epochs), training: options.filter((t) => t !== '').join(', ') })
   const path = resolve(out)
   mkdirSync(dirname(path), { recursive: true })
   writeFileSync(path, bytes)

@@ -37,11 +37,14 @@ export const INPUT_COLUMNS = [
   'headingSin',
   // distance in observer radii, not clamped to the radius (a nimbus reaches beyond it)
   'range',
+  // the candidate's own speed, in units of speedScale: a moving member costs its client far more
+  // bytes than a still one (its full-rate fields change every tick)
+  'speed',
 ] as const
 /** Width of a model input row. */
 export const INPUT_WIDTH = INPUT_COLUMNS.length
 // the first columns are the engine's feature row, in its order
-if (INPUT_COLUMNS.length - 7 !== FEATURE_COUNT) throw new Error('colyseus-attention/learned: INPUT_COLUMNS is out of step with the engine\'s features')
+if (INPUT_COLUMNS.length - 8 !== FEATURE_COUNT) throw new Error('colyseus-attention/learned: INPUT_COLUMNS is out of step with the engine\'s features')
 /** Geometry columns are clamped to [-GEOMETRY_CLAMP, GEOMETRY_CLAMP]. */
 export const GEOMETRY_CLAMP = 4
 
@@ -96,6 +99,8 @@ export function writeModelInputs(batch: ModelInputSource, out: Float32Array): vo
       const dy = Py[e]! - oy
       const rvx = Vx[e]! - ovx
       const rvy = Vy[e]! - ovy
+      const evx = Vx[e]!
+      const evy = Vy[e]!
       const ex = Fx[e]!
       const ey = Fy[e]!
       out[dst + F] = clamp((dx * fx + dy * fy) * invR)
@@ -105,6 +110,7 @@ export function writeModelInputs(batch: ModelInputSource, out: Float32Array): vo
       out[dst + F + 4] = clamp(ex * fx + ey * fy)
       out[dst + F + 5] = clamp(fx * ey - fy * ex)
       out[dst + F + 6] = clamp(Math.sqrt(dx * dx + dy * dy) * invR)
+      out[dst + F + 7] = clamp(Math.sqrt(evx * evx + evy * evy) * invSpeed)
     }
   }
 }

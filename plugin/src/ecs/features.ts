@@ -353,6 +353,7 @@ export function writeCandidates(w: RowWriter, cands: Uint32Array, n: number, row
   const fused = mode !== RowMode.Features
   const paired = mode === RowMode.Paired || mode === RowMode.PairedWithFeatures
   const withFeatures = mode === RowMode.Features || mode === RowMode.PairedWithFeatures
+  const pairedOnly = mode === RowMode.Paired
   const pairMark = oi[I_PAIR_MARK]!
   const pairStampOf = w.pairStamp
   const pairScoreOf = w.pairScore
@@ -406,6 +407,15 @@ export function writeCandidates(w: RowWriter, cands: Uint32Array, n: number, row
     if ((fl & HIDDEN_OR_TEAM_ONLY) !== 0 && !((fl & OWNER) !== 0 && ownerOf[e] === o)) {
       if ((fl & HIDDEN) !== 0) continue
       if (!(hasTeam && (fl & TEAM) !== 0 && teamOf[e] === team)) continue
+    }
+    // a pair the scorer scored, on a tick that needs no feature row: its score is the pair score,
+    // whatever the heads would say, so none of them is computed
+    if (pairedOnly && pairStampOf[e] === pairMark) {
+      scores[row] = pairScoreOf[e]!
+      pairedN++
+      reached += Number(scores[row]! >= hint) & Number((fl & RULE_FLAGS_) === 0)
+      rowEid[row++] = e
+      continue
     }
     const d = Math.sqrt(d2)
     const inv = d > 0 ? 1 / d : 0

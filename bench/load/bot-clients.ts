@@ -81,7 +81,7 @@ export async function connectCrowd(o: CrowdOptions): Promise<ClientCrowd> {
         withTimeout(
           // a matchmaking request refused by a busy server (the HTTP fetch fails) is tried again, twice
           retry(() => new Client(endpoint).joinOrCreate(o.room ?? 'arena', {}), 3).then((room) => {
-            // a game client handles the server's messages (overlay, events); here they are only counted
+            // a game client handles the server's messages (events; it never asks for the debug overlay); here they are only counted
             room.onMessage('*', () => {})
             room.reconnection.enabled = false
             const ser = room as unknown as { serializer: { patch: (...a: unknown[]) => unknown; setState: (...a: unknown[]) => unknown } }

@@ -126,6 +126,9 @@ export function createSoakCrowd(o: { port: number; count: number; rng: Prng; beh
           room.onMessage('attention', heard)
           room.onMessage('destroyed', heard)
           room.onMessage('*', heard)
+          // half the clients ask for the overlay like the demo page (the room keeps the request
+          // through reconnections and forgets it on leave); the others, like a game's, never do
+          if (i % 2 === 0) room.send('overlay')
           room.onReconnect(() => {
             if (m.room !== room) return
             actions.reconnects++

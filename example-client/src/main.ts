@@ -52,7 +52,11 @@ async function main(): Promise<void> {
     room = r
     status.textContent = `room ${r.roomId}`
     r.onLeave((code) => (status.textContent = `disconnected (${code})`))
-    // ask for what the full state would cost this page (the bytes chart's second line)
+    // ask for the attention overlay (the server sends it only to clients that ask: the rings, the
+    // stats panel's set size, debug mode and the bands the interpolation follows all come from it),
+    // and for what the full state would cost this page (the bytes chart's second line, carried by it).
+    // Each room is asked anew: a zone handover joins another room.
+    r.send('overlay')
     r.send('full-state')
     traffic = tapTraffic(r.connection, clock)
     syncArena(r, store, attention, clock)

@@ -7,7 +7,7 @@ import type { OnnxScorer } from 'colyseus-attention/learned'
 import { FullStateMeter } from './full-state-meter'
 import { parseArenaOptions, type ArenaOptions } from './arena-options'
 import { checkFrame } from './frame-check'
-import { createClientGuard, createOnceLogger, parseFace, parseMove, Verdict } from './messages'
+import { createClientGuard, createOnceLogger, parseFace, parseMove, parseOverlay, Verdict } from './messages'
 import { ArenaState, Entity, type AttentionMessage } from './state'
 import { createZoneBorder, zoneArea, type ZoneSettings } from './zone-border'
 
@@ -41,9 +41,9 @@ const BAD_REQUEST = 400
 const RECONNECTABLE: ReadonlySet<number> = new Set([CloseCode.GOING_AWAY, CloseCode.NO_STATUS_RECEIVED, CloseCode.ABNORMAL_CLOSURE, CloseCode.MAY_TRY_RECONNECT])
 
 /**
- * Each client gets the `attention` overlay message every this many patches; a fifth of the clients
- * each patch, so that no patch sends one to everybody (with 500 clients that was a 12 ms spike
- * every fifth patch).
+ * Each client that asked for the `attention` overlay message gets it every this many patches; a
+ * fifth of them each patch, so that no patch sends one to everybody (with 500 clients that was a
+ * 12 ms spike every fifth patch).
  */
 const ATTENTION_EVERY = 5
 
@@ -84,6 +84,11 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
    */
   private fullState: FullStateMeter | null = null
   private readonly fullStateWatchers = new Set<string>()
+  /**
+   * Sessions that asked for the `attention` overlay message (an `overlay` message): a debug view for
+   * the demo page, not something a game pushes to every client, so nobody else gets it.
+   */
+  private readonly overlayWatchers = new Set<string>()
   /** The full-state meter's last reading (taken every ATTENTION_EVERY patches), for the overlay messages. */
   private fullBps: number | undefined = undefined
   /** Baseline mode: one view holding everything, shared by all clients. */
@@ -185,6 +190,13 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
       this.fullStateWatchers.add(client.sessionId)
       this.fullState ??= new FullStateMeter((eid, e) => this.writeDetail(eid, e), this.instances, Date.now())
     })
+    this.onMessage('overlay', (client, msg: unknown) => {
+      if (!this.admit(client)) return
+      const on = parseOverlay(msg)
+      if (typeof on === 'string') return this.reject(client, on)
+      if (on) this.overlayWatchers.add(client.sessionId)
+      else this.overlayWatchers.delete(client.sessionId)
+    })
     this.onMessage('*', (client, type) => {
       if (!this.admit(client)) return
       this.reject(client, `unknown: message type ${JSON.stringify(String(type)).slice(0, 40)}`)
@@ -233,6 +245,7 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
     this.guard.forget(client.sessionId)
     this.kicked.delete(client.sessionId)
     this.fullStateWatchers.delete(client.sessionId)
+    this.overlayWatchers.delete(client.sessionId)
     if (this.fullStateWatchers.size === 0 && this.fullState !== null) {
       this.fullState.dispose()
       this.fullState = null
@@ -326,11 +339,20 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
     if (this.attentionOn) {
       const phase = this.patches % ATTENTION_EVERY
       if (phase === 0) this.fullBps = this.fullState?.take(Date.now())
-      for (let i = phase; i < this.clients.length; i += ATTENTION_EVERY) {
-        const client = this.clients[i]!
-        // rows reused: send packs the message before it returns
-        client.send('attention', this.attentionInfo(client.sessionId, this.fullBps, true))
-      }
+      if (this.overlayWatchers.size > 0) this.sendOverlays(phase)
+    }
+  }
+
+  /**
+   * Sends the `attention` overlay message to the clients of this patch's phase that asked for it. A
+   * client's phase is its place in the room's list, so they spread over the patches whoever asked.
+   */
+  private sendOverlays(phase: number): void {
+    for (let i = phase; i < this.clients.length; i += ATTENTION_EVERY) {
+      const client = this.clients[i]!
+      if (!this.overlayWatchers.has(client.sessionId)) continue
+      // rows reused: send packs the message before it returns
+      client.send('attention', this.attentionInfo(client.sessionId, this.fullBps, true))
     }
   }
 
@@ -354,8 +376,8 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
   /**
    * What the overlay shows: this client's interest set with weights and bands, what the full state
    * would cost it (when it asked), and whether debug mode is on.
-   * @param reuse - build the member list from rows the room reuses (100 clients a patch at 500
-   *   clients: fresh rows were a third of the server's garbage); valid until the next such call.
+   * @param reuse - build the member list from rows the room reuses (up to 100 clients a patch at
+   *   500 clients: fresh rows were a third of the server's garbage); valid until the next such call.
    */
   attentionInfo(sessionId: string, fullBps?: number, reuse = false): AttentionMessage {
     const o = this.playerOf.get(sessionId) ?? -1

@@ -31,6 +31,16 @@ export function parseFace(msg: unknown): FaceInput | string {
 }
 
 /**
+ * Parses an `overlay` payload: none or `true` asks for the `attention` overlay message, `false`
+ * stops it.
+ */
+export function parseOverlay(msg: unknown): boolean | string {
+  if (msg === undefined || msg === true) return true
+  if (msg === false) return false
+  return 'overlay: payload must be absent, true or false'
+}
+
+/**
  * Per-client token bucket: `rate` messages per second, bursts up to `burst`. Messages beyond it are
  * dropped (the client stays connected and the room is unaffected).
  */

@@ -38,7 +38,10 @@ export type ArenaState = SchemaType<typeof ArenaState>
 /** Entity kinds in the example arena. */
 export type EntityKind = 'player' | 'bot' | 'projectile' | 'beacon'
 
-/** Server -> client `attention` message: what the overlay draws. */
+/**
+ * Server -> client `attention` message: what the overlay draws. Sent only to clients that asked with
+ * an `overlay` message (every fifth patch), in each room they join.
+ */
 export interface AttentionMessage {
   self: string
   radius: number
@@ -48,7 +51,8 @@ export interface AttentionMessage {
   /**
    * Bytes per second this client would receive without the plugin over the last few patches (every
    * client of the baseline room receives the same patches: one shared encode measures it for all).
-   * Sent only to clients that asked with a `full-state` message.
+   * Sent only to clients that asked with a `full-state` message (it rides on this message, so they ask
+   * for the overlay too).
    */
   fullBps?: number
   /** Present (true) only when the server runs with ATTENTION_DEBUG=1: the page may then ask `/debug/*`. */

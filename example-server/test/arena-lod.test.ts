@@ -22,7 +22,6 @@ const entitiesOf = (room: Room): Map<string, Decoded> | undefined =>
   (room.state as { entities?: Map<string, Decoded> } | undefined)?.entities
 const join = async (client: Client): Promise<Room> => {
   const room = await client.joinOrCreate('arena')
-  room.onMessage('attention', () => {})
   room.onMessage('destroyed', () => {})
   return room
 }
@@ -110,7 +109,6 @@ describe('arena level of detail', () => {
     }
     const room = await client.joinById(first.roomId)
     session = room.sessionId
-    room.onMessage('attention', () => {})
     room.onMessage('destroyed', () => {})
     const sizes: number[] = []
     room.onStateChange(() => {

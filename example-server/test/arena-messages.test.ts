@@ -2,6 +2,7 @@ import { Client, type Room } from '@colyseus/sdk'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { arenaRooms, type ArenaRoom } from '../src/arena-room'
 import { startServer, type RunningServer } from '../src/server'
+import type { AttentionMessage } from '../src/state'
 
 let server: RunningServer
 let url: string
@@ -16,9 +17,14 @@ afterAll(async () => {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const join = async (client: Client): Promise<Room> => {
   const room = await client.joinOrCreate('arena')
-  room.onMessage('attention', () => {})
   room.onMessage('destroyed', () => {})
   return room
+}
+/** Collects the `attention` messages a client receives from now on. */
+const overlays = (room: Room): AttentionMessage[] => {
+  const heard: AttentionMessage[] = []
+  room.onMessage('attention', (m: AttentionMessage) => heard.push(m))
+  return heard
 }
 
 describe('arena message validation', () => {
@@ -26,6 +32,7 @@ describe('arena message validation', () => {
     const client = new Client(url)
     const bad = await join(client)
     const good = await join(client)
+    const badOverlays = overlays(bad)
     const arena = arenaRooms.get(bad.roomId) as ArenaRoom
     const badEid = arena.playerEntity(bad.sessionId)
     const goodEid = arena.playerEntity(good.sessionId)
@@ -50,6 +57,8 @@ describe('arena message validation', () => {
       ]
       for (const p of payloads) bad.send('move', p)
       for (const p of [null, {}, { angle: 'north' }, { angle: NaN }, { angle: 1e9 }]) bad.send('face', p)
+      const overlayPayloads: unknown[] = [null, 1, 'yes', {}, [true], { on: true }]
+      for (const p of overlayPayloads) bad.send('overlay', p)
       bad.send('teleport', { x: 0, y: 0 })
       bad.send(7 as unknown as string, {})
       await sleep(300)
@@ -59,6 +68,7 @@ describe('arena message validation', () => {
       expect(arena.rejected.counts.get('move')).toBe(payloads.length)
       expect(arena.rejected.counts.get('face')).toBe(5)
       expect(arena.rejected.counts.get('unknown')).toBe(2)
+      expect(arena.rejected.counts.get('overlay')).toBe(overlayPayloads.length)
 
       // a flood: far more than 30 messages per second; the excess is dropped, logged once
       for (let i = 0; i < 400; i++) bad.send('face', { angle: i / 100 })
@@ -81,10 +91,82 @@ describe('arena message validation', () => {
       bad.send('move', { dx: -1, dy: 0 })
       await sleep(400)
       expect(P.x[badEid]!).toBeLessThan(start.x - 5)
+      // no malformed `overlay` message opted it in
+      expect(badOverlays).toEqual([])
     } finally {
       console.warn = warn
     }
     await bad.leave(true)
     await good.leave(true)
+  })
+})
+
+describe('arena overlay opt-in', () => {
+  it('should send the attention overlay only to clients that asked for it, until they ask to stop', async () => {
+    const client = new Client(url)
+    const asked = await join(client)
+    const never = await join(client)
+    const askedTrue = await join(client)
+    const arena = arenaRooms.get(asked.roomId) as ArenaRoom
+    const heard = overlays(asked)
+    const heardTrue = overlays(askedTrue)
+    // everything the other client receives besides patches, by type
+    const neverGot: string[] = []
+    never.onMessage('*', (type) => neverGot.push(String(type)))
+    let neverPatches = 0
+    never.onStateChange(() => neverPatches++)
+    asked.send('overlay')
+    askedTrue.send('overlay', true)
+    await sleep(1500)
+    // every fifth patch at 20 Hz: about 6 in 1.5 s
+    expect(heard.length).toBeGreaterThanOrEqual(3)
+    expect(heardTrue.length).toBeGreaterThanOrEqual(3)
+    expect(heard.every((m) => m.self === String(arena.playerEntity(asked.sessionId)) && m.members.length > 0)).toBe(true)
+    expect(neverGot.filter((t) => t === 'attention')).toEqual([])
+    expect(neverPatches).toBeGreaterThan(10)
+
+    asked.send('overlay', false)
+    await sleep(300) // one may have been on its way
+    const stoppedAt = heard.length
+    const otherAt = heardTrue.length
+    await sleep(1000)
+    expect(heard.length).toBe(stoppedAt)
+    expect(heardTrue.length).toBeGreaterThan(otherAt)
+    expect(neverGot.filter((t) => t === 'attention')).toEqual([])
+    for (const r of [asked, never, askedTrue]) await r.leave(true)
+  })
+
+  it('should spread the overlay messages over the patches: each client every fifth patch, a fifth of them per patch', async () => {
+    const client = new Client(url)
+    const rooms: Room[] = []
+    for (let i = 0; i < 10; i++) {
+      const r = await join(client)
+      overlays(r)
+      rooms.push(r)
+    }
+    const arena = arenaRooms.get(rooms[0]!.roomId) as ArenaRoom
+    // the patch each server-side `attention` send belongs to
+    let patch = 0
+    arena.afterSync = () => patch++
+    const sentAt = new Map<string, number[]>()
+    for (const c of arena.clients) {
+      const send = c.send.bind(c) as (type: unknown, ...rest: unknown[]) => void
+      ;(c as unknown as { send: typeof send }).send = (type, ...rest) => {
+        if (type === 'attention') sentAt.set(c.sessionId, [...(sentAt.get(c.sessionId) ?? []), patch])
+        send(type, ...rest)
+      }
+    }
+    for (const r of rooms) r.send('overlay')
+    await sleep(2000)
+    arena.afterSync = null
+    expect(sentAt.size).toBe(rooms.length)
+    const perPatch = new Map<number, number>()
+    for (const patches of sentAt.values()) {
+      for (const p of patches) perPatch.set(p, (perPatch.get(p) ?? 0) + 1)
+      // every fifth patch, once it asked
+      for (let i = 1; i < patches.length; i++) expect(patches[i]! - patches[i - 1]!).toBe(5)
+    }
+    expect(Math.max(...perPatch.values())).toBe(rooms.length / 5)
+    for (const r of rooms) await r.leave(true)
   })
 })

@@ -25,7 +25,6 @@ const keysOf = (room: Room): string[] => {
   return entities ? [...entities.keys()] : []
 }
 const listen = (room: Room): Room => {
-  room.onMessage('attention', () => {})
   room.onMessage('destroyed', () => {})
   return room
 }

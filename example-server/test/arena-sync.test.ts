@@ -35,7 +35,6 @@ const ready = (room: Room): boolean => (room.state as { entities?: unknown } | u
 const sameKeys = (a: string[], b: string[]): boolean => a.length === b.length && a.every((k, i) => k === b[i])
 /** Registers the arena's server messages so the SDK doesn't warn; returns the room. */
 const listen = (room: Room): Room => {
-  room.onMessage('attention', () => {})
   room.onMessage('destroyed', () => {})
   return room
 }

@@ -28,7 +28,6 @@ const keysOf = (room: Room): string[] => [...entitiesOf(room).keys()]
 /** Joins zone `zone` at (x, y) facing `angle`, through process `via`. */
 async function joinAt(via: ServerProcess, zone: number, x: number, y: number, angle: number): Promise<Room> {
   const room = await new Client(via.url).join('arena', { zone, x, y })
-  room.onMessage('attention', () => {})
   room.onMessage('destroyed', () => {})
   room.onMessage('handover', () => {})
   room.send('face', { angle })
@@ -136,7 +135,9 @@ describe('zoned arena on several processes', () => {
   it('should move a player crossing the border to the neighbouring room, keeping its key and what it saw', async () => {
     const watcher = await joinAt(procs[0]!, 0, 740, 600, 0)
     let watcherKey = ''
+    // the overlay says which entity is the watcher's own
     watcher.onMessage('attention', (m: { self: string }) => (watcherKey = m.self))
+    watcher.send('overlay')
     const player = await joinAt(procs[1]!, 0, 785, 600, Math.PI)
     await until('first patches', () => watcherKey !== '' && entitiesOf(player).has(watcherKey), 5000)
     const seen = new Set(keysOf(player))
@@ -145,7 +146,6 @@ describe('zoned arena on several processes', () => {
     player.onMessage('handover', (m: { zone: number; key: string }) => {
       selfKey = m.key
       void new Client(procs[0]!.url).join('arena', { zone: m.zone, resume: m.key }).then((r) => {
-        r.onMessage('attention', () => {})
         r.onMessage('destroyed', () => {})
         r.onMessage('handover', () => {})
         clients.push(r)

@@ -18,9 +18,10 @@ interface Joined {
   patchBytes(): number
 }
 
-/** Joins like the demo page: asking for the full-state figure unless `chart` is false. */
+/** Joins like the demo page: asking for the overlay, and for the full-state figure unless `chart` is false. */
 async function join(url: string, chart = true): Promise<Joined> {
   const room = await new Client(url).joinOrCreate('arena')
+  room.send('overlay')
   if (chart) room.send('full-state')
   const messages = new Map<string, unknown[]>()
   room.onMessage('*', (type, payload: unknown) => {

@@ -121,7 +121,6 @@ describe('arena under a WebSocket-level fuzz', () => {
     const goods: Good[] = []
     for (let i = 0; i < 3; i++) {
       const room = await sdk.joinOrCreate('arena')
-      room.onMessage('attention', () => {})
       room.onMessage('destroyed', () => {})
       const g: Good = { room, session: room.sessionId, patches: 0, checks: 0, leaks: [] }
       room.onStateChange(() => g.patches++)

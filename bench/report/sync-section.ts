@@ -92,7 +92,8 @@ export function syncSection(rs: readonly SyncBenchResult[], command: string, tie
           `**Garbage.** The sync step (\`AttentionPlugin.sync()\`, the view edits of a tick; not the engine, not encoding) leaves ` +
             `${num(garbage.kbPerTick, 1)} KB on the heap per tick at ${garbage.entities} entities and ${garbage.clients} clients (median of ${garbage.ticks} ticks; ` +
             'the growth of the used heap across the step, not a timed test). Band changes allocate nothing (schema-tags.ts writes the view tag bitmaps and ' +
-            'queues shared entry maps); what remains is schema\'s own `view.add` / `view.remove` for entities entering and leaving views.',
+            'queues shared entry maps), and entries and exits write into tables that keep their storage (docs/sync.md); what remains is nearly all the ' +
+            'benchmark room\'s own `refresh` callback writing the fields of entities that enter at a higher band (schema boxes each number it stores).',
           '',
         ]),
     ...(tiers.length === 0

@@ -50,7 +50,7 @@ export function loadSection(r: LoadBenchResult): Section {
     `Command: \`npm run bench:load${r.quick ? ' -- --quick' : ''}\` (\`-- --clients 500\` for other counts). The example server runs as a child process on a free 127.0.0.1 port ` +
       `(with ${first?.bots ?? '?'} bots); real \`@colyseus/sdk\` clients connect over WebSocket from load-generator child processes of their own ` +
       `(at most 200 clients each, none of them the server${first?.clientNice ? `, at nice ${first.clientNice} so that the server gets a core first, as on a machine of its own` : ''}) and move randomly ` +
-      '(`move` every 100 ms, `face` now and then); each run warms up, measures for a fixed time, then stops by itself. ' +
+      '(`move` every 100 ms, `face` now and then) and, like a game\'s clients, never ask for the example room\'s debug overlay (the `attention` message goes only to clients that send `overlay`); each run warms up, measures for a fixed time, then stops by itself. ' +
       (decodeEvery !== undefined && decodeEvery > 1
         ? `One client in ${decodeEvery} decodes its patches into a schema state like a game client (decode errors are counted); the others count bytes without decoding: ` +
           'the server does the same work either way, and the load generators leave the cores to the server. '

@@ -7,7 +7,7 @@ import type { OnnxScorer } from 'colyseus-attention/learned'
 import { FullStateMeter } from './full-state-meter'
 import { parseArenaOptions, type ArenaOptions } from './arena-options'
 import { checkFrame } from './frame-check'
-import { createClientGuard, createOnceLogger, parseFace, parseMove, parseOverlay, Verdict } from './messages'
+import { createClientGuard, createOnceLogger, parseFace, parseMove, parseSwitch, Verdict } from './messages'
 import { ArenaState, Entity, type AttentionMessage } from './state'
 import { createZoneBorder, zoneArea, type ZoneSettings } from './zone-border'
 
@@ -185,14 +185,18 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
       const eid = this.playerOf.get(client.sessionId)
       if (eid !== undefined) this.arena.setFacing(eid, m.angle)
     })
-    this.onMessage('full-state', (client) => {
-      if (!this.admit(client) || !this.attentionOn) return
+    this.onMessage('full-state', (client, msg: unknown) => {
+      if (!this.admit(client)) return
+      const on = parseSwitch('full-state', msg)
+      if (typeof on === 'string') return this.reject(client, on)
+      if (!this.attentionOn) return
+      if (!on) return this.forgetFullStateWatcher(client.sessionId)
       this.fullStateWatchers.add(client.sessionId)
       this.fullState ??= new FullStateMeter((eid, e) => this.writeDetail(eid, e), this.instances, Date.now())
     })
     this.onMessage('overlay', (client, msg: unknown) => {
       if (!this.admit(client)) return
-      const on = parseOverlay(msg)
+      const on = parseSwitch('overlay', msg)
       if (typeof on === 'string') return this.reject(client, on)
       if (on) this.overlayWatchers.add(client.sessionId)
       else this.overlayWatchers.delete(client.sessionId)
@@ -244,15 +248,20 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
     this.rejected.forget(client.sessionId)
     this.guard.forget(client.sessionId)
     this.kicked.delete(client.sessionId)
-    this.fullStateWatchers.delete(client.sessionId)
+    this.forgetFullStateWatcher(client.sessionId)
     this.overlayWatchers.delete(client.sessionId)
+    // a player handed to another zone is a ghost here now: the border exchange owns it
+    if (eid !== undefined && this.border?.isGhost(eid) !== true) this.arena.despawn(eid)
+  }
+
+  /** Stops the full-state figure for `sessionId`; the meter goes when nobody watches it any more. */
+  private forgetFullStateWatcher(sessionId: string): void {
+    this.fullStateWatchers.delete(sessionId)
     if (this.fullStateWatchers.size === 0 && this.fullState !== null) {
       this.fullState.dispose()
       this.fullState = null
       this.fullBps = undefined
     }
-    // a player handed to another zone is a ghost here now: the border exchange owns it
-    if (eid !== undefined && this.border?.isGhost(eid) !== true) this.arena.despawn(eid)
   }
 
   override onDispose(): void {

@@ -31,13 +31,13 @@ export function parseFace(msg: unknown): FaceInput | string {
 }
 
 /**
- * Parses an `overlay` payload: none or `true` asks for the `attention` overlay message, `false`
- * stops it.
+ * Parses the payload of an on/off message (`overlay`, `full-state`): none or `true` turns it on,
+ * `false` off; anything else is an error naming the message.
  */
-export function parseOverlay(msg: unknown): boolean | string {
+export function parseSwitch(type: string, msg: unknown): boolean | string {
   if (msg === undefined || msg === true) return true
   if (msg === false) return false
-  return 'overlay: payload must be absent, true or false'
+  return `${type}: payload must be absent, true or false`
 }
 
 /**

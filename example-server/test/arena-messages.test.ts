@@ -59,6 +59,7 @@ describe('arena message validation', () => {
       for (const p of [null, {}, { angle: 'north' }, { angle: NaN }, { angle: 1e9 }]) bad.send('face', p)
       const overlayPayloads: unknown[] = [null, 1, 'yes', {}, [true], { on: true }]
       for (const p of overlayPayloads) bad.send('overlay', p)
+      for (const p of overlayPayloads) bad.send('full-state', p)
       bad.send('teleport', { x: 0, y: 0 })
       bad.send(7 as unknown as string, {})
       await sleep(300)
@@ -69,6 +70,9 @@ describe('arena message validation', () => {
       expect(arena.rejected.counts.get('face')).toBe(5)
       expect(arena.rejected.counts.get('unknown')).toBe(2)
       expect(arena.rejected.counts.get('overlay')).toBe(overlayPayloads.length)
+      expect(arena.rejected.counts.get('full-state')).toBe(overlayPayloads.length)
+      // no malformed `full-state` message started the full-state meter
+      expect((arena as unknown as { fullState: unknown }).fullState).toBeNull()
 
       // a flood: far more than 30 messages per second; the excess is dropped, logged once
       for (let i = 0; i < 400; i++) bad.send('face', { angle: i / 100 })

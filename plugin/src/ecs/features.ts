@@ -191,22 +191,21 @@ export function createRowWriter(
 
 /** A fresh member stamp of `w` (small integers: PERFORMANCE.md, "small-integer stamps"). */
 export function nextMark(w: RowWriter): number {
-  const oi = w.oi
-  if (oi[I_MARK]! >= 0x3fffffff) {
-    w.member.fill(0)
-    oi[I_MARK] = 0
-  }
-  return ++oi[I_MARK]!
+  return nextStamp(w.oi, I_MARK, w.member)
 }
 
 /** A fresh pair mark of `w`, which becomes the current observer's (call it before the observer's candidates are written). */
 export function nextPairMark(w: RowWriter): number {
-  const oi = w.oi
-  if (oi[I_PAIR_MARK]! >= 0x3fffffff) {
-    w.pairStamp.fill(0)
-    oi[I_PAIR_MARK] = 0
+  return nextStamp(w.oi, I_PAIR_MARK, w.pairStamp)
+}
+
+/** Advances the counter `oi[slot]`, clearing `stamps` before it would leave the small integers. */
+function nextStamp(oi: Int32Array, slot: number, stamps: Uint32Array): number {
+  if (oi[slot]! >= 0x3fffffff) {
+    stamps.fill(0)
+    oi[slot] = 0
   }
-  return ++oi[I_PAIR_MARK]!
+  return ++oi[slot]!
 }
 
 /** Makes `o` the current observer of `w`; its broadphase reach (radius + own look-ahead travel) lands in `w.observer[REACH_SLOT]`. */
@@ -247,7 +246,7 @@ export function loadObserver(w: RowWriter, o: number): void {
   const r = ob[RADIUS]!
   const wDistance = w.wDistance
   const falloff = w.falloff
-  const base = ((fl & Has.Team) !== 0 ? w.wTeam : 0) + (any[o] === 1 ? w.wRecency : 0) + w.slack
+  const base = w.restMax[oi[I_FLAGS]! & 6]!
   const facingMax = (fl & Has.Facing) !== 0 ? w.wFacing : 0
   const t = hint - base - facingMax - w.wApproach - w.wMutual
   let bound = Infinity

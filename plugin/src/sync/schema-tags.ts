@@ -17,7 +17,7 @@ import {
   type ChangeTreeLike,
   type EncDescriptorLike,
 } from '../view-encoding/schema-internals'
-import { ancestorEntries, isAdapterEntries, ownEntries, privatizeEntries, shareEntries, type Entries } from './view-entries'
+import { ancestorEntries, copyEntries, isAdapterEntries, ownEntries, privatizeEntries, shareEntries, type Entries } from './view-entries'
 
 /*
  * Owns the sync layer's own edits of a StateView: an entity entering a view, leaving it, and
@@ -268,17 +268,9 @@ export function retagInView(view: StateView, instance: Ref, oldTag: number, tag:
   if (pending === undefined) changes.set(refId, entries)
   else {
     // an entry from earlier this patch (or an undrained one): merge into a private map
-    merged = ownEntries(changes, refId, pending)
-    entries.forEach(mergeEntry)
-    merged = undefined
+    copyEntries(entries, ownEntries(changes, refId, pending))
   }
   return true
-}
-
-/** The map {@link mergeEntry} writes to (module level: the merge walks with forEach, no closure, no iterator). */
-let merged: Entries | undefined
-function mergeEntry(op: number, key: ChangeKey): void {
-  merged!.set(key, op)
 }
 
 /**

@@ -28,14 +28,17 @@ const pools = new WeakMap<StateView, Map<number, Entries>>()
  * A StateView for the plugin to manage, its pending changes kept in an {@link EntryTable}: the
  * encoder empties them every patch, and a `Map` would allocate its table anew each time it refills.
  * On a schema release the contract tests have not passed on, the view keeps schema's own `Map`
- * (the swap relies on how schema reads `view.changes`; see version-gate.ts).
+ * (the swap relies on how schema reads `view.changes`; see version-gate.ts), and so do the pooled maps.
  */
 export function createManagedView(): StateView {
   const view = new StateView()
-  if (isTestedSchemaVersion(installedSchemaVersion())) {
-    replacePendingChanges(view, new EntryTable<number, Entries>() as unknown as ViewChanges)
-  }
+  if (useTables()) replacePendingChanges(view, new EntryTable<number, Entries>() as unknown as ViewChanges)
   return view
+}
+
+/** True on a schema release the contract tests cover: only there do views and pooled maps use {@link EntryTable}s (called once per view or pool entry, not per patch). */
+function useTables(): boolean {
+  return isTestedSchemaVersion(installedSchemaVersion())
 }
 
 /** Marks `m` as shared (never edited again) and returns it. */
@@ -73,19 +76,21 @@ export function ancestorEntries(view: StateView, changes: ViewChanges, tree: Cha
   }
   let own = pool.get(refId)
   if (own === undefined) {
-    own = new EntryTable<ChangeKey, number>() as unknown as Entries
+    own = useTables() ? (new EntryTable<ChangeKey, number>() as unknown as Entries) : new Map()
     pool.set(refId, own)
   } else if (own.size > 0) own.clear() // not pending (checked above): the encoder has consumed it
-  if (pending !== undefined) {
-    copyTarget = own
-    pending.forEach(copyEntry)
-    copyTarget = undefined
-  }
+  if (pending !== undefined) copyEntries(pending, own)
   changes.set(refId, own)
   return own
 }
 
-/** The map {@link copyEntry} writes to (module level: no closure, no iterator). */
+/** Sets every entry of `from` in `to`, in `from`'s order (a forEach over a module-level callback: no closure, no iterator). */
+export function copyEntries(from: Entries, to: Entries): void {
+  copyTarget = to
+  from.forEach(copyEntry)
+  copyTarget = undefined
+}
+
 let copyTarget: Entries | undefined
 function copyEntry(op: number, key: ChangeKey): void {
   copyTarget!.set(key, op)

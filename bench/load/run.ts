@@ -21,6 +21,10 @@
 //   npm run bench:load -- --plugin on --seconds 30      one mode, longer runs
 //   npm run bench:load -- --decode-every 1 --client-nice 10  every client decodes; niced generators
 //   npm run bench:load -- --cpu-prof DIR | --heap-profile DIR | --raw DIR   profiles, raw timings
+//   npm run bench:load -- --direct-frames off           the ws library's own send (default: one write per frame)
+//   npm run bench:load -- --server-flags=--max-semi-space-size=64,--no-parallel-scavenge
+//                                                       node flags of the server (default SERVER_FLAGS; none: no flags)
+//   npm run bench:load -- --alternate direct-frames     on/off flipped every 2 s (--alternate-ms) inside each run, reported apart
 import { loadavg, setPriority } from 'node:os'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
@@ -61,8 +65,19 @@ export interface LoadBenchOptions {
   clientNice?: number
   /** Plugin settings to run for each client count. @defaultValue [false, true] (off, then on) */
   modes?: boolean[]
-  /** Node flags for the server process (e.g. `['--cpu-prof', '--cpu-prof-dir=prof']` to profile it). */
+  /** Node flags for the server process (e.g. `['--cpu-prof', '--cpu-prof-dir=prof']` to profile it). @defaultValue {@link SERVER_FLAGS} */
   serverNodeArgs?: readonly string[]
+  /**
+   * The example server writes each binary message as one frame with one socket write
+   * (example-server/src/direct-frames.ts); false: the ws library's own send. @defaultValue true
+   */
+  directFrames?: boolean
+  /**
+   * An interleaved comparison inside each run: the variant is switched on and off every
+   * `everyMs` in the server process, and the ticks of each half are reported apart (see
+   * {@link ALTERNATES}). Both halves share the process, the clients and the machine's other load.
+   */
+  alternate?: Alternate
   /** Folder to write each run's raw server timings to (one JSON file per run), for analysis. */
   rawDir?: string
   /** Folder to write each run's allocation profile to (`.heapprofile`, garbage included), for analysis. */
@@ -124,6 +139,12 @@ export interface LoadRun {
   gcMsPerSlowTick: number
   /** Tick CPU p99 over the ticks that overlapped no GC pause (diagnostic, see slowTicks). */
   tickCpuP99NoGcMs: number
+  /** Scavenges (minor GCs) per second and their median pause, ms. */
+  minorGcPerSec: number
+  minorGcMedianMs: number
+  /** Major GCs (mark-compact, kind 4) per second, and the pause time per second of them and of incremental marking steps (kind 8), ms. */
+  majorGcPerSec: number
+  majorGcMsPerSec: number
   rssMiB: number
   /** WebSocket payload bytes received per client per second. */
   bytesPerClientPerSec: number
@@ -138,6 +159,12 @@ export interface LoadRun {
   decodeEvery: number
   /** Niceness the load generators ran at. */
   clientNice: number
+  /** Whether the server wrote its messages as one frame per socket write (see {@link LoadBenchOptions.directFrames}). */
+  directFrames: boolean
+  /** Node flags of the server process. */
+  serverFlags: string[]
+  /** With {@link LoadBenchOptions.alternate}: its name and the ticks with the variant on and off (ticks that straddled a flip are in neither). */
+  alternate?: { name: string; everyMs: number; on: VariantTicks; off: VariantTicks }
   /** Clients that decoded their patches into a schema state (the others only counted bytes). */
   decodingClients: number
   /** Patches those clients failed to decode (should be 0). */
@@ -150,6 +177,38 @@ export interface LoadRun {
   clientProcesses: number
   /** CPU of the busiest load-generator process, % of one core: near 100% means the clients, not the server, were the limit. */
   clientProcessMaxCpuPercent: number
+}
+
+/**
+ * Node flags the server runs with unless told otherwise: a young generation of 64 MiB semi-spaces
+ * (V8's default grows to 16) makes scavenges about 3x rarer at 500 clients, at the same pause each
+ * (docs/scaling.md). Reported with every run.
+ */
+export const SERVER_FLAGS: readonly string[] = ['--max-semi-space-size=64']
+
+/** Tick figures of one half of an interleaved comparison (ms). */
+export interface VariantTicks {
+  ticks: number
+  tickCpuMedianMs: number
+  tickCpuP99Ms: number
+  tickMedianMs: number
+  tickP99Ms: number
+}
+
+/** A server-side switch the load benchmark can flip during a run. */
+export interface Alternate {
+  name: string
+  /** Module of the server that exports the switch (it is imported by the server too: the same instance). */
+  module: string
+  /** The switch: a function taking true (variant on) or false. */
+  exportName: string
+  /** Milliseconds between flips. */
+  everyMs: number
+}
+
+/** The switches `--alternate NAME` knows. */
+export const ALTERNATES: Record<string, Omit<Alternate, 'everyMs'>> = {
+  'direct-frames': { name: 'direct-frames', module: resolve(REPO_ROOT, 'example-server/src/direct-frames.ts'), exportName: 'setDirectFrames' },
 }
 
 /** Everything the load benchmark measured. */
@@ -219,6 +278,9 @@ export async function measureLoad(o: {
   /** @defaultValue 200 */
   clientsPerProcess?: number
   serverNodeArgs?: readonly string[]
+  /** @defaultValue true */
+  directFrames?: boolean
+  alternate?: Alternate
   /** @defaultValue 10 */
   decodeEvery?: number
   /** @defaultValue 0 */
@@ -229,7 +291,15 @@ export async function measureLoad(o: {
   heapFile?: string
 }): Promise<LoadRun> {
   const { attention, clients, bots, seconds, warmupSeconds } = o
-  const server = await startServerProcess({ bots, attention, entry: o.entry, nodeArgs: o.serverNodeArgs })
+  const directFrames = o.directFrames ?? true
+  const serverFlags = [...(o.serverNodeArgs ?? SERVER_FLAGS)]
+  const server = await startServerProcess({ bots, attention, entry: o.entry, nodeArgs: serverFlags, env: {
+      DIRECT_FRAMES: directFrames ? '1' : '0',
+      ...(o.alternate === undefined
+        ? {}
+        : { BENCH_ALTERNATE_MS: String(o.alternate.everyMs), BENCH_ALTERNATE_MODULE: o.alternate.module, BENCH_ALTERNATE_EXPORT: o.alternate.exportName }),
+    },
+  })
   const crowds: CrowdProcess[] = []
   try {
     const n = Math.max(1, Math.ceil(clients / (o.clientsPerProcess ?? 200)))
@@ -309,6 +379,7 @@ export async function measureLoad(o: {
       loopDelayP99Ms: t.window.loopDelayP99Ms,
       gcMsPerSec: t.window.gcMs / (t.window.ms / 1000),
       ...slow,
+      ...gcKinds(t),
       rssMiB: rss / 2 ** 20,
       bytesPerClientPerSec: sum / clients / wall,
       messagesPerClientPerSec: msgs / clients / wall,
@@ -317,6 +388,11 @@ export async function measureLoad(o: {
       dropCodes,
       decodeEvery: o.decodeEvery ?? 10,
       clientNice: o.clientNice ?? 0,
+      directFrames,
+      serverFlags: serverFlags.filter((f) => !f.startsWith('--cpu-prof')),
+      ...(o.alternate === undefined
+        ? {}
+        : { alternate: { name: o.alternate.name, everyMs: o.alternate.everyMs, on: variantTicks(t, 1), off: variantTicks(t, 0) } }),
       decodingClients: decoding,
       decodeErrors,
       serverCloseCodes: t.window.closes,
@@ -328,6 +404,35 @@ export async function measureLoad(o: {
     await Promise.all(crowds.map(closeCrowdProcess))
     await server.stop()
   }
+}
+
+/** Minor and major GC figures of {@link LoadRun} from the server's pause log. */
+function gcKinds(t: TickTimings): Pick<LoadRun, 'minorGcPerSec' | 'minorGcMedianMs' | 'majorGcPerSec' | 'majorGcMsPerSec'> {
+  const sec = t.window.ms / 1000
+  const minor: number[] = []
+  let major = 0
+  let majorMs = 0
+  for (let i = 0; i < t.gc.kind.length; i++) {
+    const k = t.gc.kind[i]!
+    if (k === 1) minor.push(t.gc.duration[i]!)
+    else if (k === 4 || k === 8) {
+      if (k === 4) major++
+      majorMs += t.gc.duration[i]!
+    }
+  }
+  return { minorGcPerSec: minor.length / sec, minorGcMedianMs: minor.length === 0 ? 0 : quantile(minor, 0.5), majorGcPerSec: major / sec, majorGcMsPerSec: majorMs / sec }
+}
+
+/** The tick figures of the ticks labelled `v` (1 on, 0 off) by an interleaved comparison. */
+function variantTicks(t: TickTimings, v: number): VariantTicks {
+  const cpu: number[] = []
+  const wall: number[] = []
+  for (let i = 0; i < t.tickVariant.length; i++) {
+    if (t.tickVariant[i] !== v) continue
+    cpu.push(t.tick.cpu[i]!)
+    wall.push(t.tick.wall[i]!)
+  }
+  return { ticks: cpu.length, tickCpuMedianMs: quantile(cpu, 0.5), tickCpuP99Ms: quantile(cpu, 0.99), tickMedianMs: quantile(wall, 0.5), tickP99Ms: quantile(wall, 0.99) }
 }
 
 /** GC pause time (ms) inside each tick's span, from the server's pause log (both sorted by start). */
@@ -388,6 +493,8 @@ export async function runLoadBench(options: LoadBenchOptions = {}): Promise<Load
         entry: options.entry,
         clientsPerProcess: options.clientsPerProcess,
         serverNodeArgs: options.serverNodeArgs,
+        directFrames: options.directFrames,
+        alternate: options.alternate,
         decodeEvery: options.decodeEvery,
         clientNice: options.clientNice,
         heapFile: options.heapDir === undefined ? undefined : resolve(options.heapDir, `load-${clients}-${attention ? 'on' : 'off'}.heapprofile`),
@@ -397,13 +504,20 @@ export async function runLoadBench(options: LoadBenchOptions = {}): Promise<Load
       log(
         `load: ${clients} clients, ${bots} bots, plugin ${attention ? 'on ' : 'off'}: tick ${r.tickMedianMs.toFixed(2)} ms (p99 ${r.tickP99Ms.toFixed(2)}) wall, ` +
           `${r.tickCpuMedianMs.toFixed(2)} ms (p99 ${r.tickCpuP99Ms.toFixed(2)}) CPU [step ${r.stepCpuMedianMs.toFixed(2)}, sync ${r.syncCpuMedianMs.toFixed(2)}, encode+send ${r.encodeCpuMedianMs.toFixed(2)}], ` +
-          `CPU ${r.cpuPercent.toFixed(0)}% (in-process ${r.cpuPercentInProcess.toFixed(0)}%), loop busy ${(r.eventLoopUtilization * 100).toFixed(0)}%, GC ${r.gcMsPerSec.toFixed(1)} ms/s, ` +
+          `CPU ${r.cpuPercent.toFixed(0)}% (in-process ${r.cpuPercentInProcess.toFixed(0)}%), loop busy ${(r.eventLoopUtilization * 100).toFixed(0)}%, GC ${r.gcMsPerSec.toFixed(1)} ms/s ` +
+          `(${r.minorGcPerSec.toFixed(2)} scavenges/s of ${r.minorGcMedianMs.toFixed(1)} ms median; ${r.majorGcPerSec.toFixed(2)} major/s, major + incremental ${r.majorGcMsPerSec.toFixed(1)} ms/s), ` +
           `ticks at or above the p99: ${r.slowTicks}, ${r.slowTicksWithGc} with a GC pause inside (${r.gcMsPerSlowTick.toFixed(1)} ms each on average; p99 of ticks without one ${r.tickCpuP99NoGcMs.toFixed(2)} ms), ` +
           `heap per patch: sync ${r.syncHeapKB.toFixed(1)} KB (plugin sync() ${r.pluginSyncHeapKB.toFixed(1)} KB in ${r.pluginSyncCpuMedianMs.toFixed(2)} ms), encode+send ${r.encodeHeapKB.toFixed(1)} KB, ` +
-          `RSS ${r.rssMiB.toFixed(0)} MiB, ${r.bytesPerClientPerSec.toFixed(0)} B/client/s, ` +
+          `direct frames ${r.directFrames ? 'on' : 'off'}, server flags ${r.serverFlags.join(' ') || 'none'}, RSS ${r.rssMiB.toFixed(0)} MiB, ${r.bytesPerClientPerSec.toFixed(0)} B/client/s, ` +
           `dropped ${r.droppedClients}${r.droppedClients > 0 ? ` (codes ${JSON.stringify(r.dropCodes)})` : ''}, ${r.decodingClients} decoding (${r.decodeErrors} errors), ${r.clientProcesses} load-generator process(es) at ${r.clientCpuPercent.toFixed(0)}% CPU (busiest ${r.clientProcessMaxCpuPercent.toFixed(0)}%), ` +
           `load average ${loadavg()[0]!.toFixed(2)}`,
       )
+      const a = r.alternate
+      if (a !== undefined) {
+        const f = (v: VariantTicks): string =>
+          `${v.ticks} ticks, CPU ${v.tickCpuMedianMs.toFixed(2)} ms (p99 ${v.tickCpuP99Ms.toFixed(2)}), wall ${v.tickMedianMs.toFixed(2)} ms (p99 ${v.tickP99Ms.toFixed(2)})`
+        log(`load: interleaved ${a.name} (flipped every ${a.everyMs} ms): on ${f(a.on)}; off ${f(a.off)}; on/off CPU median ${(a.on.tickCpuMedianMs / a.off.tickCpuMedianMs).toFixed(3)}, p99 ${(a.on.tickCpuP99Ms / a.off.tickCpuP99Ms).toFixed(3)}`)
+      }
     }
   }
   return { quick, runs, wallSeconds: (performance.now() - t0) / 1000 }
@@ -434,6 +548,11 @@ if (isMain(import.meta.url)) {
   const nice = flagValue('client-nice')
   const raw = flagValue('raw')
   const heap = flagValue('heap-profile')
+  const frames = flagValue('direct-frames')
+  const alternate = flagValue('alternate')
+  const serverFlags = flagValue('server-flags')
+  if (serverFlags !== undefined && serverFlags !== 'none' && !/^(--[a-z0-9-]+(=[\w.]+)?)(,--[a-z0-9-]+(=[\w.]+)?)*$/.test(serverFlags)) fail(`--server-flags must be comma-separated node flags; got ${serverFlags}`)
+  const alternateMs = flagValue('alternate-ms')
   const result = await runLoadBench({
     quick: hasFlag('quick'),
     clientCounts: clients ? clients.split(',').map((c) => numberFlag('clients', c, 1, 2000)) : undefined,
@@ -443,8 +562,15 @@ if (isMain(import.meta.url)) {
     decodeEvery: decodeEvery ? numberFlag('decode-every', decodeEvery, 1, 2000) : undefined,
     rawDir: raw,
     heapDir: heap,
+    alternate:
+      alternate === undefined
+        ? undefined
+        : ALTERNATES[alternate] === undefined
+          ? fail(`--alternate must be one of ${Object.keys(ALTERNATES).join(', ')}; got ${alternate}`)
+          : { ...ALTERNATES[alternate]!, everyMs: alternateMs ? numberFlag('alternate-ms', alternateMs, 100, 60_000) : 2000 },
+    directFrames: frames === undefined ? undefined : frames === 'on' ? true : frames === 'off' ? false : fail(`--direct-frames must be on or off; got ${frames}`),
     clientNice: nice !== undefined ? numberFlag('client-nice', nice, 0, 19) : undefined,
-    serverNodeArgs: prof ? ['--cpu-prof', `--cpu-prof-dir=${resolve(prof)}`] : undefined,
+    serverNodeArgs: [...(prof ? ['--cpu-prof', `--cpu-prof-dir=${resolve(prof)}`] : []), ...(serverFlags === undefined ? SERVER_FLAGS : serverFlags === 'none' ? [] : serverFlags.split(','))],
     log: (l) => console.log(l),
   })
   console.log(`wrote ${writeResult('load', result)} in ${result.wallSeconds.toFixed(1)} s`)

@@ -11,6 +11,7 @@
 import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks'
 import { Session } from 'node:inspector'
 import { pathToFileURL } from 'node:url'
+import { getHeapStatistics } from 'node:v8'
 import { Room } from '@colyseus/core'
 
 /** One phase's samples (ms), wall clock and process CPU, in recording order. */
@@ -42,7 +43,13 @@ export interface TickTimings {
   interval: number[]
   /** Per tick (as `tick`): performance.now() at the start of its first step (or of its patch) and at its end. */
   tickSpan: { start: number[]; end: number[] }
-  /** Garbage-collection pauses on the main thread: start (performance.now() clock) and duration, ms; kind as Node reports it (1 minor, 2 major, 4 incremental, 8 weak callbacks). */
+  /**
+   * Per tick (as `tick`), with an interleaved comparison (BENCH_ALTERNATE): 1 when the variant was
+   * on for the whole tick, 0 when off, -1 when it switched during the tick (left out of both).
+   * Empty without one.
+   */
+  tickVariant: number[]
+  /** Garbage-collection pauses on the main thread: start (performance.now() clock) and duration, ms; kind as Node reports it (1 minor, 4 major, 8 incremental marking, 16 weak callbacks: perf_hooks.constants). */
   gc: { start: number[]; duration: number[]; kind: number[] }
   /** Over the whole measurement (since the last reset): */
   window: {
@@ -80,6 +87,10 @@ let stepCpu = 0
 let firstStepStart = -1
 const tickStart = new Float64Array(CAP)
 const tickEnd = new Float64Array(CAP)
+const tickVariant = new Int8Array(CAP)
+/** The interleaved comparison's variant now (1 on, 0 off), and at the start of the current tick. */
+let variant = 1
+let tickStartVariant = -1
 const gcStart = new Float64Array(CAP)
 const gcDuration = new Float64Array(CAP)
 const gcKind = new Float64Array(CAP)
@@ -95,7 +106,8 @@ const record = (r: Ring, wall: number, cpu: number, heap = Number.NaN): void => 
 // heap growth across a call, from the used heap before and after: a collection inside the call
 // usually shrinks it (then the sample is NaN; a median over the calls is robust to the few a
 // collection cut short). The reading itself allocates a little, measured at start.
-const heapUsed = (): number => process.memoryUsage().heapUsed
+// (v8's heap statistics, not process.memoryUsage(): that one also reads the RSS from /proc, ~10 us)
+const heapUsed = (): number => getHeapStatistics().used_heap_size
 let readingCost = 0
 {
   const costs: number[] = []
@@ -124,7 +136,10 @@ const timedStep = (fn: AnyFn): AnyFn =>
     const r = fn.apply(this, args)
     const cpu = cpuMsSince(c0)
     const wall = performance.now() - t0
-    if (firstStepStart < 0) firstStepStart = t0
+    if (firstStepStart < 0) {
+      firstStepStart = t0
+      tickStartVariant = variant
+    }
     record(rings.step, wall, cpu)
     stepWall += wall
     stepCpu += cpu
@@ -174,6 +189,7 @@ proto.broadcastPatch = function (this: Record<string, unknown>, ...args: unknown
   if (lastPatchStart >= 0 && intervalCount < CAP) intervals[intervalCount++] = t0 - lastPatchStart
   lastPatchStart = t0
   const c0 = process.cpuUsage()
+  const patchStartVariant = variant
   const r = broadcastPatch.apply(this, args)
   const cpu = cpuMsSince(c0)
   const wall = performance.now() - t0
@@ -181,6 +197,8 @@ proto.broadcastPatch = function (this: Record<string, unknown>, ...args: unknown
   if (rings.tick.n < CAP) {
     tickStart[rings.tick.n] = firstStepStart < 0 ? t0 : firstStepStart
     tickEnd[rings.tick.n] = t0 + wall
+    const v0 = firstStepStart < 0 ? patchStartVariant : tickStartVariant
+    tickVariant[rings.tick.n] = v0 === variant && patchStartVariant === variant ? variant : -1
   }
   record(rings.tick, wall + stepWall, cpu + stepCpu)
   stepWall = 0
@@ -270,6 +288,7 @@ process.on('message', (m: unknown) => {
       tick: samples(rings.tick),
       interval: Array.from(intervals.subarray(0, intervalCount)),
       tickSpan: { start: Array.from(tickStart.subarray(0, rings.tick.n)), end: Array.from(tickEnd.subarray(0, rings.tick.n)) },
+      tickVariant: alternating ? Array.from(tickVariant.subarray(0, rings.tick.n)) : [],
       gc: { start: Array.from(gcStart.subarray(0, gcN)), duration: Array.from(gcDuration.subarray(0, gcN)), kind: Array.from(gcKind.subarray(0, gcN)) },
       window: {
         ms: performance.now() - windowStart,
@@ -287,6 +306,25 @@ process.on('message', (m: unknown) => {
 })
 // the parent's IPC channel must not keep the server alive after SIGTERM
 process.channel?.unref()
+
+// An interleaved comparison inside one run: BENCH_ALTERNATE_MS=<ms> flips a variant on and off every
+// <ms> by calling export BENCH_ALTERNATE_EXPORT of module BENCH_ALTERNATE_MODULE with true / false
+// (the same module instance the server imports), and labels each tick with it (tickVariant). Both
+// variants then share the process, the clients and whatever else the machine is doing.
+const alternateMs = Number(process.env.BENCH_ALTERNATE_MS ?? 0)
+const alternating = alternateMs > 0
+if (alternating) {
+  const mod = process.env.BENCH_ALTERNATE_MODULE
+  const name = process.env.BENCH_ALTERNATE_EXPORT
+  if (!mod || !name) throw new Error('BENCH_ALTERNATE_MS needs BENCH_ALTERNATE_MODULE and BENCH_ALTERNATE_EXPORT')
+  const flip = (await import(pathToFileURL(mod).href) as Record<string, unknown>)[name]
+  if (typeof flip !== 'function') throw new Error(`${mod} has no function ${name}`)
+  flip(true)
+  setInterval(() => {
+    variant ^= 1
+    ;(flip as (on: boolean) => void)(variant === 1)
+  }, alternateMs).unref()
+}
 
 const entry = process.env.BENCH_SERVER_ENTRY
 if (!entry) throw new Error('BENCH_SERVER_ENTRY is not set')

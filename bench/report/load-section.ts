@@ -60,6 +60,8 @@ export function loadSection(r: LoadBenchResult): Section {
       'on this shared 2-core machine it depends on what else runs). "vs off" compares CPU medians. Step is the room\'s update (game logic and the attention engine); sync is `onBeforePatch` ' +
       '(the plugin\'s view sync and the room\'s own messages); encode+send is the serializer\'s `applyPatches`. Server CPU and RSS come from /proc/<pid> of the server process; ' +
       'bytes are WebSocket payload bytes received per client. Reconnection is off: a client whose connection closes counts as dropped. ' +
+      `The server ${first?.directFrames === false ? 'sends through the ws library\'s own \`send\`' : 'writes each binary message of up to 4 KiB as one WebSocket frame with one socket write (example-server/src/direct-frames.ts; larger ones, such as full-state patches, go through ws)'} ` +
+      `and runs with node flags ${first?.serverFlags === undefined || first.serverFlags.length === 0 ? 'none' : first.serverFlags.map((f) => `\`${f}\``).join(' ')} (docs/scaling.md). ` +
       '"Load generators" gives the number of client processes, their CPU together and that of the busiest one.',
     '',
     table(

@@ -1,7 +1,7 @@
 import { parseZoneSize } from 'colyseus-attention/zones'
 import { startServer, type RunningServer } from './server'
 
-// Reads PORT, HOST, BOTS, SEED, ATTENTION (0 = off), ATTENTION_DEBUG (1 = debug endpoints) and
+// Reads PORT, HOST, BOTS, SEED, ATTENTION (0 = off), DIRECT_FRAMES (0 = the ws library's own send), ATTENTION_DEBUG (1 = debug endpoints) and
 // BYTE_BUDGET (bytes per second per client; 0 = a count budget of 24), SCORER (heads | learned);
 // REDIS_URL (several
 // processes sharing Colyseus' Redis presence and driver), PUBLIC_ADDRESS (host:port other
@@ -42,6 +42,7 @@ const options = {
   seed: intEnv('SEED', 1, 0, 2 ** 31),
   debug: process.env.ATTENTION_DEBUG === '1',
   attention: process.env.ATTENTION !== '0',
+  directFrames: process.env.DIRECT_FRAMES !== '0',
   byteBudget: intEnv('BYTE_BUDGET', 0, 0, 10_000_000),
   scorer: scorer as 'heads' | 'learned',
 }

@@ -20,7 +20,7 @@ import type { WebSocket, WebSocketServer } from 'ws'
 
 /** The ws internals read here (ws 8.x). */
 interface WsInternals {
-  _socket: { write(chunk: Uint8Array): boolean } | null
+  _socket: { write(chunk: Uint8Array): boolean } | null | undefined
   _sender: { _state: number; _queue: unknown[]; _firstFragment: boolean } | null | undefined
   _extensions: Record<string, unknown>
 }
@@ -60,7 +60,7 @@ function plain(ws: WebSocket, data: unknown, options: unknown, cb: unknown): dat
   const w = ws as unknown as WsInternals
   const s = w._sender
   return (
-    w._socket !== null &&
+    w._socket != null &&
     s !== null &&
     s !== undefined &&
     s._state === 0 &&

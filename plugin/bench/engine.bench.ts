@@ -9,13 +9,16 @@
 //   npm run bench:engine -- --learned-only     only the learned-scorer row (10k entities x 1,000 observers)
 //   npm run bench:engine -- --threads 1,2      option threads at 10k x 1,000: each count's ms per tick, its
 //                                              speedup over brute force and its ratio to one thread, the
-//                                              systems ticking in turn on identical worlds (--ticks N, --rounds R)
+//                                              systems ticking in turn on identical worlds (--ticks N, --rounds R,
+//                                              --entities E --observers O for another scenario)
 import { addComponent, addEntity, createWorld, type World } from 'bitecs'
+import { cpus, loadavg } from 'node:os'
 import { pathToFileURL } from 'node:url'
 import { addObserver, createAttentionComponents, createAttentionSystem, setFacingAngle } from '../src/index'
 import type { AttentionComponents } from '../src/index'
 import { createBruteForceAttention } from '../test/support/brute-force'
 import { createOnnxScorer, defaultModelPath } from '../src/learned/index'
+import { Control, threadsOf } from '../src/ecs/observer-threads'
 
 /** One benchmark scenario. */
 export interface EngineScenario {
@@ -381,6 +384,10 @@ export interface ThreadsBenchResult {
   ratioToOneThread: number
   /** Threads that took part (1 + ready workers) at the end. */
   running: number
+  /** Share of the observers the worker threads passed, over every tick of the run. */
+  workerShare: number
+  /** The machine's 1-minute load average when the round started (a shared machine: above the core count, the threads compete with other work). */
+  loadAverage: number
 }
 
 /**
@@ -391,6 +398,7 @@ export interface ThreadsBenchResult {
  * `counts` on shared stores.
  */
 export async function runThreadsBench(s: EngineScenario, counts: number[], ticks = 200, warmup = 30): Promise<ThreadsBenchResult[]> {
+  const loadAverage = loadavg()[0]!
   createAttentionSystem(createWorld(), { components: createAttentionComponents(16) }).dispose()
   const configs = [{ threads: 1, shared: false }, ...counts.map((n) => ({ threads: n, shared: true }))]
   const maxObservers = Math.max(1024, s.observers)
@@ -417,6 +425,10 @@ export async function runThreadsBench(s: EngineScenario, counts: number[], ticks
     }
   }
   const running = systems.map((sys) => sys.threadsRunning())
+  const workerShare = systems.map((sys) => {
+    const th = threadsOf(sys)
+    return th === undefined ? 0 : Atomics.load(th.control, Control.WorkerObservers) / (s.observers * (warmup + ticks))
+  })
   for (const sys of systems) sys.dispose()
   gc()
   // brute force on the first world, after the engines (a few ticks: it is slow)
@@ -439,6 +451,8 @@ export async function runThreadsBench(s: EngineScenario, counts: number[], ticks
     speedup: round(bfMs / median(times[i]!), 1),
     ratioToOneThread: round(median(ratios[i]!)),
     running: running[i]!,
+    workerShare: round(workerShare[i]!),
+    loadAverage: round(loadAverage, 2),
   }))
 }
 
@@ -478,14 +492,17 @@ async function main(): Promise<void> {
     const counts = (args[threadsAt + 1] ?? '1,2').split(',').map(Number)
     const num = (flag: string, d: number): number => (args.indexOf(flag) !== -1 ? Number(args[args.indexOf(flag) + 1]) : d)
     const rounds = num('--rounds', 1)
-    const s = { entities: 10_000, observers: 1_000 }
+    const s = { entities: num('--entities', 10_000), observers: num('--observers', 1_000) }
     for (let r = 0; r < rounds; r++) {
       const rs = await runThreadsBench(s, counts, num('--ticks', 200))
       if (json) for (const x of rs) console.log(JSON.stringify({ round: r, ...x }))
       else {
-        console.log(`round ${r + 1}: 10k entities x 1,000 observers, ${rs[0]!.running} ... ${rs[rs.length - 1]!.running} threads running`)
+        console.log(`round ${r + 1}: ${s.entities} entities x ${s.observers} observers, ${cpus().length} cores, load average ${rs[0]!.loadAverage} at the start`)
         for (const x of rs) {
-          console.log(`  threads ${x.threads} (${x.sharedStores ? 'shared' : 'heap'} stores): ${x.msPerTick.toFixed(2)} ms/tick (p90 ${x.p90MsPerTick.toFixed(2)}), ${x.speedup}x brute force, ${x.ratioToOneThread.toFixed(3)} of one thread's time per tick`)
+          console.log(
+            `  threads ${x.threads} (${x.sharedStores ? 'shared' : 'heap'} stores, ${x.running} running): ${x.msPerTick.toFixed(2)} ms/tick (p90 ${x.p90MsPerTick.toFixed(2)}), ` +
+              `${x.speedup}x brute force, ${x.ratioToOneThread.toFixed(3)} of one thread's time per tick, workers passed ${(x.workerShare * 100).toFixed(0)}% of the observers`,
+          )
         }
       }
     }

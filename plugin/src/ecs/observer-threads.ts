@@ -239,6 +239,9 @@ export function createObserverThreads(
     if (defer && !late) claim(pass, obs, obsN)
     const thrown = Atomics.load(ctl, Control.Failed)
     if (!late && thrown === 0) return
+    // no thread claims another chunk of this tick (a late worker included): what is left is this
+    // thread's; a worker stuck inside an observer is the one case not covered (it is terminated)
+    Atomics.store(ctl, Control.Next, 0x3fffffff)
     fail(late ? `a worker did not finish a tick within ${timeoutMs} ms` : `worker ${thrown} threw during a tick`)
     // this thread redoes what no thread finished (slots a failed pass wrote part of included)
     const slotOf = pass.slotOf

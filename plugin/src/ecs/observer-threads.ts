@@ -5,10 +5,10 @@
 // are its slot's alone, so the threads never write the same memory. The room's thread then waits
 // (Atomics.wait, never async) until every worker it let in says it is done. PERFORMANCE.md,
 // "observers on worker threads", has the measurements.
-import { existsSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import { fileURLToPath, pathToFileURL } from 'node:url'
-import { Worker } from 'node:worker_threads'
+//
+// The Node modules it needs are taken with process.getBuiltinModule when threads are asked for,
+// so that the engine's static imports stay bitecs alone.
+import type { Worker } from 'node:worker_threads'
 import type { BandOptions, ByteCostOptions } from './bands'
 import type { Broadphase } from './broadphase'
 import type { AttentionComponents } from './components'
@@ -135,6 +135,9 @@ export function registerThreads(system: object, threads: ObserverThreads): void 
 
 /** The worker's entry: the built file next to the bundle, else the TypeScript source through tsx (tests, benches). */
 function workerSource(): { url: URL | string; eval: boolean } {
+  const { existsSync } = process.getBuiltinModule('node:fs')
+  const { createRequire } = process.getBuiltinModule('node:module')
+  const { fileURLToPath, pathToFileURL } = process.getBuiltinModule('node:url')
   const here = import.meta.url
   const js = new URL('./engine-worker.js', here)
   if (existsSync(fileURLToPath(js))) return { url: js, eval: false }
@@ -163,6 +166,7 @@ export function createObserverThreads(
   let failed = false
   let disposed = false
   const src = workerSource()
+  const { Worker: WorkerThread } = process.getBuiltinModule('node:worker_threads')
 
   /** Turns the threads off for good, said once; the workers are stopped. */
   const fail = (why: string): void => {
@@ -179,7 +183,7 @@ export function createObserverThreads(
 
   for (let w = 0; w < n; w++) {
     const data: WorkerInit = { ...init, index: w + 1, control }
-    const wk = new Worker(src.url, { eval: src.eval, workerData: data })
+    const wk = new WorkerThread(src.url, { eval: src.eval, workerData: data })
     // a worker blocked in Atomics.wait must not keep the process alive
     wk.unref()
     wk.on('message', (m: { type: string; message?: string }) => {

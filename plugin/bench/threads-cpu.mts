@@ -18,6 +18,12 @@ const TICKS = Number(process.argv[2] ?? 150)
 const BLOCKS = Number(process.argv[3] ?? 4)
 const HZ = 100 // USER_HZ: /proc reports CPU time in 1/100 s
 
+/** The CPU thread `tid` last ran on (field 39 of its stat). */
+function lastCpu(tid: number): number {
+  const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8')
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[36])
+}
+
 /** utime + stime of every thread of this process, in ms, by thread id. */
 function threadCpu(): Map<number, number> {
   const m = new Map<number, number>()
@@ -38,6 +44,16 @@ for (let t = 0; t < 30; t++) for (let i = 0; i < 2; i++) { worlds[i]!.move(); sy
 const main = process.pid
 console.log(`10k entities x 1,000 observers, ${TICKS} ticks per block, load average ${loadavg()[0]!.toFixed(1)}`)
 const rows: string[] = []
+// the worker's thread id: the busiest thread other than the room's over a few ticks of the two-thread system
+let worker = -1
+{
+  const before = threadCpu()
+  for (let t = 0; t < 30; t++) { worlds[1]!.move(); systems[1]!(worlds[1]!.world) }
+  let most = -1
+  for (const [tid, ms] of threadCpu()) if (tid !== process.pid && ms - (before.get(tid) ?? 0) > most) { most = ms - (before.get(tid) ?? 0); worker = tid }
+}
+let sameCpu = 0
+let sampled = 0
 for (let b = 0; b < BLOCKS; b++) {
   for (let k = 0; k < 2; k++) {
     const i = (b + k) % 2
@@ -46,6 +62,11 @@ for (let b = 0; b < BLOCKS; b++) {
     for (let t = 0; t < TICKS; t++) {
       worlds[i]!.move()
       systems[i]!(worlds[i]!.world)
+      // right after a two-thread tick: did the worker last run on the CPU the room's thread is on?
+      if (i === 1 && t % 5 === 0) {
+        sameCpu += Number(lastCpu(worker) === lastCpu(process.pid))
+        sampled++
+      }
     }
     const wall = (performance.now() - t0) / TICKS
     const after = threadCpu()
@@ -60,4 +81,5 @@ for (let b = 0; b < BLOCKS; b++) {
   }
 }
 for (const r of rows) console.log(r)
+console.log(`  after ${sampled} sampled two-thread ticks, the worker had last run on the room's thread's CPU ${sameCpu} times`)
 for (const sys of systems) sys.dispose()

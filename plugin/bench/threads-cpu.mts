@@ -7,7 +7,9 @@
 //
 // Blocks of ticks alternate between a one-thread and a two-thread system on identical worlds
 // (same seed, same moves). The worker is the thread, other than the room's, that used the most
-// CPU in the block (V8's helper threads use far less).
+// CPU over 30 two-thread ticks (V8's helper threads use far less). After every fifth two-thread
+// tick the script also reads which CPU each of the two last ran on: the same one means that they
+// took turns on one core.
 import { readdirSync, readFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import { createWorld } from 'bitecs'

@@ -40,4 +40,13 @@ export default defineConfig([
     target: 'es2022',
     external: ['onnxruntime-web'],
   },
+  {
+    // the engine's observer threads (option threads): loaded by URL (dist/engine-worker.js)
+    entry: { 'engine-worker': 'src/ecs/observer-worker.ts' },
+    format: ['esm'],
+    sourcemap: true,
+    clean: false,
+    target: 'es2022',
+    external: ['bitecs'],
+  },
 ])

@@ -7,12 +7,18 @@
 //   npm run bench:engine -- --model <m.onnx>   also the learned scorer (default: the shipped model)
 //   npm run bench:engine -- --no-learned       skip the learned-scorer row (with --json it is off unless --learned)
 //   npm run bench:engine -- --learned-only     only the learned-scorer row (10k entities x 1,000 observers)
+//   npm run bench:engine -- --threads 1,2      option threads at 10k x 1,000: each count's ms per tick, its
+//                                              speedup over brute force and its ratio to one thread, the
+//                                              systems ticking in turn on identical worlds (--ticks N, --rounds R,
+//                                              --entities E --observers O for another scenario)
 import { addComponent, addEntity, createWorld, type World } from 'bitecs'
+import { cpus, loadavg } from 'node:os'
 import { pathToFileURL } from 'node:url'
 import { addObserver, createAttentionComponents, createAttentionSystem, setFacingAngle } from '../src/index'
 import type { AttentionComponents } from '../src/index'
 import { createBruteForceAttention } from '../test/support/brute-force'
 import { createOnnxScorer, defaultModelPath } from '../src/learned/index'
+import { Control, threadsOf } from '../src/ecs/observer-threads'
 
 /** One benchmark scenario. */
 export interface EngineScenario {
@@ -100,9 +106,9 @@ export interface BenchWorld {
   move(): void
 }
 
-export function buildWorld(s: EngineScenario, seed: number): BenchWorld {
+export function buildWorld(s: EngineScenario, seed: number, shared = false): BenchWorld {
   const world = createWorld()
-  const C = createAttentionComponents(s.entities + 1)
+  const C = createAttentionComponents(s.entities + 1, { shared })
   // Uniform density so that a disc of RADIUS holds TARGET_IN_RADIUS entities on average.
   const side = Math.sqrt((s.entities * Math.PI * RADIUS * RADIUS) / TARGET_IN_RADIUS)
   const rnd = createRandom(seed)
@@ -365,6 +371,91 @@ export async function runLearnedBench(s: EngineScenario, modelPath: string, tick
   }
 }
 
+/** One thread count's measurement in {@link runThreadsBench}. */
+export interface ThreadsBenchResult {
+  threads: number
+  /** Stores on SharedArrayBuffers (every count > 1 needs them; 1 is measured both ways). */
+  sharedStores: boolean
+  msPerTick: number
+  p90MsPerTick: number
+  /** Brute-force ms per tick (same run) / msPerTick. */
+  speedup: number | null
+  /** Median over ticks of (this tick's ms / the one-thread heap-store system's ms on the same tick). */
+  ratioToOneThread: number
+  /** Threads that took part (1 + ready workers) at the end. */
+  running: number
+  /** Share of the observers the worker threads passed, over every tick of the run. */
+  workerShare: number
+  /** The machine's 1-minute load average when the round started (a shared machine: above the core count, the threads compete with other work). */
+  loadAverage: number
+}
+
+/**
+ * Option `threads` at one scenario: one world per configuration, all built from the same seed (so
+ * identical, and moved identically), each with its system; every tick moves all worlds, then runs
+ * the systems in a rotating order, so that machine noise falls on all of them alike. The first
+ * configuration is the default engine (one thread, stores on the heap); then each count of
+ * `counts` on shared stores.
+ */
+export async function runThreadsBench(s: EngineScenario, counts: number[], ticks = 200, warmup = 30): Promise<ThreadsBenchResult[]> {
+  const loadAverage = loadavg()[0]!
+  createAttentionSystem(createWorld(), { components: createAttentionComponents(16) }).dispose()
+  const configs = [{ threads: 1, shared: false }, ...counts.map((n) => ({ threads: n, shared: true }))]
+  const maxObservers = Math.max(1024, s.observers)
+  const worlds = configs.map((cfg) => buildWorld(s, 4242, cfg.shared))
+  const systems = configs.map((cfg, i) => createAttentionSystem(worlds[i]!.world, { components: worlds[i]!.C, maxObservers, threads: cfg.threads }))
+  // workers start in the background: wait until every one takes part
+  const t0 = performance.now()
+  while (systems.some((sys, i) => sys.threadsRunning() < configs[i]!.threads) && performance.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 20))
+  const times = configs.map(() => [] as number[])
+  const ratios = configs.map(() => [] as number[])
+  const tickMs = new Float64Array(configs.length)
+  for (let t = 0; t < warmup + ticks; t++) {
+    for (const w of worlds) w.move()
+    for (let k = 0; k < configs.length; k++) {
+      const i = (k + t) % configs.length
+      const a = performance.now()
+      systems[i]!(worlds[i]!.world)
+      tickMs[i] = performance.now() - a
+    }
+    if (t < warmup) continue
+    for (let i = 0; i < configs.length; i++) {
+      times[i]!.push(tickMs[i]!)
+      ratios[i]!.push(tickMs[i]! / tickMs[0]!)
+    }
+  }
+  const running = systems.map((sys) => sys.threadsRunning())
+  const workerShare = systems.map((sys) => {
+    const th = threadsOf(sys)
+    return th === undefined ? 0 : Atomics.load(th.control, Control.WorkerObservers) / (s.observers * (warmup + ticks))
+  })
+  for (const sys of systems) sys.dispose()
+  gc()
+  // brute force on the first world, after the engines (a few ticks: it is slow)
+  const bf = createBruteForceAttention(worlds[0]!.world, { components: worlds[0]!.C })
+  worlds[0]!.move()
+  bf(worlds[0]!.world)
+  const bfTimes: number[] = []
+  for (let i = 0; i < 3; i++) {
+    worlds[0]!.move()
+    const a = performance.now()
+    bf(worlds[0]!.world)
+    bfTimes.push(performance.now() - a)
+  }
+  const bfMs = median(bfTimes)
+  return configs.map((cfg, i) => ({
+    threads: cfg.threads,
+    sharedStores: cfg.shared,
+    msPerTick: round(median(times[i]!)),
+    p90MsPerTick: round(percentile(times[i]!, 0.9)),
+    speedup: round(bfMs / median(times[i]!), 1),
+    ratioToOneThread: round(median(ratios[i]!)),
+    running: running[i]!,
+    workerShare: round(workerShare[i]!),
+    loadAverage: round(loadAverage, 2),
+  }))
+}
+
 function round(v: number, digits = 3): number {
   const f = 10 ** digits
   return Math.round(v * f) / f
@@ -396,6 +487,27 @@ async function main(): Promise<void> {
   const json = args.includes('--json')
   const quick = args.includes('--quick')
   if (!json) console.log(`engine benchmark${quick ? ' (quick)' : ''}, node ${process.version}\n`)
+  const threadsAt = args.indexOf('--threads')
+  if (threadsAt !== -1) {
+    const counts = (args[threadsAt + 1] ?? '1,2').split(',').map(Number)
+    const num = (flag: string, d: number): number => (args.indexOf(flag) !== -1 ? Number(args[args.indexOf(flag) + 1]) : d)
+    const rounds = num('--rounds', 1)
+    const s = { entities: num('--entities', 10_000), observers: num('--observers', 1_000) }
+    for (let r = 0; r < rounds; r++) {
+      const rs = await runThreadsBench(s, counts, num('--ticks', 200))
+      if (json) for (const x of rs) console.log(JSON.stringify({ round: r, ...x }))
+      else {
+        console.log(`round ${r + 1}: ${s.entities} entities x ${s.observers} observers, ${cpus().length} cores, load average ${rs[0]!.loadAverage} at the start`)
+        for (const x of rs) {
+          console.log(
+            `  threads ${x.threads} (${x.sharedStores ? 'shared' : 'heap'} stores, ${x.running} running): ${x.msPerTick.toFixed(2)} ms/tick (p90 ${x.p90MsPerTick.toFixed(2)}), ` +
+              `${x.speedup}x brute force, ${x.ratioToOneThread.toFixed(3)} of one thread's time per tick, workers passed ${(x.workerShare * 100).toFixed(0)}% of the observers`,
+          )
+        }
+      }
+    }
+    return
+  }
   if (!args.includes('--learned-only')) {
     const results = await runEngineBench({ quick, onResult: json ? (r) => console.log(JSON.stringify(r)) : undefined })
     if (!json) printTable(results)

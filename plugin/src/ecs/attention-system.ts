@@ -18,6 +18,9 @@ import { markRuleRows } from './rules'
 import { keepObserver, selectObserver, type SelectionInputs } from './selection'
 import { createSelectionState } from './selection-state'
 import type { AttentionSystem, Explanation, ScorerBatch } from './types'
+import { createSharedAlloc, heapAlloc, type RecordingAlloc } from './shared-alloc'
+import type { ObserverPass } from './observer-pass'
+import { createObserverThreads, registerThreads, type ObserverThreads } from './observer-threads'
 import { checkRange } from './validate'
 
 /**
@@ -38,15 +41,20 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
   const c = opts.components
   const cap = c.capacity
   const stride = opts.maxMembers
-  const sets = createInterestSets(opts.maxObservers, stride)
-  const slots = createObserverSlots(cap, opts.maxObservers)
+  // option threads: what the observer threads share is on SharedArrayBuffers; `replayed` holds
+  // the arrays a worker rebuilds its structures over, in the order made here (shared-alloc.ts)
+  const threads = opts.threads
+  const shared = threads > 1 ? createSharedAlloc() : heapAlloc
+  const replayed = threads > 1 ? createSharedAlloc() : heapAlloc
+  const sets = createInterestSets(opts.maxObservers, stride, replayed)
+  const slots = createObserverSlots(cap, opts.maxObservers, shared)
   const slotOf = slots.slotOf
 
-  const bp = createBroadphase(cap, opts.cellSize, c)
+  const bp = createBroadphase(cap, opts.cellSize, c, replayed, threads)
   // the look-ahead as a typed slot for the per-tick grid rebuild (PERFORMANCE.md, "doubles across calls")
   const lookaheadSlot = Float64Array.of(opts.lookahead)
-  const interactions = createInteractionStore(cap, opts.interactionSlots)
-  const ownership = createOwnershipIndex(c)
+  const interactions = createInteractionStore(cap, opts.interactionSlots, replayed)
+  const ownership = createOwnershipIndex(c, shared)
   const scorer = opts.scorer ?? createHeadScorer(opts.weights)
   const customScorer = opts.scorer !== null
   // a scorer with pair scores is read in the row pass (the built-in heads, with its weights, for
@@ -61,16 +69,16 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
   }
 
   // byte budget state per observer slot (see SelectionInputs)
-  const byteScale = new Float32Array(opts.maxObservers).fill(1)
-  const estBytes = new Float32Array(opts.maxObservers)
-  const detailBytes = new Float64Array(opts.maxObservers)
-  const price = new Float32Array(opts.maxObservers)
-  const priceBudget = new Float32Array(opts.maxObservers).fill(-1)
+  const byteScale = shared.f32(opts.maxObservers, 1)
+  const estBytes = shared.f32(opts.maxObservers)
+  const detailBytes = shared.f64(opts.maxObservers)
+  const price = shared.f32(opts.maxObservers)
+  const priceBudget = shared.f32(opts.maxObservers, -1)
   // reports received since the observer was added: the first one is not used (see reportBytes)
   const reports = new Uint8Array(opts.maxObservers)
   // amortised refresh (option rescoreEvery): the tick of each slot's last re-score, 0 for none yet
   const every = opts.rescoreEvery
-  const scoredTick = new Uint32Array(opts.maxObservers)
+  const scoredTick = shared.u32(opts.maxObservers)
 
   const tracker = createEntityTracker(world, c, {
     onPositionRemoved(eid) {
@@ -95,7 +103,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     onOwnerRemoved(eid) {
       ownership.unlink(eid)
     },
-  })
+  }, shared)
   const { flags, generation, positioned, observers } = tracker
 
   // tick scratch, grown by doubling between observers (never inside a candidate loop)
@@ -123,7 +131,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     rowRule: new Uint8Array(rowCap),
     scores: new Float32Array(rowCap),
   }
-  const st = createSelectionState(inp)
+  const st = createSelectionState(inp, replayed)
   const rowStart = new Int32Array(opts.maxObservers)
   // the pair batch of a scorer with scoreBatch (rows are contiguous in observer order)
   const batch: { -readonly [K in keyof ScorerBatch]: ScorerBatch[K] } = {
@@ -149,6 +157,55 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
   }
   const writer = createRowWriter(c, flags, generation, interactions, params, rowWeights, bp.cols)
   let tick = 0
+  // option threads: this thread's pass (observer-pass.ts) and the workers, which start now and
+  // join the ticks once ready
+  let pass: ObserverPass | null = null
+  let observerThreads: ObserverThreads | null = null
+  if (threads > 1) {
+    const doneTick = shared.u32(opts.maxObservers)
+    observerThreads = createObserverThreads(
+      threads,
+      opts.threadTimeoutMs,
+      {
+        components: c,
+        replay: (replayed as RecordingAlloc).made,
+        flags,
+        generation,
+        positionedIds: positioned.ids,
+        observerIds: observers.ids,
+        alwaysIds: tracker.alwaysRelevant.ids,
+        slotOf,
+        ownHead: ownership.head,
+        ownNext: ownership.next,
+        byteScale,
+        estBytes,
+        detailBytes,
+        price,
+        priceBudget,
+        scoredTick,
+        doneTick,
+        config: {
+          capacity: cap,
+          maxObservers: opts.maxObservers,
+          stride,
+          cellSize: opts.cellSize,
+          interactionSlots: opts.interactionSlots,
+          threads,
+          every,
+          params,
+          rowWeights,
+          hysteresis: opts.hysteresis,
+          bands: opts.bands,
+          byteCosts: opts.byteCosts,
+          dt: opts.dt,
+        },
+      },
+      bp,
+      positioned,
+      tracker.alwaysRelevant,
+    )
+    pass = { c, flags, positioned, bp, writer, st, sets, slotOf, every, scoredTick, doneTick, grow: (need) => grow(need), noFeatures: new Float32Array(0), control: observerThreads.control, tick: 0 }
+  }
 
   const grow = (need: number): void => {
     let n = rowCap
@@ -303,6 +360,13 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     ownership.sync(tracker.owned)
     updateBroadphase()
 
+    if (pass !== null) {
+      // option threads: the per-observer phase on every observer thread (observer-threads.ts)
+      if (!warnedNoPosition) for (let i = 0; i < obsN; i++) if ((flags[obs[i]!]! & Has.Position) === 0 && !warnedNoPosition) warnNoPosition(obs[i]!)
+      pass.tick = tick
+      observerThreads!.run(pass, obs, obsN)
+      return w
+    }
     if (!customScorer) {
       // the built-in scores are fused into the rows: each observer's rows are selected while they
       // are still in cache, from row 0 (PERFORMANCE.md, "one observer at a time")
@@ -471,7 +535,12 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
       if (scorer.explainScore !== undefined) x.scorer = scorer.explainScore(o, e)
       return x
     },
-    dispose: () => tracker.dispose(),
+    threadsRunning: () => (observerThreads === null ? 1 : observerThreads.running()),
+    dispose: () => {
+      tracker.dispose()
+      observerThreads?.dispose()
+    },
   })
+  if (observerThreads !== null) registerThreads(api, observerThreads)
   return api as AttentionSystem
 }

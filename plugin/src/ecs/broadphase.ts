@@ -14,6 +14,7 @@
 import type { AttentionComponents } from './components'
 import { Has, type DenseList } from './entity-tracker'
 import { RULE_FLAGS } from './rules'
+import { heapAlloc, type ArrayAlloc } from './shared-alloc'
 import { createSpatialGrid, type SpatialGrid } from './spatial-grid'
 
 /** Flags of the entities whose row a bounded write never skips: rule, salience and aim. */
@@ -53,8 +54,13 @@ export interface Broadphase {
   gridEnd: number
   /** End of the exempt grid's slots. */
   exemptEnd: number
-  /** End of the wide list's slots: the current query's extras start here. */
+  /** End of the wide list's slots. */
   packedEnd: number
+  /**
+   * Where the current query's extras start: `packedEnd` on the thread that rebuilt the grid; each
+   * other observer thread (option `threads`) has a region of its own beyond it.
+   */
+  extraBase: number
   /** End of the current query's extras. */
   extraEnd: number
   /** Entities whose reach exceeds a cell: `wide[0..wideN)`. */
@@ -90,35 +96,40 @@ export interface Broadphase {
   readonly exemptIds: Uint32Array
 }
 
-/** Creates an empty broadphase for entity ids below `capacity`. */
-export function createBroadphase(capacity: number, cellSize: number, c: AttentionComponents): Broadphase {
+/**
+ * Creates an empty broadphase for entity ids below `capacity`. With a shared `alloc` (option
+ * `threads`) what a rebuild writes is on shared memory, for `threads` query threads: the columns
+ * then have an extras region per thread.
+ */
+export function createBroadphase(capacity: number, cellSize: number, c: AttentionComponents, alloc: ArrayAlloc = heapAlloc, threads = 1): Broadphase {
   // grid and wide list share the first `capacity` slots (each positioned entity once); a query's
-  // extras take at most `capacity` more
-  const cols = createCandidateColumns(2 * capacity)
+  // extras take at most `capacity` more, per querying thread
+  const cols = createCandidateColumns((1 + threads) * capacity, alloc)
   const at = { ids: cols.eid, xs: cols.x, ys: cols.y }
   const buckets = Math.max(1024, capacity)
   return {
-    grid: createSpatialGrid(capacity, cellSize, buckets, c.Position.x, c.Position.y, at),
-    exemptGrid: createSpatialGrid(capacity, cellSize, buckets, c.Position.x, c.Position.y, at),
+    grid: createSpatialGrid(capacity, cellSize, buckets, c.Position.x, c.Position.y, at, alloc),
+    exemptGrid: createSpatialGrid(capacity, cellSize, buckets, c.Position.x, c.Position.y, at, alloc),
     cols,
     gridEnd: 0,
     exemptEnd: 0,
     packedEnd: 0,
+    extraBase: 0,
     extraEnd: 0,
-    wide: new Uint32Array(capacity),
+    wide: alloc.u32(capacity),
     wideN: 0,
-    wideTick: new Uint32Array(capacity),
-    gridTick: new Uint32Array(capacity),
+    wideTick: alloc.u32(capacity),
+    gridTick: alloc.u32(capacity),
     stamp: 0,
-    aimHead: new Int32Array(capacity).fill(-1),
-    aimNext: new Int32Array(capacity),
+    aimHead: alloc.i32(capacity, -1),
+    aimNext: alloc.i32(capacity),
     aimTargets: new Uint32Array(capacity),
     aimTargetN: 0,
     found: new Uint32Array(capacity),
     disc: new Float64Array(3),
     narrowDisc: new Float64Array(3),
     narrowed: 0,
-    slowReach: new Float64Array(1),
+    slowReach: alloc.f64(1),
     fullScan: 0,
     gridIds: new Uint32Array(capacity),
     exemptIds: new Uint32Array(capacity),
@@ -216,23 +227,24 @@ export function rebuildGrid(bp: Broadphase, c: AttentionComponents, flags: Uint1
   bp.exemptEnd = exemptEnd
   for (let i = 0; i < wideN; i++) packCandidate(cols, c, flagsOf, wideList[i]!, exemptEnd + i)
   bp.packedEnd = exemptEnd + wideN
+  bp.extraBase = bp.packedEnd
   bp.extraEnd = bp.packedEnd
 }
 
 /** Creates empty candidate columns of `slots` slots. */
-export function createCandidateColumns(slots: number): CandidateColumns {
+export function createCandidateColumns(slots: number, alloc: ArrayAlloc = heapAlloc): CandidateColumns {
   return {
-    eid: new Uint32Array(slots),
-    x: new Float32Array(slots),
-    y: new Float32Array(slots),
-    z: new Float32Array(slots),
-    vx: new Float32Array(slots),
-    vy: new Float32Array(slots),
-    vz: new Float32Array(slots),
-    fx: new Float32Array(slots),
-    fy: new Float32Array(slots),
-    fz: new Float32Array(slots),
-    flags: new Uint16Array(slots),
+    eid: alloc.u32(slots),
+    x: alloc.f32(slots),
+    y: alloc.f32(slots),
+    z: alloc.f32(slots),
+    vx: alloc.f32(slots),
+    vy: alloc.f32(slots),
+    vz: alloc.f32(slots),
+    fx: alloc.f32(slots),
+    fy: alloc.f32(slots),
+    fz: alloc.f32(slots),
+    flags: alloc.u16(slots),
   }
 }
 
@@ -303,7 +315,7 @@ export function queryCandidates(
   mCount: number,
 ): number {
   const found = bp.found
-  bp.extraEnd = bp.packedEnd
+  bp.extraEnd = bp.extraBase
   bp.narrowed = 0
   const ox = observer[0]!
   const oy = observer[1]!

@@ -1,4 +1,5 @@
 import { addComponent, type World } from 'bitecs'
+import { createSharedAlloc, heapAlloc } from './shared-alloc'
 import { checkInteger, checkRange } from './validate'
 
 /** A 3-vector stored as three typed arrays indexed by entity id. */
@@ -71,21 +72,35 @@ export interface AttentionComponents {
   }
 }
 
+/** Options of {@link createAttentionComponents}. */
+export interface ComponentStoreOptions {
+  /**
+   * Puts every store on a SharedArrayBuffer, so that observer threads can read it (the system's
+   * option `threads`). The stores stay plain typed arrays, read and written the same way.
+   * @defaultValue false
+   */
+  shared?: boolean
+}
+
 /**
  * Creates the attention components with typed-array stores for `capacity` entity ids.
  * @param capacity - number of entity ids the stores hold (1..2^24).
+ * @param options - `shared: true` for SharedArrayBuffer-backed stores (needed by option `threads`).
  * @returns the component objects, to use with bitECS `addComponent` and `createAttentionSystem`.
  * @example
  * const C = createAttentionComponents(10_000)
  * const eid = addEntity(world)
  * addComponent(world, eid, C.Position); C.Position.x[eid] = 10
  */
-export function createAttentionComponents(capacity: number): AttentionComponents {
+export function createAttentionComponents(capacity: number, options: ComponentStoreOptions = {}): AttentionComponents {
   checkInteger('capacity', capacity, 1, 1 << 24)
+  const shared = options.shared ?? false
+  if (typeof shared !== 'boolean') throw new TypeError(`colyseus-attention: options.shared must be true or false; got ${String(shared)}`)
+  const alloc = shared ? createSharedAlloc() : heapAlloc
   const vec = (): Vec3Store => ({
-    x: new Float32Array(capacity),
-    y: new Float32Array(capacity),
-    z: new Float32Array(capacity),
+    x: alloc.f32(capacity),
+    y: alloc.f32(capacity),
+    z: alloc.f32(capacity),
   })
   return {
     capacity,
@@ -93,19 +108,19 @@ export function createAttentionComponents(capacity: number): AttentionComponents
     Velocity: vec(),
     Facing: vec(),
     Observer: {
-      radius: new Float32Array(capacity),
-      budget: new Uint16Array(capacity),
-      fov: new Float32Array(capacity),
-      temperature: new Float32Array(capacity),
-      byteBudget: new Float32Array(capacity),
+      radius: alloc.f32(capacity),
+      budget: alloc.u16(capacity),
+      fov: alloc.f32(capacity),
+      temperature: alloc.f32(capacity),
+      byteBudget: alloc.f32(capacity),
     },
-    Salience: { weight: new Float32Array(capacity), nimbus: new Float32Array(capacity) },
-    Team: { id: new Uint16Array(capacity) },
+    Salience: { weight: alloc.f32(capacity), nimbus: alloc.f32(capacity) },
+    Team: { id: alloc.u16(capacity) },
     TeamOnly: {},
-    Owner: { eid: new Uint32Array(capacity) },
+    Owner: { eid: alloc.u32(capacity) },
     AlwaysRelevant: {},
     Hidden: {},
-    Aim: { target: new Uint32Array(capacity) },
+    Aim: { target: alloc.u32(capacity) },
   }
 }
 

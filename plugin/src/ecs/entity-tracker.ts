@@ -1,5 +1,6 @@
 import { observe, onAdd, onRemove, query, type World } from 'bitecs'
 import type { AttentionComponents } from './components'
+import { heapAlloc, type ArrayAlloc } from './shared-alloc'
 
 /** Bit flags of what an entity has, mirrored from bitECS so the hot loop reads one typed array. */
 export const Has = {
@@ -24,11 +25,11 @@ export interface DenseList {
   remove(eid: number): void
 }
 
-/** Creates an empty dense list for ids below `capacity`. */
-export function createDenseList(capacity: number): DenseList {
+/** Creates an empty dense list for ids below `capacity` (`ids` on shared memory with a shared `alloc`). */
+export function createDenseList(capacity: number, alloc: ArrayAlloc = heapAlloc): DenseList {
   const index = new Int32Array(capacity).fill(-1)
   const list: DenseList = {
-    ids: new Uint32Array(capacity),
+    ids: alloc.u32(capacity),
     count: 0,
     add(eid) {
       if (index[eid] !== -1) return
@@ -69,14 +70,18 @@ export interface EntityTracker {
   dispose(): void
 }
 
-/** Creates the tracker and subscribes it to `world`, picking up entities that already exist. */
-export function createEntityTracker(world: World, c: AttentionComponents, hooks: TrackerHooks): EntityTracker {
+/**
+ * Creates the tracker and subscribes it to `world`, picking up entities that already exist. With a
+ * shared `alloc`, the flags, generations and the positioned, observer and always-relevant lists are
+ * on shared memory (option `threads`).
+ */
+export function createEntityTracker(world: World, c: AttentionComponents, hooks: TrackerHooks, alloc: ArrayAlloc = heapAlloc): EntityTracker {
   const cap = c.capacity
-  const flags = new Uint16Array(cap)
-  const generation = new Uint32Array(cap)
-  const positioned = createDenseList(cap)
-  const observers = createDenseList(cap)
-  const alwaysRelevant = createDenseList(cap)
+  const flags = alloc.u16(cap)
+  const generation = alloc.u32(cap)
+  const positioned = createDenseList(cap, alloc)
+  const observers = createDenseList(cap, alloc)
+  const alwaysRelevant = createDenseList(cap, alloc)
   const owned = createDenseList(cap)
   const aimers = createDenseList(cap)
   const unsubs: (() => void)[] = []

@@ -1,3 +1,5 @@
+import { heapAlloc, type ArrayAlloc } from './shared-alloc'
+
 /**
  * Recent interactions per entity: a small fixed ring of (partner, generation, tick, strength) slots.
  * Recording is symmetric; when the ring is full the oldest record is replaced.
@@ -15,13 +17,13 @@ export interface InteractionStore {
   readonly any: Uint8Array
 }
 
-/** Creates an interaction store for `capacity` ids with `slots` partners each. */
-export function createInteractionStore(capacity: number, slots: number): InteractionStore {
-  const partner = new Int32Array(capacity * slots).fill(-1)
-  const partnerGen = new Uint32Array(capacity * slots)
-  const tick = new Uint32Array(capacity * slots)
-  const strength = new Float32Array(capacity * slots)
-  const any = new Uint8Array(capacity)
+/** Creates an interaction store for `capacity` ids with `slots` partners each (on shared memory with a shared `alloc`). */
+export function createInteractionStore(capacity: number, slots: number, alloc: ArrayAlloc = heapAlloc): InteractionStore {
+  const partner = alloc.i32(capacity * slots, -1)
+  const partnerGen = alloc.u32(capacity * slots)
+  const tick = alloc.u32(capacity * slots)
+  const strength = alloc.f32(capacity * slots)
+  const any = alloc.u8(capacity)
 
   const write = (a: number, b: number, genB: number, t: number, s: number): void => {
     const base = a * slots

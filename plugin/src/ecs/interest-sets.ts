@@ -1,6 +1,7 @@
 // Owns: the storage of every observer's interest set (members, their band, rule, score and
 // generation, and the last tick's entered / exited / band-changed lists) and the softmax weights.
 // Selection (selection.ts) writes it; the system's accessors read it.
+import { heapAlloc, type ArrayAlloc } from './shared-alloc'
 
 /**
  * Per-observer interest sets in flat typed arrays: observer slot `s` owns entries
@@ -35,30 +36,30 @@ export interface InterestSets {
   clear(s: number): void
 }
 
-/** Creates storage for `slots` observers of at most `stride` members each. */
-export function createInterestSets(slots: number, stride: number): InterestSets {
+/** Creates storage for `slots` observers of at most `stride` members each (on shared memory with a shared `alloc`). */
+export function createInterestSets(slots: number, stride: number, alloc: ArrayAlloc = heapAlloc): InterestSets {
   const n = slots * stride
   const sets: InterestSets = {
     stride,
-    count: new Uint16Array(slots),
-    eid: new Uint32Array(n),
-    gen: new Uint32Array(n),
-    outTicks: new Uint16Array(n),
-    band: new Uint8Array(n),
-    rule: new Uint8Array(n),
-    weight: new Float32Array(n),
-    score: new Float32Array(n),
-    enteredCount: new Uint16Array(slots),
-    entered: new Uint32Array(n),
-    exitedCount: new Uint16Array(slots),
+    count: alloc.u16(slots),
+    eid: alloc.u32(n),
+    gen: alloc.u32(n),
+    outTicks: alloc.u16(n),
+    band: alloc.u8(n),
+    rule: alloc.u8(n),
+    weight: alloc.f32(n),
+    score: alloc.f32(n),
+    enteredCount: alloc.u16(slots),
+    entered: alloc.u32(n),
+    exitedCount: alloc.u16(slots),
     // exits in a tick: every previous member at most, plus one per eviction of a member that
     // entered earlier the same tick (never happens: only lingering previous members are evicted)
-    exited: new Uint32Array(n),
-    bandChangedCount: new Uint16Array(slots),
-    bandChanged: new Uint32Array(n),
-    smax: new Float32Array(slots),
-    temperature: new Float32Array(slots),
-    weightsValid: new Uint8Array(slots),
+    exited: alloc.u32(n),
+    bandChangedCount: alloc.u16(slots),
+    bandChanged: alloc.u32(n),
+    smax: alloc.f32(slots),
+    temperature: alloc.f32(slots),
+    weightsValid: alloc.u8(slots),
     weights(s) {
       if (sets.weightsValid[s] === 1) return
       sets.weightsValid[s] = 1

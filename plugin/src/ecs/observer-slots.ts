@@ -1,5 +1,6 @@
 // Owns: the mapping of observer entity ids to the dense slots that index every per-observer array
 // (interest sets, byte-budget state, row ranges). A free list, so a slot is reused at once.
+import { heapAlloc, type ArrayAlloc } from './shared-alloc'
 
 /** Observer id -> slot, with O(1) acquire and release. */
 export interface ObserverSlots {
@@ -17,9 +18,9 @@ export interface ObserverSlots {
   release(eid: number): number
 }
 
-/** Creates the slots for ids below `capacity`, at most `maxObservers` at once. */
-export function createObserverSlots(capacity: number, maxObservers: number): ObserverSlots {
-  const slotOf = new Int32Array(capacity).fill(-1)
+/** Creates the slots for ids below `capacity`, at most `maxObservers` at once (`slotOf` on shared memory with a shared `alloc`). */
+export function createObserverSlots(capacity: number, maxObservers: number, alloc: ArrayAlloc = heapAlloc): ObserverSlots {
+  const slotOf = alloc.i32(capacity, -1)
   const free = new Int32Array(maxObservers)
   let freeN = 0
   // lowest slot first

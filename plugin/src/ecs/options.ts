@@ -54,6 +54,26 @@ export interface AttentionOptions {
    * @defaultValue 1
    */
   rescoreEvery?: number
+  /**
+   * Observer threads: the per-observer phase of a tick (rows, scoring, selection) runs on this
+   * many threads, the room's thread and `threads - 1` worker threads, over SharedArrayBuffer-backed
+   * stores: the components must come from `createAttentionComponents(capacity, { shared: true })`,
+   * and the scorer must be the built-in one. The grid rebuild, ownership, and everything else that
+   * is order-dependent stay on the room's thread, and the tick stays synchronous (the room's thread
+   * waits for the workers). Sets, bands and scores are the same as with one thread. Worth it only
+   * with cores to spare: on a 2-core server the second core also runs the room's encoding, sockets
+   * and garbage collection (docs/concepts.md section 5c).
+   * @experimental
+   * @defaultValue 1
+   */
+  threads?: number
+  /**
+   * With `threads` > 1: how long a tick waits for a worker thread before it gives up on the threads
+   * for good (said once) and finishes the tick on the room's thread.
+   * @experimental
+   * @defaultValue 1000
+   */
+  threadTimeoutMs?: number
 }
 
 /** Default hysteresis. */
@@ -103,6 +123,8 @@ export function resolveOptions(o: AttentionOptions): ResolvedOptions {
     maxMembers: o.maxMembers ?? 256,
     interactionSlots: o.interactionSlots ?? 4,
     rescoreEvery: o.rescoreEvery ?? 1,
+    threads: o.threads ?? 1,
+    threadTimeoutMs: o.threadTimeoutMs ?? 1000,
   }
   checkRange('cellSize', r.cellSize, 0, 1e9, true)
   checkRange('lookahead', r.lookahead, 0, 60)
@@ -126,5 +148,19 @@ export function resolveOptions(o: AttentionOptions): ResolvedOptions {
   checkInteger('maxMembers', r.maxMembers, 1, 65535)
   checkInteger('interactionSlots', r.interactionSlots, 1, 64)
   checkInteger('rescoreEvery', r.rescoreEvery, 1, 64)
+  checkInteger('threads', r.threads, 1, 64)
+  checkRange('threadTimeoutMs', r.threadTimeoutMs, 0, 3_600_000, true)
+  if (r.threads > 1) {
+    if (r.scorer !== null) {
+      throw new RangeError(`colyseus-attention: option threads is ${r.threads}, but a custom scorer scores every observer's rows in one batch on the room's thread: threads must be 1 with options.scorer`)
+    }
+    const c = r.components
+    const stores = [c.Position.x, c.Position.y, c.Position.z, c.Velocity.x, c.Velocity.y, c.Velocity.z, c.Facing.x, c.Facing.y, c.Facing.z,
+      c.Observer.radius, c.Observer.budget, c.Observer.fov, c.Observer.temperature, c.Observer.byteBudget,
+      c.Salience.weight, c.Salience.nimbus, c.Team.id, c.Owner.eid, c.Aim.target]
+    if (!stores.every((a) => a.buffer instanceof SharedArrayBuffer)) {
+      throw new RangeError(`colyseus-attention: option threads is ${r.threads}: the components must be on shared memory, createAttentionComponents(capacity, { shared: true })`)
+    }
+  }
   return r
 }

@@ -1,5 +1,6 @@
 import type { AttentionComponents } from './components'
 import type { DenseList } from './entity-tracker'
+import { heapAlloc, type ArrayAlloc } from './shared-alloc'
 
 /**
  * Owner -> owned entities, as intrusive doubly linked lists in typed arrays. `Owner.eid` is plain
@@ -17,11 +18,11 @@ export interface OwnershipIndex {
   unlink(eid: number): void
 }
 
-/** Creates an empty ownership index. */
-export function createOwnershipIndex(c: AttentionComponents): OwnershipIndex {
+/** Creates an empty ownership index (`head` and `next` on shared memory with a shared `alloc`). */
+export function createOwnershipIndex(c: AttentionComponents, alloc: ArrayAlloc = heapAlloc): OwnershipIndex {
   const cap = c.capacity
-  const head = new Int32Array(cap).fill(-1)
-  const next = new Int32Array(cap).fill(-1)
+  const head = alloc.i32(cap, -1)
+  const next = alloc.i32(cap, -1)
   const prev = new Int32Array(cap).fill(-1)
   const linkedTo = new Int32Array(cap).fill(-1)
   const ownerOf = c.Owner.eid

@@ -9,6 +9,7 @@ import type { DenseList } from './entity-tracker'
 import type { InterestSets } from './interest-sets'
 import type { OwnershipIndex } from './ownership'
 import { Rule } from './rules'
+import { heapAlloc, type ArrayAlloc } from './shared-alloc'
 import type { TopKScratch } from './top-k'
 import type { HysteresisOptions } from './types'
 
@@ -76,8 +77,11 @@ export interface SelectionState extends TopKScratch {
   changedN: number
 }
 
-/** Creates the selection state for `inp`: scratch sized by the components' capacity and the set stride. */
-export function createSelectionState(inp: SelectionInputs): SelectionState {
+/**
+ * Creates the selection state for `inp`: scratch sized by the components' capacity and the set
+ * stride; the per-slot K-th-score hints on shared memory with a shared `alloc` (option `threads`).
+ */
+export function createSelectionState(inp: SelectionInputs, alloc: ArrayAlloc = heapAlloc): SelectionState {
   const cap = inp.c.capacity
   const stride = inp.sets.stride
   const bandCost = new Float64Array(3)
@@ -94,7 +98,7 @@ export function createSelectionState(inp: SelectionInputs): SelectionState {
     heap: new Int32Array(stride + 1),
     ranked: new Int32Array(stride + 1),
     pool: new Int32Array(cap),
-    kthHint: new Float32Array(inp.sets.count.length).fill(-Infinity),
+    kthHint: alloc.f32(inp.sets.count.length, -Infinity),
     prevBand: new Uint8Array(cap),
     detailed: new Int32Array(stride),
     account: createDetailAccount(),

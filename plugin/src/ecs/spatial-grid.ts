@@ -1,3 +1,5 @@
+import { heapAlloc, type ArrayAlloc } from './shared-alloc'
+
 /**
  * A uniform grid over the x/y plane, rebuilt once per tick by a counting sort of the entities by
  * cell, kept in typed arrays.
@@ -42,6 +44,8 @@ const MAX_ROW = 3
 const COL_SHIFT = 4
 const COL_MASK = 5
 const ROW_MASK = 6
+/** 1 once a build found cell coordinates that fit the layout; 0 sends every query to the scan. */
+const USABLE = 7
 /** Cell coordinates beyond this magnitude would lose integer precision: such a build scans instead. */
 const CELL_LIMIT = 1 << 30
 
@@ -60,20 +64,22 @@ export interface GridSlots {
  * @param px - x positions by entity id (read directly: PERFORMANCE.md, "doubles across calls").
  * @param py - y positions by entity id.
  * @param slots - the columns builds write to (room for `offset + capacity`); its own by default.
+ * @param alloc - where the columns, the run starts and the layout live: shared memory lets other
+ *   threads query a build (option `threads`).
  */
-export function createSpatialGrid(capacity: number, cellSize: number, buckets: number, px: Float32Array, py: Float32Array, slots?: GridSlots): SpatialGrid {
+export function createSpatialGrid(capacity: number, cellSize: number, buckets: number, px: Float32Array, py: Float32Array, slots?: GridSlots, alloc: ArrayAlloc = heapAlloc): SpatialGrid {
   let maxBuckets = 1
   while (maxBuckets < buckets) maxBuckets <<= 1
   const inv = 1 / cellSize
-  const ids = slots?.ids ?? new Uint32Array(capacity)
-  const xs = slots?.xs ?? new Float32Array(capacity)
-  const ys = slots?.ys ?? new Float32Array(capacity)
+  const ids = slots?.ids ?? alloc.u32(capacity)
+  const xs = slots?.xs ?? alloc.f32(capacity)
+  const ys = slots?.ys ?? alloc.f32(capacity)
+  // build scratch, never read by a query
   const bucket = new Int32Array(capacity)
   // start[b] .. start[b + 1] is bucket b's run in ids
-  const start = new Int32Array(maxBuckets + 1)
-  const layout = new Int32Array(7)
-  // 1 once a build found cell coordinates that fit the layout; 0 sends every query to the scan
-  let usable = 0
+  const start = alloc.i32(maxBuckets + 1)
+  // the layout, and whether it is usable (USABLE), in the array a query reads
+  const layout = alloc.i32(8)
 
   const grid: SpatialGrid = {
     cellSize,
@@ -102,16 +108,16 @@ export function createSpatialGrid(capacity: number, cellSize: number, buckets: n
       const maxRow = Math.floor(maxY * inv)
       if (!(minX <= maxX)) {
         // no finite position: an empty layout, every query finds nothing
-        usable = 1
+        layout[USABLE] = 1
         layout[MIN_COL] = 1
         layout[MAX_COL] = 0
         return offset
       }
       if (!(minCol >= -CELL_LIMIT && maxCol <= CELL_LIMIT && minRow >= -CELL_LIMIT && maxRow <= CELL_LIMIT)) {
-        usable = 0
+        layout[USABLE] = 0
         return offset
       }
-      usable = 1
+      layout[USABLE] = 1
       // table shaped like the bounding box: halve the longer side until it fits
       let cols = 1
       let colShift = 0
@@ -167,7 +173,7 @@ export function createSpatialGrid(capacity: number, cellSize: number, buckets: n
       return start[n]!
     },
     query(disc) {
-      if (usable === 0) return -1
+      if (layout[USABLE] === 0) return -1
       const ox = disc[0]!
       const oy = disc[1]!
       const q = disc[2]!

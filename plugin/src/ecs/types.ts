@@ -146,6 +146,13 @@ export interface AttentionSystem {
   recordInteraction(a: number, b: number, strength?: number): void
   /** Why `entity` is in or out of `observer`'s set, head by head. Allocates. */
   explain(observer: number, entity: number): Explanation
-  /** Unsubscribes the system's world observers. */
+  /**
+   * Threads taking part in the next tick (option `threads`): 1 plus the worker threads that have
+   * started; 1 without the option, and again 1 after a worker failed (the system then runs on the
+   * room's thread alone).
+   * @experimental
+   */
+  threadsRunning(): number
+  /** Unsubscribes the system's world observers and stops its worker threads (option `threads`). */
   dispose(): void
 }

@@ -51,9 +51,9 @@ async function measure(run: (ticks: number) => void): Promise<{ bytes: number; g
  * A world of moving entities. Movement replays precomputed random-walk frames with TypedArray.set,
  * so the test's own per-tick work allocates nothing (plain double arithmetic in a closure can box).
  */
-function buildWorld(runEngine = true, scorer?: AttentionScorer, rescoreEvery = 1) {
+function buildWorld(runEngine = true, scorer?: AttentionScorer, rescoreEvery = 1, threads = 1) {
   const world = createWorld()
-  const C = createAttentionComponents(ENTITIES + 1)
+  const C = createAttentionComponents(ENTITIES + 1, { shared: threads > 1 })
   const side = Math.sqrt((ENTITIES * Math.PI * 50 * 50) / 150) // ~150 entities within radius 50 of each observer
   for (let i = 0; i < ENTITIES; i++) {
     const e = addEntity(world)
@@ -85,7 +85,7 @@ function buildWorld(runEngine = true, scorer?: AttentionScorer, rescoreEvery = 1
       ? frames[FRAMES - 1 - f]!
       : { px: px.slice(), py: py.slice(), vx: vx.slice(), vy: vy.slice() })
   }
-  const sys = createAttentionSystem(world, { components: C, scorer, rescoreEvery })
+  const sys = createAttentionSystem(world, { components: C, scorer, rescoreEvery, threads })
   const t = new Int32Array(1)
   const step = (): void => {
     const fr = frames[t[0]! % FRAMES]!
@@ -155,6 +155,24 @@ describe('allocation', () => {
     expect(r.gcRan, `a GC ran during ${TICKS} ticks (heap grew ${r.bytes} bytes before it)`).toBe(false)
     expect(r.bytes, `heap grew ${r.bytes} bytes over ${TICKS} ticks`).toBeLessThan(BOUND)
   })
+
+  it('should allocate nothing measurable on the room\'s thread in a steady-state tick with threads 2 (the hand-off to a worker included)', async () => {
+    const { sys, step } = buildWorld(true, undefined, 1, 2)
+    try {
+      const t0 = Date.now()
+      while (sys.threadsRunning() < 2 && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 10))
+      expect(sys.threadsRunning()).toBe(2)
+      const r = await measure((n) => {
+        for (let i = 0; i < n; i++) step()
+      })
+      // the worker was still in at the end (no fallback to this thread alone)
+      expect(sys.threadsRunning()).toBe(2)
+      expect(r.gcRan, `a GC ran during ${TICKS} ticks (heap grew ${r.bytes} bytes before it)`).toBe(false)
+      expect(r.bytes, `heap grew ${r.bytes} bytes over ${TICKS} ticks`).toBeLessThan(BOUND)
+    } finally {
+      sys.dispose()
+    }
+  }, 120_000)
 
   it('should allocate nothing measurable in a steady-state tick on the learned scorer (requests, answers, pair scores)', async () => {
     // ticks here run back to back, faster than the worker answers: no answer counts as stale

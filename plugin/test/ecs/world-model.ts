@@ -109,6 +109,8 @@ export interface Harness {
   world: World
   C: AttentionComponents
   engine: AttentionSystem
+  /** The second system of {@link HarnessExtras.twin}, or null. */
+  twin: AttentionSystem | null
   oracle: BruteForceAttention
   /** Ids removed (or whose Position was removed) since the last tick. */
   gone: Set<number>
@@ -120,11 +122,20 @@ export interface Harness {
   alive(): number[]
 }
 
+/** What {@link createHarness} adds to the engine and oracle. */
+export interface HarnessExtras {
+  /** Component stores on SharedArrayBuffers (option `threads`). */
+  shared?: boolean
+  /** A second system on the same world with these options, ticked after the engine (`Harness.twin`). */
+  twin?: Omit<AttentionOptions, 'components'>
+}
+
 /** Creates a harness with the given engine options (components are filled in). */
-export function createHarness(options: Omit<AttentionOptions, 'components'>): Harness {
+export function createHarness(options: Omit<AttentionOptions, 'components'>, extras: HarnessExtras = {}): Harness {
   const world = createWorld()
-  const C = createAttentionComponents(CAPACITY)
+  const C = createAttentionComponents(CAPACITY, { shared: extras.shared ?? false })
   const engine = createAttentionSystem(world, { components: C, ...options })
+  const twin = extras.twin === undefined ? null : createAttentionSystem(world, { components: C, ...extras.twin })
   // the oracle checks each tick's selection against the byte price the engine starts it with
   const priceBefore = new Float64Array(CAPACITY)
   const oracle = createBruteForceAttention(world, { components: C, ...options }, {
@@ -203,7 +214,7 @@ export function createHarness(options: Omit<AttentionOptions, 'components'>): Ha
   }
 
   const h: Harness = {
-    world, C, engine, oracle, gone,
+    world, C, engine, twin, oracle, gone,
     apply(cmd) {
       switch (cmd.kind) {
         case 'spawn': spawn(cmd); return
@@ -239,6 +250,7 @@ export function createHarness(options: Omit<AttentionOptions, 'components'>): Ha
         case 'interact': {
           const a = pick(cmd.pick), b = pick(cmd.other); if (a === undefined || b === undefined || a === b) return
           engine.recordInteraction(a, b, cmd.strength)
+          twin?.recordInteraction(a, b, cmd.strength)
           oracle.recordInteraction(a, b, cmd.strength)
           return
         }
@@ -248,6 +260,7 @@ export function createHarness(options: Omit<AttentionOptions, 'components'>): Ha
     tick() {
       for (let e = 0; e < CAPACITY; e++) priceBefore[e] = engine.isObserver(e) ? engine.bytePrice(e) : 0
       engine(world)
+      twin?.(world)
       oracle(world)
       gone.clear()
     },

@@ -21,6 +21,7 @@
 //   npm run bench:load -- --plugin on --seconds 30      one mode, longer runs
 //   npm run bench:load -- --decode-every 1 --client-nice 10  every client decodes; niced generators
 //   npm run bench:load -- --cpu-prof DIR | --heap-profile DIR | --raw DIR   profiles, raw timings
+//   npm run bench:load -- --engine-threads 2          the engine scores observers on the room's thread and a worker (default 1)
 //   npm run bench:load -- --direct-frames off           the ws library's own send (default: one write per frame)
 //   npm run bench:load -- --server-flags=--max-semi-space-size=64,--no-parallel-scavenge
 //                                                       node flags of the server (default SERVER_FLAGS; none: no flags)
@@ -72,6 +73,11 @@ export interface LoadBenchOptions {
    * (example-server/src/direct-frames.ts); false: the ws library's own send. @defaultValue true
    */
   directFrames?: boolean
+  /**
+   * Threads the server's attention engine scores observers on (ENGINE_THREADS of the example
+   * server; the engine's `threads` option). @defaultValue 1
+   */
+  engineThreads?: number
   /**
    * An interleaved comparison inside each run: the variant is switched on and off every
    * `everyMs` in the server process, and the ticks of each half are reported apart (see
@@ -161,6 +167,8 @@ export interface LoadRun {
   clientNice: number
   /** Whether the server wrote its messages as one frame per socket write (see {@link LoadBenchOptions.directFrames}). */
   directFrames: boolean
+  /** Threads the server's attention engine scored observers on (see {@link LoadBenchOptions.engineThreads}). */
+  engineThreads: number
   /** Node flags of the server process. */
   serverFlags: string[]
   /** With {@link LoadBenchOptions.alternate}: its name and the ticks with the variant on and off (ticks that straddled a flip are in neither). */
@@ -280,6 +288,8 @@ export async function measureLoad(o: {
   serverNodeArgs?: readonly string[]
   /** @defaultValue true */
   directFrames?: boolean
+  /** @defaultValue 1 */
+  engineThreads?: number
   alternate?: Alternate
   /** @defaultValue 10 */
   decodeEvery?: number
@@ -292,9 +302,11 @@ export async function measureLoad(o: {
 }): Promise<LoadRun> {
   const { attention, clients, bots, seconds, warmupSeconds } = o
   const directFrames = o.directFrames ?? true
+  const engineThreads = o.engineThreads ?? 1
   const serverFlags = [...(o.serverNodeArgs ?? SERVER_FLAGS)]
   const server = await startServerProcess({ bots, attention, entry: o.entry, nodeArgs: serverFlags, env: {
       DIRECT_FRAMES: directFrames ? '1' : '0',
+      ENGINE_THREADS: String(engineThreads),
       ...(o.alternate === undefined
         ? {}
         : { BENCH_ALTERNATE_MS: String(o.alternate.everyMs), BENCH_ALTERNATE_MODULE: o.alternate.module, BENCH_ALTERNATE_EXPORT: o.alternate.exportName }),
@@ -389,6 +401,7 @@ export async function measureLoad(o: {
       decodeEvery: o.decodeEvery ?? 10,
       clientNice: o.clientNice ?? 0,
       directFrames,
+      engineThreads,
       serverFlags: serverFlags.filter((f) => !f.startsWith('--cpu-prof')),
       ...(o.alternate === undefined
         ? {}
@@ -494,6 +507,7 @@ export async function runLoadBench(options: LoadBenchOptions = {}): Promise<Load
         clientsPerProcess: options.clientsPerProcess,
         serverNodeArgs: options.serverNodeArgs,
         directFrames: options.directFrames,
+        engineThreads: options.engineThreads,
         alternate: options.alternate,
         decodeEvery: options.decodeEvery,
         clientNice: options.clientNice,
@@ -508,7 +522,7 @@ export async function runLoadBench(options: LoadBenchOptions = {}): Promise<Load
           `(${r.minorGcPerSec.toFixed(2)} scavenges/s of ${r.minorGcMedianMs.toFixed(1)} ms median; ${r.majorGcPerSec.toFixed(2)} major/s, major + incremental ${r.majorGcMsPerSec.toFixed(1)} ms/s), ` +
           `ticks at or above the p99: ${r.slowTicks}, ${r.slowTicksWithGc} with a GC pause inside (${r.gcMsPerSlowTick.toFixed(1)} ms each on average; p99 of ticks without one ${r.tickCpuP99NoGcMs.toFixed(2)} ms), ` +
           `heap per patch: sync ${r.syncHeapKB.toFixed(1)} KB (plugin sync() ${r.pluginSyncHeapKB.toFixed(1)} KB in ${r.pluginSyncCpuMedianMs.toFixed(2)} ms), encode+send ${r.encodeHeapKB.toFixed(1)} KB, ` +
-          `direct frames ${r.directFrames ? 'on' : 'off'}, server flags ${r.serverFlags.join(' ') || 'none'}, RSS ${r.rssMiB.toFixed(0)} MiB, ${r.bytesPerClientPerSec.toFixed(0)} B/client/s, ` +
+          `direct frames ${r.directFrames ? 'on' : 'off'}, engine threads ${r.engineThreads}, server flags ${r.serverFlags.join(' ') || 'none'}, RSS ${r.rssMiB.toFixed(0)} MiB, ${r.bytesPerClientPerSec.toFixed(0)} B/client/s, ` +
           `dropped ${r.droppedClients}${r.droppedClients > 0 ? ` (codes ${JSON.stringify(r.dropCodes)})` : ''}, ${r.decodingClients} decoding (${r.decodeErrors} errors), ${r.clientProcesses} load-generator process(es) at ${r.clientCpuPercent.toFixed(0)}% CPU (busiest ${r.clientProcessMaxCpuPercent.toFixed(0)}%), ` +
           `load average ${loadavg()[0]!.toFixed(2)}`,
       )
@@ -549,6 +563,7 @@ if (isMain(import.meta.url)) {
   const raw = flagValue('raw')
   const heap = flagValue('heap-profile')
   const frames = flagValue('direct-frames')
+  const threads = flagValue('engine-threads')
   const alternate = flagValue('alternate')
   const serverFlags = flagValue('server-flags')
   if (serverFlags !== undefined && serverFlags !== 'none' && !/^(--[a-z0-9-]+(=[\w.]+)?)(,--[a-z0-9-]+(=[\w.]+)?)*$/.test(serverFlags)) fail(`--server-flags must be comma-separated node flags; got ${serverFlags}`)
@@ -569,6 +584,7 @@ if (isMain(import.meta.url)) {
           ? fail(`--alternate must be one of ${Object.keys(ALTERNATES).join(', ')}; got ${alternate}`)
           : { ...ALTERNATES[alternate]!, everyMs: alternateMs ? numberFlag('alternate-ms', alternateMs, 100, 60_000) : 2000 },
     directFrames: frames === undefined ? undefined : frames === 'on' ? true : frames === 'off' ? false : fail(`--direct-frames must be on or off; got ${frames}`),
+    engineThreads: threads !== undefined ? numberFlag('engine-threads', threads, 1, 8) : undefined,
     clientNice: nice !== undefined ? numberFlag('client-nice', nice, 0, 19) : undefined,
     serverNodeArgs: [...(prof ? ['--cpu-prof', `--cpu-prof-dir=${resolve(prof)}`] : []), ...(serverFlags === undefined ? SERVER_FLAGS : serverFlags === 'none' ? [] : serverFlags.split(','))],
     log: (l) => console.log(l),

@@ -26,6 +26,11 @@ export interface ArenaOptions {
   byteBudget?: number
   /** `learned`: score with the shipped ONNX model (colyseus-attention/learned) instead of the built-in heads. */
   scorer?: 'heads' | 'learned'
+  /**
+   * Threads the attention engine scores observers on (its `threads` option; set by the server from
+   * ENGINE_THREADS). 1: the room's thread only. More than 1 needs the built-in heads.
+   */
+  engineThreads?: number
   /** Zoned world (set by the server): the grid of zones; the room simulates zone `zone`. */
   zones?: { columns: number; rows: number }
   zone?: number
@@ -39,6 +44,7 @@ const INTEGER_RANGES = {
   entryBudget: [1, 65535],
   byteBudget: [0, 10_000_000],
   zone: [0, 255],
+  engineThreads: [1, 8],
 } as const
 
 /** Most option keys a join may carry (the arena reads five; the rest is ignored). */
@@ -97,6 +103,9 @@ export function parseArenaOptions(raw: unknown): ArenaOptions | string {
     }
   }
   if (o.scorer !== undefined && o.scorer !== 'heads' && o.scorer !== 'learned') return `arena option scorer must be "heads" or "learned"; got ${show(o.scorer)}`
+  if (o.scorer === 'learned' && typeof o.engineThreads === 'number' && o.engineThreads > 1) {
+    return `arena option engineThreads must be 1 with scorer "learned" (the engine's threads need the built-in heads); got ${o.engineThreads}`
+  }
   if (o.debug !== undefined && typeof o.debug !== 'boolean') return `arena option debug must be a boolean; got ${show(o.debug)}`
   if (o.maxRange !== undefined && !(typeof o.maxRange === 'number' && o.maxRange > 0 && o.maxRange < Infinity)) {
     return `arena option maxRange must be a finite number > 0; got ${show(o.maxRange)}`

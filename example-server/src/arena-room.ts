@@ -156,6 +156,7 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
         area: this.zone === null ? undefined : zoneArea(this.zone),
         byteBudget: this.byteBudget,
         scorer: this.scorer ?? undefined,
+        threads: options.engineThreads ?? 1,
       },
       {
         spawned: (eid) => this.onSpawned(eid),
@@ -270,6 +271,8 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
     void this.scorer?.dispose()
     this.fullState?.dispose()
     this.border?.close()
+    // ends the engine's worker threads, if it has any
+    if (this.arena !== undefined) this.arena.attention.dispose()
   }
 
   /** The replication key of an entity: its id, or in a zoned world its global id (stable across zones). */

@@ -28,6 +28,8 @@ export interface ArenaConfig {
   area?: { minX: number; minY: number; maxX: number; maxY: number }
   /** Replaces the built-in heads (e.g. the learned scorer). */
   scorer?: AttentionScorer
+  /** The engine's `threads` option (observers scored on this many threads). @defaultValue 1 */
+  threads?: number
 }
 
 /** Kind codes stored per entity. */
@@ -95,8 +97,10 @@ export function createArenaWorld(config: ArenaConfig, events: ArenaEvents): Aren
   const rnd = createRandom(config.seed)
   const capacity = Math.max(4096, config.bots * 3 + 2048)
   const world = createWorld()
-  const C = createAttentionComponents(capacity)
-  const attention = createAttentionSystem(world, { components: C, cellSize: 60, dt: config.dt, lookahead: 0.5, speedScale: 40, scorer: config.scorer })
+  const threads = config.threads ?? 1
+  // worker threads read the stores, so they go on shared memory when there are any
+  const C = createAttentionComponents(capacity, { shared: threads > 1 })
+  const attention = createAttentionSystem(world, { components: C, cellSize: 60, dt: config.dt, lookahead: 0.5, speedScale: 40, scorer: config.scorer, threads })
   const kind = new Uint8Array(capacity)
   const mode = new Uint8Array(capacity)
   const timer = new Float32Array(capacity)

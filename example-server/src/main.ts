@@ -3,6 +3,7 @@ import { startServer, type RunningServer } from './server'
 
 // Reads PORT, HOST, BOTS, SEED, ATTENTION (0 = off), DIRECT_FRAMES (0 = the ws library's own send), ATTENTION_DEBUG (1 = debug endpoints) and
 // BYTE_BUDGET (bytes per second per client; 0 = a count budget of 24), SCORER (heads | learned);
+// ENGINE_THREADS (threads the attention engine scores observers on, 1 to 8; more than 1 needs SCORER=heads);
 // REDIS_URL (several
 // processes sharing Colyseus' Redis presence and driver), PUBLIC_ADDRESS (host:port other
 // processes' clients reach this one at), ZONES (a zoned world, e.g. 2x2) and CLUSTER_PROCESSES (how
@@ -45,6 +46,7 @@ const options = {
   directFrames: process.env.DIRECT_FRAMES !== '0',
   byteBudget: intEnv('BYTE_BUDGET', 0, 0, 10_000_000),
   scorer: scorer as 'heads' | 'learned',
+  engineThreads: intEnv('ENGINE_THREADS', 1, 1, 8),
 }
 
 // Ctrl-C reaches this process more than once (the terminal signals the whole process group, the

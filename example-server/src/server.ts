@@ -59,6 +59,12 @@ export interface StartOptions {
    * the ws library's own send. Same bytes on the wire either way. @defaultValue true
    */
   directFrames?: boolean
+  /**
+   * Threads each room's attention engine scores observers on (the engine's `threads` option, 1 to
+   * 8; more than 1 needs the built-in heads). Worth it only when a core is otherwise idle.
+   * @defaultValue 1
+   */
+  engineThreads?: number
 }
 
 /** A running example server. */
@@ -182,6 +188,9 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
  * await server.stop()
  */
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
+  const threads = options.engineThreads ?? 1
+  if (!Number.isInteger(threads) || threads < 1 || threads > 8) throw new RangeError(`startServer: engineThreads must be an integer in [1, 8]; got ${String(threads)}`)
+  if (threads > 1 && options.scorer === 'learned') throw new RangeError(`startServer: engineThreads must be 1 with scorer "learned" (the engine's threads need the built-in heads); got ${threads}`)
   const host = options.host ?? '0.0.0.0'
   const port = options.port === 0 ? await freePort(host === '0.0.0.0' ? '127.0.0.1' : host) : (options.port ?? 2567)
   const clientDir = options.clientDir ?? resolve(here, '../../example-client/dist')
@@ -201,6 +210,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     maxRange: options.maxRange,
     byteBudget: options.byteBudget ?? 0,
     scorer: options.scorer,
+    // always set, so that a join's options cannot choose it
+    engineThreads: options.engineThreads ?? 1,
   })
   if (options.zones !== undefined) arena.filterBy(['zone'])
   const server = defineServer({

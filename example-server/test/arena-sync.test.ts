@@ -9,14 +9,6 @@ import { startServer, type RunningServer } from '../src/server'
 let server: RunningServer
 let url: string
 
-beforeAll(async () => {
-  server = await startServer({ port: 0, host: '127.0.0.1', bots: 250, seed: 7 })
-  url = `http://127.0.0.1:${server.port}`
-})
-afterAll(async () => {
-  await server.stop()
-})
-
 interface Watched {
   room: Room
   session: string
@@ -44,7 +36,16 @@ const RECENT = 4
 /** Patches a client may hold a key after it left the view (1 s at 20 Hz: a loaded machine delivers late). */
 const LAG = 20
 
-describe('arena room with the attention plugin', () => {
+// engine threads 2: the same checks with observers scored on the room's thread and a worker
+describe.each([1, 2])('arena room with the attention plugin, engine threads %i', (engineThreads) => {
+  beforeAll(async () => {
+    server = await startServer({ port: 0, host: '127.0.0.1', bots: 250, seed: 7, engineThreads })
+    url = `http://127.0.0.1:${server.port}`
+  })
+  afterAll(async () => {
+    await server.stop()
+  })
+
   it('should keep every client equal to its server-side interest set, without leaks, through churn, joins, leaves and a reconnect', async () => {
     const client = new Client(url)
     const rooms: Room[] = []
@@ -190,6 +191,8 @@ describe('arena room with the attention plugin', () => {
     expect(churned).toBeGreaterThan(10)
     expect(viewChecks).toBeGreaterThan(100)
     expect(viewEqualsSet).toBe(viewChecks)
+    // the worker really took part (a failed hand-off would have left the room's thread alone)
+    expect(arena.arena.attention.threadsRunning()).toBe(engineThreads)
     for (const r of rooms) await r.leave(true)
   })
 })

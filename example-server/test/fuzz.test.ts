@@ -300,6 +300,14 @@ describe('parseArenaOptions', () => {
     expect(parseArenaOptions({ entryBudget: Number.NaN })).toBe('arena option entryBudget must be an integer in [1, 65535]; got NaN')
     expect(parseArenaOptions('x')).toBe('arena options must be an object; got "x"')
     expect(parseArenaOptions({ nested: { a: 1 } })).toMatch(/option nested must be a number, a boolean or a string/)
+    expect(parseArenaOptions({ engineThreads: 9 })).toBe('arena option engineThreads must be an integer in [1, 8]; got 9')
+    expect(parseArenaOptions({ engineThreads: 2, scorer: 'learned' })).toMatch(/engineThreads must be 1 with scorer "learned"/)
+    expect(parseArenaOptions({ engineThreads: 2 })).toEqual({ engineThreads: 2 })
+  })
+
+  it('should refuse engine threads the server cannot run, at start, naming the option', async () => {
+    await expect(startServer({ port: 0, host: '127.0.0.1', engineThreads: 0 })).rejects.toThrow('startServer: engineThreads must be an integer in [1, 8]; got 0')
+    await expect(startServer({ port: 0, host: '127.0.0.1', engineThreads: 2, scorer: 'learned' })).rejects.toThrow(/engineThreads must be 1 with scorer "learned"/)
   })
 })
 

@@ -10,7 +10,7 @@
 // with the heads' byte-budget sweep (cached too): like with like. Every point is also compared with
 // the heads' best of both sweeps at the same bytes (`best`).
 //
-//   node --import tsx bench/train/compare.ts --model m.onnx [--family a,b] [--seeds train|test] [--cache dir] [--budgets 1,2,4] [--byte-budgets 350,450] [--smoothing 0.5]
+//   node --import tsx bench/train/compare.ts --model m.onnx [--family a,b] [--seeds train|test] [--cache dir] [--budgets 1,2,4] [--byte-budgets 350,450] [--smoothing 0.5 (default: the scorer's)]
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { flagValue, isMain } from '../lib/cli'
@@ -50,9 +50,9 @@ function cached(path: string, make: () => RecallRow[]): RecallRow[] {
 /**
  * @param budgets - count budgets of the learned rows.
  * @param byteBudgets - byte budgets of the learned rows (none: no byte-budget rows, and the heads' byte-budget sweep is not replayed).
- * @param smoothing - the learned scorer's `smoothing` option.
+ * @param smoothing - the learned scorer's `smoothing` option (its default when omitted).
  */
-export async function compareFamily(name: string, seeds: 'train' | 'test', modelPath: string, cacheDir: string, budgets: readonly number[] = SWEEPS.full.learned, byteBudgets: readonly number[] = [], smoothing = 0): Promise<FamilyComparison> {
+export async function compareFamily(name: string, seeds: 'train' | 'test', modelPath: string, cacheDir: string, budgets: readonly number[] = SWEEPS.full.learned, byteBudgets: readonly number[] = [], smoothing?: number): Promise<FamilyComparison> {
   const f = FAMILIES.find((x) => x.name === name)
   if (f === undefined) throw new RangeError(`unknown family ${name}`)
   const recs = (seeds === 'train' ? f.trainSeeds : f.testSeeds).slice(0, 1).map((s) => f.record(s, false))
@@ -91,7 +91,8 @@ if (isMain(import.meta.url)) {
   const budgets = list('budgets')
   const byteBudgets = list('byte-budgets') ?? []
   for (const name of families) {
-    const c = await compareFamily(name, seeds, model, cache, budgets, byteBudgets, Number(flagValue('smoothing') ?? 0))
+    const smoothing = flagValue('smoothing')
+    const c = await compareFamily(name, seeds, model, cache, budgets, byteBudgets, smoothing === undefined ? undefined : Number(smoothing))
     out.push(c)
     const pct = (v: number | null): string => (v === null ? 'n/a' : `${(v * 100).toFixed(2)}%`)
     for (const p of c.points) {

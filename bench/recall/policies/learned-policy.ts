@@ -19,10 +19,10 @@ export const BYTE_BUDGET_CAP = 256
  * @param modelPath - the .onnx file.
  * @param k - the count budget, or with `byteBudget` > 0 the byte budget in bytes per client per
  *   second (then {@link BYTE_BUDGET_CAP} caps the count, as in the heads' byte-budget sweep).
- * @param smoothing - the scorer's `smoothing` option.
+ * @param smoothing - the scorer's `smoothing` option (its default when omitted).
  */
-export async function replayLearned(rec: Recording, modelPath: string, k: number, log: (l: string) => void = () => {}, byteBudget = false, smoothing = 0): Promise<ReplayResult> {
-  const scorer = await createOnnxScorer({ model: modelPath, lockstep: true, hangTimeoutMs: 30_000, smoothing, onEvent: (e) => log(`  learned scorer: ${e.message}`) })
+export async function replayLearned(rec: Recording, modelPath: string, k: number, log: (l: string) => void = () => {}, byteBudget = false, smoothing?: number): Promise<ReplayResult> {
+  const scorer = await createOnnxScorer({ model: modelPath, lockstep: true, hangTimeoutMs: 30_000, ...(smoothing === undefined ? {} : { smoothing }), onEvent: (e) => log(`  learned scorer: ${e.message}`) })
   try {
     const policy = byteBudget ? attentionPolicy(BYTE_BUDGET_CAP, { byteBudget: k, engine: { scorer }, variant: 'learned' }) : attentionPolicy(k, { engine: { scorer }, variant: 'learned' })
     return replay(rec, policy)

@@ -42,7 +42,7 @@ export interface OnnxScorerOptions {
    * (a pair the previous answer did not have, or a recycled id, takes the new score). Model scores
    * flicker more than the heads' from tick to tick, and every flicker across the set's edge is an
    * enter and an exit the client pays for; see docs/learned-attention.md. 0 uses each answer as it is.
-   * @defaultValue 0
+   * @defaultValue 0.75
    */
   smoothing?: number
 }
@@ -102,6 +102,9 @@ interface Slot {
 }
 
 const PREFIX = 'colyseus-attention/learned'
+
+/** Default of OnnxScorerOptions.smoothing: chosen on the training seeds of the built-in families (docs/learned-attention.md). */
+const DEFAULT_SMOOTHING = 0.75
 
 function defaultWorker(): { url: URL | string; eval: boolean } {
   const here = import.meta.url
@@ -163,7 +166,7 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
   checkInteger('threads', threads, 1, 16)
   checkInteger('maxStaleTicks', maxStale, 0, 1e6)
   checkRange('hangTimeoutMs', hangMs, 0, 1e9, true)
-  const smoothing = options.smoothing ?? 0
+  const smoothing = options.smoothing ?? DEFAULT_SMOOTHING
   checkRange('smoothing', smoothing, 0, 0.95)
   const model = typeof options.model === 'string' ? new Uint8Array(await readFile(options.model)) : options.model
   if (!(model instanceof Uint8Array) || model.length === 0) throw new TypeError(`${PREFIX}: model must be ONNX bytes or a path to an .onnx file`)

@@ -1,6 +1,6 @@
 import { flagValue, hasFlag, isMain, writeResult } from '../lib/cli'
 import { FAMILIES } from './families/index'
-import { compareLearned, replayLearned, type LearnedPoint } from './policies/learned-policy'
+import { BYTE_BUDGET_CAP, compareLearned, replayLearned, type LearnedPoint } from './policies/learned-policy'
 import type { ScenarioFamily } from './families/scenario-family'
 import { summarize, type RecallRow } from './metrics'
 import { attentionPolicy, engineHasByteBudget } from './policies/attention-policy'
@@ -93,6 +93,8 @@ export const SWEEPS = {
     radius25: [2, 4, 8, 16],
     // the learned scorer with --model: the budgets where the policies differ (each replay waits on inference)
     learned: [1, 2, 3, 4, 6, 8],
+    // ... and under byte budgets (count budget BYTE_BUDGET_CAP as the cap), against the heads' byte-budget sweep
+    learnedBytes: [350, 450, 550, 700, 1000, 1500],
   },
   quick: {
     radius: [5, 10, 20, 40, 80],
@@ -102,11 +104,12 @@ export const SWEEPS = {
     noHysteresis: [],
     radius25: [],
     learned: [2, 4, 8, 16],
+    learnedBytes: [450, 1000],
   },
 } as const
 
-/** Count budget that caps the byte-budget sweep. */
-export const BYTE_BUDGET_CAP = 256
+/** Count budget that caps the byte-budget sweep (the learned byte-budget rows use the same cap). */
+export { BYTE_BUDGET_CAP }
 
 /** The policy configurations of a sweep, in report order. */
 export function sweepPolicies(quick: boolean): PolicyFactory[] {
@@ -170,9 +173,11 @@ async function sweepFamily(name: string, description: string, recs: Recording[],
   }
   const judged = { scenario, rows, targets200: evaluateTargets(rows, 0.2), targets500: evaluateTargets(rows, 0.5), issue: bestIssueTargets(rows), entitlementViolations: violations }
   if (modelPath === undefined) return judged
-  for (const k of (quick ? SWEEPS.quick : SWEEPS.full).learned) {
+  const sweep = quick ? SWEEPS.quick : SWEEPS.full
+  const byteRows = engineHasByteBudget() ? sweep.learnedBytes.map((b) => [b, true] as const) : []
+  for (const [k, bytes] of [...sweep.learned.map((k) => [k, false] as const), ...byteRows]) {
     const results: ReplayResult[] = []
-    for (const rec of recs) results.push(await replayLearned(rec, modelPath, k, log))
+    for (const rec of recs) results.push(await replayLearned(rec, modelPath, k, log, bytes))
     const row = summarize(poolResults(results))
     rows.push(row)
     log(`  ${row.label.padEnd(26)} recall@200 ${(row.recall200 * 100).toFixed(2)}%  @500 ${(row.recall500 * 100).toFixed(2)}%  ${row.bytesPerClientPerSec.toFixed(0)} B/client/s`)
@@ -185,8 +190,8 @@ function learnedLines(f: FamilyBenchResult): string[] {
   const pct = (v: number | null): string => (v === null ? 'n/a' : `${(v * 100).toFixed(2)}%`)
   return (f.learned500 ?? []).map(
     (p) =>
-      `  ${f.scenario.family} learned K=${p.budget}: ${p.bytesPerClientPerSec.toFixed(0)} B/s miss@500 ${pct(p.learnedMiss)} vs heads ${pct(p.headsMiss)} ` +
-      `(x${p.vsHeads?.toFixed(2) ?? 'n/a'}) vs radius ${pct(p.radiusMiss)} (x${p.vsRadius?.toFixed(2) ?? 'n/a'})`,
+      `  ${f.scenario.family} learned ${p.series}=${p.budget}: ${p.bytesPerClientPerSec.toFixed(0)} B/s miss@500 ${pct(p.learnedMiss)} vs heads ${p.series} ${pct(p.headsMiss)} ` +
+      `(x${p.vsHeads?.toFixed(2) ?? 'n/a'}), heads' best ${pct(p.headsBestMiss)} (x${p.vsHeadsBest?.toFixed(2) ?? 'n/a'}) vs radius ${pct(p.radiusMiss)} (x${p.vsRadius?.toFixed(2) ?? 'n/a'})`,
   )
 }
 

@@ -5,14 +5,19 @@
 // of the other party and of the interaction. The cache is keyed by family and seed set only: clear
 // it after changing the engine, the families or the recall harness.
 //
-//   node --import tsx bench/train/compare.ts --model m.onnx [--family a,b] [--seeds train|test] [--cache dir] [--budgets 1,2,4]
+// With --byte-budgets it also replays the learned scorer under byte budgets (bytes per client per
+// second, count budget 256 as the cap, as in the heads' byte-budget sweep) and compares those rows
+// with the heads' byte-budget sweep (cached too): like with like. Every point is also compared with
+// the heads' best of both sweeps at the same bytes (`best`).
+//
+//   node --import tsx bench/train/compare.ts --model m.onnx [--family a,b] [--seeds train|test] [--cache dir] [--budgets 1,2,4] [--byte-budgets 350,450] [--smoothing 0.5 (default: the scorer's)]
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { flagValue, isMain } from '../lib/cli'
 import { FAMILIES } from '../recall/families/index'
 import { summarize, type RecallRow } from '../recall/metrics'
 import { attentionPolicy } from '../recall/policies/attention-policy'
-import { compareLearned, replayLearned, type LearnedPoint } from '../recall/policies/learned-policy'
+import { BYTE_BUDGET_CAP, compareLearned, replayLearned, type LearnedPoint } from '../recall/policies/learned-policy'
 import { radiusPolicy } from '../recall/policies/radius-policy'
 import { poolResults } from '../recall/pool'
 import { replay, type ReplayResult } from '../recall/replay'
@@ -34,23 +39,34 @@ function rowsOf(recs: Recording[], run: (rec: Recording) => ReplayResult): Recal
  * Replays the learned rows of `modelPath` on one family's seeds, next to the (cached) heads and radius curves.
  * @param cacheDir - where the model-independent rows are kept between runs.
  */
-export async function compareFamily(name: string, seeds: 'train' | 'test', modelPath: string, cacheDir: string, budgets: readonly number[] = SWEEPS.full.learned): Promise<FamilyComparison> {
+/** The cached rows at `path`, or `make()`'s, written there. */
+function cached(path: string, make: () => RecallRow[]): RecallRow[] {
+  if (existsSync(path)) return JSON.parse(readFileSync(path, 'utf8')) as RecallRow[]
+  const rows = make()
+  writeFileSync(path, JSON.stringify(rows))
+  return rows
+}
+
+/**
+ * @param budgets - count budgets of the learned rows.
+ * @param byteBudgets - byte budgets of the learned rows (none: no byte-budget rows, and the heads' byte-budget sweep is not replayed).
+ * @param smoothing - the learned scorer's `smoothing` option (its default when omitted).
+ */
+export async function compareFamily(name: string, seeds: 'train' | 'test', modelPath: string, cacheDir: string, budgets: readonly number[] = SWEEPS.full.learned, byteBudgets: readonly number[] = [], smoothing?: number): Promise<FamilyComparison> {
   const f = FAMILIES.find((x) => x.name === name)
   if (f === undefined) throw new RangeError(`unknown family ${name}`)
   const recs = (seeds === 'train' ? f.trainSeeds : f.testSeeds).slice(0, 1).map((s) => f.record(s, false))
   mkdirSync(cacheDir, { recursive: true })
   const cachePath = resolve(cacheDir, `${name}-${seeds}.json`)
-  let base: RecallRow[]
-  if (existsSync(cachePath)) base = JSON.parse(readFileSync(cachePath, 'utf8')) as RecallRow[]
-  else {
-    base = [...SWEEPS.full.attention.map((k) => rowsOf(recs, (r) => replay(r, attentionPolicy(k)))), ...SWEEPS.full.radius.map((d) => rowsOf(recs, (r) => replay(r, radiusPolicy(d))))]
-    writeFileSync(cachePath, JSON.stringify(base))
-  }
+  const base = cached(cachePath, () => [...SWEEPS.full.attention.map((k) => rowsOf(recs, (r) => replay(r, attentionPolicy(k)))), ...SWEEPS.full.radius.map((d) => rowsOf(recs, (r) => replay(r, radiusPolicy(d))))])
+  if (byteBudgets.length > 0) base.push(...cached(resolve(cacheDir, `${name}-${seeds}-bytes.json`), () => SWEEPS.full.byteBudget.map((b) => rowsOf(recs, (r) => replay(r, attentionPolicy(BYTE_BUDGET_CAP, { byteBudget: b }))))))
   const learned: RecallRow[] = []
-  for (const k of budgets) {
-    const results: ReplayResult[] = []
-    for (const rec of recs) results.push(await replayLearned(rec, modelPath, k))
-    learned.push(summarize(poolResults(results)))
+  for (const [list, bytes] of [[budgets, false], [byteBudgets, true]] as const) {
+    for (const k of list) {
+      const results: ReplayResult[] = []
+      for (const rec of recs) results.push(await replayLearned(rec, modelPath, k, () => {}, bytes, smoothing))
+      learned.push(summarize(poolResults(results)))
+    }
   }
   const rows = [...base, ...learned]
   return { family: name, points: compareLearned(rows, 0.5), rows }
@@ -71,17 +87,24 @@ if (isMain(import.meta.url)) {
   const families = (flagValue('family') ?? FAMILIES.map((f) => f.name).join(',')).split(',')
   const cache = resolve(flagValue('cache') ?? '.bench-results/compare-cache')
   const out: FamilyComparison[] = []
-  const budgets = flagValue('budgets')?.split(',').filter((b) => b !== '').map(Number)
+  const list = (flag: string): number[] | undefined => flagValue(flag)?.split(',').filter((b) => b !== '').map(Number)
+  const budgets = list('budgets')
+  const byteBudgets = list('byte-budgets') ?? []
   for (const name of families) {
-    const c = await compareFamily(name, seeds, model, cache, budgets)
+    const smoothing = flagValue('smoothing')
+    const c = await compareFamily(name, seeds, model, cache, budgets, byteBudgets, smoothing === undefined ? undefined : Number(smoothing))
     out.push(c)
     const pct = (v: number | null): string => (v === null ? 'n/a' : `${(v * 100).toFixed(2)}%`)
     for (const p of c.points) {
-      const row = c.rows.find((r) => r.label === `attention (learned) K=${p.budget}`)!
-      const heads = c.rows.find((r) => r.label === `attention K=${p.budget}`)!
+      const suffix = p.series === 'B' ? ` K<=${BYTE_BUDGET_CAP}` : ''
+      const row = c.rows.find((r) => r.label === `attention (learned) ${p.series}=${p.budget}${suffix}`)!
+      const heads = c.rows.find((r) => r.label === `attention ${p.series}=${p.budget}${suffix}`)
       console.log(
-        `${name} ${seeds} K=${p.budget}: ${p.bytesPerClientPerSec.toFixed(0)} B/s (heads K=${p.budget}: ${heads.bytesPerClientPerSec.toFixed(0)}) miss ${pct(p.learnedMiss)} vs heads ${pct(p.headsMiss)} x${p.vsHeads?.toFixed(2) ?? 'n/a'} vs radius ${pct(p.radiusMiss)} x${p.vsRadius?.toFixed(2) ?? 'n/a'}  ` +
-          `churn ${row.churnPerClientPerSec.toFixed(2)} vs ${heads.churnPerClientPerSec.toFixed(2)}  misses learned/heads@K by other: ${missesByOther(row, heads)}  bands ${row.meanBandCounts.map((b) => b.toFixed(1)).join('/')} vs ${heads.meanBandCounts.map((b) => b.toFixed(1)).join('/')}`,
+        `${name} ${seeds} ${p.series}=${p.budget}: ${p.bytesPerClientPerSec.toFixed(0)} B/s (heads ${p.series}=${p.budget}: ${heads?.bytesPerClientPerSec.toFixed(0) ?? 'n/a'}) miss ${pct(p.learnedMiss)} vs heads ${pct(p.headsMiss)} x${p.vsHeads?.toFixed(2) ?? 'n/a'} ` +
+          `(best ${pct(p.headsBestMiss)} x${p.vsHeadsBest?.toFixed(2) ?? 'n/a'}) vs radius ${pct(p.radiusMiss)} x${p.vsRadius?.toFixed(2) ?? 'n/a'}  ` +
+          (heads === undefined
+            ? `churn ${row.churnPerClientPerSec.toFixed(2)}  bands ${row.meanBandCounts.map((b) => b.toFixed(1)).join('/')}`
+            : `churn ${row.churnPerClientPerSec.toFixed(2)} vs ${heads.churnPerClientPerSec.toFixed(2)}  misses learned/heads@${p.series} by other: ${missesByOther(row, heads)}  bands ${row.meanBandCounts.map((b) => b.toFixed(1)).join('/')} vs ${heads.meanBandCounts.map((b) => b.toFixed(1)).join('/')}`),
       )
     }
   }

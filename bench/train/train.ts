@@ -2,7 +2,7 @@
 //
 //   npm run train -- --out model.onnx [--family a,b] [--seed N] [--epochs N] [--quick]
 //   npm run train -- --load rec1.bin [--load rec2.bin ...] --out model.onnx [--seed N]
-//   loss and scale: [--no-byte-weights] [--no-calibrate] [--residual] [--hard-top N --tail-weight W] [--window S]
+//   loss and scale: [--no-byte-weights] [--no-calibrate] [--calibrate-top N] [--residual] [--hard-top N --tail-weight W] [--window S]
 //
 // Without --load it records the training seeds of the built-in scenario families and holds out their
 // test seeds; with --load it trains on the first 80% of each recording and holds out the rest.
@@ -46,6 +46,8 @@ export interface TrainOptions {
   byteWeights?: boolean
   /** After training, put the scores on the heads' scale ({@link calibrate}); `npm run train` does unless `--no-calibrate`. @defaultValue false */
   calibrate?: boolean
+  /** Rows per group (each group's top by the model's score) the calibration fits on. @defaultValue 16 */
+  calibrateTop?: number
   log?: (line: string) => void
 }
 
@@ -142,7 +144,7 @@ export function train(trainSet: Dataset, testSet: Dataset, o: TrainOptions = {})
     )
   }
   if (o.calibrate === true) {
-    const c = calibrate(p, trainSet)
+    const c = calibrate(p, trainSet, o.calibrateTop ?? 16)
     log(`calibrated on ${c.rows} top rows: score x ${c.scale.toFixed(3)} + ${c.shift.toFixed(3)}; rms distance to the heads' score ${c.rmsBefore.toFixed(3)} -> ${c.rmsAfter.toFixed(3)}`)
   }
   log(`linear term: ${Array.from(p.lin, (v, i) => `${INPUT_COLUMNS[i]} ${v.toFixed(2)}`).join(', ')}; head output weights ${Array.from(p.wo, (v) => v.toFixed(2)).join(' ')}`)
@@ -163,7 +165,7 @@ async function main(): Promise<void> {
     if (!Number.isFinite(Number(v)) || Number(v) < 0) throw new RangeError(`--${name} must be a finite number >= 0; got ${v}`)
     return Number(v)
   }
-  const trainOptions: TrainOptions = { residual: hasFlag('residual'), calibrate: !hasFlag('no-calibrate'), byteWeights: !hasFlag('no-byte-weights'), hardTop: num('hard-top'), tailWeight: num('tail-weight'), lr: num('lr'), priorPull: num('prior-pull') }
+  const trainOptions: TrainOptions = { residual: hasFlag('residual'), calibrate: !hasFlag('no-calibrate'), byteWeights: !hasFlag('no-byte-weights'), hardTop: num('hard-top'), tailWeight: num('tail-weight'), lr: num('lr'), priorPull: num('prior-pull'), calibrateTop: num('calibrate-top') }
   const capture = { windowSeconds: num('window') }
   if (!Number.isInteger(seed)) throw new RangeError(`--seed must be an integer; got ${flagValue('seed')}`)
   if (!(Number.isInteger(epochs) && epochs >= 1)) throw new RangeError(`--epochs must be an integer >= 1; got ${flagValue('epochs')}`)
@@ -197,7 +199,7 @@ async function main(): Promise<void> {
   const testSet = mergeDatasets(testParts)
   console.log(`captured in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
   const p = train(trainSet, testSet, { ...trainOptions, seed, epochs, log: (l) => console.log(l) })
-  const options = [trainOptions.byteWeights ? 'value per byte' : 'listwise', trainOptions.residual ? 'residual' : '', trainOptions.hardTop ? `hard negatives top ${trainOptions.hardTop}` : '', trainOptions.calibrate ? 'calibrated' : '']
+  const options = [trainOptions.byteWeights ? 'value per byte' : 'listwise', trainOptions.residual ? 'residual' : '', trainOptions.hardTop ? `hard negatives top ${trainOptions.hardTop}` : '', trainOptions.calibrate ? `calibrated${trainOptions.calibrateTop !== undefined && trainOptions.calibrateTop !== 16 ? ` on the top ${trainOptions.calibrateTop}` : ''}` : '']
   const bytes = exportOnnx(p, { trainedOn: source, seed: String(seed), epochs: String(epochs), training: options.filter((t) => t !== '').join(', ') })
   const path = resolve(out)
   mkdirSync(dirname(path), { recursive: true })

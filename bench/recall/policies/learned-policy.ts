@@ -5,19 +5,27 @@ import type { Recording } from '../recording'
 import { replay, type ReplayResult } from '../replay'
 import { attentionPolicy } from './attention-policy'
 
-/** Label prefix of the learned rows. */
+/** Label prefix of the learned rows under a count budget. */
 export const LEARNED_LABEL = 'attention (learned) K='
+/** Label prefix of the learned rows under a byte budget (count budget {@link BYTE_BUDGET_CAP} as the cap). */
+export const LEARNED_BYTE_LABEL = 'attention (learned) B='
+/** Count budget that caps a byte-budget replay (the same cap as the heads' byte-budget sweep in run.ts). */
+export const BYTE_BUDGET_CAP = 256
 
 /**
  * Replays `rec` through the attention engine scored by an ONNX model (`colyseus-attention/learned`)
  * at budget `k`. The scorer runs in lockstep (each tick waits for the answer to the previous tick's
  * rows), so the numbers are deterministic and equal to a room whose worker keeps up.
  * @param modelPath - the .onnx file.
+ * @param k - the count budget, or with `byteBudget` > 0 the byte budget in bytes per client per
+ *   second (then {@link BYTE_BUDGET_CAP} caps the count, as in the heads' byte-budget sweep).
+ * @param smoothing - the scorer's `smoothing` option (its default when omitted).
  */
-export async function replayLearned(rec: Recording, modelPath: string, k: number, log: (l: string) => void = () => {}): Promise<ReplayResult> {
-  const scorer = await createOnnxScorer({ model: modelPath, lockstep: true, hangTimeoutMs: 30_000, onEvent: (e) => log(`  learned scorer: ${e.message}`) })
+export async function replayLearned(rec: Recording, modelPath: string, k: number, log: (l: string) => void = () => {}, byteBudget = false, smoothing?: number): Promise<ReplayResult> {
+  const scorer = await createOnnxScorer({ model: modelPath, lockstep: true, hangTimeoutMs: 30_000, ...(smoothing === undefined ? {} : { smoothing }), onEvent: (e) => log(`  learned scorer: ${e.message}`) })
   try {
-    return replay(rec, attentionPolicy(k, { engine: { scorer }, variant: 'learned' }))
+    const policy = byteBudget ? attentionPolicy(BYTE_BUDGET_CAP, { byteBudget: k, engine: { scorer }, variant: 'learned' }) : attentionPolicy(k, { engine: { scorer }, variant: 'learned' })
+    return replay(rec, policy)
   } finally {
     await scorer.dispose()
   }
@@ -34,22 +42,38 @@ export interface LearnedPoint {
   /** learnedMiss / headsMiss (target <= 0.7) and learnedMiss / radiusMiss (target <= 0.5). */
   vsHeads: number | null
   vsRadius: number | null
+  /** Which budget the point and the heads' curve it is compared with use: `K` (count) or `B` (bytes per second). */
+  series: 'K' | 'B'
+  /**
+   * The heads' lowest miss rate at the same bytes over both of their sweeps (count and byte budget,
+   * each interpolated; null when the bytes are outside both), and learnedMiss over it.
+   */
+  headsBestMiss: number | null
+  vsHeadsBest: number | null
 }
 
+const ratio = (m: number, other: number | null): number | null => (other === null ? null : other === 0 ? (m === 0 ? 0 : Infinity) : m / other)
+
 /**
- * Compares the learned rows with the heads' and radius AOI's curves at equal bytes.
+ * Compares the learned rows with the heads' and radius AOI's curves at equal bytes: a learned
+ * count-budget row (`K=`) with the heads' count-budget sweep, a learned byte-budget row (`B=`) with
+ * the heads' byte-budget sweep (like with like), and either with the heads' best of both sweeps.
  * @param lead - 0.2 or 0.5 seconds.
  */
 export function compareLearned(rows: readonly RecallRow[], lead: 0.2 | 0.5): LearnedPoint[] {
   const miss = (r: RecallRow): number => 1 - (lead === 0.5 ? r.recall500 : r.recall200)
   const curve = (pick: (r: RecallRow) => boolean): Point[] => rows.filter(pick).map((r) => ({ x: r.bytesPerClientPerSec, y: miss(r) }))
-  const heads = curve((r) => r.family === 'attention' && r.label.startsWith('attention K=') && !r.label.includes(' R='))
+  const headsK = curve((r) => r.family === 'attention' && r.label.startsWith('attention K=') && !r.label.includes(' R='))
+  const headsB = curve((r) => r.family === 'attention' && r.label.startsWith('attention B='))
   const radius = curve((r) => r.family === 'radius')
   return rows
-    .filter((r) => r.label.startsWith(LEARNED_LABEL))
+    .filter((r) => r.label.startsWith(LEARNED_LABEL) || r.label.startsWith(LEARNED_BYTE_LABEL))
     .map((r) => {
       const m = miss(r)
-      const h = interpolate(heads, r.bytesPerClientPerSec)
+      const series = r.label.startsWith(LEARNED_BYTE_LABEL) ? 'B' : 'K'
+      const h = interpolate(series === 'B' ? headsB : headsK, r.bytesPerClientPerSec)
+      const both = [interpolate(headsK, r.bytesPerClientPerSec), interpolate(headsB, r.bytesPerClientPerSec)].filter((v): v is number => v !== null)
+      const best = both.length === 0 ? null : Math.min(...both)
       const rad = interpolate(radius, r.bytesPerClientPerSec)
       return {
         budget: r.param,
@@ -57,8 +81,11 @@ export function compareLearned(rows: readonly RecallRow[], lead: 0.2 | 0.5): Lea
         learnedMiss: m,
         headsMiss: h,
         radiusMiss: rad,
-        vsHeads: h === null ? null : h === 0 ? (m === 0 ? 0 : Infinity) : m / h,
-        vsRadius: rad === null ? null : rad === 0 ? (m === 0 ? 0 : Infinity) : m / rad,
+        vsHeads: ratio(m, h),
+        vsRadius: ratio(m, rad),
+        series,
+        headsBestMiss: best,
+        vsHeadsBest: ratio(m, best),
       }
     })
 }

@@ -39,8 +39,13 @@ export const Meta = {
   SpeedScale: 2,
   /** Inference time of the answer, in ms (worker). */
   Ms: 3,
-  Size: 4,
+  /** The engine's tick the request's rows were taken on (the worker's smoothing weighs by the ticks between two requests). */
+  Tick: 4,
+  Size: 5,
 } as const
+
+/** Sections of a slot's `state` snapshot (one float per entity id each). */
+export const STATE_SECTIONS = 8
 
 /**
  * One side of the double buffer, every array over a SharedArrayBuffer: the request (feature rows and
@@ -54,7 +59,7 @@ export interface SlotArrays {
   observers: Uint32Array
   /** observers + 1 */
   observerStart: Int32Array
-  /** capacity x 7: position x, y, velocity x, y, facing x, y, observer radius (section by section). */
+  /** capacity x {@link STATE_SECTIONS}: position x, y, velocity x, y, facing x, y, observer radius, entity generation (section by section). */
   state: Float32Array
   /** One per row: the answer. */
   scores: Float32Array
@@ -68,6 +73,8 @@ export type ToWorker =
       type: 'init'
       model: Uint8Array
       threads: number
+      /** Weight of a pair's previous score (0: off); see OnnxScorerOptions.smoothing. */
+      smoothing: number
       width: number
       /** {@link Control}, over a SharedArrayBuffer. */
       control: Int32Array

@@ -11,7 +11,7 @@ import { createHeadScorer, DEFAULT_WEIGHTS, FEATURE_COUNT, weightVector } from '
 import type { HeadWeights } from '../ecs/heads'
 import type { AttentionScorer, ExplainedScore, PairScores, ScorerBatch } from '../ecs/types'
 import { checkInteger, checkRange } from '../ecs/validate'
-import { AnswerStatus, Control, Meta, waitAsync, type FromWorker, type SlotArrays, type ToWorker } from './messages'
+import { AnswerStatus, Control, STATE_SECTIONS, Meta, waitAsync, type FromWorker, type SlotArrays, type ToWorker } from './messages'
 import { INPUT_WIDTH } from './model-inputs'
 
 /** Options of {@link createOnnxScorer}. */
@@ -35,6 +35,16 @@ export interface OnnxScorerOptions {
    * answer to the previous tick's rows, so a replay is deterministic. @defaultValue false
    */
   lockstep?: boolean
+  /**
+   * Temporal smoothing of the model's scores, per tick, in [0, 0.95]: each answer's score of a pair
+   * is `w * previous + (1 - w) * new` with `w = smoothing ^ ticks`, where `previous` is that pair's
+   * smoothed score in the worker's previous answer and `ticks` the ticks between the two requests
+   * (a pair the previous answer did not have, or a recycled id, takes the new score). Model scores
+   * flicker more than the heads' from tick to tick, and every flicker across the set's edge is an
+   * enter and an exit the client pays for; see docs/learned-attention.md. 0 uses each answer as it is.
+   * @defaultValue 0.75
+   */
+  smoothing?: number
 }
 
 /** A failure or recovery of the learned scorer, reported once per episode, not per tick. */
@@ -93,6 +103,9 @@ interface Slot {
 
 const PREFIX = 'colyseus-attention/learned'
 
+/** Default of OnnxScorerOptions.smoothing: chosen on the training seeds of the built-in families (docs/learned-attention.md). */
+const DEFAULT_SMOOTHING = 0.75
+
 function defaultWorker(): { url: URL | string; eval: boolean } {
   const here = import.meta.url
   // built: dist/learned.js (or .cjs) next to dist/learned-worker.js
@@ -113,7 +126,7 @@ function newSlot(rows: number, observers: number, capacity: number, version: num
       rowEid: new Uint32Array(shared(rows * 4)),
       observers: new Uint32Array(shared(observers * 4)),
       observerStart: new Int32Array(shared((observers + 1) * 4)),
-      state: new Float32Array(shared(capacity * 7 * 4)),
+      state: new Float32Array(shared(capacity * STATE_SECTIONS * 4)),
       scores: new Float32Array(shared(rows * 4)),
       meta: new Float64Array(shared(Meta.Size * 8)),
     },
@@ -153,6 +166,8 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
   checkInteger('threads', threads, 1, 16)
   checkInteger('maxStaleTicks', maxStale, 0, 1e6)
   checkRange('hangTimeoutMs', hangMs, 0, 1e9, true)
+  const smoothing = options.smoothing ?? DEFAULT_SMOOTHING
+  checkRange('smoothing', smoothing, 0, 0.95)
   const model = typeof options.model === 'string' ? new Uint8Array(await readFile(options.model)) : options.model
   if (!(model instanceof Uint8Array) || model.length === 0) throw new TypeError(`${PREFIX}: model must be ONNX bytes or a path to an .onnx file`)
   const weights = { ...DEFAULT_WEIGHTS, ...options.weights }
@@ -279,7 +294,7 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
         drop()
         if (pending === null) setTimeout(() => worker === null && restart(), 1000).unref()
       })
-      const init: ToWorker = { type: 'init', model, threads, width: INPUT_WIDTH, control, slots: slots.map((s) => s.arrays), versions: slots.map((s) => s.version) }
+      const init: ToWorker = { type: 'init', model, threads, smoothing, width: INPUT_WIDTH, control, slots: slots.map((s) => s.arrays), versions: slots.map((s) => s.version) }
       w.postMessage(init)
     })
 
@@ -386,9 +401,12 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
     st.set(c.Facing.x, 4 * cap)
     st.set(c.Facing.y, 5 * cap)
     st.set(c.Observer.radius, 6 * cap)
+    // generations (exact in float32 up to 2^24): the worker's smoothing tells a recycled id from the entity it scored before
+    st.set(batch.generation, 7 * cap)
     a.meta[Meta.Rows] = rows
     a.meta[Meta.Observers] = n
     a.meta[Meta.SpeedScale] = batch.speedScale
+    a.meta[Meta.Tick] = batch.tick
     s.gen.set(batch.generation)
     s.observerCount = n
     s.rows = rows

@@ -2,7 +2,7 @@
 // inference, so it runs here and never on the room's event loop. Protocol: see messages.ts.
 import * as ort from 'onnxruntime-web'
 import { parentPort } from 'node:worker_threads'
-import { AnswerStatus, Control, Meta, waitAsync, type FromWorker, type SlotArrays, type ToWorker } from './messages'
+import { AnswerStatus, Control, Meta, STATE_SECTIONS, waitAsync, type FromWorker, type SlotArrays, type ToWorker } from './messages'
 import { INPUT_MASK, INPUT_X, OUTPUT_SCORE } from './model-contract'
 import { writeModelInputs, type ModelInputSource } from './model-inputs'
 
@@ -20,6 +20,14 @@ const CHUNK = 128
 let padded = new Float32Array(0)
 let rowsBuf = new Float32Array(0)
 let mask = new Float32Array(0)
+let smoothing = 0
+/** Smoothed scores of the previous answer by pair (observer * 2^32 + candidate id), and the next answer's; with the candidate's generation. */
+let previous = new Map<number, number>()
+let next = new Map<number, number>()
+let previousGen = new Map<number, number>()
+let nextGen = new Map<number, number>()
+/** The tick of the previous answer's request (-1: none yet). */
+let previousTick = -1
 
 const send = (m: FromWorker): void => {
   port.postMessage(m)
@@ -77,6 +85,7 @@ async function init(m: Extract<ToWorker, { type: 'init' }>): Promise<void> {
     }
     session = s
     width = m.width
+    smoothing = m.smoothing
     m.slots.forEach((a, i) => {
       slots[i] = a
       versions[i] = m.versions[i]!
@@ -107,6 +116,33 @@ async function serve(ctl: Int32Array): Promise<void> {
   }
 }
 
+/** Blends each row's score with its pair's score in the previous answer, the previous one weighing `w` (see OnnxScorerOptions.smoothing). */
+function smooth(w: number, observers: Uint32Array, observerStart: Int32Array, rowEid: Uint32Array, observerCount: number, generation: Float32Array, scores: Float32Array): void {
+  next.clear()
+  nextGen.clear()
+  for (let i = 0; i < observerCount; i++) {
+    const o = observers[i]!
+    const base = o * 4294967296
+    for (let r = observerStart[i]!; r < observerStart[i + 1]!; r++) {
+      const e = rowEid[r]!
+      const key = base + e
+      // the same observer and candidate as before, neither of them a recycled id
+      const g = generation[e]! * 16777216 + generation[o]!
+      const p = previousGen.get(key) === g ? previous.get(key) : undefined
+      const v = p === undefined ? scores[r]! : w * p + (1 - w) * scores[r]!
+      scores[r] = v
+      next.set(key, v)
+      nextGen.set(key, g)
+    }
+  }
+  let t = previous
+  previous = next
+  next = t
+  t = previousGen
+  previousGen = nextGen
+  nextGen = t
+}
+
 /** Computes the model's inputs from the slot's request, runs the model and writes its scores. */
 async function answer(ctl: Int32Array, batch: SlotArrays, request: number): Promise<void> {
   const rows = batch.meta[Meta.Rows]!
@@ -116,7 +152,7 @@ async function answer(ctl: Int32Array, batch: SlotArrays, request: number): Prom
   try {
     if (session === null) throw new Error('no session')
     const t0 = performance.now()
-    const cap = batch.state.length / 7
+    const cap = batch.state.length / STATE_SECTIONS
     const st = batch.state
     const part = (k: number): Float32Array => st.subarray(k * cap, (k + 1) * cap)
     const source: ModelInputSource = {
@@ -170,6 +206,13 @@ async function answer(ctl: Int32Array, batch: SlotArrays, request: number): Prom
         const len = observerStart[i + 1]! - a
         scores.set(y.subarray((k - c0) * widest, (k - c0) * widest + len), a)
       }
+    }
+    if (smoothing > 0) {
+      const tick = batch.meta.length > Meta.Tick ? batch.meta[Meta.Tick]! : previousTick + 1
+      // the weight of the past decays per tick, however many ticks an inference takes
+      const w = previousTick < 0 || tick <= previousTick ? 0 : Math.pow(smoothing, tick - previousTick)
+      smooth(w, batch.observers, observerStart, batch.rowEid, observerCount, part(7), scores)
+      previousTick = tick
     }
     batch.meta[Meta.Ms] = performance.now() - t0
     Atomics.store(ctl, Control.Status, AnswerStatus.Ok)

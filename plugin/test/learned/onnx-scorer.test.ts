@@ -73,6 +73,58 @@ describe('createOnnxScorer', () => {
     await scorer.dispose()
   })
 
+  it('should smooth the model\'s scores over its answers (0.75 per tick by default), never across a recycled id', async () => {
+    await expect(createOnnxScorer({ model: tinyModel(INPUT_WIDTH), smoothing: 1 })).rejects.toThrow(/smoothing must be a finite number in \[0, 0.95\]; got 1/)
+    // the same world twice: one scorer uses each answer as it is, the other blends it with the previous one
+    const scorers = [
+      await createOnnxScorer({ model: tinyModel(INPUT_WIDTH), lockstep: true, smoothing: 0 }),
+      await createOnnxScorer({ model: tinyModel(INPUT_WIDTH), lockstep: true, smoothing: 0.5 }),
+      await createOnnxScorer({ model: tinyModel(INPUT_WIDTH), lockstep: true }),
+    ]
+    const raw = scene(scorers[0]!)
+    const smooth = scene(scorers[1]!)
+    const byDefault = scene(scorers[2]!)
+    const e = raw.o + 3
+    const score = (s: typeof raw, eid: number): number => {
+      const x = s.sys.explain(s.o, eid).scorer
+      expect(x?.source).toBe('model')
+      return x!.score
+    }
+    const tick = (dx: number): void => {
+      for (const s of [raw, smooth, byDefault]) {
+        // the candidate moves: its geometry columns, hence the tiny model's sum, change
+        s.C.Position.x[e] = s.C.Position.x[e]! + dx
+        s.C.Velocity.x[e] = dx
+        s.sys(s.world)
+      }
+    }
+    tick(0)
+    tick(0)
+    // the first answer: nothing to blend with
+    const first = score(raw, e)
+    expect(score(smooth, e)).toBe(first)
+    tick(10)
+    tick(0)
+    const second = score(raw, e)
+    expect(Math.abs(second - first)).toBeGreaterThan(0.1)
+    expect(score(smooth, e)).toBeCloseTo(0.5 * first + 0.5 * second, 4)
+    expect(score(byDefault, e)).toBeCloseTo(0.75 * first + 0.25 * second, 4)
+    tick(0)
+    // the answer to the tick after the move: half the previous smoothed score, half the new one
+    const third = score(raw, e)
+    expect(score(smooth, e)).toBeCloseTo(0.5 * (0.5 * first + 0.5 * second) + 0.5 * third, 4)
+    // a recycled id is another entity: its first score is the model's own
+    for (const s of [raw, smooth, byDefault]) {
+      removeEntity(s.world, e)
+      expect(s.spawn(40, 7)).toBe(e)
+    }
+    tick(0)
+    tick(0)
+    expect(score(smooth, e)).toBe(score(raw, e))
+    expect(score(byDefault, e)).toBe(score(raw, e))
+    for (const s of scorers) await s.dispose()
+  })
+
   it('should keep serving on the heads through a model that throws, returns NaN, hangs or is 10x too slow, report each once, and recover', async () => {
     const events: LearnedScorerEvent[] = []
     const scorer = await createOnnxScorer({ model: tinyModel(INPUT_WIDTH), workerUrl: FAULT_WORKER, hangTimeoutMs: 300, maxStaleTicks: 2, onEvent: (e) => events.push(e) })

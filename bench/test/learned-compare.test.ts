@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest'
+import type { RecallRow } from '../recall/metrics'
+import { compareLearned } from '../recall/policies/learned-policy'
+
+/** A summary row with only what compareLearned reads set to something meaningful. */
+const row = (family: RecallRow['family'], label: string, param: number, bytes: number, miss500: number): RecallRow =>
+  ({ family, label, param, bytesPerClientPerSec: bytes, recall500: 1 - miss500, recall200: 1 - miss500 }) as RecallRow
+
+describe('compareLearned', () => {
+  // heads: a count-budget sweep far worse than their byte-budget sweep at the same bytes, as in the battle family
+  const rows = [
+    row('attention', 'attention K=1', 1, 400, 0.9),
+    row('attention', 'attention K=4', 4, 1200, 0.6),
+    row('attention', 'attention B=400 K<=256', 400, 400, 0.5),
+    row('attention', 'attention B=1200 K<=256', 1200, 1200, 0.1),
+    row('radius', 'radius 5', 5, 1000, 0.2),
+    row('radius', 'radius 10', 10, 2000, 0),
+    row('attention', 'attention (learned) K=2', 2, 800, 0.6),
+    row('attention', 'attention (learned) B=800 K<=256', 800, 800, 0.15),
+  ]
+
+  it('should compare a count-budget row with the heads\' count-budget sweep and a byte-budget row with their byte-budget sweep, both with the heads\' best', () => {
+    const [k, b] = compareLearned(rows, 0.5)
+    // K=2 at 800 B/s: heads K sweep 0.75 there, their B sweep 0.3: the best is the B sweep
+    expect(k).toMatchObject({ series: 'K', budget: 2, bytesPerClientPerSec: 800, learnedMiss: 0.6, radiusMiss: null })
+    expect(k!.headsMiss).toBeCloseTo(0.75, 12)
+    expect(k!.vsHeads).toBeCloseTo(0.8, 12)
+    expect(k!.headsBestMiss).toBeCloseTo(0.3, 12)
+    expect(k!.vsHeadsBest).toBeCloseTo(2, 12)
+    expect(b).toMatchObject({ series: 'B', budget: 800 })
+    expect(b!.learnedMiss).toBeCloseTo(0.15, 12)
+    expect(b!.headsMiss).toBeCloseTo(0.3, 12)
+    expect(b!.vsHeads).toBeCloseTo(0.5, 12)
+    expect(b!.vsHeadsBest).toBeCloseTo(0.5, 12)
+  })
+
+  it('should say 0 when neither misses, Infinity when only the learned row does, and null outside the heads\' bytes', () => {
+    const r = [row('attention', 'attention B=400 K<=256', 400, 400, 0), row('attention', 'attention B=1200 K<=256', 1200, 1200, 0)]
+    const [none, some, outside] = compareLearned(
+      [...r, row('attention', 'attention (learned) B=500 K<=256', 500, 500, 0), row('attention', 'attention (learned) B=600 K<=256', 600, 600, 0.01), row('attention', 'attention (learned) B=300 K<=256', 300, 300, 0.2)],
+      0.5,
+    )
+    expect(none).toMatchObject({ vsHeads: 0, vsHeadsBest: 0 })
+    expect(some).toMatchObject({ vsHeads: Infinity, vsHeadsBest: Infinity })
+    expect(outside).toMatchObject({ headsMiss: null, vsHeads: null, headsBestMiss: null, vsHeadsBest: null })
+  })
+})

@@ -7,7 +7,7 @@ import type { Band } from './bands'
 import { createBroadphase, linkAimers, queryCandidates, queryFarAimers, rebuildGrid } from './broadphase'
 import { createEntityTracker, Has } from './entity-tracker'
 import { explainPair } from './explain'
-import { BOUND_SLOT, createRowWriter, HINT_SLOT, loadObserver, nextMark, nextPairMark, PAIRED, REACH_SLOT, REACHED, RowMode, SKIPPED, writeCandidates, type FeatureParams } from './features'
+import { BOUND_SLOT, createRowWriter, HINT_SLOT, loadObserver, nextPairMark, PAIRED, REACH_SLOT, RowMode, writeCandidates, type FeatureParams } from './features'
 import { checkWeights, createHeadScorer, FEATURE_COUNT, HEAD_NAMES, type HeadWeights } from './heads'
 import { createInteractionStore } from './interactions'
 import { createInterestSets } from './interest-sets'
@@ -19,7 +19,7 @@ import { keepObserver, selectObserver, type SelectionInputs } from './selection'
 import { createSelectionState } from './selection-state'
 import type { AttentionSystem, Explanation, ScorerBatch } from './types'
 import { createSharedAlloc, heapAlloc, type RecordingAlloc } from './shared-alloc'
-import type { ObserverPass } from './observer-pass'
+import { passObservers, type ObserverPass } from './observer-pass'
 import { createObserverThreads, registerThreads, type ObserverThreads } from './observer-threads'
 import { checkRange } from './validate'
 
@@ -157,9 +157,9 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
   }
   const writer = createRowWriter(c, flags, generation, interactions, params, rowWeights, bp.cols)
   let tick = 0
-  // option threads: this thread's pass (observer-pass.ts) and the workers, which start now and
-  // join the ticks once ready
-  let pass: ObserverPass | null = null
+  // the built-in scorer's per-observer phase (observer-pass.ts), on this thread alone or, with
+  // option threads, on this thread and the workers, which start now and join the ticks once ready
+  let pass: ObserverPass
   let observerThreads: ObserverThreads | null = null
   if (threads > 1) {
     const doneTick = shared.u32(opts.maxObservers)
@@ -205,6 +205,10 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
       tracker.alwaysRelevant,
     )
     pass = { c, flags, positioned, bp, writer, st, sets, slotOf, every, scoredTick, doneTick, grow: (need) => grow(need), noFeatures: new Float32Array(0), control: observerThreads.control, tick: 0 }
+  } else {
+    // no other thread claims observers: no control array, and nothing reads doneTick
+    const doneTick = new Uint32Array(opts.maxObservers)
+    pass = { c, flags, positioned, bp, writer, st, sets, slotOf, every, scoredTick, doneTick, grow: (need) => grow(need), noFeatures: new Float32Array(0), control: new Int32Array(0), tick: 0 }
   }
 
   const grow = (need: number): void => {
@@ -269,27 +273,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     return writeCandidates(writer, bp.found, n, inp.rowEid, row, tick, mode, featOut, inp.scores)
   }
 
-  const member = writer.member
   const counts = writer.counts
-  const kthHint = st.kthHint
-  /**
-   * Fused rows of observer `o` (slot `s`) from row 0, bounded by its K-th-score hint
-   * (PERFORMANCE.md, "bounded rows"): when fewer than K rows reach the hint and some were skipped,
-   * the top K may need a skipped row, so the rows are written again without the bound.
-   */
-  const gatherBounded = (o: number, s: number, row: number): number => {
-    const mark = nextMark(writer)
-    const base = s * stride
-    const n = sets.count[s]!
-    for (let j = base; j < base + n; j++) member[sets.eid[j]!] = mark
-    writer.observer[HINT_SLOT] = kthHint[s]!
-    let end = writeRows(o, row, RowMode.Fused)
-    let K = c.Observer.budget[o]!
-    if (K > stride) K = stride
-    if ((counts[SKIPPED]! > 0 || bp.narrowed === 1) && counts[REACHED]! < K) end = gather(o, row, RowMode.Fused)
-    else markRuleRows(c, flags, o, inp.rowEid, inp.rowRule, row, end)
-    return end
-  }
 
   // rows scored from the pair scores this tick (an integer: no boxing)
   let pairedRows = 0
@@ -360,29 +344,14 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     ownership.sync(tracker.owned)
     updateBroadphase()
 
-    if (pass !== null) {
-      // option threads: the per-observer phase on every observer thread (observer-threads.ts)
-      if (!warnedNoPosition) for (let i = 0; i < obsN; i++) if ((flags[obs[i]!]! & Has.Position) === 0 && !warnedNoPosition) warnNoPosition(obs[i]!)
-      pass.tick = tick
-      observerThreads!.run(pass, obs, obsN)
-      return w
-    }
     if (!customScorer) {
       // the built-in scores are fused into the rows: each observer's rows are selected while they
-      // are still in cache, from row 0 (PERFORMANCE.md, "one observer at a time")
-      for (let i = 0; i < obsN; i++) {
-        const o = obs[i]!
-        const s = slotOf[o]!
-        if (!due(s)) {
-          keepObserver(st, s, o)
-          continue
-        }
-        scoredTick[s] = tick
-        let rows = 0
-        if ((flags[o]! & Has.Position) !== 0) rows = gatherBounded(o, s, 0)
-        else if (!warnedNoPosition) warnNoPosition(o)
-        selectObserver(st, s, o, 0, rows)
-      }
+      // are still in cache, from row 0 (PERFORMANCE.md, "one observer at a time"); with option
+      // threads, on every observer thread (observer-threads.ts)
+      if (!warnedNoPosition) for (let i = 0; i < obsN; i++) if ((flags[obs[i]!]! & Has.Position) === 0 && !warnedNoPosition) warnNoPosition(obs[i]!)
+      pass.tick = tick
+      if (observerThreads !== null) observerThreads.run(pass, obs, obsN)
+      else passObservers(pass, obs, 0, obsN)
       return w
     }
     // a custom scorer: every observer's rows in one batch, scored after the row pass, or with pair

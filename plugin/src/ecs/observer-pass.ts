@@ -1,10 +1,9 @@
 // Owns: the per-observer phase of a tick with the built-in scorer, as module-level kernels over an
-// explicit state (ObserverPass), for option `threads`: each observer thread (the room's and every
-// worker, observer-threads.ts) has a pass of its own over the shared grid, stores and sets, and
-// runs it over the observers it claims. The steps are the system's own (attention-system.ts,
-// `gatherBounded` and the fused loop's body): bounded rows, the rule marks, then the selection;
-// test/ecs/observer-threads.test.ts checks that both give the same sets, bands and scores. Without
-// threads the system runs its own closures, unchanged.
+// explicit state (ObserverPass): bounded rows, the rule marks, then the selection. The system runs
+// it over every observer on its own thread; with option `threads` each observer thread (the room's
+// and every worker, observer-threads.ts) has a pass of its own over the shared grid, stores and
+// sets, and runs it over the observers it claims. test/ecs/observer-threads.test.ts checks that
+// two and three threads give the same sets, bands and scores as one.
 import { queryCandidates, queryFarAimers, type Broadphase } from './broadphase'
 import type { AttentionComponents } from './components'
 import { Has, type DenseList } from './entity-tracker'

@@ -19,7 +19,7 @@ import { keepObserver, selectObserver, type SelectionInputs } from './selection'
 import { createSelectionState } from './selection-state'
 import type { AttentionSystem, Explanation, ScorerBatch } from './types'
 import { createSharedAlloc, heapAlloc, type RecordingAlloc } from './shared-alloc'
-import { passObservers, type ObserverPass } from './observer-pass'
+import { growRows, passObservers, type ObserverPass } from './observer-pass'
 import { createObserverThreads, registerThreads, type ObserverThreads } from './observer-threads'
 import { checkRange } from './validate'
 
@@ -211,24 +211,15 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     pass = { c, flags, positioned, bp, writer, st, sets, slotOf, every, scoredTick, doneTick, grow: (need) => grow(need), noFeatures: new Float32Array(0), control: new Int32Array(0), tick: 0 }
   }
 
+  /** Grows the row scratch (ids, rule marks, scores: fused gathers write scores as they go) and the feature rows to at least `need` rows. */
   const grow = (need: number): void => {
-    let n = rowCap
-    while (n < need) n *= 2
-    if (n === rowCap) return
+    if (need <= rowCap) return
+    growRows(inp, need)
+    const n = inp.rowEid.length
     const f = new Float32Array(n * FEATURE_COUNT)
     f.set(feat)
     if (featOut === feat) featOut = f
     feat = f
-    const e = new Uint32Array(n)
-    e.set(inp.rowEid)
-    inp.rowEid = e
-    const r = new Uint8Array(n)
-    r.set(inp.rowRule)
-    inp.rowRule = r
-    // fused gathers write scores as they go
-    const sc = new Float32Array(n)
-    sc.set(inp.scores)
-    inp.scores = sc
     rowCap = n
   }
 

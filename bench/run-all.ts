@@ -78,7 +78,17 @@ export async function runAll(o: RunAllOptions = {}): Promise<{ results: BenchRes
       log(`== ${part} FAILED: ${error}`)
     }
   }
-  await attempt('engine', async () => runInChild('plugin/bench/engine.bench.ts', quick))
+  let threads: Record<string, unknown>[] = []
+  await attempt('engine', async () => {
+    const out = runInChild('plugin/bench/engine.bench.ts', quick)
+    // the same run also measures option threads (lines of kind 'threads')
+    threads = out.filter((x) => x.kind === 'threads').map(({ kind: _, ...t }) => t)
+    return out.filter((x) => x.kind === undefined)
+  })
+  if (parts.includes('engine') && threads.length > 0) {
+    results.threads = threads
+    writeResult('threads', threads, o.resultsDir)
+  }
   let tiers: Record<string, unknown>[] = []
   let garbage: Record<string, unknown> | null = null
   await attempt('sync', async () => {
@@ -121,6 +131,7 @@ export function reportFromResults(resultsDir = RESULTS_DIR, docsDir?: string): R
     quick: meta.quick ?? false,
     machine: machineInfo(),
     engine: read('engine'),
+    threads: read('threads'),
     sync: read('sync'),
     tiers: read('tiers'),
     garbage: read('garbage'),

@@ -1,4 +1,4 @@
-import type { EngineBenchResult } from '../../plugin/bench/engine.bench'
+import type { EngineBenchResult, ThreadsBenchResult } from '../../plugin/bench/engine.bench'
 import { renderLineChart, type Series } from '../charts/line-chart'
 import { num, table } from './markdown'
 import type { Section } from './recall-section'
@@ -8,8 +8,9 @@ import type { Section } from './recall-section'
  * against entities, engine and brute-force oracle, one line per observer count.
  * @param rs - the engine benchmark's results.
  * @param command - the command that reruns it.
+ * @param threads - option threads measured in the same run (none: no threads table).
  */
-export function engineSection(rs: readonly EngineBenchResult[], command: string): Section {
+export function engineSection(rs: readonly EngineBenchResult[], command: string, threads: readonly ThreadsBenchResult[] = []): Section {
   const observerCounts = [...new Set(rs.map((r) => r.observers))].sort((a, b) => a - b)
   const series: Series[] = []
   for (const o of observerCounts) {
@@ -60,6 +61,34 @@ export function engineSection(rs: readonly EngineBenchResult[], command: string)
     '',
     '![Engine ms per tick vs entities](images/engine-ms-per-tick.svg)',
     '',
+    ...threadsTable(threads),
   ].join('\n')
   return { markdown: md, images: { 'engine-ms-per-tick.svg': svg } }
+}
+
+/** The option-threads rows (10k x 1,000, one round), or nothing. */
+function threadsTable(ts: readonly ThreadsBenchResult[]): string[] {
+  if (ts.length === 0) return []
+  return [
+    '### Observer threads (option `threads`, experimental)',
+    '',
+    'The same run, 10k entities x 1,000 observers: one world per configuration, built from one seed and moved alike, the systems ticking in turn; ' +
+      'the ratio is the median over ticks of each tick against the default engine\'s (one thread, stores on the heap) on the same tick. ' +
+      `The machine's load average was ${ts[0]!.loadAverage} when the round started: the second thread helps only when a core is free ` +
+      '(plugin/src/ecs/PERFORMANCE.md, "Observers on worker threads"; `npm run bench:engine -- --threads 1,2 --rounds 3` for more rounds).',
+    '',
+    table(
+      ['threads', 'stores', 'ms/tick (median)', 'p90', 'of one thread\'s time', 'brute force / this', 'observers passed by workers'],
+      ts.map((t) => [
+        String(t.threads),
+        t.sharedStores ? 'shared' : 'heap',
+        num(t.msPerTick, 2),
+        num(t.p90MsPerTick, 2),
+        num(t.ratioToOneThread, 3),
+        t.speedup === null ? '-' : `${t.speedup}x`,
+        `${(t.workerShare * 100).toFixed(0)}%`,
+      ]),
+    ),
+    '',
+  ]
 }

@@ -5,7 +5,7 @@ import { REPO_ROOT } from '../lib/cli'
 import type { MachineInfo } from '../lib/machine'
 import type { RecallBenchResult } from '../recall/run'
 import { autoChart, type AutoChartSpec } from './auto-chart'
-import type { EngineBenchResult } from '../../plugin/bench/engine.bench'
+import type { EngineBenchResult, ThreadsBenchResult } from '../../plugin/bench/engine.bench'
 import type { GarbageResult, SyncBenchResult, TierResult } from '../../plugin/bench/sync.bench'
 import { engineSection } from './engine-section'
 import { syncSection } from './sync-section'
@@ -20,6 +20,8 @@ export interface BenchResults {
   quick: boolean
   machine: MachineInfo
   engine: unknown
+  /** Option threads at 10k x 1,000, measured with the engine part. */
+  threads?: unknown
   sync: unknown
   /** Update-rate tiers (bytes per entity per second by band), measured with the sync part. */
   tiers?: unknown
@@ -161,7 +163,7 @@ export function writeReport(r: BenchResults, docsDir = resolve(REPO_ROOT, 'docs'
   if (r.engine !== null) {
     sections.push(
       Array.isArray(r.engine)
-        ? engineSection(r.engine as EngineBenchResult[], `npm run bench:engine${flag}`)
+        ? engineSection(r.engine as EngineBenchResult[], `npm run bench:engine${flag}`, Array.isArray(r.threads) ? (r.threads as ThreadsBenchResult[]) : [])
         : otherSection('Engine', `npm run bench:engine${flag}`, r.engine, 'engine-ms-per-tick.svg', {
             title: 'Engine: ms per tick vs entities',
             x: /entit/i,

@@ -7,6 +7,8 @@
 //   npm run bench:engine -- --model <m.onnx>   also the learned scorer (default: the shipped model)
 //   npm run bench:engine -- --no-learned       skip the learned-scorer row (with --json it is off unless --learned)
 //   npm run bench:engine -- --learned-only     only the learned-scorer row (10k entities x 1,000 observers)
+//   (with --json and without --quick, one round of option threads 1 and 2 at 10k x 1,000 follows the
+//   scenarios, as lines of kind 'threads'; --no-threads leaves it out)
 //   npm run bench:engine -- --threads 1,2      option threads at 10k x 1,000: each count's ms per tick, its
 //                                              speedup over brute force and its ratio to one thread, the
 //                                              systems ticking in turn on identical worlds (--ticks N, --rounds R,
@@ -511,6 +513,10 @@ async function main(): Promise<void> {
   if (!args.includes('--learned-only')) {
     const results = await runEngineBench({ quick, onResult: json ? (r) => console.log(JSON.stringify(r)) : undefined })
     if (!json) printTable(results)
+    // the report harness also gets one round of option threads at 10k x 1,000 (lines of kind 'threads')
+    if (json && !quick && !args.includes('--no-threads')) {
+      for (const x of await runThreadsBench({ entities: 10_000, observers: 1_000 }, [2], 150)) console.log(JSON.stringify({ kind: 'threads', ...x }))
+    }
   }
   // --json lines are engine scenarios to the report harness (bench/run-all.ts): there the learned row
   // comes only when asked for, as one `{"learned": ...}` line

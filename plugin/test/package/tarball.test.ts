@@ -135,6 +135,17 @@ describe('package', () => {
     expect(result.resolved.replace(/\\/g, '/')).toContain(`/app/node_modules/colyseus-attention${resolvedEnd}`)
   })
 
+  it.each([['esm', 'threads.mjs'], ['cjs', 'threads.cjs']])('should run observer threads (option threads 2) from %s, the worker loaded from the package', async (format, file) => {
+    const { stdout } = await run(process.execPath, [file], { cwd: app, timeout: 60_000 })
+    const result = JSON.parse(stdout.trim().split('\n').pop()!) as { ok: boolean; running: number; differing: number; members: number; format: string }
+    expect(result.format).toBe(format)
+    // the worker started from the installed dist/ and took part; its sets equal the one-thread system's
+    expect(result.running).toBe(2)
+    expect(result.differing).toBe(0)
+    expect(result.members).toBeGreaterThan(0)
+    expect(result.ok).toBe(true)
+  })
+
   it('should link peer packages at versions the packed peerDependencies accept', () => {
     const optional = (pkg.peerDependenciesMeta ?? {}) as Record<string, { optional?: boolean }>
     for (const [name, range] of Object.entries(pkg.peerDependencies as Record<string, string>)) {

@@ -11,6 +11,7 @@ import { WebSocketTransport } from '@colyseus/ws-transport'
 import express from 'express'
 import { installWebSocketGlobal } from 'colyseus-attention'
 import { WebSocket } from 'ws'
+import { parseArenaOptions } from './arena-options'
 import { ArenaRoom } from './arena-room'
 import { DirectFrameTransport } from './direct-frames'
 import { mountDebugRoutes } from './debug-routes'
@@ -188,9 +189,9 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
  * await server.stop()
  */
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
-  const threads = options.engineThreads ?? 1
-  if (!Number.isInteger(threads) || threads < 1 || threads > 8) throw new RangeError(`startServer: engineThreads must be an integer in [1, 8]; got ${String(threads)}`)
-  if (threads > 1 && options.scorer === 'learned') throw new RangeError(`startServer: engineThreads must be 1 with scorer "learned" (the engine's threads need the built-in heads); got ${threads}`)
+  // the room checks these again at creation; checked here, a bad value fails at start, not at the first join
+  const refused = parseArenaOptions({ engineThreads: options.engineThreads, scorer: options.scorer })
+  if (typeof refused === 'string') throw new RangeError(`startServer: ${refused}`)
   const host = options.host ?? '0.0.0.0'
   const port = options.port === 0 ? await freePort(host === '0.0.0.0' ? '127.0.0.1' : host) : (options.port ?? 2567)
   const clientDir = options.clientDir ?? resolve(here, '../../example-client/dist')

@@ -306,7 +306,7 @@ describe('parseArenaOptions', () => {
   })
 
   it('should refuse engine threads the server cannot run, at start, naming the option', async () => {
-    await expect(startServer({ port: 0, host: '127.0.0.1', engineThreads: 0 })).rejects.toThrow('startServer: engineThreads must be an integer in [1, 8]; got 0')
+    await expect(startServer({ port: 0, host: '127.0.0.1', engineThreads: 0 })).rejects.toThrow('startServer: arena option engineThreads must be an integer in [1, 8]; got 0')
     await expect(startServer({ port: 0, host: '127.0.0.1', engineThreads: 2, scorer: 'learned' })).rejects.toThrow(/engineThreads must be 1 with scorer "learned"/)
   })
 })

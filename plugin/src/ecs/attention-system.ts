@@ -19,7 +19,7 @@ import { keepObserver, selectObserver, type SelectionInputs } from './selection'
 import { createSelectionState } from './selection-state'
 import type { AttentionSystem, Explanation, ScorerBatch } from './types'
 import { createSharedAlloc, heapAlloc, type RecordingAlloc } from './shared-alloc'
-import { growRows, passObservers, type ObserverPass } from './observer-pass'
+import { growRows, isDue, passObservers, type ObserverPass } from './observer-pass'
 import { createObserverThreads, registerThreads, type ObserverThreads } from './observer-threads'
 import { checkRange } from './validate'
 
@@ -157,59 +157,57 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
   }
   const writer = createRowWriter(c, flags, generation, interactions, params, rowWeights, bp.cols)
   let tick = 0
+  // per slot, the tick its set was last closed (what a fallback after a failed worker redoes)
+  const doneTick = shared.u32(opts.maxObservers)
   // the built-in scorer's per-observer phase (observer-pass.ts), on this thread alone or, with
   // option threads, on this thread and the workers, which start now and join the ticks once ready
-  let pass: ObserverPass
-  let observerThreads: ObserverThreads | null = null
-  if (threads > 1) {
-    const doneTick = shared.u32(opts.maxObservers)
-    observerThreads = createObserverThreads(
-      threads,
-      opts.threadTimeoutMs,
-      {
-        components: c,
-        replay: (replayed as RecordingAlloc).made,
-        flags,
-        generation,
-        positionedIds: positioned.ids,
-        observerIds: observers.ids,
-        alwaysIds: tracker.alwaysRelevant.ids,
-        slotOf,
-        ownHead: ownership.head,
-        ownNext: ownership.next,
-        byteScale,
-        estBytes,
-        detailBytes,
-        price,
-        priceBudget,
-        scoredTick,
-        doneTick,
-        config: {
-          capacity: cap,
-          maxObservers: opts.maxObservers,
-          stride,
-          cellSize: opts.cellSize,
-          interactionSlots: opts.interactionSlots,
+  const observerThreads: ObserverThreads | null =
+    threads <= 1
+      ? null
+      : createObserverThreads(
           threads,
-          every,
-          params,
-          rowWeights,
-          hysteresis: opts.hysteresis,
-          bands: opts.bands,
-          byteCosts: opts.byteCosts,
-          dt: opts.dt,
-        },
-      },
-      bp,
-      positioned,
-      tracker.alwaysRelevant,
-    )
-    pass = { c, flags, positioned, bp, writer, st, sets, slotOf, every, scoredTick, doneTick, grow: (need) => grow(need), noFeatures: new Float32Array(0), control: observerThreads.control, tick: 0 }
-  } else {
-    // no other thread claims observers: no control array, and nothing reads doneTick
-    const doneTick = new Uint32Array(opts.maxObservers)
-    pass = { c, flags, positioned, bp, writer, st, sets, slotOf, every, scoredTick, doneTick, grow: (need) => grow(need), noFeatures: new Float32Array(0), control: new Int32Array(0), tick: 0 }
-  }
+          opts.threadTimeoutMs,
+          {
+            components: c,
+            replay: (replayed as RecordingAlloc).made,
+            flags,
+            generation,
+            positionedIds: positioned.ids,
+            observerIds: observers.ids,
+            alwaysIds: tracker.alwaysRelevant.ids,
+            slotOf,
+            ownHead: ownership.head,
+            ownNext: ownership.next,
+            byteScale,
+            estBytes,
+            detailBytes,
+            price,
+            priceBudget,
+            scoredTick,
+            doneTick,
+            config: {
+              capacity: cap,
+              maxObservers: opts.maxObservers,
+              stride,
+              cellSize: opts.cellSize,
+              interactionSlots: opts.interactionSlots,
+              threads,
+              every,
+              params,
+              rowWeights,
+              hysteresis: opts.hysteresis,
+              bands: opts.bands,
+              byteCosts: opts.byteCosts,
+              dt: opts.dt,
+            },
+          },
+          bp,
+          positioned,
+          tracker.alwaysRelevant,
+        )
+  // without threads no other thread claims observers: no control array
+  const control = observerThreads === null ? new Int32Array(0) : observerThreads.control
+  const pass: ObserverPass = { c, flags, positioned, bp, writer, st, sets, slotOf, every, scoredTick, doneTick, grow: (need) => grow(need), noFeatures: new Float32Array(0), control, tick: 0 }
 
   /** Grows the row scratch (ids, rule marks, scores: fused gathers write scores as they go) and the feature rows to at least `need` rows. */
   const grow = (need: number): void => {
@@ -325,7 +323,6 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
    * Whether slot `s` re-scores this tick (option rescoreEvery): every tick by default; otherwise on
    * its first tick, then once every `every` ticks, slots staggered.
    */
-  const due = (s: number): boolean => every === 1 || scoredTick[s] === 0 || (tick + s) % every === 0
 
   const system = ((w: World): World => {
     tick++
@@ -362,7 +359,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
       const s = slotOf[o]!
       rowStart[s] = rows
       // a kept observer (rescoreEvery) has no rows; its rowEnd is -1 for the selection below
-      if (!due(s)) {
+      if (!isDue(every, scoredTick, s, tick)) {
         rowEnd[s] = -1
         continue
       }

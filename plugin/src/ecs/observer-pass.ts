@@ -55,6 +55,11 @@ export function growRows(inp: SelectionInputs, need: number): void {
   inp.scores = sc
 }
 
+/** Option `rescoreEvery` (`every`): whether slot `s`, last re-scored at `scoredTick[s]` (0: never), is re-scored at `tick` (staggered by slot). */
+export function isDue(every: number, scoredTick: Uint32Array, s: number, tick: number): boolean {
+  return every === 1 || scoredTick[s] === 0 || (tick + s) % every === 0
+}
+
 /** Fused rows of observer `o` (slot `s`) from row 0 under the writer's current hint; returns the end row. */
 function writeFused(p: ObserverPass, o: number, s: number): number {
   const { writer, bp, c, flags, sets } = p
@@ -76,7 +81,7 @@ export function passObserver(p: ObserverPass, o: number): void {
   const { st, sets, writer, c, flags } = p
   const s = p.slotOf[o]!
   const tick = p.tick
-  if (!(p.every === 1 || p.scoredTick[s] === 0 || (tick + s) % p.every === 0)) {
+  if (!isDue(p.every, p.scoredTick, s, tick)) {
     keepObserver(st, s, o)
     p.doneTick[s] = tick
     return

@@ -26,9 +26,11 @@ export function syncSection(rs: readonly SyncBenchResult[], command: string, tie
               ? 'radius AOI + per-view change lists'
               : p === 'radius-grid'
                 ? 'radius AOI over a grid, same set size'
-                : 'attention plugin',
+                : p === 'attention-threads'
+                  ? 'attention plugin, engine threads 2'
+                  : 'attention plugin',
       points: rs.filter((r) => r.policy === p && r.entities === mainN).map((r) => ({ x: r.clients, y: y(r) })),
-      dashed: p !== 'attention',
+      dashed: p !== 'attention' && p !== 'attention-threads',
     }))
   const images = {
     'sync-bytes-per-client.svg': renderLineChart({
@@ -57,7 +59,8 @@ export function syncSection(rs: readonly SyncBenchResult[], command: string, tie
       'radius AOI over a uniform spatial grid, each view\'s set diffed against its last one, its radius chosen (bisection on the initial world) so that its ' +
       'mean set size equals the plugin\'s mean interest-set size measured on a short run of the plugin, encoded by Colyseus as it is. ' +
       'The world keeps the density of 1,000 entities on 1600 x 1600; the 10,000-entity row (40 ticks per run) leaves out the two scan-everything radius rows ' +
-      '(about a second per tick there). All are measured in the same run, ' +
+      '(about a second per tick there) and adds *attention-threads*: the plugin with the engine\'s observers on two threads (option `threads: 2`, ' +
+      'shared stores; its ms are the room\'s thread\'s, the worker runs beside it, so it helps only when a core is free). All are measured in the same run, ' +
       'every one after a throwaway attention system was created (the code a server with several rooms runs; see the engine section). ' +
       'Each policy runs 5 times on a fresh world (20 warm-up ticks, then the measured ticks), the policies taking turns after a full GC, ' +
       'and each row pools its 5 runs: the machine\'s speed drifts over seconds, and taking turns spreads every policy over the same ' +

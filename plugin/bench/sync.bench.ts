@@ -8,6 +8,9 @@
 //                   every client), encoded by Colyseus as it is
 //   radius-indexed  the same radius refresh with the plugin's per-view change lists installed on
 //                   the encoder (installViewEncoding): shows how much of the gap is encoding
+//   attention-threads  the attention plugin with the engine's observers on two threads (option
+//                   threads: 2, shared stores; docs/concepts.md 5c): the room's thread's time per
+//                   tick; run on the 10,000-entity row only (on a 2-core machine it needs a free core)
 //   radius-grid     the fair baseline: a radius AOI over a uniform spatial grid, each view's set diffed
 //                   against its last one (what a careful Colyseus user writes), its radius chosen so
 //                   that its mean set size equals the plugin's, encoded by Colyseus as it is
@@ -26,7 +29,10 @@ import { addComponent, addEntity, createWorld } from 'bitecs'
 import { addObserver, AttentionPlugin, AttentionTags, Band, createAttentionComponents, createAttentionSystem, installViewEncoding, setFacingAngle } from '../src/index'
 
 /** The policies. */
-export type SyncPolicy = 'attention' | 'full' | 'radius' | 'radius-indexed' | 'radius-grid'
+export type SyncPolicy = 'attention' | 'attention-threads' | 'full' | 'radius' | 'radius-indexed' | 'radius-grid'
+
+/** Whether `policy` is the plugin (one engine thread or two). */
+const isAttention = (policy: SyncPolicy): boolean => policy === 'attention' || policy === 'attention-threads'
 
 /** Options of {@link runSyncBench}. */
 export interface SyncBenchOptions {
@@ -121,8 +127,9 @@ function createScenario(policy: SyncPolicy, entities: number, clients: number, o
   const rnd = rng(42)
   const side = worldSide(entities)
   const world = createWorld()
-  const C = createAttentionComponents(entities + 16)
-  const attention = createAttentionSystem(world, { components: C, cellSize: 60, dt: 1 / TICK_HZ, speedScale: 40 })
+  const threads = policy === 'attention-threads' ? 2 : 1
+  const C = createAttentionComponents(entities + 16, { shared: threads > 1 })
+  const attention = createAttentionSystem(world, { components: C, cellSize: 60, dt: 1 / TICK_HZ, speedScale: 40, threads })
   const state = new State()
   const encoder = new Encoder(state)
   const instances: Entity[] = []
@@ -159,8 +166,8 @@ function createScenario(policy: SyncPolicy, entities: number, clients: number, o
   // Medium or High (watchBand), and refreshed by the plugin right before a view starts receiving them
   const plugin = new AttentionPlugin({ entryBudget: 64, refresh: (eid) => writeMotion(eid) })
   // in a room the plugin installs this on the room's encoder itself; here there is no room
-  if (policy === 'attention' || policy === 'radius-indexed') installViewEncoding(encoder)
-  if (policy === 'attention') {
+  if (isAttention(policy) || policy === 'radius-indexed') installViewEncoding(encoder)
+  if (isAttention(policy)) {
     plugin.use(attention)
     for (const eid of eids) plugin.track(eid, instances[eid]!)
     observers.forEach((o, i) => {
@@ -203,7 +210,7 @@ function createScenario(policy: SyncPolicy, entities: number, clients: number, o
         setFacingAngle(world, C, eid, a)
       }
       const e = instances[eid]!
-      if (policy !== 'attention' || plugin.watchBand(eid) >= Band.Medium) writeMotion(eid)
+      if (!isAttention(policy) || plugin.watchBand(eid) >= Band.Medium) writeMotion(eid)
       if (tick % 4 === 0) {
         e.cx = Math.round(x)
         e.cy = Math.round(y)
@@ -260,7 +267,7 @@ function createScenario(policy: SyncPolicy, entities: number, clients: number, o
   const runTick = (measure: boolean): void => {
     step(tick++)
     const t0 = performance.now()
-    if (policy === 'attention') {
+    if (isAttention(policy)) {
       attention(world)
       if (out.garbage !== undefined) {
         // heap growth across the sync step; a tick with a collection inside it shrinks and is skipped
@@ -299,7 +306,7 @@ function createScenario(policy: SyncPolicy, entities: number, clients: number, o
       out.encode.push(t1 - tMid)
       out.bytes += tickBytes
       out.held += probe.entities.size
-      if (policy === 'attention') for (const o of observers) setSum += attention.memberCount(o)
+      if (isAttention(policy)) for (const o of observers) setSum += attention.memberCount(o)
       else if (policy === 'full') setSum = entities * clients
       out.setSum += setSum / clients
       setSum = 0
@@ -312,6 +319,8 @@ function createScenario(policy: SyncPolicy, entities: number, clients: number, o
     },
     dispose() {
       for (const v of new Set(views)) v.dispose()
+      // ends the engine's workers (attention-threads)
+      attention.dispose()
     },
   }
 }
@@ -543,8 +552,10 @@ export async function runSyncBench(opts: SyncBenchOptions = {}): Promise<SyncBen
   const policies = (process.env.POLICIES?.split(',') as SyncPolicy[] | undefined) ?? POLICIES
   // the large room: 10,000 entities at the same density, 500 clients, fewer ticks
   const extraRows = opts.extraRows ?? (opts.quick || opts.clients !== undefined ? [] : [[10_000, 500, 40] as const])
-  // at 10,000 entities the scan-everything radius rows take a second per tick: the fair baseline stands for them
+  // at 10,000 entities the scan-everything radius rows take a second per tick: the fair baseline stands for them;
+  // by default the plugin runs there a second time with two engine threads
   const extraPolicies = policies.filter((p) => p !== 'radius' && p !== 'radius-indexed')
+  if (process.env.POLICIES === undefined) extraPolicies.splice(extraPolicies.indexOf('attention') + 1, 0, 'attention-threads')
   const rows: (readonly [number, number, number, readonly SyncPolicy[]])[] = [
     ...clientCounts.map((c) => [entities, c, ticks, policies] as const),
     ...extraRows.map(([n, c, t]) => [n, c, t, extraPolicies] as const),
@@ -667,7 +678,7 @@ async function main(): Promise<void> {
       if (json) console.log(JSON.stringify(r))
       else {
         console.log(
-          `${r.policy.padEnd(14)} ${String(r.entities).padStart(8)} ${String(r.clients).padStart(7)} ${r.msPerTick.toFixed(2).padStart(8)} ${r.p90MsPerTick.toFixed(2).padStart(8)} ${r.interestMs.toFixed(2).padStart(8)} ${r.encodeMs.toFixed(2).padStart(7)} ${r.bytesPerClientPerSec.toFixed(0).padStart(15)} ${r.entitiesPerClient.toFixed(1).padStart(16)} ${r.setSize.toFixed(1).padStart(9)} ${r.radius.toFixed(0).padStart(7)} ${String(r.views).padStart(6)}`,
+          `${r.policy.padEnd(17)} ${String(r.entities).padStart(8)} ${String(r.clients).padStart(7)} ${r.msPerTick.toFixed(2).padStart(8)} ${r.p90MsPerTick.toFixed(2).padStart(8)} ${r.interestMs.toFixed(2).padStart(8)} ${r.encodeMs.toFixed(2).padStart(7)} ${r.bytesPerClientPerSec.toFixed(0).padStart(15)} ${r.entitiesPerClient.toFixed(1).padStart(16)} ${r.setSize.toFixed(1).padStart(9)} ${r.radius.toFixed(0).padStart(7)} ${String(r.views).padStart(6)}`,
         )
       }
     },

@@ -11,9 +11,10 @@ import { DEFAULT_VIEW_TAG, isPlainSchemaTree, lowestViewId, type ChangeTreeLike,
  * would visit and emit something for. A list names emissions (pass-cache.ts): with the direct
  * pass a plain Schema tree is emitted here, once per distinct set of tags its views hold on it,
  * while its bitmaps are being read, and the views copy the bytes; any other tree has one emission
- * without bytes, emitted by each view in its turn. Schema's own pass needs a list in
- * `root.changes`' shape, built from the emissions' trees on demand (nodes from a pool reused every
- * patch). Everything is emptied lazily by a build stamp.
+ * without bytes, emitted by each view in its turn. (The build runs before schema's shared pass,
+ * which only reads the trees it emits: a plain tree emits the same bytes on either side of it.)
+ * Schema's own pass needs a list in `root.changes`' shape, built from the emissions' trees on
+ * demand (nodes from a pool reused every patch). Everything is emptied lazily by a build stamp.
  */
 
 /**

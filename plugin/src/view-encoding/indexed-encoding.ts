@@ -1,6 +1,5 @@
 import type { Iterator, StateView } from '@colyseus/schema'
 import { drainable, drainViewChanges } from './drain-view-changes'
-import { createPassCache, type PassCache } from './pass-cache'
 import { closePatchWindow, watchPatchWindow, type PatchWindow } from './patch-window'
 import { pendingChanges, type EncodeView, type EncoderLike, type ListLike, type NodeLike, type RootLike } from './schema-internals'
 import { emitSchemaViewPass } from './schema-view-pass'
@@ -30,9 +29,8 @@ import { createViewChangeLists, type ViewChangeLists } from './view-change-lists
 export interface IndexedEncoding {
   readonly root: RootLike
   readonly direct: boolean
+  /** The per-view lists, and with the direct pass the bytes of their plain trees. */
   readonly lists: ViewChangeLists
-  /** The bytes each tree emitted in this patch's direct passes, for the next views. */
-  readonly passCache: PassCache
   readonly window: PatchWindow
   readonly ownEncodeView: EncodeView
   readonly ownEncode: EncoderLike['encode']
@@ -60,7 +58,6 @@ export function createIndexedEncoding(enc: EncoderLike, direct: boolean, ownEnco
     root,
     direct,
     lists: createViewChangeLists(root, direct),
-    passCache: createPassCache(),
     window: watchPatchWindow(root),
     ownEncodeView,
     ownEncode,
@@ -84,22 +81,21 @@ export function indexable(s: IndexedEncoding): boolean {
   return !s.disabled && s.root.streamTrees.size === 0 && s.root.pendingFilterRefresh.length === 0
 }
 
-/** Distributes the patch's changes to the views' lists; the pass cache starts over with them. */
-function rebuild(s: IndexedEncoding, epoch: number): void {
-  s.lists.build(epoch)
-  s.passCache.reset(s.lists.trees)
+/** Distributes the patch's changes to the views' lists (emitting their plain trees with `self`). */
+function rebuild(s: IndexedEncoding, self: EncoderLike, epoch: number): void {
+  s.lists.build(epoch, self)
   s.indexedPatches++
 }
 
 /** The direct view pass of `view` (id `id`) over its list of this patch, into `buffer` at `it.offset`. */
 function directPass(s: IndexedEncoding, self: EncoderLike, view: StateView, id: number, buffer: Uint8Array, it: Iterator): Uint8Array {
   const l = s.lists
-  return emitSchemaViewPass(self, l.ordsOf(id), l.countOf(id), l.tree, l.sole, l.plain, view, id, buffer, it, s.grow, s.passCache)
+  return emitSchemaViewPass(self, l.idsOf(id), l.countOf(id), l.tree, l.cache, view, buffer, it, s.grow)
 }
 
 /** The shared encode of a patch: distributes its changes to the views, and walks only unfiltered ones. */
 export function encodeSharedIndexed(s: IndexedEncoding, self: EncoderLike, epoch: number, it?: Iterator, buffer?: Uint8Array, initialOffset?: number): Uint8Array {
-  rebuild(s, epoch)
+  rebuild(s, self, epoch)
   const real = s.root.changes
   s.root.changes = s.lists.shared
   try {
@@ -123,7 +119,7 @@ export function viewPassInEncode(s: IndexedEncoding, self: EncoderLike, buffer: 
 
 /** Encodes `view` from its own list of this patch (the caller checked the window and `indexable`). */
 export function encodeViewIndexed(s: IndexedEncoding, self: EncoderLike, view: StateView, sharedOffset: number, it: Iterator, bytes: Uint8Array | undefined, epoch: number): Uint8Array {
-  if (s.lists.stale(epoch)) rebuild(s, epoch)
+  if (s.lists.stale(epoch)) rebuild(s, self, epoch)
   const root = s.root
   const real = root.changes
   const id = view.id

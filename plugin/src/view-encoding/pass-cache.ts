@@ -1,100 +1,117 @@
 import type { Iterator } from '@colyseus/schema'
 import type { ChangeTreeLike } from './schema-internals'
+import { emitTree } from './plain-tree-emit'
 
 /*
- * Owns: the direct pass's per-patch memory of what each changed tree emitted, so views holding the
- * same tags on a tree copy its bytes instead of encoding them again.
+ * Owns: the direct pass's emissions of one patch. What a plain Schema tree emits in a view pass
+ * depends on the view only through the custom tags the view holds on it, so the lists' build
+ * (view-change-lists.ts) emits each changed tree once per distinct set of held tags, right when it
+ * reads the tree's bitmaps (the tree is in cache then), and every view's list names emissions:
+ * the view pass (schema-view-pass.ts) copies their bytes. A tree the direct pass has no table
+ * for gets one emission without bytes (length -1): each view emits it in its turn through
+ * tree-view-pass.ts. Emissions are numbered 0..count-1 per build; everything is kept across
+ * builds and grown by doubling (PERFORMANCE.md, "No allocation per tick").
  */
+
+/** A patch's emissions (one per encoder, owned by its lists). */
+export interface PassCache {
+  /** Per emission: the ordinal of its tree in the patch's lists. */
+  ord: Int32Array
+  /** Per emission: where its bytes start in `bytes`. */
+  start: Int32Array
+  /** Per emission: how many bytes it emitted, or -1 for a tree emitted per view (tree-view-pass.ts). */
+  length: Int32Array
+  bytes: Uint8Array
+  /** Bytes of `bytes` in use this build. */
+  used: number
+  /** Emissions of this build. */
+  count: number
+}
+
+/** The iterator emissions are written with (module level: no object per emission). */
+const at: Iterator = { offset: 0 }
+
+/** Bytes kept free before a tree is emitted, so that a redo in a larger buffer is rare. */
+const HEADROOM = 1024
+
+/** Creates an empty cache. */
+export function createPassCache(): PassCache {
+  return { ord: new Int32Array(256), start: new Int32Array(256), length: new Int32Array(256), bytes: new Uint8Array(16 * 1024), used: 0, count: 0 }
+}
+
+/** Starts a new build: no emissions. */
+export function resetPassCache(c: PassCache): void {
+  c.used = 0
+  c.count = 0
+}
+
+/** A new emission of tree `ord` (its bytes not yet set): returns its number. */
+function addEmission(c: PassCache, ord: number): number {
+  const id = c.count
+  if (id === c.ord.length) {
+    const n = id * 2
+    const o = new Int32Array(n)
+    o.set(c.ord)
+    c.ord = o
+    const s = new Int32Array(n)
+    s.set(c.start)
+    c.start = s
+    const l = new Int32Array(n)
+    l.set(c.length)
+    c.length = l
+  }
+  c.ord[id] = ord
+  c.count = id + 1
+  return id
+}
+
+/** An emission of tree `ord` that each view emits itself in its turn (tree-view-pass.ts). */
+export function addTreeEmission(c: PassCache, ord: number): number {
+  const id = addEmission(c, ord)
+  c.start[id] = 0
+  c.length[id] = -1
+  return id
+}
+
+/** Makes room for `n` more bytes after the used ones. */
+function reserve(c: PassCache, n: number): void {
+  if (c.used + n <= c.bytes.length) return
+  const grown = new Uint8Array(Math.max(c.bytes.length * 2, c.used + n))
+  grown.set(c.bytes.subarray(0, c.used))
+  c.bytes = grown
+}
 
 /**
- * The bytes each changed tree emitted in this patch, kept for the next views: what a tree emits
- * depends on the view only through the tags the view holds on it, so every view holding the same
- * tags gets a copy of the first one's bytes. Indexed by the tree's ordinal in the patch's lists
- * (view-change-lists.ts); entries are valid for one build (`reset`).
+ * Emits plain Schema tree `tree` (ordinal `ord`) as its view pass emits it for a view holding the
+ * custom tags `held` among the changed ones, `wanted` (emitTree in schema-view-pass.ts), and keeps
+ * the bytes: returns the emission's number.
  */
-export interface PassCache {
-  /** Starts a patch whose lists number their trees 0..trees-1. */
-  reset(trees: number): void
-}
-
-/** The cache's state, read by the pass (schema-view-pass.ts). */
-export interface PassCacheState extends PassCache {
-  stamp: Int32Array
-  wanted: Int32Array
-  held: Int32Array
-  start: Int32Array
-  length: Int32Array
-  /** When `wanted` is one tag bit: the tree's per-view bitmap of that tag (undefined: no view holds it). */
-  holder: (number[] | undefined)[]
-  bytes: Uint8Array
-  used: number
-  build: number
-}
-
-/** Creates an empty pass cache (one per encoder). */
-export function createPassCache(): PassCache {
-  const c: PassCacheState = {
-    stamp: new Int32Array(0),
-    wanted: new Int32Array(0),
-    held: new Int32Array(0),
-    start: new Int32Array(0),
-    length: new Int32Array(0),
-    holder: [],
-    bytes: new Uint8Array(4096),
-    used: 0,
-    build: 0,
-    reset(trees: number): void {
-      c.build = (c.build + 1) | 0
-      if (c.build === 0) {
-        c.stamp.fill(0)
-        c.build = 1
-      }
-      c.used = 0
-      // let go of the previous patch's bitmaps (they belong to trees that may be gone), keeping
-      // the array's storage
-      c.holder.fill(undefined)
-      if (trees > c.stamp.length) {
-        const n = Math.max(trees, c.stamp.length * 2, 64)
-        c.stamp = new Int32Array(n)
-        c.wanted = new Int32Array(n)
-        c.held = new Int32Array(n)
-        c.start = new Int32Array(n)
-        c.length = new Int32Array(n)
-      }
-    },
+export function addByteEmission(c: PassCache, ord: number, enc: unknown, tree: ChangeTreeLike, wanted: number, held: number): number {
+  const id = addEmission(c, ord)
+  const from = c.used
+  reserve(c, HEADROOM)
+  for (;;) {
+    at.offset = from
+    // writes past the end of a typed array are dropped: redo in a buffer large enough
+    emitTree(enc, tree, wanted, held, c.bytes, at)
+    if (at.offset <= c.bytes.length) break
+    reserve(c, at.offset - from + HEADROOM)
   }
-  return c
+  c.start[id] = from
+  c.length[id] = at.offset - from
+  c.used = at.offset
+  return id
 }
 
-/** Keeps `buffer[from, to)` as tree `ord`'s bytes for a view holding `held`. */
-export function remember(c: PassCacheState, ord: number, tree: ChangeTreeLike, wanted: number, held: number, buffer: Uint8Array, from: number, to: number): void {
-  const n = to - from
-  if (c.used + n > c.bytes.length) {
-    const grown = new Uint8Array(Math.max(c.bytes.length * 2, c.used + n))
-    grown.set(c.bytes.subarray(0, c.used))
-    c.bytes = grown
-  }
-  const bytes = c.bytes
-  const at = c.used
-  for (let k = 0; k < n; k++) bytes[at + k] = buffer[from + k]!
-  c.used = at + n
-  c.stamp[ord] = c.build
-  c.wanted[ord] = wanted
-  c.held[ord] = held
-  c.start[ord] = at
-  c.length[ord] = n
-  while (c.holder.length <= ord) c.holder.push(undefined)
-  c.holder[ord] = (wanted & (wanted - 1)) === 0 ? tree.tagViews?.get(wanted) : undefined
-}
-
-/** Appends tree `ord`'s remembered bytes at `it.offset` (past the end: only moves the offset, as schema does). */
-export function copyRemembered(c: PassCacheState, ord: number, buffer: Uint8Array, it: Iterator): void {
-  const len = c.length[ord]!
-  const at = it.offset
-  if (at + len <= buffer.length) {
+/** Appends emission `id`'s bytes at `it.offset` (past the end: only moves the offset, as schema does). */
+export function copyEmission(c: PassCache, id: number, buffer: Uint8Array, it: Iterator): void {
+  const len = c.length[id]!
+  const to = it.offset
+  if (to + len <= buffer.length) {
     const bytes = c.bytes
-    const from = c.start[ord]!
-    for (let b = 0; b < len; b++) buffer[at + b] = bytes[from + b]!
+    const from = c.start[id]!
+    // a loop: most emissions are a few dozen bytes, and set() would need a subarray object
+    for (let b = 0; b < len; b++) buffer[to + b] = bytes[from + b]!
   }
-  it.offset = at + len
+  it.offset = to + len
 }

@@ -1,14 +1,20 @@
+import { addByteEmission, addTreeEmission, createPassCache, resetPassCache, type PassCache } from './pass-cache'
+import { wantedTags } from './plain-tree-emit'
 import { DEFAULT_VIEW_TAG, isPlainSchemaTree, lowestViewId, type ChangeTreeLike, type ListLike, type NodeLike, type RootLike } from './schema-internals'
 
 /*
  * Owns: the per-view change lists of the indexed path (indexed-encoding.ts). Once per patch the
- * room's change list (`root.changes`) is walked once; each changed tree gets an ordinal, and its ordinal is appended to
- * the list of every view whose visibility bit it carries (the bitmaps schema keeps on each tree),
- * or, when all its changed fields are tagged, of every view holding one of those tags on it. Each
- * list is a subsequence of `root.changes` in the same order: what schema's own view pass would
- * visit and emit something for. The direct pass reads a view's ordinals; schema's own pass needs a
- * list in `root.changes`' shape, built from them on demand (nodes from a pool reused every patch).
- * Everything is emptied lazily by a build stamp.
+ * room's change list (`root.changes`) is walked once; each changed tree gets an ordinal, and goes
+ * to the list of every view whose visibility bit it carries (the bitmaps schema keeps on each
+ * tree), or, when all its changed fields are tagged, of every view holding one of those tags on
+ * it. Each list is a subsequence of `root.changes` in the same order: what schema's own view pass
+ * would visit and emit something for. A list names emissions (pass-cache.ts): with the direct
+ * pass a plain Schema tree is emitted here, once per distinct set of tags its views hold on it,
+ * while its bitmaps are being read, and the views copy the bytes; any other tree has one emission
+ * without bytes, emitted by each view in its turn. (The build runs before schema's shared pass,
+ * which only reads the trees it emits: a plain tree emits the same bytes on either side of it.)
+ * Schema's own pass needs a list in `root.changes`' shape, built from the emissions' trees on
+ * demand (nodes from a pool reused every patch). Everything is emptied lazily by a build stamp.
  */
 
 /**
@@ -42,44 +48,37 @@ export interface ViewChangeLists {
   readonly shared: ListLike
   /** The list of a view that never held anything (it has no id and sees nothing). */
   readonly empty: ListLike
-  /** Distributes the room's current changes to the views; stamps what they were built from. */
-  build(epoch: number): void
+  /**
+   * Distributes the room's current changes to the views (with the direct pass, emitting the plain
+   * trees with encoder `enc`); stamps what they were built from.
+   */
+  build(epoch: number, enc: unknown): void
   /** True when the change list or the patch epoch moved since the last build. */
   stale(epoch: number): boolean
   /** View `id`'s list of this build in `root.changes`' shape (built on first call per build). */
   listOf(id: number): ListLike
-  /** View `id`'s trees of this build as ordinals (see `tree`): valid up to `countOf(id)`. */
-  ordsOf(id: number): Int32Array
+  /** View `id`'s list of this build as emissions of `cache`: valid up to `countOf(id)`. */
+  idsOf(id: number): Int32Array
   /** How many trees view `id`'s list holds in this build. */
   countOf(id: number): number
   /** The changed tree with ordinal `ord` in this build. */
   tree(ord: number): ChangeTreeLike
-  /**
-   * Per ordinal of this build: the one custom tag every view whose list holds the tree holds on
-   * it, when all its changed fields carry that tag (so the view pass emits them all to each of
-   * those views); 0 otherwise. Valid up to `trees`.
-   */
-  readonly sole: Int32Array
-  /**
-   * Per ordinal of this build: 1 when the tree is a plain Schema instance the direct pass emits
-   * from its own tables (and caches), 0 for any other tree (emitted through tree-view-pass.ts).
-   * Valid up to `trees`.
-   */
-  readonly plain: Uint8Array
+  /** This build's emissions (pass-cache.ts). */
+  readonly cache: PassCache
   /** Lets go of the trees the lists point to (they may be detached after the patch). */
   release(): void
   /** How many distinct trees this build's view lists hold (their ordinals are 0..trees-1). */
   readonly trees: number
 }
 
-const NO_ORDS = new Int32Array(0)
+const NO_IDS = new Int32Array(0)
 
 /**
  * Creates the lists for the encoder whose Root is `root`.
- * @param direct - whether the direct pass is on (else no tree counts as plain).
+ * @param direct - whether the direct pass is on (else no tree is emitted by the build).
  */
 export function createViewChangeLists(root: ListsRoot, direct: boolean): ViewChangeLists {
-  // Per view id: its ordinals this build, how many, and the build they belong to.
+  // Per view id: its emissions this build, how many, and the build they belong to.
   const ords: Int32Array[] = []
   const counts: number[] = []
   const ordsBuild: number[] = []
@@ -89,8 +88,7 @@ export function createViewChangeLists(root: ListsRoot, direct: boolean): ViewCha
   // Per ordinal: the changed tree.
   const trees: ChangeTreeLike[] = []
   let treeN = 0
-  let sole = new Int32Array(256)
-  let plainOrd = new Uint8Array(256)
+  const cache = createPassCache()
   const empty: ListLike = { next: undefined, tail: undefined, nextPosition: 0 }
   const shared: ListLike = { next: undefined, tail: undefined, nextPosition: 0 }
   const pool: NodeLike[] = []
@@ -114,19 +112,8 @@ export function createViewChangeLists(root: ListsRoot, direct: boolean): ViewCha
     }
   }
 
-  /** Grows the per-ordinal tables (sole, plain) to hold ordinal `ord`. */
-  const growOrds = (ord: number): void => {
-    if (ord < sole.length) return
-    const grown = new Int32Array(sole.length * 2)
-    grown.set(sole)
-    sole = grown
-    const p = new Uint8Array(grown.length)
-    p.set(plainOrd)
-    plainOrd = p
-  }
-
-  /** Appends ordinal `ord` to view `id`'s list. */
-  const append = (id: number, ord: number): void => {
+  /** Appends emission `e` to view `id`'s list. */
+  const append = (id: number, e: number): void => {
     if (id >= ords.length) ensure(id)
     let n = counts[id]!
     if (ordsBuild[id] !== buildNo) {
@@ -140,7 +127,7 @@ export function createViewChangeLists(root: ListsRoot, direct: boolean): ViewCha
       grown.set(a)
       ords[id] = a = grown
     }
-    a[n] = ord
+    a[n] = e
     counts[id] = n + 1
   }
 
@@ -173,7 +160,7 @@ export function createViewChangeLists(root: ListsRoot, direct: boolean): ViewCha
       l.nextPosition = 0
       const a = ords[id]!
       const n = countOf(id)
-      for (let k = 0; k < n; k++) link(l, trees[a[k]!]!)
+      for (let k = 0; k < n; k++) link(l, trees[cache.ord[a[k]!]!]!)
     }
     return l
   }
@@ -186,13 +173,19 @@ export function createViewChangeLists(root: ListsRoot, direct: boolean): ViewCha
     treeN = 0
   }
 
-  // scratch: per-view bitmaps of one tree's changed tags (at most 32 tag bits)
+  // scratch of one tree: the per-view bitmaps of the tags of its changed fields (at most 32 tag
+  // bits) and the tag of each; the held tag sets emitted for it so far and their emissions
   const holders: (number[] | undefined)[] = new Array<number[] | undefined>(32).fill(undefined)
+  const holderTag = new Int32Array(32)
+  const holderWord = new Int32Array(32)
+  let seenHeld = new Int32Array(8)
+  let seenId = new Int32Array(8)
 
   /** Distributes every changed tree to the lists of the views that can see it. */
-  const build = (epoch: number): void => {
+  const build = (epoch: number, enc: unknown): void => {
     buildNo++
     release()
+    resetPassCache(cache)
     shared.next = undefined
     shared.tail = undefined
     shared.nextPosition = 0
@@ -207,10 +200,8 @@ export function createViewChangeLists(root: ListsRoot, direct: boolean): ViewCha
         if (viewIds === 0) viewIds = maxViewIds()
         const ord = treeN
         trees[treeN++] = tree
-        growOrds(ord)
-        sole[ord] = 0
-        plainOrd[ord] = 0
-        for (let id = 0; id < viewIds; id++) append(id, ord)
+        const e = addTreeEmission(cache, ord)
+        for (let id = 0; id < viewIds; id++) append(id, e)
         continue
       }
       const vv = tree.visibleViews
@@ -218,36 +209,66 @@ export function createViewChangeLists(root: ListsRoot, direct: boolean): ViewCha
       // a Schema tree whose changed fields are all tagged goes only to views holding one of the tags
       const tagsChanged = tree._isSchema ? changedTags(tree) : -1
       if (tagsChanged === 0) continue
-      const tv = tagsChanged === -1 ? undefined : tree.tagViews
-      if (tagsChanged !== -1 && tv === undefined) continue
+      const listTags = tagsChanged === -1 ? 0 : tagsChanged
+      if (listTags !== 0 && tree.tagViews === undefined) continue
       const plain = direct && isPlainSchemaTree(tree)
-      // the per-view bitmaps of the changed fields' tags, fetched once per tree
+      // what the view pass filters a plain tree's fields by: the custom tags of its changed fields
+      const wanted = plain ? wantedTags(tree) : 0
+      // the per-view bitmaps of those tags, fetched once per tree
       let holderN = 0
-      if (tv !== undefined) {
-        for (let t = tagsChanged; t !== 0; t &= t - 1) {
-          const arr = tv.get(t & -t)
-          if (arr !== undefined) holders[holderN++] = arr
+      const allTags = listTags | wanted
+      if (allTags !== 0) {
+        const tv = tree.tagViews
+        if (tv !== undefined) {
+          for (let t = allTags; t !== 0; t &= t - 1) {
+            const arr = tv.get(t & -t)
+            if (arr === undefined) continue
+            holderTag[holderN] = t & -t
+            holders[holderN++] = arr
+          }
         }
       }
       const ord = treeN
       trees[treeN++] = tree
-      growOrds(ord)
-      plainOrd[ord] = plain ? 1 : 0
-      // one custom tag changed: the lists below hold exactly the views that hold it
-      sole[ord] = tv !== undefined && (tagsChanged & (tagsChanged - 1)) === 0 ? tagsChanged : 0
+      let treeEmission = -1
+      let seenN = 0
       for (let slot = 0, base = 0; slot < vv.length; slot++, base += 32) {
         let bits = vv[slot]! | 0
         // most words are empty: an entity is seen by a few views of the room
         if (bits === 0) continue
-        if (tv !== undefined) {
-          let held = 0
-          for (let h = 0; h < holderN; h++) {
-            const arr = holders[h]!
-            if (slot < arr.length) held |= arr[slot]!
-          }
-          bits &= held
+        let listed = 0
+        for (let h = 0; h < holderN; h++) {
+          const arr = holders[h]!
+          const w = slot < arr.length ? arr[slot]! | 0 : 0
+          holderWord[h] = w
+          if ((holderTag[h]! & listTags) !== 0) listed |= w
         }
-        for (; bits !== 0; bits &= bits - 1) append(lowestViewId(base, bits), ord)
+        if (listTags !== 0) bits &= listed
+        for (; bits !== 0; bits &= bits - 1) {
+          const bit = bits & -bits
+          let e: number
+          if (!plain) {
+            if (treeEmission === -1) treeEmission = addTreeEmission(cache, ord)
+            e = treeEmission
+          } else {
+            // the custom tags among the changed ones this view holds on the tree (Schema[$filter])
+            let held = 0
+            if (wanted !== 0) {
+              for (let h = 0; h < holderN; h++) if ((holderWord[h]! & bit) !== 0) held |= holderTag[h]! & wanted
+            }
+            let k = 0
+            while (k < seenN && seenHeld[k] !== held) k++
+            if (k < seenN) e = seenId[k]!
+            else {
+              // a tag set no view before held on this tree: emit its bytes
+              e = addByteEmission(cache, ord, enc, tree, wanted, held)
+              if (seenN === seenHeld.length) growSeen()
+              seenHeld[seenN] = held
+              seenId[seenN++] = e
+            }
+          }
+          append(lowestViewId(base, bit), e)
+        }
       }
     }
     for (let h = 0; h < holders.length; h++) holders[h] = undefined
@@ -255,6 +276,16 @@ export function createViewChangeLists(root: ListsRoot, direct: boolean): ViewCha
     builtHead = root.changes.next
     builtTail = root.changes.tail
     builtPosition = root.changes.nextPosition
+  }
+
+  /** Doubles the per-tree scratch of held tag sets. */
+  const growSeen = (): void => {
+    const h = new Int32Array(seenHeld.length * 2)
+    h.set(seenHeld)
+    seenHeld = h
+    const i = new Int32Array(seenId.length * 2)
+    i.set(seenId)
+    seenId = i
   }
 
   /** One past the highest view id schema has handed out (ids are dense, lowest free first). */
@@ -271,15 +302,10 @@ export function createViewChangeLists(root: ListsRoot, direct: boolean): ViewCha
     stale: (epoch) =>
       builtEpoch !== epoch || builtHead !== root.changes.next || builtTail !== root.changes.tail || builtPosition !== root.changes.nextPosition,
     listOf,
-    ordsOf: (id) => (countOf(id) === 0 ? NO_ORDS : ords[id]!),
+    idsOf: (id) => (countOf(id) === 0 ? NO_IDS : ords[id]!),
     countOf,
     tree: (ord) => trees[ord]!,
-    get sole() {
-      return sole
-    },
-    get plain() {
-      return plainOrd
-    },
+    cache,
     release,
     get trees() {
       return treeN

@@ -7,7 +7,7 @@ import { checkTrackable, claimSystem, releaseSystem } from './misuse'
 import { checkRangeSource, resolvePluginOptions, type AttentionPluginOptions, type ResolvedPluginOptions } from './options'
 import { syncViews } from './sync-pass'
 import { createSyncScratch, type SyncScratch } from './sync-scratch'
-import { createViewRecord, recordAdd, recordRemoveAt, type ViewRecord } from './view-record'
+import { createViewRecord, recordAdd, recordRemoveAt, recordSlot, type ViewRecord } from './view-record'
 import { addToView, removeFromView } from './view-sync'
 import { createManagedView } from './view-entries'
 import { dropPending, hasPending, hookFullState, sameEntries, sharedWithJoined, type FullStateHandler } from './full-state'
@@ -135,7 +135,7 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     if (inst === undefined) return
     const gen = reg.generation[eid]!
     for (const r of this.records) {
-      const j = r.slot[eid]!
+      const j = recordSlot(r, eid)
       if (j === -1 || r.gens[j] !== gen) continue
       removeFromView(r.view, inst, this.opts.bandTags[r.bands[j]!]!)
       recordRemoveAt(r, j)
@@ -164,7 +164,7 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     this.unbindSession(client.sessionId)
     let r = this.opts.shareViews ? this.byObserver.get(observer) : undefined
     if (r === undefined) {
-      r = createViewRecord(createManagedView(), observer, this.registry!.capacity)
+      r = createViewRecord(createManagedView(), observer)
       this.records.push(r)
       this.byView.set(r.view, r)
       if (this.opts.shareViews) this.byObserver.set(observer, r)
@@ -365,7 +365,7 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     if (view === undefined || !hasPending(view)) return
     const r = this.byView.get(view)
     if (r === undefined || this.registry === null || !sharedWithJoined(this.room.clients, client, view)) return
-    const f = createViewRecord(createManagedView(), r.observer, this.registry.capacity)
+    const f = createViewRecord(createManagedView(), r.observer)
     const reg = this.registry
     let exact = true
     for (let j = 0; j < r.count; j++) {

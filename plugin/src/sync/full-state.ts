@@ -1,7 +1,7 @@
 import { ClientState, type Client } from '@colyseus/core'
 import type { StateView } from '@colyseus/schema'
 import { pendingChanges, type SerializerLike } from '../view-encoding/schema-internals'
-import type { ViewRecord } from './view-record'
+import { recordSlot, type ViewRecord } from './view-record'
 
 /*
  * Owns: what a client's full state means for its view's pending changes.
@@ -85,7 +85,7 @@ export function dropPending(view: StateView): void {
 export function sameEntries(a: ViewRecord, b: ViewRecord): boolean {
   if (a.count !== b.count) return false
   for (let j = 0; j < a.count; j++) {
-    const k = b.slot[a.eids[j]!]!
+    const k = recordSlot(b, a.eids[j]!)
     if (k === -1 || b.gens[k] !== a.gens[j] || b.bands[k] !== a.bands[j]) return false
   }
   return true

@@ -3,7 +3,7 @@ import type { SetReader } from './set-reader'
 import { nextStamp, reservePending, type SyncScratch } from './sync-scratch'
 import { dropEntry, retagEntry } from './view-sync'
 import { admitEntrants, collectEntrants, isSendable, isTracked } from './view-entrants'
-import type { ViewRecord } from './view-record'
+import { recordSlot, type ViewRecord } from './view-record'
 
 /**
  * Applies one engine tick's exited / band-changed / entered lists to a view, with the result of a
@@ -36,7 +36,7 @@ export function reconcileTick(
   for (let k = 0; k < nIn; k++) mark[sets.enteredAt(o, k)] = st
   for (let k = 0; k < nOut; k++) {
     const e = sets.exitedAt(o, k)
-    const j = r.slot[e]!
+    const j = recordSlot(r, e)
     if (j === -1) continue
     if (mark[e] === st && r.gens[j] === sets.generationOf(e) && registry.holds(e, r.gens[j]!)) continue
     dropEntry(r, j, registry, tags)
@@ -48,14 +48,14 @@ export function reconcileTick(
   let need = 0
   for (let k = 0; k < nBand; k++) {
     const e = sets.bandChangedAt(o, k)
-    if (r.slot[e] === -1 || mark[e] === st) continue
+    if (recordSlot(r, e) === -1 || mark[e] === st) continue
     mark[e] = st
     at[e] = -1
     need++
   }
   for (let k = 0; k < nIn; k++) {
     const e = sets.enteredAt(o, k)
-    if (mark[e] === st || (r.slot[e] === -1 && (backlog || !isTracked(sets, registry, e)))) continue
+    if (mark[e] === st || (recordSlot(r, e) === -1 && (backlog || !isTracked(sets, registry, e)))) continue
     mark[e] = st
     at[e] = -1
     need++
@@ -78,7 +78,7 @@ export function reconcileTick(
     if (mark[e] !== st) continue
     mark[e] = 0
     const i = at[e]!
-    const j = r.slot[e]!
+    const j = recordSlot(r, e)
     if (j === -1) {
       if (i !== -1 && isSendable(sets, registry, o, i)) s.pending[p++] = i
     } else if (i === -1 || sets.memberGenerationAt(o, i) !== r.gens[j]) dropEntry(r, j, registry, tags)

@@ -6,7 +6,7 @@ import { createSetReader, type SetReader } from './set-reader'
 import type { SyncScratch } from './sync-scratch'
 import { dropBeyondRange } from './view-bounds'
 import { dropEntry } from './view-sync'
-import { adoptRecord, disownRecord, type ViewRecord } from './view-record'
+import { adoptRecord, disownRecord, recordSlot, type ViewRecord } from './view-record'
 import { publishWatch, resetWatch } from './watch-bands'
 
 /**
@@ -99,7 +99,7 @@ function dropRecycled(records: readonly ViewRecord[], sets: SetReader, registry:
     if (registry.holds(e, gen)) continue
     // no instance of the current generation: no view may keep any entry of this id
     for (let i = 0; i < records.length; i++) {
-      const j = records[i]!.slot[e]!
+      const j = recordSlot(records[i]!, e)
       if (j !== -1) dropEntry(records[i]!, j, registry, tags)
     }
   }

@@ -3,7 +3,7 @@ import type { SetReader } from './set-reader'
 import { reservePending, type SyncScratch } from './sync-scratch'
 import { holdBack } from './view-bounds'
 import { addEntry } from './view-sync'
-import type { ViewRecord } from './view-record'
+import { recordSlot, type ViewRecord } from './view-record'
 
 /** True when entity id `e` has a tracked instance of its current generation (a cheap pre-filter). */
 export function isTracked(sets: SetReader, registry: EntityRegistry, e: number): boolean {
@@ -30,7 +30,7 @@ export function collectEntrants(r: ViewRecord, sets: SetReader, registry: Entity
   let p = 0
   for (let i = 0; i < n; i++) {
     const e = sets.memberAt(o, i)
-    if (r.slot[e] !== -1 || !isSendable(sets, registry, o, i)) continue
+    if (recordSlot(r, e) !== -1 || !isSendable(sets, registry, o, i)) continue
     pending[p++] = i
   }
   return p

@@ -1,4 +1,5 @@
 import type { StateView } from '@colyseus/schema'
+import { createEidIndex, eidIndexDelete, eidIndexGet, eidIndexSet, type EidIndex } from './eid-index'
 import { holdBand, releaseBand, type WatchBands } from './watch-bands'
 
 /**
@@ -10,12 +11,13 @@ export interface ViewRecord {
   readonly observer: number
   /** Session ids of the clients using this view. */
   readonly sessions: string[]
-  /** Entities in the view, in no order; `slot[eid]` is the index, or -1. */
+  /** Entities in the view, in no order; {@link recordSlot} gives an entity's index, or -1. */
   eids: Uint32Array
   gens: Uint32Array
   bands: Uint8Array
   count: number
-  readonly slot: Int32Array
+  /** Entity id -> index in `eids` (sized by the entries, not by the entity capacity). */
+  readonly index: EidIndex
   /** Entities that still wait for the entry budget after the last sync. */
   pending: number
   /**
@@ -36,7 +38,7 @@ export interface ViewRecord {
 }
 
 /** Creates an empty record around `view`. */
-export function createViewRecord(view: StateView, observer: number, capacity: number): ViewRecord {
+export function createViewRecord(view: StateView, observer: number): ViewRecord {
   return {
     view,
     observer,
@@ -45,7 +47,7 @@ export function createViewRecord(view: StateView, observer: number, capacity: nu
     gens: new Uint32Array(64),
     bands: new Uint8Array(64),
     count: 0,
-    slot: new Int32Array(capacity).fill(-1),
+    index: createEidIndex(),
     pending: 0,
     held: 0,
     holdings: null,
@@ -70,7 +72,7 @@ export function recordAdd(r: ViewRecord, eid: number, gen: number, band: number)
     bands.set(r.bands)
     r.bands = bands
   }
-  r.slot[eid] = r.count
+  eidIndexSet(r.index, eid, r.count)
   r.eids[r.count] = eid
   r.gens[r.count] = gen
   r.bands[r.count] = band
@@ -88,9 +90,14 @@ export function recordRemoveAt(r: ViewRecord, i: number): void {
     r.eids[i] = moved
     r.gens[i] = r.gens[last]!
     r.bands[i] = r.bands[last]!
-    r.slot[moved] = i
+    eidIndexSet(r.index, moved, i)
   }
-  r.slot[eid] = -1
+  eidIndexDelete(r.index, eid)
+}
+
+/** The index of `eid` in the record's entries, or -1 when the view does not hold it. */
+export function recordSlot(r: ViewRecord, eid: number): number {
+  return eidIndexGet(r.index, eid)
 }
 
 /** Sets the band of the entry at index `i`. */

@@ -6,7 +6,7 @@ import { addComponent, addEntity, createWorld, hasComponent, removeComponent, re
 import { addObserver, AttentionPlugin, AttentionTags, createAttentionComponents, createAttentionSystem } from '../../src/index'
 import type { AttentionSystem } from '../../src/index'
 import type { SyncScratch } from '../../src/sync/sync-scratch'
-import type { ViewRecord } from '../../src/sync/view-record'
+import { recordSlot, type ViewRecord } from '../../src/sync/view-record'
 
 // Random scenarios run through two plugins over one world, one engine and one room state: an oracle
 // that reconciles every view from its whole set each sync, and the incremental one. After every
@@ -296,7 +296,7 @@ function run(sc: Scenario): void {
       // what the StateViews hold: each entry's instance at its band's tags, no other instance
       for (const [side, r, view] of [[full, ra, a.view!], [inc, rb, b.view!]] as const) {
         for (const [e, thing] of instance) {
-          const j = r.slot[e]!
+          const j = recordSlot(r, e)
           const entry = j !== -1 && registryOf(side).instances[e] === thing
           const tag = entry ? TAGS[r.bands[j]!]! : 0
           expect(view.has(thing), `${ctx}: ${e} visible`).toBe(entry)

@@ -99,7 +99,8 @@ export function commandArb(dyadic: boolean): fc.Arbitrary<Command> {
 /** A script: an initial population then batches of commands, each followed by a tick. */
 export function scriptArb(dyadic: boolean, maxTicks = 12): fc.Arbitrary<{ initial: SpawnSpec[]; steps: Command[][] }> {
   return fc.record({
-    initial: fc.array(spawnArb(dyadic), { minLength: 2, maxLength: 30 }),
+    // size 'max': fast-check's default size caps generated arrays at about min + 10 elements
+    initial: fc.array(spawnArb(dyadic), { minLength: 2, maxLength: 30, size: 'max' }),
     steps: fc.array(fc.array(commandArb(dyadic), { maxLength: 6 }), { minLength: 1, maxLength: maxTicks }),
   })
 }

@@ -45,7 +45,7 @@ function stockTag(view: StateView, inst: Thing, oldTag: number, tag: number): vo
 describe('schema-tags', () => {
   it('should give the client the same decoded state as view.add / view.remove, for no more bytes', () => {
     fc.assert(
-      fc.property(fc.array(opArb, { minLength: 1, maxLength: 60 }), (ops) => {
+      fc.property(fc.array(opArb, { minLength: 1, maxLength: 60, size: 'max' }), (ops) => {
         const state = new State()
         const things: Thing[] = []
         for (let i = 0; i < 6; i++) {
@@ -109,7 +109,7 @@ describe('schema-tags', () => {
         expect(sent[0]).toBeLessThanOrEqual(sent[1]!)
       }),
       {
-        numRuns: 300,
+        numRuns: 150,
         examples: [
           // two band changes then an exit in one patch: the merged entries go with the exit (1 byte more before)
           [
@@ -189,7 +189,7 @@ describe('schema-tags', () => {
       { weight: 3, arbitrary: fc.constant({ kind: 'patch' as const }) },
     )
     fc.assert(
-      fc.property(fc.array(wopArb, { minLength: 1, maxLength: 80 }), fc.boolean(), (ops, spare) => {
+      fc.property(fc.array(wopArb, { minLength: 1, maxLength: 80, size: 'max' }), fc.boolean(), (ops, spare) => {
         const state = new World()
         const objs: (Obj | undefined)[] = []
         const keys: string[] = []
@@ -285,7 +285,7 @@ describe('schema-tags', () => {
         }
         expect(sent[0]).toBeLessThanOrEqual(sent[1]!)
       }),
-      { numRuns: 400 },
+      { numRuns: 200 },
     )
   })
 

@@ -5,6 +5,7 @@ import { createPrng } from '../lib/prng'
 import { captureDataset } from '../train/dataset'
 import { ARENA_FAMILY } from '../train/families'
 import { createCache, forward, initParams } from '../train/model'
+import { accumulate, createGradients, createGradScratch } from '../train/gradient'
 import { exportOnnx } from '../train/onnx-export'
 import { evaluate, headsOnly, train } from '../train/train'
 import { calibrate } from '../train/calibrate'
@@ -13,8 +14,9 @@ import { DEFAULT_BYTE_COSTS } from '../../plugin/src/index'
 import { INPUT_COLUMNS } from '../../plugin/src/learned/index'
 
 describe('learned attention training', () => {
-  it('should export a model whose onnxruntime-web outputs match the TypeScript forward pass to 1e-5', async () => {
-    const p = initParams(7)
+  it.each([0, 0.8])('should export a model (bound %s) whose onnxruntime-web outputs match the TypeScript forward pass to 1e-5', async (bound) => {
+    const p = initParams(7, undefined, bound)
+    for (let i = 0; i < p.lin.length; i++) p.lin[i] = p.lin[i]! + 0.1 * Math.sin(i)
     // non-trivial attention terms, so that the per-head softmax matters
     for (let h = 0; h < p.heads; h++) p.wo[h] = h % 2 === 0 ? 0.8 : -0.5
     p.bias[0] = 0.7
@@ -42,6 +44,38 @@ describe('learned attention training', () => {
     })
     expect(worst).toBeLessThan(1e-5)
     await session.release()
+  })
+
+  it.each([
+    [0, false],
+    [0.8, false],
+    [0.8, true],
+  ])('should give the gradient of the loss (bound %s, weighted rows %s), checked by finite differences', (bound, weighted) => {
+    const p = initParams(11, undefined, bound)
+    for (let h = 0; h < p.heads; h++) p.wo[h] = 0.6 - 0.3 * h
+    const rng = createPrng(4)
+    const m = 7
+    const x = Float32Array.from({ length: m * INPUT_WIDTH }, () => rng.range(-1.5, 1.5))
+    const label = Uint8Array.from([0, 1, 0, 0, 1, 0, 0])
+    const logWeight = weighted ? Float64Array.from({ length: m }, (_, r) => (r % 3 === 0 ? Math.log(0.1) : 0)) : undefined
+    const positiveWeight = weighted ? Float64Array.from({ length: m }, (_, r) => (r === 1 ? 3 : 1)) : undefined
+    const cache = createCache(p, m)
+    const scratch = createGradScratch(p, m)
+    const loss = (): number => accumulate(p, x, label, 0, forward(p, x, 0, m, cache), createGradients(p), scratch, logWeight, positiveWeight)
+    const g = createGradients(p)
+    accumulate(p, x, label, 0, forward(p, x, 0, m, cache), g, scratch, logWeight, positiveWeight)
+    for (const key of ['lin', 'wq', 'wk', 'bk', 'wo'] as const) {
+      for (const i of [0, 3, p[key].length - 1]) {
+        const w = p[key][i]!
+        const h = 1e-2
+        p[key][i] = w + h
+        const up = loss()
+        p[key][i] = w - h
+        const down = loss()
+        p[key][i] = w
+        expect(g[key][i]!, `${key}[${i}]`).toBeCloseTo((up - down) / (2 * h), 3)
+      }
+    }
   })
 
   it('should train deterministically for a seed and beat the untrained heads on held-out data', () => {

@@ -37,9 +37,12 @@ export function createGradScratch(p: ModelParams, maxRows: number): GradScratch 
  * @param label - 1 for a positive row, 0 otherwise, at `label[start + r]`.
  * @param logWeight - optional log weight of each row in the softmax's normaliser (row r at
  *   `logWeight[r]`; 0 for a full weight): a negative row with a lower weight counts less.
+ * @param positiveWeight - optional weight of each positive row in the loss (row r at
+ *   `positiveWeight[r]`, 1 by default): the loss is the weighted sum over the positives divided by
+ *   their count, so a group whose positives weigh more counts more.
  * @returns the loss (0 and no gradient when the group has no positive row).
  */
-export function accumulate(p: ModelParams, x: Float32Array, label: Uint8Array, start: number, c: ForwardCache, g: Gradients, s: GradScratch, logWeight?: Float64Array): number {
+export function accumulate(p: ModelParams, x: Float32Array, label: Uint8Array, start: number, c: ForwardCache, g: Gradients, s: GradScratch, logWeight?: Float64Array, positiveWeight?: Float64Array): number {
   const m = c.m
   const W = INPUT_WIDTH
   const H = p.heads
@@ -48,19 +51,28 @@ export function accumulate(p: ModelParams, x: Float32Array, label: Uint8Array, s
   let pos = 0
   for (let r = 0; r < m; r++) pos += label[start + r]!
   if (pos === 0) return 0
+  // total weight of the group's positives: 1 (a mean over them) unless positiveWeight scales them
+  let total = 1
+  if (positiveWeight !== undefined) {
+    total = 0
+    for (let r = 0; r < m; r++) total += label[start + r]! * positiveWeight[r]!
+    total /= pos
+  }
   const lw = (r: number): number => (logWeight === undefined ? 0 : logWeight[r]!)
   let max = -Infinity
   for (let r = 0; r < m; r++) if (c.score[r]! + lw(r) > max) max = c.score[r]! + lw(r)
   let sum = 0
   for (let r = 0; r < m; r++) sum += Math.exp(c.score[r]! + lw(r) - max)
   const lse = max + Math.log(sum)
-  let loss = lse
+  let loss = total * lse
   const ds = s.ds
   for (let r = 0; r < m; r++) {
-    const y = label[start + r]! / pos
+    const y = positiveWeight === undefined ? label[start + r]! / pos : (label[start + r]! * positiveWeight[r]!) / pos
     loss -= y * (c.score[r]! + lw(r))
-    ds[r] = Math.exp(c.score[r]! + lw(r) - lse) - y
+    ds[r] = total * Math.exp(c.score[r]! + lw(r) - lse) - y
   }
+  // bounded residual: score = base + bound * tanh(raw / bound), d score / d raw = 1 - u^2
+  if (p.bound > 0) for (let r = 0; r < m; r++) ds[r] = ds[r]! * (1 - c.u[r]! * c.u[r]!)
   // linear term
   for (let r = 0; r < m; r++) {
     const xo = (start + r) * W

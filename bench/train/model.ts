@@ -10,6 +10,12 @@
 //   score[m] = x[m] . lin + sum_h wo_h l_h[m] + bias
 // `lin` starts at the built-in head weights (the engine's default scorer) and the attention terms
 // start small, so an untrained model scores like the heads, on the same scale as their fallback.
+//
+// Bounded residual (`bound` > 0): the heads' exact score plus a correction of at most +-bound,
+//   score[m] = x[m] . base + bound * tanh(raw[m] / bound),   raw[m] = the score above
+// with `base` the head weights (fixed) and `lin` starting at 0: the model can only reorder rows
+// whose heads' scores are within 2 * bound of each other, and its scores are on the heads' scale by
+// construction.
 import { DEFAULT_WEIGHTS, HEAD_NAMES } from '../../plugin/src/index'
 import { INPUT_WIDTH } from '../../plugin/src/learned/index'
 import { createPrng } from '../lib/prng'
@@ -36,6 +42,10 @@ export interface ModelParams extends ModelShape {
    * {@link calibrate} sets it, with the scale, so that the scores sit on the heads' scale.
    */
   bias: Float32Array
+  /** Largest correction of the heads' score (0: the plain model, no base). */
+  bound: number
+  /** [INPUT_WIDTH] the fixed linear term the bounded correction is added to (the head weights). */
+  base: Float32Array
 }
 
 /** Default network size: 4 heads of 8. */
@@ -48,8 +58,11 @@ export function headPrior(): Float32Array {
   return lin
 }
 
-/** Deterministic initial parameters for a seed. */
-export function initParams(seed: number, shape: ModelShape = DEFAULT_SHAPE): ModelParams {
+/**
+ * Deterministic initial parameters for a seed.
+ * @param bound - a bounded residual's largest correction (0: the plain model).
+ */
+export function initParams(seed: number, shape: ModelShape = DEFAULT_SHAPE, bound = 0): ModelParams {
   const rng = createPrng(seed)
   const hk = shape.heads * shape.keyDim
   const gauss = (s: number): number => {
@@ -61,13 +74,15 @@ export function initParams(seed: number, shape: ModelShape = DEFAULT_SHAPE): Mod
   const scale = 1 / Math.sqrt(INPUT_WIDTH)
   return {
     ...shape,
-    lin: headPrior(),
+    lin: bound > 0 ? new Float32Array(INPUT_WIDTH) : headPrior(),
     wq: fill(INPUT_WIDTH * hk, scale),
     bq: new Float32Array(hk),
     wk: fill(INPUT_WIDTH * hk, scale),
     bk: new Float32Array(hk),
     wo: fill(shape.heads, 0.1),
     bias: new Float32Array(1),
+    bound,
+    base: bound > 0 ? headPrior() : new Float32Array(INPUT_WIDTH),
   }
 }
 
@@ -89,6 +104,8 @@ export interface ForwardCache {
   l: Float64Array
   /** [m] */
   score: Float64Array
+  /** [m] tanh(raw / bound) of a bounded residual */
+  u: Float64Array
 }
 
 /** Allocates a cache for groups of up to `maxRows` rows. */
@@ -102,6 +119,7 @@ export function createCache(p: ModelShape, maxRows: number): ForwardCache {
     p: new Float64Array(p.heads * maxRows),
     l: new Float64Array(p.heads * maxRows),
     score: new Float64Array(maxRows),
+    u: new Float64Array(maxRows),
   }
 }
 
@@ -158,7 +176,15 @@ export function forward(p: ModelParams, x: Float32Array, start: number, m: numbe
     let s = 0
     for (let d = 0; d < W; d++) s += x[xo + d]! * p.lin[d]!
     for (let h = 0; h < H; h++) s += p.wo[h]! * l[h * m + r]!
-    score[r] = s + p.bias[0]!
+    s += p.bias[0]!
+    if (p.bound > 0) {
+      const u = Math.tanh(s / p.bound)
+      cache.u[r] = u
+      let b = 0
+      for (let d = 0; d < W; d++) b += x[xo + d]! * p.base[d]!
+      s = b + p.bound * u
+    }
+    score[r] = s
   }
   return cache
 }

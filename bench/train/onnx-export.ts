@@ -128,8 +128,19 @@ export function exportOnnx(p: ModelParams, meta: Record<string, string> = {}): U
     node('MatMul', [INPUT_X, 'lin'], 'linear'),
     node('Add', ['linear', 'attention'], 'score2'),
     node('Add', ['score2', 'bias'], 'score3'),
-    node('Squeeze', ['score3', 'axis_last'], OUTPUT_SCORE),
   ]
+  if (p.bound > 0) {
+    // bounded residual: the heads' score plus bound * tanh(score3 / bound)
+    init.push(floats('base', [W, 1], p.base), floats('bound', [], [p.bound]))
+    nodes.push(
+      node('Div', ['score3', 'bound'], 'raw_scaled'),
+      node('Tanh', ['raw_scaled'], 'raw_tanh'),
+      node('Mul', ['raw_tanh', 'bound'], 'correction'),
+      node('MatMul', [INPUT_X, 'base'], 'heads'),
+      node('Add', ['heads', 'correction'], 'score4'),
+    )
+  }
+  nodes.push(node('Squeeze', [p.bound > 0 ? 'score4' : 'score3', 'axis_last'], OUTPUT_SCORE))
   const graph = create(GraphProtoSchema, {
     name: 'learned_attention',
     node: nodes,
@@ -137,7 +148,7 @@ export function exportOnnx(p: ModelParams, meta: Record<string, string> = {}): U
     input: [tensorInfo(INPUT_X, ['observers', 'candidates', W]), tensorInfo(INPUT_MASK, ['observers', 'candidates'])],
     output: [tensorInfo(OUTPUT_SCORE, ['observers', 'candidates'])],
   })
-  const entries = { columns: INPUT_COLUMNS.join(','), heads: String(H), keyDim: String(dk), ...meta }
+  const entries = { columns: INPUT_COLUMNS.join(','), heads: String(H), keyDim: String(dk), ...(p.bound > 0 ? { bound: String(p.bound) } : {}), ...meta }
   const model = create(ModelProtoSchema, {
     irVersion: IR_VERSION,
     opsetImport: [create(OperatorSetIdProtoSchema, { domain: '', version: OPSET })],

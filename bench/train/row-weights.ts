@@ -54,3 +54,25 @@ export function createRowWeights(d: Dataset, o: RowWeightOptions): (start: numbe
     return logWeight
   }
 }
+
+/**
+ * Creates the weights of `d`'s positive rows in the loss (gradient.ts, `positiveWeight`): a positive
+ * whose pair has not interacted lately (its `recency` column below `NEW_RECENCY`) counts `newWeight`
+ * times, the others once. Repeat interactions are the easy ones (the recency head already holds
+ * their partner); a new engagement is what a set misses when its partner enters too late.
+ * @returns a function of a group (first row, row count) giving its rows' weights (a buffer reused on
+ *   every call), or undefined when every positive counts once.
+ */
+export function createPositiveWeights(d: Dataset, newWeight: number): (start: number, m: number) => Float64Array | undefined {
+  if (!(newWeight > 0 && Number.isFinite(newWeight))) throw new RangeError(`newWeight must be a finite number > 0; got ${newWeight}`)
+  const recency = (INPUT_COLUMNS as readonly string[]).indexOf('recency')
+  const weight = new Float64Array(d.maxRows)
+  return (a, m) => {
+    if (newWeight === 1) return undefined
+    for (let r = 0; r < m; r++) weight[r] = d.x[(a + r) * INPUT_WIDTH + recency]! < NEW_RECENCY ? newWeight : 1
+    return weight
+  }
+}
+
+/** Below this `recency` (two half-lives since the pair's last interaction, or none) a positive is a new engagement. */
+export const NEW_RECENCY = 0.25

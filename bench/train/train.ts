@@ -2,7 +2,7 @@
 //
 //   npm run train -- --out model.onnx [--family a,b] [--seed N] [--epochs N] [--quick]
 //   npm run train -- --load rec1.bin [--load rec2.bin ...] --out model.onnx [--seed N]
-//   loss and scale: [--no-byte-weights] [--no-calibrate] [--calibrate-top N] [--residual] [--hard-top N --tail-weight W] [--window S]
+//   loss and scale: [--no-byte-weights] [--no-calibrate] [--calibrate-top N] [--residual] [--hard-top N --tail-weight W] [--window S] [--new-weight W] [--bound B]
 //
 // Without --load it records the training seeds of the built-in scenario families and holds out their
 // test seeds; with --load it trains on the first 80% of each recording and holds out the rest.
@@ -19,7 +19,7 @@ import { captureDataset, mergeDatasets, type Dataset } from './dataset'
 import { loadFamilies } from './families'
 import { calibrate } from './calibrate'
 import { accumulate, createGradients, createGradScratch } from './gradient'
-import { createRowWeights } from './row-weights'
+import { createPositiveWeights, createRowWeights } from './row-weights'
 import { createCache, DEFAULT_SHAPE, forward, headPrior, initParams, paramCount, type ModelParams } from './model'
 import { exportOnnx } from './onnx-export'
 import { createAdam } from './optimizer'
@@ -46,6 +46,10 @@ export interface TrainOptions {
   byteWeights?: boolean
   /** After training, put the scores on the heads' scale ({@link calibrate}); `npm run train` does unless `--no-calibrate`. @defaultValue false */
   calibrate?: boolean
+  /** Bounded residual ({@link ModelParams.bound}): the heads' score plus a learned correction of at most this much (0: off); not calibrated. @defaultValue 0 */
+  bound?: number
+  /** Weight of a positive row whose pair has not interacted lately ({@link createPositiveWeights}). @defaultValue 1 */
+  newWeight?: number
   /** Rows per group (each group's top by the model's score) the calibration fits on. @defaultValue 16 */
   calibrateTop?: number
   log?: (line: string) => void
@@ -102,11 +106,15 @@ export function train(trainSet: Dataset, testSet: Dataset, o: TrainOptions = {})
   const lr0 = o.lr ?? 0.01
   const k = o.recallAt ?? 8
   const log = o.log ?? (() => {})
-  const p = initParams(seed, DEFAULT_SHAPE)
+  const bound = o.bound ?? 0
+  if (!(bound >= 0 && Number.isFinite(bound))) throw new RangeError(`bound must be a finite number >= 0; got ${bound}`)
+  const p = initParams(seed, DEFAULT_SHAPE, bound)
   const rng = createPrng(seed ^ 0x5eed)
-  const prior = headPrior()
+  // a bounded residual's linear term is a correction: its prior is 0
+  const prior = bound > 0 ? new Float32Array(p.lin.length) : headPrior()
   const adam = createAdam(p, prior, o.priorPull ?? 0.01, o.residual === true ? FEATURE_COUNT : 0)
   const weigh = createRowWeights(trainSet, { byteWeights: o.byteWeights === true, hardTop: o.hardTop ?? 0, tailWeight: o.tailWeight ?? 0.1 })
+  const positives = createPositiveWeights(trainSet, o.newWeight ?? 1)
   const g = createGradients(p)
   const cache = createCache(p, trainSet.maxRows)
   const scratch = createGradScratch(p, trainSet.maxRows)
@@ -132,7 +140,7 @@ export function train(trainSet: Dataset, testSet: Dataset, o: TrainOptions = {})
         const a = trainSet.groupStart[gi]!
         const m = trainSet.groupStart[gi + 1]! - a
         forward(p, trainSet.x, a, m, cache)
-        loss += accumulate(p, trainSet.x, trainSet.label, a, cache, g, scratch, weigh(a, m))
+        loss += accumulate(p, trainSet.x, trainSet.label, a, cache, g, scratch, weigh(a, m), positives(a, m))
       }
       const lr = lr0 * (1 - (0.9 * step++) / steps)
       adam.step(p, g, 1 / (end - b), lr)
@@ -143,7 +151,8 @@ export function train(trainSet: Dataset, testSet: Dataset, o: TrainOptions = {})
         `held-out recall@${k} ${(ev.recall * 100).toFixed(2)}% (heads ${(base.recall * 100).toFixed(2)}%), ${((performance.now() - t0) / 1000).toFixed(1)} s`,
     )
   }
-  if (o.calibrate === true) {
+  if (o.calibrate === true && bound > 0) log('not calibrated: a bounded residual is on the heads\' scale by construction')
+  else if (o.calibrate === true) {
     const c = calibrate(p, trainSet, o.calibrateTop ?? 16)
     log(`calibrated on ${c.rows} top rows: score x ${c.scale.toFixed(3)} + ${c.shift.toFixed(3)}; rms distance to the heads' score ${c.rmsBefore.toFixed(3)} -> ${c.rmsAfter.toFixed(3)}`)
   }
@@ -165,7 +174,7 @@ async function main(): Promise<void> {
     if (!Number.isFinite(Number(v)) || Number(v) < 0) throw new RangeError(`--${name} must be a finite number >= 0; got ${v}`)
     return Number(v)
   }
-  const trainOptions: TrainOptions = { residual: hasFlag('residual'), calibrate: !hasFlag('no-calibrate'), byteWeights: !hasFlag('no-byte-weights'), hardTop: num('hard-top'), tailWeight: num('tail-weight'), lr: num('lr'), priorPull: num('prior-pull'), calibrateTop: num('calibrate-top') }
+  const trainOptions: TrainOptions = { residual: hasFlag('residual'), calibrate: !hasFlag('no-calibrate'), byteWeights: !hasFlag('no-byte-weights'), hardTop: num('hard-top'), tailWeight: num('tail-weight'), lr: num('lr'), priorPull: num('prior-pull'), calibrateTop: num('calibrate-top'), newWeight: num('new-weight'), bound: num('bound') }
   const capture = { windowSeconds: num('window') }
   if (!Number.isInteger(seed)) throw new RangeError(`--seed must be an integer; got ${flagValue('seed')}`)
   if (!(Number.isInteger(epochs) && epochs >= 1)) throw new RangeError(`--epochs must be an integer >= 1; got ${flagValue('epochs')}`)
@@ -199,7 +208,7 @@ async function main(): Promise<void> {
   const testSet = mergeDatasets(testParts)
   console.log(`captured in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
   const p = train(trainSet, testSet, { ...trainOptions, seed, epochs, log: (l) => console.log(l) })
-  const options = [trainOptions.byteWeights ? 'value per byte' : 'listwise', trainOptions.residual ? 'residual' : '', trainOptions.hardTop ? `hard negatives top ${trainOptions.hardTop}` : '', trainOptions.calibrate ? `calibrated${trainOptions.calibrateTop !== undefined && trainOptions.calibrateTop !== 16 ? ` on the top ${trainOptions.calibrateTop}` : ''}` : '']
+  const options = [trainOptions.byteWeights ? 'value per byte' : 'listwise', trainOptions.residual ? 'residual' : '', trainOptions.bound ? `bounded residual +-${trainOptions.bound}` : '', trainOptions.hardTop ? `hard negatives top ${trainOptions.hardTop}` : '', trainOptions.newWeight !== undefined && trainOptions.newWeight !== 1 ? `new engagements x${trainOptions.newWeight}` : '', trainOptions.calibrate && !trainOptions.bound ? `calibrated${trainOptions.calibrateTop !== undefined && trainOptions.calibrateTop !== 16 ? ` on the top ${trainOptions.calibrateTop}` : ''}` : '']
   const bytes = exportOnnx(p, { trainedOn: source, seed: String(seed), epochs: String(epochs), training: options.filter((t) => t !== '').join(', ') })
   const path = resolve(out)
   mkdirSync(dirname(path), { recursive: true })

@@ -40,11 +40,20 @@ export const INPUT_COLUMNS = [
   // the candidate's own speed, in units of speedScale: a moving member costs its client far more
   // bytes than a still one (its full-rate fields change every tick)
   'speed',
+  // closest approach if both keep their velocities: seconds until it (0 when they are not closing,
+  // at most GEOMETRY_CLAMP), and the distance then (within that time), in observer radii:
+  // who is about to meet, which distance and closing speed alone do not tell apart (a near pair
+  // sliding past each other against a far one on a collision course)
+  'closestTime',
+  'closestRange',
+  // the candidate's own velocity toward the observer, in units of speedScale: a closing pair where
+  // the candidate does the closing (a charge) against one where the observer walks up to it
+  'candidateClosing',
 ] as const
 /** Width of a model input row. */
 export const INPUT_WIDTH = INPUT_COLUMNS.length
 // the first columns are the engine's feature row, in its order
-if (INPUT_COLUMNS.length - 8 !== FEATURE_COUNT) throw new Error('colyseus-attention/learned: INPUT_COLUMNS is out of step with the engine\'s features')
+if (INPUT_COLUMNS[FEATURE_COUNT] !== 'ahead' || INPUT_COLUMNS[FEATURE_COUNT - 1] !== 'aim') throw new Error('colyseus-attention/learned: INPUT_COLUMNS is out of step with the engine\'s features')
 /** Geometry columns are clamped to [-GEOMETRY_CLAMP, GEOMETRY_CLAMP]. */
 export const GEOMETRY_CLAMP = 4
 
@@ -109,8 +118,19 @@ export function writeModelInputs(batch: ModelInputSource, out: Float32Array): vo
       out[dst + F + 3] = clamp((rvy * fx - rvx * fy) * invSpeed)
       out[dst + F + 4] = clamp(ex * fx + ey * fy)
       out[dst + F + 5] = clamp(fx * ey - fy * ex)
-      out[dst + F + 6] = clamp(Math.sqrt(dx * dx + dy * dy) * invR)
+      const dist = Math.sqrt(dx * dx + dy * dy)
+      out[dst + F + 6] = clamp(dist * invR)
       out[dst + F + 7] = clamp(Math.sqrt(evx * evx + evy * evy) * invSpeed)
+      // closest approach: d + v t is nearest at t = -(d . v) / |v|^2 (velocities are per second)
+      const vv = rvx * rvx + rvy * rvy
+      const dv = dx * rvx + dy * rvy
+      const t = dv < 0 ? Math.min(GEOMETRY_CLAMP, -dv / vv) : 0
+      const cx = dx + rvx * t
+      const cy = dy + rvy * t
+      out[dst + F + 8] = clamp(t)
+      out[dst + F + 9] = clamp(Math.sqrt(cx * cx + cy * cy) * invR)
+      // toward the observer is -d / |d|
+      out[dst + F + 10] = dist > 1e-9 ? clamp(-(evx * dx + evy * dy) / dist * invSpeed) : 0
     }
   }
 }

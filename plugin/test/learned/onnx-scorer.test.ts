@@ -36,6 +36,8 @@ describe('createOnnxScorer', () => {
     await expect(createOnnxScorer({ model: tinyModel(INPUT_WIDTH - 2) })).rejects.toThrow(
       new RegExp(`does not fit: expected input x of shape \\[observers, candidates, ${INPUT_WIDTH}\\]; found \\[n, m, ${INPUT_WIDTH - 2}\\]`),
     )
+    // a model of the 16 columns before closestTime, closestRange and candidateClosing: retrain it
+    await expect(createOnnxScorer({ model: tinyModel(16) })).rejects.toThrow(/expected input x of shape \[observers, candidates, 19\]; found \[n, m, 16\]/)
     await expect(createOnnxScorer({ model: tinyModel(INPUT_WIDTH, { x: 'rows', mask: 'mask', out: 'score' }) })).rejects.toThrow(/expected inputs x .*found inputs rows, mask/)
     await expect(createOnnxScorer({ model: new Uint8Array([1, 2, 3]) })).rejects.toThrow(/could not load the model/)
     await expect(createOnnxScorer({ model: tinyModel(INPUT_WIDTH), threads: 0 })).rejects.toThrow(/threads must be an integer in \[1, 16\]; got 0/)

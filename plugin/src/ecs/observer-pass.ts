@@ -12,6 +12,7 @@ import type { InterestSets } from './interest-sets'
 import { markRuleRows } from './rules'
 import { keepObserver, selectObserver } from './selection'
 import type { SelectionInputs, SelectionState } from './selection-state'
+import { grownCopy } from './shared-alloc'
 
 /** One thread's per-observer state: its own row writer, selection state and query scratch, over shared data. */
 export interface ObserverPass {
@@ -44,15 +45,9 @@ export interface ObserverPass {
 export function growRows(inp: SelectionInputs, need: number): void {
   let n = inp.rowEid.length
   while (n < need) n *= 2
-  const e = new Uint32Array(n)
-  e.set(inp.rowEid)
-  inp.rowEid = e
-  const r = new Uint8Array(n)
-  r.set(inp.rowRule)
-  inp.rowRule = r
-  const sc = new Float32Array(n)
-  sc.set(inp.scores)
-  inp.scores = sc
+  inp.rowEid = grownCopy(inp.rowEid, n)
+  inp.rowRule = grownCopy(inp.rowRule, n)
+  inp.scores = grownCopy(inp.scores, n)
 }
 
 /** Option `rescoreEvery` (`every`): whether slot `s`, last re-scored at `scoredTick[s]` (0: never), is re-scored at `tick` (staggered by slot). */

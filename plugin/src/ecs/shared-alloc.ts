@@ -26,6 +26,16 @@ const CTORS = {
   f64: Float64Array,
 } as const
 
+/**
+ * A copy of `a` on the ordinary heap with room for `length` elements (the rest zero): how scratch
+ * arrays grow by doubling, between observers or patches, never inside a hot loop.
+ */
+export function grownCopy<T extends Typed>(a: T, length: number): T {
+  const b = new (a.constructor as new (n: number) => T)(length)
+  b.set(a)
+  return b
+}
+
 /** Arrays on the ordinary heap (every system without threads). */
 export const heapAlloc: ArrayAlloc = {
   shared: false,

@@ -84,12 +84,6 @@ export function eidIndexDelete(x: EidIndex, eid: number): void {
   keys[i] = -1
 }
 
-/** Empties the index, keeping its table. */
-export function eidIndexClear(x: EidIndex): void {
-  x.keys.fill(-1)
-  x.size = 0
-}
-
 /** Doubles the table and re-inserts every key. */
 function grow(x: EidIndex): void {
   const oldKeys = x.keys

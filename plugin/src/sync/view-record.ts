@@ -1,4 +1,5 @@
 import type { StateView } from '@colyseus/schema'
+import { grownCopy } from '../ecs/shared-alloc'
 import { createEidIndex, eidIndexDelete, eidIndexGet, eidIndexSet, type EidIndex } from './eid-index'
 import { holdBand, releaseBand, type WatchBands } from './watch-bands'
 
@@ -61,16 +62,9 @@ export function createViewRecord(view: StateView, observer: number): ViewRecord 
 /** Appends `eid` to the record (growing its arrays by doubling). */
 export function recordAdd(r: ViewRecord, eid: number, gen: number, band: number): void {
   if (r.count === r.eids.length) {
-    const n = r.count * 2
-    const eids = new Uint32Array(n)
-    eids.set(r.eids)
-    r.eids = eids
-    const gens = new Uint32Array(n)
-    gens.set(r.gens)
-    r.gens = gens
-    const bands = new Uint8Array(n)
-    bands.set(r.bands)
-    r.bands = bands
+    r.eids = grownCopy(r.eids, r.count * 2)
+    r.gens = grownCopy(r.gens, r.count * 2)
+    r.bands = grownCopy(r.bands, r.count * 2)
   }
   eidIndexSet(r.index, eid, r.count)
   r.eids[r.count] = eid

@@ -45,20 +45,20 @@ export function resetPassCache(c: PassCache): void {
   c.count = 0
 }
 
+/** A copy of `a` with room for `n` entries (how this module's tables grow by doubling). */
+export function grownInt32(a: Int32Array, n: number): Int32Array {
+  const b = new Int32Array(n)
+  b.set(a)
+  return b
+}
+
 /** A new emission of tree `ord` (its bytes not yet set): returns its number. */
 function addEmission(c: PassCache, ord: number): number {
   const id = c.count
   if (id === c.ord.length) {
-    const n = id * 2
-    const o = new Int32Array(n)
-    o.set(c.ord)
-    c.ord = o
-    const s = new Int32Array(n)
-    s.set(c.start)
-    c.start = s
-    const l = new Int32Array(n)
-    l.set(c.length)
-    c.length = l
+    c.ord = grownInt32(c.ord, id * 2)
+    c.start = grownInt32(c.start, id * 2)
+    c.length = grownInt32(c.length, id * 2)
   }
   c.ord[id] = ord
   c.count = id + 1

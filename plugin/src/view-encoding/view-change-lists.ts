@@ -1,4 +1,4 @@
-import { addByteEmission, addTreeEmission, createPassCache, resetPassCache, type PassCache } from './pass-cache'
+import { addByteEmission, addTreeEmission, createPassCache, grownInt32, resetPassCache, type PassCache } from './pass-cache'
 import { wantedTags } from './plain-tree-emit'
 import { DEFAULT_VIEW_TAG, isPlainSchemaTree, lowestViewId, type ChangeTreeLike, type ListLike, type NodeLike, type RootLike } from './schema-internals'
 
@@ -79,9 +79,9 @@ const NO_IDS = new Int32Array(0)
  */
 export function createViewChangeLists(root: ListsRoot, direct: boolean): ViewChangeLists {
   // Per view id: its emissions this build, how many, and the build they belong to.
-  const ords: Int32Array[] = []
+  const emits: Int32Array[] = []
   const counts: number[] = []
-  const ordsBuild: number[] = []
+  const emitsBuild: number[] = []
   // Per view id: its list in root.changes' shape, and the build it was made for.
   const lists: ListLike[] = []
   const listBuild: number[] = []
@@ -103,10 +103,10 @@ export function createViewChangeLists(root: ListsRoot, direct: boolean): ViewCha
 
   /** Grows the per-view tables to hold view `id`. */
   const ensure = (id: number): void => {
-    while (ords.length <= id) {
-      ords.push(new Int32Array(16))
+    while (emits.length <= id) {
+      emits.push(new Int32Array(16))
       counts.push(0)
-      ordsBuild.push(0)
+      emitsBuild.push(0)
       lists.push({ next: undefined, tail: undefined, nextPosition: 0 })
       listBuild.push(0)
     }
@@ -114,24 +114,20 @@ export function createViewChangeLists(root: ListsRoot, direct: boolean): ViewCha
 
   /** Appends emission `e` to view `id`'s list. */
   const append = (id: number, e: number): void => {
-    if (id >= ords.length) ensure(id)
+    if (id >= emits.length) ensure(id)
     let n = counts[id]!
-    if (ordsBuild[id] !== buildNo) {
+    if (emitsBuild[id] !== buildNo) {
       // first append of this build: the list starts empty
-      ordsBuild[id] = buildNo
+      emitsBuild[id] = buildNo
       n = 0
     }
-    let a = ords[id]!
-    if (n === a.length) {
-      const grown = new Int32Array(a.length * 2)
-      grown.set(a)
-      ords[id] = a = grown
-    }
+    let a = emits[id]!
+    if (n === a.length) emits[id] = a = grownInt32(a, a.length * 2)
     a[n] = e
     counts[id] = n + 1
   }
 
-  const countOf = (id: number): number => (id >= 0 && id < ords.length && ordsBuild[id] === buildNo ? counts[id]! : 0)
+  const countOf = (id: number): number => (id >= 0 && id < emits.length && emitsBuild[id] === buildNo ? counts[id]! : 0)
 
   /** Appends `tree` to list `l`, from the node pool. */
   const link = (l: ListLike, tree: ChangeTreeLike): void => {
@@ -158,7 +154,7 @@ export function createViewChangeLists(root: ListsRoot, direct: boolean): ViewCha
       l.next = undefined
       l.tail = undefined
       l.nextPosition = 0
-      const a = ords[id]!
+      const a = emits[id]!
       const n = countOf(id)
       for (let k = 0; k < n; k++) link(l, trees[cache.ord[a[k]!]!]!)
     }
@@ -178,8 +174,8 @@ export function createViewChangeLists(root: ListsRoot, direct: boolean): ViewCha
   const holders: (number[] | undefined)[] = new Array<number[] | undefined>(32).fill(undefined)
   const holderTag = new Int32Array(32)
   const holderWord = new Int32Array(32)
-  let seenHeld = new Int32Array(8)
-  let seenId = new Int32Array(8)
+  let seenHeld: Int32Array = new Int32Array(8)
+  let seenId: Int32Array = new Int32Array(8)
 
   /** Distributes every changed tree to the lists of the views that can see it. */
   const build = (epoch: number, enc: unknown): void => {
@@ -262,7 +258,10 @@ export function createViewChangeLists(root: ListsRoot, direct: boolean): ViewCha
             else {
               // a tag set no view before held on this tree: emit its bytes
               e = addByteEmission(cache, ord, enc, tree, wanted, held)
-              if (seenN === seenHeld.length) growSeen()
+              if (seenN === seenHeld.length) {
+                seenHeld = grownInt32(seenHeld, seenN * 2)
+                seenId = grownInt32(seenId, seenN * 2)
+              }
               seenHeld[seenN] = held
               seenId[seenN++] = e
             }
@@ -276,16 +275,6 @@ export function createViewChangeLists(root: ListsRoot, direct: boolean): ViewCha
     builtHead = root.changes.next
     builtTail = root.changes.tail
     builtPosition = root.changes.nextPosition
-  }
-
-  /** Doubles the per-tree scratch of held tag sets. */
-  const growSeen = (): void => {
-    const h = new Int32Array(seenHeld.length * 2)
-    h.set(seenHeld)
-    seenHeld = h
-    const i = new Int32Array(seenId.length * 2)
-    i.set(seenId)
-    seenId = i
   }
 
   /** One past the highest view id schema has handed out (ids are dense, lowest free first). */
@@ -302,7 +291,7 @@ export function createViewChangeLists(root: ListsRoot, direct: boolean): ViewCha
     stale: (epoch) =>
       builtEpoch !== epoch || builtHead !== root.changes.next || builtTail !== root.changes.tail || builtPosition !== root.changes.nextPosition,
     listOf,
-    idsOf: (id) => (countOf(id) === 0 ? NO_IDS : ords[id]!),
+    idsOf: (id) => (countOf(id) === 0 ? NO_IDS : emits[id]!),
     countOf,
     tree: (ord) => trees[ord]!,
     cache,

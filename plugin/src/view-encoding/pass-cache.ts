@@ -1,6 +1,7 @@
 import type { Iterator } from '@colyseus/schema'
 import type { ChangeTreeLike } from './schema-internals'
 import { emitTree } from './plain-tree-emit'
+import { copyBytes } from './view-bytes'
 
 /*
  * Owns: the direct pass's emissions of one patch. What a plain Schema tree emits in a view pass
@@ -108,10 +109,7 @@ export function copyEmission(c: PassCache, id: number, buffer: Uint8Array, it: I
   const len = c.length[id]!
   const to = it.offset
   if (to + len <= buffer.length) {
-    const bytes = c.bytes
-    const from = c.start[id]!
-    // a loop: most emissions are a few dozen bytes, and set() would need a subarray object
-    for (let b = 0; b < len; b++) buffer[to + b] = bytes[from + b]!
+    copyBytes(buffer, to, c.bytes, c.start[id]!, len)
   }
   it.offset = to + len
 }

@@ -24,6 +24,19 @@ function allocBytes(n: number): Uint8Array {
   return out
 }
 
+/** Bytes from which {@link copyBytes} copies with `set()`. */
+export const COPY_BY_SET = 64
+
+/**
+ * Copies `src[from, from + n)` to `dst` at `to`. Below {@link COPY_BY_SET} bytes a loop; above,
+ * `set()` over a subarray (one small object), measured on this project's machine at 82 / 230 ns
+ * (loop / set) for 16 bytes, 124 / 119 for 64, 369 / 125 for 200, 855 / 124 for 465.
+ */
+export function copyBytes(dst: Uint8Array, to: number, src: Uint8Array, from: number, n: number): void {
+  if (n < COPY_BY_SET) for (let k = 0; k < n; k++) dst[to + k] = src[from + k]!
+  else dst.set(src.subarray(from, from + n), to)
+}
+
 /**
  * What `Encoder.encodeView` returns: the shared part `bytes[0, sharedEnd)` followed by the view's
  * part `bytes[viewStart, viewEnd)`, in a buffer of its own (it may be sent after the next encode).
@@ -31,9 +44,7 @@ function allocBytes(n: number): Uint8Array {
 export function joinViewBytes(bytes: Uint8Array, sharedEnd: number, viewStart: number, viewEnd: number): Uint8Array {
   const n = viewEnd - viewStart
   const out = allocBytes(sharedEnd + n)
-  for (let k = 0; k < sharedEnd; k++) out[k] = bytes[k]!
-  // a loop up to a few KiB: set() would need a subarray object per view
-  if (n > 4096) out.set(bytes.subarray(viewStart, viewEnd), sharedEnd)
-  else for (let k = 0; k < n; k++) out[sharedEnd + k] = bytes[viewStart + k]!
+  copyBytes(out, 0, bytes, 0, sharedEnd)
+  copyBytes(out, sharedEnd, bytes, viewStart, n)
   return out
 }

@@ -47,10 +47,12 @@ describe('learned attention training', () => {
   })
 
   it.each([
-    [0, false],
-    [0.8, false],
-    [0.8, true],
-  ])('should give the gradient of the loss (bound %s, weighted rows %s), checked by finite differences', (bound, weighted) => {
+    [0, false, 1],
+    [0.8, false, 1],
+    [0.8, true, 1],
+    [0, false, 4],
+    [0.8, true, 3],
+  ])('should give the gradient of the loss (bound %s, weighted rows %s, sharpness %s), checked by finite differences', (bound, weighted, sharpness) => {
     const p = initParams(11, undefined, bound)
     for (let h = 0; h < p.heads; h++) p.wo[h] = 0.6 - 0.3 * h
     const rng = createPrng(4)
@@ -61,9 +63,9 @@ describe('learned attention training', () => {
     const positiveWeight = weighted ? Float64Array.from({ length: m }, (_, r) => (r === 1 ? 3 : 1)) : undefined
     const cache = createCache(p, m)
     const scratch = createGradScratch(p, m)
-    const loss = (): number => accumulate(p, x, label, 0, forward(p, x, 0, m, cache), createGradients(p), scratch, logWeight, positiveWeight)
+    const loss = (): number => accumulate(p, x, label, 0, forward(p, x, 0, m, cache), createGradients(p), scratch, logWeight, positiveWeight, sharpness)
     const g = createGradients(p)
-    accumulate(p, x, label, 0, forward(p, x, 0, m, cache), g, scratch, logWeight, positiveWeight)
+    accumulate(p, x, label, 0, forward(p, x, 0, m, cache), g, scratch, logWeight, positiveWeight, sharpness)
     for (const key of ['lin', 'wq', 'wk', 'bk', 'wo'] as const) {
       for (const i of [0, 3, p[key].length - 1]) {
         const w = p[key][i]!
@@ -76,6 +78,28 @@ describe('learned attention training', () => {
         expect(g[key][i]!, `${key}[${i}]`).toBeCloseTo((up - down) / (2 * h), 3)
       }
     }
+  })
+
+  it('should tend, as the sharpness grows, to the margin of the positive below the group\'s top score', () => {
+    const p = initParams(3, undefined, 0.8)
+    for (let h = 0; h < p.heads; h++) p.wo[h] = 0.5
+    const rng = createPrng(9)
+    const m = 6
+    const x = Float32Array.from({ length: m * INPUT_WIDTH }, () => rng.range(-1.5, 1.5))
+    const label = Uint8Array.from([0, 0, 1, 0, 0, 0])
+    const c = forward(p, x, 0, m, createCache(p, m))
+    const s = createGradScratch(p, m)
+    const at = (k: number): number => accumulate(p, x, label, 0, c, createGradients(p), s, undefined, undefined, k)
+    const top = Math.max(...Array.from(c.score.subarray(0, m)))
+    // the plain listwise loss at sharpness 1
+    let lse = 0
+    for (let r = 0; r < m; r++) lse += Math.exp(c.score[r]!)
+    expect(at(1)).toBeCloseTo(Math.log(lse) - c.score[2]!, 10)
+    // at most log(m) / k above the margin, and falling toward it
+    const margin = top - c.score[2]!
+    expect(at(50)).toBeGreaterThanOrEqual(margin - 1e-9)
+    expect(at(50)).toBeLessThanOrEqual(margin + Math.log(m) / 50 + 1e-9)
+    expect(at(4)).toBeGreaterThan(at(50))
   })
 
   it('should train deterministically for a seed and beat the untrained heads on held-out data', () => {

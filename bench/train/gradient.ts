@@ -2,6 +2,12 @@
 //
 // Loss: -mean over the positive rows of log softmax_m(score)[pos]: the model is rewarded for
 // ranking the candidates the observer is about to interact with above the others.
+//
+// Sharpness s >= 1 (top-K aware): the same loss on s * score, divided by s. At s = 1 it is the plain
+// listwise loss; as s grows it tends to the margin of each positive below the group's top score, so
+// it counts the rows near the top of the ranking (what a small budget holds) and ignores the tail,
+// which a softmax at s = 1 still spreads its gradient over. The scores keep their scale (the
+// gradient by the score is the softmax of s * score minus the targets).
 import { INPUT_WIDTH } from '../../plugin/src/learned/index'
 import type { ForwardCache, ModelParams } from './model'
 
@@ -40,9 +46,10 @@ export function createGradScratch(p: ModelParams, maxRows: number): GradScratch 
  * @param positiveWeight - optional weight of each positive row in the loss (row r at
  *   `positiveWeight[r]`, 1 by default): the loss is the weighted sum over the positives divided by
  *   their count, so a group whose positives weigh more counts more.
+ * @param sharpness - the loss is computed on `sharpness * score` and divided by it (see the header); 1: the plain listwise loss.
  * @returns the loss (0 and no gradient when the group has no positive row).
  */
-export function accumulate(p: ModelParams, x: Float32Array, label: Uint8Array, start: number, c: ForwardCache, g: Gradients, s: GradScratch, logWeight?: Float64Array, positiveWeight?: Float64Array): number {
+export function accumulate(p: ModelParams, x: Float32Array, label: Uint8Array, start: number, c: ForwardCache, g: Gradients, s: GradScratch, logWeight?: Float64Array, positiveWeight?: Float64Array, sharpness = 1): number {
   const m = c.m
   const W = INPUT_WIDTH
   const H = p.heads
@@ -59,18 +66,21 @@ export function accumulate(p: ModelParams, x: Float32Array, label: Uint8Array, s
     total /= pos
   }
   const lw = (r: number): number => (logWeight === undefined ? 0 : logWeight[r]!)
+  // z = sharpness * score + log weight; loss = (total lse(z) - sum_r y_r z_r) / sharpness
+  const k = sharpness
   let max = -Infinity
-  for (let r = 0; r < m; r++) if (c.score[r]! + lw(r) > max) max = c.score[r]! + lw(r)
+  for (let r = 0; r < m; r++) if (k * c.score[r]! + lw(r) > max) max = k * c.score[r]! + lw(r)
   let sum = 0
-  for (let r = 0; r < m; r++) sum += Math.exp(c.score[r]! + lw(r) - max)
+  for (let r = 0; r < m; r++) sum += Math.exp(k * c.score[r]! + lw(r) - max)
   const lse = max + Math.log(sum)
   let loss = total * lse
   const ds = s.ds
   for (let r = 0; r < m; r++) {
     const y = positiveWeight === undefined ? label[start + r]! / pos : (label[start + r]! * positiveWeight[r]!) / pos
-    loss -= y * (c.score[r]! + lw(r))
-    ds[r] = total * Math.exp(c.score[r]! + lw(r) - lse) - y
+    loss -= y * (k * c.score[r]! + lw(r))
+    ds[r] = total * Math.exp(k * c.score[r]! + lw(r) - lse) - y
   }
+  loss /= k
   // bounded residual: score = base + bound * tanh(raw / bound), d score / d raw = 1 - u^2
   if (p.bound > 0) for (let r = 0; r < m; r++) ds[r] = ds[r]! * (1 - c.u[r]! * c.u[r]!)
   // linear term

@@ -2,7 +2,7 @@
 //
 //   npm run train -- --out model.onnx [--family a,b] [--seed N] [--epochs N] [--quick]
 //   npm run train -- --load rec1.bin [--load rec2.bin ...] --out model.onnx [--seed N]
-//   loss and scale: [--no-byte-weights] [--no-calibrate] [--calibrate-top N] [--residual] [--hard-top N --tail-weight W] [--window S] [--new-weight W] [--bound B]
+//   loss and scale: [--no-byte-weights] [--no-calibrate] [--calibrate-top N] [--residual] [--hard-top N --tail-weight W] [--window S] [--new-weight W] [--bound B] [--sharpness S]
 //
 // Without --load it records the training seeds of the built-in scenario families and holds out their
 // test seeds; with --load it trains on the first 80% of each recording and holds out the rest.
@@ -50,6 +50,8 @@ export interface TrainOptions {
   bound?: number
   /** Weight of a positive row whose pair has not interacted lately ({@link createPositiveWeights}). @defaultValue 1 */
   newWeight?: number
+  /** Top-K-aware loss ({@link accumulate}'s `sharpness`): the listwise loss on this multiple of the scores (1: the plain loss). @defaultValue 1 */
+  sharpness?: number
   /** Rows per group (each group's top by the model's score) the calibration fits on. @defaultValue 16 */
   calibrateTop?: number
   log?: (line: string) => void
@@ -108,6 +110,8 @@ export function train(trainSet: Dataset, testSet: Dataset, o: TrainOptions = {})
   const log = o.log ?? (() => {})
   const bound = o.bound ?? 0
   if (!(bound >= 0 && Number.isFinite(bound))) throw new RangeError(`bound must be a finite number >= 0; got ${bound}`)
+  const sharpness = o.sharpness ?? 1
+  if (!(sharpness >= 1 && sharpness <= 100)) throw new RangeError(`sharpness must be a number in [1, 100]; got ${sharpness}`)
   const p = initParams(seed, DEFAULT_SHAPE, bound)
   const rng = createPrng(seed ^ 0x5eed)
   // a bounded residual's linear term is a correction: its prior is 0
@@ -140,7 +144,7 @@ export function train(trainSet: Dataset, testSet: Dataset, o: TrainOptions = {})
         const a = trainSet.groupStart[gi]!
         const m = trainSet.groupStart[gi + 1]! - a
         forward(p, trainSet.x, a, m, cache)
-        loss += accumulate(p, trainSet.x, trainSet.label, a, cache, g, scratch, weigh(a, m), positives(a, m))
+        loss += accumulate(p, trainSet.x, trainSet.label, a, cache, g, scratch, weigh(a, m), positives(a, m), sharpness)
       }
       const lr = lr0 * (1 - (0.9 * step++) / steps)
       adam.step(p, g, 1 / (end - b), lr)
@@ -174,7 +178,7 @@ async function main(): Promise<void> {
     if (!Number.isFinite(Number(v)) || Number(v) < 0) throw new RangeError(`--${name} must be a finite number >= 0; got ${v}`)
     return Number(v)
   }
-  const trainOptions: TrainOptions = { residual: hasFlag('residual'), calibrate: !hasFlag('no-calibrate'), byteWeights: !hasFlag('no-byte-weights'), hardTop: num('hard-top'), tailWeight: num('tail-weight'), lr: num('lr'), priorPull: num('prior-pull'), calibrateTop: num('calibrate-top'), newWeight: num('new-weight'), bound: num('bound') }
+  const trainOptions: TrainOptions = { residual: hasFlag('residual'), calibrate: !hasFlag('no-calibrate'), byteWeights: !hasFlag('no-byte-weights'), hardTop: num('hard-top'), tailWeight: num('tail-weight'), lr: num('lr'), priorPull: num('prior-pull'), calibrateTop: num('calibrate-top'), newWeight: num('new-weight'), bound: num('bound'), sharpness: num('sharpness') }
   const capture = { windowSeconds: num('window') }
   if (!Number.isInteger(seed)) throw new RangeError(`--seed must be an integer; got ${flagValue('seed')}`)
   if (!(Number.isInteger(epochs) && epochs >= 1)) throw new RangeError(`--epochs must be an integer >= 1; got ${flagValue('epochs')}`)
@@ -208,7 +212,7 @@ async function main(): Promise<void> {
   const testSet = mergeDatasets(testParts)
   console.log(`captured in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
   const p = train(trainSet, testSet, { ...trainOptions, seed, epochs, log: (l) => console.log(l) })
-  const options = [trainOptions.byteWeights ? 'value per byte' : 'listwise', trainOptions.residual ? 'residual' : '', trainOptions.bound ? `bounded residual +-${trainOptions.bound}` : '', trainOptions.hardTop ? `hard negatives top ${trainOptions.hardTop}` : '', trainOptions.newWeight !== undefined && trainOptions.newWeight !== 1 ? `new engagements x${trainOptions.newWeight}` : '', trainOptions.calibrate && !trainOptions.bound ? `calibrated${trainOptions.calibrateTop !== undefined && trainOptions.calibrateTop !== 16 ? ` on the top ${trainOptions.calibrateTop}` : ''}` : '']
+  const options = [trainOptions.byteWeights ? 'value per byte' : 'listwise', trainOptions.residual ? 'residual' : '', trainOptions.bound ? `bounded residual +-${trainOptions.bound}` : '', trainOptions.hardTop ? `hard negatives top ${trainOptions.hardTop}` : '', trainOptions.newWeight !== undefined && trainOptions.newWeight !== 1 ? `new engagements x${trainOptions.newWeight}` : '', trainOptions.sharpness !== undefined && trainOptions.sharpness !== 1 ? `sharpness ${trainOptions.sharpness}` : '', trainOptions.calibrate && !trainOptions.bound ? `calibrated${trainOptions.calibrateTop !== undefined && trainOptions.calibrateTop !== 16 ? ` on the top ${trainOptions.calibrateTop}` : ''}` : '']
   const bytes = exportOnnx(p, { trainedOn: source, seed: String(seed), epochs: String(epochs), training: options.filter((t) => t !== '').join(', ') })
   const path = resolve(out)
   mkdirSync(dirname(path), { recursive: true })

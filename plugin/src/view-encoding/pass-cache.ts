@@ -108,8 +108,6 @@ export function addByteEmission(c: PassCache, ord: number, enc: unknown, tree: C
 export function copyEmission(c: PassCache, id: number, buffer: Uint8Array, it: Iterator): void {
   const len = c.length[id]!
   const to = it.offset
-  if (to + len <= buffer.length) {
-    copyBytes(buffer, to, c.bytes, c.start[id]!, len)
-  }
+  if (to + len <= buffer.length) copyBytes(buffer, to, c.bytes, c.start[id]!, len)
   it.offset = to + len
 }

@@ -25,7 +25,7 @@ function allocBytes(n: number): Uint8Array {
 }
 
 /** Bytes from which {@link copyBytes} copies with `set()`. */
-export const COPY_BY_SET = 64
+const COPY_BY_SET = 64
 
 /**
  * Copies `src[from, from + n)` to `dst` at `to`. Below {@link COPY_BY_SET} bytes a loop; above,

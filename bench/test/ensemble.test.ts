@@ -5,6 +5,9 @@ import { createPrng } from '../lib/prng'
 import { mergeEnsemble } from '../train/ensemble'
 import { createCache, forward, initParams, type ModelParams } from '../train/model'
 import { exportOnnx } from '../train/onnx-export'
+import { captureDataset } from '../train/dataset'
+import { ARENA_FAMILY } from '../train/families'
+import { evaluate, headsOnly, train } from '../train/train'
 
 /** A model with non-trivial attention terms, linear term and bias, as training leaves them. */
 function member(seed: number, bound: number): ModelParams {
@@ -71,6 +74,25 @@ describe('ensemble', () => {
     expect(() => mergeEnsemble([])).toThrow(/at least one member; got 0/)
     expect(() => mergeEnsemble([member(1, 2), initParams(2, shape, 2)])).toThrow(/member 1 has 2 heads x 8 .* member 0 has 4 x 8/)
     expect(() => mergeEnsemble([member(1, 2), member(2, 1)])).toThrow(/member 1 has bound 1 .* member 0 has 2/)
+  })
+
+  it('should merge members trained at another size on the same rows into a model that still beats the untrained heads', () => {
+    const rec = ARENA_FAMILY.record(1, true)
+    const trainSet = captureDataset(rec, { toFraction: 0.7 })
+    const testSet = captureDataset(rec, { fromFraction: 0.7 })
+    const shape = { heads: 2, keyDim: 4 }
+    const members = [5, 6].map((seed) => train(trainSet, testSet, { seed, epochs: 1, bound: 2, byteWeights: true, shape }))
+    for (const p of members) {
+      expect(p.heads).toBe(2)
+      expect(p.wq.length).toBe(INPUT_WIDTH * 8)
+    }
+    // different seeds, different models
+    expect(Array.from(members[0]!.wk)).not.toEqual(Array.from(members[1]!.wk))
+    const merged = mergeEnsemble(members)
+    expect(merged.heads).toBe(4)
+    expect(merged.keyDim).toBe(4)
+    const heads = evaluate(headsOnly(), testSet, 8).loss
+    expect(evaluate(merged, testSet, 8).loss).toBeLessThan(heads)
   })
 
   it('should export a merged model whose onnxruntime-web outputs match the TypeScript forward pass to 1e-5', async () => {

@@ -1,12 +1,14 @@
 // Trains the learned attention model and writes it as ONNX.
 //
-//   npm run train -- --out model.onnx [--family a,b] [--seed N] [--epochs N] [--quick]
+//   npm run train -- --out model.onnx [--family a,b] [--seed N] [--epochs N] [--ensemble N] [--heads N --key-dim N] [--quick]
 //   npm run train -- --load rec1.bin [--load rec2.bin ...] --out model.onnx [--seed N]
 //   loss and scale: [--no-byte-weights] [--no-calibrate] [--calibrate-top N] [--residual] [--hard-top N --tail-weight W] [--window S] [--new-weight W] [--bound B] [--sharpness S]
 //
 // Without --load it records the training seeds of the built-in scenario families and holds out their
 // test seeds; with --load it trains on the first 80% of each recording and holds out the rest.
-// Deterministic: the same command writes the same bytes.
+// Deterministic: the same command writes the same bytes. --ensemble N trains N models on the same
+// rows, with seeds N0, N0 + 1, ... (N0 = --seed), and writes their merge (ensemble.ts): one model
+// whose raw score is the mean of theirs, N times the heads.
 import { writeFileSync, mkdirSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { flagValue, hasFlag, isMain } from '../lib/cli'
@@ -20,8 +22,9 @@ import { loadFamilies } from './families'
 import { calibrate } from './calibrate'
 import { accumulate, createGradients, createGradScratch } from './gradient'
 import { createPositiveWeights, createRowWeights } from './row-weights'
-import { createCache, DEFAULT_SHAPE, forward, headPrior, initParams, paramCount, type ModelParams } from './model'
+import { createCache, DEFAULT_SHAPE, forward, headPrior, initParams, paramCount, type ModelParams, type ModelShape } from './model'
 import { exportOnnx } from './onnx-export'
+import { mergeEnsemble } from './ensemble'
 import { createAdam } from './optimizer'
 
 /** Options of {@link train}. */
@@ -54,6 +57,8 @@ export interface TrainOptions {
   sharpness?: number
   /** Rows per group (each group's top by the model's score) the calibration fits on. @defaultValue 16 */
   calibrateTop?: number
+  /** Heads and key width of the network. @defaultValue DEFAULT_SHAPE (4 heads of 8) */
+  shape?: ModelShape
   log?: (line: string) => void
 }
 
@@ -112,7 +117,7 @@ export function train(trainSet: Dataset, testSet: Dataset, o: TrainOptions = {})
   if (!(bound >= 0 && Number.isFinite(bound))) throw new RangeError(`bound must be a finite number >= 0; got ${bound}`)
   const sharpness = o.sharpness ?? 1
   if (!(sharpness >= 1 && sharpness <= 100)) throw new RangeError(`sharpness must be a number in [1, 100]; got ${sharpness}`)
-  const p = initParams(seed, DEFAULT_SHAPE, bound)
+  const p = initParams(seed, o.shape ?? DEFAULT_SHAPE, bound)
   const rng = createPrng(seed ^ 0x5eed)
   // a bounded residual's linear term is a correction: its prior is 0
   const prior = bound > 0 ? new Float32Array(p.lin.length) : headPrior()
@@ -171,6 +176,7 @@ async function main(): Promise<void> {
   if (out === undefined) throw new Error('usage: npm run train -- [--load <recording> ...] --out <model.onnx> [--family a,b] [--seed N] [--epochs N] [--quick]')
   const seed = Number(flagValue('seed') ?? 1)
   const epochs = Number(flagValue('epochs') ?? 6)
+  const ensemble = Number(flagValue('ensemble') ?? 1)
   const quick = hasFlag('quick')
   const num = (name: string): number | undefined => {
     const v = flagValue(name)
@@ -178,10 +184,15 @@ async function main(): Promise<void> {
     if (!Number.isFinite(Number(v)) || Number(v) < 0) throw new RangeError(`--${name} must be a finite number >= 0; got ${v}`)
     return Number(v)
   }
-  const trainOptions: TrainOptions = { residual: hasFlag('residual'), calibrate: !hasFlag('no-calibrate'), byteWeights: !hasFlag('no-byte-weights'), hardTop: num('hard-top'), tailWeight: num('tail-weight'), lr: num('lr'), priorPull: num('prior-pull'), calibrateTop: num('calibrate-top'), newWeight: num('new-weight'), bound: num('bound'), sharpness: num('sharpness') }
+  const heads = Number(flagValue('heads') ?? DEFAULT_SHAPE.heads)
+  const keyDim = Number(flagValue('key-dim') ?? DEFAULT_SHAPE.keyDim)
+  if (!(Number.isInteger(heads) && heads >= 1 && heads <= 64)) throw new RangeError(`--heads must be an integer in [1, 64]; got ${flagValue('heads')}`)
+  if (!(Number.isInteger(keyDim) && keyDim >= 1 && keyDim <= 64)) throw new RangeError(`--key-dim must be an integer in [1, 64]; got ${flagValue('key-dim')}`)
+  const trainOptions: TrainOptions = { shape: { heads, keyDim }, residual: hasFlag('residual'), calibrate: !hasFlag('no-calibrate'), byteWeights: !hasFlag('no-byte-weights'), hardTop: num('hard-top'), tailWeight: num('tail-weight'), lr: num('lr'), priorPull: num('prior-pull'), calibrateTop: num('calibrate-top'), newWeight: num('new-weight'), bound: num('bound'), sharpness: num('sharpness') }
   const capture = { windowSeconds: num('window') }
   if (!Number.isInteger(seed)) throw new RangeError(`--seed must be an integer; got ${flagValue('seed')}`)
   if (!(Number.isInteger(epochs) && epochs >= 1)) throw new RangeError(`--epochs must be an integer >= 1; got ${flagValue('epochs')}`)
+  if (!(Number.isInteger(ensemble) && ensemble >= 1 && ensemble <= 16)) throw new RangeError(`--ensemble must be an integer in [1, 16]; got ${flagValue('ensemble')}`)
   const loads = argv.flatMap((a, i) => (a === '--load' ? [argv[i + 1]!] : a.startsWith('--load=') ? [a.slice(7)] : []))
   const t0 = performance.now()
   const trainParts: Dataset[] = []
@@ -211,9 +222,18 @@ async function main(): Promise<void> {
   const trainSet = mergeDatasets(trainParts)
   const testSet = mergeDatasets(testParts)
   console.log(`captured in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
-  const p = train(trainSet, testSet, { ...trainOptions, seed, epochs, log: (l) => console.log(l) })
+  const members: ModelParams[] = []
+  for (let i = 0; i < ensemble; i++) {
+    if (ensemble > 1) console.log(`ensemble member ${i + 1}/${ensemble}: seed ${seed + i}`)
+    members.push(train(trainSet, testSet, { ...trainOptions, seed: seed + i, epochs, log: (l) => console.log(l) }))
+  }
+  const p = ensemble > 1 ? mergeEnsemble(members) : members[0]!
+  if (ensemble > 1) {
+    const ev = evaluate(p, testSet, 8)
+    console.log(`ensemble of ${ensemble} (${p.heads} heads x ${p.keyDim}, ${paramCount(p)} parameters): held-out loss ${ev.loss.toFixed(4)}, recall@8 ${(ev.recall * 100).toFixed(2)}%`)
+  }
   const options = [trainOptions.byteWeights ? 'value per byte' : 'listwise', trainOptions.residual ? 'residual' : '', trainOptions.bound ? `bounded residual +-${trainOptions.bound}` : '', trainOptions.hardTop ? `hard negatives top ${trainOptions.hardTop}` : '', trainOptions.newWeight !== undefined && trainOptions.newWeight !== 1 ? `new engagements x${trainOptions.newWeight}` : '', trainOptions.sharpness !== undefined && trainOptions.sharpness !== 1 ? `sharpness ${trainOptions.sharpness}` : '', trainOptions.calibrate && !trainOptions.bound ? `calibrated${trainOptions.calibrateTop !== undefined && trainOptions.calibrateTop !== 16 ? ` on the top ${trainOptions.calibrateTop}` : ''}` : '']
-  const bytes = exportOnnx(p, { trainedOn: source, seed: String(seed), epochs: String(epochs), training: options.filter((t) => t !== '').join(', ') })
+  const bytes = exportOnnx(p, { trainedOn: source, seed: String(seed), epochs: String(epochs), training: options.filter((t) => t !== '').join(', '), ...(ensemble > 1 ? { ensemble: `${ensemble} models, seeds ${seed} to ${seed + ensemble - 1}, mean raw score` } : {}) })
   const path = resolve(out)
   mkdirSync(dirname(path), { recursive: true })
   writeFileSync(path, bytes)

@@ -1,10 +1,9 @@
-import * as ort from 'onnxruntime-web'
 import { describe, expect, it } from 'vitest'
 import { INPUT_WIDTH } from '../../plugin/src/learned/index'
 import { createPrng } from '../lib/prng'
 import { mergeEnsemble } from '../train/ensemble'
 import { createCache, forward, initParams, type ModelParams } from '../train/model'
-import { exportOnnx } from '../train/onnx-export'
+import { onnxDeviation } from './onnx-parity'
 import { captureDataset } from '../train/dataset'
 import { ARENA_FAMILY } from '../train/families'
 import { evaluate, headsOnly, train } from '../train/train'
@@ -97,29 +96,7 @@ describe('ensemble', () => {
 
   it('should export a merged model whose onnxruntime-web outputs match the TypeScript forward pass to 1e-5', async () => {
     const merged = mergeEnsemble([member(1, 2), member(2, 2), member(3, 2)])
-    ort.env.wasm.numThreads = 1
-    const session = await ort.InferenceSession.create(exportOnnx(merged), { executionProviders: ['wasm'] })
-    const rng = createPrng(9)
     // three observers with 7, 1 and 30 candidates, padded to 30
-    const counts = [7, 1, 30]
-    const M = 30
-    const x = new Float32Array(counts.length * M * INPUT_WIDTH)
-    const mask = new Float32Array(counts.length * M)
-    counts.forEach((n, o) => {
-      for (let m = 0; m < n; m++) {
-        mask[o * M + m] = 1
-        for (let d = 0; d < INPUT_WIDTH; d++) x[(o * M + m) * INPUT_WIDTH + d] = rng.range(-2, 2)
-      }
-    })
-    const out = await session.run({ x: new ort.Tensor('float32', x, [counts.length, M, INPUT_WIDTH]), mask: new ort.Tensor('float32', mask, [counts.length, M]) })
-    const y = out.score!.data as Float32Array
-    expect(out.score!.dims).toEqual([counts.length, M])
-    let worst = 0
-    counts.forEach((n, o) => {
-      const c = forward(merged, x, o * M, n, createCache(merged, M))
-      for (let m = 0; m < n; m++) worst = Math.max(worst, Math.abs(c.score[m]! - y[o * M + m]!))
-    })
-    expect(worst).toBeLessThan(1e-5)
-    await session.release()
+    expect(await onnxDeviation(merged, [7, 1, 30], 9)).toBeLessThan(1e-5)
   })
 })

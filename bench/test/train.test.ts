@@ -1,4 +1,3 @@
-import * as ort from 'onnxruntime-web'
 import { describe, expect, it } from 'vitest'
 import { INPUT_WIDTH } from '../../plugin/src/learned/index'
 import { createPrng } from '../lib/prng'
@@ -7,6 +6,7 @@ import { ARENA_FAMILY } from '../train/families'
 import { createCache, forward, initParams } from '../train/model'
 import { accumulate, createGradients, createGradScratch } from '../train/gradient'
 import { exportOnnx } from '../train/onnx-export'
+import { onnxDeviation } from './onnx-parity'
 import { evaluate, headsOnly, train } from '../train/train'
 import { calibrate } from '../train/calibrate'
 import { createRowWeights } from '../train/row-weights'
@@ -20,30 +20,8 @@ describe('learned attention training', () => {
     // non-trivial attention terms, so that the per-head softmax matters
     for (let h = 0; h < p.heads; h++) p.wo[h] = h % 2 === 0 ? 0.8 : -0.5
     p.bias[0] = 0.7
-    ort.env.wasm.numThreads = 1
-    const session = await ort.InferenceSession.create(exportOnnx(p), { executionProviders: ['wasm'] })
-    const rng = createPrng(3)
     // three observers with 9, 1 and 25 candidates, padded to 25
-    const counts = [9, 1, 25]
-    const M = 25
-    const x = new Float32Array(counts.length * M * INPUT_WIDTH)
-    const mask = new Float32Array(counts.length * M)
-    counts.forEach((n, o) => {
-      for (let m = 0; m < n; m++) {
-        mask[o * M + m] = 1
-        for (let d = 0; d < INPUT_WIDTH; d++) x[(o * M + m) * INPUT_WIDTH + d] = rng.range(-2, 2)
-      }
-    })
-    const out = await session.run({ x: new ort.Tensor('float32', x, [counts.length, M, INPUT_WIDTH]), mask: new ort.Tensor('float32', mask, [counts.length, M]) })
-    const y = out.score!.data as Float32Array
-    expect(out.score!.dims).toEqual([counts.length, M])
-    let worst = 0
-    counts.forEach((n, o) => {
-      const c = forward(p, x, o * M, n, createCache(p, M))
-      for (let m = 0; m < n; m++) worst = Math.max(worst, Math.abs(c.score[m]! - y[o * M + m]!))
-    })
-    expect(worst).toBeLessThan(1e-5)
-    await session.release()
+    expect(await onnxDeviation(p, [9, 1, 25], 3)).toBeLessThan(1e-5)
   })
 
   it.each([

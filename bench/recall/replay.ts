@@ -5,9 +5,12 @@ import type { InterestPolicy, PolicyFactory } from './policies/interest-policy'
 import { Kind, type Recording } from './recording'
 import { createCoverageMeter, viewRadiusOf } from './viewport'
 
+/** Seconds at the start of a replay excluded from every metric (sets fill up, views receive their first state). */
+export const WARMUP_SECONDS = 2
+
 /** Options of {@link replay}. */
 export interface ReplayOptions {
-  /** Seconds at the start excluded from every metric (sets fill up, views receive their first state). @defaultValue 2 */
+  /** Seconds at the start excluded from every metric. @defaultValue {@link WARMUP_SECONDS} */
   warmupSeconds?: number
   /** Encode through StateViews to measure bytes. @defaultValue true */
   measureBytes?: boolean
@@ -83,7 +86,7 @@ export function replay(rec: Recording, factory: PolicyFactory, options: ReplayOp
   const n = rec.entityCount
   const np = rec.players.length
   const dt = rec.dt
-  const warmup = Math.round((options.warmupSeconds ?? 2) / dt)
+  const warmup = Math.round((options.warmupSeconds ?? WARMUP_SECONDS) / dt)
   const measureBytes = options.measureBytes ?? true
   // the full-state policy gives every client the same set: one shared view, like the plugin does
   const viewCount = policy.shared ? 1 : np

@@ -19,7 +19,7 @@ import { FAMILIES } from './families'
 import { summarize } from './metrics'
 import { attentionPolicy } from './policies/attention-policy'
 import { Kind, type Recording } from './recording'
-import { replay } from './replay'
+import { replay, WARMUP_SECONDS } from './replay'
 
 /** What the bound reads of a recording. */
 export type BoundInput = Pick<Recording, 'dt' | 'entityCount' | 'players' | 'kind' | 'interactions'>
@@ -37,9 +37,9 @@ export interface ScheduleBound {
  * @param rec - the recording.
  * @param budget - slots per player (K).
  * @param leadSeconds - how long before an interaction its party must be held. @defaultValue 0.5
- * @param warmupSeconds - interactions before this are not counted (the replay's warm-up). @defaultValue 2
+ * @param warmupSeconds - interactions before this are not counted. @defaultValue the replay's {@link WARMUP_SECONDS}
  */
-export function scheduleBound(rec: BoundInput, budget: number, leadSeconds = 0.5, warmupSeconds = 2): ScheduleBound {
+export function scheduleBound(rec: BoundInput, budget: number, leadSeconds = 0.5, warmupSeconds = WARMUP_SECONDS): ScheduleBound {
   if (!(Number.isInteger(budget) && budget >= 1)) throw new RangeError(`scheduleBound: budget must be an integer >= 1; got ${budget}`)
   const lead = Math.round(leadSeconds / rec.dt)
   const warm = Math.round(warmupSeconds / rec.dt)

@@ -32,14 +32,23 @@ export interface ScheduleBound {
   held: number
 }
 
+/** One stretch of ticks over which the schedule holds `entity` in player `player`'s set (recording indices, ticks inclusive). */
+export interface Holding {
+  player: number
+  entity: number
+  from: number
+  to: number
+}
+
 /**
  * The clairvoyant K-slot schedule's count of interactions held `leadSeconds` ahead (see the header).
  * @param rec - the recording.
  * @param budget - slots per player (K).
  * @param leadSeconds - how long before an interaction its party must be held. @defaultValue 0.5
  * @param warmupSeconds - interactions before this are not counted. @defaultValue the replay's {@link WARMUP_SECONDS}
+ * @param holdings - when given, receives what the schedule holds, one entry per slot and stretch.
  */
-export function scheduleBound(rec: BoundInput, budget: number, leadSeconds = 0.5, warmupSeconds = WARMUP_SECONDS): ScheduleBound {
+export function scheduleBound(rec: BoundInput, budget: number, leadSeconds = 0.5, warmupSeconds = WARMUP_SECONDS, holdings?: Holding[]): ScheduleBound {
   if (!(Number.isInteger(budget) && budget >= 1)) throw new RangeError(`scheduleBound: budget must be an integer >= 1; got ${budget}`)
   const lead = Math.round(leadSeconds / rec.dt)
   const warm = Math.round(warmupSeconds / rec.dt)
@@ -49,6 +58,8 @@ export function scheduleBound(rec: BoundInput, budget: number, leadSeconds = 0.5
   // per player, per slot: the entity held and the last tick it must stay held
   const ent = new Int32Array(np * budget).fill(-1)
   const until = new Float64Array(np * budget).fill(-Infinity)
+  // per slot: its current holding in `holdings` (when asked for)
+  const current = new Int32Array(np * budget).fill(-1)
   let interactions = 0
   let held = 0
   const take = (p: number, t: number, e: number): void => {
@@ -59,6 +70,7 @@ export function scheduleBound(rec: BoundInput, budget: number, leadSeconds = 0.5
     for (let k = base; k < base + budget; k++) {
       if (ent[k] === e && until[k]! >= start - 1) {
         if (t - 1 > until[k]!) until[k] = t - 1
+        if (holdings !== undefined) holdings[current[k]!]!.to = until[k]!
         held++
         return
       }
@@ -68,6 +80,10 @@ export function scheduleBound(rec: BoundInput, budget: number, leadSeconds = 0.5
     if (free === -1) return
     ent[free] = e
     until[free] = t - 1
+    if (holdings !== undefined) {
+      current[free] = holdings.length
+      holdings.push({ player: p, entity: e, from: start, to: t - 1 })
+    }
     held++
   }
   const log = rec.interactions

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { scheduleBound, type BoundInput } from '../recall/schedule-bound'
+import { scheduleBound, type BoundInput, type Holding } from '../recall/schedule-bound'
 import { Kind } from '../recall/recording'
 
 // entity 0 is the player, 1..n-1 others; dt 0.1 s, so a 0.5 s lead is 5 ticks and the 2 s warm-up 20
@@ -92,6 +92,23 @@ describe('scheduleBound', () => {
   it('should never claim more than the optimum when entities repeat (brute force)', () => {
     fc.assert(
       fc.property(logs(false), fc.integer({ min: 1, max: 2 }), (log, K) => scheduleBound(recording(12, log), K).held <= bruteForce(recording(12, log), K)),
+      { numRuns: 200 },
+    )
+  })
+
+  it('should report holdings that use at most K slots at a time and cover every interaction it holds', () => {
+    fc.assert(
+      fc.property(logs(false), fc.integer({ min: 1, max: 3 }), (log, K) => {
+        const rec = recording(12, log)
+        const holdings: Holding[] = []
+        const { held } = scheduleBound(rec, K, 0.5, 2, holdings)
+        // at most K stretches overlap on any tick
+        for (let t = 0; t <= 70; t++) if (holdings.filter((h) => h.from <= t && t <= h.to).length > K) return false
+        // every interaction the schedule holds has one stretch covering its whole lead: as many as `held`
+        let covered = 0
+        for (const [t, e] of log) if (t >= 20 && holdings.some((h) => h.entity === e && h.from <= t - 5 && t - 1 <= h.to)) covered++
+        return covered === held && holdings.every((h) => h.player === 0)
+      }),
       { numRuns: 200 },
     )
   })

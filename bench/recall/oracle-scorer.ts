@@ -1,0 +1,149 @@
+// A scorer that knows the future, run through the real engine: how much of the gap between the
+// heads and the clairvoyant schedule (schedule-bound.ts) is the scorer's, and how much is the
+// engine's selection (hysteresis, bands, the plugin's entry budget) that any scorer goes through.
+//
+//   node --import tsx bench/recall/oracle-scorer.ts [--family hub,battle] [--seeds train|test] [--budgets 1,2,4] [--bonus 20]
+//
+// Each tick the oracle gives every (player, candidate) row the heads' score, plus `bonus` when the
+// pair interacts within the next `lead + 2` ticks (the replay judges an interaction at tick t
+// against the sets of ticks t - lead .. t - 1, and the entry budget can hold an entrant back one
+// patch). With a large bonus its ranking puts the next interactions first, so what it still misses
+// at budget K is what the engine's selection loses, or what K slots cannot hold at once (the
+// schedule bound). Diagnostic only: it reads the recording's future.
+import { DEFAULT_WEIGHTS, type AttentionScorer, type ScorerBatch } from '../../plugin/src/index'
+import { FEATURE_COUNT, scoreRow, weightVector } from '../../plugin/src/ecs/heads'
+import { flagValue, isMain } from '../lib/cli'
+import { FAMILIES } from './families'
+import { summarize } from './metrics'
+import { attentionPolicy, type AttentionPolicyOptions } from './policies/attention-policy'
+import type { PolicyFactory } from './policies/interest-policy'
+import type { Recording } from './recording'
+import { replay } from './replay'
+import { scheduleBound, type Holding } from './schedule-bound'
+
+/**
+ * The attention policy at budget K, scored by the heads plus a bonus for the pairs that interact
+ * within the next `leadSeconds` (and two ticks).
+ */
+export function oraclePolicy(rec: Recording, budget: number, bonus: number, leadSeconds = 0.5, options: AttentionPolicyOptions = {}, mode: 'next' | 'schedule' = 'next'): PolicyFactory {
+  const n = rec.entityCount
+  const lead = Math.round(leadSeconds / rec.dt) + 2
+  // mode schedule: the pairs the clairvoyant schedule holds, per tick (two ticks early, for the entry budget)
+  const held = new Map<number, Array<[number, number]>>()
+  if (mode === 'schedule') {
+    const holdings: Holding[] = []
+    scheduleBound(rec, budget, leadSeconds, undefined, holdings)
+    for (const h of holdings) {
+      const key = rec.players[h.player]! * n + h.entity
+      let list = held.get(key)
+      if (list === undefined) held.set(key, (list = []))
+      list.push([h.from - 2, h.to])
+    }
+  }
+  const scheduled = (o: number, e: number, t: number): boolean => {
+    const list = held.get(o * n + e)
+    if (list === undefined) return false
+    for (const [from, to] of list) if (from <= t && t <= to) return true
+    return false
+  }
+  // per unordered pair: the ticks it interacts on, ascending
+  const ticksOf = new Map<number, number[]>()
+  const log = rec.interactions
+  for (let i = 0; i < log.count; i++) {
+    const a = log.a[i]!
+    const b = log.b[i]!
+    const key = Math.min(a, b) * n + Math.max(a, b)
+    let list = ticksOf.get(key)
+    if (list === undefined) ticksOf.set(key, (list = []))
+    list.push(log.tick[i]!)
+  }
+  /** Ticks until the pair's next interaction after tick t, or -1 when none is within the window. */
+  const soon = (a: number, b: number, t: number): number => {
+    const list = ticksOf.get(Math.min(a, b) * n + Math.max(a, b))
+    if (list === undefined) return -1
+    // first tick after t
+    let lo = 0
+    let hi = list.length
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1
+      if (list[mid]! <= t) lo = mid + 1
+      else hi = mid
+    }
+    return lo < list.length && list[lo]! <= t + lead ? list[lo]! - t : -1
+  }
+  let indexOf: Int32Array = new Int32Array(0)
+  let now = 0
+  const w = weightVector(DEFAULT_WEIGHTS)
+  const scorer: AttentionScorer = {
+    // explain's path (the replay's miss diagnosis): the heads alone
+    score(features, rows, out) {
+      for (let r = 0; r < rows; r++) scoreRow(w, features, r * FEATURE_COUNT, out, r)
+    },
+    scoreBatch(batch: ScorerBatch, out: Float32Array) {
+      for (let i = 0; i < batch.observerCount; i++) {
+        const o = indexOf[batch.observers[i]!]!
+        for (let r = batch.observerStart[i]!; r < batch.observerStart[i + 1]!; r++) {
+          scoreRow(w, batch.features, r * FEATURE_COUNT, out, r)
+          const e = indexOf[batch.rowEid[r]!]!
+          if (o < 0 || e < 0) continue
+          if (mode === 'schedule') {
+            if (scheduled(o, e, now)) out[r]! += bonus
+            continue
+          }
+          const wait = soon(o, e, now)
+          // the sooner, the higher: with more upcoming partners than slots, the next ones first
+          if (wait >= 0) out[r]! += bonus * (1 + (lead - wait) / lead)
+        }
+      }
+    },
+  }
+  const inner = attentionPolicy(budget, {
+    ...options,
+    engine: { ...options.engine, scorer },
+    variant: 'oracle',
+    probe: (_eidOf, idx) => {
+      indexOf = idx
+    },
+  })
+  return (r) => {
+    const policy = inner(r)
+    const update = policy.update.bind(policy)
+    policy.update = (t) => {
+      now = t
+      update(t)
+    }
+    return policy
+  }
+}
+
+/** Command line: see the header. */
+function main(): void {
+  const only = flagValue('family')?.split(',') ?? ['hub', 'battle']
+  const seedSet = flagValue('seeds') ?? 'test'
+  if (seedSet !== 'train' && seedSet !== 'test') throw new RangeError(`--seeds must be train or test; got ${seedSet}`)
+  const budgets = (flagValue('budgets') ?? '1,2,4').split(',').map(Number)
+  const bonus = Number(flagValue('bonus') ?? 20)
+  const pct = (x: number): string => `${(x * 100).toFixed(1)}%`
+  for (const f of FAMILIES) {
+    if (!only.includes(f.name)) continue
+    for (const seed of seedSet === 'train' ? f.trainSeeds : f.testSeeds) {
+      const rec = f.record(seed)
+      for (const K of budgets) {
+        const b = scheduleBound(rec, K)
+        const heads = summarize(replay(rec, attentionPolicy(K)))
+        const oracle = summarize(replay(rec, oraclePolicy(rec, K, bonus)))
+        const loose = summarize(replay(rec, oraclePolicy(rec, K, bonus, 0.5, { engine: { hysteresis: false } })))
+        const sched = summarize(replay(rec, oraclePolicy(rec, K, bonus, 0.5, {}, 'schedule')))
+        console.log(
+          `${f.name} seed ${seed} K=${K}: misses at 500 ms: heads ${pct(1 - heads.recall500)} (${heads.bytesPerClientPerSec.toFixed(0)} B/s), ` +
+            `oracle through the engine ${pct(1 - oracle.recall500)} (${oracle.bytesPerClientPerSec.toFixed(0)} B/s), ` +
+            `oracle without hysteresis ${pct(1 - loose.recall500)} (${loose.bytesPerClientPerSec.toFixed(0)} B/s), ` +
+            `the schedule through the engine ${pct(1 - sched.recall500)} (${sched.bytesPerClientPerSec.toFixed(0)} B/s), ` +
+            `clairvoyant schedule ${pct(1 - b.held / b.interactions)}`,
+        )
+      }
+    }
+  }
+}
+
+if (isMain(import.meta.url)) main()

@@ -4,12 +4,14 @@
 //
 //   node --import tsx bench/recall/oracle-scorer.ts [--family hub,battle] [--seeds train|test] [--budgets 1,2,4] [--bonus 20]
 //
-// Each tick the oracle gives every (player, candidate) row the heads' score, plus `bonus` when the
-// pair interacts within the next `lead + 2` ticks (the replay judges an interaction at tick t
-// against the sets of ticks t - lead .. t - 1, and the entry budget can hold an entrant back one
-// patch). With a large bonus its ranking puts the next interactions first, so what it still misses
-// at budget K is what the engine's selection loses, or what K slots cannot hold at once (the
-// schedule bound). Diagnostic only: it reads the recording's future.
+// Each tick the oracle gives every (player, candidate) row the heads' score plus a bonus:
+// - mode `next`: when the pair interacts within the next `lead + 2` ticks (the replay judges an
+//   interaction at tick t against the sets of ticks t - lead .. t - 1, and the entry budget can
+//   hold an entrant back one patch), the sooner the larger: a perfect "who interacts next"
+//   predictor, what a learned scorer is trained to approach;
+// - mode `schedule`: when the clairvoyant schedule holds the pair on that tick (from two ticks
+//   early): what it still misses beyond the bound is what the engine's selection loses.
+// Diagnostic only: it reads the recording's future.
 import { DEFAULT_WEIGHTS, type AttentionScorer, type ScorerBatch } from '../../plugin/src/index'
 import { FEATURE_COUNT, scoreRow, weightVector } from '../../plugin/src/ecs/heads'
 import { flagValue, isMain } from '../lib/cli'
@@ -22,8 +24,12 @@ import { replay } from './replay'
 import { scheduleBound, type Holding } from './schedule-bound'
 
 /**
- * The attention policy at budget K, scored by the heads plus a bonus for the pairs that interact
- * within the next `leadSeconds` (and two ticks).
+ * The attention policy at budget K, scored by the heads plus a bonus read from the recording's
+ * future (see the header).
+ * @param bonus - added to the heads' score (mode `next`: up to twice it, for an interaction on the next tick).
+ * @param leadSeconds - the lead time the replay's recall is judged at. @defaultValue 0.5
+ * @param options - the attention policy's options (its scorer is replaced).
+ * @param mode - `next` or `schedule` (see the header). @defaultValue 'next'
  */
 export function oraclePolicy(rec: Recording, budget: number, bonus: number, leadSeconds = 0.5, options: AttentionPolicyOptions = {}, mode: 'next' | 'schedule' = 'next'): PolicyFactory {
   const n = rec.entityCount

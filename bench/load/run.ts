@@ -22,6 +22,7 @@
 //   npm run bench:load -- --decode-every 1 --client-nice 10  every client decodes; niced generators
 //   npm run bench:load -- --cpu-prof DIR | --heap-profile DIR | --raw DIR   profiles, raw timings
 //   npm run bench:load -- --engine-threads 2          the engine scores observers on the room's thread and a worker (default 1)
+//   npm run bench:load -- --pipelined                 the engine's threads pipelined (PIPELINED=1; engine threads default to 2)
 //   npm run bench:load -- --direct-frames off           the ws library's own send (default: one write per frame)
 //   npm run bench:load -- --server-flags=--max-semi-space-size=64,--no-parallel-scavenge
 //                                                       node flags of the server (default SERVER_FLAGS; none: no flags)
@@ -78,6 +79,11 @@ export interface LoadBenchOptions {
    * server; the engine's `threads` option). @defaultValue 1
    */
   engineThreads?: number
+  /**
+   * Pipeline the engine's threads (PIPELINED of the example server; the engine's `pipelined`
+   * option); the engine threads then default to 2. @defaultValue false
+   */
+  pipelined?: boolean
   /**
    * An interleaved comparison inside each run: the variant is switched on and off every
    * `everyMs` in the server process, and the ticks of each half are reported apart (see
@@ -169,6 +175,8 @@ export interface LoadRun {
   directFrames: boolean
   /** Threads the server's attention engine scored observers on (see {@link LoadBenchOptions.engineThreads}). */
   engineThreads: number
+  /** Whether the engine's threads were pipelined (see {@link LoadBenchOptions.pipelined}). */
+  pipelined: boolean
   /** Node flags of the server process. */
   serverFlags: string[]
   /** With {@link LoadBenchOptions.alternate}: its name and the ticks with the variant on and off (ticks that straddled a flip are in neither). */
@@ -294,8 +302,10 @@ export async function measureLoad(o: {
   serverNodeArgs?: readonly string[]
   /** @defaultValue true */
   directFrames?: boolean
-  /** @defaultValue 1 */
+  /** @defaultValue 1 (2 when pipelined) */
   engineThreads?: number
+  /** @defaultValue false */
+  pipelined?: boolean
   alternate?: Alternate
   /** @defaultValue 10 */
   decodeEvery?: number
@@ -308,11 +318,13 @@ export async function measureLoad(o: {
 }): Promise<LoadRun> {
   const { attention, clients, bots, seconds, warmupSeconds } = o
   const directFrames = o.directFrames ?? true
-  const engineThreads = o.engineThreads ?? 1
+  const pipelined = o.pipelined ?? false
+  const engineThreads = o.engineThreads ?? (pipelined ? 2 : 1)
   const serverFlags = [...(o.serverNodeArgs ?? SERVER_FLAGS)]
   const server = await startServerProcess({ bots, attention, entry: o.entry, nodeArgs: serverFlags, env: {
       DIRECT_FRAMES: directFrames ? '1' : '0',
       ENGINE_THREADS: String(engineThreads),
+      PIPELINED: pipelined ? '1' : '0',
       ...(o.alternate === undefined
         ? {}
         : { BENCH_ALTERNATE_MS: String(o.alternate.everyMs), BENCH_ALTERNATE_MODULE: o.alternate.module, BENCH_ALTERNATE_EXPORT: o.alternate.exportName }),
@@ -408,6 +420,7 @@ export async function measureLoad(o: {
       clientNice: o.clientNice ?? 0,
       directFrames,
       engineThreads,
+      pipelined,
       serverFlags: serverFlags.filter((f) => !f.startsWith('--cpu-prof')),
       ...(o.alternate === undefined
         ? {}
@@ -514,6 +527,7 @@ export async function runLoadBench(options: LoadBenchOptions = {}): Promise<Load
         serverNodeArgs: options.serverNodeArgs,
         directFrames: options.directFrames,
         engineThreads: options.engineThreads,
+        pipelined: options.pipelined,
         alternate: options.alternate,
         decodeEvery: options.decodeEvery,
         clientNice: options.clientNice,
@@ -528,7 +542,7 @@ export async function runLoadBench(options: LoadBenchOptions = {}): Promise<Load
           `(${r.minorGcPerSec.toFixed(2)} scavenges/s of ${r.minorGcMedianMs.toFixed(1)} ms median; ${r.majorGcPerSec.toFixed(2)} major/s, major + incremental ${r.majorGcMsPerSec.toFixed(1)} ms/s), ` +
           `ticks at or above the p99: ${r.slowTicks}, ${r.slowTicksWithGc} with a GC pause inside (${r.gcMsPerSlowTick.toFixed(1)} ms each on average; p99 of ticks without one ${r.tickCpuP99NoGcMs.toFixed(2)} ms), ` +
           `heap per patch: sync ${r.syncHeapKB.toFixed(1)} KB (plugin sync() ${r.pluginSyncHeapKB.toFixed(1)} KB in ${r.pluginSyncCpuMedianMs.toFixed(2)} ms), encode+send ${r.encodeHeapKB.toFixed(1)} KB, ` +
-          `direct frames ${r.directFrames ? 'on' : 'off'}, engine threads ${r.engineThreads}, server flags ${r.serverFlags.join(' ') || 'none'}, RSS ${r.rssMiB.toFixed(0)} MiB, ${r.bytesPerClientPerSec.toFixed(0)} B/client/s, ` +
+          `direct frames ${r.directFrames ? 'on' : 'off'}, engine threads ${r.engineThreads}${r.pipelined ? ' pipelined' : ''}, server flags ${r.serverFlags.join(' ') || 'none'}, RSS ${r.rssMiB.toFixed(0)} MiB, ${r.bytesPerClientPerSec.toFixed(0)} B/client/s, ` +
           `dropped ${r.droppedClients}${r.droppedClients > 0 ? ` (codes ${JSON.stringify(r.dropCodes)})` : ''}, ${r.decodingClients} decoding (${r.decodeErrors} errors), ${r.clientProcesses} load-generator process(es) at ${r.clientCpuPercent.toFixed(0)}% CPU (busiest ${r.clientProcessMaxCpuPercent.toFixed(0)}%), ` +
           `load average ${loadavg()[0]!.toFixed(2)}`,
       )
@@ -591,6 +605,7 @@ if (isMain(import.meta.url)) {
           : { ...ALTERNATES[alternate]!, everyMs: alternateMs ? numberFlag('alternate-ms', alternateMs, 100, 60_000) : 2000 },
     directFrames: frames === undefined ? undefined : frames === 'on' ? true : frames === 'off' ? false : fail(`--direct-frames must be on or off; got ${frames}`),
     engineThreads: threads !== undefined ? numberFlag('engine-threads', threads, 1, 8) : undefined,
+    pipelined: hasFlag('pipelined'),
     clientNice: nice !== undefined ? numberFlag('client-nice', nice, 0, 19) : undefined,
     serverNodeArgs: [...(prof ? ['--cpu-prof', `--cpu-prof-dir=${resolve(prof)}`] : []), ...(serverFlags === undefined ? SERVER_FLAGS : serverFlags === 'none' ? [] : serverFlags.split(','))],
     log: (l) => console.log(l),

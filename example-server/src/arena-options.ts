@@ -31,6 +31,12 @@ export interface ArenaOptions {
    * ENGINE_THREADS). 1: the room's thread only. More than 1 needs the built-in heads.
    */
   engineThreads?: number
+  /**
+   * The engine's `pipelined` option (set by the server from PIPELINED): the workers score the next
+   * tick while the room's thread syncs and sends; the sets reach the clients a tick later. Needs
+   * `engineThreads` of 2 or more.
+   */
+  enginePipelined?: boolean
   /** Zoned world (set by the server): the grid of zones; the room simulates zone `zone`. */
   zones?: { columns: number; rows: number }
   zone?: number
@@ -105,6 +111,10 @@ export function parseArenaOptions(raw: unknown): ArenaOptions | string {
   if (o.scorer !== undefined && o.scorer !== 'heads' && o.scorer !== 'learned') return `arena option scorer must be "heads" or "learned"; got ${show(o.scorer)}`
   if (o.scorer === 'learned' && typeof o.engineThreads === 'number' && o.engineThreads > 1) {
     return `arena option engineThreads must be 1 with scorer "learned" (the engine's threads need the built-in heads); got ${o.engineThreads}`
+  }
+  if (o.enginePipelined !== undefined && typeof o.enginePipelined !== 'boolean') return `arena option enginePipelined must be a boolean; got ${show(o.enginePipelined)}`
+  if (o.enginePipelined === true && !(typeof o.engineThreads === 'number' && o.engineThreads >= 2)) {
+    return `arena option enginePipelined needs engineThreads of 2 or more; got engineThreads ${show(o.engineThreads ?? 1)}`
   }
   if (o.debug !== undefined && typeof o.debug !== 'boolean') return `arena option debug must be a boolean; got ${show(o.debug)}`
   if (o.maxRange !== undefined && !(typeof o.maxRange === 'number' && o.maxRange > 0 && o.maxRange < Infinity)) {

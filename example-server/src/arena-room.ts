@@ -157,6 +157,7 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
         byteBudget: this.byteBudget,
         scorer: this.scorer ?? undefined,
         threads: options.engineThreads ?? 1,
+        pipelined: options.enginePipelined ?? false,
       },
       {
         spawned: (eid) => this.onSpawned(eid),

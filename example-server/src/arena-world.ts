@@ -30,6 +30,8 @@ export interface ArenaConfig {
   scorer?: AttentionScorer
   /** The engine's `threads` option (observers scored on this many threads). @defaultValue 1 */
   threads?: number
+  /** The engine's `pipelined` option (needs `threads` > 1). @defaultValue false */
+  pipelined?: boolean
 }
 
 /** Kind codes stored per entity. */
@@ -100,7 +102,7 @@ export function createArenaWorld(config: ArenaConfig, events: ArenaEvents): Aren
   const threads = config.threads ?? 1
   // worker threads read the stores, so they go on shared memory when there are any
   const C = createAttentionComponents(capacity, { shared: threads > 1 })
-  const attention = createAttentionSystem(world, { components: C, cellSize: 60, dt: config.dt, lookahead: 0.5, speedScale: 40, scorer: config.scorer, threads })
+  const attention = createAttentionSystem(world, { components: C, cellSize: 60, dt: config.dt, lookahead: 0.5, speedScale: 40, scorer: config.scorer, threads, pipelined: config.pipelined ?? false })
   const kind = new Uint8Array(capacity)
   const mode = new Uint8Array(capacity)
   const timer = new Float32Array(capacity)

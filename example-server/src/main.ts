@@ -4,6 +4,7 @@ import { startServer, type RunningServer } from './server'
 // Reads PORT, HOST, BOTS, SEED, ATTENTION (0 = off), DIRECT_FRAMES (0 = the ws library's own send), ATTENTION_DEBUG (1 = debug endpoints) and
 // BYTE_BUDGET (bytes per second per client; 0 = a count budget of 24), SCORER (heads | learned);
 // ENGINE_THREADS (threads the attention engine scores observers on, 1 to 8; more than 1 needs SCORER=heads);
+// PIPELINED (1: the engine's threads score the next tick while the room syncs and sends; ENGINE_THREADS then defaults to 2);
 // REDIS_URL (several
 // processes sharing Colyseus' Redis presence and driver), PUBLIC_ADDRESS (host:port other
 // processes' clients reach this one at), ZONES (a zoned world, e.g. 2x2) and CLUSTER_PROCESSES (how
@@ -32,6 +33,7 @@ if (scorer !== 'heads' && scorer !== 'learned') {
   console.error(`SCORER must be heads or learned; got ${scorer}`)
   process.exit(2)
 }
+const pipelined = intEnv('PIPELINED', 0, 0, 1) === 1
 const options = {
   redisUrl,
   processes: intEnv('CLUSTER_PROCESSES', 1, 1, 64),
@@ -46,7 +48,8 @@ const options = {
   directFrames: process.env.DIRECT_FRAMES !== '0',
   byteBudget: intEnv('BYTE_BUDGET', 0, 0, 10_000_000),
   scorer: scorer as 'heads' | 'learned',
-  engineThreads: intEnv('ENGINE_THREADS', 1, 1, 8),
+  engineThreads: intEnv('ENGINE_THREADS', pipelined ? 2 : 1, 1, 8),
+  enginePipelined: pipelined,
 }
 
 // Ctrl-C reaches this process more than once (the terminal signals the whole process group, the

@@ -36,10 +36,15 @@ const RECENT = 4
 /** Patches a client may hold a key after it left the view (1 s at 20 Hz: a loaded machine delivers late). */
 const LAG = 20
 
-// engine threads 2: the same checks with observers scored on the room's thread and a worker
-describe.each([1, 2])('arena room with the attention plugin, engine threads %i', (engineThreads) => {
+// engine threads 2: the same checks with observers scored on the room's thread and a worker; and
+// pipelined: the worker scores the next tick while the room syncs and sends (the sets a tick later)
+describe.each([
+  [1, false],
+  [2, false],
+  [2, true],
+])('arena room with the attention plugin, engine threads %i, pipelined %s', (engineThreads, enginePipelined) => {
   beforeAll(async () => {
-    server = await startServer({ port: 0, host: '127.0.0.1', bots: 250, seed: 7, engineThreads })
+    server = await startServer({ port: 0, host: '127.0.0.1', bots: 250, seed: 7, engineThreads, enginePipelined })
     url = `http://127.0.0.1:${server.port}`
   })
   afterAll(async () => {

@@ -303,11 +303,16 @@ describe('parseArenaOptions', () => {
     expect(parseArenaOptions({ engineThreads: 9 })).toBe('arena option engineThreads must be an integer in [1, 8]; got 9')
     expect(parseArenaOptions({ engineThreads: 2, scorer: 'learned' })).toMatch(/engineThreads must be 1 with scorer "learned"/)
     expect(parseArenaOptions({ engineThreads: 2 })).toEqual({ engineThreads: 2 })
+    expect(parseArenaOptions({ enginePipelined: true })).toBe('arena option enginePipelined needs engineThreads of 2 or more; got engineThreads 1')
+    expect(parseArenaOptions({ engineThreads: 2, enginePipelined: 'yes' })).toBe('arena option enginePipelined must be a boolean; got "yes"')
+    expect(parseArenaOptions({ engineThreads: 2, enginePipelined: true })).toEqual({ engineThreads: 2, enginePipelined: true })
   })
 
   it('should refuse engine threads the server cannot run, at start, naming the option', async () => {
     await expect(startServer({ port: 0, host: '127.0.0.1', engineThreads: 0 })).rejects.toThrow('startServer: arena option engineThreads must be an integer in [1, 8]; got 0')
     await expect(startServer({ port: 0, host: '127.0.0.1', engineThreads: 2, scorer: 'learned' })).rejects.toThrow(/engineThreads must be 1 with scorer "learned"/)
+    await expect(startServer({ port: 0, host: '127.0.0.1', enginePipelined: true, engineThreads: 1 })).rejects.toThrow(/enginePipelined needs engineThreads of 2 or more; got engineThreads 1/)
+    await expect(startServer({ port: 0, host: '127.0.0.1', enginePipelined: true, scorer: 'learned' })).rejects.toThrow(/engineThreads must be 1 with scorer "learned"/)
   })
 })
 

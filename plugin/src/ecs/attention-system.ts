@@ -14,7 +14,7 @@ import { createInterestSets } from './interest-sets'
 import { createObserverSlots } from './observer-slots'
 import { resolveOptions, type AttentionOptions } from './options'
 import { createOwnershipIndex } from './ownership'
-import { markRuleRows } from './rules'
+import { DENY_FLAGS, isDenied, markRuleRows } from './rules'
 import { keepObserver, selectObserver, type SelectionInputs } from './selection'
 import { createSelectionState } from './selection-state'
 import type { AttentionSystem, Explanation, ScorerBatch } from './types'
@@ -47,6 +47,83 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
   const shared = threads > 1 ? createSharedAlloc() : heapAlloc
   const replayed = threads > 1 ? createSharedAlloc() : heapAlloc
   const sets = createInterestSets(opts.maxObservers, stride, replayed)
+  // option pipelined: what readers see, copied from `sets` once the workers finished a tick
+  const pipelined = opts.pipelined && threads > 1
+  const front = pipelined ? createInterestSets(opts.maxObservers, stride) : sets
+  // per entity: stamps of the previous hand-over's members and of the new one's members that were
+  // in it (same id and generation), and the old band and generation
+  const oldStamp = pipelined ? new Uint32Array(cap) : new Uint32Array(0)
+  const newStamp = pipelined ? new Uint32Array(cap) : new Uint32Array(0)
+  const oldBand = pipelined ? new Uint8Array(cap) : new Uint8Array(0)
+  const oldGen = pipelined ? new Uint32Array(cap) : new Uint32Array(0)
+  const oldMembers = pipelined ? new Uint32Array(stride) : new Uint32Array(0)
+  let handStamp = 0
+  /**
+   * Hands the sets the workers finished to the readers: per observer, the members that are still
+   * entitled now (alive, same generation, not denied: an entity hidden or moved to another team
+   * while the workers ran never reaches a reader), and the entered, exited and band-changed lists
+   * as the difference from the previous hand-over, so that what a reader applied stays consistent.
+   * A member is the same member only with the same id and generation: the workers read the stores
+   * while the room's thread runs, so an id removed and reused since the last hand-over can come
+   * back with its new generation; it exits and enters, as in the synchronous engine.
+   */
+  const publish = (): void => {
+    const obs = observers.ids
+    const POSITION = Has.Position
+    const DENY = DENY_FLAGS
+    for (let i = 0; i < observers.count; i++) {
+      const o = obs[i]!
+      const s = slotOf[o]!
+      const base = s * stride
+      if (++handStamp >= 0x3fffffff) {
+        handStamp = 1
+        oldStamp.fill(0)
+        newStamp.fill(0)
+      }
+      const hs = handStamp
+      const oldN = front.count[s]!
+      for (let j = 0; j < oldN; j++) {
+        const e = front.eid[base + j]!
+        oldMembers[j] = e
+        oldStamp[e] = hs
+        oldBand[e] = front.band[base + j]!
+        oldGen[e] = front.gen[base + j]!
+      }
+      const alive = (flags[o]! & POSITION) !== 0
+      let w = 0
+      let entered = 0
+      let changed = 0
+      const n = sets.count[s]!
+      for (let j = 0; j < n; j++) {
+        const at = base + j
+        const e = sets.eid[at]!
+        const fl = flags[e]!
+        if (!alive || (fl & POSITION) === 0 || generation[e] !== sets.gen[at]) continue
+        if (e !== o && (fl & DENY) !== 0 && isDenied(c, flags, o, e)) continue
+        const to = base + w++
+        front.eid[to] = e
+        front.gen[to] = sets.gen[at]!
+        front.outTicks[to] = sets.outTicks[at]!
+        front.band[to] = sets.band[at]!
+        front.rule[to] = sets.rule[at]!
+        front.score[to] = sets.score[at]!
+        if (oldStamp[e] !== hs || oldGen[e] !== sets.gen[at]) front.entered[base + entered++] = e
+        else {
+          newStamp[e] = hs
+          if (oldBand[e] !== sets.band[at]) front.bandChanged[base + changed++] = e
+        }
+      }
+      let exited = 0
+      for (let j = 0; j < oldN; j++) if (newStamp[oldMembers[j]!] !== hs) front.exited[base + exited++] = oldMembers[j]!
+      front.count[s] = w
+      front.enteredCount[s] = entered
+      front.exitedCount[s] = exited
+      front.bandChangedCount[s] = changed
+      front.smax[s] = sets.smax[s]!
+      front.temperature[s] = sets.temperature[s]!
+      front.weightsValid[s] = 0
+    }
+  }
   const slots = createObserverSlots(cap, opts.maxObservers, shared)
   const slotOf = slots.slotOf
 
@@ -88,6 +165,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
       const s = slots.acquire(eid)
       if (s === -1) return
       sets.clear(s)
+      if (front !== sets) front.clear(s)
       byteScale[s] = 1
       estBytes[s] = 0
       detailBytes[s] = 0
@@ -99,6 +177,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     onObserverRemoved(eid) {
       const s = slots.release(eid)
       if (s !== -1) sets.clear(s)
+      if (s !== -1 && front !== sets) front.clear(s)
     },
     onOwnerRemoved(eid) {
       ownership.unlink(eid)
@@ -325,6 +404,10 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
    */
 
   const system = ((w: World): World => {
+    if (pipelined && observerThreads !== null) {
+      observerThreads.finish()
+      publish()
+    }
     tick++
     const obs = observers.ids
     const obsN = observers.count
@@ -338,7 +421,8 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
       // threads, on every observer thread (observer-threads.ts)
       if (!warnedNoPosition) for (let i = 0; i < obsN; i++) if ((flags[obs[i]!]! & Has.Position) === 0 && !warnedNoPosition) warnNoPosition(obs[i]!)
       pass.tick = tick
-      if (observerThreads !== null) observerThreads.run(pass, obs, obsN)
+      if (observerThreads !== null && pipelined) observerThreads.start(pass, obs, obsN)
+      else if (observerThreads !== null) observerThreads.run(pass, obs, obsN)
       else passObservers(pass, obs, 0, obsN)
       return w
     }
@@ -392,38 +476,38 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
   const api = Object.assign(system, {
     capacity: cap,
     isObserver: (o: number) => slot(o) !== -1,
-    memberCount: (o: number) => (slot(o) === -1 ? 0 : sets.count[slotOf[o]!]!),
-    memberAt: (o: number, i: number) => sets.eid[at(o, i)]!,
+    memberCount: (o: number) => (slot(o) === -1 ? 0 : front.count[slotOf[o]!]!),
+    memberAt: (o: number, i: number) => front.eid[at(o, i)]!,
     weightAt: (o: number, i: number) => {
-      sets.weights(slotOf[o]!)
-      return sets.weight[at(o, i)]!
+      front.weights(slotOf[o]!)
+      return front.weight[at(o, i)]!
     },
-    scoreAt: (o: number, i: number) => sets.score[at(o, i)]!,
+    scoreAt: (o: number, i: number) => front.score[at(o, i)]!,
     weightsInto: (o: number, out: Float32Array) => {
       const s = slot(o)
       if (s === -1) return 0
-      sets.weights(s)
-      const n = sets.count[s]!
+      front.weights(s)
+      const n = front.count[s]!
       if (out.length < n) throw new RangeError(`colyseus-attention: weightsInto needs room for ${n} weights; got ${out.length}`)
-      const w = sets.weight
+      const w = front.weight
       for (let i = 0, j = s * stride; i < n; i++, j++) out[i] = w[j]!
       return n
     },
-    bandAt: (o: number, i: number) => sets.band[at(o, i)]! as Band,
+    bandAt: (o: number, i: number) => front.band[at(o, i)]! as Band,
     isMember: (o: number, e: number) => {
       const s = slot(o)
       if (s === -1) return false
       const base = s * stride
-      for (let i = 0; i < sets.count[s]!; i++) if (sets.eid[base + i] === e) return true
+      for (let i = 0; i < front.count[s]!; i++) if (front.eid[base + i] === e) return true
       return false
     },
     lastScoredTick: (o: number) => (slot(o) === -1 ? 0 : scoredTick[slotOf[o]!]!),
-    enteredCount: (o: number) => (slot(o) === -1 ? 0 : sets.enteredCount[slotOf[o]!]!),
-    enteredAt: (o: number, i: number) => sets.entered[at(o, i)]!,
-    exitedCount: (o: number) => (slot(o) === -1 ? 0 : sets.exitedCount[slotOf[o]!]!),
-    exitedAt: (o: number, i: number) => sets.exited[at(o, i)]!,
-    bandChangedCount: (o: number) => (slot(o) === -1 ? 0 : sets.bandChangedCount[slotOf[o]!]!),
-    bandChangedAt: (o: number, i: number) => sets.bandChanged[at(o, i)]!,
+    enteredCount: (o: number) => (slot(o) === -1 ? 0 : front.enteredCount[slotOf[o]!]!),
+    enteredAt: (o: number, i: number) => front.entered[at(o, i)]!,
+    exitedCount: (o: number) => (slot(o) === -1 ? 0 : front.exitedCount[slotOf[o]!]!),
+    exitedAt: (o: number, i: number) => front.exited[at(o, i)]!,
+    bandChangedCount: (o: number) => (slot(o) === -1 ? 0 : front.bandChangedCount[slotOf[o]!]!),
+    bandChangedAt: (o: number, i: number) => front.bandChanged[at(o, i)]!,
     generationOf: (e: number) => generation[e]!,
     reportBytes: (o: number, bytesPerSecond: number) => {
       checkRange('bytesPerSecond', bytesPerSecond, 0, 1e12)
@@ -450,7 +534,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
       return p > 0 ? p : 0
     },
     estimatedBytes: (o: number) => (slot(o) === -1 ? 0 : inp.estBytes[slotOf[o]!]! * inp.byteScale[slotOf[o]!]!),
-    memberGenerationAt: (o: number, i: number) => sets.gen[at(o, i)]!,
+    memberGenerationAt: (o: number, i: number) => front.gen[at(o, i)]!,
     recordInteraction: (a: number, b: number, strength = 1) => {
       checkRange('strength', strength, 0, 1e6)
       if (a === b || a >= cap || b >= cap || a < 0 || b < 0) return
@@ -493,6 +577,9 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
       return x
     },
     threadsRunning: () => (observerThreads === null ? 1 : observerThreads.running()),
+    settle: () => {
+      if (pipelined && observerThreads !== null) observerThreads.finish()
+    },
     dispose: () => {
       tracker.dispose()
       observerThreads?.dispose()

@@ -106,6 +106,10 @@ export interface ObserverThreads {
    * the threads off for good (said once): this thread then redoes the observers not done.
    */
   run(pass: ObserverPass, obs: Uint32Array, obsN: number): void
+  /** Option pipelined: lets the workers in on every observer and returns at once (`finish` completes the pass). */
+  start(pass: ObserverPass, obs: Uint32Array, obsN: number): void
+  /** Option pipelined: waits for the run `start` began (nothing when none is in flight). */
+  finish(): void
   /** Stops and terminates the workers. */
   dispose(): void
 }
@@ -203,12 +207,47 @@ export function createObserverThreads(
     return r
   }
 
+  // option pipelined: a run started and not yet finished
+  let flightPass: ObserverPass | null = null
+  let flightObs: Uint32Array = new Uint32Array(0)
+  let flightN = 0
+  const start = (pass: ObserverPass, obs: Uint32Array, obsN: number): void => {
+    if (failed) {
+      passObservers(pass, obs, 0, obsN)
+      return
+    }
+    control[Control.MainDefers] = 1
+    begin(pass, obsN)
+    // no worker ready yet: this tick's state is read now, on this thread
+    let any = 0
+    for (let w = 0; w < n; w++) any |= admitted[w]!
+    if (any === 0) {
+      complete(pass, obs, obsN, pass.tick)
+      return
+    }
+    flightPass = pass
+    flightObs = obs
+    flightN = obsN
+  }
+  const finish = (): void => {
+    const pass = flightPass
+    if (pass === null) return
+    flightPass = null
+    complete(pass, flightObs, flightN, pass.tick)
+  }
+
   const run = (pass: ObserverPass, obs: Uint32Array, obsN: number): void => {
     const tick = pass.tick
     if (failed) {
       passObservers(pass, obs, 0, obsN)
       return
     }
+    begin(pass, obsN)
+    complete(pass, obs, obsN, tick)
+  }
+
+  const begin = (pass: ObserverPass, obsN: number): void => {
+    const tick = pass.tick
     const ctl = control
     ctl[Control.Tick] = tick
     ctl[Control.PositionedCount] = positioned.count
@@ -229,6 +268,10 @@ export function createObserverThreads(
       Atomics.store(ctl, at, tick)
       Atomics.notify(ctl, at)
     }
+  }
+
+  const complete = (pass: ObserverPass, obs: Uint32Array, obsN: number, tick: number): void => {
+    const ctl = control
     const defer = ctl[Control.MainDefers] === 1
     if (!defer) claim(pass, obs, obsN)
     let late = false
@@ -258,6 +301,8 @@ export function createObserverThreads(
     workers,
     running,
     run,
+    start,
+    finish,
     dispose() {
       if (disposed) return
       disposed = true

@@ -2,7 +2,7 @@ import { checkBands, DEFAULT_BANDS, DEFAULT_BYTE_COSTS, type BandOptions, type B
 import type { AttentionComponents } from './components'
 import { checkWeights, DEFAULT_WEIGHTS, type HeadWeights } from './heads'
 import type { AttentionScorer, HysteresisOptions } from './types'
-import { checkInteger, checkRange } from './validate'
+import { checkInteger, checkRange, describeValue } from './validate'
 
 /** Options of `createAttentionSystem`. Every option but `components` has a default. */
 export interface AttentionOptions {
@@ -68,6 +68,20 @@ export interface AttentionOptions {
    */
   threads?: number
   /**
+   * With `threads` > 1: the tick only starts the workers on every observer and returns; the room's
+   * thread goes on (sync, encoding, sending) while they score, and the next tick hands their sets
+   * to the readers. Readers (`memberAt`, the entered and exited lists, the plugin) therefore see the
+   * sets computed from the previous tick's state: one tick of delay, in exchange for the
+   * per-observer work leaving the room's thread. At the hand-over every member is checked again
+   * against the state of that moment (alive, the same generation, not hidden from or denied to the
+   * observer), so what changed while the workers ran never reaches a reader.
+   * Call `settle()` before writing the stores outside the tick (the `AttentionPlugin` does after
+   * every patch). Worth it only with a core to spare (docs/concepts.md section 5c).
+   * @experimental
+   * @defaultValue false
+   */
+  pipelined?: boolean
+  /**
    * With `threads` > 1: how long a tick waits for a worker thread before it gives up on the threads
    * for good (said once) and finishes the tick on the room's thread.
    * @experimental
@@ -124,6 +138,7 @@ export function resolveOptions(o: AttentionOptions): ResolvedOptions {
     interactionSlots: o.interactionSlots ?? 4,
     rescoreEvery: o.rescoreEvery ?? 1,
     threads: o.threads ?? 1,
+    pipelined: o.pipelined ?? false,
     threadTimeoutMs: o.threadTimeoutMs ?? 1000,
   }
   checkRange('cellSize', r.cellSize, 0, 1e9, true)
@@ -150,6 +165,10 @@ export function resolveOptions(o: AttentionOptions): ResolvedOptions {
   checkInteger('rescoreEvery', r.rescoreEvery, 1, 64)
   checkInteger('threads', r.threads, 1, 64)
   checkRange('threadTimeoutMs', r.threadTimeoutMs, 0, 3_600_000, true)
+  if (typeof r.pipelined !== 'boolean') throw new TypeError(`colyseus-attention: pipelined must be true or false; got ${describeValue(r.pipelined)}`)
+  if (r.pipelined && r.threads < 2) {
+    throw new RangeError(`colyseus-attention: option pipelined needs threads >= 2 (worker threads score the next tick while the room's thread goes on); got threads ${r.threads}`)
+  }
   if (r.threads > 1) {
     if (r.scorer !== null) {
       throw new RangeError(`colyseus-attention: option threads is ${r.threads}, but a custom scorer scores every observer's rows in one batch on the room's thread: threads must be 1 with options.scorer`)

@@ -153,6 +153,13 @@ export interface AttentionSystem {
    * @experimental
    */
   threadsRunning(): number
+  /**
+   * With option `pipelined`: waits until the workers have finished the pass the last tick started
+   * (returns at once when none is running, and always without the option). Call it before writing
+   * the component stores outside the tick; the `AttentionPlugin` calls it after every patch.
+   * @experimental
+   */
+  settle(): void
   /** Unsubscribes the system's world observers and stops its worker threads (option `threads`). */
   dispose(): void
 }

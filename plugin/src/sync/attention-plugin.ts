@@ -61,6 +61,8 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     },
     afterPatch: () => {
       if (this.forks.size > 0) this.mergeForks()
+      // option pipelined: the workers are done before the event loop runs message handlers
+      this.system?.settle()
     },
   }
   /** Forks of shared views, each to the record its client returns to (full-state.ts). */

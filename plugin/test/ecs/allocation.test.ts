@@ -54,7 +54,7 @@ async function measure(run: (ticks: number) => void): Promise<{ bytes: number; g
  * A world of moving entities. Movement replays precomputed random-walk frames with TypedArray.set,
  * so the test's own per-tick work allocates nothing (plain double arithmetic in a closure can box).
  */
-function buildWorld(runEngine = true, scorer?: AttentionScorer, rescoreEvery = 1, threads = 1) {
+function buildWorld(runEngine = true, scorer?: AttentionScorer, rescoreEvery = 1, threads = 1, pipelined = false) {
   const world = createWorld()
   const C = createAttentionComponents(ENTITIES + 1, { shared: threads > 1 })
   const side = Math.sqrt((ENTITIES * Math.PI * 50 * 50) / 150) // ~150 entities within radius 50 of each observer
@@ -88,7 +88,7 @@ function buildWorld(runEngine = true, scorer?: AttentionScorer, rescoreEvery = 1
       ? frames[FRAMES - 1 - f]!
       : { px: px.slice(), py: py.slice(), vx: vx.slice(), vy: vy.slice() })
   }
-  const sys = createAttentionSystem(world, { components: C, scorer, rescoreEvery, threads })
+  const sys = createAttentionSystem(world, { components: C, scorer, rescoreEvery, threads, pipelined })
   const t = new Int32Array(1)
   const step = (): void => {
     const fr = frames[t[0]! % FRAMES]!
@@ -169,6 +169,34 @@ describe('allocation', () => {
         for (let i = 0; i < n; i++) step()
       })
       // the worker was still in at the end (no fallback to this thread alone)
+      expect(sys.threadsRunning()).toBe(2)
+      expect(r.gcRan, `a GC ran during ${TICKS} ticks (heap grew ${r.bytes} bytes before it)`).toBe(false)
+      expect(r.bytes, `heap grew ${r.bytes} bytes over ${TICKS} ticks`).toBeLessThan(BOUND)
+    } finally {
+      sys.dispose()
+    }
+  }, 120_000)
+
+  it('should allocate nothing measurable on the room\'s thread in a steady-state tick with threads 2, pipelined (the hand-over and its lists included)', async () => {
+    const { sys, step } = buildWorld(true, undefined, 1, 2, true)
+    try {
+      const t0 = Date.now()
+      while (sys.threadsRunning() < 2 && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 10))
+      expect(sys.threadsRunning()).toBe(2)
+      const acc = new Int32Array(1)
+      const r = await measure((n) => {
+        for (let i = 0; i < n; i++) {
+          step()
+          // what the plugin reads of a hand-over, then waits for the workers as it does after a patch
+          for (let o = 1; o <= OBSERVERS; o++) {
+            for (let j = 0; j < sys.enteredCount(o); j++) acc[0] = acc[0]! + sys.enteredAt(o, j)
+            for (let j = 0; j < sys.exitedCount(o); j++) acc[0] = acc[0]! + sys.exitedAt(o, j)
+            for (let j = 0; j < sys.bandChangedCount(o); j++) acc[0] = acc[0]! + sys.bandChangedAt(o, j)
+          }
+          sys.settle()
+        }
+      })
+      expect(acc[0]).not.toBe(0)
       expect(sys.threadsRunning()).toBe(2)
       expect(r.gcRan, `a GC ran during ${TICKS} ticks (heap grew ${r.bytes} bytes before it)`).toBe(false)
       expect(r.bytes, `heap grew ${r.bytes} bytes over ${TICKS} ticks`).toBeLessThan(BOUND)

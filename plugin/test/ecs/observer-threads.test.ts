@@ -162,6 +162,8 @@ describe('observer threads', () => {
     expect(make({ threads: 2, scorer: { score: () => undefined } })).toThrow(/threads must be 1 with options.scorer/)
     expect(make({ threads: 2, threadTimeoutMs: 0 })).toThrow(/threadTimeoutMs must be a finite number in \(0, 3600000\]/)
     expect(() => createAttentionComponents(8, { shared: 'yes' as unknown as boolean })).toThrow(/options.shared must be true or false/)
+    expect(make({ pipelined: true })).toThrow(/option pipelined needs threads >= 2 .*got threads 1/)
+    expect(make({ threads: 2, pipelined: 'yes' as unknown as boolean })).toThrow(/pipelined must be true or false; got/)
     // one thread on shared stores is fine, and so is the default
     expect(make({ threads: 1 })).not.toThrow()
     expect(make({})).not.toThrow()

@@ -45,3 +45,16 @@ describe('compareLearned', () => {
     expect(outside).toMatchObject({ headsMiss: null, vsHeads: null, headsBestMiss: null, vsHeadsBest: null })
   })
 })
+
+describe('compareFamily', () => {
+  it('should refuse a seed count outside the family\'s seed set, naming the range, before replaying anything', async () => {
+    const { compareFamily } = await import('../train/compare')
+    const { FAMILIES } = await import('../recall/families/index')
+    const hub = FAMILIES.find((f) => f.name === 'hub')!
+    for (const bad of [0, 1.5, hub.trainSeeds.length + 1]) {
+      await expect(compareFamily('hub', 'train', 'unused.onnx', '/tmp/unused-cache', [1], [], undefined, bad)).rejects.toThrow(
+        new RegExp(`seedCount must be an integer in \\[1, ${hub.trainSeeds.length}\\] \\(hub has ${hub.trainSeeds.length} train seeds\\); got ${bad}`),
+      )
+    }
+  })
+})

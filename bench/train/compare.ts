@@ -2,15 +2,16 @@
 // `npm run bench:recall -- --model` does, but replaying only what that comparison reads: the
 // heads' count-budget sweep and the radius sweep (cached per family and seed set, since they do
 // not depend on the model) and the learned rows. Also prints where the misses differ, by the kind
-// of the other party and of the interaction. The cache is keyed by family and seed set only: clear
-// it after changing the engine, the families or the recall harness.
+// of the other party and of the interaction. By default only the first seed of the set is replayed
+// (--seed-count N pools the first N). The cache is keyed by family, seed set and seed count only:
+// clear it after changing the engine, the families or the recall harness.
 //
 // With --byte-budgets it also replays the learned scorer under byte budgets (bytes per client per
 // second, count budget 256 as the cap, as in the heads' byte-budget sweep) and compares those rows
 // with the heads' byte-budget sweep (cached too): like with like. Every point is also compared with
 // the heads' best of both sweeps at the same bytes (`best`).
 //
-//   node --import tsx bench/train/compare.ts --model m.onnx [--family a,b] [--seeds train|test] [--cache dir] [--budgets 1,2,4] [--byte-budgets 350,450] [--smoothing 0.5 (default: the scorer's)]
+//   node --import tsx bench/train/compare.ts --model m.onnx [--family a,b] [--seeds train|test] [--seed-count N (default 1)] [--cache dir] [--budgets 1,2,4] [--byte-budgets 350,450] [--smoothing 0.5 (default: the scorer's)]
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { flagValue, isMain } from '../lib/cli'
@@ -35,10 +36,6 @@ function rowsOf(recs: Recording[], run: (rec: Recording) => ReplayResult): Recal
   return summarize(poolResults(recs.map(run)))
 }
 
-/**
- * Replays the learned rows of `modelPath` on one family's seeds, next to the (cached) heads and radius curves.
- * @param cacheDir - where the model-independent rows are kept between runs.
- */
 /** The cached rows at `path`, or `make()`'s, written there. */
 function cached(path: string, make: () => RecallRow[]): RecallRow[] {
   if (existsSync(path)) return JSON.parse(readFileSync(path, 'utf8')) as RecallRow[]
@@ -48,18 +45,25 @@ function cached(path: string, make: () => RecallRow[]): RecallRow[] {
 }
 
 /**
+ * Replays the learned rows of `modelPath` on one family's seeds, next to the (cached) heads and radius curves.
+ * @param cacheDir - where the model-independent rows are kept between runs.
  * @param budgets - count budgets of the learned rows.
  * @param byteBudgets - byte budgets of the learned rows (none: no byte-budget rows, and the heads' byte-budget sweep is not replayed).
  * @param smoothing - the learned scorer's `smoothing` option (its default when omitted).
+ * @param seedCount - how many of the seed set's seeds to replay, pooled (more is slower, and
+ *   steadier: one seed moves a point by a few hundredths). @defaultValue 1
  */
-export async function compareFamily(name: string, seeds: 'train' | 'test', modelPath: string, cacheDir: string, budgets: readonly number[] = SWEEPS.full.learned, byteBudgets: readonly number[] = [], smoothing?: number): Promise<FamilyComparison> {
+export async function compareFamily(name: string, seeds: 'train' | 'test', modelPath: string, cacheDir: string, budgets: readonly number[] = SWEEPS.full.learned, byteBudgets: readonly number[] = [], smoothing?: number, seedCount = 1): Promise<FamilyComparison> {
   const f = FAMILIES.find((x) => x.name === name)
   if (f === undefined) throw new RangeError(`unknown family ${name}`)
-  const recs = (seeds === 'train' ? f.trainSeeds : f.testSeeds).slice(0, 1).map((s) => f.record(s, false))
+  const all = seeds === 'train' ? f.trainSeeds : f.testSeeds
+  if (!(Number.isInteger(seedCount) && seedCount >= 1 && seedCount <= all.length)) throw new RangeError(`seedCount must be an integer in [1, ${all.length}] (${name} has ${all.length} ${seeds} seeds); got ${seedCount}`)
+  const recs = all.slice(0, seedCount).map((s) => f.record(s, false))
   mkdirSync(cacheDir, { recursive: true })
-  const cachePath = resolve(cacheDir, `${name}-${seeds}.json`)
+  const tag = seedCount === 1 ? seeds : `${seeds}-${seedCount}`
+  const cachePath = resolve(cacheDir, `${name}-${tag}.json`)
   const base = cached(cachePath, () => [...SWEEPS.full.attention.map((k) => rowsOf(recs, (r) => replay(r, attentionPolicy(k)))), ...SWEEPS.full.radius.map((d) => rowsOf(recs, (r) => replay(r, radiusPolicy(d))))])
-  if (byteBudgets.length > 0) base.push(...cached(resolve(cacheDir, `${name}-${seeds}-bytes.json`), () => SWEEPS.full.byteBudget.map((b) => rowsOf(recs, (r) => replay(r, attentionPolicy(BYTE_BUDGET_CAP, { byteBudget: b }))))))
+  if (byteBudgets.length > 0) base.push(...cached(resolve(cacheDir, `${name}-${tag}-bytes.json`), () => SWEEPS.full.byteBudget.map((b) => rowsOf(recs, (r) => replay(r, attentionPolicy(BYTE_BUDGET_CAP, { byteBudget: b }))))))
   const learned: RecallRow[] = []
   for (const [list, bytes] of [[budgets, false], [byteBudgets, true]] as const) {
     for (const k of list) {
@@ -92,7 +96,7 @@ if (isMain(import.meta.url)) {
   const byteBudgets = list('byte-budgets') ?? []
   for (const name of families) {
     const smoothing = flagValue('smoothing')
-    const c = await compareFamily(name, seeds, model, cache, budgets, byteBudgets, smoothing === undefined ? undefined : Number(smoothing))
+    const c = await compareFamily(name, seeds, model, cache, budgets, byteBudgets, smoothing === undefined ? undefined : Number(smoothing), Number(flagValue('seed-count') ?? 1))
     out.push(c)
     const pct = (v: number | null): string => (v === null ? 'n/a' : `${(v * 100).toFixed(2)}%`)
     for (const p of c.points) {

@@ -28,9 +28,11 @@ export function syncSection(rs: readonly SyncBenchResult[], command: string, tie
                 ? 'radius AOI over a grid, same set size'
                 : p === 'attention-threads'
                   ? 'attention plugin, engine threads 2'
-                  : 'attention plugin',
+                  : p === 'attention-pipelined'
+                    ? 'attention plugin, engine threads 2, pipelined'
+                    : 'attention plugin',
       points: rs.filter((r) => r.policy === p && r.entities === mainN).map((r) => ({ x: r.clients, y: y(r) })),
-      dashed: p !== 'attention' && p !== 'attention-threads',
+      dashed: p !== 'attention' && p !== 'attention-threads' && p !== 'attention-pipelined',
     }))
   const images = {
     'sync-bytes-per-client.svg': renderLineChart({
@@ -60,7 +62,9 @@ export function syncSection(rs: readonly SyncBenchResult[], command: string, tie
       'mean set size equals the plugin\'s mean interest-set size measured on a short run of the plugin, encoded by Colyseus as it is. ' +
       'The world keeps the density of 1,000 entities on 1600 x 1600; the 10,000-entity row (40 ticks per run) leaves out the two scan-everything radius rows ' +
       '(about a second per tick there) and adds *attention-threads*: the plugin with the engine\'s observers on two threads (option `threads: 2`, ' +
-      'shared stores; its ms are the room\'s thread\'s, the worker runs beside it, so it helps only when a core is free). All are measured in the same run, ' +
+      'shared stores; its ms are the room\'s thread\'s, the worker runs beside it, so it helps only when a core is free) and *attention-pipelined*: the same ' +
+      'two threads pipelined (option `pipelined`: the worker scores the next tick while the room\'s thread syncs and encodes, and the sets reach the views a tick later; ' +
+      'its ms are the room\'s thread\'s, its wait for the worker at the end of the tick included). All are measured in the same run, ' +
       'every one after a throwaway attention system was created (the code a server with several rooms runs; see the engine section). ' +
       'Each policy runs 5 times on a fresh world (20 warm-up ticks, then the measured ticks), the policies taking turns after a full GC, ' +
       'and each row pools its 5 runs: the machine\'s speed drifts over seconds, and taking turns spreads every policy over the same ' +

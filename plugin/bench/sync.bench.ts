@@ -11,6 +11,10 @@
 //   attention-threads  the attention plugin with the engine's observers on two threads (option
 //                   threads: 2, shared stores; docs/concepts.md 5c): the room's thread's time per
 //                   tick; run on the 10,000-entity row only (on a 2-core machine it needs a free core)
+//   attention-pipelined  the same two threads pipelined (option pipelined): the worker scores the
+//                   next tick while the room's thread syncs and encodes, the sets a tick later; the
+//                   room's thread's time per tick, its wait for the worker at the end included;
+//                   the 10,000-entity row only
 //   radius-grid     the fair baseline: a radius AOI over a uniform spatial grid, each view's set diffed
 //                   against its last one (what a careful Colyseus user writes), its radius chosen so
 //                   that its mean set size equals the plugin's, encoded by Colyseus as it is
@@ -29,10 +33,10 @@ import { addComponent, addEntity, createWorld } from 'bitecs'
 import { addObserver, AttentionPlugin, AttentionTags, Band, createAttentionComponents, createAttentionSystem, installViewEncoding, setFacingAngle } from '../src/index'
 
 /** The policies. */
-export type SyncPolicy = 'attention' | 'attention-threads' | 'full' | 'radius' | 'radius-indexed' | 'radius-grid'
+export type SyncPolicy = 'attention' | 'attention-threads' | 'attention-pipelined' | 'full' | 'radius' | 'radius-indexed' | 'radius-grid'
 
 /** Whether `policy` is the plugin (one engine thread or two). */
-const isAttention = (policy: SyncPolicy): boolean => policy === 'attention' || policy === 'attention-threads'
+const isAttention = (policy: SyncPolicy): boolean => policy === 'attention' || policy === 'attention-threads' || policy === 'attention-pipelined'
 
 /** Options of {@link runSyncBench}. */
 export interface SyncBenchOptions {
@@ -127,9 +131,10 @@ function createScenario(policy: SyncPolicy, entities: number, clients: number, o
   const rnd = rng(42)
   const side = worldSide(entities)
   const world = createWorld()
-  const threads = policy === 'attention-threads' ? 2 : 1
+  const pipelined = policy === 'attention-pipelined'
+  const threads = policy === 'attention-threads' || pipelined ? 2 : 1
   const C = createAttentionComponents(entities + 16, { shared: threads > 1 })
-  const attention = createAttentionSystem(world, { components: C, cellSize: 60, dt: 1 / TICK_HZ, speedScale: 40, threads })
+  const attention = createAttentionSystem(world, { components: C, cellSize: 60, dt: 1 / TICK_HZ, speedScale: 40, threads, pipelined })
   const state = new State()
   const encoder = new Encoder(state)
   const instances: Entity[] = []
@@ -297,6 +302,8 @@ function createScenario(policy: SyncPolicy, entities: number, clients: number, o
     }
     encoded.clear()
     encoder.discardChanges()
+    // pipelined: the worker is done before the next step writes the stores (the plugin does this after a patch)
+    if (pipelined) attention.settle()
     const t1 = performance.now()
     if (first !== null) decoder.decode(first)
     if (measure) {
@@ -319,7 +326,7 @@ function createScenario(policy: SyncPolicy, entities: number, clients: number, o
     },
     dispose() {
       for (const v of new Set(views)) v.dispose()
-      // ends the engine's workers (attention-threads)
+      // ends the engine's workers (attention-threads, attention-pipelined)
       attention.dispose()
     },
   }
@@ -553,9 +560,9 @@ export async function runSyncBench(opts: SyncBenchOptions = {}): Promise<SyncBen
   // the large room: 10,000 entities at the same density, 500 clients, fewer ticks
   const extraRows = opts.extraRows ?? (opts.quick || opts.clients !== undefined ? [] : [[10_000, 500, 40] as const])
   // at 10,000 entities the scan-everything radius rows take a second per tick: the fair baseline stands for them;
-  // by default the plugin runs there a second time with two engine threads
+  // by default the plugin runs there twice more with two engine threads, synchronous and pipelined
   const extraPolicies = policies.filter((p) => p !== 'radius' && p !== 'radius-indexed')
-  if (process.env.POLICIES === undefined) extraPolicies.splice(extraPolicies.indexOf('attention') + 1, 0, 'attention-threads')
+  if (process.env.POLICIES === undefined) extraPolicies.splice(extraPolicies.indexOf('attention') + 1, 0, 'attention-threads', 'attention-pipelined')
   const rows: (readonly [number, number, number, readonly SyncPolicy[]])[] = [
     ...clientCounts.map((c) => [entities, c, ticks, policies] as const),
     ...extraRows.map(([n, c, t]) => [n, c, t, extraPolicies] as const),

@@ -34,6 +34,10 @@ if (scorer !== 'heads' && scorer !== 'learned') {
   process.exit(2)
 }
 const pipelined = intEnv('PIPELINED', 0, 0, 1) === 1
+if (pipelined && scorer !== 'heads') {
+  console.error(`PIPELINED=1 needs SCORER=heads (the engine's threads score with the built-in heads); got SCORER=${scorer}`)
+  process.exit(2)
+}
 const options = {
   redisUrl,
   processes: intEnv('CLUSTER_PROCESSES', 1, 1, 64),

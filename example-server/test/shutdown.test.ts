@@ -25,4 +25,25 @@ describe('main', () => {
     expect(await exited).toBe(0)
     expect(out).not.toMatch(/error|already_shutting_down/i)
   })
+
+  it('should refuse a bad engine variable at start, naming it and its range', async () => {
+    for (const [vars, message] of [
+      [{ PIPELINED: '2' }, 'PIPELINED must be an integer in [0, 1]; got 2'],
+      [{ ENGINE_THREADS: '9' }, 'ENGINE_THREADS must be an integer in [1, 8]; got 9'],
+      [{ PIPELINED: '1', SCORER: 'learned' }, 'PIPELINED=1 needs SCORER=heads'],
+    ] as const) {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+        cwd: root,
+        env: { ...process.env, PORT: '0', HOST: '127.0.0.1', BOTS: '20', ...vars },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+      let out = ''
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()))
+      child.stderr.on('data', (d: Buffer) => (out += d.toString()))
+      const code = await new Promise<number | null>((ok) => child.once('exit', (c) => ok(c)))
+      expect(code).toBe(2)
+      expect(out).toContain(message)
+      expect(out).not.toContain('listening')
+    }
+  })
 })

@@ -32,51 +32,8 @@ import { scheduleBound, type Holding } from './schedule-bound'
  * @param mode - `next` or `schedule` (see the header). @defaultValue 'next'
  */
 export function oraclePolicy(rec: Recording, budget: number, bonus: number, leadSeconds = 0.5, options: AttentionPolicyOptions = {}, mode: 'next' | 'schedule' = 'next'): PolicyFactory {
-  const n = rec.entityCount
   const lead = Math.round(leadSeconds / rec.dt) + 2
-  // mode schedule: the pairs the clairvoyant schedule holds, per tick (two ticks early, for the entry budget)
-  const held = new Map<number, Array<[number, number]>>()
-  if (mode === 'schedule') {
-    const holdings: Holding[] = []
-    scheduleBound(rec, budget, leadSeconds, undefined, holdings)
-    for (const h of holdings) {
-      const key = rec.players[h.player]! * n + h.entity
-      let list = held.get(key)
-      if (list === undefined) held.set(key, (list = []))
-      list.push([h.from - 2, h.to])
-    }
-  }
-  const scheduled = (o: number, e: number, t: number): boolean => {
-    const list = held.get(o * n + e)
-    if (list === undefined) return false
-    for (const [from, to] of list) if (from <= t && t <= to) return true
-    return false
-  }
-  // per unordered pair: the ticks it interacts on, ascending
-  const ticksOf = new Map<number, number[]>()
-  const log = rec.interactions
-  for (let i = 0; i < log.count; i++) {
-    const a = log.a[i]!
-    const b = log.b[i]!
-    const key = Math.min(a, b) * n + Math.max(a, b)
-    let list = ticksOf.get(key)
-    if (list === undefined) ticksOf.set(key, (list = []))
-    list.push(log.tick[i]!)
-  }
-  /** Ticks until the pair's next interaction after tick t, or -1 when none is within the window. */
-  const soon = (a: number, b: number, t: number): number => {
-    const list = ticksOf.get(Math.min(a, b) * n + Math.max(a, b))
-    if (list === undefined) return -1
-    // first tick after t
-    let lo = 0
-    let hi = list.length
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1
-      if (list[mid]! <= t) lo = mid + 1
-      else hi = mid
-    }
-    return lo < list.length && list[lo]! <= t + lead ? list[lo]! - t : -1
-  }
+  const bonusOf = mode === 'schedule' ? scheduleBonus(rec, budget, leadSeconds, bonus) : nextBonus(rec, lead, bonus)
   let indexOf: Int32Array = new Int32Array(0)
   let now = 0
   const w = weightVector(DEFAULT_WEIGHTS)
@@ -91,14 +48,7 @@ export function oraclePolicy(rec: Recording, budget: number, bonus: number, lead
         for (let r = batch.observerStart[i]!; r < batch.observerStart[i + 1]!; r++) {
           scoreRow(w, batch.features, r * FEATURE_COUNT, out, r)
           const e = indexOf[batch.rowEid[r]!]!
-          if (o < 0 || e < 0) continue
-          if (mode === 'schedule') {
-            if (scheduled(o, e, now)) out[r]! += bonus
-            continue
-          }
-          const wait = soon(o, e, now)
-          // the sooner, the higher: with more upcoming partners than slots, the next ones first
-          if (wait >= 0) out[r]! += bonus * (1 + (lead - wait) / lead)
+          if (o >= 0 && e >= 0) out[r]! += bonusOf(o, e, now)
         }
       }
     },
@@ -119,6 +69,59 @@ export function oraclePolicy(rec: Recording, budget: number, bonus: number, lead
       update(t)
     }
     return policy
+  }
+}
+
+/** Bonus of pair (player o, entity e) at tick t: the schedule's pairs (from two ticks early, for the entry budget) get `bonus`. */
+function scheduleBonus(rec: Recording, budget: number, leadSeconds: number, bonus: number): (o: number, e: number, t: number) => number {
+  const n = rec.entityCount
+  const holdings: Holding[] = []
+  scheduleBound(rec, budget, leadSeconds, undefined, holdings)
+  // per (player, entity): the stretches the schedule holds it
+  const held = new Map<number, Array<[number, number]>>()
+  for (const h of holdings) {
+    const key = rec.players[h.player]! * n + h.entity
+    let list = held.get(key)
+    if (list === undefined) held.set(key, (list = []))
+    list.push([h.from - 2, h.to])
+  }
+  return (o, e, t) => {
+    const list = held.get(o * n + e)
+    if (list !== undefined) for (const [from, to] of list) if (from <= t && t <= to) return bonus
+    return 0
+  }
+}
+
+/**
+ * Bonus of pair (o, e) at tick t: when it interacts within the next `lead` ticks, `bonus` times
+ * 1 to 2, the sooner the higher (with more upcoming partners than slots, the next ones first).
+ */
+function nextBonus(rec: Recording, lead: number, bonus: number): (o: number, e: number, t: number) => number {
+  const n = rec.entityCount
+  // per unordered pair: the ticks it interacts on, ascending
+  const ticksOf = new Map<number, number[]>()
+  const log = rec.interactions
+  for (let i = 0; i < log.count; i++) {
+    const a = log.a[i]!
+    const b = log.b[i]!
+    const key = Math.min(a, b) * n + Math.max(a, b)
+    let list = ticksOf.get(key)
+    if (list === undefined) ticksOf.set(key, (list = []))
+    list.push(log.tick[i]!)
+  }
+  return (o, e, t) => {
+    const list = ticksOf.get(Math.min(o, e) * n + Math.max(o, e))
+    if (list === undefined) return 0
+    // the first tick after t
+    let lo = 0
+    let hi = list.length
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1
+      if (list[mid]! <= t) lo = mid + 1
+      else hi = mid
+    }
+    if (lo === list.length || list[lo]! > t + lead) return 0
+    return bonus * (1 + (lead - (list[lo]! - t)) / lead)
   }
 }
 

@@ -52,7 +52,8 @@ const options = {
   directFrames: process.env.DIRECT_FRAMES !== '0',
   byteBudget: intEnv('BYTE_BUDGET', 0, 0, 10_000_000),
   scorer: scorer as 'heads' | 'learned',
-  engineThreads: intEnv('ENGINE_THREADS', pipelined ? 2 : 1, 1, 8),
+  // unset: startServer's default (1, or 2 when pipelined)
+  engineThreads: process.env.ENGINE_THREADS ? intEnv('ENGINE_THREADS', 1, 1, 8) : undefined,
   enginePipelined: pipelined,
 }
 

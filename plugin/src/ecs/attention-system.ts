@@ -48,7 +48,8 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
   const replayed = threads > 1 ? createSharedAlloc() : heapAlloc
   const sets = createInterestSets(opts.maxObservers, stride, replayed)
   // option pipelined: what readers see, copied from `sets` once the workers finished a tick
-  const pipelined = opts.pipelined && threads > 1
+  // (resolveOptions refuses it with one thread)
+  const pipelined = opts.pipelined
   const front = pipelined ? createInterestSets(opts.maxObservers, stride) : sets
   // per entity: stamps of the previous hand-over's members and of the new one's members that were
   // in it (same id and generation), and the old band and generation

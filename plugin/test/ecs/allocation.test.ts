@@ -193,10 +193,11 @@ describe('allocation', () => {
   }, 120_000)
 
   it('should allocate nothing measurable in a steady-state tick on the learned scorer (requests, answers, pair scores)', async () => {
-    // ticks here run back to back, faster than the worker answers: no answer counts as stale
+    // ticks here run back to back, faster than the worker answers: no answer counts as stale. A
+    // quarter of the observers, as above: requests, answers and pair lookups are per tick and per row
     const scorer = await createOnnxScorer({ model: defaultModelPath(), hangTimeoutMs: 60_000, maxStaleTicks: 1e6 })
     try {
-      const { step } = buildWorld(true, scorer)
+      const { step } = buildWorld(true, scorer, 1, 1, false, OBSERVERS / 4)
       // the ticks do not wait for the worker: answers arrive (through shared memory) every few ticks
       const r = await measure((n) => {
         for (let i = 0; i < n; i++) step()

@@ -258,7 +258,7 @@ describe('attention-system (property, against the brute-force oracle)', () => {
       fc.property(commonOptionsArb, scoringArb, scriptArb(false), (common, scoring, script) => {
         runScript({ ...common, ...scoring }, script, false, false)
       }),
-      { numRuns: 60, interruptAfterTimeLimit: 8_000 },
+      { numRuns: 60, interruptAfterTimeLimit: 5_000 },
     )
   })
 
@@ -267,7 +267,7 @@ describe('attention-system (property, against the brute-force oracle)', () => {
       fc.property(commonOptionsArb, scriptArb(true), (common, script) => {
         runScript({ ...common, weights: EXACT_WEIGHTS }, script, false, true)
       }),
-      { numRuns: 60, interruptAfterTimeLimit: 8_000 },
+      { numRuns: 60, interruptAfterTimeLimit: 5_000 },
     )
   })
 
@@ -276,7 +276,7 @@ describe('attention-system (property, against the brute-force oracle)', () => {
       fc.property(commonOptionsArb, scoringArb, hysteresisArb, scriptArb(false, 20), (common, scoring, hyst, script) => {
         runScript({ ...common, ...scoring }, script, hyst, false)
       }),
-      { numRuns: 150, interruptAfterTimeLimit: 8_000 },
+      { numRuns: 150, interruptAfterTimeLimit: 5_000 },
     )
   })
 
@@ -285,7 +285,7 @@ describe('attention-system (property, against the brute-force oracle)', () => {
       fc.property(commonOptionsArb, scoringArb, hysteresisArb, fc.integer({ min: 2, max: 4 }), scriptArb(false, 20), (common, scoring, hyst, every, script) => {
         runScript({ ...common, ...scoring, rescoreEvery: every }, script, hyst, false)
       }),
-      { numRuns: 100, interruptAfterTimeLimit: 8_000 },
+      { numRuns: 100, interruptAfterTimeLimit: 5_000 },
     )
   })
 
@@ -294,7 +294,7 @@ describe('attention-system (property, against the brute-force oracle)', () => {
       fc.property(commonOptionsArb, hysteresisArb, fc.integer({ min: 2, max: 4 }), scriptArb(true, 20), (common, hyst, every, script) => {
         runScript({ ...common, weights: EXACT_WEIGHTS, rescoreEvery: every }, script, hyst, true)
       }),
-      { numRuns: 100, interruptAfterTimeLimit: 8_000 },
+      { numRuns: 100, interruptAfterTimeLimit: 5_000 },
     )
   })
 
@@ -303,7 +303,7 @@ describe('attention-system (property, against the brute-force oracle)', () => {
       fc.property(commonOptionsArb, hysteresisArb, scriptArb(true, 20), (common, hyst, script) => {
         runScript({ ...common, weights: EXACT_WEIGHTS }, script, hyst, true)
       }),
-      { numRuns: 150, interruptAfterTimeLimit: 8_000 },
+      { numRuns: 150, interruptAfterTimeLimit: 5_000 },
     )
   })
 })

@@ -91,22 +91,24 @@ export async function runAll(o: RunAllOptions = {}): Promise<{ results: BenchRes
   }
   let tiers: Record<string, unknown>[] = []
   let garbage: Record<string, unknown> | null = null
+  let leave: Record<string, unknown> | null = null
   await attempt('sync', async () => {
     const out = runInChild('plugin/bench/sync.bench.ts', quick)
     // the same run also measures the update-rate tiers (lines of kind 'tier')
     tiers = out.filter((x) => x.kind === 'tier').map(({ kind: _, ...t }) => t)
     garbage = out.find((x) => x.kind === 'garbage') ?? null
+    leave = out.find((x) => x.kind === 'leave') ?? null
     return out.filter((x) => x.kind === undefined)
   })
   if (parts.includes('sync') && tiers.length > 0) {
     results.tiers = tiers as unknown as BenchResults['tiers']
     writeResult('tiers', results.tiers, o.resultsDir)
   }
-  if (parts.includes('sync') && garbage !== null) {
-    const g: Record<string, unknown> = { ...(garbage as Record<string, unknown>) }
-    delete g.kind
-    results.garbage = g
-    writeResult('garbage', g, o.resultsDir)
+  for (const [name, line] of [['garbage', garbage], ['leave', leave]] as const) {
+    if (!parts.includes('sync') || line === null) continue
+    const { kind: _, ...g } = line as Record<string, unknown>
+    results[name] = g
+    writeResult(name, g, o.resultsDir)
   }
   await attempt('recall', () => runRecallBench({ quick, log }))
   await attempt('load', () => runLoadBench({ quick, log }))
@@ -135,6 +137,7 @@ export function reportFromResults(resultsDir = RESULTS_DIR, docsDir?: string): R
     sync: read('sync'),
     tiers: read('tiers'),
     garbage: read('garbage'),
+    leave: read('leave'),
     recall: read('recall') as BenchResults['recall'],
     load: read('load') as BenchResults['load'],
     cluster: read('cluster'),

@@ -1,4 +1,4 @@
-import type { GarbageResult, SyncBenchResult, TierResult } from '../../plugin/bench/sync.bench'
+import type { GarbageResult, LeaveResult, SyncBenchResult, TierResult } from '../../plugin/bench/sync.bench'
 import { renderLineChart, type Series } from '../charts/line-chart'
 import { int, num, table } from './markdown'
 import type { Section } from './recall-section'
@@ -10,8 +10,9 @@ import type { Section } from './recall-section'
  * @param command - the command that reruns it.
  * @param tiers - bytes per entity per second by band (update-rate tiers), if measured.
  * @param garbage - heap allocated per tick by the sync step, if measured.
+ * @param leave - what a client's leave (its view disposed) costs, if measured.
  */
-export function syncSection(rs: readonly SyncBenchResult[], command: string, tiers: readonly TierResult[] = [], garbage: GarbageResult | null = null): Section {
+export function syncSection(rs: readonly SyncBenchResult[], command: string, tiers: readonly TierResult[] = [], garbage: GarbageResult | null = null, leave: LeaveResult | null = null): Section {
   const policies = [...new Set(rs.map((r) => r.policy))]
   // the charts plot the main rows (the first entity count) against clients; larger rooms are table rows
   const mainN = rs[0]?.entities
@@ -101,6 +102,15 @@ export function syncSection(rs: readonly SyncBenchResult[], command: string, tie
             'the growth of the used heap across the step, not a timed test). Band changes allocate nothing (schema-tags.ts writes the view tag bitmaps and ' +
             'queues shared entry maps), and entries and exits write into tables that keep their storage (docs/sync.md); what remains is nearly all the ' +
             'benchmark room\'s own `refresh` callback writing the fields of entities that enter at a higher band (schema boxes each number it stores).',
+          '',
+        ]),
+    ...(leave === null
+      ? []
+      : [
+          `**A client that leaves.** Disposing its view (schema's \`view.dispose()\` walks every object of the state, on the room's thread) at ` +
+            `${leave.entities.toLocaleString('en-US')} entities and ${leave.clients} views of 25 members: ${num(leave.stockMs, 2)} ms with \`view.dispose()\`, ` +
+            `${num(leave.pluginMs, 2)} ms with the plugin's \`disposeViews\` (median per view, the two taking turns on two copies of the room); ` +
+            `a room that closes with ${leave.closeViews} views: ${num(leave.closeStockMs, 0)} ms against ${num(leave.closePluginMs, 1)} ms (one walk for all of them; docs/sync.md).`,
           '',
         ]),
     ...(tiers.length === 0

@@ -6,7 +6,7 @@ import type { MachineInfo } from '../lib/machine'
 import type { RecallBenchResult } from '../recall/run'
 import { autoChart, type AutoChartSpec } from './auto-chart'
 import type { EngineBenchResult, ThreadsBenchResult } from '../../plugin/bench/engine.bench'
-import type { GarbageResult, SyncBenchResult, TierResult } from '../../plugin/bench/sync.bench'
+import type { GarbageResult, LeaveResult, SyncBenchResult, TierResult } from '../../plugin/bench/sync.bench'
 import { engineSection } from './engine-section'
 import { syncSection } from './sync-section'
 import { genericSection } from './generic-section'
@@ -27,6 +27,8 @@ export interface BenchResults {
   tiers?: unknown
   /** Garbage per tick of the sync step, measured with the sync part. */
   garbage?: unknown
+  /** A client's leave (its view disposed) at 10,000 entities, measured with the sync part. */
+  leave?: unknown
   recall: RecallBenchResult | null
   load: LoadBenchResult | null
   /** `npm run bench:cluster`'s last result, when there is one (not run by `npm run bench`). */
@@ -191,7 +193,7 @@ export function writeReport(r: BenchResults, docsDir = resolve(REPO_ROOT, 'docs'
   if (r.sync !== null) {
     sections.push(
       Array.isArray(r.sync)
-        ? syncSection(r.sync as SyncBenchResult[], `npm run bench:sync${flag}`, Array.isArray(r.tiers) ? (r.tiers as TierResult[]) : [], (r.garbage ?? null) as GarbageResult | null)
+        ? syncSection(r.sync as SyncBenchResult[], `npm run bench:sync${flag}`, Array.isArray(r.tiers) ? (r.tiers as TierResult[]) : [], (r.garbage ?? null) as GarbageResult | null, (r.leave ?? null) as LeaveResult | null)
         : otherSection('Sync (Colyseus StateViews)', `npm run bench:sync${flag}`, r.sync, 'sync-bytes-per-client.svg', {
             title: 'Sync: bytes per client vs clients',
             x: /client/i,

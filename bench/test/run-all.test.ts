@@ -45,6 +45,14 @@ describe('run-all --quick', () => {
     }
   })
 
+  it('should measure a client\'s leave both ways with the sync part and report it', () => {
+    const leave = results.leave as { stockMs: number; pluginMs: number; closeStockMs: number; closePluginMs: number; closeViews: number }
+    for (const ms of [leave.stockMs, leave.pluginMs, leave.closeStockMs, leave.closePluginMs]) expect(ms).toBeGreaterThan(0)
+    expect(leave.closeViews).toBeGreaterThan(0)
+    expect(existsSync(join(dir, 'results', 'leave.json'))).toBe(true)
+    expect(md).toContain('**A client that leaves.**')
+  })
+
   it('should write a report with machine info, every section and charts that exist', () => {
     for (const h of ['## Summary', '## Machine', '## Engine', '## Sync', '## Relevance recall', '## Load on a real server', '## Reproduce']) {
       expect(md).toContain(h)

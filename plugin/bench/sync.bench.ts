@@ -26,11 +26,12 @@
 //   npm run bench:sync -- --quick   small run (< 20 s), for the eval harness
 //   npm run bench:sync -- --entities 10000 --clients 500 --ticks 40   one row (clients: a list)
 //   POLICIES=attention,radius npm run bench:sync   only those policies (for profiling)
+//   npm run bench:sync -- --no-garbage --no-leave   without the garbage and the client-leave measurements
 import { pathToFileURL } from 'node:url'
 import type { Client } from '@colyseus/core'
 import { Decoder, Encoder, schema, StateView, t, type SchemaType } from '@colyseus/schema'
 import { addComponent, addEntity, createWorld } from 'bitecs'
-import { addObserver, AttentionPlugin, AttentionTags, Band, createAttentionComponents, createAttentionSystem, installViewEncoding, setFacingAngle } from '../src/index'
+import { addObserver, AttentionPlugin, AttentionTags, Band, createAttentionComponents, createAttentionSystem, disposeViews, installViewEncoding, setFacingAngle } from '../src/index'
 
 /** The policies. */
 export type SyncPolicy = 'attention' | 'attention-threads' | 'attention-pipelined' | 'full' | 'radius' | 'radius-indexed' | 'radius-grid'
@@ -607,6 +608,63 @@ export function runGarbageBench(entities = 1000, clients = 200, ticks = 100): Ga
   return { entities, clients, kbPerTick: Math.max(0, median(out.garbage!) - median(empty)) / 1024, ticks: out.garbage!.length }
 }
 
+/** What disposing a client's view costs the room's thread: schema's `view.dispose()` against the plugin's `disposeViews`. */
+export interface LeaveResult {
+  entities: number
+  clients: number
+  /** Median ms to dispose one view (a client that leaves), each way. */
+  stockMs: number
+  pluginMs: number
+  /** ms to dispose the other half of the views at once (a room that closes): a loop of `view.dispose()`, one `disposeViews` call. */
+  closeStockMs: number
+  closePluginMs: number
+  /** Views disposed in the close. */
+  closeViews: number
+}
+
+/**
+ * Two copies of a room of `entities` entities with `clients` views of 25 members each (as the
+ * plugin's views hold them: with the motion tag); half the views of each leave one by one, taking
+ * turns (schema's `dispose()` in one room, `disposeViews` in the other), then each room closes with
+ * the other half.
+ */
+export function runLeaveBench(entities = 10000, clients = 500): LeaveResult {
+  const build = () => {
+    const state = new State()
+    const encoder = new Encoder(state)
+    for (let i = 0; i < entities; i++) state.entities.set(String(i), new Entity())
+    encoder.encode()
+    encoder.discardChanges()
+    const views: StateView[] = []
+    for (let v = 0; v < clients; v++) {
+      const view = new StateView()
+      for (let k = 0; k < 25; k++) view.add(state.entities.get(String((v * 7919 + k * 104729) % entities))!, AttentionTags.Motion)
+      views.push(view)
+    }
+    return views
+  }
+  const stock = build()
+  const plugin = build()
+  const half = clients >> 1
+  const a: number[] = []
+  const b: number[] = []
+  for (let i = 0; i < half; i++) {
+    let t0 = performance.now()
+    stock[i]!.dispose()
+    a.push(performance.now() - t0)
+    t0 = performance.now()
+    disposeViews([plugin[i]!])
+    b.push(performance.now() - t0)
+  }
+  let t0 = performance.now()
+  for (let i = half; i < clients; i++) stock[i]!.dispose()
+  const closeStockMs = performance.now() - t0
+  t0 = performance.now()
+  disposeViews(plugin.slice(half))
+  const closePluginMs = performance.now() - t0
+  return { entities, clients, stockMs: median(a), pluginMs: median(b), closeStockMs, closePluginMs, closeViews: clients - half }
+}
+
 /** Bytes one client pays per entity per second, by the band the entity is held at. */
 export interface TierResult {
   band: 'low' | 'medium' | 'high'
@@ -694,6 +752,11 @@ async function main(): Promise<void> {
     const g = runGarbageBench(quick ? 400 : 1000, quick ? 20 : 200, quick ? 30 : 100)
     if (json) console.log(JSON.stringify({ kind: 'garbage', ...g }))
     else console.log(`garbage: ${g.kbPerTick.toFixed(1)} KB per tick in the sync step (${g.entities} entities, ${g.clients} clients, median of ${g.ticks} ticks)`)
+  }
+  if (!process.argv.includes('--no-leave')) {
+    const l = runLeaveBench(quick ? 2000 : 10000, quick ? 40 : 500)
+    if (json) console.log(JSON.stringify({ kind: 'leave', ...l }))
+    else console.log(`leave: disposing a client's view at ${l.entities} entities, ${l.clients} views: ${l.stockMs.toFixed(3)} ms with view.dispose(), ${l.pluginMs.toFixed(3)} ms with disposeViews; closing the room (${l.closeViews} views): ${l.closeStockMs.toFixed(0)} ms, ${l.closePluginMs.toFixed(1)} ms`)
   }
   const tiers = runTierBench(quick ? 100 : 200, quick ? 40 : 100)
   for (const t of tiers) {

@@ -22,4 +22,5 @@ export type { WebSocketClass } from './sync/websocket-global'
 
 // --- view encoding (plugin/src/view-encoding): the schema encoder hook, also at colyseus-attention/view-encoding ---
 export { installViewEncoding } from './view-encoding/install-view-encoding'
+export { disposeViews } from './view-encoding/dispose-views'
 export type { ViewEncodingHook, ViewEncodingOptions } from './view-encoding/install-view-encoding'

@@ -10,6 +10,7 @@ import { createSyncScratch, type SyncScratch } from './sync-scratch'
 import { createViewRecord, recordAdd, recordRemoveAt, recordSlot, type ViewRecord } from './view-record'
 import { addToView, removeFromView } from './view-sync'
 import { createManagedView } from './view-entries'
+import { disposeViews } from '../view-encoding/dispose-views'
 import { dropPending, hasPending, hookFullState, sameEntries, sharedWithJoined, type FullStateHandler } from './full-state'
 import { installViewEncoding } from '../view-encoding/install-view-encoding'
 import { roomEncoder, roomSerializer } from '../view-encoding/schema-internals'
@@ -318,7 +319,7 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     releaseSystem(this.system, this)
     if (this.syncTimer !== null) clearTimeout(this.syncTimer)
     this.syncTimer = null
-    for (const r of this.records) r.view.dispose()
+    disposeViews(this.records.map((r) => r.view))
     this.records.length = 0
     this.forks.clear()
     this.byObserver.clear()
@@ -338,7 +339,7 @@ export class AttentionPlugin extends RoomPlugin<Room> {
 
   /** Disposes a record's view and forgets the record (its last client left it). */
   private disposeRecord(r: ViewRecord): void {
-    r.view.dispose()
+    disposeViews([r.view])
     const i = this.records.indexOf(r)
     if (i !== -1) this.records.splice(i, 1)
     this.byView.delete(r.view)

@@ -78,6 +78,8 @@ export interface ChangeTreeLike {
   visibleViews?: number[]
   /** Per custom tag bit: the bitmap (same layout) of the views that hold the tree with that tag. */
   tagViews?: Map<number, number[]>
+  /** Subscription bitmap (same layout): the views `view.subscribe`d to the collection. */
+  subscribedViews?: number[]
   readonly encDescriptor: EncDescriptorLike
   /** The Root of the state the tree is attached to (undefined while detached). */
   readonly root?: unknown
@@ -251,6 +253,75 @@ export function clearAllTagBits(tree: ChangeTreeLike, id: number): void {
   clearMask.slot = viewSlot(id)
   clearMask.keep = ~viewBit(id)
   map.forEach(clearTagBitsCb, clearMask)
+}
+
+/** The Root a view is bound to (`view._root`, set by its first add), or undefined before. */
+function rootOfView(view: StateView): RootLike | undefined {
+  return (view as unknown as { _root?: RootLike })._root
+}
+
+/** Stands in for the Root's tree table while {@link clearAndDisposeViews} runs schema's `dispose()`. */
+const NO_TREES: Record<number, ChangeTreeLike | undefined> = Object.freeze({})
+
+/**
+ * Disposes views as StateView.dispose does (unregisters each from its Root, clears its bit from
+ * every tree of the Root, puts its id back on the Root's free list, and unregisters the finalizer
+ * that would otherwise do the same when the view is collected), with the clear done here. schema's
+ * `dispose()` walks the Root's tree table by `for...in` for each view; here one walk over
+ * `Object.values` of the table clears the bits of every view disposed together, then schema's
+ * `dispose()` runs on each with the table swapped for an empty one, so that it does the rest
+ * without walking it again. Public as `disposeViews` (dispose-views.ts, behind the version gate).
+ */
+export function clearAndDisposeViews(views: readonly StateView[]): void {
+  let root: RootLike | undefined
+  let masks: number[] | undefined
+  for (const view of views) {
+    const r = rootOfView(view)
+    if (r === undefined) view.dispose() // never bound: nothing to clear
+    else if (root === undefined || r === root) {
+      root = r
+      masks ??= []
+      const slot = viewSlot(viewIdOf(view))
+      while (masks.length <= slot) masks.push(0)
+      masks[slot]! |= viewBit(viewIdOf(view))
+    }
+  }
+  if (root === undefined) return
+  clearViewBits(root, masks!)
+  const trees = root.changeTrees
+  root.changeTrees = NO_TREES
+  try {
+    for (const view of views) if (rootOfView(view) === root) view.dispose()
+  } finally {
+    root.changeTrees = trees
+  }
+  // views of another Root (not the case of a room's views, which share its state's): the same again
+  const rest = views.filter((v) => rootOfView(v) !== undefined)
+  if (rest.length > 0) clearAndDisposeViews(rest)
+}
+
+/** Per slot, the bits {@link clearViewBits} clears, and the first slot with any (the words before it are skipped). */
+const clearing = { masks: [] as number[], first: 0 }
+
+/** Clears the bits `masks` (per slot) from the visibility, subscription and tag bitmaps of every tree of `root`. */
+function clearViewBits(root: RootLike, masks: number[]): void {
+  clearing.masks = masks
+  clearing.first = masks.findIndex((m) => m !== 0)
+  const trees = Object.values(root.changeTrees)
+  for (let i = 0; i < trees.length; i++) {
+    const tree = trees[i]
+    if (tree === undefined) continue
+    if (tree.visibleViews !== undefined) clearMasks(tree.visibleViews)
+    if (tree.subscribedViews !== undefined) clearMasks(tree.subscribedViews)
+    if (tree.tagViews !== undefined) tree.tagViews.forEach(clearMasks)
+  }
+  clearing.masks = []
+}
+
+function clearMasks(arr: number[]): void {
+  const masks = clearing.masks
+  const n = Math.min(arr.length, masks.length)
+  for (let s = clearing.first; s < n; s++) arr[s]! &= ~masks[s]!
 }
 
 /** Skipped by schema's full-sync walk (`@patchOnly`, `@deprecated()` fields): metadata key `$fullSyncSkipIndexes`. */

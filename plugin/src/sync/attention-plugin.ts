@@ -309,7 +309,7 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     return (roomEncoder(this.room) as { root?: unknown } | undefined)?.root
   }
 
-  /** Colyseus hook: detaches the leaving client from its view (disposed when no client shares it). */
+  /** Colyseus hook: detaches the leaving client from its view (disposed with `disposeViews` when no client shares it). */
   protected override onLeave(client: Client): void {
     this.unbindSession(client.sessionId)
   }

@@ -5,6 +5,7 @@ import { addComponent, addEntity, createWorld, removeEntity } from 'bitecs'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { startTestServer, until, type TestServer } from '../support/test-server'
 import { addObserver, AttentionPlugin, AttentionTags, createAttentionComponents, createAttentionSystem } from '../../src/index'
+import { roomEncoder } from '../../src/view-encoding/index'
 
 // A minimal room using the plugin, served for real on 127.0.0.1 and joined by @colyseus/sdk clients.
 
@@ -142,8 +143,15 @@ describe('AttentionPlugin', () => {
     r.C.Position.x[4] = 40
     await sleep(100)
     expect(keys(a)).toEqual(near0.filter((k) => k !== '5'))
+    const shared = r.clients.getById(a.sessionId)!.view! as unknown as { id: number }
+    const sharedId = shared.id
     await a.leave(true)
     await until(() => r.plugins.attention.viewCount === 1, 'the view disposal')
+    // the view is disposed: its id back on the room's free list, its bit gone from every object
+    await until(() => shared.id === -1, 'the view disposed')
+    const root = (roomEncoder(r) as unknown as { root: { _freeViewIds: number[]; changeTrees: Record<number, { visibleViews?: number[] }> } }).root
+    expect(root._freeViewIds).toContain(sharedId)
+    for (const tree of Object.values(root.changeTrees)) expect((tree.visibleViews?.[sharedId >> 5] ?? 0) & (1 << (sharedId & 31))).toBe(0)
     await c.leave(true)
   })
 

@@ -98,8 +98,11 @@ export async function checkRedis(url: string, timeoutMs = 3000): Promise<void> {
   }
 }
 
-/** An ioredis client that rides out outages (commands wait instead of failing) and logs errors once per outage. */
-function redisClient(url: string, role: string): Redis {
+/**
+ * An ioredis client that rides out outages (commands wait instead of failing) and logs errors once
+ * per outage; `onBack` runs when it is connected again after one.
+ */
+function redisClient(url: string, role: string, onBack?: () => void): Redis {
   const r = new Redis(url, { maxRetriesPerRequest: null })
   let down = false
   r.on('error', (e: Error) => {
@@ -107,21 +110,40 @@ function redisClient(url: string, role: string): Redis {
     down = true
   })
   r.on('ready', () => {
-    if (down) console.warn(`[server] redis ${role} connection is back (${url})`)
+    if (down) {
+      console.warn(`[server] redis ${role} connection is back (${url})`)
+      onBack?.()
+    }
     down = false
   })
   return r
 }
 
 /**
+ * How long after the presence's connection to Redis is back a zone check's answer is not trusted:
+ * the rooms' subscriptions to their border channels come back on connections of their own, each on
+ * its own retry schedule (ioredis: up to 2 s apart). Checks that had waited out the outage then
+ * answered at once, before the subscriptions were back, saw live zones missing twice in a row, and
+ * a second room was made for one of them (the cluster test's Redis outage, in a few CI runs:
+ * its next test then killed the process that held both a zone and the duplicate of the other).
+ */
+const ZONE_RESUBSCRIBE_MS = 5000
+
+/**
  * Makes sure every zone has a room. A zone is live while something subscribes to its border inbox
  * channel (only its room does, and the subscription goes when its process dies). A zone missing at
- * two checks in a row (not just while a restarted Redis is being resubscribed) gets a room: the
- * processes race for a short per-zone lock in the presence and the winner asks the matchmaker to
- * create it, on the process {@link zoneAwareSelector} picks. One room per pass.
+ * two checks in a row, neither answered within {@link ZONE_RESUBSCRIBE_MS} of a Redis outage's end
+ * (`settling`), gets a room: the processes race for a short per-zone lock in the presence and the
+ * winner asks the matchmaker to create it, on the process {@link zoneAwareSelector} picks. One room
+ * per pass.
  */
-async function ensureZones(count: number, presence: Presence, missing: Uint8Array): Promise<void> {
+async function ensureZones(count: number, presence: Presence, missing: Uint8Array, settling: () => boolean): Promise<void> {
   const live = new Set(await presence.channels('attention:zone:*:in'))
+  // an answer that waited out an outage can come before the rooms resubscribed
+  if (settling()) {
+    missing.fill(0)
+    return
+  }
   let created = false
   for (let zone = 0; zone < count; zone++) {
     if (live.has(`attention:zone:${zone}:in`)) {
@@ -208,7 +230,10 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   Encoder.BUFFER_SIZE = Math.max(Encoder.BUFFER_SIZE, 4 * 1024 * 1024)
   const redisUrl = options.redisUrl
   if (redisUrl !== undefined) await checkRedis(redisUrl)
-  const presence = redisUrl === undefined ? undefined : new RedisPresence(redisClient(redisUrl, 'presence'))
+  // when Redis comes back, the zone rooms' subscriptions follow on connections of their own, a
+  // moment later: until then a live zone looks missing (see ensureZones)
+  let redisBackAt = -Infinity
+  const presence = redisUrl === undefined ? undefined : new RedisPresence(redisClient(redisUrl, 'presence', () => (redisBackAt = performance.now())))
   const driver = redisUrl === undefined ? undefined : new RedisDriver(redisClient(redisUrl, 'driver'))
   const arena = defineRoom(ArenaRoom, {
     bots: options.bots ?? 300,
@@ -260,10 +285,17 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     const missing = new Uint8Array(count)
     const expected = options.processes ?? 1
     const since = performance.now()
+    const settling = (): boolean => performance.now() - redisBackAt < ZONE_RESUBSCRIBE_MS
+    // one check at a time: during an outage a check waits for Redis, and checks piled up behind it
+    // would all answer at once when it is back
+    let checking = false
     const ensure = (): void => {
+      if (checking) return
+      checking = true
       clusterReady(p, expected, performance.now() - since)
-        .then((ready) => (ready ? ensureZones(count, p, missing) : undefined))
+        .then((ready) => (ready ? ensureZones(count, p, missing, settling) : undefined))
         .catch((e: unknown) => console.warn(`[server] could not check the zone rooms: ${e instanceof Error ? e.message : String(e)}`))
+        .finally(() => (checking = false))
     }
     // the first pass waits a little, so processes started together all count for the placement
     zoning = setInterval(ensure, 1000)

@@ -326,7 +326,8 @@ function createScenario(policy: SyncPolicy, entities: number, clients: number, o
       for (let i = 0; i < n; i++) runTick(measure)
     },
     dispose() {
-      for (const v of new Set(views)) v.dispose()
+      // one walk of the state for all the views (schema's dispose() walks it per view: seconds at 10,000 entities)
+      disposeViews([...new Set(views)])
       // ends the engine's workers (attention-threads, attention-pipelined)
       attention.dispose()
     },

@@ -113,7 +113,7 @@ export async function runAll(o: RunAllOptions = {}): Promise<{ results: BenchRes
   await attempt('recall', () => runRecallBench({ quick, log }))
   await attempt('load', () => runLoadBench({ quick, log }))
   results.wallSeconds = (performance.now() - t0) / 1000
-  writeResult('meta', { quick, wallSeconds: results.wallSeconds, errors: results.errors }, o.resultsDir)
+  writeResult('meta', { quick, wallSeconds: results.wallSeconds, errors: results.errors, machine: results.machine }, o.resultsDir)
   const paths = writeReport(results, o.docsDir)
   log(`wrote ${paths.markdown} and ${paths.images.length} charts in ${results.wallSeconds.toFixed(0)} s`)
   return { results, paths }
@@ -128,10 +128,11 @@ export function reportFromResults(resultsDir = RESULTS_DIR, docsDir?: string): R
     const p = resolve(resultsDir, `${name}.json`)
     return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as unknown) : null
   }
-  const meta = (read('meta') ?? {}) as { quick?: boolean; wallSeconds?: number; errors?: BenchResults['errors'] }
+  const meta = (read('meta') ?? {}) as { quick?: boolean; wallSeconds?: number; errors?: BenchResults['errors']; machine?: BenchResults['machine'] }
   const results: BenchResults = {
     quick: meta.quick ?? false,
-    machine: machineInfo(),
+    // the machine and commit of the run that measured the numbers (runs before it was recorded: this one's)
+    machine: meta.machine ?? machineInfo(),
     engine: read('engine'),
     threads: read('threads'),
     sync: read('sync'),

@@ -37,7 +37,7 @@ const toTraits = (f: Float32Array): EntityTraits => {
 
 /**
  * Connects an arena world to its neighbouring zones through the room's presence, as any game
- * would: the arena's entity traits go in 5 float32 fields, ghosts are mirrored into the arena's
+ * would: the arena's entity traits go in 5 fields (4 bytes and a half float), ghosts are mirrored into the arena's
  * arrays, and handovers start or stop simulating an entity.
  */
 export function createZoneBorder(arena: ArenaWorld, presence: Presence, z: ZoneSettings, hooks: ZoneRoomHooks): BorderExchange {
@@ -59,6 +59,8 @@ export function createZoneBorder(arena: ArenaWorld, presence: Presence, z: ZoneS
     fieldTolerance: [0, 0, 0, 0, 0.1],
     ttlMs: 1500,
     fields: FIELDS,
+    // kind, hp, mood and mode are bytes in the arena; the heading needs no more than a half float
+    fieldFormats: ['u8', 'u8', 'u8', 'u8', 'f16'],
     readFields: (eid, out) => {
       const t = arena.traitsOf(eid)
       out[0] = t.kind

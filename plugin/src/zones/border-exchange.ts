@@ -3,13 +3,13 @@
 // (border-receiver.ts), hand over and publish (border-publisher.ts). Visibility is enforced on the
 // publishing side: Hidden and TeamOnly entities are never put in a summary; they cross only in a
 // handover addressed to their new owner.
-import { createBorderWriter } from './border-codec'
+import { createBorderRecord, createBorderWriter } from './border-codec'
 import { drainInbox, expireAndExtrapolate, updateLink } from './border-receiver'
 import { handOver, publishSummary } from './border-publisher'
 import { resolveExchangeOptions, type BorderExchangeOptions, type BorderStats, type ResolvedExchangeOptions } from './exchange-options'
 import { createSentState, drop, type ExchangeState } from './exchange-state'
 import { clearGid, createGhostStore, setGid, unmarkGhost, type GhostStore, type ZoneComponents } from './ghost-store'
-import { checkZoneGrid, zoneBounds, zoneCount, zoneNeighbours } from './zone-grid'
+import { zoneBounds, zoneCount, zoneNeighbours } from './zone-grid'
 
 /** The border exchange of one zone room. */
 export interface BorderExchange {
@@ -60,7 +60,6 @@ const INBOX_LIMIT = 256
  */
 export function createBorderExchange(options: BorderExchangeOptions): BorderExchange {
   const o = resolveExchangeOptions(options)
-  checkZoneGrid(o.grid)
   return buildExchange(o, createGhostStore(o.world, o.components))
 }
 
@@ -70,6 +69,7 @@ function buildExchange(o: ResolvedExchangeOptions, s: GhostStore): BorderExchang
   const isNeighbour = new Uint8Array(n)
   for (const z of neighbours) isNeighbour[z] = 1
   const now = o.now()
+  const fields = new Float32Array(Math.max(1, o.fields))
   const st: ExchangeState = {
     instance: 1 + Math.floor(Math.random() * 0xfffffffe),
     o,
@@ -81,9 +81,10 @@ function buildExchange(o: ResolvedExchangeOptions, s: GhostStore): BorderExchang
     heardAt: new Float64Array(n).fill(-Infinity),
     lastSent: new Float64Array(n).fill(-Infinity),
     inbox: [],
-    summary: createBorderWriter(o.fields),
-    handover: Array.from({ length: n }, () => createBorderWriter(o.fields)),
-    fields: new Float32Array(Math.max(1, o.fields)),
+    summary: createBorderWriter(o.layout, o.frames),
+    handover: Array.from({ length: n }, () => createBorderWriter(o.layout, o.frames)),
+    fields,
+    rec: createBorderRecord(fields),
     seq: 0,
     stamp: 0,
     // a room that replaces a dead one of the same zone must not reuse its gids

@@ -2,7 +2,7 @@
 // neighbour they entered, and the border summary (keyframes and deltas). Visibility is enforced
 // here: Hidden and TeamOnly entities never go into a summary.
 import { query } from 'bitecs'
-import { beginMessage, finishMessage, MessageFlag, RecordFlag, writeRecord } from './border-codec'
+import { beginMessage, finishMessage, MessageFlag, writeGone, writeRecord } from './border-codec'
 import { fillFields, flagsOf, send, teamOf, type ExchangeState } from './exchange-state'
 import { has, markGhost } from './ghost-store'
 import { distanceToBounds, zoneAt } from './zone-grid'
@@ -26,7 +26,8 @@ export function handOver(st: ExchangeState, t: number): void {
     const w = st.handover[dest]!
     if (w.count === 0) beginMessage(w, o.zone, st.instance, st.seq, t)
     fillFields(st, eid)
-    writeRecord(w, s.gid[eid]!, teamOf(st, eid), flagsOf(st, eid, true), x, y, V.x[eid]!, V.y[eid]!, o.components.Salience.weight[eid]!, o.components.Salience.nimbus[eid]!, st.fields)
+    // exact position and velocity: the new owner simulates from them
+    writeRecord(w, s.gid[eid]!, teamOf(st, eid), flagsOf(st, eid, true), x, y, V.x[eid]!, V.y[eid]!, o.components.Salience.weight[eid]!, o.components.Salience.nimbus[eid]!, st.fields, true)
     // it stays here as a ghost of its new owner until the owner's summaries take over: no gap
     markGhost(s, eid, dest, t + o.ttlMs, 0)
     st.stats.handedOut++
@@ -83,13 +84,15 @@ export function publishSummary(st: ExchangeState, t: number): void {
     // from what they last got is off by more than the tolerance, or a field changed
     if (!keyframe && sent.inBorder[eid] === gid && (st.simMs - sent.at[eid]! < o.minResendMs || !drifted(st, eid, x, y, vx, vy))) continue
     sent.inBorder[eid] = gid
-    sent.x[eid] = x
-    sent.y[eid] = y
-    sent.vx[eid] = vx
-    sent.vy[eid] = vy
     sent.at[eid] = st.simMs
     for (let k = 0; k < F; k++) sent.fields[eid * F + k] = st.fields[k]!
     writeRecord(w, gid, teamOf(st, eid), flagsOf(st, eid, false), x, y, vx, vy, S.weight[eid]!, S.nimbus[eid]!, st.fields)
+    // positions and velocities travel rounded (u16 frame, half floats): extrapolate from what the
+    // neighbours read
+    sent.x[eid] = w.sentX
+    sent.y[eid] = w.sentY
+    sent.vx[eid] = w.sentVx
+    sent.vy[eid] = w.sentVy
   }
   // members of the last summary that left the border or despawned (their id may be reused)
   for (let i = 0; i < sent.count; i++) {
@@ -97,7 +100,7 @@ export function publishSummary(st: ExchangeState, t: number): void {
     const gid = sent.gids[i]!
     if (sent.stamp[eid] === stamp && s.gid[eid] === gid) continue
     if (sent.inBorder[eid] === gid) sent.inBorder[eid] = 0
-    writeRecord(w, gid, 0, RecordFlag.Gone, 0, 0, 0, 0, 0, 0, st.fields)
+    writeGone(w, gid)
   }
   const members = sent.members
   const gids = sent.gids

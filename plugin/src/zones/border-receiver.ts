@@ -1,7 +1,7 @@
 // Owns the receiving side of the border exchange: validating what arrives on the channels, turning
 // neighbours' summaries into ghosts (and dropping those they no longer list), taking over handed
 // entities, expiring silent sources' ghosts and watching the presence link through our own echo.
-import { MessageFlag, readMessage, recordOffset, RecordFlag, type BorderMessage } from './border-codec'
+import { HEADER_BYTES, MessageFlag, readMessage, readRecord, RecordFlag, type BorderMessage } from './border-codec'
 import { drop, removeGhost, type ExchangeState } from './exchange-state'
 import { markGhost, spawnShared, unmarkGhost } from './ghost-store'
 import { distanceToBounds } from './zone-grid'
@@ -13,7 +13,7 @@ export function drainInbox(st: ExchangeState, t: number): void {
   const { o } = st
   for (let i = 0; i < st.inbox.length; i++) {
     const m = st.inbox[i]!
-    const msg = readMessage(m.data, o.fields, o.maxMessageBytes)
+    const msg = readMessage(m.data, o.layout, o.frames, o.maxMessageBytes, st.rec)
     if (typeof msg === 'string') {
       drop(st, msg)
       continue
@@ -53,12 +53,13 @@ function applySummary(st: ExchangeState, msg: BorderMessage, t: number): void {
   const { o, s, own } = st
   const stamp = ++st.stamp
   const v = msg.view
+  const r = st.rec
+  let at = HEADER_BYTES
   for (let i = 0; i < msg.count; i++) {
-    const at = recordOffset(msg.fields, i)
-    const gid = v.getUint32(at, true)
-    const x = v.getFloat32(at + 8, true)
-    const y = v.getFloat32(at + 12, true)
-    const flags = v.getUint8(at + 6)
+    // readMessage checked every record: none ends past the message
+    at = readRecord(v, at, o.layout, o.frames, msg.source, r)
+    const gid = r.gid
+    const flags = r.flags
     // summaries never carry hidden or team-only entities; a message that does is not ours
     if ((flags & (RecordFlag.Hidden | RecordFlag.TeamOnly)) !== 0 || gid === 0) continue
     let eid = s.byGid.get(gid)
@@ -66,26 +67,24 @@ function applySummary(st: ExchangeState, msg: BorderMessage, t: number): void {
       if (eid !== undefined && s.isGhost[eid] === 1 && s.Z.Ghost.source[eid] === msg.source && s.instance[eid] === msg.instance) removeGhost(st, eid)
       continue
     }
-    const far = distanceToBounds(own, x, y) > o.margin * (eid === undefined ? 1 : FAR)
+    const far = distanceToBounds(own, r.x, r.y) > o.margin * (eid === undefined ? 1 : FAR)
     if (eid !== undefined && s.isGhost[eid] !== 1) continue // ours: a summary that crossed our handover
     if (far) {
       if (eid !== undefined) removeGhost(st, eid)
       continue
     }
     if (eid === undefined) {
-      eid = spawnShared(s, gid, v.getUint16(at + 4, true), false, false, (flags & RecordFlag.Salience) !== 0)
+      eid = spawnShared(s, gid, r.team, false, false, (flags & RecordFlag.Salience) !== 0)
       if (eid === -1) {
         drop(st, 'capacity')
         continue
       }
       markGhost(s, eid, msg.source, t + o.ttlMs, msg.instance || 1)
-      writeKinematics(st, eid, v, at)
-      readRecordFields(st, v, at)
+      writeKinematics(st, eid)
       o.events.added?.(eid, gid, st.fields)
     } else {
       markGhost(s, eid, msg.source, t + o.ttlMs, msg.instance || 1)
-      writeKinematics(st, eid, v, at)
-      readRecordFields(st, v, at)
+      writeKinematics(st, eid)
       o.events.updated?.(eid, st.fields)
     }
     s.seen[eid] = stamp
@@ -104,44 +103,41 @@ function applySummary(st: ExchangeState, msg: BorderMessage, t: number): void {
 function adopt(st: ExchangeState, msg: BorderMessage): void {
   const { o, s } = st
   const v = msg.view
+  const r = st.rec
+  let at = HEADER_BYTES
   for (let i = 0; i < msg.count; i++) {
-    const at = recordOffset(msg.fields, i)
-    const gid = v.getUint32(at, true)
-    if (gid === 0) continue
-    const flags = v.getUint8(at + 6)
+    at = readRecord(v, at, o.layout, o.frames, msg.source, r)
+    const gid = r.gid
+    const flags = r.flags
+    if (gid === 0 || (flags & RecordFlag.Gone) !== 0) continue
     let eid = s.byGid.get(gid)
     if (eid !== undefined && s.isGhost[eid] !== 1) continue // already ours
     if (eid === undefined) {
-      eid = spawnShared(s, gid, v.getUint16(at + 4, true), (flags & RecordFlag.TeamOnly) !== 0, (flags & RecordFlag.Hidden) !== 0, (flags & RecordFlag.Salience) !== 0)
+      eid = spawnShared(s, gid, r.team, (flags & RecordFlag.TeamOnly) !== 0, (flags & RecordFlag.Hidden) !== 0, (flags & RecordFlag.Salience) !== 0)
       if (eid === -1) {
         drop(st, 'capacity')
         continue
       }
     } else unmarkGhost(s, eid)
-    writeKinematics(st, eid, v, at)
-    readRecordFields(st, v, at)
+    writeKinematics(st, eid)
     st.stats.handedIn++
     o.events.adopted?.(eid, gid, st.fields)
   }
 }
 
-function writeKinematics(st: ExchangeState, eid: number, v: DataView, at: number): void {
+/** Copies the record being applied into the entity's components (its fields are in `st.fields`). */
+function writeKinematics(st: ExchangeState, eid: number): void {
   const C = st.o.components
-  C.Position.x[eid] = v.getFloat32(at + 8, true)
-  C.Position.y[eid] = v.getFloat32(at + 12, true)
-  C.Velocity.x[eid] = v.getFloat32(at + 16, true)
-  C.Velocity.y[eid] = v.getFloat32(at + 20, true)
-  if ((v.getUint8(at + 6) & RecordFlag.Salience) !== 0) {
-    C.Salience.weight[eid] = v.getFloat32(at + 24, true)
-    C.Salience.nimbus[eid] = v.getFloat32(at + 28, true)
+  const r = st.rec
+  C.Position.x[eid] = r.x
+  C.Position.y[eid] = r.y
+  C.Velocity.x[eid] = r.vx
+  C.Velocity.y[eid] = r.vy
+  if ((r.flags & RecordFlag.Salience) !== 0) {
+    C.Salience.weight[eid] = r.weight
+    C.Salience.nimbus[eid] = r.nimbus
   }
 }
-
-function readRecordFields(st: ExchangeState, v: DataView, at: number): void {
-  const f = st.o.fields
-  for (let k = 0; k < f; k++) st.fields[k] = v.getFloat32(at + 32 + 4 * k, true)
-}
-
 
 export function expireAndExtrapolate(st: ExchangeState, t: number, dt: number): void {
   const { s } = st

@@ -1,7 +1,8 @@
 import type { World } from 'bitecs'
 import type { AttentionComponents } from '../ecs/components'
 import { checkInteger, checkRange } from '../ecs/validate'
-import type { ZoneGrid } from './zone-grid'
+import { FIELD_FORMATS, fieldLayout, positionFrames, type BorderFieldFormat, type FieldLayout, type PositionFrames } from './border-codec'
+import { checkZoneGrid, type ZoneGrid } from './zone-grid'
 
 /** What a border exchange needs: a Colyseus `Presence` (the room's `this.presence`) satisfies it. */
 export interface BorderPresence {
@@ -53,8 +54,16 @@ export interface BorderExchangeOptions {
   fieldTolerance?: readonly number[]
   /** A ghost not refreshed for this long is removed; a link whose own messages don't come back for this long is down. @defaultValue 1000 */
   ttlMs?: number
-  /** Number of float32 game fields carried per entity (kind, health, animation...). @defaultValue 0 */
+  /** Number of game fields carried per entity (kind, health, animation...), each in its `fieldFormats` format. @defaultValue 0 */
   fields?: number
+  /**
+   * Per field: how it travels. `'f32'` (4 bytes), `'f16'` (2 bytes, about 3 significant digits: an
+   * angle, a speed), or an integer `'u8'`, `'i8'`, `'u16'`, `'i16'` (1 or 2 bytes: a kind, health, a
+   * mode; rounded to the nearest integer and clamped to the type's range). Both sides of a border
+   * must declare the same formats (a message with others is dropped as "field layout mismatch").
+   * @defaultValue 'f32' for every field
+   */
+  fieldFormats?: readonly BorderFieldFormat[]
   /** Writes the `fields` values of local entity `eid` into `out`. Required when `fields` > 0. */
   readFields?: (eid: number, out: Float32Array) => void
   /** Ghost and handover callbacks. */
@@ -116,6 +125,10 @@ export interface ResolvedExchangeOptions {
   fieldTolerance: Float32Array
   ttlMs: number
   fields: number
+  /** The fields' wire formats (and the grid's hash). */
+  layout: FieldLayout
+  /** Where records' u16 positions point, per zone. */
+  frames: PositionFrames
   readFields: (eid: number, out: Float32Array) => void
   events: BorderEvents
   onLinkChange: ((up: boolean) => void) | null
@@ -136,6 +149,7 @@ export function resolveExchangeOptions(o: BorderExchangeOptions): ResolvedExchan
   if (typeof o.components !== 'object' || o.components === null || o.components.Position === undefined) {
     throw new TypeError('colyseus-attention: components must be the object returned by createAttentionComponents')
   }
+  checkZoneGrid(o.grid)
   const zones = o.grid.columns * o.grid.rows
   checkInteger('zone', o.zone, 0, Math.max(0, zones - 1))
   checkRange('margin', o.margin, 0, 1e9, true)
@@ -160,6 +174,14 @@ export function resolveExchangeOptions(o: BorderExchangeOptions): ResolvedExchan
       fieldTolerance[i] = v
     })
   }
+  let formats: BorderFieldFormat[] = new Array<BorderFieldFormat>(fields).fill('f32')
+  if (o.fieldFormats !== undefined) {
+    if (!Array.isArray(o.fieldFormats) || o.fieldFormats.length !== fields) throw new RangeError(`colyseus-attention: fieldFormats must have one format per field (${fields}); got ${String(o.fieldFormats)}`)
+    o.fieldFormats.forEach((f, i) => {
+      if (!FIELD_FORMATS.includes(f)) throw new RangeError(`colyseus-attention: fieldFormats[${i}] must be one of ${FIELD_FORMATS.map((x) => `'${x}'`).join(', ')}; got ${String(f)}`)
+    })
+    formats = [...o.fieldFormats]
+  }
   const maxMessageBytes = o.maxMessageBytes ?? 262_144
   checkInteger('maxMessageBytes', maxMessageBytes, 64, 64 * 1024 * 1024)
   const maxEntities = o.maxEntities ?? 2048
@@ -180,6 +202,8 @@ export function resolveExchangeOptions(o: BorderExchangeOptions): ResolvedExchan
     fieldTolerance,
     ttlMs,
     fields,
+    layout: fieldLayout(formats, [o.grid.columns, o.grid.rows, o.grid.width, o.grid.height]),
+    frames: positionFrames(o.grid.columns, o.grid.rows, o.grid.width, o.grid.height, tolerance),
     readFields: o.readFields ?? (() => {}),
     events: o.events ?? {},
     onLinkChange: o.onLinkChange ?? null,

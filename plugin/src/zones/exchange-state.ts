@@ -1,6 +1,6 @@
 // Owns the state one border exchange threads through its stages (module functions over an explicit
 // state object, in the manner of schema's encode context), and the small helpers they share.
-import { RecordFlag, type BorderWriter } from './border-codec'
+import { quantize, RecordFlag, type BorderRecord, type BorderWriter } from './border-codec'
 import type { ResolvedExchangeOptions, BorderStats } from './exchange-options'
 import { has, destroyGhost, type GhostStore } from './ghost-store'
 import type { ZoneBounds } from './zone-grid'
@@ -61,7 +61,10 @@ export interface ExchangeState {
   inbox: { channel: number; inbound: boolean; data: unknown }[]
   summary: BorderWriter
   handover: BorderWriter[]
+  /** The fields of the entity being published, or of the record being applied (the events get it). */
   fields: Float32Array
+  /** The record being applied (its fields are `fields`). */
+  rec: BorderRecord
   seq: number
   stamp: number
   counter: number
@@ -94,8 +97,13 @@ export function send(st: ExchangeState, topic: string, text: string): void {
   }
 }
 
+/** Reads entity `eid`'s fields into `st.fields`, as the neighbours will read them (quantized to their formats). */
 export function fillFields(st: ExchangeState, eid: number): void {
-  if (st.o.fields > 0) st.o.readFields(eid, st.fields)
+  const n = st.o.fields
+  if (n === 0) return
+  st.o.readFields(eid, st.fields)
+  const codes = st.o.layout.codes
+  for (let k = 0; k < n; k++) st.fields[k] = quantize(codes[k]!, st.fields[k]!)
 }
 
 export function teamOf(st: ExchangeState, eid: number): number {

@@ -4,5 +4,6 @@ export { checkZoneGrid, distanceToBounds, parseZoneSize, zoneAt, zoneBounds, zon
 export type { BorderExchange } from './border-exchange'
 export type { BorderPresence } from './exchange-options'
 export type { BorderEvents, BorderExchangeOptions, BorderStats } from './exchange-options'
+export type { BorderFieldFormat } from './border-codec'
 export type { ZoneComponents } from './ghost-store'
 export type { ZoneBounds, ZoneGrid, ZoneSize } from './zone-grid'

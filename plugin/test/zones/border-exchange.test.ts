@@ -1,7 +1,8 @@
 import { addComponent, addEntity, createWorld, removeEntity, type World } from 'bitecs'
 import { describe, expect, it } from 'vitest'
 import { addSalience, createAttentionComponents, type AttentionComponents } from '../../src/index'
-import { createBorderExchange, type BorderExchange, type BorderPresence } from '../../src/zones/index'
+import { fieldLayout, HEADER_BYTES, roundToHalf } from '../../src/zones/border-codec'
+import { createBorderExchange, type BorderExchange, type BorderFieldFormat, type BorderPresence } from '../../src/zones/index'
 
 // Two zone "rooms" in one process, joined by an in-memory pub/sub that goes through JSON like
 // Redis does. A hand-driven clock: one step is 50 ms.
@@ -143,8 +144,8 @@ describe('border-exchange', () => {
     for (let i = 0; i < 5; i++) tick([a, b], bus, clock)
     expect(b.ex.stats.ghosts).toBe(0)
     expect(seen.length).toBeGreaterThan(0)
-    // every summary is header-only: 24 bytes
-    for (const s of seen) expect(Buffer.from(s, 'base64').length).toBe(24)
+    // every summary is header-only
+    for (const s of seen) expect(Buffer.from(s, 'base64').length).toBe(HEADER_BYTES)
   })
 
   it('should hand an entity over when it crosses, with exactly one owner and one copy per zone at every step', () => {
@@ -176,14 +177,34 @@ describe('border-exchange', () => {
     expect(a.ex.stats.ghosts).toBe(0)
   })
 
+  it('should hand over position and velocity exactly, so an entity just across the border stays there', () => {
+    const { bus, clock, a, b } = setup()
+    // 0.0005 units before the border, creeping over it: on the u16 frame (steps of 0.003 units)
+    // it would land on either side
+    const eid = spawn(a, 99.9995, 50, 0.02)
+    const gid = a.ex.gidOf(eid)
+    let handedAt = NaN
+    for (let i = 0; i < 40; i++) {
+      tick([a, b], bus, clock)
+      if (Number.isNaN(handedAt) && a.released.length === 1) handedAt = a.C.Position.x[eid]!
+    }
+    expect(a.released).toEqual([gid])
+    expect(b.adopted).toEqual([gid])
+    expect(b.released).toEqual([])
+    const mine = [...Array(256).keys()].find((e) => b.ex.gidOf(e) === gid && !b.ex.isGhost(e))!
+    expect(handedAt).toBeGreaterThanOrEqual(100)
+    expect(b.C.Velocity.x[mine]).toBe(Math.fround(0.02))
+  })
+
   it('should send an unchanged entity only in keyframes, and a departure at once', () => {
     const { bus, clock, a, b } = setup()
     const eid = spawn(a, 90, 50)
     const sizes: number[] = []
     bus.subscribe('attention:zone:0', (d) => sizes.push(Buffer.from(String(d), 'base64').length))
     for (let i = 0; i < 20; i++) tick([a, b], bus, clock)
-    // 24 bytes of header, 32 + 4 per record: the entity rides in the 2 keyframes only
-    expect(sizes.filter((n) => n > 24).length).toBe(2)
+    // the entity rides in the 2 keyframes only: gid and flags (5 bytes), position (4), velocity
+    // (4), its one f32 field (4); no team, no salience
+    expect(sizes.filter((n) => n > HEADER_BYTES)).toEqual([HEADER_BYTES + 17, HEADER_BYTES + 17])
     expect(b.ex.stats.ghosts).toBe(1)
     a.ex.forget(eid)
     removeEntity(a.world, eid)
@@ -192,6 +213,91 @@ describe('border-exchange', () => {
     tick([a, b], bus, clock)
     expect(b.ex.stats.ghosts).toBe(0)
     expect(b.removed.length).toBe(1)
+  })
+
+  it('should carry fields in their declared formats, and resend only when the value a neighbour reads changes', () => {
+    const bus = createBus()
+    const clock = { t: 1000 }
+    const hp = new Float32Array(16)
+    const heading = new Float32Array(16)
+    const got: number[][] = []
+    const make = (zone: number, formats: BorderFieldFormat[]) => {
+      const world = createWorld()
+      const C = createAttentionComponents(16)
+      const ex = createBorderExchange({
+        world, components: C, presence: bus, grid, zone, margin: 30, keyframeEvery: 1000, now: () => clock.t,
+        fields: 2, fieldFormats: formats,
+        readFields: (eid, out) => { out[0] = hp[eid]!; out[1] = heading[eid]! },
+        events: { added: (_e, _g, f) => got.push([f[0]!, f[1]!]), updated: (_e, f) => got.push([f[0]!, f[1]!]) },
+      })
+      return { world, C, ex }
+    }
+    const a = make(0, ['u8', 'f16'])
+    const b = make(1, ['u8', 'f16'])
+    // a third zone that declares other formats hears nothing from a
+    const c = make(1, ['u8', 'f32'])
+    const eid = addEntity(a.world)
+    addComponent(a.world, eid, a.C.Position)
+    addComponent(a.world, eid, a.C.Velocity)
+    a.C.Position.x[eid] = 90
+    a.ex.register(eid)
+    const sizes: number[] = []
+    bus.subscribe('attention:zone:0', (d) => sizes.push(Buffer.from(String(d), 'base64').length))
+    const step = (h: number, angle: number): void => {
+      hp[eid] = h
+      heading[eid] = angle
+      clock.t += 50
+      a.ex.step(0.05)
+      b.ex.step(0.05)
+      c.ex.step(0.05)
+      bus.flush()
+    }
+    step(7.3, 1.2345)
+    // hp 7.4 and a heading change below a half's step read the same on the other side: no resend
+    step(7.4, 1.2346)
+    step(8, 1.2346)
+    step(8, 2.5)
+    b.ex.step(0.05)
+    // 5 bytes of gid and flags, 8 of kinematics, 1 of hp, 2 of heading
+    expect(sizes.slice(0, 4)).toEqual([HEADER_BYTES + 16, HEADER_BYTES, HEADER_BYTES + 16, HEADER_BYTES + 16])
+    expect(got).toEqual([[7, roundToHalf(1.2345)], [8, roundToHalf(1.2346)], [8, 2.5]])
+    expect(c.ex.stats.ghosts).toBe(0)
+    expect(c.ex.stats.dropReasons['layout mismatch']).toBeGreaterThan(0)
+  })
+
+  it('should send positions on the zone frame within half a step and velocities as half floats, and whole floats when the tolerance is finer than the frame', () => {
+    for (const tolerance of [1, 0]) {
+      const bus = createBus()
+      const clock = { t: 1000 }
+      const make = (zone: number) => {
+        const world = createWorld()
+        const C = createAttentionComponents(16)
+        return { world, C, ex: createBorderExchange({ world, components: C, presence: bus, grid, zone, margin: 30, tolerance, now: () => clock.t }) }
+      }
+      const a = make(0)
+      const b = make(1)
+      const eid = addEntity(a.world)
+      addComponent(a.world, eid, a.C.Position)
+      addComponent(a.world, eid, a.C.Velocity)
+      a.C.Position.x[eid] = 91.23456
+      a.C.Position.y[eid] = 47.6543
+      a.C.Velocity.x[eid] = 1.2345
+      a.ex.register(eid)
+      const sizes: number[] = []
+      bus.subscribe('attention:zone:0', (d) => sizes.push(Buffer.from(String(d), 'base64').length))
+      clock.t += 50
+      a.ex.step(0.05)
+      bus.flush()
+      b.ex.step(0)
+      const ghost = [...Array(16).keys()].find((e) => b.ex.isGhost(e))!
+      // frame: 200 units (twice the zone) in 65,535 steps
+      const half = 200 / 65535 / 2 + 1e-5
+      expect(sizes[0]).toBe(HEADER_BYTES + 5 + (tolerance === 0 ? 16 : 8))
+      if (tolerance === 0) expect(b.C.Position.x[ghost]).toBe(Math.fround(91.23456))
+      expect(Math.abs(b.C.Position.x[ghost]! - 91.23456)).toBeLessThanOrEqual(half)
+      expect(Math.abs(b.C.Position.y[ghost]! - 47.6543)).toBeLessThanOrEqual(half)
+      expect(b.C.Velocity.x[ghost]).toBe(tolerance === 0 ? Math.fround(1.2345) : roundToHalf(1.2345))
+    }
   })
 
   it('should resend a changing entity at most once per minResendMs', () => {
@@ -235,21 +341,36 @@ describe('border-exchange', () => {
     tick([a, b], bus, clock)
     bus.publish('attention:zone:0', { not: 'a string' })
     bus.publish('attention:zone:0', 'not base64 at all !!!')
-    bus.publish('attention:zone:0', Buffer.alloc(24).toString('base64'))
+    bus.publish('attention:zone:0', Buffer.alloc(HEADER_BYTES).toString('base64'))
+    bus.publish('attention:zone:0', Buffer.alloc(HEADER_BYTES - 1).toString('base64'))
     bus.publish('attention:zone:0', 'A'.repeat(400_000))
-    const bad = Buffer.alloc(24 + 36)
-    bad[0] = 0xa7
-    bad[1] = 1
-    bad.writeUInt16LE(1, 16)
-    bad.writeUInt8(1, 18)
-    bad.writeDoubleLE(clock.t, 8)
-    bad.writeFloatLE(NaN, 24 + 8)
-    bus.publish('attention:zone:0', bad.toString('base64'))
+    // a well-formed header and one wide record (gid, flags, f32 x, y, vx, vy, one f32 field)
+    const record = (x: number, layout = fieldLayout(['f32'], [2, 1, 200, 100]), extra = 0): string => {
+      const m = Buffer.alloc(HEADER_BYTES + 25 + extra)
+      m[0] = 0xa7
+      m[1] = 2
+      m.writeUInt16LE(1, 16)
+      m.writeUInt8(layout.codes.length, 18)
+      m.writeUInt32LE(layout.hash, 24)
+      m.writeDoubleLE(clock.t, 8)
+      m.writeUInt32LE(12345, HEADER_BYTES)
+      m.writeUInt8(32, HEADER_BYTES + 4) // Wide: f32 position and velocity
+      m.writeFloatLE(x, HEADER_BYTES + 5)
+      m.writeFloatLE(50, HEADER_BYTES + 9)
+      return m.toString('base64')
+    }
+    bus.publish('attention:zone:0', record(NaN))
+    bus.publish('attention:zone:0', record(95, fieldLayout(['u8'], [2, 1, 200, 100])))
+    bus.publish('attention:zone:0', record(95, fieldLayout(['f32'], [2, 1, 400, 100])))
+    bus.publish('attention:zone:0', record(95, undefined, 1))
+    // the control: the same record, well formed, is a ghost
+    bus.publish('attention:zone:0', record(95))
     bus.flush()
     expect(() => tick([a, b], bus, clock)).not.toThrow()
-    expect(b.ex.stats.dropped).toBe(5)
-    expect(Object.keys(b.ex.stats.dropReasons).sort()).toEqual(['bad magic or version', 'non-finite value', 'not a string', 'oversized', 'short'].sort())
-    expect(b.ex.stats.ghosts).toBe(1)
+    expect(b.ex.stats.dropped).toBe(9)
+    expect(b.ex.stats.dropReasons['layout mismatch']).toBe(2)
+    expect(Object.keys(b.ex.stats.dropReasons).sort()).toEqual(['bad magic or version', 'layout mismatch', 'length mismatch', 'non-finite value', 'not a string', 'oversized', 'short'].sort())
+    expect(b.ex.stats.ghosts).toBe(2)
   })
 
   it('should report a lost link, stop handing over, and resume when it is back', () => {
@@ -278,6 +399,8 @@ describe('border-exchange', () => {
     expect(() => createBorderExchange({ world, components: C, presence: bus, grid, zone: 2, margin: 10 })).toThrow(/zone must be an integer in \[0, 1\]; got 2/)
     expect(() => createBorderExchange({ world, components: C, presence: bus, grid, zone: 0, margin: 0 })).toThrow(/margin/)
     expect(() => createBorderExchange({ world, components: C, presence: bus, grid, zone: 0, margin: 5, fields: 2 })).toThrow(/readFields/)
+    expect(() => createBorderExchange({ world, components: C, presence: bus, grid, zone: 0, margin: 5, fields: 1, readFields: () => {}, fieldFormats: ['u8', 'u8'] })).toThrow(/fieldFormats must have one format per field \(1\)/)
+    expect(() => createBorderExchange({ world, components: C, presence: bus, grid, zone: 0, margin: 5, fields: 1, readFields: () => {}, fieldFormats: ['u32' as BorderFieldFormat] })).toThrow(/fieldFormats\[0\] must be one of 'f32', 'f16', 'u8', 'i8', 'u16', 'i16'; got u32/)
     expect(() => createBorderExchange({ world, components: C, presence: bus, grid: { columns: 0, rows: 1, width: 1, height: 1 }, zone: 0, margin: 5 })).toThrow(/grid.columns/)
   })
 })

@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest'
+import { FIELD_FORMATS, fieldLayout, fromHalfBits, quantize, roundToHalf, toHalfBits } from '../../src/zones/border-codec'
+
+// Reference value of a half's bits, from the definition (not from the codec's arithmetic).
+function halfValue(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1
+  const e = (h >> 10) & 31
+  const m = h & 1023
+  if (e === 0) return sign * (m / 1024) * Math.pow(2, -14)
+  if (e === 31) return m === 0 ? sign * Infinity : NaN
+  return sign * (1 + m / 1024) * Math.pow(2, e - 15)
+}
+
+describe('border-codec', () => {
+  it('should decode every half-precision bit pattern to its value, and encode each finite one back to the same bits', () => {
+    const wrong: string[] = []
+    for (let h = 0; h < 0x10000; h++) {
+      const v = halfValue(h)
+      const got = fromHalfBits(h)
+      if (Number.isNaN(v) ? !Number.isNaN(got) : !Object.is(got, v)) wrong.push(`decode ${h}: ${got}`)
+      else if (Number.isFinite(v) && toHalfBits(v) !== h) wrong.push(`encode ${v}: ${toHalfBits(v)}`)
+    }
+    expect(wrong).toEqual([])
+  })
+
+  it('should round a float to the nearest half (ties to even) and clamp beyond the range', () => {
+    // every representable half, ordered, to find the true nearest by search
+    const finite: number[] = []
+    for (let h = 0; h < 0x7c00; h++) finite.push(halfValue(h))
+    const wrong: string[] = []
+    let seed = 12345
+    const rand = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32)
+    for (let i = 0; i < 20_000; i++) {
+      // magnitudes from subnormals to past the largest half
+      const v = Math.fround(Math.pow(2, -26 + rand() * 43) * (rand() < 0.5 ? -1 : 1))
+      const got = roundToHalf(v)
+      const a = Math.abs(v)
+      if (a >= 65504) {
+        expect(got).toBe(Math.sign(v) * 65504)
+        continue
+      }
+      // binary search for the neighbours of |v|
+      let lo = 0
+      let hi = finite.length - 1
+      while (hi - lo > 1) {
+        const mid = (lo + hi) >> 1
+        if (finite[mid]! <= a) lo = mid
+        else hi = mid
+      }
+      const below = finite[lo]!
+      const above = finite[hi]!
+      const dl = a - below
+      const du = above - a
+      const want = dl < du ? below : du < dl ? above : lo % 2 === 0 ? below : above
+      const signOk = got === 0 ? Object.is(got, v < 0 ? -0 : 0) : Math.sign(got) === Math.sign(v)
+      if (Math.abs(got) !== want || !signOk) wrong.push(`${v}: ${got}, want ${want}`)
+    }
+    expect(wrong).toEqual([])
+    // ties go to the even mantissa, normal and subnormal
+    expect(roundToHalf(1 + 2 ** -11)).toBe(1)
+    expect(roundToHalf(1 + 3 * 2 ** -11)).toBe(1 + 2 ** -9)
+    expect(roundToHalf(2 ** -25)).toBe(0)
+    expect(roundToHalf(3 * 2 ** -25)).toBe(2 ** -23)
+    expect(roundToHalf(1e9)).toBe(65504)
+    expect(roundToHalf(-1e9)).toBe(-65504)
+    expect(toHalfBits(NaN) & 0x7c00).toBe(0x7c00)
+  })
+
+  it('should round integer formats to the nearest integer and clamp them to their range', () => {
+    const code = (f: (typeof FIELD_FORMATS)[number]): number => FIELD_FORMATS.indexOf(f)
+    expect([-3, 0.4, 0.6, 254.5, 300].map((v) => quantize(code('u8'), v))).toEqual([0, 0, 1, 255, 255])
+    expect([-200, -1.6, 127.4, 128].map((v) => quantize(code('i8'), v))).toEqual([-128, -2, 127, 127])
+    expect([-1, 65535.2, 70000].map((v) => quantize(code('u16'), v))).toEqual([0, 65535, 65535])
+    expect([-40000, 12.5, 40000].map((v) => quantize(code('i16'), v))).toEqual([-32768, 13, 32767])
+    expect(quantize(code('u8'), NaN)).toBe(0)
+    expect(quantize(code('f32'), 0.1)).toBe(Math.fround(0.1))
+  })
+
+  it('should give layouts of different formats different hashes, and their sizes', () => {
+    const a = fieldLayout(['u8', 'f16'])
+    const b = fieldLayout(['f16', 'u8'])
+    const c = fieldLayout(['u8', 'f16', 'f32'])
+    expect(a.bytes).toBe(3)
+    expect(c.bytes).toBe(7)
+    expect(new Set([a.hash, b.hash, c.hash, fieldLayout([]).hash]).size).toBe(4)
+  })
+})

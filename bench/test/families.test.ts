@@ -15,6 +15,10 @@ describe('families', () => {
       expect(f.trainSeeds.length).toBeGreaterThan(0)
       expect(f.testSeeds.length).toBeGreaterThan(0)
       expect(f.trainSeeds.filter((s) => f.testSeeds.includes(s))).toEqual([])
+      // the four seed sets are disjoint
+      const all = [...f.trainSeeds, ...f.testSeeds, ...f.extraTrainSeeds, ...f.validationSeeds]
+      expect(new Set(all).size).toBe(all.length)
+      expect(f.validationSeeds.length).toBeGreaterThan(0)
       expect(f.description.length).toBeGreaterThan(10)
     }
   })

@@ -11,7 +11,7 @@
 // with the heads' byte-budget sweep (cached too): like with like. Every point is also compared with
 // the heads' best of both sweeps at the same bytes (`best`).
 //
-//   node --import tsx bench/train/compare.ts --model m.onnx [--family a,b] [--seeds train|test] [--seed-count N (default 1)] [--cache dir] [--budgets 1,2,4] [--byte-budgets 350,450] [--smoothing 0.5 (default: the scorer's)]
+//   node --import tsx bench/train/compare.ts --model m.onnx [--family a,b] [--seeds train|test|validation] [--seed-count N (default 1)] [--cache dir] [--budgets 1,2,4] [--byte-budgets 350,450] [--smoothing 0.5 (default: the scorer's)]
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { flagValue, isMain } from '../lib/cli'
@@ -37,6 +37,9 @@ function rowsOf(recs: Recording[], run: (rec: Recording) => ReplayResult): Recal
 }
 
 /** The cached rows at `path`, or `make()`'s, written there. */
+/** Which seeds of a family to replay: those trained on, those to choose between variants on, or those reported. */
+export type SeedSet = 'train' | 'test' | 'validation'
+
 function cached(path: string, make: () => RecallRow[]): RecallRow[] {
   if (existsSync(path)) return JSON.parse(readFileSync(path, 'utf8')) as RecallRow[]
   const rows = make()
@@ -53,10 +56,10 @@ function cached(path: string, make: () => RecallRow[]): RecallRow[] {
  * @param seedCount - how many of the seed set's seeds to replay, pooled (more is slower, and
  *   steadier: one seed moves a point by a few hundredths). @defaultValue 1
  */
-export async function compareFamily(name: string, seeds: 'train' | 'test', modelPath: string, cacheDir: string, budgets: readonly number[] = SWEEPS.full.learned, byteBudgets: readonly number[] = [], smoothing?: number, seedCount = 1): Promise<FamilyComparison> {
+export async function compareFamily(name: string, seeds: SeedSet, modelPath: string, cacheDir: string, budgets: readonly number[] = SWEEPS.full.learned, byteBudgets: readonly number[] = [], smoothing?: number, seedCount = 1): Promise<FamilyComparison> {
   const f = FAMILIES.find((x) => x.name === name)
   if (f === undefined) throw new RangeError(`unknown family ${name}`)
-  const all = seeds === 'train' ? f.trainSeeds : f.testSeeds
+  const all = seeds === 'train' ? f.trainSeeds : seeds === 'validation' ? f.validationSeeds : f.testSeeds
   if (!(Number.isInteger(seedCount) && seedCount >= 1 && seedCount <= all.length)) throw new RangeError(`seedCount must be an integer in [1, ${all.length}] (${name} has ${all.length} ${seeds} seeds); got ${seedCount}`)
   const recs = all.slice(0, seedCount).map((s) => f.record(s, false))
   mkdirSync(cacheDir, { recursive: true })
@@ -86,8 +89,9 @@ function missesByOther(row: RecallRow, other: RecallRow): string {
 
 if (isMain(import.meta.url)) {
   const model = flagValue('model')
-  if (model === undefined) throw new Error('usage: compare.ts --model m.onnx [--family a,b] [--seeds train|test]')
-  const seeds = (flagValue('seeds') ?? 'train') as 'train' | 'test'
+  if (model === undefined) throw new Error('usage: compare.ts --model m.onnx [--family a,b] [--seeds train|test|validation]')
+  const seeds = (flagValue('seeds') ?? 'train') as SeedSet
+  if (!['train', 'test', 'validation'].includes(seeds)) throw new RangeError(`--seeds must be train, test or validation; got ${seeds}`)
   const families = (flagValue('family') ?? FAMILIES.map((f) => f.name).join(',')).split(',')
   const cache = resolve(flagValue('cache') ?? '.bench-results/compare-cache')
   const out: FamilyComparison[] = []

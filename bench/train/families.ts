@@ -13,6 +13,8 @@ export interface ScenarioFamily {
   record(seed: number, quick?: boolean): Recording
   trainSeeds: readonly number[]
   testSeeds: readonly number[]
+  extraTrainSeeds: readonly number[]
+  validationSeeds: readonly number[]
 }
 
 /** The arena scenario (bench/recall/scenario.ts) as a family: 60 s per seed (20 s quick). */
@@ -22,6 +24,8 @@ export const ARENA_FAMILY: ScenarioFamily = {
   record: (seed, quick) => ({ ...recordScenario({ ...QUICK_SCENARIO, seed, seconds: quick ? 20 : 60 }), family: 'arena' }),
   trainSeeds: [1, 2, 3, 4],
   testSeeds: [101, 102],
+  extraTrainSeeds: [5, 6],
+  validationSeeds: [31, 32],
 }
 
 /** The built-in families: bench/recall/families when present, else the arena alone. */

@@ -1,11 +1,11 @@
 // Trains the learned attention model and writes it as ONNX.
 //
-//   npm run train -- --out model.onnx [--family a,b] [--seed N] [--epochs N] [--ensemble N] [--heads N --key-dim N] [--quick]
+//   npm run train -- --out model.onnx [--family a,b] [--more-seeds] [--seed N] [--epochs N] [--ensemble N] [--heads N --key-dim N] [--quick]
 //   npm run train -- --load rec1.bin [--load rec2.bin ...] --out model.onnx [--seed N]
 //   loss and scale: [--no-byte-weights] [--no-calibrate] [--calibrate-top N] [--residual] [--hard-top N --tail-weight W] [--window S] [--new-weight W] [--bound B] [--sharpness S]
 //
-// Without --load it records the training seeds of the built-in scenario families and holds out their
-// test seeds; with --load it trains on the first 80% of each recording and holds out the rest.
+// Without --load it records the training seeds of the built-in scenario families (with --more-seeds
+// their extra training seeds too) and holds out their test seeds; with --load it trains on the first 80% of each recording and holds out the rest.
 // Deterministic: the same command writes the same bytes. --ensemble N trains N models on the same
 // rows, with seeds N0, N0 + 1, ... (N0 = --seed), and writes their merge (ensemble.ts): one model
 // whose raw score is the mean of theirs, N times the heads.
@@ -211,13 +211,14 @@ async function main(): Promise<void> {
     const all = await loadFamilies()
     const families = only === undefined ? all : all.filter((f) => only.split(',').includes(f.name))
     if (families.length === 0) throw new RangeError(`--family names none of ${all.map((f) => f.name).join(', ')}; got ${only}`)
+    const trainSeedsOf = (f: (typeof families)[number]): readonly number[] => (hasFlag('more-seeds') ? [...f.trainSeeds, ...f.extraTrainSeeds] : f.trainSeeds)
     for (const f of families) {
       const seeds = (list: readonly number[]): Recording[] => list.map((s) => f.record(s, quick))
-      for (const rec of seeds(f.trainSeeds)) trainParts.push(captureDataset(rec, capture))
+      for (const rec of seeds(trainSeedsOf(f))) trainParts.push(captureDataset(rec, capture))
       for (const rec of seeds(f.testSeeds)) testParts.push(captureDataset(rec, capture))
-      console.log(`family ${f.name}: train seeds ${f.trainSeeds.join(',')}, test seeds ${f.testSeeds.join(',')}`)
+      console.log(`family ${f.name}: train seeds ${trainSeedsOf(f).join(',')}, test seeds ${f.testSeeds.join(',')}`)
     }
-    source = `families ${families.map((f) => `${f.name}[${f.trainSeeds.join(',')}]`).join(' ')}${quick ? ' (quick)' : ''}`
+    source = `families ${families.map((f) => `${f.name}[${trainSeedsOf(f).join(',')}]`).join(' ')}${quick ? ' (quick)' : ''}`
   }
   const trainSet = mergeDatasets(trainParts)
   const testSet = mergeDatasets(testParts)

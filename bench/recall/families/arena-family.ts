@@ -11,5 +11,7 @@ export const arenaFamily: ScenarioFamily = {
     return rec
   },
   trainSeeds: [1, 2, 3],
+  extraTrainSeeds: [4, 5, 6],
+  validationSeeds: [31, 32, 33],
   testSeeds: [FULL_SCENARIO.seed, 11, 12],
 }

@@ -201,5 +201,7 @@ export const battleFamily: ScenarioFamily = {
   description: 'two teams march at each other and clash in a dense melee; riders charge enemy players from up to 100 units; team-only scouts report to their players; commanders are salient',
   record: recordBattle,
   trainSeeds: [101, 102, 103],
+  extraTrainSeeds: [104, 105, 106],
+  validationSeeds: [131, 132, 133],
   testSeeds: [111, 112, 113],
 }

@@ -170,5 +170,7 @@ export const hubFamily: ScenarioFamily = {
   description: 'a trade hub: big idle crowds, salient merchants (salience + nimbus), players trading, chatting and visiting a stash only they can see',
   record: recordHub,
   trainSeeds: [301, 302, 303],
+  extraTrainSeeds: [304, 305, 306],
+  validationSeeds: [331, 332, 333],
   testSeeds: [311, 312, 313],
 }

@@ -246,5 +246,7 @@ export const rangedFamily: ScenarioFamily = {
   description: 'snipers and turrets aim (declared) and fire from 60-150 units, vehicles charge players at 25-40 u/s, salient beacons with a wide nimbus',
   record: recordRanged,
   trainSeeds: [201, 202, 203],
+  extraTrainSeeds: [204, 205, 206],
+  validationSeeds: [231, 232, 233],
   testSeeds: [211, 212, 213],
 }

@@ -12,4 +12,8 @@ export interface ScenarioFamily {
   trainSeeds: readonly number[]
   /** Seeds to report on. */
   testSeeds: readonly number[]
+  /** More seeds to train on (`npm run train -- --more-seeds`), disjoint from the others. */
+  extraTrainSeeds: readonly number[]
+  /** Seeds to choose between training variants on: never trained on, never the reported result. */
+  validationSeeds: readonly number[]
 }

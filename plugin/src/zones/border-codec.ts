@@ -198,7 +198,8 @@ function clampInt(c: number, v: number): number {
   if (r !== r) return 0
   const lo = c === U8 || c === U16 ? 0 : c === I8 ? -128 : -32768
   const hi = c === U8 ? 255 : c === I8 ? 127 : c === U16 ? 65535 : 32767
-  return r < lo ? lo : r > hi ? hi : r
+  // (+ 0: -0 reads back as 0)
+  return r < lo ? lo : r > hi ? hi : r + 0
 }
 
 /** A growable encode buffer with its write cursor (reused across publishes). */

@@ -1,5 +1,25 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { FIELD_FORMATS, fieldLayout, fromHalfBits, quantize, roundToHalf, toHalfBits } from '../../src/zones/border-codec'
+import {
+  beginMessage,
+  createBorderRecord,
+  createBorderWriter,
+  FIELD_FORMATS,
+  fieldLayout,
+  finishMessage,
+  fromHalfBits,
+  HEADER_BYTES,
+  MessageFlag,
+  positionFrames,
+  quantize,
+  readMessage,
+  readRecord,
+  RecordFlag,
+  roundToHalf,
+  toHalfBits,
+  writeGone,
+  writeRecord,
+} from '../../src/zones/border-codec'
 
 // Reference value of a half's bits, from the definition (not from the codec's arithmetic).
 function halfValue(h: number): number {
@@ -83,5 +103,82 @@ describe('border-codec', () => {
     expect(a.bytes).toBe(3)
     expect(c.bytes).toBe(7)
     expect(new Set([a.hash, b.hash, c.hash, fieldLayout([]).hash]).size).toBe(4)
+  })
+})
+
+describe('border-codec round trip', () => {
+  const formatArb = fc.constantFrom(...FIELD_FORMATS)
+  const grid = { columns: 3, rows: 2, width: 900, height: 400 }
+  const recordArb = fc.record({
+    gid: fc.integer({ min: 1, max: 0xffffffff }),
+    team: fc.integer({ min: 0, max: 65535 }),
+    flags: fc.constantFrom(0, RecordFlag.Salience, RecordFlag.TeamOnly | RecordFlag.Hidden, RecordFlag.Salience | RecordFlag.Hidden),
+    // inside the world, just outside it (wide) and far outside (wide)
+    x: fc.oneof(fc.double({ min: 0, max: 900, noNaN: true }), fc.double({ min: -5000, max: 5000, noNaN: true })),
+    y: fc.oneof(fc.double({ min: 0, max: 400, noNaN: true }), fc.double({ min: -5000, max: 5000, noNaN: true })),
+    vx: fc.double({ min: -1e5, max: 1e5, noNaN: true }),
+    vy: fc.double({ min: -300, max: 300, noNaN: true }),
+    weight: fc.double({ min: 0, max: 10, noNaN: true }),
+    nimbus: fc.double({ min: 0, max: 500, noNaN: true }),
+    fields: fc.array(fc.double({ min: -70000, max: 70000, noNaN: true }), { minLength: 4, maxLength: 4 }),
+    gone: fc.boolean(),
+    exact: fc.boolean(),
+  })
+
+  it('should read back every record as the writer says the neighbours read it, whatever the formats, flags and positions', () => {
+    fc.assert(
+      fc.property(
+        fc.array(formatArb, { minLength: 4, maxLength: 4 }),
+        fc.integer({ min: 0, max: 5 }),
+        fc.constantFrom(0, 0.5, 3),
+        fc.array(recordArb, { maxLength: 40 }),
+        (formats, source, tolerance, records) => {
+          const layout = fieldLayout(formats, [grid.columns, grid.rows, grid.width, grid.height])
+          const frames = positionFrames(grid.columns, grid.rows, grid.width, grid.height, tolerance)
+          const w = createBorderWriter(layout, frames)
+          beginMessage(w, source, 77, 5, 1234.5, MessageFlag.Keyframe)
+          const fields = new Float32Array(4)
+          const sent: { gid: number; gone: boolean; flags: number; team: number; x: number; y: number; vx: number; vy: number; f: number[] }[] = []
+          for (const r of records) {
+            if (r.gone) {
+              writeGone(w, r.gid)
+              sent.push({ gid: r.gid, gone: true, flags: 0, team: 0, x: 0, y: 0, vx: 0, vy: 0, f: [] })
+              continue
+            }
+            for (let k = 0; k < 4; k++) fields[k] = quantize(layout.codes[k]!, r.fields[k]!)
+            writeRecord(w, r.gid, r.team, r.flags, r.x, r.y, r.vx, r.vy, r.weight, r.nimbus, fields, r.exact)
+            sent.push({ gid: r.gid, gone: false, flags: r.flags, team: r.team, x: w.sentX, y: w.sentY, vx: w.sentVx, vy: w.sentVy, f: [...fields] })
+            // a rounded position is within half a step of the truth; an exact one is the float32
+            if (r.exact || tolerance === 0) expect([w.sentX, w.sentVx]).toEqual([Math.fround(r.x), Math.fround(r.vx)])
+            else {
+              expect(Math.abs(w.sentX - r.x)).toBeLessThanOrEqual(frames.sx / 2 + 1e-3)
+              expect(Math.abs(w.sentY - r.y)).toBeLessThanOrEqual(frames.sy / 2 + 1e-3)
+            }
+          }
+          const scratch = createBorderRecord(new Float32Array(4))
+          const msg = readMessage(finishMessage(w), layout, frames, 1 << 20, scratch)
+          if (typeof msg === 'string') throw new Error(msg)
+          expect([msg.source, msg.count, msg.instance, msg.sentAt, msg.flags]).toEqual([source, records.length, 77, 1234.5, MessageFlag.Keyframe])
+          const r = createBorderRecord(new Float32Array(4))
+          let at = HEADER_BYTES
+          for (const s of sent) {
+            at = readRecord(msg.view, at, layout, frames, source, r)
+            expect(at).toBeGreaterThan(0)
+            expect(r.gid).toBe(s.gid)
+            if (s.gone) {
+              expect(r.flags).toBe(RecordFlag.Gone)
+              continue
+            }
+            expect(r.flags & ~(RecordFlag.Team | RecordFlag.Wide)).toBe(s.flags)
+            expect([r.team, r.x, r.y, r.vx, r.vy, [...r.fields]]).toEqual([s.team, s.x, s.y, s.vx, s.vy, s.f])
+          }
+          expect(at).toBe(msg.view.byteLength)
+          // any shorter message is refused, never read past its end
+          const bytes = Buffer.from(finishMessage(w), 'base64')
+          if (records.length > 0) expect(readMessage(bytes.subarray(0, bytes.length - 1).toString('base64'), layout, frames, 1 << 20, scratch)).toBe('length mismatch')
+        },
+      ),
+      { numRuns: 300 },
+    )
   })
 })

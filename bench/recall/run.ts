@@ -28,8 +28,8 @@ export interface RecallBenchOptions {
   savePath?: string
   /** Names of the families to run. @defaultValue every family of `FAMILIES` */
   families?: readonly string[]
-  /** Which seeds of each family. @defaultValue 'test' */
-  seeds?: 'train' | 'test'
+  /** Which seeds of each family (validation: those for choosing between variants, see ScenarioFamily). @defaultValue 'test' */
+  seeds?: 'train' | 'test' | 'validation'
   /** How many of those seeds per family (pooled). @defaultValue 1 */
   seedsPerFamily?: number
   /** Also replay the `attention (learned)` policy with this ONNX model (rows added after the targets are judged). */
@@ -68,7 +68,7 @@ export interface FamilyBenchResult {
 /** Everything the recall benchmark measured. */
 export interface RecallBenchResult {
   quick: boolean
-  seedSet: 'train' | 'test'
+  seedSet: 'train' | 'test' | 'validation'
   /** The first family's scenario, rows and targets (the arena when it runs). */
   scenario: FamilyScenario
   rows: RecallRow[]
@@ -216,7 +216,7 @@ export async function runRecallBench(options: RecallBenchOptions = {}): Promise<
     for (const name of wanted) {
       const f = FAMILIES.find((x) => x.name === name)
       if (f === undefined) throw new RangeError(`recall: unknown family ${JSON.stringify(name)}; known: ${FAMILIES.map((x) => x.name).join(', ')}`)
-      const seeds = (seedSet === 'train' ? f.trainSeeds : f.testSeeds).slice(0, Math.max(1, perFamily))
+      const seeds = (seedSet === 'train' ? f.trainSeeds : seedSet === 'validation' ? f.validationSeeds : f.testSeeds).slice(0, Math.max(1, perFamily))
       const recs = recordingsOf(f, seeds, quick)
       if (options.savePath && families.length === 0) writeRecording(options.savePath, recs[0]!)
       families.push(await sweepFamily(f.name, f.description, recs, quick, log, options.modelPath))
@@ -255,14 +255,14 @@ export function issueLines(f: FamilyBenchResult): string[] {
 if (isMain(import.meta.url)) {
   const familyFlag = flagValue('family')
   const seedsFlag = flagValue('seeds')
-  if (seedsFlag !== undefined && seedsFlag !== 'train' && seedsFlag !== 'test') throw new RangeError(`--seeds must be train or test; got ${seedsFlag}`)
+  if (seedsFlag !== undefined && seedsFlag !== 'train' && seedsFlag !== 'test' && seedsFlag !== 'validation') throw new RangeError(`--seeds must be train, test or validation; got ${seedsFlag}`)
   const json = hasFlag('json')
   const result = await runRecallBench({
     quick: hasFlag('quick'),
     recordingPath: flagValue('load'),
     savePath: flagValue('save'),
     families: familyFlag === undefined || familyFlag === 'all' ? undefined : familyFlag.split(','),
-    seeds: seedsFlag as 'train' | 'test' | undefined,
+    seeds: seedsFlag as 'train' | 'test' | 'validation' | undefined,
     seedsPerFamily: flagValue('seeds-per-family') === undefined ? undefined : Number(flagValue('seeds-per-family')),
     modelPath: flagValue('model'),
     log: json ? undefined : (l) => console.log(l),

@@ -16,7 +16,7 @@
 //                    u8 / i8 1).
 //
 // Version 1 sent every record whole (32 bytes + 4 per field): 52 bytes for the example's 5
-// fields, against 16 to 26 now (docs/scaling.md, "Message format").
+// fields, against 19 to 29 now (docs/scaling.md, "Message format").
 
 /** First byte of every message. */
 export const BORDER_MAGIC = 0xa7

@@ -11,9 +11,10 @@
 // with the heads' byte-budget sweep (cached too): like with like. Every point is also compared with
 // the heads' best of both sweeps at the same bytes (`best`).
 //
-//   node --import tsx bench/train/compare.ts --model m.onnx [--family a,b] [--seeds train|test|validation] [--seed-count N (default 1)] [--cache dir] [--budgets 1,2,4] [--byte-budgets 350,450] [--smoothing 0.5 (default: the scorer's)]
+//   node --import tsx bench/train/compare.ts --model m.onnx [--family a,b] [--seeds train|test|validation] [--seed-count N (default 1)] [--cache dir] [--budgets 1,2,4] [--byte-budgets 350,450] [--smoothing 0.5 (default: the scorer's)] [--hysteresis swapMargin=0.5,minOutTicks=10]
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
+import type { HysteresisOptions } from '../../plugin/src/index'
 import { flagValue, isMain } from '../lib/cli'
 import { FAMILIES } from '../recall/families/index'
 import { summarize, type RecallRow } from '../recall/metrics'
@@ -37,6 +38,20 @@ function rowsOf(recs: Recording[], run: (rec: Recording) => ReplayResult): Recal
 }
 
 /** The cached rows at `path`, or `make()`'s, written there. */
+/** `--hysteresis swapMargin=0.5,minOutTicks=10`: hysteresis options for the learned rows. */
+function parseHysteresis(text: string | undefined): Partial<HysteresisOptions> | undefined {
+  if (text === undefined) return undefined
+  const out: Partial<HysteresisOptions> = {}
+  for (const part of text.split(',')) {
+    const [key, value] = part.split('=')
+    if (!['enterScore', 'exitScore', 'minOutTicks', 'swapMargin'].includes(key!) || !Number.isFinite(Number(value))) {
+      throw new RangeError(`--hysteresis takes name=value pairs of enterScore, exitScore, minOutTicks, swapMargin; got ${part}`)
+    }
+    out[key as keyof HysteresisOptions] = Number(value)
+  }
+  return out
+}
+
 /** Which seeds of a family to replay: those trained on, those to choose between variants on, or those reported. */
 export type SeedSet = 'train' | 'test' | 'validation'
 
@@ -55,8 +70,9 @@ function cached(path: string, make: () => RecallRow[]): RecallRow[] {
  * @param smoothing - the learned scorer's `smoothing` option (its default when omitted).
  * @param seedCount - how many of the seed set's seeds to replay, pooled (more is slower, and
  *   steadier: one seed moves a point by a few hundredths). @defaultValue 1
+ * @param hysteresis - the engine's hysteresis for the learned rows only (the heads' curves keep the defaults).
  */
-export async function compareFamily(name: string, seeds: SeedSet, modelPath: string, cacheDir: string, budgets: readonly number[] = SWEEPS.full.learned, byteBudgets: readonly number[] = [], smoothing?: number, seedCount = 1): Promise<FamilyComparison> {
+export async function compareFamily(name: string, seeds: SeedSet, modelPath: string, cacheDir: string, budgets: readonly number[] = SWEEPS.full.learned, byteBudgets: readonly number[] = [], smoothing?: number, seedCount = 1, hysteresis?: Partial<HysteresisOptions>): Promise<FamilyComparison> {
   const f = FAMILIES.find((x) => x.name === name)
   if (f === undefined) throw new RangeError(`unknown family ${name}`)
   const all = seeds === 'train' ? f.trainSeeds : seeds === 'validation' ? f.validationSeeds : f.testSeeds
@@ -71,7 +87,7 @@ export async function compareFamily(name: string, seeds: SeedSet, modelPath: str
   for (const [list, bytes] of [[budgets, false], [byteBudgets, true]] as const) {
     for (const k of list) {
       const results: ReplayResult[] = []
-      for (const rec of recs) results.push(await replayLearned(rec, modelPath, k, () => {}, bytes, smoothing))
+      for (const rec of recs) results.push(await replayLearned(rec, modelPath, k, () => {}, bytes, smoothing, hysteresis))
       learned.push(summarize(poolResults(results)))
     }
   }
@@ -100,7 +116,7 @@ if (isMain(import.meta.url)) {
   const byteBudgets = list('byte-budgets') ?? []
   for (const name of families) {
     const smoothing = flagValue('smoothing')
-    const c = await compareFamily(name, seeds, model, cache, budgets, byteBudgets, smoothing === undefined ? undefined : Number(smoothing), Number(flagValue('seed-count') ?? 1))
+    const c = await compareFamily(name, seeds, model, cache, budgets, byteBudgets, smoothing === undefined ? undefined : Number(smoothing), Number(flagValue('seed-count') ?? 1), parseHysteresis(flagValue('hysteresis')))
     out.push(c)
     const pct = (v: number | null): string => (v === null ? 'n/a' : `${(v * 100).toFixed(2)}%`)
     for (const p of c.points) {

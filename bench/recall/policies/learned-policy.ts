@@ -1,3 +1,4 @@
+import type { HysteresisOptions } from '../../../plugin/src/index'
 import { createOnnxScorer } from '../../../plugin/src/learned/index'
 import { interpolate, type Point } from '../../lib/stats'
 import type { RecallRow } from '../metrics'
@@ -20,11 +21,13 @@ export const BYTE_BUDGET_CAP = 256
  * @param k - the count budget, or with `byteBudget` > 0 the byte budget in bytes per client per
  *   second (then {@link BYTE_BUDGET_CAP} caps the count, as in the heads' byte-budget sweep).
  * @param smoothing - the scorer's `smoothing` option (its default when omitted).
+ * @param hysteresis - the engine's hysteresis options for this replay (its defaults when omitted).
  */
-export async function replayLearned(rec: Recording, modelPath: string, k: number, log: (l: string) => void = () => {}, byteBudget = false, smoothing?: number): Promise<ReplayResult> {
+export async function replayLearned(rec: Recording, modelPath: string, k: number, log: (l: string) => void = () => {}, byteBudget = false, smoothing?: number, hysteresis?: Partial<HysteresisOptions>): Promise<ReplayResult> {
   const scorer = await createOnnxScorer({ model: modelPath, lockstep: true, hangTimeoutMs: 30_000, ...(smoothing === undefined ? {} : { smoothing }), onEvent: (e) => log(`  learned scorer: ${e.message}`) })
   try {
-    const policy = byteBudget ? attentionPolicy(BYTE_BUDGET_CAP, { byteBudget: k, engine: { scorer }, variant: 'learned' }) : attentionPolicy(k, { engine: { scorer }, variant: 'learned' })
+    const engine = hysteresis === undefined ? { scorer } : { scorer, hysteresis }
+    const policy = byteBudget ? attentionPolicy(BYTE_BUDGET_CAP, { byteBudget: k, engine, variant: 'learned' }) : attentionPolicy(k, { engine, variant: 'learned' })
     return replay(rec, policy)
   } finally {
     await scorer.dispose()

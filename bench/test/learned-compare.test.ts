@@ -57,4 +57,12 @@ describe('compareFamily', () => {
       )
     }
   })
+
+  it('should read --hysteresis as name=value pairs and refuse unknown names or values', async () => {
+    const { parseHysteresis } = await import('../train/compare')
+    expect(parseHysteresis(undefined)).toBeUndefined()
+    expect(parseHysteresis('swapMargin=0.5,minOutTicks=10')).toEqual({ swapMargin: 0.5, minOutTicks: 10 })
+    expect(() => parseHysteresis('swap=1')).toThrow(/--hysteresis takes name=value pairs of enterScore, exitScore, minOutTicks, swapMargin; got swap=1/)
+    expect(() => parseHysteresis('swapMargin=x')).toThrow(/got swapMargin=x/)
+  })
 })

@@ -39,7 +39,7 @@ function rowsOf(recs: Recording[], run: (rec: Recording) => ReplayResult): Recal
 
 /** The cached rows at `path`, or `make()`'s, written there. */
 /** `--hysteresis swapMargin=0.5,minOutTicks=10`: hysteresis options for the learned rows. */
-function parseHysteresis(text: string | undefined): Partial<HysteresisOptions> | undefined {
+export function parseHysteresis(text: string | undefined): Partial<HysteresisOptions> | undefined {
   if (text === undefined) return undefined
   const out: Partial<HysteresisOptions> = {}
   for (const part of text.split(',')) {

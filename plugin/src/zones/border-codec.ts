@@ -18,6 +18,8 @@
 // Version 1 sent every record whole (32 bytes + 4 per field): 52 bytes for the example's 5
 // fields, against 19 to 29 now (docs/scaling.md, "Message format").
 
+import { zoneBounds, zoneCount, type ZoneGrid } from './zone-grid'
+
 /** First byte of every message. */
 export const BORDER_MAGIC = 0xa7
 /** Format version. */
@@ -75,10 +77,10 @@ export interface FieldLayout {
 }
 
 /**
- * Resolves field formats (validated by the options) to codes. The hash also covers the grid
- * (`[columns, rows, width, height]`, the position frames depend on it) when one is given.
+ * Resolves field formats (validated by the options) to codes. The hash also covers the grid when
+ * one is given (the position frames depend on it).
  */
-export function fieldLayout(formats: readonly BorderFieldFormat[], grid: readonly number[] = []): FieldLayout {
+export function fieldLayout(formats: readonly BorderFieldFormat[], grid?: ZoneGrid): FieldLayout {
   const codes = new Uint8Array(formats.length)
   let bytes = 0
   const words: number[] = [formats.length]
@@ -88,9 +90,12 @@ export function fieldLayout(formats: readonly BorderFieldFormat[], grid: readonl
     bytes += FORMAT_BYTES[c]!
     words.push(c)
   }
-  for (const g of grid) {
-    f32[0] = g
-    words.push(u32[0]!)
+  if (grid !== undefined) {
+    words.push(grid.columns, grid.rows)
+    for (const size of [grid.width, grid.height]) {
+      f64[0] = size
+      words.push(w32[0]!, w32[1]!)
+    }
   }
   // FNV-1a over the words
   let hash = 0x811c9dc5
@@ -118,15 +123,16 @@ export interface PositionFrames {
 const STEPS = 65535
 
 /** The frames of `grid`'s zones; `tolerance` is the exchange's position tolerance. */
-export function positionFrames(columns: number, rows: number, width: number, height: number, tolerance: number): PositionFrames {
-  const w = width / columns
-  const h = height / rows
-  const n = columns * rows
+export function positionFrames(grid: ZoneGrid, tolerance: number): PositionFrames {
+  const w = grid.width / grid.columns
+  const h = grid.height / grid.rows
+  const n = zoneCount(grid)
   const ox = new Float64Array(n)
   const oy = new Float64Array(n)
   for (let z = 0; z < n; z++) {
-    ox[z] = (z % columns) * w - w / 2
-    oy[z] = Math.floor(z / columns) * h - h / 2
+    const b = zoneBounds(grid, z)
+    ox[z] = b.minX - w / 2
+    oy[z] = b.minY - h / 2
   }
   const sx = (2 * w) / STEPS
   const sy = (2 * h) / STEPS
@@ -136,6 +142,9 @@ export function positionFrames(columns: number, rows: number, width: number, hei
 // float <-> IEEE 754 half precision, by hand (DataView has no float16 accessors before Node 24)
 const f32 = new Float32Array(1)
 const u32 = new Uint32Array(f32.buffer)
+// a double's two words (the grid's sizes in the layout hash)
+const f64 = new Float64Array(1)
+const w32 = new Uint32Array(f64.buffer)
 const HALF_MAX = 65504
 
 /** The 16 bits of the half-precision float nearest to `v` (ties to even; beyond the range: the largest finite half; NaN stays NaN). */

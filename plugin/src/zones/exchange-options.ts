@@ -60,7 +60,7 @@ export interface BorderExchangeOptions {
    * Per field: how it travels. `'f32'` (4 bytes), `'f16'` (2 bytes, about 3 significant digits: an
    * angle, a speed), or an integer `'u8'`, `'i8'`, `'u16'`, `'i16'` (1 or 2 bytes: a kind, health, a
    * mode; rounded to the nearest integer and clamped to the type's range). Both sides of a border
-   * must declare the same formats (a message with others is dropped as "field layout mismatch").
+   * must declare the same formats (a message with others is dropped as "layout mismatch").
    * @defaultValue 'f32' for every field
    */
   fieldFormats?: readonly BorderFieldFormat[]
@@ -202,8 +202,8 @@ export function resolveExchangeOptions(o: BorderExchangeOptions): ResolvedExchan
     fieldTolerance,
     ttlMs,
     fields,
-    layout: fieldLayout(formats, [o.grid.columns, o.grid.rows, o.grid.width, o.grid.height]),
-    frames: positionFrames(o.grid.columns, o.grid.rows, o.grid.width, o.grid.height, tolerance),
+    layout: fieldLayout(formats, o.grid),
+    frames: positionFrames(o.grid, tolerance),
     readFields: o.readFields ?? (() => {}),
     events: o.events ?? {},
     onLinkChange: o.onLinkChange ?? null,

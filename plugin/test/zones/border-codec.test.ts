@@ -133,8 +133,8 @@ describe('border-codec round trip', () => {
         fc.constantFrom(0, 0.5, 3),
         fc.array(recordArb, { maxLength: 40 }),
         (formats, source, tolerance, records) => {
-          const layout = fieldLayout(formats, [grid.columns, grid.rows, grid.width, grid.height])
-          const frames = positionFrames(grid.columns, grid.rows, grid.width, grid.height, tolerance)
+          const layout = fieldLayout(formats, grid)
+          const frames = positionFrames(grid, tolerance)
           const w = createBorderWriter(layout, frames)
           beginMessage(w, source, 77, 5, 1234.5, MessageFlag.Keyframe)
           const fields = new Float32Array(4)

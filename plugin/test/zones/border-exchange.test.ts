@@ -345,7 +345,7 @@ describe('border-exchange', () => {
     bus.publish('attention:zone:0', Buffer.alloc(HEADER_BYTES - 1).toString('base64'))
     bus.publish('attention:zone:0', 'A'.repeat(400_000))
     // a well-formed header and one wide record (gid, flags, f32 x, y, vx, vy, one f32 field)
-    const record = (x: number, layout = fieldLayout(['f32'], [2, 1, 200, 100]), extra = 0): string => {
+    const record = (x: number, layout = fieldLayout(['f32'], grid), extra = 0): string => {
       const m = Buffer.alloc(HEADER_BYTES + 25 + extra)
       m[0] = 0xa7
       m[1] = 2
@@ -360,8 +360,8 @@ describe('border-exchange', () => {
       return m.toString('base64')
     }
     bus.publish('attention:zone:0', record(NaN))
-    bus.publish('attention:zone:0', record(95, fieldLayout(['u8'], [2, 1, 200, 100])))
-    bus.publish('attention:zone:0', record(95, fieldLayout(['f32'], [2, 1, 400, 100])))
+    bus.publish('attention:zone:0', record(95, fieldLayout(['u8'], grid)))
+    bus.publish('attention:zone:0', record(95, fieldLayout(['f32'], { ...grid, width: 400 })))
     bus.publish('attention:zone:0', record(95, undefined, 1))
     // the control: the same record, well formed, is a ghost
     bus.publish('attention:zone:0', record(95))

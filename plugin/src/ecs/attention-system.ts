@@ -6,6 +6,7 @@ import type { World } from 'bitecs'
 import type { Band } from './bands'
 import { createBroadphase, linkAimers, queryCandidates, queryFarAimers, rebuildGrid } from './broadphase'
 import { createEntityTracker, Has } from './entity-tracker'
+import { observerFault, observerFaultMessage } from './components'
 import { explainPair } from './explain'
 import { BOUND_SLOT, createRowWriter, HINT_SLOT, loadObserver, nextPairMark, PAIRED, REACH_SLOT, RowMode, writeCandidates, type FeatureParams } from './features'
 import { checkWeights, createHeadScorer, FEATURE_COUNT, HEAD_NAMES, type HeadWeights } from './heads'
@@ -307,14 +308,19 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     featOut = feat
   }
 
-  const validateObserver = (o: number): void => {
-    const r = c.Observer.radius[o]!
-    if (!(r > 0 && r < Infinity)) checkRange(`Observer.radius[${o}]`, r, 0, 1e30, true)
-    if (c.Observer.budget[o]! < 1) checkRange(`Observer.budget[${o}]`, c.Observer.budget[o]!, 1, 65535)
-    const t = c.Observer.temperature[o]!
-    if (!(t > 0 && t < Infinity)) checkRange(`Observer.temperature[${o}]`, t, 0, 1e30, true)
-    const fov = c.Observer.fov[o]!
-    if (!(fov >= 0 && fov <= 2 * Math.PI + 1e-6)) checkRange(`Observer.fov[${o}]`, fov, 0, 2 * Math.PI)
+  // Observer fields the game wrote out of range: the observer is sent nothing until they are fixed
+  // (the selection checks each observer with observerFault); the first fault of each field is
+  // reported, never one per tick, and the tick goes on (a throw would end the process and every
+  // room in it)
+  let reportedFaults = 0
+  const checkObserver = (o: number): void => {
+    const field = observerFault(c, o)
+    if (field === -1 || (reportedFaults & (1 << field)) !== 0) return
+    reportedFaults |= 1 << field
+    console.error(
+      `${observerFaultMessage(c, o, field)}. Observer ${o}'s interest set stays empty (its client is sent nothing) until the value is valid; ` +
+        `reported once per field, for the first observer found.`,
+    )
   }
 
   /** Broadphase + rows for one observer into rows [row, ...), written by `mode` ({@link RowMode}); returns the end row. */
@@ -412,7 +418,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     tick++
     const obs = observers.ids
     const obsN = observers.count
-    for (let i = 0; i < obsN; i++) validateObserver(obs[i]!)
+    for (let i = 0; i < obsN; i++) checkObserver(obs[i]!)
     ownership.sync(tracker.owned)
     updateBroadphase()
 
@@ -451,6 +457,8 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
       scoredTick[s] = tick
       if ((flags[o]! & Has.Position) === 0) {
         if (!warnedNoPosition) warnNoPosition(o)
+      } else if (observerFault(c, o) !== -1) {
+        // no rows: the selection empties its set
       } else if (pairs !== null) rows = gatherPaired(o, rows, mode)
       else rows = gather(o, rows, RowMode.Features)
       rowEnd[s] = rows

@@ -1,6 +1,6 @@
 import { addComponent, type World } from 'bitecs'
 import { createSharedAlloc, heapAlloc } from './shared-alloc'
-import { checkInteger, checkRange } from './validate'
+import { checkInteger, checkRange, integerMessage, rangeMessage } from './validate'
 
 /** A 3-vector stored as three typed arrays indexed by entity id. */
 export interface Vec3Store {
@@ -169,6 +169,42 @@ export function addObserver(world: World, c: AttentionComponents, eid: number, o
   c.Observer.temperature[eid] = temperature
   c.Observer.byteBudget[eid] = byteBudget
   addComponent(world, eid, c.Observer)
+}
+
+/** The Observer fields {@link observerFault} names, by its return value. */
+export const OBSERVER_FIELDS = ['radius', 'budget', 'fov', 'temperature'] as const
+
+/**
+ * Which Observer field of `o` is outside the range `addObserver` accepts, as an index into
+ * {@link OBSERVER_FIELDS}, or -1 when all are usable. The game writes these typed arrays directly,
+ * so the tick checks every observer with this (per observer, no allocation): an observer with a
+ * fault is sent nothing until it is fixed (docs/concepts.md 8). The fov allows float32's rounding
+ * of 2π.
+ */
+export function observerFault(c: AttentionComponents, o: number): number {
+  const r = c.Observer.radius[o]!
+  if (!(r > 0 && r < Infinity)) return 0
+  if (!(c.Observer.budget[o]! >= 1)) return 1
+  const fov = c.Observer.fov[o]!
+  if (!(fov >= 0 && fov <= 2 * Math.PI + 1e-6)) return 2
+  const t = c.Observer.temperature[o]!
+  if (!(t > 0 && t < Infinity)) return 3
+  return -1
+}
+
+/** The message for fault `field` of observer `o` ({@link observerFault}), with the range `addObserver` checks. */
+export function observerFaultMessage(c: AttentionComponents, o: number, field: number): string {
+  const name = `Observer.${OBSERVER_FIELDS[field]}[${o}]`
+  switch (field) {
+    case 0:
+      return rangeMessage(name, c.Observer.radius[o], 0, Infinity, true)
+    case 1:
+      return integerMessage(name, c.Observer.budget[o], 1, 65535)
+    case 2:
+      return rangeMessage(name, c.Observer.fov[o], 0, 2 * Math.PI)
+    default:
+      return rangeMessage(name, c.Observer.temperature[o], 0, Infinity, true)
+  }
 }
 
 /**

@@ -2,7 +2,7 @@
 // comes from rules.ts, the rows, their rules and features from the tick's own broadphase and row
 // writer (replayed), the score from the scorer, band and hysteresis state from the stored set.
 import type { Band } from './bands'
-import type { AttentionComponents } from './components'
+import { observerFault, observerFaultMessage, type AttentionComponents } from './components'
 import { Has } from './entity-tracker'
 import { FEATURE_COUNT, HEAD_NAMES, type HeadWeights } from './heads'
 import type { InterestSets } from './interest-sets'
@@ -56,7 +56,15 @@ export function explainPair(x: ExplainInputs): Explanation {
   }
 
   // an observer that cannot see: nothing is "out of range", the observer is what is wrong
-  const blind = slot === -1 ? `${o} is not an observer (it has no Observer component: addObserver)` : (flags[o]! & Has.Position) === 0 ? `observer ${o} has no Position (it sees nothing)` : null
+  const fault = slot === -1 ? -1 : observerFault(c, o)
+  const blind =
+    slot === -1
+      ? `${o} is not an observer (it has no Observer component: addObserver)`
+      : (flags[o]! & Has.Position) === 0
+        ? `observer ${o} has no Position (it sees nothing)`
+        : fault !== -1
+          ? `observer ${o} sees nothing: ${observerFaultMessage(c, o, fault).replace('colyseus-attention: ', '')}`
+          : null
   let rule: Explanation['rule'] = e === o ? 'self' : blind !== null ? null : explainRule(c, flags, o, e)
   if (rule === null && blind === null && idx === -1) rule = 'out-of-range'
 

@@ -5,7 +5,7 @@
 // sets, and runs it over the observers it claims. test/ecs/observer-threads.test.ts checks that
 // two and three threads give the same sets, bands and scores as one.
 import { queryCandidates, queryFarAimers, type Broadphase } from './broadphase'
-import type { AttentionComponents } from './components'
+import { observerFault, type AttentionComponents } from './components'
 import { Has, type DenseList } from './entity-tracker'
 import { BOUND_SLOT, HINT_SLOT, loadObserver, nextMark, REACH_SLOT, REACHED, RowMode, SKIPPED, writeCandidates, type RowWriter } from './features'
 import type { InterestSets } from './interest-sets'
@@ -83,7 +83,8 @@ export function passObserver(p: ObserverPass, o: number): void {
   }
   p.scoredTick[s] = tick
   let rows = 0
-  if ((flags[o]! & Has.Position) !== 0) {
+  // an observer with a field out of range gets no rows: selectObserver empties its set
+  if ((flags[o]! & Has.Position) !== 0 && observerFault(c, o) === -1) {
     const mark = nextMark(writer)
     const base = s * sets.stride
     const n = sets.count[s]!

@@ -30,7 +30,12 @@ export function createObserverSlots(capacity: number, maxObservers: number, allo
     maxObservers,
     acquire(eid) {
       if (slotOf[eid] !== -1) return -1
-      if (freeN === 0) throw new RangeError(`colyseus-attention: more than maxObservers (${maxObservers}) observers; raise maxObservers`)
+      if (freeN === 0) {
+        throw new RangeError(
+          `colyseus-attention: entity ${eid} would be observer number ${maxObservers + 1}, more than maxObservers (${maxObservers}): ` +
+            "raise maxObservers, or remove the observers of players who left (removeEntity, or removeComponent of C.Observer, in the room's onLeave)",
+        )
+      }
       const s = free[--freeN]!
       slotOf[eid] = s
       return s

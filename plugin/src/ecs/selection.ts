@@ -5,6 +5,7 @@
 // test/support/brute-force.ts the oracle. Loops keep arrays and constants in locals: PERFORMANCE.md.
 import { memberBand } from './bands'
 import { affordable, capBands, ruleMemberBytes, updatePrice } from './byte-budget'
+import { observerFault } from './components'
 import { Has } from './entity-tracker'
 import { DENY_FLAGS, isDenied, Rule, RULE_FLAGS, ruleOf } from './rules'
 import {
@@ -198,7 +199,8 @@ export function selectObserver(st: SelectionState, slot: number, o: number, star
   const inp = st.inp
   const { c, flags, rowEid } = inp
   beginObserver(st)
-  const observerAlive = (flags[o]! & Has.Position) !== 0
+  // an observer without Position, or with a field out of range, sees nothing (docs/concepts.md 8)
+  const observerAlive = (flags[o]! & Has.Position) !== 0 && observerFault(c, o) === -1
   let K = c.Observer.budget[o]!
   if (K > inp.sets.stride) K = inp.sets.stride
   indexRows(st, start, end)
@@ -290,7 +292,7 @@ export function keepUnscored(st: SelectionState, slot: number, o: number, observ
 /** Closes observer `o`'s set on a tick it is not re-scored (see {@link keepUnscored}), with the rule members that are not in yet. */
 export function keepObserver(st: SelectionState, slot: number, o: number): void {
   beginObserver(st)
-  const observerAlive = (st.inp.flags[o]! & Has.Position) !== 0
+  const observerAlive = (st.inp.flags[o]! & Has.Position) !== 0 && observerFault(st.inp.c, o) === -1
   keepUnscored(st, slot, o, observerAlive)
   if (observerAlive) enterRuleMembers(st, slot, o)
   closeSet(st, slot, o)

@@ -3,7 +3,7 @@ import type { Encoder, Ref, StateView } from '@colyseus/schema'
 import type { AttentionSystem } from '../ecs/types'
 import { checkInteger } from '../ecs/validate'
 import { createEntityRegistry, type EntityRegistry } from './entity-registry'
-import { checkTrackable, claimSystem, releaseSystem } from './misuse'
+import { checkTrackable, claimSystem, releaseSystem, unreachableFields } from './misuse'
 import { checkRangeSource, resolvePluginOptions, type AttentionPluginOptions, type ResolvedPluginOptions } from './options'
 import { syncViews } from './sync-pass'
 import { createSyncScratch, type SyncScratch } from './sync-scratch'
@@ -18,6 +18,8 @@ import { warnIfNoWebSocketGlobal } from './websocket-global'
 
 /** Syncs in a row without an engine tick before the plugin warns that the system does not run. */
 const STALE_SYNCS = 10
+/** Syncs between two looks for joined clients that were never bound (two looks in a row warn). */
+const UNBOUND_SYNCS = 20
 
 /**
  * The Colyseus side of colyseus-attention: gives each client a `StateView` bound to its observer
@@ -73,6 +75,13 @@ export class AttentionPlugin extends RoomPlugin<Room> {
   private lastTick = -1
   private staleSyncs = 0
   private syncTimer: ReturnType<typeof setTimeout> | null = null
+  /** Observers that were no observer when bound: checked at the next sync. */
+  private readonly bindChecks: number[] = []
+  /** Joined clients found unbound at the last look (checkUnbound), and the sync of that look. */
+  private readonly unbound = new Set<string>()
+  private unboundLook = 0
+  /** Entity classes whose view tags were checked against the bands (checkTags). */
+  private readonly checkedClasses = new WeakSet<object>()
   /** Warnings already given by this plugin (each is given once). */
   private readonly warned = new Set<string>()
   private readonly errors = new Set<string>()
@@ -117,9 +126,10 @@ export class AttentionPlugin extends RoomPlugin<Room> {
    * `.view()` field (every client would receive it).
    */
   track(eid: number, instance: Ref): void {
-    const reg = this.requireRegistry()
+    const reg = this.requireRegistry('track')
     this.checkEid(eid)
     checkTrackable(eid, instance, this.stateRoot())
+    this.checkTags(instance)
     if (reg.instances[eid] !== undefined) this.untrack(eid)
     reg.set(eid, instance, this.system!.generationOf(eid))
     this.scratch!.tracked = true
@@ -132,7 +142,7 @@ export class AttentionPlugin extends RoomPlugin<Room> {
    *   game can tell those clients "destroyed" rather than "left your interest").
    */
   untrack(eid: number, onSeen?: (sessionId: string) => void): void {
-    const reg = this.requireRegistry()
+    const reg = this.requireRegistry('untrack')
     this.checkEid(eid)
     const inst = reg.instances[eid]
     if (inst === undefined) return
@@ -153,13 +163,16 @@ export class AttentionPlugin extends RoomPlugin<Room> {
    * Call it in the room's `onJoin`, or again to move a client to another observer (spectating).
    */
   bind(client: Client, observer: number): void {
-    this.requireRegistry()
+    this.requireRegistry('bind')
     this.checkEid(observer)
-    if (!this.system!.isObserver(observer)) {
+    // checked at the next sync, not here: onJoin may bind first and add the Observer after
+    if (!this.system!.isObserver(observer)) this.bindChecks.push(observer)
+    if (!this.inRoom() && typeof (client as { send?: unknown }).send === 'function' && !this.warned.has('registered')) {
       this.warnOnce(
-        'bind',
-        `bind(client, ${observer}): entity ${observer} is not an observer, so the client's view stays empty. ` +
-          `Call addObserver(world, C, ${observer}, { radius, budget }) before bind(), or bind to an entity that has one.`,
+        'registered',
+        `bind() was given a room's client, but this plugin is not registered on the room, so it never hears onLeave or onDispose: ` +
+          'the views of clients that left are kept and synced forever. Declare it on the room: ' +
+          'plugins = definePlugins([new AttentionPlugin({ ... })]) and use it as this.plugins.attention.',
       )
     }
     this.watchSync()
@@ -231,6 +244,8 @@ export class AttentionPlugin extends RoomPlugin<Room> {
       return
     }
     this.checkTicking(system)
+    if (this.bindChecks.length > 0) this.checkBinds(system)
+    if (!this.warned.has('unbound') && this.syncs - this.unboundLook >= UNBOUND_SYNCS) this.checkUnbound()
     this.reportSentBytes(system)
     const s = this.scratch!
     // the message is built only once: a mistake that persists must not allocate every patch
@@ -269,6 +284,60 @@ export class AttentionPlugin extends RoomPlugin<Room> {
       `the attention system has not ticked for ${STALE_SYNCS} patches (tick ${system.tick}), so views show ${system.tick === 0 ? 'nothing' : 'stale sets'}. ` +
         'Call attention(world) every simulation step, e.g. this.setTimestep(() => this.attention(this.world), 50), before sync() runs in onBeforePatch.',
     )
+  }
+
+  /** Once per class: warns when a field's view tag is held by no band (the field would never be sent). */
+  private checkTags(instance: Ref): void {
+    const cls = (instance as object).constructor
+    if (this.checkedClasses.has(cls)) return
+    this.checkedClasses.add(cls)
+    const fields = unreachableFields(instance, this.opts.bandTags)
+    if (fields.length === 0) return
+    this.warnOnce(
+      `tags:${cls.name}`,
+      `${cls.name} field${fields.length > 1 ? 's' : ''} ${fields.join(', ')} ${fields.length > 1 ? 'have tags' : 'has a tag'} that no band holds ` +
+        `(bandTags [${this.opts.bandTags.join(', ')}]), so no client ever receives ${fields.length > 1 ? 'them' : 'it'}. ` +
+        'Tag it with AttentionTags.Motion or AttentionTags.Detail, or add its tag to a band in the bandTags option.',
+    )
+  }
+
+  /** Warns once when a client was bound to an entity that still is no observer at the sync after its bind(). */
+  private checkBinds(system: AttentionSystem): void {
+    for (const o of this.bindChecks) {
+      if (system.isObserver(o) || this.warned.has('bind')) continue
+      // the client may have left, or been bound elsewhere, since
+      if (!this.records.some((r) => r.observer === o && r.sessions.length > 0)) continue
+      this.warnOnce(
+        'bind',
+        `bind(client, ${o}): entity ${o} is not an observer, so the client's view stays empty. ` +
+          `Call addObserver(world, C, ${o}, { radius, budget }) in the same onJoin (before or after bind()), or bind to an entity that has one.`,
+      )
+    }
+    this.bindChecks.length = 0
+  }
+
+  /**
+   * Every UNBOUND_SYNCS syncs until it has warned: warns once when a joined client was unbound at
+   * two looks in a row (onJoin never called bind(): the client receives none of the entities).
+   */
+  private checkUnbound(): void {
+    this.unboundLook = this.syncs
+    if (!this.inRoom()) return
+    const before = this.unbound.size > 0 ? new Set(this.unbound) : null
+    this.unbound.clear()
+    for (const c of this.room.clients) {
+      if (c.state !== ClientState.JOINED || this.bySession.has(c.sessionId)) continue
+      if (before !== null && before.has(c.sessionId)) {
+        this.warnOnce(
+          'unbound',
+          `client ${c.sessionId} joined room ${this.roomLabel()} but is bound to no observer, so it receives none of the tracked entities ` +
+            "(only the state's fields outside .view()). Call this.plugins.attention.bind(client, observerEntity) in onJoin.",
+        )
+        this.unbound.clear()
+        return
+      }
+      this.unbound.add(c.sessionId)
+    }
   }
 
   /** After the first bind: warns once if no sync() ran within a few patches (every view would stay empty). */
@@ -470,13 +539,11 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     })
   }
 
-  private requireSystem(): AttentionSystem {
-    if (this.system === null) throw new Error('colyseus-attention: call plugins.attention.use(system) in onCreate first')
-    return this.system
-  }
-
-  private requireRegistry(): EntityRegistry {
-    this.requireSystem()
+  /** The registry of the system given to use(); throws naming `method` before that. */
+  private requireRegistry(method: string): EntityRegistry {
+    if (this.system === null) {
+      throw new Error(`colyseus-attention: ${method}() before use(system): call this.plugins.attention.use(attention) in onCreate, before any ${method}()`)
+    }
     return this.registry!
   }
 

@@ -1,5 +1,5 @@
 import type { Ref } from '@colyseus/schema'
-import { treeOf, type ChangeTreeLike } from '../view-encoding/schema-internals'
+import { DEFAULT_VIEW_TAG, treeOf, type ChangeTreeLike } from '../view-encoding/schema-internals'
 import type { AttentionSystem } from '../ecs/types'
 
 /*
@@ -96,4 +96,23 @@ function hasMetadata(o: object): boolean {
 
 function nameOf(instance: Ref): string {
   return (instance as object).constructor?.name || 'Entity'
+}
+
+/**
+ * The fields of `instance`'s class whose `.view(tag)` tag no band holds: a field reaches a view
+ * when its tag shares a bit with the band tag the view holds on the object, so these reach no
+ * client at any band. As `"hp" (.view(4))`; empty when every tagged field can be sent.
+ */
+export function unreachableFields(instance: Ref, bandTags: readonly number[]): string[] {
+  const d = treeOf(instance)?.encDescriptor
+  if (d === undefined) return []
+  let held = 0
+  for (const t of bandTags) held |= t
+  const out: string[] = []
+  for (let i = 0; i < d.tags.length; i++) {
+    const tag = d.tags[i]
+    if (tag === undefined || tag === DEFAULT_VIEW_TAG || (tag & held) !== 0) continue
+    out.push(`"${d.names[i] ?? i}" (.view(${tag}))`)
+  }
+  return out
 }

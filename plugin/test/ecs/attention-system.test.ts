@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { addComponent, addEntity, createWorld, removeComponent, removeEntity, type World } from 'bitecs'
 import { Band, createAttentionComponents, createAttentionSystem, Feature, FEATURE_COUNT } from '../../src/index'
 import type { AttentionComponents, AttentionOptions, AttentionSystem } from '../../src/index'
@@ -242,23 +242,53 @@ describe('attention-system', () => {
     expect(s.sys.memberCount(o)).toBe(0)
   })
 
-  it('should validate observer fields every tick, naming the field and the entity', () => {
-    const fields: [string, (C: AttentionComponents, e: number) => void][] = [
-      ['Observer.radius', (C, e) => { C.Observer.radius[e] = 0 }],
-      ['Observer.radius', (C, e) => { C.Observer.radius[e] = Infinity }],
-      ['Observer.budget', (C, e) => { C.Observer.budget[e] = 0 }],
-      ['Observer.temperature', (C, e) => { C.Observer.temperature[e] = 0 }],
-      ['Observer.fov', (C, e) => { C.Observer.fov[e] = 7 }],
+  it('should send nothing to an observer whose field the game wrote out of range, say so once per field, and recover', () => {
+    const fields: [string, string, (C: AttentionComponents, e: number) => void][] = [
+      ['Observer.radius', 'a finite number in (0, Infinity); got 0', (C, e) => { C.Observer.radius[e] = 0 }],
+      ['Observer.radius', 'a finite number in (0, Infinity); got NaN', (C, e) => { C.Observer.radius[e] = Number.NaN }],
+      ['Observer.radius', 'a finite number in (0, Infinity); got Infinity', (C, e) => { C.Observer.radius[e] = Infinity }],
+      ['Observer.budget', 'an integer in [1, 65535]; got 0', (C, e) => { C.Observer.budget[e] = 0 }],
+      ['Observer.temperature', 'a finite number in (0, Infinity); got 0', (C, e) => { C.Observer.temperature[e] = 0 }],
+      ['Observer.fov', 'a finite number in [0, 6.283185307179586]; got 7', (C, e) => { C.Observer.fov[e] = 7 }],
     ]
-    for (const [name, corrupt] of fields) {
-      const s = scene()
-      s.at(0, 0)
-      const o = s.at(0, 0)
-      s.observe(o)
-      s.sys(s.world)
-      corrupt(s.C, o)
-      expect(() => s.sys(s.world), name).toThrow(RangeError)
-      expect(() => s.sys(s.world), name).toThrow(`${name}[${o}]`)
+    const errors: string[] = []
+    const spy = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void errors.push(a.map(String).join(' ')))
+    try {
+      for (const [name, range, corrupt] of fields) {
+        for (const rescoreEvery of [1, 3]) {
+          errors.length = 0
+          const s = scene({ rescoreEvery })
+          const o = s.at(0, 0)
+          const near = s.at(1, 0)
+          s.observe(o)
+          const other = s.at(0, 1)
+          s.observe(other)
+          s.sys(s.world)
+          expect(s.members(o), name).toEqual([o, near, other].sort((a, b) => a - b))
+          const saved = [s.C.Observer.radius[o]!, s.C.Observer.budget[o]!, s.C.Observer.fov[o]!, s.C.Observer.temperature[o]!] as const
+          corrupt(s.C, o)
+          for (let t = 0; t < 4; t++) {
+            expect(() => s.sys(s.world), name).not.toThrow()
+            // fails closed: nothing for the faulty observer, the others unaffected
+            expect(s.sys.memberCount(o), name).toBe(0)
+            expect(s.members(other), name).toContain(near)
+          }
+          expect(errors, name).toHaveLength(1)
+          expect(errors[0], name).toContain(`${name}[${o}] must be ${range}`)
+          expect(errors[0], name).toContain(`Observer ${o}'s interest set stays empty`)
+          expect(s.sys.explain(o, near).summary, name).toContain(`${name}[${o}] must be`)
+          // a second observer with the same fault is not reported again
+          corrupt(s.C, other)
+          s.sys(s.world)
+          expect(s.sys.memberCount(other), name).toBe(0)
+          expect(errors, name).toHaveLength(1)
+          s.C.Observer.radius[o] = saved[0]; s.C.Observer.budget[o] = saved[1]; s.C.Observer.fov[o] = saved[2]; s.C.Observer.temperature[o] = saved[3]
+          for (let t = 0; t < 3; t++) s.sys(s.world)
+          expect(s.members(o), name).toEqual([o, near, other].sort((a, b) => a - b))
+        }
+      }
+    } finally {
+      spy.mockRestore()
     }
   })
 

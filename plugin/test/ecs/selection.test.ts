@@ -19,6 +19,7 @@ const O = 1
 function setup(hysteresis: HysteresisOptions = { ...DEFAULT_HYSTERESIS }) {
   const c = createAttentionComponents(64)
   const flags = new Uint16Array(64).fill(Has.Position)
+  c.Observer.radius[O] = 50
   c.Observer.budget[O] = 3
   c.Observer.temperature[O] = 1
   const alwaysRelevant = createDenseList(64)

@@ -86,7 +86,9 @@ describe('AttentionPlugin', () => {
     expect(() => new AttentionPlugin({ bandTags: [0, -1, 3] })).toThrow(/bandTags\[1\]/)
     expect(() => new AttentionPlugin({ shareViews: 'yes' as unknown as boolean })).toThrow(/shareViews/)
     const p = new AttentionPlugin()
-    expect(() => p.track(1, {} as never)).toThrow(/use\(system\)/)
+    expect(() => p.track(1, {} as never)).toThrow(/track\(\) before use\(system\).*in onCreate, before any track\(\)/)
+    expect(() => p.bind({ sessionId: 's', view: undefined } as never, 1)).toThrow(/bind\(\) before use\(system\)/)
+    expect(() => p.untrack(1)).toThrow(/untrack\(\) before use\(system\)/)
     // sync() runs in Colyseus' patch timer: it logs (once) rather than throw
     const error = vi.spyOn(console, 'error').mockImplementation(() => {})
     p.sync()

@@ -35,6 +35,12 @@ interface Mode {
   throwOnce?: boolean
   /** Track an instance of the unfiltered `open` map in onCreate. */
   trackOpen?: boolean
+  /** onJoin binds a new entity, then makes it an observer (the order a game may well write). */
+  bindFirst?: boolean
+  /** onJoin binds nobody (the mistake). */
+  noBind?: boolean
+  /** onJoin binds through a second plugin that is not registered on the room (the mistake). */
+  loose?: boolean
 }
 
 interface Engine {
@@ -64,6 +70,7 @@ class MisuseRoom extends Room<{ state: InstanceType<typeof State> }> {
   /** Entities found in a view, right after a sync, farther than maxRange from the observer. */
   violations: string[] = []
   thrown = false
+  loose: AttentionPlugin | undefined
 
   override onCreate(mode: Mode): void {
     this.mode = mode
@@ -117,6 +124,19 @@ class MisuseRoom extends Room<{ state: InstanceType<typeof State> }> {
   }
 
   override onJoin(client: ServerClient, options: { bind?: number }): void {
+    if (this.mode.noBind) return
+    if (this.mode.loose) {
+      // what a room gets from `loose = new AttentionPlugin()` as a plain field
+      this.loose ??= new AttentionPlugin().use(createAttentionSystem(createWorld(), { components: createAttentionComponents(16) }))
+      this.loose.bind(client, 0)
+      return
+    }
+    if (this.mode.bindFirst) {
+      const e = this.spawn(5)
+      this.plugins.attention.bind(client, e)
+      addObserver(this.engine.world, this.engine.C, e, { radius: RADIUS, budget: 32, fov: 2 * Math.PI })
+      return
+    }
     this.plugins.attention.bind(client, options.bind ?? this.observer)
   }
 
@@ -176,6 +196,28 @@ describe('misuse', () => {
     await expect(new Client(server.url).create('misuse', { trackOpen: true })).rejects.toThrow(/not marked \.view\(\)/)
   })
 
+  it('should warn once per class about a field whose view tag no band holds (it would never be sent)', () => {
+    const Odd = schema({ x: t.float32().view(1), secret: t.uint8().view(4), note: t.string().view(8), all: t.uint8().view() }, 'MisuseOdd')
+    const OddState = schema({ odd: t.map(Odd).view() }, 'MisuseOddState')
+    const state = new OddState()
+    new Encoder(state)
+    const world = createWorld()
+    const plugin = new AttentionPlugin().use(createAttentionSystem(world, { components: createAttentionComponents(16) }))
+    for (let e = 1; e <= 3; e++) {
+      const o = new Odd()
+      state.odd.set(String(e), o)
+      plugin.track(e, o)
+    }
+    expect(ours(warnings, /MisuseOdd fields "secret" \(\.view\(4\)\), "note" \(\.view\(8\)\) have tags that no band holds \(bandTags \[0, 1, 3\]\)/)).toHaveLength(1)
+    expect(ours(warnings, /no band holds/)).toHaveLength(1)
+    // with a band that holds tag 4, only "note" is left out
+    const wider = new AttentionPlugin({ bandTags: [0, 1, 1 | 2 | 4] }).use(createAttentionSystem(createWorld(), { components: createAttentionComponents(16) }))
+    const o = new Odd()
+    state.odd.set('9', o)
+    wider.track(9, o)
+    expect(ours(warnings, /MisuseOdd field "note" \(\.view\(8\)\) has a tag that no band holds/)).toHaveLength(1)
+  })
+
   it('should refuse an attention system that a second room uses', async () => {
     const a = await new Client(server.url).create('misuse', { share: true })
     await expect(new Client(server.url).create('misuse', { share: true })).rejects.toThrow(/already used by another room/)
@@ -225,9 +267,36 @@ describe('misuse', () => {
     const r = room!
     const d = await new Client(server.url).joinById(c.roomId, { bind: r.near[1] })
     const e = await new Client(server.url).joinById(c.roomId, { bind: r.near[2] })
+    // said at the sync after the bind (onJoin may add the Observer after binding)
+    await until(() => ours(warnings, /is not an observer/).length > 0, 'the warning', 3000)
+    await sleep(200)
     expect(ours(warnings, new RegExp(`bind\\(client, ${r.near[1]}\\): entity ${r.near[1]} is not an observer.*addObserver`))).toHaveLength(1)
     expect(ours(warnings, /is not an observer/)).toHaveLength(1)
     for (const x of [c, d, e]) await x.leave(true)
+  })
+
+  it('should not warn when onJoin binds first and adds the Observer after', async () => {
+    const c = await new Client(server.url).create('misuse', { bindFirst: true })
+    const r = room!
+    await until(() => r.near.every((e) => keys(c).includes(String(e))), 'the set of the new observer')
+    await sleep(200)
+    expect(warnings).toEqual([])
+    await c.leave(true)
+  })
+
+  it('should warn once about a joined client that onJoin never bound', async () => {
+    const c = await new Client(server.url).create('misuse', { noBind: true })
+    await until(() => ours(warnings, /bound to no observer/).length > 0, 'the warning', 5000)
+    expect(ours(warnings, new RegExp(`client ${c.sessionId} joined room ${c.roomId} but is bound to no observer.*bind\\(client, observerEntity\\) in onJoin`))).toHaveLength(1)
+    expect(keys(c)).toEqual([])
+    await c.leave(true)
+  })
+
+  it('should warn once when bind() gets a client but the plugin is not registered on the room', async () => {
+    const c = await new Client(server.url).create('misuse', { loose: true })
+    const d = await new Client(server.url).joinById(c.roomId, {})
+    expect(ours(warnings, /not registered on the room.*definePlugins\(\[new AttentionPlugin/)).toHaveLength(1)
+    for (const x of [c, d]) await x.leave(true)
   })
 
   it('should warn once when sync() is never called', async () => {

@@ -4,7 +4,7 @@
 // Nothing here reaches the network: the scratch project links the workspace's copies of the
 // peer packages (installed by `npm ci`) next to the extracted tarball.
 import { execFile } from 'node:child_process'
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -18,8 +18,8 @@ const pluginDir = resolve(here, '../..')
 const rootDir = resolve(pluginDir, '..')
 const bin = (name: string): string => join(rootDir, 'node_modules', '.bin', name)
 
-/** Packages the scratch project imports besides the plugin: its peers, a transport, the sdk, ws. */
-const LINKED = ['@colyseus/core', '@colyseus/schema', '@colyseus/ws-transport', '@colyseus/sdk', 'bitecs', 'ws']
+/** Packages the scratch project imports besides the plugin: its peers, a transport, the sdk, ws (and the types a user's install brings with @colyseus/ws-transport). */
+const LINKED = ['@colyseus/core', '@colyseus/schema', '@colyseus/ws-transport', '@colyseus/sdk', 'bitecs', 'ws', '@types/ws', '@types/node']
 
 interface PackedFile {
   path: string
@@ -107,6 +107,26 @@ describe('package', () => {
         run(process.execPath, [tsc, '-p', join(app, 'tsconfig.json'), '--module', mode, '--moduleResolution', mode], { cwd: app }),
       ),
     )
+  })
+
+  it("should type-check the getting-started guide's files (schema.ts, game.ts, room.ts, server.ts) as written", async () => {
+    // each ```ts block of docs/getting-started.md that starts with a `// name.ts` line, verbatim,
+    // in an ES module folder of the scratch project, strict under NodeNext (what `tsc --init` sets)
+    const guide = readFileSync(resolve(rootDir, 'docs', 'getting-started.md'), 'utf8')
+    const dir = join(app, 'guide')
+    mkdirSync(dir, { recursive: true })
+    const names: string[] = []
+    for (const m of guide.matchAll(/```ts\n\/\/ (\w+\.ts)\n([\s\S]*?)```/g)) {
+      names.push(m[1]!)
+      writeFileSync(join(dir, m[1]!), m[2]!)
+    }
+    expect(names).toEqual(['schema.ts', 'game.ts', 'room.ts', 'server.ts'])
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module' }))
+    const config = { compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', strict: true, noEmit: true, skipLibCheck: true, types: [] }, files: names }
+    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(config))
+    const tsc = join(rootDir, 'node_modules', 'typescript', 'bin', 'tsc')
+    const out = await run(process.execPath, [tsc, '-p', join(dir, 'tsconfig.json')], { cwd: dir }).catch((e: { stdout?: string }) => ({ stdout: `tsc failed:\n${e.stdout ?? String(e)}` }))
+    expect(out.stdout).toBe('')
   })
 
   it.each([

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest'
 import { addComponent, addEntity, createWorld, removeComponent, removeEntity, type World } from 'bitecs'
-import { Band, createAttentionComponents, createAttentionSystem, Feature, FEATURE_COUNT } from '../../src/index'
+import { Band, createAttentionComponents, createAttentionSystem, createHeadScorer, DEFAULT_WEIGHTS, Feature, FEATURE_COUNT } from '../../src/index'
 import type { AttentionComponents, AttentionOptions, AttentionSystem } from '../../src/index'
 
 /** Only the distance head: score = 1 - d / R (scenes use the linear head), so rankings follow distance. */
@@ -255,9 +255,10 @@ describe('attention-system', () => {
     const spy = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void errors.push(a.map(String).join(' ')))
     try {
       for (const [name, range, corrupt] of fields) {
-        for (const rescoreEvery of [1, 3]) {
+        // the built-in heads, the amortised refresh, and a custom scorer (the batch path)
+        for (const options of [{}, { rescoreEvery: 3 }, { scorer: createHeadScorer(DEFAULT_WEIGHTS) }]) {
           errors.length = 0
-          const s = scene({ rescoreEvery })
+          const s = scene(options)
           const o = s.at(0, 0)
           const near = s.at(1, 0)
           s.observe(o)

@@ -29,6 +29,31 @@ export function flagValue(name: string, argv: readonly string[] = process.argv.s
   return undefined
 }
 
+/**
+ * Throws unless every argument is a known flag: `--name` for a switch, `--name value` or
+ * `--name=value` for a flag that takes a value. A misspelt flag is an error, not silently ignored.
+ * @param command - how the error names the command, e.g. `npm run train`.
+ * @param valued - names of the flags that take a value (without `--`).
+ * @param switches - names of the flags that do not.
+ */
+export function checkFlags(command: string, valued: readonly string[], switches: readonly string[], argv: readonly string[] = process.argv.slice(2)): void {
+  const known = (): string => [...valued.map((f) => `--${f} <value>`), ...switches.map((f) => `--${f}`)].join(', ')
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!
+    const m = /^--([^=]+)(=.*)?$/.exec(a)
+    const name = m?.[1]
+    if (name !== undefined && valued.includes(name)) {
+      if (m![2] !== undefined) continue
+      const v = argv[i + 1]
+      if (v === undefined || v.startsWith('--')) throw new RangeError(`${command}: --${name} needs a value`)
+      i++
+    } else if (name === undefined || !switches.includes(name) || m![2] !== undefined) {
+      const what = name === undefined ? `argument ${a}` : switches.includes(name) ? `value in ${a} (--${name} takes none)` : `flag ${a}`
+      throw new RangeError(`${command}: unknown ${what}; known flags: ${known()}`)
+    }
+  }
+}
+
 /** Writes `data` as pretty JSON to `.bench-results/<name>.json` and returns the path. */
 export function writeResult(name: string, data: unknown, dir = RESULTS_DIR): string {
   mkdirSync(dir, { recursive: true })

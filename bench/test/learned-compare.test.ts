@@ -58,6 +58,17 @@ describe('compareFamily', () => {
     }
   })
 
+  it('should refuse an unknown flag on its command line before replaying anything', async () => {
+    const { execFile } = await import('node:child_process')
+    const { promisify } = await import('node:util')
+    const { REPO_ROOT } = await import('../lib/cli')
+    const err = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'bench/train/compare.ts', '--model', 'unused.onnx', '--familly', 'hub'], { cwd: REPO_ROOT, timeout: 60_000 }).catch(
+      (e: { code: number; stderr: string }) => e,
+    )
+    expect((err as { code: number }).code).toBe(1)
+    expect((err as { stderr: string }).stderr).toContain('compare.ts: unknown flag --familly; known flags: --model <value>, --family <value>, --seeds <value>, --seed-count <value>')
+  })
+
   it('should read --hysteresis as name=value pairs and refuse unknown names or values', async () => {
     const { parseHysteresis } = await import('../train/compare')
     expect(parseHysteresis(undefined)).toBeUndefined()

@@ -1,4 +1,10 @@
+import { execFile } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
+import { checkFlags, REPO_ROOT } from '../lib/cli'
 import { INPUT_WIDTH } from '../../plugin/src/learned/index'
 import { createPrng } from '../lib/prng'
 import { captureDataset } from '../train/dataset'
@@ -130,5 +136,52 @@ describe('learned attention training', () => {
     }
     expect(still).toBeGreaterThan(0)
     expect(createRowWeights(d, { byteWeights: false, hardTop: 0, tailWeight: 1 })(0, 5)).toBeUndefined()
+  })
+})
+
+describe('npm run train (command line)', () => {
+  /** Runs bench/train/train.ts with `args`: its exit code and output. */
+  const train = (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
+    promisify(execFile)(process.execPath, ['--import', 'tsx', 'bench/train/train.ts', ...args], { cwd: REPO_ROOT, timeout: 100_000 }).then(
+      (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
+      (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+    )
+
+  it('should refuse an unknown flag, a stray argument or a flag without its value, listing the known flags, before recording anything', async () => {
+    const typo = await train(['--out', '/tmp/unused.onnx', '--epoch', '3'])
+    expect(typo.code).toBe(1)
+    expect(typo.stdout).toBe('')
+    expect(typo.stderr.trim()).toBe(
+      'npm run train: unknown flag --epoch; known flags: --out <value>, --load <value>, --family <value>, --seed <value>, --epochs <value>, --ensemble <value>, --heads <value>, ' +
+        '--key-dim <value>, --hard-top <value>, --tail-weight <value>, --lr <value>, --prior-pull <value>, --calibrate-top <value>, --new-weight <value>, --bound <value>, ' +
+        '--sharpness <value>, --window <value>, --quick, --more-seeds, --residual, --no-calibrate, --no-byte-weights',
+    )
+    expect((await train(['--out', '/tmp/unused.onnx', 'extra'])).stderr).toMatch(/^npm run train: unknown argument extra; known flags: --out <value>/)
+    expect((await train(['--out', '/tmp/unused.onnx', '--bound'])).stderr.trim()).toBe('npm run train: --bound needs a value')
+  })
+
+  it('should accept the shipped recipe\'s flags and write a model', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'train-cli-'))
+    try {
+      const out = join(dir, 'm.onnx')
+      const r = await train(['--quick', '--family', 'arena', '--out', out, '--seed', '1', '--epochs=1', '--bound', '2'])
+      expect(r.stderr).toBe('')
+      expect(r.code).toBe(0)
+      expect(r.stdout).toContain(`wrote ${out}`)
+      expect(existsSync(out)).toBe(true)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('checkFlags', () => {
+  it('should take --name value, --name=value and switches, and refuse the rest, naming it', () => {
+    const check = (argv: string[]): void => checkFlags('cmd', ['out', 'seed'], ['quick'], argv)
+    expect(() => check(['--out', 'a', '--seed=-1', '--quick', '--seed', '-2'])).not.toThrow()
+    expect(() => check(['--quick=1'])).toThrow('cmd: unknown value in --quick=1 (--quick takes none); known flags: --out <value>, --seed <value>, --quick')
+    expect(() => check(['--out', '--quick'])).toThrow('cmd: --out needs a value')
+    expect(() => check(['--Out', 'a'])).toThrow('cmd: unknown flag --Out; known flags')
+    expect(() => check(['-q'])).toThrow('cmd: unknown argument -q; known flags')
   })
 })

@@ -11,11 +11,12 @@
 // with the heads' byte-budget sweep (cached too): like with like. Every point is also compared with
 // the heads' best of both sweeps at the same bytes (`best`).
 //
-//   node --import tsx bench/train/compare.ts --model m.onnx [--family a,b] [--seeds train|test|validation] [--seed-count N (default 1)] [--cache dir] [--budgets 1,2,4] [--byte-budgets 350,450] [--smoothing 0.5 (default: the scorer's)] [--hysteresis swapMargin=0.5,minOutTicks=10]
+//   node --import tsx bench/train/compare.ts --model m.onnx [--family a,b] [--seeds train|test|validation] [--seed-count N (default 1)] [--cache dir] [--budgets 1,2,4] [--byte-budgets 350,450] [--smoothing 0.5 (default: the scorer's)] [--hysteresis swapMargin=0.5,minOutTicks=10] [--out points.json]
+// (any other flag is an error; it imports the built plugin through the example server's state: `npm run build:plugin` first)
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { HysteresisOptions } from '../../plugin/src/index'
-import { flagValue, isMain } from '../lib/cli'
+import { checkFlags, flagValue, isMain } from '../lib/cli'
 import { FAMILIES } from '../recall/families/index'
 import { summarize, type RecallRow } from '../recall/metrics'
 import { attentionPolicy } from '../recall/policies/attention-policy'
@@ -104,6 +105,7 @@ function missesByOther(row: RecallRow, other: RecallRow): string {
 }
 
 if (isMain(import.meta.url)) {
+  checkFlags('compare.ts', ['model', 'family', 'seeds', 'seed-count', 'cache', 'budgets', 'byte-budgets', 'smoothing', 'hysteresis', 'out'], [])
   const model = flagValue('model')
   if (model === undefined) throw new Error('usage: compare.ts --model m.onnx [--family a,b] [--seeds train|test|validation]')
   const seeds = (flagValue('seeds') ?? 'train') as SeedSet

@@ -3,6 +3,9 @@
 //   npm run train -- --out model.onnx [--family a,b] [--more-seeds] [--seed N] [--epochs N] [--ensemble N] [--heads N --key-dim N] [--quick]
 //   npm run train -- --load rec1.bin [--load rec2.bin ...] --out model.onnx [--seed N]
 //   loss and scale: [--no-byte-weights] [--no-calibrate] [--calibrate-top N] [--residual] [--hard-top N --tail-weight W] [--window S] [--new-weight W] [--bound B] [--sharpness S]
+//   optimiser: [--lr R] [--prior-pull P]
+// The shipped default model: --out plugin/models/default.onnx --seed 1 --epochs 3 --bound 2 (docs/learned-attention.md).
+// Any other flag is an error.
 //
 // Without --load it records the training seeds of the built-in scenario families (with --more-seeds
 // their extra training seeds too) and holds out their test seeds; with --load it trains on the first 80% of each recording and holds out the rest.
@@ -11,7 +14,7 @@
 // whose raw score is the mean of theirs, N times the heads.
 import { writeFileSync, mkdirSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
-import { flagValue, hasFlag, isMain } from '../lib/cli'
+import { checkFlags, flagValue, hasFlag, isMain } from '../lib/cli'
 import { createPrng } from '../lib/prng'
 import { FEATURE_COUNT } from '../../plugin/src/index'
 import { INPUT_COLUMNS } from '../../plugin/src/learned/index'
@@ -169,9 +172,15 @@ export function train(trainSet: Dataset, testSet: Dataset, o: TrainOptions = {})
   return p
 }
 
+/** Flags of `npm run train` that take a value (see the header; --lr and --prior-pull set {@link TrainOptions} `lr` and `priorPull`). */
+const TRAIN_FLAGS = ['out', 'load', 'family', 'seed', 'epochs', 'ensemble', 'heads', 'key-dim', 'hard-top', 'tail-weight', 'lr', 'prior-pull', 'calibrate-top', 'new-weight', 'bound', 'sharpness', 'window'] as const
+/** Flags of `npm run train` that take none. */
+const TRAIN_SWITCHES = ['quick', 'more-seeds', 'residual', 'no-calibrate', 'no-byte-weights'] as const
+
 /** Command line: see the header. */
 async function main(): Promise<void> {
   const argv = process.argv.slice(2)
+  checkFlags('npm run train', TRAIN_FLAGS, TRAIN_SWITCHES, argv)
   const out = flagValue('out')
   if (out === undefined) throw new Error('usage: npm run train -- [--load <recording> ...] --out <model.onnx> [--family a,b] [--seed N] [--epochs N] [--quick]')
   const seed = Number(flagValue('seed') ?? 1)

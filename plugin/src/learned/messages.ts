@@ -87,5 +87,6 @@ export type ToWorker =
 /** Worker to room thread (answers go through the shared buffers; a failure's text comes here). */
 export type FromWorker =
   | { type: 'ready' }
-  | { type: 'invalid'; message: string }
+  /** The model failed to load: `parse`, onnxruntime-web could not load it as ONNX; `contract`, it loaded but does not fit (names, shapes, a test batch). */
+  | { type: 'invalid'; reason: 'parse' | 'contract'; message: string }
   | { type: 'failed'; request: number; message: string }

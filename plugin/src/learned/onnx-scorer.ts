@@ -26,7 +26,13 @@ export interface OnnxScorerOptions {
   maxStaleTicks?: number
   /** A request unanswered for this long counts as a hang: the worker is restarted. @defaultValue 2000 */
   hangTimeoutMs?: number
-  /** Receives failures (once per episode) and recoveries. @defaultValue console.warn */
+  /**
+   * Receives failures and recoveries, one line each: each kind of failure once per episode, and the
+   * `recovered` that ends the episode only after the model served every tick for
+   * `10 * maxStaleTicks` ticks (at least 20), so a model that is steadily about `maxStaleTicks`
+   * late reports `stale` once instead of alternating with `recovered`. Nothing after `dispose()`.
+   * @defaultValue console.warn
+   */
   onEvent?: (event: LearnedScorerEvent) => void
   /** The worker script (tests substitute one). @defaultValue the package's own worker */
   workerUrl?: URL
@@ -47,11 +53,11 @@ export interface OnnxScorerOptions {
   smoothing?: number
 }
 
-/** A failure or recovery of the learned scorer, reported once per episode, not per tick. */
+/** A failure or recovery of the learned scorer, reported once per episode, not per tick (see OnnxScorerOptions.onEvent). */
 export interface LearnedScorerEvent {
   /** What happened: the model threw or failed to load, hung, returned garbage, answered too late, or answers again. */
   kind: 'error' | 'hang' | 'garbage' | 'stale' | 'recovered'
-  /** A one-line description (what was expected and what was found). */
+  /** A one-line description (what was expected and what was found): no line breaks. */
   message: string
 }
 
@@ -71,7 +77,7 @@ export interface LearnedScorerStats {
   lastInferenceMs: number
   /** Rows per second of inference over the answers so far (worker time only). */
   rowsPerSecond: number
-  /** null when serving from the model, else the kind of the current failure. */
+  /** null when serving from the model, else the kind of the current failure (current even while its reports are held back). */
   degraded: LearnedScorerEvent['kind'] | null
 }
 
@@ -83,7 +89,7 @@ export interface OnnxScorer extends AttentionScorer {
   stats(): LearnedScorerStats
   /** Resolves once no request is in flight (or after `timeoutMs`): lets a benchmark leave the worker time between ticks. */
   settle(timeoutMs?: number): Promise<boolean>
-  /** Stops the worker. */
+  /** Stops the worker; ticks after it score on the heads and report nothing. */
   dispose(): Promise<void>
 }
 
@@ -103,8 +109,40 @@ interface Slot {
 
 const PREFIX = 'colyseus-attention/learned'
 
+/** The onnxruntime-web version the scorer is tested with: plugin/package.json's devDependency (a test keeps them equal). */
+const ORT_VERSION = '1.30.0'
+
+/** `text` on one line: warnings and errors are one line each, whatever the model's runtime wrote. */
+const oneLine = (text: string): string => text.replace(/\s*[\r\n]+\s*/g, ' ').trim()
+
+/** What a failed worker's error says to a user: the missing optional peer gets the command that installs it. */
+function workerFailure(e: Error & { code?: unknown }): string {
+  if (e.code === 'ERR_MODULE_NOT_FOUND' && /onnxruntime-web/.test(e.message)) {
+    return `onnxruntime-web, the learned scorer's optional peer dependency, is not installed: npm i -E onnxruntime-web@${ORT_VERSION} (${oneLine(e.message)})`
+  }
+  return oneLine(e.message)
+}
+
+/** Reads the model file, or throws an error that names it. */
+async function readModel(path: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await readFile(path))
+  } catch (e) {
+    const err = e as Error & { code?: unknown }
+    const why = err.code === 'ENOENT' ? 'no such file' : oneLine(err.message)
+    throw new Error(`${PREFIX}: could not read the model file ${path}: ${why}`, { cause: e })
+  }
+}
+
 /** Default of OnnxScorerOptions.smoothing: chosen on the training seeds of the built-in families (docs/learned-attention.md). */
 const DEFAULT_SMOOTHING = 0.75
+
+/** Ticks the model must serve in a row, per tick of maxStaleTicks, before a failure episode ends with `recovered` (at least MIN_RECOVERY_TICKS). */
+const RECOVERY_PER_STALE_TICK = 10
+const MIN_RECOVERY_TICKS = 20
+
+/** Bits of `LearnedScorerEvent['kind']` reported in the current episode. */
+const KIND_BIT = { error: 1, hang: 2, garbage: 4, stale: 8, recovered: 0 } as const
 
 function defaultWorker(): { url: URL | string; eval: boolean } {
   const here = import.meta.url
@@ -139,7 +177,7 @@ function newSlot(rows: number, observers: number, capacity: number, version: num
   }
 }
 
-// counters (a typed array: PERFORMANCE.md, "doubles in closures")
+// counters (a typed array: plugin/src/ecs/PERFORMANCE.md, "doubles in closures")
 const REQUESTS = 0
 const ANSWERS = 1
 const FAILURES = 2
@@ -168,8 +206,9 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
   checkRange('hangTimeoutMs', hangMs, 0, 1e9, true)
   const smoothing = options.smoothing ?? DEFAULT_SMOOTHING
   checkRange('smoothing', smoothing, 0, 0.95)
-  const model = typeof options.model === 'string' ? new Uint8Array(await readFile(options.model)) : options.model
+  const model = typeof options.model === 'string' ? await readModel(options.model) : options.model
   if (!(model instanceof Uint8Array) || model.length === 0) throw new TypeError(`${PREFIX}: model must be ONNX bytes or a path to an .onnx file`)
+  const modelName = typeof options.model === 'string' ? options.model : `the ${model.length} bytes given`
   const weights = { ...DEFAULT_WEIGHTS, ...options.weights }
   const heads = createHeadScorer(weights)
   const onEvent = options.onEvent ?? ((e: LearnedScorerEvent) => console.warn(`${PREFIX}: ${e.message}`))
@@ -193,6 +232,11 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
   let degraded: LearnedScorerEvent['kind'] | null = null
   let failedRequest = -1
   let failedText = ''
+  // the episode's reports: KIND_BIT of each kind reported since the last `recovered`, and the tick
+  // since which every tick served the model's answer (-1: it did not serve the last tick)
+  let reported = 0
+  let servingSince = -1
+  const recoveryTicks = Math.max(MIN_RECOVERY_TICKS, RECOVERY_PER_STALE_TICK * maxStale)
 
   // per-entity lookups of the answer in use, sized at the first tick (stamps, not Sets)
   let obsIndex = new Int32Array(0)
@@ -200,19 +244,29 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
   let answerVersion = 0
   let generation: Uint32Array = new Uint32Array(0)
 
-  /** Counts a failure; true when it starts an episode (then report it). */
+  /** Counts a failure; true when its kind was not reported yet in this episode (then report it). */
   const failing = (kind: LearnedScorerEvent['kind']): boolean => {
     counters[FAILURES] = counters[FAILURES]! + 1
-    if (degraded === kind) return false
     degraded = kind
+    if ((reported & KIND_BIT[kind]) !== 0 || disposed) return false
+    reported |= KIND_BIT[kind]
     return true
   }
   const report = (kind: LearnedScorerEvent['kind'], message: string): void => {
-    onEvent({ kind, message: `${message}; the built-in heads score until it answers again` })
+    onEvent({ kind, message: `${oneLine(message)}; the built-in heads score until it answers again` })
   }
+  /** Once the model serves again (the report waits: see `served`). */
   const recovered = (): void => {
     degraded = null
-    onEvent({ kind: 'recovered', message: 'the model answers again' })
+  }
+  /** Called every tick: ends a reported episode once the model has served `recoveryTicks` ticks in a row. */
+  const served = (tick: number, serving: boolean): void => {
+    if (!serving) servingSince = -1
+    else if (servingSince === -1) servingSince = tick
+    else if (reported !== 0 && tick - servingSince >= recoveryTicks && !disposed) {
+      reported = 0
+      onEvent({ kind: 'recovered', message: `the model answers again (served ${recoveryTicks} ticks in a row)` })
+    }
   }
 
   const indexAnswer = (s: Slot): void => {
@@ -261,26 +315,44 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
     if (degraded !== null && degraded !== 'stale') recovered()
   }
 
-  const start = (): Promise<void> =>
+  /**
+   * Starts a worker and resolves once it loaded the model. The worker never keeps the process alive
+   * once it serves (a room that is not disposed does not hold the process open); while the first one
+   * loads it does, so that `await createOnnxScorer(...)` at a module's top level is not cut short.
+   * @param background - a replacement (restart): not even while it loads.
+   */
+  const start = (background: boolean): Promise<void> =>
     new Promise<void>((resolve, reject) => {
       ready = false
       control = new Int32Array(shared(Control.Size * 4))
       const w = new Worker(where.url, { eval: where.eval })
-      w.unref()
       worker = w
       let pending: ((err: Error | null) => void) | null = (err) => {
         pending = null
         if (err === null) resolve()
         else reject(err)
       }
+      /** The worker died (an error, or an exit nobody asked for): fail the start, or report and replace it. */
+      const died = (startFailure: string, crash: string): void => {
+        worker = null
+        drop()
+        if (pending !== null) pending(new Error(`${PREFIX}: ${startFailure}`))
+        else {
+          if (failing('error')) report('error', crash)
+          setTimeout(() => worker === null && restart(), 1000).unref()
+        }
+      }
+      // a 'message' listener re-refs a worker that was unref()ed before it: unref() after the listeners
       w.on('message', (m: FromWorker) => {
         if (worker !== w) return
         if (m.type === 'ready') {
           ready = true
+          w.unref()
           pending?.(null)
         } else if (m.type === 'invalid') {
-          if (pending !== null) pending(new RangeError(`${PREFIX}: the model does not fit: ${m.message}`))
-          else if (failing('error')) report('error', `the model failed to load again: ${m.message}`)
+          const what = m.reason === 'parse' ? `the model (${modelName}) could not be parsed as ONNX: ${oneLine(m.message)}` : `the model does not fit: ${oneLine(m.message)}`
+          if (pending !== null) pending(m.reason === 'parse' ? new Error(`${PREFIX}: ${what}`) : new RangeError(`${PREFIX}: ${what}`))
+          else if (failing('error')) report('error', `the model failed to load again: ${what}`)
         } else {
           failedRequest = m.request
           failedText = m.message
@@ -288,12 +360,14 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
       })
       w.on('error', (e) => {
         if (worker !== w) return
-        if (pending !== null) pending(new Error(`${PREFIX}: the inference worker failed: ${e.message}`))
-        else if (failing('error')) report('error', `the inference worker crashed: ${e.message}`)
-        worker = null
-        drop()
-        if (pending === null) setTimeout(() => worker === null && restart(), 1000).unref()
+        died(`the inference worker failed: ${workerFailure(e)}`, `the inference worker crashed: ${workerFailure(e)}`)
       })
+      // after an error, or after terminate() (worker is no longer w then), this is not news
+      w.on('exit', (code) => {
+        if (worker !== w) return
+        died(`the inference worker exited with code ${code} before it was ready`, `the inference worker exited with code ${code}`)
+      })
+      if (background) w.unref()
       const init: ToWorker = { type: 'init', model, threads, smoothing, width: INPUT_WIDTH, control, slots: slots.map((s) => s.arrays), versions: slots.map((s) => s.version) }
       w.postMessage(init)
     })
@@ -315,12 +389,12 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
     drop()
     void old?.terminate()
     if (disposed) return
-    start().catch((e: Error) => {
-      if (failing('error')) report('error', e.message)
+    start(true).catch((e: Error) => {
+      if (failing('error')) report('error', e.message.replace(`${PREFIX}: `, ''))
     })
   }
 
-  await start().catch(async (e: unknown) => {
+  await start(false).catch(async (e: unknown) => {
     const w = worker as Worker | null
     worker = null
     await w?.terminate()
@@ -350,7 +424,8 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
   let watched = 0
   let watchedFor = 0
   const watchdog = setInterval(() => {
-    if (disposed || worker === null || inFlight === -1) {
+    // answered but not adopted yet (no tick since, e.g. a paused room) is not a hang
+    if (disposed || worker === null || inFlight === -1 || Atomics.load(control, Control.Answer) === slots[inFlight]!.request) {
       watched = 0
       return
     }
@@ -443,6 +518,7 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
           if (degraded === 'stale') recovered()
         } else if (failing('stale')) report('stale', `the model's last answer is ${age} ticks old (more than maxStaleTicks ${maxStale})`)
       }
+      served(batch.tick, usable)
       recording = ready && inFlight === -1 && worker !== null ? (current === 0 ? 1 : 0) : -1
       return recording === -1 ? null : slots[recording]!.arrays.features
     },
@@ -505,7 +581,11 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
         const left = deadline - performance.now()
         if (left <= 0) return false
         const w = waitAsync(ctl, Control.Answer, seen, left)
-        if (w.async) await w.value
+        if (!w.async) continue
+        // a pending Atomics.waitAsync does not keep the process alive, and the worker does not either
+        const alive = setTimeout(() => {}, left)
+        await w.value
+        clearTimeout(alive)
       }
       return true
     },
@@ -514,6 +594,9 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
       clearInterval(watchdog)
       const w = worker as Worker | null
       worker = null
+      // later ticks (a room may tick once more) score on the heads and report nothing
+      current = -1
+      inFlight = -1
       await w?.terminate()
     },
   }

@@ -109,13 +109,20 @@ port.on('message', (m: ToWorker) => {
 })
 
 async function init(m: Extract<ToWorker, { type: 'init' }>): Promise<void> {
+  ort.env.wasm.numThreads = m.threads
+  ort.env.logLevel = 'error'
+  let s: ort.InferenceSession
   try {
-    ort.env.wasm.numThreads = m.threads
-    ort.env.logLevel = 'error'
-    const s = await ort.InferenceSession.create(m.model, { executionProviders: ['wasm'] })
+    s = await ort.InferenceSession.create(m.model, { executionProviders: ['wasm'] })
+  } catch (e) {
+    // not an ONNX model onnxruntime-web can load (e.g. "protobuf parsing failed"): not a contract question
+    send({ type: 'invalid', reason: 'parse', message: (e as Error).message })
+    return
+  }
+  try {
     const problem = await check(s, m.width)
     if (problem !== null) {
-      send({ type: 'invalid', message: problem })
+      send({ type: 'invalid', reason: 'contract', message: problem })
       return
     }
     session = s
@@ -129,7 +136,7 @@ async function init(m: Extract<ToWorker, { type: 'init' }>): Promise<void> {
     void serve(m.control)
     send({ type: 'ready' })
   } catch (e) {
-    send({ type: 'invalid', message: `could not load the model: ${(e as Error).message}` })
+    send({ type: 'invalid', reason: 'contract', message: `checking the model failed: ${(e as Error).message}` })
   }
 }
 

@@ -1,4 +1,9 @@
 import { addComponent, addEntity, createWorld, removeEntity } from 'bitecs'
+import { spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { BroadcastChannel } from 'node:worker_threads'
 import { afterAll, describe, expect, it } from 'vitest'
 import { addObserver, createAttentionComponents, createAttentionSystem } from '../../src/index'
@@ -39,7 +44,10 @@ describe('createOnnxScorer', () => {
     // a model of the 16 columns before closestTime, closestRange and candidateClosing: retrain it
     await expect(createOnnxScorer({ model: tinyModel(16) })).rejects.toThrow(/expected input x of shape \[observers, candidates, 19\]; found \[n, m, 16\]/)
     await expect(createOnnxScorer({ model: tinyModel(INPUT_WIDTH, { x: 'rows', mask: 'mask', out: 'score' }) })).rejects.toThrow(/expected inputs x .*found inputs rows, mask/)
-    await expect(createOnnxScorer({ model: new Uint8Array([1, 2, 3]) })).rejects.toThrow(/could not load the model/)
+    // not ONNX at all: a parse failure, not a contract question
+    const garbage = createOnnxScorer({ model: new Uint8Array([1, 2, 3]) })
+    await expect(garbage).rejects.toThrow(/^colyseus-attention\/learned: the model \(the 3 bytes given\) could not be parsed as ONNX: .*protobuf parsing failed/)
+    await expect(garbage).rejects.not.toThrow(/does not fit/)
     await expect(createOnnxScorer({ model: tinyModel(INPUT_WIDTH), threads: 0 })).rejects.toThrow(/threads must be an integer in \[1, 16\]; got 0/)
   })
 
@@ -158,16 +166,166 @@ describe('createOnnxScorer', () => {
       await run(12)
       // reported once, not per tick; the heads scored the rows in the meantime
       expect(kinds().filter((k) => k === kind)).toEqual([kind])
+      // the runtime's two-line text, on one line
+      if (mode === 'throw') expect(events.find((e) => e.kind === 'error')?.message).toBe('the model threw: injected failure at the model; the built-in heads score until it answers again')
       // no usable answer since the fault: the heads scored every row
       if (mode === 'throw' || mode === 'nan') expect(scorer.stats().modelRows).toBe(0)
       if (mode !== 'hang') faults.postMessage('ok')
-      // a hung worker is replaced: the new one starts healthy (give a loaded machine time to start it)
-      for (let i = 0; i < 100 && !kinds().includes('recovered'); i++) await run(1)
+      // a hung worker is replaced: the new one starts healthy (give a loaded machine time to start it);
+      // recovered once the model served 10 x maxStaleTicks = 20 ticks in a row
+      for (let i = 0; i < 150 && !kinds().includes('recovered'); i++) await run(1)
       await run(2)
       expect(kinds()).toContain('recovered')
       expect(scorer.stats()).toMatchObject({ degraded: null })
       expect(scorer.stats().modelRows).toBeGreaterThan(0)
     }
     await scorer.dispose()
+  })
+
+  it('should report a model that is steadily about maxStaleTicks late once, not stale and recovered on every answer', async () => {
+    const events: LearnedScorerEvent[] = []
+    // answers 260 ms after each request, ticks every ~40 ms: each answer arrives about 7 ticks after
+    // its rows were taken, is used for a tick or two, then is more than 8 ticks old until the next
+    // one (it alternates for any tick period from about 33 to 52 ms)
+    const scorer = await createOnnxScorer({ model: tinyModel(INPUT_WIDTH), workerUrl: FAULT_WORKER, maxStaleTicks: 8, onEvent: (e) => events.push(e) })
+    const s = scene(scorer)
+    const states = new Set<string | null>()
+    let served = 0
+    const run = async (ticks: number): Promise<void> => {
+      for (let i = 0; i < ticks; i++) {
+        s.sys(s.world)
+        states.add(scorer.stats().degraded)
+        if (scorer.stats().modelRows > 0) served++
+        await sleep(40)
+      }
+    }
+    await run(3)
+    faults.postMessage('slow:260')
+    await run(40)
+    // it did alternate: the model served some ticks and was stale on others
+    expect(states).toEqual(new Set([null, 'stale']))
+    expect(served).toBeGreaterThan(3)
+    // one report, no recovery in between (it never served 80 ticks in a row)
+    expect(events.map((e) => e.kind)).toEqual(['stale'])
+    expect(events[0]!.message).toMatch(/^the model's last answer is \d+ ticks old \(more than maxStaleTicks 8\); the built-in heads score until it answers again$/)
+    // healthy again: recovered once it served 10 x maxStaleTicks = 80 ticks in a row, not before
+    faults.postMessage('ok')
+    let ticks = 0
+    while (ticks < 400 && events.length === 1) {
+      await run(1)
+      ticks++
+    }
+    expect(events.map((e) => e.kind)).toEqual(['stale', 'recovered'])
+    expect(events[1]!.message).toBe('the model answers again (served 80 ticks in a row)')
+    expect(ticks).toBeGreaterThanOrEqual(80)
+    await scorer.dispose()
+  })
+
+  it('should report nothing after dispose(), and leave later ticks to the heads', async () => {
+    const events: LearnedScorerEvent[] = []
+    const scorer = await createOnnxScorer({ model: tinyModel(INPUT_WIDTH), maxStaleTicks: 2, onEvent: (e) => events.push(e) })
+    const s = scene(scorer)
+    s.sys(s.world)
+    await scorer.settle()
+    s.sys(s.world)
+    expect(scorer.stats().modelRows).toBe(12)
+    await scorer.dispose()
+    // a room may tick after its scorer is disposed: far past maxStaleTicks, and no warning
+    for (let i = 0; i < 10; i++) {
+      s.sys(s.world)
+      s.heads(s.world)
+      expect(scorer.stats().modelRows).toBe(0)
+      expect(s.members()).toEqual(s.headMembers())
+    }
+    await sleep(50)
+    expect(events).toEqual([])
+  })
+
+  it('should not count an answer the room has not picked up yet as a hang (a room that paused longer than hangTimeoutMs)', async () => {
+    const events: LearnedScorerEvent[] = []
+    const scorer = await createOnnxScorer({ model: tinyModel(INPUT_WIDTH), hangTimeoutMs: 100, onEvent: (e) => events.push(e) })
+    const s = scene(scorer)
+    s.sys(s.world)
+    expect(await scorer.settle()).toBe(true)
+    // no tick for 4 x hangTimeoutMs, with the answer waiting
+    await sleep(400)
+    s.sys(s.world)
+    expect(events).toEqual([])
+    expect(scorer.stats()).toMatchObject({ modelRows: 12, failures: 0 })
+    await scorer.dispose()
+  })
+
+  it('should report a worker that exits after it served, replace it and recover', async () => {
+    const events: LearnedScorerEvent[] = []
+    const scorer = await createOnnxScorer({ model: tinyModel(INPUT_WIDTH), workerUrl: FAULT_WORKER, maxStaleTicks: 2, onEvent: (e) => events.push(e) })
+    const s = scene(scorer)
+    for (let i = 0; i < 3; i++) {
+      s.sys(s.world)
+      await sleep(20)
+    }
+    expect(scorer.stats().modelRows).toBeGreaterThan(0)
+    faults.postMessage('exit')
+    // replaced 1 s after the exit; the replacement starts in 'ok'
+    for (let i = 0; i < 400 && !events.some((e) => e.kind === 'recovered'); i++) {
+      s.sys(s.world)
+      await sleep(20)
+    }
+    expect(events.map((e) => e.message)).toEqual([
+      'the inference worker exited with code 5; the built-in heads score until it answers again',
+      'the model answers again (served 20 ticks in a row)',
+    ])
+    expect(scorer.stats().degraded).toBeNull()
+    await scorer.dispose()
+  })
+
+  it('should fail to start with a clear error when the worker exits before it is ready, the model file is missing or corrupt, or onnxruntime-web is not installed', async () => {
+    const model = tinyModel(INPUT_WIDTH)
+    await expect(createOnnxScorer({ model, workerUrl: new URL('data:text/javascript,process.exit(3)') })).rejects.toThrow(
+      /^colyseus-attention\/learned: the inference worker exited with code 3 before it was ready$/,
+    )
+    const dir = mkdtempSync(join(tmpdir(), 'learned-start-'))
+    try {
+      const missing = join(dir, 'no-such-model.onnx')
+      await expect(createOnnxScorer({ model: missing })).rejects.toThrow(`colyseus-attention/learned: could not read the model file ${missing}: no such file`)
+      // a file cut short: not ONNX, whatever its name
+      const corrupt = join(dir, 'cut.onnx')
+      writeFileSync(corrupt, readFileSync(defaultModelPath()).subarray(0, 3000))
+      await expect(createOnnxScorer({ model: corrupt })).rejects.toThrow(`colyseus-attention/learned: the model (${corrupt}) could not be parsed as ONNX: `)
+      // a worker that imports onnxruntime-web from where it is not installed: the real module error
+      const worker = join(dir, 'worker.mjs')
+      writeFileSync(worker, "import * as ort from 'onnxruntime-web'\nconsole.log(ort)\n")
+      const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { devDependencies: Record<string, string> }
+      const err = await createOnnxScorer({ model, workerUrl: pathToFileURL(worker) }).catch((e: Error) => e)
+      expect((err as Error).message).toMatch(/^colyseus-attention\/learned: the inference worker failed: onnxruntime-web, the learned scorer's optional peer dependency, is not installed: /)
+      // the version the package is tested with
+      expect((err as Error).message).toContain(`npm i -E onnxruntime-web@${pkg.devDependencies['onnxruntime-web']} (Cannot find package 'onnxruntime-web'`)
+      expect((err as Error).message).not.toContain('\n')
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it.each(['default', 'restart'])('should not keep the process alive when it is not disposed (%s worker)', async (mode) => {
+    // the shipped model through the package's worker, or the fault worker hung once and replaced
+    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../support/undisposed-scorer.ts', import.meta.url)), mode], {
+      cwd: fileURLToPath(new URL('../..', import.meta.url)),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let out = ''
+    let err = ''
+    let scoredAt = 0
+    child.stdout.on('data', (d: Buffer) => {
+      out += String(d)
+      if (scoredAt === 0 && out.includes('scored')) scoredAt = performance.now()
+    })
+    child.stderr.on('data', (d: Buffer) => (err += String(d)))
+    const killer = setTimeout(() => child.kill('SIGKILL'), 40_000)
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)))
+    clearTimeout(killer)
+    expect(err).toBe('')
+    expect(out.trim()).toBe('scored')
+    expect(code).toBe(0)
+    // it ended by itself, soon after its last tick (not killed at 40 s)
+    expect(performance.now() - scoredAt).toBeLessThan(5000)
   })
 })

@@ -1,7 +1,8 @@
 // A stand-in inference worker for fault tests: speaks the learned scorer's worker protocol
 // (src/learned/messages.ts: shared slots, Atomics signals) and misbehaves on request. The mode comes
 // over a BroadcastChannel ('learned-fault'); a fresh worker starts in 'ok' (scores: 5 x the distance
-// feature, like the distance head).
+// feature, like the distance head). Modes: ok, throw (a two-line message), nan, slow (400 ms per
+// answer) or slow:<ms>, hang, exit (the thread exits with code 5 at the next request).
 import { BroadcastChannel, parentPort } from 'node:worker_threads'
 
 // FEATURE_COUNT of the engine: column 0 of each row is the distance feature
@@ -58,10 +59,12 @@ async function serve(ctl) {
       done(OK)
     }
     if (mode === 'throw') {
-      parentPort.postMessage({ type: 'failed', request, message: 'injected failure' })
+      // two lines, as a runtime's error text can be: the scorer reports it on one
+      parentPort.postMessage({ type: 'failed', request, message: 'injected failure\n    at the model' })
       done(FAILED)
     } else if (mode === 'hang') for (;;) {} // a blocked thread: only terminate() ends it
-    else if (mode === 'slow') await new Promise((r) => setTimeout(r, 400)).then(answer)
+    else if (mode === 'exit') process.exit(5)
+    else if (mode.startsWith('slow')) await new Promise((r) => setTimeout(r, Number(mode.split(':')[1] ?? 400))).then(answer)
     else answer()
   }
 }

@@ -24,7 +24,7 @@ const port = intEnv('PORT', 2567, 0, 65535)
 const zonesEnv = process.env.ZONES
 const zones = zonesEnv === undefined || zonesEnv === '' ? undefined : parseZoneSize(zonesEnv)
 if (zones === null) {
-  console.error(`ZONES must be <columns>x<rows> with each in [1, 16] (e.g. 2x2); got ${zonesEnv}`)
+  console.error(`ZONES must be <columns>x<rows> with each in [1, 16] and at most 255 zones (e.g. 2x2); got ${zonesEnv}`)
   process.exit(2)
 }
 const redisUrl = process.env.REDIS_URL === '' ? undefined : process.env.REDIS_URL

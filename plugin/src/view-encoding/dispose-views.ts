@@ -17,14 +17,27 @@ import { installedSchemaVersion, isTestedSchemaVersion } from './version-gate'
  * @colyseus/schema release the contract tests have not passed on (`TESTED_SCHEMA_VERSIONS`),
  * it calls `view.dispose()` on each. The plugin disposes its own views this way; rooms that manage
  * StateViews themselves can too.
+ *
+ * Dispose a view only once no client uses it: a client's own view when that client leaves, a view
+ * shared by several clients (a team's, the spectators') when the last of them leaves. A client
+ * still on a disposed view stops getting changes of what it held and, with schema 5.0.34, is sent
+ * changes of objects in other views (a leak; its decoder logs `"refId" not found`).
  * @param views - the views to dispose, bound to one room's state or not (never-bound views and
  *   views of other rooms are fine; already disposed ones are skipped).
  * @example
+ * // a view per client: dispose it when that client leaves
  * override onLeave(client: Client) {
- *   disposeViews([client.view!])   // instead of client.view.dispose()
+ *   if (client.view !== undefined) disposeViews([client.view])   // instead of client.view.dispose()
  * }
- * override onDispose() {
- *   disposeViews(this.clients.map((c) => c.view!))   // one walk for the whole room
+ * @example
+ * // a view per team, shared by its clients: count them (onJoin: shared.clients++), dispose it
+ * // with the last one (docs/view-encoding.md has the whole room)
+ * override onLeave(client: Client) {
+ *   const team = this.teamOf.get(client.sessionId) ?? -1
+ *   const shared = this.teams.get(team)
+ *   if (shared === undefined || --shared.clients > 0) return   // its other clients still use it
+ *   this.teams.delete(team)
+ *   disposeViews([shared.view])
  * }
  */
 export function disposeViews(views: readonly StateView[]): void {

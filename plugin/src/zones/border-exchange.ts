@@ -3,11 +3,12 @@
 // (border-receiver.ts), hand over and publish (border-publisher.ts). Visibility is enforced on the
 // publishing side: Hidden and TeamOnly entities are never put in a summary; they cross only in a
 // handover addressed to their new owner.
+import { describeValue } from '../ecs/validate'
 import { createBorderRecord, createBorderWriter } from './border-codec'
 import { drainInbox, expireAndExtrapolate, updateLink } from './border-receiver'
 import { handOver, publishSummary } from './border-publisher'
 import { resolveExchangeOptions, type BorderExchangeOptions, type BorderStats, type ResolvedExchangeOptions } from './exchange-options'
-import { createSentState, drop, type ExchangeState } from './exchange-state'
+import { createSentState, drop, warnPrefix, type ExchangeState } from './exchange-state'
 import { clearGid, createGhostStore, setGid, unmarkGhost, type GhostStore, type ZoneComponents } from './ghost-store'
 import { zoneBounds, zoneCount, zoneNeighbours } from './zone-grid'
 
@@ -21,7 +22,8 @@ export interface BorderExchange {
   readonly ready: Promise<void>
   /**
    * Shares local entity `eid` with the neighbours: gives it a global id (gid), stable across
-   * handovers, that the game should use as its replication key. Call it on spawn.
+   * handovers, that the game should use as its replication key. Call it on spawn. A gid is 32
+   * bits: this zone + 1 in the top 8 (so never 0, and never another zone's), a counter below.
    * @returns the gid.
    */
   register(eid: number): number
@@ -34,7 +36,13 @@ export interface BorderExchange {
   /**
    * Applies what the neighbours sent, expires silent ghosts, extrapolates ghosts by `dt`, hands
    * over entities that left the zone and publishes the border summary (at most once per
-   * `intervalMs`). Call it once per tick after the simulation and before the attention system.
+   * `intervalMs`). Call it once per tick after the simulation and before the attention system:
+   * until it runs, nothing is received or published (a room that never calls it is warned once,
+   * when its inbox overflows).
+   * @param dt - the tick's duration in **seconds** (`tickMs / 1000`; Colyseus' `setTimestep`
+   *   passes milliseconds), as velocities are per second. Not a finite number: it throws. Above
+   *   10 s: warned once (milliseconds by mistake move every ghost a thousand times too far).
+   *   Negative (a measured delta across a wall clock set back): taken as 0, warned once.
    */
   step(dt: number): void
   /** Unsubscribes; ghosts stay in the world until the game removes them. */
@@ -42,6 +50,8 @@ export interface BorderExchange {
 }
 
 const INBOX_LIMIT = 256
+/** A `step(dt)` longer than this (seconds) is warned about: most likely milliseconds. */
+const MAX_PLAUSIBLE_DT = 10
 
 /**
  * Creates the border exchange of zone room `zone`: its entities within `margin` of a neighbour are
@@ -56,7 +66,7 @@ const INBOX_LIMIT = 256
  *   events: { added: (eid, gid) => this.spawnInstance(eid, gid), removed: (eid) => this.dropInstance(eid) },
  * })
  * await this.border.ready
- * // every tick: simulate, then this.border.step(dt), then attention(world)
+ * // every tick: simulate, then this.border.step(tickMs / 1000) (seconds), then attention(world)
  */
 export function createBorderExchange(options: BorderExchangeOptions): BorderExchange {
   const o = resolveExchangeOptions(options)
@@ -96,6 +106,9 @@ function buildExchange(o: ResolvedExchangeOptions, s: GhostStore): BorderExchang
     lastEcho: now,
     lastProbe: -Infinity,
     started: now,
+    lastStep: now,
+    steps: 0,
+    warned: { dt: false, negativeDt: false, layout: false, noStep: false },
     stats: { published: 0, publishedBytes: 0, received: 0, receivedBytes: 0, dropped: 0, dropReasons: {}, stale: 0, ghosts: 0, handedOut: 0, handedIn: 0, linkUp: true, delayMs: 0 },
   }
   const handlers: [string, (data: unknown) => void][] = []
@@ -104,6 +117,7 @@ function buildExchange(o: ResolvedExchangeOptions, s: GhostStore): BorderExchang
       if (st.inbox.length >= INBOX_LIMIT) {
         st.inbox.shift()
         drop(st, 'inbox overflow')
+        if (!st.warned.noStep) warnNoStep(st)
       }
       st.inbox.push({ channel, inbound, data })
     }
@@ -130,7 +144,13 @@ function buildExchange(o: ResolvedExchangeOptions, s: GhostStore): BorderExchang
     gidOf: (eid) => s.gid[eid] ?? 0,
     isGhost: (eid) => s.isGhost[eid] === 1,
     step(dt) {
+      if (typeof dt !== 'number' || !Number.isFinite(dt)) {
+        throw new RangeError(`colyseus-attention: border.step(dt): dt is the tick's duration in seconds and must be a finite number in [0, Infinity); got ${describeValue(dt)}`)
+      }
+      if (dt > MAX_PLAUSIBLE_DT || dt < 0) dt = checkDt(st, dt)
       const t = o.now()
+      st.lastStep = t
+      st.steps++
       st.simMs += dt * 1000
       drainInbox(st, t)
       expireAndExtrapolate(st, t, dt)
@@ -146,3 +166,38 @@ function buildExchange(o: ResolvedExchangeOptions, s: GhostStore): BorderExchang
   }
 }
 
+/**
+ * A dt out of the plausible range. Above it: most likely milliseconds, kept (a long pause is
+ * possible). Negative: a delta measured on a wall clock that was set back (Colyseus' clock runs
+ * on Date.now in Node); taken as 0 rather than thrown from the tick. Each warned once.
+ */
+function checkDt(st: ExchangeState, dt: number): number {
+  if (dt < 0) {
+    if (!st.warned.negativeDt) {
+      st.warned.negativeDt = true
+      console.warn(`${warnPrefix(st)}: step(dt) got dt = ${dt}, a negative duration (a delta measured on a clock that was set back?); taken as 0. Warned once.`)
+    }
+    return 0
+  }
+  if (!st.warned.dt) {
+    st.warned.dt = true
+    console.warn(`${warnPrefix(st)}: step(dt) got dt = ${dt}, but dt is in seconds (tickMs / 1000): ${dt} s per tick looks like milliseconds, and ghosts are extrapolated by dt seconds of their velocity. Warned once.`)
+  }
+  return dt
+}
+
+/**
+ * The inbox overflowed: when `step` has not run for a ghost lifetime (or never), the room most
+ * likely does not call it, and the exchange silently does nothing. Warned once.
+ */
+function warnNoStep(st: ExchangeState): void {
+  const since = st.o.now() - st.lastStep
+  if (since <= st.o.ttlMs) return
+  st.warned.noStep = true
+  const when = st.steps === 0 ? `step(dt) was never called (created ${Math.round(since)} ms ago)` : `step(dt) was last called ${Math.round(since)} ms ago`
+  console.warn(
+    `${warnPrefix(st)} has ${INBOX_LIMIT} messages waiting, but ${when}: nothing received is applied and nothing is published until it runs. ` +
+      `Call border.step(dt) once per tick (dt in seconds), after the simulation and before the attention system. ` +
+      `Older messages are dropped (stats.dropReasons['inbox overflow']). Warned once.`,
+  )
+}

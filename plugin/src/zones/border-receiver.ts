@@ -1,8 +1,8 @@
 // Owns the receiving side of the border exchange: validating what arrives on the channels, turning
 // neighbours' summaries into ghosts (and dropping those they no longer list), taking over handed
 // entities, expiring silent sources' ghosts and watching the presence link through our own echo.
-import { HEADER_BYTES, MessageFlag, readMessage, readRecord, RecordFlag, type BorderMessage } from './border-codec'
-import { drop, removeGhost, type ExchangeState } from './exchange-state'
+import { FIELD_FORMATS, HEADER_BYTES, MessageFlag, readMessage, readRecord, RecordFlag, type BorderMessage } from './border-codec'
+import { drop, removeGhost, warnPrefix, type ExchangeState } from './exchange-state'
 import { markGhost, spawnShared, unmarkGhost } from './ghost-store'
 import { distanceToBounds } from './zone-grid'
 
@@ -16,6 +16,7 @@ export function drainInbox(st: ExchangeState, t: number): void {
     const msg = readMessage(m.data, o.layout, o.frames, o.maxMessageBytes, st.rec)
     if (typeof msg === 'string') {
       drop(st, msg)
+      if (msg === 'layout mismatch' && !st.warned.layout) warnLayoutMismatch(st, m.data as string, m.channel, m.inbound)
       continue
     }
     st.stats.received++
@@ -46,6 +47,29 @@ export function drainInbox(st: ExchangeState, t: number): void {
     applySummary(st, msg, t)
   }
   st.inbox.length = 0
+}
+
+/**
+ * A message of our format made with another grid or other field formats: nothing crosses that
+ * border until the processes agree, and the drop counter alone is easy to miss. Warned once.
+ */
+function warnLayoutMismatch(st: ExchangeState, data: string, channel: number, inbound: boolean): void {
+  st.warned.layout = true
+  const { o } = st
+  // readMessage read the header before finding the mismatch: it is whole
+  const head = Buffer.from(data, 'base64')
+  const source = head.readUInt16LE(2)
+  const theirFields = head.readUInt8(18)
+  const topic = inbound ? `${o.channel}:${channel}:in` : `${o.channel}:${channel}`
+  const g = o.grid
+  const formats = Array.from(o.layout.codes, (c) => `'${FIELD_FORMATS[c]}'`).join(', ')
+  const count = theirFields === o.fields ? '' : `; it sends ${theirFields} field${theirFields === 1 ? '' : 's'} per entity, this room ${o.fields}`
+  console.warn(
+    `${warnPrefix(st)} drops the messages of zone ${source} (channel ${topic}): its grid or its fieldFormats differ from this room's ` +
+      `(grid ${g.columns} x ${g.rows} zones over ${g.width} x ${g.height}, fieldFormats [${formats}]${count}). ` +
+      `Create every zone room with the same grid and fieldFormats; until then nothing crosses this border. ` +
+      `Counted in stats.dropReasons['layout mismatch']; warned once.`,
+  )
 }
 
 /** Creates or refreshes the ghosts a neighbour's summary lists; removes its ghosts it no longer lists. */

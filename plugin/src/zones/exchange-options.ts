@@ -1,6 +1,6 @@
-import type { World } from 'bitecs'
+import { $internal, type World } from 'bitecs'
 import type { AttentionComponents } from '../ecs/components'
-import { checkInteger, checkRange } from '../ecs/validate'
+import { checkInteger, checkRange, describeValue, rangeMessage } from '../ecs/validate'
 import { FIELD_FORMATS, fieldLayout, positionFrames, type BorderFieldFormat, type FieldLayout, type PositionFrames } from './border-codec'
 import { checkZoneGrid, type ZoneGrid } from './zone-grid'
 
@@ -40,7 +40,11 @@ export interface BorderExchangeOptions {
   grid: ZoneGrid
   /** This room's zone index (0 .. columns * rows - 1). */
   zone: number
-  /** Entities within this distance of a neighbouring zone are published to it. Set it to at least the largest observer radius plus nimbus. */
+  /**
+   * Entities within this distance of a neighbouring zone are published to it. Set it to at least
+   * the largest observer radius plus nimbus. At most the smaller side of a zone: only neighbouring
+   * zones exchange, so a wider margin would need entities two zones away.
+   */
   margin: number
   /** Minimum time between two summaries, in ms. @defaultValue 50 */
   intervalMs?: number
@@ -139,9 +143,31 @@ export interface ResolvedExchangeOptions {
   now: () => number
 }
 
+// Every option and every event by name: a misspelled one fails at creation instead of being
+// ignored (the Record types make the compiler keep these lists complete).
+const OPTION_KEYS: Record<keyof BorderExchangeOptions, true> = {
+  world: true, components: true, presence: true, grid: true, zone: true, margin: true, intervalMs: true,
+  keyframeEvery: true, tolerance: true, minResendMs: true, fieldTolerance: true, ttlMs: true, fields: true,
+  fieldFormats: true, readFields: true, events: true, onLinkChange: true, handover: true,
+  maxMessageBytes: true, maxEntities: true, channel: true, now: true,
+}
+const EVENT_KEYS: Record<keyof BorderEvents, true> = { added: true, updated: true, removed: true, adopted: true, released: true }
+
+/** Throws a RangeError naming the first key of `given` that `known` lacks, and the known keys. */
+function checkKeys(what: string, noun: string, given: object, known: object): void {
+  for (const key of Object.keys(given)) {
+    if (!Object.hasOwn(known, key)) throw new RangeError(`colyseus-attention: ${what} has no ${noun} ${JSON.stringify(key)}; its ${noun}s are ${Object.keys(known).join(', ')}`)
+  }
+}
+
 /** Fills defaults and validates; errors name the option, the value and the allowed range. */
 export function resolveExchangeOptions(o: BorderExchangeOptions): ResolvedExchangeOptions {
   if (typeof o !== 'object' || o === null) throw new TypeError('colyseus-attention: createBorderExchange needs an options object')
+  checkKeys('createBorderExchange', 'option', o, OPTION_KEYS)
+  // a bitECS world carries its internals under a registered symbol (the same in bitecs' ESM and CJS builds)
+  if (typeof o.world !== 'object' || o.world === null || !($internal in o.world)) {
+    throw new TypeError(`colyseus-attention: world must be the zone room's bitECS world (createWorld()); got ${describeValue(o.world)}`)
+  }
   const p = o.presence
   if (p === null || typeof p !== 'object' || typeof p.publish !== 'function' || typeof p.subscribe !== 'function') {
     throw new TypeError('colyseus-attention: presence must have publish/subscribe (pass the room\'s this.presence)')
@@ -152,7 +178,11 @@ export function resolveExchangeOptions(o: BorderExchangeOptions): ResolvedExchan
   checkZoneGrid(o.grid)
   const zones = o.grid.columns * o.grid.rows
   checkInteger('zone', o.zone, 0, Math.max(0, zones - 1))
-  checkRange('margin', o.margin, 0, 1e9, true)
+  // only neighbours exchange: beyond the smaller side of a zone, a margin would reach zones two away
+  const maxMargin = Math.min(o.grid.width / o.grid.columns, o.grid.height / o.grid.rows)
+  if (typeof o.margin !== 'number' || !Number.isFinite(o.margin) || o.margin <= 0 || o.margin > maxMargin) {
+    throw new RangeError(`${rangeMessage('margin', o.margin, 0, maxMargin, true)} (the smaller side of a zone of this grid: only neighbouring zones exchange, so a wider margin would need entities two zones away; use fewer zones or a smaller margin)`)
+  }
   const intervalMs = o.intervalMs ?? 50
   checkRange('intervalMs', intervalMs, 0, 60_000)
   const keyframeEvery = o.keyframeEvery ?? 10
@@ -186,6 +216,13 @@ export function resolveExchangeOptions(o: BorderExchangeOptions): ResolvedExchan
   checkInteger('maxMessageBytes', maxMessageBytes, 64, 64 * 1024 * 1024)
   const maxEntities = o.maxEntities ?? 2048
   checkInteger('maxEntities', maxEntities, 1, 65535)
+  if (o.events !== undefined) {
+    if (typeof o.events !== 'object' || o.events === null) throw new TypeError(`colyseus-attention: events must be an object of callbacks; got ${describeValue(o.events)}`)
+    checkKeys('events', 'callback', o.events, EVENT_KEYS)
+    for (const [name, f] of Object.entries(o.events)) {
+      if (f !== undefined && typeof f !== 'function') throw new TypeError(`colyseus-attention: events.${name} must be a function; got ${describeValue(f)}`)
+    }
+  }
   const channel = o.channel ?? 'attention:zone'
   if (typeof channel !== 'string' || channel.length === 0) throw new TypeError(`colyseus-attention: channel must be a non-empty string; got ${String(channel)}`)
   return {

@@ -77,7 +77,18 @@ export interface ExchangeState {
   lastEcho: number
   lastProbe: number
   started: number
+  /** Clock of the last `step` (of the creation until the first). */
+  lastStep: number
+  /** Steps so far. */
+  steps: number
+  /** Misuse already warned about (each once per exchange). */
+  warned: { dt: boolean; negativeDt: boolean; layout: boolean; noStep: boolean }
   stats: BorderStats
+}
+
+/** Prefix of every warning of an exchange. */
+export function warnPrefix(st: ExchangeState): string {
+  return `colyseus-attention: border exchange of zone ${st.o.zone}`
 }
 
 export function drop(st: ExchangeState, reason: string): void {

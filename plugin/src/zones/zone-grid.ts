@@ -1,10 +1,13 @@
 import { checkInteger, checkRange } from '../ecs/validate'
 
-/** A world split into `columns` x `rows` equal rectangular zones, numbered row by row from 0. */
+/**
+ * A world split into `columns` x `rows` equal rectangular zones, numbered row by row from 0: at
+ * most 255 zones (a gid's top byte is its zone + 1, 1..255, so no gid is 0, which means "not shared").
+ */
 export interface ZoneGrid {
   /** Zones per row (1..16). */
   readonly columns: number
-  /** Rows of zones (1..16). */
+  /** Rows of zones (1..16; columns * rows at most 255). */
   readonly rows: number
   /** World width in units; the world spans [0, width) x [0, height). */
   readonly width: number
@@ -16,9 +19,12 @@ export interface ZoneGrid {
 export interface ZoneSize {
   /** Zones per row (1..16). */
   columns: number
-  /** Rows of zones (1..16). */
+  /** Rows of zones (1..16; columns * rows at most 255). */
   rows: number
 }
+
+/** Most zones in a grid: a gid's top byte holds its zone + 1, so zone 255 (a 256th zone) would wrap to 0. */
+const MAX_ZONES = 255
 
 /** A zone's rectangle: [minX, maxX) x [minY, maxY). */
 export interface ZoneBounds {
@@ -37,6 +43,10 @@ export function checkZoneGrid(grid: ZoneGrid): void {
   if (typeof grid !== 'object' || grid === null) throw new TypeError(`colyseus-attention: grid must be { columns, rows, width, height }; got ${String(grid)}`)
   checkInteger('grid.columns', grid.columns, 1, 16)
   checkInteger('grid.rows', grid.rows, 1, 16)
+  const zones = grid.columns * grid.rows
+  if (zones > MAX_ZONES) {
+    throw new RangeError(`colyseus-attention: grid.columns * grid.rows must be at most ${MAX_ZONES} zones (a gid's top byte holds the zone); got ${grid.columns} x ${grid.rows} = ${zones}`)
+  }
   checkRange('grid.width', grid.width, 0, 1e9, true)
   checkRange('grid.height', grid.height, 0, 1e9, true)
 }
@@ -87,11 +97,11 @@ export function distanceToBounds(b: ZoneBounds, x: number, y: number): number {
   return dx === 0 ? dy : dy === 0 ? dx : Math.hypot(dx, dy)
 }
 
-/** Parses a grid size such as `2x2` (columns x rows); returns null when malformed. */
+/** Parses a grid size such as `2x2` (columns x rows, each 1..16, at most 255 zones); returns null when malformed or out of range. */
 export function parseZoneSize(text: string): ZoneSize | null {
   const m = /^(\d{1,2})x(\d{1,2})$/.exec(text.trim())
   if (m === null) return null
   const columns = Number(m[1])
   const rows = Number(m[2])
-  return columns >= 1 && rows >= 1 && columns <= 16 && rows <= 16 ? { columns, rows } : null
+  return columns >= 1 && rows >= 1 && columns <= 16 && rows <= 16 && columns * rows <= MAX_ZONES ? { columns, rows } : null
 }

@@ -109,20 +109,37 @@ describe('package', () => {
     )
   })
 
-  it("should type-check the getting-started guide's files (schema.ts, game.ts, room.ts, server.ts) as written", async () => {
-    // each ```ts block of docs/getting-started.md that starts with a `// name.ts` line, verbatim,
-    // in an ES module folder of the scratch project, strict under NodeNext (what `tsc --init` sets)
-    const guide = readFileSync(resolve(rootDir, 'docs', 'getting-started.md'), 'utf8')
+  it("should type-check the docs' complete files (getting-started's four, view-encoding's and scaling's rooms) as written", async () => {
+    // each ```ts block that starts with a `// name.ts` line, verbatim, in one ES module folder of
+    // the scratch project, strict under NodeNext (what `tsc --init` sets) plus noUncheckedIndexedAccess
     const dir = join(app, 'guide')
     mkdirSync(dir, { recursive: true })
-    const names: string[] = []
-    for (const m of guide.matchAll(/```ts\n\/\/ (\w+\.ts)\n([\s\S]*?)```/g)) {
-      names.push(m[1]!)
-      writeFileSync(join(dir, m[1]!), m[2]!)
+    const found: Record<string, string[]> = {}
+    for (const doc of ['getting-started.md', 'view-encoding.md', 'scaling.md']) {
+      const text = readFileSync(resolve(rootDir, 'docs', doc), 'utf8')
+      const files: string[] = []
+      for (const m of text.matchAll(/```ts\n\/\/ ([\w-]+\.ts)\n([\s\S]*?)```/g)) {
+        files.push(m[1]!)
+        writeFileSync(join(dir, m[1]!), m[2]!)
+      }
+      found[doc] = files
     }
-    expect(names).toEqual(['schema.ts', 'game.ts', 'room.ts', 'server.ts'])
+    expect(found).toEqual({
+      'getting-started.md': ['schema.ts', 'game.ts', 'room.ts', 'server.ts'],
+      'view-encoding.md': ['team-room.ts', 'scout-room.ts'],
+      'scaling.md': ['zone-room.ts'],
+    })
+    // no other TypeScript block in those two pages: every snippet there is a complete file
+    for (const doc of ['view-encoding.md', 'scaling.md']) {
+      const blocks = readFileSync(resolve(rootDir, 'docs', doc), 'utf8').match(/```ts\n/g) ?? []
+      expect(blocks.length, doc).toBe(found[doc]!.length)
+    }
+    const names = Object.values(found).flat()
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module' }))
-    const config = { compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', strict: true, noEmit: true, skipLibCheck: true, types: [] }, files: names }
+    const config = {
+      compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', strict: true, noUncheckedIndexedAccess: true, noEmit: true, skipLibCheck: true, types: [] },
+      files: names,
+    }
     writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(config))
     const tsc = join(rootDir, 'node_modules', 'typescript', 'bin', 'tsc')
     const out = await run(process.execPath, [tsc, '-p', join(dir, 'tsconfig.json')], { cwd: dir }).catch((e: { stdout?: string }) => ({ stdout: `tsc failed:\n${e.stdout ?? String(e)}` }))

@@ -1,8 +1,8 @@
 import { addComponent, addEntity, createWorld, removeEntity, type World } from 'bitecs'
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { addSalience, createAttentionComponents, type AttentionComponents } from '../../src/index'
 import { fieldLayout, HEADER_BYTES, roundToHalf } from '../../src/zones/border-codec'
-import { createBorderExchange, type BorderExchange, type BorderFieldFormat, type BorderPresence } from '../../src/zones/index'
+import { createBorderExchange, type BorderExchange, type BorderExchangeOptions, type BorderFieldFormat, type BorderPresence, type ZoneGrid } from '../../src/zones/index'
 
 // Two zone "rooms" in one process, joined by an in-memory pub/sub that goes through JSON like
 // Redis does. A hand-driven clock: one step is 50 ms.
@@ -117,6 +117,10 @@ function setup(): { bus: Bus; clock: { t: number }; a: Zone; b: Zone } {
 }
 
 describe('border-exchange', () => {
+  afterEach(() => {
+    vi.restoreAllMocks()
+  })
+
   it('should mirror entities within the margin as ghosts with their fields, and nothing farther', () => {
     const { bus, clock, a, b } = setup()
     const near = spawn(a, 90, 50)
@@ -232,6 +236,7 @@ describe('border-exchange', () => {
       })
       return { world, C, ex }
     }
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
     const a = make(0, ['u8', 'f16'])
     const b = make(1, ['u8', 'f16'])
     // a third zone that declares other formats hears nothing from a
@@ -263,6 +268,8 @@ describe('border-exchange', () => {
     expect(got).toEqual([[7, roundToHalf(1.2345)], [8, roundToHalf(1.2346)], [8, 2.5]])
     expect(c.ex.stats.ghosts).toBe(0)
     expect(c.ex.stats.dropReasons['layout mismatch']).toBeGreaterThan(0)
+    // c hears a and b, and they hear c (b on its own channel): each warns once
+    expect(warn.mock.calls.map((w) => String(w[0]).match(/^colyseus-attention: border exchange of zone (\d) drops the messages of zone (\d)/)?.slice(1, 3).join('<-')).sort()).toEqual(['0<-1', '1<-0', '1<-1'])
   })
 
   it('should send positions on the zone frame within half a step and velocities as half floats, and whole floats when the tolerance is finer than the frame', () => {
@@ -337,6 +344,7 @@ describe('border-exchange', () => {
 
   it('should drop and count malformed, oversized and foreign messages without throwing', () => {
     const { bus, clock, a, b } = setup()
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
     spawn(a, 90, 50)
     tick([a, b], bus, clock)
     bus.publish('attention:zone:0', { not: 'a string' })
@@ -371,6 +379,12 @@ describe('border-exchange', () => {
     expect(b.ex.stats.dropReasons['layout mismatch']).toBe(2)
     expect(Object.keys(b.ex.stats.dropReasons).sort()).toEqual(['bad magic or version', 'layout mismatch', 'length mismatch', 'non-finite value', 'not a string', 'oversized', 'short'].sort())
     expect(b.ex.stats.ghosts).toBe(2)
+    // of all these, only the layout mismatches (a misconfiguration, not noise) are warned, once
+    // by each exchange that heard them (zone 0 on its own channel, zone 1 as its neighbour's)
+    expect(warn.mock.calls.map((w) => String(w[0]).replace(/ \(grid[\s\S]*/, ''))).toEqual([
+      'colyseus-attention: border exchange of zone 0 drops the messages of zone 0 (channel attention:zone:0): its grid or its fieldFormats differ from this room\'s',
+      'colyseus-attention: border exchange of zone 1 drops the messages of zone 0 (channel attention:zone:0): its grid or its fieldFormats differ from this room\'s',
+    ])
   })
 
   it('should report a lost link, stop handing over, and resume when it is back', () => {
@@ -402,5 +416,147 @@ describe('border-exchange', () => {
     expect(() => createBorderExchange({ world, components: C, presence: bus, grid, zone: 0, margin: 5, fields: 1, readFields: () => {}, fieldFormats: ['u8', 'u8'] })).toThrow(/fieldFormats must have one format per field \(1\)/)
     expect(() => createBorderExchange({ world, components: C, presence: bus, grid, zone: 0, margin: 5, fields: 1, readFields: () => {}, fieldFormats: ['u32' as BorderFieldFormat] })).toThrow(/fieldFormats\[0\] must be one of 'f32', 'f16', 'u8', 'i8', 'u16', 'i16'; got u32/)
     expect(() => createBorderExchange({ world, components: C, presence: bus, grid: { columns: 0, rows: 1, width: 1, height: 1 }, zone: 0, margin: 5 })).toThrow(/grid.columns/)
+  })
+
+  it('should reject unknown options and events, naming the key and the known ones', () => {
+    const world = createWorld()
+    const C = createAttentionComponents(16)
+    const bus = createBus()
+    const base = { world, components: C, presence: bus, grid, zone: 0, margin: 10 }
+    const misspelt = { ...base, intervalMS: 20 } as unknown as BorderExchangeOptions
+    expect(() => createBorderExchange(misspelt)).toThrow(/createBorderExchange has no option "intervalMS"; its options are world, components, .*intervalMs.*now$/)
+    const badEvent = { ...base, events: { adopt: () => {} } } as unknown as BorderExchangeOptions
+    expect(() => createBorderExchange(badEvent)).toThrow(/events has no callback "adopt"; its callbacks are added, updated, removed, adopted, released$/)
+    const notAFunction = { ...base, events: { added: 1 } } as unknown as BorderExchangeOptions
+    expect(() => createBorderExchange(notAFunction)).toThrow(/events.added must be a function; got 1/)
+    // every known option and event at once is accepted
+    expect(() => createBorderExchange({
+      ...base, intervalMs: 50, keyframeEvery: 10, tolerance: 1, minResendMs: 0, fieldTolerance: [0], ttlMs: 1000, fields: 1,
+      fieldFormats: ['f32'], readFields: () => {}, onLinkChange: () => {}, handover: true, maxMessageBytes: 1024,
+      maxEntities: 10, channel: 'c', now: () => 0, events: { added() {}, updated() {}, removed() {}, adopted() {}, released() {} },
+    })).not.toThrow()
+  })
+
+  it('should reject at creation a missing world and a margin wider than a zone, naming the option and the range', () => {
+    const C = createAttentionComponents(16)
+    const bus = createBus()
+    const noWorld = { world: undefined, components: C, presence: bus, grid, zone: 0, margin: 10 } as unknown as BorderExchangeOptions
+    expect(() => createBorderExchange(noWorld)).toThrow(/world must be the zone room's bitECS world \(createWorld\(\)\); got undefined/)
+    const plain = { world: {}, components: C, presence: bus, grid, zone: 0, margin: 10 } as unknown as BorderExchangeOptions
+    expect(() => createBorderExchange(plain)).toThrow(/world must be/)
+    // grid: two zones of 100 x 100
+    const world = createWorld()
+    expect(() => createBorderExchange({ world, components: C, presence: bus, grid, zone: 0, margin: 100.5 })).toThrow(/margin must be a finite number in \(0, 100\]; got 100.5 \(the smaller side of a zone/)
+    expect(() => createBorderExchange({ world, components: C, presence: bus, grid: { columns: 2, rows: 4, width: 200, height: 100 }, zone: 0, margin: 30 })).toThrow(/margin must be a finite number in \(0, 25\]; got 30/)
+    expect(() => createBorderExchange({ world, components: C, presence: bus, grid, zone: 0, margin: 100 })).not.toThrow()
+  })
+
+  it("should give gids this zone + 1 in the top byte, up to the last zone of the largest grid, and refuse a grid of 256 zones", () => {
+    const bus = createBus()
+    const make = (g: ZoneGrid, zone: number): BorderExchange =>
+      createBorderExchange({ world: createWorld(), components: createAttentionComponents(16), presence: bus, grid: g, zone, margin: 1 })
+    // the largest grid: 240 zones (16 x 15), its last zone 239
+    const big = { columns: 16, rows: 15, width: 1600, height: 1500 }
+    const gids = [0, 1, 239].map((zone) => {
+      const ex = make(big, zone)
+      return [ex.register(1), ex.register(2)]
+    })
+    expect(gids.map((g) => g.map((gid) => gid >>> 24))).toEqual([[1, 1], [2, 2], [240, 240]])
+    for (const g of gids) expect(g[1]! - g[0]!).toBe(1)
+    expect(() => make({ columns: 16, rows: 16, width: 1600, height: 1600 }, 255)).toThrow(/grid.columns \* grid.rows must be at most 255 zones .*; got 16 x 16 = 256/)
+  })
+
+  it('should take dt in seconds: reject a non-finite dt, warn once about one that looks like milliseconds, and take a negative one as 0', () => {
+    const { bus, clock, a, b } = setup()
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    for (const bad of [NaN, Infinity, -Infinity, '0.05' as unknown as number]) {
+      expect(() => b.ex.step(bad)).toThrow(/border.step\(dt\): dt is the tick's duration in seconds and must be a finite number in \[0, Infinity\); got/)
+    }
+    spawn(a, 90, 50, 40)
+    for (let i = 0; i < 3; i++) tick([a, b], bus, clock)
+    const ghost = [...Array(256).keys()].find((e) => b.ex.isGhost(e))!
+    const x = b.C.Position.x[ghost]!
+    b.ex.step(0)
+    b.ex.step(10)
+    expect(warn).not.toHaveBeenCalled()
+    expect(b.C.Position.x[ghost]).toBeCloseTo(x + 400)
+    // a clock set back between two ticks: no throw from the tick, the ghost does not move back
+    b.ex.step(-0.2)
+    b.ex.step(-0.2)
+    expect(b.C.Position.x[ghost]).toBeCloseTo(x + 400)
+    b.ex.step(50)
+    b.ex.step(50)
+    expect(warn.mock.calls.map((c) => String(c[0]))).toEqual([
+      'colyseus-attention: border exchange of zone 1: step(dt) got dt = -0.2, a negative duration (a delta measured on a clock that was set back?); taken as 0. Warned once.',
+      expect.stringMatching(/^colyseus-attention: border exchange of zone 1: step\(dt\) got dt = 50, but dt is in seconds \(tickMs \/ 1000\): 50 s per tick looks like milliseconds/),
+    ])
+  })
+
+  it('should warn once, naming the zone, its channel and both layouts, when a neighbour has another grid or other field formats', () => {
+    const clock = { t: 1000 }
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    const make = (bus: Bus, zone: number, g: ZoneGrid, formats: BorderFieldFormat[]): BorderExchange =>
+      createBorderExchange({
+        world: createWorld(), components: createAttentionComponents(16), presence: bus, grid: g, zone, margin: 30, now: () => clock.t,
+        fields: formats.length, fieldFormats: formats, readFields: () => {},
+      })
+    // three pairs of neighbours, each on its own pub/sub: another grid, other formats, the same settings
+    const [wide, two, same] = [createBus(), createBus(), createBus()]
+    const pairs = [
+      [make(wide, 0, grid, ['u8']), make(wide, 1, { ...grid, width: 400 }, ['u8'])],
+      [make(two, 0, grid, ['u8']), make(two, 1, grid, ['u8', 'f16'])],
+      [make(same, 0, grid, ['u8']), make(same, 1, grid, ['u8'])],
+    ] as const
+    for (let i = 0; i < 3; i++) {
+      clock.t += 50
+      for (const pair of pairs) for (const ex of pair) ex.step(0.05)
+      for (const bus of [wide, two, same]) bus.flush()
+    }
+    // apply the last round
+    for (const pair of pairs) for (const ex of pair) ex.step(0.05)
+    const calls = warn.mock.calls.map((c) => String(c[0]))
+    // each mismatched room warns once (three summaries each way), the matching pair never
+    expect(calls).toHaveLength(4)
+    expect(calls[0]).toMatch(/^colyseus-attention: border exchange of zone 0 drops the messages of zone 1 \(channel attention:zone:1\): its grid or its fieldFormats differ from this room's \(grid 2 x 1 zones over 200 x 100, fieldFormats \['u8'\]\)\. Create every zone room with the same grid and fieldFormats/)
+    expect(calls[1]).toMatch(/^colyseus-attention: border exchange of zone 1 drops the messages of zone 0 \(channel attention:zone:0\): .*\(grid 2 x 1 zones over 400 x 100, fieldFormats \['u8'\]\)/)
+    // other field counts are named too
+    expect(calls[2]).toContain("(grid 2 x 1 zones over 200 x 100, fieldFormats ['u8']; it sends 2 fields per entity, this room 1)")
+    expect(calls[3]).toContain("fieldFormats ['u8', 'f16']; it sends 1 field per entity, this room 2)")
+    for (const pair of pairs.slice(0, 2)) for (const ex of pair) expect(ex.stats.dropReasons['layout mismatch']).toBe(3)
+    expect(pairs[2][0].stats.dropped + pairs[2][1].stats.dropped).toBe(0)
+  })
+
+  it('should warn once when messages pile up but step was never called, and not when step runs', () => {
+    const clock = { t: 1000 }
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    // two pairs on their own pub/sub: zone 1 never steps in the first, steps every tick in the second
+    const [quiet, live] = [createBus(), createBus()]
+    const a = createZone(quiet, 0, clock)
+    const idle = createZone(quiet, 1, clock)
+    const b = createZone(live, 0, clock)
+    const busy = createZone(live, 1, clock)
+    spawn(a, 90, 50)
+    spawn(b, 90, 50)
+    // 300 summaries from each zone 0 (a tick of 50 ms each), delivered at once: the 257th, 12.85 s
+    // after creation, finds idle's inbox full
+    for (let i = 0; i < 300; i++) {
+      clock.t += 50
+      a.ex.step(0.05)
+      b.ex.step(0.05)
+      quiet.flush()
+      live.flush()
+      busy.ex.step(0.05)
+    }
+    expect(warn).toHaveBeenCalledTimes(1)
+    expect(String(warn.mock.calls[0]![0])).toMatch(/^colyseus-attention: border exchange of zone 1 has 256 messages waiting, but step\(dt\) was never called \(created 12850 ms ago\): nothing received is applied and nothing is published until it runs/)
+    expect(idle.ex.stats.dropReasons['inbox overflow']).toBe(300 - 256)
+    expect(busy.ex.stats.dropReasons['inbox overflow']).toBeUndefined()
+    // a flood between two steps of a room that does step overflows too, but is no forgotten step
+    for (let i = 0; i < 300; i++) live.publish('attention:zone:0', 'x')
+    live.flush()
+    // the 300 and busy's own last summary
+    expect(busy.ex.stats.dropReasons['inbox overflow']).toBe(301 - 256)
+    expect(warn).toHaveBeenCalledTimes(1)
+    expect(busy.ex.stats.ghosts).toBe(1)
   })
 })

@@ -23,9 +23,9 @@ export interface ArenaJoinOptions {
 }
 
 /** Edge of the arena world, in units. */
-const WORLD_SIZE = 1600
+export const WORLD_SIZE = 1600
 /** Observer focus radius (180) plus the largest nimbus (90), rounded up. */
-const ZONE_MARGIN = 280
+export const ZONE_MARGIN = 280
 /** How long a handed-over player waits for its client in the new zone. */
 const RESUME_WAIT_MS = 10_000
 /** How long the debug routes answer for a session this room handed to another zone. */

@@ -1,4 +1,5 @@
 import { parseZoneSize } from 'colyseus-attention/zones'
+import { WORLD_SIZE, ZONE_MARGIN } from './arena-room'
 import { startServer, type RunningServer } from './server'
 
 // Reads PORT, HOST, BOTS, SEED, ATTENTION (0 = off), DIRECT_FRAMES (0 = the ws library's own send), ATTENTION_DEBUG (1 = debug endpoints) and
@@ -25,6 +26,12 @@ const zonesEnv = process.env.ZONES
 const zones = zonesEnv === undefined || zonesEnv === '' ? undefined : parseZoneSize(zonesEnv)
 if (zones === null) {
   console.error(`ZONES must be <columns>x<rows> with each in [1, 16] and at most 255 zones (e.g. 2x2); got ${zonesEnv}`)
+  process.exit(2)
+}
+// a zone's smaller side must hold the border margin (only neighbouring zones exchange)
+if (zones !== undefined && Math.min(WORLD_SIZE / zones.columns, WORLD_SIZE / zones.rows) < ZONE_MARGIN) {
+  const most = Math.floor(WORLD_SIZE / ZONE_MARGIN)
+  console.error(`ZONES ${zonesEnv} makes zones narrower than the border margin (${ZONE_MARGIN} units of a ${WORLD_SIZE}-unit world): at most ${most} columns and ${most} rows`)
   process.exit(2)
 }
 const redisUrl = process.env.REDIS_URL === '' ? undefined : process.env.REDIS_URL

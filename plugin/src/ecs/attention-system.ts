@@ -385,10 +385,23 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     batch.rows = rows
   }
 
-  /** Scoring with a custom scorer: the rows of every observer in one batch (the built-in scores were fused into the rows). */
-  const scoreRows = (rows: number): void => {
+  /**
+   * Scoring with a custom scorer: the rows of every observer in one batch (the built-in scores were
+   * fused into the rows), or with `only` an observer, its rows alone (`explain`).
+   */
+  const scoreRows = (rows: number, only: number): void => {
     if (scorer.scoreBatch !== undefined) {
-      fillBatch(rows)
+      if (only === -1) fillBatch(rows)
+      else {
+        batch.observers[0] = only
+        batch.observerStart[0] = 0
+        batch.observerStart[1] = rows
+        batch.observerCount = 1
+        batch.features = feat
+        batch.rowEid = inp.rowEid
+        batch.rows = rows
+        batch.tick = tick
+      }
       scorer.scoreBatch(batch, inp.scores)
     } else scorer.score(feat, rows, inp.scores)
     const sc = inp.scores
@@ -410,7 +423,13 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
    * its first tick, then once every `every` ticks, slots staggered.
    */
 
+  // dispose(): the tracker no longer follows the world, so a later tick or explain would read stale
+  // entity tracking; both throw instead (one boolean test per tick)
+  let disposed = false
+  const DISPOSED = 'colyseus-attention: this attention system was disposed; create a new one'
+
   const system = ((w: World): World => {
+    if (disposed) throw new Error(DISPOSED)
     if (pipelined && observerThreads !== null) {
       observerThreads.finish()
       publish()
@@ -463,7 +482,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
       else rows = gather(o, rows, RowMode.Features)
       rowEnd[s] = rows
     }
-    if (pairs === null) scoreRows(rows)
+    if (pairs === null) scoreRows(rows, -1)
     for (let i = 0; i < obsN; i++) {
       const o = obs[i]!
       const s = slotOf[o]!
@@ -478,6 +497,14 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
   }) as AttentionSystem
 
   const slot = (o: number): number => (o >= 0 && o < cap ? slotOf[o]! : -1)
+  /** The observer's byte price after the last tick (see AttentionSystem.bytePrice). */
+  const bytePrice = (o: number): number => {
+    const s = slot(o)
+    if (s === -1 || !(c.Observer.byteBudget[o]! > 0)) return 0
+    // the stored price is for the configured costs; members cost `byteScale` times that
+    const p = price[s]! + c.Observer.temperature[o]! * Math.log(inp.byteScale[s]!)
+    return p > 0 ? p : 0
+  }
   const at = (o: number, i: number): number => slotOf[o]! * stride + i
 
   // a getter cannot go through Object.assign (it would copy the value once)
@@ -486,7 +513,11 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     capacity: cap,
     isObserver: (o: number) => slot(o) !== -1,
     memberCount: (o: number) => (slot(o) === -1 ? 0 : front.count[slotOf[o]!]!),
-    memberAt: (o: number, i: number) => front.eid[at(o, i)]!,
+    // -1 past the count: the slots beyond it hold stale entries, or the next observer's members
+    memberAt: (o: number, i: number) => {
+      const s = slot(o)
+      return s !== -1 && i >= 0 && i < front.count[s]! ? front.eid[s * stride + i]! : -1
+    },
     weightAt: (o: number, i: number) => {
       front.weights(slotOf[o]!)
       return front.weight[at(o, i)]!
@@ -510,6 +541,8 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
       for (let i = 0; i < front.count[s]!; i++) if (front.eid[base + i] === e) return true
       return false
     },
+    // PERFORMANCE.md, "the common case inline": one flags read for an entity with no deny flag
+    isDenied: (o: number, e: number) => e !== o && e >= 0 && e < cap && (flags[e]! & DENY_FLAGS) !== 0 && isDenied(c, flags, o, e),
     lastScoredTick: (o: number) => (slot(o) === -1 ? 0 : scoredTick[slotOf[o]!]!),
     enteredCount: (o: number) => (slot(o) === -1 ? 0 : front.enteredCount[slotOf[o]!]!),
     enteredAt: (o: number, i: number) => front.entered[at(o, i)]!,
@@ -535,13 +568,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
       ratio = ratio < 0.1 ? 0.1 : ratio > 10 ? 10 : ratio
       inp.byteScale[s] = 0.8 * inp.byteScale[s]! + 0.2 * ratio
     },
-    bytePrice: (o: number) => {
-      const s = slot(o)
-      if (s === -1 || c.Observer.byteBudget[o]! <= 0) return 0
-      // the stored price is for the configured costs; members cost `byteScale` times that
-      const p = price[s]! + c.Observer.temperature[o]! * Math.log(inp.byteScale[s]!)
-      return p > 0 ? p : 0
-    },
+    bytePrice,
     estimatedBytes: (o: number) => (slot(o) === -1 ? 0 : inp.estBytes[slotOf[o]!]! * inp.byteScale[slotOf[o]!]!),
     memberGenerationAt: (o: number, i: number) => front.gen[at(o, i)]!,
     recordInteraction: (a: number, b: number, strength = 1) => {
@@ -550,22 +577,37 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
       interactions.record(a, generation[a]!, b, generation[b]!, tick, strength)
     },
     explain: (o: number, e: number): Explanation => {
+      if (disposed) throw new Error(DISPOSED)
+      // option pipelined: the workers read the grid and the stores while they score; let them
+      // finish (settle) before the grid is rebuilt below, or the sets they write would change
+      if (pipelined && observerThreads !== null) observerThreads.finish()
       const s = slot(o)
       const rows: number[] = []
       const rules: number[] = []
       const featBuf: number[][] = []
+      const scores: number[] = []
       if (s !== -1 && (flags[o]! & Has.Position) !== 0) {
         // replay this observer's broadphase into the (between-ticks idle) scratch rows, on a grid
-        // of the current positions (the world may have changed since the tick)
+        // of the current positions (the world may have changed since the tick), scored the way
+        // the tick scores them: the built-in heads (the fused scores, bit for bit), the pair
+        // scores, or the custom scorer's scoreBatch or score
         updateBroadphase()
         featOut = feat
-        const n = gather(o, 0, RowMode.Features)
+        let n: number
+        if (pairs !== null) n = gatherPaired(o, 0, RowMode.PairedWithFeatures)
+        else {
+          n = gather(o, 0, RowMode.Features)
+          if (!customScorer) scorer.score(feat, n, inp.scores)
+          else if (n > 0) scoreRows(n, o)
+        }
         for (let r = 0; r < n; r++) {
           rows.push(inp.rowEid[r]!)
           rules.push(inp.rowRule[r]!)
           featBuf.push(Array.from(feat.subarray(r * FEATURE_COUNT, (r + 1) * FEATURE_COUNT)))
+          scores.push(inp.scores[r]!)
         }
       }
+      const byteBudget = s === -1 ? 0 : c.Observer.byteBudget[o]!
       const x = explainPair({
         c,
         flags,
@@ -574,13 +616,13 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
         rows,
         rules,
         features: featBuf,
-        scorer,
+        scores,
         weights: opts.weights,
         customScorer,
         hysteresis: opts.hysteresis,
-        sets,
+        sets: front,
         slot: s,
-        inRange: rows.includes(e),
+        bytes: byteBudget > 0 ? { budget: byteBudget, price: bytePrice(o), scale: inp.byteScale[s]!, costs: opts.byteCosts } : null,
       })
       if (scorer.explainScore !== undefined) x.scorer = scorer.explainScore(o, e)
       return x
@@ -590,6 +632,8 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
       if (pipelined && observerThreads !== null) observerThreads.finish()
     },
     dispose: () => {
+      if (disposed) return
+      disposed = true
       tracker.dispose()
       observerThreads?.dispose()
     },

@@ -149,7 +149,7 @@ export interface ObserverOptions {
  * @param world - the bitECS world.
  * @param c - the attention components.
  * @param eid - the observer entity (usually the player's avatar).
- * @param options - radius, budget, fov, temperature.
+ * @param options - radius, budget, fov, temperature, byteBudget.
  */
 export function addObserver(world: World, c: AttentionComponents, eid: number, options: ObserverOptions = {}): void {
   const radius = options.radius ?? 50
@@ -161,7 +161,7 @@ export function addObserver(world: World, c: AttentionComponents, eid: number, o
   checkInteger('Observer.budget', budget, 1, 65535)
   checkRange('Observer.fov', fov, 0, 2 * Math.PI)
   checkRange('Observer.temperature', temperature, 0, Infinity, true)
-  checkRange('Observer.byteBudget', byteBudget, 0, 1e9)
+  checkRange('Observer.byteBudget', byteBudget, 0, MAX_BYTE_BUDGET)
   checkInteger('entity id', eid, 0, c.capacity - 1)
   c.Observer.radius[eid] = radius
   c.Observer.budget[eid] = budget
@@ -172,7 +172,10 @@ export function addObserver(world: World, c: AttentionComponents, eid: number, o
 }
 
 /** The Observer fields {@link observerFault} names, by its return value. */
-export const OBSERVER_FIELDS = ['radius', 'budget', 'fov', 'temperature'] as const
+export const OBSERVER_FIELDS = ['radius', 'budget', 'fov', 'temperature', 'byteBudget'] as const
+
+/** Most bytes per second an observer's byte budget may be (`addObserver` and the per-tick check). */
+const MAX_BYTE_BUDGET = 1e9
 
 /**
  * Which Observer field of `o` is outside the range `addObserver` accepts, as an index into
@@ -189,6 +192,9 @@ export function observerFault(c: AttentionComponents, o: number): number {
   if (!(fov >= 0 && fov <= 2 * Math.PI + 1e-6)) return 2
   const t = c.Observer.temperature[o]!
   if (!(t > 0 && t < Infinity)) return 3
+  // NaN or a negative value must not read as "no byte budget" (the count budget alone): fail closed
+  const bb = c.Observer.byteBudget[o]!
+  if (!(bb >= 0 && bb <= MAX_BYTE_BUDGET)) return 4
   return -1
 }
 
@@ -202,8 +208,10 @@ export function observerFaultMessage(c: AttentionComponents, o: number, field: n
       return integerMessage(name, c.Observer.budget[o], 1, 65535)
     case 2:
       return rangeMessage(name, c.Observer.fov[o], 0, 2 * Math.PI)
-    default:
+    case 3:
       return rangeMessage(name, c.Observer.temperature[o], 0, Infinity, true)
+    default:
+      return rangeMessage(name, c.Observer.byteBudget[o], 0, MAX_BYTE_BUDGET)
   }
 }
 

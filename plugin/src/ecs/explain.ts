@@ -1,51 +1,53 @@
 // Owns: `explain`, the account of one (observer, entity) pair. It decides nothing itself: the rule
-// comes from rules.ts, the rows, their rules and features from the tick's own broadphase and row
-// writer (replayed), the score from the scorer, band and hysteresis state from the stored set.
-import type { Band } from './bands'
+// comes from rules.ts, the rows, their rules, features and scores from the tick's own broadphase,
+// row writer and scoring (replayed by the system), band and hysteresis state from the set readers
+// see, the byte price from the system.
+import { Band, type ByteCostOptions } from './bands'
 import { observerFault, observerFaultMessage, type AttentionComponents } from './components'
 import { Has } from './entity-tracker'
-import { FEATURE_COUNT, HEAD_NAMES, type HeadWeights } from './heads'
+import { HEAD_NAMES, type HeadWeights } from './heads'
 import type { InterestSets } from './interest-sets'
 import { explainRule, Rule } from './rules'
-import type { AttentionScorer, Explanation, HysteresisOptions } from './types'
+import type { Explanation, HysteresisOptions } from './types'
 
-/** Inputs of {@link explainPair}: the observer's freshly gathered rows and its stored set. */
+/** Inputs of {@link explainPair}: the observer's freshly gathered rows and the set readers see. */
 export interface ExplainInputs {
   c: AttentionComponents
   flags: Uint16Array
   o: number
   e: number
-  /** The observer's rows as the tick gathers them: entity, rule ({@link Rule}) and features of each. */
+  /** The observer's rows as the tick gathers them: entity, rule ({@link Rule}), features and score of each. */
   rows: number[]
   rules: number[]
   features: number[][]
-  scorer: AttentionScorer
+  scores: number[]
   weights: HeadWeights
   customScorer: boolean
   hysteresis: HysteresisOptions
+  /** The sets readers see (`memberAt`, `isMember`): with option pipelined, the last hand-over. */
   sets: InterestSets
   slot: number
-  inRange: boolean
+  /** The observer's byte budget (bytes per second), price (`bytePrice`), measured byte ratio and costs; null without a byte budget. */
+  bytes: { budget: number; price: number; scale: number; costs: ByteCostOptions } | null
 }
 
 /** Builds the explanation of entity `e` for observer `o`. Allocates; debugging only. */
 export function explainPair(x: ExplainInputs): Explanation {
-  const { c, flags, o, e, sets, slot } = x
+  const { c, flags, o, e, sets, slot, scores } = x
   const n = x.rows.length
-  const flat = new Float32Array(Math.max(1, n) * FEATURE_COUNT)
-  x.features.forEach((f, r) => flat.set(f, r * FEATURE_COUNT))
-  const scores = new Float32Array(Math.max(1, n))
-  x.scorer.score(flat, n, scores)
   const idx = x.rows.indexOf(e)
 
   let member = false
   let band: Band | null = null
   let outTicks = 0
   let memberWeight: number | null = null
+  // members the count budget holds (rule members come on top)
+  let scoredMembers = 0
   if (slot !== -1) {
     sets.weights(slot)
     const base = slot * sets.stride
     for (let i = 0; i < sets.count[slot]!; i++) {
+      if (sets.rule[base + i] === Rule.None) scoredMembers++
       if (sets.eid[base + i] === e) {
         member = true
         band = sets.band[base + i]! as Band
@@ -93,12 +95,29 @@ export function explainPair(x: ExplainInputs): Explanation {
   const budget = c.Observer.budget[o] ?? 0
   const h = x.hysteresis
   const status = member ? 'in' : 'not in'
+
+  // the byte budget (docs/concepts.md 6b): a candidate the count budget and hysteresis would let in
+  // is cut by it when its score is below the price, or when the count budget had room left
+  let bytes: Explanation['bytes'] = null
+  let bytesWhy = ''
+  if (x.bytes !== null && blind === null) {
+    const { budget: B, price, scale, costs } = x.bytes
+    const at = band ?? Band.Low
+    const cost = (at === Band.High ? costs.high : at === Band.Medium ? costs.medium : costs.low) * scale
+    const belowPrice = score !== null && score < price
+    const cut =
+      !member && rule === null && score !== null && rank !== null && score >= h.enterScore && (belowPrice || (rank < budget && scoredMembers < budget))
+    bytes = { budget: B, price, cost, cut }
+    const costText = `${member ? 'costs' : 'would cost'} ${cost.toFixed(1)} B/s`
+    bytesWhy = `; byte budget ${B} B/s, price ${price.toFixed(3)}, ${costText}${cut ? `: cut by the byte budget (${belowPrice ? 'score below the price' : 'no bytes left'})` : ''}`
+  }
+
   const why =
     blind !== null && rule === null
       ? blind
       : rule !== null
         ? `rule: ${rule}`
-        : `score ${score === null ? 'none' : score.toFixed(3)}, rank ${rank === null ? 'none' : rank + 1} of ${n} candidates (budget ${budget}, enter >= ${h.enterScore}, exit < ${h.exitScore})`
+        : `score ${score === null ? 'none' : score.toFixed(3)}, rank ${rank === null ? 'none' : rank + 1} of ${n} candidates (budget ${budget}, enter >= ${h.enterScore}, exit < ${h.exitScore})${bytesWhy}`
   return {
     observer: o,
     entity: e,
@@ -112,6 +131,7 @@ export function explainPair(x: ExplainInputs): Explanation {
     budget,
     band,
     hysteresis: { enterScore: h.enterScore, exitScore: h.exitScore, outTicks, minOutTicks: h.minOutTicks, swapMargin: h.swapMargin },
+    bytes,
     summary: `entity ${e} is ${status} observer ${o}'s set: ${why}`,
   }
 }

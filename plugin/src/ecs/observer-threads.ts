@@ -110,7 +110,7 @@ export interface ObserverThreads {
   start(pass: ObserverPass, obs: Uint32Array, obsN: number): void
   /** Option pipelined: waits for the run `start` began (nothing when none is in flight). */
   finish(): void
-  /** Stops and terminates the workers. */
+  /** Stops and terminates the workers and drops a pass in flight; `running()` is 1 from then on. Idempotent. */
   dispose(): void
 }
 
@@ -188,8 +188,6 @@ export function createObserverThreads(
   for (let w = 0; w < n; w++) {
     const data: WorkerInit = { ...init, index: w + 1, control }
     const wk = new WorkerThread(src.url, { eval: src.eval, workerData: data })
-    // a worker blocked in Atomics.wait must not keep the process alive
-    wk.unref()
     wk.on('message', (m: { type: string; message?: string }) => {
       if (m.type === 'error') fail(`worker ${w + 1} failed: ${m.message ?? 'unknown error'}`)
     })
@@ -197,11 +195,16 @@ export function createObserverThreads(
     wk.on('exit', () => {
       if (!disposed) fail(`worker ${w + 1} exited`)
     })
+    // a worker blocked in Atomics.wait must not keep the process alive (a system never disposed).
+    // After the listeners: adding a 'message' listener refs the worker again. Nothing waits for a
+    // worker's start on the event loop (the tick reads its Ready slot), so a worker that is still
+    // starting need not hold the process open either.
+    wk.unref()
     workers.push(wk)
   }
 
   const running = (): number => {
-    if (failed) return 1
+    if (failed || disposed) return 1
     let r = 1
     for (let w = 0; w < n; w++) r += Atomics.load(control, Control.WorkerBase + 3 * w + 2)
     return r
@@ -306,6 +309,9 @@ export function createObserverThreads(
     dispose() {
       if (disposed) return
       disposed = true
+      // a pass in flight (option pipelined) is dropped: its sets are never read, and finish() must
+      // not wait for a worker that was stopped
+      flightPass = null
       stop()
     },
   }

@@ -47,9 +47,10 @@ export interface AttentionOptions {
    * `rescoreEvery` ticks, observers staggered so that about `1 / rescoreEvery` of them re-score per
    * tick; a new observer re-scores on its first tick. On the other ticks its set is kept as it was,
    * except that members removed, recycled or now denied leave at once and new rule members (self,
-   * owned, always-relevant) enter at once (docs/concepts.md section 5b). It trades up to
-   * `rescoreEvery - 1` ticks of delay for entrants and exits for a tick about that many times
-   * cheaper; 1 re-scores every observer every tick.
+   * owned, always-relevant) enter at once (docs/concepts.md section 5b); an observer's `budget`,
+   * `byteBudget`, `radius` or `fov` changed on a kept tick takes effect at its next re-score. It
+   * trades up to `rescoreEvery - 1` ticks of delay for entrants and exits for a tick about that
+   * many times cheaper; 1 re-scores every observer every tick.
    * @experimental
    * @defaultValue 1
    */
@@ -106,6 +107,50 @@ export const NO_HYSTERESIS: Readonly<HysteresisOptions> = Object.freeze({
   swapMargin: 0,
 })
 
+/** Every option of {@link AttentionOptions}, for the check of misspelled keys (the type makes it complete). */
+const OPTION_KEYS: Record<keyof AttentionOptions, true> = {
+  components: true,
+  cellSize: true,
+  lookahead: true,
+  dt: true,
+  speedScale: true,
+  distanceFalloff: true,
+  interactionHalfLife: true,
+  weights: true,
+  hysteresis: true,
+  bands: true,
+  byteCosts: true,
+  scorer: true,
+  maxObservers: true,
+  maxMembers: true,
+  interactionSlots: true,
+  rescoreEvery: true,
+  threads: true,
+  pipelined: true,
+  threadTimeoutMs: true,
+}
+
+/**
+ * Throws a RangeError naming the first key of `value` that is not in `known` (a misspelled option:
+ * it would be ignored without a word), with the known ones.
+ * @param where - the option holding the keys (`hysteresis`), or '' for the top level.
+ */
+function checkKeys(where: string, value: object, known: readonly string[], what: string): void {
+  for (const key of Object.keys(value)) {
+    if (!known.includes(key)) {
+      throw new RangeError(`colyseus-attention: ${where === '' ? '' : `${where}.`}${key} is not ${what}; ${where === '' ? 'options' : `${where} keys`} are ${known.join(', ')}`)
+    }
+  }
+}
+
+/** Throws a TypeError unless `value` is absent (undefined or null) or a plain object (not an array); `orFalse` also allows false. */
+function checkObject(name: string, value: unknown, orFalse = false): void {
+  if (value === undefined || value === null || (orFalse && value === false)) return
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new TypeError(`colyseus-attention: ${name} must be an object${orFalse ? ' or false' : ''}; got ${describeValue(value)}${Array.isArray(value) ? ' (an array)' : ` (a ${typeof value})`}`)
+  }
+}
+
 /** Options with every default filled in and validated. */
 export type ResolvedOptions = Required<Omit<AttentionOptions, 'scorer' | 'weights' | 'hysteresis' | 'bands' | 'byteCosts'>> & {
   scorer: AttentionScorer | null
@@ -115,11 +160,26 @@ export type ResolvedOptions = Required<Omit<AttentionOptions, 'scorer' | 'weight
   byteCosts: ByteCostOptions
 }
 
-/** Fills defaults and validates every option, throwing a RangeError that names the bad one. */
+/**
+ * Fills defaults and validates every option, throwing an error that names the bad one: a RangeError
+ * for a number out of range (or not a number) and for a key that is no option (at the top level or
+ * in `hysteresis`, `bands`, `byteCosts`, `weights`), a TypeError for a value of the wrong kind where
+ * an object or a boolean goes (`components`, `scorer`, `weights`, `hysteresis`, `bands`,
+ * `byteCosts`, `pipelined`). `undefined` and `null` take the default.
+ */
 export function resolveOptions(o: AttentionOptions): ResolvedOptions {
   if (o === null || typeof o !== 'object' || !o.components || !(o.components.Position?.x instanceof Float32Array)) {
     throw new TypeError('colyseus-attention: options.components must come from createAttentionComponents(capacity)')
   }
+  // misspelled keys would be ignored without a word (a misspelled weight is caught by checkWeights)
+  checkKeys('', o, Object.keys(OPTION_KEYS), 'an option of createAttentionSystem')
+  checkObject('weights', o.weights)
+  checkObject('hysteresis', o.hysteresis, true)
+  checkObject('bands', o.bands)
+  checkObject('byteCosts', o.byteCosts)
+  if (o.hysteresis) checkKeys('hysteresis', o.hysteresis, Object.keys(DEFAULT_HYSTERESIS), 'a hysteresis option')
+  if (o.bands) checkKeys('bands', o.bands, Object.keys(DEFAULT_BANDS), 'a band option')
+  if (o.byteCosts) checkKeys('byteCosts', o.byteCosts, Object.keys(DEFAULT_BYTE_COSTS), 'a byte cost option')
   const r: ResolvedOptions = {
     components: o.components,
     cellSize: o.cellSize ?? 25,

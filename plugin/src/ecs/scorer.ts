@@ -12,7 +12,8 @@ export interface AttentionScorer {
   /**
    * Optional: when present the system calls it instead of `score`, with the (observer, candidate)
    * pairs behind the rows, so that a scorer can read more than the feature row (raw geometry, ids).
-   * Writes `out[r]` for every row of the batch. Must not allocate nor block.
+   * Writes `out[r]` for every row of the batch. Must not allocate nor block. `explain` calls it too,
+   * between ticks, with a batch of the one observer it explains.
    * @experimental
    */
   scoreBatch?(batch: ScorerBatch, out: Float32Array): void
@@ -50,6 +51,7 @@ export interface PairScores {
   /**
    * Observer `o`'s pair scores: for each candidate `e` it has a score for (the same entity
    * generation), `score[e] = ` that score and `stamp[e] = mark`. Entries with another stamp are ignored.
+   * `explain` calls it too, between ticks (after the last tick's `end`), to score the pair as the tick did.
    */
   load(o: number, mark: number, stamp: Uint32Array, score: Float32Array): void
   /**

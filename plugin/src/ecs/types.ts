@@ -65,6 +65,24 @@ export interface Explanation {
     /** Margin by which a new top-K candidate displaces a lingering member at once. */
     swapMargin: number
   }
+  /**
+   * The observer's byte budget and what it means for this entity (docs/concepts.md 6b), or null when
+   * the observer has none (or sees nothing). The summary says the same.
+   */
+  bytes: {
+    /** The observer's byte budget, bytes per second (`Observer.byteBudget`). */
+    budget: number
+    /** The byte price after the last tick (`bytePrice`): the score a candidate without a rule must reach to be bought. */
+    price: number
+    /** Bytes per second the entity costs at its band (a non-member: at Low, as it would enter), scaled by the measured byte ratio. */
+    cost: number
+    /**
+     * True for a scored non-member without a rule that the count budget and hysteresis would let
+     * in (score at least `enterScore`) but the byte budget kept out: its score is below the price,
+     * or it ranks within the budget K while the set holds fewer than K scored members.
+     */
+    cut: boolean
+  } | null
   /** A one-line human summary. */
   summary: string
   /** A custom scorer's own score for the pair (a learned model's), when it keeps one. @experimental */
@@ -83,7 +101,7 @@ export interface AttentionSystem {
   isObserver(observer: number): boolean
   /** Number of members in the observer's interest set (0 for a non-observer). */
   memberCount(observer: number): number
-  /** Entity id of member `i` (0 <= i < memberCount). */
+  /** Entity id of member `i` (0 <= i < memberCount); -1 when `i` is outside that range or `observer` is not one. */
   memberAt(observer: number, i: number): number
   /** Softmax attention weight of member `i` among the set's scored members (they sum to 1); 0 when unscored. Computed on first read per tick. */
   weightAt(observer: number, i: number): number
@@ -100,6 +118,13 @@ export interface AttentionSystem {
   bandAt(observer: number, i: number): Band
   /** True when `entity` is in the observer's set. O(set size). */
   isMember(observer: number, entity: number): boolean
+  /**
+   * True when a visibility rule keeps `entity` out of the observer's set now: it is `Hidden`, or
+   * `TeamOnly` of another team, and the observer neither owns it nor is it. Read from the
+   * components as they are, not as the last tick saw them (the next tick drops such a member); the
+   * `AttentionPlugin` checks it at every sync, so a member hidden after the tick is not sent.
+   */
+  isDenied(observer: number, entity: number): boolean
   /**
    * The tick at which the observer's set was last re-scored: `tick` after every tick by default;
    * with option `rescoreEvery` > 1, the sets of the ticks in between are kept (0 before its first
@@ -144,7 +169,13 @@ export interface AttentionSystem {
   estimatedBytes(observer: number): number
   /** Records an interaction (hit, trade, chat) between two entities: raises the recency head for both directions. */
   recordInteraction(a: number, b: number, strength?: number): void
-  /** Why `entity` is in or out of `observer`'s set, head by head. Allocates. */
+  /**
+   * Why `entity` is in or out of `observer`'s set, head by head: membership, band and weight as the
+   * readers see them (`isMember`), the score as the tick computes it (the built-in heads, the pair
+   * scores, or the custom scorer's `scoreBatch` or `score`, called with this observer's rows alone)
+   * at the current positions. With option `pipelined` it settles first (see `settle`). Allocates;
+   * throws after `dispose`.
+   */
   explain(observer: number, entity: number): Explanation
   /**
    * Threads taking part in the next tick (option `threads`): 1 plus the worker threads that have
@@ -160,6 +191,11 @@ export interface AttentionSystem {
    * @experimental
    */
   settle(): void
-  /** Unsubscribes the system's world observers and stops its worker threads (option `threads`). */
+  /**
+   * Unsubscribes the system's world observers and stops its worker threads (option `threads`);
+   * a pass in flight (option `pipelined`) is dropped. Calling it again does nothing. Afterwards
+   * the sets of the last tick stay readable, but ticking the system or calling `explain` throws
+   * ("this attention system was disposed; create a new one"): it no longer follows the world.
+   */
   dispose(): void
 }

@@ -56,6 +56,49 @@ describe('attention-system', () => {
     expect(s.sys.tick).toBe(2)
   })
 
+  it('should give -1 from memberAt past memberCount, before 0, and for a non-observer, never another observer\'s member', () => {
+    const s = scene({ hysteresis: false })
+    const a = s.at(0, 0)
+    const b = s.at(100, 0)
+    s.observe(a, 10, 4)
+    s.observe(b, 10, 4)
+    const nearA = s.at(1, 0)
+    const nearB = s.at(101, 0)
+    s.sys(s.world)
+    expect(s.members(a)).toEqual([a, nearA])
+    expect(s.members(b)).toEqual([b, nearB])
+    for (const o of [a, b]) {
+      const n = s.sys.memberCount(o)
+      for (const i of [n, n + 1, 255, 256, 257, 100_000, -1]) expect(s.sys.memberAt(o, i), `observer ${o}, i ${i}`).toBe(-1)
+    }
+    expect(s.sys.memberAt(nearA, 0)).toBe(-1)
+    expect(s.sys.memberAt(-1, 0)).toBe(-1)
+    expect(s.sys.memberAt(1_000_000, 0)).toBe(-1)
+  })
+
+  it('should apply a budget lowered on a kept tick (rescoreEvery) at the next re-score, as docs/concepts.md 5b says', () => {
+    const s = scene({ hysteresis: false, rescoreEvery: 4 })
+    const o = s.at(0, 0)
+    s.observe(o, 20, 6)
+    for (let i = 1; i <= 8; i++) s.at(i, 0)
+    s.sys(s.world)
+    // wait for a re-score after the first (staggered by slot), then lower the budget on the kept tick after it
+    do s.sys(s.world)
+    while (s.sys.lastScoredTick(o) !== s.sys.tick)
+    expect(s.sys.memberCount(o)).toBe(7)
+    s.C.Observer.budget[o] = 2
+    let kept = 0
+    for (;;) {
+      s.sys(s.world)
+      if (s.sys.lastScoredTick(o) === s.sys.tick) break
+      kept++
+      expect(s.sys.memberCount(o), 'a kept tick keeps the set').toBe(7)
+    }
+    expect(kept).toBe(3)
+    // the re-score trims it: self and the two nearest
+    expect(s.members(o)).toEqual([o, o + 1, o + 2])
+  })
+
   it('should keep self in the set, unscored, at High band', () => {
     const s = scene()
     const o = s.at(0, 0)
@@ -250,6 +293,11 @@ describe('attention-system', () => {
       ['Observer.budget', 'an integer in [1, 65535]; got 0', (C, e) => { C.Observer.budget[e] = 0 }],
       ['Observer.temperature', 'a finite number in (0, Infinity); got 0', (C, e) => { C.Observer.temperature[e] = 0 }],
       ['Observer.fov', 'a finite number in [0, 6.283185307179586]; got 7', (C, e) => { C.Observer.fov[e] = 7 }],
+      // a byte budget that is no number must not read as "no byte budget" (the count budget alone)
+      ['Observer.byteBudget', 'a finite number in [0, 1000000000]; got NaN', (C, e) => { C.Observer.byteBudget[e] = Number.NaN }],
+      ['Observer.byteBudget', 'a finite number in [0, 1000000000]; got -100', (C, e) => { C.Observer.byteBudget[e] = -100 }],
+      ['Observer.byteBudget', 'a finite number in [0, 1000000000]; got 2000000000', (C, e) => { C.Observer.byteBudget[e] = 2e9 }],
+      ['Observer.byteBudget', 'a finite number in [0, 1000000000]; got Infinity', (C, e) => { C.Observer.byteBudget[e] = Infinity }],
     ]
     const errors: string[] = []
     const spy = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void errors.push(a.map(String).join(' ')))
@@ -266,7 +314,7 @@ describe('attention-system', () => {
           s.observe(other)
           s.sys(s.world)
           expect(s.members(o), name).toEqual([o, near, other].sort((a, b) => a - b))
-          const saved = [s.C.Observer.radius[o]!, s.C.Observer.budget[o]!, s.C.Observer.fov[o]!, s.C.Observer.temperature[o]!] as const
+          const saved = [s.C.Observer.radius[o]!, s.C.Observer.budget[o]!, s.C.Observer.fov[o]!, s.C.Observer.temperature[o]!, s.C.Observer.byteBudget[o]!] as const
           corrupt(s.C, o)
           for (let t = 0; t < 4; t++) {
             expect(() => s.sys(s.world), name).not.toThrow()
@@ -284,6 +332,7 @@ describe('attention-system', () => {
           expect(s.sys.memberCount(other), name).toBe(0)
           expect(errors, name).toHaveLength(1)
           s.C.Observer.radius[o] = saved[0]; s.C.Observer.budget[o] = saved[1]; s.C.Observer.fov[o] = saved[2]; s.C.Observer.temperature[o] = saved[3]
+          s.C.Observer.byteBudget[o] = saved[4]
           for (let t = 0; t < 3; t++) s.sys(s.world)
           expect(s.members(o), name).toEqual([o, near, other].sort((a, b) => a - b))
         }

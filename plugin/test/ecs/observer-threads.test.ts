@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 import fc from 'fast-check'
 import { addComponent, addEntity, createWorld } from 'bitecs'
 import { addObserver, createAttentionComponents, createAttentionSystem, setFacingAngle } from '../../src/index'
@@ -180,6 +182,61 @@ describe('observer threads', () => {
     const codes = await Promise.race([Promise.all(exits), new Promise<null>((r) => setTimeout(() => r(null), 10_000))])
     expect(codes, 'every worker exited within 10 s').not.toBeNull()
     expect(threadsOf(createAttentionSystem(w.world, { components: w.C }))).toBeUndefined()
+  }, 60_000)
+
+  it.each([
+    ['ready', 2],
+    ['starting', 1],
+    ['pipelined', 2],
+  ] as const)('should not keep the process alive when it is not disposed (%s)', async (mode, running) => {
+    // a child process that ticks a threads: 2 system and ends without dispose()
+    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../support/undisposed-threads.ts', import.meta.url)), mode], {
+      cwd: fileURLToPath(new URL('../..', import.meta.url)),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let out = ''
+    let err = ''
+    let tickedAt = 0
+    child.stdout.on('data', (d: Buffer) => {
+      out += String(d)
+      if (tickedAt === 0 && out.includes('ticked')) tickedAt = performance.now()
+    })
+    child.stderr.on('data', (d: Buffer) => (err += String(d)))
+    const killer = setTimeout(() => child.kill('SIGKILL'), 40_000)
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)))
+    clearTimeout(killer)
+    expect(err).toBe('')
+    expect(out.trim()).toBe(`ticked ${running}`)
+    expect(code).toBe(0)
+    // it ended by itself, soon after its last tick (not killed at 40 s)
+    expect(performance.now() - tickedAt).toBeLessThan(5000)
+  }, 60_000)
+
+  it('should throw when ticked or explained after dispose, and dispose twice without harm', async () => {
+    const warn = vi.spyOn(console, 'warn')
+    const w = walkers(200, 4, 23)
+    for (const options of [{}, { threads: 2 }, { threads: 2, pipelined: true }]) {
+      const sys = createAttentionSystem(w.world, { components: w.C, ...options })
+      if (options.threads === 2) await ready(sys, 2)
+      sys(w.world)
+      sys(w.world)
+      const members = sys.memberCount(1)
+      sys.dispose()
+      expect(() => sys.dispose()).not.toThrow()
+      const t0 = Date.now()
+      expect(() => sys(w.world)).toThrow('colyseus-attention: this attention system was disposed; create a new one')
+      expect(() => sys.explain(1, 2)).toThrow('colyseus-attention: this attention system was disposed; create a new one')
+      // no wait for a stopped worker
+      expect(Date.now() - t0).toBeLessThan(500)
+      expect(() => sys.settle()).not.toThrow()
+      // the last sets stay readable
+      expect(sys.memberCount(1)).toBe(members)
+      expect(sys.threadsRunning()).toBe(1)
+    }
+    await new Promise((r) => setTimeout(r, 100))
+    // no worker reported as failed or late
+    expect(warn).not.toHaveBeenCalled()
+    warn.mockRestore()
   }, 60_000)
 
   for (const [fault, what] of [[1, 'throws'], [2, 'hangs']] as const) {

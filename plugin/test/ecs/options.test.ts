@@ -61,6 +61,39 @@ describe('options', () => {
     }
   })
 
+  it('should reject a misspelled key, at the top level and inside hysteresis, bands and byteCosts, naming it and the known ones', () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ rescoreEvry: 4 }, 'rescoreEvry is not an option of createAttentionSystem; options are components, cellSize, lookahead, dt, speedScale, distanceFalloff, interactionHalfLife, weights, hysteresis, bands, byteCosts, scorer, maxObservers, maxMembers, interactionSlots, rescoreEvery, threads, pipelined, threadTimeoutMs'],
+      [{ thread: 2 }, 'thread is not an option of createAttentionSystem; options are components,'],
+      [{ hysteresis: { enter: 0.5 } }, 'hysteresis.enter is not a hysteresis option; hysteresis keys are enterScore, exitScore, minOutTicks, swapMargin'],
+      [{ bands: { hgh: 5 } }, 'bands.hgh is not a band option; bands keys are high, medium, margin'],
+      [{ byteCosts: { lo: 5 } }, 'byteCosts.lo is not a byte cost option; byteCosts keys are low, medium, high, detailShare, still, burst, priceRate'],
+    ]
+    for (const [o, message] of cases) {
+      expect(() => resolve(o as Partial<AttentionOptions>), message).toThrow(RangeError)
+      expect(() => resolve(o as Partial<AttentionOptions>), message).toThrow(`colyseus-attention: ${message}`)
+    }
+    // the style of the misspelled weight's message, which was already rejected
+    expect(() => resolve({ weights: { distanc: 1 } as never })).toThrow('colyseus-attention: weights.distanc is not a head; heads are distance, facing,')
+  })
+
+  it('should throw a TypeError for an object option given something else, naming it and the value', () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ hysteresis: 'off' }, 'hysteresis must be an object or false; got "off" (a string)'],
+      [{ hysteresis: true }, 'hysteresis must be an object or false; got true (a boolean)'],
+      [{ bands: 'x' }, 'bands must be an object; got "x" (a string)'],
+      [{ byteCosts: 5 }, 'byteCosts must be an object; got 5 (a number)'],
+      [{ weights: [1, 2] }, 'weights must be an object; got 1,2 (an array)'],
+      [{ pipelined: 'true' }, 'pipelined must be true or false; got "true"'],
+    ]
+    for (const [o, message] of cases) {
+      expect(() => resolve(o as Partial<AttentionOptions>), message).toThrow(TypeError)
+      expect(() => resolve(o as Partial<AttentionOptions>), message).toThrow(`colyseus-attention: ${message}`)
+    }
+    // absent (undefined or null) takes the default
+    expect(resolve({ hysteresis: undefined, bands: null as never, byteCosts: undefined, weights: null as never }).hysteresis).toEqual(DEFAULT_HYSTERESIS)
+  })
+
   it('should reject missing components and a scorer without score()', () => {
     expect(() => resolveOptions({} as AttentionOptions)).toThrow(TypeError)
     expect(() => resolve({ scorer: {} as never })).toThrow(/scorer/)

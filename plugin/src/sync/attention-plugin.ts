@@ -3,13 +3,15 @@ import type { Encoder, Ref, StateView } from '@colyseus/schema'
 import type { AttentionSystem } from '../ecs/types'
 import { checkInteger } from '../ecs/validate'
 import { createEntityRegistry, type EntityRegistry } from './entity-registry'
-import { checkTrackable, claimSystem, releaseSystem, unreachableFields } from './misuse'
-import { checkRangeSource, resolvePluginOptions, type AttentionPluginOptions, type ResolvedPluginOptions } from './options'
+import { checkNotRetired, checkTrackable, claimSystem, releaseSystem, retireSystem, unreachableFields } from './misuse'
+import { checkOptionKeys, checkRangeSource, mergeOptions, resolvePluginOptions, type AttentionPluginOptions, type ResolvedPluginOptions } from './options'
+import { createSetReader } from './set-reader'
 import { syncViews } from './sync-pass'
 import { createSyncScratch, type SyncScratch } from './sync-scratch'
 import { createViewRecord, recordAdd, recordRemoveAt, recordSlot, type ViewRecord } from './view-record'
 import { addToView, removeFromView } from './view-sync'
 import { createManagedView } from './view-entries'
+import { dropBarred } from './view-bounds'
 import { disposeViews } from '../view-encoding/dispose-views'
 import { dropPending, hasPending, hookFullState, sameEntries, sharedWithJoined, type FullStateHandler } from './full-state'
 import { installViewEncoding } from '../view-encoding/install-view-encoding'
@@ -86,35 +88,59 @@ export class AttentionPlugin extends RoomPlugin<Room> {
   private readonly warned = new Set<string>()
   private readonly errors = new Set<string>()
 
-  /** @param options - band tags, entry budget, view sharing, maxRange; validated here. */
+  /**
+   * @param options - band tags, entry budget, view sharing, maxRange; validated here (an unknown
+   *   key is refused: a misspelt `maxrange` would leave the room without its bound).
+   */
   constructor(options: AttentionPluginOptions = {}) {
     super()
-    this.given = options
     this.opts = resolvePluginOptions(options)
+    this.given = options
   }
 
   /**
-   * Connects the attention system whose interest sets drive the views. Call once, in `onCreate`.
-   * A system belongs to one room: using it from a second live room throws.
+   * Connects the attention system whose interest sets drive the views. Call it once per room, in
+   * `onCreate`: a second call throws (it would start over without the tracked entities and the
+   * views), except the same system again without options, which does nothing. Options are set
+   * here or in the constructor, once, not changed while the room runs.
+   *
+   * The system is the room's: using it from a second live room throws, and the plugin disposes it
+   * (`system.dispose()`: its world listeners and its worker threads) when the room is disposed,
+   * after the room's own `onDispose`. Calling `dispose()` yourself as well is harmless.
    * @param system - from `createAttentionSystem`, created by this room.
-   * @param options - overrides of the constructor's options (e.g. from the room's create options).
+   * @param options - overrides of the constructor's options; an override left `undefined` keeps the
+   *   constructor's value. Never pass the room's create options through: they come from the client
+   *   that created the room. Pick the fields your server decides.
+   * @returns the plugin, for chaining.
+   * @example
+   * override onCreate() {
+   *   this.plugins.attention.use(this.attention, { maxRange: 200, positions: this.C.Position })
+   * }
    */
   use(system: AttentionSystem, options?: AttentionPluginOptions): this {
-    if (options !== undefined) this.opts = resolvePluginOptions({ ...this.given, ...options })
-    if (this.scratch !== null) this.scratch.refresh = this.opts.refresh
+    if (this.system !== null) {
+      if (system === this.system && options === undefined) return this
+      throw new Error(
+        `colyseus-attention: use() is called once per room, in onCreate; this plugin already drives ${system === this.system ? 'this' : 'another'} attention system, ` +
+          'and a second use() would start over without its tracked entities and its views. Options are set once: ' +
+          'give them to new AttentionPlugin({ ... }) or to that first use(system, { ... }).',
+      )
+    }
     if (typeof system !== 'function' || typeof system.memberCount !== 'function') {
       throw new TypeError('colyseus-attention: use(system) needs the system returned by createAttentionSystem')
     }
-    checkRangeSource(this.opts, system.capacity)
+    const opts = options === undefined ? this.opts : resolvePluginOptions(mergeOptions(this.given, checkedOverrides(options)))
+    checkRangeSource(opts, system.capacity)
+    checkNotRetired(system)
     // only rooms claim: tests and tools may drive several plugins from one system by hand
     if (this.inRoom()) claimSystem(system, this, this.roomLabel())
-    if (this.system !== system) releaseSystem(this.system, this)
+    this.opts = opts
     this.system = system
     this.registry = createEntityRegistry(system.capacity)
     this.scratch = createSyncScratch(system.capacity)
-    this.scratch.refresh = this.opts.refresh
-    this.scratch.maxRange2 = this.opts.maxRange2
-    this.scratch.positions = this.opts.positions
+    this.scratch.refresh = opts.refresh
+    this.scratch.maxRange2 = opts.maxRange2
+    this.scratch.positions = opts.positions
     warnIfNoWebSocketGlobal()
     return this
   }
@@ -160,7 +186,13 @@ export class AttentionPlugin extends RoomPlugin<Room> {
   /**
    * Binds `client` to observer entity `observer`: the client gets a StateView (shared with other
    * clients bound to the same observer when `shareViews`) that will hold the observer's set.
-   * Call it in the room's `onJoin`, or again to move a client to another observer (spectating).
+   * Call it in the room's `onJoin`, or again to move a client to another observer (spectating, a
+   * respawn): the client keeps a view of its own (its view retargeted, or a copy when others share
+   * it), and the next sync removes from the client everything the new observer does not see, then
+   * adds that observer's set. Colyseus sends no full state on a view change, so a fresh view would
+   * leave the old entities on the client, never updated again. A moved client does not join another
+   * client's shared view of its new observer (it encodes its own). Binding to the same observer
+   * again does nothing.
    */
   bind(client: Client, observer: number): void {
     this.requireRegistry('bind')
@@ -177,6 +209,13 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     }
     this.watchSync()
     this.hookFullState()
+    const old = this.bySession.get(client.sessionId)
+    if (old !== undefined && client.view === old.view) {
+      // bound already: the client's decoder holds what its view sent, and Colyseus sends no new
+      // full state for a new view, so it keeps a view that removes what the new observer may not see
+      if (old.observer !== observer) this.rebind(client, old, observer)
+      return
+    }
     this.unbindSession(client.sessionId)
     let r = this.opts.shareViews ? this.byObserver.get(observer) : undefined
     if (r === undefined) {
@@ -188,6 +227,45 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     r.sessions.push(client.sessionId)
     this.bySession.set(client.sessionId, r)
     client.view = r.view
+  }
+
+  /**
+   * Moves a bound client to another observer on a view that holds what its client already has:
+   * its own view retargeted, or, when others share that view, a copy of it for this client alone.
+   * The next sync reconciles it in full, so every entity the new observer may not see is removed
+   * from the client (a fresh, empty view would leave those on the client, never updated again).
+   */
+  private rebind(client: Client, old: ViewRecord, observer: number): void {
+    let r = old
+    if (old.sessions.length > 1) {
+      r = createViewRecord(createManagedView(), observer)
+      const reg = this.registry!
+      for (let j = 0; j < old.count; j++) {
+        const e = old.eids[j]!
+        const inst = reg.instances[e]
+        // an entry whose instance is gone: the full reconcile of the old view removes it there
+        if (inst === undefined || !reg.holds(e, old.gens[j]!)) continue
+        try {
+          addToView(r.view, inst, this.opts.bandTags[old.bands[j]!]!)
+        } catch {
+          continue
+        }
+        recordAdd(r, e, old.gens[j]!, old.bands[j]!)
+      }
+      old.sessions.splice(old.sessions.indexOf(client.sessionId), 1)
+      this.records.push(r)
+      this.byView.set(r.view, r)
+      this.bySession.set(client.sessionId, r)
+      r.sessions.push(client.sessionId)
+      client.view = r.view
+    } else if (this.byObserver.get(old.observer) === old) {
+      this.byObserver.delete(old.observer)
+    }
+    // a fork follows its parent's observer no more: it stays the client's own view
+    this.forks.delete(r)
+    r.observer = observer
+    r.synced = -1
+    if (this.opts.shareViews && !this.byObserver.has(observer)) this.byObserver.set(observer, r)
   }
 
   /** Observer entity a client is bound to, or -1. */
@@ -383,9 +461,13 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     this.unbindSession(client.sessionId)
   }
 
-  /** Colyseus hook: disposes every view when the room is disposed. */
+  /**
+   * Colyseus hook, after the room's own `onDispose`: disposes every view, then the system given to
+   * `use()` (its world listeners and worker threads would otherwise outlive the room).
+   */
   protected override onDispose(): void {
-    releaseSystem(this.system, this)
+    const system = this.system
+    releaseSystem(system, this)
     if (this.syncTimer !== null) clearTimeout(this.syncTimer)
     this.syncTimer = null
     disposeViews(this.records.map((r) => r.view))
@@ -394,6 +476,9 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     this.byObserver.clear()
     this.byView.clear()
     this.bySession.clear()
+    if (system === null) return
+    retireSystem(system, this.roomLabel())
+    system.dispose()
   }
 
   /** Detaches a session from its view; disposes the view when nobody uses it any more. */
@@ -428,15 +513,21 @@ export class AttentionPlugin extends RoomPlugin<Room> {
   }
 
   /**
-   * Before `client`'s full state: when its view has pending changes that other joined clients of
-   * the view still need, moves the client to a fork of the view (its full state then comes from the
-   * fork, whose own pending changes the full state delivers).
+   * Before `client`'s full state: drops from its view what the observer may not receive now (denied
+   * or beyond `maxRange` since the last sync: a full state between two patches must not show it).
+   * Then, when the view has pending changes that other joined clients of the view still need, moves
+   * the client to a fork of the view (its full state then comes from the fork, whose own pending
+   * changes the full state delivers).
    */
   private beforeFullState(client: Client): void {
     const view = client.view
-    if (view === undefined || !hasPending(view)) return
+    if (view === undefined) return
     const r = this.byView.get(view)
-    if (r === undefined || this.registry === null || !sharedWithJoined(this.room.clients, client, view)) return
+    if (r === undefined || this.registry === null) return
+    const s = this.scratch!
+    if (s.reader === null || s.reader.system !== this.system) s.reader = createSetReader(this.system!)
+    dropBarred(r, s.reader, this.registry, this.opts.bandTags, s)
+    if (!hasPending(view) || !sharedWithJoined(this.room.clients, client, view)) return
     const f = createViewRecord(createManagedView(), r.observer)
     const reg = this.registry
     let exact = true
@@ -550,4 +641,10 @@ export class AttentionPlugin extends RoomPlugin<Room> {
   private checkEid(eid: number): void {
     checkInteger('entity id', eid, 0, this.registry!.capacity - 1)
   }
+}
+
+/** `use()`'s overrides, checked as an options object of known keys before they are merged. */
+function checkedOverrides(options: unknown): AttentionPluginOptions {
+  checkOptionKeys('use(system, options)', options)
+  return options
 }

@@ -4,8 +4,8 @@ import type { AttentionSystem } from '../ecs/types'
 
 /*
  * Owns the plugin's checks for mistakes that would otherwise fail silently or leak: a system
- * shared by two rooms, an instance outside the room's state or outside a `.view()` collection.
- * Each check runs at set-up (use, track, bind), never per tick.
+ * shared by two rooms (or used again after its room closed), an instance outside the room's state
+ * or outside a `.view()` collection. Each check runs at set-up (use, track, bind), never per tick.
  */
 
 /** The plugin that uses each system: a system belongs to one room. */
@@ -25,9 +25,27 @@ export function claimSystem(system: AttentionSystem, owner: object, ownerRoom: s
   owners.set(system, owner)
 }
 
-/** Lets `owner`'s system be used by another plugin (its room was disposed). */
+/** Lets `owner`'s system be used by another plugin. */
 export function releaseSystem(system: AttentionSystem | null, owner: object): void {
   if (system !== null && owners.get(system) === owner) owners.delete(system)
+}
+
+/** Systems the plugin disposed with their room, by the room's id. */
+const retired = new WeakMap<AttentionSystem, string>()
+
+/** Records that `system` was disposed with room `roomId` (the plugin disposes its room's system). */
+export function retireSystem(system: AttentionSystem, roomId: string): void {
+  retired.set(system, roomId)
+}
+
+/** Throws when `system` was disposed with an earlier room: its listeners and worker threads are gone. */
+export function checkNotRetired(system: AttentionSystem): void {
+  const roomId = retired.get(system)
+  if (roomId === undefined) return
+  throw new Error(
+    `colyseus-attention: this attention system was disposed when room ${roomId}, which used it, closed (the plugin disposes its room's system). ` +
+      'A system belongs to one room: create the world, the components and the system in the room (class fields or onCreate), not at module scope.',
+  )
 }
 
 type TreeLike = Partial<ChangeTreeLike>

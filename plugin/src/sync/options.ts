@@ -62,8 +62,56 @@ export interface ResolvedPluginOptions {
   positions: Vec3Store | null
 }
 
+/** Every option, for the unknown-key check (a misspelt key would leave its option at the default without a word). */
+const OPTION_KEYS: Record<keyof AttentionPluginOptions, true> = {
+  bandTags: true,
+  entryBudget: true,
+  shareViews: true,
+  refresh: true,
+  fastViewEncoding: true,
+  maxRange: true,
+  positions: true,
+}
+
+/**
+ * Throws a TypeError unless `o` is an options object, and a RangeError naming the first key that is
+ * no option (with the option it may be a misspelling of) and listing the options.
+ * @param where - who takes the options, for the message: `AttentionPlugin`, `use(system, options)`.
+ */
+export function checkOptionKeys(where: string, o: unknown): asserts o is AttentionPluginOptions {
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) {
+    throw new TypeError(`colyseus-attention: ${where} takes an options object ({ entryBudget: 24, ... }); got ${describeGiven(o)}`)
+  }
+  for (const key of Object.keys(o)) {
+    if (Object.hasOwn(OPTION_KEYS, key)) continue
+    const near = Object.keys(OPTION_KEYS).find((k) => k.toLowerCase() === key.toLowerCase())
+    throw new RangeError(
+      `colyseus-attention: ${where} has no option ${JSON.stringify(key)}${near === undefined ? '' : ` (did you mean ${near}?)`}; ` +
+        `its options are ${Object.keys(OPTION_KEYS).join(', ')}`,
+    )
+  }
+}
+
+/**
+ * The constructor's options with `use()`'s overrides on top. An override left `undefined` is not
+ * given: `use(system, { maxRange: undefined })` keeps the constructor's bound, it does not lift it.
+ */
+export function mergeOptions(given: AttentionPluginOptions, overrides: AttentionPluginOptions): AttentionPluginOptions {
+  const merged: Record<string, unknown> = { ...given }
+  for (const [key, value] of Object.entries(overrides)) if (value !== undefined) merged[key] = value
+  return merged as AttentionPluginOptions
+}
+
+/** What was given where an options object belongs: `"x" (a string)`, `null`, `an array`, `a function`. */
+function describeGiven(v: unknown): string {
+  if (Array.isArray(v)) return 'an array'
+  if (typeof v === 'function') return 'a function'
+  return v === null || v === undefined ? String(v) : `${describeValue(v)} (a ${typeof v})`
+}
+
 /** Fills defaults and validates; errors name the option, the value and the allowed range. */
-export function resolvePluginOptions(o: AttentionPluginOptions = {}): ResolvedPluginOptions {
+export function resolvePluginOptions(o: unknown = {}): ResolvedPluginOptions {
+  checkOptionKeys('AttentionPlugin', o)
   const bandTags = o.bandTags ?? ([0, AttentionTags.Motion, AttentionTags.Motion | AttentionTags.Detail] as const)
   if (!Array.isArray(bandTags) || bandTags.length !== 3) {
     throw new RangeError(`colyseus-attention: bandTags must be an array of 3 tags [low, medium, high]; got ${describeValue(bandTags)}`)

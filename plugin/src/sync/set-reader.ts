@@ -20,6 +20,7 @@ export interface SetReader {
   readonly bandChangedAt: (o: number, i: number) => number
   readonly generationOf: (e: number) => number
   readonly memberGenerationAt: (o: number, i: number) => number
+  readonly isDenied: (o: number, e: number) => boolean
 }
 
 /** Creates the reader of `system` (once per system, not per sync). */
@@ -39,5 +40,6 @@ export function createSetReader(system: AttentionSystem): SetReader {
     bandChangedAt: system.bandChangedAt.bind(system),
     generationOf: system.generationOf.bind(system),
     memberGenerationAt: system.memberGenerationAt.bind(system),
+    isDenied: system.isDenied.bind(system),
   }
 }

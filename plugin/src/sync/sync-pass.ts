@@ -4,7 +4,7 @@ import { reconcileFull } from './reconcile-full'
 import { reconcileTick } from './reconcile-tick'
 import { createSetReader, type SetReader } from './set-reader'
 import type { SyncScratch } from './sync-scratch'
-import { dropBeyondRange } from './view-bounds'
+import { dropBarred } from './view-bounds'
 import { dropEntry } from './view-sync'
 import { adoptRecord, disownRecord, recordSlot, type ViewRecord } from './view-record'
 import { publishWatch, resetWatch } from './watch-bands'
@@ -47,7 +47,7 @@ export function syncViews(
       r.synced = -1
       continue
     }
-    dropBeyondRange(r, registry, tags, s)
+    dropBarred(r, sets, registry, tags, s)
     const n = sets.memberCount(o)
     // the count check catches a set emptied in between (observer removed and added again)
     if (!full && r.synced !== -1 && r.synced === tick - 1 && r.members - sets.exitedCount(o) + sets.enteredCount(o) === n) {

@@ -7,9 +7,11 @@ import { dropEntry } from './view-sync'
 import type { ViewRecord } from './view-record'
 
 /*
- * Owns what a view may hold whatever the engine selected: the `maxRange` bound, and instances
- * that are in the room's state. Members kept out are counted in `r.held`, so the next sync looks
- * for them again among every member (they are in no entered list when they come back in range).
+ * Owns what a view may hold whatever the engine selected, checked at every sync against the world
+ * as it is then (the selection is as old as the last tick): the `maxRange` bound, the deny rules
+ * (Hidden, TeamOnly of another team), and instances that are in the room's state. Members kept out
+ * are counted in `r.held`, so the next sync looks for them again among every member (they are in
+ * no entered list when they come back in range, or visible).
  */
 
 /** True unless `maxRange` is set and entity `e` is farther than it from observer `o` (the observer itself always passes). */
@@ -30,8 +32,8 @@ export function isInState(instance: Ref): boolean {
 }
 
 /**
- * Removes from `s.pending[0, p)` the entrants the view may not receive now (beyond `maxRange`, or
- * their instance left the state); sets `r.held` to how many, and returns how many remain.
+ * Removes from `s.pending[0, p)` the entrants the view may not receive now (beyond `maxRange`,
+ * denied, or their instance left the state); sets `r.held` to how many, and returns how many remain.
  */
 export function holdBack(r: ViewRecord, sets: SetReader, registry: EntityRegistry, s: SyncScratch, p: number): number {
   const o = r.observer
@@ -40,7 +42,7 @@ export function holdBack(r: ViewRecord, sets: SetReader, registry: EntityRegistr
   for (let q = 0; q < p; q++) {
     const i = pending[q]!
     const e = sets.memberAt(o, i)
-    if (!withinRange(s, o, e)) continue
+    if (!withinRange(s, o, e) || sets.isDenied(o, e)) continue
     if (!isInState(registry.instances[e]!)) {
       if (s.detached++ === 0) s.detachedEid = e
       continue
@@ -51,13 +53,19 @@ export function holdBack(r: ViewRecord, sets: SetReader, registry: EntityRegistr
   return k
 }
 
-/** Drops the view's entries now beyond `maxRange` (before the view is reconciled) and counts them in `r.held`. */
-export function dropBeyondRange(r: ViewRecord, registry: EntityRegistry, tags: readonly [number, number, number], s: SyncScratch): void {
-  if (s.maxRange2 === Infinity) return
+/**
+ * Drops the view's entries the observer may not receive now (before the view is reconciled): beyond
+ * `maxRange`, or denied since the tick that selected them (made Hidden, or TeamOnly of another
+ * team, between the tick and the patch). Counts them in `r.held`. One deny-flag read per entry.
+ */
+export function dropBarred(r: ViewRecord, sets: SetReader, registry: EntityRegistry, tags: readonly [number, number, number], s: SyncScratch): void {
   const o = r.observer
+  const eids = r.eids
+  const denied = sets.isDenied
   // backwards: swap-removal never skips an entry
   for (let j = r.count - 1; j >= 0; j--) {
-    if (withinRange(s, o, r.eids[j]!)) continue
+    const e = eids[j]!
+    if (withinRange(s, o, e) && !denied(o, e)) continue
     dropEntry(r, j, registry, tags)
     r.held++
   }

@@ -9,7 +9,8 @@ import { holdBand, releaseBand, type WatchBands } from './watch-bands'
  */
 export interface ViewRecord {
   readonly view: StateView
-  readonly observer: number
+  /** The observer whose set the view follows (a rebind of its only client retargets it). */
+  observer: number
   /** Session ids of the clients using this view. */
   readonly sessions: string[]
   /** Entities in the view, in no order; {@link recordSlot} gives an entity's index, or -1. */

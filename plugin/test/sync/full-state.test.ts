@@ -212,6 +212,36 @@ describe('full state and pending view changes', () => {
     await player.leave(true)
   })
 
+  it('should not show a joining or reconnecting client an entity hidden since the last patch', { timeout: 30_000 }, async () => {
+    const player = await new Client(url).create('fullstate', {})
+    const r = room!
+    await until(() => joined(r, 1), 'the player to join')
+    await patchUntil(r, () => same(keys(player), r.keysA), 'the player to hold cluster A')
+    // hidden by a message handler; no tick and no patch before the spectator's full state
+    const spy = r.keysA[0]!
+    addComponent(r.world, Number(spy), r.C.Hidden)
+    const rest = r.keysA.filter((k) => k !== spy)
+    const spectator = await new Client(url).joinById(r.roomId)
+    await until(() => joined(r, 2) && keys(spectator).length > 0, 'the spectator to decode its full state')
+    expect(keys(spectator)).toEqual(rest)
+    // the player loses it at the next patch; both then share the view again
+    await patchUntil(r, () => same(keys(player), rest) && r.plugins.attention.viewCount === 1, 'the player to lose it')
+    expect(keys(spectator)).toEqual(rest)
+
+    // a reconnection's full state too: hidden while the spectator is away
+    const back = await drop(r, spectator, 1)
+    const spy2 = rest[0]!
+    addComponent(r.world, Number(spy2), r.C.Hidden)
+    await back()
+    await until(() => joined(r, 2) && !same(keys(spectator), rest), 'the spectator to decode its new full state')
+    expect(keys(spectator)).toEqual(rest.filter((k) => k !== spy2))
+    await settle(r)
+    expect(decodeErrors).toEqual([])
+    expect(keys(player)).toEqual(rest.filter((k) => k !== spy2))
+    await spectator.leave(true)
+    await player.leave(true)
+  })
+
   it('should not send a spectator that reconnects to a shared view the changes queued while it was away', { timeout: 30_000 }, async () => {
     const player = await new Client(url).create('fullstate', {})
     const r = room!

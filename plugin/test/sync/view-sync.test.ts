@@ -37,6 +37,8 @@ type Cmd =
   | { kind: 'bind'; client: number; pick: number }
   | { kind: 'leave'; client: number }
   | { kind: 'reobserve'; pick: number }
+  | { kind: 'hide'; pick: number }
+  | { kind: 'team'; pick: number; team: number; only: boolean }
   | { kind: 'sync'; ticks: number; between: Cmd[] }
 
 // on a grid, so entities share positions and tie on score
@@ -51,6 +53,9 @@ const worldCmdArb: fc.Arbitrary<Cmd> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('bind' as const), client: fc.nat(4), pick: fc.nat(1000) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('leave' as const), client: fc.nat(4) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('reobserve' as const), pick: fc.nat(1000) }) },
+  // the deny rules, often between the tick and the patch (see 'sync')
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('hide' as const), pick: fc.nat(1000) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('team' as const), pick: fc.nat(1000), team: fc.integer({ min: 0, max: 2 }), only: fc.boolean() }) },
 )
 const cmdArb: fc.Arbitrary<Cmd> = fc.oneof(
   { weight: 5, arbitrary: worldCmdArb },
@@ -212,6 +217,26 @@ function run(sc: Scenario): void {
         addComponent(world, e, C.Observer)
         return
       }
+      case 'hide': {
+        const e = pick(cmd.pick)
+        if (e === undefined) return
+        if (hasComponent(world, e, C.Hidden)) removeComponent(world, e, C.Hidden)
+        else addComponent(world, e, C.Hidden)
+        return
+      }
+      case 'team': {
+        // team 0: no Team component; a team id written in place, as a game does
+        const e = pick(cmd.pick)
+        if (e === undefined) return
+        if (cmd.team === 0) removeComponent(world, e, C.Team)
+        else {
+          addComponent(world, e, C.Team)
+          C.Team.id[e] = cmd.team
+        }
+        if (cmd.only) addComponent(world, e, C.TeamOnly)
+        else removeComponent(world, e, C.TeamOnly)
+        return
+      }
       case 'bind': {
         const e = pick(cmd.pick)
         if (e === undefined) return
@@ -317,15 +342,23 @@ function run(sc: Scenario): void {
       }
       const within = (e: number): boolean =>
         sc.maxRange === undefined || e === o || Math.hypot(C.Position.x[e]! - C.Position.x[o]!, C.Position.y[e]! - C.Position.y[o]!, C.Position.z[e]! - C.Position.z[o]!) <= sc.maxRange
+      // the deny rules as they are now, from bitECS itself (docs/concepts.md section 1)
+      const denied = (e: number): boolean => {
+        if (e === o || (hasComponent(world, e, C.Owner) && C.Owner.eid[e] === o)) return false
+        if (hasComponent(world, e, C.Hidden)) return true
+        if (!hasComponent(world, e, C.TeamOnly)) return false
+        return !(hasComponent(world, o, C.Team) && hasComponent(world, e, C.Team) && C.Team.id[e] === C.Team.id[o])
+      }
       for (let j = 0; j < rb.count; j++) {
         const e = rb.eids[j]!
-        // the hard bound, whatever the engine selected
+        // the hard bound and the deny rules, whatever the engine selected at its tick
         expect(within(e), `${ctx}: entry ${e} beyond maxRange ${sc.maxRange}`).toBe(true)
+        expect(denied(e), `${ctx}: entry ${e} denied`).toBe(false)
         expect(members.get(e), `${ctx}: entry ${e} vs engine`).toBe(rb.bands[j])
         expect(rb.gens[j], `${ctx}: entry ${e} generation`).toBe(engine.generationOf(e))
       }
       if (rb.pending === 0) {
-        const sendable = [...members].filter(([e]) => instance.has(e) && isTracked(inc, e) && within(e)).map(([e, band]) => `${e}@${band}`).sort()
+        const sendable = [...members].filter(([e]) => instance.has(e) && isTracked(inc, e) && within(e) && !denied(e)).map(([e, band]) => `${e}@${band}`).sort()
         expect(entries(rb), `${ctx}: drained view vs engine set`).toEqual(sendable)
       }
       // both clients decoded the same entities

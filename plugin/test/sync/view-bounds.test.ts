@@ -1,0 +1,144 @@
+import { describe, expect, it } from 'vitest'
+import type { Client } from '@colyseus/core'
+import { Decoder, Encoder, schema, t, type SchemaType, type StateView } from '@colyseus/schema'
+import { addComponent, addEntity, createWorld, removeComponent } from 'bitecs'
+import { addObserver, AttentionPlugin, createAttentionComponents, createAttentionSystem } from '../../src/index'
+
+// The engine selects at its tick; the game may hide an entity (or make it TeamOnly of another
+// team) in a message handler before the patch, and with a patch rate above the simulation rate
+// several patches follow one tick. No patch after the change may send the entity to an observer
+// that may not see it, whatever the last tick selected.
+
+const Thing = schema({ x: t.float32().default(0) }, 'ViewBoundsThing')
+type Thing = SchemaType<typeof Thing>
+const State = schema({ things: t.map(Thing).view() }, 'ViewBoundsState')
+
+function setup() {
+  const world = createWorld()
+  const C = createAttentionComponents(32)
+  const attention = createAttentionSystem(world, { components: C, hysteresis: false })
+  const state = new State()
+  const encoder = new Encoder(state)
+  const plugin = new AttentionPlugin()
+  plugin.use(attention)
+  const spawn = (x: number): number => {
+    const eid = addEntity(world)
+    addComponent(world, eid, C.Position)
+    C.Position.x[eid] = x
+    const thing = new Thing()
+    thing.x = x
+    state.things.set(String(eid), thing)
+    plugin.track(eid, thing)
+    return eid
+  }
+  const observer = spawn(0)
+  addObserver(world, C, observer, { radius: 50, budget: 8 })
+  const client = { sessionId: 'c', view: undefined as StateView | undefined }
+  plugin.bind(client as unknown as Client, observer)
+  // what the client decodes, patch by patch (its full state first)
+  const received = new State()
+  const decoder = new Decoder(received)
+  let joined = false
+  /** One patch: the plugin's sync, then the bytes the client is sent, decoded. */
+  const patch = (): string[] => {
+    plugin.sync()
+    const it = { offset: 0 }
+    if (!joined) {
+      joined = true
+      encoder.encodeAll(it)
+      decoder.decode(encoder.encodeAllView(client.view!, it.offset, it).slice())
+    } else {
+      encoder.encode(it)
+      decoder.decode(encoder.encodeView(client.view!, it.offset, it).slice())
+    }
+    encoder.discardChanges()
+    return [...received.things.keys()]
+  }
+  return { world, C, attention, plugin, observer, spawn, patch, tick: () => attention(world), members: () => plugin.viewMembers('c') }
+}
+
+describe('view-bounds', () => {
+  it('should not send a member made Hidden after the tick, at any patch before the next tick', () => {
+    const s = setup()
+    const spy = s.spawn(10)
+    s.tick()
+    expect(s.patch()).toContain(String(spy))
+    s.tick()
+    // a message handler between the tick and the patch: the spy turns invisible
+    addComponent(s.world, spy, s.C.Hidden)
+    expect(s.attention.isMember(s.observer, spy)).toBe(true)
+    // three patches per tick: none holds it
+    for (let k = 0; k < 3; k++) {
+      expect(s.patch()).not.toContain(String(spy))
+      expect(s.members()).not.toContain(spy)
+    }
+    s.tick()
+    expect(s.attention.isMember(s.observer, spy)).toBe(false)
+    expect(s.patch()).not.toContain(String(spy))
+    // visible again: the next tick selects it and it is sent
+    removeComponent(s.world, spy, s.C.Hidden)
+    s.tick()
+    expect(s.patch()).toContain(String(spy))
+  })
+
+  it('should send a member again at the next patch when it is shown again before the next tick', () => {
+    const s = setup()
+    const spy = s.spawn(10)
+    s.tick()
+    expect(s.patch()).toContain(String(spy))
+    addComponent(s.world, spy, s.C.Hidden)
+    expect(s.patch()).not.toContain(String(spy))
+    // still a member of the last tick's set, and no longer denied
+    removeComponent(s.world, spy, s.C.Hidden)
+    expect(s.patch()).toContain(String(spy))
+  })
+
+  it('should not add an entrant the tick selected when it is hidden before the patch', () => {
+    const s = setup()
+    s.tick()
+    s.patch()
+    const late = s.spawn(20)
+    s.tick()
+    expect(s.attention.isMember(s.observer, late)).toBe(true)
+    addComponent(s.world, late, s.C.Hidden)
+    expect(s.patch()).not.toContain(String(late))
+    expect(s.patch()).not.toContain(String(late))
+  })
+
+  it('should drop a member made TeamOnly of another team after the tick, and keep one of its own team or owned by the observer', () => {
+    const s = setup()
+    const { world, C } = s
+    addComponent(world, s.observer, C.Team)
+    C.Team.id[s.observer] = 1
+    const enemy = s.spawn(10)
+    const friend = s.spawn(12)
+    const mine = s.spawn(14)
+    for (const [e, team] of [[enemy, 2], [friend, 1], [mine, 2]] as const) {
+      addComponent(world, e, C.Team)
+      C.Team.id[e] = team
+    }
+    addComponent(world, mine, C.Owner)
+    C.Owner.eid[mine] = s.observer
+    s.tick()
+    expect(s.patch()).toEqual(expect.arrayContaining([enemy, friend, mine].map(String)))
+    s.tick()
+    for (const e of [enemy, friend, mine]) addComponent(world, e, C.TeamOnly)
+    addComponent(world, mine, C.Hidden)
+    const held = s.patch()
+    expect(held).not.toContain(String(enemy))
+    expect(held).toEqual(expect.arrayContaining([friend, mine, s.observer].map(String)))
+    // a team change alone (no component added or removed) denies too
+    C.Team.id[friend] = 3
+    expect(s.patch()).not.toContain(String(friend))
+    expect(s.members().sort((a, b) => a - b)).toEqual([s.observer, mine].sort((a, b) => a - b))
+  })
+
+  it('should never hide an observer from itself', () => {
+    const s = setup()
+    s.tick()
+    addComponent(s.world, s.observer, s.C.Hidden)
+    expect(s.patch()).toContain(String(s.observer))
+    s.tick()
+    expect(s.patch()).toContain(String(s.observer))
+  })
+})

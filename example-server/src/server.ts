@@ -245,7 +245,9 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     maxRange: options.maxRange,
     byteBudget: options.byteBudget ?? 0,
     scorer: options.scorer,
-    // always set, so that a join's options cannot choose them
+    // always set, so that a join's options cannot choose them (a client's tickMs: 10 would make
+    // the room tick at 100 Hz)
+    tickMs: 50,
     engineThreads,
     enginePipelined: pipelined,
   })

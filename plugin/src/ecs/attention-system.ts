@@ -59,6 +59,12 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
   const oldBand = pipelined ? new Uint8Array(cap) : new Uint8Array(0)
   const oldGen = pipelined ? new Uint32Array(cap) : new Uint32Array(0)
   const oldMembers = pipelined ? new Uint32Array(stride) : new Uint32Array(0)
+  // a slot that changed hands while the workers ran (an observer removed, another added into its
+  // slot) holds the set the workers computed for its previous observer: every acquire and release
+  // bumps the slot's epoch, each pass notes the epochs it started with, and a slot whose epoch
+  // moved is handed over empty (its new observer's set follows at the next hand-over)
+  const slotEpoch = new Uint32Array(pipelined ? opts.maxObservers : 0)
+  const startEpoch = new Uint32Array(pipelined ? opts.maxObservers : 0)
   let handStamp = 0
   /**
    * Hands the sets the workers finished to the readers: per observer, the members that are still
@@ -95,6 +101,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
       let w = 0
       let entered = 0
       let changed = 0
+      if (startEpoch[s] !== slotEpoch[s]) sets.clear(s)
       const n = sets.count[s]!
       for (let j = 0; j < n; j++) {
         const at = base + j
@@ -166,6 +173,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     onObserverAdded(eid) {
       const s = slots.acquire(eid)
       if (s === -1) return
+      if (pipelined) slotEpoch[s] = slotEpoch[s]! + 1
       sets.clear(s)
       if (front !== sets) front.clear(s)
       byteScale[s] = 1
@@ -178,6 +186,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     },
     onObserverRemoved(eid) {
       const s = slots.release(eid)
+      if (s !== -1 && pipelined) slotEpoch[s] = slotEpoch[s]! + 1
       if (s !== -1) sets.clear(s)
       if (s !== -1 && front !== sets) front.clear(s)
     },
@@ -447,7 +456,13 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
       // threads, on every observer thread (observer-threads.ts)
       if (!warnedNoPosition) for (let i = 0; i < obsN; i++) if ((flags[obs[i]!]! & Has.Position) === 0 && !warnedNoPosition) warnNoPosition(obs[i]!)
       pass.tick = tick
-      if (observerThreads !== null && pipelined) observerThreads.start(pass, obs, obsN)
+      if (observerThreads !== null && pipelined) {
+        for (let i = 0; i < obsN; i++) {
+          const s = slotOf[obs[i]!]!
+          startEpoch[s] = slotEpoch[s]!
+        }
+        observerThreads.start(pass, obs, obsN)
+      }
       else if (observerThreads !== null) observerThreads.run(pass, obs, obsN)
       else passObservers(pass, obs, 0, obsN)
       return w

@@ -169,4 +169,53 @@ describe('option pipelined', () => {
     // while this thread reused the id)
     expect(recycledSeen).toBeGreaterThan(0)
   })
+  it('should not hand an observer added while the workers ran the set they computed for the slot\'s previous observer', () => {
+    // A crowd of 3,000 with 200 observers in it, so that a pass takes a while. Each round removes
+    // one of them and, while the workers still run, adds an observer far away with nothing near:
+    // it often takes the freed slot. A race between the room's thread and the workers (the workers
+    // writing the old observer's set after the slot was cleared for the new one): it showed in a
+    // probe of this shape as one round in 40 on the engine before the fix, on some runs only, so
+    // this guards the invariant over many rounds rather than reproducing it every time.
+    const world = createWorld()
+    const C = createAttentionComponents(8000, { shared: true })
+    const crowd: number[] = []
+    for (let i = 0; i < 3000; i++) {
+      const e = addEntity(world)
+      addComponent(world, e, C.Position)
+      C.Position.x[e] = i % 60
+      C.Position.y[e] = Math.floor(i / 60)
+      crowd.push(e)
+    }
+    const sys = createAttentionSystem(world, { components: C, threads: 2, pipelined: true })
+    systems.push(sys)
+    const watching: number[] = []
+    for (let i = 0; i < 200; i++) {
+      addObserver(world, C, crowd[i * 7]!, { radius: 50, budget: 32 })
+      watching.push(crowd[i * 7]!)
+    }
+    for (let t = 0; t < 3; t++) sys(world)
+    let r = 99
+    const strangers: string[] = []
+    for (let k = 0; k < 80; k++) {
+      r = (r * 1103515245 + 12345) >>> 0
+      removeEntity(world, watching.splice(r % watching.length, 1)[0]!)
+      const b = addEntity(world)
+      addComponent(world, b, C.Position)
+      C.Position.x[b] = 10_000 + k * 200 // far from the crowd and from each other
+      C.Position.y[b] = 10_000
+      addObserver(world, C, b, { radius: 50, budget: 32 })
+      for (let t = 0; t < 2; t++) {
+        sys(world)
+        for (let i = 0; i < sys.memberCount(b); i++) if (sys.memberAt(b, i) !== b) strangers.push(`round ${k} tick ${t}: ${sys.memberAt(b, i)}`)
+      }
+      // a new crowd observer keeps the pass long
+      const e = addEntity(world)
+      addComponent(world, e, C.Position)
+      C.Position.x[e] = 30
+      C.Position.y[e] = 30
+      addObserver(world, C, e, { radius: 50, budget: 32 })
+      watching.push(e)
+    }
+    expect(strangers.slice(0, 5)).toEqual([])
+  })
 })

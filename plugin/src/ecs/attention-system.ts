@@ -376,16 +376,22 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
   }
 
   /** The pair batch of this tick's `rows` (observers with at least one row, in order). */
-  const fillBatch = (rows: number): void => {
-    const obs = observers.ids
-    const obsN = observers.count
+  const fillBatch = (rows: number, only: number): void => {
     let k = 0
-    for (let i = 0; i < obsN; i++) {
-      const o = obs[i]!
-      const s = slotOf[o]!
-      if (rowEnd[s]! <= rowStart[s]!) continue
-      batch.observers[k] = o
-      batch.observerStart[k++] = rowStart[s]!
+    if (only !== -1) {
+      // explain: the one observer's rows, from row 0
+      batch.observers[0] = only
+      batch.observerStart[k++] = 0
+    } else {
+      const obs = observers.ids
+      const obsN = observers.count
+      for (let i = 0; i < obsN; i++) {
+        const o = obs[i]!
+        const s = slotOf[o]!
+        if (rowEnd[s]! <= rowStart[s]!) continue
+        batch.observers[k] = o
+        batch.observerStart[k++] = rowStart[s]!
+      }
     }
     batch.observerStart[k] = rows
     batch.observerCount = k
@@ -400,17 +406,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
    */
   const scoreRows = (rows: number, only: number): void => {
     if (scorer.scoreBatch !== undefined) {
-      if (only === -1) fillBatch(rows)
-      else {
-        batch.observers[0] = only
-        batch.observerStart[0] = 0
-        batch.observerStart[1] = rows
-        batch.observerCount = 1
-        batch.features = feat
-        batch.rowEid = inp.rowEid
-        batch.rows = rows
-        batch.tick = tick
-      }
+      fillBatch(rows, only)
       scorer.scoreBatch(batch, inp.scores)
     } else scorer.score(feat, rows, inp.scores)
     const sc = inp.scores
@@ -505,7 +501,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
       else selectObserver(st, s, o, rowStart[s]!, rowEnd[s]!)
     }
     if (pairs !== null) {
-      fillBatch(rows)
+      fillBatch(rows, -1)
       pairs.end(batch, pairedRows)
     }
     return w

@@ -129,7 +129,8 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     if (typeof system !== 'function' || typeof system.memberCount !== 'function') {
       throw new TypeError('colyseus-attention: use(system) needs the system returned by createAttentionSystem')
     }
-    const opts = options === undefined ? this.opts : resolvePluginOptions(mergeOptions(this.given, checkedOverrides(options)))
+    if (options !== undefined) checkOptionKeys('use(system, options)', options)
+    const opts = options === undefined ? this.opts : resolvePluginOptions(mergeOptions(this.given, options))
     checkRangeSource(opts, system.capacity)
     checkNotRetired(system)
     // only rooms claim: tests and tools may drive several plugins from one system by hand
@@ -238,30 +239,11 @@ export class AttentionPlugin extends RoomPlugin<Room> {
   private rebind(client: Client, old: ViewRecord, observer: number): void {
     let r = old
     if (old.sessions.length > 1) {
-      r = createViewRecord(createManagedView(), observer)
-      const reg = this.registry!
-      for (let j = 0; j < old.count; j++) {
-        const e = old.eids[j]!
-        const inst = reg.instances[e]
-        // an entry whose instance is gone: the full reconcile of the old view removes it there
-        if (inst === undefined || !reg.holds(e, old.gens[j]!)) continue
-        try {
-          addToView(r.view, inst, this.opts.bandTags[old.bands[j]!]!)
-        } catch {
-          continue
-        }
-        recordAdd(r, e, old.gens[j]!, old.bands[j]!)
-      }
-      old.sessions.splice(old.sessions.indexOf(client.sessionId), 1)
-      this.records.push(r)
-      this.byView.set(r.view, r)
-      this.bySession.set(client.sessionId, r)
-      r.sessions.push(client.sessionId)
-      client.view = r.view
+      r = this.fork(client, old)
     } else if (this.byObserver.get(old.observer) === old) {
       this.byObserver.delete(old.observer)
     }
-    // a fork follows its parent's observer no more: it stays the client's own view
+    // a fork (full state's, or the one above) follows its parent's observer no more: it stays the client's own view
     this.forks.delete(r)
     r.observer = observer
     r.synced = -1
@@ -528,8 +510,17 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     if (s.reader === null || s.reader.system !== this.system) s.reader = createSetReader(this.system!)
     dropBarred(r, s.reader, this.registry, this.opts.bandTags, s)
     if (!hasPending(view) || !sharedWithJoined(this.room.clients, client, view)) return
+    this.forks.set(this.fork(client, r), r)
+  }
+
+  /**
+   * Moves `client` from `r` to a new view of its own holding the same entries (what the client
+   * already has), with `r`'s sync state when the copy is exact (else the next sync reconciles it
+   * in full). Returns the new record.
+   */
+  private fork(client: Client, r: ViewRecord): ViewRecord {
     const f = createViewRecord(createManagedView(), r.observer)
-    const reg = this.registry
+    const reg = this.registry!
     let exact = true
     for (let j = 0; j < r.count; j++) {
       const e = r.eids[j]!
@@ -558,8 +549,8 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     this.records.push(f)
     this.byView.set(f.view, f)
     this.bySession.set(client.sessionId, f)
-    this.forks.set(f, r)
     client.view = f.view
+    return f
   }
 
   /**
@@ -643,8 +634,3 @@ export class AttentionPlugin extends RoomPlugin<Room> {
   }
 }
 
-/** `use()`'s overrides, checked as an options object of known keys before they are merged. */
-function checkedOverrides(options: unknown): AttentionPluginOptions {
-  checkOptionKeys('use(system, options)', options)
-  return options
-}

@@ -493,6 +493,15 @@ function finiteRecord(r: BorderRecord, n: number): boolean {
 }
 
 /**
+ * The sending zone and its fields per record, read from the header alone: what a message that
+ * `readMessage` refused as a layout mismatch says of its sender (for the warning).
+ */
+export function readSender(data: string): { source: number; fields: number } {
+  const buf = Buffer.from(data, 'base64')
+  return { source: buf.readUInt16LE(2), fields: buf.readUInt8(18) }
+}
+
+/**
  * Decodes and validates a message received on the channel. Returns a reason string when it is
  * malformed (not a string, too long, bad base64, wrong magic or version, another grid or field layout,
  * records that don't fill the message exactly, a non-finite number): the caller drops it and

@@ -1,7 +1,7 @@
 // Owns the receiving side of the border exchange: validating what arrives on the channels, turning
 // neighbours' summaries into ghosts (and dropping those they no longer list), taking over handed
 // entities, expiring silent sources' ghosts and watching the presence link through our own echo.
-import { FIELD_FORMATS, HEADER_BYTES, MessageFlag, readMessage, readRecord, RecordFlag, type BorderMessage } from './border-codec'
+import { FIELD_FORMATS, HEADER_BYTES, MessageFlag, readMessage, readRecord, readSender, RecordFlag, type BorderMessage } from './border-codec'
 import { drop, removeGhost, warnPrefix, type ExchangeState } from './exchange-state'
 import { markGhost, spawnShared, unmarkGhost } from './ghost-store'
 import { distanceToBounds } from './zone-grid'
@@ -57,9 +57,7 @@ function warnLayoutMismatch(st: ExchangeState, data: string, channel: number, in
   st.warned.layout = true
   const { o } = st
   // readMessage read the header before finding the mismatch: it is whole
-  const head = Buffer.from(data, 'base64')
-  const source = head.readUInt16LE(2)
-  const theirFields = head.readUInt8(18)
+  const { source, fields: theirFields } = readSender(data)
   const topic = inbound ? `${o.channel}:${channel}:in` : `${o.channel}:${channel}`
   const g = o.grid
   const formats = Array.from(o.layout.codes, (c) => `'${FIELD_FORMATS[c]}'`).join(', ')

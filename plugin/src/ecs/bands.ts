@@ -7,13 +7,17 @@
 import { Rule } from './rules'
 import { checkRange } from './validate'
 
-/** Attention band of an interest-set member: selects level of detail and update rate. */
+/**
+ * Attention band of an interest-set member: the plugin's `bandTags[band]` is the view tag it is sent
+ * with, so the band selects which fields its client receives (level of detail). How often they
+ * change is the game's write schedule (docs/sync.md, "Update-rate tiers").
+ */
 export const Band = {
-  /** Coarse fields only, low update rate. */
+  /** Untagged (coarse) fields only, with the default `bandTags`. */
   Low: 0,
-  /** Coarse fields plus medium-detail fields. */
+  /** Untagged and motion fields, with the default `bandTags`. */
   Medium: 1,
-  /** Every field, every patch. */
+  /** Every field, with the default `bandTags`. */
   High: 2,
 } as const
 /** One of {@link Band}'s values. */

@@ -192,8 +192,8 @@ export class AttentionPlugin extends RoomPlugin<Room> {
    * it), and the next sync removes from the client everything the new observer does not see, then
    * adds that observer's set. Colyseus sends no full state on a view change, so a fresh view would
    * leave the old entities on the client, never updated again. A moved client does not join another
-   * client's shared view of its new observer (it encodes its own). Binding to the same observer
-   * again does nothing.
+   * client's shared view of its new observer (it encodes its own), and clients that bind to that
+   * observer later do not join the moved client's view. Binding to the same observer again does nothing.
    */
   bind(client: Client, observer: number): void {
     this.requireRegistry('bind')
@@ -243,11 +243,12 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     } else if (this.byObserver.get(old.observer) === old) {
       this.byObserver.delete(old.observer)
     }
-    // a fork (full state's, or the one above) follows its parent's observer no more: it stays the client's own view
+    // a fork (full state's, or the one above) follows its parent's observer no more: it stays the
+    // client's own view. Nor is it offered to clients that bind to `observer` later: until the next
+    // sync it holds the previous observer's entities, which a joining client's full state would show
     this.forks.delete(r)
     r.observer = observer
     r.synced = -1
-    if (this.opts.shareViews && !this.byObserver.has(observer)) this.byObserver.set(observer, r)
   }
 
   /** Observer entity a client is bound to, or -1. */

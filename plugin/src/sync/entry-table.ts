@@ -64,8 +64,10 @@ export class EntryTable<K, V> {
     this.valueAt[pos] = value
     this.live++
     if (typeof key === 'number') {
+      // growIndex indexes every key written so far, this one included: indexed twice, a key would
+      // leave a slot pointing at its deleted position, which a later backward shift cannot hash
       if (this.live * 2 > this.mask) this.growIndex()
-      this.insertIndex(key, pos)
+      else this.insertIndex(key, pos)
     } else this.objects++
     return this
   }

@@ -16,9 +16,10 @@ export interface AttentionPluginOptions {
   shareViews?: boolean
   /**
    * Called just before an entity is sent at a band whose tag the view did not hold yet (entering,
-   * or moving up a band), once per entity per sync. Games that write full-rate fields only for
-   * entities someone watches closely (see `watchBand`) refresh those fields here, so a client
-   * never receives a stale value.
+   * or moving up a band), once per entity per sync, and again in that sync when a later view
+   * receives it at a higher band than the last call said. Games that write full-rate fields only
+   * for entities someone watches closely (see `watchBand`) refresh those fields here, at least
+   * those of `band`, so a client never receives a stale value.
    */
   refresh?: (eid: number, band: number) => void
   /**
@@ -112,23 +113,29 @@ function describeGiven(v: unknown): string {
 /** Fills defaults and validates; errors name the option, the value and the allowed range. */
 export function resolvePluginOptions(o: unknown = {}): ResolvedPluginOptions {
   checkOptionKeys('AttentionPlugin', o)
-  const bandTags = o.bandTags ?? ([0, AttentionTags.Motion, AttentionTags.Motion | AttentionTags.Detail] as const)
-  if (!Array.isArray(bandTags) || bandTags.length !== 3) {
-    throw new RangeError(`colyseus-attention: bandTags must be an array of 3 tags [low, medium, high]; got ${describeValue(bandTags)}`)
+  // only undefined is "not given": a null would otherwise replace, in use(), the constructor's value by the default
+  const tags: unknown = o.bandTags === undefined ? [0, AttentionTags.Motion, AttentionTags.Motion | AttentionTags.Detail] : o.bandTags
+  if (!Array.isArray(tags) || tags.length !== 3) {
+    const got = Array.isArray(tags) ? `[${tags.join(', ')}]` : ArrayBuffer.isView(tags) ? `a ${tags.constructor.name}` : describeValue(tags)
+    throw new RangeError(`colyseus-attention: bandTags must be an array of 3 tags [low, medium, high]; got ${got}`)
   }
-  bandTags.forEach((tag, i) => checkInteger(`bandTags[${i}]`, tag, 0, 0x7fffffff))
-  const entryBudget = o.entryBudget ?? 24
+  // index by index: forEach would skip the hole of a sparse array
+  for (let i = 0; i < 3; i++) checkInteger(`bandTags[${i}]`, tags[i] as number, 0, 0x7fffffff)
+  // a copy: the caller's array changed later would change the tag of every entry already in a view,
+  // and a removal then clears the new tag, leaving the old one's fields with the client
+  const bandTags = Object.freeze([tags[0], tags[1], tags[2]]) as readonly [number, number, number]
+  const entryBudget = o.entryBudget === undefined ? 24 : o.entryBudget
   checkInteger('entryBudget', entryBudget, 1, 65535)
-  const shareViews = o.shareViews ?? true
+  const shareViews = o.shareViews === undefined ? true : o.shareViews
   if (typeof shareViews !== 'boolean') throw new TypeError(`colyseus-attention: shareViews must be a boolean; got ${describeValue(shareViews)}`)
-  const refresh = o.refresh ?? null
-  if (refresh !== null && typeof refresh !== 'function') throw new TypeError(`colyseus-attention: refresh must be a function (eid, band) => void; got ${describeValue(refresh)}`)
-  const fastViewEncoding = o.fastViewEncoding ?? true
+  const refresh = o.refresh === undefined ? null : o.refresh
+  if (o.refresh !== undefined && typeof refresh !== 'function') throw new TypeError(`colyseus-attention: refresh must be a function (eid, band) => void; got ${describeValue(refresh)}`)
+  const fastViewEncoding = o.fastViewEncoding === undefined ? true : o.fastViewEncoding
   if (typeof fastViewEncoding !== 'boolean') throw new TypeError(`colyseus-attention: fastViewEncoding must be a boolean; got ${describeValue(fastViewEncoding)}`)
   const maxRange = o.maxRange
   if (maxRange !== undefined) checkRange('maxRange', maxRange, 0, Infinity, true)
-  const positions = o.positions ?? null
-  if (positions !== null && !isVec3Store(positions)) {
+  const positions = o.positions === undefined ? null : o.positions
+  if (o.positions !== undefined && !isVec3Store(positions)) {
     throw new TypeError(`colyseus-attention: positions must be the Position store the system reads (C.Position: { x, y, z } typed arrays); got ${describeValue(positions)}`)
   }
   return { bandTags, entryBudget, shareViews, refresh, fastViewEncoding, maxRange2: maxRange === undefined ? Infinity : maxRange * maxRange, positions }

@@ -18,9 +18,10 @@ export interface SyncScratch {
   reader: SetReader | null
   /** Records whose entries `bands` counts, to uncount those the plugin dropped. */
   known: ViewRecord[]
-  /** Sync pass number, and the pass each entity was last refreshed in. */
+  /** Sync pass number, the pass each entity was last refreshed in, and the band it was refreshed for then. */
   pass: number
   refreshed: Uint32Array
+  refreshedBand: Int8Array
   refresh: ((eid: number, band: number) => void) | null
   /**
    * An instance was tracked since the last sync. Its entity may have been a member for a while, so
@@ -55,6 +56,7 @@ export function createSyncScratch(capacity: number): SyncScratch {
     known: [],
     pass: 0,
     refreshed: new Uint32Array(capacity),
+    refreshedBand: new Int8Array(capacity),
     refresh: null,
     tracked: false,
     fullReconcile: false,

@@ -38,7 +38,8 @@ export function collectEntrants(r: ViewRecord, sets: SetReader, registry: Entity
 
 /**
  * Adds the `p` entrants in `s.pending` (member indices, in member order), at most `entryBudget`:
- * rule members (self, owned) first and then by score, but none the view may not receive
+ * the observer first, then unscored members (owned or always-relevant ones out of range), then by
+ * score (an owned member in range has a score and no precedence), but none the view may not receive
  * (view-bounds.ts). Sets and returns `r.pending`, the number still waiting.
  */
 export function admitEntrants(
@@ -82,7 +83,7 @@ export function admitEntrants(
   return r.pending
 }
 
-/** Entry priority of member `i`: rule members (self, owned, unscored) first, then by score. */
+/** Entry priority of member `i`: the observer, then unscored members, then by score. */
 function priority(sets: SetReader, o: number, i: number): number {
   if (sets.memberAt(o, i) === o) return Infinity
   const s = sets.scoreAt(o, i)

@@ -80,9 +80,14 @@ export function addEntry(r: ViewRecord, e: number, gen: number, band: number, re
   if (s.fullReconcile) raiseWatch(s.bands, e, band)
 }
 
-/** Lets the game refresh `eid` before a view receives it at a new band (once per pass). */
+/**
+ * Lets the game refresh `eid` before a view receives it at a new band: once per pass, and again when
+ * a later view of the pass receives it at a higher band (a game that writes only the fields of the
+ * band it is told would otherwise send that view stale ones).
+ */
 function refreshFor(s: SyncScratch, eid: number, band: number): void {
-  if (s.refresh === null || s.refreshed[eid] === s.pass) return
+  if (s.refresh === null || (s.refreshed[eid] === s.pass && s.refreshedBand[eid]! >= band)) return
   s.refreshed[eid] = s.pass
+  s.refreshedBand[eid] = band
   s.refresh(eid, band)
 }

@@ -1,5 +1,5 @@
 import { definePlugins, Room, type Client as ServerClient } from '@colyseus/core'
-import { Encoder, schema, t, type SchemaType } from '@colyseus/schema'
+import { Encoder, schema, t, type SchemaType, type StateView } from '@colyseus/schema'
 import { Client, type Room as ClientRoom } from '@colyseus/sdk'
 import { addComponent, addEntity, createWorld, removeEntity } from 'bitecs'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
@@ -176,6 +176,11 @@ describe('AttentionPlugin', () => {
     expect(() => new AttentionPlugin({ bandTags: [0, 1] as unknown as [number, number, number] })).toThrow(/bandTags/)
     expect(() => new AttentionPlugin({ bandTags: [0, -1, 3] })).toThrow(/bandTags\[1\]/)
     expect(() => new AttentionPlugin({ shareViews: 'yes' as unknown as boolean })).toThrow(/shareViews/)
+    // a hole is no tag (forEach would skip it), and null is no "not given"
+    expect(() => new AttentionPlugin({ bandTags: [0, , 3] as unknown as [number, number, number] })).toThrow(/bandTags\[1\] must be an integer in \[0, 2147483647\]; got undefined/)
+    expect(() => new AttentionPlugin({ bandTags: null as never })).toThrow(/bandTags must be an array of 3 tags \[low, medium, high\]; got null/)
+    expect(() => new AttentionPlugin({ entryBudget: null as never })).toThrow(/entryBudget must be an integer in \[1, 65535\]; got null/)
+    expect(() => new AttentionPlugin().use(createAttentionSystem(createWorld(), { components: createAttentionComponents(16) }), { shareViews: null as never })).toThrow(/shareViews must be a boolean; got null/)
     const p = new AttentionPlugin()
     expect(() => p.track(1, {} as never)).toThrow(/track\(\) before use\(system\).*in onCreate, before any track\(\)/)
     expect(() => p.bind({ sessionId: 's', view: undefined } as never, 1)).toThrow(/bind\(\) before use\(system\)/)
@@ -209,6 +214,43 @@ describe('AttentionPlugin', () => {
     expect(p.use(system)).toBe(p)
     // undefined is "not given", as in the constructor
     expect(() => new AttentionPlugin({ entryBudget: undefined, maxRange: undefined })).not.toThrow()
+  })
+
+  it('should keep the band tags it was given, whatever becomes of the caller\'s array', () => {
+    const tags: [number, number, number] = [0, AttentionTags.Motion, AttentionTags.Motion | AttentionTags.Detail]
+    const state = new State()
+    new Encoder(state)
+    const world = createWorld()
+    const C = createAttentionComponents(16)
+    const attention = createAttentionSystem(world, { components: C, hysteresis: false })
+    const plugin = new AttentionPlugin({ bandTags: tags }).use(attention)
+    const things: Thing[] = []
+    const spawn = (x: number): number => {
+      const eid = addEntity(world)
+      addComponent(world, eid, C.Position)
+      C.Position.x[eid] = x
+      things[eid] = new Thing()
+      state.things.set(String(eid), things[eid]!)
+      plugin.track(eid, things[eid]!)
+      return eid
+    }
+    const observer = spawn(0)
+    addObserver(world, C, observer, { radius: 50, budget: 8, fov: 2 * Math.PI })
+    const client = { sessionId: 'c', view: undefined as StateView | undefined }
+    plugin.bind(client as unknown as ServerClient, observer)
+    const e = spawn(1)
+    attention(world)
+    plugin.sync()
+    expect(client.view!.hasTag(things[e]!, AttentionTags.Detail)).toBe(true)
+    // the game's array changed while the room runs: the entry it holds at High must still leave High whole
+    tags[2] = AttentionTags.Motion
+    C.Position.x[e] = 45
+    attention(world)
+    plugin.sync()
+    expect(client.view!.has(things[e]!)).toBe(true)
+    expect(client.view!.hasTag(things[e]!, AttentionTags.Detail)).toBe(false)
+    expect(client.view!.hasTag(things[e]!, AttentionTags.Motion)).toBe(false)
+    client.view!.dispose()
   })
 
   it('should keep the constructor\'s maxRange when use() overrides it with undefined', () => {

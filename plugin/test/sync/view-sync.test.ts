@@ -3,7 +3,7 @@ import fc from 'fast-check'
 import type { Client } from '@colyseus/core'
 import { Decoder, Encoder, schema, StateView, t, type SchemaType } from '@colyseus/schema'
 import { addComponent, addEntity, createWorld, hasComponent, removeComponent, removeEntity } from 'bitecs'
-import { addObserver, AttentionPlugin, AttentionTags, createAttentionComponents, createAttentionSystem } from '../../src/index'
+import { addObserver, AttentionPlugin, AttentionTags, Band, createAttentionComponents, createAttentionSystem } from '../../src/index'
 import type { AttentionSystem } from '../../src/index'
 import type { SyncScratch } from '../../src/sync/sync-scratch'
 import { recordSlot, type ViewRecord } from '../../src/sync/view-record'
@@ -401,5 +401,62 @@ describe('view-sync', () => {
 
   it('should sync views incrementally exactly as a full reconcile does', () => {
     fc.assert(fc.property(scenarioArb, run), { numRuns: 60 })
+  })
+
+  it('should refresh an entity again for a view that receives it at a higher band than the one refreshed first in the sync', () => {
+    const state = new State()
+    const encoder = new Encoder(state)
+    const world = createWorld()
+    const C = createAttentionComponents(CAPACITY)
+    const engine = createAttentionSystem(world, { components: C, hysteresis: false })
+    const things = new Map<number, Thing>()
+    // the game writes a motion field only for the band it is told (as watchBand suggests for its ticks)
+    const motion = (eid: number): number => eid * 10
+    const plugin = new AttentionPlugin({
+      refresh: (eid, band) => {
+        if (band >= Band.Medium) things.get(eid)!.motion = motion(eid)
+      },
+    })
+    plugin.use(engine)
+    const spawn = (x: number): number => {
+      const e = addEntity(world)
+      addComponent(world, e, C.Position)
+      C.Position.x[e] = x
+      const thing = new Thing()
+      things.set(e, thing)
+      state.things.set(String(e), thing)
+      plugin.track(e, thing)
+      return e
+    }
+    const far = spawn(0)
+    const near = spawn(41)
+    for (const o of [far, near]) addObserver(world, C, o, { radius: 50, budget: 8, fov: 2 * Math.PI })
+    const clients = [far, near].map((o, k) => {
+      const client = { sessionId: `c${k}`, view: undefined as StateView | undefined }
+      plugin.bind(client as unknown as Client, o)
+      return client
+    })
+    const decoders = clients.map(() => {
+      const st = new State()
+      return { decoder: new Decoder(st), state: st }
+    })
+    const patch = (): void => {
+      engine(world)
+      plugin.sync()
+      const it = { offset: 0 }
+      encoder.encode(it)
+      const shared = it.offset
+      clients.forEach((c, k) => decoders[k]!.decoder.decode(encoder.encodeView(c.view!, shared, it).slice()))
+      encoder.discardChanges()
+    }
+    patch()
+    // one entity entering both sets in one sync: at Low for the far observer (listed first), High for the near one
+    const e = spawn(42)
+    patch()
+    const bandIn = (o: number): number => engine.bandAt(o, Array.from({ length: engine.memberCount(o) }, (_, i) => engine.memberAt(o, i)).indexOf(e))
+    expect([bandIn(far), bandIn(near)]).toEqual([Band.Low, Band.High])
+    expect(decoders[1]!.state.things.get(String(e))!.motion).toBe(motion(e))
+    expect(decoders[0]!.state.things.get(String(e))!.motion).toBeUndefined()
+    for (const c of clients) c.view!.dispose()
   })
 })

@@ -22,7 +22,7 @@ import type { AttentionSystem, Explanation, ScorerBatch } from './types'
 import { createSharedAlloc, heapAlloc, type RecordingAlloc } from './shared-alloc'
 import { growRows, isDue, passObservers, type ObserverPass } from './observer-pass'
 import { createObserverThreads, registerThreads, type ObserverThreads } from './observer-threads'
-import { checkRange } from './validate'
+import { checkRange, describeValue } from './validate'
 
 /**
  * Creates the attention system for `world`: call the returned function once per tick, then read
@@ -359,11 +359,38 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
 
   const counts = writer.counts
 
+  // a custom scorer is the game's code, run inside the tick: one that throws or writes a score that
+  // is not finite is reported once, never per tick, and the tick goes on (docs/concepts.md 3; an
+  // exception would end the process and every room in it)
+  const fallbackScorer = customScorer ? createHeadScorer(opts.weights) : null
+  let reportedThrow = false
+  let reportedScore = false
+  const scorerThrew = (method: string, err: unknown): void => {
+    if (reportedThrow) return
+    reportedThrow = true
+    const instead = method.startsWith('pairScores') ? 'the tick goes on (pairs without a pair score are scored by the built-in heads)' : "the tick's rows are scored by the built-in heads instead"
+    console.error(`colyseus-attention: the custom scorer's ${method} threw; ${instead}. Reported once, for the first failure.`, err)
+  }
+  const reportScore = (r: number, v: number, only: number): void => {
+    reportedScore = true
+    let o = only
+    if (o === -1) for (let i = 0; i < observers.count; i++) if (rowStart[slotOf[observers.ids[i]!]!]! <= r) o = observers.ids[i]!
+    console.error(
+      `colyseus-attention: the custom scorer left row ${r} (observer ${o}, candidate ${inp.rowEid[r]}) without a finite score: got ${v}${Number.isNaN(v) ? ' (NaN, or not written)' : ''}. ` +
+        `Scores must be finite numbers; a missing or NaN score counts as the lowest score and an infinite one as the largest finite score of its sign. Reported once, for the first row found.`,
+    )
+  }
+
   // rows scored from the pair scores this tick (an integer: no boxing)
   let pairedRows = 0
   /** Rows of observer `o` scored from the scorer's pair scores (the heads where it has none), one pass. */
   const gatherPaired = (o: number, row: number, mode: RowMode): number => {
-    pairs!.load(o, nextPairMark(writer), writer.pairStamp, writer.pairScore)
+    const mark = nextPairMark(writer)
+    try {
+      pairs!.load(o, mark, writer.pairStamp, writer.pairScore)
+    } catch (err) {
+      scorerThrew('pairScores.load', err)
+    }
     const end = gather(o, row, mode)
     pairedRows += counts[PAIRED]!
     return end
@@ -405,12 +432,26 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
    * fused into the rows), or with `only` an observer, its rows alone (`explain`).
    */
   const scoreRows = (rows: number, only: number): void => {
-    if (scorer.scoreBatch !== undefined) {
-      fillBatch(rows, only)
-      scorer.scoreBatch(batch, inp.scores)
-    } else scorer.score(feat, rows, inp.scores)
     const sc = inp.scores
-    for (let r = 0; r < rows; r++) if (!(sc[r]! >= -3.4e38)) sc[r] = -3.4e38
+    // a row the scorer leaves unwritten reads NaN below, never a stale score of another pair
+    sc.fill(NaN, 0, rows)
+    try {
+      if (scorer.scoreBatch !== undefined) {
+        fillBatch(rows, only)
+        scorer.scoreBatch(batch, sc)
+      } else scorer.score(feat, rows, sc)
+    } catch (err) {
+      scorerThrew(scorer.scoreBatch !== undefined ? 'scoreBatch' : 'score', err)
+      fallbackScorer!.score(feat, rows, sc)
+    }
+    for (let r = 0; r < rows; r++) {
+      const v = sc[r]!
+      if (v - v === 0) continue
+      // NaN (or no score) ranks lowest, an infinity as the largest finite score of its sign: the
+      // softmax weights stay finite
+      if (!reportedScore) reportScore(r, v, only)
+      sc[r] = v > 0 ? 3.4e38 : -3.4e38
+    }
   }
 
   // an observer without Position sees nothing: said once per system, never per tick
@@ -469,7 +510,12 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     featOut = feat
     let mode: RowMode = RowMode.Features
     if (pairs !== null) {
-      const out = pairs.begin(batch)
+      let out: Float32Array | null = null
+      try {
+        out = pairs.begin(batch)
+      } catch (err) {
+        scorerThrew('pairScores.begin', err)
+      }
       mode = out === null ? RowMode.Paired : RowMode.PairedWithFeatures
       if (out !== null) featOut = out
       pairedRows = 0
@@ -502,7 +548,11 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     }
     if (pairs !== null) {
       fillBatch(rows, -1)
-      pairs.end(batch, pairedRows)
+      try {
+        pairs.end(batch, pairedRows)
+      } catch (err) {
+        scorerThrew('pairScores.end', err)
+      }
     }
     return w
   }) as AttentionSystem
@@ -584,6 +634,11 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     memberGenerationAt: (o: number, i: number) => front.gen[at(o, i)]!,
     recordInteraction: (a: number, b: number, strength = 1) => {
       checkRange('strength', strength, 0, 1e6)
+      // a fractional or NaN id (an undefined lookup) would write into other entities' records
+      if (!Number.isInteger(a) || !Number.isInteger(b)) {
+        throw new RangeError(`colyseus-attention: recordInteraction(a, b) needs two integer entity ids; got ${describeValue(a)} and ${describeValue(b)}`)
+      }
+      // ids outside [0, capacity) hold none of the components: nothing to score
       if (a === b || a >= cap || b >= cap || a < 0 || b < 0) return
       interactions.record(a, generation[a]!, b, generation[b]!, tick, strength)
     },

@@ -1,6 +1,6 @@
 import { addComponent, type World } from 'bitecs'
 import { createSharedAlloc, heapAlloc } from './shared-alloc'
-import { checkInteger, checkRange, integerMessage, rangeMessage } from './validate'
+import { checkInteger, checkRange, describeValue, integerMessage, rangeMessage } from './validate'
 
 /** A 3-vector stored as three typed arrays indexed by entity id. */
 export interface Vec3Store {
@@ -56,7 +56,11 @@ export interface AttentionComponents {
   }
   /** Tag: visible only to observers of the same Team. */
   readonly TeamOnly: Record<string, never>
-  /** The observer that owns this entity; an observer always sees what it owns. */
+  /**
+   * The observer that owns this entity; an observer always sees what it owns, Hidden or not. By id
+   * alone: when the owner is removed, remove Owner from what it owned, or the next entity given its
+   * id owns it (docs/concepts.md 7).
+   */
   readonly Owner: {
     /** Owning observer's entity id per entity id. */
     eid: Uint32Array
@@ -94,6 +98,7 @@ export interface ComponentStoreOptions {
  */
 export function createAttentionComponents(capacity: number, options: ComponentStoreOptions = {}): AttentionComponents {
   checkInteger('capacity', capacity, 1, 1 << 24)
+  checkOptionKeys('createAttentionComponents', options, ['shared'])
   const shared = options.shared ?? false
   if (typeof shared !== 'boolean') throw new TypeError(`colyseus-attention: options.shared must be true or false; got ${String(shared)}`)
   const alloc = shared ? createSharedAlloc() : heapAlloc
@@ -152,6 +157,7 @@ export interface ObserverOptions {
  * @param options - radius, budget, fov, temperature, byteBudget.
  */
 export function addObserver(world: World, c: AttentionComponents, eid: number, options: ObserverOptions = {}): void {
+  checkOptionKeys('addObserver', options, OBSERVER_FIELDS)
   const radius = options.radius ?? 50
   const budget = options.budget ?? 32
   const fov = options.fov ?? (2 * Math.PI) / 3
@@ -169,6 +175,19 @@ export function addObserver(world: World, c: AttentionComponents, eid: number, o
   c.Observer.temperature[eid] = temperature
   c.Observer.byteBudget[eid] = byteBudget
   addComponent(world, eid, c.Observer)
+}
+
+/**
+ * Throws unless `options` is an object whose keys are all in `known` (a misspelled option would be
+ * ignored without a word): a TypeError for a non-object, a RangeError naming the unknown key.
+ */
+function checkOptionKeys(fn: string, options: object, known: readonly string[]): void {
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError(`colyseus-attention: ${fn}'s options must be an object; got ${describeValue(options)}`)
+  }
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) throw new RangeError(`colyseus-attention: ${key} is not an option of ${fn}; options are ${known.join(', ')}`)
+  }
 }
 
 /** The Observer fields {@link observerFault} names, by its return value. */
@@ -220,6 +239,7 @@ export function observerFaultMessage(c: AttentionComponents, o: number, field: n
  * @param weight - 0..1 salience head input. @param nimbus - notice distance (>= 0).
  */
 export function addSalience(world: World, c: AttentionComponents, eid: number, weight: number, nimbus = 0): void {
+  checkInteger('entity id', eid, 0, c.capacity - 1)
   checkRange('Salience.weight', weight, 0, 1)
   checkRange('Salience.nimbus', nimbus, 0, Infinity)
   c.Salience.weight[eid] = weight
@@ -227,8 +247,13 @@ export function addSalience(world: World, c: AttentionComponents, eid: number, w
   addComponent(world, eid, c.Salience)
 }
 
-/** Sets a 2D facing (in the x/y plane) from an angle in radians; adds Facing if missing. */
+/** Sets a 2D facing (in the x/y plane) from an angle in radians (finite); adds Facing if missing. */
 export function setFacingAngle(world: World, c: AttentionComponents, eid: number, angle: number): void {
+  checkInteger('entity id', eid, 0, c.capacity - 1)
+  // a NaN facing would make every score of the observer NaN: it would see nothing
+  if (typeof angle !== 'number' || !Number.isFinite(angle)) {
+    throw new RangeError(`colyseus-attention: setFacingAngle's angle must be a finite number of radians; got ${describeValue(angle)}${typeof angle === 'number' ? '' : ` (a ${typeof angle})`}`)
+  }
   c.Facing.x[eid] = Math.cos(angle)
   c.Facing.y[eid] = Math.sin(angle)
   c.Facing.z[eid] = 0

@@ -88,9 +88,10 @@ export function createEntityTracker(world: World, c: AttentionComponents, hooks:
 
   const checkId = (eid: number): void => {
     if (eid >= cap) {
-      throw new RangeError(
-        `colyseus-attention: entity id ${eid} is outside capacity ${cap} (createAttentionComponents(capacity)); raise capacity`,
-      )
+      // a versioned entity index (bitECS withVersioning) puts the version in the id's high bits:
+      // no capacity holds a reused id, and the engine keeps generations of its own
+      const fix = eid >= 1 << 24 ? 'ids this large come from a versioned entity index (withVersioning), which the engine does not need (it keeps generations of its own): create the world with the default entity index' : 'raise capacity'
+      throw new RangeError(`colyseus-attention: entity id ${eid} is outside capacity ${cap} (createAttentionComponents(capacity)); ${fix}`)
     }
   }
 
@@ -111,20 +112,31 @@ export function createEntityTracker(world: World, c: AttentionComponents, hooks:
     unsubs.push(observe(world, onAdd(component), add), observe(world, onRemove(component), remove))
   }
 
-  track(c.Position, Has.Position, positioned, undefined, (eid) => {
-    generation[eid]!++
-    hooks.onPositionRemoved(eid)
-  })
-  track(c.Velocity, Has.Velocity, null)
-  track(c.Facing, Has.Facing, null)
-  track(c.Salience, Has.Salience, null)
-  track(c.Team, Has.Team, null)
-  track(c.TeamOnly, Has.TeamOnly, null)
-  track(c.Hidden, Has.Hidden, null)
-  track(c.AlwaysRelevant, Has.AlwaysRelevant, alwaysRelevant)
-  track(c.Owner, Has.Owner, owned, undefined, hooks.onOwnerRemoved)
-  track(c.Observer, Has.Observer, observers, hooks.onObserverAdded, hooks.onObserverRemoved)
-  track(c.Aim, Has.Aim, aimers)
+  const dispose = (): void => {
+    for (const u of unsubs) u()
+    unsubs.length = 0
+  }
+  try {
+    track(c.Position, Has.Position, positioned, undefined, (eid) => {
+      generation[eid]!++
+      hooks.onPositionRemoved(eid)
+    })
+    track(c.Velocity, Has.Velocity, null)
+    track(c.Facing, Has.Facing, null)
+    track(c.Salience, Has.Salience, null)
+    track(c.Team, Has.Team, null)
+    track(c.TeamOnly, Has.TeamOnly, null)
+    track(c.Hidden, Has.Hidden, null)
+    track(c.AlwaysRelevant, Has.AlwaysRelevant, alwaysRelevant)
+    track(c.Owner, Has.Owner, owned, undefined, hooks.onOwnerRemoved)
+    track(c.Observer, Has.Observer, observers, hooks.onObserverAdded, hooks.onObserverRemoved)
+    track(c.Aim, Has.Aim, aimers)
+  } catch (err) {
+    // an existing entity beyond capacity (or one observer too many): the system is not created, so
+    // none of its subscriptions may stay on the world (they would keep acting for it, and throwing)
+    dispose()
+    throw err
+  }
 
   return {
     flags,
@@ -134,9 +146,6 @@ export function createEntityTracker(world: World, c: AttentionComponents, hooks:
     alwaysRelevant,
     owned,
     aimers,
-    dispose() {
-      for (const u of unsubs) u()
-      unsubs.length = 0
-    },
+    dispose,
   }
 }

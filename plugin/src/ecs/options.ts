@@ -151,6 +151,30 @@ function checkObject(name: string, value: unknown, orFalse = false): void {
   }
 }
 
+/**
+ * Throws a TypeError unless `scorer` has a `score` method and its optional members have their
+ * documented kind: a method the tick calls must not turn out missing at the first tick.
+ */
+function checkScorer(scorer: AttentionScorer): void {
+  if (typeof scorer.score !== 'function') {
+    throw new TypeError('colyseus-attention: scorer must have a score(features, rows, out) method')
+  }
+  for (const name of ['scoreBatch', 'explainScore'] as const) {
+    const m = scorer[name]
+    if (m !== undefined && typeof m !== 'function') throw new TypeError(`colyseus-attention: scorer.${name} must be a method or absent; got ${describeValue(m)} (a ${typeof m})`)
+  }
+  const p = scorer.pairScores
+  if (p === undefined) return
+  if (p === null || typeof p !== 'object') throw new TypeError(`colyseus-attention: scorer.pairScores must be an object or absent; got ${describeValue(p)}`)
+  for (const name of ['begin', 'load', 'end'] as const) {
+    if (typeof p[name] !== 'function') throw new TypeError(`colyseus-attention: scorer.pairScores.${name} must be a method; got ${describeValue(p[name])} (a ${typeof p[name]})`)
+  }
+  const w = p.headWeights as unknown
+  if (w === null || typeof w !== 'object' || typeof (w as ArrayLike<number>).length !== 'number') {
+    throw new TypeError(`colyseus-attention: scorer.pairScores.headWeights must be an array of one weight per head, in feature order; got ${describeValue(w)}`)
+  }
+}
+
 /** Options with every default filled in and validated. */
 export type ResolvedOptions = Required<Omit<AttentionOptions, 'scorer' | 'weights' | 'hysteresis' | 'bands' | 'byteCosts'>> & {
   scorer: AttentionScorer | null
@@ -216,9 +240,7 @@ export function resolveOptions(o: AttentionOptions): ResolvedOptions {
     checkRange('hysteresis.swapMargin', h.swapMargin, 0, 1e9)
   }
   checkBands(r.bands, r.byteCosts)
-  if (r.scorer !== null && typeof r.scorer.score !== 'function') {
-    throw new TypeError('colyseus-attention: scorer must have a score(features, rows, out) method')
-  }
+  if (r.scorer !== null) checkScorer(r.scorer)
   checkInteger('maxObservers', r.maxObservers, 1, 1 << 20)
   checkInteger('maxMembers', r.maxMembers, 1, 65535)
   checkInteger('interactionSlots', r.interactionSlots, 1, 64)

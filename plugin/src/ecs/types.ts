@@ -167,7 +167,11 @@ export interface AttentionSystem {
   bytePrice(observer: number): number
   /** Estimated bytes per second of the observer's set after the last tick (0 without a byte budget). */
   estimatedBytes(observer: number): number
-  /** Records an interaction (hit, trade, chat) between two entities: raises the recency head for both directions. */
+  /**
+   * Records an interaction (hit, trade, chat) between two entities: raises the recency head for both
+   * directions. `a` and `b` must be integers (a RangeError otherwise); a pair with `a === b` or an id
+   * outside `[0, capacity)` is ignored. `strength` in [0, 1e6], 1 by default.
+   */
   recordInteraction(a: number, b: number, strength?: number): void
   /**
    * Why `entity` is in or out of `observer`'s set, head by head: membership, band and weight as the

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest'
-import { addComponent, addEntity, createWorld, removeComponent, removeEntity, type World } from 'bitecs'
-import { Band, createAttentionComponents, createAttentionSystem, createHeadScorer, DEFAULT_WEIGHTS, Feature, FEATURE_COUNT } from '../../src/index'
+import { addComponent, addEntity, createEntityIndex, createWorld, removeComponent, removeEntity, withVersioning, type World } from 'bitecs'
+import { addObserver, Band, createAttentionComponents, createAttentionSystem, createHeadScorer, DEFAULT_WEIGHTS, Feature, FEATURE_COUNT } from '../../src/index'
 import type { AttentionComponents, AttentionOptions, AttentionSystem } from '../../src/index'
 
 /** Only the distance head: score = 1 - d / R (scenes use the linear head), so rankings follow distance. */
@@ -402,6 +402,142 @@ describe('attention-system', () => {
     const brightRow = seen.find((r) => Math.abs(r[Feature.Salience]! - 0.9) < 1e-6)!
     expect(brightRow[Feature.Distance]).toBeCloseTo(0.5, 5)
     expect(brightRow[Feature.Team]).toBe(1)
+  })
+
+  it('should go on ticking when a custom scorer throws: the built-in heads score its rows, said once', () => {
+    const errors: string[] = []
+    const spy = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void errors.push(a.map(String).join(' ')))
+    try {
+      for (const method of ['score', 'scoreBatch'] as const) {
+        errors.length = 0
+        const boom = (): void => {
+          throw new Error('model not loaded')
+        }
+        const scorer = method === 'score' ? { score: boom } : { score: () => {}, scoreBatch: boom }
+        const s = scene({ hysteresis: false, weights: DISTANCE_ONLY, scorer })
+        const o = s.at(0, 0)
+        s.observe(o, 10, 1)
+        const near = s.at(1, 0)
+        s.at(5, 0)
+        for (let t = 0; t < 3; t++) expect(() => s.sys(s.world), method).not.toThrow()
+        expect(s.members(o), method).toEqual([o, near])
+        expect(s.sys.scoreAt(o, indexOf(s.sys, o, near)), method).toBeCloseTo(0.9, 5)
+        expect(errors, method).toHaveLength(1)
+        expect(errors[0], method).toContain(`the custom scorer's ${method} threw; the tick's rows are scored by the built-in heads instead`)
+        expect(errors[0], method).toContain('model not loaded')
+      }
+    } finally {
+      spy.mockRestore()
+    }
+  })
+
+  it('should go on ticking when a pair scorer throws in begin, load or end, said once', () => {
+    const errors: string[] = []
+    const spy = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void errors.push(a.map(String).join(' ')))
+    try {
+      for (const method of ['begin', 'load', 'end'] as const) {
+        errors.length = 0
+        const pairScores = { headWeights: Object.values(DISTANCE_ONLY).concat(0), begin: () => null, load: () => {}, end: () => {} }
+        pairScores[method] = () => {
+          throw new Error('worker gone')
+        }
+        const s = scene({ hysteresis: false, scorer: { score: () => {}, pairScores } })
+        const o = s.at(0, 0)
+        s.observe(o, 10, 1)
+        const near = s.at(1, 0)
+        s.at(5, 0)
+        for (let t = 0; t < 3; t++) expect(() => s.sys(s.world), method).not.toThrow()
+        expect(s.members(o), method).toEqual([o, near])
+        expect(errors, method).toHaveLength(1)
+        expect(errors[0], method).toContain(`the custom scorer's pairScores.${method} threw`)
+      }
+    } finally {
+      spy.mockRestore()
+    }
+  })
+
+  it('should report once a custom score that is not finite or not written, rank NaN lowest and keep the weights finite', () => {
+    const errors: string[] = []
+    const spy = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void errors.push(a.map(String).join(' ')))
+    try {
+      // +Infinity for every row: the softmax must not turn into NaN
+      let s = scene({ hysteresis: false, scorer: { score: (f, rows, out) => void out.fill(Infinity, 0, rows) } })
+      let o = s.at(0, 0)
+      s.observe(o, 10, 2)
+      const a = s.at(1, 0), b = s.at(2, 0)
+      s.sys(s.world)
+      s.sys(s.world)
+      expect(s.members(o)).toEqual([o, a, b])
+      for (const e of [a, b]) expect(s.sys.weightAt(o, indexOf(s.sys, o, e))).toBeCloseTo(0.5, 6)
+      expect(errors).toHaveLength(1)
+      expect(errors[0]).toContain(`without a finite score: got Infinity`)
+      // a scorer that, after its first tick, writes only the near row: the other one held the
+      // stale score of another pair
+      errors.length = 0
+      let calls = 0
+      const score = (f: Float32Array, rows: number, out: Float32Array): void => {
+        for (let r = 0; r < rows; r++) if (calls === 0 || f[r * FEATURE_COUNT + Feature.Distance]! > 0.85) out[r] = 1
+        calls++
+      }
+      s = scene({ hysteresis: false, scorer: { score } })
+      o = s.at(0, 0)
+      s.observe(o, 10, 1)
+      const first = s.at(1, 0), second = s.at(2, 0)
+      s.sys(s.world)
+      s.sys(s.world)
+      // the unwritten row ranks lowest: the written one is the member
+      expect(s.members(o)).toEqual([o, first])
+      expect(errors).toHaveLength(1)
+      expect(errors[0]).toContain(`candidate ${second}) without a finite score: got NaN (NaN, or not written)`)
+    } finally {
+      spy.mockRestore()
+    }
+  })
+
+  it('should refuse an interaction between ids that are not integers, without touching other records', () => {
+    const s = scene()
+    const a = s.at(0, 0), b = s.at(1, 0), c = s.at(2, 0)
+    s.sys.recordInteraction(b, c, 0.5)
+    for (const [x, y] of [[a + 0.5, b], [Number.NaN, b], [a, undefined as unknown as number], ['1' as unknown as number, b]] as const) {
+      expect(() => s.sys.recordInteraction(x, y), `${x}, ${y}`).toThrow(RangeError)
+      expect(() => s.sys.recordInteraction(x, y), `${x}, ${y}`).toThrow('colyseus-attention: recordInteraction(a, b) needs two integer entity ids')
+    }
+    // out of [0, capacity): ignored, as before
+    expect(() => s.sys.recordInteraction(-1, b)).not.toThrow()
+    expect(() => s.sys.recordInteraction(a, 1e6)).not.toThrow()
+    s.observe(b)
+    s.sys(s.world)
+    expect(s.sys.explain(b, c).heads[Feature.Recency]!.feature).toBeCloseTo(0.5 * 2 ** (-0.05 / 3), 5)
+    expect(s.sys.explain(b, a).heads[Feature.Recency]!.feature).toBe(0)
+  })
+
+  it('should name the versioned entity index when a reused id carries a version beyond any capacity', () => {
+    const world = createWorld(createEntityIndex(withVersioning()))
+    const C = createAttentionComponents(64)
+    createAttentionSystem(world, { components: C })
+    removeEntity(world, addEntity(world))
+    const reused = addEntity(world)
+    expect(reused).toBeGreaterThanOrEqual(2 ** 24)
+    expect(() => addComponent(world, reused, C.Position)).toThrow(
+      `entity id ${reused} is outside capacity 64 (createAttentionComponents(capacity)); ids this large come from a versioned entity index (withVersioning)`,
+    )
+  })
+
+  it('should leave no subscription on the world when creation fails on an entity beyond capacity', () => {
+    const world = createWorld()
+    const C = createAttentionComponents(4)
+    for (let i = 0; i < 5; i++) addEntity(world)
+    addComponent(world, 5, C.Aim) // beyond capacity 4: creation must fail
+    expect(() => createAttentionSystem(world, { components: C, maxObservers: 1 })).toThrow(/outside capacity 4/)
+    removeEntity(world, 5)
+    // a system created once the world is fixed: the failed one's observers must not count observers
+    const sys = createAttentionSystem(world, { components: C, maxObservers: 2 })
+    for (const e of [1, 2]) {
+      addComponent(world, e, C.Position)
+      expect(() => addObserver(world, C, e)).not.toThrow()
+    }
+    sys(world)
+    expect(sys.memberCount(1)).toBe(2)
   })
 
   it('should move bands up at once and down only past the margin', () => {

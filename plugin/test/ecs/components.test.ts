@@ -78,4 +78,29 @@ describe('components', () => {
     expect(C.Facing.y[e]).toBeCloseTo(1, 6)
     expect(C.Facing.z[e]).toBe(0)
   })
+
+  it('should refuse an option that is not one (a misspelling would be ignored) and options that are no object', () => {
+    const world = createWorld()
+    const C = createAttentionComponents(16)
+    const e = addEntity(world)
+    expect(() => addObserver(world, C, e, { radus: 5 } as never)).toThrow(RangeError)
+    expect(() => addObserver(world, C, e, { radus: 5 } as never)).toThrow('colyseus-attention: radus is not an option of addObserver; options are radius, budget, fov, temperature, byteBudget')
+    expect(() => addObserver(world, C, e, null as never)).toThrow("colyseus-attention: addObserver's options must be an object; got null")
+    expect(hasComponent(world, e, C.Observer)).toBe(false)
+    expect(() => createAttentionComponents(16, { share: true } as never)).toThrow('colyseus-attention: share is not an option of createAttentionComponents; options are shared')
+  })
+
+  it('should refuse a facing angle that is not a finite number, and ids beyond capacity in every helper', () => {
+    const world = createWorld()
+    const C = createAttentionComponents(4)
+    const e = addEntity(world)
+    for (const bad of [NaN, Infinity, '1']) {
+      expect(() => setFacingAngle(world, C, e, bad as number)).toThrow(RangeError)
+      expect(() => setFacingAngle(world, C, e, bad as number)).toThrow("colyseus-attention: setFacingAngle's angle must be a finite number of radians")
+    }
+    expect(hasComponent(world, e, C.Facing)).toBe(false)
+    for (let i = 0; i < 8; i++) addEntity(world)
+    expect(() => setFacingAngle(world, C, 6, 0)).toThrow('entity id must be an integer in [0, 3]; got 6')
+    expect(() => addSalience(world, C, 6, 0.5)).toThrow('entity id must be an integer in [0, 3]; got 6')
+  })
 })

@@ -4,6 +4,7 @@ import type { AttentionOptions } from '../../src/index'
 import { resolveOptions } from '../../src/ecs/options'
 
 const components = createAttentionComponents(8)
+const DEFAULT_WEIGHTS_VECTOR = Object.values(DEFAULT_WEIGHTS)
 const resolve = (o: Partial<AttentionOptions>) => resolveOptions({ components, ...o })
 
 describe('options', () => {
@@ -97,5 +98,23 @@ describe('options', () => {
   it('should reject missing components and a scorer without score()', () => {
     expect(() => resolveOptions({} as AttentionOptions)).toThrow(TypeError)
     expect(() => resolve({ scorer: {} as never })).toThrow(/scorer/)
+  })
+
+  it('should reject at creation a scorer whose optional members the tick would call but cannot', () => {
+    const score = (): void => {}
+    const pair = { headWeights: DEFAULT_WEIGHTS_VECTOR, begin: () => null, load: score, end: score }
+    const cases: [object, string][] = [
+      [{ score, scoreBatch: 5 }, 'scorer.scoreBatch must be a method or absent; got 5'],
+      [{ score, explainScore: 'x' }, 'scorer.explainScore must be a method or absent; got "x"'],
+      [{ score, pairScores: 1 }, 'scorer.pairScores must be an object or absent; got 1'],
+      [{ score, pairScores: {} }, 'scorer.pairScores.begin must be a method; got undefined'],
+      [{ score, pairScores: { ...pair, load: undefined } }, 'scorer.pairScores.load must be a method; got undefined'],
+      [{ score, pairScores: { ...pair, headWeights: undefined } }, 'scorer.pairScores.headWeights must be an array'],
+    ]
+    for (const [scorer, message] of cases) {
+      expect(() => resolve({ scorer: scorer as never }), message).toThrow(TypeError)
+      expect(() => resolve({ scorer: scorer as never }), message).toThrow(`colyseus-attention: ${message}`)
+    }
+    expect(() => resolve({ scorer: { score, scoreBatch: score, explainScore: () => null, pairScores: pair } })).not.toThrow()
   })
 })

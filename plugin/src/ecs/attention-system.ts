@@ -399,7 +399,31 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
   /** The broadphase of the current positions: grid and wide list, aimers by target. */
   const updateBroadphase = (): void => {
     rebuildGrid(bp, c, flags, positioned, tick, lookaheadSlot)
+    if (bp.nonFinite !== -1 && !reportedNonFinite) reportNonFinite(bp.nonFinite)
     linkAimers(bp, c, tracker.aimers, slotOf)
+  }
+
+  // a NaN the game wrote (a zero vector normalised, say) is reported once per system, never per tick
+  let reportedNonFinite = false
+  const reportNonFinite = (e: number): void => {
+    reportedNonFinite = true
+    const parts: string[] = []
+    const fields = [
+      ['Position', c.Position, Has.Position],
+      ['Velocity', c.Velocity, Has.Velocity],
+      ['Facing', c.Facing, Has.Facing],
+    ] as const
+    for (const [name, v, has] of fields) {
+      if ((flags[e]! & has) === 0) continue
+      const x = v.x[e]!
+      const y = v.y[e]!
+      const z = v.z[e]!
+      if (!Number.isFinite(x + y + z)) parts.push(`${name} (${x}, ${y}, ${z})`)
+    }
+    console.error(
+      `colyseus-attention: entity ${e} has a ${parts.join(' and a ')} that is not finite. A position that is not finite puts the entity out of every ` +
+        'observer\'s range; a velocity or facing that is not finite counts as none in the heads. Reported once, for the first entity found.',
+    )
   }
 
   /** The pair batch of this tick's `rows` (observers with at least one row, in order). */

@@ -90,6 +90,12 @@ export interface Broadphase {
   readonly slowReach: Float64Array
   /** 1 when the last query scanned every positioned entity (the disc spanned the grid's table). */
   fullScan: number
+  /**
+   * An entity of the last rebuild whose position, velocity or facing is not finite (NaN, an
+   * infinity), or -1: the system reports it once. The row writer counts such a velocity or facing as
+   * none, and such a position is out of every range.
+   */
+  nonFinite: number
   /** Grid entities of the last rebuild (scratch). */
   readonly gridIds: Uint32Array
   /** Exempt grid entities of the last rebuild (scratch). */
@@ -131,6 +137,7 @@ export function createBroadphase(capacity: number, cellSize: number, c: Attentio
     narrowed: 0,
     slowReach: alloc.f64(1),
     fullScan: 0,
+    nonFinite: -1,
     gridIds: new Uint32Array(capacity),
     exemptIds: new Uint32Array(capacity),
   }
@@ -206,9 +213,14 @@ export function rebuildGrid(bp: Broadphase, c: AttentionComponents, flags: Uint1
   const fys = cols.fy
   const fzs = cols.fz
   const fls = cols.flags
+  const xs = cols.x
+  const ys = cols.y
   const gridTick = bp.gridTick
   for (let s = 0; s < gridEnd; s++) gridTick[eidOf[s]!] = tick + 1
   bp.stamp = tick + 1
+  // the sum of what a slot holds is finite exactly when each part is (float32 parts cannot overflow
+  // a double): one test per entity finds a NaN or an infinity the game wrote
+  let nonFinite = -1
   for (let s = 0; s < exemptEnd; s++) {
     const e = eidOf[s]!
     const fl = flagsOf[e]!
@@ -222,10 +234,20 @@ export function rebuildGrid(bp: Broadphase, c: AttentionComponents, flags: Uint1
     fys[s] = hasFacing ? Fy[e]! : 0
     fzs[s] = hasFacing ? Fz[e]! : 0
     fls[s] = fl
+    const sum = xs[s]! + ys[s]! + zs[s]! + vxs[s]! + vys[s]! + vzs[s]! + fxs[s]! + fys[s]! + fzs[s]!
+    if (sum - sum !== 0) nonFinite = e
   }
   bp.gridEnd = gridEnd
   bp.exemptEnd = exemptEnd
-  for (let i = 0; i < wideN; i++) packCandidate(cols, c, flagsOf, wideList[i]!, exemptEnd + i)
+  for (let i = 0; i < wideN; i++) {
+    const s = exemptEnd + i
+    packCandidate(cols, c, flagsOf, wideList[i]!, s)
+    const sum = xs[s]! + ys[s]! + zs[s]! + vxs[s]! + vys[s]! + vzs[s]! + fxs[s]! + fys[s]! + fzs[s]!
+    if (sum - sum !== 0) nonFinite = wideList[i]!
+  }
+  // the grids leave out an entity whose x or y is not finite (rare: look for it only then)
+  if (gridEnd < gridN || exemptEnd - gridEnd < exemptN) nonFinite = offGrid(c, gridList, gridN, exemptList, exemptN)
+  bp.nonFinite = nonFinite
   bp.packedEnd = exemptEnd + wideN
   bp.extraBase = bp.packedEnd
   bp.extraEnd = bp.packedEnd
@@ -246,6 +268,17 @@ export function createCandidateColumns(slots: number, alloc: ArrayAlloc = heapAl
     fz: alloc.f32(slots),
     flags: alloc.u16(slots),
   }
+}
+
+/** An entity of the two lists whose x or y is not finite (one the grids left out), or -1. */
+function offGrid(c: AttentionComponents, a: Uint32Array, an: number, b: Uint32Array, bn: number): number {
+  const px = c.Position.x
+  const py = c.Position.y
+  for (let i = 0; i < an + bn; i++) {
+    const e = i < an ? a[i]! : b[i - an]!
+    if (!(px[e]! - px[e]! === 0 && py[e]! - py[e]! === 0)) return e
+  }
+  return -1
 }
 
 /** Copies what the row writer reads of entity `e` into slot `s` of the columns (see {@link CandidateColumns}). */

@@ -217,9 +217,16 @@ export function loadObserver(w: RowWriter, o: number): void {
   const any = w.interactions.any
   const fl = w.flags[o]!
   const hasVel = (fl & Has.Velocity) !== 0
-  const vx = hasVel ? c.Velocity.x[o]! : 0
-  const vy = hasVel ? c.Velocity.y[o]! : 0
-  const vz = hasVel ? c.Velocity.z[o]! : 0
+  let vx = hasVel ? c.Velocity.x[o]! : 0
+  let vy = hasVel ? c.Velocity.y[o]! : 0
+  let vz = hasVel ? c.Velocity.z[o]! : 0
+  // a velocity that is not finite counts as none: its reach would be NaN (the rebuild reports it)
+  const sum = vx + vy + vz
+  if (sum - sum !== 0) {
+    vx = 0
+    vy = 0
+    vz = 0
+  }
   ob[OX] = c.Position.x[o]!
   ob[OY] = c.Position.y[o]!
   ob[OZ] = c.Position.z[o]!
@@ -418,10 +425,11 @@ export function writeCandidates(w: RowWriter, cands: Uint32Array, n: number, row
     }
     const d = Math.sqrt(d2)
     const inv = d > 0 ? 1 / d : 0
-    // Clamping to [0, 1] below is `f < 0 ? 0 : f > 1 ? 1 : f`, bit for bit (-0 and NaN included),
-    // written as (f + |f|) / 2 so that no branch depends on the sign of f: for these heads it is
-    // a coin flip, and the mispredicted branches cost more than the arithmetic. The branches
-    // left are taken rarely (f exactly 0, above 1, NaN or -Infinity).
+    // Clamping to [0, 1] below is `f < 0 ? 0 : f > 1 ? 1 : f`, bit for bit (-0 included), except
+    // that NaN reads 0 (a velocity, facing or aimer's position the game wrote as NaN or infinite:
+    // a NaN score would never leave a top K), written as (f + |f|) / 2 so that no branch depends
+    // on the sign of f: for these heads it is a coin flip, and the mispredicted branches cost more
+    // than the arithmetic. The branches left are taken rarely (f exactly 0, above 1, NaN or -Infinity).
     // facing / field of view: 1 dead ahead, 0 at the cone's edge and outside
     let f = 0
     if (hasFacing) {
@@ -433,7 +441,7 @@ export function writeCandidates(w: RowWriter, cands: Uint32Array, n: number, row
         const t = (fdot * inv - cosHalf) * invCone
         f = (t + Math.abs(t)) * 0.5
         if (t === 0) f = t
-        if (!(f <= 1)) f = f > 1 ? 1 : t < 0 ? 0 : t
+        if (!(f <= 1)) f = f > 1 ? 1 : 0
       }
     }
     const facing = f
@@ -441,12 +449,12 @@ export function writeCandidates(w: RowWriter, cands: Uint32Array, n: number, row
     f = -rdot * inv * invSpeedScale
     let approach = (f + Math.abs(f)) * 0.5
     if (f === 0) approach = f
-    if (!(approach <= 1)) approach = approach > 1 ? 1 : f < 0 ? 0 : f
+    if (!(approach <= 1)) approach = approach > 1 ? 1 : 0
     // mutual: the candidate faces the observer
     f = (fl & FACING) === 0 ? 0 : -edot * inv
     let mutual = (f + Math.abs(f)) * 0.5
     if (f === 0) mutual = f
-    if (!(mutual <= 1)) mutual = mutual > 1 ? 1 : f < 0 ? 0 : f
+    if (!(mutual <= 1)) mutual = mutual > 1 ? 1 : 0
     // bounded rows (PERFORMANCE.md): with facing, approach and mutual known, a candidate that is
     // no member and has no rule, salience or aim flag is skipped when its distance head cannot
     // lift its score to the hint (the most recency and team can add is in hintRest)
@@ -464,7 +472,7 @@ export function writeCandidates(w: RowWriter, cands: Uint32Array, n: number, row
     f = K > 0 && u < 1 ? 1 - fastLn(1 + K * u) * invLnK : 1 - u
     let distance = (f + Math.abs(f)) * 0.5
     if (f === 0) distance = f
-    if (!(distance <= 1)) distance = distance > 1 ? 1 : f < 0 ? 0 : f
+    if (!(distance <= 1)) distance = distance > 1 ? 1 : 0
     // recency of a recorded interaction
     f = 0
     if (hasInteractions) {
@@ -477,7 +485,7 @@ export function writeCandidates(w: RowWriter, cands: Uint32Array, n: number, row
     const recency = f
     // salience
     f = (fl & SALIENCE) !== 0 ? salienceOf[e]! : 0
-    const salience = f < 0 ? 0 : f > 1 ? 1 : f
+    const salience = f > 0 ? (f < 1 ? f : 1) : 0
     // team
     const sameTeam = hasTeam && (fl & TEAM) !== 0 && teamOf[e] === team ? 1 : 0
     const aim = (fl & AIM) !== 0 && aimOf[e] === o ? 1 : 0

@@ -1,6 +1,6 @@
 import { addComponent, type World } from 'bitecs'
 import { createSharedAlloc, heapAlloc } from './shared-alloc'
-import { checkInteger, checkRange, describeValue, integerMessage, rangeMessage } from './validate'
+import { checkInteger, checkKeys, checkObject, checkRange, describeValue, integerMessage, rangeMessage } from './validate'
 
 /** A 3-vector stored as three typed arrays indexed by entity id. */
 export interface Vec3Store {
@@ -98,7 +98,8 @@ export interface ComponentStoreOptions {
  */
 export function createAttentionComponents(capacity: number, options: ComponentStoreOptions = {}): AttentionComponents {
   checkInteger('capacity', capacity, 1, 1 << 24)
-  checkOptionKeys('createAttentionComponents', options, ['shared'])
+  checkObject('createAttentionComponents', options)
+  checkKeys('createAttentionComponents', options, ['shared'])
   const shared = options.shared ?? false
   if (typeof shared !== 'boolean') throw new TypeError(`colyseus-attention: options.shared must be true or false; got ${String(shared)}`)
   const alloc = shared ? createSharedAlloc() : heapAlloc
@@ -157,7 +158,8 @@ export interface ObserverOptions {
  * @param options - radius, budget, fov, temperature, byteBudget.
  */
 export function addObserver(world: World, c: AttentionComponents, eid: number, options: ObserverOptions = {}): void {
-  checkOptionKeys('addObserver', options, OBSERVER_FIELDS)
+  checkObject('addObserver', options)
+  checkKeys('addObserver', options, OBSERVER_FIELDS)
   const radius = options.radius ?? 50
   const budget = options.budget ?? 32
   const fov = options.fov ?? (2 * Math.PI) / 3
@@ -175,19 +177,6 @@ export function addObserver(world: World, c: AttentionComponents, eid: number, o
   c.Observer.temperature[eid] = temperature
   c.Observer.byteBudget[eid] = byteBudget
   addComponent(world, eid, c.Observer)
-}
-
-/**
- * Throws unless `options` is an object whose keys are all in `known` (a misspelled option would be
- * ignored without a word): a TypeError for a non-object, a RangeError naming the unknown key.
- */
-function checkOptionKeys(fn: string, options: object, known: readonly string[]): void {
-  if (options === null || typeof options !== 'object') {
-    throw new TypeError(`colyseus-attention: ${fn}'s options must be an object; got ${describeValue(options)}`)
-  }
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key)) throw new RangeError(`colyseus-attention: ${key} is not an option of ${fn}; options are ${known.join(', ')}`)
-  }
 }
 
 /** The Observer fields {@link observerFault} names, by its return value. */

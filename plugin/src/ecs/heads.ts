@@ -56,17 +56,12 @@ export const DEFAULT_WEIGHTS: Readonly<HeadWeights> = Object.freeze({
 })
 
 /**
- * Throws a RangeError naming the head unless every weight is a finite number in [-1e6, 1e6] and
- * every key is a head.
+ * Throws a RangeError naming the head unless every weight is a finite number in [-1e6, 1e6] (a key
+ * that is no head is refused earlier, with the other options' keys, by `resolveOptions`).
  * @param weights - one weight per head.
  */
 export function checkWeights(weights: HeadWeights): void {
   for (const name of HEAD_NAMES) checkRange(`weights.${name}`, weights[name], -1e6, 1e6)
-  for (const key of Object.keys(weights)) {
-    if (!(HEAD_NAMES as readonly string[]).includes(key)) {
-      throw new RangeError(`colyseus-attention: weights.${key} is not a head; heads are ${HEAD_NAMES.join(', ')}`)
-    }
-  }
 }
 
 /**

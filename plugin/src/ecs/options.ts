@@ -1,8 +1,8 @@
 import { checkBands, DEFAULT_BANDS, DEFAULT_BYTE_COSTS, type BandOptions, type ByteCostOptions } from './bands'
 import type { AttentionComponents } from './components'
-import { checkWeights, DEFAULT_WEIGHTS, type HeadWeights } from './heads'
+import { checkWeights, DEFAULT_WEIGHTS, HEAD_NAMES, type HeadWeights } from './heads'
 import type { AttentionScorer, HysteresisOptions } from './types'
-import { checkInteger, checkRange, describeValue } from './validate'
+import { checkInteger, checkKeys, checkObject, checkRange, describeValue } from './validate'
 
 /** Options of `createAttentionSystem`. Every option but `components` has a default. */
 export interface AttentionOptions {
@@ -131,24 +131,13 @@ const OPTION_KEYS: Record<keyof AttentionOptions, true> = {
 }
 
 /**
- * Throws a RangeError naming the first key of `value` that is not in `known` (a misspelled option:
- * it would be ignored without a word), with the known ones.
- * @param where - the option holding the keys (`hysteresis`), or '' for the top level.
+ * Checks an object option: absent (undefined or null), or false where `orFalse`, passes; anything
+ * else must be an object whose keys are all in `known`.
  */
-function checkKeys(where: string, value: object, known: readonly string[], what: string): void {
-  for (const key of Object.keys(value)) {
-    if (!known.includes(key)) {
-      throw new RangeError(`colyseus-attention: ${where === '' ? '' : `${where}.`}${key} is not ${what}; ${where === '' ? 'options' : `${where} keys`} are ${known.join(', ')}`)
-    }
-  }
-}
-
-/** Throws a TypeError unless `value` is absent (undefined or null) or a plain object (not an array); `orFalse` also allows false. */
-function checkObject(name: string, value: unknown, orFalse = false): void {
+function checkNested(option: string, value: unknown, known: readonly string[], orFalse = false): void {
   if (value === undefined || value === null || (orFalse && value === false)) return
-  if (typeof value !== 'object' || Array.isArray(value)) {
-    throw new TypeError(`colyseus-attention: ${name} must be an object${orFalse ? ' or false' : ''}; got ${describeValue(value)}${Array.isArray(value) ? ' (an array)' : ` (a ${typeof value})`}`)
-  }
+  checkObject('createAttentionSystem', value, option, orFalse ? 'an object or false' : 'an object')
+  checkKeys('createAttentionSystem', value, known, option)
 }
 
 /**
@@ -195,15 +184,11 @@ export function resolveOptions(o: AttentionOptions): ResolvedOptions {
   if (o === null || typeof o !== 'object' || !o.components || !(o.components.Position?.x instanceof Float32Array)) {
     throw new TypeError('colyseus-attention: options.components must come from createAttentionComponents(capacity)')
   }
-  // misspelled keys would be ignored without a word (a misspelled weight is caught by checkWeights)
-  checkKeys('', o, Object.keys(OPTION_KEYS), 'an option of createAttentionSystem')
-  checkObject('weights', o.weights)
-  checkObject('hysteresis', o.hysteresis, true)
-  checkObject('bands', o.bands)
-  checkObject('byteCosts', o.byteCosts)
-  if (o.hysteresis) checkKeys('hysteresis', o.hysteresis, Object.keys(DEFAULT_HYSTERESIS), 'a hysteresis option')
-  if (o.bands) checkKeys('bands', o.bands, Object.keys(DEFAULT_BANDS), 'a band option')
-  if (o.byteCosts) checkKeys('byteCosts', o.byteCosts, Object.keys(DEFAULT_BYTE_COSTS), 'a byte cost option')
+  checkKeys('createAttentionSystem', o, Object.keys(OPTION_KEYS))
+  checkNested('weights', o.weights, HEAD_NAMES)
+  checkNested('hysteresis', o.hysteresis, Object.keys(DEFAULT_HYSTERESIS), true)
+  checkNested('bands', o.bands, Object.keys(DEFAULT_BANDS))
+  checkNested('byteCosts', o.byteCosts, Object.keys(DEFAULT_BYTE_COSTS))
   const r: ResolvedOptions = {
     components: o.components,
     cellSize: o.cellSize ?? 25,

@@ -32,3 +32,77 @@ export function integerMessage(name: string, value: unknown, min: number, max: n
 function typeNote(value: unknown): string {
   return typeof value === 'number' ? '' : ` (a ${value === null ? 'null' : typeof value})`
 }
+
+/** What was given where an object belongs: `"x" (a string)`, `5 (a number)`, `null`, `an array`, `a function`. */
+export function describeGiven(value: unknown): string {
+  if (Array.isArray(value)) return 'an array'
+  if (typeof value === 'function') return 'a function'
+  return value === null || value === undefined ? String(value) : `${describeValue(value)} (a ${typeof value})`
+}
+
+/**
+ * Throws a TypeError unless `value` is an object (not null, an array or a function).
+ * @param fn - who takes it, for the message: `addObserver`, `use(system, options)`.
+ * @param value - `fn`'s options object, or the value of its option `option`.
+ * @param option - the option that holds `value` (`hysteresis`); undefined for the options object itself.
+ * @param what - what the option takes, for the message. @defaultValue 'an object'
+ */
+export function checkObject(fn: string, value: unknown, option?: string, what = 'an object'): asserts value is object {
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) return
+  const subject = option === undefined ? `${fn} takes an options object` : `${fn} option ${option} takes ${what}`
+  throw new TypeError(`colyseus-attention: ${subject}; got ${describeGiven(value)}`)
+}
+
+/**
+ * Throws a RangeError naming the first key of `given` that is not in `known` (a misspelt option
+ * would otherwise be ignored without a word), the known key it is likely a misspelling of, and
+ * every known key: `<fn> has no option "radus" (did you mean radius?); its options are ...`, or for
+ * a nested object `<fn> option hysteresis has no key "enterScor" (did you mean enterScore?); its keys are ...`.
+ * @param fn - who takes the options, for the message: `addObserver`, `createAttentionSystem`.
+ * @param given - the options object, or the value of option `option`.
+ * @param known - every key `given` may have, in the order the message lists them.
+ * @param option - the option that holds `given` (`hysteresis`); undefined for the options object itself.
+ */
+export function checkKeys(fn: string, given: object, known: readonly string[], option?: string): void {
+  for (const key of Object.keys(given)) {
+    if (known.includes(key)) continue
+    const near = nearestKey(key, known)
+    const [subject, noun] = option === undefined ? [fn, 'option'] : [`${fn} option ${option}`, 'key']
+    const hint = near === undefined ? '' : ` (did you mean ${near}?)`
+    throw new RangeError(`colyseus-attention: ${subject} has no ${noun} ${JSON.stringify(key)}${hint}; its ${noun}s are ${known.join(', ')}`)
+  }
+}
+
+/**
+ * The known key `key` is likely a misspelling of: the one equal but for case, else the closest
+ * within 2 edits (1 for a key under 4 characters, where 2 edits reach almost any short key), the
+ * first listed on a tie; undefined when none is that close.
+ */
+function nearestKey(key: string, known: readonly string[]): string | undefined {
+  const lower = key.toLowerCase()
+  const sameButCase = known.find((k) => k.toLowerCase() === lower)
+  if (sameButCase !== undefined) return sameButCase
+  let best: string | undefined
+  let bestDistance = key.length >= 4 ? 3 : 2
+  for (const k of known) {
+    const d = editDistance(lower, k.toLowerCase())
+    if (d < bestDistance) {
+      best = k
+      bestDistance = d
+    }
+  }
+  return best
+}
+
+/** Levenshtein distance (insertions, deletions, substitutions) between `a` and `b`, one row at a time. */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i]
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1))
+    }
+    prev = row
+  }
+  return prev[b.length]!
+}

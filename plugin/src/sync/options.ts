@@ -1,5 +1,5 @@
 import type { Vec3Store } from '../ecs/components'
-import { checkInteger, checkRange, describeValue } from '../ecs/validate'
+import { checkInteger, checkKeys, checkObject, checkRange, describeValue } from '../ecs/validate'
 
 /** Options of the `AttentionPlugin`. */
 export interface AttentionPluginOptions {
@@ -80,17 +80,8 @@ const OPTION_KEYS: Record<keyof AttentionPluginOptions, true> = {
  * @param where - who takes the options, for the message: `AttentionPlugin`, `use(system, options)`.
  */
 export function checkOptionKeys(where: string, o: unknown): asserts o is AttentionPluginOptions {
-  if (typeof o !== 'object' || o === null || Array.isArray(o)) {
-    throw new TypeError(`colyseus-attention: ${where} takes an options object ({ entryBudget: 24, ... }); got ${describeGiven(o)}`)
-  }
-  for (const key of Object.keys(o)) {
-    if (Object.hasOwn(OPTION_KEYS, key)) continue
-    const near = Object.keys(OPTION_KEYS).find((k) => k.toLowerCase() === key.toLowerCase())
-    throw new RangeError(
-      `colyseus-attention: ${where} has no option ${JSON.stringify(key)}${near === undefined ? '' : ` (did you mean ${near}?)`}; ` +
-        `its options are ${Object.keys(OPTION_KEYS).join(', ')}`,
-    )
-  }
+  checkObject(where, o)
+  checkKeys(where, o, Object.keys(OPTION_KEYS))
 }
 
 /**
@@ -101,13 +92,6 @@ export function mergeOptions(given: AttentionPluginOptions, overrides: Attention
   const merged: Record<string, unknown> = { ...given }
   for (const [key, value] of Object.entries(overrides)) if (value !== undefined) merged[key] = value
   return merged as AttentionPluginOptions
-}
-
-/** What was given where an options object belongs: `"x" (a string)`, `null`, `an array`, `a function`. */
-function describeGiven(v: unknown): string {
-  if (Array.isArray(v)) return 'an array'
-  if (typeof v === 'function') return 'a function'
-  return v === null || v === undefined ? String(v) : `${describeValue(v)} (a ${typeof v})`
 }
 
 /** Fills defaults and validates; errors name the option, the value and the allowed range. */

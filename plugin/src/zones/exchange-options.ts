@@ -1,6 +1,6 @@
 import { $internal, type World } from 'bitecs'
 import type { AttentionComponents } from '../ecs/components'
-import { checkInteger, checkRange, describeValue, rangeMessage } from '../ecs/validate'
+import { checkInteger, checkKeys, checkObject, checkRange, describeValue, rangeMessage } from '../ecs/validate'
 import { FIELD_FORMATS, fieldLayout, positionFrames, type BorderFieldFormat, type FieldLayout, type PositionFrames } from './border-codec'
 import { checkZoneGrid, type ZoneGrid } from './zone-grid'
 
@@ -153,17 +153,10 @@ const OPTION_KEYS: Record<keyof BorderExchangeOptions, true> = {
 }
 const EVENT_KEYS: Record<keyof BorderEvents, true> = { added: true, updated: true, removed: true, adopted: true, released: true }
 
-/** Throws a RangeError naming the first key of `given` that `known` lacks, and the known keys. */
-function checkKeys(what: string, noun: string, given: object, known: object): void {
-  for (const key of Object.keys(given)) {
-    if (!Object.hasOwn(known, key)) throw new RangeError(`colyseus-attention: ${what} has no ${noun} ${JSON.stringify(key)}; its ${noun}s are ${Object.keys(known).join(', ')}`)
-  }
-}
-
 /** Fills defaults and validates; errors name the option, the value and the allowed range. */
 export function resolveExchangeOptions(o: BorderExchangeOptions): ResolvedExchangeOptions {
-  if (typeof o !== 'object' || o === null) throw new TypeError('colyseus-attention: createBorderExchange needs an options object')
-  checkKeys('createBorderExchange', 'option', o, OPTION_KEYS)
+  checkObject('createBorderExchange', o)
+  checkKeys('createBorderExchange', o, Object.keys(OPTION_KEYS))
   // a bitECS world carries its internals under a registered symbol (the same in bitecs' ESM and CJS builds)
   if (typeof o.world !== 'object' || o.world === null || !($internal in o.world)) {
     throw new TypeError(`colyseus-attention: world must be the zone room's bitECS world (createWorld()); got ${describeValue(o.world)}`)
@@ -217,8 +210,8 @@ export function resolveExchangeOptions(o: BorderExchangeOptions): ResolvedExchan
   const maxEntities = o.maxEntities ?? 2048
   checkInteger('maxEntities', maxEntities, 1, 65535)
   if (o.events !== undefined) {
-    if (typeof o.events !== 'object' || o.events === null) throw new TypeError(`colyseus-attention: events must be an object of callbacks; got ${describeValue(o.events)}`)
-    checkKeys('events', 'callback', o.events, EVENT_KEYS)
+    checkObject('createBorderExchange', o.events, 'events', 'an object of callbacks')
+    checkKeys('createBorderExchange', o.events, Object.keys(EVENT_KEYS), 'events')
     for (const [name, f] of Object.entries(o.events)) {
       if (f !== undefined && typeof f !== 'function') throw new TypeError(`colyseus-attention: events.${name} must be a function; got ${describeValue(f)}`)
     }

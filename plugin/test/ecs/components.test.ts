@@ -84,10 +84,10 @@ describe('components', () => {
     const C = createAttentionComponents(16)
     const e = addEntity(world)
     expect(() => addObserver(world, C, e, { radus: 5 } as never)).toThrow(RangeError)
-    expect(() => addObserver(world, C, e, { radus: 5 } as never)).toThrow('colyseus-attention: radus is not an option of addObserver; options are radius, budget, fov, temperature, byteBudget')
-    expect(() => addObserver(world, C, e, null as never)).toThrow("colyseus-attention: addObserver's options must be an object; got null")
+    expect(() => addObserver(world, C, e, { radus: 5 } as never)).toThrow('colyseus-attention: addObserver has no option "radus" (did you mean radius?); its options are radius, budget, fov, temperature, byteBudget')
+    expect(() => addObserver(world, C, e, null as never)).toThrow('colyseus-attention: addObserver takes an options object; got null')
     expect(hasComponent(world, e, C.Observer)).toBe(false)
-    expect(() => createAttentionComponents(16, { share: true } as never)).toThrow('colyseus-attention: share is not an option of createAttentionComponents; options are shared')
+    expect(() => createAttentionComponents(16, { share: true } as never)).toThrow('colyseus-attention: createAttentionComponents has no option "share" (did you mean shared?); its options are shared')
   })
 
   it('should refuse a facing angle that is not a finite number, and ids beyond capacity in every helper', () => {

@@ -35,8 +35,7 @@ describe('heads', () => {
     }
   })
 
-  it('should reject a weight that is not a head or not finite, naming it', () => {
-    expect(() => checkWeights({ ...DEFAULT_WEIGHTS, loudness: 1 } as unknown as HeadWeights)).toThrow(/weights\.loudness is not a head/)
+  it('should reject a weight that is not finite, naming it', () => {
     expect(() => checkWeights({ ...DEFAULT_WEIGHTS, aim: NaN })).toThrow(/weights\.aim/)
   })
 

@@ -195,8 +195,8 @@ describe('AttentionPlugin', () => {
 
   it('should refuse options that are not an object, and unknown option keys, naming the key and the options', () => {
     expect(() => new AttentionPlugin(null as never)).toThrow(TypeError)
-    expect(() => new AttentionPlugin(null as never)).toThrow(/AttentionPlugin takes an options object \(\{ entryBudget: 24, \.\.\. \}\); got null/)
-    expect(() => new AttentionPlugin('x' as never)).toThrow(/AttentionPlugin takes an options object .*got "x" \(a string\)/)
+    expect(() => new AttentionPlugin(null as never)).toThrow(/AttentionPlugin takes an options object; got null/)
+    expect(() => new AttentionPlugin('x' as never)).toThrow(/AttentionPlugin takes an options object; got "x" \(a string\)/)
     expect(() => new AttentionPlugin([60] as never)).toThrow(/got an array/)
     // a misspelt key would leave the room without its bound
     const misspelt = () => new AttentionPlugin({ maxrange: 60 } as never)
@@ -206,7 +206,7 @@ describe('AttentionPlugin', () => {
     )
     expect(() => new AttentionPlugin({ entryBudget: 24, budget: 8 } as never)).toThrow(/has no option "budget"; its options are/)
     const system = createAttentionSystem(createWorld(), { components: createAttentionComponents(16) })
-    expect(() => new AttentionPlugin().use(system, { maxRnage: 60 } as never)).toThrow(/use\(system, options\) has no option "maxRnage"; its options are/)
+    expect(() => new AttentionPlugin().use(system, { maxRnage: 60 } as never)).toThrow(/use\(system, options\) has no option "maxRnage" \(did you mean maxRange\?\); its options are/)
     expect(() => new AttentionPlugin().use(system, null as never)).toThrow(/use\(system, options\) takes an options object/)
     // a refused use() leaves the plugin unused: the next use() goes through
     const p = new AttentionPlugin()

@@ -424,9 +424,9 @@ describe('border-exchange', () => {
     const bus = createBus()
     const base = { world, components: C, presence: bus, grid, zone: 0, margin: 10 }
     const misspelt = { ...base, intervalMS: 20 } as unknown as BorderExchangeOptions
-    expect(() => createBorderExchange(misspelt)).toThrow(/createBorderExchange has no option "intervalMS"; its options are world, components, .*intervalMs.*now$/)
+    expect(() => createBorderExchange(misspelt)).toThrow(/createBorderExchange has no option "intervalMS" \(did you mean intervalMs\?\); its options are world, components, .*intervalMs.*now$/)
     const badEvent = { ...base, events: { adopt: () => {} } } as unknown as BorderExchangeOptions
-    expect(() => createBorderExchange(badEvent)).toThrow(/events has no callback "adopt"; its callbacks are added, updated, removed, adopted, released$/)
+    expect(() => createBorderExchange(badEvent)).toThrow(/createBorderExchange option events has no key "adopt" \(did you mean adopted\?\); its keys are added, updated, removed, adopted, released$/)
     const notAFunction = { ...base, events: { added: 1 } } as unknown as BorderExchangeOptions
     expect(() => createBorderExchange(notAFunction)).toThrow(/events.added must be a function; got 1/)
     // every known option and event at once is accepted

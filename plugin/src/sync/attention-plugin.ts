@@ -6,7 +6,7 @@ import { createEntityRegistry, type EntityRegistry } from './entity-registry'
 import { checkNotRetired, checkTrackable, claimSystem, releaseSystem, retireSystem, unreachableFields } from './misuse'
 import { checkOptionKeys, checkRangeSource, mergeOptions, resolvePluginOptions, type AttentionPluginOptions, type ResolvedPluginOptions } from './options'
 import { createSetReader } from './set-reader'
-import { syncViews } from './sync-pass'
+import { clearView, syncViews } from './sync-pass'
 import { createSyncScratch, type SyncScratch } from './sync-scratch'
 import { createViewRecord, recordAdd, recordRemoveAt, recordSlot, type ViewRecord } from './view-record'
 import { addToView, removeFromView } from './view-sync'
@@ -304,6 +304,7 @@ export class AttentionPlugin extends RoomPlugin<Room> {
       this.syncFailed(err)
       return
     }
+    if (this.scratch!.refreshErrorEid !== -1) this.refreshFailed()
     this.checkTicking(system)
     if (this.bindChecks.length > 0) this.checkBinds(system)
     if (!this.warned.has('unbound') && this.syncs - this.unboundLook >= UNBOUND_SYNCS) this.checkUnbound()
@@ -325,11 +326,53 @@ export class AttentionPlugin extends RoomPlugin<Room> {
    * room in it. Every view is reconciled from its whole set at the next sync.
    */
   private syncFailed(err: unknown): void {
+    this.dropBarredEverywhere()
     for (const r of this.records) r.synced = -1
     const msg = err instanceof Error ? err.message : String(err)
     if (this.errors.has(msg) || this.errors.size >= 16) return
     this.errors.add(msg)
     console.error(`colyseus-attention: sync() failed in room ${this.roomLabel()}; the room goes on and the next sync retries:`, err)
+  }
+
+  /**
+   * After a sync that stopped part-way: the views it did not reach still hold the last sync's
+   * entries, and the patch goes out anyway. So every view drops what it may not hold now (denied,
+   * beyond `maxRange`), as a completed sync would have; a view where even that throws is emptied.
+   * Fails closed: a client may miss an entity for a patch, never receive one it may not see.
+   */
+  private dropBarredEverywhere(): void {
+    const system = this.system
+    const registry = this.registry
+    if (system === null || registry === null) return
+    const s = this.scratch!
+    const tags = this.opts.bandTags
+    for (const r of this.records) {
+      try {
+        if (s.reader === null || s.reader.system !== system) s.reader = createSetReader(system)
+        dropBarred(r, s.reader, registry, tags, s)
+      } catch {
+        try {
+          clearView(r, registry, tags)
+        } catch {
+          // schema refused to remove an entry: nothing more this view can do before the patch
+        }
+      }
+    }
+  }
+
+  /** The game's refresh callback threw during a sync (the sync went on): said once, with the first error. */
+  private refreshFailed(): void {
+    const s = this.scratch!
+    if (!this.warned.has('refresh')) {
+      this.warned.add('refresh')
+      console.error(
+        `colyseus-attention: the refresh callback threw for entity ${s.refreshErrorEid}; the sync went on and the entity was sent with the values it had. ` +
+          'Reported once, for the first error:',
+        s.refreshError,
+      )
+    }
+    s.refreshError = undefined
+    s.refreshErrorEid = -1
   }
 
   /** Warns once when the system did not tick across several syncs: every view then shows stale sets. */

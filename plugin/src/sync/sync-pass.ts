@@ -61,7 +61,7 @@ export function syncViews(
 }
 
 /** Removes every entity from the record's view (observer gone or client rebinding). */
-function clearView(r: ViewRecord, registry: EntityRegistry, tags: readonly [number, number, number]): void {
+export function clearView(r: ViewRecord, registry: EntityRegistry, tags: readonly [number, number, number]): void {
   for (let j = r.count - 1; j >= 0; j--) dropEntry(r, j, registry, tags)
 }
 

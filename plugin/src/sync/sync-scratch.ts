@@ -23,6 +23,9 @@ export interface SyncScratch {
   refreshed: Uint32Array
   refreshedBand: Int8Array
   refresh: ((eid: number, band: number) => void) | null
+  /** The first error the refresh callback threw, and for which entity (-1: none yet). */
+  refreshError: unknown
+  refreshErrorEid: number
   /**
    * An instance was tracked since the last sync. Its entity may have been a member for a while, so
    * it is in no entered list: this sync looks for entrants among every member of every view.
@@ -58,6 +61,8 @@ export function createSyncScratch(capacity: number): SyncScratch {
     refreshed: new Uint32Array(capacity),
     refreshedBand: new Int8Array(capacity),
     refresh: null,
+    refreshError: undefined,
+    refreshErrorEid: -1,
     tracked: false,
     fullReconcile: false,
     maxRange2: Infinity,

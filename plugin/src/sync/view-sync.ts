@@ -89,5 +89,14 @@ function refreshFor(s: SyncScratch, eid: number, band: number): void {
   if (s.refresh === null || (s.refreshed[eid] === s.pass && s.refreshedBand[eid]! >= band)) return
   s.refreshed[eid] = s.pass
   s.refreshedBand[eid] = band
-  s.refresh(eid, band)
+  try {
+    s.refresh(eid, band)
+  } catch (err) {
+    // the game's callback: a throw must not stop the pass (the views after this one would keep
+    // last sync's entries); the entity goes out with the values it has, and the plugin reports it
+    if (s.refreshErrorEid === -1) {
+      s.refreshError = err
+      s.refreshErrorEid = eid
+    }
+  }
 }

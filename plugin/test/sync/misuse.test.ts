@@ -31,8 +31,10 @@ interface Mode {
   maxRange?: number
   /** Delete entity `near[0]`'s instance from the state without untrack, before anyone joins. */
   detach?: boolean
-  /** The refresh callback throws once (a game bug inside sync). */
+  /** The system's memberCount throws once (a bug inside sync). */
   throwOnce?: boolean
+  /** The refresh callback throws every time (a game bug in the game's own callback). */
+  refreshThrows?: boolean
   /** Track an instance of the unfiltered `open` map in onCreate. */
   trackOpen?: boolean
   /** onJoin binds a new entity, then makes it an observer (the order a game may well write). */
@@ -76,12 +78,20 @@ class MisuseRoom extends Room<{ state: InstanceType<typeof State> }> {
     this.mode = mode
     this.engine = mode.share ? (sharedEngine ??= makeEngine()) : makeEngine()
     const { C } = this.engine
+    if (mode.throwOnce) {
+      const sys = this.engine.attention
+      const own = sys.memberCount
+      sys.memberCount = (o: number) => {
+        if (this.thrown) return own(o)
+        this.thrown = true
+        throw new Error('a bug inside sync')
+      }
+    }
     this.plugins.attention.use(this.engine.attention, {
       ...(mode.maxRange === undefined ? {} : { maxRange: mode.maxRange, positions: C.Position }),
-      ...(mode.throwOnce
+      ...(mode.refreshThrows
         ? {
             refresh: () => {
-              if (this.thrown) return
               this.thrown = true
               throw new Error('a game bug in refresh')
             },
@@ -263,6 +273,19 @@ describe('misuse', () => {
     await until(() => (other.state as { things: Map<string, Thing> }).things.get(String(ro.near[1]))?.x === 33.5, 'a patch in the other room')
     await c.leave(true)
     await other.leave(true)
+  })
+
+  it('should go on syncing when the refresh callback throws, and say so once', async () => {
+    const c = await new Client(server.url).create('misuse', { refreshThrows: true })
+    const r = room!
+    // every member arrives although each one's refresh threw
+    await until(() => r.near.every((e) => keys(c).includes(String(e))), 'the set')
+    expect(r.thrown).toBe(true)
+    r.state.things.get(String(r.near[1]))!.x = 44.5
+    await until(() => (c.state as { things: Map<string, Thing> }).things.get(String(r.near[1]))?.x === 44.5, 'a later patch')
+    expect(ours(errors, /the refresh callback threw for entity \d+; the sync went on/)).toHaveLength(1)
+    expect(ours(errors, new RegExp(`sync\\(\\) failed in room ${r.roomId}`))).toHaveLength(0)
+    await c.leave(true)
   })
 
   it('should warn once when bind() names an entity that is not an observer', async () => {

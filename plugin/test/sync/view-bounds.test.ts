@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import type { Client } from '@colyseus/core'
 import { Decoder, Encoder, schema, t, type SchemaType, type StateView } from '@colyseus/schema'
 import { addComponent, addEntity, createWorld, removeComponent } from 'bitecs'
@@ -140,5 +140,126 @@ describe('view-bounds', () => {
     expect(s.patch()).toContain(String(s.observer))
     s.tick()
     expect(s.patch()).toContain(String(s.observer))
+  })
+})
+
+describe('view-bounds when a sync stops part-way', () => {
+  /** Two observers far apart, each with a client, and a spy both see. */
+  function twoViews(options: ConstructorParameters<typeof AttentionPlugin>[0] = {}) {
+    const world = createWorld()
+    const C = createAttentionComponents(32)
+    const attention = createAttentionSystem(world, { components: C, hysteresis: false })
+    const state = new State()
+    const encoder = new Encoder(state)
+    const plugin = new AttentionPlugin(options)
+    plugin.use(attention)
+    const spawn = (x: number): number => {
+      const eid = addEntity(world)
+      addComponent(world, eid, C.Position)
+      C.Position.x[eid] = x
+      const thing = new Thing()
+      thing.x = x
+      state.things.set(String(eid), thing)
+      plugin.track(eid, thing)
+      return eid
+    }
+    const a = spawn(0)
+    const b = spawn(30)
+    addObserver(world, C, a, { radius: 50, budget: 8 })
+    addObserver(world, C, b, { radius: 50, budget: 8 })
+    const clients = ['a', 'b'].map((id) => ({ sessionId: id, view: undefined as StateView | undefined }))
+    plugin.bind(clients[0] as unknown as Client, a)
+    plugin.bind(clients[1] as unknown as Client, b)
+    const spy = spawn(15)
+    // what client b decodes, patch by patch
+    const received = new State()
+    const decoder = new Decoder(received)
+    let joined = false
+    const patchB = (): string[] => {
+      const it = { offset: 0 }
+      if (!joined) {
+        joined = true
+        encoder.encodeAll(it)
+        decoder.decode(encoder.encodeAllView(clients[1]!.view!, it.offset, it).slice())
+      } else {
+        encoder.encode(it)
+        decoder.decode(encoder.encodeView(clients[1]!.view!, it.offset, it).slice())
+      }
+      encoder.discardChanges()
+      return [...received.things.keys()]
+    }
+    return { world, C, attention, plugin, a, b, spy, patchB, tick: () => attention(world) }
+  }
+
+  it('should drop a member made Hidden from every view even when the sync throws before reaching them', () => {
+    const s = twoViews()
+    s.tick()
+    s.plugin.sync()
+    expect(s.patchB()).toContain(String(s.spy))
+    // a failure in the pass at observer a's view (the first one), before b's view is reached
+    const reader = (s.plugin as unknown as { scratch: { reader: { memberCount: (o: number) => number } } }).scratch.reader
+    const own = reader.memberCount
+    reader.memberCount = (o) => {
+      if (o === s.a) throw new Error('injected failure')
+      return own(o)
+    }
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {})
+    try {
+      s.tick()
+      addComponent(s.world, s.spy, s.C.Hidden)
+      s.plugin.sync()
+      expect(errors).toHaveBeenCalledTimes(1)
+      expect(String(errors.mock.calls[0]![0])).toContain('sync() failed')
+      // b's view was not reconciled this sync, yet it may not send the spy
+      expect(s.plugin.viewMembers('b')).not.toContain(s.spy)
+      expect(s.plugin.viewMembers('a')).not.toContain(s.spy)
+      expect(s.patchB()).not.toContain(String(s.spy))
+      // the failure gone, the next sync reconciles every view
+      reader.memberCount = own
+      removeComponent(s.world, s.spy, s.C.Hidden)
+      s.tick()
+      s.plugin.sync()
+      expect(s.patchB()).toContain(String(s.spy))
+    } finally {
+      errors.mockRestore()
+    }
+  })
+
+  it('should go on with the sync when the refresh callback throws, and report it once', () => {
+    const refreshed: number[] = []
+    let s: ReturnType<typeof twoViews> | undefined
+    s = twoViews({
+      refresh: (eid) => {
+        refreshed.push(eid)
+        if (eid === s!.spy) throw new Error('game bug')
+      },
+    })
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {})
+    try {
+      s.tick()
+      s.plugin.sync()
+      // both views got their whole set, the spy included, although its refresh threw
+      expect(s.plugin.viewMembers('a')).toContain(s.spy)
+      expect(s.plugin.viewMembers('b')).toContain(s.spy)
+      expect(s.plugin.viewMembers('b')).toContain(s.a)
+      expect(s.patchB()).toContain(String(s.spy))
+      expect(errors).toHaveBeenCalledTimes(1)
+      expect(String(errors.mock.calls[0]![0])).toContain(`the refresh callback threw for entity ${s.spy}`)
+      expect(String(errors.mock.calls[0]![1])).toContain('game bug')
+      // hidden between tick and patch, with the callback still throwing: dropped from both views
+      s.tick()
+      addComponent(s.world, s.spy, s.C.Hidden)
+      s.plugin.sync()
+      expect(s.plugin.viewMembers('b')).not.toContain(s.spy)
+      // shown again: re-entering calls refresh again, which throws again, reported no more
+      removeComponent(s.world, s.spy, s.C.Hidden)
+      s.tick()
+      s.plugin.sync()
+      expect(s.plugin.viewMembers('b')).toContain(s.spy)
+      expect(refreshed.filter((e) => e === s!.spy).length).toBeGreaterThanOrEqual(2)
+      expect(errors).toHaveBeenCalledTimes(1)
+    } finally {
+      errors.mockRestore()
+    }
   })
 })

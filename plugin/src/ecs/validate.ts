@@ -30,7 +30,8 @@ export function integerMessage(name: string, value: unknown, min: number, max: n
 
 /** " (a string)" and the like when the value is not a number at all. */
 function typeNote(value: unknown): string {
-  return typeof value === 'number' ? '' : ` (a ${value === null ? 'null' : typeof value})`
+  // undefined and null are their own description ("got undefined", never "(a undefined)")
+  return typeof value === 'number' || value === undefined || value === null ? '' : ` (a ${typeof value})`
 }
 
 /** What was given where an object belongs: `"x" (a string)`, `5 (a number)`, `null`, `an array`, `a function`. */

@@ -1,7 +1,7 @@
 // The public API of colyseus-attention: every export by name.
 
 // --- engine (plugin/src/ecs): knows nothing of Colyseus ---
-export { createAttentionComponents, addObserver, addSalience, setFacingAngle, setAimTarget } from './ecs/components'
+export { createAttentionComponents, addObserver, addSalience, setFacingAngle, setAimTarget, setOwner } from './ecs/components'
 export { createAttentionSystem } from './ecs/attention-system'
 export { createHeadScorer, DEFAULT_WEIGHTS, Feature, FEATURE_COUNT, HEAD_NAMES } from './ecs/heads'
 export { Band, DEFAULT_BANDS, DEFAULT_BYTE_COSTS } from './ecs/bands'

@@ -403,6 +403,19 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     linkAimers(bp, c, tracker.aimers, slotOf)
   }
 
+  // an ownership that lapsed (ownership.ts) is reported once per system: a game that removes an
+  // owner's Position to respawn it learns there why the owner no longer sees what it owned
+  let reportedLapse = false
+  const reportLapse = (e: number): void => {
+    reportedLapse = true
+    const o = c.Owner.eid[e]!
+    console.warn(
+      `colyseus-attention: entity ${o}, the owner of entity ${e}, lost Position (removed, or its id reused by a new entity): entity ${e} is no longer owned ` +
+        `(Hidden and TeamOnly now apply to every observer, ${o} included). When an owner is removed, remove Owner from what it owned; to give ${e} ` +
+        `to the entity now at ${o} (a respawn), call setOwner(world, C, ${e}, ${o}). Reported once, for the first lapse.`,
+    )
+  }
+
   // a NaN the game wrote (a zero vector normalised, say) is reported once per system, never per tick
   let reportedNonFinite = false
   const reportNonFinite = (e: number): void => {
@@ -508,7 +521,8 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     const obs = observers.ids
     const obsN = observers.count
     for (let i = 0; i < obsN; i++) checkObserver(obs[i]!)
-    ownership.sync(tracker.owned)
+    const lapsed = ownership.sync(tracker.owned, flags, generation)
+    if (lapsed !== -1 && !reportedLapse) reportLapse(lapsed)
     updateBroadphase()
 
     if (!customScorer) {

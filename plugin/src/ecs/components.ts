@@ -1,4 +1,4 @@
-import { addComponent, type World } from 'bitecs'
+import { addComponent, hasComponent, removeComponent, type World } from 'bitecs'
 import { createSharedAlloc, heapAlloc } from './shared-alloc'
 import { checkInteger, checkKeys, checkObject, checkRange, describeValue, integerMessage, rangeMessage } from './validate'
 
@@ -247,6 +247,20 @@ export function setFacingAngle(world: World, c: AttentionComponents, eid: number
   c.Facing.y[eid] = Math.sin(angle)
   c.Facing.z[eid] = 0
   addComponent(world, eid, c.Facing)
+}
+
+/**
+ * Makes `owner` the owner of `eid`: `owner` then always sees `eid`, Hidden or not, at High band.
+ * Adds Owner, or adds it again when `eid` has it: an ownership that lapsed because its owner lost
+ * Position (removed, or respawned by removing Position) is granted anew, to the entity now at
+ * `owner` (docs/concepts.md 7). Writing `Owner.eid` alone does that only when the id changes.
+ */
+export function setOwner(world: World, c: AttentionComponents, eid: number, owner: number): void {
+  checkInteger('entity id', eid, 0, c.capacity - 1)
+  checkInteger('Owner.eid', owner, 0, c.capacity - 1)
+  if (hasComponent(world, eid, c.Owner)) removeComponent(world, eid, c.Owner)
+  c.Owner.eid[eid] = owner
+  addComponent(world, eid, c.Owner)
 }
 
 /**

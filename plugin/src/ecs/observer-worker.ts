@@ -24,7 +24,7 @@ const replay = createReplayAlloc(init.replay)
 const sets = createInterestSets(cfg.maxObservers, cfg.stride, replay)
 const bp = createBroadphase(cfg.capacity, cfg.cellSize, c, replay, cfg.threads)
 const interactions = createInteractionStore(cfg.capacity, cfg.interactionSlots, replay)
-const readOnly = (): void => {
+const readOnly = (): never => {
   throw new Error('colyseus-attention: an observer thread never edits this list')
 }
 const positioned: DenseList = { ids: init.positionedIds, count: 0, add: readOnly, remove: readOnly }

@@ -1,19 +1,30 @@
 import type { AttentionComponents } from './components'
-import type { DenseList } from './entity-tracker'
+import { Has, type DenseList } from './entity-tracker'
 import { heapAlloc, type ArrayAlloc } from './shared-alloc'
 
 /**
  * Owner -> owned entities, as intrusive doubly linked lists in typed arrays. `Owner.eid` is plain
  * data the game may rewrite at any time, so `sync` relinks any entity whose owner changed; it runs
  * once per tick over the entities that have Owner, allocation-free.
+ *
+ * An owner is an id and the generation it had when the link was made (generations count Position
+ * removals: entity-tracker.ts). bitECS hands a removed entity's id to the next new entity, and
+ * Owner.eid still names it: were the link kept, that new entity would see everything the old one
+ * owned, Hidden or TeamOnly included. So when the owner's generation moves, the ownership lapses:
+ * the entity leaves the owner's list and loses its Owner flag (every rule then reads it as unowned)
+ * until the game writes another owner or adds Owner again (`setOwner`).
  */
 export interface OwnershipIndex {
   /** First entity owned by `owner`, or -1. */
   readonly head: Int32Array
   /** Next entity with the same owner, or -1. */
   readonly next: Int32Array
-  /** Relinks every owned entity whose Owner.eid changed since the last call. */
-  sync(owned: DenseList): void
+  /**
+   * Relinks every owned entity whose Owner.eid changed since the last call, and lapses the
+   * ownership of those whose owner lost Position since they were linked (clearing their Owner
+   * flag). Returns one entity lapsed by this call, or -1.
+   */
+  sync(owned: DenseList, flags: Uint16Array, generation: Uint32Array): number
   /** Unlinks `eid` (it lost Owner or was removed). */
   unlink(eid: number): void
 }
@@ -25,9 +36,14 @@ export function createOwnershipIndex(c: AttentionComponents, alloc: ArrayAlloc =
   const next = alloc.i32(cap, -1)
   const prev = new Int32Array(cap).fill(-1)
   const linkedTo = new Int32Array(cap).fill(-1)
+  // the owner's generation when the link was made; the owner whose ownership lapsed (-1: none)
+  const linkedGen = new Uint32Array(cap)
+  const lapsedFrom = new Int32Array(cap).fill(-1)
   const ownerOf = c.Owner.eid
+  const OWNER = Has.Owner
 
   const unlink = (eid: number): void => {
+    lapsedFrom[eid] = -1
     const o = linkedTo[eid]!
     if (o === -1) return
     const p = prev[eid]!
@@ -42,13 +58,26 @@ export function createOwnershipIndex(c: AttentionComponents, alloc: ArrayAlloc =
     head,
     next,
     unlink,
-    sync(owned) {
+    sync(owned, flags, generation) {
       const ids = owned.ids
+      let lapsed = -1
       for (let i = 0; i < owned.count; i++) {
         const e = ids[i]!
         const o = ownerOf[e]!
-        if (linkedTo[e] === o) continue
+        if (linkedTo[e] === o) {
+          // same owner id: the same owner while its generation holds
+          if (linkedGen[e] === generation[o]) continue
+          unlink(e)
+          // remembered, so that only a new Owner.eid (or Owner added again) relinks it
+          lapsedFrom[e] = o
+          flags[e]! &= ~OWNER
+          lapsed = e
+          continue
+        }
+        if (lapsedFrom[e] === o) continue
         unlink(e)
+        // a new owner (or Owner added again): the flag a lapse cleared holds again
+        flags[e]! |= OWNER
         if (o >= cap) continue
         const h = head[o]!
         next[e] = h
@@ -56,7 +85,9 @@ export function createOwnershipIndex(c: AttentionComponents, alloc: ArrayAlloc =
         if (h !== -1) prev[h] = e
         head[o] = e
         linkedTo[e] = o
+        linkedGen[e] = generation[o]!
       }
+      return lapsed
     },
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest'
 import { addComponent, addEntity, createEntityIndex, createWorld, removeComponent, removeEntity, withVersioning, type World } from 'bitecs'
-import { addObserver, Band, createAttentionComponents, createAttentionSystem, createHeadScorer, DEFAULT_WEIGHTS, Feature, FEATURE_COUNT } from '../../src/index'
+import { addObserver, Band, createAttentionComponents, createAttentionSystem, createHeadScorer, DEFAULT_WEIGHTS, Feature, FEATURE_COUNT, setOwner } from '../../src/index'
 import type { AttentionComponents, AttentionOptions, AttentionSystem } from '../../src/index'
 
 /** Only the distance head: score = 1 - d / R (scenes use the linear head), so rankings follow distance. */
@@ -665,5 +665,47 @@ describe('attention-system', () => {
     sys(world)
     expect(bandOf(a)).toBe(-1)
     expect(bandOf(b)).toBe(Band.Low)
+  })
+})
+
+describe('ownership and reused ids', () => {
+  it('should not hand what a removed owner owned to the new entity given its id, and grant it anew with setOwner', () => {
+    const warnings: string[] = []
+    const warn = vi.spyOn(console, 'warn').mockImplementation((...args: unknown[]) => void warnings.push(args.map(String).join(' ')))
+    try {
+      const s = scene({ hysteresis: false }, 64)
+      const a = s.at(0, 0)
+      s.observe(a, 10, 4)
+      const secret = s.at(500, 500)
+      addComponent(s.world, secret, s.C.Hidden)
+      setOwner(s.world, s.C, secret, a)
+      s.sys(s.world)
+      expect(s.members(a)).toContain(secret)
+      // a leaves; the next new entity takes its id (bitECS reuses ids at once)
+      removeEntity(s.world, a)
+      const b = s.at(0, 0)
+      expect(b).toBe(a)
+      s.observe(b, 10, 4)
+      for (let t = 0; t < 3; t++) s.sys(s.world)
+      expect(s.members(b)).not.toContain(secret)
+      expect(s.sys.isDenied(b, secret)).toBe(true)
+      expect(warnings.filter((w) => w.includes(`entity ${a}, the owner of entity ${secret}, lost Position`))).toHaveLength(1)
+      // the game gives it to the new entity on purpose
+      setOwner(s.world, s.C, secret, b)
+      s.sys(s.world)
+      expect(s.members(b)).toContain(secret)
+      expect(s.sys.isDenied(b, secret)).toBe(false)
+      // a respawn by removing and adding Position lapses it too; said once per system only
+      removeComponent(s.world, b, s.C.Position)
+      addComponent(s.world, b, s.C.Position)
+      s.sys(s.world)
+      expect(s.members(b)).not.toContain(secret)
+      expect(warnings.filter((w) => w.includes('lost Position'))).toHaveLength(1)
+      setOwner(s.world, s.C, secret, b)
+      s.sys(s.world)
+      expect(s.members(b)).toContain(secret)
+    } finally {
+      warn.mockRestore()
+    }
   })
 })

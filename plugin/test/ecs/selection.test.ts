@@ -117,7 +117,7 @@ describe('selection', () => {
     for (const e of [10, 11, 12]) alwaysRelevant.add(e)
     const owned = createDenseList(64)
     owned.add(9)
-    inp.ownership.sync(owned)
+    inp.ownership.sync(owned, flags, new Uint32Array(64))
     begin(rows({ 10: 5 }), 3)
     keepMembers(st, 0, O, true, false)
     enterRuleMembers(st, 0, O)
@@ -165,7 +165,7 @@ describe('byte-budget', () => {
     c.Owner.eid[9] = O
     const owned = createDenseList(64)
     owned.add(9)
-    inp.ownership.sync(owned)
+    inp.ownership.sync(owned, flags, new Uint32Array(64))
     flags[10] = Has.Position | Has.AlwaysRelevant
     flags[11] = Has.Position | Has.AlwaysRelevant
     flags[12] = Has.Position | Has.AlwaysRelevant | Has.Hidden

@@ -2,7 +2,7 @@
 // .notes/engine-spec.md alone (never from plugin/src/ecs/attention-system.ts). It is the oracle of
 // the property tests and the baseline of the engine benchmark: every observer scans every entity
 // with Position, no spatial index, no incremental state beyond the interaction memory.
-import { hasComponent, query, type World } from 'bitecs'
+import { hasComponent, observe, onAdd, onRemove, query, type World } from 'bitecs'
 import { FEATURE_COUNT, Feature, HEAD_NAMES } from '../../src/ecs/heads'
 import type { BandOptions } from '../../src/ecs/bands'
 import type { HysteresisOptions } from '../../src/ecs/types'
@@ -209,7 +209,23 @@ export function createBruteForceAttention(world: World, options: AttentionOption
   const aimsAt = (e: number, ob: number): boolean => (flags[e]! & AIM) !== 0 && c.Aim.target[e] === ob
   const hasFacing = (e: number): boolean => (flags[e]! & FAC) !== 0
   const hasTeam = (e: number): boolean => (flags[e]! & TEAM) !== 0
-  const ownedBy = (e: number, ob: number): boolean => (flags[e]! & OWN) !== 0 && c.Owner.eid[e] === ob
+  // An ownership belongs to the owner's life, not to its id (concepts.md 7): lives counted here from
+  // Position removals; an entity is linked to the owner its Owner.eid names when a tick first sees
+  // that id (or Owner added again), and owned while the owner lives the same life.
+  const life = new Uint32Array(cap)
+  const linkTo = new Float64Array(cap).fill(-1)
+  const linkLife = new Uint32Array(cap)
+  observe(world, onRemove(c.Position), (e: number) => void life[e]!++)
+  observe(world, onAdd(c.Owner), (e: number) => void (linkTo[e] = -1))
+  function updateLinks(wld: World): void {
+    for (const e of query(wld, [c.Owner])) {
+      const ob = c.Owner.eid[e]!
+      if (linkTo[e] === ob) continue
+      linkTo[e] = ob
+      linkLife[e] = ob < cap ? life[ob]! : 0
+    }
+  }
+  const ownedBy = (e: number, ob: number): boolean => (flags[e]! & OWN) !== 0 && c.Owner.eid[e] === ob && linkTo[e] === ob && linkLife[e] === life[ob]
 
   function isDenied(ob: number, e: number): boolean {
     if (e === ob || ownedBy(e, ob)) return false
@@ -378,6 +394,7 @@ export function createBruteForceAttention(world: World, options: AttentionOption
     tks = 0
     for (let i = 0; i < computed.length; i++) obsStart[computed[i]!] = -1
     computed.length = 0
+    updateLinks(wld)
     const ents = query(wld, [c.Position])
     for (let j = 0; j < ents.length; j++) readFlags(ents[j]!)
     const obs = query(wld, [c.Observer, c.Position])

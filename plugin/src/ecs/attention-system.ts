@@ -15,7 +15,7 @@ import { createInterestSets } from './interest-sets'
 import { createObserverSlots } from './observer-slots'
 import { resolveOptions, type AttentionOptions } from './options'
 import { createOwnershipIndex } from './ownership'
-import { DENY_FLAGS, isDenied, markRuleRows } from './rules'
+import { DENY_FLAGS, isDenied, isOwnedBy, markRuleRows } from './rules'
 import { keepObserver, selectObserver, type SelectionInputs } from './selection'
 import { createSelectionState } from './selection-state'
 import type { AttentionSystem, Explanation, ScorerBatch } from './types'
@@ -642,6 +642,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     },
     // PERFORMANCE.md, "the common case inline": one flags read for an entity with no deny flag
     isDenied: (o: number, e: number) => e !== o && e >= 0 && e < cap && (flags[e]! & DENY_FLAGS) !== 0 && isDenied(c, flags, o, e),
+    owns: (o: number, e: number) => e >= 0 && e < cap && isOwnedBy(c, flags, o, e),
     lastScoredTick: (o: number) => (slot(o) === -1 ? 0 : scoredTick[slotOf[o]!]!),
     enteredCount: (o: number) => (slot(o) === -1 ? 0 : front.enteredCount[slotOf[o]!]!),
     enteredAt: (o: number, i: number) => front.entered[at(o, i)]!,

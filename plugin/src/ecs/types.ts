@@ -126,6 +126,11 @@ export interface AttentionSystem {
    */
   isDenied(observer: number, entity: number): boolean
   /**
+   * True when the observer owns `entity` now: it has `Owner` naming the observer, and the ownership
+   * has not lapsed (docs/concepts.md 7). Read from the components as they are, like `isDenied`.
+   */
+  owns(observer: number, entity: number): boolean
+  /**
    * The tick at which the observer's set was last re-scored: `tick` after every tick by default;
    * with option `rescoreEvery` > 1, the sets of the ticks in between are kept (0 before its first
    * tick, or for a non-observer).

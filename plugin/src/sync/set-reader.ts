@@ -21,6 +21,7 @@ export interface SetReader {
   readonly generationOf: (e: number) => number
   readonly memberGenerationAt: (o: number, i: number) => number
   readonly isDenied: (o: number, e: number) => boolean
+  readonly owns: (o: number, e: number) => boolean
 }
 
 /** Creates the reader of `system` (once per system, not per sync). */
@@ -41,5 +42,6 @@ export function createSetReader(system: AttentionSystem): SetReader {
     generationOf: system.generationOf.bind(system),
     memberGenerationAt: system.memberGenerationAt.bind(system),
     isDenied: system.isDenied.bind(system),
+    owns: system.owns.bind(system),
   }
 }

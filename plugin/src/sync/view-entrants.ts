@@ -38,9 +38,9 @@ export function collectEntrants(r: ViewRecord, sets: SetReader, registry: Entity
 
 /**
  * Adds the `p` entrants in `s.pending` (member indices, in member order), at most `entryBudget`:
- * the observer first, then unscored members (owned or always-relevant ones out of range), then by
- * score (an owned member in range has a score and no precedence), but none the view may not receive
- * (view-bounds.ts). Sets and returns `r.pending`, the number still waiting.
+ * the observer first, then what it owns, then the other unscored members (always-relevant ones out
+ * of range), then by score, but none the view may not receive (view-bounds.ts). Sets and returns
+ * `r.pending`, the number still waiting.
  */
 export function admitEntrants(
   r: ViewRecord,
@@ -83,9 +83,11 @@ export function admitEntrants(
   return r.pending
 }
 
-/** Entry priority of member `i`: the observer, then unscored members, then by score. */
+/** Entry priority of member `i`: the observer, then what it owns, then unscored members, then by score. */
 function priority(sets: SetReader, o: number, i: number): number {
-  if (sets.memberAt(o, i) === o) return Infinity
+  const e = sets.memberAt(o, i)
+  if (e === o) return Infinity
+  if (sets.owns(o, e)) return 2e30
   const s = sets.scoreAt(o, i)
   return s === s ? s : 1e30
 }

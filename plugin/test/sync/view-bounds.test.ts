@@ -263,3 +263,54 @@ describe('view-bounds when a sync stops part-way', () => {
     }
   })
 })
+
+describe('entry order under the entry budget', () => {
+  it('should admit what the observer owns before nearer entities, in range or not', () => {
+    const world = createWorld()
+    const C = createAttentionComponents(32)
+    const attention = createAttentionSystem(world, { components: C, hysteresis: false })
+    const state = new State()
+    new Encoder(state)
+    const plugin = new AttentionPlugin({ entryBudget: 2 })
+    plugin.use(attention)
+    const spawn = (x: number): number => {
+      const eid = addEntity(world)
+      addComponent(world, eid, C.Position)
+      C.Position.x[eid] = x
+      const thing = new Thing()
+      thing.x = x
+      state.things.set(String(eid), thing)
+      plugin.track(eid, thing)
+      return eid
+    }
+    const o = spawn(0)
+    addObserver(world, C, o, { radius: 50, budget: 8 })
+    const near = [spawn(5), spawn(6), spawn(7)]
+    // a pet in range, scored below the three nearer entities, and one far out of range
+    const pet = spawn(40)
+    const far = spawn(400)
+    for (const e of [pet, far]) {
+      C.Owner.eid[e] = o
+      addComponent(world, e, C.Owner)
+    }
+    plugin.bind({ sessionId: 'c', view: undefined } as unknown as Client, o)
+    attention(world)
+    expect(attention.scoreAt(o, [...Array(attention.memberCount(o)).keys()].find((i) => attention.memberAt(o, i) === pet)!)).toBeLessThan(
+      attention.scoreAt(o, [...Array(attention.memberCount(o)).keys()].find((i) => attention.memberAt(o, i) === near[2])!),
+    )
+    plugin.sync()
+    // two per patch: the observer itself and one owned entity, then the other owned one first
+    const first = plugin.viewMembers('c')
+    expect(first).toHaveLength(2)
+    expect(first).toContain(o)
+    expect(first.some((e) => e === pet || e === far)).toBe(true)
+    attention(world)
+    plugin.sync()
+    const second = plugin.viewMembers('c')
+    expect(second).toEqual(expect.arrayContaining([o, pet, far]))
+    expect(second).toHaveLength(4)
+    attention(world)
+    plugin.sync()
+    expect(plugin.viewMembers('c').sort((a, b) => a - b)).toEqual([o, ...near, pet, far].sort((a, b) => a - b))
+  })
+})

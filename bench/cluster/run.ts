@@ -1,12 +1,13 @@
 // npm run bench:cluster: a 2x2 zoned arena with a few hundred bots and sdk clients, on 2 processes
 // sharing a redis-server on 127.0.0.1, against the same world in one process. Measures the
 // cross-border latency, the Redis traffic per zone against what the zone's clients receive, and
-// the server CPU per process. Flags: --quick (short), --bots N, --clients N (per zone), --seconds N.
+// the server CPU per process. Flags: --quick (short), --bots N, --clients N (per zone), --seconds N,
+// --processes N; --help prints them.
 import { readFileSync } from 'node:fs'
 import { Client, type Room } from '@colyseus/sdk'
 import { createRandom } from '../../example-server/src/random'
 import { getJson, startProcess, startRedis, zonesOf, type ServerProcess, type TestRedis } from '../../example-server/scripts/processes'
-import { flagValue, hasFlag, isMain, writeResult } from '../lib/cli'
+import { acceptFlags, hasFlag, isMain, numberFlag, writeResult } from '../lib/cli'
 import { quantile } from '../lib/stats'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -201,14 +202,28 @@ export async function runClusterBench(o: Options): Promise<ClusterRun[]> {
   return runs
 }
 
+/** What `npm run bench:cluster -- --help` prints. */
+const USAGE = `usage: npm run bench:cluster -- [flags]
+A 2x2 zoned arena on one process, then on several sharing a redis-server on 127.0.0.1: the delay a
+border adds, each zone's Redis traffic against what its clients receive, the CPU per process
+(docs/scaling.md).
+  --bots N        bots in the whole world (default 400)
+  --clients N     sdk clients per zone, 4 probe observers on top (default 15; with --quick 5)
+  --seconds S     measured seconds per layout (default 30; with --quick 8)
+  --processes N   processes of the second layout, 2 to 16 (default 2)
+  --quick         short: 5 clients per zone, 8 s, 3 s of warm-up
+Writes .bench-results/cluster.json.`
+
 if (isMain(import.meta.url)) {
+  const cmd = 'npm run bench:cluster'
+  acceptFlags(cmd, USAGE, ['bots', 'clients', 'seconds', 'processes'], ['quick'])
   const quick = hasFlag('quick')
   const runs = await runClusterBench({
-    bots: Number(flagValue('bots') ?? 400),
-    clientsPerZone: Number(flagValue('clients') ?? (quick ? 5 : 15)),
-    seconds: Number(flagValue('seconds') ?? (quick ? 8 : 30)),
+    bots: numberFlag(cmd, 'bots', 0, 20000) ?? 400,
+    clientsPerZone: numberFlag(cmd, 'clients', 0, 500) ?? (quick ? 5 : 15),
+    seconds: numberFlag(cmd, 'seconds', 1, 3600, false) ?? (quick ? 8 : 30),
     warmup: quick ? 3 : 5,
-    processes: Number(flagValue('processes') ?? 2),
+    processes: numberFlag(cmd, 'processes', 2, 16) ?? 2,
     log: (line) => console.log(line),
   })
   console.log(`results: ${writeResult('cluster', { at: new Date().toISOString(), runs })}`)

@@ -54,6 +54,47 @@ export function checkFlags(command: string, valued: readonly string[], switches:
   }
 }
 
+/**
+ * Reads a command's flags before it starts anything: with `--help` (or `-h`) prints `usage` and
+ * exits 0; an unknown flag, or a flag without its value (see {@link checkFlags}), stops the command
+ * with the reason and exit code 2, so a typo cannot start a long run with the defaults.
+ * @param command - how messages name the command, e.g. `npm run soak`.
+ * @param usage - what `--help` prints: every flag with its default.
+ * @param valued - names of the flags that take a value (without `--`).
+ * @param switches - names of the flags that do not.
+ */
+export function acceptFlags(command: string, usage: string, valued: readonly string[], switches: readonly string[], argv: readonly string[] = process.argv.slice(2)): void {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(usage)
+    process.exit(0)
+  }
+  try {
+    checkFlags(command, valued, switches, argv)
+  } catch (e) {
+    stopWith(`${e instanceof Error ? e.message : String(e)} (\`${command} -- --help\` prints the usage)`)
+  }
+}
+
+/**
+ * The value of a numeric flag, or undefined when it is absent. A value that is not an integer (or,
+ * with `integer` false, a finite number) in [min, max] stops the command with the reason (exit code 2).
+ */
+export function numberFlag(command: string, name: string, min: number, max: number, integer = true, argv: readonly string[] = process.argv.slice(2)): number | undefined {
+  const raw = flagValue(name, argv)
+  if (raw === undefined) return undefined
+  const n = Number(raw)
+  if (raw.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min || n > max) {
+    stopWith(`${command}: --${name} must be ${integer ? 'an integer' : 'a number'} in [${min}, ${max}]; got ${raw}`)
+  }
+  return n
+}
+
+/** Stops the command with a usage error (exit code 2). */
+function stopWith(message: string): never {
+  console.error(message)
+  process.exit(2)
+}
+
 /** Writes `data` as pretty JSON to `.bench-results/<name>.json` and returns the path. */
 export function writeResult(name: string, data: unknown, dir = RESULTS_DIR): string {
   mkdirSync(dir, { recursive: true })

@@ -31,7 +31,7 @@ import { loadavg, setPriority } from 'node:os'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { spawnBenchChild, type BenchChild } from '../lib/child-process'
-import { flagValue, hasFlag, isMain, REPO_ROOT, writeResult } from '../lib/cli'
+import { acceptFlags, flagValue, hasFlag, isMain, REPO_ROOT, writeResult } from '../lib/cli'
 import { quantile } from '../lib/stats'
 import type { CrowdReply } from './crowd-entry'
 import type { TickTimings } from './server-entry'
@@ -566,13 +566,41 @@ function fail(message: string): never {
 /** A command-line number: an integer (or any finite number when `integer` is false) in [min, max]. */
 function numberFlag(name: string, raw: string, min: number, max: number, integer = true): number {
   const n = Number(raw)
-  if (!Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min || n > max) {
+  if (raw.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min || n > max) {
     fail(`--${name} must be ${integer ? 'an integer' : 'a number'} in [${min}, ${max}]; got ${raw}`)
   }
   return n
 }
 
+/** What `npm run bench:load -- --help` prints. */
+const USAGE = `usage: npm run bench:load -- [flags]
+The example server (a child process on 127.0.0.1) under real @colyseus/sdk clients, with the plugin
+off, then on, for each client count (docs/benchmarks.md, "Load on a real server").
+  --clients N,N,...        client counts (default 50,100,200; with --quick 20)
+  --plugin on|off          one mode only (default: off, then on)
+  --seconds S              measured seconds per run, after warm-up (default 15; with --quick 3)
+  --quick                  small and short: 20 clients, 100 bots, 3 s per run
+  --clients-per-process N  clients per load-generator process (default 200)
+  --decode-every N         one client in N decodes its patches (default 10; 1: every client)
+  --client-nice N          niceness of the load generators, 0 to 19 (default 0)
+  --direct-frames on|off   off: the ws library's own send (default on)
+  --engine-threads N       threads the engine scores observers on, 1 to 8 (default 1)
+  --pipelined              the engine's threads pipelined (engine threads then default to 2)
+  --server-flags=F,F|none  node flags of the server (default ${SERVER_FLAGS.join(',')})
+  --alternate ${Object.keys(ALTERNATES).join('|')}  that variant flipped on and off inside each run, reported apart
+  --alternate-ms MS        how often --alternate flips (default 2000)
+  --cpu-prof DIR           a CPU profile of the server per run
+  --heap-profile DIR       an allocation profile of the server per run
+  --raw DIR                the server's raw timings per run (JSON)
+Writes .bench-results/load.json.`
+
 if (isMain(import.meta.url)) {
+  acceptFlags(
+    'npm run bench:load',
+    USAGE,
+    ['clients', 'seconds', 'plugin', 'clients-per-process', 'cpu-prof', 'decode-every', 'client-nice', 'raw', 'heap-profile', 'direct-frames', 'engine-threads', 'alternate', 'server-flags', 'alternate-ms'],
+    ['quick', 'pipelined'],
+  )
   const clients = flagValue('clients')
   const seconds = flagValue('seconds')
   const plugin = flagValue('plugin')

@@ -3,10 +3,10 @@
 // second it compares what each client holds with its server-side views (see entitlement.ts) and
 // samples the server's heap and RSS. Usage:
 //   npm run soak -- --minutes 10 [--clients 200] [--bots 300] [--churn 10] [--seed 1] [--json]
-//     [--seconds N] [--warmup S] [--leave-rate P] [--drop-rate P] (per client per second, default 0.01)
+//     [--seconds N] [--warmup S] [--leave-rate P] [--drop-rate P] (per client per second, default 0.01); --help prints them
 // Exits 1 when a limit is broken (leaks, heap growth, dropped or stuck clients, tick p99, a crash).
 import { resolve } from 'node:path'
-import { flagValue, hasFlag, isMain, REPO_ROOT, writeResult } from '../lib/cli'
+import { acceptFlags, hasFlag, isMain, numberFlag, REPO_ROOT, writeResult } from '../lib/cli'
 import { createPrng } from '../lib/prng'
 import { quantile } from '../lib/stats'
 import { spawnServerChild } from '../lib/child-process'
@@ -353,27 +353,35 @@ export function formatSoak(r: SoakResult): string {
   return lines.join('\n')
 }
 
+/** What `npm run soak -- --help` prints (docs/soak.md). */
+const USAGE = `usage: npm run soak -- [flags]
+The example server under churn, dropped sockets and reconnections, checked for leaks (docs/soak.md).
+  --minutes M       run length, warm-up included (default 10)
+  --seconds S       run length in seconds (instead of --minutes)
+  --clients N       sdk clients (default 200)
+  --bots N          arena bots (default 300)
+  --churn N         bots killed and respawned per second (default 10)
+  --seed N          (default 1)
+  --warmup S        seconds after the crowd is connected before heap and ticks are measured
+                    (default 20% of the run, 10 to 60)
+  --leave-rate P    chance per client per second to leave and join again (default 0.01)
+  --drop-rate P     chance per client per second to drop its socket and reconnect (default 0.01)
+  --json            only the result as JSON on stdout (use npm run -s)
+Writes .bench-results/soak.json; exit code 1 when a limit is broken.`
+
 if (isMain(import.meta.url)) {
-  const num = (name: string): number | undefined => {
-    const v = flagValue(name)
-    if (v === undefined) return undefined
-    const n = Number(v)
-    if (!Number.isFinite(n) || n < 0) {
-      console.error(`--${name} must be a non-negative number; got ${JSON.stringify(v)}`)
-      process.exit(2)
-    }
-    return n
-  }
-  const minutes = num('minutes')
+  const cmd = 'npm run soak'
+  acceptFlags(cmd, USAGE, ['minutes', 'seconds', 'clients', 'bots', 'churn', 'seed', 'warmup', 'leave-rate', 'drop-rate'], ['json'])
+  const minutes = numberFlag(cmd, 'minutes', 0.1, 24 * 60, false)
   const json = hasFlag('json')
   const result = await runSoak({
-    seconds: num('seconds') ?? (minutes ?? 10) * 60,
-    clients: num('clients'),
-    bots: num('bots'),
-    churn: num('churn'),
-    seed: num('seed'),
-    warmupSeconds: num('warmup'),
-    behaviour: { leave: num('leave-rate') ?? 0.01, drop: num('drop-rate') ?? 0.01 },
+    seconds: numberFlag(cmd, 'seconds', 1, 24 * 3600, false) ?? (minutes ?? 10) * 60,
+    clients: numberFlag(cmd, 'clients', 1, 2000),
+    bots: numberFlag(cmd, 'bots', 0, 20000),
+    churn: numberFlag(cmd, 'churn', 0, 1000),
+    seed: numberFlag(cmd, 'seed', 0, 2 ** 31),
+    warmupSeconds: numberFlag(cmd, 'warmup', 0, 3600, false),
+    behaviour: { leave: numberFlag(cmd, 'leave-rate', 0, 1, false) ?? 0.01, drop: numberFlag(cmd, 'drop-rate', 0, 1, false) ?? 0.01 },
     log: json ? () => {} : (l) => console.log(l),
   })
   const path = writeResult('soak', result)

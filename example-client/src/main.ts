@@ -7,7 +7,7 @@ import { MoveSender } from './input/move-sender'
 import type { MoveAxis } from './input/move-axis'
 import { syncArena } from './net/arena-sync'
 import { DebugWorldPoller } from './net/debug-world-poller'
-import { resolveEndpoint } from './net/endpoint'
+import { resolveEndpoint, type Endpoint } from './net/endpoint'
 import type { SyncedState } from './net/synced-types'
 import { tapTraffic, type TrafficTap } from './net/traffic-tap'
 import { followHandovers } from './net/zone-follow'
@@ -34,10 +34,12 @@ async function main(): Promise<void> {
   if (params.get('overlay') === '0') overlayBox.checked = false
   if (params.get('world') === '0') worldBox.checked = false
 
-  const endpoint = resolveEndpoint(location)
-  const client = new Client(endpoint.ws)
+  let endpoint: Endpoint
+  let client: Client
   let room: Room<unknown, SyncedState>
   try {
+    endpoint = resolveEndpoint(location)
+    client = new Client(endpoint.ws)
     room = await client.joinOrCreate<SyncedState>('arena')
   } catch (err) {
     status.textContent = `cannot join: ${String(err)}`

@@ -11,6 +11,11 @@ if (!Number.isInteger(count) || count < 1 || count > 16) {
   console.error(`PROCESSES must be an integer in [1, 16]; got ${process.env.PROCESSES}`)
   process.exit(2)
 }
+// the processes listen on PORT, PORT + 1, ...
+if (!Number.isInteger(basePort) || basePort < 1 || basePort + count - 1 > 65535) {
+  console.error(`PORT must be an integer in [1, ${65536 - count}] for ${count} processes; got ${process.env.PORT}`)
+  process.exit(2)
+}
 
 const redis = await startRedis()
 console.log(`[cluster] redis-server on ${redis.url}`)

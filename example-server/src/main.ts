@@ -2,7 +2,7 @@ import { parseZoneSize } from 'colyseus-attention/zones'
 import { WORLD_SIZE, ZONE_MARGIN } from './arena-room'
 import { startServer, type RunningServer } from './server'
 
-// Reads PORT, HOST, BOTS, SEED, ATTENTION (0 = off), DIRECT_FRAMES (0 = the ws library's own send), ATTENTION_DEBUG (1 = debug endpoints) and
+// Reads PORT, HOST, BOTS, SEED, ATTENTION (0 = off), DIRECT_FRAMES (0 = the ws library's own send), ATTENTION_DEBUG (1 = debug endpoints; these three are 0 or 1) and
 // BYTE_BUDGET (bytes per second per client; 0 = a count budget of 24), SCORER (heads | learned);
 // ENGINE_THREADS (threads the attention engine scores observers on, 1 to 8; more than 1 needs SCORER=heads);
 // PIPELINED (1: the engine's threads score the next tick while the room syncs and sends; ENGINE_THREADS then defaults to 2);
@@ -54,9 +54,10 @@ const options = {
   host: process.env.HOST ?? '0.0.0.0',
   bots: intEnv('BOTS', 300, 0, 20000),
   seed: intEnv('SEED', 1, 0, 2 ** 31),
-  debug: process.env.ATTENTION_DEBUG === '1',
-  attention: process.env.ATTENTION !== '0',
-  directFrames: process.env.DIRECT_FRAMES !== '0',
+  // switches are 0 or 1: a typo such as ATTENTION=off must not leave the plugin on unnoticed
+  debug: intEnv('ATTENTION_DEBUG', 0, 0, 1) === 1,
+  attention: intEnv('ATTENTION', 1, 0, 1) === 1,
+  directFrames: intEnv('DIRECT_FRAMES', 1, 0, 1) === 1,
   byteBudget: intEnv('BYTE_BUDGET', 0, 0, 10_000_000),
   scorer: scorer as 'heads' | 'learned',
   // unset: startServer's default (1, or 2 when pipelined)

@@ -252,10 +252,11 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     enginePipelined: pipelined,
   })
   if (options.zones !== undefined) arena.filterBy(['zone'])
+  // client frames are tiny (see MAX_FRAME_BYTES); anything above 1 KiB closes the socket (1009)
+  const transport = options.directFrames === false ? new WebSocketTransport({ maxPayload: 1024 }) : new DirectFrameTransport({ maxPayload: 1024 })
   const server = defineServer({
     rooms: { arena },
-    // client frames are tiny (see MAX_FRAME_BYTES); anything above 1 KiB closes the socket (1009)
-    transport: options.directFrames === false ? new WebSocketTransport({ maxPayload: 1024 }) : new DirectFrameTransport({ maxPayload: 1024 }),
+    transport,
     greet: false,
     // the caller owns the process: main.ts stops on SIGINT/SIGTERM, tests call stop(). Colyseus's
     // own signal handlers would run a second shutdown next to the caller's, and the loser of the
@@ -279,7 +280,15 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       }
     },
   })
-  await server.listen(port, host)
+  // Colyseus's listen() settles on 'listening' only: a port in use or a host that does not resolve
+  // would leave it pending for ever (and main.ts waiting, deaf to Ctrl-C). Fail with the reason.
+  let listenError: ((e: Error) => void) | undefined
+  const failed = new Promise<never>((_ok, fail) => transport.server!.once('error', (listenError = fail)))
+  try {
+    await Promise.race([server.listen(port, host), failed])
+  } finally {
+    transport.server!.off('error', listenError!)
+  }
   let zoning: NodeJS.Timeout | undefined
   if (options.zones !== undefined) {
     const count = options.zones.columns * options.zones.rows

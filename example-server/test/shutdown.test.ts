@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process'
+import { createServer } from 'node:net'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
@@ -46,4 +47,61 @@ describe('main', () => {
       expect(out).not.toContain('listening')
     }
   })
+
+  it('should refuse a switch variable that is not 0 or 1, naming it, rather than ignore it', async () => {
+    for (const [name, value] of [
+      ['ATTENTION', 'off'],
+      ['ATTENTION_DEBUG', 'true'],
+      ['DIRECT_FRAMES', 'no'],
+    ] as const) {
+      const { code, out } = await runMain({ [name]: value }, 30_000)
+      expect(code).toBe(2)
+      expect(out).toContain(`${name} must be an integer in [0, 1]; got ${value}`)
+    }
+  })
+
+  it('should exit with the reason when its port is taken, not wait for ever', async () => {
+    const taken = createServer()
+    await new Promise<void>((ok) => taken.listen(0, '127.0.0.1', ok))
+    const port = (taken.address() as { port: number }).port
+    try {
+      const { code, out } = await runMain({ PORT: String(port) }, 30_000)
+      expect(code).toBe(1)
+      expect(out).toContain('arena: could not start: listen EADDRINUSE')
+      expect(out).not.toContain('listening on')
+    } finally {
+      taken.close()
+    }
+  })
 })
+
+describe('cluster script', () => {
+  it('should refuse a bad PORT before it starts anything, naming the value', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/cluster.ts'], { cwd: root, env: { ...process.env, PORT: 'abc' }, stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()))
+    const timer = setTimeout(() => child.kill('SIGINT'), 20_000)
+    const code = await new Promise<number | null>((ok) => child.once('exit', (c) => ok(c)))
+    clearTimeout(timer)
+    expect(code).toBe(2)
+    expect(out).toContain('PORT must be an integer in [1, 65534] for 2 processes; got abc')
+    expect(out).not.toContain('redis-server')
+  })
+})
+
+/** Runs main.ts on 127.0.0.1 with 20 bots and `vars` until it exits (killed after `ms`: code null). */
+async function runMain(vars: Record<string, string>, ms: number): Promise<{ code: number | null; out: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: root,
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', BOTS: '20', ...vars },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let out = ''
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()))
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()))
+  const timer = setTimeout(() => child.kill('SIGKILL'), ms)
+  const code = await new Promise<number | null>((ok) => child.once('exit', (c) => ok(c)))
+  clearTimeout(timer)
+  return { code, out }
+}

@@ -18,12 +18,22 @@ export interface LocationLike {
  * (or `http://...`), which wins.
  * @param location - the page location (`window.location` in the browser)
  * @returns the WebSocket and HTTP bases, without a trailing slash
+ * @throws when `?server=` is not a ws, wss, http or https URL (`localhost:2567` would parse as a URL
+ *   of scheme `localhost:` and send the page to a made-up address)
  * @example resolveEndpoint(location) // { ws: 'ws://localhost:2567', http: 'http://localhost:2567' }
  */
 export function resolveEndpoint(location: LocationLike): Endpoint {
   const override = new URLSearchParams(location.search).get('server')
   if (override !== null && override !== '') {
-    const url = new URL(override)
+    let url: URL | null = null
+    try {
+      url = new URL(override)
+    } catch {
+      // reported below
+    }
+    if (url === null || !['ws:', 'wss:', 'http:', 'https:'].includes(url.protocol) || url.host === '') {
+      throw new Error(`?server= must be a ws://, wss://, http:// or https:// URL such as ws://localhost:2567; got ${override.slice(0, 80)}`)
+    }
     const secure = url.protocol === 'wss:' || url.protocol === 'https:'
     const base = `${url.host}${url.pathname.replace(/\/+$/, '')}`
     return { ws: `${secure ? 'wss' : 'ws'}://${base}`, http: `${secure ? 'https' : 'http'}://${base}` }

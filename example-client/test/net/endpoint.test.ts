@@ -22,4 +22,10 @@ describe('endpoint', () => {
     const e = resolveEndpoint({ protocol: 'http:', host: 'x', search: '?overlay=0&server=https://h:1' })
     expect(e).toEqual({ ws: 'wss://h:1', http: 'https://h:1' })
   })
+  it('should refuse a ?server= that is not a ws or http URL, naming it, rather than guess an address', () => {
+    for (const server of ['localhost:2567', 'ftp://h:1', 'ws://', 'not a url']) {
+      const at = { protocol: 'http:', host: 'x', search: `?server=${encodeURIComponent(server)}` }
+      expect(() => resolveEndpoint(at)).toThrow(`?server= must be a ws://, wss://, http:// or https:// URL such as ws://localhost:2567; got ${server}`)
+    }
+  })
 })

@@ -395,23 +395,30 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
   attentionInfo(sessionId: string, fullBps?: number, reuse = false): AttentionMessage {
     const o = this.playerOf.get(sessionId) ?? -1
     const sys = this.arena.attention
-    const n = sys.memberCount(o)
+    const count = sys.memberCount(o)
+    // only what the client was sent: the set also names members the plugin keeps back (entry
+    // budget, hidden since the tick, maxRange), whose ids the client may not learn
+    const plugin = this.attentionOn ? this.plugins.attention : null
+    let n = 0
+    for (let i = 0; i < count; i++) if (plugin === null || plugin.holds(sessionId, sys.memberAt(o, i))) n++
     // one reused list per length: emptying and refilling one list would reallocate its storage
     const members: AttentionMessage['members'] = reuse ? (this.overlayLists[n] ??= new Array(n)) : new Array(n)
-    for (let i = 0; i < n; i++) {
-      const key = this.keyOf(sys.memberAt(o, i))
+    for (let i = 0, k = 0; i < count; i++) {
+      const e = sys.memberAt(o, i)
+      if (plugin !== null && !plugin.holds(sessionId, e)) continue
+      const key = this.keyOf(e)
       const weight = Math.round(sys.weightAt(o, i) * 1000) / 1000
       const band = sys.bandAt(o, i) as 0 | 1 | 2
-      let row = reuse ? this.overlayRows[i] : undefined
+      let row = reuse ? this.overlayRows[k] : undefined
       if (row === undefined) {
         row = [key, weight, band]
-        if (reuse) this.overlayRows[i] = row
+        if (reuse) this.overlayRows[k] = row
       } else {
         row[0] = key
         row[1] = weight
         row[2] = band
       }
-      members[i] = row
+      members[k++] = row
     }
     const C = this.arena.C
     const msg: AttentionMessage = { self: o === -1 ? '-1' : this.keyOf(o), radius: C.Observer.radius[o] ?? 0, fov: C.Observer.fov[o] ?? 0, budget: C.Observer.budget[o] ?? 0, members }

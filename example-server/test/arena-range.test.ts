@@ -5,7 +5,8 @@ import { startServer, type RunningServer } from '../src/server'
 
 // maxRange as a hard bound, end to end: real server on 127.0.0.1, real @colyseus/sdk clients,
 // players moving through 250 bots whose look-ahead, nimbus and hysteresis make the engine select
-// entities beyond the bound. No client may ever hold an entity that was beyond it at every recent sync.
+// entities beyond the bound. No client may ever hold an entity that was beyond it at every recent sync,
+// nor be told its id by the attention overlay.
 
 const MAX_RANGE = 120
 
@@ -60,6 +61,17 @@ describe('arena room with maxRange', () => {
       }
     }
 
+    // the overlay names members too: only those the client holds (no id beyond the bound)
+    const overlayLeaks: string[] = []
+    let overlays = 0
+    const watcher = rooms[0]!
+    watcher.onMessage('attention', (m: { members: [string, number, number][] }) => {
+      overlays++
+      const h = history.get(watcher.sessionId) ?? []
+      for (const [k] of m.members) if (!h.some((snap) => snap.has(k))) overlayLeaks.push(k)
+    })
+    watcher.send('overlay')
+
     const clientLeaks: string[] = []
     let checks = 0
     const started = Date.now()
@@ -77,6 +89,8 @@ describe('arena room with maxRange', () => {
     arena.afterSync = null
     expect(serverLeaks).toEqual([])
     expect(clientLeaks).toEqual([])
+    expect(overlayLeaks).toEqual([])
+    expect(overlays).toBeGreaterThan(5)
     expect(checks).toBeGreaterThan(100)
     // the bound was exercised: the engine selected entities beyond it, and the views were not empty
     expect(selectedBeyond).toBeGreaterThan(0)

@@ -276,6 +276,17 @@ export class AttentionPlugin extends RoomPlugin<Room> {
   }
 
   /**
+   * True when `sessionId`'s view holds entity `eid` (the client has been sent it, and it is still
+   * there). Allocates nothing: a room that tells a client about its interest set (a debug overlay)
+   * lists only what this says the client holds, since the engine's set also names members the
+   * plugin keeps back (entry budget, deny rules since the tick, `maxRange`).
+   */
+  holds(sessionId: string, eid: number): boolean {
+    const r = this.bySession.get(sessionId)
+    return r !== undefined && recordSlot(r, eid) !== -1
+  }
+
+  /**
    * Entity ids currently in `sessionId`'s view (what the client has been sent). Allocates: for
    * debugging and tests.
    */

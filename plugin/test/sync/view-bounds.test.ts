@@ -304,6 +304,9 @@ describe('entry order under the entry budget', () => {
     expect(first).toHaveLength(2)
     expect(first).toContain(o)
     expect(first.some((e) => e === pet || e === far)).toBe(true)
+    // holds() says the same, without allocating a list
+    for (const e of [o, ...near, pet, far]) expect(plugin.holds('c', e)).toBe(first.includes(e))
+    expect(plugin.holds('nobody', o)).toBe(false)
     attention(world)
     plugin.sync()
     const second = plugin.viewMembers('c')

@@ -90,7 +90,7 @@ export function numberFlag(command: string, name: string, min: number, max: numb
 }
 
 /** Stops the command with a usage error (exit code 2). */
-function stopWith(message: string): never {
+export function stopWith(message: string): never {
   console.error(message)
   process.exit(2)
 }

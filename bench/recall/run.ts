@@ -1,5 +1,5 @@
-import { flagValue, hasFlag, isMain, writeResult } from '../lib/cli'
-import { FAMILIES } from './families/index'
+import { acceptFlags, flagValue, hasFlag, isMain, numberFlag, stopWith, writeResult } from '../lib/cli'
+import { FAMILIES, familyByName } from './families/index'
 import { BYTE_BUDGET_CAP, compareLearned, replayLearned, type LearnedPoint } from './policies/learned-policy'
 import type { ScenarioFamily } from './families/scenario-family'
 import { summarize, type RecallRow } from './metrics'
@@ -252,10 +252,25 @@ export function issueLines(f: FamilyBenchResult): string[] {
   ]
 }
 
+const USAGE = `usage: npm run bench:recall -- [flags]
+Replays every relevance policy on the scenario families (deterministic).
+  --family <names|all>        families to run, comma-separated: ${FAMILIES.map((f) => f.name).join(', ')} (default all)
+  --seeds <set>               train, test or validation seeds of each family (default test)
+  --seeds-per-family <n>      how many of those seeds, pooled (default 1)
+  --quick                     small scenarios and sweeps (seconds per family)
+  --load <recording>          replay this recording instead of the families
+  --save <path>               also save the (first) recording to this file
+  --model <model.onnx>        also replay the learned scorer with this model
+  --json                      print the result as JSON (with npm run -s, stdout is the JSON alone)`
+
 if (isMain(import.meta.url)) {
+  const COMMAND = 'npm run bench:recall'
+  acceptFlags(COMMAND, USAGE, ['family', 'seeds', 'seeds-per-family', 'load', 'save', 'model'], ['quick', 'json'])
   const familyFlag = flagValue('family')
   const seedsFlag = flagValue('seeds')
-  if (seedsFlag !== undefined && seedsFlag !== 'train' && seedsFlag !== 'test' && seedsFlag !== 'validation') throw new RangeError(`--seeds must be train, test or validation; got ${seedsFlag}`)
+  if (seedsFlag !== undefined && seedsFlag !== 'train' && seedsFlag !== 'test' && seedsFlag !== 'validation') stopWith(`${COMMAND}: --seeds must be train, test or validation; got ${seedsFlag}`)
+  const unknown = familyFlag === undefined || familyFlag === 'all' ? [] : familyFlag.split(',').filter((n) => familyByName(n) === undefined)
+  if (unknown.length > 0) stopWith(`${COMMAND}: --family has no family ${unknown.join(', ')}; the families are ${FAMILIES.map((f) => f.name).join(', ')} (or all)`)
   const json = hasFlag('json')
   const result = await runRecallBench({
     quick: hasFlag('quick'),
@@ -263,7 +278,7 @@ if (isMain(import.meta.url)) {
     savePath: flagValue('save'),
     families: familyFlag === undefined || familyFlag === 'all' ? undefined : familyFlag.split(','),
     seeds: seedsFlag as 'train' | 'test' | 'validation' | undefined,
-    seedsPerFamily: flagValue('seeds-per-family') === undefined ? undefined : Number(flagValue('seeds-per-family')),
+    seedsPerFamily: numberFlag(COMMAND, 'seeds-per-family', 1, 1000),
     modelPath: flagValue('model'),
     log: json ? undefined : (l) => console.log(l),
   })

@@ -32,6 +32,7 @@ const COMMANDS = [
   ['bench/soak/run.ts', 'npm run soak'],
   ['bench/load/run.ts', 'npm run bench:load'],
   ['bench/cluster/run.ts', 'npm run bench:cluster'],
+  ['bench/recall/run.ts', 'npm run bench:recall'],
 ] as const
 
 describe('cli', () => {
@@ -57,6 +58,8 @@ describe('cli', () => {
       ['bench/soak/run.ts', ['--client', '5'], 'npm run soak: unknown flag --client; known flags: --minutes <value>'],
       ['bench/soak/run.ts', ['--seconds', '5', '--drop-rate', '2'], 'npm run soak: --drop-rate must be a number in [0, 1]; got 2'],
       ['bench/load/run.ts', ['--quikc'], 'npm run bench:load: unknown flag --quikc'],
+      ['bench/recall/run.ts', ['--family', 'arena,foo'], 'npm run bench:recall: --family has no family foo'],
+      ['bench/recall/run.ts', ['--seeds-per-family', 'abc'], 'npm run bench:recall: --seeds-per-family must be an integer in [1, 1000]; got abc'],
       ['bench/cluster/run.ts', ['--quick', '--bots', 'abc'], 'npm run bench:cluster: --bots must be an integer in [0, 20000]; got abc'],
     ] as const) {
       const r = await run(script, [...args])

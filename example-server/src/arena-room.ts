@@ -397,8 +397,9 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
     const sys = this.arena.attention
     const count = sys.memberCount(o)
     // only what the client was sent: the set also names members the plugin keeps back (entry
-    // budget, hidden since the tick, maxRange), whose ids the client may not learn
-    const plugin = this.attentionOn ? this.plugins.attention : null
+    // budget, hidden since the tick, maxRange), whose ids the client may not learn. Debug mode shows
+    // the whole world anyway, and its page draws the members still waiting for the entry budget.
+    const plugin = this.attentionOn && !this.debug ? this.plugins.attention : null
     let n = 0
     for (let i = 0; i < count; i++) if (plugin === null || plugin.holds(sessionId, sys.memberAt(o, i))) n++
     // one reused list per length: emptying and refilling one list would reallocate its storage

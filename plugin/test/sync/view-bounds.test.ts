@@ -13,13 +13,14 @@ const Thing = schema({ x: t.float32().default(0) }, 'ViewBoundsThing')
 type Thing = SchemaType<typeof Thing>
 const State = schema({ things: t.map(Thing).view() }, 'ViewBoundsState')
 
-function setup() {
+/** A world, its system and a hand-driven plugin over one room state; `spawn(x)` adds a tracked entity on the x axis. */
+function room(options: ConstructorParameters<typeof AttentionPlugin>[0] = {}) {
   const world = createWorld()
   const C = createAttentionComponents(32)
   const attention = createAttentionSystem(world, { components: C, hysteresis: false })
   const state = new State()
   const encoder = new Encoder(state)
-  const plugin = new AttentionPlugin()
+  const plugin = new AttentionPlugin(options)
   plugin.use(attention)
   const spawn = (x: number): number => {
     const eid = addEntity(world)
@@ -31,6 +32,11 @@ function setup() {
     plugin.track(eid, thing)
     return eid
   }
+  return { world, C, attention, state, encoder, plugin, spawn }
+}
+
+function setup() {
+  const { world, C, attention, encoder, plugin, spawn } = room()
   const observer = spawn(0)
   addObserver(world, C, observer, { radius: 50, budget: 8 })
   const client = { sessionId: 'c', view: undefined as StateView | undefined }
@@ -146,23 +152,7 @@ describe('view-bounds', () => {
 describe('view-bounds when a sync stops part-way', () => {
   /** Two observers far apart, each with a client, and a spy both see. */
   function twoViews(options: ConstructorParameters<typeof AttentionPlugin>[0] = {}) {
-    const world = createWorld()
-    const C = createAttentionComponents(32)
-    const attention = createAttentionSystem(world, { components: C, hysteresis: false })
-    const state = new State()
-    const encoder = new Encoder(state)
-    const plugin = new AttentionPlugin(options)
-    plugin.use(attention)
-    const spawn = (x: number): number => {
-      const eid = addEntity(world)
-      addComponent(world, eid, C.Position)
-      C.Position.x[eid] = x
-      const thing = new Thing()
-      thing.x = x
-      state.things.set(String(eid), thing)
-      plugin.track(eid, thing)
-      return eid
-    }
+    const { world, C, attention, encoder, plugin, spawn } = room(options)
     const a = spawn(0)
     const b = spawn(30)
     addObserver(world, C, a, { radius: 50, budget: 8 })
@@ -266,23 +256,7 @@ describe('view-bounds when a sync stops part-way', () => {
 
 describe('entry order under the entry budget', () => {
   it('should admit what the observer owns before nearer entities, in range or not', () => {
-    const world = createWorld()
-    const C = createAttentionComponents(32)
-    const attention = createAttentionSystem(world, { components: C, hysteresis: false })
-    const state = new State()
-    new Encoder(state)
-    const plugin = new AttentionPlugin({ entryBudget: 2 })
-    plugin.use(attention)
-    const spawn = (x: number): number => {
-      const eid = addEntity(world)
-      addComponent(world, eid, C.Position)
-      C.Position.x[eid] = x
-      const thing = new Thing()
-      thing.x = x
-      state.things.set(String(eid), thing)
-      plugin.track(eid, thing)
-      return eid
-    }
+    const { world, C, attention, plugin, spawn } = room({ entryBudget: 2 })
     const o = spawn(0)
     addObserver(world, C, o, { radius: 50, budget: 8 })
     const near = [spawn(5), spawn(6), spawn(7)]

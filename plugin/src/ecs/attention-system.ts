@@ -166,9 +166,13 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
   const every = opts.rescoreEvery
   const scoredTick = shared.u32(opts.maxObservers)
 
+  // an ownership that lapsed when its owner lost Position, for the next tick's report (-1: none)
+  let lapsedAtRemoval = -1
   const tracker = createEntityTracker(world, c, {
-    onPositionRemoved(eid) {
+    onPositionRemoved(eid, flagsOf) {
       interactions.clear(eid)
+      const lapsed = ownership.ownerGone(eid, flagsOf)
+      if (lapsed !== -1) lapsedAtRemoval = lapsed
     },
     onObserverAdded(eid) {
       const s = slots.acquire(eid)
@@ -192,6 +196,9 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     },
     onOwnerRemoved(eid) {
       ownership.unlink(eid)
+    },
+    onOwnerAdded(eid, generationOf) {
+      ownership.added(eid, generationOf)
     },
   }, shared)
   const { flags, generation, positioned, observers } = tracker
@@ -521,7 +528,9 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     const obs = observers.ids
     const obsN = observers.count
     for (let i = 0; i < obsN; i++) checkObserver(obs[i]!)
-    const lapsed = ownership.sync(tracker.owned, flags, generation)
+    let lapsed = ownership.sync(tracker.owned, flags, generation)
+    if (lapsed === -1) lapsed = lapsedAtRemoval
+    lapsedAtRemoval = -1
     if (lapsed !== -1 && !reportedLapse) reportLapse(lapsed)
     updateBroadphase()
 

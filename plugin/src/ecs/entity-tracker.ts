@@ -50,10 +50,12 @@ export function createDenseList(capacity: number, alloc: ArrayAlloc = heapAlloc)
 
 /** Callbacks the system wants on lifecycle events. */
 export interface TrackerHooks {
-  onPositionRemoved(eid: number): void
+  /** `eid` lost Position (its generation was just bumped). */
+  onPositionRemoved(eid: number, flags: Uint16Array): void
   onObserverAdded(eid: number): void
   onObserverRemoved(eid: number): void
   onOwnerRemoved(eid: number): void
+  onOwnerAdded(eid: number, generation: Uint32Array): void
 }
 
 /** Mirrors component membership into flags and dense lists via bitECS observers; no per-tick queries. */
@@ -119,7 +121,7 @@ export function createEntityTracker(world: World, c: AttentionComponents, hooks:
   try {
     track(c.Position, Has.Position, positioned, undefined, (eid) => {
       generation[eid]!++
-      hooks.onPositionRemoved(eid)
+      hooks.onPositionRemoved(eid, flags)
     })
     track(c.Velocity, Has.Velocity, null)
     track(c.Facing, Has.Facing, null)
@@ -128,7 +130,7 @@ export function createEntityTracker(world: World, c: AttentionComponents, hooks:
     track(c.TeamOnly, Has.TeamOnly, null)
     track(c.Hidden, Has.Hidden, null)
     track(c.AlwaysRelevant, Has.AlwaysRelevant, alwaysRelevant)
-    track(c.Owner, Has.Owner, owned, undefined, hooks.onOwnerRemoved)
+    track(c.Owner, Has.Owner, owned, (eid) => hooks.onOwnerAdded(eid, generation), hooks.onOwnerRemoved)
     track(c.Observer, Has.Observer, observers, hooks.onObserverAdded, hooks.onObserverRemoved)
     track(c.Aim, Has.Aim, aimers)
   } catch (err) {

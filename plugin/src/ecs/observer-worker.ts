@@ -29,7 +29,7 @@ const readOnly = (): never => {
 }
 const positioned: DenseList = { ids: init.positionedIds, count: 0, add: readOnly, remove: readOnly }
 const alwaysRelevant: DenseList = { ids: init.alwaysIds, count: 0, add: readOnly, remove: readOnly }
-const ownership: OwnershipIndex = { head: init.ownHead, next: init.ownNext, sync: readOnly, unlink: readOnly }
+const ownership: OwnershipIndex = { head: init.ownHead, next: init.ownNext, sync: readOnly, unlink: readOnly, added: readOnly, ownerGone: readOnly }
 const st = createSelectionState(
   {
     c,

@@ -27,6 +27,14 @@ export interface OwnershipIndex {
   sync(owned: DenseList, flags: Uint16Array, generation: Uint32Array): number
   /** Unlinks `eid` (it lost Owner or was removed). */
   unlink(eid: number): void
+  /** `eid` got Owner: notes the owner it names and that owner's generation now. */
+  added(eid: number, generation: Uint32Array): void
+  /**
+   * Owner `o` lost Position: every ownership linked to it lapses now, not at the next tick (a
+   * full state or a sync before it must not show the new entity at `o` what the old one owned).
+   * Returns one entity lapsed, or -1.
+   */
+  ownerGone(o: number, flags: Uint16Array): number
 }
 
 /** Creates an empty ownership index (`head` and `next` on shared memory with a shared `alloc`). */
@@ -39,6 +47,9 @@ export function createOwnershipIndex(c: AttentionComponents, alloc: ArrayAlloc =
   // the owner's generation when the link was made; the owner whose ownership lapsed (-1: none)
   const linkedGen = new Uint32Array(cap)
   const lapsedFrom = new Int32Array(cap).fill(-1)
+  // the owner Owner.eid named when Owner was added, and that owner's generation then (-1: none)
+  const addedOwner = new Int32Array(cap).fill(-1)
+  const addedGen = new Uint32Array(cap)
   const ownerOf = c.Owner.eid
   const OWNER = Has.Owner
 
@@ -54,38 +65,58 @@ export function createOwnershipIndex(c: AttentionComponents, alloc: ArrayAlloc =
     linkedTo[eid] = -1
   }
 
+  /** Ends `e`'s ownership by `o` until a new Owner.eid or Owner added again (only those relink it). */
+  const lapse = (e: number, o: number, flags: Uint16Array): void => {
+    unlink(e)
+    lapsedFrom[e] = o
+    flags[e]! &= ~OWNER
+  }
+
   return {
     head,
     next,
     unlink,
+    added(eid, generation) {
+      const o = ownerOf[eid]!
+      addedOwner[eid] = o < cap ? o : -1
+      if (o < cap) addedGen[eid] = generation[o]!
+    },
+    ownerGone(o, flags) {
+      let first = -1
+      for (let e = head[o]!; e !== -1; ) {
+        const after = next[e]!
+        lapse(e, o, flags)
+        if (first === -1) first = e
+        e = after
+      }
+      return first
+    },
     sync(owned, flags, generation) {
       const ids = owned.ids
       let lapsed = -1
       for (let i = 0; i < owned.count; i++) {
         const e = ids[i]!
         const o = ownerOf[e]!
-        if (linkedTo[e] === o) {
-          // same owner id: the same owner while its generation holds
-          if (linkedGen[e] === generation[o]) continue
+        if (linkedTo[e] !== o) {
+          if (lapsedFrom[e] === o) continue
           unlink(e)
-          // remembered, so that only a new Owner.eid (or Owner added again) relinks it
-          lapsedFrom[e] = o
-          flags[e]! &= ~OWNER
-          lapsed = e
-          continue
+          // a new owner (or Owner added again): the flag a lapse cleared holds again
+          flags[e]! |= OWNER
+          if (o >= cap) continue
+          const h = head[o]!
+          next[e] = h
+          prev[e] = -1
+          if (h !== -1) prev[h] = e
+          head[o] = e
+          linkedTo[e] = o
+          // named when Owner was added: the owner of then, which may have died since
+          linkedGen[e] = addedOwner[e] === o ? addedGen[e]! : generation[o]!
+          addedOwner[e] = -1
         }
-        if (lapsedFrom[e] === o) continue
-        unlink(e)
-        // a new owner (or Owner added again): the flag a lapse cleared holds again
-        flags[e]! |= OWNER
-        if (o >= cap) continue
-        const h = head[o]!
-        next[e] = h
-        prev[e] = -1
-        if (h !== -1) prev[h] = e
-        head[o] = e
-        linkedTo[e] = o
-        linkedGen[e] = generation[o]!
+        // the same owner while its generation holds
+        if (linkedGen[e] === generation[o]) continue
+        lapse(e, o, flags)
+        lapsed = e
       }
       return lapsed
     },

@@ -11,9 +11,9 @@ import { createSyncScratch, type SyncScratch } from './sync-scratch'
 import { createViewRecord, recordAdd, recordRemoveAt, recordSlot, type ViewRecord } from './view-record'
 import { addToView, removeFromView } from './view-sync'
 import { createManagedView } from './view-entries'
-import { dropBarred } from './view-bounds'
+import { dropBarred, dropDead } from './view-bounds'
 import { disposeViews } from '../view-encoding/dispose-views'
-import { dropPending, hasPending, hookFullState, sameEntries, sharedWithJoined, type FullStateHandler } from './full-state'
+import { copyPendingRemovals, dropPending, hasPending, hookFullState, sameEntries, sharedWithJoined, type FullStateHandler } from './full-state'
 import { installViewEncoding } from '../view-encoding/install-view-encoding'
 import { roomEncoder, roomSerializer } from '../view-encoding/schema-internals'
 import { warnIfNoWebSocketGlobal } from './websocket-global'
@@ -240,6 +240,9 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     let r = old
     if (old.sessions.length > 1) {
       r = this.fork(client, old)
+      // the shared view's queued removals (an entity untracked, a band lowered since the last patch)
+      // are the moved client's too: it holds what the shared view sent it
+      copyPendingRemovals(old.view, r.view)
     } else if (this.byObserver.get(old.observer) === old) {
       this.byObserver.delete(old.observer)
     }
@@ -551,7 +554,8 @@ export class AttentionPlugin extends RoomPlugin<Room> {
 
   /**
    * Before `client`'s full state: drops from its view what the observer may not receive now (denied
-   * or beyond `maxRange` since the last sync: a full state between two patches must not show it).
+   * or beyond `maxRange`, removed from the world or its id reused, since the last sync: a full state
+   * between two patches must not show it).
    * Then, when the view has pending changes that other joined clients of the view still need, moves
    * the client to a fork of the view (its full state then comes from the fork, whose own pending
    * changes the full state delivers).
@@ -564,6 +568,7 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     const s = this.scratch!
     if (s.reader === null || s.reader.system !== this.system) s.reader = createSetReader(this.system!)
     dropBarred(r, s.reader, this.registry, this.opts.bandTags, s)
+    dropDead(r, s.reader, this.registry, this.opts.bandTags)
     if (!hasPending(view) || !sharedWithJoined(this.room.clients, client, view)) return
     this.forks.set(this.fork(client, r), r)
   }

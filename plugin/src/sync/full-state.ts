@@ -1,5 +1,5 @@
 import { ClientState, type Client } from '@colyseus/core'
-import type { StateView } from '@colyseus/schema'
+import { OPERATION, type StateView } from '@colyseus/schema'
 import { pendingChanges, type SerializerLike } from '../view-encoding/schema-internals'
 import { recordSlot, type ViewRecord } from './view-record'
 
@@ -74,6 +74,24 @@ export function sharedWithJoined(clients: Iterable<Client>, client: Client, view
 /** True when `view` has changes queued for its next patch. */
 export function hasPending(view: StateView): boolean {
   return pendingChanges(view).size > 0
+}
+
+/**
+ * Queues in `to` every removal queued in `from` (a DELETE: an entity taken out of the view, a
+ * tagged field it no longer shows) at a place where `to` has no change of its own: a client moved
+ * from `from` to `to` holds what `from` sent it, including what `from`'s next patch removes. Refs
+ * are visited in `from`'s order, which schema keeps topological (ancestors first).
+ */
+export function copyPendingRemovals(from: StateView, to: StateView): void {
+  const dst = pendingChanges(to)
+  pendingChanges(from).forEach((ops, refId) => {
+    let mine = dst.get(refId)
+    ops.forEach((op, key) => {
+      if (op !== OPERATION.DELETE) return
+      if (mine === undefined) dst.set(refId, (mine = new Map()))
+      if (!mine.has(key)) mine.set(key, op)
+    })
+  })
 }
 
 /** Drops `view`'s queued changes (a full state delivered them). */

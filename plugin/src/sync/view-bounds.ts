@@ -70,3 +70,18 @@ export function dropBarred(r: ViewRecord, sets: SetReader, registry: EntityRegis
     r.held++
   }
 }
+
+/**
+ * Drops the view's entries of an entity removed from the world, or of an id reused, since the last
+ * sync (the entry's generation, or the tracked instance's, is not the entity's current one): what a
+ * sync drops from every view (sync-pass.ts dropRecycled), for a full state between two syncs.
+ */
+export function dropDead(r: ViewRecord, sets: SetReader, registry: EntityRegistry, tags: readonly [number, number, number]): void {
+  const eids = r.eids
+  for (let j = r.count - 1; j >= 0; j--) {
+    const e = eids[j]!
+    const gen = sets.generationOf(e)
+    if (r.gens[j] === gen && registry.holds(e, gen)) continue
+    dropEntry(r, j, registry, tags)
+  }
+}

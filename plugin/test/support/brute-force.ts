@@ -210,19 +210,27 @@ export function createBruteForceAttention(world: World, options: AttentionOption
   const hasFacing = (e: number): boolean => (flags[e]! & FAC) !== 0
   const hasTeam = (e: number): boolean => (flags[e]! & TEAM) !== 0
   // An ownership belongs to the owner's life, not to its id (concepts.md 7): lives counted here from
-  // Position removals; an entity is linked to the owner its Owner.eid names when a tick first sees
-  // that id (or Owner added again), and owned while the owner lives the same life.
+  // Position removals; an entity belongs to the life its owner had when Owner was added (for the
+  // owner it named then) or, for an Owner.eid written later, when a tick first sees that id, and is
+  // owned while the owner lives that life.
   const life = new Uint32Array(cap)
   const linkTo = new Float64Array(cap).fill(-1)
   const linkLife = new Uint32Array(cap)
+  const addedTo = new Float64Array(cap).fill(-1)
+  const addedLife = new Uint32Array(cap)
   observe(world, onRemove(c.Position), (e: number) => void life[e]!++)
-  observe(world, onAdd(c.Owner), (e: number) => void (linkTo[e] = -1))
+  observe(world, onAdd(c.Owner), (e: number) => {
+    linkTo[e] = -1
+    addedTo[e] = c.Owner.eid[e]!
+    addedLife[e] = c.Owner.eid[e]! < cap ? life[c.Owner.eid[e]!]! : 0
+  })
   function updateLinks(wld: World): void {
     for (const e of query(wld, [c.Owner])) {
       const ob = c.Owner.eid[e]!
       if (linkTo[e] === ob) continue
       linkTo[e] = ob
-      linkLife[e] = ob < cap ? life[ob]! : 0
+      linkLife[e] = addedTo[e] === ob ? addedLife[e]! : ob < cap ? life[ob]! : 0
+      addedTo[e] = -1
     }
   }
   const ownedBy = (e: number, ob: number): boolean => (flags[e]! & OWN) !== 0 && c.Owner.eid[e] === ob && linkTo[e] === ob && linkLife[e] === life[ob]

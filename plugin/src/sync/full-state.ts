@@ -1,6 +1,7 @@
 import { ClientState, type Client } from '@colyseus/core'
 import { OPERATION, type StateView } from '@colyseus/schema'
 import { pendingChanges, type SerializerLike } from '../view-encoding/schema-internals'
+import { newAdapterEntries, ownEntries } from './view-entries'
 import { recordSlot, type ViewRecord } from './view-record'
 
 /*
@@ -80,16 +81,20 @@ export function hasPending(view: StateView): boolean {
  * Queues in `to` every removal queued in `from` (a DELETE: an entity taken out of the view, a
  * tagged field it no longer shows) at a place where `to` has no change of its own: a client moved
  * from `from` to `to` holds what `from` sent it, including what `from`'s next patch removes. Refs
- * are visited in `from`'s order, which schema keeps topological (ancestors first).
+ * are visited in `from`'s order, which schema keeps topological (ancestors first). The views are
+ * the plugin's, so the removals are the sync layer's edits: a shared entry map of `to`
+ * (view-entries.ts: queued for many views, never edited) is replaced by a private copy first, and
+ * new maps count as the sync layer's (a later band change in the patch may drop them).
  */
 export function copyPendingRemovals(from: StateView, to: StateView): void {
   const dst = pendingChanges(to)
   pendingChanges(from).forEach((ops, refId) => {
     let mine = dst.get(refId)
     ops.forEach((op, key) => {
-      if (op !== OPERATION.DELETE) return
-      if (mine === undefined) dst.set(refId, (mine = new Map()))
-      if (!mine.has(key)) mine.set(key, op)
+      if (op !== OPERATION.DELETE || mine?.has(key) === true) return
+      if (mine === undefined) dst.set(refId, (mine = newAdapterEntries()))
+      else mine = ownEntries(dst, refId, mine)
+      mine.set(key, op)
     })
   })
 }

@@ -96,6 +96,13 @@ function copyEntry(op: number, key: ChangeKey): void {
   copyTarget!.set(key, op)
 }
 
+/** A new private map for entries the sync layer's edits queued (counted as such by {@link isAdapterEntries}). */
+export function newAdapterEntries(): Entries {
+  const own: Entries = new Map()
+  merged.add(own)
+  return own
+}
+
 /** A private copy of `instance`'s entries when they are shared, freshly allocated (a rare merge). */
 export function ownEntries(changes: ViewChanges, refId: number, pending: Entries): Entries {
   if (!shared.has(pending)) return pending

@@ -3,18 +3,21 @@ import { createAttentionComponents } from '../../src/index'
 import { createDenseList, Has } from '../../src/ecs/entity-tracker'
 import { createOwnershipIndex } from '../../src/ecs/ownership'
 
+/** An empty index over 16 ids, the tracker's arrays it reads, and `list(o)`: what `o` owns, sorted. */
+function fixture() {
+  const c = createAttentionComponents(16)
+  const index = createOwnershipIndex(c)
+  const list = (o: number): number[] => {
+    const out: number[] = []
+    for (let e = index.head[o]!; e !== -1; e = index.next[e]!) out.push(e)
+    return out.sort((a, b) => a - b)
+  }
+  return { c, index, owned: createDenseList(16), flags: new Uint16Array(16), generation: new Uint32Array(16), list }
+}
+
 describe('ownership', () => {
   it('should list each owner\'s entities and follow Owner.eid as the game rewrites it', () => {
-    const c = createAttentionComponents(16)
-    const index = createOwnershipIndex(c)
-    const owned = createDenseList(16)
-    const flags = new Uint16Array(16)
-    const generation = new Uint32Array(16)
-    const list = (o: number): number[] => {
-      const out: number[] = []
-      for (let e = index.head[o]!; e !== -1; e = index.next[e]!) out.push(e)
-      return out.sort((a, b) => a - b)
-    }
+    const { c, index, owned, flags, generation, list } = fixture()
     for (const [e, o] of [[5, 1], [6, 1], [7, 2]] as const) {
       c.Owner.eid[e] = o
       flags[e] = Has.Owner
@@ -36,16 +39,7 @@ describe('ownership', () => {
   })
 
   it('should lapse an ownership when its owner loses Position, and relink it only for a new owner or Owner added again', () => {
-    const c = createAttentionComponents(16)
-    const index = createOwnershipIndex(c)
-    const owned = createDenseList(16)
-    const flags = new Uint16Array(16)
-    const generation = new Uint32Array(16)
-    const list = (o: number): number[] => {
-      const out: number[] = []
-      for (let e = index.head[o]!; e !== -1; e = index.next[e]!) out.push(e)
-      return out.sort((a, b) => a - b)
-    }
+    const { c, index, owned, flags, generation, list } = fixture()
     for (const e of [5, 6]) {
       c.Owner.eid[e] = 1
       flags[e] = Has.Owner

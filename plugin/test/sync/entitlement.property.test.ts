@@ -6,6 +6,7 @@ import { addComponent, addEntity, createWorld, entityExists, hasComponent, remov
 import { addObserver, AttentionPlugin, AttentionTags, createAttentionComponents, createAttentionSystem, setOwner } from '../../src/index'
 import type { AttentionSystem } from '../../src/index'
 import { recordSlot, type ViewRecord } from '../../src/sync/view-record'
+import { setTeam, toggleHidden } from '../support/deny-edits'
 
 // The rule nothing may break: no client ever holds state it is not entitled to. Checked on the
 // bytes each client decodes, after every patch and every full state, over random games: spawns,
@@ -251,21 +252,13 @@ function run(sc: Scenario): void {
       case 'hide': {
         const e = pick(cmd.pick)
         if (e === undefined) return
-        if (hasComponent(world, e, C.Hidden)) removeComponent(world, e, C.Hidden)
-        else addComponent(world, e, C.Hidden)
+        toggleHidden(world, C, e)
         return
       }
       case 'team': {
-        // team 0: no Team component; an id written in place, as a game does
         const e = pick(cmd.pick)
         if (e === undefined) return
-        if (cmd.team === 0) removeComponent(world, e, C.Team)
-        else {
-          addComponent(world, e, C.Team)
-          C.Team.id[e] = cmd.team
-        }
-        if (cmd.only) addComponent(world, e, C.TeamOnly)
-        else removeComponent(world, e, C.TeamOnly)
+        setTeam(world, C, e, cmd.team, cmd.only)
         return
       }
       case 'own': {

@@ -7,6 +7,7 @@ import { addObserver, AttentionPlugin, AttentionTags, Band, createAttentionCompo
 import type { AttentionSystem } from '../../src/index'
 import type { SyncScratch } from '../../src/sync/sync-scratch'
 import { recordSlot, type ViewRecord } from '../../src/sync/view-record'
+import { setTeam, toggleHidden } from '../support/deny-edits'
 
 // Random scenarios run through two plugins over one world, one engine and one room state: an oracle
 // that reconciles every view from its whole set each sync, and the incremental one. After every
@@ -220,21 +221,13 @@ function run(sc: Scenario): void {
       case 'hide': {
         const e = pick(cmd.pick)
         if (e === undefined) return
-        if (hasComponent(world, e, C.Hidden)) removeComponent(world, e, C.Hidden)
-        else addComponent(world, e, C.Hidden)
+        toggleHidden(world, C, e)
         return
       }
       case 'team': {
-        // team 0: no Team component; a team id written in place, as a game does
         const e = pick(cmd.pick)
         if (e === undefined) return
-        if (cmd.team === 0) removeComponent(world, e, C.Team)
-        else {
-          addComponent(world, e, C.Team)
-          C.Team.id[e] = cmd.team
-        }
-        if (cmd.only) addComponent(world, e, C.TeamOnly)
-        else removeComponent(world, e, C.TeamOnly)
+        setTeam(world, C, e, cmd.team, cmd.only)
         return
       }
       case 'bind': {

@@ -66,7 +66,8 @@ export interface ByteCostOptions {
   /**
    * How fast the byte price follows the spend: the price (the score a non-rule member must reach
    * under a byte budget) moves by `priceRate * T` per second for each unit of relative over- or
-   * under-spend, `T` the observer's temperature (0..100; 0 keeps the price at 0).
+   * under-spend, `T` the observer's temperature (0..100; 0 keeps the price where the tick that
+   * opened it set it).
    * @defaultValue 0.25
    */
   priceRate: number

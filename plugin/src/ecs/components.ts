@@ -57,9 +57,10 @@ export interface AttentionComponents {
   /** Tag: visible only to observers of the same Team. */
   readonly TeamOnly: Record<string, never>
   /**
-   * The observer that owns this entity; an observer always sees what it owns, Hidden or not. By id
-   * alone: when the owner is removed, remove Owner from what it owned, or the next entity given its
-   * id owns it (docs/concepts.md 7).
+   * The observer that owns this entity; an observer always sees what it owns, Hidden or not, at
+   * High band. The ownership lapses when the owner loses Position (removed, its id perhaps reused):
+   * the next entity given that id does not own it, and it stays unowned until another owner is
+   * written or `setOwner` is called (docs/concepts.md 7).
    */
   readonly Owner: {
     /** Owning observer's entity id per entity id. */

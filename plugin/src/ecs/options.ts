@@ -12,7 +12,7 @@ export interface AttentionOptions {
   cellSize?: number
   /** Seconds of look-ahead: a pair whose predicted positions come within the radius is a candidate. @defaultValue 0.5 */
   lookahead?: number
-  /** Seconds per tick, for decay and look-ahead. @defaultValue 0.05 */
+  /** Seconds per tick, for the recency decay and the byte price's rate of change (look-ahead uses `lookahead`). @defaultValue 0.05 */
   dt?: number
   /** Closing speed (units/s) at which the approach head saturates. @defaultValue 10 */
   speedScale?: number

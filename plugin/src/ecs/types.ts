@@ -13,9 +13,9 @@ export interface HysteresisOptions {
   enterScore: number
   /** A member leaves when its score falls below this (must be <= enterScore). @defaultValue 0.1 */
   exitScore: number
-  /** A member ranked outside the budget leaves after this many consecutive ticks. @defaultValue 5 */
+  /** A member ranked outside the budget leaves once it has been outside for more than this many consecutive ticks. @defaultValue 5 */
   minOutTicks: number
-  /** A new top-K candidate displaces a lingering member at once if it beats it by this much. @defaultValue 0.15 */
+  /** A new top-K candidate displaces the lowest-scoring lingering member at once if it beats it by more than this. @defaultValue 0.15 */
   swapMargin: number
 }
 
@@ -160,7 +160,10 @@ export interface AttentionSystem {
   /**
    * Closes the byte-budget loop: tells the engine how many bytes per second the observer's client
    * actually received (as measured by the encoder). The engine keeps a smoothed ratio of actual to
-   * estimated bytes per observer and scales its band costs by it. No effect without a byte budget.
+   * estimated bytes per observer (each report's ratio clamped to [0.1, 10]) and scales its band
+   * costs by it. The first report after the observer is added is not used (it carries the initial
+   * full state). No effect without a byte budget. `bytesPerSecond` must be a finite number in
+   * [0, 1e12] (a RangeError otherwise).
    */
   reportBytes(observer: number, bytesPerSecond: number): void
   /**

@@ -20,11 +20,11 @@ export interface OnnxScorerOptions {
   model: Uint8Array | string
   /** Weights of the built-in heads that score what the model has not (yet) scored. @defaultValue DEFAULT_WEIGHTS */
   weights?: Partial<HeadWeights>
-  /** Inference threads inside the worker. @defaultValue 1 */
+  /** Inference threads inside the worker (an integer, 1 to 16). @defaultValue 1 */
   threads?: number
-  /** Answers older than this many ticks are not used (the heads score instead). @defaultValue 10 */
+  /** Answers older than this many ticks are not used (the heads score instead); an integer, 0 to 1e6. @defaultValue 10 */
   maxStaleTicks?: number
-  /** A request unanswered for this long counts as a hang: the worker is restarted. @defaultValue 2000 */
+  /** A request unanswered for this long (ms, > 0, up to 1e9) counts as a hang: the worker is restarted. @defaultValue 2000 */
   hangTimeoutMs?: number
   /**
    * Receives failures and recoveries, one line each: each kind of failure once per episode, and the

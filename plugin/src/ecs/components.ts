@@ -1,6 +1,6 @@
 import { addComponent, hasComponent, removeComponent, type World } from 'bitecs'
 import { createSharedAlloc, heapAlloc } from './shared-alloc'
-import { checkInteger, checkKeys, checkObject, checkRange, describeValue, integerMessage, rangeMessage } from './validate'
+import { checkInteger, checkKeys, checkKind, checkObject, checkRange, describeValue, integerMessage, rangeMessage } from './validate'
 
 /** A 3-vector stored as three typed arrays indexed by entity id. */
 export interface Vec3Store {
@@ -102,7 +102,7 @@ export function createAttentionComponents(capacity: number, options: ComponentSt
   checkObject('createAttentionComponents', options)
   checkKeys('createAttentionComponents', options, ['shared'])
   const shared = options.shared ?? false
-  if (typeof shared !== 'boolean') throw new TypeError(`colyseus-attention: options.shared must be true or false; got ${String(shared)}`)
+  checkKind('options.shared', shared, 'boolean')
   const alloc = shared ? createSharedAlloc() : heapAlloc
   const vec = (): Vec3Store => ({
     x: alloc.f32(capacity),

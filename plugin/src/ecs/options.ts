@@ -2,7 +2,7 @@ import { checkBands, DEFAULT_BANDS, DEFAULT_BYTE_COSTS, type BandOptions, type B
 import type { AttentionComponents } from './components'
 import { checkWeights, DEFAULT_WEIGHTS, HEAD_NAMES, type HeadWeights } from './heads'
 import type { AttentionScorer, HysteresisOptions } from './types'
-import { checkInteger, checkKeys, checkObject, checkRange, describeValue } from './validate'
+import { checkInteger, checkKeys, checkObject, checkRange, describeGiven } from './validate'
 
 /** Options of `createAttentionSystem`. Every option but `components` has a default. */
 export interface AttentionOptions {
@@ -150,17 +150,17 @@ function checkScorer(scorer: AttentionScorer): void {
   }
   for (const name of ['scoreBatch', 'explainScore'] as const) {
     const m = scorer[name]
-    if (m !== undefined && typeof m !== 'function') throw new TypeError(`colyseus-attention: scorer.${name} must be a method or absent; got ${describeValue(m)} (a ${typeof m})`)
+    if (m !== undefined && typeof m !== 'function') throw new TypeError(`colyseus-attention: scorer.${name} must be a method or absent; got ${describeGiven(m)}`)
   }
   const p = scorer.pairScores
   if (p === undefined) return
-  if (p === null || typeof p !== 'object') throw new TypeError(`colyseus-attention: scorer.pairScores must be an object or absent; got ${describeValue(p)}`)
+  if (p === null || typeof p !== 'object') throw new TypeError(`colyseus-attention: scorer.pairScores must be an object or absent; got ${describeGiven(p)}`)
   for (const name of ['begin', 'load', 'end'] as const) {
-    if (typeof p[name] !== 'function') throw new TypeError(`colyseus-attention: scorer.pairScores.${name} must be a method; got ${describeValue(p[name])} (a ${typeof p[name]})`)
+    if (typeof p[name] !== 'function') throw new TypeError(`colyseus-attention: scorer.pairScores.${name} must be a method; got ${describeGiven(p[name])}`)
   }
   const w = p.headWeights as unknown
   if (w === null || typeof w !== 'object' || typeof (w as ArrayLike<number>).length !== 'number') {
-    throw new TypeError(`colyseus-attention: scorer.pairScores.headWeights must be an array of one weight per head, in feature order; got ${describeValue(w)}`)
+    throw new TypeError(`colyseus-attention: scorer.pairScores.headWeights must be an array of one weight per head, in feature order; got ${describeGiven(w)}`)
   }
 }
 
@@ -219,8 +219,12 @@ export function resolveOptions(o: AttentionOptions): ResolvedOptions {
   checkWeights(r.weights)
   const h = r.hysteresis
   if (o.hysteresis !== false) {
-    checkRange('hysteresis.enterScore', h.enterScore, -1e9, 1e9)
-    checkRange('hysteresis.exitScore', h.exitScore, -1e9, h.enterScore)
+    // -Infinity is "no threshold" (NO_HYSTERESIS passes as an object too)
+    if (h.enterScore !== -Infinity) checkRange('hysteresis.enterScore', h.enterScore, -1e9, 1e9)
+    if (h.enterScore === -Infinity && h.exitScore !== -Infinity) {
+      throw new RangeError(`colyseus-attention: hysteresis.exitScore may not exceed enterScore, so it must be -Infinity when enterScore is; got ${describeGiven(h.exitScore)}`)
+    }
+    if (h.exitScore !== -Infinity) checkRange('hysteresis.exitScore', h.exitScore, -1e9, h.enterScore)
     checkInteger('hysteresis.minOutTicks', h.minOutTicks, 0, 1e6)
     checkRange('hysteresis.swapMargin', h.swapMargin, 0, 1e9)
   }
@@ -232,7 +236,7 @@ export function resolveOptions(o: AttentionOptions): ResolvedOptions {
   checkInteger('rescoreEvery', r.rescoreEvery, 1, 64)
   checkInteger('threads', r.threads, 1, 64)
   checkRange('threadTimeoutMs', r.threadTimeoutMs, 0, 3_600_000, true)
-  if (typeof r.pipelined !== 'boolean') throw new TypeError(`colyseus-attention: pipelined must be true or false; got ${describeValue(r.pipelined)}`)
+  if (typeof r.pipelined !== 'boolean') throw new TypeError(`colyseus-attention: pipelined must be true or false; got ${describeGiven(r.pipelined)}`)
   if (r.pipelined && r.threads < 2) {
     throw new RangeError(`colyseus-attention: option pipelined needs threads >= 2 (worker threads score the next tick while the room's thread goes on); got threads ${r.threads}`)
   }

@@ -34,11 +34,22 @@ function typeNote(value: unknown): string {
   return typeof value === 'number' || value === undefined || value === null ? '' : ` (a ${typeof value})`
 }
 
-/** What was given where an object belongs: `"x" (a string)`, `5 (a number)`, `null`, `an array`, `a function`. */
+/** What was given, with its kind: `"x" (a string)`, `5 (a number)`, `null`, `undefined`, `an array`, `a function`, `an object`. */
 export function describeGiven(value: unknown): string {
   if (Array.isArray(value)) return 'an array'
   if (typeof value === 'function') return 'a function'
+  if (typeof value === 'object' && value !== null) return 'an object'
   return value === null || value === undefined ? String(value) : `${describeValue(value)} (a ${typeof value})`
+}
+
+/**
+ * Throws a TypeError naming option `name` unless `value` is of `kind`: `colyseus-attention: lockstep
+ * must be true or false; got "yes" (a string)`.
+ */
+export function checkKind(name: string, value: unknown, kind: 'boolean' | 'function'): void {
+  if (typeof value === kind) return
+  const what = kind === 'boolean' ? 'true or false' : 'a function'
+  throw new TypeError(`colyseus-attention: ${name} must be ${what}; got ${describeGiven(value)}`)
 }
 
 /**

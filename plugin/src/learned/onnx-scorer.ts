@@ -7,10 +7,10 @@ import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { Worker } from 'node:worker_threads'
-import { createHeadScorer, DEFAULT_WEIGHTS, FEATURE_COUNT, weightVector } from '../ecs/heads'
+import { createHeadScorer, DEFAULT_WEIGHTS, FEATURE_COUNT, HEAD_NAMES, weightVector } from '../ecs/heads'
 import type { HeadWeights } from '../ecs/heads'
 import type { AttentionScorer, ExplainedScore, PairScores, ScorerBatch } from '../ecs/types'
-import { checkInteger, checkRange } from '../ecs/validate'
+import { checkInteger, checkKeys, checkKind, checkObject, checkRange, describeGiven } from '../ecs/validate'
 import { AnswerStatus, Control, STATE_SECTIONS, Meta, waitAsync, type FromWorker, type SlotArrays, type ToWorker } from './messages'
 import { INPUT_WIDTH } from './model-inputs'
 
@@ -187,6 +187,11 @@ const LAST_MS = 5
 const INFER_ROWS = 6
 const INFER_MS = 7
 
+// Every option by name: a misspelt one fails at creation instead of being ignored (the Record type keeps the list complete).
+const OPTION_KEYS: Record<keyof OnnxScorerOptions, true> = {
+  model: true, weights: true, threads: true, maxStaleTicks: true, hangTimeoutMs: true, onEvent: true, workerUrl: true, lockstep: true, smoothing: true,
+}
+
 /**
  * Creates the learned scorer: loads the model in a worker thread, checks that it fits (input and
  * output names and shapes; an error says what was expected and what was found) and resolves once
@@ -198,6 +203,17 @@ const INFER_MS = 7
  * const attention = createAttentionSystem(world, { components: C, scorer })
  */
 export async function createOnnxScorer(options: OnnxScorerOptions): Promise<OnnxScorer> {
+  checkObject('createOnnxScorer', options)
+  checkKeys('createOnnxScorer', options, Object.keys(OPTION_KEYS))
+  if (options.weights !== undefined) {
+    checkObject('createOnnxScorer', options.weights, 'weights')
+    checkKeys('createOnnxScorer', options.weights, HEAD_NAMES, 'weights')
+  }
+  if (options.onEvent !== undefined) checkKind('onEvent', options.onEvent, 'function')
+  if (options.lockstep !== undefined) checkKind('lockstep', options.lockstep, 'boolean')
+  if (options.workerUrl !== undefined && !(options.workerUrl instanceof URL)) {
+    throw new TypeError(`${PREFIX}: workerUrl must be a URL (new URL(...)); got ${describeGiven(options.workerUrl)}`)
+  }
   const threads = options.threads ?? 1
   const maxStale = options.maxStaleTicks ?? 10
   const hangMs = options.hangTimeoutMs ?? 2000

@@ -1,5 +1,5 @@
 import type { Vec3Store } from '../ecs/components'
-import { checkInteger, checkKeys, checkObject, checkRange, describeValue } from '../ecs/validate'
+import { checkInteger, checkKeys, checkObject, checkRange, describeGiven, describeValue } from '../ecs/validate'
 
 /** Options of the `AttentionPlugin`. */
 export interface AttentionPluginOptions {
@@ -111,16 +111,16 @@ export function resolvePluginOptions(o: unknown = {}): ResolvedPluginOptions {
   const entryBudget = o.entryBudget === undefined ? 24 : o.entryBudget
   checkInteger('entryBudget', entryBudget, 1, 65535)
   const shareViews = o.shareViews === undefined ? true : o.shareViews
-  if (typeof shareViews !== 'boolean') throw new TypeError(`colyseus-attention: shareViews must be a boolean; got ${describeValue(shareViews)}`)
+  if (typeof shareViews !== 'boolean') throw new TypeError(`colyseus-attention: shareViews must be a boolean; got ${describeGiven(shareViews)}`)
   const refresh = o.refresh === undefined ? null : o.refresh
-  if (o.refresh !== undefined && typeof refresh !== 'function') throw new TypeError(`colyseus-attention: refresh must be a function (eid, band) => void; got ${describeValue(refresh)}`)
+  if (o.refresh !== undefined && typeof refresh !== 'function') throw new TypeError(`colyseus-attention: refresh must be a function (eid, band) => void; got ${describeGiven(refresh)}`)
   const fastViewEncoding = o.fastViewEncoding === undefined ? true : o.fastViewEncoding
-  if (typeof fastViewEncoding !== 'boolean') throw new TypeError(`colyseus-attention: fastViewEncoding must be a boolean; got ${describeValue(fastViewEncoding)}`)
+  if (typeof fastViewEncoding !== 'boolean') throw new TypeError(`colyseus-attention: fastViewEncoding must be a boolean; got ${describeGiven(fastViewEncoding)}`)
   const maxRange = o.maxRange
   if (maxRange !== undefined) checkRange('maxRange', maxRange, 0, Infinity, true)
   const positions = o.positions === undefined ? null : o.positions
   if (o.positions !== undefined && !isVec3Store(positions)) {
-    throw new TypeError(`colyseus-attention: positions must be the Position store the system reads (C.Position: { x, y, z } typed arrays); got ${describeValue(positions)}`)
+    throw new TypeError(`colyseus-attention: positions must be the Position store the system reads (C.Position: { x, y, z } typed arrays); got ${describeGiven(positions)}`)
   }
   return { bandTags, entryBudget, shareViews, refresh, fastViewEncoding, maxRange2: maxRange === undefined ? Infinity : maxRange * maxRange, positions }
 }

@@ -3,6 +3,7 @@ import { createIndexedEncoding, discardIndexed, encodeSharedIndexed, encodeViewI
 import { createRepeatCache, rememberBytes, repeatedBytes } from './repeat-fix'
 import { isEncoderLike, type EncodeView, type EncoderLike } from './schema-internals'
 import { installedSchemaVersion, isTestedSchemaVersion, TESTED_SCHEMA_VERSIONS } from './version-gate'
+import { checkKeys, checkKind, checkObject } from '../ecs/validate'
 
 /*
  * Owns: installing the view-encoding hook on one schema Encoder, and its public options and
@@ -59,13 +60,8 @@ const installed = new WeakMap<object, ViewEncodingHook>()
 let unrecognisedWarned = false
 let gateWarned = false
 
-/** Throws a TypeError naming option `name` unless `value` has type `type`. */
-function checkType(name: string, value: unknown, type: 'boolean' | 'function'): void {
-  if (typeof value !== type) {
-    const shown = typeof value === 'string' ? JSON.stringify(value) : typeof value === 'bigint' ? `${value}n` : String(value)
-    throw new TypeError(`colyseus-attention: ${name} must be a ${type}; got ${shown}`)
-  }
-}
+// Every option by name: a misspelt one fails at once instead of being ignored (the Record type keeps the list complete).
+const OPTION_KEYS: Record<keyof ViewEncodingOptions, true> = { indexed: true, direct: true, onViewBytes: true }
 
 /**
  * Makes `encoder.encodeView` walk only the changes each view can see (byte-identical output), and
@@ -84,12 +80,14 @@ function checkType(name: string, value: unknown, type: 'boolean' | 'function'): 
  * override onBeforePatch() { installViewEncoding(roomEncoder(this)!) }
  */
 export function installViewEncoding(encoder: Encoder, options: ViewEncodingOptions = {}): ViewEncodingHook | null {
+  checkObject('installViewEncoding', options)
+  checkKeys('installViewEncoding', options, Object.keys(OPTION_KEYS))
   let indexed = options.indexed ?? true
-  checkType('indexed', indexed, 'boolean')
+  checkKind('indexed', indexed, 'boolean')
   const direct = options.direct ?? true
-  checkType('direct', direct, 'boolean')
+  checkKind('direct', direct, 'boolean')
   const onViewBytes = options.onViewBytes ?? null
-  if (onViewBytes !== null) checkType('onViewBytes', onViewBytes, 'function')
+  if (onViewBytes !== null) checkKind('onViewBytes', onViewBytes, 'function')
   const known = installed.get(encoder)
   if (known !== undefined) return known
   const enc = encoder as unknown as Partial<EncoderLike>

@@ -1,6 +1,6 @@
 import { $internal, type World } from 'bitecs'
 import type { AttentionComponents } from '../ecs/components'
-import { checkInteger, checkKeys, checkObject, checkRange, describeValue, rangeMessage } from '../ecs/validate'
+import { checkInteger, checkKeys, checkKind, checkObject, checkRange, describeGiven, describeValue, rangeMessage } from '../ecs/validate'
 import { FIELD_FORMATS, fieldLayout, positionFrames, type BorderFieldFormat, type FieldLayout, type PositionFrames } from './border-codec'
 import { checkZoneGrid, type ZoneGrid } from './zone-grid'
 
@@ -159,7 +159,7 @@ export function resolveExchangeOptions(o: BorderExchangeOptions): ResolvedExchan
   checkKeys('createBorderExchange', o, Object.keys(OPTION_KEYS))
   // a bitECS world carries its internals under a registered symbol (the same in bitecs' ESM and CJS builds)
   if (typeof o.world !== 'object' || o.world === null || !($internal in o.world)) {
-    throw new TypeError(`colyseus-attention: world must be the zone room's bitECS world (createWorld()); got ${describeValue(o.world)}`)
+    throw new TypeError(`colyseus-attention: world must be the zone room's bitECS world (createWorld()); got ${describeGiven(o.world)}`)
   }
   const p = o.presence
   if (p === null || typeof p !== 'object' || typeof p.publish !== 'function' || typeof p.subscribe !== 'function') {
@@ -217,7 +217,12 @@ export function resolveExchangeOptions(o: BorderExchangeOptions): ResolvedExchan
     }
   }
   const channel = o.channel ?? 'attention:zone'
-  if (typeof channel !== 'string' || channel.length === 0) throw new TypeError(`colyseus-attention: channel must be a non-empty string; got ${String(channel)}`)
+  if (typeof channel !== 'string' || channel.length === 0) throw new TypeError(`colyseus-attention: channel must be a non-empty string; got ${describeGiven(channel)}`)
+  // callbacks and switches are checked here, not where they are first used (a tick seconds later)
+  if (o.readFields !== undefined) checkKind('readFields', o.readFields, 'function')
+  if (o.onLinkChange !== undefined && o.onLinkChange !== null) checkKind('onLinkChange', o.onLinkChange, 'function')
+  if (o.handover !== undefined) checkKind('handover', o.handover, 'boolean')
+  if (o.now !== undefined) checkKind('now', o.now, 'function')
   return {
     world: o.world,
     components: o.components,

@@ -116,4 +116,13 @@ describe('options', () => {
     }
     expect(() => resolve({ scorer: { score, scoreBatch: score, explainScore: () => null, pairScores: pair } })).not.toThrow()
   })
+
+  it('should take the exported NO_HYSTERESIS as the hysteresis option, as hysteresis: false', () => {
+    expect(resolve({ hysteresis: NO_HYSTERESIS }).hysteresis).toEqual(resolve({ hysteresis: false }).hysteresis)
+    // -Infinity is "no threshold" for either score; any other non-finite value is refused
+    expect(resolve({ hysteresis: { exitScore: -Infinity } }).hysteresis.exitScore).toBe(-Infinity)
+    expect(() => resolve({ hysteresis: { enterScore: Infinity } })).toThrow('hysteresis.enterScore must be a finite number in [-1000000000, 1000000000]; got Infinity')
+    expect(() => resolve({ hysteresis: { exitScore: NaN } })).toThrow('hysteresis.exitScore must be a finite number')
+    expect(() => resolve({ hysteresis: { enterScore: -Infinity, exitScore: 0 } })).toThrow('hysteresis.exitScore may not exceed enterScore, so it must be -Infinity when enterScore is; got 0 (a number)')
+  })
 })

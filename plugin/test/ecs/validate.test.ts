@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { checkKeys, checkObject } from '../../src/ecs/validate'
+import { checkKeys, checkKind, checkObject, describeGiven } from '../../src/ecs/validate'
 
 const KNOWN = ['radius', 'budget', 'fov', 'temperature', 'byteBudget']
 
@@ -43,4 +43,14 @@ describe('validate', () => {
     expect(() => checkObject('createAttentionSystem', 5, 'bands')).toThrow('colyseus-attention: createAttentionSystem option bands takes an object; got 5 (a number)')
     expect(() => checkObject('createAttentionSystem', true, 'hysteresis', 'an object or false')).toThrow('createAttentionSystem option hysteresis takes an object or false; got true (a boolean)')
   })
+
+  it('should say what was given, with its kind, where a boolean or a function belongs', () => {
+    expect(() => checkKind('lockstep', true, 'boolean')).not.toThrow()
+    expect(() => checkKind('now', Date.now, 'function')).not.toThrow()
+    expect(() => checkKind('lockstep', 'yes', 'boolean')).toThrow(TypeError)
+    expect(() => checkKind('lockstep', 'yes', 'boolean')).toThrow('colyseus-attention: lockstep must be true or false; got "yes" (a string)')
+    expect(() => checkKind('now', 5, 'function')).toThrow('colyseus-attention: now must be a function; got 5 (a number)')
+    expect([describeGiven({}), describeGiven(undefined), describeGiven(1n), describeGiven(() => 0)]).toEqual(['an object', 'undefined', '1n (a bigint)', 'a function'])
+  })
 })
+

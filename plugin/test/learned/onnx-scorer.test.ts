@@ -51,6 +51,20 @@ describe('createOnnxScorer', () => {
     await expect(createOnnxScorer({ model: tinyModel(INPUT_WIDTH), threads: 0 })).rejects.toThrow(/threads must be an integer in \[1, 16\]; got 0/)
   })
 
+  it('should refuse misspelt options and options of the wrong kind before it starts a worker', async () => {
+    const model = tinyModel(INPUT_WIDTH)
+    const cases: [unknown, string][] = [
+      [undefined, 'createOnnxScorer takes an options object; got undefined'],
+      [{ model, smoothin: 0 }, 'createOnnxScorer has no option "smoothin" (did you mean smoothing?); its options are model, weights, threads'],
+      [{ model, weights: { distanc: 9 } }, 'createOnnxScorer option weights has no key "distanc" (did you mean distance?); its keys are distance, facing'],
+      [{ model, weights: [1] }, 'createOnnxScorer option weights takes an object; got an array'],
+      [{ model, lockstep: 'yes' }, 'lockstep must be true or false; got "yes" (a string)'],
+      [{ model, onEvent: 'log' }, 'onEvent must be a function; got "log" (a string)'],
+      [{ model, workerUrl: './worker.js' }, 'workerUrl must be a URL (new URL(...)); got "./worker.js" (a string)'],
+    ]
+    for (const [options, message] of cases) await expect(createOnnxScorer(options as never), message).rejects.toThrow(message)
+  })
+
   it('should score with the model from the answer to an earlier tick, and the heads for what it has not seen', async () => {
     const scorer = await createOnnxScorer({ model: defaultModelPath() })
     const s = scene(scorer)

@@ -88,4 +88,18 @@ describe('version-gate', () => {
     expect(gateWarnings.length).toBeLessThanOrEqual(1)
     if (version === '5.0.35') expect(gateWarnings.length).toBe(1)
   })
+
+  it('should refuse a misspelt option or one of the wrong kind, leaving the encoder as it was', () => {
+    const encoder = new Encoder(new State())
+    const encodeView = encoder.encodeView
+    const cases: [unknown, string][] = [
+      [{ indexd: false }, 'installViewEncoding has no option "indexd" (did you mean indexed?); its options are indexed, direct, onViewBytes'],
+      [{ indexed: 'no' }, 'indexed must be true or false; got "no" (a string)'],
+      [{ onViewBytes: 1 }, 'onViewBytes must be a function; got 1 (a number)'],
+      [5, 'installViewEncoding takes an options object; got 5 (a number)'],
+    ]
+    for (const [options, message] of cases) expect(() => installViewEncoding(encoder, options as never), message).toThrow(`colyseus-attention: ${message}`)
+    expect(encoder.encodeView).toBe(encodeView)
+  })
 })
+

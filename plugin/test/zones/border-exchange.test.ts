@@ -429,6 +429,17 @@ describe('border-exchange', () => {
     expect(() => createBorderExchange(badEvent)).toThrow(/createBorderExchange option events has no key "adopt" \(did you mean adopted\?\); its keys are added, updated, removed, adopted, released$/)
     const notAFunction = { ...base, events: { added: 1 } } as unknown as BorderExchangeOptions
     expect(() => createBorderExchange(notAFunction)).toThrow(/events.added must be a function; got 1/)
+    // callbacks and switches fail at creation, not in a tick seconds later
+    const kinds: [Record<string, unknown>, string][] = [
+      [{ onLinkChange: 'log' }, 'onLinkChange must be a function; got "log" (a string)'],
+      [{ handover: 'false' }, 'handover must be true or false; got "false" (a string)'],
+      [{ now: 5 }, 'now must be a function; got 5 (a number)'],
+      [{ readFields: {} }, 'readFields must be a function; got an object'],
+      [{ channel: 5 }, 'channel must be a non-empty string; got 5 (a number)'],
+    ]
+    for (const [extra, message] of kinds) {
+      expect(() => createBorderExchange({ ...base, ...extra } as unknown as BorderExchangeOptions), message).toThrow(`colyseus-attention: ${message}`)
+    }
     // every known option and event at once is accepted
     expect(() => createBorderExchange({
       ...base, intervalMs: 50, keyframeEvery: 10, tolerance: 1, minResendMs: 0, fieldTolerance: [0], ttlMs: 1000, fields: 1,

@@ -305,7 +305,8 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakResult> {
     heapEndMiB: heapEnd,
     heapGrowth,
     heapSlopeMiBPerMin: slope(heap) * 60,
-    rssStartMiB: rssAtWarm ?? Number.NaN,
+    // a run shorter than the first post-warm-up heap sample starts from its first RSS sample
+    rssStartMiB: rssAtWarm ?? rss[0] ?? Number.NaN,
     rssEndMiB: rss.at(-1) ?? Number.NaN,
     rssMaxMiB: rss.length > 0 ? Math.max(...rss) : Number.NaN,
     tickMedianMs: quantile(tick, 0.5),
@@ -339,12 +340,14 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakResult> {
 /** The human summary of a run. */
 export function formatSoak(r: SoakResult): string {
   const pct = (x: number): string => `${(x * 100).toFixed(2)}%`
+  // a run too short to sample has no value: say so rather than print NaN
+  const mib = (x: number, digits: number): string => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a')
   const lines = [
     `soak: ${r.seconds.toFixed(0)} s, ${r.clients} clients, ${r.bots} bots, ${r.churnPerSecond} bots/s killed and respawned (${r.idsReused} ids reused), 90% connected after ${r.connectedAfterSeconds.toFixed(0)} s, then ${r.warmupSeconds.toFixed(0)} s of warm-up`,
     `  clients:  ${r.joins} joins, ${r.leaves} leaves, ${r.drops} socket drops, ${r.reconnects} reconnections; dropped ${r.droppedClients} (join failures ${r.joinFailures}), stuck ${r.stuckClients}, decode errors ${r.clientDecodeErrors}`,
     `  leaks:    ${r.leaks} (client-side ${r.clientLeaks}, server-side ${r.serverLeaks}) in ${r.comparisons} client comparisons and ${r.patches} patches; stale ${r.stale}, missing ${r.missing}, StateView mismatches ${r.viewMismatch}`,
-    `  heap:     ${r.heapStartMiB.toFixed(1)} -> ${r.heapEndMiB.toFixed(1)} MiB after GC (${pct(r.heapGrowth)}, slope ${r.heapSlopeMiBPerMin.toFixed(3)} MiB/min)`,
-    `  RSS:      ${r.rssStartMiB.toFixed(0)} -> ${r.rssEndMiB.toFixed(0)} MiB (max ${r.rssMaxMiB.toFixed(0)})`,
+    `  heap:     ${mib(r.heapStartMiB, 1)} -> ${mib(r.heapEndMiB, 1)} MiB after GC (${pct(r.heapGrowth)}, slope ${r.heapSlopeMiBPerMin.toFixed(3)} MiB/min)`,
+    `  RSS:      ${mib(r.rssStartMiB, 0)} -> ${mib(r.rssEndMiB, 0)} MiB (max ${mib(r.rssMaxMiB, 0)})`,
     `  tick:     median ${r.tickMedianMs.toFixed(2)} ms, p99 ${r.tickP99Ms.toFixed(2)} ms, max ${r.tickMaxMs.toFixed(1)} ms wall; CPU median ${r.tickCpuMedianMs.toFixed(2)} ms, p99 ${r.tickCpuP99Ms.toFixed(2)} ms (server work per patch, oracle excluded)`,
     `  server:   ${r.crashed ? 'CRASHED' : 'up'}, ${r.serverErrors} error lines`,
   ]

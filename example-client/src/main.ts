@@ -216,6 +216,7 @@ async function main(): Promise<void> {
         patchesPerSecond: traffic.patches.perSecond(now),
         interest: attention.size > 0 ? attention.size - (attention.get(attention.self) ? 1 : 0) : interest,
         budget: attention.budget,
+        byteBudget: attention.byteBudget,
         fullBytesPerSecond: attention.fullBps,
       })
     }

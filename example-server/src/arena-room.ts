@@ -423,6 +423,8 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
     }
     const C = this.arena.C
     const msg: AttentionMessage = { self: o === -1 ? '-1' : this.keyOf(o), radius: C.Observer.radius[o] ?? 0, fov: C.Observer.fov[o] ?? 0, budget: C.Observer.budget[o] ?? 0, members }
+    const byteBudget = o === -1 ? 0 : (C.Observer.byteBudget[o] ?? 0)
+    if (byteBudget > 0) msg.byteBudget = byteBudget
     if (fullBps !== undefined && this.fullStateWatchers.has(sessionId)) msg.fullBps = fullBps
     if (this.debug) msg.debug = true
     return msg

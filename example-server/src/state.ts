@@ -46,7 +46,10 @@ export interface AttentionMessage {
   self: string
   radius: number
   fov: number
+  /** The observer's count budget (with a byte budget, only a cap on the set's size). */
   budget: number
+  /** The observer's byte budget in bytes per second; present only when it has one. */
+  byteBudget?: number
   members: [key: string, weight: number, band: 0 | 1 | 2][]
   /**
    * Bytes per second this client would receive without the plugin over the last few patches (every

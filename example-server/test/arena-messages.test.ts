@@ -126,6 +126,15 @@ describe('arena overlay opt-in', () => {
     expect(heard.length).toBeGreaterThanOrEqual(3)
     expect(heardTrue.length).toBeGreaterThanOrEqual(3)
     expect(heard.every((m) => m.self === String(arena.playerEntity(asked.sessionId)) && m.members.length > 0)).toBe(true)
+    // a count budget only: the message names it and no byte budget; with a byte budget it names that too
+    expect(heard.every((m) => m.budget === 24 && m.byteBudget === undefined)).toBe(true)
+    const observer = arena.playerEntity(asked.sessionId)
+    arena.arena.C.Observer.byteBudget[observer] = 4000
+    const before = heard.length
+    await sleep(600)
+    expect(heard.length).toBeGreaterThan(before)
+    expect(heard.at(-1)!.byteBudget).toBe(4000)
+    arena.arena.C.Observer.byteBudget[observer] = 0
     expect(neverGot.filter((t) => t === 'attention')).toEqual([])
     expect(neverPatches).toBeGreaterThan(10)
 

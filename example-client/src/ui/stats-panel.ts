@@ -12,7 +12,10 @@ export interface Stats {
   patchesPerSecond: number
   /** Members of the interest set besides the avatar itself (rule members included). */
   interest: number
+  /** The count budget. */
   budget: number
+  /** The byte budget (bytes per second), 0 when the observer has none: then the count budget is only a cap. */
+  byteBudget: number
   /** What the full state would cost this client (bytes per second), NaN when the server does not say. */
   fullBytesPerSecond: number
 }
@@ -50,6 +53,7 @@ export class StatsPanel {
       patchesPerSecond: cell('patchesPerSecond'),
       interest: cell('interest'),
       budget: cell('interest'),
+      byteBudget: cell('interest'),
       fullBytesPerSecond: cell('fullBytesPerSecond'),
       saving: cell('saving'),
     }
@@ -62,7 +66,7 @@ export class StatsPanel {
     this.cells.ratio.textContent = s.total > 0 ? `${Math.round((100 * s.received) / s.total)} %` : '-'
     this.cells.bytesPerSecond.textContent = formatRate(s.bytesPerSecond)
     this.cells.patchesPerSecond.textContent = s.patchesPerSecond.toFixed(0)
-    this.cells.interest.textContent = `${s.interest} (${s.budget})`
+    this.cells.interest.textContent = formatInterest(s)
     const full = s.fullBytesPerSecond
     this.cells.fullBytesPerSecond.textContent = Number.isNaN(full) ? '-' : formatRate(full)
     this.cells.saving.textContent = Number.isNaN(full) || full <= 0 ? '' : `you get ${formatShare(s.bytesPerSecond / full)}`
@@ -72,6 +76,15 @@ export class StatsPanel {
   chart(series: BytesSeries): void {
     drawBytesChart(this.canvas, series)
   }
+}
+
+/**
+ * The interest-set row: the set's size and the budget that bounds it, the byte budget when the
+ * observer has one (its count budget is then only a cap), else the count budget.
+ * @returns e.g. '23 (24)', '41 (2.0 kB/s)'
+ */
+export function formatInterest(s: Pick<Stats, 'interest' | 'budget' | 'byteBudget'>): string {
+  return s.byteBudget > 0 ? `${s.interest} (${formatRate(s.byteBudget)})` : `${s.interest} (${s.budget})`
 }
 
 /** A share as a percentage with sensible digits: '0.4 %', '7 %'. */

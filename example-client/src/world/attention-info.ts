@@ -18,6 +18,8 @@ export class AttentionInfo {
   radius = 0
   fov = 0
   budget = 0
+  /** The observer's byte budget (bytes per second), 0 when it has none. */
+  byteBudget = 0
   /** What the full state would cost this client (bytes per second), from the last message; NaN when it did not say. */
   fullBps = Number.NaN
   /** Whether the server runs in debug mode (it then answers `/debug/*`). */
@@ -36,6 +38,7 @@ export class AttentionInfo {
     this.radius = msg.radius
     this.fov = msg.fov
     this.budget = msg.budget
+    this.byteBudget = msg.byteBudget ?? 0
     this.fullBps = msg.fullBps ?? Number.NaN
     this.debug = msg.debug === true
     this.receivedAt = now

@@ -1,11 +1,12 @@
 // `npm run bench`: runs every benchmark (engine, sync, recall, load) and writes docs/benchmarks.md
 // with tables and SVG charts. `--quick` runs the small version (under a minute); `--docs <dir>`
 // writes the report elsewhere (the tests do, so a quick run never overwrites the real report);
-// `--report-only` rewrites the report from the last run's .bench-results/*.json.
+// `--report-only` rewrites the report from the last run's .bench-results/*.json; `--help` prints
+// every flag (USAGE, at the end).
 import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { spawnSync } from 'node:child_process'
-import { flagValue, hasFlag, isMain, REPO_ROOT, RESULTS_DIR, writeResult } from './lib/cli'
+import { acceptFlags, flagValue, hasFlag, isMain, REPO_ROOT, RESULTS_DIR, stopWith, writeResult } from './lib/cli'
 import { machineInfo } from './lib/machine'
 import { runLoadBench } from './load/run'
 import { runRecallBench } from './recall/run'
@@ -148,17 +149,35 @@ export function reportFromResults(resultsDir = RESULTS_DIR, docsDir?: string): R
   return writeReport(results, docsDir)
 }
 
-if (isMain(import.meta.url) && hasFlag('report-only')) {
-  const docs = flagValue('docs')
-  console.log(`wrote ${reportFromResults(RESULTS_DIR, docs ? resolve(docs) : undefined).markdown}`)
-} else if (isMain(import.meta.url)) {
+const COMMAND = 'npm run bench'
+
+/** What `npm run bench -- --help` prints. */
+const USAGE = `usage: ${COMMAND} -- [flags]
+Runs every benchmark (${PARTS.join(', ')}; engine and sync each in a process of its own) and writes
+docs/benchmarks.md with tables and SVG charts (a few minutes).
+  --quick           the small version the test suite runs (under a minute)
+  --only P,P,...    only these parts, of ${PARTS.join(', ')} (default all four)
+  --docs DIR        write the report (and its images/) to DIR instead of docs/
+  --report-only     run nothing: rewrite the report from the last run's .bench-results/*.json
+                    (with --docs: into DIR)
+Writes .bench-results/*.json; exit code 1 when a part failed.`
+
+if (isMain(import.meta.url)) {
+  acceptFlags(COMMAND, USAGE, ['only', 'docs'], ['quick', 'report-only'])
   const only = flagValue('only')
   const docs = flagValue('docs')
-  const { results } = await runAll({
-    quick: hasFlag('quick'),
-    docsDir: docs ? resolve(docs) : undefined,
-    parts: only ? (only.split(',') as Part[]) : undefined,
-    log: (l) => console.log(l),
-  })
-  if (results.errors.length > 0) process.exitCode = 1
+  const unknown = only?.split(',').filter((p) => !(PARTS as readonly string[]).includes(p)) ?? []
+  if (unknown.length > 0) stopWith(`${COMMAND}: --only has no part ${unknown.map((p) => p || "''").join(', ')}; the parts are ${PARTS.join(', ')}`)
+  if (hasFlag('report-only')) {
+    if (only !== undefined) stopWith(`${COMMAND}: --only chooses the parts to run, and --report-only runs none`)
+    console.log(`wrote ${reportFromResults(RESULTS_DIR, docs ? resolve(docs) : undefined).markdown}`)
+  } else {
+    const { results } = await runAll({
+      quick: hasFlag('quick'),
+      docsDir: docs ? resolve(docs) : undefined,
+      parts: only ? (only.split(',') as Part[]) : undefined,
+      log: (l) => console.log(l),
+    })
+    if (results.errors.length > 0) process.exitCode = 1
+  }
 }

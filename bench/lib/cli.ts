@@ -89,6 +89,18 @@ export function numberFlag(command: string, name: string, min: number, max: numb
   return n
 }
 
+/**
+ * The value of a flag holding a comma-separated list of integers, or undefined when it is absent. A
+ * list with an entry that is not an integer in [min, max] stops the command with the reason (exit code 2).
+ */
+export function integerListFlag(command: string, name: string, min: number, max: number, argv: readonly string[] = process.argv.slice(2)): number[] | undefined {
+  const raw = flagValue(name, argv)
+  if (raw === undefined) return undefined
+  const list = raw.split(',').map((v) => (v.trim() === '' ? NaN : Number(v)))
+  if (!list.every((n) => Number.isInteger(n) && n >= min && n <= max)) stopWith(`${command}: --${name} must be a comma-separated list of integers in [${min}, ${max}]; got ${raw}`)
+  return list
+}
+
 /** Stops the command with a usage error (exit code 2). */
 export function stopWith(message: string): never {
   console.error(message)

@@ -149,15 +149,15 @@ describe('npm run train (command line)', () => {
 
   it('should refuse an unknown flag, a stray argument or a flag without its value, listing the known flags, before recording anything', async () => {
     const typo = await train(['--out', '/tmp/unused.onnx', '--epoch', '3'])
-    expect(typo.code).toBe(1)
+    expect(typo.code).toBe(2)
     expect(typo.stdout).toBe('')
     expect(typo.stderr.trim()).toBe(
       'npm run train: unknown flag --epoch; known flags: --out <value>, --load <value>, --family <value>, --seed <value>, --epochs <value>, --ensemble <value>, --heads <value>, ' +
         '--key-dim <value>, --hard-top <value>, --tail-weight <value>, --lr <value>, --prior-pull <value>, --calibrate-top <value>, --new-weight <value>, --bound <value>, ' +
-        '--sharpness <value>, --window <value>, --quick, --more-seeds, --residual, --no-calibrate, --no-byte-weights',
+        '--sharpness <value>, --window <value>, --quick, --more-seeds, --residual, --no-calibrate, --no-byte-weights (`npm run train -- --help` prints the usage)',
     )
     expect((await train(['--out', '/tmp/unused.onnx', 'extra'])).stderr).toMatch(/^npm run train: unknown argument extra; known flags: --out <value>/)
-    expect((await train(['--out', '/tmp/unused.onnx', '--bound'])).stderr.trim()).toBe('npm run train: --bound needs a value')
+    expect((await train(['--out', '/tmp/unused.onnx', '--bound'])).stderr.trim()).toBe('npm run train: --bound needs a value (`npm run train -- --help` prints the usage)')
   })
 
   it('should accept the shipped recipe\'s flags and write a model', async () => {

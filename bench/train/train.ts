@@ -5,16 +5,16 @@
 //   loss and scale: [--no-byte-weights] [--no-calibrate] [--calibrate-top N] [--residual] [--hard-top N --tail-weight W] [--window S] [--new-weight W] [--bound B] [--sharpness S]
 //   optimiser: [--lr R] [--prior-pull P]
 // The shipped default model: --out plugin/models/default.onnx --seed 1 --epochs 3 --bound 2 (docs/learned-attention.md).
-// Any other flag is an error.
+// Any other flag is an error; `npm run train -- --help` prints every flag with its default (USAGE, below).
 //
 // Without --load it records the training seeds of the built-in scenario families (with --more-seeds
 // their extra training seeds too) and holds out their test seeds; with --load it trains on the first 80% of each recording and holds out the rest.
 // Deterministic: the same command writes the same bytes. --ensemble N trains N models on the same
 // rows, with seeds N0, N0 + 1, ... (N0 = --seed), and writes their merge (ensemble.ts): one model
 // whose raw score is the mean of theirs, N times the heads.
-import { writeFileSync, mkdirSync } from 'node:fs'
+import { existsSync, writeFileSync, mkdirSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
-import { checkFlags, flagValue, hasFlag, isMain } from '../lib/cli'
+import { acceptFlags, flagValue, hasFlag, isMain, numberFlag, stopWith } from '../lib/cli'
 import { createPrng } from '../lib/prng'
 import { FEATURE_COUNT } from '../../plugin/src/index'
 import { INPUT_COLUMNS } from '../../plugin/src/learned/index'
@@ -177,32 +177,77 @@ const TRAIN_FLAGS = ['out', 'load', 'family', 'seed', 'epochs', 'ensemble', 'hea
 /** Flags of `npm run train` that take none. */
 const TRAIN_SWITCHES = ['quick', 'more-seeds', 'residual', 'no-calibrate', 'no-byte-weights'] as const
 
-/** Command line: see the header. */
+const COMMAND = 'npm run train'
+
+/** What `npm run train -- --help` prints. */
+const USAGE = `usage: ${COMMAND} -- [flags]
+Trains the learned attention model and writes it as ONNX (docs/learned-attention.md); deterministic.
+The shipped default: --out plugin/models/default.onnx --seed 1 --epochs 3 --bound 2.
+  --out <model.onnx>    where to write the model (required)
+  --load <recording>    train on this recording's first 80%, hold out the rest (repeat for more);
+                        without --load: the built-in scenario families' training seeds, their test
+                        seeds held out
+  --family a,b          with no --load: only these families (default all)
+  --more-seeds          with no --load: the families' extra training seeds too
+  --quick               with no --load: short recordings
+  --seed N              seed of the initial weights and the batch order, 0 to 2^32 - 1 (default 1)
+  --epochs N            1 to 1000 (default 6)
+  --ensemble N          train N models, seeds N0, N0 + 1, ... (N0 = --seed), and write their merge,
+                        1 to 16 (default 1)
+  --heads N             attention heads, 1 to 64 (default ${DEFAULT_SHAPE.heads})
+  --key-dim N           key width of each head, 1 to 64 (default ${DEFAULT_SHAPE.keyDim})
+loss and scale:
+  --no-byte-weights     a plain listwise loss (default: value per byte)
+  --no-calibrate        do not put the scores on the heads' scale after training
+  --calibrate-top N     rows per group the calibration fits on, 1 to 10000 (default 16)
+  --residual            keep the linear term on the engine's features at the head weights
+  --bound B             bounded residual: the heads' score plus a correction of at most B,
+                        0 (off) to 100 (default 0)
+  --hard-top N          hard negatives: the heads' top N rows of a group count fully,
+                        0 (off) to 10000 (default 0)
+  --tail-weight W       weight of the other negatives with --hard-top, 0.001 to 1 (default 0.1)
+  --window S            a row is positive when its pair interacts within S seconds, 0.1 to 60 (default 1)
+  --new-weight W        weight of a positive whose pair has not interacted lately, 0.01 to 100 (default 1)
+  --sharpness S         top-K-aware loss on S times the scores, 1 to 100 (default 1)
+optimiser:
+  --lr R                Adam step size, decaying to a tenth, 0 to 1 (default 0.01)
+  --prior-pull P        pull of the linear term toward the head weights, 0 to 100 (default 0.01)`
+
+/** Command line: see {@link USAGE}. */
 async function main(): Promise<void> {
   const argv = process.argv.slice(2)
-  checkFlags('npm run train', TRAIN_FLAGS, TRAIN_SWITCHES, argv)
+  acceptFlags(COMMAND, USAGE, TRAIN_FLAGS, TRAIN_SWITCHES, argv)
   const out = flagValue('out')
-  if (out === undefined) throw new Error('usage: npm run train -- [--load <recording> ...] --out <model.onnx> [--family a,b] [--seed N] [--epochs N] [--quick]')
-  const seed = Number(flagValue('seed') ?? 1)
-  const epochs = Number(flagValue('epochs') ?? 6)
-  const ensemble = Number(flagValue('ensemble') ?? 1)
+  if (out === undefined) stopWith(`${COMMAND}: --out <model.onnx> is required (\`${COMMAND} -- --help\` prints the usage)`)
+  const num = (name: string, min: number, max: number, integer = false): number | undefined => numberFlag(COMMAND, name, min, max, integer, argv)
+  const seed = num('seed', 0, 2 ** 32 - 1, true) ?? 1
+  const epochs = num('epochs', 1, 1000, true) ?? 6
+  const ensemble = num('ensemble', 1, 16, true) ?? 1
   const quick = hasFlag('quick')
-  const num = (name: string): number | undefined => {
-    const v = flagValue(name)
-    if (v === undefined) return undefined
-    if (!Number.isFinite(Number(v)) || Number(v) < 0) throw new RangeError(`--${name} must be a finite number >= 0; got ${v}`)
-    return Number(v)
+  const heads = num('heads', 1, 64, true) ?? DEFAULT_SHAPE.heads
+  const keyDim = num('key-dim', 1, 64, true) ?? DEFAULT_SHAPE.keyDim
+  const trainOptions: TrainOptions = {
+    shape: { heads, keyDim },
+    residual: hasFlag('residual'),
+    calibrate: !hasFlag('no-calibrate'),
+    byteWeights: !hasFlag('no-byte-weights'),
+    hardTop: num('hard-top', 0, 10_000, true),
+    tailWeight: num('tail-weight', 0.001, 1),
+    lr: num('lr', 0, 1),
+    priorPull: num('prior-pull', 0, 100),
+    calibrateTop: num('calibrate-top', 1, 10_000, true),
+    newWeight: num('new-weight', 0.01, 100),
+    bound: num('bound', 0, 100),
+    sharpness: num('sharpness', 1, 100),
   }
-  const heads = Number(flagValue('heads') ?? DEFAULT_SHAPE.heads)
-  const keyDim = Number(flagValue('key-dim') ?? DEFAULT_SHAPE.keyDim)
-  if (!(Number.isInteger(heads) && heads >= 1 && heads <= 64)) throw new RangeError(`--heads must be an integer in [1, 64]; got ${flagValue('heads')}`)
-  if (!(Number.isInteger(keyDim) && keyDim >= 1 && keyDim <= 64)) throw new RangeError(`--key-dim must be an integer in [1, 64]; got ${flagValue('key-dim')}`)
-  const trainOptions: TrainOptions = { shape: { heads, keyDim }, residual: hasFlag('residual'), calibrate: !hasFlag('no-calibrate'), byteWeights: !hasFlag('no-byte-weights'), hardTop: num('hard-top'), tailWeight: num('tail-weight'), lr: num('lr'), priorPull: num('prior-pull'), calibrateTop: num('calibrate-top'), newWeight: num('new-weight'), bound: num('bound'), sharpness: num('sharpness') }
-  const capture = { windowSeconds: num('window') }
-  if (!Number.isInteger(seed)) throw new RangeError(`--seed must be an integer; got ${flagValue('seed')}`)
-  if (!(Number.isInteger(epochs) && epochs >= 1)) throw new RangeError(`--epochs must be an integer >= 1; got ${flagValue('epochs')}`)
-  if (!(Number.isInteger(ensemble) && ensemble >= 1 && ensemble <= 16)) throw new RangeError(`--ensemble must be an integer in [1, 16]; got ${flagValue('ensemble')}`)
+  const capture = { windowSeconds: num('window', 0.1, 60) }
   const loads = argv.flatMap((a, i) => (a === '--load' ? [argv[i + 1]!] : a.startsWith('--load=') ? [a.slice(7)] : []))
+  for (const path of loads) if (!existsSync(path)) stopWith(`${COMMAND}: --load: no file ${path}`)
+  const only = flagValue('family')
+  if (only !== undefined && loads.length > 0) stopWith(`${COMMAND}: --family chooses the families to record, and --load trains on recordings instead`)
+  const all = await loadFamilies()
+  const unknown = only?.split(',').filter((n) => !all.some((f) => f.name === n)) ?? []
+  if (unknown.length > 0) stopWith(`${COMMAND}: --family has no family ${unknown.map((n) => n || "''").join(', ')}; the families are ${all.map((f) => f.name).join(', ')}`)
   const t0 = performance.now()
   const trainParts: Dataset[] = []
   const testParts: Dataset[] = []
@@ -216,10 +261,7 @@ async function main(): Promise<void> {
     }
     source = `${loads.length} loaded recording(s), last 20% held out`
   } else {
-    const only = flagValue('family')
-    const all = await loadFamilies()
     const families = only === undefined ? all : all.filter((f) => only.split(',').includes(f.name))
-    if (families.length === 0) throw new RangeError(`--family names none of ${all.map((f) => f.name).join(', ')}; got ${only}`)
     const trainSeedsOf = (f: (typeof families)[number]): readonly number[] => (hasFlag('more-seeds') ? [...f.trainSeeds, ...f.extraTrainSeeds] : f.trainSeeds)
     for (const f of families) {
       const seeds = (list: readonly number[]): Recording[] => list.map((s) => f.record(s, quick))

@@ -1,26 +1,20 @@
 // Engine benchmark: ms per tick of the attention system against the brute-force oracle
 // (O(entities x observers), test/support/brute-force.ts) on the same moving world, same run.
 //
-//   npm run bench:engine              readable table
-//   npm run bench:engine -- --json    one JSON object per scenario per line
+//   npm run bench:engine              readable table, then the learned scorer's row
+//   npm run bench:engine -- --json    one JSON object per scenario per line (bench/run-all.ts reads them)
 //   npm run bench:engine -- --quick   small scenarios only (< 20 s), for the eval harness
-//   npm run bench:engine -- --model <m.onnx>   also the learned scorer (default: the shipped model)
-//   npm run bench:engine -- --no-learned       skip the learned-scorer row (with --json it is off unless --learned)
-//   npm run bench:engine -- --learned-only     only the learned-scorer row (10k entities x 1,000 observers)
-//   (with --json and without --quick, one round of option threads 1 and 2 at 10k x 1,000 follows the
-//   scenarios, as lines of kind 'threads'; --no-threads leaves it out)
-//   npm run bench:engine -- --threads 1,2      option threads at 10k x 1,000: each count's ms per tick, its
-//                                              speedup over brute force and its ratio to one thread, the
-//                                              systems ticking in turn on identical worlds (--ticks N, --rounds R,
-//                                              --entities E --observers O for another scenario)
+//   npm run bench:engine -- --threads 1,2 --rounds 3   option threads at 10k x 1,000, nothing else
+//   npm run bench:engine -- --help    every flag with its default (USAGE, at the end)
 import { addComponent, addEntity, createWorld, type World } from 'bitecs'
 import { cpus, loadavg } from 'node:os'
-import { pathToFileURL } from 'node:url'
+import { existsSync } from 'node:fs'
 import { addObserver, createAttentionComponents, createAttentionSystem, setFacingAngle } from '../src/index'
 import type { AttentionComponents } from '../src/index'
 import { createBruteForceAttention } from '../test/support/brute-force'
 import { createOnnxScorer, defaultModelPath } from '../src/learned/index'
 import { Control, threadsOf } from '../src/ecs/observer-threads'
+import { acceptFlags, flagValue, hasFlag, integerListFlag, isMain, numberFlag, stopWith } from '../../bench/lib/cli'
 
 /** One benchmark scenario. */
 export interface EngineScenario {
@@ -484,19 +478,71 @@ function printTable(rs: EngineBenchResult[]): void {
   console.log(`world sized for ~${TARGET_IN_RADIUS} entities within the radius of each observer; median over the measured ticks after warm-up.`)
 }
 
+const COMMAND = 'npm run bench:engine'
+const scenarioName = (s: EngineScenario): string => `${s.entities / 1000}k x ${s.observers}`
+
+/** What `npm run bench:engine -- --help` prints. */
+const USAGE = `usage: ${COMMAND} -- [flags]
+The attention system's ms per tick against the brute-force oracle on the same random-walk world
+(docs/benchmarks.md, "Engine"), then the learned scorer's row next to the built-in heads.
+  --quick             the small run (under 20 s): ${QUICK.map(scenarioName).join(', ')} (entities x observers), 30 ticks
+                      each; the default: ${FULL.map(scenarioName).join(', ')},
+                      60 ticks each
+  --json              one JSON object per scenario per line (with npm run -s, stdout is the JSON alone);
+                      without --quick one round of option threads 2 at 10k x 1,000 follows (kind 'threads')
+  --no-threads        with --json: leave that round out
+  --learned           with --json: the learned-scorer row too, as one {"learned": ...} line (without
+                      --json it runs by default)
+  --no-learned        leave the learned-scorer row out
+  --learned-only      only the learned-scorer row (10k entities x 1,000 observers; with --quick 1k x 100)
+  --model <m.onnx>    the learned scorer's model (default: the shipped one, plugin/models/default.onnx)
+  --threads [N,N,...] instead of all the above: option threads at one scenario, each count of the list
+                      (1 to 64; default 1,2) against one thread on heap stores, the systems ticking in
+                      turn on identical worlds
+  --rounds R          with --threads: rounds (default 1)
+  --entities E        with --threads: entities (default 10000)
+  --observers O       with --threads: observers, at most E (default 1000)
+  --ticks N           with --threads: measured ticks per round, after 30 of warm-up (default 200)`
+
+/** Flags that size the `--threads` run only. */
+const THREADS_FLAGS = ['rounds', 'entities', 'observers', 'ticks'] as const
+
+/** The `--threads` run: its thread counts and scenario, read before anything starts (see {@link USAGE}). */
+function threadsRun(args: readonly string[]): { counts: number[]; rounds: number; scenario: EngineScenario; ticks: number } | null {
+  const counts = integerListFlag(COMMAND, 'threads', 1, 64, args)
+  if (counts === undefined) {
+    for (const f of THREADS_FLAGS) if (flagValue(f, args) !== undefined) stopWith(`${COMMAND}: --${f} sizes the --threads run only; add --threads (\`${COMMAND} -- --help\` prints the usage)`)
+    return null
+  }
+  if (flagValue('model', args) !== undefined) stopWith(`${COMMAND}: --model is for the learned-scorer row, which --threads leaves out`)
+  const entities = numberFlag(COMMAND, 'entities', 1, 1_000_000, true, args) ?? 10_000
+  // buildWorld spreads the observers over the entities: there cannot be more
+  const observers = numberFlag(COMMAND, 'observers', 1, entities, true, args) ?? 1_000
+  if (observers > entities) stopWith(`${COMMAND}: --entities ${entities} is below the default --observers 1000: add --observers (1 to ${entities})`)
+  return { counts, rounds: numberFlag(COMMAND, 'rounds', 1, 1000, true, args) ?? 1, scenario: { entities, observers }, ticks: numberFlag(COMMAND, 'ticks', 1, 100_000, true, args) ?? 200 }
+}
+
 async function main(): Promise<void> {
-  const args = process.argv.slice(2)
-  const json = args.includes('--json')
-  const quick = args.includes('--quick')
+  // a bare --threads (no list after it) measures the default counts, as it always has
+  const args = process.argv.slice(2).map((a, i, all) => (a === '--threads' && (all[i + 1] === undefined || all[i + 1]!.startsWith('--')) ? '--threads=1,2' : a))
+  acceptFlags(COMMAND, USAGE, ['threads', ...THREADS_FLAGS, 'model'], ['json', 'quick', 'learned-only', 'no-threads', 'no-learned', 'learned'], args)
+  const json = hasFlag('json', args)
+  const quick = hasFlag('quick', args)
+  const threads = threadsRun(args)
+  const learnedOnly = hasFlag('learned-only', args)
+  if (hasFlag('no-learned', args) && (learnedOnly || hasFlag('learned', args))) stopWith(`${COMMAND}: --no-learned contradicts --${learnedOnly ? 'learned-only' : 'learned'}`)
+  // --json lines are engine scenarios to the report harness (bench/run-all.ts): there the learned row
+  // comes only when asked for, as one `{"learned": ...}` line
+  const learnedRow = threads === null && !hasFlag('no-learned', args) && (!json || hasFlag('learned', args) || learnedOnly)
+  const modelFlag = flagValue('model', args)
+  if (modelFlag !== undefined && threads === null && !learnedRow) stopWith(`${COMMAND}: --model is for the learned-scorer row, which this command leaves out${json ? ' (with --json add --learned)' : ''}`)
+  if (modelFlag !== undefined && !existsSync(modelFlag)) stopWith(`${COMMAND}: --model: no file ${modelFlag}`)
+  const model = modelFlag ?? defaultModelPath()
   if (!json) console.log(`engine benchmark${quick ? ' (quick)' : ''}, node ${process.version}\n`)
-  const threadsAt = args.indexOf('--threads')
-  if (threadsAt !== -1) {
-    const counts = (args[threadsAt + 1] ?? '1,2').split(',').map(Number)
-    const num = (flag: string, d: number): number => (args.indexOf(flag) !== -1 ? Number(args[args.indexOf(flag) + 1]) : d)
-    const rounds = num('--rounds', 1)
-    const s = { entities: num('--entities', 10_000), observers: num('--observers', 1_000) }
+  if (threads !== null) {
+    const { counts, rounds, scenario: s, ticks } = threads
     for (let r = 0; r < rounds; r++) {
-      const rs = await runThreadsBench(s, counts, num('--ticks', 200))
+      const rs = await runThreadsBench(s, counts, ticks)
       if (json) for (const x of rs) console.log(JSON.stringify({ round: r, ...x }))
       else {
         console.log(`round ${r + 1}: ${s.entities} entities x ${s.observers} observers, ${cpus().length} cores, load average ${rs[0]!.loadAverage} at the start`)
@@ -510,19 +556,15 @@ async function main(): Promise<void> {
     }
     return
   }
-  if (!args.includes('--learned-only')) {
+  if (!learnedOnly) {
     const results = await runEngineBench({ quick, onResult: json ? (r) => console.log(JSON.stringify(r)) : undefined })
     if (!json) printTable(results)
     // the report harness also gets one round of option threads at 10k x 1,000 (lines of kind 'threads')
-    if (json && !quick && !args.includes('--no-threads')) {
+    if (json && !quick && !hasFlag('no-threads', args)) {
       for (const x of await runThreadsBench({ entities: 10_000, observers: 1_000 }, [2], 150)) console.log(JSON.stringify({ kind: 'threads', ...x }))
     }
   }
-  // --json lines are engine scenarios to the report harness (bench/run-all.ts): there the learned row
-  // comes only when asked for, as one `{"learned": ...}` line
-  if (args.includes('--no-learned') || (json && !args.includes('--learned') && !args.includes('--learned-only'))) return
-  const at = args.indexOf('--model')
-  const model = at !== -1 && args[at + 1] !== undefined ? args[at + 1]! : defaultModelPath()
+  if (!learnedRow) return
   const s = quick ? { entities: 1_000, observers: 100 } : { entities: 10_000, observers: 1_000 }
   const r = await runLearnedBench(s, model, quick ? 20 : 40)
   if (json) console.log(JSON.stringify({ learned: r }))
@@ -537,7 +579,7 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (isMain(import.meta.url)) {
   main().catch((e: unknown) => {
     console.error(e)
     process.exit(1)

@@ -27,14 +27,18 @@
 //   npm run bench:sync -- --entities 10000 --clients 500 --ticks 40   one row (clients: a list)
 //   POLICIES=attention,radius npm run bench:sync   only those policies (for profiling)
 //   npm run bench:sync -- --no-garbage --no-leave   without the garbage and the client-leave measurements
-import { pathToFileURL } from 'node:url'
+//   npm run bench:sync -- --help    every flag with its default (USAGE, at the end)
 import type { Client } from '@colyseus/core'
 import { Decoder, Encoder, schema, StateView, t, type SchemaType } from '@colyseus/schema'
 import { addComponent, addEntity, createWorld } from 'bitecs'
 import { addObserver, AttentionPlugin, AttentionTags, Band, createAttentionComponents, createAttentionSystem, disposeViews, installViewEncoding, setFacingAngle } from '../src/index'
+import { acceptFlags, hasFlag, integerListFlag, isMain, numberFlag, stopWith } from '../../bench/lib/cli'
+
+/** Every policy the benchmark knows (the names `POLICIES=` takes). */
+const SYNC_POLICIES = ['attention', 'attention-threads', 'attention-pipelined', 'full', 'radius', 'radius-indexed', 'radius-grid'] as const
 
 /** The policies. */
-export type SyncPolicy = 'attention' | 'attention-threads' | 'attention-pipelined' | 'full' | 'radius' | 'radius-indexed' | 'radius-grid'
+export type SyncPolicy = (typeof SYNC_POLICIES)[number]
 
 /** Whether `policy` is the plugin (one engine thread or two). */
 const isAttention = (policy: SyncPolicy): boolean => policy === 'attention' || policy === 'attention-threads' || policy === 'attention-pipelined'
@@ -42,6 +46,11 @@ const isAttention = (policy: SyncPolicy): boolean => policy === 'attention' || p
 /** Options of {@link runSyncBench}. */
 export interface SyncBenchOptions {
   quick?: boolean
+  /**
+   * Policies of every row. @defaultValue attention, full, radius, radius-indexed, radius-grid; on
+   * the extra rows without the two radius scans and with attention-threads and attention-pipelined
+   */
+  policies?: readonly SyncPolicy[]
   entities?: number
   clients?: number[]
   /** Extra rows run after the main ones: [entities, clients, ticks]. */
@@ -78,6 +87,11 @@ export interface SyncBenchResult {
 }
 
 const POLICIES: readonly SyncPolicy[] = ['attention', 'full', 'radius', 'radius-indexed', 'radius-grid']
+/** Sizes of a run without options, full and quick. */
+const DEFAULTS = {
+  full: { entities: 1000, clients: [50, 100, 200, 350, 500], ticks: 100, reps: 5 },
+  quick: { entities: 400, clients: [20], ticks: 30, reps: 1 },
+} as const
 const TICK_HZ = 20
 /** World side for 1,000 entities; other counts keep the density. */
 const WORLD = 1600
@@ -548,23 +562,24 @@ function runAlternating(policies: readonly SyncPolicy[], entities: number, clien
 
 /** Runs the sync benchmark: every policy at each client count, in the same process. */
 export async function runSyncBench(opts: SyncBenchOptions = {}): Promise<SyncBenchResult[]> {
-  const entities = opts.entities ?? (opts.quick ? 400 : 1000)
-  const clientCounts = opts.clients ?? (opts.quick ? [20] : [50, 100, 200, 350, 500])
-  const ticks = opts.ticks ?? (opts.quick ? 30 : 100)
-  const reps = opts.reps ?? (opts.quick ? 1 : 5)
+  const d = opts.quick ? DEFAULTS.quick : DEFAULTS.full
+  const entities = opts.entities ?? d.entities
+  const clientCounts = opts.clients ?? d.clients
+  const ticks = opts.ticks ?? d.ticks
+  const reps = opts.reps ?? d.reps
   Encoder.BUFFER_SIZE = Math.max(Encoder.BUFFER_SIZE, 8 * 1024 * 1024)
   const results: SyncBenchResult[] = []
   // V8 specialises a closure's optimised code to its context only while it is the only closure
   // of its kind: a process with a second room (a second attention system) runs the generic code,
   // up to about 1.1x slower (PERFORMANCE.md). A throwaway system first makes every scenario measure it.
   createAttentionSystem(createWorld(), { components: createAttentionComponents(16) }).dispose()
-  const policies = (process.env.POLICIES?.split(',') as SyncPolicy[] | undefined) ?? POLICIES
+  const policies = opts.policies ?? POLICIES
   // the large room: 10,000 entities at the same density, 500 clients, fewer ticks
   const extraRows = opts.extraRows ?? (opts.quick || opts.clients !== undefined ? [] : [[10_000, 500, 40] as const])
   // at 10,000 entities the scan-everything radius rows take a second per tick: the fair baseline stands for them;
   // by default the plugin runs there twice more with two engine threads, synchronous and pipelined
   const extraPolicies = policies.filter((p) => p !== 'radius' && p !== 'radius-indexed')
-  if (process.env.POLICIES === undefined) extraPolicies.splice(extraPolicies.indexOf('attention') + 1, 0, 'attention-threads', 'attention-pipelined')
+  if (opts.policies === undefined) extraPolicies.splice(extraPolicies.indexOf('attention') + 1, 0, 'attention-threads', 'attention-pipelined')
   const rows: (readonly [number, number, number, readonly SyncPolicy[]])[] = [
     ...clientCounts.map((c) => [entities, c, ticks, policies] as const),
     ...extraRows.map(([n, c, t]) => [n, c, t, extraPolicies] as const),
@@ -723,23 +738,62 @@ export function runTierBench(entities = 200, ticks = 100): TierResult[] {
   return (['low', 'medium', 'high'] as const).map((band, b) => ({ band, entities, bytesPerEntityPerSec: (bytes[b]! / ticks / entities) * TICK_HZ }))
 }
 
+const COMMAND = 'npm run bench:sync'
+
+/** What `npm run bench:sync -- --help` prints. */
+const USAGE = `usage: ${COMMAND} -- [flags]
+Server CPU per tick (attention + view sync + encoding) and bytes per client per second for one room
+of moving entities, each policy in the same run (docs/benchmarks.md, "Sync"); then the sync step's
+garbage, a client's leave and the bands' bytes.
+  --entities N        entities in the room, 1 to 100000, at the same density (default ${DEFAULTS.full.entities}; with --quick ${DEFAULTS.quick.entities})
+  --clients N,N,...   client counts, a row each, each at most the entities (default ${DEFAULTS.full.clients.join(',')};
+                      with --quick ${DEFAULTS.quick.clients.join(',')}); without --clients or --quick, a row of 10,000 entities
+                      and 500 clients (40 ticks) follows
+  --ticks N           measured ticks per run, after 20 of warm-up (default ${DEFAULTS.full.ticks}; with --quick ${DEFAULTS.quick.ticks})
+  --reps N            runs of each scenario, the policies taking turns, pooled (default ${DEFAULTS.full.reps}; with --quick ${DEFAULTS.quick.reps})
+  --quick             the small run (under 20 s), for the eval harness
+  --no-garbage        leave out the sync step's garbage measurement
+  --no-leave          leave out the client-leave measurement
+  --json              one JSON object per line (with npm run -s, stdout is the JSON alone)
+  POLICIES=a,b,...    environment variable: only these policies, of
+                      ${SYNC_POLICIES.join(', ')}
+                      (default ${POLICIES.join(', ')}; the 10,000-entity
+                      row leaves out the two radius scans and adds attention-threads and attention-pipelined)`
+
+/** The policies `POLICIES` names (undefined when it is not set); an unknown name stops the command. */
+function policiesFromEnv(env: string | undefined): SyncPolicy[] | undefined {
+  if (env === undefined) return undefined
+  const names = env.split(',').map((p) => p.trim())
+  const unknown = names.filter((p) => !(SYNC_POLICIES as readonly string[]).includes(p))
+  if (unknown.length > 0) stopWith(`${COMMAND}: POLICIES has no policy ${unknown.map((p) => p || "''").join(', ')}; the policies are ${SYNC_POLICIES.join(', ')}`)
+  return names as SyncPolicy[]
+}
+
 async function main(): Promise<void> {
-  const json = process.argv.includes('--json')
-  const quick = process.argv.includes('--quick')
+  acceptFlags(COMMAND, USAGE, ['entities', 'clients', 'ticks', 'reps'], ['json', 'quick', 'no-garbage', 'no-leave'])
+  const json = hasFlag('json')
+  const quick = hasFlag('quick')
+  const policies = policiesFromEnv(process.env.POLICIES)
+  const d = quick ? DEFAULTS.quick : DEFAULTS.full
+  const entities = numberFlag(COMMAND, 'entities', 1, 100_000)
+  // every client is one of the entities (its observer)
+  const clients = integerListFlag(COMMAND, 'clients', 1, entities ?? d.entities)
+  if (clients === undefined && entities !== undefined && d.clients.some((c) => c > entities)) {
+    stopWith(`${COMMAND}: --entities ${entities} is below the default client counts ${d.clients.join(',')}: add --clients`)
+  }
+  const ticks = numberFlag(COMMAND, 'ticks', 1, 100_000)
+  const reps = numberFlag(COMMAND, 'reps', 1, 1000)
   if (!json) {
     console.log(`sync bench: ${quick ? 'quick' : 'full'} run, radius ${RADIUS}, budget ${BUDGET}, world ${WORLD}x${WORLD} per 1,000 entities, ${TICK_HZ} patches/s`)
     console.log('policy         entities clients  ms/tick  p90 ms  interest  encode   bytes/client/s  entities/client  set size  radius  views')
   }
-  const flag = (name: string): string | undefined => {
-    const i = process.argv.indexOf(`--${name}`)
-    return i === -1 ? undefined : process.argv[i + 1]
-  }
   const results = await runSyncBench({
     quick,
-    entities: flag('entities') === undefined ? undefined : Number(flag('entities')),
-    clients: flag('clients')?.split(',').map(Number),
-    ticks: flag('ticks') === undefined ? undefined : Number(flag('ticks')),
-    reps: flag('reps') === undefined ? undefined : Number(flag('reps')),
+    policies,
+    entities,
+    clients,
+    ticks,
+    reps,
     onResult: (r) => {
       if (json) console.log(JSON.stringify(r))
       else {
@@ -749,12 +803,12 @@ async function main(): Promise<void> {
       }
     },
   })
-  if (!process.argv.includes('--no-garbage')) {
+  if (!hasFlag('no-garbage')) {
     const g = runGarbageBench(quick ? 400 : 1000, quick ? 20 : 200, quick ? 30 : 100)
     if (json) console.log(JSON.stringify({ kind: 'garbage', ...g }))
     else console.log(`garbage: ${g.kbPerTick.toFixed(1)} KB per tick in the sync step (${g.entities} entities, ${g.clients} clients, median of ${g.ticks} ticks)`)
   }
-  if (!process.argv.includes('--no-leave')) {
+  if (!hasFlag('no-leave')) {
     const l = runLeaveBench(quick ? 2000 : 10000, quick ? 40 : 500)
     if (json) console.log(JSON.stringify({ kind: 'leave', ...l }))
     else console.log(`leave: disposing a client's view at ${l.entities} entities, ${l.clients} views: ${l.stockMs.toFixed(3)} ms with view.dispose(), ${l.pluginMs.toFixed(3)} ms with disposeViews; closing the room (${l.closeViews} views): ${l.closeStockMs.toFixed(0)} ms, ${l.closePluginMs.toFixed(1)} ms`)
@@ -782,4 +836,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main()
+if (isMain(import.meta.url)) await main()

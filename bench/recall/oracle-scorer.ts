@@ -2,7 +2,7 @@
 // heads and the clairvoyant schedule (schedule-bound.ts) is the scorer's, and how much is the
 // engine's selection (hysteresis, bands, the plugin's entry budget) that any scorer goes through.
 //
-//   node --import tsx bench/recall/oracle-scorer.ts [--family hub,battle] [--seeds train|test] [--budgets 1,2,4] [--bonus 20]
+//   node --import tsx bench/recall/oracle-scorer.ts [--family hub,battle] [--seeds train|validation|test] [--budgets 1,2,4] [--bonus 20]
 //
 // Each tick the oracle gives every (player, candidate) row the heads' score plus a bonus:
 // - mode `next`: when the pair interacts within the next `lead + 2` ticks (the replay judges an
@@ -128,14 +128,15 @@ function nextBonus(rec: Recording, lead: number, bonus: number): (o: number, e: 
 /** Command line: see the header. */
 function main(): void {
   const only = flagValue('family')?.split(',') ?? ['hub', 'battle']
-  const seedSet = flagValue('seeds') ?? 'test'
-  if (seedSet !== 'train' && seedSet !== 'test') throw new RangeError(`--seeds must be train or test; got ${seedSet}`)
+  // validation by default: what guides a choice must not be read off the seeds the result is judged on
+  const seedSet = flagValue('seeds') ?? 'validation'
+  if (seedSet !== 'train' && seedSet !== 'validation' && seedSet !== 'test') throw new RangeError(`--seeds must be train, validation or test; got ${seedSet}`)
   const budgets = (flagValue('budgets') ?? '1,2,4').split(',').map(Number)
   const bonus = Number(flagValue('bonus') ?? 20)
   const pct = (x: number): string => `${(x * 100).toFixed(1)}%`
   for (const f of FAMILIES) {
     if (!only.includes(f.name)) continue
-    for (const seed of seedSet === 'train' ? f.trainSeeds : f.testSeeds) {
+    for (const seed of seedSet === 'train' ? f.trainSeeds : seedSet === 'validation' ? f.validationSeeds : f.testSeeds) {
       const rec = f.record(seed)
       for (const K of budgets) {
         const b = scheduleBound(rec, K)

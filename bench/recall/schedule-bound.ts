@@ -4,7 +4,7 @@
 // hysteresis, no entry budget: a bound on what ranking alone can reach at a count budget, against
 // which a scorer's misses (and a target such as "0.7x the heads'") can be read.
 //
-//   node --import tsx bench/recall/schedule-bound.ts [--family battle,hub] [--seeds train|test] [--budgets 1,2,4,8] [--lead 0.5]
+//   node --import tsx bench/recall/schedule-bound.ts [--family battle,hub] [--seeds train|validation|test] [--budgets 1,2,4,8] [--lead 0.5]
 //
 // Each interaction a player is a party of needs its other party held over the ticks
 // [t - lead, t - 1] (the sets sent before tick t, as the replay scores them). The schedule takes the
@@ -101,8 +101,9 @@ export function scheduleBound(rec: BoundInput, budget: number, leadSeconds = 0.5
 /** Command line: see the header. */
 function main(): void {
   const only = flagValue('family')?.split(',')
-  const seedSet = flagValue('seeds') ?? 'test'
-  if (seedSet !== 'train' && seedSet !== 'test') throw new RangeError(`--seeds must be train or test; got ${seedSet}`)
+  // validation by default: what guides a choice must not be read off the seeds the result is judged on
+  const seedSet = flagValue('seeds') ?? 'validation'
+  if (seedSet !== 'train' && seedSet !== 'validation' && seedSet !== 'test') throw new RangeError(`--seeds must be train, validation or test; got ${seedSet}`)
   const budgets = (flagValue('budgets') ?? '1,2,4,8').split(',').map(Number)
   const lead = Number(flagValue('lead') ?? 0.5)
   // the replay reports recall at these two lead times
@@ -110,7 +111,7 @@ function main(): void {
   if (!budgets.every((k) => Number.isInteger(k) && k >= 1)) throw new RangeError(`--budgets must be integers >= 1; got ${flagValue('budgets')}`)
   for (const f of FAMILIES) {
     if (only !== undefined && !only.includes(f.name)) continue
-    for (const seed of seedSet === 'train' ? f.trainSeeds : f.testSeeds) {
+    for (const seed of seedSet === 'train' ? f.trainSeeds : seedSet === 'validation' ? f.validationSeeds : f.testSeeds) {
       const rec = f.record(seed)
       for (const K of budgets) {
         const b = scheduleBound(rec, K, lead)

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { FAMILIES } from '../recall/families/index'
 import { countByKind } from '../recall/recording'
+import { FULL_SCENARIO } from '../recall/scenario'
 
 /** Byte equality of two typed arrays (toEqual walks them element by element: slow on big ones). */
 const same = (a: ArrayBufferView | undefined, b: ArrayBufferView | undefined): boolean =>
@@ -21,6 +22,8 @@ describe('families', () => {
       expect(f.validationSeeds.length).toBeGreaterThan(0)
       expect(f.description.length).toBeGreaterThan(10)
     }
+    // the recording the engine's defaults were tuned on is no test seed (arena-family.ts)
+    expect(FAMILIES.find((f) => f.name === 'arena')!.testSeeds).not.toContain(FULL_SCENARIO.seed)
   })
 
   for (const f of FAMILIES) {

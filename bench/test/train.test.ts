@@ -13,7 +13,8 @@ import { createCache, forward, initParams } from '../train/model'
 import { accumulate, createGradients, createGradScratch } from '../train/gradient'
 import { exportOnnx } from '../train/onnx-export'
 import { onnxDeviation } from './onnx-parity'
-import { evaluate, headsOnly, train } from '../train/train'
+import { evaluate, headsOnly, seedPlan, train } from '../train/train'
+import { loadFamilies } from '../train/families'
 import { calibrate } from '../train/calibrate'
 import { createRowWeights } from '../train/row-weights'
 import { DEFAULT_BYTE_COSTS } from '../../plugin/src/index'
@@ -84,6 +85,18 @@ describe('learned attention training', () => {
     expect(at(50)).toBeGreaterThanOrEqual(margin - 1e-9)
     expect(at(50)).toBeLessThanOrEqual(margin + Math.log(m) / 50 + 1e-9)
     expect(at(4)).toBeGreaterThan(at(50))
+  })
+
+  it('should fit on training seeds and report on validation seeds, never recording a test seed', async () => {
+    const families = await loadFamilies()
+    expect(families.map((f) => f.name)).toEqual(['arena', 'battle', 'ranged', 'hub'])
+    for (const more of [false, true]) {
+      for (const { family: f, train: fit, heldOut } of seedPlan(families, more)) {
+        expect(fit).toEqual(more ? [...f.trainSeeds, ...f.extraTrainSeeds] : f.trainSeeds)
+        expect(heldOut).toEqual(f.validationSeeds)
+        for (const seed of [...fit, ...heldOut]) expect(f.testSeeds, `${f.name} seed ${seed}`).not.toContain(seed)
+      }
+    }
   })
 
   it('should train deterministically for a seed and beat the untrained heads on held-out data', () => {

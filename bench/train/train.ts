@@ -8,7 +8,7 @@
 // Any other flag is an error; `npm run train -- --help` prints every flag with its default (USAGE, below).
 //
 // Without --load it records the training seeds of the built-in scenario families (with --more-seeds
-// their extra training seeds too) and holds out their test seeds; with --load it trains on the first 80% of each recording and holds out the rest.
+// their extra training seeds too) and holds out their validation seeds (never their test seeds: `seedPlan`); with --load it trains on the first 80% of each recording and holds out the rest.
 // Deterministic: the same command writes the same bytes. --ensemble N trains N models on the same
 // rows, with seeds N0, N0 + 1, ... (N0 = --seed), and writes their merge (ensemble.ts): one model
 // whose raw score is the mean of theirs, N times the heads.
@@ -21,7 +21,7 @@ import { INPUT_COLUMNS } from '../../plugin/src/learned/index'
 import { readRecording } from '../recall/recording-file'
 import type { Recording } from '../recall/recording'
 import { captureDataset, mergeDatasets, type Dataset } from './dataset'
-import { loadFamilies } from './families'
+import { loadFamilies, type ScenarioFamily } from './families'
 import { calibrate } from './calibrate'
 import { accumulate, createGradients, createGradScratch } from './gradient'
 import { createPositiveWeights, createRowWeights } from './row-weights'
@@ -106,10 +106,10 @@ export function headsOnly(): ModelParams {
 }
 
 /**
- * Trains on `trainSet`, reporting held-out loss and recall on `testSet` after each epoch.
+ * Trains on `trainSet`, reporting held-out loss and recall on `heldOut` after each epoch.
  * @returns the trained parameters.
  */
-export function train(trainSet: Dataset, testSet: Dataset, o: TrainOptions = {}): ModelParams {
+export function train(trainSet: Dataset, heldOut: Dataset, o: TrainOptions = {}): ModelParams {
   const seed = o.seed ?? 1
   const epochs = o.epochs ?? 6
   const batch = o.batch ?? 32
@@ -131,8 +131,8 @@ export function train(trainSet: Dataset, testSet: Dataset, o: TrainOptions = {})
   const cache = createCache(p, trainSet.maxRows)
   const scratch = createGradScratch(p, trainSet.maxRows)
   const order = Int32Array.from({ length: trainSet.groups }, (_, i) => i)
-  const base = evaluate(headsOnly(), testSet, k)
-  log(`model: ${p.heads} heads x ${p.keyDim}, ${paramCount(p)} parameters; ${trainSet.groups} training groups (${trainSet.rows} rows), ${testSet.groups} held-out`)
+  const base = evaluate(headsOnly(), heldOut, k)
+  log(`model: ${p.heads} heads x ${p.keyDim}, ${paramCount(p)} parameters; ${trainSet.groups} training groups (${trainSet.rows} rows), ${heldOut.groups} held-out`)
   log(`heads only (untrained): held-out loss ${base.loss.toFixed(4)}, recall@${k} ${(base.recall * 100).toFixed(2)}%`)
   const steps = epochs * Math.ceil(trainSet.groups / batch)
   let step = 0
@@ -157,7 +157,7 @@ export function train(trainSet: Dataset, testSet: Dataset, o: TrainOptions = {})
       const lr = lr0 * (1 - (0.9 * step++) / steps)
       adam.step(p, g, 1 / (end - b), lr)
     }
-    const ev = evaluate(p, testSet, k)
+    const ev = evaluate(p, heldOut, k)
     log(
       `epoch ${epoch}/${epochs}: train loss ${(loss / Math.max(1, trainSet.groups)).toFixed(4)}, held-out loss ${ev.loss.toFixed(4)}, ` +
         `held-out recall@${k} ${(ev.recall * 100).toFixed(2)}% (heads ${(base.recall * 100).toFixed(2)}%), ${((performance.now() - t0) / 1000).toFixed(1)} s`,
@@ -185,8 +185,8 @@ Trains the learned attention model and writes it as ONNX (docs/learned-attention
 The shipped default: --out plugin/models/default.onnx --seed 1 --epochs 3 --bound 2.
   --out <model.onnx>    where to write the model (required)
   --load <recording>    train on this recording's first 80%, hold out the rest (repeat for more);
-                        without --load: the built-in scenario families' training seeds, their test
-                        seeds held out
+                        without --load: the built-in scenario families' training seeds, their
+                        validation seeds held out (never their test seeds)
   --family a,b          with no --load: only these families (default all)
   --more-seeds          with no --load: the families' extra training seeds too
   --quick               with no --load: short recordings
@@ -250,38 +250,38 @@ async function main(): Promise<void> {
   if (unknown.length > 0) stopWith(`${COMMAND}: --family has no family ${unknown.map((n) => n || "''").join(', ')}; the families are ${all.map((f) => f.name).join(', ')}`)
   const t0 = performance.now()
   const trainParts: Dataset[] = []
-  const testParts: Dataset[] = []
+  const heldOutParts: Dataset[] = []
   let source: string
   if (loads.length > 0) {
     for (const path of loads) {
       const rec = readRecording(path)
       trainParts.push(captureDataset(rec, { ...capture, toFraction: 0.8 }))
-      testParts.push(captureDataset(rec, { ...capture, fromFraction: 0.8 }))
+      heldOutParts.push(captureDataset(rec, { ...capture, fromFraction: 0.8 }))
       console.log(`recording ${path}: ${rec.entityCount} entities, ${rec.ticks} ticks, ${rec.interactions.count} interactions`)
     }
     source = `${loads.length} loaded recording(s), last 20% held out`
   } else {
     const families = only === undefined ? all : all.filter((f) => only.split(',').includes(f.name))
-    const trainSeedsOf = (f: (typeof families)[number]): readonly number[] => (hasFlag('more-seeds') ? [...f.trainSeeds, ...f.extraTrainSeeds] : f.trainSeeds)
-    for (const f of families) {
+    const plan = seedPlan(families, hasFlag('more-seeds'))
+    for (const { family: f, train, heldOut } of plan) {
       const seeds = (list: readonly number[]): Recording[] => list.map((s) => f.record(s, quick))
-      for (const rec of seeds(trainSeedsOf(f))) trainParts.push(captureDataset(rec, capture))
-      for (const rec of seeds(f.testSeeds)) testParts.push(captureDataset(rec, capture))
-      console.log(`family ${f.name}: train seeds ${trainSeedsOf(f).join(',')}, test seeds ${f.testSeeds.join(',')}`)
+      for (const rec of seeds(train)) trainParts.push(captureDataset(rec, capture))
+      for (const rec of seeds(heldOut)) heldOutParts.push(captureDataset(rec, capture))
+      console.log(`family ${f.name}: train seeds ${train.join(',')}, held-out (validation) seeds ${heldOut.join(',')}`)
     }
-    source = `families ${families.map((f) => `${f.name}[${trainSeedsOf(f).join(',')}]`).join(' ')}${quick ? ' (quick)' : ''}`
+    source = `families ${plan.map(({ family, train }) => `${family.name}[${train.join(',')}]`).join(' ')}${quick ? ' (quick)' : ''}`
   }
   const trainSet = mergeDatasets(trainParts)
-  const testSet = mergeDatasets(testParts)
+  const heldOut = mergeDatasets(heldOutParts)
   console.log(`captured in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
   const members: ModelParams[] = []
   for (let i = 0; i < ensemble; i++) {
     if (ensemble > 1) console.log(`ensemble member ${i + 1}/${ensemble}: seed ${seed + i}`)
-    members.push(train(trainSet, testSet, { ...trainOptions, seed: seed + i, epochs, log: (l) => console.log(l) }))
+    members.push(train(trainSet, heldOut, { ...trainOptions, seed: seed + i, epochs, log: (l) => console.log(l) }))
   }
   const p = ensemble > 1 ? mergeEnsemble(members) : members[0]!
   if (ensemble > 1) {
-    const ev = evaluate(p, testSet, 8)
+    const ev = evaluate(p, heldOut, 8)
     console.log(`ensemble of ${ensemble} (${p.heads} heads x ${p.keyDim}, ${paramCount(p)} parameters): held-out loss ${ev.loss.toFixed(4)}, recall@8 ${(ev.recall * 100).toFixed(2)}%`)
   }
   const options = [trainOptions.byteWeights ? 'value per byte' : 'listwise', trainOptions.residual ? 'residual' : '', trainOptions.bound ? `bounded residual +-${trainOptions.bound}` : '', trainOptions.hardTop ? `hard negatives top ${trainOptions.hardTop}` : '', trainOptions.newWeight !== undefined && trainOptions.newWeight !== 1 ? `new engagements x${trainOptions.newWeight}` : '', trainOptions.sharpness !== undefined && trainOptions.sharpness !== 1 ? `sharpness ${trainOptions.sharpness}` : '', trainOptions.calibrate && !trainOptions.bound ? `calibrated${trainOptions.calibrateTop !== undefined && trainOptions.calibrateTop !== 16 ? ` on the top ${trainOptions.calibrateTop}` : ''}` : '']
@@ -290,6 +290,20 @@ async function main(): Promise<void> {
   mkdirSync(dirname(path), { recursive: true })
   writeFileSync(path, bytes)
   console.log(`wrote ${path} (${bytes.length} bytes) in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
+}
+
+/**
+ * The seeds training records per family: its training seeds (and with `moreSeeds` its extra ones) to
+ * fit on, its validation seeds to report held-out loss and recall on after every epoch. Never its
+ * test seeds: they are for the published result alone, and a number printed on them after every
+ * epoch would invite choosing epochs or options on them (bench/test/train.test.ts checks it).
+ */
+export function seedPlan(families: readonly ScenarioFamily[], moreSeeds: boolean): { family: ScenarioFamily; train: readonly number[]; heldOut: readonly number[] }[] {
+  return families.map((family) => ({
+    family,
+    train: moreSeeds ? [...family.trainSeeds, ...family.extraTrainSeeds] : family.trainSeeds,
+    heldOut: family.validationSeeds,
+  }))
 }
 
 if (isMain(import.meta.url)) {

@@ -13,5 +13,9 @@ export const arenaFamily: ScenarioFamily = {
   trainSeeds: [1, 2, 3],
   extraTrainSeeds: [4, 5, 6],
   validationSeeds: [31, 32, 33],
-  testSeeds: [FULL_SCENARIO.seed, 11, 12],
+  // Not the scenario's own seed (FULL_SCENARIO.seed, 20240611): the engine's default head weights,
+  // hysteresis and bands were tuned on its recording before the families existed, so a result on it
+  // is a result on tuning data. It was the first test seed, the one `npm run bench:recall` publishes,
+  // until 2026-12-01.
+  testSeeds: [11, 12, 13],
 }

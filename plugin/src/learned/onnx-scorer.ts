@@ -134,7 +134,11 @@ async function readModel(path: string): Promise<Uint8Array> {
   }
 }
 
-/** Default of OnnxScorerOptions.smoothing: chosen on the training seeds of the built-in families (docs/learned-attention.md). */
+/**
+ * Default of OnnxScorerOptions.smoothing: chosen on the training seeds of the built-in families,
+ * after 0.5, 0.75 and 0.9 had first been tried on battle's test seed (disclosed in
+ * docs/learned-attention.md, "Equal bytes, both ways, and smoothing").
+ */
 const DEFAULT_SMOOTHING = 0.75
 
 /** Ticks the model must serve in a row, per tick of maxStaleTicks, before a failure episode ends with `recovered` (at least MIN_RECOVERY_TICKS). */

@@ -10,6 +10,7 @@ import { clearView, syncViews } from './sync-pass'
 import { createSyncScratch, type SyncScratch } from './sync-scratch'
 import { createViewRecord, recordAdd, recordRemoveAt, recordSlot, type ViewRecord } from './view-record'
 import { addToView, removeFromView } from './view-sync'
+import { deleteHiddenFields } from './schema-tags'
 import { createManagedView } from './view-entries'
 import { dropBarred, dropDead } from './view-bounds'
 import { disposeViews } from '../view-encoding/dispose-views'
@@ -20,6 +21,10 @@ import { warnIfNoWebSocketGlobal } from './websocket-global'
 
 /** Syncs in a row without an engine tick before the plugin warns that the system does not run. */
 const STALE_SYNCS = 10
+/** ...and for at least this long (ms): a game may tick far less often than it patches (docs/sync.md). */
+const STALE_MS = 2000
+/** Patches sent after a client's bind() with no sync() before the plugin says so. */
+const UNSYNCED_PATCHES = 3
 /** Syncs between two looks for joined clients that were never bound (two looks in a row warn). */
 const UNBOUND_SYNCS = 20
 
@@ -61,21 +66,26 @@ export class AttentionPlugin extends RoomPlugin<Room> {
   private hookedSerializer: object | null = null
   private readonly fullStateHandler: FullStateHandler = {
     before: (client) => this.beforeFullState(client),
-    after: (client, view) => {
-      if (hasPending(view) && !sharedWithJoined(this.room.clients, client, view)) dropPending(view)
-    },
+    after: (client, view) => this.afterFullState(client, view),
     afterPatch: () => {
+      if (this.syncs === 0 && this.records.length > 0) this.patchedUnsynced()
       if (this.forks.size > 0) this.mergeForks()
       // option pipelined: the workers are done before the event loop runs message handlers
       this.system?.settle()
     },
   }
+  /** Sessions that were sent a full state: a second one is a reconnection's. */
+  private readonly hadFullState = new Set<string>()
   /** Forks of shared views, each to the record its client returns to (full-state.ts). */
   private readonly forks = new Map<ViewRecord, ViewRecord>()
   /** Syncs run, the engine tick seen at the last one, and how many syncs in a row saw that tick. */
   private syncs = 0
   private lastTick = -1
   private staleSyncs = 0
+  /** When the system's tick last changed (performance.now(), read only once syncs went stale). */
+  private lastTickAt = -1
+  /** Patches sent while a view existed and sync() had never run. */
+  private unsyncedPatches = 0
   private syncTimer: ReturnType<typeof setTimeout> | null = null
   /** Observers that were no observer when bound: checked at the next sync. */
   private readonly bindChecks: number[] = []
@@ -208,8 +218,8 @@ export class AttentionPlugin extends RoomPlugin<Room> {
           'plugins = definePlugins([new AttentionPlugin({ ... })]) and use it as this.plugins.attention.',
       )
     }
-    this.watchSync()
     this.hookFullState()
+    this.watchSync()
     const old = this.bySession.get(client.sessionId)
     if (old !== undefined && client.view === old.view) {
       // bound already: the client's decoder holds what its view sent, and Colyseus sends no new
@@ -394,12 +404,17 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     if (system.tick !== this.lastTick) {
       this.lastTick = system.tick
       this.staleSyncs = 0
+      this.lastTickAt = -1
       return
     }
     if (++this.staleSyncs < STALE_SYNCS || this.records.length === 0 || this.warned.has('tick')) return
+    // many patches per tick are fine (a slow simulation step): only a tick that stays away is a mistake
+    const now = performance.now()
+    if (this.lastTickAt < 0) this.lastTickAt = now
+    if (now - this.lastTickAt < STALE_MS) return
     this.warnOnce(
       'tick',
-      `the attention system has not ticked for ${STALE_SYNCS} patches (tick ${system.tick}), so views show ${system.tick === 0 ? 'nothing' : 'stale sets'}. ` +
+      `the attention system has not ticked for ${this.staleSyncs} patches over ${STALE_MS / 1000} s (tick ${system.tick}), so views show ${system.tick === 0 ? 'nothing' : 'stale sets'}. ` +
         'Call attention(world) every simulation step, e.g. this.setTimestep(() => this.attention(this.world), 50), before sync() runs in onBeforePatch.',
     )
   }
@@ -460,7 +475,8 @@ export class AttentionPlugin extends RoomPlugin<Room> {
 
   /** After the first bind: warns once if no sync() ran within a few patches (every view would stay empty). */
   private watchSync(): void {
-    if (this.syncs > 0 || this.syncTimer !== null) return
+    // with the serializer hooked, the patches themselves tell (afterPatch): a room may patch by hand, rarely
+    if (this.syncs > 0 || this.syncTimer !== null || this.hookedSerializer !== null) return
     const rate = (this.room as { patchRate?: number | null } | undefined)?.patchRate
     const ms = Math.max(500, 10 * (typeof rate === 'number' && rate > 0 ? rate : 50))
     this.syncTimer = setTimeout(() => {
@@ -474,6 +490,16 @@ export class AttentionPlugin extends RoomPlugin<Room> {
       }
     }, ms)
     this.syncTimer.unref?.()
+  }
+
+  /** A patch went out to views while sync() had never run: warns once after a few. */
+  private patchedUnsynced(): void {
+    if (++this.unsyncedPatches < UNSYNCED_PATCHES) return
+    this.warnOnce(
+      'sync',
+      `sync() was not called before the ${this.unsyncedPatches} patches sent since a client's bind(), so every view stays empty. ` +
+        'Call this.plugins.attention.sync() in the room\'s onBeforePatch().',
+    )
   }
 
   private warnOnce(key: string, message: string): void {
@@ -498,6 +524,9 @@ export class AttentionPlugin extends RoomPlugin<Room> {
 
   /** Colyseus hook: detaches the leaving client from its view (disposed with `disposeViews` when no client shares it). */
   protected override onLeave(client: Client): void {
+    // a room that awaits allowReconnection in its own onLeave (Colyseus runs the plugin's after it):
+    // the client is back, on the same session and view
+    if (client.state === ClientState.RECONNECTED) return
     this.unbindSession(client.sessionId)
   }
 
@@ -516,6 +545,7 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     this.byObserver.clear()
     this.byView.clear()
     this.bySession.clear()
+    this.hadFullState.clear()
     if (system === null) return
     retireSystem(system, this.roomLabel())
     system.dispose()
@@ -526,6 +556,7 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     const r = this.bySession.get(sessionId)
     if (r === undefined) return
     this.bySession.delete(sessionId)
+    this.hadFullState.delete(sessionId)
     const k = r.sessions.indexOf(sessionId)
     if (k !== -1) r.sessions.splice(k, 1)
     if (r.sessions.length === 0) this.disposeRecord(r)
@@ -569,8 +600,31 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     if (s.reader === null || s.reader.system !== this.system) s.reader = createSetReader(this.system!)
     dropBarred(r, s.reader, this.registry, this.opts.bandTags, s)
     dropDead(r, s.reader, this.registry, this.opts.bandTags)
-    if (!hasPending(view) || !sharedWithJoined(this.room.clients, client, view)) return
+    // a reconnecting client needs removals of its own (afterFullState), a joining one only when the
+    // shared view has changes pending that its other clients still need
+    if (!(hasPending(view) || this.hadFullState.has(client.sessionId)) || !sharedWithJoined(this.room.clients, client, view)) return
     this.forks.set(this.fork(client, r), r)
+  }
+
+  /**
+   * After a client's full state: a view no other joined client uses drops the changes the full state
+   * delivered. A reconnecting client also gets a DELETE of every tagged field its entities' bands no
+   * longer show: the sdk's resync keeps the fields of every object the full state shows, so a field
+   * its band stopped showing while it was away would otherwise stay on it, frozen.
+   */
+  private afterFullState(client: Client, view: StateView): void {
+    const reconnecting = this.hadFullState.has(client.sessionId)
+    this.hadFullState.add(client.sessionId)
+    if (sharedWithJoined(this.room.clients, client, view)) return
+    if (hasPending(view)) dropPending(view)
+    const r = this.byView.get(view)
+    const reg = this.registry
+    if (!reconnecting || r === undefined || reg === null) return
+    for (let j = 0; j < r.count; j++) {
+      const e = r.eids[j]!
+      const inst = reg.instances[e]
+      if (inst !== undefined && reg.holds(e, r.gens[j]!)) deleteHiddenFields(view, inst, this.opts.bandTags[r.bands[j]!]!)
+    }
   }
 
   /**

@@ -274,6 +274,34 @@ export function retagInView(view: StateView, instance: Ref, oldTag: number, tag:
 }
 
 /**
+ * Queues in `view`, which sees `instance` with custom tags `tag`, a DELETE of every custom-tagged
+ * field `tag` does not show: what a client that reconnects needs. The sdk's resync keeps every field
+ * of an object its full state still shows, so a field its band stopped showing while it was away
+ * (its DELETE went to the other clients of a shared view, or was dropped with the pending changes
+ * the full state delivered) would stay on it, frozen. A DELETE of a field the client does not hold
+ * changes nothing. No allocation: the entries are the class's shared map.
+ * @returns false when it does not apply (nothing was changed): the view not bound, the object not
+ * in it, or a tagged field holding a child tree.
+ */
+export function deleteHiddenFields(view: StateView, instance: Ref, tag: number): boolean {
+  const id = viewIdOf(view)
+  if (id < 0 || (tag & ~0xffff) !== 0) return false
+  const tree = treeOf(instance)
+  if (tree === undefined || !isVisibleTo(tree, id)) return false
+  const c = classTags(tree)
+  if (!c.taggedPrimitive) return false
+  // from every custom tag to `tag`: a DELETE for each field `tag` does not show, nothing else
+  const entries = transition(c, 0xffff, tag)
+  if (entries === null) return true
+  const changes = pendingChanges(view)
+  const refId = refIdOf(tree)
+  const pending = changes.get(refId)
+  if (pending === undefined) changes.set(refId, entries)
+  else copyEntries(entries, ownEntries(changes, refId, pending))
+  return true
+}
+
+/**
  * Drops the entries a band change queued for `instance` in `view` this patch, when it is about to
  * leave the view: schema's own band change binds the object again (an ADD of its key), so its
  * removal in the same patch drops the object's pending entries, field deletes included. That holds

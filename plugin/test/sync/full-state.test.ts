@@ -1,11 +1,11 @@
-import { ClientState, definePlugins, Room, SchemaSerializer, type Client as ServerClient } from '@colyseus/core'
+import { ClientState, CloseCode, definePlugins, Room, SchemaSerializer, type Client as ServerClient } from '@colyseus/core'
 import { schema, t } from '@colyseus/schema'
 import { Client, type Room as ClientRoom } from '@colyseus/sdk'
 import { addComponent, addEntity, createWorld } from 'bitecs'
 import { WebSocket } from 'ws'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startTestServer, until, type TestServer } from '../support/test-server'
-import { addObserver, AttentionPlugin, AttentionTags, createAttentionComponents, createAttentionSystem, installWebSocketGlobal } from '../../src/index'
+import { addObserver, AttentionPlugin, AttentionTags, Band, createAttentionComponents, createAttentionSystem, installWebSocketGlobal } from '../../src/index'
 import { roomSerializer } from '../../src/view-encoding/schema-internals'
 
 // A client's full state (first join, or reconnection after a drop) and its view's pending changes.
@@ -36,8 +36,16 @@ class FullStateRoom extends Room<{ state: InstanceType<typeof State> }> {
   readonly keysA: string[] = []
   readonly keysB: string[] = []
 
-  override onCreate(options: { fast?: boolean }): void {
+  /** Reconnection awaited in onLeave (no onDrop), the pattern of Colyseus' allowReconnection doc comment. */
+  reconnectInLeave = false
+
+  override onCreate(options: { fast?: boolean; inLeave?: boolean }): void {
     this.plugins.attention.use(this.attention, { fastViewEncoding: options.fast ?? true })
+    if (options.inLeave === true) {
+      this.reconnectInLeave = true
+      // Colyseus calls onDrop when the room has one, else onLeave
+      ;(this as { onDrop?: unknown }).onDrop = undefined
+    }
     this.watcher = addEntity(this.world)
     addComponent(this.world, this.watcher, this.C.Position)
     this.C.Position.x[this.watcher] = AT_A
@@ -67,6 +75,16 @@ class FullStateRoom extends Room<{ state: InstanceType<typeof State> }> {
 
   override async onDrop(client: ServerClient): Promise<void> {
     await this.allowReconnection(client, 20)
+  }
+
+  override async onLeave(client: ServerClient, code?: number): Promise<void> {
+    if (this.reconnectInLeave && code !== CloseCode.CONSENTED) await this.allowReconnection(client, 20).catch(() => {})
+  }
+
+  /** The watcher's band for `eid` (-1: no member). */
+  bandOf(eid: number): number {
+    for (let i = 0; i < this.attention.memberCount(this.watcher); i++) if (this.attention.memberAt(this.watcher, i) === eid) return this.attention.bandAt(this.watcher, i)
+    return -1
   }
 
   override onBeforePatch(): void {
@@ -266,4 +284,56 @@ describe('full state and pending view changes', () => {
     await spectator.leave(true)
     await player.leave(true)
   })
+
+  it('should keep a client that reconnects in the room\'s onLeave bound to its observer and view', { timeout: 30_000 }, async () => {
+    const c = await new Client(url).create('fullstate', { inLeave: true })
+    const r = room!
+    await until(() => joined(r, 1), 'the client to join')
+    await patchUntil(r, () => same(keys(c), r.keysA), 'the client to hold cluster A')
+    const back = await drop(r, c, 0)
+    r.C.Position.x[r.watcher] = AT_B
+    await back()
+    await until(() => joined(r, 1), 'the client to be back')
+    // the plugin's onLeave runs after the room's, once the client is back: it must not unbind it
+    expect(r.plugins.attention.observerOf(c.sessionId)).toBe(r.watcher)
+    expect(r.plugins.attention.viewCount).toBe(1)
+    await patchUntil(r, () => same(keys(c), r.keysB), 'the client to follow its observer to cluster B')
+    await settle(r)
+    expect(decodeErrors).toEqual([])
+    await c.leave(true)
+    await until(() => r.plugins.attention.viewCount === 0, 'the view to be disposed when the client leaves for good')
+  })
+
+  it.each([
+    ['alone', false],
+    ['sharing its view', true],
+  ])('should not leave a reconnecting client (%s) a field its entity\'s band stopped showing while it was away', { timeout: 30_000 }, async (_what, shared) => {
+    const c = await new Client(url).create('fullstate', {})
+    const r = room!
+    await until(() => joined(r, 1), 'the client to join')
+    const other = shared ? await new Client(url).joinById(r.roomId) : null
+    await until(() => joined(r, shared ? 2 : 1), 'every client to join')
+    // the rock under the watcher is at High: its client holds hp (Detail)
+    const rock = r.keysA.find((k) => r.C.Position.x[Number(k)] === AT_A)!
+    const hp = (cl: ClientRoom): unknown => ((cl.state as { rocks: Map<string, { hp?: number }> }).rocks.get(rock) as { hp?: number } | undefined)?.hp
+    await patchUntil(r, () => same(keys(c), r.keysA) && hp(c) === 100, 'the client to hold the rock at High')
+    expect(r.bandOf(Number(rock))).toBe(Band.High)
+
+    const back = await drop(r, c, shared ? 1 : 0)
+    // away: the rock moves to the edge of the radius, its band drops to Low (Motion only)
+    r.C.Position.x[Number(rock)] = AT_A + 48
+    await patchUntil(r, () => r.bandOf(Number(rock)) === Band.Low, 'the rock to drop to Low')
+    if (other !== null) await patchUntil(r, () => hp(other) === undefined, 'the other client to lose hp')
+    await back()
+    await until(() => joined(r, shared ? 2 : 1), 'the client to be back')
+    await patchUntil(r, () => hp(c) === undefined, 'the reconnected client to lose hp')
+    expect(keys(c)).toEqual(r.keysA)
+    await settle(r)
+    expect(decodeErrors).toEqual([])
+    if (shared) expect(r.plugins.attention.viewCount).toBe(1)
+    r.C.Position.x[Number(rock)] = AT_A
+    await other?.leave(true)
+    await c.leave(true)
+  })
 })
+

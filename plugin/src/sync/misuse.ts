@@ -72,6 +72,17 @@ export function checkTrackable(eid: number, instance: Ref, root: unknown): void 
         `hidden and other-team ones included. Mark it in the state schema: ${fix(instance, tree)}`,
     )
   }
+  // schema 5.0 sends a stream element whole when it first ships it and keeps no tag for it: a Low
+  // member would arrive with its Motion and Detail fields, and later changes to tagged fields reach no one
+  const parent = treeOf(tree.parent)
+  const tagged = tree.encDescriptor?.tags.find((t) => t !== undefined && t !== DEFAULT_VIEW_TAG)
+  if (parent?.isStreamCollection === true && tagged !== undefined) {
+    throw new Error(
+      `colyseus-attention: track(${eid}, instance): ${where(instance, tree)} is a .stream() collection, and ${nameOf(instance)} has fields with view tags (.view(tag)). ` +
+        'Schema sends every field of a stream element and keeps no tag for it, so bands cannot hold back those fields: every member would receive them at any band. ' +
+        'Use a map (t.map(...).view()) for entities with tagged fields, or leave their fields untagged in a stream.',
+    )
+  }
 }
 
 /** "field 'entities' of State", or a plainer description. */

@@ -28,6 +28,10 @@ interface Mode {
   share?: boolean
   noSync?: boolean
   noTick?: boolean
+  /** The engine ticks every this many ms (default 20, with patches every 20 ms). */
+  tickMs?: number
+  /** No patch timer: the room patches by hand, first this many ms after the first join, then every 50 ms. */
+  manualPatchAfter?: number
   maxRange?: number
   /** Delete entity `near[0]`'s instance from the state without untrack, before anyone joins. */
   detach?: boolean
@@ -116,8 +120,8 @@ class MisuseRoom extends Room<{ state: InstanceType<typeof State> }> {
       this.plugins.attention.track(e, thing)
     }
     if (mode.detach) this.state.things.delete(String(this.near[0]))
-    this.patchRate = 20
-    if (!mode.noTick) this.setTimestep(() => this.engine.attention(this.engine.world), 20)
+    this.patchRate = mode.manualPatchAfter === undefined ? 20 : null
+    if (!mode.noTick) this.setTimestep(() => this.engine.attention(this.engine.world), mode.tickMs ?? 20)
     room = this
   }
 
@@ -134,6 +138,10 @@ class MisuseRoom extends Room<{ state: InstanceType<typeof State> }> {
   }
 
   override onJoin(client: ServerClient, options: { bind?: number }): void {
+    const after = this.mode.manualPatchAfter
+    if (after !== undefined && this.clients.length === 1) {
+      this.clock.setTimeout(() => this.clock.setInterval(() => this.broadcastPatch(), 50), after)
+    }
     if (this.mode.noBind) return
     if (this.mode.loose) {
       // what a room gets from `loose = new AttentionPlugin()` as a plain field
@@ -204,6 +212,22 @@ describe('misuse', () => {
     expect(() => plugin.track(5, { x: 1 } as never)).toThrow(/needs a schema instance/)
     // and in a room: its creation fails with the same words
     await expect(new Client(server.url).create('misuse', { trackOpen: true })).rejects.toThrow(/not marked \.view\(\)/)
+  })
+
+  it('should refuse to track an element of a .stream() collection whose class has tagged fields (bands could not hold them back)', () => {
+    const Unit = schema({ cx: t.int16(), x: t.float32().view(1), hp: t.uint8().view(2) }, 'MisuseStreamUnit')
+    const Dot = schema({ cx: t.int16() }, 'MisuseStreamDot')
+    const StreamState = schema({ units: t.map(Unit).view().stream(), dots: t.map(Dot).view().stream() }, 'MisuseStreamState')
+    const state = new StreamState()
+    new Encoder(state)
+    const plugin = new AttentionPlugin().use(createAttentionSystem(createWorld(), { components: createAttentionComponents(16) }))
+    const unit = new Unit()
+    state.units.set('1', unit)
+    expect(() => plugin.track(1, unit)).toThrow(/track\(1, instance\): field 'units' of MisuseStreamState is a \.stream\(\) collection, and MisuseStreamUnit has fields with view tags.*Use a map/)
+    // untagged fields in a stream: membership is all the plugin decides, and that holds
+    const dot = new Dot()
+    state.dots.set('2', dot)
+    expect(() => plugin.track(2, dot)).not.toThrow()
   })
 
   it('should warn once per class about a field whose view tag no band holds (it would never be sent)', () => {
@@ -334,10 +358,25 @@ describe('misuse', () => {
 
   it('should warn once when the system never ticks', async () => {
     const c = await new Client(server.url).create('misuse', { noTick: true })
-    await until(() => ours(warnings, /has not ticked/).length > 0, 'the warning', 3000)
+    await until(() => ours(warnings, /has not ticked/).length > 0, 'the warning', 5000)
     await sleep(300)
-    expect(ours(warnings, /has not ticked for 10 patches \(tick 0\), so views show nothing.*setTimestep/)).toHaveLength(1)
+    expect(ours(warnings, /has not ticked for \d+ patches over 2 s \(tick 0\), so views show nothing.*setTimestep/)).toHaveLength(1)
     await c.leave(true)
+  })
+
+  it('should not warn a room that ticks far less often than it patches, or patches by hand and late', async () => {
+    // a tick every 700 ms, a patch every 50 ms: 14 patches per tick
+    const slow = await new Client(server.url).create('misuse', { tickMs: 700 })
+    const rs = room!
+    await until(() => rs.near.every((e) => keys(slow).includes(String(e))), 'the set of a slow ticker')
+    await sleep(800)
+    // no patch timer: the first patch 800 ms after the join
+    const manual = await new Client(server.url).create('misuse', { manualPatchAfter: 800 })
+    const rm = room!
+    await until(() => rm.near.every((e) => keys(manual).includes(String(e))), 'the set of a room patching by hand')
+    expect(warnings).toEqual([])
+    await slow.leave(true)
+    await manual.leave(true)
   })
 
   it('should never send an entity beyond maxRange, whatever the engine selects', async () => {

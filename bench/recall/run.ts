@@ -7,13 +7,14 @@ import { attentionPolicy, engineHasByteBudget } from './policies/attention-polic
 import { fullPolicy } from './policies/full-policy'
 import type { PolicyFactory } from './policies/interest-policy'
 import { nearestPolicy } from './policies/nearest-policy'
+import { radiusLodPolicy } from './policies/radius-lod-policy'
 import { radiusPolicy } from './policies/radius-policy'
 import { poolResults } from './pool'
 import { countByKind, INTERACTION_NAMES, type Recording } from './recording'
 import { readRecording, writeRecording } from './recording-file'
 import { replay, type ReplayResult } from './replay'
 import { FULL_SCENARIO, QUICK_SCENARIO, type ScenarioConfig } from './scenario'
-import { bestIssueTargets, evaluateTargets, type IssueTargets, type TargetReport } from './targets'
+import { evaluateTargets, judgeIssueTargets, type IssueTargets, type TargetReport } from './targets'
 import { viewRadiusOf } from './viewport'
 
 /** Options of {@link runRecallBench}. */
@@ -57,8 +58,13 @@ export interface FamilyBenchResult {
   rows: RecallRow[]
   targets200: TargetReport
   targets500: TargetReport
-  /** Issue 11's targets on the attention sweep that does best (null without attention rows). */
+  /**
+   * Issue 11's targets against plain radius AOI, on the attention sweep fixed in advance
+   * (`judgedSeries`: the byte-budget sweep when the engine has one); null without attention rows.
+   */
   issue: IssueTargets | null
+  /** The same targets against radius AOI with distance LOD (radius-lod); null without its rows. */
+  issueLod: IssueTargets | null
   /** Entitlement violations summed over every policy (must be 0). */
   entitlementViolations: number
   /** With a model: the learned rows against the heads and radius AOI at equal bytes (T = 500 ms). */
@@ -84,6 +90,8 @@ export interface RecallBenchResult {
 export const SWEEPS = {
   full: {
     radius: [5, 7.5, 10, 12.5, 15, 20, 25, 30, 40, 50, 60, 80],
+    // radius AOI with distance LOD: the same radii and wider ones, as its members cost less (most at Low), so that its bytes reach attention's
+    radiusLod: [5, 7.5, 10, 12.5, 15, 20, 25, 30, 40, 50, 60, 80, 120, 160, 240],
     nearest: [1, 2, 3, 4, 6, 8, 12, 16, 24, 32],
     attention: [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48],
     /** Bytes per client per second (count budget {@link BYTE_BUDGET_CAP} as the cap). */
@@ -98,6 +106,7 @@ export const SWEEPS = {
   },
   quick: {
     radius: [5, 10, 20, 40, 80],
+    radiusLod: [5, 10, 20, 40, 80],
     nearest: [2, 8],
     attention: [2, 4, 8, 16, 32],
     byteBudget: [450, 600, 1000, 2500, 6000],
@@ -117,6 +126,7 @@ export function sweepPolicies(quick: boolean): PolicyFactory[] {
   return [
     fullPolicy(),
     ...s.radius.map((r) => radiusPolicy(r)),
+    ...s.radiusLod.map((r) => radiusLodPolicy(r)),
     ...s.nearest.map((k) => nearestPolicy(k)),
     ...s.attention.map((k) => attentionPolicy(k)),
     ...(engineHasByteBudget() ? s.byteBudget.map((b) => attentionPolicy(BYTE_BUDGET_CAP, { byteBudget: b })) : []),
@@ -171,7 +181,7 @@ async function sweepFamily(name: string, description: string, recs: Recording[],
         (row.entitlementViolations > 0 ? `  ENTITLEMENT VIOLATIONS ${row.entitlementViolations}` : ''),
     )
   }
-  const judged = { scenario, rows, targets200: evaluateTargets(rows, 0.2), targets500: evaluateTargets(rows, 0.5), issue: bestIssueTargets(rows), entitlementViolations: violations }
+  const judged = { scenario, rows, targets200: evaluateTargets(rows, 0.2), targets500: evaluateTargets(rows, 0.5), issue: judgeIssueTargets(rows, 'radius'), issueLod: judgeIssueTargets(rows, 'radius-lod'), entitlementViolations: violations }
   if (modelPath === undefined) return judged
   const sweep = quick ? SWEEPS.quick : SWEEPS.full
   const byteRows = engineHasByteBudget() ? sweep.learnedBytes.map((b) => [b, true] as const) : []
@@ -236,17 +246,24 @@ export async function runRecallBench(options: RecallBenchOptions = {}): Promise<
   }
 }
 
-/** One line per target of issue 11 for a family. */
+/** One line per target of issue 11 for a family, against plain radius AOI and against radius-lod. */
 export function issueLines(f: FamilyBenchResult): string[] {
   const t = f.issue
   if (t === null) return [`${f.scenario.family}: no attention sweep`]
   const yes = (v: boolean | null): string => (v === null ? 'not comparable' : v ? 'MET' : 'not met')
-  const ratios = t.halfTheMisses.equalBytes.map((p) => `${p.budget}:${Number.isFinite(p.ratio) ? p.ratio.toFixed(2) : 'inf'}`).join(' ')
-  const cov = t.coverage.map((p) => `${p.param}:${(p.attentionCoverage * 100).toFixed(0)}/${(p.radiusCoverage * 100).toFixed(0)}%`).join(' ')
+  const against = (x: IssueTargets | null, name: string): string[] => {
+    if (x === null) return [`  against ${name}: no rows`]
+    const ratios = x.halfTheMisses.equalBytes.map((p) => `${p.budget}:${Number.isFinite(p.ratio) ? p.ratio.toFixed(2) : 'inf'}`).join(' ')
+    const cov = x.coverage.map((p) => `${p.param}:${(p.attentionCoverage * 100).toFixed(0)}/${(p.radiusCoverage * 100).toFixed(0)}%`).join(' ')
+    return [
+      `  T=500ms avoidable misses <= half of ${name} at equal bytes: ${yes(x.halfTheMissesMet)}  [param:ratio ${ratios}]`,
+      `  viewport coverage >= ${name} at equal bytes: ${yes(x.coverageMet)}  [param:attention/${name} ${cov}]`,
+    ]
+  }
   return [
-    `${f.scenario.family} (judged on "${t.series}"; entitlement violations: ${f.entitlementViolations})`,
-    `  T=500ms avoidable misses <= half of radius AOI at equal bytes: ${yes(t.halfTheMissesMet)}  [param:ratio ${ratios}]`,
-    `  viewport coverage >= radius AOI at equal bytes: ${yes(t.coverageMet)}  [param:attention/radius ${cov}]`,
+    `${f.scenario.family} (judged on "${t.series}", fixed in advance; entitlement violations: ${f.entitlementViolations})`,
+    ...against(t, 'radius AOI'),
+    ...against(f.issueLod, 'radius-lod'),
     `  99.5% recall at 200 ms within 5% of full-state bytes: ${yes(t.recall995Within5Met)}` +
       (t.recall995 ? ` (${t.recall995.param}: ${t.recall995.bytes.toFixed(0)} B/s = ${(t.recall995.shareOfFull * 100).toFixed(1)}% of full)` : ' (never reached)'),
   ]
@@ -284,7 +301,7 @@ if (isMain(import.meta.url)) {
   })
   const path = writeResult('recall', result)
   if (json) {
-    console.log(JSON.stringify({ ...result, families: result.families.map((f) => ({ scenario: f.scenario, issue: f.issue, entitlementViolations: f.entitlementViolations, rows: f.rows, learned500: f.learned500 })) }, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v)))
+    console.log(JSON.stringify({ ...result, families: result.families.map((f) => ({ scenario: f.scenario, issue: f.issue, issueLod: f.issueLod, entitlementViolations: f.entitlementViolations, rows: f.rows, learned500: f.learned500 })) }, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v)))
   } else {
     console.log(`targets of issue 11 (${flagValue('load') !== undefined ? 'loaded recording' : `${result.seedSet} seeds`}${result.byteBudgetSweep ? '' : '; engine without byteBudget: count-budget sweep only'}):`)
     for (const f of result.families) for (const l of issueLines(f)) console.log(l)

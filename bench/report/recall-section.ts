@@ -3,7 +3,9 @@ import type { RecallRow } from '../recall/metrics'
 import { INTERACTION_NAMES, KIND_NAMES } from '../recall/recording'
 import type { RecallBenchResult } from '../recall/run'
 import { BEHAVIOUR } from '../recall/scenario'
-import type { TargetReport } from '../recall/targets'
+import { RADIUS_LOD_BANDS } from '../recall/policies/radius-lod-policy'
+import type { IssueTargets, TargetReport } from '../recall/targets'
+import { interpolate } from '../lib/stats'
 import { HEAD_NAMES } from '../../plugin/src/index'
 import { int, num, pct, table, verdict } from './markdown'
 
@@ -23,8 +25,8 @@ function seriesOf(rows: readonly RecallRow[], y: (r: RecallRow) => number): Seri
     groups.set(key, [...(groups.get(key) ?? []), r])
   }
   const name = (k: string): string =>
-    k === 'radius' ? 'radius AOI' : k === 'nearest' ? 'nearest-K' : k === 'full' ? 'full state' : k === 'attention' ? 'attention (default)' : k
-  const order = ['attention', 'radius', 'nearest', 'full']
+    k === 'radius' ? 'radius AOI' : k === 'radius-lod' ? 'radius AOI + distance LOD' : k === 'nearest' ? 'nearest-K' : k === 'full' ? 'full state' : k === 'attention' ? 'attention (default)' : k
+  const order = ['attention', 'radius', 'radius-lod', 'nearest', 'full']
   return [...groups.entries()]
     .sort(([a], [b]) => (order.indexOf(a) + 1 || 9) - (order.indexOf(b) + 1 || 9))
     .map(([k, rs]) => ({
@@ -40,7 +42,7 @@ function paramName(r: RecallRow): string {
   const radius = / R=([\d.]+)/.exec(r.label)
   if (r.family === 'attention' && r.label.startsWith('attention B=')) return `B=${r.param} B/s`
   if (r.family === 'attention') return `K=${r.param}${radius ? `, R=${radius[1]}` : ''}`
-  return r.family === 'radius' ? `R=${r.param}` : `K=${r.param}`
+  return r.family === 'radius' || r.family === 'radius-lod' ? `R=${r.param}` : `K=${r.param}`
 }
 
 function policyName(r: RecallRow): string {
@@ -48,7 +50,7 @@ function policyName(r: RecallRow): string {
     const v = /\(([^)]+)\)/.exec(r.label)
     return v ? `attention (${v[1]})` : r.label.includes(' R=') ? 'attention (R=25)' : 'attention'
   }
-  return r.family === 'radius' ? 'radius AOI' : r.family === 'nearest' ? 'nearest-K' : 'full state'
+  return r.family === 'radius' ? 'radius AOI' : r.family === 'radius-lod' ? 'radius AOI + LOD' : r.family === 'nearest' ? 'nearest-K' : 'full state'
 }
 
 function targetsTable(t: TargetReport): string {
@@ -145,7 +147,11 @@ export function recallSection(r: RecallBenchResult): Section {
       'with the components for what the game declares: salience and nimbus, team and team-only, owner, hidden, aim target; ' +
       'interactions are fed to `recordInteraction` only after the tick they happen in)' +
       (r.byteBudgetSweep ? ', swept by count budget K and by byte budget B (bytes per second, K as a cap)' : ', swept by count budget K (this engine build takes no byte budget)') +
-      '; *radius AOI* = everything within R; *nearest-K* = the K closest entities; *full state* = everything. ' +
+      '; *radius AOI* = everything within R; ' +
+      `*radius AOI + LOD* (radius-lod) = everything within R with distance level of detail: High within ${lodFraction(RADIUS_LOD_BANDS.high)}, Medium within ${lodFraction(RADIUS_LOD_BANDS.medium)}, Low out to R ` +
+      '(fractions chosen among R/4, R/8 and R/16 on the training seeds by `bench/recall/radius-lod-search.ts`, see bench/recall/README.md; the least detail won, and a radius AOI entirely at Low, ' +
+      'which no game would ship and which is not judged here, does better still on recall and coverage at equal bytes), swept over wider radii since most of its members cost a coarse position only; ' +
+      '*nearest-K* = the K closest entities; *full state* = everything. ' +
       'Every policy leaves out what the player may not see (hidden entities of others, team-only entities of other teams), as a careful game does; ' +
       'the replay counts any such membership as an entitlement violation. Every client also sees its own avatar.',
     '',
@@ -153,7 +159,8 @@ export function recallSection(r: RecallBenchResult): Section {
       'each interaction counts once per player party. Bytes = the patches a Colyseus room would send, encoded through real `@colyseus/schema` StateViews ' +
       'with the example server\'s schema (`Entity`: untagged kind, team and a coarse position refreshed every 4th tick; x, y, angle tagged Motion; hp, mood tagged Detail) ' +
       'and its write schedule; an attention member is in its client\'s view with the tags of its band, as the plugin adds it (Low: untagged only; Medium: + Motion; High: + Motion + Detail); ' +
-      'radius AOI, nearest-K and full state hold every member at full detail. Shared + view bytes, 20 patches/s, WebSocket framing not included. ' +
+      'radius-lod members go through the same tags and the same meter, with the band of their distance; ' +
+      'plain radius AOI, nearest-K and full state hold every member at full detail. Shared + view bytes, 20 patches/s, WebSocket framing not included. ' +
       '*Viewport coverage* = per player and tick, the share of the entities within the player\'s view radius (that it may see) that its client holds at any band with data at most 1 s old. ' +
       'The first 2 s (sets filling up) are not measured.',
     '',
@@ -190,7 +197,7 @@ export function recallSection(r: RecallBenchResult): Section {
     `- *99.5% recall at T = 200 ms with at most 15% of full-state bytes*: ${verdict(t2.recall995Within15Met)}` +
       (att995 ? ` (attention K=${att995.param}: ${int(att995.bytes)} B/client/s = ${pct(att995.shareOfFull, 1)} of full state's ${int(fullBytes)}).` : ' (no attention budget reached 99.5%).'),
     `- Cheapest configuration reaching 99.5% at 200 ms, per policy: ${t2.recall995
-      .map((x) => `${x.family} ${x.family === 'radius' ? 'R' : 'K'}=${x.param}: ${int(x.bytes)} B/client/s (${pct(x.shareOfFull, 1)} of full)`)
+      .map((x) => `${x.family} ${x.family === 'radius' || x.family === 'radius-lod' ? 'R' : 'K'}=${x.param}: ${int(x.bytes)} B/client/s (${pct(x.shareOfFull, 1)} of full)`)
       .join('; ')}.`,
     '',
     'Attention against radius AOI at the same bytes, T = 200 ms:',
@@ -329,33 +336,55 @@ function reading(rows: readonly RecallRow[], ps: [RecallRow, RecallRow][]): stri
   return out
 }
 
-/** Per family: the three targets of issue 11, charts of recall and coverage against bytes, and where attention wins. */
+/** A band radius of radius-lod as prose: `R/4` for a fraction 0.25. */
+function lodFraction(f: number): string {
+  return f === 0 ? '0' : Number.isInteger(1 / f) ? `R/${1 / f}` : `${f} R`
+}
+
+/** The sweep a verdict is judged on, as a short name (`B`, `K`). */
+const sweepName = (t: IssueTargets): string => t.series.replace('attention ', '').replace('=', '')
+
+/** The baselines of a family's verdicts: plain radius AOI, and radius-lod when the result has it (results written before it lack `issueLod`). */
+function verdictsOf(f: RecallBenchResult['families'][number]): { name: string; family: 'radius' | 'radius-lod'; t: IssueTargets | null }[] {
+  return [
+    { name: 'radius AOI', family: 'radius', t: f.issue },
+    { name: 'radius AOI + LOD', family: 'radius-lod', t: f.issueLod ?? null },
+  ]
+}
+
+/** Per family: the three targets of issue 11 against both baselines, charts of recall and coverage against bytes, and where attention wins. */
 function familiesPart(r: RecallBenchResult): { lines: string[]; images: Record<string, string> } {
   const images: Record<string, string> = {}
   const lines: string[] = []
   lines.push('### Targets of issue 11 per family', '')
   lines.push(
-    'On the test seeds, at T = 500 ms: (1) at equal bytes, attention\'s avoidable misses (misses full state does not make) at most half of radius AOI\'s, ' +
-      'at every attention configuration from the cheapest radius point up; (2) at equal bytes, viewport coverage at least radius AOI\'s; ' +
-      '(3) 99.5% recall at T = 200 ms with at most 5% of full-state bytes. Radius AOI is interpolated linearly in bytes between its two nearest radii; ' +
-      'attention points outside radius AOI\'s byte range are not compared. Each family is judged on the attention sweep that does best (named). ' +
-      'Recall counts a party held at any band, Low included (a coarse position a few times a second); the stricter *recall at M+* counts only the time it was held ' +
-      'at Medium or above (full-rate motion) and is shown next to it: where the two differ, attention saw the threat coming but did not spend full detail on it.',
+    `On the ${r.seedSet} seeds, at T = 500 ms: (1) at equal bytes, attention's avoidable misses (misses full state does not make) at most half of the baseline's, ` +
+      'at every attention configuration within the baseline\'s byte range; (2) at equal bytes, viewport coverage at least the baseline\'s; ' +
+      '(3) 99.5% recall at T = 200 ms with at most 5% of full-state bytes (attention alone). The baseline is interpolated linearly in bytes between its two nearest radii; ' +
+      'attention points outside its byte range are not compared. Targets (1) and (2) are judged against two baselines: plain *radius AOI*, which holds every member at full detail, ' +
+      'and *radius AOI + LOD*, which holds the far ones at Low like attention does. ' +
+      'Every family is judged on the byte-budget sweep (B), fixed in advance as the configuration the docs recommend (the count-budget sweep only for an engine build without byte budgets); ' +
+      'the count-budget sweep is in the charts and the full table but not judged, and no sweep is chosen by its results. ' +
+      'Recall counts a party held at any band, Low included (a coarse position a few times a second), and so does coverage; the stricter *recall at M+* counts only the time a party was held ' +
+      'at Medium or above (full-rate motion) and is shown next to it: where the two differ, the policy saw the threat coming but did not spend full detail on it.',
     '',
     table(
-      ['family', 'sweep judged', 'half the avoidable misses (500 ms)', 'coverage >= radius AOI', '99.5% at 200 ms within 5% of full', 'entitlement violations'],
+      ['family', 'sweep judged', 'half the avoidable misses (500 ms): vs radius AOI', 'vs radius AOI + LOD', 'coverage >= baseline: vs radius AOI', 'vs radius AOI + LOD', '99.5% at 200 ms within 5% of full', 'entitlement violations'],
       r.families.map((f) => {
         const t = f.issue
+        const lod = f.issueLod ?? null
         return [
           f.scenario.family,
-          t ? t.series.replace('attention ', '').replace('=', '') : '-',
+          t ? sweepName(t) : '-',
           verdict(t?.halfTheMissesMet),
+          verdict(lod?.halfTheMissesMet),
           verdict(t?.coverageMet),
+          verdict(lod?.coverageMet),
           t ? `${verdict(t.recall995Within5Met)}${t.recall995 ? ` (${pct(t.recall995.shareOfFull, 1)})` : ' (never)'}` : 'n/a',
           String(f.entitlementViolations),
         ]
       }),
-      ['l', 'l', 'l', 'l', 'l', 'r'],
+      ['l', 'l', 'l', 'l', 'l', 'l', 'l', 'r'],
     ),
     '',
   )
@@ -398,46 +427,80 @@ function familiesPart(r: RecallBenchResult): { lines: string[]; images: Record<s
     )
     const t = f.issue
     if (t === null) continue
-    const cov = new Map(t.coverage.map((p) => [p.param, p]))
-    lines.push(
-      `Attention (${t.series.replace('attention ', '').replace('=', '')} sweep) against radius AOI at the same bytes:`,
-      '',
-      table(
-        ['attention', 'bytes/client/s', 'misses 500 ms: attention / radius AOI', 'avoidable ratio', 'coverage: attention / radius AOI', 'attention recall 500 ms at M+', 'attention wins?'],
-        t.halfTheMisses.equalBytes.map((p) => {
-          const c = cov.get(p.budget)
-          const row = rows.find((x) => x.family === 'attention' && x.label.startsWith(t.series) && x.param === p.budget && !x.label.includes(' R='))
-          const missWin = p.met
-          const covWin = c?.met ?? false
-          return [
-            t.series.startsWith('attention B=') ? `B=${p.budget}` : `K=${p.budget}`,
-            int(p.bytesPerClientPerSec),
-            `${pct(p.attentionMiss, 1)} / ${pct(p.radiusMiss, 1)}`,
-            Number.isFinite(p.ratio) ? num(p.ratio, 2) : 'only attention misses',
-            c ? `${pct(c.attentionCoverage, 1)} / ${pct(c.radiusCoverage, 1)}` : '-',
-            pct(row?.recall500Detail ?? Number.NaN, 1),
-            missWin && covWin ? 'yes' : missWin ? 'misses only' : covWin ? 'coverage only' : 'no',
-          ]
-        }),
-      ),
-      '',
-      ...familyReading(f, t),
-    )
+    lines.push(...equalBytesTable(f, t), '')
+    for (const v of verdictsOf(f)) if (v.t !== null) lines.push(...familyReading(f, v.t, v.name, v.family))
+    lines.push('')
   }
   return { lines, images }
 }
 
-/** Where attention wins in one family and where not, with the interaction kinds behind its misses (computed, no fixed claims). */
-function familyReading(f: RecallBenchResult['families'][number], t: NonNullable<RecallBenchResult['families'][number]['issue']>): string[] {
+/**
+ * One family's judged attention sweep against both baselines at the same bytes, one row per attention
+ * configuration compared with at least one of them.
+ */
+function equalBytesTable(f: RecallBenchResult['families'][number], t: IssueTargets): string[] {
   const rows = f.rows
-  const radius = rows.filter((x) => x.family === 'radius')
-  const label = (param: number): string => (t.series.startsWith('attention B=') ? `B=${param}` : `K=${param}`)
+  const vs = verdictsOf(f)
+  const budgets = [...new Set(vs.flatMap((v) => v.t?.halfTheMisses.equalBytes.map((p) => p.budget) ?? []))].sort((a, b) => a - b)
+  const label = (param: number): string => `${sweepName(t)}=${param}`
+  // radius-lod's recall at M+ at the same bytes: what its bands spend on detail where attention holds at Low
+  const lodDetail = rows.filter((x) => x.family === 'radius-lod' && !x.label.includes('(')).map((x) => ({ x: x.bytesPerClientPerSec, y: x.recall500Detail }))
+  const body = budgets.map((b) => {
+    const a = rows.find((x) => x.family === 'attention' && x.label.startsWith(t.series) && x.param === b && !x.label.includes(' R='))
+    const ps = vs.map((v) => v.t?.halfTheMisses.equalBytes.find((p) => p.budget === b))
+    const cs = vs.map((v) => v.t?.coverage.find((c) => c.param === b))
+    const bytes = a?.bytesPerClientPerSec ?? Number.NaN
+    const attMiss = a === undefined ? Number.NaN : 1 - a.recall500
+    const win = (i: number): string => {
+      const p = ps[i]
+      const c = cs[i]
+      if (p === undefined) return '-'
+      const covWin = c?.met ?? false
+      return p.met && covWin ? 'yes' : p.met ? 'misses only' : covWin ? 'coverage only' : 'no'
+    }
+    return [
+      label(b),
+      int(bytes),
+      `${pct(attMiss, 1)} / ${ps.map((p) => (p ? pct(p.radiusMiss, 1) : '-')).join(' / ')}`,
+      ps.map((p) => (p === undefined ? '-' : Number.isFinite(p.ratio) ? num(p.ratio, 2) : 'only attention misses')).join(' / '),
+      `${pct(a?.viewportCoverage ?? Number.NaN, 1)} / ${cs.map((c) => (c ? pct(c.radiusCoverage, 1) : '-')).join(' / ')}`,
+      `${pct(a?.recall500Detail ?? Number.NaN, 1)} / ${pct(interpolate(lodDetail, bytes) ?? Number.NaN, 1)}`,
+      win(0),
+      win(1),
+    ]
+  })
+  return [
+    `Attention (${sweepName(t)} sweep) against radius AOI and radius AOI + LOD at the same bytes (\`-\`: outside that baseline's byte range):`,
+    '',
+    table(
+      [
+        'attention',
+        'bytes/client/s',
+        'misses 500 ms: attention / radius AOI / + LOD',
+        'avoidable ratio vs radius AOI / + LOD',
+        'coverage: attention / radius AOI / + LOD',
+        'recall 500 ms at M+: attention / + LOD',
+        'attention wins vs radius AOI?',
+        'vs + LOD?',
+      ],
+      body,
+    ),
+  ]
+}
+
+/** Where attention wins in one family against one baseline and where not, with the interaction kinds behind its misses (computed, no fixed claims). */
+function familyReading(f: RecallBenchResult['families'][number], t: IssueTargets, baselineName: string, baseline: 'radius' | 'radius-lod'): string[] {
+  const rows = f.rows
+  const radius = rows.filter((x) => x.family === baseline && !x.label.includes('('))
+  const label = (param: number): string => `${sweepName(t)}=${param}`
   const wins = t.halfTheMisses.equalBytes.filter((p) => p.met && (t.coverage.find((c) => c.param === p.budget)?.met ?? false)).map((p) => label(p.budget))
   const loses = t.halfTheMisses.equalBytes.filter((p) => !p.met)
+  const covLoses = t.coverage.filter((c) => !c.met).map((c) => label(c.param))
   const out: string[] = []
   out.push(
-    `- ${f.scenario.family}: attention wins on both counts at ${wins.length > 0 ? wins.join(', ') : 'no compared budget'}` +
-      (t.recall995 ? `; it reaches 99.5% recall at 200 ms at ${label(t.recall995.param)} (${pct(t.recall995.shareOfFull, 1)} of full-state bytes).` : '; it never reaches 99.5% recall at 200 ms.'),
+    `- ${f.scenario.family}, against ${baselineName}: attention wins on both counts at ${wins.length > 0 ? wins.join(', ') : 'no compared budget'}` +
+      (covLoses.length > 0 ? `; it covers less of the viewport at ${covLoses.join(', ')}` : '') +
+      (baseline === 'radius' ? (t.recall995 ? `; it reaches 99.5% recall at 200 ms at ${label(t.recall995.param)} (${pct(t.recall995.shareOfFull, 1)} of full-state bytes).` : '; it never reaches 99.5% recall at 200 ms.') : '.'),
   )
   for (const p of loses.slice(0, 3)) {
     const a = rows.find((x) => x.family === 'attention' && x.label.startsWith(t.series) && x.param === p.budget && !x.label.includes(' R='))
@@ -448,12 +511,11 @@ function familyReading(f: RecallBenchResult['families'][number], t: NonNullable<
       .filter((x) => x.n > 0 && x.miss > x.rmiss)
       .sort((u, v) => v.miss - v.rmiss - (u.miss - u.rmiss))
     out.push(
-      `- ${label(p.budget)} misses more than half of radius AOI's avoidable misses at ${int(p.bytesPerClientPerSec)} B/client/s` +
+      `  - ${label(p.budget)} misses more than half of ${baselineName}'s avoidable misses at ${int(p.bytesPerClientPerSec)} B/client/s` +
         (worst.length > 0
-          ? `: ${worst.map((x) => `${x.k} ${x.miss} of ${x.n} (radius R=${r.param}: ${x.rmiss})`).join(', ')} at T = 500 ms.`
+          ? `: ${worst.map((x) => `${x.k} ${x.miss} of ${x.n} (${baselineName} R=${r.param}: ${x.rmiss})`).join(', ')} at T = 500 ms.`
           : '.'),
     )
   }
-  out.push('')
   return out
 }

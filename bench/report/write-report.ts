@@ -48,20 +48,23 @@ function summary(r: BenchResults): string {
   const out: string[] = ['## Summary', '']
   const rec = r.recall
   if (rec) {
-    // the three relevance targets, per scenario family, on the sweep that does best there
+    // the three relevance targets, per scenario family, on the sweep fixed in advance (byte budget), against both baselines
     const lines = (rec.families ?? []).map((f) => {
       const t = f.issue
       if (t === null) return `${f.scenario.family}: no attention sweep`
+      const lod = f.issueLod ?? null
       const cheap = t.recall995 ? ` (99.5% at ${int(t.recall995.bytes)} B/client/s = ${pct(t.recall995.shareOfFull, 1)} of full)` : ''
       return (
-        `${f.scenario.family} (${t.series.replace(/=$/, '')}): half the misses ${verdict(t.halfTheMissesMet)}, ` +
-        `coverage ${verdict(t.coverageMet)}, 99.5% within 5%${cheap} ${verdict(t.recall995Within5Met)}`
+        `${f.scenario.family} (${t.series.replace(/=$/, '')}): half the misses ${verdict(t.halfTheMissesMet)} vs radius AOI, ${verdict(lod?.halfTheMissesMet)} vs radius AOI + LOD; ` +
+        `coverage ${verdict(t.coverageMet)} vs radius AOI, ${verdict(lod?.coverageMet)} vs radius AOI + LOD; 99.5% within 5%${cheap} ${verdict(t.recall995Within5Met)}`
       )
     })
     out.push(
-      `- **Nothing that matters missed** (relevance, offline replay of ${rec.seedSet} seeds; targets at T = 500 ms and equal bytes against radius AOI): ` +
+      `- **Relevance at equal bytes** (offline replay of ${rec.seedSet} seeds; targets at T = 500 ms and equal bytes against plain radius AOI, every member at full detail, ` +
+        'and against radius AOI with distance level of detail, the far members at Low): ' +
         lines.join('; ') +
-        '. Attention at a byte budget holds the surroundings at Low (a coarse position a few times a second) and spends full rate on the best-scored members; the relevance section also reports recall counting only Medium/High.',
+        '. Attention at a byte budget holds the surroundings at Low (a coarse position a few times a second) and spends full rate on the best-scored members; ' +
+        'radius AOI + LOD holds the far ones at Low by distance, so against it level of detail alone does not decide. The relevance section also reports recall counting only Medium/High.',
     )
   }
   if (Array.isArray(r.sync)) {

@@ -6,6 +6,7 @@ import { attentionPolicy } from '../recall/policies/attention-policy'
 import { fullPolicy } from '../recall/policies/full-policy'
 import type { InterestPolicy, PolicyFactory } from '../recall/policies/interest-policy'
 import { nearestPolicy } from '../recall/policies/nearest-policy'
+import { radiusLodPolicy } from '../recall/policies/radius-lod-policy'
 import { radiusPolicy } from '../recall/policies/radius-policy'
 import type { Recording } from '../recall/recording'
 import { replay } from '../recall/replay'
@@ -48,7 +49,7 @@ describe('entitlement', () => {
   it('should count a careless policy as violating, and every policy of the bench as not', () => {
     expect(summarize(replay(hub, everything(), { measureBytes: false })).entitlementViolations).toBeGreaterThan(0)
     for (const rec of [hub, battle]) {
-      for (const f of [fullPolicy(), radiusPolicy(40), nearestPolicy(8), attentionPolicy(8)]) {
+      for (const f of [fullPolicy(), radiusPolicy(40), radiusLodPolicy(40), nearestPolicy(8), attentionPolicy(8)]) {
         expect(summarize(replay(rec, f, { measureBytes: false })).entitlementViolations).toBe(0)
       }
     }

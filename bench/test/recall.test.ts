@@ -27,7 +27,7 @@ describe('recall bench (--quick)', () => {
   it('should report well-formed rows for every configuration of the sweep', () => {
     const s = SWEEPS.quick
     const bytes = engineHasByteBudget() ? s.byteBudget.length : 0
-    expect(r.rows.length).toBe(1 + s.radius.length + s.nearest.length + s.attention.length + bytes)
+    expect(r.rows.length).toBe(1 + s.radius.length + s.radiusLod.length + s.nearest.length + s.attention.length + bytes)
     for (const x of r.rows) {
       expect(x.interactions).toBeGreaterThan(0)
       expect(x.interactions).toBe(r.rows[0]!.interactions)
@@ -94,5 +94,10 @@ describe('recall bench (--quick)', () => {
       for (const p of t.equalBytes) expect(p.met).toBe(p.attentionAvoidable <= p.radiusAvoidable / 2 + 1e-12)
       expect(t.halfTheMissesMet).toBe(t.equalBytes.length === 0 ? null : t.equalBytes.every((p) => p.met))
     }
+    // issue 11's targets: on the sweep fixed in advance, against plain radius AOI and against radius-lod
+    const f = r.families[0]!
+    const series = engineHasByteBudget() ? 'attention B=' : 'attention K='
+    expect([f.issue?.series, f.issue?.baseline]).toEqual([series, 'radius'])
+    expect([f.issueLod?.series, f.issueLod?.baseline]).toEqual([series, 'radius-lod'])
   })
 })

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { interpolate, quantile } from '../lib/stats'
 import type { RecallRow } from '../recall/metrics'
-import { bestIssueTargets, evaluateIssueTargets, evaluateTargets } from '../recall/targets'
+import { evaluateIssueTargets, evaluateTargets, judgedSeries, judgeIssueTargets } from '../recall/targets'
 
 const row = (family: RecallRow['family'], param: number, bytes: number, recall200: number): RecallRow => ({
   family,
@@ -108,13 +108,43 @@ describe('issue targets', () => {
     expect(dear.recall995Within5Met).toBe(false)
   })
 
-  it('should pick the attention sweep meeting the most targets', () => {
+  it('should judge radius-lod on its own rows, apart from plain radius AOI', () => {
+    // radius-lod: cheaper per radius, and it misses less than plain radius at the same bytes
+    const lod = [cov({ ...row('radius', 20, 1000, 0.999), family: 'radius-lod', label: 'radius-lod R=20' }, 0.5), cov({ ...row('radius', 40, 2000, 0.999), family: 'radius-lod', label: 'radius-lod R=40' }, 0.95)]
+    // a variant (labelled in parentheses) is not part of the baseline's curve
+    const variant = cov({ ...row('radius', 30, 1500, 0.5), family: 'radius-lod', label: 'radius-lod (High R*0.5, Medium R*1) R=30' }, 0)
+    const all = [...rows, ...lod, variant]
+    const plain = evaluateIssueTargets(all, 'attention K=', 'radius')
+    const vsLod = evaluateIssueTargets(all, 'attention K=', 'radius-lod')
+    expect(plain.baseline).toBe('radius')
+    expect(vsLod.baseline).toBe('radius-lod')
+    expect(vsLod.halfTheMisses.baseline).toBe('radius-lod')
+    // K=4 at 1500 B/s: plain radius misses 1.5% there, radius-lod only what full state misses (0.1%); attention 0.15%
+    expect(plain.halfTheMisses.equalBytes[0]!.radiusMiss).toBeCloseTo(0.015, 12)
+    expect(vsLod.halfTheMisses.equalBytes[0]!.radiusMiss).toBeCloseTo(0.001, 12)
+    expect(vsLod.halfTheMisses.equalBytes[0]!.ratio).toBe(Number.POSITIVE_INFINITY)
+    expect(plain.halfTheMissesMet).toBe(true)
+    expect(vsLod.halfTheMissesMet).toBe(false)
+    expect(vsLod.coverage[0]!.radiusCoverage).toBeCloseTo(0.725, 12)
+    expect(plain.coverageMet).toBe(true)
+    expect(vsLod.coverageMet).toBe(false)
+    // the 99.5% target concerns attention alone
+    expect(vsLod.recall995).toEqual(plain.recall995)
+    expect(judgeIssueTargets(rows, 'radius-lod')).toBeNull()
+  })
+
+  it('should judge the byte-budget sweep, fixed in advance, even where the count-budget sweep does better', () => {
     const byBytes = [
       { ...cov(row('attention', 1200, 1500, 0.97), 0.1), label: 'attention B=1200 K<=256' },
       { ...cov(row('attention', 2500, 2500, 0.97), 0.1), label: 'attention B=2500 K<=256' },
     ]
-    const best = bestIssueTargets([...rows, ...byBytes])
-    expect(best?.series).toBe('attention K=')
-    expect(best?.metCount).toBe(3)
+    expect(evaluateIssueTargets(rows, 'attention K=').metCount).toBe(3)
+    expect(judgedSeries([...rows, ...byBytes])).toBe('attention B=')
+    const judged = judgeIssueTargets([...rows, ...byBytes], 'radius')
+    expect(judged?.series).toBe('attention B=')
+    expect(judged?.halfTheMissesMet).toBe(false)
+    // without a byte-budget sweep (an engine build without byte budgets), the count-budget sweep
+    expect(judgedSeries(rows)).toBe('attention K=')
+    expect(judgedSeries(rows.filter((r) => r.family !== 'attention'))).toBeNull()
   })
 })

@@ -1,7 +1,7 @@
 import type { Recording } from '../recording'
 
 /** The interest-management policies compared by the recall benchmark. */
-export type PolicyFamily = 'attention' | 'radius' | 'nearest' | 'full'
+export type PolicyFamily = 'attention' | 'radius' | 'radius-lod' | 'nearest' | 'full'
 
 /**
  * An interest policy replayed offline over a recording: each tick it computes every player's
@@ -9,7 +9,7 @@ export type PolicyFamily = 'attention' | 'radius' | 'nearest' | 'full'
  */
 export interface InterestPolicy {
   readonly family: PolicyFamily
-  /** The swept parameter: budget (attention), radius (radius), K (nearest), 0 (full). */
+  /** The swept parameter: budget (attention), radius (radius, radius-lod), K (nearest), 0 (full). */
   readonly param: number
   /** Human label, e.g. `radius R=30`. */
   readonly label: string

@@ -527,6 +527,7 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     // a room that awaits allowReconnection in its own onLeave (Colyseus runs the plugin's after it):
     // the client is back, on the same session and view
     if (client.state === ClientState.RECONNECTED) return
+    this.hadFullState.delete(client.sessionId)
     this.unbindSession(client.sessionId)
   }
 
@@ -556,7 +557,6 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     const r = this.bySession.get(sessionId)
     if (r === undefined) return
     this.bySession.delete(sessionId)
-    this.hadFullState.delete(sessionId)
     const k = r.sessions.indexOf(sessionId)
     if (k !== -1) r.sessions.splice(k, 1)
     if (r.sessions.length === 0) this.disposeRecord(r)

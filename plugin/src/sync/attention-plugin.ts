@@ -16,7 +16,7 @@ import { dropBarred, dropDead } from './view-bounds'
 import { disposeViews } from '../view-encoding/dispose-views'
 import { copyPendingRemovals, dropPending, hasPending, hookFullState, sameEntries, sharedWithJoined, type FullStateHandler } from './full-state'
 import { installViewEncoding } from '../view-encoding/install-view-encoding'
-import { roomEncoder, roomSerializer } from '../view-encoding/schema-internals'
+import { roomEncoder, roomSerializer, viewIdOf } from '../view-encoding/schema-internals'
 import { warnIfNoWebSocketGlobal } from './websocket-global'
 
 /** Syncs in a row without an engine tick before the plugin warns that the system does not run. */
@@ -602,7 +602,7 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     dropDead(r, s.reader, this.registry, this.opts.bandTags)
     // a reconnecting client needs removals of its own (afterFullState), a joining one only when the
     // shared view has changes pending that its other clients still need
-    if (!(hasPending(view) || this.hadFullState.has(client.sessionId)) || !sharedWithJoined(this.room.clients, client, view)) return
+    if (!(hasPending(view) || (r.count > 0 && this.hadFullState.has(client.sessionId))) || !sharedWithJoined(this.room.clients, client, view)) return
     this.forks.set(this.fork(client, r), r)
   }
 
@@ -680,6 +680,9 @@ export class AttentionPlugin extends RoomPlugin<Room> {
         continue
       }
       if (hasPending(f.view) || hasPending(p.view) || f.observer !== p.observer || !sameEntries(f, p)) continue
+      // a view that never held anything is bound to no state yet: its clients' full state lacked the
+      // entity collection the other may show them (its later adds would name a collection they never got)
+      if (viewIdOf(f.view) < 0 || viewIdOf(p.view) < 0) continue
       // every client of the fork must be joined here (a dropped client's view is restored from its old client object)
       const clients: Client[] = []
       for (const s of f.sessions) {

@@ -446,6 +446,17 @@ function run(sc: Scenario): void {
   engine.dispose()
 }
 
+/**
+ * Scenarios the property found once, replayed first on every run:
+ * 1. a client that reconnects to a view it shares, empty and never bound to the state, got a fork of
+ *    its own that went back to the shared view after a patch: its full state (from the unbound fork)
+ *    lacked the entity collection the shared view showed, so the next entity the view took never
+ *    reached it (a view never bound is never merged back).
+ */
+const FOUND: Scenario[] = [
+  { entryBudget: 1, shareViews: true, fastViewEncoding: false, hysteresis: false, tightBands: false, tags: 0, maxRange: undefined, initial: [[0, 0, false], [0, 0, true], [0, 0, false], [0, 0, false], [0, 0, false]], binds: [0, 0], cmds: [{ kind: 'sync', ticks: 1, patches: [[], [{ kind: 'observer', pick: 876, radius: 5, budget: 1 }]] }, { kind: 'drop', client: 1 }, { kind: 'sync', ticks: 1, patches: [[{ kind: 'ack', client: 1 }, { kind: 'spawn', x: 0, y: 0, observer: true, radius: 5, budget: 1, owner: null, hidden: true, late: true }], [{ kind: 'despawn', pick: 0, untrack: 'before' }]] }, { kind: 'bind', client: 0, pick: 1 }, { kind: 'bind', client: 1, pick: 384 }, { kind: 'write', pick: 0 }] },
+]
+
 describe('entitlement', () => {
   // scripts bind clients to entities that are not observers, and let ownerships lapse: warnings by design
   beforeAll(() => {
@@ -456,7 +467,7 @@ describe('entitlement', () => {
   })
 
   it('should never let a client decode an entity or a field it is not entitled to, nor a stale value', () => {
-    fc.assert(fc.property(scenarioArb, run), { numRuns: 300 })
+    fc.assert(fc.property(scenarioArb, run), { numRuns: 300, examples: FOUND.map((x) => [x]) })
   })
 
   it('should remove from a client moved off a shared view an entity untracked before the move', () => {

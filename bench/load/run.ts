@@ -31,7 +31,7 @@ import { loadavg, setPriority } from 'node:os'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { spawnBenchChild, type BenchChild } from '../lib/child-process'
-import { acceptFlags, flagValue, hasFlag, isMain, REPO_ROOT, writeResult } from '../lib/cli'
+import { acceptFlags, flagValue, hasFlag, integerListFlag, isMain, numberFlag, REPO_ROOT, stopWith, writeResult } from '../lib/cli'
 import { quantile } from '../lib/stats'
 import type { CrowdReply } from './crowd-entry'
 import type { TickTimings } from './server-entry'
@@ -557,19 +557,11 @@ export async function runLoadBench(options: LoadBenchOptions = {}): Promise<Load
   return { quick, runs, wallSeconds: (performance.now() - t0) / 1000 }
 }
 
-/** Stops the command with a usage error. */
-function fail(message: string): never {
-  console.error(`bench:load: ${message}`)
-  process.exit(2)
-}
+const COMMAND = 'npm run bench:load'
 
-/** A command-line number: an integer (or any finite number when `integer` is false) in [min, max]. */
-function numberFlag(name: string, raw: string, min: number, max: number, integer = true): number {
-  const n = Number(raw)
-  if (raw.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min || n > max) {
-    fail(`--${name} must be ${integer ? 'an integer' : 'a number'} in [${min}, ${max}]; got ${raw}`)
-  }
-  return n
+/** Stops the command with a usage error (exit code 2), named like the shared flag checks'. */
+function fail(message: string): never {
+  return stopWith(`${COMMAND}: ${message}`)
 }
 
 /** What `npm run bench:load -- --help` prints. */
@@ -596,33 +588,26 @@ Writes .bench-results/load.json.`
 
 if (isMain(import.meta.url)) {
   acceptFlags(
-    'npm run bench:load',
+    COMMAND,
     USAGE,
     ['clients', 'seconds', 'plugin', 'clients-per-process', 'cpu-prof', 'decode-every', 'client-nice', 'raw', 'heap-profile', 'direct-frames', 'engine-threads', 'alternate', 'server-flags', 'alternate-ms'],
     ['quick', 'pipelined'],
   )
-  const clients = flagValue('clients')
-  const seconds = flagValue('seconds')
   const plugin = flagValue('plugin')
-  const perProcess = flagValue('clients-per-process')
   const prof = flagValue('cpu-prof')
-  const decodeEvery = flagValue('decode-every')
-  const nice = flagValue('client-nice')
   const raw = flagValue('raw')
   const heap = flagValue('heap-profile')
   const frames = flagValue('direct-frames')
-  const threads = flagValue('engine-threads')
   const alternate = flagValue('alternate')
   const serverFlags = flagValue('server-flags')
   if (serverFlags !== undefined && serverFlags !== 'none' && !/^(--[a-z0-9-]+(=[\w.]+)?)(,--[a-z0-9-]+(=[\w.]+)?)*$/.test(serverFlags)) fail(`--server-flags must be comma-separated node flags; got ${serverFlags}`)
-  const alternateMs = flagValue('alternate-ms')
   const result = await runLoadBench({
     quick: hasFlag('quick'),
-    clientCounts: clients ? clients.split(',').map((c) => numberFlag('clients', c, 1, 2000)) : undefined,
-    seconds: seconds ? numberFlag('seconds', seconds, 1, 600, false) : undefined,
+    clientCounts: integerListFlag(COMMAND, 'clients', 1, 2000),
+    seconds: numberFlag(COMMAND, 'seconds', 1, 600, false),
     modes: plugin === undefined ? undefined : plugin === 'on' ? [true] : plugin === 'off' ? [false] : fail(`--plugin must be on or off; got ${plugin}`),
-    clientsPerProcess: perProcess ? numberFlag('clients-per-process', perProcess, 1, 2000) : undefined,
-    decodeEvery: decodeEvery ? numberFlag('decode-every', decodeEvery, 1, 2000) : undefined,
+    clientsPerProcess: numberFlag(COMMAND, 'clients-per-process', 1, 2000),
+    decodeEvery: numberFlag(COMMAND, 'decode-every', 1, 2000),
     rawDir: raw,
     heapDir: heap,
     alternate:
@@ -630,11 +615,11 @@ if (isMain(import.meta.url)) {
         ? undefined
         : ALTERNATES[alternate] === undefined
           ? fail(`--alternate must be one of ${Object.keys(ALTERNATES).join(', ')}; got ${alternate}`)
-          : { ...ALTERNATES[alternate]!, everyMs: alternateMs ? numberFlag('alternate-ms', alternateMs, 100, 60_000) : 2000 },
+          : { ...ALTERNATES[alternate]!, everyMs: numberFlag(COMMAND, 'alternate-ms', 100, 60_000) ?? 2000 },
     directFrames: frames === undefined ? undefined : frames === 'on' ? true : frames === 'off' ? false : fail(`--direct-frames must be on or off; got ${frames}`),
-    engineThreads: threads !== undefined ? numberFlag('engine-threads', threads, 1, 8) : undefined,
+    engineThreads: numberFlag(COMMAND, 'engine-threads', 1, 8),
     pipelined: hasFlag('pipelined'),
-    clientNice: nice !== undefined ? numberFlag('client-nice', nice, 0, 19) : undefined,
+    clientNice: numberFlag(COMMAND, 'client-nice', 0, 19),
     serverNodeArgs: [...(prof ? ['--cpu-prof', `--cpu-prof-dir=${resolve(prof)}`] : []), ...(serverFlags === undefined ? SERVER_FLAGS : serverFlags === 'none' ? [] : serverFlags.split(','))],
     log: (l) => console.log(l),
   })

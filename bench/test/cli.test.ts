@@ -53,6 +53,7 @@ const CASES: readonly (readonly [Command, readonly string[], string, Record<stri
   ['npm run soak', ['--client', '5'], 'npm run soak: unknown flag --client; known flags: --minutes <value>'],
   ['npm run soak', ['--seconds', '5', '--drop-rate', '2'], 'npm run soak: --drop-rate must be a number in [0, 1]; got 2'],
   ['npm run bench:load', ['--quikc'], 'npm run bench:load: unknown flag --quikc'],
+  ['npm run bench:load', ['--clients', '50,x'], 'npm run bench:load: --clients must be a comma-separated list of integers in [1, 2000]; got 50,x'],
   ['npm run bench:recall', ['--family', 'arena,foo'], 'npm run bench:recall: --family has no family foo'],
   ['npm run bench:recall', ['--seeds-per-family', 'abc'], 'npm run bench:recall: --seeds-per-family must be an integer in [1, 1000]; got abc'],
   ['npm run bench:cluster', ['--quick', '--bots', 'abc'], 'npm run bench:cluster: --bots must be an integer in [0, 20000]; got abc'],

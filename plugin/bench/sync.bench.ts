@@ -31,7 +31,8 @@
 import type { Client } from '@colyseus/core'
 import { Decoder, Encoder, schema, StateView, t, type SchemaType } from '@colyseus/schema'
 import { addComponent, addEntity, createWorld } from 'bitecs'
-import { addObserver, AttentionPlugin, AttentionTags, Band, createAttentionComponents, createAttentionSystem, disposeViews, installViewEncoding, setFacingAngle } from '../src/index'
+import { WebSocket } from 'ws'
+import { addObserver, AttentionPlugin, AttentionTags, Band, createAttentionComponents, createAttentionSystem, disposeViews, installViewEncoding, installWebSocketGlobal, setFacingAngle } from '../src/index'
 import { acceptFlags, hasFlag, integerListFlag, isMain, numberFlag, stopWith } from '../../bench/lib/cli'
 
 /** Every policy the benchmark knows (the names `POLICIES=` takes). */
@@ -771,6 +772,9 @@ function policiesFromEnv(env: string | undefined): SyncPolicy[] | undefined {
 
 async function main(): Promise<void> {
   acceptFlags(COMMAND, USAGE, ['entities', 'clients', 'ticks', 'reps'], ['json', 'quick', 'no-garbage', 'no-leave'])
+  // its rooms are stubs without sockets: the plugin's warning for Node 20's missing WebSocket (which
+  // only reconnecting clients need) would be noise in the output
+  installWebSocketGlobal(WebSocket)
   const json = hasFlag('json')
   const quick = hasFlag('quick')
   const policies = policiesFromEnv(process.env.POLICIES)

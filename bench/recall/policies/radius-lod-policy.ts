@@ -1,7 +1,7 @@
 import { Band } from '../../../plugin/src/index'
-import { createEntitlement } from '../entitlement'
 import type { Recording } from '../recording'
-import { createMemberLists, type InterestPolicy, type PolicyFactory } from './interest-policy'
+import type { InterestPolicy, PolicyFactory } from './interest-policy'
+import { radiusPolicy } from './radius-policy'
 
 /**
  * Owns: radius AOI with distance level of detail, the baseline a careful game writes by hand: the
@@ -41,47 +41,30 @@ export function radiusLodPolicy(radius: number, bands: RadiusLodBands = RADIUS_L
   if (!(bands.high >= 0 && bands.high <= bands.medium)) throw new RangeError(`radiusLodPolicy: bands.high must be in [0, bands.medium = ${bands.medium}]; got ${bands.high}`)
   const custom = bands.high !== RADIUS_LOD_BANDS.high || bands.medium !== RADIUS_LOD_BANDS.medium
   const label = `radius-lod${custom ? ` (High R*${bands.high}, Medium R*${bands.medium})` : ''} R=${radius}`
-  const r2 = radius * radius
   const high2 = (bands.high * radius) ** 2
   const medium2 = (bands.medium * radius) ** 2
+  const members = radiusPolicy(radius)
   return (rec: Recording): InterestPolicy => {
+    // radius AOI's own members (the same entitlement filter); the band follows from the distance
+    const inner = members(rec)
     const n = rec.entityCount
-    const np = rec.players.length
-    const lists = createMemberLists(np, n)
-    // band of each member, parallel to lists.members
-    const band = new Uint8Array(np * n)
-    const rules = createEntitlement(rec)
+    let base = 0
     return {
+      ...inner,
       family: 'radius-lod',
-      param: radius,
       label,
-      shared: false,
-      maxSetSize: Infinity,
       update(t) {
-        const base = t * n
-        for (let p = 0; p < np; p++) {
-          const o = rec.players[p]!
-          const ox = rec.x[base + o]!
-          const oy = rec.y[base + o]!
-          let k = 0
-          const row = p * lists.stride
-          for (let e = 0; e < n; e++) {
-            const dx = rec.x[base + e]! - ox
-            const dy = rec.y[base + e]! - oy
-            const d2 = e === o ? 0 : dx * dx + dy * dy
-            if (d2 > r2 || (e !== o && rules.denied(o, e))) continue
-            lists.members[row + k] = e
-            band[row + k] = d2 <= high2 ? Band.High : d2 <= medium2 ? Band.Medium : Band.Low
-            k++
-          }
-          lists.counts[p] = k
-        }
+        base = t * n
+        inner.update(t)
       },
-      count: (p) => lists.counts[p]!,
-      member: (p, i) => lists.members[p * lists.stride + i]!,
-      band: (p, i) => band[p * lists.stride + i]!,
-      observeInteractions() {},
-      dispose() {},
+      band(p, i) {
+        const o = rec.players[p]!
+        const e = inner.member(p, i)
+        const dx = rec.x[base + e]! - rec.x[base + o]!
+        const dy = rec.y[base + e]! - rec.y[base + o]!
+        const d2 = dx * dx + dy * dy
+        return d2 <= high2 ? Band.High : d2 <= medium2 ? Band.Medium : Band.Low
+      },
     }
   }
 }

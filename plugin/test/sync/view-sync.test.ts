@@ -114,6 +114,11 @@ function run(sc: Scenario): void {
   const state = new State()
   const encoder = new Encoder(state)
   const alive: number[] = []
+  // each spawn's serial number, and the owner (with its serial) an owned entity was spawned with:
+  // bitECS reuses a removed owner's id, and the ownership lapses with the owner (docs/concepts.md section 7)
+  const serial = new Map<number, number>()
+  const ownedBy = new Map<number, { owner: number; serial: number }>()
+  let spawned = 0
   const instance = new Map<number, Thing>()
   let session = 0
   let seed = sc.seed
@@ -136,6 +141,8 @@ function run(sc: Scenario): void {
       return
     }
     alive.push(e)
+    serial.set(e, ++spawned)
+    ownedBy.delete(e)
     C.Position.x[e] = x
     C.Position.y[e] = y
     addComponent(world, e, C.Position)
@@ -144,6 +151,7 @@ function run(sc: Scenario): void {
       const owners = alive.filter((a) => hasComponent(world, a, C.Observer))
       if (owners.length > 0) {
         C.Owner.eid[e] = owners[owned % owners.length]!
+        ownedBy.set(e, { owner: C.Owner.eid[e]!, serial: serial.get(C.Owner.eid[e]!)! })
         addComponent(world, e, C.Owner)
       }
     }
@@ -337,7 +345,9 @@ function run(sc: Scenario): void {
         sc.maxRange === undefined || e === o || Math.hypot(C.Position.x[e]! - C.Position.x[o]!, C.Position.y[e]! - C.Position.y[o]!, C.Position.z[e]! - C.Position.z[o]!) <= sc.maxRange
       // the deny rules as they are now, from bitECS itself (docs/concepts.md section 1)
       const denied = (e: number): boolean => {
-        if (e === o || (hasComponent(world, e, C.Owner) && C.Owner.eid[e] === o)) return false
+        const link = ownedBy.get(e)
+        const owned = hasComponent(world, e, C.Owner) && C.Owner.eid[e] === o && link !== undefined && link.owner === o && link.serial === serial.get(o)
+        if (e === o || owned) return false
         if (hasComponent(world, e, C.Hidden)) return true
         if (!hasComponent(world, e, C.TeamOnly)) return false
         return !(hasComponent(world, o, C.Team) && hasComponent(world, e, C.Team) && C.Team.id[e] === C.Team.id[o])

@@ -162,6 +162,10 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
   const priceBudget = shared.f32(opts.maxObservers, -1)
   // reports received since the observer was added: the first one is not used (see reportBytes)
   const reports = new Uint8Array(opts.maxObservers)
+  // the estimates of the ticks since the last report, summed, and how many: a report's bytes are
+  // what the client received over those ticks, so they are compared with their mean estimate
+  const estSum = new Float64Array(opts.maxObservers)
+  const estTicks = new Uint32Array(opts.maxObservers)
   // amortised refresh (option rescoreEvery): the tick of each slot's last re-score, 0 for none yet
   const every = opts.rescoreEvery
   const scoredTick = shared.u32(opts.maxObservers)
@@ -186,6 +190,8 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
       price[s] = 0
       priceBudget[s] = -1
       reports[s] = 0
+      estSum[s] = 0
+      estTicks[s] = 0
       scoredTick[s] = 0
     },
     onObserverRemoved(eid) {
@@ -528,6 +534,8 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     const obs = observers.ids
     const obsN = observers.count
     for (let i = 0; i < obsN; i++) checkObserver(obs[i]!)
+    // pipelined: the sets just handed over are the ones this tick's patch sends
+    if (pipelined && observerThreads !== null) addEstimates()
     let lapsed = ownership.sync(tracker.owned, flags, generation)
     if (lapsed === -1) lapsed = lapsedAtRemoval
     lapsedAtRemoval = -1
@@ -549,6 +557,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
       }
       else if (observerThreads !== null) observerThreads.run(pass, obs, obsN)
       else passObservers(pass, obs, 0, obsN)
+      if (!pipelined || observerThreads === null) addEstimates()
       return w
     }
     // a custom scorer: every observer's rows in one batch, scored after the row pass, or with pair
@@ -601,8 +610,20 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
         scorerThrew('pairScores.end', err)
       }
     }
+    addEstimates()
     return w
   }) as AttentionSystem
+
+  /** Adds each observer's estimate to its report window: the sets readers see after this tick, which the next patch sends (see reportBytes). */
+  const addEstimates = (): void => {
+    const obs = observers.ids
+    for (let i = 0; i < observers.count; i++) {
+      const s = slotOf[obs[i]!]!
+      if (s === -1) continue
+      estSum[s] = estSum[s]! + estBytes[s]!
+      estTicks[s] = estTicks[s]! + 1
+    }
+  }
 
   const slot = (o: number): number => (o >= 0 && o < cap ? slotOf[o]! : -1)
   /** The observer's byte price after the last tick (see AttentionSystem.bytePrice). */
@@ -664,7 +685,11 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
       checkRange('bytesPerSecond', bytesPerSecond, 0, 1e12)
       const s = slot(o)
       if (s === -1) return
-      const est = inp.estBytes[s]!
+      // the mean estimate over the ticks this report covers (the last tick's alone when none passed)
+      const ticks = estTicks[s]!
+      const est = ticks > 0 ? estSum[s]! / ticks : inp.estBytes[s]!
+      estSum[s] = 0
+      estTicks[s] = 0
       if (!(est > 0)) return
       // the first report carries the set's initial full state, a one-time cost and not a rate:
       // scaling by it shrank a new observer's set for seconds (docs/concepts.md 6b)

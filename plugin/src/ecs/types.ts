@@ -159,9 +159,9 @@ export interface AttentionSystem {
   memberGenerationAt(observer: number, i: number): number
   /**
    * Closes the byte-budget loop: tells the engine how many bytes per second the observer's client
-   * actually received (as measured by the encoder). The engine keeps a smoothed ratio of actual to
-   * estimated bytes per observer (each report's ratio clamped to [0.1, 10]) and scales its band
-   * costs by it. The first report after the observer is added is not used (it carries the initial
+   * actually received (as measured by the encoder) since the previous report. The engine keeps a
+   * smoothed ratio of actual bytes to the mean of its estimates over the ticks the report covers,
+   * per observer (each report's ratio clamped to [0.1, 10]), and scales its band costs by it. The first report after the observer is added is not used (it carries the initial
    * full state). No effect without a byte budget. `bytesPerSecond` must be a finite number in
    * [0, 1e12] (a RangeError otherwise).
    */

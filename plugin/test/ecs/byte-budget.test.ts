@@ -233,6 +233,37 @@ describe('byte budget', () => {
     expect(() => s.sys.reportBytes(o, -1)).toThrow(/bytesPerSecond/)
   })
 
+  it('should compare a report with the mean estimate of the ticks it covers, not the last tick alone', () => {
+    const s = scene()
+    const o = s.observer(0, 0, 200, 600)
+    addComponent(s.world, o, s.C.Velocity)
+    s.sys(s.world)
+    // the first report is not used (the initial full state); it opens the next window
+    s.sys.reportBytes(o, 1000)
+    // a second in which the observer's own avatar moves (High: 100 B/s) and stops on the last tick
+    // (standing still: 0.1 of that); the client received exactly what the engine estimated
+    const moving = 19
+    for (let t = 0; t < moving + 1; t++) {
+      s.C.Velocity.x[o] = t < moving ? 1 : 0
+      s.sys(s.world)
+    }
+    const still = s.sys.estimatedBytes(o)
+    expect(still).toBeCloseTo(COSTS.high * 0.1, 3)
+    s.sys.reportBytes(o, (moving * COSTS.high + still) / (moving + 1))
+    s.sys(s.world)
+    // no error to correct: the ratio stays 1 (read against the last tick alone it would be 9.55)
+    expect(s.sys.estimatedBytes(o)).toBeCloseTo(still, 3)
+    // and a second that starts still (the tick above was its first) and moves on its last tick: the same
+    for (let t = 0; t < moving; t++) {
+      s.C.Velocity.x[o] = t < moving - 1 ? 0 : 1
+      s.sys(s.world)
+    }
+    expect(s.sys.estimatedBytes(o)).toBeCloseTo(COSTS.high, 3)
+    s.sys.reportBytes(o, (moving * still + COSTS.high) / (moving + 1))
+    s.sys(s.world)
+    expect(s.sys.estimatedBytes(o)).toBeCloseTo(COSTS.high, 3)
+  })
+
   it('should not scale by the first report after an observer is added: it carries the initial full state', () => {
     const s = scene()
     const { o } = ring(s)

@@ -5,6 +5,7 @@
 import type { World } from 'bitecs'
 import type { Band } from './bands'
 import { createBroadphase, linkAimers, queryCandidates, queryFarAimers, rebuildGrid } from './broadphase'
+import { isStill } from './byte-budget'
 import { createEntityTracker, Has } from './entity-tracker'
 import { observerFault, observerFaultMessage } from './components'
 import { explainPair } from './explain'
@@ -23,6 +24,9 @@ import { createSharedAlloc, heapAlloc, type RecordingAlloc } from './shared-allo
 import { growRows, isDue, passObservers, type ObserverPass } from './observer-pass'
 import { createObserverThreads, registerThreads, type ObserverThreads } from './observer-threads'
 import { checkRange, describeValue } from './validate'
+
+/** Share of a report window's ticks the observer's avatar must stand still for the window to teach what standing still costs. */
+const STILL_WINDOW = 0.9
 
 /**
  * Creates the attention system for `world`: call the returned function once per tick, then read
@@ -166,6 +170,12 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
   // what the client received over those ticks, so they are compared with their mean estimate
   const estSum = new Float64Array(opts.maxObservers)
   const estTicks = new Uint32Array(opts.maxObservers)
+  // the observer's own avatar standing still, as a share of its moving cost: byteCosts.still until
+  // windows in which it stood still say otherwise (reportBytes); and the window's still ticks and
+  // the avatar's charge in them
+  const selfStill = shared.f64(opts.maxObservers, opts.byteCosts.still)
+  const stillTicks = new Uint32Array(opts.maxObservers)
+  const stillSelfSum = new Float64Array(opts.maxObservers)
   // amortised refresh (option rescoreEvery): the tick of each slot's last re-score, 0 for none yet
   const every = opts.rescoreEvery
   const scoredTick = shared.u32(opts.maxObservers)
@@ -192,6 +202,9 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
       reports[s] = 0
       estSum[s] = 0
       estTicks[s] = 0
+      stillTicks[s] = 0
+      stillSelfSum[s] = 0
+      selfStill[s] = opts.byteCosts.still
       scoredTick[s] = 0
     },
     onObserverRemoved(eid) {
@@ -226,6 +239,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     byteCosts: opts.byteCosts,
     byteScale,
     estBytes,
+    selfStill,
     price,
     priceBudget,
     dt: opts.dt,
@@ -283,6 +297,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
             ownNext: ownership.next,
             byteScale,
             estBytes,
+            selfStill,
             detailBytes,
             price,
             priceBudget,
@@ -622,6 +637,10 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
       if (s === -1) continue
       estSum[s] = estSum[s]! + estBytes[s]!
       estTicks[s] = estTicks[s]! + 1
+      if (estBytes[s]! > 0 && isStill(c, flags, obs[i]!)) {
+        stillTicks[s] = stillTicks[s]! + 1
+        stillSelfSum[s] = stillSelfSum[s]! + selfStill[s]! * opts.byteCosts.high
+      }
     }
   }
 
@@ -687,15 +706,34 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
       if (s === -1) return
       // the mean estimate over the ticks this report covers (the last tick's alone when none passed)
       const ticks = estTicks[s]!
-      const est = ticks > 0 ? estSum[s]! / ticks : inp.estBytes[s]!
+      let est = ticks > 0 ? estSum[s]! / ticks : inp.estBytes[s]!
+      // the share of the window the avatar stood still, and its mean charge for it
+      const stood = ticks > 0 ? stillTicks[s]! / ticks : 0
+      const selfShare = ticks > 0 ? stillSelfSum[s]! / ticks : 0
       estSum[s] = 0
       estTicks[s] = 0
+      stillTicks[s] = 0
+      stillSelfSum[s] = 0
       if (!(est > 0)) return
       // the first report carries the set's initial full state, a one-time cost and not a rate:
       // scaling by it shrank a new observer's set for seconds (docs/concepts.md 6b)
       if (reports[s] === 0) {
         reports[s] = 1
         return
+      }
+      if (stood >= STILL_WINDOW) {
+        // a window the avatar stood still (nearly) throughout: what standing still costs is its one
+        // unknown. Its share is what was sent, at the ratio the moving seconds taught, less the
+        // rest of the set's estimate, over the avatar's moving cost, smoothed. Only what a share in
+        // [0, 1] cannot explain moves the ratio (docs/concepts.md 6b, step 3)
+        const rest = est - selfShare
+        const high = opts.byteCosts.high * stood
+        const raw = (bytesPerSecond / inp.byteScale[s]! - rest) / high
+        const share = raw > 0 ? (raw < 1 ? raw : 1) : 0
+        selfStill[s] = 0.8 * selfStill[s]! + 0.2 * share
+        est = rest + share * high
+        // a window the avatar alone filled, sent (next to) nothing: no ratio to read from it
+        if (share === raw || !(est > 0.01 * high)) return
       }
       // smoothed ratio of what the encoder sent to what the engine estimated, kept in [0.1, 10]
       let ratio = bytesPerSecond / est

@@ -54,7 +54,8 @@ export interface ByteCostOptions {
   /**
    * Share of its band's cost that a rule member (self, owned, always-relevant) is charged while it
    * stands still (no velocity, or zero): it is in the set on every tick, so it costs only what
-   * changes on it (0..1). @defaultValue 0.1
+   * changes on it (0..1). The observer's own avatar starts here, then is charged the share its
+   * client's reports show while it stands still (`reportBytes`; docs/concepts.md 6b). @defaultValue 0.1
    */
   still: number
   /**

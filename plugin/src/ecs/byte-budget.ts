@@ -15,7 +15,7 @@ import { sortBestFirst } from './top-k'
  * reaches (Low when not scored); one that stands still at `byteCosts.still` of that. Needs this
  * observer's rows indexed.
  */
-export function ruleMemberBytes(st: SelectionState, o: number, observerAlive: boolean): number {
+export function ruleMemberBytes(st: SelectionState, slot: number, o: number, observerAlive: boolean): number {
   if (!observerAlive) return 0
   const { rowStamp, rowOf, bandCost } = st
   const { c, flags, scores, bands, ownership, alwaysRelevant, byteCosts } = st.inp
@@ -23,7 +23,8 @@ export function ruleMemberBytes(st: SelectionState, o: number, observerAlive: bo
   const POSITION = Has.Position
   const LOW = Band.Low
   const still = byteCosts.still
-  let b = bandCost[memberBand(LOW, Rule.Self, scores, -1, bands)]! * (isStill(c, flags, o) ? still : 1)
+  // the observer's own avatar standing still: at the share its reports taught (attention-system.ts reportBytes)
+  let b = bandCost[memberBand(LOW, Rule.Self, scores, -1, bands)]! * (isStill(c, flags, o) ? st.inp.selfStill[slot]! : 1)
   for (let e = ownership.head[o]!; e !== -1; e = ownership.next[e]!) {
     if (e !== o && (flags[e]! & POSITION) !== 0) b += bandCost[memberBand(LOW, Rule.Owned, scores, -1, bands)]! * (isStill(c, flags, e) ? still : 1)
   }

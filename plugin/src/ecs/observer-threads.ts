@@ -84,6 +84,7 @@ export interface WorkerInit {
   ownNext: Int32Array
   byteScale: Float32Array
   estBytes: Float32Array
+  selfStill: Float64Array
   detailBytes: Float64Array
   price: Float32Array
   priceBudget: Float32Array

@@ -43,6 +43,7 @@ const st = createSelectionState(
     byteCosts: cfg.byteCosts,
     byteScale: init.byteScale,
     estBytes: init.estBytes,
+    selfStill: init.selfStill,
     price: init.price,
     priceBudget: init.priceBudget,
     dt: cfg.dt,

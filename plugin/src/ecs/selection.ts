@@ -207,7 +207,7 @@ export function selectObserver(st: SelectionState, slot: number, o: number, star
   let heapN = rankTopK(st, slot, K, start, end, inp.scores, rowEid, inp.rowRule)
   const byteBudget = c.Observer.byteBudget[o]!
   const byBytes = byteBudget > 0
-  const ruleBytes = byBytes ? ruleMemberBytes(st, o, observerAlive) : 0
+  const ruleBytes = byBytes ? ruleMemberBytes(st, slot, o, observerAlive) : 0
   // a new observer or a changed budget opens the price, on a tick with rows to buy (docs/concepts.md 6b)
   const opening = byBytes && inp.priceBudget[slot] !== byteBudget
   const buying = byBytes && heapN > 0

@@ -161,7 +161,9 @@ export interface AttentionSystem {
    * Closes the byte-budget loop: tells the engine how many bytes per second the observer's client
    * actually received (as measured by the encoder) since the previous report. The engine keeps a
    * smoothed ratio of actual bytes to the mean of its estimates over the ticks the report covers,
-   * per observer (each report's ratio clamped to [0.1, 10]), and scales its band costs by it. The first report after the observer is added is not used (it carries the initial
+   * per observer (each report's ratio clamped to [0.1, 10]), and scales its band costs by it; a
+   * report of a second the observer stood still through teaches what its own avatar costs standing
+   * still instead (docs/concepts.md 6b, step 3). The first report after the observer is added is not used (it carries the initial
    * full state). No effect without a byte budget. `bytesPerSecond` must be a finite number in
    * [0, 1e12] (a RangeError otherwise).
    */

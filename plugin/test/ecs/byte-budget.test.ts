@@ -264,6 +264,42 @@ describe('byte budget', () => {
     expect(s.sys.estimatedBytes(o)).toBeCloseTo(COSTS.high, 3)
   })
 
+  it('should learn what the observer costs standing still from the seconds it stood still, apart from the ratio', () => {
+    const s = scene()
+    const o = s.observer(0, 0, 200, 600)
+    addComponent(s.world, o, s.C.Velocity)
+    s.sys(s.world)
+    s.sys.reportBytes(o, 1000)
+    // the avatar turns while it stands still: it costs half its moving rate, not the default tenth
+    // (alone in the world, the observer's own avatar is all its client receives)
+    const second = (vx: number, sent: number): number => {
+      s.C.Velocity.x[o] = vx
+      for (let t = 0; t < 20; t++) s.sys(s.world)
+      const estimated = s.sys.estimatedBytes(o)
+      s.sys.reportBytes(o, sent)
+      return estimated
+    }
+    let still = 0
+    let moving = 0
+    for (let k = 0; k < 30; k++) {
+      still = second(0, COSTS.high / 2)
+      moving = second(1, COSTS.high)
+    }
+    // both estimates land on what the client receives; one ratio for both would be off by up to 5x
+    expect(still).toBeGreaterThan(COSTS.high / 2 * 0.9)
+    expect(still).toBeLessThan(COSTS.high / 2 * 1.1)
+    expect(moving).toBeGreaterThan(COSTS.high * 0.9)
+    expect(moving).toBeLessThan(COSTS.high * 1.1)
+    // a still observer whose client receives next to nothing: the share goes down to 0, never below
+    for (let k = 0; k < 30; k++) {
+      still = second(0, 0)
+      moving = second(1, COSTS.high)
+    }
+    expect(still).toBeLessThan(COSTS.high * 0.02)
+    expect(still).toBeGreaterThanOrEqual(0)
+    expect(moving).toBeGreaterThan(COSTS.high * 0.9)
+  })
+
   it('should not scale by the first report after an observer is added: it carries the initial full state', () => {
     const s = scene()
     const { o } = ring(s)

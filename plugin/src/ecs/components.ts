@@ -145,8 +145,9 @@ export interface ObserverOptions {
    * Bytes per second this observer's client may receive on average (one second may spend up to
    * `byteCosts.burst` times it, and a byte price keeps the average); 0 turns the byte budget off. With it,
    * `budget` is a cap: members and bands are bought by value per byte, so the set grows in a crowd
-   * (cheap Low members), shrinks when alone, and Medium/High go to members that clearly stand out
-   * (docs/concepts.md 6b). @defaultValue 0
+   * (cheap Low members), shrinks when alone, and Medium/High go to members that clearly stand out.
+   * A budget below what the rule members cost (a moving avatar: about 360 B/s with the example
+   * schema) buys them plus the one best member at Low (docs/concepts.md 6b). @defaultValue 0
    */
   byteBudget?: number
 }

@@ -208,11 +208,17 @@ export function selectObserver(st: SelectionState, slot: number, o: number, star
   const byteBudget = c.Observer.byteBudget[o]!
   const byBytes = byteBudget > 0
   const ruleBytes = byBytes ? ruleMemberBytes(st, slot, o, observerAlive) : 0
+  // a budget the rule members alone use up is read as what they cost plus one Low member: the
+  // player still gets the one entity that matters most (docs/concepts.md 6b)
+  const floor = (ruleBytes + inp.byteCosts.low) * inp.byteScale[slot]!
+  const budgetB = byteBudget > floor ? byteBudget : floor
   // a new observer or a changed budget opens the price, on a tick with rows to buy (docs/concepts.md 6b)
   const opening = byBytes && inp.priceBudget[slot] !== byteBudget
   const buying = byBytes && heapN > 0
   if (buying) {
-    const k = affordable(st, slot, o, heapN, byteBudget, ruleBytes, opening)
+    const k = affordable(st, slot, o, heapN, budgetB, ruleBytes, opening)
+    // opened for the observer's own budget, whatever the floor read it as
+    if (opening) inp.priceBudget[slot] = byteBudget
     if (k < heapN) {
       heapN = k
       K = k
@@ -227,9 +233,9 @@ export function selectObserver(st: SelectionState, slot: number, o: number, star
     enterTopK(st, slot, K, heapN)
   }
   if (byBytes) {
-    capBands(st, slot, byteBudget, ruleBytes)
+    capBands(st, slot, budgetB, ruleBytes)
     // an opening tick with rows set the price (affordable); without, it opens on a later tick
-    if (!opening) updatePrice(st, slot, o, byteBudget)
+    if (!opening) updatePrice(st, slot, o, budgetB)
     else if (!buying) inp.price[slot] = 0
   } else {
     inp.estBytes[slot] = 0

@@ -200,6 +200,27 @@ describe('byte budget', () => {
     expect(s.sys.bytePrice(q)).toBe(0)
   })
 
+  it('should read a budget the rule members alone use up as theirs plus one Low member, and keep the best one', () => {
+    const s = scene()
+    // a moving observer: its own avatar costs 100 B/s, twice its budget
+    const o = s.observer(0, 0, 200, 50)
+    addComponent(s.world, o, s.C.Velocity)
+    s.C.Velocity.x[o] = 1
+    const near = s.at(5, 0)
+    s.at(10, 0)
+    s.at(20, 0)
+    s.sys(s.world)
+    expect([...bandsOf(s.sys, o).keys()]).toEqual([near])
+    expect(s.sys.estimatedBytes(o)).toBeCloseTo(COSTS.high + COSTS.low, 3)
+    // the price holds the spend there for good, rather than winding up until nobody is bought
+    for (let t = 0; t < 20 * 60; t++) s.sys(s.world)
+    expect([...bandsOf(s.sys, o).keys()]).toEqual([near])
+    // a new entity nearer than the one held takes its place
+    const nearer = s.at(2, 0)
+    for (let t = 0; t < 20; t++) s.sys(s.world)
+    expect([...bandsOf(s.sys, o).keys()]).toEqual([nearer])
+  })
+
   it('should respect the count budget as a cap', () => {
     const s = scene()
     const o = s.observer(0, 0, 7, 100_000)

@@ -26,7 +26,7 @@ export interface OracleObserver {
   observer: number
   /** The count budget, or with a byte budget the number of top-ranked rows it affords when fewer. */
   budget: number
-  /** The observer's byte budget (0: none). */
+  /** The observer's byte budget as selection reads it (0: none): at least the rule members' bytes plus one Low member. */
   byteBudget: number
   /** With a byte budget, the rule members' bytes per second at the configured rates. */
   ruleBytes: number
@@ -136,6 +136,7 @@ export function createBruteForceAttention(world: World, options: AttentionOption
   // the count budget after the byte budget (the count budget itself without one)
   const budgetOf = new Int32Array(cap)
   const ruleBytes = new Float64Array(cap)
+  const readBudget = new Float64Array(cap)
   const detailGranted = new Float64Array(cap)
   const priceUsed = new Float64Array(cap)
   // the byte budget each observer's price was opened for (-1: not yet)
@@ -361,13 +362,15 @@ export function createBruteForceAttention(world: World, options: AttentionOption
     let take = Math.min(K, m)
     const byteBudget = c.Observer.byteBudget[ob]!
     ruleBytes[ob] = byteBudget > 0 ? ruleBytesOf(ob) : 0
+    // a budget the rule members alone use up is read as theirs plus one Low member (docs/concepts.md 6b)
+    readBudget[ob] = byteBudget > 0 ? Math.max(byteBudget, ruleBytes[ob]! + o.byteCosts.low) : 0
     if (byteBudget <= 0 && (extra.selected?.(ob) ?? true)) openedFor[ob] = -1
     opening[ob] = 0
     if (byteBudget > 0) {
       priceUsed[ob] = extra.priceOf?.(ob) ?? 0
       // a new observer or budget opens the price; with no rows to buy it opens at 0 and again later
       opening[ob] = openedFor[ob] !== byteBudget ? 1 : 0
-      const afford = affordableCount(Array.from(ranked.subarray(0, take), (r) => rowScore[r]!), byteBudget, o, ruleBytes[ob]!, c.Observer.temperature[ob]!, priceUsed[ob]!, opening[ob] === 1)
+      const afford = affordableCount(Array.from(ranked.subarray(0, take), (r) => rowScore[r]!), readBudget[ob]!, o, ruleBytes[ob]!, c.Observer.temperature[ob]!, priceUsed[ob]!, opening[ob] === 1)
       detailGranted[ob] = afford.detail
       refusedBy[ob] = afford.refused ? 1 : 0
       openedPrice[ob] = take > 0 ? afford.openedPrice : 0
@@ -465,7 +468,7 @@ export function createBruteForceAttention(world: World, options: AttentionOption
     return {
       observer: ob,
       budget: budgetOf[ob]!,
-      byteBudget: c.Observer.byteBudget[ob]!,
+      byteBudget: readBudget[ob]!,
       ruleBytes: ruleBytes[ob]!,
       detailGranted: detailGranted[ob]!,
       price: priceUsed[ob]!,

@@ -5,7 +5,6 @@
 import type { World } from 'bitecs'
 import type { Band } from './bands'
 import { createBroadphase, linkAimers, queryCandidates, queryFarAimers, rebuildGrid } from './broadphase'
-import { isStill } from './byte-budget'
 import { createEntityTracker, Has } from './entity-tracker'
 import { observerFault, observerFaultMessage } from './components'
 import { explainPair } from './explain'
@@ -171,9 +170,10 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
   const estSum = new Float64Array(opts.maxObservers)
   const estTicks = new Uint32Array(opts.maxObservers)
   // the observer's own avatar standing still, as a share of its moving cost: byteCosts.still until
-  // windows in which it stood still say otherwise (reportBytes); and the window's still ticks and
-  // the avatar's charge in them
+  // windows in which it stood still say otherwise (reportBytes); what the last estimate charged it
+  // for standing still (-1: it moved), written by selection; and the window's still ticks and charges
   const selfStill = shared.f64(opts.maxObservers, opts.byteCosts.still)
+  const stillCharge = shared.f64(opts.maxObservers, -1)
   const stillTicks = new Uint32Array(opts.maxObservers)
   const stillSelfSum = new Float64Array(opts.maxObservers)
   // amortised refresh (option rescoreEvery): the tick of each slot's last re-score, 0 for none yet
@@ -205,6 +205,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
       stillTicks[s] = 0
       stillSelfSum[s] = 0
       selfStill[s] = opts.byteCosts.still
+      stillCharge[s] = -1
       scoredTick[s] = 0
     },
     onObserverRemoved(eid) {
@@ -240,6 +241,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     byteScale,
     estBytes,
     selfStill,
+    stillCharge,
     price,
     priceBudget,
     dt: opts.dt,
@@ -298,6 +300,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
             byteScale,
             estBytes,
             selfStill,
+            stillCharge,
             detailBytes,
             price,
             priceBudget,
@@ -634,12 +637,15 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     const obs = observers.ids
     for (let i = 0; i < observers.count; i++) {
       const s = slotOf[obs[i]!]!
-      if (s === -1) continue
+      // a tick without an estimate (no byte budget, or the observer sees nothing) is no part of it
+      if (s === -1 || !(estBytes[s]! > 0)) continue
       estSum[s] = estSum[s]! + estBytes[s]!
       estTicks[s] = estTicks[s]! + 1
-      if (estBytes[s]! > 0 && isStill(c, flags, obs[i]!)) {
+      // what that estimate charged the avatar for standing still (written with it, so a kept tick
+      // of rescoreEvery or a pipelined hand-over reads the estimate's own)
+      if (stillCharge[s]! >= 0) {
         stillTicks[s] = stillTicks[s]! + 1
-        stillSelfSum[s] = stillSelfSum[s]! + selfStill[s]! * opts.byteCosts.high
+        stillSelfSum[s] = stillSelfSum[s]! + stillCharge[s]!
       }
     }
   }

@@ -23,8 +23,12 @@ export function ruleMemberBytes(st: SelectionState, slot: number, o: number, obs
   const POSITION = Has.Position
   const LOW = Band.Low
   const still = byteCosts.still
-  // the observer's own avatar standing still: at the share its reports taught (attention-system.ts reportBytes)
-  let b = bandCost[memberBand(LOW, Rule.Self, scores, -1, bands)]! * (isStill(c, flags, o) ? st.inp.selfStill[slot]! : 1)
+  // the observer's own avatar standing still: at the share its reports taught (attention-system.ts
+  // reportBytes), which reads back what this estimate charged it
+  const self = bandCost[memberBand(LOW, Rule.Self, scores, -1, bands)]!
+  const standing = isStill(c, flags, o)
+  let b = standing ? self * st.inp.selfStill[slot]! : self
+  st.inp.stillCharge[slot] = standing ? b : -1
   for (let e = ownership.head[o]!; e !== -1; e = ownership.next[e]!) {
     if (e !== o && (flags[e]! & POSITION) !== 0) b += bandCost[memberBand(LOW, Rule.Owned, scores, -1, bands)]! * (isStill(c, flags, e) ? still : 1)
   }

@@ -85,6 +85,7 @@ export interface WorkerInit {
   byteScale: Float32Array
   estBytes: Float32Array
   selfStill: Float64Array
+  stillCharge: Float64Array
   detailBytes: Float64Array
   price: Float32Array
   priceBudget: Float32Array

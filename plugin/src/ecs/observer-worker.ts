@@ -44,6 +44,7 @@ const st = createSelectionState(
     byteScale: init.byteScale,
     estBytes: init.estBytes,
     selfStill: init.selfStill,
+    stillCharge: init.stillCharge,
     price: init.price,
     priceBudget: init.priceBudget,
     dt: cfg.dt,

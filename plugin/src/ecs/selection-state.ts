@@ -30,6 +30,8 @@ export interface SelectionInputs {
   readonly estBytes: Float32Array
   /** Per observer slot: the observer's own avatar's cost while it stands still, as a share of its moving cost (learned from reports; `byteCosts.still` until then). */
   readonly selfStill: Float64Array
+  /** Per observer slot: what the set's estimate (`estBytes`) charged the observer's own avatar for standing still (unscaled), -1 when it moved or without a byte budget. */
+  readonly stillCharge: Float64Array
   /** Per observer slot: the byte price, the score a non-rule row must reach to be bought (0 until the spend says otherwise). */
   readonly price: Float32Array
   /** Per observer slot: the byte budget the price was opened for (-1: none yet); another budget opens it again. */

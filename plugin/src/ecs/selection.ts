@@ -207,10 +207,13 @@ export function selectObserver(st: SelectionState, slot: number, o: number, star
   let heapN = rankTopK(st, slot, K, start, end, inp.scores, rowEid, inp.rowRule)
   const byteBudget = c.Observer.byteBudget[o]!
   const byBytes = byteBudget > 0
+  inp.stillCharge[slot] = -1
   const ruleBytes = byBytes ? ruleMemberBytes(st, slot, o, observerAlive) : 0
   // a budget the rule members alone use up is read as what they cost plus one Low member: the
-  // player still gets the one entity that matters most (docs/concepts.md 6b)
-  const floor = (ruleBytes + inp.byteCosts.low) * inp.byteScale[slot]!
+  // player still gets the one entity that matters most (docs/concepts.md 6b). Summed as
+  // affordable() sums the spend, so that the member fits to the last bit
+  const scale = inp.byteScale[slot]!
+  const floor = ruleBytes * scale + inp.byteCosts.low * scale
   const budgetB = byteBudget > floor ? byteBudget : floor
   // a new observer or a changed budget opens the price, on a tick with rows to buy (docs/concepts.md 6b)
   const opening = byBytes && inp.priceBudget[slot] !== byteBudget

@@ -163,7 +163,8 @@ export interface AttentionSystem {
    * smoothed ratio of actual bytes to the mean of its estimates over the ticks the report covers,
    * per observer (each report's ratio clamped to [0.1, 10]), and scales its band costs by it; a
    * report of a second the observer stood still through teaches what its own avatar costs standing
-   * still instead (docs/concepts.md 6b, step 3). The first report after the observer is added is not used (it carries the initial
+   * still instead (docs/concepts.md 6b, step 3). Call it about once a second: a second report
+   * within one tick is compared with that tick's estimate alone. The first report after the observer is added is not used (it carries the initial
    * full state). No effect without a byte budget. `bytesPerSecond` must be a finite number in
    * [0, 1e12] (a RangeError otherwise).
    */

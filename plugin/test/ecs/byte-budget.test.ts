@@ -221,6 +221,26 @@ describe('byte budget', () => {
     expect([...bandsOf(s.sys, o).keys()]).toEqual([nearer])
   })
 
+  it('should read the floor at the measured ratio', () => {
+    const s = scene()
+    const o = s.observer(0, 0, 200, 50)
+    addComponent(s.world, o, s.C.Velocity)
+    s.C.Velocity.x[o] = 1
+    const near = s.at(5, 0)
+    s.at(10, 0)
+    s.sys(s.world)
+    s.sys.reportBytes(o, 1000)
+    // the client receives twice what the configured costs say: the floor is twice theirs too
+    for (let k = 0; k < 30; k++) {
+      for (let t = 0; t < 20; t++) s.sys(s.world)
+      s.sys.reportBytes(o, 2 * (COSTS.high + COSTS.low))
+    }
+    s.sys(s.world)
+    expect([...bandsOf(s.sys, o).keys()]).toEqual([near])
+    expect(s.sys.estimatedBytes(o)).toBeGreaterThan(2 * (COSTS.high + COSTS.low) * 0.97)
+    expect(s.sys.estimatedBytes(o)).toBeLessThan(2 * (COSTS.high + COSTS.low) * 1.03)
+  })
+
   it('should respect the count budget as a cap', () => {
     const s = scene()
     const o = s.observer(0, 0, 7, 100_000)
@@ -274,13 +294,14 @@ describe('byte budget', () => {
     s.sys(s.world)
     // no error to correct: the ratio stays 1 (read against the last tick alone it would be 9.55)
     expect(s.sys.estimatedBytes(o)).toBeCloseTo(still, 3)
-    // and a second that starts still (the tick above was its first) and moves on its last tick: the same
+    // and a second that stands still for its first half (the tick above was its first) and moves in
+    // the second (not still for 90% of it, so the avatar's still share learns nothing): the same
     for (let t = 0; t < moving; t++) {
-      s.C.Velocity.x[o] = t < moving - 1 ? 0 : 1
+      s.C.Velocity.x[o] = t < 9 ? 0 : 1
       s.sys(s.world)
     }
     expect(s.sys.estimatedBytes(o)).toBeCloseTo(COSTS.high, 3)
-    s.sys.reportBytes(o, (moving * still + COSTS.high) / (moving + 1))
+    s.sys.reportBytes(o, (10 * still + 10 * COSTS.high) / 20)
     s.sys(s.world)
     expect(s.sys.estimatedBytes(o)).toBeCloseTo(COSTS.high, 3)
   })
@@ -319,6 +340,53 @@ describe('byte budget', () => {
     expect(still).toBeLessThan(COSTS.high * 0.02)
     expect(still).toBeGreaterThanOrEqual(0)
     expect(moving).toBeGreaterThan(COSTS.high * 0.9)
+  })
+
+  it('should move the ratio by what a still share in [0, 1] cannot explain', () => {
+    const s = scene()
+    const o = s.observer(0, 0, 200, 600)
+    s.sys(s.world)
+    s.sys.reportBytes(o, 1000)
+    // standing still throughout, the client receives three times the avatar's moving cost: a share
+    // of 1 explains a third of it, the ratio the rest
+    for (let k = 0; k < 40; k++) {
+      for (let t = 0; t < 20; t++) s.sys(s.world)
+      s.sys.reportBytes(o, 3 * COSTS.high)
+    }
+    expect(s.sys.estimatedBytes(o)).toBeGreaterThan(3 * COSTS.high * 0.95)
+    expect(s.sys.estimatedBytes(o)).toBeLessThan(3 * COSTS.high * 1.05)
+  })
+
+  it('should learn the still share from the estimates the window was sent under, when sets are kept between re-scores', () => {
+    // rescoreEvery 10: on kept ticks the estimate is the last re-score's, whatever the avatar does since
+    const s = scene({ rescoreEvery: 10 })
+    const o = s.observer(0, 0, 200, 600)
+    addComponent(s.world, o, s.C.Velocity)
+    s.sys(s.world)
+    s.sys.reportBytes(o, 1000)
+    // an honest client: the avatar costs 100 B/s moving and the default tenth standing still; one
+    // second moving, then one that moves on its first tick and stands still for the other 19
+    let still = 0
+    let moving = 0
+    for (let k = 0; k < 30; k++) {
+      s.C.Velocity.x[o] = 1
+      for (let t = 0; t < 20; t++) s.sys(s.world)
+      moving = s.sys.estimatedBytes(o)
+      s.sys.reportBytes(o, COSTS.high)
+      for (let t = 0; t < 20; t++) {
+        s.C.Velocity.x[o] = t === 0 ? 1 : 0
+        s.sys(s.world)
+      }
+      still = s.sys.estimatedBytes(o)
+      s.sys.reportBytes(o, (COSTS.high + 19 * COSTS.high * 0.1) / 20)
+    }
+    // nothing to learn: the still share stays about a tenth of the moving cost (the kept ticks lag the
+    // avatar by up to 9 ticks, which the ratio absorbs: both read about 13% low). Reading the
+    // avatar's state at report time instead of the estimate's drove the share to 0 here
+    expect(moving).toBeGreaterThan(COSTS.high * 0.8)
+    expect(moving).toBeLessThan(COSTS.high * 1.05)
+    expect(still / moving).toBeGreaterThan(0.08)
+    expect(still / moving).toBeLessThan(0.13)
   })
 
   it('should not scale by the first report after an observer is added: it carries the initial full state', () => {

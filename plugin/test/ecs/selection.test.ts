@@ -36,6 +36,7 @@ function setup(hysteresis: HysteresisOptions = { ...DEFAULT_HYSTERESIS }) {
     byteScale: new Float32Array(2).fill(1),
     estBytes: new Float32Array(2),
     selfStill: new Float64Array(2).fill(DEFAULT_BYTE_COSTS.still),
+    stillCharge: new Float64Array(2).fill(-1),
     detailBytes: new Float64Array(2),
     price: new Float32Array(2),
     priceBudget: new Float32Array(2).fill(-1),
@@ -174,17 +175,20 @@ describe('byte-budget', () => {
     begin(rows({ 10: 2.5 }), 3)
     const { high, medium, low, still } = DEFAULT_BYTE_COSTS
     // self and owned High, 10 Medium by its score, 11 unscored Low, 12 denied; all without velocity
-    expect(ruleMemberBytes(st, 0, O, true)).toBeCloseTo((high + high + medium + low) * still, 4)
+    expect(ruleMemberBytes(st, 0, O, true)).toBeCloseTo((high + high + medium + low) * still, 9)
+    // what the estimate charged the observer's own avatar for standing still, read back by reportBytes
+    expect(inp.stillCharge[0]).toBeCloseTo(high * still, 9)
     expect(ruleMemberBytes(st, 0, O, false)).toBe(0)
     // the observer's own avatar standing still is charged the share its reports taught (attention-system.ts)
     inp.selfStill[0] = 0.5
-    expect(ruleMemberBytes(st, 0, O, true)).toBeCloseTo(high * 0.5 + (high + medium + low) * still, 4)
+    expect(ruleMemberBytes(st, 0, O, true)).toBeCloseTo(high * 0.5 + (high + medium + low) * still, 9)
     inp.selfStill[0] = still
     // moving ones are charged their band in full; a zero velocity is still
     for (const e of [O, 9, 10]) flags[e]! |= Has.Velocity
     c.Velocity.x[O] = 1
     c.Velocity.y[9] = -2
-    expect(ruleMemberBytes(st, 0, O, true)).toBeCloseTo(high + high + (medium + low) * still, 4)
+    expect(ruleMemberBytes(st, 0, O, true)).toBeCloseTo(high + high + (medium + low) * still, 9)
+    expect(inp.stillCharge[0]).toBe(-1)
   })
 
   it('should afford what the oracle affords, and cap bands as the oracle does', () => {

@@ -362,7 +362,8 @@ export function createBruteForceAttention(world: World, options: AttentionOption
     let take = Math.min(K, m)
     const byteBudget = c.Observer.byteBudget[ob]!
     ruleBytes[ob] = byteBudget > 0 ? ruleBytesOf(ob) : 0
-    // a budget the rule members alone use up is read as theirs plus one Low member (docs/concepts.md 6b)
+    // a budget the rule members alone use up is read as theirs plus one Low member (docs/concepts.md 6b);
+    // the oracle knows no reports: its measured ratio is 1 and the avatar's still share byteCosts.still
     readBudget[ob] = byteBudget > 0 ? Math.max(byteBudget, ruleBytes[ob]! + o.byteCosts.low) : 0
     if (byteBudget <= 0 && (extra.selected?.(ob) ?? true)) openedFor[ob] = -1
     opening[ob] = 0

@@ -39,6 +39,21 @@ function scene(options: Omit<AttentionOptions, 'components'> = {}): Scene {
   return s
 }
 
+/** Gives `o` a velocity: its own avatar is charged its full moving cost. */
+function moving(s: Scene, o: number): void {
+  addComponent(s.world, o, s.C.Velocity)
+  s.C.Velocity.x[o] = 1
+}
+
+/** A moving observer with a byte budget of 50 B/s (half its own avatar's cost) and entities 5 and 10 units away. */
+function starved(s: Scene): { o: number; near: number } {
+  const o = s.observer(0, 0, 200, 50)
+  moving(s, o)
+  const near = s.at(5, 0)
+  s.at(10, 0)
+  return { o, near }
+}
+
 function bandsOf(sys: AttentionSystem, o: number): Map<number, number> {
   const out = new Map<number, number>()
   for (let i = 0; i < sys.memberCount(o); i++) if (sys.memberAt(o, i) !== o) out.set(sys.memberAt(o, i), sys.bandAt(o, i))
@@ -202,12 +217,8 @@ describe('byte budget', () => {
 
   it('should read a budget the rule members alone use up as theirs plus one Low member, and keep the best one', () => {
     const s = scene()
-    // a moving observer: its own avatar costs 100 B/s, twice its budget
-    const o = s.observer(0, 0, 200, 50)
-    addComponent(s.world, o, s.C.Velocity)
-    s.C.Velocity.x[o] = 1
-    const near = s.at(5, 0)
-    s.at(10, 0)
+    // its own avatar costs 100 B/s, twice its budget
+    const { o, near } = starved(s)
     s.at(20, 0)
     s.sys(s.world)
     expect([...bandsOf(s.sys, o).keys()]).toEqual([near])
@@ -223,11 +234,7 @@ describe('byte budget', () => {
 
   it('should read the floor at the measured ratio', () => {
     const s = scene()
-    const o = s.observer(0, 0, 200, 50)
-    addComponent(s.world, o, s.C.Velocity)
-    s.C.Velocity.x[o] = 1
-    const near = s.at(5, 0)
-    s.at(10, 0)
+    const { o, near } = starved(s)
     s.sys(s.world)
     s.sys.reportBytes(o, 1000)
     // the client receives twice what the configured costs say: the floor is twice theirs too

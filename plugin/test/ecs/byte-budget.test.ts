@@ -54,6 +54,18 @@ function starved(s: Scene): { o: number; near: number } {
   return { o, near }
 }
 
+/**
+ * An observer alone with a byte budget of 600 B/s and Velocity (still until written), ticked once
+ * and past its first report (not used: the initial full state), which opens its next window.
+ */
+function reporting(s: Scene): number {
+  const o = s.observer(0, 0, 200, 600)
+  addComponent(s.world, o, s.C.Velocity)
+  s.sys(s.world)
+  s.sys.reportBytes(o, 1000)
+  return o
+}
+
 function bandsOf(sys: AttentionSystem, o: number): Map<number, number> {
   const out = new Map<number, number>()
   for (let i = 0; i < sys.memberCount(o); i++) if (sys.memberAt(o, i) !== o) out.set(sys.memberAt(o, i), sys.bandAt(o, i))
@@ -283,11 +295,7 @@ describe('byte budget', () => {
 
   it('should compare a report with the mean estimate of the ticks it covers, not the last tick alone', () => {
     const s = scene()
-    const o = s.observer(0, 0, 200, 600)
-    addComponent(s.world, o, s.C.Velocity)
-    s.sys(s.world)
-    // the first report is not used (the initial full state); it opens the next window
-    s.sys.reportBytes(o, 1000)
+    const o = reporting(s)
     // a second in which the observer's own avatar moves (High: 100 B/s) and stops on the last tick
     // (standing still: 0.1 of that); the client received exactly what the engine estimated
     const moving = 19
@@ -315,10 +323,7 @@ describe('byte budget', () => {
 
   it('should learn what the observer costs standing still from the seconds it stood still, apart from the ratio', () => {
     const s = scene()
-    const o = s.observer(0, 0, 200, 600)
-    addComponent(s.world, o, s.C.Velocity)
-    s.sys(s.world)
-    s.sys.reportBytes(o, 1000)
+    const o = reporting(s)
     // the avatar turns while it stands still: it costs half its moving rate, not the default tenth
     // (alone in the world, the observer's own avatar is all its client receives)
     const second = (vx: number, sent: number): number => {
@@ -367,10 +372,7 @@ describe('byte budget', () => {
   it('should learn the still share from the estimates the window was sent under, when sets are kept between re-scores', () => {
     // rescoreEvery 10: on kept ticks the estimate is the last re-score's, whatever the avatar does since
     const s = scene({ rescoreEvery: 10 })
-    const o = s.observer(0, 0, 200, 600)
-    addComponent(s.world, o, s.C.Velocity)
-    s.sys(s.world)
-    s.sys.reportBytes(o, 1000)
+    const o = reporting(s)
     // an honest client: the avatar costs 100 B/s moving and the default tenth standing still; one
     // second moving, then one that moves on its first tick and stands still for the other 19
     let still = 0

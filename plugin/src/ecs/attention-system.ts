@@ -26,6 +26,8 @@ import { checkRange, describeValue } from './validate'
 
 /** Share of a report window's ticks the observer's avatar must stand still for the window to teach what standing still costs. */
 const STILL_WINDOW = 0.9
+/** Reports in a row (about seconds) whose every tick read the budget at its floor before the floor is reported. */
+const FLOORED_REPORTS = 3
 
 /**
  * Creates the attention system for `world`: call the returned function once per tick, then read
@@ -174,6 +176,11 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
   // for standing still (-1: it moved), written by selection; and the window's still ticks and charges
   const selfStill = shared.f64(opts.maxObservers, opts.byteCosts.still)
   const stillCharge = shared.f64(opts.maxObservers, -1)
+  // the floor a budget was read as (0: none), written by selection; the reports in a row whose
+  // window it held throughout (a budget below the rule members' cost is reported once, see reportBytes)
+  const floorBytes = shared.f64(opts.maxObservers)
+  const flooredTicks = new Uint32Array(opts.maxObservers)
+  const flooredReports = new Uint8Array(opts.maxObservers)
   const stillTicks = new Uint32Array(opts.maxObservers)
   const stillSelfSum = new Float64Array(opts.maxObservers)
   // amortised refresh (option rescoreEvery): the tick of each slot's last re-score, 0 for none yet
@@ -206,6 +213,9 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
       stillSelfSum[s] = 0
       selfStill[s] = opts.byteCosts.still
       stillCharge[s] = -1
+      floorBytes[s] = 0
+      flooredTicks[s] = 0
+      flooredReports[s] = 0
       scoredTick[s] = 0
     },
     onObserverRemoved(eid) {
@@ -242,6 +252,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     estBytes,
     selfStill,
     stillCharge,
+    floorBytes,
     price,
     priceBudget,
     dt: opts.dt,
@@ -301,6 +312,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
             estBytes,
             selfStill,
             stillCharge,
+            floorBytes,
             detailBytes,
             price,
             priceBudget,
@@ -444,6 +456,20 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
       `colyseus-attention: entity ${o}, the owner of entity ${e}, lost Position (removed, or its id reused by a new entity): entity ${e} is no longer owned ` +
         `(Hidden and TeamOnly now apply to every observer, ${o} included). When an owner is removed, remove Owner from what it owned; to give ${e} ` +
         `to the entity now at ${o} (a respawn), call setOwner(world, C, ${e}, ${o}). Reported once, for the first lapse.`,
+    )
+  }
+
+  // a byte budget below what the rule members alone cost is reported once per system: the engine
+  // spends more than it, silently otherwise (docs/concepts.md 6b)
+  let reportedFloor = false
+  const reportFloor = (o: number, s: number): void => {
+    reportedFloor = true
+    const B = c.Observer.byteBudget[o]!
+    console.warn(
+      `colyseus-attention: observer ${o}'s byteBudget (${B} B/s) is below what its rule members alone cost its client (its own avatar, ` +
+        `and what it owns or is always relevant): for ${FLOORED_REPORTS} seconds the engine could meet it only by sending nothing else, so it ` +
+        `reads it as their cost plus one Low member, about ${Math.round(floorBytes[s]!)} B/s measured, and keeps the one member that matters most. ` +
+        `Raise Observer.byteBudget above that (docs/concepts.md 6b). Reported once, for the first observer.`,
     )
   }
 
@@ -647,6 +673,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
         stillTicks[s] = stillTicks[s]! + 1
         stillSelfSum[s] = stillSelfSum[s]! + stillCharge[s]!
       }
+      if (floorBytes[s]! > 0) flooredTicks[s] = flooredTicks[s]! + 1
     }
   }
 
@@ -716,10 +743,14 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
       // the share of the window the avatar stood still, and its mean charge for it
       const stood = ticks > 0 ? stillTicks[s]! / ticks : 0
       const selfShare = ticks > 0 ? stillSelfSum[s]! / ticks : 0
+      const floored = ticks > 0 && flooredTicks[s]! === ticks
       estSum[s] = 0
       estTicks[s] = 0
       stillTicks[s] = 0
       stillSelfSum[s] = 0
+      flooredTicks[s] = 0
+      flooredReports[s] = floored ? (flooredReports[s]! < 255 ? flooredReports[s]! + 1 : 255) : 0
+      if (flooredReports[s]! >= FLOORED_REPORTS && !reportedFloor) reportFloor(o, s)
       if (!(est > 0)) return
       // the first report carries the set's initial full state, a one-time cost and not a rate:
       // scaling by it shrank a new observer's set for seconds (docs/concepts.md 6b)

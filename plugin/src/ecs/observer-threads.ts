@@ -86,6 +86,7 @@ export interface WorkerInit {
   estBytes: Float32Array
   selfStill: Float64Array
   stillCharge: Float64Array
+  floorBytes: Float64Array
   detailBytes: Float64Array
   price: Float32Array
   priceBudget: Float32Array

@@ -45,6 +45,7 @@ const st = createSelectionState(
     estBytes: init.estBytes,
     selfStill: init.selfStill,
     stillCharge: init.stillCharge,
+    floorBytes: init.floorBytes,
     price: init.price,
     priceBudget: init.priceBudget,
     dt: cfg.dt,

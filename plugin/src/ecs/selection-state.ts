@@ -32,6 +32,8 @@ export interface SelectionInputs {
   readonly selfStill: Float64Array
   /** Per observer slot: what the set's estimate (`estBytes`) charged the observer's own avatar for standing still (unscaled), -1 when it moved or without a byte budget. */
   readonly stillCharge: Float64Array
+  /** Per observer slot: the spend the floor read the budget as (bytes per second, scaled) when the rule members alone used the budget up on the last re-score, else 0. */
+  readonly floorBytes: Float64Array
   /** Per observer slot: the byte price, the score a non-rule row must reach to be bought (0 until the spend says otherwise). */
   readonly price: Float32Array
   /** Per observer slot: the byte budget the price was opened for (-1: none yet); another budget opens it again. */

@@ -215,6 +215,7 @@ export function selectObserver(st: SelectionState, slot: number, o: number, star
   const scale = inp.byteScale[slot]!
   const floor = ruleBytes * scale + inp.byteCosts.low * scale
   const budgetB = byteBudget > floor ? byteBudget : floor
+  inp.floorBytes[slot] = byBytes && floor > byteBudget ? floor : 0
   // a new observer or a changed budget opens the price, on a tick with rows to buy (docs/concepts.md 6b)
   const opening = byBytes && inp.priceBudget[slot] !== byteBudget
   const buying = byBytes && heapN > 0

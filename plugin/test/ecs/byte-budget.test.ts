@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { addComponent, addEntity, createWorld, removeComponent, type World } from 'bitecs'
 import { Band, createAttentionComponents, createAttentionSystem, setAimTarget } from '../../src/index'
 import type { AttentionComponents, AttentionOptions, AttentionSystem } from '../../src/index'
@@ -244,7 +244,35 @@ describe('byte budget', () => {
     expect([...bandsOf(s.sys, o).keys()]).toEqual([nearer])
   })
 
+  it('should say once when a budget stays below what the rule members cost', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    try {
+      const s = scene()
+      const fed = s.observer(50, 50, 200, 600)
+      moving(s, fed)
+      const { o } = starved(s)
+      const second = (): void => {
+        for (let t = 0; t < 20; t++) s.sys(s.world)
+        s.sys.reportBytes(o, COSTS.high + COSTS.low)
+        s.sys.reportBytes(fed, COSTS.high)
+      }
+      // two seconds are not yet a mistake (a burst of owned entities, say)
+      second()
+      second()
+      expect(warn).not.toHaveBeenCalled()
+      second()
+      expect(warn).toHaveBeenCalledTimes(1)
+      expect(String(warn.mock.calls[0]![0])).toMatch(new RegExp(`observer ${o}'s byteBudget \\(50 B/s\\).*about 110 B/s measured`))
+      for (let k = 0; k < 5; k++) second()
+      expect(warn).toHaveBeenCalledTimes(1)
+    } finally {
+      warn.mockRestore()
+    }
+  })
+
   it('should read the floor at the measured ratio', () => {
+    // the budget stays below the floor for good: said once (see the test above)
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
     const s = scene()
     const { o, near } = starved(s)
     s.sys(s.world)
@@ -258,6 +286,8 @@ describe('byte budget', () => {
     expect([...bandsOf(s.sys, o).keys()]).toEqual([near])
     expect(s.sys.estimatedBytes(o)).toBeGreaterThan(2 * (COSTS.high + COSTS.low) * 0.97)
     expect(s.sys.estimatedBytes(o)).toBeLessThan(2 * (COSTS.high + COSTS.low) * 1.03)
+    expect(warn).toHaveBeenCalledTimes(1)
+    warn.mockRestore()
   })
 
   it('should respect the count budget as a cap', () => {

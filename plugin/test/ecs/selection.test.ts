@@ -37,6 +37,7 @@ function setup(hysteresis: HysteresisOptions = { ...DEFAULT_HYSTERESIS }) {
     estBytes: new Float32Array(2),
     selfStill: new Float64Array(2).fill(DEFAULT_BYTE_COSTS.still),
     stillCharge: new Float64Array(2).fill(-1),
+    floorBytes: new Float64Array(2),
     detailBytes: new Float64Array(2),
     price: new Float32Array(2),
     priceBudget: new Float32Array(2).fill(-1),

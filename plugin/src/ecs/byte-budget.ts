@@ -12,8 +12,9 @@ import { sortBestFirst } from './top-k'
 /**
  * What the rule members will cost this tick at the configured rates (unscaled), each at its
  * entrant band: self and owned entities at High, an always-relevant one at the band its score
- * reaches (Low when not scored); one that stands still at `byteCosts.still` of that. Needs this
- * observer's rows indexed.
+ * reaches (Low when not scored); one that stands still at `byteCosts.still` of that, the observer's
+ * own avatar at the still share its reports taught (`selfStill`; what it was charged goes to
+ * `stillCharge`). Needs this observer's rows indexed.
  */
 export function ruleMemberBytes(st: SelectionState, slot: number, o: number, observerAlive: boolean): number {
   if (!observerAlive) return 0

@@ -4,6 +4,7 @@
 // observer-slots.ts, rules in rules.ts, bands in bands.ts.
 import type { World } from 'bitecs'
 import type { Band } from './bands'
+import { createByteReports, FLOORED_REPORTS } from './byte-reports'
 import { createBroadphase, linkAimers, queryCandidates, queryFarAimers, rebuildGrid } from './broadphase'
 import { createEntityTracker, Has } from './entity-tracker'
 import { observerFault, observerFaultMessage } from './components'
@@ -23,11 +24,6 @@ import { createSharedAlloc, heapAlloc, type RecordingAlloc } from './shared-allo
 import { growRows, isDue, passObservers, type ObserverPass } from './observer-pass'
 import { createObserverThreads, registerThreads, type ObserverThreads } from './observer-threads'
 import { checkRange, describeValue } from './validate'
-
-/** Share of a report window's ticks the observer's avatar must stand still for the window to teach what standing still costs. */
-const STILL_WINDOW = 0.9
-/** Reports in a row (about seconds) whose every tick read the budget at its floor before the floor is reported. */
-const FLOORED_REPORTS = 3
 
 /**
  * Creates the attention system for `world`: call the returned function once per tick, then read
@@ -160,29 +156,13 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
   }
 
   // byte budget state per observer slot (see SelectionInputs)
-  const byteScale = shared.f32(opts.maxObservers, 1)
   const estBytes = shared.f32(opts.maxObservers)
   const detailBytes = shared.f64(opts.maxObservers)
   const price = shared.f32(opts.maxObservers)
   const priceBudget = shared.f32(opts.maxObservers, -1)
-  // reports received since the observer was added: the first one is not used (see reportBytes)
-  const reports = new Uint8Array(opts.maxObservers)
-  // the estimates of the ticks since the last report, summed, and how many: a report's bytes are
-  // what the client received over those ticks, so they are compared with their mean estimate
-  const estSum = new Float64Array(opts.maxObservers)
-  const estTicks = new Uint32Array(opts.maxObservers)
-  // the observer's own avatar standing still, as a share of its moving cost: byteCosts.still until
-  // windows in which it stood still say otherwise (reportBytes); what the last estimate charged it
-  // for standing still (-1: it moved), written by selection; and the window's still ticks and charges
-  const selfStill = shared.f64(opts.maxObservers, opts.byteCosts.still)
-  const stillCharge = shared.f64(opts.maxObservers, -1)
-  // the floor a budget was read as (0: none), written by selection; the reports in a row whose
-  // window it held throughout (a budget below the rule members' cost is reported once, see reportBytes)
-  const floorBytes = shared.f64(opts.maxObservers)
-  const flooredTicks = new Uint32Array(opts.maxObservers)
-  const flooredReports = new Uint8Array(opts.maxObservers)
-  const stillTicks = new Uint32Array(opts.maxObservers)
-  const stillSelfSum = new Float64Array(opts.maxObservers)
+  // the closed loop: report windows, the measured ratio, the avatar's still share (byte-reports.ts)
+  const byteReports = createByteReports(opts.maxObservers, shared, opts.byteCosts, estBytes)
+  const { byteScale, selfStill, stillCharge, floorBytes } = byteReports
   // amortised refresh (option rescoreEvery): the tick of each slot's last re-score, 0 for none yet
   const every = opts.rescoreEvery
   const scoredTick = shared.u32(opts.maxObservers)
@@ -201,21 +181,11 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
       if (pipelined) slotEpoch[s] = slotEpoch[s]! + 1
       sets.clear(s)
       if (front !== sets) front.clear(s)
-      byteScale[s] = 1
+      byteReports.reset(s)
       estBytes[s] = 0
       detailBytes[s] = 0
       price[s] = 0
       priceBudget[s] = -1
-      reports[s] = 0
-      estSum[s] = 0
-      estTicks[s] = 0
-      stillTicks[s] = 0
-      stillSelfSum[s] = 0
-      selfStill[s] = opts.byteCosts.still
-      stillCharge[s] = -1
-      floorBytes[s] = 0
-      flooredTicks[s] = 0
-      flooredReports[s] = 0
       scoredTick[s] = 0
     },
     onObserverRemoved(eid) {
@@ -579,7 +549,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     const obsN = observers.count
     for (let i = 0; i < obsN; i++) checkObserver(obs[i]!)
     // pipelined: the sets just handed over are the ones this tick's patch sends
-    if (pipelined && observerThreads !== null) addEstimates()
+    if (pipelined && observerThreads !== null) byteReports.addTick(obs, obsN, slotOf)
     let lapsed = ownership.sync(tracker.owned, flags, generation)
     if (lapsed === -1) lapsed = lapsedAtRemoval
     lapsedAtRemoval = -1
@@ -601,7 +571,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
       }
       else if (observerThreads !== null) observerThreads.run(pass, obs, obsN)
       else passObservers(pass, obs, 0, obsN)
-      if (!pipelined || observerThreads === null) addEstimates()
+      if (!pipelined || observerThreads === null) byteReports.addTick(obs, obsN, slotOf)
       return w
     }
     // a custom scorer: every observer's rows in one batch, scored after the row pass, or with pair
@@ -654,28 +624,9 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
         scorerThrew('pairScores.end', err)
       }
     }
-    addEstimates()
+    byteReports.addTick(obs, obsN, slotOf)
     return w
   }) as AttentionSystem
-
-  /** Adds each observer's estimate to its report window: the sets readers see after this tick, which the next patch sends (see reportBytes). */
-  const addEstimates = (): void => {
-    const obs = observers.ids
-    for (let i = 0; i < observers.count; i++) {
-      const s = slotOf[obs[i]!]!
-      // a tick without an estimate (no byte budget, or the observer sees nothing) is no part of it
-      if (s === -1 || !(estBytes[s]! > 0)) continue
-      estSum[s] = estSum[s]! + estBytes[s]!
-      estTicks[s] = estTicks[s]! + 1
-      // what that estimate charged the avatar for standing still (written with it, so a kept tick
-      // of rescoreEvery or a pipelined hand-over reads the estimate's own)
-      if (stillCharge[s]! >= 0) {
-        stillTicks[s] = stillTicks[s]! + 1
-        stillSelfSum[s] = stillSelfSum[s]! + stillCharge[s]!
-      }
-      if (floorBytes[s]! > 0) flooredTicks[s] = flooredTicks[s]! + 1
-    }
-  }
 
   const slot = (o: number): number => (o >= 0 && o < cap ? slotOf[o]! : -1)
   /** The observer's byte price after the last tick (see AttentionSystem.bytePrice). */
@@ -737,45 +688,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
       checkRange('bytesPerSecond', bytesPerSecond, 0, 1e12)
       const s = slot(o)
       if (s === -1) return
-      // the mean estimate over the ticks this report covers (the last tick's alone when none passed)
-      const ticks = estTicks[s]!
-      let est = ticks > 0 ? estSum[s]! / ticks : inp.estBytes[s]!
-      // the share of the window the avatar stood still, and its mean charge for it
-      const stood = ticks > 0 ? stillTicks[s]! / ticks : 0
-      const selfShare = ticks > 0 ? stillSelfSum[s]! / ticks : 0
-      const floored = ticks > 0 && flooredTicks[s]! === ticks
-      estSum[s] = 0
-      estTicks[s] = 0
-      stillTicks[s] = 0
-      stillSelfSum[s] = 0
-      flooredTicks[s] = 0
-      flooredReports[s] = floored ? (flooredReports[s]! < 255 ? flooredReports[s]! + 1 : 255) : 0
-      if (flooredReports[s]! >= FLOORED_REPORTS && !reportedFloor) reportFloor(o, s)
-      if (!(est > 0)) return
-      // the first report carries the set's initial full state, a one-time cost and not a rate:
-      // scaling by it shrank a new observer's set for seconds (docs/concepts.md 6b)
-      if (reports[s] === 0) {
-        reports[s] = 1
-        return
-      }
-      if (stood >= STILL_WINDOW) {
-        // a window the avatar stood still (nearly) throughout: what standing still costs is its one
-        // unknown. Its share is what was sent, at the ratio the moving seconds taught, less the
-        // rest of the set's estimate, over the avatar's moving cost, smoothed. Only what a share in
-        // [0, 1] cannot explain moves the ratio (docs/concepts.md 6b, step 3)
-        const rest = est - selfShare
-        const high = opts.byteCosts.high * stood
-        const raw = (bytesPerSecond / inp.byteScale[s]! - rest) / high
-        const share = raw > 0 ? (raw < 1 ? raw : 1) : 0
-        selfStill[s] = 0.8 * selfStill[s]! + 0.2 * share
-        est = rest + share * high
-        // a window the avatar alone filled, sent (next to) nothing: no ratio to read from it
-        if (share === raw || !(est > 0.01 * high)) return
-      }
-      // smoothed ratio of what the encoder sent to what the engine estimated, kept in [0.1, 10]
-      let ratio = bytesPerSecond / est
-      ratio = ratio < 0.1 ? 0.1 : ratio > 10 ? 10 : ratio
-      inp.byteScale[s] = 0.8 * inp.byteScale[s]! + 0.2 * ratio
+      if (byteReports.report(s, bytesPerSecond) && !reportedFloor) reportFloor(o, s)
     },
     bytePrice,
     estimatedBytes: (o: number) => (slot(o) === -1 ? 0 : inp.estBytes[slotOf[o]!]! * inp.byteScale[slotOf[o]!]!),

@@ -1,6 +1,7 @@
 // Owns: the byte-budget stages of selection, for observers with `Observer.byteBudget > 0`: what
 // the rule members cost, how many of the top K the budget affords, and the band capping after
-// selection. Band choice and costs come from bands.ts; docs/concepts.md section 6b is the
+// selection. Band choice and costs come from bands.ts, the measured ratio and the avatar's still
+// share from byte-reports.ts; docs/concepts.md section 6b is the
 // specification.
 import type { AttentionComponents } from './components'
 import { Band, chargeDetail, detailBand, memberBand, openDetailAccount, rawBand } from './bands'
@@ -24,8 +25,8 @@ export function ruleMemberBytes(st: SelectionState, slot: number, o: number, obs
   const POSITION = Has.Position
   const LOW = Band.Low
   const still = byteCosts.still
-  // the observer's own avatar standing still: at the share its reports taught (attention-system.ts
-  // reportBytes), which reads back what this estimate charged it
+  // the observer's own avatar standing still: at the share its reports taught (byte-reports.ts),
+  // which reads back what this estimate charged it
   const self = bandCost[memberBand(LOW, Rule.Self, scores, -1, bands)]!
   const standing = isStill(c, flags, o)
   let b = standing ? self * st.inp.selfStill[slot]! : self

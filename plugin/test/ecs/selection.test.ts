@@ -180,7 +180,7 @@ describe('byte-budget', () => {
     // what the estimate charged the observer's own avatar for standing still, read back by reportBytes
     expect(inp.stillCharge[0]).toBeCloseTo(high * still, 9)
     expect(ruleMemberBytes(st, 0, O, false)).toBe(0)
-    // the observer's own avatar standing still is charged the share its reports taught (attention-system.ts)
+    // the observer's own avatar standing still is charged the share its reports taught (byte-reports.ts)
     inp.selfStill[0] = 0.5
     expect(ruleMemberBytes(st, 0, O, true)).toBeCloseTo(high * 0.5 + (high + medium + low) * still, 9)
     inp.selfStill[0] = still

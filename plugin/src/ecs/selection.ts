@@ -214,13 +214,14 @@ export function selectObserver(st: SelectionState, slot: number, o: number, star
   // affordable() sums the spend, so that the member fits to the last bit
   const scale = inp.byteScale[slot]!
   const floor = ruleBytes * scale + inp.byteCosts.low * scale
-  const budgetB = byteBudget > floor ? byteBudget : floor
-  inp.floorBytes[slot] = byBytes && floor > byteBudget ? floor : 0
+  const floored = byBytes && floor > byteBudget
+  const readBudget = floored ? floor : byteBudget
+  inp.floorBytes[slot] = floored ? floor : 0
   // a new observer or a changed budget opens the price, on a tick with rows to buy (docs/concepts.md 6b)
   const opening = byBytes && inp.priceBudget[slot] !== byteBudget
   const buying = byBytes && heapN > 0
   if (buying) {
-    const k = affordable(st, slot, o, heapN, budgetB, ruleBytes, opening)
+    const k = affordable(st, slot, o, heapN, readBudget, ruleBytes, opening)
     // opened for the observer's own budget, whatever the floor read it as
     if (opening) inp.priceBudget[slot] = byteBudget
     if (k < heapN) {
@@ -237,9 +238,9 @@ export function selectObserver(st: SelectionState, slot: number, o: number, star
     enterTopK(st, slot, K, heapN)
   }
   if (byBytes) {
-    capBands(st, slot, budgetB, ruleBytes)
+    capBands(st, slot, readBudget, ruleBytes)
     // an opening tick with rows set the price (affordable); without, it opens on a later tick
-    if (!opening) updatePrice(st, slot, o, budgetB)
+    if (!opening) updatePrice(st, slot, o, readBudget)
     else if (!buying) inp.price[slot] = 0
   } else {
     inp.estBytes[slot] = 0

@@ -47,6 +47,13 @@ export interface ByteCostOptions {
   /** Bytes per second of a High member. @defaultValue 362 */
   high: number
   /**
+   * Bytes one entry costs its client once, on top of its band's rate: the entity's first send
+   * (its untagged fields) and, when it leaves, its removal. Under a byte budget a row that is no
+   * member yet must pay it, so a member keeps its place against an outsider of nearly the same
+   * score (the entry premium, docs/concepts.md 6b); 0 turns that off. @defaultValue 24
+   */
+  enter: number
+  /**
    * Most of a byte budget, after the rule members' cost, that Medium and High members may take
    * (0..1); the rest keeps the surroundings covered at Low. @defaultValue 0.5
    */
@@ -78,7 +85,7 @@ export interface ByteCostOptions {
 export const DEFAULT_BANDS: Readonly<BandOptions> = Object.freeze({ high: 3.5, medium: 2, margin: 0.25 })
 
 /** Default byte costs per member and band. */
-export const DEFAULT_BYTE_COSTS: Readonly<ByteCostOptions> = Object.freeze({ low: 22, medium: 360, high: 362, detailShare: 0.5, still: 0.1, burst: 2, priceRate: 0.25 })
+export const DEFAULT_BYTE_COSTS: Readonly<ByteCostOptions> = Object.freeze({ low: 22, medium: 360, high: 362, enter: 24, detailShare: 0.5, still: 0.1, burst: 2, priceRate: 0.25 })
 
 /** Throws a RangeError naming the option unless the thresholds and costs are ordered and in range. */
 export function checkBands(bands: BandOptions, costs: ByteCostOptions): void {
@@ -88,6 +95,7 @@ export function checkBands(bands: BandOptions, costs: ByteCostOptions): void {
   checkRange('byteCosts.low', costs.low, 0, 1e9, true)
   checkRange('byteCosts.medium', costs.medium, costs.low, 1e9)
   checkRange('byteCosts.high', costs.high, costs.medium, 1e9)
+  checkRange('byteCosts.enter', costs.enter, 0, 1e9)
   checkRange('byteCosts.detailShare', costs.detailShare, 0, 1)
   checkRange('byteCosts.still', costs.still, 0, 1)
   checkRange('byteCosts.burst', costs.burst, 1, 100)

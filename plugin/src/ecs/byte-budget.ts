@@ -59,19 +59,35 @@ function detailShare(budget: number, ruleBytes: number, scale: number, share: nu
   return left > 0 ? (left * share) / scale : 0
 }
 
+/** Stamps the slot's members before this tick (`incumbentStamp`), those still the entity they were (a recycled id is not). */
+function markIncumbents(st: SelectionState, slot: number): void {
+  const { sets, generation } = st.inp
+  const { eid, gen } = sets
+  const incumbent = st.incumbentStamp
+  const stamp = st.stamp
+  const base = slot * sets.stride
+  const end = base + sets.count[slot]!
+  for (let j = base; j < end; j++) {
+    const e = eid[j]!
+    if (generation[e] === gen[j]) incumbent[e] = stamp
+  }
+}
+
 /**
  * Orders the heap's `n` rows best first and returns how many of them the budget affords after the
- * rule members' bytes, all costs scaled by the slot's measured byte ratio. This tick may spend up to
- * `burst` times the budget; a row whose score is below the slot's price `p` is not bought, nor
- * raised unless its score reaches `p + T * ln(raise cost / Low cost)` (either sets `st.refused`
- * when the spend could have paid for it). The tick that opens the price spends at most the budget,
+ * rule members' bytes, all costs scaled by the slot's measured byte ratio; the rows bought are
+ * `heap[0..k)`, best first. This tick may spend up to `burst` times the budget; a row whose score is
+ * below the slot's price `p` is not bought, unless it was a member before this tick and its score
+ * reaches `p - T * ln(1 + enter / Low cost)` (the entry premium: an outsider's first second also
+ * pays its entry; not under a `floored` budget, whose one member is the best of this tick), nor raised unless its score reaches `p + T * ln(raise cost / Low cost)` (a row
+ * turned away sets `st.refused` when the spend could have paid for it). The tick that opens the price spends at most the budget,
  * without a price, and opens it. Greedy by value per byte: each step either takes the next row at
  * Low (value e^(s/T), cost Low) or raises the best taken row not yet raised to the band its score reaches (its value again, for that band's cost
  * less Low's) while the detail share lasts, whichever is worth more per byte: a raise wins when its
  * score beats the next row's by more than `T * ln(raise cost / Low cost)`. Stores the detail bytes
  * granted (unscaled) for {@link capBands}.
  */
-export function affordable(st: SelectionState, slot: number, o: number, n: number, budget: number, ruleBytes: number, opening: boolean): number {
+export function affordable(st: SelectionState, slot: number, o: number, n: number, budget: number, ruleBytes: number, opening: boolean, floored = false): number {
   const { heap, account } = st
   const { c, scores, rowEid, byteCosts, bands } = st.inp
   sortBestFirst(heap, n, scores, rowEid)
@@ -88,8 +104,18 @@ export function affordable(st: SelectionState, slot: number, o: number, n: numbe
   const cap = opening ? budget : budget * byteCosts.burst
   // the rule members come first: the budget is for everything the client receives
   let spent = ruleBytes * scale
+  // the entry premium (docs/concepts.md 6b): the members before this tick, stamped; both costs
+  // scale alike, so the measured ratio leaves it unchanged. A floored budget buys the one member
+  // that matters most this tick: no premium there
+  const incumbent = st.incumbentStamp
+  const stamp = st.stamp
+  markIncumbents(st, slot)
+  const premium = floored ? 0 : temperature * Math.log1p(byteCosts.enter / byteCosts.low)
   let detail = 0
+  // rows bought so far, compacted to heap[0..k); r the next row to look at (heap[k..r) holds the
+  // rows turned away)
   let k = 0
+  let r = 0
   let u = 0
   let raising = true
   for (;;) {
@@ -106,11 +132,19 @@ export function affordable(st: SelectionState, slot: number, o: number, n: numbe
         raiseMargin = temperature * Math.log(raise / low)
       }
     }
-    let canTake = k < n && spent + low <= cap
-    if (canTake && !(scores[heap[k]!]! >= price)) {
+    // the next row the price lets in: at the price, or a member within the premium below it
+    let canTake = false
+    while (r < n && spent + low <= cap) {
+      const s = scores[heap[r]!]!
+      if (s >= price || (s >= price - premium && incumbent[rowEid[heap[r]!]!] === stamp)) {
+        canTake = true
+        break
+      }
       // below the price: worth less than its bytes cost on average
       st.refused = 1
-      canTake = false
+      // rows are best first: past the premium no later row is bought either
+      if (!(s >= price - premium)) break
+      r++
     }
     let canRaise = raise < Infinity && spent + raise <= cap
     if (canRaise && !(scores[heap[u]!]! >= price + raiseMargin)) {
@@ -119,14 +153,19 @@ export function affordable(st: SelectionState, slot: number, o: number, n: numbe
       canRaise = false
     }
     if (!canTake && !canRaise) break
-    if (canRaise && (!canTake || scores[heap[u]!]! - scores[heap[k]!]! > raiseMargin)) {
+    if (canRaise && (!canTake || scores[heap[u]!]! - scores[heap[r]!]! > raiseMargin)) {
       spent += raise
       chargeDetail(account, band)
       detail += st.bandCost[band]!
       u++
     } else {
       spent += low
+      // bought: to the front, past the rows turned away
+      const t = heap[k]!
+      heap[k] = heap[r]!
+      heap[r] = t
       k++
+      r++
     }
   }
   st.inp.detailBytes[slot] = detail

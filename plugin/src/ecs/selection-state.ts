@@ -59,6 +59,8 @@ export interface SelectionState extends TopKScratch {
   readonly memberStamp: Uint32Array
   /** Byte budget: entrants of this tick. */
   readonly enteredStamp: Uint32Array
+  /** Byte budget: members of the observer's set before this tick (the entry premium, byte-budget.ts). */
+  readonly incumbentStamp: Uint32Array
   readonly rowOf: Int32Array
   /** Entrant rows, best first. */
   readonly ranked: Int32Array
@@ -100,6 +102,7 @@ export function createSelectionState(inp: SelectionInputs, alloc: ArrayAlloc = h
     topStamp: new Uint32Array(cap),
     memberStamp: new Uint32Array(cap),
     enteredStamp: new Uint32Array(cap),
+    incumbentStamp: new Uint32Array(cap),
     rowOf: new Int32Array(cap),
     heap: new Int32Array(stride + 1),
     ranked: new Int32Array(stride + 1),
@@ -126,6 +129,7 @@ export function beginObserver(st: SelectionState): number {
     st.topStamp.fill(0)
     st.memberStamp.fill(0)
     st.enteredStamp.fill(0)
+    st.incumbentStamp.fill(0)
     st.stamp = 0
   }
   st.w = 0

@@ -221,7 +221,7 @@ export function selectObserver(st: SelectionState, slot: number, o: number, star
   const opening = byBytes && inp.priceBudget[slot] !== byteBudget
   const buying = byBytes && heapN > 0
   if (buying) {
-    const k = affordable(st, slot, o, heapN, readBudget, ruleBytes, opening)
+    const k = affordable(st, slot, o, heapN, readBudget, ruleBytes, opening, floored)
     // opened for the observer's own budget, whatever the floor read it as
     if (opening) inp.priceBudget[slot] = byteBudget
     if (k < heapN) {

@@ -6,7 +6,8 @@ import type { AttentionComponents, AttentionOptions, AttentionSystem } from '../
 /** Only the distance head, linear (scenes set distanceFalloff 0) and scaled so that bands follow distance: score = 4 (1 - d / R). */
 const DISTANCE_ONLY = { distance: 4, facing: 0, approach: 0, recency: 0, salience: 0, mutual: 0, team: 0, aim: 0 }
 // burst 1: one tick's greedy spends at most the budget, so a single tick shows the allocation exactly
-const COSTS = { low: 10, medium: 100, high: 100, detailShare: 0.5, burst: 1 }
+// enter: 0 for the price mechanics without the entry premium (its own test below)
+const COSTS = { low: 10, medium: 100, high: 100, enter: 0, detailShare: 0.5, burst: 1 }
 
 interface Scene {
   world: World
@@ -194,6 +195,59 @@ describe('byte budget', () => {
     expect(s.sys.estimatedBytes(o)).toBeGreaterThan(600 * 0.9)
     const kept = [...bandsOf(s.sys, o).keys()].map((e) => s.C.Position.x[e]!)
     expect(kept.filter((x) => x < 20).length).toBe(60)
+  })
+
+  it('should keep a member down to the entry premium below the price, and buy an outsider only at the price', () => {
+    // enter 10 B/s against Low 10: an outsider's first second costs twice a member's, so a member
+    // stays bought down to T ln(1 + 10 / 10) = ln 2 below the price (T = 1), no further
+    const s = scene({ byteCosts: { ...COSTS, enter: 10, burst: 2 } })
+    const { o, far } = ring(s)
+    s.sys(s.world)
+    const price = s.sys.bytePrice(o)
+    const premium = Math.log(2)
+    expect(s.sys.memberCount(o)).toBe(60)
+    // the entities it did not buy leave: the set (self and 59 members) costs the budget, so the
+    // price stays, and a second may spend twice that, so bytes turn no one away below
+    for (const e of far.slice(59)) s.C.Position.x[e] = 1000
+    // x at which an entity's score (4 (1 - x / 50), distance only) is `score`
+    const xAt = (score: number): number => 50 * (1 - score / 4)
+    const member = far[0]!
+    const isMember = (e: number): boolean => s.sys.isMember(o, e)
+    // a member that falls a little below the price stays; nothing else changes, so neither does the price
+    s.C.Position.x[member] = xAt(price - 0.5 * premium)
+    s.sys(s.world)
+    expect(isMember(member)).toBe(true)
+    expect(s.sys.bytePrice(o)).toBeCloseTo(price, 6)
+    // an outsider at the same score is not bought: it has its entry to pay
+    const outsider = s.at(xAt(price - 0.5 * premium), 5)
+    s.sys(s.world)
+    expect(isMember(outsider)).toBe(false)
+    expect(isMember(member)).toBe(true)
+    // past the premium the member goes too
+    s.C.Position.x[member] = xAt(price - 1.2 * premium)
+    s.sys(s.world)
+    expect(isMember(member)).toBe(false)
+    // without the premium (enter 0) the member goes as soon as it is below the price
+    const plain = scene({ byteCosts: { ...COSTS, burst: 2 } })
+    const r = ring(plain)
+    plain.sys(plain.world)
+    for (const e of r.far.slice(59)) plain.C.Position.x[e] = 1000
+    plain.C.Position.x[r.far[0]!] = xAt(plain.sys.bytePrice(r.o) - 0.5 * premium)
+    plain.sys(plain.world)
+    expect(plain.sys.isMember(r.o, r.far[0]!)).toBe(false)
+    // a budget read at its floor (self and one Low member) has no premium: its one member is the
+    // best of each tick
+    const tight = scene({ byteCosts: { ...COSTS, enter: 10, burst: 2 } })
+    const p = tight.observer(0, 0, 200, 5)
+    const first = tight.at(20, 0)
+    const second = tight.at(21, 0)
+    tight.sys(tight.world)
+    expect(tight.sys.isMember(p, first)).toBe(true)
+    expect(tight.sys.isMember(p, second)).toBe(false)
+    tight.C.Position.x[first] = 21.5
+    tight.sys(tight.world)
+    expect(tight.sys.isMember(p, second)).toBe(true)
+    expect(tight.sys.isMember(p, first)).toBe(false)
   })
 
   it('should lower the price only while it turns rows away, and never wind it up or down', () => {

@@ -69,7 +69,7 @@ describe('options', () => {
       [{ weights: { distanc: 1 } }, 'createAttentionSystem option weights has no key "distanc" (did you mean distance?); its keys are distance, facing, approach, recency, salience, mutual, team, aim'],
       [{ hysteresis: { enter: 0.5 } }, 'createAttentionSystem option hysteresis has no key "enter"; its keys are enterScore, exitScore, minOutTicks, swapMargin'],
       [{ bands: { hgh: 5 } }, 'createAttentionSystem option bands has no key "hgh" (did you mean high?); its keys are high, medium, margin'],
-      [{ byteCosts: { Burst: 5 } }, 'createAttentionSystem option byteCosts has no key "Burst" (did you mean burst?); its keys are low, medium, high, detailShare, still, burst, priceRate'],
+      [{ byteCosts: { Burst: 5 } }, 'createAttentionSystem option byteCosts has no key "Burst" (did you mean burst?); its keys are low, medium, high, enter, detailShare, still, burst, priceRate'],
     ]
     for (const [o, message] of cases) {
       expect(() => resolve(o as Partial<AttentionOptions>), message).toThrow(RangeError)

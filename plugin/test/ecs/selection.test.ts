@@ -198,6 +198,8 @@ describe('byte-budget', () => {
     const o = resolveOptions({ components: createAttentionComponents(4) })
     let raisedTrials = 0
     let refusedTrials = 0
+    // trials where the premium bought a member past a row the price turned away
+    let premiumTrials = 0
     for (let trial = 0; trial < 200; trial++) {
       const { c, st, inp, rows, begin } = setup()
       inp.byteScale[0] = trial % 3 === 0 ? 1 : 0.5 + rnd()
@@ -212,12 +214,26 @@ describe('byte-budget', () => {
       const opening = trial % 3 === 1
       const price = trial % 4 === 0 ? 0 : Math.round(rnd() * 20) / 4 + 0.1
       inp.price[0] = price
+      // the set before this tick: some of the rows' entities (the entry premium keeps them down to
+      // T ln(1 + enter / low) below the price), one of them a recycled id (no member any more)
+      const before = [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13].filter(() => rnd() < 0.4)
+      before.forEach((e, i) => {
+        inp.sets.eid[i] = e
+        inp.sets.gen[i] = inp.generation[e]! - (i === 2 ? 1 : 0)
+      })
+      inp.sets.count[0] = before.length
+      const incumbents = new Set(before.filter((_, i) => i !== 2))
+      // the rows best first (score, then entity id), as the oracle takes them
+      const order = Array.from(st.heap.subarray(0, heapN)).sort((a, b) => inp.scores[b]! - inp.scores[a]! || inp.rowEid[a]! - inp.rowEid[b]!)
       const k = affordable(st, 0, O, heapN, budget, ruleBytes, opening)
-      const ranked = Array.from(st.heap.subarray(0, heapN), (r) => inp.scores[r]!)
+      const ranked = order.map((r) => inp.scores[r]!)
       const scale = inp.byteScale[0]!
-      const scaled = { ...o, byteCosts: { ...o.byteCosts, low: o.byteCosts.low * scale, medium: o.byteCosts.medium * scale, high: o.byteCosts.high * scale } }
-      const oracle = affordableCount(ranked, budget, scaled, ruleBytes * scale, c.Observer.temperature[O]!, price, opening, c.Observer.temperature[O]! * Math.log(scale))
+      const scaled = { ...o, byteCosts: { ...o.byteCosts, low: o.byteCosts.low * scale, medium: o.byteCosts.medium * scale, high: o.byteCosts.high * scale, enter: o.byteCosts.enter * scale } }
+      const oracle = affordableCount(ranked, budget, scaled, ruleBytes * scale, c.Observer.temperature[O]!, price, opening, c.Observer.temperature[O]! * Math.log(scale), order.map((r) => incumbents.has(inp.rowEid[r]!)))
       expect(k, `trial ${trial}`).toBe(oracle.count)
+      // the same rows, best first
+      expect(Array.from(st.heap.subarray(0, k), (r) => inp.rowEid[r]!), `trial ${trial}: rows bought`).toEqual(oracle.taken.map((i) => inp.rowEid[order[i]!]!))
+      if (oracle.taken.some((i, j) => i !== j)) premiumTrials++
       expect(st.refused === 1, `trial ${trial}: refused`).toBe(oracle.refused)
       if (opening) {
         expect(inp.price[0], `trial ${trial}: opened price`).toBeCloseTo(oracle.openedPrice, 5)
@@ -249,5 +265,7 @@ describe('byte-budget', () => {
     expect(raisedTrials).toBeLessThan(180)
     // and the price turns rows away in some trials
     expect(refusedTrials).toBeGreaterThan(10)
+    // and in some, a member below the price stays bought past an outsider the price turned away
+    expect(premiumTrials).toBeGreaterThan(5)
   })
 })

@@ -139,8 +139,12 @@ export function createHarness(options: Omit<AttentionOptions, 'components'>, ext
   const twin = extras.twin === undefined ? null : createAttentionSystem(world, { components: C, ...extras.twin })
   // the oracle checks each tick's selection against the byte price the engine starts it with
   const priceBefore = new Float64Array(CAPACITY)
+  // ... and the members it starts it with (the entry premium), less the ids removed since (a
+  // recycled id is another entity)
+  const membersBefore = new Map<number, Set<number>>()
   const oracle = createBruteForceAttention(world, { components: C, ...options }, {
     priceOf: (o) => priceBefore[o]!,
+    wasMember: (o, e) => (membersBefore.get(o)?.has(e) ?? false) && !gone.has(e),
     // the oracle runs after the engine in a tick
     selected: (o) => engine.lastScoredTick(o) === engine.tick,
   })
@@ -259,7 +263,14 @@ export function createHarness(options: Omit<AttentionOptions, 'components'>, ext
       }
     },
     tick() {
-      for (let e = 0; e < CAPACITY; e++) priceBefore[e] = engine.isObserver(e) ? engine.bytePrice(e) : 0
+      membersBefore.clear()
+      for (let e = 0; e < CAPACITY; e++) {
+        priceBefore[e] = engine.isObserver(e) ? engine.bytePrice(e) : 0
+        if (!engine.isObserver(e)) continue
+        const m = new Set<number>()
+        for (let i = 0; i < engine.memberCount(e); i++) m.add(engine.memberAt(e, i))
+        membersBefore.set(e, m)
+      }
       engine(world)
       twin?.(world)
       oracle(world)

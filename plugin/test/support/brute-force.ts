@@ -371,11 +371,17 @@ export function createBruteForceAttention(world: World, options: AttentionOption
       priceUsed[ob] = extra.priceOf?.(ob) ?? 0
       // a new observer or budget opens the price; with no rows to buy it opens at 0 and again later
       opening[ob] = openedFor[ob] !== byteBudget ? 1 : 0
-      const afford = affordableCount(Array.from(ranked.subarray(0, take), (r) => rowScore[r]!), readBudget[ob]!, o, ruleBytes[ob]!, c.Observer.temperature[ob]!, priceUsed[ob]!, opening[ob] === 1)
+      const considered = Array.from(ranked.subarray(0, take))
+      // at the floor the one member bought is the best now: no premium (docs/concepts.md 6b)
+      const floored = readBudget[ob]! > byteBudget
+      const incumbent = considered.map((r) => !floored && (extra.wasMember?.(ob, rowEntity[r]!) ?? false))
+      const afford = affordableCount(considered.map((r) => rowScore[r]!), readBudget[ob]!, o, ruleBytes[ob]!, c.Observer.temperature[ob]!, priceUsed[ob]!, opening[ob] === 1, 0, incumbent)
       detailGranted[ob] = afford.detail
       refusedBy[ob] = afford.refused ? 1 : 0
       openedPrice[ob] = take > 0 ? afford.openedPrice : 0
       if (take > 0 && (extra.selected?.(ob) ?? true)) openedFor[ob] = byteBudget
+      // the rows bought, best first: the ranking's prefix but for members the premium kept
+      for (let i = 0; i < afford.count; i++) ranked[i] = considered[afford.taken[i]!]!
       if (afford.count < take) take = afford.count
     }
     budgetOf[ob] = byteBudget > 0 && take < Math.min(K, m) ? take : K
@@ -628,6 +634,11 @@ export interface OracleInputs {
   /** The byte price an observer's tick starts with (the engine's `bytePrice` before the tick). @defaultValue 0 */
   priceOf?: (observer: number) => number
   /**
+   * With a byte budget: whether `e` was in `observer`'s set before this tick (the same entity, not a
+   * recycled id), for the entry premium (docs/concepts.md 6b). @defaultValue never
+   */
+  wasMember?: (observer: number, e: number) => boolean
+  /**
    * Whether the engine selected the observer's set on this tick (with `rescoreEvery` it keeps it on
    * the others): only such a tick can open the byte price. @defaultValue every tick
    */
@@ -648,8 +659,9 @@ export function expectedPrice(price: number, bytes: number, budget: number, o: R
 /**
  * Byte budget, from the spec (docs/concepts.md 6b): after the rule members' bytes, a greedy
  * allocation by value per byte over the ranked rows, spending at most `burst` times the budget in
- * this tick, buying no row whose score is below the price `p` and raising none whose score is below
- * `p + T ln(raise cost / low)`. The tick that opens the price (a new
+ * this tick, buying no row whose score is below the price `p` (but a member from before this tick,
+ * `incumbent[i]`, down to `p - T ln(1 + enter / low)`: the entry premium) and raising none whose
+ * score is below `p + T ln(raise cost / low)`. The tick that opens the price (a new
  * observer or budget) spends at most the budget, with no price, and opens it at the score of the
  * first row it could not buy (0 when none, or below 0), less `priceShift`: the price is kept for the
  * configured costs, and a measured byte ratio `r` shifts it by `T ln r` (the caller passes that). A row taken at Low is worth e^(s/T) for `low`
@@ -657,9 +669,9 @@ export function expectedPrice(price: number, bytes: number, budget: number, o: R
  * fits the detail share of what the rule members leave) is worth e^(s/T) again for that band's cost less `low`. At each step the
  * better buy per byte that still fits the budget is made: the raise of the best row not yet raised,
  * or the next row; a row that cannot be raised ends all raising. Ties go to taking the row.
- * @returns how many rows are taken, and the detail bytes of the raises.
+ * @returns how many rows are taken, which (`taken`: indices into `rankedScores`, best first), and the detail bytes of the raises.
  */
-export function affordableCount(rankedScores: readonly number[], budget: number, o: ResolvedOptions, ruleBytes: number, temperature: number, price = 0, opening = false, priceShift = 0): { count: number; detail: number; refused: boolean; openedPrice: number } {
+export function affordableCount(rankedScores: readonly number[], budget: number, o: ResolvedOptions, ruleBytes: number, temperature: number, price = 0, opening = false, priceShift = 0, incumbent: readonly boolean[] = []): { count: number; taken: number[]; detail: number; refused: boolean; openedPrice: number } {
   // the price is kept for the configured costs; the measured ratio shifts it by T ln(ratio)
   price = Math.max(0, price + priceShift)
   const { low, medium, high, detailShare } = o.byteCosts
@@ -672,42 +684,54 @@ export function affordableCount(rankedScores: readonly number[], budget: number,
   const cap = Math.max(0, budget - ruleBytes) * detailShare
   let spent = ruleBytes
   let detail = 0
-  let taken = 0
+  const premium = temperature * Math.log(1 + o.byteCosts.enter / low)
+  const bought: number[] = []
+  // the next row to consider; a row the price turns away is passed over for good
+  let next = 0
   let raised = 0
   let open = true
   while (true) {
+    const taken = bought.length
     let extra = NaN
     let bandCost = 0
     if (open && raised < taken) {
-      const s = rankedScores[raised]!
+      const s = rankedScores[bought[raised]!]!
       if (s >= o.bands.high && detail + high <= cap) bandCost = high
       else if (s >= o.bands.medium && detail + medium <= cap) bandCost = medium
       if (bandCost === 0) open = false
       else extra = bandCost - low
     }
-    let take = taken < rankedScores.length && spent + low <= limit
-    if (take && !(rankedScores[taken]! >= price)) {
+    // the next row the price admits: at the price, or a member no further below it than the premium
+    let take = false
+    while (next < rankedScores.length && spent + low <= limit) {
+      const s = rankedScores[next]!
+      if (s >= price || (incumbent[next] === true && s >= price - premium)) {
+        take = true
+        break
+      }
       refused = true
-      take = false
+      if (!(s >= price - premium)) break
+      next++
     }
     let raise = !Number.isNaN(extra) && spent + extra <= limit
-    if (raise && !(rankedScores[raised]! >= price + temperature * Math.log(extra / low))) {
+    if (raise && !(rankedScores[bought[raised]!]! >= price + temperature * Math.log(extra / low))) {
       refused = true
       raise = false
     }
     if (!take && !raise) break
-    const raiseWorthMore = raise && (!take || Math.exp((rankedScores[raised]! - rankedScores[taken]!) / temperature) * low > extra)
+    const raiseWorthMore = raise && (!take || Math.exp((rankedScores[bought[raised]!]! - rankedScores[next]!) / temperature) * low > extra)
     if (raiseWorthMore) {
       spent += extra
       detail += bandCost
       raised++
     } else {
       spent += low
-      taken++
+      bought.push(next++)
     }
   }
-  const first = taken < rankedScores.length ? rankedScores[taken]! : 0
-  return { count: taken, detail, refused, openedPrice: Math.max(0, first) - priceShift }
+  // the opening tick passes no row over: the first one not bought
+  const first = bought.length < rankedScores.length ? rankedScores[bought.length]! : 0
+  return { count: bought.length, taken: bought, detail, refused, openedPrice: Math.max(0, first) - priceShift }
 }
 
 /**

@@ -29,7 +29,7 @@ class BudgetRoom extends Room<{ state: InstanceType<typeof State> }> {
   world = createWorld()
   C = createAttentionComponents(1024)
   // deliberately wrong band costs (a third of what this schema costs): the loop must correct them
-  attention = createAttentionSystem(this.world, { components: this.C, byteCosts: { low: 4, medium: 40, high: 40 } })
+  attention = createAttentionSystem(this.world, { components: this.C, byteCosts: { low: 4, medium: 40, high: 40, enter: 8 } })
   watchers: number[] = []
   things: { eid: number; thing: ThingT; phase: number }[] = []
   t = 0

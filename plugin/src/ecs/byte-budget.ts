@@ -79,9 +79,10 @@ function markIncumbents(st: SelectionState, slot: number): void {
  * `heap[0..k)`, best first. This tick may spend up to `burst` times the budget; a row whose score is
  * below the slot's price `p` is not bought, unless it was a member before this tick and its score
  * reaches `p - T * ln(1 + enter / Low cost)` (the entry premium: an outsider's first second also
- * pays its entry; not under a `floored` budget, whose one member is the best of this tick), nor raised unless its score reaches `p + T * ln(raise cost / Low cost)` (a row
- * turned away sets `st.refused` when the spend could have paid for it). The tick that opens the price spends at most the budget,
- * without a price, and opens it. Greedy by value per byte: each step either takes the next row at
+ * pays its entry; not under a `floored` budget, whose one member is the best of this tick), nor
+ * raised unless its score reaches `p + T * ln(raise cost / Low cost)` (a row turned away sets
+ * `st.refused` when the spend could have paid for it). The tick that opens the price spends at
+ * most the budget, without a price, and opens it. Greedy by value per byte: each step either takes the next row at
  * Low (value e^(s/T), cost Low) or raises the best taken row not yet raised to the band its score reaches (its value again, for that band's cost
  * less Low's) while the detail share lasts, whichever is worth more per byte: a raise wins when its
  * score beats the next row's by more than `T * ln(raise cost / Low cost)`. Stores the detail bytes

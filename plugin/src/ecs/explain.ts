@@ -109,7 +109,15 @@ export function explainPair(x: ExplainInputs): Explanation {
       !member && rule === null && score !== null && rank !== null && score >= h.enterScore && (belowPrice || (rank < budget && scoredMembers < budget))
     bytes = { budget: B, price, cost, cut }
     const costText = `${member ? 'costs' : 'would cost'} ${cost.toFixed(1)} B/s`
-    bytesWhy = `; byte budget ${B} B/s, price ${price.toFixed(3)}, ${costText}${cut ? `: cut by the byte budget (${belowPrice ? 'score below the price' : 'no bytes left'})` : ''}`
+    // a member below the price: held by the entry premium, or lingering on its way out
+    const premium = c.Observer.temperature[o]! * Math.log1p(costs.enter / costs.low)
+    const held = member && rule === null && belowPrice
+    const heldText = !held
+      ? ''
+      : outTicks > 0
+        ? `: below the price, lingering (${outTicks} of ${h.minOutTicks} ticks out)`
+        : `: below the price, kept by the entry premium (a member stays bought down to ${premium.toFixed(3)} below it)`
+    bytesWhy = `; byte budget ${B} B/s, price ${price.toFixed(3)}, ${costText}${cut ? `: cut by the byte budget (${belowPrice ? 'score below the price' : 'no bytes left'})` : heldText}`
   }
 
   const why =

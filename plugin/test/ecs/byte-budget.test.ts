@@ -217,6 +217,7 @@ describe('byte budget', () => {
     s.C.Position.x[member] = xAt(price - 0.5 * premium)
     s.sys(s.world)
     expect(isMember(member)).toBe(true)
+    expect(s.sys.explain(o, member).summary).toContain(`: below the price, kept by the entry premium (a member stays bought down to ${premium.toFixed(3)} below it)`)
     expect(s.sys.bytePrice(o)).toBeCloseTo(price, 6)
     // an outsider at the same score is not bought: it has its entry to pay
     const outsider = s.at(xAt(price - 0.5 * premium), 5)

@@ -749,7 +749,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
         hysteresis: opts.hysteresis,
         sets: front,
         slot: s,
-        bytes: byteBudget > 0 ? { budget: byteBudget, price: bytePrice(o), scale: inp.byteScale[s]!, costs: opts.byteCosts } : null,
+        bytes: byteBudget > 0 ? { budget: byteBudget, price: bytePrice(o), scale: inp.byteScale[s]!, costs: opts.byteCosts, floored: inp.floorBytes[s]! > 0 } : null,
       })
       if (scorer.explainScore !== undefined) x.scorer = scorer.explainScore(o, e)
       return x

@@ -48,9 +48,12 @@ export interface ByteCostOptions {
   high: number
   /**
    * Bytes one entry costs its client once, on top of its band's rate: the entity's first send
-   * (its untagged fields) and, when it leaves, its removal. Under a byte budget a row that is no
-   * member yet must pay it, so a member keeps its place against an outsider of nearly the same
-   * score (the entry premium, docs/concepts.md 6b); 0 turns that off. @defaultValue 24
+   * (its untagged fields) and, when it leaves, its removal. Under a byte budget it sets the entry
+   * premium (docs/concepts.md 6b): a member from before the tick stays bought down to
+   * `T ln(1 + enter / low)` below the byte price, while a row that is no member yet must reach the
+   * price, so a member keeps its place against an outsider of nearly the same score. It moves that
+   * score threshold only (the spend and the estimate do not count it); not applied to a budget
+   * read at its floor; 0 turns it off. @defaultValue 24
    */
   enter: number
   /**

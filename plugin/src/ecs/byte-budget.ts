@@ -110,8 +110,9 @@ export function affordable(st: SelectionState, slot: number, o: number, n: numbe
   // that matters most this tick: no premium there
   const incumbent = st.incumbentStamp
   const stamp = st.stamp
-  markIncumbents(st, slot)
-  const premium = floored ? 0 : temperature * Math.log1p(byteCosts.enter / byteCosts.low)
+  const premium = floored || opening ? 0 : temperature * Math.log1p(byteCosts.enter / byteCosts.low)
+  // read only for rows within the premium below the price: none without one
+  if (premium > 0) markIncumbents(st, slot)
   let detail = 0
   // rows bought so far, compacted to heap[0..k); r the next row to look at (heap[k..r) holds the
   // rows turned away)

@@ -28,7 +28,7 @@ export interface ExplainInputs {
   sets: InterestSets
   slot: number
   /** The observer's byte budget (bytes per second), price (`bytePrice`), measured byte ratio and costs; null without a byte budget. */
-  bytes: { budget: number; price: number; scale: number; costs: ByteCostOptions } | null
+  bytes: { budget: number; price: number; scale: number; costs: ByteCostOptions; floored: boolean } | null
 }
 
 /** Builds the explanation of entity `e` for observer `o`. Allocates; debugging only. */
@@ -109,14 +109,20 @@ export function explainPair(x: ExplainInputs): Explanation {
       !member && rule === null && score !== null && rank !== null && score >= h.enterScore && (belowPrice || (rank < budget && scoredMembers < budget))
     bytes = { budget: B, price, cost, cut }
     const costText = `${member ? 'costs' : 'would cost'} ${cost.toFixed(1)} B/s`
-    // a member below the price: held by the entry premium, or lingering on its way out
-    const premium = c.Observer.temperature[o]! * Math.log1p(costs.enter / costs.low)
-    const held = member && rule === null && belowPrice
+    // a member from before the tick below the price: lingering on its way out, or held by the
+    // entry premium (none at the floor); an entrant of this tick was bought at the price the tick
+    // started with, which may have risen since
+    const premium = x.bytes.floored ? 0 : c.Observer.temperature[o]! * Math.log1p(costs.enter / costs.low)
+    let enteredNow = false
+    for (let i = 0; i < sets.enteredCount[slot]!; i++) if (sets.entered[slot * sets.stride + i] === e) enteredNow = true
+    const held = member && rule === null && belowPrice && !enteredNow
     const heldText = !held
       ? ''
       : outTicks > 0
         ? `: below the price, lingering (${outTicks} of ${h.minOutTicks} ticks out)`
-        : `: below the price, kept by the entry premium (a member stays bought down to ${premium.toFixed(3)} below it)`
+        : premium > 0 && score! >= price - premium
+          ? `: below the price, kept by the entry premium (a member stays bought down to ${premium.toFixed(3)} below it)`
+          : ''
     bytesWhy = `; byte budget ${B} B/s, price ${price.toFixed(3)}, ${costText}${cut ? `: cut by the byte budget (${belowPrice ? 'score below the price' : 'no bytes left'})` : heldText}`
   }
 

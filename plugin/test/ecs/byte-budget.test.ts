@@ -236,6 +236,18 @@ describe('byte budget', () => {
     plain.C.Position.x[r.far[0]!] = xAt(plain.sys.bytePrice(r.o) - 0.5 * premium)
     plain.sys(plain.world)
     expect(plain.sys.isMember(r.o, r.far[0]!)).toBe(false)
+    // the price rising after a tick can leave an entrant of that tick below it: explain does not
+    // credit the premium with it (it was bought at the price the tick started with)
+    const rising = scene({ byteCosts: { ...COSTS, enter: 10, burst: 2 } })
+    const q = ring(rising)
+    rising.sys(rising.world)
+    // the 60th nearest, at the opening price, stays; the others not bought leave
+    const sixtieth = q.far[59]!
+    for (const e of q.far.slice(60)) rising.C.Position.x[e] = 1000
+    rising.sys(rising.world)
+    expect(rising.sys.isMember(q.o, sixtieth)).toBe(true)
+    expect(rising.sys.explain(q.o, sixtieth).score!).toBeLessThan(rising.sys.bytePrice(q.o))
+    expect(rising.sys.explain(q.o, sixtieth).summary).not.toContain('kept by the entry premium')
     // a budget read at its floor (self and one Low member) has no premium: its one member is the
     // best of each tick
     const tight = scene({ byteCosts: { ...COSTS, enter: 10, burst: 2 } })

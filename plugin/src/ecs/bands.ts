@@ -90,6 +90,15 @@ export const DEFAULT_BANDS: Readonly<BandOptions> = Object.freeze({ high: 3.5, m
 /** Default byte costs per member and band. */
 export const DEFAULT_BYTE_COSTS: Readonly<ByteCostOptions> = Object.freeze({ low: 22, medium: 360, high: 362, enter: 24, detailShare: 0.5, still: 0.1, burst: 2, priceRate: 0.25 })
 
+/**
+ * The entry premium at temperature `T` (docs/concepts.md 6b): how far below the byte price a
+ * member from before the tick stays bought, `T ln(1 + enter / low)`; an outsider's first second
+ * costs `low + enter` where a member's costs `low`. The measured ratio scales both costs alike.
+ */
+export function entryPremium(costs: ByteCostOptions, temperature: number): number {
+  return temperature * Math.log1p(costs.enter / costs.low)
+}
+
 /** Throws a RangeError naming the option unless the thresholds and costs are ordered and in range. */
 export function checkBands(bands: BandOptions, costs: ByteCostOptions): void {
   checkRange('bands.medium', bands.medium, -1e9, 1e9)

@@ -105,12 +105,11 @@ export function affordable(st: SelectionState, slot: number, o: number, n: numbe
   const cap = opening ? budget : budget * byteCosts.burst
   // the rule members come first: the budget is for everything the client receives
   let spent = ruleBytes * scale
-  // the entry premium (docs/concepts.md 6b): the members before this tick, stamped; both costs
-  // scale alike, so the measured ratio leaves it unchanged. A floored budget buys the one member
-  // that matters most this tick: no premium there
+  // the entry premium (bands.ts entryPremium), for the members before this tick (stamped). A
+  // floored budget buys the one member that matters most this tick: no premium there
   const incumbent = st.incumbentStamp
   const stamp = st.stamp
-  const premium = floored || opening ? 0 : temperature * Math.log1p(byteCosts.enter / byteCosts.low)
+  const premium = floored || opening ? 0 : temperature * st.entryPremium
   // read only for rows within the premium below the price: none without one
   if (premium > 0) markIncumbents(st, slot)
   let detail = 0

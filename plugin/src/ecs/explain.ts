@@ -2,7 +2,7 @@
 // comes from rules.ts, the rows, their rules, features and scores from the tick's own broadphase,
 // row writer and scoring (replayed by the system), band and hysteresis state from the set readers
 // see, the byte price from the system.
-import { Band, type ByteCostOptions } from './bands'
+import { Band, entryPremium, type ByteCostOptions } from './bands'
 import { observerFault, observerFaultMessage, type AttentionComponents } from './components'
 import { Has } from './entity-tracker'
 import { HEAD_NAMES, type HeadWeights } from './heads'
@@ -112,7 +112,7 @@ export function explainPair(x: ExplainInputs): Explanation {
     // a member from before the tick below the price: lingering on its way out, or held by the
     // entry premium (none at the floor); an entrant of this tick was bought at the price the tick
     // started with, which may have risen since
-    const premium = x.bytes.floored ? 0 : c.Observer.temperature[o]! * Math.log1p(costs.enter / costs.low)
+    const premium = x.bytes.floored ? 0 : entryPremium(costs, c.Observer.temperature[o]!)
     let enteredNow = false
     for (let i = 0; i < sets.enteredCount[slot]!; i++) if (sets.entered[slot * sets.stride + i] === e) enteredNow = true
     const held = member && rule === null && belowPrice && !enteredNow

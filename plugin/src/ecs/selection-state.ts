@@ -3,7 +3,7 @@
 // stages (selection.ts, byte-budget.ts). Per-entity stamps replace Sets: `rowStamp[e] === stamp`
 // means `e` was scored for the current observer (at row `rowOf[e]`), `topStamp` that it ranks
 // inside the budget, `memberStamp` that it is in the set being built.
-import { Band, createDetailAccount, memberBand, type BandOptions, type ByteCostOptions } from './bands'
+import { Band, createDetailAccount, entryPremium, memberBand, type BandOptions, type ByteCostOptions } from './bands'
 import type { AttentionComponents } from './components'
 import type { DenseList } from './entity-tracker'
 import type { InterestSets } from './interest-sets'
@@ -72,6 +72,8 @@ export interface SelectionState extends TopKScratch {
   readonly account: Float64Array
   /** Byte costs by band, unscaled. */
   readonly bandCost: Float64Array
+  /** The entry premium at `T = 1` (bands.ts entryPremium), computed once: per observer it is this times `T`. */
+  readonly entryPremium: number
   /** The current observer's stamp. */
   stamp: number
   /** Byte budget: 1 when the price turned away a row the budget could have paid for on this observer's tick. */
@@ -112,6 +114,7 @@ export function createSelectionState(inp: SelectionInputs, alloc: ArrayAlloc = h
     detailed: new Int32Array(stride),
     account: createDetailAccount(),
     bandCost,
+    entryPremium: entryPremium(inp.byteCosts, 1),
     stamp: 0,
     refused: 0,
     w: 0,

@@ -9,7 +9,7 @@ import { createBroadphase, linkAimers, queryCandidates, queryFarAimers, rebuildG
 import { createEntityTracker, Has } from './entity-tracker'
 import { observerFault, observerFaultMessage } from './components'
 import { explainPair } from './explain'
-import { BOUND_SLOT, createRowWriter, HINT_SLOT, loadObserver, nextPairMark, PAIRED, REACH_SLOT, RowMode, writeCandidates, type FeatureParams } from './features'
+import { BOUND_SLOT, createRowWriter, HINT_SLOT, loadObserver, nextMark, nextPairMark, PAIRED, REACH_SLOT, REACHED, RowMode, SKIPPED, writeCandidates, type FeatureParams } from './features'
 import { checkWeights, createHeadScorer, FEATURE_COUNT, HEAD_NAMES, type HeadWeights } from './heads'
 import { createInteractionStore } from './interactions'
 import { createInterestSets } from './interest-sets'
@@ -396,15 +396,40 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
 
   // rows scored from the pair scores this tick (an integer: no boxing)
   let pairedRows = 0
-  /** Rows of observer `o` scored from the scorer's pair scores (the heads where it has none), one pass. */
+  /**
+   * Rows of observer `o` scored from the scorer's pair scores (the heads where it has none), one
+   * pass. On a tick that wants no feature rows (`RowMode.Paired`) the rows are bounded by the
+   * observer's K-th-score hint as the built-in scorer's are (PERFORMANCE.md, "bounded paired
+   * rows"): a pair scoring below it gets no row unless it is a member or has a rule, salience or
+   * aim flag, and the rows are written again without the hint when fewer than K reach it.
+   */
   const gatherPaired = (o: number, row: number, mode: RowMode): number => {
     const mark = nextPairMark(writer)
+    let loaded: boolean | void = true
     try {
-      pairs!.load(o, mark, writer.pairStamp, writer.pairScore)
+      loaded = pairs!.load(o, mark, writer.pairStamp, writer.pairScore)
     } catch (err) {
       scorerThrew('pairScores.load', err)
     }
-    const end = gather(o, row, mode)
+    let end: number
+    if (mode === RowMode.Paired) {
+      // no pair score for this observer: its rows are the heads' own, the broadphase bounded too
+      if (loaded === false) mode = RowMode.Fused
+      const s = slotOf[o]!
+      const memberMark = nextMark(writer)
+      const base = s * stride
+      const member = writer.member
+      for (let j = base; j < base + sets.count[s]!; j++) member[sets.eid[j]!] = memberMark
+      writer.observer[HINT_SLOT] = st.kthHint[s]!
+      end = writeRows(o, row, mode)
+      let K = c.Observer.budget[o]!
+      if (K > stride) K = stride
+      if ((counts[SKIPPED]! > 0 || bp.narrowed === 1) && counts[REACHED]! < K) {
+        writer.observer[HINT_SLOT] = -Infinity
+        end = writeRows(o, row, mode)
+      }
+      markRuleRows(c, flags, o, inp.rowEid, inp.rowRule, row, end)
+    } else end = gather(o, row, mode)
     pairedRows += counts[PAIRED]!
     return end
   }

@@ -90,10 +90,11 @@ export class RowWriter {
   /**
    * Bounded writes (PERFORMANCE.md, "bounded rows"): set `observer[HINT_SLOT]` to the observer's
    * K-th-score hint before {@link loadObserver} (-Infinity: no bound), and stamp its current members
-   * with `member[e] = mark` from {@link nextMark}. A fused write then skips the row of a
-   * candidate that is no member, has no rule, salience or aim flag, and whose score cannot reach
-   * the hint; `counts[SKIPPED]` counts those rows and `counts[REACHED]` the flagless rows scoring
-   * at or above the hint (both since `loadObserver`).
+   * with `member[e] = mark` from {@link nextMark}. A fused write, or a paired write without
+   * features (PERFORMANCE.md, "bounded paired rows"), then skips the row of a candidate that is no
+   * member, has no rule, salience or aim flag, and whose score cannot reach the hint (the heads'
+   * bound; for a pair with a pair score, that score); `counts[SKIPPED]` counts those rows and
+   * `counts[REACHED]` the flagless rows scoring at or above the hint (both since `loadObserver`).
    */
   readonly member: Uint32Array
   /** Paired writes: per entity id, the current observer's pair score, valid where `pairStamp[e]` is its pair mark. */
@@ -363,8 +364,10 @@ export function writeCandidates(w: RowWriter, cands: Uint32Array, n: number, row
   const pairMark = oi[I_PAIR_MARK]!
   const pairStampOf = w.pairStamp
   const pairScoreOf = w.pairScore
-  // bounded rows (see RowWriter.member): built-in scores only (the bound is the heads')
-  const bounded = mode === RowMode.Fused
+  // bounded rows (see RowWriter.member): rows scored by the heads (the bound is the heads'), i.e.
+  // every row of a fused write and, in a paired write without features, the rows without a pair
+  // score (the paired ones are bounded by their pair score above)
+  const bounded = mode === RowMode.Fused || mode === RowMode.Paired
   const hint = ob[HINT]!
   const NO_SKIP = BOUND_EXEMPT
   const mark = oi[I_MARK]!
@@ -417,9 +420,17 @@ export function writeCandidates(w: RowWriter, cands: Uint32Array, n: number, row
     // a pair the scorer scored, on a tick that needs no feature row: its score is the pair score,
     // whatever the heads would say, so none of them is computed
     if (pairedOnly && pairStampOf[e] === pairMark) {
-      scores[row] = pairScoreOf[e]!
+      const ps = pairScoreOf[e]!
+      // bounded paired rows (PERFORMANCE.md): the pair's score is known before its row, so a
+      // candidate that is no member and has no rule, salience or aim flag and scores below the
+      // hint gets none (the hint is -Infinity unless the caller set one)
+      if (ps < hint && (fl & NO_SKIP) === 0 && memberOf[e] !== mark) {
+        skipped++
+        continue
+      }
+      scores[row] = ps
       pairedN++
-      reached += Number(scores[row]! >= hint) & Number((fl & RULE_FLAGS_) === 0)
+      reached += Number(ps >= hint) & Number((fl & RULE_FLAGS_) === 0)
       rowEid[row++] = e
       continue
     }

@@ -543,7 +543,7 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
       return recording === -1 ? null : slots[recording]!.arrays.features
     },
     load(o, mark, stamp, score) {
-      if (!usable || obsStamp[o] !== answerVersion) return
+      if (!usable || obsStamp[o] !== answerVersion) return false
       const s = slots[current]!
       const j = obsIndex[o]!
       const ids = s.arrays.rowEid
@@ -560,6 +560,7 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
           score[e] = sc[r]!
         }
       }
+      return true
     },
     end(batch, scored) {
       counters[MODEL_ROWS] = scored

@@ -51,15 +51,19 @@ export interface PairScores {
   /**
    * Observer `o`'s pair scores: for each candidate `e` it has a score for (the same entity
    * generation), `score[e] = ` that score and `stamp[e] = mark`. Entries with another stamp are ignored.
+   * Scores must be finite: unlike `score` and `scoreBatch`, pair scores go to the selection as they
+   * are (a NaN ranks lowest; an infinity would turn the set's softmax weights into NaN).
    * `explain` calls it too, between ticks (after the last tick's `end`), to score the pair as the tick did.
-   * @returns false when it gave no pair of `o` a score: on a tick that wants no feature rows the
-   * system then writes `o`'s rows as the built-in scorer's own, bounded by the broadphase as well
-   * (PERFORMANCE.md, "bounded paired rows"); anything else (or nothing) when it may have.
+   * @returns false when it gave no pair of `o` a score (it must then have stamped nothing with
+   * `mark`): on a tick that wants no feature rows the system then writes `o`'s rows as the
+   * built-in scorer's own, bounded by the broadphase as well (PERFORMANCE.md, "bounded paired
+   * rows"); anything else (or nothing) when it may have.
    */
   load(o: number, mark: number, stamp: Uint32Array, score: Float32Array): boolean | void
   /**
    * End of the tick, after selection: the tick's rows (with their features when `begin` asked for
-   * them). `scored` rows got a pair score, the others the heads'.
+   * them; on a tick without, only the rows written: a candidate scoring below its observer's
+   * K-th-score hint gets none). `scored` rows got a pair score, the others the heads'.
    */
   end(batch: ScorerBatch, scored: number): void
 }

@@ -69,9 +69,12 @@ export interface LearnedScorerStats {
   answers: number
   /** Failures seen (each counted; reported once per episode). */
   failures: number
-  /** Rows the model scored on the last tick. */
+  /**
+   * Rows the model scored on the last tick: on a request tick one per candidate, on the other
+   * ticks only the rows written (a candidate scoring below its observer's K-th-score hint gets none).
+   */
   modelRows: number
-  /** Rows the heads scored on the last tick (pairs the model has not seen, or all of them while it fails). */
+  /** Rows the heads scored on the last tick (pairs the model has not seen, or all of them while it fails), counted as `modelRows`. */
   fallbackRows: number
   /** Inference time of the last answer, in ms (worker thread). */
   lastInferenceMs: number

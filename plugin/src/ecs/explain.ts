@@ -106,7 +106,7 @@ export function explainPair(x: ExplainInputs): Explanation {
     const cost = (at === Band.High ? costs.high : at === Band.Medium ? costs.medium : costs.low) * scale
     const belowPrice = score !== null && score < price
     const cut =
-      !member && rule === null && score !== null && rank !== null && score >= h.enterScore && (belowPrice || (rank < budget && scoredMembers < budget))
+      !member && rule === null && score !== null && rank !== null && (belowPrice || (rank < budget && scoredMembers < budget))
     bytes = { budget: B, price, cost, cut }
     const costText = `${member ? 'costs' : 'would cost'} ${cost.toFixed(1)} B/s`
     // a member from before the tick below the price: lingering on its way out, or held by the
@@ -131,7 +131,7 @@ export function explainPair(x: ExplainInputs): Explanation {
       ? blind
       : rule !== null
         ? `rule: ${rule}`
-        : `score ${score === null ? 'none' : score.toFixed(3)}, rank ${rank === null ? 'none' : rank + 1} of ${n} candidates (budget ${budget}, enter >= ${h.enterScore}, exit < ${h.exitScore})${bytesWhy}`
+        : `score ${score === null ? 'none' : score.toFixed(3)}, rank ${rank === null ? 'none' : rank + 1} of ${n} candidates (budget ${budget}, ${x.bytes === null ? `enter >= ${h.enterScore}, exit < ${h.exitScore}` : 'the byte price in place of enter and exit scores'})${bytesWhy}`
   return {
     observer: o,
     entity: e,

@@ -28,8 +28,9 @@ export type Selector = (slot: number, o: number, start: number, end: number) => 
 /**
  * Hysteresis, previous members: each stays (a rule member, or in the top K), lingers (outside the
  * top K for at most `minOutTicks` ticks) or exits (removed or recycled, not scored, below
- * `exitScore`); bands follow the band hysteresis. Compacts the set in place. Needs the top K
- * stamped (`topStamp`).
+ * `exitScore` without a byte budget: with one the byte price is the threshold, docs/concepts.md
+ * 6b); bands follow the band hysteresis. Compacts the set in place. Needs the top K stamped
+ * (`topStamp`).
  */
 export function keepMembers(st: SelectionState, slot: number, o: number, observerAlive: boolean, byBytes: boolean): void {
   const { rowStamp, topStamp, memberStamp, rowOf, prevBand } = st
@@ -39,7 +40,8 @@ export function keepMembers(st: SelectionState, slot: number, o: number, observe
   const POSITION = Has.Position
   const RULES = RULE_FLAGS
   const NONE = Rule.None
-  const X = hysteresis.exitScore
+  // under a byte budget the price decides who stays, not a fixed score (docs/concepts.md 6b)
+  const X = byBytes ? -Infinity : hysteresis.exitScore
   const M = hysteresis.minOutTicks
   const stamp = st.stamp
   const base = slot * sets.stride
@@ -130,17 +132,19 @@ export function enterRuleMembers(st: SelectionState, slot: number, o: number): v
 }
 
 /**
- * Hysteresis, entrants: the top-K rows `heap[0..heapN)` not yet in with score `>= enterScore`,
- * best first. An entrant enters while the non-rule members are fewer than K; after that it
- * displaces the weakest lingering member if it beats it by `swapMargin`, else entry stops.
+ * Hysteresis, entrants: the top-K rows `heap[0..heapN)` not yet in with score `>= enterScore`
+ * (any score under a byte budget, `byBytes`: the rows are those the price bought), best first. An
+ * entrant enters while the non-rule members are fewer than K; after that it displaces the weakest
+ * lingering member if it beats it by `swapMargin`, else entry stops.
  */
-export function enterTopK(st: SelectionState, slot: number, K: number, heapN: number): void {
+export function enterTopK(st: SelectionState, slot: number, K: number, heapN: number, byBytes: boolean): void {
   const { heap, ranked, memberStamp, rowOf } = st
   const { sets, scores, rowEid, hysteresis } = st.inp
   const stride = sets.stride
   const base = slot * stride
   const stamp = st.stamp
-  const E = hysteresis.enterScore
+  // NaN never enters (a NaN score compares false)
+  const E = byBytes ? -Infinity : hysteresis.enterScore
   const S = hysteresis.swapMargin
   // usually a handful: insertion sort
   let rankedN = 0
@@ -235,7 +239,7 @@ export function selectObserver(st: SelectionState, slot: number, o: number, star
   trimToBudget(st, slot, K)
   if (observerAlive) {
     enterRuleMembers(st, slot, o)
-    enterTopK(st, slot, K, heapN)
+    enterTopK(st, slot, K, heapN, byBytes)
   }
   if (byBytes) {
     capBands(st, slot, readBudget, ruleBytes)

@@ -9,9 +9,9 @@ export type { AttentionScorer, ExplainedScore, PairScores, ScorerBatch } from '.
 
 /** Hysteresis that keeps interest sets from flickering at a boundary. */
 export interface HysteresisOptions {
-  /** A candidate enters only with a score at or above this. @defaultValue 0.3 */
+  /** A candidate enters only with a score at or above this (not under a byte budget, where the byte price decides). @defaultValue 0.3 */
   enterScore: number
-  /** A member leaves when its score falls below this (must be <= enterScore). @defaultValue 0.1 */
+  /** A member leaves when its score falls below this (must be <= enterScore; not under a byte budget). @defaultValue 0.1 */
   exitScore: number
   /** A member ranked outside the budget leaves once it has been outside for more than this many consecutive ticks. @defaultValue 5 */
   minOutTicks: number

@@ -280,10 +280,13 @@ describe('explain with a byte budget', () => {
       expect(x.rank!).toBeLessThan(8)
       expect(x.bytes).toEqual({ budget: 130, price: sys.bytePrice(o), cost: 10, cut: true })
       expect(x.summary).toMatch(/; byte budget 130 B\/s, price \d+\.\d{3}, would cost 10\.0 B\/s: cut by the byte budget \((score below the price|no bytes left)\)$/)
+      // the price stands in for the score thresholds (docs/concepts.md 6b)
+      expect(x.summary).toContain('(budget 8, the byte price in place of enter and exit scores)')
     }
-    // an observer without a byte budget: nothing about bytes
+    // an observer without a byte budget: nothing about bytes, and the thresholds apply (this system has none)
     const x = sys.explain(plain, es[5]!)
     expect(x.bytes).toBeNull()
     expect(x.summary).not.toContain('byte')
+    expect(x.summary).toContain('(budget 8, enter >= -Infinity, exit < -Infinity)')
   })
 })

@@ -142,11 +142,32 @@ describe('selection', () => {
     const heapN = begin(n, 3)
     keepMembers(st, 0, O, true, false)
     enterRuleMembers(st, 0, O)
-    enterTopK(st, 0, 3, heapN)
+    enterTopK(st, 0, 3, heapN, false)
     closeSet(st, 0, O)
     expect(members().map(([e]) => e)).toEqual([1, 2, 3, 6])
     expect(st.enteredN).toBe(1)
     expect(st.exitedN).toBe(1)
+  })
+
+  it('should let the rows bought, not enterScore and exitScore, decide under a byte budget', () => {
+    // one tick of the stages, with or without a byte budget (byBytes), from the rows given
+    const run = (byBytes: boolean, ticks: Record<number, number>[]): number[] => {
+      const { st, rows, members, begin } = setup({ ...DEFAULT_HYSTERESIS })
+      for (const t of ticks) {
+        const heapN = begin(rows(t), 3)
+        keepMembers(st, 0, O, true, byBytes)
+        enterRuleMembers(st, 0, O)
+        enterTopK(st, 0, 3, heapN, byBytes)
+        closeSet(st, 0, O)
+      }
+      return members().map(([e]) => e)
+    }
+    // 2 and 3 score below enterScore (0.3): they enter only under a byte budget (NaN never does)
+    expect(run(false, [{ 2: 0.2, 3: 0.05, 4: NaN }])).toEqual([1])
+    expect(run(true, [{ 2: 0.2, 3: 0.05, 4: NaN }])).toEqual([1, 2, 3])
+    // 2 falls below exitScore (0.1) while in the top K: it leaves only without a byte budget
+    expect(run(false, [{ 2: 5 }, { 2: 0.05 }])).toEqual([1])
+    expect(run(true, [{ 2: 5 }, { 2: 0.05 }])).toEqual([1, 2])
   })
 
   it('should close the set with its counts and the softmax shift over scored members', () => {

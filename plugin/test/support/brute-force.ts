@@ -570,7 +570,8 @@ export function expectedHysteresisStep(prev: PreviousMember[], now: OracleObserv
     if (gone.has(m)) continue
     const s = now.scoreOf(m)
     if (Number.isNaN(s) || now.denied.has(m)) continue
-    if (s < h.exitScore) continue
+    // under a byte budget the price decides, not the score thresholds (docs/concepts.md 6b)
+    if (now.byteBudget <= 0 && s < h.exitScore) continue
     if (inTK.has(m)) { members.add(m); continue }
     if (p.outTicks + 1 > h.minOutTicks) continue
     members.add(m)
@@ -589,7 +590,7 @@ export function expectedHysteresisStep(prev: PreviousMember[], now: OracleObserv
   for (const e of now.topK) {
     if (members.has(e)) continue
     const s = now.scoreOf(e)
-    if (!(s >= h.enterScore)) continue
+    if (!(s >= (now.byteBudget > 0 ? -Infinity : h.enterScore))) continue
     if (nonRule < K) { members.add(e); nonRule++; continue }
     const low = lowestLingering(lingering, now)
     if (low.entity !== -1 && low.score + h.swapMargin < s) {

@@ -51,7 +51,10 @@ export function formatExplanation(key: string, x: ExplainResponse): string {
       x.scorer ? `\n    <div>${esc(x.scorer.source)} score ${num(x.scorer.score)} (the heads' score above stands in when the model has none)</div>` : ''
     }
     <div>rank ${x.rank === null ? '-' : x.rank} of ${x.candidates} candidates (0 = best) · budget ${x.budget}</div>
-    <div>hysteresis: out ${h.outTicks}/${h.minOutTicks} ticks · enter ≥ ${num(h.enterScore, 2)} · exit &lt; ${num(h.exitScore, 2)} · swap +${num(h.swapMargin, 2)}</div>`
+    <div>hysteresis: out ${h.outTicks}/${h.minOutTicks} ticks · ${
+      // -Infinity: none in force (a byte budget's price stands in for them, or they are off)
+      h.enterScore === -Infinity ? 'no enter or exit score' : `enter ≥ ${num(h.enterScore, 2)} · exit &lt; ${num(h.exitScore, 2)}`
+    } · swap +${num(h.swapMargin, 2)}</div>`
 }
 
 /**

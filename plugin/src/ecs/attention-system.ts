@@ -20,6 +20,7 @@ import { DENY_FLAGS, isDenied, isOwnedBy, markRuleRows } from './rules'
 import { keepObserver, selectObserver, type SelectionInputs } from './selection'
 import { createSelectionState } from './selection-state'
 import type { AttentionSystem, Explanation, ScorerBatch } from './types'
+import { LOWEST_SCORE } from './scorer'
 import { createSharedAlloc, heapAlloc, type RecordingAlloc } from './shared-alloc'
 import { growRows, isDue, passObservers, type ObserverPass } from './observer-pass'
 import { createObserverThreads, registerThreads, type ObserverThreads } from './observer-threads'
@@ -539,7 +540,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
       // NaN (or no score) ranks lowest, an infinity as the largest finite score of its sign: the
       // softmax weights stay finite
       if (!reportedScore) reportScore(r, v, only)
-      sc[r] = v > 0 ? 3.4e38 : -3.4e38
+      sc[r] = v > 0 ? -LOWEST_SCORE : LOWEST_SCORE
     }
   }
 

@@ -104,7 +104,8 @@ export function explainPair(x: ExplainInputs): Explanation {
     const { budget: B, price, scale, costs } = x.bytes
     const at = band ?? Band.Low
     const cost = (at === Band.High ? costs.high : at === Band.Medium ? costs.medium : costs.low) * scale
-    const belowPrice = score !== null && score < price
+    // a NaN score is below any price (it is never bought)
+    const belowPrice = score !== null && !(score >= price)
     const cut =
       !member && rule === null && score !== null && rank !== null && (belowPrice || (rank < budget && scoredMembers < budget))
     bytes = { budget: B, price, cost, cut }
@@ -144,7 +145,14 @@ export function explainPair(x: ExplainInputs): Explanation {
     candidates: n,
     budget,
     band,
-    hysteresis: { enterScore: h.enterScore, exitScore: h.exitScore, outTicks, minOutTicks: h.minOutTicks, swapMargin: h.swapMargin },
+    // the thresholds in force: none under a byte budget (docs/concepts.md 6b, step 6)
+    hysteresis: {
+      enterScore: x.bytes === null ? h.enterScore : -Infinity,
+      exitScore: x.bytes === null ? h.exitScore : -Infinity,
+      outTicks,
+      minOutTicks: h.minOutTicks,
+      swapMargin: h.swapMargin,
+    },
     bytes,
     summary: `entity ${e} is ${status} observer ${o}'s set: ${why}`,
   }

@@ -3,6 +3,12 @@
 import type { AttentionComponents } from './components'
 
 /**
+ * What a custom scorer's missing or NaN score (and -Infinity) becomes: the lowest score, below
+ * every real one (+Infinity becomes its negation). Stored as float32: `Math.fround(LOWEST_SCORE)`.
+ */
+export const LOWEST_SCORE = -3.4e38
+
+/**
  * The scoring stage: a block of (observer, candidate) feature rows in, one score (logit) per row out.
  * The built-in scorer is a weighted sum of the heads; a learned model can replace it.
  */

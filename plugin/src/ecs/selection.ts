@@ -18,6 +18,7 @@ import {
   type SelectionInputs,
   type SelectionState,
 } from './selection-state'
+import { LOWEST_SCORE } from './scorer'
 import { rankTopK } from './top-k'
 
 export type { SelectionInputs }
@@ -133,7 +134,8 @@ export function enterRuleMembers(st: SelectionState, slot: number, o: number): v
 
 /**
  * Hysteresis, entrants: the top-K rows `heap[0..heapN)` not yet in with score `>= enterScore`
- * (any score under a byte budget, `byBytes`: the rows are those the price bought), best first. An
+ * (under a byte budget, `byBytes`, any score above {@link LOWEST_SCORE}: the rows are those the
+ * price bought, and a score that stands for none never enters), best first. An
  * entrant enters while the non-rule members are fewer than K; after that it displaces the weakest
  * lingering member if it beats it by `swapMargin`, else entry stops.
  */
@@ -143,15 +145,17 @@ export function enterTopK(st: SelectionState, slot: number, K: number, heapN: nu
   const stride = sets.stride
   const base = slot * stride
   const stamp = st.stamp
-  // NaN never enters (a NaN score compares false)
+  // NaN never enters (a NaN score compares false), nor, under a byte budget, a score that stands
+  // for none (a custom scorer's NaN or -Infinity, stored as float32 LOWEST_SCORE; a pair score of -Infinity)
   const E = byBytes ? -Infinity : hysteresis.enterScore
+  const none = Math.fround(LOWEST_SCORE)
   const S = hysteresis.swapMargin
   // usually a handful: insertion sort
   let rankedN = 0
   for (let i = 0; i < heapN; i++) {
     const r = heap[i]!
     const s = scores[r]!
-    if (memberStamp[rowEid[r]!] === stamp || !(s >= E)) continue
+    if (memberStamp[rowEid[r]!] === stamp || !(s >= E) || (byBytes && s <= none)) continue
     const e = rowEid[r]!
     let k = rankedN++
     while (k > 0) {

@@ -52,7 +52,7 @@ export interface Explanation {
   budget: number
   /** The member's attention band, or null for a non-member. */
   band: Band | null
-  /** The observer's hysteresis state for this entity, and the thresholds in force. */
+  /** The observer's hysteresis state for this entity, and the thresholds in force (under a byte budget `enterScore` and `exitScore` are -Infinity: the byte price stands in for them). */
   hysteresis: {
     /** Score a candidate needs to enter. */
     enterScore: number
@@ -77,9 +77,9 @@ export interface Explanation {
     /** Bytes per second the entity costs at its band (a non-member: at Low, as it would enter), scaled by the measured byte ratio. */
     cost: number
     /**
-     * True for a scored non-member without a rule that the count budget and hysteresis would let
-     * in (score at least `enterScore`) but the byte budget kept out: its score is below the price,
-     * or it ranks within the budget K while the set holds fewer than K scored members.
+     * True for a scored non-member without a rule that the byte budget kept out: its score is below
+     * the price (a NaN score always is), or it ranks within the budget K while the set holds fewer
+     * than K scored members.
      */
     cut: boolean
   } | null

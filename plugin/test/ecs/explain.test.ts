@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { addComponent, addEntity, createWorld } from 'bitecs'
-import { addObserver, createAttentionComponents, createAttentionSystem, createHeadScorer, DEFAULT_WEIGHTS, FEATURE_COUNT, HEAD_NAMES, setFacingAngle } from '../../src/index'
+import { addObserver, createAttentionComponents, createAttentionSystem, createHeadScorer, DEFAULT_HYSTERESIS, DEFAULT_WEIGHTS, FEATURE_COUNT, HEAD_NAMES, setFacingAngle } from '../../src/index'
 import type { AttentionScorer, AttentionSystem, PairScores } from '../../src/index'
 
 // explain() must tell the truth about an observer that cannot see, and read as a sentence.
@@ -288,5 +288,48 @@ describe('explain with a byte budget', () => {
     expect(x.bytes).toBeNull()
     expect(x.summary).not.toContain('byte')
     expect(x.summary).toContain('(budget 8, enter >= -Infinity, exit < -Infinity)')
+  })
+
+  it('should report no enter or exit score in force under a byte budget, and a NaN score as below the price', () => {
+    const world = createWorld()
+    const C = createAttentionComponents(64)
+    // a pair scorer that gives one candidate NaN (its row ranks lowest and is never bought; the heads score the rest)
+    let nanEntity = -1
+    const pairScores: PairScores = {
+      headWeights: HEAD_NAMES.map((h) => DEFAULT_WEIGHTS[h]),
+      begin: () => null,
+      load(o, mark, stamp, score) {
+        if (nanEntity === -1) return false
+        stamp[nanEntity] = mark
+        score[nanEntity] = NaN
+        return true
+      },
+      end() {},
+    }
+    const scorer = { score: (f: Float32Array, rows: number, out: Float32Array) => createHeadScorer(DEFAULT_WEIGHTS).score(f, rows, out), pairScores }
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {})
+    try {
+      const sys = createAttentionSystem(world, { components: C, scorer })
+      const at = (x: number): number => {
+        const e = addEntity(world)
+        addComponent(world, e, C.Position)
+        C.Position.x[e] = x
+        return e
+      }
+      const bytes = at(0)
+      addObserver(world, C, bytes, { radius: 50, budget: 8, byteBudget: 2000 })
+      const plain = at(1)
+      addObserver(world, C, plain, { radius: 50, budget: 8 })
+      nanEntity = at(3)
+      for (let t = 0; t < 3; t++) sys(world)
+      expect(sys.explain(bytes, nanEntity).hysteresis).toMatchObject({ enterScore: -Infinity, exitScore: -Infinity })
+      expect(sys.explain(plain, nanEntity).hysteresis).toMatchObject({ enterScore: DEFAULT_HYSTERESIS.enterScore, exitScore: DEFAULT_HYSTERESIS.exitScore })
+      const x = sys.explain(bytes, nanEntity)
+      expect(x.member).toBe(false)
+      expect(x.bytes!.cut).toBe(true)
+      expect(x.summary).toContain('cut by the byte budget (score below the price)')
+    } finally {
+      errors.mockRestore()
+    }
   })
 })

@@ -10,6 +10,7 @@ import { Rule } from '../../src/ecs/rules'
 import { closeSet, enterRuleMembers, enterTopK, keepMembers, selectObserver, trimToBudget } from '../../src/ecs/selection'
 import { beginObserver, createSelectionState, indexRows } from '../../src/ecs/selection-state'
 import { rankTopK } from '../../src/ecs/top-k'
+import { LOWEST_SCORE } from '../../src/ecs/scorer'
 import type { HysteresisOptions } from '../../src/ecs/types'
 import { affordableCount, expectedBytesBands } from '../support/brute-force'
 
@@ -165,6 +166,8 @@ describe('selection', () => {
     // 2 and 3 score below enterScore (0.3): they enter only under a byte budget (NaN never does)
     expect(run(false, [{ 2: 0.2, 3: 0.05, 4: NaN }])).toEqual([1])
     expect(run(true, [{ 2: 0.2, 3: 0.05, 4: NaN }])).toEqual([1, 2, 3])
+    // any real score enters under a byte budget, but not one standing for none (a custom scorer's NaN, -Infinity)
+    expect(run(true, [{ 2: -1e30, 3: LOWEST_SCORE, 4: -Infinity }])).toEqual([1, 2])
     // 2 falls below exitScore (0.1) while in the top K: it leaves only without a byte budget
     expect(run(false, [{ 2: 5 }, { 2: 0.05 }])).toEqual([1])
     expect(run(true, [{ 2: 5 }, { 2: 0.05 }])).toEqual([1, 2])

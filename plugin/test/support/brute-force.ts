@@ -590,7 +590,8 @@ export function expectedHysteresisStep(prev: PreviousMember[], now: OracleObserv
   for (const e of now.topK) {
     if (members.has(e)) continue
     const s = now.scoreOf(e)
-    if (!(s >= (now.byteBudget > 0 ? -Infinity : h.enterScore))) continue
+    // under a byte budget any score above the one that stands for none (a custom scorer's NaN)
+    if (now.byteBudget > 0 ? !(s > Math.fround(-3.4e38)) : !(s >= h.enterScore)) continue
     if (nonRule < K) { members.add(e); nonRule++; continue }
     const low = lowestLingering(lingering, now)
     if (low.entity !== -1 && low.score + h.swapMargin < s) {

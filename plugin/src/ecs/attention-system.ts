@@ -9,7 +9,7 @@ import { createBroadphase, linkAimers, queryCandidates, queryFarAimers, rebuildG
 import { createEntityTracker, Has } from './entity-tracker'
 import { observerFault, observerFaultMessage } from './components'
 import { explainPair } from './explain'
-import { BOUND_SLOT, createRowWriter, HINT_SLOT, loadObserver, nextMark, nextPairMark, PAIRED, REACH_SLOT, REACHED, RowMode, SKIPPED, writeCandidates, type FeatureParams } from './features'
+import { BOUND_SLOT, createRowWriter, HINT_SLOT, loadObserver, nextPairMark, PAIRED, REACH_SLOT, RowMode, writeCandidates, type FeatureParams } from './features'
 import { checkWeights, createHeadScorer, FEATURE_COUNT, HEAD_NAMES, type HeadWeights } from './heads'
 import { createInteractionStore } from './interactions'
 import { createInterestSets } from './interest-sets'
@@ -22,7 +22,7 @@ import { createSelectionState } from './selection-state'
 import type { AttentionSystem, Explanation, ScorerBatch } from './types'
 import { LOWEST_SCORE } from './scorer'
 import { createSharedAlloc, heapAlloc, type RecordingAlloc } from './shared-alloc'
-import { growRows, isDue, passObservers, type ObserverPass } from './observer-pass'
+import { boundRows, growRows, isDue, passObservers, unboundIfShort, type ObserverPass } from './observer-pass'
 import { createObserverThreads, registerThreads, type ObserverThreads } from './observer-threads'
 import { checkRange, describeValue } from './validate'
 
@@ -416,19 +416,9 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     if (mode === RowMode.Paired) {
       // no pair score for this observer: its rows are the heads' own, the broadphase bounded too
       if (loaded === false) mode = RowMode.Fused
-      const s = slotOf[o]!
-      const memberMark = nextMark(writer)
-      const base = s * stride
-      const member = writer.member
-      for (let j = base; j < base + sets.count[s]!; j++) member[sets.eid[j]!] = memberMark
-      writer.observer[HINT_SLOT] = st.kthHint[s]!
+      boundRows(writer, st.kthHint, sets, slotOf[o]!)
       end = writeRows(o, row, mode)
-      let K = c.Observer.budget[o]!
-      if (K > stride) K = stride
-      if ((counts[SKIPPED]! > 0 || bp.narrowed === 1) && counts[REACHED]! < K) {
-        writer.observer[HINT_SLOT] = -Infinity
-        end = writeRows(o, row, mode)
-      }
+      if (unboundIfShort(writer, bp, c, o, stride)) end = writeRows(o, row, mode)
       markRuleRows(c, flags, o, inp.rowEid, inp.rowRule, row, end)
     } else end = gather(o, row, mode)
     pairedRows += counts[PAIRED]!

@@ -55,6 +55,36 @@ export function isDue(every: number, scoredTick: Uint32Array, s: number, tick: n
   return every === 1 || scoredTick[s] === 0 || (tick + s) % every === 0
 }
 
+/**
+ * Sets up a bounded write of observer `o` (slot `s`; PERFORMANCE.md, "bounded rows"): its current
+ * members stamped with a fresh member mark and its K-th-score hint in the writer. Call before the
+ * write, then {@link unboundIfShort} after it.
+ */
+export function boundRows(writer: RowWriter, kthHint: Float32Array, sets: InterestSets, s: number): void {
+  const mark = nextMark(writer)
+  const base = s * sets.stride
+  const end = base + sets.count[s]!
+  const member = writer.member
+  for (let j = base; j < end; j++) member[sets.eid[j]!] = mark
+  writer.observer[HINT_SLOT] = kthHint[s]!
+}
+
+/**
+ * After a bounded write of observer `o`: true when it must be written again without the bound
+ * (some row was skipped, or the broadphase narrowed, and fewer than K flagless rows reached the
+ * hint), the hint then already cleared.
+ */
+export function unboundIfShort(writer: RowWriter, bp: Broadphase, c: AttentionComponents, o: number, stride: number): boolean {
+  let K = c.Observer.budget[o]!
+  if (K > stride) K = stride
+  const counts = writer.counts
+  if ((counts[SKIPPED]! > 0 || bp.narrowed === 1) && counts[REACHED]! < K) {
+    writer.observer[HINT_SLOT] = -Infinity
+    return true
+  }
+  return false
+}
+
 /** Fused rows of observer `o` (slot `s`) from row 0 under the writer's current hint; returns the end row. */
 function writeFused(p: ObserverPass, o: number, s: number): number {
   const { writer, bp, c, flags, sets } = p
@@ -85,20 +115,9 @@ export function passObserver(p: ObserverPass, o: number): void {
   let rows = 0
   // an observer with a field out of range gets no rows: selectObserver empties its set
   if ((flags[o]! & Has.Position) !== 0 && observerFault(c, o) === -1) {
-    const mark = nextMark(writer)
-    const base = s * sets.stride
-    const n = sets.count[s]!
-    const member = writer.member
-    for (let j = base; j < base + n; j++) member[sets.eid[j]!] = mark
-    writer.observer[HINT_SLOT] = st.kthHint[s]!
+    boundRows(writer, st.kthHint, sets, s)
     rows = writeFused(p, o, s)
-    let K = c.Observer.budget[o]!
-    if (K > sets.stride) K = sets.stride
-    const counts = writer.counts
-    if ((counts[SKIPPED]! > 0 || p.bp.narrowed === 1) && counts[REACHED]! < K) {
-      writer.observer[HINT_SLOT] = -Infinity
-      rows = writeFused(p, o, s)
-    }
+    if (unboundIfShort(writer, p.bp, c, o, sets.stride)) rows = writeFused(p, o, s)
     markRuleRows(c, flags, o, st.inp.rowEid, st.inp.rowRule, 0, rows)
   }
   selectObserver(st, s, o, 0, rows)

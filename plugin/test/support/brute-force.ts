@@ -8,6 +8,7 @@ import type { BandOptions } from '../../src/ecs/bands'
 import type { HysteresisOptions } from '../../src/ecs/types'
 import { resolveOptions, type AttentionOptions, type ResolvedOptions } from '../../src/ecs/options'
 import type { AttentionComponents } from '../../src/ecs/components'
+import { LOWEST_SCORE } from '../../src/ecs/scorer'
 
 /** Why an entity is forced into an observer's set. */
 export type RuleKind = 'self' | 'owned' | 'always-relevant'
@@ -591,7 +592,7 @@ export function expectedHysteresisStep(prev: PreviousMember[], now: OracleObserv
     if (members.has(e)) continue
     const s = now.scoreOf(e)
     // under a byte budget any score above the one that stands for none (a custom scorer's NaN)
-    if (now.byteBudget > 0 ? !(s > Math.fround(-3.4e38)) : !(s >= h.enterScore)) continue
+    if (now.byteBudget > 0 ? !(s > Math.fround(LOWEST_SCORE)) : !(s >= h.enterScore)) continue
     if (nonRule < K) { members.add(e); nonRule++; continue }
     const low = lowestLingering(lingering, now)
     if (low.entity !== -1 && low.score + h.swapMargin < s) {

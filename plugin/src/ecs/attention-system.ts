@@ -9,7 +9,7 @@ import { createBroadphase, linkAimers, queryCandidates, queryFarAimers, rebuildG
 import { createEntityTracker, Has } from './entity-tracker'
 import { observerFault, observerFaultMessage } from './components'
 import { explainPair } from './explain'
-import { BOUND_SLOT, createRowWriter, HINT_SLOT, loadObserver, nextPairMark, PAIRED, REACH_SLOT, RowMode, writeCandidates, type FeatureParams } from './features'
+import { BOUND_SLOT, createRowWriter, HINT_SLOT, loadObserver, nextPairMark, NOT_FINITE, PAIRED, REACH_SLOT, RowMode, writeCandidates, type FeatureParams } from './features'
 import { checkWeights, createHeadScorer, FEATURE_COUNT, HEAD_NAMES, type HeadWeights } from './heads'
 import { createInteractionStore } from './interactions'
 import { createInterestSets } from './interest-sets'
@@ -395,6 +395,18 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     )
   }
 
+  let reportedPairScore = false
+  const reportPairScore = (o: number, mark: number): void => {
+    reportedPairScore = true
+    let e = -1
+    const { pairStamp, pairScore } = writer
+    for (let i = 0; i < pairStamp.length && e === -1; i++) if (pairStamp[i] === mark && !(pairScore[i]! - pairScore[i]! === 0)) e = i
+    console.error(
+      `colyseus-attention: scorer.pairScores.load gave observer ${o} a pair score that is not a finite number` +
+        (e === -1 ? '' : ` (candidate ${e}: ${pairScore[e]})`) +
+        '. Pair scores must be finite; a NaN counts as the lowest score and an infinite one as the largest finite score of its sign. Reported once, for the first observer found.',
+    )
+  }
   // rows scored from the pair scores this tick (an integer: no boxing)
   let pairedRows = 0
   /**
@@ -422,6 +434,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
       markRuleRows(c, flags, o, inp.rowEid, inp.rowRule, row, end)
     } else end = gather(o, row, mode)
     pairedRows += counts[PAIRED]!
+    if (counts[NOT_FINITE]! > 0 && !reportedPairScore) reportPairScore(o, mark)
     return end
   }
 

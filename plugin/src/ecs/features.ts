@@ -9,6 +9,7 @@ import { fastLn } from './fast-log'
 import { Feature, FEATURE_COUNT, scoreRow, weightVector, type HeadWeights } from './heads'
 import type { InteractionStore } from './interactions'
 import { RULE_FLAGS } from './rules'
+import { LOWEST_SCORE } from './scorer'
 
 /** Tuning the feature heads read. */
 export interface FeatureParams {
@@ -68,6 +69,11 @@ export const SKIPPED = 0
 export const REACHED = 1
 /** Index in {@link RowWriter.counts}: rows scored from the pair scores. */
 export const PAIRED = 2
+/**
+ * Index in {@link RowWriter.counts}: pair scores that were not finite (NaN read as
+ * {@link LOWEST_SCORE}, an infinity as the largest finite score of its sign, as a custom scorer's).
+ */
+export const NOT_FINITE = 3
 /** Steps of the tighter bound's table (RowWriter.reachU). */
 const REACH_STEPS = 1024
 const I_EID = 0
@@ -101,7 +107,7 @@ export class RowWriter {
   readonly pairScore: Float32Array
   readonly pairStamp: Uint32Array
   /** `[skipped, reached, paired]` since the last {@link loadObserver}. */
-  readonly counts = new Int32Array(3)
+  readonly counts = new Int32Array(4)
   /** The built-in weights by feature column. */
   readonly weightsByColumn: Float64Array
   readonly halfLivesPerTick: number
@@ -247,6 +253,7 @@ export function loadObserver(w: RowWriter, o: number): void {
   counts[SKIPPED] = 0
   counts[REACHED] = 0
   counts[PAIRED] = 0
+  counts[NOT_FINITE] = 0
   // the broadphase's bound (PERFORMANCE.md, "bounded broadphase"): a flagless row scores at most
   // w0 * distance(d) + every other head that can be above 0 at its most + slack, below the hint
   // when d > dmin
@@ -382,6 +389,9 @@ export function writeCandidates(w: RowWriter, cands: Uint32Array, n: number, row
   let skipped = 0
   let reached = 0
   let pairedN = 0
+  let notFinite = 0
+  const LOWEST = LOWEST_SCORE
+  const HIGHEST = -LOWEST_SCORE
   for (let k = 0; k < n; k++) {
     const s = cands[k]!
     const e = eidOf[s]!
@@ -420,7 +430,12 @@ export function writeCandidates(w: RowWriter, cands: Uint32Array, n: number, row
     // a pair the scorer scored, on a tick that needs no feature row: its score is the pair score,
     // whatever the heads would say, so none of them is computed
     if (pairedOnly && pairStampOf[e] === pairMark) {
-      const ps = pairScoreOf[e]!
+      let ps = pairScoreOf[e]!
+      // a pair score that is not finite reads as a custom scorer's does: the softmax stays finite
+      if (!(ps - ps === 0)) {
+        ps = ps > 0 ? HIGHEST : LOWEST
+        notFinite++
+      }
       // bounded paired rows (PERFORMANCE.md): the pair's score is known before its row, so a
       // candidate that is no member and has no rule, salience or aim flag and scores below the
       // hint gets none (the hint is -Infinity unless the caller set one)
@@ -503,7 +518,12 @@ export function writeCandidates(w: RowWriter, cands: Uint32Array, n: number, row
     if (fused) {
       // the pair score where there is one (almost always, when paired: a predictable branch)
       if (paired && pairStampOf[e] === pairMark) {
-        scores[row] = pairScoreOf[e]!
+        const ps = pairScoreOf[e]!
+        if (ps - ps === 0) scores[row] = ps
+        else {
+          scores[row] = ps > 0 ? HIGHEST : LOWEST
+          notFinite++
+        }
         pairedN++
       } else {
         // scoreRow (heads.ts) unrolled over the row as stored (each feature rounded to float32),
@@ -537,5 +557,6 @@ export function writeCandidates(w: RowWriter, cands: Uint32Array, n: number, row
   counts[SKIPPED] = counts[SKIPPED]! + skipped
   counts[REACHED] = counts[REACHED]! + reached
   counts[PAIRED] = counts[PAIRED]! + pairedN
+  counts[NOT_FINITE] = counts[NOT_FINITE]! + notFinite
   return row
 }

@@ -494,6 +494,49 @@ describe('attention-system', () => {
     }
   })
 
+  it('should read a pair score that is not finite as a custom score, keep the weights finite and say so once', () => {
+    const errors: string[] = []
+    const spy = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void errors.push(a.map(String).join(' ')))
+    try {
+      // both kinds of tick: one that wants no feature rows (begin gives null) and one that does
+      for (const withFeatures of [false, true]) {
+        errors.length = 0
+        const given = new Map<number, number>()
+        const pairScores = {
+          headWeights: Object.values(DISTANCE_ONLY).concat(0),
+          begin: () => (withFeatures ? new Float32Array(64 * FEATURE_COUNT) : null),
+          load: (_o: number, mark: number, stamp: Uint32Array, score: Float32Array) => {
+            for (const [e, v] of given) {
+              stamp[e] = mark
+              score[e] = v
+            }
+          },
+          end: () => {},
+        }
+        const s = scene({ hysteresis: false, scorer: { score: () => {}, pairScores } })
+        const o = s.at(0, 0)
+        s.observe(o, 10, 2)
+        const a = s.at(1, 0), b = s.at(2, 0), c = s.at(3, 0), d = s.at(4, 0)
+        // two infinite scores: the set holds both, at equal finite weights (an infinity in the
+        // softmax would make them NaN); a NaN and -Infinity rank below the plain scores of c and d
+        given.set(a, Infinity).set(b, Infinity)
+        s.sys(s.world)
+        s.sys(s.world)
+        expect(s.members(o), `features ${withFeatures}`).toEqual([o, a, b])
+        for (const e of [a, b]) expect(s.sys.weightAt(o, indexOf(s.sys, o, e)), `features ${withFeatures}`).toBeCloseTo(0.5, 6)
+        given.clear()
+        given.set(a, Number.NaN).set(b, -Infinity).set(c, 1).set(d, 0.5)
+        s.sys(s.world)
+        s.sys(s.world)
+        expect(s.members(o), `features ${withFeatures}`).toEqual([o, c, d])
+        expect(errors, `features ${withFeatures}`).toHaveLength(1)
+        expect(errors[0]).toContain(`scorer.pairScores.load gave observer ${o} a pair score that is not a finite number (candidate ${a}: Infinity)`)
+      }
+    } finally {
+      spy.mockRestore()
+    }
+  })
+
   it('should refuse an interaction between ids that are not integers, without touching other records', () => {
     const s = scene()
     const a = s.at(0, 0), b = s.at(1, 0), c = s.at(2, 0)

@@ -111,16 +111,20 @@ export function resolvePluginOptions(o: unknown = {}): ResolvedPluginOptions {
   const entryBudget = o.entryBudget === undefined ? 24 : o.entryBudget
   checkInteger('entryBudget', entryBudget, 1, 65535)
   const shareViews = o.shareViews === undefined ? true : o.shareViews
-  if (typeof shareViews !== 'boolean') throw new TypeError(`colyseus-attention: shareViews must be a boolean; got ${describeGiven(shareViews)}`)
+  if (typeof shareViews !== 'boolean') throw new TypeError(`colyseus-attention: shareViews must be true or false; got ${describeGiven(shareViews)}`)
   const refresh = o.refresh === undefined ? null : o.refresh
   if (o.refresh !== undefined && typeof refresh !== 'function') throw new TypeError(`colyseus-attention: refresh must be a function (eid, band) => void; got ${describeGiven(refresh)}`)
   const fastViewEncoding = o.fastViewEncoding === undefined ? true : o.fastViewEncoding
-  if (typeof fastViewEncoding !== 'boolean') throw new TypeError(`colyseus-attention: fastViewEncoding must be a boolean; got ${describeGiven(fastViewEncoding)}`)
+  if (typeof fastViewEncoding !== 'boolean') throw new TypeError(`colyseus-attention: fastViewEncoding must be true or false; got ${describeGiven(fastViewEncoding)}`)
   const maxRange = o.maxRange
   if (maxRange !== undefined) checkRange('maxRange', maxRange, 0, Infinity, true)
   const positions = o.positions === undefined ? null : o.positions
   if (o.positions !== undefined && !isVec3Store(positions)) {
-    throw new TypeError(`colyseus-attention: positions must be the Position store the system reads (C.Position: { x, y, z } typed arrays); got ${describeGiven(positions)}`)
+    // a store of another type would measure wrapped or truncated positions: the bound would lapse
+    const p = positions as Partial<Record<'x' | 'y' | 'z', unknown>> | null
+    const wrong = typeof p === 'object' && p !== null ? (['x', 'y', 'z'] as const).find((k) => !isFloatColumn(p[k])) : undefined
+    const got = wrong !== undefined && ArrayBuffer.isView(p![wrong]) ? `positions.${wrong} is a ${p![wrong]!.constructor.name}` : describeGiven(positions)
+    throw new TypeError(`colyseus-attention: positions must be the Position store the system reads (C.Position: { x, y, z } Float32Arrays); got ${got}`)
   }
   return { bandTags, entryBudget, shareViews, refresh, fastViewEncoding, maxRange2: maxRange === undefined ? Infinity : maxRange * maxRange, positions }
 }
@@ -140,7 +144,11 @@ export function checkRangeSource(o: ResolvedPluginOptions, capacity: number): vo
   if (n < capacity) throw new RangeError(`colyseus-attention: positions hold ${n} entities, fewer than the system's capacity ${capacity}: pass the system's own C.Position`)
 }
 
+function isFloatColumn(a: unknown): boolean {
+  return a instanceof Float32Array
+}
+
 function isVec3Store(v: unknown): v is Vec3Store {
   const p = v as Partial<Vec3Store> | null
-  return typeof p === 'object' && p !== null && ArrayBuffer.isView(p.x) && ArrayBuffer.isView(p.y) && ArrayBuffer.isView(p.z)
+  return typeof p === 'object' && p !== null && isFloatColumn(p.x) && isFloatColumn(p.y) && isFloatColumn(p.z)
 }

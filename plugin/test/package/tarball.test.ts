@@ -82,6 +82,10 @@ describe('package', () => {
       })
       for (const ext of ['js', 'cjs', 'd.ts', 'd.cts']) expect(files).toContain(`dist/${name}.${ext}`)
     }
+    // node10 resolution (no "exports"): every subpath but the root has its typesVersions entry
+    const typesVersions = (pkg.typesVersions as Record<string, Record<string, string[]>>)['*']!
+    expect(Object.keys(typesVersions).sort()).toEqual(Object.keys(entry).filter((n) => n !== 'index').sort())
+    for (const [name, paths] of Object.entries(typesVersions)) expect(paths, name).toEqual([`./dist/${name}.d.cts`])
     const typedoc = JSON.parse(readFileSync(join(pluginDir, 'typedoc.json'), 'utf8')) as { entryPoints: string[] }
     expect([...typedoc.entryPoints].sort()).toEqual(Object.values(entry).sort())
   })

@@ -421,5 +421,13 @@ describe('misuse', () => {
     const system = createAttentionSystem(world, { components: C })
     expect(() => new AttentionPlugin({ maxRange: 60 }).use(system)).toThrow(/maxRange needs the positions.*positions: C\.Position/)
     expect(() => new AttentionPlugin().use(system, { maxRange: 60, positions: createAttentionComponents(8).Position })).toThrow(/fewer than the system's capacity 16/)
+    // positions of another type would be measured wrapped (a Uint8Array reads 256 as 0) or not at all
+    const bytes = { x: new Uint8Array(16), y: C.Position.y, z: C.Position.z }
+    expect(() => new AttentionPlugin({ maxRange: 60, positions: bytes as never })).toThrow(/positions must be the Position store .*Float32Arrays\); got positions\.x is a Uint8Array/)
+    const view = { x: C.Position.x, y: C.Position.y, z: new DataView(new ArrayBuffer(64)) }
+    expect(() => new AttentionPlugin({ maxRange: 60, positions: view as never })).toThrow(/got positions\.z is a DataView/)
+    expect(() => new AttentionPlugin({ maxRange: 60, positions: 'C.Position' as never })).toThrow(/got "C.Position" \(a string\)/)
+    const doubles = { x: new Float64Array(16), y: C.Position.y, z: C.Position.z }
+    expect(() => new AttentionPlugin({ maxRange: 60, positions: doubles as never })).toThrow(/got positions\.x is a Float64Array/)
   })
 })

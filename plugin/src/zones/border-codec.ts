@@ -285,7 +285,8 @@ export function writeRecord(
   const oy = fr.oy[w.source]!
   const qx = Math.round((x - ox) / fr.sx)
   const qy = Math.round((y - oy) / fr.sy)
-  // (NaN fails these tests and goes wide: the receiver drops the message as non-finite)
+  // (NaN fails these tests and goes wide. The exchange's publisher writes no record with a number
+  // that is not finite; the receiver drops a message with one as non-finite)
   const narrow = !exact && fr.enabled && qx >= 0 && qx <= STEPS && qy >= 0 && qy <= STEPS
   flags &= ~(RecordFlag.Team | RecordFlag.Wide)
   if (team !== 0) flags |= RecordFlag.Team

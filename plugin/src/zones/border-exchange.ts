@@ -3,7 +3,7 @@
 // (border-receiver.ts), hand over and publish (border-publisher.ts). Visibility is enforced on the
 // publishing side: Hidden and TeamOnly entities are never put in a summary; they cross only in a
 // handover addressed to their new owner.
-import { describeValue } from '../ecs/validate'
+import { describeValue, integerMessage } from '../ecs/validate'
 import { createBorderRecord, createBorderWriter } from './border-codec'
 import { drainInbox, expireAndExtrapolate, updateLink } from './border-receiver'
 import { handOver, publishSummary } from './border-publisher'
@@ -24,6 +24,7 @@ export interface BorderExchange {
    * Shares local entity `eid` with the neighbours: gives it a global id (gid), stable across
    * handovers, that the game should use as its replication key. Call it on spawn. A gid is 32
    * bits: this zone + 1 in the top 8 (so never 0, and never another zone's), a counter below.
+   * Throws a RangeError unless `eid` is an integer in [0, capacity - 1] (the components' capacity).
    * @returns the gid.
    */
   register(eid: number): number
@@ -108,7 +109,7 @@ function buildExchange(o: ResolvedExchangeOptions, s: GhostStore): BorderExchang
     started: now,
     lastStep: now,
     steps: 0,
-    warned: { dt: false, negativeDt: false, layout: false, noStep: false },
+    warned: { dt: false, negativeDt: false, layout: false, noStep: false, nonFinite: false },
     stats: { published: 0, publishedBytes: 0, received: 0, receivedBytes: 0, dropped: 0, dropReasons: {}, stale: 0, ghosts: 0, handedOut: 0, handedIn: 0, linkUp: true, delayMs: 0 },
   }
   const handlers: [string, (data: unknown) => void][] = []
@@ -133,6 +134,10 @@ function buildExchange(o: ResolvedExchangeOptions, s: GhostStore): BorderExchang
     stats: st.stats,
     ready,
     register(eid) {
+      const cap = o.components.capacity
+      if (typeof eid !== 'number' || !Number.isInteger(eid) || eid < 0 || eid >= cap) {
+        throw new RangeError(`${integerMessage('register(eid): eid', eid, 0, cap - 1)} (an entity id below the components' capacity, ${cap})`)
+      }
       const gid = (((o.zone + 1) << 24) | (++st.counter & 0xffffff)) >>> 0
       setGid(s, eid, gid)
       return gid

@@ -2,8 +2,8 @@
 // neighbour they entered, and the border summary (keyframes and deltas). Visibility is enforced
 // here: Hidden and TeamOnly entities never go into a summary.
 import { query } from 'bitecs'
-import { beginMessage, finishMessage, MessageFlag, writeGone, writeRecord } from './border-codec'
-import { fillFields, flagsOf, send, teamOf, type ExchangeState } from './exchange-state'
+import { beginMessage, finishMessage, MessageFlag, RecordFlag, writeGone, writeRecord } from './border-codec'
+import { fillFields, flagsOf, send, teamOf, warnPrefix, type ExchangeState } from './exchange-state'
 import { has, markGhost } from './ghost-store'
 import { distanceToBounds, zoneAt } from './zone-grid'
 
@@ -21,13 +21,23 @@ export function handOver(st: ExchangeState, t: number): void {
     const y = P.y[eid]!
     const own = st.own
     if (x >= own.minX && x < own.maxX && y >= own.minY && y < own.maxY) continue
+    // (a position that is not finite is in no zone: -1, no neighbour; the summary reports it)
     const dest = zoneAt(o.grid, x, y)
     if (st.isNeighbour[dest] !== 1 || t - st.heardAt[dest]! > o.ttlMs) continue
+    fillFields(st, eid)
+    const vx = V.x[eid]!
+    const vy = V.y[eid]!
+    const flags = flagsOf(st, eid, true)
+    // a value that is not finite would make the new owner drop the whole message (every entity
+    // in it released here, adopted nowhere): the entity stays local until it is finite
+    if (!finiteRecord(st, eid, x, y, vx, vy, flags)) {
+      reportNonFinite(st, eid)
+      continue
+    }
     const w = st.handover[dest]!
     if (w.count === 0) beginMessage(w, o.zone, st.instance, st.seq, t)
-    fillFields(st, eid)
     // exact position and velocity: the new owner simulates from them
-    writeRecord(w, s.gid[eid]!, teamOf(st, eid), flagsOf(st, eid, true), x, y, V.x[eid]!, V.y[eid]!, o.components.Salience.weight[eid]!, o.components.Salience.nimbus[eid]!, st.fields, true)
+    writeRecord(w, s.gid[eid]!, teamOf(st, eid), flags, x, y, vx, vy, o.components.Salience.weight[eid]!, o.components.Salience.nimbus[eid]!, st.fields, true)
     // it stays here as a ghost of its new owner until the owner's summaries take over: no gap
     markGhost(s, eid, dest, t + o.ttlMs, 0)
     st.stats.handedOut++
@@ -73,20 +83,32 @@ export function publishSummary(st: ExchangeState, t: number): void {
     if (has(s, eid, o.components.Hidden) || has(s, eid, o.components.TeamOnly)) continue
     const x = P.x[eid]!
     const y = P.y[eid]!
+    // an entity with a value that is not finite is left out (reported once): in the summary it
+    // would make the neighbours drop the whole message, every other border entity with it. Left
+    // out, it is no member: if it was one, a Gone record removes its ghost.
+    if (!finite(x) || !finite(y)) {
+      reportNonFinite(st, eid)
+      continue
+    }
     if (!nearNeighbour(st, x, y)) continue
-    sent.stamp[eid] = stamp
-    sent.nextMembers[n] = eid
-    sent.nextGids[n++] = gid
     fillFields(st, eid)
     const vx = V.x[eid]!
     const vy = V.y[eid]!
+    const flags = flagsOf(st, eid, false)
+    if (!finiteRecord(st, eid, x, y, vx, vy, flags)) {
+      reportNonFinite(st, eid)
+      continue
+    }
+    sent.stamp[eid] = stamp
+    sent.nextMembers[n] = eid
+    sent.nextGids[n++] = gid
     // a delta sends an entity only when it is new to the border, or the neighbours' extrapolation
     // from what they last got is off by more than the tolerance, or a field changed
     if (!keyframe && sent.inBorder[eid] === gid && (st.simMs - sent.at[eid]! < o.minResendMs || !drifted(st, eid, x, y, vx, vy))) continue
     sent.inBorder[eid] = gid
     sent.at[eid] = st.simMs
     for (let k = 0; k < F; k++) sent.fields[eid * F + k] = st.fields[k]!
-    writeRecord(w, gid, teamOf(st, eid), flagsOf(st, eid, false), x, y, vx, vy, S.weight[eid]!, S.nimbus[eid]!, st.fields)
+    writeRecord(w, gid, teamOf(st, eid), flags, x, y, vx, vy, S.weight[eid]!, S.nimbus[eid]!, st.fields)
     // positions and velocities travel rounded (u16 frame, half floats): extrapolate from what the
     // neighbours read
     sent.x[eid] = w.sentX
@@ -130,3 +152,52 @@ function nearNeighbour(st: ExchangeState, x: number, y: number): boolean {
   return false
 }
 
+/** True when `v` travels as a finite number (a record carries it as a 32-bit float at most). */
+function finite(v: number): boolean {
+  return Number.isFinite(Math.fround(v))
+}
+
+/**
+ * True when every number of the record about to be written for `eid` is finite: position,
+ * velocity, salience (when `flags` carries it) and the fields (already in `st.fields`, as the
+ * neighbours will read them). The receiver drops a whole message with one that is not.
+ */
+function finiteRecord(st: ExchangeState, eid: number, x: number, y: number, vx: number, vy: number, flags: number): boolean {
+  if (!finite(x) || !finite(y) || !finite(vx) || !finite(vy)) return false
+  if ((flags & RecordFlag.Salience) !== 0) {
+    const S = st.o.components.Salience
+    if (!finite(S.weight[eid]!) || !finite(S.nimbus[eid]!)) return false
+  }
+  const fields = st.fields
+  for (let k = 0; k < st.o.fields; k++) if (!Number.isFinite(fields[k]!)) return false
+  return true
+}
+
+/**
+ * Local entity `eid` has a number that is not finite (a NaN the game wrote: a zero vector
+ * normalised, say): warned once per exchange, naming the entity and its values, never per tick.
+ */
+function reportNonFinite(st: ExchangeState, eid: number): void {
+  if (st.warned.nonFinite) return
+  st.warned.nonFinite = true
+  const C = st.o.components
+  const parts: string[] = []
+  const x = C.Position.x[eid]!
+  const y = C.Position.y[eid]!
+  if (!finite(x) || !finite(y)) parts.push(`Position (${x}, ${y})`)
+  const vx = C.Velocity.x[eid]!
+  const vy = C.Velocity.y[eid]!
+  if (!finite(vx) || !finite(vy)) parts.push(`Velocity (${vx}, ${vy})`)
+  if ((flagsOf(st, eid, false) & RecordFlag.Salience) !== 0) {
+    const w = C.Salience.weight[eid]!
+    const nimbus = C.Salience.nimbus[eid]!
+    if (!finite(w) || !finite(nimbus)) parts.push(`Salience (weight ${w}, nimbus ${nimbus})`)
+  }
+  fillFields(st, eid)
+  for (let k = 0; k < st.o.fields; k++) if (!Number.isFinite(st.fields[k]!)) parts.push(`field ${k} (${st.fields[k]}, from readFields)`)
+  console.warn(
+    `${warnPrefix(st)}: entity ${eid} has a ${parts.join(' and a ')} that is not finite. It is left out of the border summaries and handovers ` +
+      '(the zone\'s other entities still go: one number that is not finite would make the neighbours drop the whole message) until it is finite again. ' +
+      'Reported once, for the first entity found.',
+  )
+}

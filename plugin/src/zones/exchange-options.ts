@@ -2,7 +2,7 @@ import { $internal, type World } from 'bitecs'
 import type { AttentionComponents } from '../ecs/components'
 import { checkInteger, checkKeys, checkKind, checkObject, checkRange, describeGiven, describeValue, rangeMessage } from '../ecs/validate'
 import { FIELD_FORMATS, fieldLayout, positionFrames, type BorderFieldFormat, type FieldLayout, type PositionFrames } from './border-codec'
-import { checkZoneGrid, type ZoneGrid } from './zone-grid'
+import { checkGrid, type ZoneGrid } from './zone-grid'
 
 /** What a border exchange needs: a Colyseus `Presence` (the room's `this.presence`) satisfies it. */
 export interface BorderPresence {
@@ -162,13 +162,9 @@ export function resolveExchangeOptions(o: BorderExchangeOptions): ResolvedExchan
     throw new TypeError(`colyseus-attention: world must be the zone room's bitECS world (createWorld()); got ${describeGiven(o.world)}`)
   }
   const p = o.presence
-  if (p === null || typeof p !== 'object' || typeof p.publish !== 'function' || typeof p.subscribe !== 'function') {
-    throw new TypeError('colyseus-attention: presence must have publish/subscribe (pass the room\'s this.presence)')
-  }
-  if (typeof o.components !== 'object' || o.components === null || o.components.Position === undefined) {
-    throw new TypeError('colyseus-attention: components must be the object returned by createAttentionComponents')
-  }
-  checkZoneGrid(o.grid)
+  checkPresence(p)
+  checkComponents(o.components)
+  checkGrid(o.grid, 'createBorderExchange')
   const zones = o.grid.columns * o.grid.rows
   checkInteger('zone', o.zone, 0, Math.max(0, zones - 1))
   // only neighbours exchange: beyond the smaller side of a zone, a margin would reach zones two away
@@ -192,17 +188,20 @@ export function resolveExchangeOptions(o: BorderExchangeOptions): ResolvedExchan
   const fieldTolerance = new Float32Array(Math.max(1, fields))
   if (o.fieldTolerance !== undefined) {
     if (!Array.isArray(o.fieldTolerance) || o.fieldTolerance.length !== fields) throw new RangeError(`colyseus-attention: fieldTolerance must have one number per field (${fields}); got ${String(o.fieldTolerance)}`)
-    o.fieldTolerance.forEach((v, i) => {
+    // by index, not forEach: a hole ([, 1]) must fail as undefined, not be skipped
+    for (let i = 0; i < fields; i++) {
+      const v = o.fieldTolerance[i]!
       checkRange(`fieldTolerance[${i}]`, v, 0, 1e9)
       fieldTolerance[i] = v
-    })
+    }
   }
   let formats: BorderFieldFormat[] = new Array<BorderFieldFormat>(fields).fill('f32')
   if (o.fieldFormats !== undefined) {
     if (!Array.isArray(o.fieldFormats) || o.fieldFormats.length !== fields) throw new RangeError(`colyseus-attention: fieldFormats must have one format per field (${fields}); got ${String(o.fieldFormats)}`)
-    o.fieldFormats.forEach((f, i) => {
+    for (let i = 0; i < fields; i++) {
+      const f = o.fieldFormats[i]!
       if (!FIELD_FORMATS.includes(f)) throw new RangeError(`colyseus-attention: fieldFormats[${i}] must be one of ${FIELD_FORMATS.map((x) => `'${x}'`).join(', ')}; got ${String(f)}`)
-    })
+    }
     formats = [...o.fieldFormats]
   }
   const maxMessageBytes = o.maxMessageBytes ?? 262_144
@@ -248,4 +247,48 @@ export function resolveExchangeOptions(o: BorderExchangeOptions): ResolvedExchan
     channel,
     now: o.now ?? Date.now,
   }
+}
+
+/** The presence functions the exchange calls: publish and subscribe while it runs, unsubscribe in `close()`. */
+const PRESENCE_METHODS = ['publish', 'subscribe', 'unsubscribe'] as const
+
+/** Throws a TypeError unless `p` has every function of {@link BorderPresence}, naming the first missing. */
+function checkPresence(p: BorderPresence): void {
+  const what = "colyseus-attention: presence must have publish, subscribe and unsubscribe functions (pass the room's this.presence)"
+  if (typeof p !== 'object' || p === null) throw new TypeError(`${what}; got ${describeGiven(p)}`)
+  for (const name of PRESENCE_METHODS) {
+    if (typeof p[name] !== 'function') throw new TypeError(`${what}; got an object whose ${name} is ${describeGiven(p[name])}`)
+  }
+}
+
+/**
+ * Throws unless `C` looks like what createAttentionComponents returns: an integer capacity, and
+ * Position and Velocity with x and y typed arrays at least `capacity` long (the exchange reads and
+ * writes them by entity id; a missing store would publish nothing, silently).
+ */
+function checkComponents(C: AttentionComponents): void {
+  const from = 'the object returned by createAttentionComponents(capacity)'
+  if (typeof C !== 'object' || C === null) throw new TypeError(`colyseus-attention: components must be ${from}; got ${describeGiven(C)}`)
+  const capacity = C.capacity
+  if (typeof capacity !== 'number' || !Number.isInteger(capacity) || capacity < 1) {
+    throw new RangeError(`colyseus-attention: components.capacity must be an integer >= 1 (components must be ${from}); got ${describeValue(capacity)}`)
+  }
+  for (const store of ['Position', 'Velocity'] as const) {
+    const s = C[store] as { x?: unknown; y?: unknown } | undefined
+    if (typeof s !== 'object' || s === null) throw new TypeError(`colyseus-attention: components.${store} must be an object with x and y typed arrays (components must be ${from}); got ${describeGiven(s)}`)
+    for (const axis of ['x', 'y'] as const) {
+      const a = s[axis]
+      const float = a instanceof Float32Array || a instanceof Float64Array
+      if (!float || a.length < capacity) {
+        const message = `colyseus-attention: components.${store}.${axis} must be a Float32Array or Float64Array of at least capacity (${capacity}) numbers (components must be ${from}); got ${describeStore(a)}`
+        // the right kind of store, too short: a number out of range
+        throw float ? new RangeError(message) : new TypeError(message)
+      }
+    }
+  }
+}
+
+/** A store as an error shows it: `a Float32Array of 8`, else as {@link describeGiven}. */
+function describeStore(a: unknown): string {
+  return ArrayBuffer.isView(a) ? `a ${a.constructor.name} of ${(a as unknown as ArrayLike<number>).length}` : describeGiven(a)
 }

@@ -82,7 +82,7 @@ export interface ExchangeState {
   /** Steps so far. */
   steps: number
   /** Misuse already warned about (each once per exchange). */
-  warned: { dt: boolean; negativeDt: boolean; layout: boolean; noStep: boolean }
+  warned: { dt: boolean; negativeDt: boolean; layout: boolean; noStep: boolean; nonFinite: boolean }
   stats: BorderStats
 }
 

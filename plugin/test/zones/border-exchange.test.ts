@@ -570,4 +570,110 @@ describe('border-exchange', () => {
     expect(warn).toHaveBeenCalledTimes(1)
     expect(busy.ex.stats.ghosts).toBe(1)
   })
+
+  it('should leave out only an entity with a value that is not finite, warn once naming it and the value, and keep the zone\'s other entities visible', () => {
+    const cases: [string, (z: Zone, eid: number) => void, (z: Zone, eid: number) => void, RegExp][] = [
+      ['position', (z, e) => { z.C.Position.x[e] = NaN }, (z, e) => { z.C.Position.x[e] = 90 }, /entity \d+ has a Position \(NaN, 60\) that is not finite/],
+      // (vy: the test's simulation moves entities along x only, so the position stays finite)
+      ['velocity', (z, e) => { z.C.Velocity.y[e] = NaN }, (z, e) => { z.C.Velocity.y[e] = 0 }, /entity \d+ has a Velocity \(0, NaN\) that is not finite/],
+      ['field', (z, e) => { z.kind[e] = NaN }, (z, e) => { z.kind[e] = 7 }, /entity \d+ has a field 0 \(NaN, from readFields\) that is not finite/],
+      ['salience', (z, e) => { z.C.Salience.nimbus[e] = Infinity }, (z, e) => { z.C.Salience.nimbus[e] = 20 }, /entity \d+ has a Salience \(weight 0.5, nimbus Infinity\) that is not finite/],
+    ]
+    for (const [name, spoil, mend, message] of cases) {
+      vi.restoreAllMocks()
+      const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+      const { bus, clock, a, b } = setup()
+      const good = spawn(a, 90, 40)
+      const bad = spawn(a, 90, 60)
+      addSalience(a.world, a.C, bad, 0.5, 20)
+      for (let i = 0; i < 3; i++) tick([a, b], bus, clock)
+      expect(b.ex.stats.ghosts, name).toBe(2)
+      spoil(a, bad)
+      // 20 ticks of 50 ms: well past the ghosts' 300 ms lifetime, so only summaries keep them
+      for (let i = 0; i < 20; i++) tick([a, b], bus, clock)
+      const ghosts = [...Array(256).keys()].filter((e) => b.ex.isGhost(e)).map((e) => b.ex.gidOf(e))
+      expect(ghosts, name).toEqual([a.ex.gidOf(good)])
+      // its ghost went at once (a Gone record), not by expiry; nothing was dropped
+      expect(b.removed, name).toEqual([a.ex.gidOf(bad)])
+      expect(b.ex.stats.dropped, name).toBe(0)
+      expect(b.ex.stats.dropReasons, name).toEqual({})
+      expect(warn, name).toHaveBeenCalledTimes(1)
+      expect(String(warn.mock.calls[0]![0]), name).toMatch(/^colyseus-attention: border exchange of zone 0: entity \d+ has a /)
+      expect(String(warn.mock.calls[0]![0]), name).toMatch(message)
+      expect(String(warn.mock.calls[0]![0]), name).toContain(`entity ${bad} has`)
+      // finite again: published again, and not warned again
+      mend(a, bad)
+      for (let i = 0; i < 3; i++) tick([a, b], bus, clock)
+      expect(b.ex.stats.ghosts, name).toBe(2)
+      expect(warn, name).toHaveBeenCalledTimes(1)
+    }
+  })
+
+  it('should not hand over an entity with a value that is not finite, and hand over the others of its batch', () => {
+    const { bus, clock, a, b } = setup()
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    for (let i = 0; i < 2; i++) tick([a, b], bus, clock)
+    // both already in zone 1: handed over together once zone 1 is heard
+    const good = a.ex.gidOf(spawn(a, 105, 30))
+    const bad = spawn(a, 106, 70)
+    a.kind[bad] = NaN
+    for (let i = 0; i < 4; i++) tick([a, b], bus, clock)
+    expect(a.released).toEqual([good])
+    expect(b.adopted).toEqual([good])
+    expect(b.ex.stats.dropped).toBe(0)
+    // it stays local in zone 0 (not released into nowhere)
+    expect(a.ex.isGhost(bad)).toBe(false)
+    expect(warn).toHaveBeenCalledTimes(1)
+    expect(String(warn.mock.calls[0]![0])).toMatch(new RegExp(`^colyseus-attention: border exchange of zone 0: entity ${bad} has a field 0 \\(NaN, from readFields\\) that is not finite`))
+    a.kind[bad] = 7
+    const gid = a.ex.gidOf(bad)
+    for (let i = 0; i < 2; i++) tick([a, b], bus, clock)
+    expect(b.adopted).toEqual([good, gid])
+    expect(a.released).toEqual([good, gid])
+    expect(warn).toHaveBeenCalledTimes(1)
+  })
+
+  it('should reject at creation a presence without unsubscribe, components without Position or Velocity stores, and holes in fieldTolerance or fieldFormats', () => {
+    const world = createWorld()
+    const C = createAttentionComponents(16)
+    const bus = createBus()
+    const base = { world, components: C, presence: bus, grid, zone: 0, margin: 10 }
+    const make = (extra: Record<string, unknown>) => () => createBorderExchange({ ...base, ...extra } as unknown as BorderExchangeOptions)
+    // without unsubscribe, close() at room dispose would throw a TypeError
+    const noUnsubscribe = { publish: bus.publish, subscribe: bus.subscribe }
+    expect(make({ presence: noUnsubscribe })).toThrow(TypeError)
+    expect(make({ presence: noUnsubscribe })).toThrow(/^colyseus-attention: presence must have publish, subscribe and unsubscribe functions \(pass the room's this.presence\); got an object whose unsubscribe is undefined$/)
+    expect(make({ presence: { ...noUnsubscribe, publish: 'x' } })).toThrow(/; got an object whose publish is "x" \(a string\)$/)
+    expect(make({ presence: null })).toThrow(/presence must have publish, subscribe and unsubscribe functions .*; got null$/)
+    // without Position stores, step() would publish nothing, silently
+    expect(make({ components: { ...C, Position: {} } })).toThrow(TypeError)
+    expect(make({ components: { ...C, Position: {} } })).toThrow(/^colyseus-attention: components.Position.x must be a Float32Array or Float64Array of at least capacity \(16\) numbers \(components must be the object returned by createAttentionComponents\(capacity\)\); got undefined$/)
+    expect(make({ components: { ...C, Position: { x: new Float32Array(16), y: [] } } })).toThrow(/components.Position.y must be .*; got an array$/)
+    expect(make({ components: { ...C, Position: { x: new Float32Array(8), y: new Float32Array(8) } } })).toThrow(RangeError)
+    expect(make({ components: { ...C, Position: { x: new Float32Array(8), y: new Float32Array(8) } } })).toThrow(/components.Position.x must be .* at least capacity \(16\) numbers .*; got a Float32Array of 8$/)
+    expect(make({ components: { ...C, Velocity: undefined } })).toThrow(/^colyseus-attention: components.Velocity must be an object with x and y typed arrays .*; got undefined$/)
+    expect(make({ components: { ...C, capacity: undefined } })).toThrow(/^colyseus-attention: components.capacity must be an integer >= 1 .*; got undefined$/)
+    expect(make({ components: { ...C, Position: { x: new Float64Array(16), y: new Float64Array(16), z: new Float64Array(16) } } })).not.toThrow()
+    // a hole is undefined, not skipped
+    expect(make({ fields: 2, readFields: () => {}, fieldTolerance: [, 1] })).toThrow(/^colyseus-attention: fieldTolerance\[0\] must be a finite number in \[0, 1000000000\]; got undefined$/)
+    expect(make({ fields: 2, readFields: () => {}, fieldFormats: [, 'u8'] })).toThrow(/^colyseus-attention: fieldFormats\[0\] must be one of 'f32', 'f16', 'u8', 'i8', 'u16', 'i16'; got undefined$/)
+    expect(make({ fields: 2, readFields: () => {}, fieldTolerance: [0, 1], fieldFormats: ['f16', 'u8'] })).not.toThrow()
+    // a misspelt grid key, named as createBorderExchange's
+    expect(make({ grid: { colums: 2, rows: 1, width: 200, height: 100 } })).toThrow(/^colyseus-attention: createBorderExchange option grid has no key "colums" \(did you mean columns\?\); its keys are columns, rows, width, height$/)
+    // the full presence: close() unsubscribes every topic
+    const ex = createBorderExchange(base)
+    expect(() => ex.close()).not.toThrow()
+  })
+
+  it('should reject in register an eid that is not an integer below the capacity, naming the range', () => {
+    const ex = createBorderExchange({ world: createWorld(), components: createAttentionComponents(16), presence: createBus(), grid, zone: 0, margin: 10 })
+    for (const bad of [16, 17, -1, 1.5, NaN, '3' as unknown as number]) {
+      expect(() => ex.register(bad), String(bad)).toThrow(RangeError)
+      expect(() => ex.register(bad), String(bad)).toThrow(/^colyseus-attention: register\(eid\): eid must be an integer in \[0, 15\]; got .* \(an entity id below the components' capacity, 16\)$/)
+    }
+    expect(ex.gidOf(16)).toBe(0)
+    const gid = ex.register(15)
+    expect(ex.gidOf(15)).toBe(gid)
+    expect(ex.register(0) >>> 24).toBe(1)
+  })
 })

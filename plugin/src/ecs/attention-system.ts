@@ -7,7 +7,7 @@ import type { Band } from './bands'
 import { createByteReports, FLOORED_REPORTS } from './byte-reports'
 import { createBroadphase, linkAimers, queryCandidates, queryFarAimers, rebuildGrid } from './broadphase'
 import { createEntityTracker, Has } from './entity-tracker'
-import { observerFault, observerFaultMessage } from './components'
+import { checkWorld, observerFault, observerFaultMessage } from './components'
 import { explainPair } from './explain'
 import { BOUND_SLOT, createRowWriter, HINT_SLOT, loadObserver, nextPairMark, NOT_FINITE, PAIRED, REACH_SLOT, RowMode, writeCandidates, type FeatureParams } from './features'
 import { checkWeights, createHeadScorer, FEATURE_COUNT, HEAD_NAMES, type HeadWeights } from './heads'
@@ -24,7 +24,7 @@ import { LOWEST_SCORE } from './scorer'
 import { createSharedAlloc, heapAlloc, type RecordingAlloc } from './shared-alloc'
 import { boundRows, growRows, isDue, passObservers, unboundIfShort, type ObserverPass } from './observer-pass'
 import { createObserverThreads, registerThreads, type ObserverThreads } from './observer-threads'
-import { checkRange, describeValue } from './validate'
+import { checkRange, describeGiven, describeValue } from './validate'
 
 /**
  * Creates the attention system for `world`: call the returned function once per tick, then read
@@ -40,6 +40,7 @@ import { checkRange, describeValue } from './validate'
  * for (let i = 0; i < attention.enteredCount(player); i++) show(attention.enteredAt(player, i))
  */
 export function createAttentionSystem(world: World, options: AttentionOptions): AttentionSystem {
+  checkWorld('createAttentionSystem(world, options)', world)
   const opts = resolveOptions(options)
   const c = opts.components
   const cap = c.capacity
@@ -385,6 +386,14 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     const instead = method.startsWith('pairScores') ? 'the tick goes on (pairs without a pair score are scored by the built-in heads)' : "the tick's rows are scored by the built-in heads instead"
     console.error(`colyseus-attention: the custom scorer's ${method} threw; ${instead}. Reported once, for the first failure.`, err)
   }
+  let reportedBegin = false
+  const reportBegin = (got: unknown): void => {
+    reportedBegin = true
+    console.error(
+      `colyseus-attention: the custom scorer's pairScores.begin returned ${describeGiven(got)}; it must return a Float32Array (where the tick's feature rows go) ` +
+        'or null (no feature rows wanted). The tick goes on as if it returned null. Reported once, for the first failure.',
+    )
+  }
   const reportScore = (r: number, v: number, only: number): void => {
     reportedScore = true
     let o = only
@@ -441,7 +450,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
   /** The broadphase of the current positions: grid and wide list, aimers by target. */
   const updateBroadphase = (): void => {
     rebuildGrid(bp, c, flags, positioned, tick, lookaheadSlot)
-    if (bp.nonFinite !== -1 && !reportedNonFinite) reportNonFinite(bp.nonFinite)
+    if ((bp.nonFinite !== -1 || bp.nonFiniteNimbus !== -1) && !reportedNonFinite) reportNonFinite(bp.nonFinite !== -1 ? bp.nonFinite : bp.nonFiniteNimbus)
     linkAimers(bp, c, tracker.aimers, slotOf)
   }
 
@@ -489,9 +498,11 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
       const z = v.z[e]!
       if (!Number.isFinite(x + y + z)) parts.push(`${name} (${x}, ${y}, ${z})`)
     }
+    const nb = c.Salience.nimbus[e]!
+    if ((flags[e]! & Has.Salience) !== 0 && !Number.isFinite(nb)) parts.push(`Salience.nimbus (${nb})`)
     console.error(
       `colyseus-attention: entity ${e} has a ${parts.join(' and a ')} that is not finite. A position that is not finite puts the entity out of every ` +
-        'observer\'s range; a velocity or facing that is not finite counts as none in the heads. Reported once, for the first entity found.',
+        'observer\'s range; a velocity or facing that is not finite counts as none in the heads, and a nimbus as none (0). Reported once, for the first entity found.',
     )
   }
 
@@ -615,6 +626,11 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
       } catch (err) {
         scorerThrew('pairScores.begin', err)
       }
+      // anything but a Float32Array or null (a number, a plain array, nothing) reads as null
+      if (out !== null && !(out instanceof Float32Array)) {
+        if (!reportedBegin) reportBegin(out)
+        out = null
+      }
       mode = out === null ? RowMode.Paired : RowMode.PairedWithFeatures
       if (out !== null) featOut = out
       pairedRows = 0
@@ -657,7 +673,15 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     return w
   }) as AttentionSystem
 
-  const slot = (o: number): number => (o >= 0 && o < cap ? slotOf[o]! : -1)
+  // the readers take any number: an id or index that is not an integer in range reads as none
+  // (`(x >>> 0) === x` is false for a fraction, a negative, NaN, an infinity and a non-number),
+  // never as `undefined` from a typed array or another observer's entry
+  const slot = (o: number): number => ((o >>> 0) === o && o < cap ? slotOf[o]! : -1)
+  /** Index of entry `i` of observer `o`'s list of `counts[slot]` entries, or -1 when `o` is no observer or `i` is not an integer in [0, count). */
+  const entry = (counts: Uint16Array, o: number, i: number): number => {
+    const s = slot(o)
+    return s !== -1 && (i >>> 0) === i && i < counts[s]! ? s * stride + i : -1
+  }
   /** The observer's byte price after the last tick (see AttentionSystem.bytePrice). */
   const bytePrice = (o: number): number => {
     const s = slot(o)
@@ -666,24 +690,31 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     const p = price[s]! + c.Observer.temperature[o]! * Math.log(inp.byteScale[s]!)
     return p > 0 ? p : 0
   }
-  const at = (o: number, i: number): number => slotOf[o]! * stride + i
 
   // a getter cannot go through Object.assign (it would copy the value once)
   Object.defineProperty(system, 'tick', { get: () => tick, enumerable: true })
   const api = Object.assign(system, {
     capacity: cap,
     isObserver: (o: number) => slot(o) !== -1,
-    memberCount: (o: number) => (slot(o) === -1 ? 0 : front.count[slotOf[o]!]!),
+    memberCount: (o: number) => {
+      const s = slot(o)
+      return s === -1 ? 0 : front.count[s]!
+    },
     // -1 past the count: the slots beyond it hold stale entries, or the next observer's members
     memberAt: (o: number, i: number) => {
-      const s = slot(o)
-      return s !== -1 && i >= 0 && i < front.count[s]! ? front.eid[s * stride + i]! : -1
+      const k = entry(front.count, o, i)
+      return k === -1 ? -1 : front.eid[k]!
     },
     weightAt: (o: number, i: number) => {
+      const k = entry(front.count, o, i)
+      if (k === -1) return 0
       front.weights(slotOf[o]!)
-      return front.weight[at(o, i)]!
+      return front.weight[k]!
     },
-    scoreAt: (o: number, i: number) => front.score[at(o, i)]!,
+    scoreAt: (o: number, i: number) => {
+      const k = entry(front.count, o, i)
+      return k === -1 ? NaN : front.score[k]!
+    },
     weightsInto: (o: number, out: Float32Array) => {
       const s = slot(o)
       if (s === -1) return 0
@@ -694,7 +725,10 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
       for (let i = 0, j = s * stride; i < n; i++, j++) out[i] = w[j]!
       return n
     },
-    bandAt: (o: number, i: number) => front.band[at(o, i)]! as Band,
+    bandAt: (o: number, i: number) => {
+      const k = entry(front.count, o, i)
+      return k === -1 ? -1 : (front.band[k]! as Band)
+    },
     isMember: (o: number, e: number) => {
       const s = slot(o)
       if (s === -1) return false
@@ -703,16 +737,37 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
       return false
     },
     // PERFORMANCE.md, "the common case inline": one flags read for an entity with no deny flag
-    isDenied: (o: number, e: number) => e !== o && e >= 0 && e < cap && (flags[e]! & DENY_FLAGS) !== 0 && isDenied(c, flags, o, e),
-    owns: (o: number, e: number) => e >= 0 && e < cap && isOwnedBy(c, flags, o, e),
-    lastScoredTick: (o: number) => (slot(o) === -1 ? 0 : scoredTick[slotOf[o]!]!),
-    enteredCount: (o: number) => (slot(o) === -1 ? 0 : front.enteredCount[slotOf[o]!]!),
-    enteredAt: (o: number, i: number) => front.entered[at(o, i)]!,
-    exitedCount: (o: number) => (slot(o) === -1 ? 0 : front.exitedCount[slotOf[o]!]!),
-    exitedAt: (o: number, i: number) => front.exited[at(o, i)]!,
-    bandChangedCount: (o: number) => (slot(o) === -1 ? 0 : front.bandChangedCount[slotOf[o]!]!),
-    bandChangedAt: (o: number, i: number) => front.bandChanged[at(o, i)]!,
-    generationOf: (e: number) => generation[e]!,
+    isDenied: (o: number, e: number) => e !== o && (e >>> 0) === e && e < cap && (flags[e]! & DENY_FLAGS) !== 0 && isDenied(c, flags, o, e),
+    owns: (o: number, e: number) => (e >>> 0) === e && e < cap && isOwnedBy(c, flags, o, e),
+    lastScoredTick: (o: number) => {
+      const s = slot(o)
+      return s === -1 ? 0 : scoredTick[s]!
+    },
+    enteredCount: (o: number) => {
+      const s = slot(o)
+      return s === -1 ? 0 : front.enteredCount[s]!
+    },
+    enteredAt: (o: number, i: number) => {
+      const k = entry(front.enteredCount, o, i)
+      return k === -1 ? -1 : front.entered[k]!
+    },
+    exitedCount: (o: number) => {
+      const s = slot(o)
+      return s === -1 ? 0 : front.exitedCount[s]!
+    },
+    exitedAt: (o: number, i: number) => {
+      const k = entry(front.exitedCount, o, i)
+      return k === -1 ? -1 : front.exited[k]!
+    },
+    bandChangedCount: (o: number) => {
+      const s = slot(o)
+      return s === -1 ? 0 : front.bandChangedCount[s]!
+    },
+    bandChangedAt: (o: number, i: number) => {
+      const k = entry(front.bandChangedCount, o, i)
+      return k === -1 ? -1 : front.bandChanged[k]!
+    },
+    generationOf: (e: number) => ((e >>> 0) === e && e < cap ? generation[e]! : -1),
     reportBytes: (o: number, bytesPerSecond: number) => {
       checkRange('bytesPerSecond', bytesPerSecond, 0, 1e12)
       const s = slot(o)
@@ -720,8 +775,14 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
       if (byteReports.report(s, bytesPerSecond) && !reportedFloor) reportFloor(o, s)
     },
     bytePrice,
-    estimatedBytes: (o: number) => (slot(o) === -1 ? 0 : inp.estBytes[slotOf[o]!]! * inp.byteScale[slotOf[o]!]!),
-    memberGenerationAt: (o: number, i: number) => front.gen[at(o, i)]!,
+    estimatedBytes: (o: number) => {
+      const s = slot(o)
+      return s === -1 ? 0 : inp.estBytes[s]! * inp.byteScale[s]!
+    },
+    memberGenerationAt: (o: number, i: number) => {
+      const k = entry(front.count, o, i)
+      return k === -1 ? -1 : front.gen[k]!
+    },
     recordInteraction: (a: number, b: number, strength = 1) => {
       checkRange('strength', strength, 0, 1e6)
       // a fractional or NaN id (an undefined lookup) would write into other entities' records

@@ -96,6 +96,13 @@ export interface Broadphase {
    * none, and such a position is out of every range.
    */
   nonFinite: number
+  /**
+   * An entity of the last rebuild with Salience whose nimbus is not finite (NaN, an infinity), or
+   * -1: the system reports it once. Such a nimbus counts as none (0), here and in the row writer,
+   * as a NaN or negative one always did: an infinite one would make the entity a candidate of
+   * every observer, in range at any distance.
+   */
+  nonFiniteNimbus: number
   /** Grid entities of the last rebuild (scratch). */
   readonly gridIds: Uint32Array
   /** Exempt grid entities of the last rebuild (scratch). */
@@ -138,6 +145,7 @@ export function createBroadphase(capacity: number, cellSize: number, c: Attentio
     slowReach: alloc.f64(1),
     fullScan: 0,
     nonFinite: -1,
+    nonFiniteNimbus: -1,
     gridIds: new Uint32Array(capacity),
     exemptIds: new Uint32Array(capacity),
   }
@@ -171,6 +179,7 @@ export function rebuildGrid(bp: Broadphase, c: AttentionComponents, flags: Uint1
   let gridN = 0
   let exemptN = 0
   let maxReach = 0
+  let badNimbus = -1
   const ids = positioned.ids
   for (let i = 0; i < positioned.count; i++) {
     const e = ids[i]!
@@ -182,7 +191,13 @@ export function rebuildGrid(bp: Broadphase, c: AttentionComponents, flags: Uint1
       const vz = Vz[e]!
       reach = Math.sqrt(vx * vx + vy * vy + vz * vz) * lookahead
     }
-    if ((fl & SALIENCE) !== 0 && nimbus[e]! > reach) reach = nimbus[e]!
+    if ((fl & SALIENCE) !== 0) {
+      // a nimbus that is not finite counts as none (and is reported); NaN and negative ones fail
+      // the comparison, as they always did
+      const nb = nimbus[e]!
+      if (nb - nb !== 0) badNimbus = e
+      else if (nb > reach) reach = nb
+    }
     if (reach > cell) {
       wideList[wideN++] = e
       wideTick[e] = tick + 1
@@ -193,6 +208,7 @@ export function rebuildGrid(bp: Broadphase, c: AttentionComponents, flags: Uint1
     }
   }
   bp.wideN = wideN
+  bp.nonFiniteNimbus = badNimbus
   const gridEnd = bp.grid.build(gridList, gridN, 0)
   const exemptEnd = bp.exemptGrid.build(exemptList, exemptN, gridEnd)
   bp.slowReach[0] = maxReach

@@ -1,6 +1,6 @@
-import { addComponent, hasComponent, removeComponent, type World } from 'bitecs'
+import { $internal, addComponent, hasComponent, removeComponent, type World } from 'bitecs'
 import { createSharedAlloc, heapAlloc } from './shared-alloc'
-import { checkInteger, checkKeys, checkKind, checkObject, checkRange, describeValue, integerMessage, rangeMessage } from './validate'
+import { checkInteger, checkKeys, checkKind, checkObject, checkRange, describeGiven, describeValue, integerMessage, rangeMessage } from './validate'
 
 /** A 3-vector stored as three typed arrays indexed by entity id. */
 export interface Vec3Store {
@@ -46,7 +46,10 @@ export interface AttentionComponents {
   readonly Salience: {
     /** Salience head input, 0..1 (clamped). */
     weight: Float32Array
-    /** Distance from which the entity is noticed even beyond an observer's focus radius (>= 0). */
+    /**
+     * Distance from which the entity is noticed even beyond an observer's focus radius (finite,
+     * >= 0). A NaN, negative or infinite value counts as 0; an infinite one is reported once.
+     */
     nimbus: Float32Array
   }
   /** Team or group id. */
@@ -131,6 +134,74 @@ export function createAttentionComponents(capacity: number, options: ComponentSt
   }
 }
 
+/** Every store of {@link AttentionComponents}, by component and field, with its typed-array kind. */
+const STORES = {
+  Position: { x: Float32Array, y: Float32Array, z: Float32Array },
+  Velocity: { x: Float32Array, y: Float32Array, z: Float32Array },
+  Facing: { x: Float32Array, y: Float32Array, z: Float32Array },
+  Observer: { radius: Float32Array, budget: Uint16Array, fov: Float32Array, temperature: Float32Array, byteBudget: Float32Array },
+  Salience: { weight: Float32Array, nimbus: Float32Array },
+  Team: { id: Uint16Array },
+  Owner: { eid: Uint32Array },
+  Aim: { target: Uint32Array },
+} as const satisfies { [K in keyof AttentionComponents]?: Record<string, new (n: number) => ArrayLike<number>> }
+/** The tag components of {@link AttentionComponents} (objects without stores). */
+const TAGS = ['TeamOnly', 'AlwaysRelevant', 'Hidden'] as const satisfies readonly (keyof AttentionComponents)[]
+
+/**
+ * Throws a TypeError unless `c` has the shape {@link createAttentionComponents} gives: an integer
+ * `capacity` in [1, 2^24], every component with every store as its kind of typed array, and the tag
+ * components. Names what is missing or wrong, e.g. `options.components must come from
+ * createAttentionComponents(capacity): its Observer is undefined`. At creation only: it reads every
+ * store once.
+ * @param name - the argument, for the message: `options.components`.
+ */
+export function checkComponents(name: string, c: unknown): asserts c is AttentionComponents {
+  const fail = (what: string): never => {
+    throw new TypeError(`colyseus-attention: ${name} must come from createAttentionComponents(capacity)${what}`)
+  }
+  if (typeof c !== 'object' || c === null || Array.isArray(c)) return fail(`; got ${describeGiven(c)}`)
+  const o = c as Record<string, unknown>
+  const cap = o.capacity
+  if (typeof cap !== 'number' || !Number.isInteger(cap) || cap < 1 || cap > 1 << 24) return fail(`: its capacity must be an integer in [1, ${1 << 24}]; got ${describeGiven(cap)}`)
+  for (const component of Object.keys(STORES) as (keyof typeof STORES)[]) {
+    const v = o[component]
+    if (typeof v !== 'object' || v === null) return fail(`: its ${component} is ${describeGiven(v)}`)
+    const fields = STORES[component] as Record<string, new (n: number) => ArrayLike<number>>
+    for (const field of Object.keys(fields)) {
+      const store = (v as Record<string, unknown>)[field]
+      const Kind = fields[field]!
+      if (!(store instanceof Kind)) return fail(`: its ${component}.${field} must be a ${Kind.name}; got ${describeGiven(store)}`)
+    }
+  }
+  for (const tag of TAGS) if (typeof o[tag] !== 'object' || o[tag] === null) return fail(`: its ${tag} (a tag component) is ${describeGiven(o[tag])}`)
+}
+
+/**
+ * Throws a TypeError unless `world` is a bitECS world (what `createWorld()` returns) and `c` an
+ * object with a numeric `capacity` (the shape check is {@link checkComponents}', at system
+ * creation): what the helpers' calls into bitECS and the stores would otherwise fail on from inside.
+ * A few operations: the helpers may run every tick.
+ * @param fn - the helper, for the message: `addObserver`.
+ */
+export function checkWorldAndComponents(fn: string, world: unknown, c: unknown): void {
+  checkWorld(`${fn}(world, C, ...)`, world)
+  if (typeof c !== 'object' || c === null || typeof (c as { capacity?: unknown }).capacity !== 'number') {
+    throw new TypeError(`colyseus-attention: ${fn}(world, C, ...) takes the components (from createAttentionComponents(capacity)) as its second argument; got ${describeGiven(c)}`)
+  }
+}
+
+/**
+ * Throws a TypeError unless `world` is a bitECS world (what `createWorld()` returns), naming `fn`'s
+ * first argument: bitECS itself would fail with a TypeError from inside.
+ * @param fn - who takes it, with its arguments: `createAttentionSystem(world, options)`.
+ */
+export function checkWorld(fn: string, world: unknown): void {
+  // bitECS keeps a world's state under a registered symbol (Symbol.for: the same in every copy of it)
+  if (typeof world === 'object' && world !== null && $internal in world) return
+  throw new TypeError(`colyseus-attention: ${fn} takes a bitECS world (from createWorld()) as its first argument; got ${describeGiven(world)}`)
+}
+
 /** Options of {@link addObserver}. */
 export interface ObserverOptions {
   /** Focus radius. @defaultValue 50 */
@@ -161,6 +232,7 @@ export interface ObserverOptions {
  * @param options - radius, budget, fov, temperature, byteBudget.
  */
 export function addObserver(world: World, c: AttentionComponents, eid: number, options: ObserverOptions = {}): void {
+  checkWorldAndComponents('addObserver', world, c)
   checkObject('addObserver', options)
   checkKeys('addObserver', options, OBSERVER_FIELDS)
   const radius = options.radius ?? 50
@@ -231,6 +303,7 @@ export function observerFaultMessage(c: AttentionComponents, o: number, field: n
  * @param weight - 0..1 salience head input. @param nimbus - notice distance (>= 0).
  */
 export function addSalience(world: World, c: AttentionComponents, eid: number, weight: number, nimbus = 0): void {
+  checkWorldAndComponents('addSalience', world, c)
   checkInteger('entity id', eid, 0, c.capacity - 1)
   checkRange('Salience.weight', weight, 0, 1)
   checkRange('Salience.nimbus', nimbus, 0, Infinity)
@@ -241,6 +314,7 @@ export function addSalience(world: World, c: AttentionComponents, eid: number, w
 
 /** Sets a 2D facing (in the x/y plane) from an angle in radians (finite); adds Facing if missing. */
 export function setFacingAngle(world: World, c: AttentionComponents, eid: number, angle: number): void {
+  checkWorldAndComponents('setFacingAngle', world, c)
   checkInteger('entity id', eid, 0, c.capacity - 1)
   // a NaN facing would make every score of the observer NaN: it would see nothing
   if (typeof angle !== 'number' || !Number.isFinite(angle)) {
@@ -259,6 +333,7 @@ export function setFacingAngle(world: World, c: AttentionComponents, eid: number
  * `owner` (docs/concepts.md 7). Writing `Owner.eid` alone does that only when the id changes.
  */
 export function setOwner(world: World, c: AttentionComponents, eid: number, owner: number): void {
+  checkWorldAndComponents('setOwner', world, c)
   checkInteger('entity id', eid, 0, c.capacity - 1)
   checkInteger('Owner.eid', owner, 0, c.capacity - 1)
   if (hasComponent(world, eid, c.Owner)) removeComponent(world, eid, c.Owner)
@@ -271,6 +346,7 @@ export function setOwner(world: World, c: AttentionComponents, eid: number, owne
  * notices it at any distance (the aim head). Adds Aim if missing; a target of 0 clears the aim.
  */
 export function setAimTarget(world: World, c: AttentionComponents, eid: number, target: number): void {
+  checkWorldAndComponents('setAimTarget', world, c)
   checkInteger('entity id', eid, 0, c.capacity - 1)
   checkInteger('Aim.target', target, 0, c.capacity - 1)
   c.Aim.target[eid] = target

@@ -404,6 +404,8 @@ export function writeCandidates(w: RowWriter, cands: Uint32Array, n: number, row
     let invReff = invRadius
     if ((fl & SALIENCE) !== 0 && nimbusOf[e]! > reff) {
       reff = nimbusOf[e]!
+      // an infinite nimbus counts as none (the rebuild reports it), a NaN one fails the test above
+      if (reff === Infinity) reff = radius
       invReff = 1 / reff
     }
     // 0 in the columns without Velocity

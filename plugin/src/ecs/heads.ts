@@ -3,7 +3,7 @@
 // Each head's formula is computed in the row writer (features.ts) and, independently, in the test
 // oracle (test/support/brute-force.ts); docs/concepts.md section 2 is its specification.
 import type { AttentionScorer } from './scorer'
-import { checkRange } from './validate'
+import { checkKeys, checkRange, describeGiven } from './validate'
 
 /** Names of the heads, in {@link Feature} column order. */
 export const HEAD_NAMES = ['distance', 'facing', 'approach', 'recency', 'salience', 'mutual', 'team', 'aim'] as const
@@ -94,11 +94,17 @@ export function scoreRow(w: Float64Array, f: Float32Array, off: number, out: Flo
 /**
  * Creates the built-in scorer: the logit of a row is the weighted sum of its head features
  * (`scoreRow`).
- * @param weights - one weight per head (see {@link DEFAULT_WEIGHTS}).
+ * @param weights - one weight per head (see {@link DEFAULT_WEIGHTS}), each a finite number in
+ *   [-1e6, 1e6]; a key that is no head throws a RangeError naming it (and the head it is likely a
+ *   misspelling of), and anything but an object a TypeError.
  * @returns a batched scorer that allocates nothing.
  */
 export function createHeadScorer(weights: HeadWeights): AttentionScorer {
-  for (const name of HEAD_NAMES) checkRange(`weights.${name}`, weights[name], -1e6, 1e6)
+  if (typeof weights !== 'object' || weights === null || Array.isArray(weights)) {
+    throw new TypeError(`colyseus-attention: createHeadScorer(weights) takes an object of one weight per head (${HEAD_NAMES.join(', ')}); got ${describeGiven(weights)}`)
+  }
+  checkKeys('createHeadScorer(weights)', weights, HEAD_NAMES, undefined, 'head')
+  checkWeights(weights)
   const w = weightVector(weights)
   return {
     score(f, rows, out) {

@@ -1,5 +1,5 @@
 import { checkBands, DEFAULT_BANDS, DEFAULT_BYTE_COSTS, type BandOptions, type ByteCostOptions } from './bands'
-import type { AttentionComponents } from './components'
+import { checkComponents, type AttentionComponents } from './components'
 import { checkWeights, DEFAULT_WEIGHTS, HEAD_NAMES, type HeadWeights } from './heads'
 import type { AttentionScorer, HysteresisOptions } from './types'
 import { checkInteger, checkKeys, checkObject, checkRange, describeGiven } from './validate'
@@ -164,6 +164,31 @@ function checkScorer(scorer: AttentionScorer): void {
   }
 }
 
+/**
+ * Most entries of an engine table whose length is the product of two options: 2^26 (67,108,864),
+ * so that no such table takes more than about 2.8 GB (42 bytes an entry, the packed candidate
+ * columns). The interest sets take 32 bytes per `maxObservers x maxMembers` entry (2 GiB at the
+ * limit, twice that with `pipelined`), the interaction records 16 bytes per `capacity x
+ * interactionSlots` entry (1 GiB), the candidate columns 42 bytes per `capacity x (threads + 1)`
+ * entry. The largest value of each option fits with the others at their defaults: `maxMembers`
+ * 65535 with 1024 observers, the largest `capacity` (2^24) with 4 interaction slots (and up to 3
+ * threads).
+ */
+export const MAX_TABLE_ENTRIES = 1 << 26
+
+/**
+ * Throws a RangeError naming both options, their values, the product and the limit when `a x b`
+ * exceeds {@link MAX_TABLE_ENTRIES}: an engine table is that long, and a product past it would take
+ * tens of gigabytes (or fail inside a typed-array constructor without naming an option).
+ */
+function checkProduct(nameA: string, a: number, nameB: string, b: number, table: string): void {
+  const n = a * b
+  if (n <= MAX_TABLE_ENTRIES) return
+  throw new RangeError(
+    `colyseus-attention: ${nameA} x ${nameB} must be at most ${MAX_TABLE_ENTRIES} (${table}); got ${a} x ${b} = ${n}: lower one of them`,
+  )
+}
+
 /** Options with every default filled in and validated. */
 export type ResolvedOptions = Required<Omit<AttentionOptions, 'scorer' | 'weights' | 'hysteresis' | 'bands' | 'byteCosts'>> & {
   scorer: AttentionScorer | null
@@ -178,12 +203,14 @@ export type ResolvedOptions = Required<Omit<AttentionOptions, 'scorer' | 'weight
  * for a number out of range (or not a number) and for a key that is no option (at the top level or
  * in `hysteresis`, `bands`, `byteCosts`, `weights`), a TypeError for a value of the wrong kind where
  * an object or a boolean goes (`components`, `scorer`, `weights`, `hysteresis`, `bands`,
- * `byteCosts`, `pipelined`). `undefined` and `null` take the default.
+ * `byteCosts`, `pipelined`). `undefined` and `null` take the default. Two options whose product
+ * sizes a table (`maxObservers x maxMembers`, `capacity x interactionSlots`, `capacity x (threads +
+ * 1)`) must multiply to at most {@link MAX_TABLE_ENTRIES} (a RangeError naming both); nothing is
+ * allocated before these checks.
  */
 export function resolveOptions(o: AttentionOptions): ResolvedOptions {
-  if (o === null || typeof o !== 'object' || !o.components || !(o.components.Position?.x instanceof Float32Array)) {
-    throw new TypeError('colyseus-attention: options.components must come from createAttentionComponents(capacity)')
-  }
+  checkObject('createAttentionSystem', o)
+  checkComponents('options.components', o.components)
   checkKeys('createAttentionSystem', o, Object.keys(OPTION_KEYS))
   checkNested('weights', o.weights, HEAD_NAMES)
   checkNested('hysteresis', o.hysteresis, Object.keys(DEFAULT_HYSTERESIS), true)
@@ -235,6 +262,10 @@ export function resolveOptions(o: AttentionOptions): ResolvedOptions {
   checkInteger('interactionSlots', r.interactionSlots, 1, 64)
   checkInteger('rescoreEvery', r.rescoreEvery, 1, 64)
   checkInteger('threads', r.threads, 1, 64)
+  // tables whose length is a product of two options, checked before anything is allocated
+  checkProduct('maxObservers', r.maxObservers, 'maxMembers', r.maxMembers, 'the interest sets\' length, 32 bytes an entry')
+  checkProduct('components.capacity', r.components.capacity, 'interactionSlots', r.interactionSlots, 'the interaction records\' length, 16 bytes an entry')
+  checkProduct('components.capacity', r.components.capacity, '(threads + 1)', r.threads + 1, 'the packed candidate columns\' length, 42 bytes an entry')
   checkRange('threadTimeoutMs', r.threadTimeoutMs, 0, 3_600_000, true)
   if (typeof r.pipelined !== 'boolean') throw new TypeError(`colyseus-attention: pipelined must be true or false; got ${describeGiven(r.pipelined)}`)
   if (r.pipelined && r.threads < 2) {

@@ -51,7 +51,8 @@ export interface PairScores {
    * Start of a tick (the batch's `tick`, `generation` and `components` are set, its rows not yet).
    * @returns where this tick's feature rows go (row-major, `FEATURE_COUNT` wide), or null when they
    * are not wanted. Rows that do not fit go to the system's own scratch instead (copied there, the
-   * scratch grown): `end` finds them in `batch.features` either way.
+   * scratch grown): `end` finds them in `batch.features` either way. Anything else (a number, a
+   * plain array, nothing) is reported once (`console.error`) and read as null.
    */
   begin(batch: ScorerBatch): Float32Array | null
   /**

@@ -97,13 +97,21 @@ export interface AttentionSystem {
   readonly tick: number
   /** Entity-id capacity of the components the system reads. */
   readonly capacity: number
-  /** True when `eid` is an observer known to the system (it has the Observer component). */
+  /**
+   * True when `eid` is an observer known to the system (it has the Observer component); false for
+   * any other number (not an integer, or outside `[0, capacity)`), as for every reader below: such
+   * an id is no observer and no entity.
+   */
   isObserver(observer: number): boolean
   /** Number of members in the observer's interest set (0 for a non-observer). */
   memberCount(observer: number): number
-  /** Entity id of member `i` (0 <= i < memberCount); -1 when `i` is outside that range or `observer` is not one. */
+  /** Entity id of member `i` (an integer, 0 <= i < memberCount); -1 when `i` is not one or `observer` is no observer. */
   memberAt(observer: number, i: number): number
-  /** Softmax attention weight of member `i` among the set's scored members (they sum to 1); 0 when unscored. Computed on first read per tick. */
+  /**
+   * Softmax attention weight of member `i` among the set's scored members (they sum to 1); 0 when
+   * unscored, and when `i` is no member index (as for `memberAt`) or `observer` no observer.
+   * Computed on first read per tick.
+   */
   weightAt(observer: number, i: number): number
   /**
    * Copies the softmax weights of the observer's members, in member order, into `out` (which must
@@ -112,10 +120,14 @@ export interface AttentionSystem {
    * inline is boxed (an allocation).
    */
   weightsInto(observer: number, out: Float32Array): number
-  /** Combined score (logit) of member `i` at the set's last re-score (`lastScoredTick`); NaN when not scored (self, a rule member out of range). */
+  /**
+   * Combined score (logit) of member `i` at the set's last re-score (`lastScoredTick`); NaN when
+   * not scored (self, a rule member out of range), and when `i` is no member index or `observer` no
+   * observer.
+   */
   scoreAt(observer: number, i: number): number
-  /** Band of member `i`. */
-  bandAt(observer: number, i: number): Band
+  /** Band of member `i`; -1 when `i` is no member index (as for `memberAt`) or `observer` no observer. */
+  bandAt(observer: number, i: number): Band | -1
   /** True when `entity` is in the observer's set. O(set size). */
   isMember(observer: number, entity: number): boolean
   /**
@@ -139,22 +151,23 @@ export interface AttentionSystem {
   lastScoredTick(observer: number): number
   /** Number of entities that entered the set on the last tick. */
   enteredCount(observer: number): number
-  /** Entity id of the `i`-th entity that entered on the last tick. */
+  /** Entity id of the `i`-th entity that entered on the last tick; -1 when `i` is not an integer in `[0, enteredCount)` or `observer` no observer. */
   enteredAt(observer: number, i: number): number
   /** Number of entities that left the set on the last tick (apply exits before enters: an id can be in both when it was recycled). */
   exitedCount(observer: number): number
-  /** Entity id of the `i`-th entity that left on the last tick. */
+  /** Entity id of the `i`-th entity that left on the last tick; -1 when `i` is not an integer in `[0, exitedCount)` or `observer` no observer. */
   exitedAt(observer: number, i: number): number
   /** Number of members (that did not just enter) whose band changed on the last tick. */
   bandChangedCount(observer: number): number
-  /** Entity id of the `i`-th member whose band changed on the last tick. */
+  /** Entity id of the `i`-th member whose band changed on the last tick; -1 when `i` is not an integer in `[0, bandChangedCount)` or `observer` no observer. */
   bandChangedAt(observer: number, i: number): number
-  /** Generation of an entity id: bumped each time the id is removed, so a recycled id is told apart. */
+  /** Generation of an entity id: bumped each time the id is removed, so a recycled id is told apart; -1 for a number that is no entity id (not an integer in `[0, capacity)`). */
   generationOf(eid: number): number
   /**
    * Generation member `i` had when the last tick selected it. It differs from
    * `generationOf(memberAt(observer, i))` once the id was removed (and perhaps reused) since that
-   * tick: the member is then not the entity that now carries the id, and must not be sent.
+   * tick: the member is then not the entity that now carries the id, and must not be sent. -1
+   * when `i` is no member index (as for `memberAt`) or `observer` no observer.
    */
   memberGenerationAt(observer: number, i: number): number
   /**

@@ -34,9 +34,10 @@ function typeNote(value: unknown): string {
   return typeof value === 'number' || value === undefined || value === null ? '' : ` (a ${typeof value})`
 }
 
-/** What was given, with its kind: `"x" (a string)`, `5 (a number)`, `null`, `undefined`, `an array`, `a function`, `an object`. */
+/** What was given, with its kind: `"x" (a string)`, `5 (a number)`, `null`, `undefined`, `an array`, `a Float64Array`, `a function`, `an object`. */
 export function describeGiven(value: unknown): string {
   if (Array.isArray(value)) return 'an array'
+  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name}`
   if (typeof value === 'function') return 'a function'
   if (typeof value === 'object' && value !== null) return 'an object'
   return value === null || value === undefined ? String(value) : `${describeValue(value)} (a ${typeof value})`
@@ -74,12 +75,15 @@ export function checkObject(fn: string, value: unknown, option?: string, what = 
  * @param given - the options object, or the value of option `option`.
  * @param known - every key `given` may have, in the order the message lists them.
  * @param option - the option that holds `given` (`hysteresis`); undefined for the options object itself.
+ * @param noun - what a key of `given` is called in the message. @defaultValue 'option' for the
+ *   options object itself, 'key' for an option's value
  */
-export function checkKeys(fn: string, given: object, known: readonly string[], option?: string): void {
+export function checkKeys(fn: string, given: object, known: readonly string[], option?: string, noun?: string): void {
   for (const key of Object.keys(given)) {
     if (known.includes(key)) continue
     const near = nearestKey(key, known)
-    const [subject, noun] = option === undefined ? [fn, 'option'] : [`${fn} option ${option}`, 'key']
+    const subject = option === undefined ? fn : `${fn} option ${option}`
+    noun ??= option === undefined ? 'option' : 'key'
     const hint = near === undefined ? '' : ` (did you mean ${near}?)`
     throw new RangeError(`colyseus-attention: ${subject} has no ${noun} ${JSON.stringify(key)}${hint}; its ${noun}s are ${known.join(', ')}`)
   }

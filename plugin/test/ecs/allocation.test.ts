@@ -1,7 +1,7 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { performance, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks'
 import { addComponent, addEntity, createWorld } from 'bitecs'
-import { addObserver, createAttentionComponents, createAttentionSystem, setAimTarget, setFacingAngle, type AttentionScorer } from '../../src/index'
+import { addObserver, createAttentionComponents, createAttentionSystem, DEFAULT_WEIGHTS, setAimTarget, setFacingAngle, type AttentionScorer } from '../../src/index'
 import { createOnnxScorer, defaultModelPath } from '../../src/learned/index'
 
 const ENTITIES = 2000
@@ -157,6 +157,27 @@ describe('allocation', () => {
     expect(sys.tick).toBeGreaterThan(TICKS)
     expect(r.gcRan, `a GC ran during ${TICKS} ticks (heap grew ${r.bytes} bytes before it)`).toBe(false)
     expect(r.bytes, `heap grew ${r.bytes} bytes over ${TICKS} ticks`).toBeLessThan(BOUND)
+  })
+
+  it('should allocate nothing measurable in a steady-state tick whose pair scorer\'s begin returns something invalid every tick (said once, read as null)', async () => {
+    const errors: unknown[] = []
+    const spy = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void errors.push(a))
+    try {
+      const scorer: AttentionScorer = {
+        score: () => {},
+        pairScores: { headWeights: Object.values(DEFAULT_WEIGHTS), begin: () => 5 as unknown as null, load: () => false, end: () => {} },
+      }
+      const { sys, step } = buildWorld(true, scorer, 1, 1, false, OBSERVERS / 4)
+      const r = await measure((n) => {
+        for (let i = 0; i < n; i++) step()
+      })
+      expect(sys.memberCount(1)).toBeGreaterThan(1)
+      expect(errors).toHaveLength(1)
+      expect(r.gcRan, `a GC ran during ${TICKS} ticks (heap grew ${r.bytes} bytes before it)`).toBe(false)
+      expect(r.bytes, `heap grew ${r.bytes} bytes over ${TICKS} ticks`).toBeLessThan(BOUND)
+    } finally {
+      spy.mockRestore()
+    }
   })
 
   // pipelined: the hand-over and its lists too, and the wait for the workers the plugin does after a

@@ -76,6 +76,61 @@ describe('attention-system', () => {
     expect(s.sys.memberAt(1_000_000, 0)).toBe(-1)
   })
 
+  it('should read any number that is no observer id or no entry index as none, as each reader documents', () => {
+    const s = scene({ hysteresis: false, weights: DISTANCE_ONLY, bands: { high: 0.75, medium: 0.5, margin: 0 } })
+    const o = s.at(0, 0)
+    s.observe(o, 10, 3)
+    const a = s.at(1, 0), b = s.at(2, 0), c = s.at(3, 0)
+    s.sys(s.world)
+    // c leaves, b drops to Medium, d enters: every list of the last tick has an entry
+    s.C.Position.x[c] = 50
+    s.C.Position.x[b] = 4
+    const d = s.at(1.5, 0)
+    s.sys(s.world)
+    const sys = s.sys
+    expect(s.members(o)).toEqual([o, a, b, d])
+    expect([sys.enteredCount(o), sys.exitedCount(o), sys.bandChangedCount(o)]).toEqual([1, 1, 1])
+    const n = sys.memberCount(o)
+    // ids that are no observer: a fraction (of a real one too), negative, NaN, infinite, past capacity, not a number
+    for (const id of [o + 0.5, 0.5, -1, -0.5, NaN, Infinity, -Infinity, 64, 1e9, 2 ** 32 + o, '1' as unknown as number]) {
+      const what = `observer ${String(id)}`
+      expect(sys.isObserver(id), what).toBe(false)
+      for (const count of [sys.memberCount, sys.enteredCount, sys.exitedCount, sys.bandChangedCount, sys.lastScoredTick, sys.estimatedBytes, sys.bytePrice]) expect(count(id), what).toBe(0)
+      expect(sys.isMember(id, a), what).toBe(false)
+      expect(sys.memberAt(id, 0), what).toBe(-1)
+      expect(sys.weightAt(id, 0), what).toBe(0)
+      expect(sys.scoreAt(id, 0), what).toBeNaN()
+      expect(sys.bandAt(id, 0), what).toBe(-1)
+      for (const list of [sys.enteredAt, sys.exitedAt, sys.bandChangedAt, sys.memberGenerationAt]) expect(list(id, 0), what).toBe(-1)
+      expect(sys.generationOf(id), what).toBe(-1)
+    }
+    // indices that are no entry of the observer's lists: fractions, past each count (stale entries
+    // and the next slot's lie there), negative, NaN, huge
+    for (const i of [0.5, n - 0.5, n, 255, 256, 1e9, -1, NaN, Infinity]) {
+      const what = `index ${i}`
+      expect(sys.memberAt(o, i), what).toBe(-1)
+      expect(sys.weightAt(o, i), what).toBe(0)
+      expect(sys.scoreAt(o, i), what).toBeNaN()
+      expect(sys.bandAt(o, i), what).toBe(-1)
+      expect(sys.memberGenerationAt(o, i), what).toBe(-1)
+    }
+    for (const [count, at] of [[sys.enteredCount, sys.enteredAt], [sys.exitedCount, sys.exitedAt], [sys.bandChangedCount, sys.bandChangedAt]] as const) {
+      const k = count(o)
+      for (const i of [0.5, k, k + 1, 1e9, -1, NaN]) expect(at(o, i), `index ${i} of ${k}`).toBe(-1)
+    }
+    // the integer path reads as before
+    expect(sys.isObserver(o)).toBe(true)
+    expect([sys.enteredAt(o, 0), sys.exitedAt(o, 0), sys.bandChangedAt(o, 0)]).toEqual([d, c, b])
+    const i = indexOf(sys, o, a)
+    expect(sys.scoreAt(o, i)).toBeCloseTo(0.9, 6)
+    expect(sys.weightAt(o, i)).toBeGreaterThan(0)
+    expect(sys.bandAt(o, i)).toBe(Band.High)
+    expect(sys.bandAt(o, indexOf(sys, o, b))).toBe(Band.Medium)
+    expect(sys.memberGenerationAt(o, i)).toBe(sys.generationOf(a))
+    expect(sys.generationOf(0)).toBe(0)
+    expect(sys.generationOf(63)).toBe(0)
+  })
+
   it('should apply a budget lowered on a kept tick (rescoreEvery) at the next re-score, as docs/concepts.md 5b says', () => {
     const s = scene({ hysteresis: false, rescoreEvery: 4 })
     const o = s.at(0, 0)
@@ -456,6 +511,46 @@ describe('attention-system', () => {
     }
   })
 
+  it('should go on ticking when a pair scorer\'s begin returns neither a Float32Array nor null, as if it returned null, said once', () => {
+    const errors: string[] = []
+    const spy = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void errors.push(a.map(String).join(' ')))
+    try {
+      const cases: [unknown, string][] = [
+        [5, '5 (a number)'],
+        [[0, 0, 0], 'an array'],
+        [undefined, 'undefined'],
+        [new Float64Array(64), 'a Float64Array'],
+        [{ length: 64 }, 'an object'],
+      ]
+      for (const [got, described] of cases) {
+        errors.length = 0
+        let ended = -1
+        const pairScores = {
+          headWeights: Object.values(DISTANCE_ONLY).concat(0),
+          begin: () => got as Float32Array | null,
+          load: () => {},
+          end: (batch: { features: Float32Array; rows: number }) => void (ended = batch.rows),
+        }
+        const s = scene({ hysteresis: false, scorer: { score: () => {}, pairScores } })
+        const o = s.at(0, 0)
+        s.observe(o, 10, 1)
+        const near = s.at(1, 0)
+        s.at(5, 0)
+        for (let t = 0; t < 3; t++) expect(() => s.sys(s.world), described).not.toThrow()
+        // the tick went on as with null: no feature rows wanted, every pair scored by the heads
+        expect(s.members(o), described).toEqual([o, near])
+        expect(ended, described).toBeGreaterThan(0)
+        expect(errors, described).toHaveLength(1)
+        expect(errors[0], described).toBe(
+          `colyseus-attention: the custom scorer's pairScores.begin returned ${described}; it must return a Float32Array (where the tick's feature rows go) ` +
+            'or null (no feature rows wanted). The tick goes on as if it returned null. Reported once, for the first failure.',
+        )
+      }
+    } finally {
+      spy.mockRestore()
+    }
+  })
+
   it('should report once a custom score that is not finite or not written, rank NaN lowest and keep the weights finite', () => {
     const errors: string[] = []
     const spy = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void errors.push(a.map(String).join(' ')))
@@ -563,6 +658,23 @@ describe('attention-system', () => {
     expect(reused).toBeGreaterThanOrEqual(2 ** 24)
     expect(() => addComponent(world, reused, C.Position)).toThrow(
       `entity id ${reused} is outside capacity 64 (createAttentionComponents(capacity)); ids this large come from a versioned entity index (withVersioning)`,
+    )
+  })
+
+  it('should throw a TypeError naming the argument when createAttentionSystem is given no world, or the size check\'s RangeError before allocating', () => {
+    const C = createAttentionComponents(8)
+    for (const [world, given] of [[null, 'null'], [undefined, 'undefined'], [{}, 'an object'], [C, 'an object'], [7, '7 (a number)']] as const) {
+      expect(() => createAttentionSystem(world as unknown as World, { components: C }), given).toThrow(TypeError)
+      expect(() => createAttentionSystem(world as unknown as World, { components: C }), given).toThrow(
+        `colyseus-attention: createAttentionSystem(world, options) takes a bitECS world (from createWorld()) as its first argument; got ${given}`,
+      )
+    }
+    expect(() => createAttentionSystem(createWorld(), { components: { ...C, Observer: undefined } as never })).toThrow(
+      new TypeError('colyseus-attention: options.components must come from createAttentionComponents(capacity): its Observer is undefined'),
+    )
+    // the per-member tables would be 2^36 entries: refused by name, never an unnamed typed-array length error
+    expect(() => createAttentionSystem(createWorld(), { components: C, maxObservers: 1 << 20, maxMembers: 65535 })).toThrow(
+      new RangeError('colyseus-attention: maxObservers x maxMembers must be at most 67108864 (the interest sets\' length, 32 bytes an entry); got 1048576 x 65535 = 68718428160: lower one of them'),
     )
   })
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { addEntity, createWorld, hasComponent } from 'bitecs'
-import { addObserver, addSalience, createAttentionComponents, setFacingAngle } from '../../src/index'
+import { addObserver, addSalience, createAttentionComponents, setAimTarget, setFacingAngle, setOwner } from '../../src/index'
 
 describe('components', () => {
   it('should size every store by capacity', () => {
@@ -102,5 +102,32 @@ describe('components', () => {
     for (let i = 0; i < 8; i++) addEntity(world)
     expect(() => setFacingAngle(world, C, 6, 0)).toThrow('entity id must be an integer in [0, 3]; got 6')
     expect(() => addSalience(world, C, 6, 0.5)).toThrow('entity id must be an integer in [0, 3]; got 6')
+  })
+
+  it('should throw a TypeError naming the argument when a helper is given no world or no components', () => {
+    const world = createWorld()
+    const C = createAttentionComponents(4)
+    const e = addEntity(world)
+    const helpers = {
+      addObserver: (w: unknown, c: unknown) => addObserver(w as never, c as never, e),
+      addSalience: (w: unknown, c: unknown) => addSalience(w as never, c as never, e, 0.5),
+      setFacingAngle: (w: unknown, c: unknown) => setFacingAngle(w as never, c as never, e, 0),
+      setOwner: (w: unknown, c: unknown) => setOwner(w as never, c as never, e, e),
+      setAimTarget: (w: unknown, c: unknown) => setAimTarget(w as never, c as never, e, e),
+    }
+    for (const [name, call] of Object.entries(helpers)) {
+      for (const [w, given] of [[null, 'null'], [undefined, 'undefined'], [C, 'an object']] as const) {
+        expect(() => call(w, C), `${name}(${given})`).toThrow(TypeError)
+        expect(() => call(w, C), `${name}(${given})`).toThrow(`colyseus-attention: ${name}(world, C, ...) takes a bitECS world (from createWorld()) as its first argument; got ${given}`)
+      }
+      for (const [c, given] of [[null, 'null'], [world, 'an object'], [5, '5 (a number)']] as const) {
+        expect(() => call(world, c), `${name}(world, ${given})`).toThrow(TypeError)
+        expect(() => call(world, c), `${name}(world, ${given})`).toThrow(
+          `colyseus-attention: ${name}(world, C, ...) takes the components (from createAttentionComponents(capacity)) as its second argument; got ${given}`,
+        )
+      }
+      expect(() => call(world, C), name).not.toThrow()
+    }
+    expect(hasComponent(world, e, C.Observer)).toBe(true)
   })
 })

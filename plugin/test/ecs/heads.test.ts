@@ -39,6 +39,28 @@ describe('heads', () => {
     expect(() => checkWeights({ ...DEFAULT_WEIGHTS, aim: NaN })).toThrow(/weights\.aim/)
   })
 
+  it('should name a key of createHeadScorer\'s weights that is no head, with the head it likely misspells, and refuse weights that are no object', () => {
+    const heads = 'distance, facing, approach, recency, salience, mutual, team, aim'
+    const unknown: [object, string][] = [
+      [{ distanc: 1 }, `createHeadScorer(weights) has no head "distanc" (did you mean distance?); its heads are ${heads}`],
+      [{ ...DEFAULT_WEIGHTS, Aim: 1 }, `createHeadScorer(weights) has no head "Aim" (did you mean aim?); its heads are ${heads}`],
+      [{ ...DEFAULT_WEIGHTS, speed: 1 }, `createHeadScorer(weights) has no head "speed"; its heads are ${heads}`],
+    ]
+    for (const [weights, message] of unknown) {
+      expect(() => createHeadScorer(weights as HeadWeights), message).toThrow(RangeError)
+      expect(() => createHeadScorer(weights as HeadWeights), message).toThrow(`colyseus-attention: ${message}`)
+    }
+    for (const [weights, given] of [[null, 'null'], [undefined, 'undefined'], [[1, 2], 'an array'], [5, '5 (a number)']] as const) {
+      expect(() => createHeadScorer(weights as unknown as HeadWeights), given).toThrow(TypeError)
+      expect(() => createHeadScorer(weights as unknown as HeadWeights), given).toThrow(
+        `colyseus-attention: createHeadScorer(weights) takes an object of one weight per head (${heads}); got ${given}`,
+      )
+    }
+    // a head left out is still named as the weight it lacks
+    expect(() => createHeadScorer({ ...DEFAULT_WEIGHTS, aim: undefined } as unknown as HeadWeights)).toThrow('weights.aim must be a finite number')
+    expect(() => createHeadScorer({ ...DEFAULT_WEIGHTS })).not.toThrow()
+  })
+
   it('should fuse exactly the head scorer\'s score into the row writer', () => {
     // random pairs with every optional component: the fused score equals the scorer's score of the row, bit for bit
     const c = createAttentionComponents(300)

@@ -118,6 +118,43 @@ describe('values that are not finite', () => {
     expect(why.heads.find((h) => h.name === 'salience')?.feature).toBe(0)
   })
 
+  it('should read a nimbus that is not finite as none (0), never as reaching every observer, and report it once', () => {
+    spyErrors()
+    const s = scene()
+    const o = s.at(0, 0)
+    addObserver(s.world, s.C, o, { radius: 20, budget: 4 })
+    // a far entity whose nimbus is written Infinity after addSalience checked it, a far one with a
+    // NaN nimbus, and a near one with each: scored as if they had none
+    const far = s.at(500, 0)
+    addSalience(s.world, s.C, far, 0.5, 10)
+    const farNaN = s.at(-500, 0)
+    addSalience(s.world, s.C, farNaN, 0.5, 10)
+    const near = s.at(5, 0)
+    addSalience(s.world, s.C, near, 0.5, 10)
+    const plain = s.at(0, 5)
+    addSalience(s.world, s.C, plain, 0.5)
+    // a large finite nimbus still reaches from afar (addSalience takes any finite value)
+    const beacon = s.at(0, -400)
+    addSalience(s.world, s.C, beacon, 0.5, 1000)
+    s.tick()
+    expect(errors).toEqual([])
+    s.C.Salience.nimbus[far] = Infinity
+    s.C.Salience.nimbus[farNaN] = Number.NaN
+    s.C.Salience.nimbus[near] = Infinity
+    for (let t = 0; t < 3; t++) s.tick()
+    expect(s.members(o)).toEqual([o, near, plain, beacon].sort((a, b) => a - b))
+    // the near one's distance head as with no nimbus: that of the entity at the same distance
+    const heads = (e: number) => s.sys.explain(o, e).heads.find((h) => h.name === 'distance')!.feature
+    expect(heads(near)).toBe(heads(plain))
+    expect(heads(near)).toBeLessThan(1)
+    for (const v of s.scores(o)) expect(Number.isFinite(v)).toBe(true)
+    expect(s.sys.explain(o, far).rule).toBe('out-of-range')
+    expect(errors).toHaveLength(1)
+    expect(errors[0]).toMatch(new RegExp(`^colyseus-attention: entity (${far}|${farNaN}|${near}) has a Salience\\.nimbus \\((Infinity|NaN)\\) that is not finite\\.`))
+    expect(errors[0]).toContain('a nimbus as none (0)')
+    expect(errors[0]).toContain('Reported once')
+  })
+
   it('should report the first entity with a value that is not finite once, naming the component', () => {
     spyErrors()
     const s = scene()

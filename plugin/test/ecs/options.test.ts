@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createAttentionComponents, DEFAULT_BANDS, DEFAULT_HYSTERESIS, DEFAULT_WEIGHTS, NO_HYSTERESIS } from '../../src/index'
 import type { AttentionOptions } from '../../src/index'
-import { resolveOptions } from '../../src/ecs/options'
+import { MAX_TABLE_ENTRIES, resolveOptions } from '../../src/ecs/options'
 
 const components = createAttentionComponents(8)
 const DEFAULT_WEIGHTS_VECTOR = Object.values(DEFAULT_WEIGHTS)
@@ -62,6 +62,31 @@ describe('options', () => {
     }
   })
 
+  it('should refuse two options whose product sizes a table past 2^26 entries, naming both, their values, the product and the limit', () => {
+    expect(MAX_TABLE_ENTRIES).toBe(2 ** 26)
+    // capacity checked alone (the stores are never read here): a components object of a larger
+    // capacity, without allocating its stores
+    const big = { ...components, capacity: 1 << 24 }
+    const bigShared = { ...createAttentionComponents(8, { shared: true }), capacity: 1 << 24 }
+    const cases: [Partial<AttentionOptions>, string][] = [
+      [{ maxObservers: 1 << 20, maxMembers: 65535 }, 'maxObservers x maxMembers must be at most 67108864 (the interest sets\' length, 32 bytes an entry); got 1048576 x 65535 = 68718428160: lower one of them'],
+      [{ maxObservers: 1025, maxMembers: 65535 }, 'maxObservers x maxMembers must be at most 67108864 (the interest sets\' length, 32 bytes an entry); got 1025 x 65535 = 67173375'],
+      [{ components: big, interactionSlots: 5 }, 'components.capacity x interactionSlots must be at most 67108864 (the interaction records\' length, 16 bytes an entry); got 16777216 x 5 = 83886080'],
+      [{ components: big, interactionSlots: 64 }, 'components.capacity x interactionSlots must be at most 67108864 (the interaction records\' length, 16 bytes an entry); got 16777216 x 64 = 1073741824'],
+      [{ components: bigShared, threads: 4 }, 'components.capacity x (threads + 1) must be at most 67108864 (the packed candidate columns\' length, 42 bytes an entry); got 16777216 x 5 = 83886080'],
+    ]
+    for (const [o, message] of cases) {
+      expect(() => resolve(o), message).toThrow(RangeError)
+      expect(() => resolve(o), message).toThrow(`colyseus-attention: ${message}`)
+    }
+    // at the limit: the largest maxMembers with the default maxObservers, the largest capacity
+    // with the default interaction slots, and with three threads
+    expect(resolve({ maxMembers: 65535 }).maxMembers).toBe(65535)
+    expect(resolve({ maxObservers: 1 << 20, maxMembers: 64 }).maxObservers).toBe(1 << 20)
+    expect(resolve({ components: big }).interactionSlots).toBe(4)
+    expect(resolve({ components: bigShared, threads: 3 }).threads).toBe(3)
+  })
+
   it('should reject a misspelled key, at the top level and inside weights, hysteresis, bands and byteCosts, naming it and the known ones', () => {
     const cases: [Record<string, unknown>, string][] = [
       [{ rescoreEvry: 4 }, 'createAttentionSystem has no option "rescoreEvry" (did you mean rescoreEvery?); its options are components, cellSize, lookahead, dt, speedScale, distanceFalloff, interactionHalfLife, weights, hysteresis, bands, byteCosts, scorer, maxObservers, maxMembers, interactionSlots, rescoreEvery, threads, pipelined, threadTimeoutMs'],
@@ -97,6 +122,25 @@ describe('options', () => {
   it('should reject missing components and a scorer without score()', () => {
     expect(() => resolveOptions({} as AttentionOptions)).toThrow(TypeError)
     expect(() => resolve({ scorer: {} as never })).toThrow(/scorer/)
+  })
+
+  it('should throw a TypeError naming what is wrong with an options object or a components object that is not createAttentionComponents\'', () => {
+    const from = 'options.components must come from createAttentionComponents(capacity)'
+    const cases: [unknown, string][] = [
+      [null, 'createAttentionSystem takes an options object; got null'],
+      [5, 'createAttentionSystem takes an options object; got 5 (a number)'],
+      [{}, `${from}; got undefined`],
+      [{ components: 'C' }, `${from}; got "C" (a string)`],
+      [{ components: { ...components, Observer: undefined } }, `${from}: its Observer is undefined`],
+      [{ components: { ...components, Salience: { weight: components.Salience.weight } } }, `${from}: its Salience.nimbus must be a Float32Array; got undefined`],
+      [{ components: { ...components, Team: { id: new Float32Array(8) } } }, `${from}: its Team.id must be a Uint16Array; got a Float32Array`],
+      [{ components: { ...components, Hidden: undefined } }, `${from}: its Hidden (a tag component) is undefined`],
+      [{ components: { ...components, capacity: 0 } }, `${from}: its capacity must be an integer in [1, 16777216]; got 0 (a number)`],
+    ]
+    for (const [o, message] of cases) {
+      expect(() => resolveOptions(o as AttentionOptions), message).toThrow(TypeError)
+      expect(() => resolveOptions(o as AttentionOptions), message).toThrow(`colyseus-attention: ${message}`)
+    }
   })
 
   it('should reject at creation a scorer whose optional members the tick would call but cannot', () => {

@@ -192,8 +192,8 @@ export function rebuildGrid(bp: Broadphase, c: AttentionComponents, flags: Uint1
       reach = Math.sqrt(vx * vx + vy * vy + vz * vz) * lookahead
     }
     if ((fl & SALIENCE) !== 0) {
-      // a nimbus that is not finite counts as none (and is reported); NaN and negative ones fail
-      // the comparison, as they always did
+      // a nimbus that is not finite (NaN, an infinity) counts as none and is reported; a negative
+      // one fails the comparison, as it always did
       const nb = nimbus[e]!
       if (nb - nb !== 0) badNimbus = e
       else if (nb > reach) reach = nb

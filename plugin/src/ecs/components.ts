@@ -48,7 +48,7 @@ export interface AttentionComponents {
     weight: Float32Array
     /**
      * Distance from which the entity is noticed even beyond an observer's focus radius (finite,
-     * >= 0). A NaN, negative or infinite value counts as 0; an infinite one is reported once.
+     * >= 0). A NaN, negative or infinite value counts as 0; a NaN or infinite one is reported once.
      */
     nimbus: Float32Array
   }
@@ -185,7 +185,8 @@ export function checkComponents(name: string, c: unknown): asserts c is Attentio
  * @param fn - the helper, for the message: `addObserver`.
  */
 export function checkWorldAndComponents(fn: string, world: unknown, c: unknown): void {
-  checkWorld(`${fn}(world, C, ...)`, world)
+  // the message is built only when it throws: these helpers may run every tick
+  if (!isWorld(world)) checkWorld(`${fn}(world, C, ...)`, world)
   if (typeof c !== 'object' || c === null || typeof (c as { capacity?: unknown }).capacity !== 'number') {
     throw new TypeError(`colyseus-attention: ${fn}(world, C, ...) takes the components (from createAttentionComponents(capacity)) as its second argument; got ${describeGiven(c)}`)
   }
@@ -197,9 +198,13 @@ export function checkWorldAndComponents(fn: string, world: unknown, c: unknown):
  * @param fn - who takes it, with its arguments: `createAttentionSystem(world, options)`.
  */
 export function checkWorld(fn: string, world: unknown): void {
-  // bitECS keeps a world's state under a registered symbol (Symbol.for: the same in every copy of it)
-  if (typeof world === 'object' && world !== null && $internal in world) return
+  if (isWorld(world)) return
   throw new TypeError(`colyseus-attention: ${fn} takes a bitECS world (from createWorld()) as its first argument; got ${describeGiven(world)}`)
+}
+
+function isWorld(world: unknown): boolean {
+  // bitECS keeps a world's state under a registered symbol (Symbol.for: the same in every copy of it)
+  return typeof world === 'object' && world !== null && $internal in world
 }
 
 /** Options of {@link addObserver}. */
@@ -306,7 +311,8 @@ export function addSalience(world: World, c: AttentionComponents, eid: number, w
   checkWorldAndComponents('addSalience', world, c)
   checkInteger('entity id', eid, 0, c.capacity - 1)
   checkRange('Salience.weight', weight, 0, 1)
-  checkRange('Salience.nimbus', nimbus, 0, Infinity)
+  // the store is float32: a nimbus beyond its largest finite value would be stored as Infinity
+  checkRange('Salience.nimbus', nimbus, 0, 3.4e38)
   c.Salience.weight[eid] = weight
   c.Salience.nimbus[eid] = nimbus
   addComponent(world, eid, c.Salience)

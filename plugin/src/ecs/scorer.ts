@@ -58,7 +58,7 @@ export interface PairScores {
   /**
    * Observer `o`'s pair scores: for each candidate `e` it has a score for (the same entity
    * generation), `score[e] = ` that score and `stamp[e] = mark`. Entries with another stamp are ignored.
-   * Scores should be finite: as with `score`, a NaN reads as {@link LOWEST_SCORE} and an infinity as
+   * Scores should be finite: as with `score`, a NaN reads as the lowest score (-3.4e38) and an infinity as
    * the largest finite score of its sign, reported once (`console.error`).
    * `explain` calls it too, between ticks (after the last tick's `end`), to score the pair as the tick did.
    * @returns false when it gave no pair of `o` a score (it must then have stamped nothing with

@@ -61,6 +61,8 @@ describe('components', () => {
     expect(() => addSalience(world, C, e, 1.5)).toThrow(/Salience\.weight/)
     expect(() => addSalience(world, C, e, -0.1)).toThrow(/Salience\.weight/)
     expect(() => addSalience(world, C, e, 0.5, -1)).toThrow(/Salience\.nimbus/)
+    // finite, but float32 stores it as Infinity
+    expect(() => addSalience(world, C, e, 0.5, 1e39)).toThrow('Salience.nimbus must be a finite number in [0, 3.4e+38]; got 1e+39')
     expect(hasComponent(world, e, C.Salience)).toBe(false)
     addSalience(world, C, e, 0.75, 80)
     expect(hasComponent(world, e, C.Salience)).toBe(true)

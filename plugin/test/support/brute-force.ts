@@ -295,7 +295,8 @@ export function createBruteForceAttention(world: World, options: AttentionOption
       const d = Math.sqrt(dx * dx + dy * dy + dz * dz)
       const hasS = (flags[e]! & SAL) !== 0
       const nimbus = hasS ? c.Salience.nimbus[e]! : 0
-      const reff = Math.max(R, nimbus)
+      // a nimbus that is not finite counts as none (concepts.md section 8)
+      const reff = Number.isFinite(nimbus) ? Math.max(R, nimbus) : R
       const px = dx + (vx - ovx) * T, py = dy + (vy - ovy) * T, pz = dz + (vz - ovz) * T
       const dPred = Math.sqrt(px * px + py * py + pz * pz)
       // an entity aiming at the observer is a candidate at any distance
@@ -428,7 +429,8 @@ export function createBruteForceAttention(world: World, options: AttentionOption
     const P = c.Position, V = c.Velocity
     const R = c.Observer.radius[ob]!
     if (hasComponent(world, e, c.Aim) && c.Aim.target[e] === ob) return false
-    const reff = Math.max(R, hasComponent(world, e, c.Salience) ? c.Salience.nimbus[e]! : 0)
+    const nimbus = hasComponent(world, e, c.Salience) ? c.Salience.nimbus[e]! : 0
+    const reff = Number.isFinite(nimbus) ? Math.max(R, nimbus) : R
     const dx = P.x[e]! - P.x[ob]!, dy = P.y[e]! - P.y[ob]!, dz = P.z[e]! - P.z[ob]!
     const ve = hasComponent(world, e, c.Velocity), vo = hasComponent(world, ob, c.Velocity)
     const T = o.lookahead

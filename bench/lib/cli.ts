@@ -101,6 +101,15 @@ export function integerListFlag(command: string, name: string, min: number, max:
   return list
 }
 
+/** Positional argument `i` of `process.argv`: a whole number of at least 1, or `fallback` when absent; else a usage error. */
+export function positionalInteger(i: number, fallback: number, name: string): number {
+  const raw = process.argv[i]
+  if (raw === undefined) return fallback
+  const v = Number(raw)
+  if (!Number.isInteger(v) || v < 1) stopWith(`${name} must be a whole number of at least 1; got ${JSON.stringify(raw)}`)
+  return v
+}
+
 /** Stops the command with a usage error (exit code 2). */
 export function stopWith(message: string): never {
   console.error(message)

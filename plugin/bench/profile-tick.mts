@@ -3,11 +3,12 @@
 import { createWorld } from 'bitecs'
 import { createAttentionComponents, createAttentionSystem } from '../src/index'
 import { buildWorld } from './engine.bench'
+import { positionalInteger } from '../../bench/lib/cli'
 
 createAttentionSystem(createWorld(), { components: createAttentionComponents(16) }).dispose()
 const w = buildWorld({ entities: 10_000, observers: 1_000 }, 12345)
 const engine = createAttentionSystem(w.world, { components: w.C, maxObservers: 1024 })
-const ticks = Number(process.argv[2] ?? 400)
+const ticks = positionalInteger(2, 400, 'ticks')
 const t0 = performance.now()
 for (let i = 0; i < ticks; i++) {
   w.move()

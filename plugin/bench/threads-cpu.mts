@@ -15,9 +15,10 @@ import { loadavg } from 'node:os'
 import { createWorld } from 'bitecs'
 import { createAttentionComponents, createAttentionSystem } from '../src/index'
 import { buildWorld } from './engine.bench'
+import { positionalInteger } from '../../bench/lib/cli'
 
-const TICKS = Number(process.argv[2] ?? 150)
-const BLOCKS = Number(process.argv[3] ?? 4)
+const TICKS = positionalInteger(2, 150, 'ticks')
+const BLOCKS = positionalInteger(3, 4, 'blocks')
 const HZ = 100 // USER_HZ: /proc reports CPU time in 1/100 s
 
 /** The CPU thread `tid` last ran on (field 39 of its stat). */

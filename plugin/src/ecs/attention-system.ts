@@ -19,12 +19,25 @@ import { createOwnershipIndex } from './ownership'
 import { DENY_FLAGS, isDenied, isOwnedBy, markRuleRows } from './rules'
 import { keepObserver, selectObserver, type SelectionInputs } from './selection'
 import { createSelectionState } from './selection-state'
-import type { AttentionSystem, Explanation, ScorerBatch } from './types'
+import type { AttentionSystem, Explanation, PairScores, ScorerBatch } from './types'
 import { LOWEST_SCORE } from './scorer'
 import { createSharedAlloc, heapAlloc, type RecordingAlloc } from './shared-alloc'
 import { boundRows, growRows, isDue, passObservers, unboundIfShort, type ObserverPass } from './observer-pass'
 import { createObserverThreads, registerThreads, type ObserverThreads } from './observer-threads'
 import { checkRange, describeGiven, describeValue } from './validate'
+
+/**
+ * The pair scores some system that is not disposed uses: a scorer with `pairScores` keeps one
+ * system's answers (keyed by its world's entity ids), so it serves one system at a time. Claimed
+ * when a system is created, released by its `dispose()`; never read in the tick.
+ */
+const claimedPairs = new WeakSet<PairScores>()
+
+/** What `createAttentionSystem` throws when given pair scores another system (not disposed) uses. */
+const PAIRS_CLAIMED =
+  'colyseus-attention: this scorer (its pairScores) already serves another attention system: a scorer with pair scores keeps one world\'s answers. ' +
+  'Create one scorer per system (per room), e.g. await createOnnxScorer({ model }) in the room\'s onCreate (each call loads the model in a worker of its own), ' +
+  'or dispose() the other system first (system.dispose() releases its scorer without disposing it)'
 
 /**
  * Creates the attention system for `world`: call the returned function once per tick, then read
@@ -42,6 +55,9 @@ import { checkRange, describeGiven, describeValue } from './validate'
 export function createAttentionSystem(world: World, options: AttentionOptions): AttentionSystem {
   checkWorld('createAttentionSystem(world, options)', world)
   const opts = resolveOptions(options)
+  // a scorer with pair scores serves one system at a time (claimed below, once the system exists)
+  const pairs = opts.scorer?.pairScores ?? null
+  if (pairs !== null && claimedPairs.has(pairs)) throw new Error(PAIRS_CLAIMED)
   const c = opts.components
   const cap = c.capacity
   const stride = opts.maxMembers
@@ -148,13 +164,14 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
   const customScorer = opts.scorer !== null
   // a scorer with pair scores is read in the row pass (the built-in heads, with its weights, for
   // the pairs it has no score for); any other custom scorer scores the written rows afterwards
-  const pairs = scorer.pairScores ?? null
   let rowWeights = opts.weights
   if (pairs !== null) {
     const v = pairs.headWeights
     if (v.length !== FEATURE_COUNT) throw new RangeError(`colyseus-attention: scorer.pairScores.headWeights must hold ${FEATURE_COUNT} weights (one per head, in feature order); got ${v.length}`)
     rowWeights = Object.fromEntries(HEAD_NAMES.map((h, i) => [h, v[i]!])) as HeadWeights
     checkWeights(rowWeights)
+    // before the world is followed or a thread starts: one that throws leaves nothing behind
+    pairs.attach?.()
   }
 
   // byte budget state per observer slot (see SelectionInputs)
@@ -171,8 +188,12 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
 
   // an ownership that lapsed when its owner lost Position, for the next tick's report (-1: none)
   let lapsedAtRemoval = -1
+  // per entity id: bumped when it loses Observer or Position (observerGenerationOf: a client bound
+  // to an observer is not bound to a later observer on its id, a new player reusing it)
+  const observerGeneration = new Uint32Array(cap)
   const tracker = createEntityTracker(world, c, {
     onPositionRemoved(eid, flagsOf) {
+      observerGeneration[eid]!++
       interactions.clear(eid)
       const lapsed = ownership.ownerGone(eid, flagsOf)
       if (lapsed !== -1) lapsedAtRemoval = lapsed
@@ -191,6 +212,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
       scoredTick[s] = 0
     },
     onObserverRemoved(eid) {
+      observerGeneration[eid]!++
       const s = slots.release(eid)
       if (s !== -1 && pipelined) slotEpoch[s] = slotEpoch[s]! + 1
       if (s !== -1) sets.clear(s)
@@ -768,6 +790,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
       return k === -1 ? -1 : front.bandChanged[k]!
     },
     generationOf: (e: number) => ((e >>> 0) === e && e < cap ? generation[e]! : -1),
+    observerGenerationOf: (e: number) => ((e >>> 0) === e && e < cap ? observerGeneration[e]! : -1),
     reportBytes: (o: number, bytesPerSecond: number) => {
       checkRange('bytesPerSecond', bytesPerSecond, 0, 1e12)
       const s = slot(o)
@@ -853,8 +876,12 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
       disposed = true
       tracker.dispose()
       observerThreads?.dispose()
+      // the scorer is the game's: released for a next system, not disposed
+      if (pairs !== null) claimedPairs.delete(pairs)
     },
   })
   if (observerThreads !== null) registerThreads(api, observerThreads)
+  // claimed last: a creation that threw above claims nothing
+  if (pairs !== null) claimedPairs.add(pairs)
   return api as AttentionSystem
 }

@@ -34,7 +34,10 @@ export interface AttentionOptions {
   bands?: Partial<BandOptions>
   /** Bytes per second a member costs at each band, for observers with a byte budget. */
   byteCosts?: Partial<ByteCostOptions>
-  /** Replaces the built-in weighted-sum scorer. */
+  /**
+   * Replaces the built-in weighted-sum scorer. One with `pairScores` (the learned scorer) serves one
+   * system at a time: giving it to a second system before the first is disposed throws.
+   */
   scorer?: AttentionScorer
   /** Most observers at once. @defaultValue 1024 */
   maxObservers?: number
@@ -158,6 +161,7 @@ function checkScorer(scorer: AttentionScorer): void {
   for (const name of ['begin', 'load', 'end'] as const) {
     if (typeof p[name] !== 'function') throw new TypeError(`colyseus-attention: scorer.pairScores.${name} must be a method; got ${describeGiven(p[name])}`)
   }
+  if (p.attach !== undefined && typeof p.attach !== 'function') throw new TypeError(`colyseus-attention: scorer.pairScores.attach must be a method or absent; got ${describeGiven(p.attach)}`)
   const w = p.headWeights as unknown
   if (w === null || typeof w !== 'object' || typeof (w as ArrayLike<number>).length !== 'number') {
     throw new TypeError(`colyseus-attention: scorer.pairScores.headWeights must be an array of one weight per head, in feature order; got ${describeGiven(w)}`)

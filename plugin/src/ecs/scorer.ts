@@ -28,7 +28,9 @@ export interface AttentionScorer {
   /**
    * Optional: per-pair scores the system reads in its own row pass, instead of calling `score` or
    * `scoreBatch` after it (one pass over the rows, as with the built-in heads). A learned scorer
-   * serves a model's earlier answer this way.
+   * serves a model's earlier answer this way. They serve one system at a time: `createAttentionSystem`
+   * throws when another system that is not disposed uses the same `pairScores` object (a scorer
+   * without them may be shared).
    * @experimental
    */
   pairScores?: PairScores
@@ -39,6 +41,11 @@ export interface AttentionScorer {
  * tick the system calls `begin`, then `load` per observer before writing its rows (a row gets the
  * pair's score when `load` gave one, else the built-in heads' score with `weights`), selects, and
  * calls `end` with the tick's rows. Every method runs inside the tick: allocation-free, never blocking.
+ *
+ * They are kept for one system's world (its entity ids), so they serve one system at a time: the
+ * system created with them claims them, `createAttentionSystem` throws when given them while that
+ * system is not disposed, and its `dispose()` releases them (it does not dispose the scorer) for a
+ * next system. Each system calls `attach` when it takes them.
  * @experimental
  */
 export interface PairScores {
@@ -47,6 +54,12 @@ export interface PairScores {
    * (`Feature`, heads.ts); read once, when the system is created.
    */
   readonly headWeights: ArrayLike<number>
+  /**
+   * Optional: called once by `createAttentionSystem` when a system takes these pair scores, before
+   * its first tick (or `explain`): forget every pair score kept for a previous (disposed) system,
+   * whose entity ids name other entities in this one's world. May throw: the creation then fails.
+   */
+  attach?(): void
   /**
    * Start of a tick (the batch's `tick`, `generation` and `components` are set, its rows not yet).
    * @returns where this tick's feature rows go (row-major, `FEATURE_COUNT` wide), or null when they

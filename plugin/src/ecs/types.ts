@@ -164,6 +164,13 @@ export interface AttentionSystem {
   /** Generation of an entity id: bumped each time the id is removed, so a recycled id is told apart; -1 for a number that is no entity id (not an integer in `[0, capacity)`). */
   generationOf(eid: number): number
   /**
+   * Observer generation of an entity id: bumped each time the id loses its `Observer` or its
+   * `Position` (the entity removed, or either component: a respawn), so that what was bound to one
+   * observer is told apart from a later observer on the same id, a new player reusing it (the
+   * `AttentionPlugin`'s `bind`); -1 for a number that is no entity id.
+   */
+  observerGenerationOf(eid: number): number
+  /**
    * Generation member `i` had when the last tick selected it. It differs from
    * `generationOf(memberAt(observer, i))` once the id was removed (and perhaps reused) since that
    * tick: the member is then not the entity that now carries the id, and must not be sent. -1
@@ -224,6 +231,8 @@ export interface AttentionSystem {
    * a pass in flight (option `pipelined`) is dropped. Calling it again does nothing. Afterwards
    * the sets of the last tick stay readable, but ticking the system or calling `explain` throws
    * ("this attention system was disposed; create a new one"): it no longer follows the world.
+   * A scorer with pair scores (the learned scorer) is released, not disposed: a next system may
+   * take it.
    */
   dispose(): void
 }

@@ -41,7 +41,9 @@ export const Meta = {
   Ms: 3,
   /** The engine's tick the request's rows were taken on (the worker's smoothing weighs by the ticks between two requests). */
   Tick: 4,
-  Size: 5,
+  /** 1 when the request is the first of a system that took the scorer over (`attach`): the worker's smoothing starts over. */
+  Restart: 5,
+  Size: 6,
 } as const
 
 /** Sections of a slot's `state` snapshot (one float per entity id each). */

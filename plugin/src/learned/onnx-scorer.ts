@@ -84,7 +84,13 @@ export interface LearnedScorerStats {
   degraded: LearnedScorerEvent['kind'] | null
 }
 
-/** The learned scorer: an {@link AttentionScorer} backed by an ONNX model in a worker thread. @experimental */
+/**
+ * The learned scorer: an {@link AttentionScorer} backed by an ONNX model in a worker thread. It
+ * serves one attention system at a time (its `pairScores` keep that system's answers): a second
+ * `createAttentionSystem` with it throws until the first is disposed. The system's `dispose()`
+ * does not dispose the scorer: a next system may take it over (it starts from none of the previous
+ * system's answers), and the scorer's own `dispose()` stops its worker. @experimental
+ */
 export interface OnnxScorer extends AttentionScorer {
   pairScores: PairScores
   explainScore(observer: number, entity: number): ExplainedScore | null
@@ -251,6 +257,10 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
   let recording = -1
   let usable = false
   let nextRequest = 0
+  // after a system took the scorer over (attach): the request in flight is the previous system's,
+  // dropped once answered, and the next request restarts the worker's smoothing
+  let orphaned = false
+  let restartNext = false
   const counters = new Float64Array(8)
   let degraded: LearnedScorerEvent['kind'] | null = null
   let failedRequest = -1
@@ -402,6 +412,7 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
       slots[inFlight] = newSlot(a.arrays.rowEid.length, Math.max(64, a.arrays.observers.length), a.gen.length, a.version + 1)
       inFlight = -1
     }
+    orphaned = false
     current = -1
   }
 
@@ -505,6 +516,8 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
     a.meta[Meta.Observers] = n
     a.meta[Meta.SpeedScale] = batch.speedScale
     a.meta[Meta.Tick] = batch.tick
+    a.meta[Meta.Restart] = restartNext ? 1 : 0
+    restartNext = false
     s.gen.set(batch.generation)
     s.observerCount = n
     s.rows = rows
@@ -522,6 +535,15 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
 
   const pairScores: PairScores = {
     headWeights: weightVector(weights),
+    attach() {
+      // a system takes the scorer (the first, or one after a disposed one): what it kept is the
+      // previous system's, whose ids name other entities in this system's world
+      current = -1
+      usable = false
+      recording = -1
+      if (inFlight !== -1) orphaned = true
+      restartNext = true
+    },
     begin(batch) {
       ensureLookups(batch.components.capacity)
       generation = batch.generation
@@ -531,7 +553,14 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
         // a plain read polls (an Atomics call per tick allocates now and then); the atomic one
         // confirms, ordering the worker's writes of the scores before ours
         const want = slots[inFlight]!.request
-        if (control[Control.Answer] === want && Atomics.load(control, Control.Answer) === want) adopt()
+        if (control[Control.Answer] === want && Atomics.load(control, Control.Answer) === want) {
+          if (!orphaned) adopt()
+          else {
+            // the previous system's rows: their ids name other entities in this world
+            inFlight = -1
+            orphaned = false
+          }
+        }
       }
       usable = false
       if (current !== -1) {

@@ -250,8 +250,10 @@ async function answer(ctl: Int32Array, batch: SlotArrays, request: number): Prom
     }
     if (smoothing > 0) {
       const tick = batch.meta.length > Meta.Tick ? batch.meta[Meta.Tick]! : previousTick + 1
+      // another system's first request: the previous answer's pairs are another world's entities
+      const restart = batch.meta.length > Meta.Restart && batch.meta[Meta.Restart] === 1
       // the weight of the past decays per tick, however many ticks an inference takes
-      const w = previousTick < 0 || tick <= previousTick ? 0 : Math.pow(smoothing, tick - previousTick)
+      const w = restart || previousTick < 0 || tick <= previousTick ? 0 : Math.pow(smoothing, tick - previousTick)
       smooth(w, batch.observers, observerStart, batch.rowEid, observerCount, part(7), scores)
       previousTick = tick
     }

@@ -94,6 +94,10 @@ export class AttentionPlugin extends RoomPlugin<Room> {
   private unboundLook = 0
   /** Entity classes whose view tags were checked against the bands (checkTags). */
   private readonly checkedClasses = new WeakSet<object>()
+  /** Which entity id each tracked instance stands for: one instance replicates one entity. */
+  private readonly trackedAs = new WeakMap<object, number>()
+  /** Set when the room was disposed: the plugin's views and system are gone. */
+  private disposed = false
   /** Warnings already given by this plugin (each is given once). */
   private readonly warned = new Set<string>()
   private readonly errors = new Set<string>()
@@ -128,6 +132,7 @@ export class AttentionPlugin extends RoomPlugin<Room> {
    * }
    */
   use(system: AttentionSystem, options?: AttentionPluginOptions): this {
+    if (this.disposed) throw new Error(`colyseus-attention: use() after room ${this.roomLabel()} was disposed: a plugin serves one room, in its onCreate`)
     if (this.system !== null) {
       if (system === this.system && options === undefined) return this
       throw new Error(
@@ -163,12 +168,22 @@ export class AttentionPlugin extends RoomPlugin<Room> {
    * `.view()` field (every client would receive it).
    */
   track(eid: number, instance: Ref): void {
+    if (this.afterDispose('track')) return
     const reg = this.requireRegistry('track')
     this.checkEid(eid)
     checkTrackable(eid, instance, this.stateRoot())
+    const other = this.trackedAs.get(instance as object)
+    if (other !== undefined && other !== eid && reg.instances[other] === instance) {
+      // its views would follow one entity's interest and rules while sending the other's state
+      throw new Error(
+        `colyseus-attention: track(${eid}, instance): this instance is tracked as entity ${other} already; an instance replicates one entity. ` +
+          `Create an instance per entity, or untrack(${other}) first.`,
+      )
+    }
     this.checkTags(instance)
     if (reg.instances[eid] !== undefined) this.untrack(eid)
     reg.set(eid, instance, this.system!.generationOf(eid))
+    this.trackedAs.set(instance as object, eid)
     this.scratch!.tracked = true
   }
 
@@ -179,10 +194,12 @@ export class AttentionPlugin extends RoomPlugin<Room> {
    *   game can tell those clients "destroyed" rather than "left your interest").
    */
   untrack(eid: number, onSeen?: (sessionId: string) => void): void {
+    if (this.afterDispose('untrack')) return
     const reg = this.requireRegistry('untrack')
     this.checkEid(eid)
     const inst = reg.instances[eid]
     if (inst === undefined) return
+    if (this.trackedAs.get(inst as object) === eid) this.trackedAs.delete(inst as object)
     const gen = reg.generation[eid]!
     for (const r of this.records) {
       const j = recordSlot(r, eid)
@@ -204,10 +221,27 @@ export class AttentionPlugin extends RoomPlugin<Room> {
    * leave the old entities on the client, never updated again. A moved client does not join another
    * client's shared view of its new observer (it encodes its own), and clients that bind to that
    * observer later do not join the moved client's view. Binding to the same observer again does nothing.
+   *
+   * A binding lasts while the observer keeps its Observer and Position: once it loses either (the
+   * entity removed, its id perhaps taken by a new player, or respawned), the client's view empties,
+   * said once, until `bind()` is called again. Only the room's own joined clients get a view.
    */
   bind(client: Client, observer: number): void {
+    if (this.afterDispose('bind')) return
     this.requireRegistry('bind')
     this.checkEid(observer)
+    if (this.inRoom() && !this.room.clients.includes(client)) {
+      // another room's client would be sent this room's entities through its refIds, and a client
+      // that left keeps a view nobody disposes: neither gets one
+      const left = client.state === ClientState.LEAVING
+      this.warnOnce(
+        left ? 'bind-left' : 'bind-foreign',
+        left
+          ? `bind(client, ${observer}): client ${client.sessionId} already left room ${this.roomLabel()} (bound after an await in onJoin?), so it gets no view. Bind before the first await, or check client.state.`
+          : `bind(client, ${observer}): client ${client.sessionId} is not a client of room ${this.roomLabel()}, so it gets no view: a room's plugin binds the room's own clients (from onJoin).`,
+      )
+      return
+    }
     // checked at the next sync, not here: onJoin may bind first and add the Observer after
     if (!this.system!.isObserver(observer)) this.bindChecks.push(observer)
     if (!this.inRoom() && typeof (client as { send?: unknown }).send === 'function' && !this.warned.has('registered')) {
@@ -220,17 +254,24 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     }
     this.hookFullState()
     this.watchSync()
+    const gen = this.system!.observerGenerationOf(observer)
     const old = this.bySession.get(client.sessionId)
     if (old !== undefined && client.view === old.view) {
       // bound already: the client's decoder holds what its view sent, and Colyseus sends no new
       // full state for a new view, so it keeps a view that removes what the new observer may not see
-      if (old.observer !== observer) this.rebind(client, old, observer)
+      // (the same id bound again after it lost its Observer is a new observer too)
+      if (old.observer !== observer || old.observerGen !== gen) this.rebind(client, old, observer)
       return
     }
     this.unbindSession(client.sessionId)
     let r = this.opts.shareViews ? this.byObserver.get(observer) : undefined
+    // a shared view of an earlier observer on this id follows nobody now
+    if (r !== undefined && r.observerGen !== gen) {
+      this.byObserver.delete(observer)
+      r = undefined
+    }
     if (r === undefined) {
-      r = createViewRecord(createManagedView(), observer)
+      r = createViewRecord(createManagedView(), observer, gen)
       this.records.push(r)
       this.byView.set(r.view, r)
       if (this.opts.shareViews) this.byObserver.set(observer, r)
@@ -261,6 +302,7 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     // sync it holds the previous observer's entities, which a joining client's full state would show
     this.forks.delete(r)
     r.observer = observer
+    r.observerGen = this.system!.observerGenerationOf(observer)
     r.synced = -1
   }
 
@@ -313,6 +355,7 @@ export class AttentionPlugin extends RoomPlugin<Room> {
    * after the attention system ran for the tick.
    */
   sync(): void {
+    if (this.afterDispose('sync')) return
     const system = this.system
     this.syncs++
     if (system === null) {
@@ -334,6 +377,17 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     if (!this.warned.has('unbound') && this.syncs - this.unboundLook >= UNBOUND_SYNCS) this.checkUnbound()
     this.reportSentBytes(system)
     const s = this.scratch!
+    if (s.orphanedObserver !== -1) this.orphaned(s.orphanedObserver)
+    if (s.staleTracked !== -1) {
+      if (!this.warned.has('stale')) {
+        this.warnOnce(
+          'stale',
+          `entity ${s.staleTracked} lost Position after track() (a respawn, or its id removed and reused), so its tracked instance no longer stands for it and no client receives it. ` +
+            `Call plugins.attention.track(${s.staleTracked}, instance) again once it has Position back (untrack it when it goes for good).`,
+        )
+      }
+      s.staleTracked = -1
+    }
     // the message is built only once: a mistake that persists must not allocate every patch
     if (s.detached > 0 && !this.warned.has('detached')) {
       this.warnOnce(
@@ -536,6 +590,7 @@ export class AttentionPlugin extends RoomPlugin<Room> {
    * `use()` (its world listeners and worker threads would otherwise outlive the room).
    */
   protected override onDispose(): void {
+    this.disposed = true
     const system = this.system
     releaseSystem(system, this)
     if (this.syncTimer !== null) clearTimeout(this.syncTimer)
@@ -598,6 +653,8 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     if (r === undefined || this.registry === null) return
     const s = this.scratch!
     if (s.reader === null || s.reader.system !== this.system) s.reader = createSetReader(this.system!)
+    // an observer id that lost its Observer since the bind: the view follows it no more
+    if (s.reader.observerGenerationOf(r.observer) !== r.observerGen) clearView(r, this.registry, this.opts.bandTags)
     dropBarred(r, s.reader, this.registry, this.opts.bandTags, s)
     dropDead(r, s.reader, this.registry, this.opts.bandTags)
     // a reconnecting client needs removals of its own (afterFullState), a joining one only when the
@@ -633,7 +690,7 @@ export class AttentionPlugin extends RoomPlugin<Room> {
    * in full). Returns the new record.
    */
   private fork(client: Client, r: ViewRecord): ViewRecord {
-    const f = createViewRecord(createManagedView(), r.observer)
+    const f = createViewRecord(createManagedView(), r.observer, r.observerGen)
     const reg = this.registry!
     let exact = true
     for (let j = 0; j < r.count; j++) {
@@ -716,7 +773,7 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     this.lastReport = now
     for (const r of this.records) {
       // a fork reports nothing: its parent speaks for the observer
-      if (r.synced !== -1 && system.isObserver(r.observer) && !this.forks.has(r)) system.reportBytes(r.observer, r.sentBytes / seconds)
+      if (r.synced !== -1 && system.isObserver(r.observer) && system.observerGenerationOf(r.observer) === r.observerGen && !this.forks.has(r)) system.reportBytes(r.observer, r.sentBytes / seconds)
       r.sentBytes = 0
     }
   }
@@ -739,6 +796,35 @@ export class AttentionPlugin extends RoomPlugin<Room> {
   }
 
   /** The registry of the system given to use(); throws naming `method` before that. */
+  /**
+   * True (and said once) when the room was disposed: `method` then does nothing. A timer of the
+   * game's own may still call it; a throw there would end the process.
+   */
+  private afterDispose(method: string): boolean {
+    if (!this.disposed) return false
+    this.warnOnce(
+      'disposed',
+      `${method}() after room ${this.roomLabel()} was disposed: ignored (its views and attention system are gone). Stop the room's own timers in onDispose.`,
+    )
+    return true
+  }
+
+  /**
+   * A sync emptied the view of a client whose observer id `o` lost its Observer since the bind: said
+   * once; the view is no longer offered to clients binding to `o` (it follows another observer).
+   */
+  private orphaned(o: number): void {
+    this.scratch!.orphanedObserver = -1
+    const r = this.byObserver.get(o)
+    if (r !== undefined && r.observerGen !== this.system!.observerGenerationOf(o)) this.byObserver.delete(o)
+    if (this.warned.has('orphaned')) return
+    this.warnOnce(
+      'orphaned',
+      `the observer ${o} a client was bound to lost its Observer (the entity removed, its id perhaps reused by another player), so that client's view is now empty. ` +
+        `Bind the client again, to its new observer, with plugins.attention.bind(client, eid) (also after a respawn that removes the Observer).`,
+    )
+  }
+
   private requireRegistry(method: string): EntityRegistry {
     if (this.system === null) {
       throw new Error(`colyseus-attention: ${method}() before use(system): call this.plugins.attention.use(attention) in onCreate, before any ${method}()`)

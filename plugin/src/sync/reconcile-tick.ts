@@ -2,7 +2,7 @@ import type { EntityRegistry } from './entity-registry'
 import type { SetReader } from './set-reader'
 import { nextStamp, reservePending, type SyncScratch } from './sync-scratch'
 import { dropEntry, retagEntry } from './view-sync'
-import { admitEntrants, collectEntrants, isSendable, isTracked } from './view-entrants'
+import { admitEntrants, collectEntrants, isSendable, isTracked, noteStale } from './view-entrants'
 import { recordSlot, type ViewRecord } from './view-record'
 
 /**
@@ -55,7 +55,12 @@ export function reconcileTick(
   }
   for (let k = 0; k < nIn; k++) {
     const e = sets.enteredAt(o, k)
-    if (mark[e] === st || (recordSlot(r, e) === -1 && (backlog || !isTracked(sets, registry, e)))) continue
+    if (mark[e] === st) continue
+    if (recordSlot(r, e) === -1 && (backlog || !isTracked(sets, registry, e))) {
+      // an instance tracked before the entity lost Position stands for it no more (said once)
+      if (!backlog && registry.instances[e] !== undefined) s.staleTracked = e
+      continue
+    }
     mark[e] = st
     at[e] = -1
     need++
@@ -80,7 +85,10 @@ export function reconcileTick(
     const i = at[e]!
     const j = recordSlot(r, e)
     if (j === -1) {
-      if (i !== -1 && isSendable(sets, registry, o, i)) s.pending[p++] = i
+      if (i !== -1) {
+        if (isSendable(sets, registry, o, i)) s.pending[p++] = i
+        else noteStale(sets, registry, o, i, s)
+      }
     } else if (i === -1 || sets.memberGenerationAt(o, i) !== r.gens[j]) dropEntry(r, j, registry, tags)
     else retagEntry(r, j, sets.bandAt(o, i), registry, tags, s)
   }

@@ -19,6 +19,7 @@ export interface SetReader {
   readonly bandChangedCount: (o: number) => number
   readonly bandChangedAt: (o: number, i: number) => number
   readonly generationOf: (e: number) => number
+  readonly observerGenerationOf: (e: number) => number
   readonly memberGenerationAt: (o: number, i: number) => number
   readonly isDenied: (o: number, e: number) => boolean
   readonly owns: (o: number, e: number) => boolean
@@ -40,6 +41,7 @@ export function createSetReader(system: AttentionSystem): SetReader {
     bandChangedCount: system.bandChangedCount.bind(system),
     bandChangedAt: system.bandChangedAt.bind(system),
     generationOf: system.generationOf.bind(system),
+    observerGenerationOf: system.observerGenerationOf.bind(system),
     memberGenerationAt: system.memberGenerationAt.bind(system),
     isDenied: system.isDenied.bind(system),
     owns: system.owns.bind(system),

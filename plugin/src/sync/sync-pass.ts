@@ -40,7 +40,11 @@ export function syncViews(
   for (let i = 0; i < records.length; i++) {
     const r = records[i]!
     const o = r.observer
-    if (!sets.isObserver(o)) {
+    const orphaned = sets.observerGenerationOf(o) !== r.observerGen
+    if (orphaned || !sets.isObserver(o)) {
+      // an observer id that lost its Observer since the bind may stand for another player now:
+      // its set is not this view's (the plugin warns once and forgets the view as a shared one)
+      if (orphaned && r.sessions.length > 0) s.orphanedObserver = o
       clearView(r, registry, tags)
       r.pending = 0
       r.held = 0

@@ -43,6 +43,10 @@ export interface SyncScratch {
   detached: number
   /** The first such entity, for the warning. */
   detachedEid: number
+  /** A view the last sync emptied because its observer id lost its Observer since the bind (-1: none). */
+  orphanedObserver: number
+  /** A member the last sync could not send because its tracked instance predates a removal of its Position (-1: none). */
+  staleTracked: number
 }
 
 /** Creates sync scratch for `capacity` entity ids. */
@@ -69,6 +73,8 @@ export function createSyncScratch(capacity: number): SyncScratch {
     positions: null,
     detached: 0,
     detachedEid: -1,
+    orphanedObserver: -1,
+    staleTracked: -1,
   }
 }
 

@@ -21,6 +21,18 @@ export function isSendable(sets: SetReader, registry: EntityRegistry, o: number,
   return g === sets.generationOf(e) && registry.holds(e, g)
 }
 
+/**
+ * Notes in `s.staleTracked` member `i` of `o` when it is the entity the tick selected but its
+ * tracked instance was tracked with an older generation of its id (the entity lost Position since
+ * `track()`: a respawn, or its id reused): it is sent to no one until tracked again, so the plugin
+ * says so once. Called only for members that are not sendable.
+ */
+export function noteStale(sets: SetReader, registry: EntityRegistry, o: number, i: number, s: SyncScratch): void {
+  const e = sets.memberAt(o, i)
+  const g = sets.memberGenerationAt(o, i)
+  if (g === sets.generationOf(e) && registry.instances[e] !== undefined && registry.generation[e] !== g) s.staleTracked = e
+}
+
 /** Writes the member index of every sendable member the view lacks to `s.pending`, in member order; returns how many. */
 export function collectEntrants(r: ViewRecord, sets: SetReader, registry: EntityRegistry, s: SyncScratch): number {
   const o = r.observer
@@ -30,8 +42,9 @@ export function collectEntrants(r: ViewRecord, sets: SetReader, registry: Entity
   let p = 0
   for (let i = 0; i < n; i++) {
     const e = sets.memberAt(o, i)
-    if (recordSlot(r, e) !== -1 || !isSendable(sets, registry, o, i)) continue
-    pending[p++] = i
+    if (recordSlot(r, e) !== -1) continue
+    if (isSendable(sets, registry, o, i)) pending[p++] = i
+    else noteStale(sets, registry, o, i, s)
   }
   return p
 }

@@ -11,6 +11,12 @@ export interface ViewRecord {
   readonly view: StateView
   /** The observer whose set the view follows (a rebind of its only client retargets it). */
   observer: number
+  /**
+   * The observer's observer generation when the view was bound to it (`observerGenerationOf`):
+   * once the id lost its Observer (the player removed, the id perhaps reused by another), the view
+   * follows it no more and stays empty until its clients are bound again.
+   */
+  observerGen: number
   /** Session ids of the clients using this view. */
   readonly sessions: string[]
   /** Entities in the view, in no order; {@link recordSlot} gives an entity's index, or -1. */
@@ -40,10 +46,11 @@ export interface ViewRecord {
 }
 
 /** Creates an empty record around `view`. */
-export function createViewRecord(view: StateView, observer: number): ViewRecord {
+export function createViewRecord(view: StateView, observer: number, observerGen: number): ViewRecord {
   return {
     view,
     observer,
+    observerGen,
     sessions: [],
     eids: new Uint32Array(64),
     gens: new Uint32Array(64),

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest'
 import { addComponent, addEntity, createEntityIndex, createWorld, removeComponent, removeEntity, withVersioning, type World } from 'bitecs'
 import { addObserver, Band, createAttentionComponents, createAttentionSystem, createHeadScorer, DEFAULT_WEIGHTS, Feature, FEATURE_COUNT, setOwner } from '../../src/index'
-import type { AttentionComponents, AttentionOptions, AttentionSystem } from '../../src/index'
+import type { AttentionComponents, AttentionOptions, AttentionScorer, AttentionSystem, PairScores, ScorerBatch } from '../../src/index'
 
 /** Only the distance head: score = 1 - d / R (scenes use the linear head), so rankings follow distance. */
 const DISTANCE_ONLY = { distance: 1, facing: 0, approach: 0, recency: 0, salience: 0, mutual: 0, team: 0 }
@@ -484,6 +484,124 @@ describe('attention-system', () => {
     } finally {
       spy.mockRestore()
     }
+  })
+
+  describe('a scorer with pair scores serves one system at a time', () => {
+    const CLAIMED =
+      'colyseus-attention: this scorer (its pairScores) already serves another attention system: a scorer with pair scores keeps one world\'s answers. ' +
+      'Create one scorer per system (per room), e.g. await createOnnxScorer({ model }) in the room\'s onCreate (each call loads the model in a worker of its own), ' +
+      'or dispose() the other system first (system.dispose() releases its scorer without disposing it)'
+
+    /**
+     * A pair scorer like the learned one: it keeps its answer to the last tick's rows per (observer,
+     * candidate) id (nearer scores higher, in the world of the system that asked) and serves it on
+     * the next tick; `attach` forgets it.
+     */
+    const keepingScorer = () => {
+      let kept = new Map<number, Map<number, number>>()
+      const calls = { attach: 0 }
+      const pairScores: PairScores = {
+        headWeights: Object.values(DISTANCE_ONLY).concat(0),
+        attach() {
+          calls.attach++
+          kept = new Map()
+        },
+        begin: () => null,
+        load(o, mark, stamp, score) {
+          const mine = kept.get(o)
+          if (mine === undefined) return false
+          for (const [e, v] of mine) {
+            stamp[e] = mark
+            score[e] = v
+          }
+          return true
+        },
+        end(batch: ScorerBatch) {
+          const P = batch.components.Position
+          for (let i = 0; i < batch.observerCount; i++) {
+            const o = batch.observers[i]!
+            const mine = new Map<number, number>()
+            for (let r = batch.observerStart[i]!; r < batch.observerStart[i + 1]!; r++) {
+              const e = batch.rowEid[r]!
+              mine.set(e, 10 - Math.hypot(P.x[e]! - P.x[o]!, P.y[e]! - P.y[o]!))
+            }
+            kept.set(o, mine)
+          }
+        },
+      }
+      return { scorer: { score: () => {}, pairScores }, calls }
+    }
+    /** A scene with an observer at the origin and four candidates at `xs` (the same ids in every scene). */
+    const room = (scorer: AttentionScorer, xs: number[]) => {
+      const s = scene({ hysteresis: false, scorer })
+      const o = s.at(0, 0)
+      s.observe(o, 20, 2)
+      const es = xs.map((x) => s.at(x, 0))
+      return { ...s, o, es }
+    }
+
+    it('should refuse it to a second system until the first is disposed, then serve the next system from its own world alone', () => {
+      const { scorer, calls } = keepingScorer()
+      const a = room(scorer, [1, 2, 8, 9])
+      for (let t = 0; t < 3; t++) a.sys(a.world)
+      expect(a.members(a.o)).toEqual([a.o, a.es[0], a.es[1]])
+      expect(calls.attach).toBe(1)
+      // another room (world), a copy of the scorer (the same pairScores), and even a second system on the same world
+      expect(() => room(scorer, [8, 9, 1, 2])).toThrow(new Error(CLAIMED))
+      expect(() => room({ ...scorer }, [8, 9, 1, 2])).toThrow(CLAIMED)
+      expect(() => createAttentionSystem(a.world, { components: a.C, scorer })).toThrow(CLAIMED)
+      expect(calls.attach).toBe(1)
+      // a has its scorer still
+      a.sys(a.world)
+      expect(a.members(a.o)).toEqual([a.o, a.es[0], a.es[1]])
+
+      // disposed, a releases the scorer: the next system takes it, and ranks its own world (not a's
+      // answer, whose ids are other entities here) from its first tick
+      a.sys.dispose()
+      const b = room(scorer, [8, 9, 1, 2])
+      expect(calls.attach).toBe(2)
+      expect(b.sys.explain(b.o, b.es[0]!).score).toBeCloseTo(1 - 8 / 20, 5)
+      b.sys(b.world)
+      expect(b.members(b.o)).toEqual([b.o, b.es[2], b.es[3]])
+      b.sys(b.world)
+      expect(b.members(b.o)).toEqual([b.o, b.es[2], b.es[3]])
+      expect(() => room(scorer, [1, 2, 8, 9])).toThrow(CLAIMED)
+      // disposing a again changes nothing: b keeps it
+      a.sys.dispose()
+      expect(() => room(scorer, [1, 2, 8, 9])).toThrow(CLAIMED)
+      b.sys.dispose()
+      expect(() => room(scorer, [1, 2, 8, 9]).sys.dispose()).not.toThrow()
+    })
+
+    it('should not be claimed by a creation that threw', () => {
+      const { scorer } = keepingScorer()
+      const attach = scorer.pairScores.attach!
+      let fail = true
+      scorer.pairScores.attach = () => {
+        if (fail) throw new Error('model gone')
+        attach()
+      }
+      expect(() => room(scorer, [1, 2, 8, 9])).toThrow('model gone')
+      fail = false
+      const a = room(scorer, [1, 2, 8, 9])
+      a.sys(a.world)
+      expect(a.members(a.o)).toEqual([a.o, a.es[0], a.es[1]])
+      a.sys.dispose()
+    })
+
+    it('should leave a scorer without pair scores (createHeadScorer) to any number of systems', () => {
+      const scorer = createHeadScorer({ ...DISTANCE_ONLY, aim: 0 })
+      const a = room(scorer, [1, 2, 8, 9])
+      const b = room(scorer, [8, 9, 1, 2])
+      for (let t = 0; t < 3; t++) {
+        a.sys(a.world)
+        b.sys(b.world)
+        expect(a.members(a.o)).toEqual([a.o, a.es[0], a.es[1]])
+        expect(b.members(b.o)).toEqual([b.o, b.es[2], b.es[3]])
+      }
+      a.sys.dispose()
+      b.sys.dispose()
+    })
   })
 
   it('should go on ticking when a pair scorer throws in begin, load or end, said once', () => {

@@ -153,12 +153,14 @@ describe('options', () => {
       [{ score, pairScores: {} }, 'scorer.pairScores.begin must be a method; got undefined'],
       [{ score, pairScores: { ...pair, load: undefined } }, 'scorer.pairScores.load must be a method; got undefined'],
       [{ score, pairScores: { ...pair, headWeights: undefined } }, 'scorer.pairScores.headWeights must be an array'],
+      [{ score, pairScores: { ...pair, attach: 5 } }, 'scorer.pairScores.attach must be a method or absent; got 5'],
     ]
     for (const [scorer, message] of cases) {
       expect(() => resolve({ scorer: scorer as never }), message).toThrow(TypeError)
       expect(() => resolve({ scorer: scorer as never }), message).toThrow(`colyseus-attention: ${message}`)
     }
     expect(() => resolve({ scorer: { score, scoreBatch: score, explainScore: () => null, pairScores: pair } })).not.toThrow()
+    expect(() => resolve({ scorer: { score, pairScores: { ...pair, attach: score } } })).not.toThrow()
   })
 
   it('should take the exported NO_HYSTERESIS as the hysteresis option, as hysteresis: false', () => {

@@ -149,6 +149,85 @@ describe('createOnnxScorer', () => {
     for (const s of scorers) await s.dispose()
   })
 
+  it('should serve one attention system at a time, and a next one once the first is disposed, from none of its answers', async () => {
+    const scorer = await createOnnxScorer({ model: tinyModel(INPUT_WIDTH) })
+    const a = scene(scorer)
+    a.sys(a.world)
+    await scorer.settle()
+    a.sys(a.world)
+    expect(scorer.stats().modelRows).toBe(12)
+    // a second room given the same scorer (e.g. one created at module scope) is refused at creation
+    const other = createWorld()
+    const C = createAttentionComponents(64)
+    expect(() => createAttentionSystem(other, { components: C, scorer })).toThrow(
+      'colyseus-attention: this scorer (its pairScores) already serves another attention system: a scorer with pair scores keeps one world\'s answers. ' +
+        'Create one scorer per system (per room), e.g. await createOnnxScorer({ model }) in the room\'s onCreate',
+    )
+    // the room closes: its system's dispose() releases the scorer without disposing it
+    await scorer.settle()
+    a.sys.dispose()
+    // a new room's world, its ids the same numbers as a's: a's answers are not its entities'
+    const b = scene(scorer)
+    const late = b.o + 1
+    expect(b.sys.explain(b.o, late).scorer).toBeNull()
+    b.sys(b.world)
+    expect(scorer.stats()).toMatchObject({ modelRows: 0, fallbackRows: 12, degraded: null })
+    expect(b.sys.explain(b.o, late).scorer).toBeNull()
+    await scorer.settle()
+    b.sys(b.world)
+    expect(scorer.stats()).toMatchObject({ modelRows: 12, fallbackRows: 0, degraded: null })
+    expect(b.sys.explain(b.o, late).scorer?.source).toBe('model')
+    b.sys.dispose()
+    await scorer.dispose()
+  })
+
+  it('should drop the previous system\'s request in flight and start the smoothing over for the next system', async () => {
+    // the same scorer for a, then b; a fresh one for r, a world built and ticked as b's
+    const shared = await createOnnxScorer({ model: tinyModel(INPUT_WIDTH), lockstep: true, smoothing: 0.5 })
+    const fresh = await createOnnxScorer({ model: tinyModel(INPUT_WIDTH), lockstep: true, smoothing: 0.5 })
+    /** An observer at the origin (made one after the first tick when `late`) and candidates 3 units apart along `dir`, moving. */
+    const room = (scorer: OnnxScorer, dir: number, late: boolean) => {
+      const world = createWorld()
+      const C = createAttentionComponents(64)
+      const o = addEntity(world)
+      addComponent(world, o, C.Position)
+      for (let i = 0; i < 8; i++) {
+        const e = addEntity(world)
+        addComponent(world, e, C.Position)
+        addComponent(world, e, C.Velocity)
+        C.Position.x[e] = dir * (5 + i * 3)
+        C.Position.y[e] = i * 2
+        C.Velocity.x[e] = -dir * i
+      }
+      if (!late) addObserver(world, C, o, { radius: 50, budget: 4 })
+      const sys = createAttentionSystem(world, { components: C, scorer })
+      return { world, C, o, sys, observe: () => addObserver(world, C, o, { radius: 50, budget: 4 }) }
+    }
+    const a = room(shared, -1, false)
+    // a's only request (tick 1) is still in flight when its room closes
+    a.sys(a.world)
+    a.sys.dispose()
+    const b = room(shared, 1, true)
+    const r = room(fresh, 1, true)
+    // tick 1 without an observer (no request), then the first request at tick 2, later than a's
+    for (const x of [b, r]) {
+      x.sys(x.world)
+      x.observe()
+      x.sys(x.world)
+      x.sys(x.world)
+    }
+    for (let e = b.o + 1; e <= b.o + 8; e++) {
+      const mine = b.sys.explain(b.o, e).scorer
+      expect(mine?.source).toBe('model')
+      expect(mine!.score).toBe(r.sys.explain(r.o, e).scorer!.score)
+    }
+    expect(shared.stats().answers).toBe(1)
+    b.sys.dispose()
+    r.sys.dispose()
+    await shared.dispose()
+    await fresh.dispose()
+  })
+
   it('should keep serving on the heads through a model that throws, returns NaN, hangs or is 10x too slow, report each once, and recover', async () => {
     const events: LearnedScorerEvent[] = []
     const scorer = await createOnnxScorer({ model: tinyModel(INPUT_WIDTH), workerUrl: FAULT_WORKER, hangTimeoutMs: 300, maxStaleTicks: 2, onEvent: (e) => events.push(e) })

@@ -242,6 +242,9 @@ function run(sc: Scenario): void {
         const e = pick(cmd.pick)
         if (e === undefined) return
         const sid = sides[0]!.clients[cmd.client]?.sessionId ?? `s${session++}`
+        // the binding holds while the entity keeps its Observer and its Position (a player removed,
+        // its id perhaps reused by another, or respawned, is bound again by the game)
+        boundGen.set(cmd.client, engine.observerGenerationOf(e))
         forBoth((s) => {
           const client = s.clients[cmd.client] ?? { sessionId: sid, view: undefined }
           s.clients[cmd.client] = client
@@ -271,6 +274,9 @@ function run(sc: Scenario): void {
         return
     }
   }
+
+  // per client index: the bound observer's observer generation at its bind
+  const boundGen = new Map<number, number>()
 
   const encode = (): void => {
     const it = { offset: 0 }
@@ -335,7 +341,7 @@ function run(sc: Scenario): void {
       const o = rb.observer
       // members whose id now names another entity (removed, maybe reused, since the tick) are not the engine's choice
       const members = new Map<number, number>()
-      if (engine.isObserver(o)) {
+      if (engine.isObserver(o) && engine.observerGenerationOf(o) === boundGen.get(c)) {
         for (let i = 0; i < engine.memberCount(o); i++) {
           const e = engine.memberAt(o, i)
           if (engine.memberGenerationAt(o, i) === engine.generationOf(e)) members.set(e, engine.bandAt(o, i))

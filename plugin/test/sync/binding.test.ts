@@ -1,0 +1,228 @@
+import { definePlugins, Room, type Client as ServerClient } from '@colyseus/core'
+import { schema, t, type SchemaType } from '@colyseus/schema'
+import { Client, type Room as ClientRoom } from '@colyseus/sdk'
+import { addComponent, addEntity, createWorld, removeComponent, removeEntity, type World } from 'bitecs'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { startTestServer, until, type TestServer } from '../support/test-server'
+import { addObserver, AttentionPlugin, createAttentionComponents, createAttentionSystem, setOwner, type AttentionComponents, type AttentionSystem } from '../../src/index'
+
+// What a client is bound to, in real rooms joined by real clients: a binding follows one observer,
+// of this room, for as long as that observer is the entity the client was bound to. A client of
+// another room, a client that left, an observer id reused by a new player, an entity respawned after
+// it was tracked: none may send a client what it is not entitled to, and each is said once.
+
+const Thing = schema({ x: t.float32().default(0), kind: t.string().default('') }, 'BindingThing')
+type Thing = SchemaType<typeof Thing>
+const State = schema({ things: t.map(Thing).view() }, 'BindingState')
+
+const RADIUS = 50
+
+/** Every room of the test server, by its `tag` create option. */
+const rooms = new Map<string, BindingRoom>()
+
+class BindingRoom extends Room<{ state: InstanceType<typeof State> }> {
+  override plugins = definePlugins([new AttentionPlugin({ entryBudget: 100 })])
+  override state = new State()
+  world!: World
+  C!: AttentionComponents
+  attention!: AttentionSystem
+  /** Player entity per session id. */
+  players = new Map<string, number>()
+  instances = new Map<number, Thing>()
+
+  override onCreate(options: { tag: string; x: number }): void {
+    this.world = createWorld()
+    this.C = createAttentionComponents(64)
+    this.attention = createAttentionSystem(this.world, { components: this.C, hysteresis: false })
+    this.plugins.attention.use(this.attention)
+    // a few things near the players, at the room's own x: their keys tell the rooms apart
+    for (let i = 0; i < 3; i++) this.spawn(options.x + 5 + i * 5, `thing-${options.tag}`)
+    this.patchRate = 20
+    this.setTimestep(() => this.attention(this.world), 20)
+    rooms.set(options.tag, this)
+  }
+
+  spawn(x: number, kind: string): number {
+    const eid = addEntity(this.world)
+    addComponent(this.world, eid, this.C.Position)
+    this.C.Position.x[eid] = x
+    const thing = new Thing()
+    thing.x = x
+    thing.kind = kind
+    this.instances.set(eid, thing)
+    this.state.things.set(String(eid), thing)
+    this.plugins.attention.track(eid, thing)
+    return eid
+  }
+
+  /** Removes a player's entity the way a game does when its player is gone (the client may stay). */
+  despawn(eid: number): void {
+    this.plugins.attention.untrack(eid)
+    this.state.things.delete(String(eid))
+    this.instances.delete(eid)
+    removeEntity(this.world, eid)
+  }
+
+  override onJoin(client: ServerClient, options: { x?: number }): void {
+    const eid = this.spawn(options.x ?? 0, 'player')
+    addObserver(this.world, this.C, eid, { radius: RADIUS, budget: 32, fov: 2 * Math.PI })
+    this.players.set(client.sessionId, eid)
+    this.plugins.attention.bind(client, eid)
+  }
+
+  override onBeforePatch(): void {
+    this.plugins.attention.sync()
+  }
+}
+
+let server: TestServer
+let warnings: string[] = []
+beforeAll(async () => {
+  server = await startTestServer('binding', BindingRoom)
+  vi.spyOn(console, 'warn').mockImplementation((...a: unknown[]) => void warnings.push(a.map(String).join(' ')))
+})
+afterEach(() => {
+  warnings = []
+})
+afterAll(async () => {
+  vi.restoreAllMocks()
+  await server.stop()
+})
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+const kinds = (r: ClientRoom): string[] => [...((r.state as { things?: Map<string, { kind: string }> }).things?.values() ?? [])].map((e) => e.kind).sort()
+const keys = (r: ClientRoom): string[] => [...((r.state as { things?: Map<string, unknown> }).things?.keys() ?? [])].sort()
+const ours = (re: RegExp): string[] => warnings.filter((m) => re.test(m))
+
+describe('binding', () => {
+  it("should give a client of another room no view, and leave that client with its own room's entities", async () => {
+    const a = await new Client(server.url).create('binding', { tag: 'a', x: 0 })
+    const b = await new Client(server.url).create('binding', { tag: 'b', x: 1000 })
+    try {
+      await until(() => kinds(a).includes('thing-a') && kinds(b).includes('thing-b'), 'both rooms synced')
+      const roomA = rooms.get('a')!
+      const roomB = rooms.get('b')!
+      const clientOfB = roomB.clients.find((c) => c.sessionId === b.sessionId)!
+      const views = roomA.plugins.attention.viewCount
+      const viewOfB = clientOfB.view
+      roomA.plugins.attention.bind(clientOfB, roomA.players.get(a.sessionId)!)
+      await sleep(150)
+      // no view in room A for it (not even room A's player's, shared), and room B's client still
+      // holds room B's entities alone
+      expect(clientOfB.view).toBe(viewOfB)
+      expect(roomA.plugins.attention.viewCount).toBe(views)
+      expect(kinds(b)).toEqual(['player', 'thing-b', 'thing-b', 'thing-b'])
+      expect(keys(b)).toEqual(roomB.plugins.attention.viewMembers(b.sessionId).map(String).sort())
+      expect(ours(/is not a client of room/)).toHaveLength(1)
+    } finally {
+      await a.leave()
+      await b.leave()
+    }
+  })
+
+  it('should give a client that left no view', async () => {
+    const a = await new Client(server.url).create('binding', { tag: 'left', x: 0 })
+    const roomA = rooms.get('left')!
+    // a second client keeps the room open
+    const stays = await new Client(server.url).joinById(roomA.roomId, { x: 500 })
+    try {
+      await until(() => kinds(a).includes('thing-left'), 'synced')
+      const gone = roomA.clients.find((c) => c.sessionId === a.sessionId)!
+      const eid = roomA.players.get(a.sessionId)!
+      await a.leave()
+      await until(() => roomA.plugins.attention.viewCount === 1, 'the view disposed with its client')
+      // a late bind (after an await in onJoin, say)
+      roomA.plugins.attention.bind(gone, eid)
+      await sleep(100)
+      expect(roomA.plugins.attention.viewCount).toBe(1)
+      expect(ours(/already left room/)).toHaveLength(1)
+    } finally {
+      await stays.leave()
+    }
+  })
+
+  it("should empty the view of a client whose observer id is reused by a new player, never showing it the new player's set, until it is bound again", async () => {
+    const a = await new Client(server.url).create('binding', { tag: 'reuse', x: 0 })
+    try {
+      const room = rooms.get('reuse')!
+      await until(() => kinds(a).includes('player'), 'synced')
+      // the game removes a's player (a respawn screen: the client stays) and a new player takes the
+      // id at once (bitECS reuses ids), with a hidden stash only that player may see
+      const old = room.players.get(a.sessionId)!
+      room.despawn(old)
+      const reused = room.spawn(0, 'other-player')
+      expect(reused).toBe(old)
+      addObserver(room.world, room.C, reused, { radius: RADIUS, budget: 32, fov: 2 * Math.PI })
+      const stash = room.spawn(3, 'stash')
+      addComponent(room.world, stash, room.C.Hidden)
+      setOwner(room.world, room.C, stash, reused)
+      await sleep(200)
+      expect(room.attention.isDenied(reused, stash)).toBe(false)
+      expect(kinds(a)).toEqual([])
+      expect(room.plugins.attention.viewMembers(a.sessionId)).toEqual([])
+      expect(ours(/lost its Observer/)).toHaveLength(1)
+      // bound again (here to the new player, as a spectator would be), it follows that observer
+      room.plugins.attention.bind(room.clients.find((c) => c.sessionId === a.sessionId)!, reused)
+      await until(() => kinds(a).includes('stash'), 'the new binding followed')
+      expect(kinds(a)).toEqual(['other-player', 'stash', 'thing-reuse', 'thing-reuse', 'thing-reuse'])
+    } finally {
+      await a.leave()
+    }
+  })
+
+  it('should say once that an entity respawned after track() is sent to no one until tracked again', async () => {
+    const a = await new Client(server.url).create('binding', { tag: 'respawn', x: 0 })
+    try {
+      const room = rooms.get('respawn')!
+      await until(() => kinds(a).includes('thing-respawn'), 'synced')
+      const thing = [...room.instances].find(([, e]) => e.kind === 'thing-respawn')![0]
+      // the documented respawn: Position removed, then added back
+      removeComponent(room.world, thing, room.C.Position)
+      addComponent(room.world, thing, room.C.Position)
+      room.C.Position.x[thing] = 6
+      await until(() => ours(/lost Position after track\(\)/).length > 0, 'the warning')
+      expect(keys(a)).not.toContain(String(thing))
+      expect(ours(/lost Position after track\(\)/)[0]).toContain(`track(${thing}, instance) again`)
+      room.plugins.attention.track(thing, room.instances.get(thing)!)
+      await until(() => keys(a).includes(String(thing)), 'sent again once tracked again')
+      await sleep(100)
+      expect(ours(/lost Position after track\(\)/)).toHaveLength(1)
+    } finally {
+      await a.leave()
+    }
+  })
+
+  it('should refuse one instance tracked as two entities, naming both', async () => {
+    const a = await new Client(server.url).create('binding', { tag: 'twice', x: 0 })
+    try {
+      const room = rooms.get('twice')!
+      const [first, inst] = [...room.instances].find(([, e]) => e.kind === 'thing-twice')!
+      const other = addEntity(room.world)
+      expect(() => room.plugins.attention.track(other, inst)).toThrow(`track(${other}, instance): this instance is tracked as entity ${first} already`)
+      // tracking it again as the same entity, or after untrack, is fine
+      expect(() => room.plugins.attention.track(first, inst)).not.toThrow()
+      room.plugins.attention.untrack(first)
+      expect(() => room.plugins.attention.track(other, inst)).not.toThrow()
+    } finally {
+      await a.leave()
+    }
+  })
+
+  it('should ignore the plugin methods after the room was disposed, said once, and refuse use()', async () => {
+    const a = await new Client(server.url).create('binding', { tag: 'closed', x: 0 })
+    const room = rooms.get('closed')!
+    await until(() => kinds(a).includes('player'), 'synced')
+    const client = room.clients[0]!
+    await a.leave()
+    // the last client gone, the room disposes itself (and the plugin with it)
+    await until(() => (room.plugins.attention as unknown as { disposed: boolean }).disposed, 'the room disposed')
+    const plugin = room.plugins.attention
+    const e = addEntity(room.world)
+    expect(() => plugin.track(e, new Thing())).not.toThrow()
+    expect(() => plugin.bind(client, e)).not.toThrow()
+    expect(() => plugin.sync()).not.toThrow()
+    expect(plugin.viewCount).toBe(0)
+    expect(ours(/after room .* was disposed: ignored/)).toHaveLength(1)
+    expect(() => plugin.use(createAttentionSystem(createWorld(), { components: createAttentionComponents(8) }))).toThrow(/use\(\) after room .* was disposed/)
+  })
+})

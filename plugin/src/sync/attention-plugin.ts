@@ -230,7 +230,10 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     if (this.afterDispose('bind')) return
     this.requireRegistry('bind')
     this.checkEid(observer)
-    if (this.inRoom() && !this.room.clients.includes(client)) {
+    const bound = this.bySession.get(client.sessionId)
+    // a bound client may rebind while it is away (reconnection window): only a new binding must be
+    // of a client of this room that has not left
+    if (this.inRoom() && (bound === undefined || client.view !== bound.view) && !this.room.clients.includes(client)) {
       // another room's client would be sent this room's entities through its refIds, and a client
       // that left keeps a view nobody disposes: neither gets one
       const left = client.state === ClientState.LEAVING
@@ -255,7 +258,7 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     this.hookFullState()
     this.watchSync()
     const gen = this.system!.observerGenerationOf(observer)
-    const old = this.bySession.get(client.sessionId)
+    const old = bound
     if (old !== undefined && client.view === old.view) {
       // bound already: the client's decoder holds what its view sent, and Colyseus sends no new
       // full state for a new view, so it keeps a view that removes what the new observer may not see
@@ -308,7 +311,9 @@ export class AttentionPlugin extends RoomPlugin<Room> {
 
   /** Observer entity a client is bound to, or -1. */
   observerOf(sessionId: string): number {
-    return this.bySession.get(sessionId)?.observer ?? -1
+    const r = this.bySession.get(sessionId)
+    // a view whose observer lost Observer or Position follows nobody (the id may be another player's now)
+    return r === undefined || this.system === null || this.system.observerGenerationOf(r.observer) !== r.observerGen ? -1 : r.observer
   }
 
   /** Number of distinct StateViews (what Colyseus encodes per patch besides the shared part). */
@@ -736,7 +741,7 @@ export class AttentionPlugin extends RoomPlugin<Room> {
         if (this.opts.shareViews && !this.byObserver.has(f.observer)) this.byObserver.set(f.observer, f)
         continue
       }
-      if (hasPending(f.view) || hasPending(p.view) || f.observer !== p.observer || !sameEntries(f, p)) continue
+      if (hasPending(f.view) || hasPending(p.view) || f.observer !== p.observer || f.observerGen !== p.observerGen || !sameEntries(f, p)) continue
       // a view that never held anything is bound to no state yet: its clients' full state lacked the
       // entity collection the other may show them (its later adds would name a collection they never got)
       if (viewIdOf(f.view) < 0 || viewIdOf(p.view) < 0) continue
@@ -795,7 +800,6 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     })
   }
 
-  /** The registry of the system given to use(); throws naming `method` before that. */
   /**
    * True (and said once) when the room was disposed: `method` then does nothing. A timer of the
    * game's own may still call it; a throw there would end the process.
@@ -818,13 +822,18 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     const r = this.byObserver.get(o)
     if (r !== undefined && r.observerGen !== this.system!.observerGenerationOf(o)) this.byObserver.delete(o)
     if (this.warned.has('orphaned')) return
+    // a client that is leaving (the room removed its player in an async onLeave) needs no advice
+    const joined = (r: ViewRecord): boolean =>
+      r.observer === o && r.sessions.some((sid) => this.room.clients.some((c) => c.sessionId === sid && c.state === ClientState.JOINED))
+    if (this.inRoom() && !this.records.some(joined)) return
     this.warnOnce(
       'orphaned',
-      `the observer ${o} a client was bound to lost its Observer (the entity removed, its id perhaps reused by another player), so that client's view is now empty. ` +
-        `Bind the client again, to its new observer, with plugins.attention.bind(client, eid) (also after a respawn that removes the Observer).`,
+      `the observer ${o} a client was bound to lost its Observer or its Position (the entity removed, its id perhaps reused by another player, or respawned), so that client's view is now empty. ` +
+        `Bind the client again, to its new observer, with plugins.attention.bind(client, eid) (also after a respawn that removes Position or Observer).`,
     )
   }
 
+  /** The registry of the system given to use(); throws naming `method` before that. */
   private requireRegistry(method: string): EntityRegistry {
     if (this.system === null) {
       throw new Error(`colyseus-attention: ${method}() before use(system): call this.plugins.attention.use(attention) in onCreate, before any ${method}()`)

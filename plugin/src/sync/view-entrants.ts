@@ -29,8 +29,9 @@ export function isSendable(sets: SetReader, registry: EntityRegistry, o: number,
  */
 export function noteStale(sets: SetReader, registry: EntityRegistry, o: number, i: number, s: SyncScratch): void {
   const e = sets.memberAt(o, i)
+  if (registry.instances[e] === undefined) return
   const g = sets.memberGenerationAt(o, i)
-  if (g === sets.generationOf(e) && registry.instances[e] !== undefined && registry.generation[e] !== g) s.staleTracked = e
+  if (g === sets.generationOf(e) && registry.generation[e] !== g) s.staleTracked = e
 }
 
 /** Writes the member index of every sendable member the view lacks to `s.pending`, in member order; returns how many. */

@@ -199,6 +199,37 @@ describe('full state and pending view changes', () => {
     await c.leave(true)
   })
 
+  it('should let the room bind a dropped client to another observer while it is away, and show it that set once back', { timeout: 30_000 }, async () => {
+    const c = await new Client(url).create('fullstate', {})
+    const r = room!
+    await until(() => joined(r, 1), 'the client to join')
+    await patchUntil(r, () => same(keys(c), r.keysA), 'the client to hold cluster A')
+    const away = r.clients[0]!
+    const back = await drop(r, c, 0)
+    // a respawn (or a spectator's switch) while the client is in its reconnection window
+    const other = addEntity(r.world)
+    addComponent(r.world, other, r.C.Position)
+    r.C.Position.x[other] = AT_B
+    addObserver(r.world, r.C, other, { radius: 50, budget: 32, fov: 2 * Math.PI })
+    const warned: unknown[] = []
+    const warn = console.warn
+    console.warn = (...a: unknown[]) => void warned.push(a.join(' '))
+    try {
+      r.plugins.attention.bind(away, other)
+    } finally {
+      console.warn = warn
+    }
+    expect(warned).toEqual([])
+    expect(r.plugins.attention.observerOf(away.sessionId)).toBe(other)
+    for (let i = 0; i < 3; i++) r.patch()
+    await back()
+    await until(() => joined(r, 1), 'the client to be back')
+    await patchUntil(r, () => same(keys(c), r.keysB), 'the client to hold cluster B')
+    await settle(r)
+    expect(decodeErrors).toEqual([])
+    await c.leave(true)
+  })
+
   it('should give a client joining a shared view with pending changes a consistent start, and then share the view again', { timeout: 30_000 }, async () => {
     const player = await new Client(url).create('fullstate', {})
     const r = room!

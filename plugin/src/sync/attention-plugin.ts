@@ -67,6 +67,12 @@ export class AttentionPlugin extends RoomPlugin<Room> {
   private readonly fullStateHandler: FullStateHandler = {
     before: (client) => this.beforeFullState(client),
     after: (client, view) => this.afterFullState(client, view),
+    // what the game changed after sync() (later in onBeforePatch, in the room clock's timers, which
+    // Colyseus runs between onBeforePatch and the encoding, or in the refresh callback) is checked
+    // once more: an entity denied or beyond maxRange now leaves the views before this patch
+    beforePatch: () => {
+      if (this.syncs > 0) this.dropBarredEverywhere()
+    },
     afterPatch: () => {
       if (this.syncs === 0 && this.records.length > 0) this.patchedUnsynced()
       if (this.forks.size > 0) this.mergeForks()
@@ -418,10 +424,11 @@ export class AttentionPlugin extends RoomPlugin<Room> {
   }
 
   /**
-   * After a sync that stopped part-way: the views it did not reach still hold the last sync's
-   * entries, and the patch goes out anyway. So every view drops what it may not hold now (denied,
-   * beyond `maxRange`), as a completed sync would have; a view where even that throws is emptied.
-   * Fails closed: a client may miss an entity for a patch, never receive one it may not see.
+   * Every view drops what it may not hold now (denied, beyond `maxRange`), as a sync would; a view
+   * where even that throws is emptied. Runs before every patch is encoded (the game may change the
+   * world after sync()), and after a sync that stopped part-way (the views it did not reach still
+   * hold the last sync's entries). Fails closed: a client may miss an entity for a patch, never
+   * receive one it may not see. One deny-flag read (and one distance, with maxRange) per entry.
    */
   private dropBarredEverywhere(): void {
     const system = this.system

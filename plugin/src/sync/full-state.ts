@@ -34,6 +34,8 @@ export interface FullStateHandler {
   before(client: Client): void
   /** After it was encoded, with the view it was encoded for. */
   after(client: Client, view: StateView): void
+  /** Before each patch is encoded (after the room's onBeforePatch and its clock's timers). */
+  beforePatch(): void
   /** After each patch was encoded and sent. */
   afterPatch(): void
 }
@@ -60,6 +62,7 @@ export function hookFullState(ser: SerializerLike, handler: FullStateHandler): v
     return out
   }
   ser.applyPatches = function (this: unknown, clients: unknown, state: unknown, timing?: unknown) {
+    handler.beforePatch()
     const r = ownPatches.call(this, clients, state, timing)
     handler.afterPatch()
     return r

@@ -29,12 +29,16 @@ class BindingRoom extends Room<{ state: InstanceType<typeof State> }> {
   /** Player entity per session id. */
   players = new Map<string, number>()
   instances = new Map<number, Thing>()
+  /** Game code after sync() in onBeforePatch (run once, then cleared). */
+  afterSync: (() => void) | undefined
+  /** Game code in the plugin's refresh callback. */
+  onRefresh: ((eid: number) => void) | undefined
 
   override onCreate(options: { tag: string; x: number }): void {
     this.world = createWorld()
     this.C = createAttentionComponents(64)
     this.attention = createAttentionSystem(this.world, { components: this.C, hysteresis: false })
-    this.plugins.attention.use(this.attention)
+    this.plugins.attention.use(this.attention, { refresh: (eid) => this.onRefresh?.(eid) })
     // a few things near the players, at the room's own x: their keys tell the rooms apart
     for (let i = 0; i < 3; i++) this.spawn(options.x + 5 + i * 5, `thing-${options.tag}`)
     this.patchRate = 20
@@ -72,6 +76,9 @@ class BindingRoom extends Room<{ state: InstanceType<typeof State> }> {
 
   override onBeforePatch(): void {
     this.plugins.attention.sync()
+    const f = this.afterSync
+    this.afterSync = undefined
+    f?.()
   }
 }
 
@@ -187,6 +194,39 @@ describe('binding', () => {
       await until(() => keys(a).includes(String(thing)), 'sent again once tracked again')
       await sleep(100)
       expect(ours(/lost Position after track\(\)/)).toHaveLength(1)
+    } finally {
+      await a.leave()
+    }
+  })
+
+  it('should not send an entity the game hides after sync(), or in the refresh callback, in the same patch', async () => {
+    const a = await new Client(server.url).create('binding', { tag: 'late', x: 0 })
+    try {
+      const room = rooms.get('late')!
+      let leaked = false
+      a.onStateChange(() => {
+        if (kinds(a).includes('SECRET')) leaked = true
+      })
+      await until(() => kinds(a).includes('thing-late'), 'synced')
+      // game code after sync() in onBeforePatch (or in a room clock timer, which Colyseus runs
+      // between onBeforePatch and the encoding): the entity is hidden and its field written
+      const [thing, inst] = [...room.instances].find(([, e]) => e.kind === 'thing-late')!
+      room.afterSync = () => {
+        addComponent(room.world, thing, room.C.Hidden)
+        inst.kind = 'SECRET'
+      }
+      await until(() => !keys(a).includes(String(thing)), 'the hidden entity removed')
+      // an entrant hidden by the refresh callback the plugin calls as it adds it to a view
+      room.onRefresh = (eid) => {
+        if (room.instances.get(eid)?.kind !== 'newcomer') return
+        addComponent(room.world, eid, room.C.Hidden)
+        room.instances.get(eid)!.kind = 'SECRET'
+      }
+      const late = room.spawn(4, 'newcomer')
+      await until(() => room.attention.isDenied(room.players.get(a.sessionId)!, late), 'the refresh to hide it')
+      await sleep(200)
+      expect(leaked).toBe(false)
+      expect(keys(a)).not.toContain(String(late))
     } finally {
       await a.leave()
     }

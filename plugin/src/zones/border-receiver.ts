@@ -3,7 +3,7 @@
 // entities, expiring silent sources' ghosts and watching the presence link through our own echo.
 import { FIELD_FORMATS, HEADER_BYTES, MessageFlag, readMessage, readRecord, readSender, RecordFlag, type BorderMessage } from './border-codec'
 import { drop, removeGhost, warnPrefix, type ExchangeState } from './exchange-state'
-import { markGhost, spawnShared, unmarkGhost } from './ghost-store'
+import { applyRecord, markGhost, spawnShared, unmarkGhost } from './ghost-store'
 import { distanceToBounds } from './zone-grid'
 
 /** A ghost farther than margin x FAR from this zone is dropped (hysteresis against flicker). */
@@ -106,6 +106,8 @@ function applySummary(st: ExchangeState, msg: BorderMessage, t: number): void {
       o.events.added?.(eid, gid, st.fields)
     } else {
       markGhost(s, eid, msg.source, t + o.ttlMs, msg.instance || 1)
+      // listed in a summary: visible (a ghost left by a release may still be Hidden or TeamOnly)
+      applyRecord(s, eid, r.team, false, false, (flags & RecordFlag.Salience) !== 0)
       writeKinematics(st, eid)
       o.events.updated?.(eid, st.fields)
     }
@@ -134,13 +136,21 @@ function adopt(st: ExchangeState, msg: BorderMessage): void {
     if (gid === 0 || (flags & RecordFlag.Gone) !== 0) continue
     let eid = s.byGid.get(gid)
     if (eid !== undefined && s.isGhost[eid] !== 1) continue // already ours
+    const teamOnly = (flags & RecordFlag.TeamOnly) !== 0
+    const hidden = (flags & RecordFlag.Hidden) !== 0
+    const salient = (flags & RecordFlag.Salience) !== 0
     if (eid === undefined) {
-      eid = spawnShared(s, gid, r.team, (flags & RecordFlag.TeamOnly) !== 0, (flags & RecordFlag.Hidden) !== 0, (flags & RecordFlag.Salience) !== 0)
+      eid = spawnShared(s, gid, r.team, teamOnly, hidden, salient)
       if (eid === -1) {
         drop(st, 'capacity')
         continue
       }
-    } else unmarkGhost(s, eid)
+    } else {
+      // our ghost of it holds what an older summary (never Hidden nor TeamOnly) or its release
+      // left: it takes the handover's flags, team and salience, as a fresh spawn would
+      applyRecord(s, eid, r.team, teamOnly, hidden, salient)
+      unmarkGhost(s, eid)
+    }
     writeKinematics(st, eid)
     st.stats.handedIn++
     o.events.adopted?.(eid, gid, st.fields)

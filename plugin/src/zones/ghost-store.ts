@@ -110,15 +110,32 @@ export function spawnShared(s: GhostStore, gid: number, team: number, teamOnly: 
   addComponent(world, eid, C.Velocity)
   C.Position.z[eid] = 0
   C.Velocity.z[eid] = 0
-  if (salient) addComponent(world, eid, C.Salience)
-  if (team !== 0) {
-    addComponent(world, eid, C.Team)
-    C.Team.id[eid] = team
-  }
-  if (teamOnly) addComponent(world, eid, C.TeamOnly)
-  if (hidden) addComponent(world, eid, C.Hidden)
+  applyRecord(s, eid, team, teamOnly, hidden, salient)
   setGid(s, eid, gid)
   return eid
+}
+
+/**
+ * Gives existing entity `eid` the record's Team (0: none), TeamOnly, Hidden and Salience, removing
+ * those the record says it lacks: it ends as {@link spawnShared} would make it. An entity the
+ * record describes may hold stale ones (a ghost of an older summary, or left by a release), and a
+ * stale absence of Hidden or TeamOnly would let observers select what they may not.
+ */
+export function applyRecord(s: GhostStore, eid: number, team: number, teamOnly: boolean, hidden: boolean, salient: boolean): void {
+  const { world, C } = s
+  setTag(s, eid, C.Hidden, hidden)
+  setTag(s, eid, C.TeamOnly, teamOnly)
+  if (team !== 0) {
+    if (!hasComponent(world, eid, C.Team)) addComponent(world, eid, C.Team)
+    C.Team.id[eid] = team
+  } else if (hasComponent(world, eid, C.Team)) removeComponent(world, eid, C.Team)
+  setTag(s, eid, C.Salience, salient)
+}
+
+function setTag(s: GhostStore, eid: number, c: object, on: boolean): void {
+  if (hasComponent(s.world, eid, c) === on) return
+  if (on) addComponent(s.world, eid, c)
+  else removeComponent(s.world, eid, c)
 }
 
 /** Removes ghost `eid` from the store and the world. */

@@ -1,6 +1,6 @@
-import { addComponent, addEntity, createWorld, removeEntity, type World } from 'bitecs'
+import { addComponent, addEntity, createWorld, hasComponent, removeComponent, removeEntity, type World } from 'bitecs'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { addSalience, createAttentionComponents, type AttentionComponents } from '../../src/index'
+import { addObserver, addSalience, createAttentionComponents, createAttentionSystem, type AttentionComponents, type AttentionSystem } from '../../src/index'
 import { fieldLayout, HEADER_BYTES, roundToHalf } from '../../src/zones/border-codec'
 import { createBorderExchange, type BorderExchange, type BorderExchangeOptions, type BorderFieldFormat, type BorderPresence, type ZoneGrid } from '../../src/zones/index'
 
@@ -675,5 +675,199 @@ describe('border-exchange', () => {
     const gid = ex.register(15)
     expect(ex.gidOf(15)).toBe(gid)
     expect(ex.register(0) >>> 24).toBe(1)
+  })
+})
+
+// A handover carries the entity's Hidden and TeamOnly flags, its team and its salience as they are
+// when it crosses. The new owner often already holds a ghost of it, made from an older summary
+// (which never carries Hidden or TeamOnly): adopting that ghost must give it exactly what the
+// record says, as spawning a fresh entity from it would, or its observers select what they may not.
+describe('border-exchange handover visibility', () => {
+  /** An observer of `team` in zone `z`, at (x, 50), seeing all around within 60 units. */
+  function observer(z: Zone, x: number, team: number): number {
+    const o = addEntity(z.world)
+    addComponent(z.world, o, z.C.Position)
+    z.C.Position.x[o] = x
+    z.C.Position.y[o] = 50
+    addComponent(z.world, o, z.C.Team)
+    z.C.Team.id[o] = team
+    addObserver(z.world, z.C, o, { radius: 60, budget: 8, fov: 2 * Math.PI })
+    return o
+  }
+
+  function setTeam(z: Zone, eid: number, team: number): void {
+    if (team === 0) removeComponent(z.world, eid, z.C.Team)
+    else {
+      addComponent(z.world, eid, z.C.Team)
+      z.C.Team.id[eid] = team
+    }
+  }
+
+  /** The one entity of zone `z` with `gid`. */
+  function find(z: Zone, gid: number): number {
+    const all = [...Array(256).keys()].filter((e) => z.ex.gidOf(e) === gid)
+    expect(all.length).toBe(1)
+    return all[0]!
+  }
+
+  /**
+   * Zone 0 owns E (team 1, at x 95: in zone 1's margin) and zone 1 holds a ghost of it; zone 1 has
+   * an observer of team 1 and one of team 2 next to it, and an attention system.
+   */
+  function ghosted(): { bus: Bus; clock: { t: number }; a: Zone; b: Zone; e: number; gid: number; ghost: number; sys: AttentionSystem; o1: number; o2: number } {
+    const { bus, clock, a, b } = setup()
+    const sys = createAttentionSystem(b.world, { components: b.C, hysteresis: false })
+    const o1 = observer(b, 110, 1)
+    const o2 = observer(b, 112, 2)
+    const e = spawn(a, 95, 50)
+    setTeam(a, e, 1)
+    const gid = a.ex.gidOf(e)
+    for (let i = 0; i < 3; i++) tick([a, b], bus, clock)
+    const ghost = find(b, gid)
+    expect(b.ex.isGhost(ghost)).toBe(true)
+    expect(b.C.Team.id[ghost]).toBe(1)
+    sys(b.world)
+    // a visible ghost: both teams select it
+    expect(sys.isMember(o1, ghost)).toBe(true)
+    expect(sys.isMember(o2, ghost)).toBe(true)
+    return { bus, clock, a, b, e, gid, ghost, sys, o1, o2 }
+  }
+
+  /** E crosses into zone 1 now (before zone 0's next summary); zone 1 adopts it. Returns zone 1's entity. */
+  function cross(w: ReturnType<typeof ghosted>): number {
+    const { bus, clock, a, b, e, gid, ghost } = w
+    a.C.Position.x[e] = 101
+    for (let i = 0; i < 2; i++) tick([a, b], bus, clock)
+    expect(a.released).toEqual([gid])
+    expect(b.adopted).toEqual([gid])
+    const mine = find(b, gid)
+    // the ghost itself was adopted (not a fresh spawn)
+    expect(mine).toBe(ghost)
+    expect(b.ex.isGhost(mine)).toBe(false)
+    return mine
+  }
+
+  it('should keep an entity hidden when it crosses hidden over a ghost of it: no observer of the new zone selects it', () => {
+    const w = ghosted()
+    addComponent(w.a.world, w.e, w.a.C.Hidden)
+    const mine = cross(w)
+    w.sys(w.b.world)
+    for (const o of [w.o1, w.o2]) {
+      expect(w.sys.isDenied(o, mine)).toBe(true)
+      expect(w.sys.isMember(o, mine)).toBe(false)
+    }
+    expect(hasComponent(w.b.world, mine, w.b.C.Hidden)).toBe(true)
+  })
+
+  it('should keep an entity team-only when it crosses team-only over a ghost of it: only its team selects it', () => {
+    const w = ghosted()
+    addComponent(w.a.world, w.e, w.a.C.TeamOnly)
+    const mine = cross(w)
+    w.sys(w.b.world)
+    expect(w.sys.isDenied(w.o2, mine)).toBe(true)
+    expect(w.sys.isMember(w.o2, mine)).toBe(false)
+    expect(w.sys.isDenied(w.o1, mine)).toBe(false)
+    expect(w.sys.isMember(w.o1, mine)).toBe(true)
+    expect(hasComponent(w.b.world, mine, w.b.C.TeamOnly)).toBe(true)
+    expect(hasComponent(w.b.world, mine, w.b.C.Hidden)).toBe(false)
+    expect(w.b.C.Team.id[mine]).toBe(1)
+  })
+
+  it('should give an adopted ghost the team the entity has when it crosses, not the one of the last summary', () => {
+    // changed team: the old team's observers lose it
+    const w = ghosted()
+    addComponent(w.a.world, w.e, w.a.C.TeamOnly)
+    setTeam(w.a, w.e, 2)
+    const mine = cross(w)
+    expect(hasComponent(w.b.world, mine, w.b.C.Team)).toBe(true)
+    expect(w.b.C.Team.id[mine]).toBe(2)
+    w.sys(w.b.world)
+    expect(w.sys.isDenied(w.o1, mine)).toBe(true)
+    expect(w.sys.isMember(w.o1, mine)).toBe(false)
+    expect(w.sys.isMember(w.o2, mine)).toBe(true)
+    // no team any more: a team-only entity without a team is no observer's
+    const v = ghosted()
+    addComponent(v.a.world, v.e, v.a.C.TeamOnly)
+    setTeam(v.a, v.e, 0)
+    const theirs = cross(v)
+    expect(hasComponent(v.b.world, theirs, v.b.C.Team)).toBe(false)
+    expect(hasComponent(v.b.world, theirs, v.b.C.TeamOnly)).toBe(true)
+    v.sys(v.b.world)
+    for (const o of [v.o1, v.o2]) expect(v.sys.isDenied(o, theirs)).toBe(true)
+  })
+
+  it('should give an adopted ghost the salience the entity has when it crosses, added or removed', () => {
+    const w = ghosted()
+    addSalience(w.a.world, w.a.C, w.e, 0.75, 12)
+    const mine = cross(w)
+    expect(hasComponent(w.b.world, mine, w.b.C.Salience)).toBe(true)
+    expect(w.b.C.Salience.weight[mine]).toBeCloseTo(0.75)
+    expect(w.b.C.Salience.nimbus[mine]).toBeCloseTo(12)
+    // a ghost made with salience, of an entity that lost it before crossing
+    const { bus, clock, a, b } = setup()
+    const e = spawn(a, 95, 50)
+    addSalience(a.world, a.C, e, 0.5, 20)
+    for (let i = 0; i < 3; i++) tick([a, b], bus, clock)
+    const ghost = find(b, a.ex.gidOf(e))
+    expect(hasComponent(b.world, ghost, b.C.Salience)).toBe(true)
+    removeComponent(a.world, e, a.C.Salience)
+    a.C.Position.x[e] = 101
+    for (let i = 0; i < 2; i++) tick([a, b], bus, clock)
+    expect(b.adopted).toEqual([a.ex.gidOf(e)])
+    expect(b.ex.isGhost(ghost)).toBe(false)
+    expect(hasComponent(b.world, ghost, b.C.Salience)).toBe(false)
+  })
+
+  it('should clear a stale Hidden when a ghost left hidden by its release is handed back visible', () => {
+    // E crosses hidden into zone 1: zone 0 keeps it as a ghost of zone 1, Hidden still
+    const { bus, clock, a, b } = setup()
+    const sys = createAttentionSystem(a.world, { components: a.C, hysteresis: false })
+    const o = observer(a, 90, 2)
+    const e = spawn(a, 95, 50)
+    const gid = a.ex.gidOf(e)
+    addComponent(a.world, e, a.C.Hidden)
+    for (let i = 0; i < 2; i++) tick([a, b], bus, clock)
+    a.C.Position.x[e] = 101
+    for (let i = 0; i < 2; i++) tick([a, b], bus, clock)
+    expect(a.released).toEqual([gid])
+    expect(b.adopted).toEqual([gid])
+    expect(a.ex.isGhost(e)).toBe(true)
+    expect(hasComponent(a.world, e, a.C.Hidden)).toBe(true)
+    // zone 1 makes it visible and it crosses back in the same tick (no summary lists it between)
+    const there = find(b, gid)
+    expect(hasComponent(b.world, there, b.C.Hidden)).toBe(true)
+    removeComponent(b.world, there, b.C.Hidden)
+    b.C.Position.x[there] = 98
+    for (let i = 0; i < 2; i++) tick([a, b], bus, clock)
+    expect(b.released).toEqual([gid])
+    expect(a.adopted).toEqual([gid])
+    expect(find(a, gid)).toBe(e)
+    expect(a.ex.isGhost(e)).toBe(false)
+    expect(hasComponent(a.world, e, a.C.Hidden)).toBe(false)
+    sys(a.world)
+    expect(sys.isDenied(o, e)).toBe(false)
+    expect(sys.isMember(o, e)).toBe(true)
+  })
+
+  it('should clear a stale Hidden or TeamOnly when the new owner\'s summary lists the ghost left by a release', () => {
+    for (const tag of ['Hidden', 'TeamOnly'] as const) {
+      const { bus, clock, a, b } = setup()
+      const e = spawn(a, 95, 50)
+      setTeam(a, e, 1)
+      const gid = a.ex.gidOf(e)
+      addComponent(a.world, e, a.C[tag])
+      for (let i = 0; i < 2; i++) tick([a, b], bus, clock)
+      a.C.Position.x[e] = 101
+      for (let i = 0; i < 2; i++) tick([a, b], bus, clock)
+      expect(a.ex.isGhost(e), tag).toBe(true)
+      expect(hasComponent(a.world, e, a.C[tag]), tag).toBe(true)
+      // visible again in zone 1, and in its border with zone 0: its summary lists it
+      const there = find(b, gid)
+      removeComponent(b.world, there, b.C[tag])
+      for (let i = 0; i < 2; i++) tick([a, b], bus, clock)
+      expect(a.ex.isGhost(e), tag).toBe(true)
+      expect(hasComponent(a.world, e, a.C[tag]), tag).toBe(false)
+      expect(a.C.Team.id[e], tag).toBe(1)
+    }
   })
 })

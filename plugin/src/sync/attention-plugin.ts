@@ -3,7 +3,7 @@ import type { Encoder, Ref, StateView } from '@colyseus/schema'
 import type { AttentionSystem } from '../ecs/types'
 import { checkInteger } from '../ecs/validate'
 import { createEntityRegistry, type EntityRegistry } from './entity-registry'
-import { checkNotRetired, checkTrackable, claimSystem, releaseSystem, retireSystem, unreachableFields } from './misuse'
+import { checkNotRetired, checkTrackable, claimSystem, findSharedInstance, releaseSystem, retireSystem, unreachableFields } from './misuse'
 import { checkOptionKeys, checkRangeSource, mergeOptions, resolvePluginOptions, type AttentionPluginOptions, type ResolvedPluginOptions } from './options'
 import { createSetReader } from './set-reader'
 import { clearView, syncViews } from './sync-pass'
@@ -16,7 +16,7 @@ import { dropBarred, dropDead } from './view-bounds'
 import { disposeViews } from '../view-encoding/dispose-views'
 import { copyPendingRemovals, dropPending, hasPending, hookFullState, sameEntries, sharedWithJoined, type FullStateHandler } from './full-state'
 import { installViewEncoding } from '../view-encoding/install-view-encoding'
-import { roomEncoder, roomSerializer, viewIdOf } from '../view-encoding/schema-internals'
+import { bindViewToRoot, roomEncoder, roomSerializer, viewIdOf } from '../view-encoding/schema-internals'
 import { warnIfNoWebSocketGlobal } from './websocket-global'
 
 /** Syncs in a row without an engine tick before the plugin warns that the system does not run. */
@@ -27,6 +27,8 @@ const STALE_MS = 2000
 const UNSYNCED_PATCHES = 3
 /** Syncs between two looks for joined clients that were never bound (two looks in a row warn). */
 const UNBOUND_SYNCS = 20
+/** Syncs between two looks for a tracked instance that another place of the state holds too (findSharedInstance). */
+const SHARED_SYNCS = 32
 
 /**
  * The Colyseus side of colyseus-attention: gives each client a `StateView` bound to its observer
@@ -104,6 +106,13 @@ export class AttentionPlugin extends RoomPlugin<Room> {
   private readonly trackedAs = new WeakMap<object, number>()
   /** Set when the room was disposed: the plugin's views and system are gone. */
   private disposed = false
+  /**
+   * A view holding nothing, registered with the room state's root for as long as the plugin runs:
+   * with no view registered (before the first client's view got its first entity, or after the
+   * last client left) schema sends `.stream()` collections' elements to every client.
+   */
+  private rootView: StateView | null = null
+  private rootViewOf: unknown = undefined
   /** Warnings already given by this plugin (each is given once). */
   private readonly warned = new Set<string>()
   private readonly errors = new Set<string>()
@@ -187,6 +196,7 @@ export class AttentionPlugin extends RoomPlugin<Room> {
       )
     }
     this.checkTags(instance)
+    this.holdRootView()
     if (reg.instances[eid] !== undefined) this.untrack(eid)
     reg.set(eid, instance, this.system!.generationOf(eid))
     this.trackedAs.set(instance as object, eid)
@@ -263,6 +273,7 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     }
     this.hookFullState()
     this.watchSync()
+    this.holdRootView()
     const gen = this.system!.observerGenerationOf(observer)
     const old = bound
     if (old !== undefined && client.view === old.view) {
@@ -386,6 +397,12 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     this.checkTicking(system)
     if (this.bindChecks.length > 0) this.checkBinds(system)
     if (!this.warned.has('unbound') && this.syncs - this.unboundLook >= UNBOUND_SYNCS) this.checkUnbound()
+    // a tracked instance the game also put in another entity's field or a plain state field reaches
+    // every client holding that place: only the game can take it back, so say it (once)
+    if (this.syncs % SHARED_SYNCS === 0 && !this.warned.has('shared')) {
+      const found = findSharedInstance(this.registry!, this.stateRoot())
+      if (found !== null) this.warnOnce('shared', found.message)
+    }
     this.reportSentBytes(system)
     const s = this.scratch!
     if (s.orphanedObserver !== -1) this.orphaned(s.orphanedObserver)
@@ -604,6 +621,8 @@ export class AttentionPlugin extends RoomPlugin<Room> {
   protected override onDispose(): void {
     this.disposed = true
     const system = this.system
+    if (this.rootView !== null) disposeViews([this.rootView])
+    this.rootView = null
     releaseSystem(system, this)
     if (this.syncTimer !== null) clearTimeout(this.syncTimer)
     this.syncTimer = null
@@ -838,6 +857,16 @@ export class AttentionPlugin extends RoomPlugin<Room> {
       `the observer ${o} a client was bound to lost its Observer or its Position (the entity removed, its id perhaps reused by another player, or respawned), so that client's view is now empty. ` +
         `Bind the client again, to its new observer, with plugins.attention.bind(client, eid) (also after a respawn that removes Position or Observer).`,
     )
+  }
+
+  /** Registers {@link rootView} with the room state's root (once per root: a room may replace its state). */
+  private holdRootView(): void {
+    const root = this.stateRoot()
+    if (root === undefined || root === this.rootViewOf) return
+    if (this.rootView !== null) disposeViews([this.rootView])
+    const view = createManagedView()
+    this.rootView = bindViewToRoot(view, root) ? view : null
+    this.rootViewOf = root
   }
 
   /** The registry of the system given to use(); throws naming `method` before that. */

@@ -10,6 +10,10 @@ export interface EntityRegistry {
   readonly instances: (Ref | undefined)[]
   /** Engine generation of `eid` when its instance was tracked. */
   readonly generation: Uint32Array
+  /** The tracked entity ids, in no particular order: the first {@link count} entries. */
+  readonly tracked: Int32Array
+  /** How many entity ids are tracked (have an instance). */
+  readonly count: number
   set(eid: number, instance: Ref, generation: number): void
   delete(eid: number): void
   /**
@@ -24,16 +28,33 @@ export interface EntityRegistry {
 export function createEntityRegistry(capacity: number): EntityRegistry {
   const instances: (Ref | undefined)[] = new Array<Ref | undefined>(capacity).fill(undefined)
   const generation = new Uint32Array(capacity)
+  const tracked = new Int32Array(capacity)
+  /** Per entity id, its position in `tracked`, or -1. */
+  const slot = new Int32Array(capacity).fill(-1)
+  let count = 0
   return {
     capacity,
     instances,
     generation,
+    tracked,
+    get count() {
+      return count
+    },
     set(eid, instance, gen) {
       instances[eid] = instance
       generation[eid] = gen
+      if (slot[eid] !== -1) return
+      slot[eid] = count
+      tracked[count++] = eid
     },
     delete(eid) {
       instances[eid] = undefined
+      const j = slot[eid]!
+      if (j === -1) return
+      const last = tracked[--count]!
+      tracked[j] = last
+      slot[last] = j
+      slot[eid] = -1
     },
     holds(eid, gen) {
       return instances[eid] !== undefined && generation[eid] === gen

@@ -87,6 +87,13 @@ export interface ChangeTreeLike {
   readonly parent?: object
   /** The tree's field (Schema parent) or journal / element index (collection parent) in its parent. */
   readonly parentIndex?: number
+  /**
+   * The other holders of an instance held in several places (schema's `extraParents`, the 2nd+
+   * links of its parent chain; `parent` / `parentIndex` is the latest one): undefined for a tree
+   * with one holder. A link stays after its holder lets go while another holder remains
+   * (see {@link holdsChild}).
+   */
+  readonly extraParents?: ParentLinkLike
   /** True until the tree was first encoded: the shared pass will introduce it whole. */
   readonly isNew: boolean
   /** The tree is filtered, or its class declares `.view()` fields (schema then keeps view entries for it). */
@@ -106,6 +113,13 @@ export interface ChangeTreeLike {
   forEachWithCtx<C>(ctx: C, cb: (ctx: C, index: number, op: number | undefined) => void): void
   /** Calls `cb(ctx, child)` for each child tree (a field or element holding a Schema or collection). */
   forEachChildWithCtx<C>(ctx: C, cb: (ctx: C, child: ChangeTreeLike, at: unknown) => void): void
+}
+
+/** One link of a tree's extra parents (schema's `ParentChain`): a holder and the tree's index in it. */
+export interface ParentLinkLike {
+  readonly ref: object
+  readonly index: number
+  readonly next?: ParentLinkLike
 }
 
 /** A node of schema's change list (`ChangeTreeNode`). */
@@ -183,6 +197,23 @@ export function treeOf(ref: unknown): ChangeTreeLike | undefined {
 /** The tree of `tree`'s parent, or undefined at the state root (or for a detached tree). */
 export function parentTreeOf(tree: ChangeTreeLike): ChangeTreeLike | undefined {
   return tree.parent === undefined ? undefined : treeOf(tree.parent)
+}
+
+/**
+ * True when `parent` (a Schema or collection tree) holds `tree` at `index` now: a copy of schema's
+ * `isEdgeLive` (changeTree/parentChain.ts). Schema keeps a holder's link in the child's parent
+ * chain after the holder lets go while another holder remains, so the chain alone does not say
+ * who holds the child. An array is read from its live `items` (the slot first, then a scan: a
+ * recorded slot goes stale as the array reorders). Allocates nothing.
+ */
+export function holdsChild(parent: ChangeTreeLike, index: number, tree: ChangeTreeLike): boolean {
+  if (parent.isArray) {
+    const items = (parent.refTarget as unknown as { items: readonly unknown[] }).items
+    if (treeOf(items[index]) === tree) return true
+    for (let i = 0; i < items.length; i++) if (treeOf(items[i]) === tree) return true
+    return false
+  }
+  return treeOf(parent.refTarget[$getByIndex](index)) === tree
 }
 
 /** The ref id the wire calls `tree`'s object by. */
@@ -432,6 +463,18 @@ export function isEncoderLike(e: Partial<EncoderLike> | undefined): e is Encoder
 export function roomEncoder(room: unknown): Encoder | undefined {
   const enc = (room as { _serializer?: { encoder?: unknown } } | null | undefined)?._serializer?.encoder
   return typeof enc === 'object' && enc !== null ? (enc as Encoder) : undefined
+}
+
+/**
+ * Registers `view` with `root` now (schema's `StateView._bindRoot`, which its first `add` would
+ * call): while a root has no registered view, schema sends `.stream()` collections' elements in
+ * the shared patch, to every client. Returns false when the installed schema has no such method.
+ */
+export function bindViewToRoot(view: StateView, root: unknown): boolean {
+  const bind = (view as unknown as { _bindRoot?: (root: unknown) => void })._bindRoot
+  if (typeof bind !== 'function' || typeof root !== 'object' || root === null) return false
+  bind.call(view, root)
+  return true
 }
 
 /**

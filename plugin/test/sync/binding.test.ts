@@ -4,6 +4,7 @@ import { Client, type Room as ClientRoom } from '@colyseus/sdk'
 import { addComponent, addEntity, createWorld, removeComponent, removeEntity, type World } from 'bitecs'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { startTestServer, until, type TestServer } from '../support/test-server'
+import { roomEncoder } from '../../src/view-encoding/index'
 import { addObserver, AttentionPlugin, createAttentionComponents, createAttentionSystem, setOwner, type AttentionComponents, type AttentionSystem } from '../../src/index'
 
 // What a client is bound to, in real rooms joined by real clients: a binding follows one observer,
@@ -82,10 +83,66 @@ class BindingRoom extends Room<{ state: InstanceType<typeof State> }> {
   }
 }
 
+const StreamState = schema({ things: t.map(Thing).view().stream(), clock: t.number().default(0) }, 'BindingStreamState')
+let streamRoom: StreamRoom | undefined
+/** Every frame the server sent each client (session id -> bytes as text), from its join on. */
+const frames = new Map<string, string[]>()
+
+/** A room whose entities live in a `.view().stream()` collection: a hidden one and a far one exist before anyone joins. */
+class StreamRoom extends Room<{ state: InstanceType<typeof StreamState> }> {
+  override plugins = definePlugins([new AttentionPlugin({ entryBudget: 100 })])
+  override state = new StreamState()
+  world = createWorld()
+  C = createAttentionComponents(64)
+  attention = createAttentionSystem(this.world, { components: this.C, hysteresis: false })
+
+  override onCreate(): void {
+    streamRoom = this
+    this.plugins.attention.use(this.attention)
+    for (const [x, kind, hidden] of [[3, 'near', false], [4, 'SECRET-HIDDEN', true], [900, 'SECRET-FAR', false]] as const) {
+      const eid = addEntity(this.world)
+      addComponent(this.world, eid, this.C.Position)
+      this.C.Position.x[eid] = x
+      if (hidden) addComponent(this.world, eid, this.C.Hidden)
+      const thing = new Thing()
+      thing.kind = kind
+      this.state.things.set(String(eid), thing)
+      this.plugins.attention.track(eid, thing)
+    }
+    // the state changes every patch, so every patch encodes
+    this.clock.setInterval(() => {
+      this.state.clock += 1
+    }, 20)
+    // patches far more often than the engine ticks: the first patches after a join come before any sync
+    this.patchRate = 20
+    this.setTimestep(() => this.attention(this.world), 200)
+  }
+
+  override onJoin(client: ServerClient, options: { bind?: boolean }): void {
+    const seen: string[] = []
+    frames.set(client.sessionId, seen)
+    const raw = client.raw.bind(client)
+    client.raw = (data: Uint8Array | Buffer, ...rest: unknown[]) => {
+      seen.push(Buffer.from(data).toString('latin1'))
+      return (raw as (...a: unknown[]) => void)(data, ...rest)
+    }
+    const eid = addEntity(this.world)
+    addComponent(this.world, eid, this.C.Position)
+    addObserver(this.world, this.C, eid, { radius: RADIUS, budget: 32, fov: 2 * Math.PI })
+    if (options.bind !== false) this.plugins.attention.bind(client, eid)
+  }
+
+  override onBeforePatch(): void {
+    this.plugins.attention.sync()
+  }
+}
+
 let server: TestServer
+let streamServer: TestServer
 let warnings: string[] = []
 beforeAll(async () => {
   server = await startTestServer('binding', BindingRoom)
+  streamServer = await startTestServer('stream', StreamRoom)
   vi.spyOn(console, 'warn').mockImplementation((...a: unknown[]) => void warnings.push(a.map(String).join(' ')))
 })
 afterEach(() => {
@@ -94,6 +151,7 @@ afterEach(() => {
 afterAll(async () => {
   vi.restoreAllMocks()
   await server.stop()
+  await streamServer.stop()
 })
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -229,6 +287,33 @@ describe('binding', () => {
       expect(keys(a)).not.toContain(String(late))
     } finally {
       await a.leave()
+    }
+  })
+
+  it("should never put a stream collection's elements in the frames of a client without a view, nor a hidden or far one in a bound client's", async () => {
+    // a client the room does not bind (a lobby watcher, or one bound later): with no view
+    // registered, schema sends a stream's elements to every client in the shared patch
+    const idle = await new Client(streamServer.url).create('stream', { bind: false })
+    // no client is bound yet: the shared patch (what a client without a view is sent), encoded now
+    const enc = roomEncoder(streamRoom!)!
+    streamRoom!.state.clock += 1
+    const shared = Buffer.from(enc.encode({ offset: 0 })).toString('latin1')
+    enc.discardChanges()
+    expect(shared).not.toContain('near')
+    expect(shared).not.toContain('SECRET')
+    const a = await new Client(streamServer.url).joinById(idle.roomId)
+    try {
+      await until(() => kinds(a).includes('near'), 'the near entity')
+      await sleep(300)
+      const sent = frames.get(a.sessionId)!.join('')
+      expect(sent).toContain('near')
+      expect(sent).not.toContain('SECRET')
+      const idleSent = frames.get(idle.sessionId)!.join('')
+      expect(idleSent).not.toContain('near')
+      expect(idleSent).not.toContain('SECRET')
+    } finally {
+      await a.leave()
+      await idle.leave()
     }
   })
 

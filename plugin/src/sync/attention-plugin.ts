@@ -400,8 +400,13 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     // a tracked instance the game also put in another entity's field or a plain state field reaches
     // every client holding that place: only the game can take it back, so say it (once)
     if (this.syncs % SHARED_SYNCS === 0 && !this.warned.has('shared')) {
-      const found = findSharedInstance(this.registry!, this.stateRoot())
-      if (found !== null) this.warnOnce('shared', found.message)
+      try {
+        const found = findSharedInstance(this.registry!, this.stateRoot())
+        if (found !== null) this.warnOnce('shared', found.message)
+      } catch (err) {
+        // it reads schema internals: never a throw into the patch timer
+        this.syncFailed(err)
+      }
     }
     this.reportSentBytes(system)
     const s = this.scratch!
@@ -621,12 +626,14 @@ export class AttentionPlugin extends RoomPlugin<Room> {
   protected override onDispose(): void {
     this.disposed = true
     const system = this.system
-    if (this.rootView !== null) disposeViews([this.rootView])
-    this.rootView = null
     releaseSystem(system, this)
     if (this.syncTimer !== null) clearTimeout(this.syncTimer)
     this.syncTimer = null
-    disposeViews(this.records.map((r) => r.view))
+    // one walk of the state for every view, the root view's included
+    const views = this.records.map((r) => r.view)
+    if (this.rootView !== null) views.push(this.rootView)
+    this.rootView = null
+    disposeViews(views)
     this.records.length = 0
     this.forks.clear()
     this.byObserver.clear()

@@ -86,7 +86,7 @@ export function checkTrackable(eid: number, instance: Ref, root: unknown): void 
   const edge = at === undefined ? null : classifyEdge(at, atIndex!)
   if (edge === EDGE_INSIDE_FILTERED) {
     throw new Error(
-      `colyseus-attention: track(${eid}, instance): ${describeEdge(at!, atIndex!)} holds this ${nameOf(instance)}, and ${holderOf(at!)} is itself behind a .view() field (another entity, or inside one). ` +
+      `colyseus-attention: track(${eid}, instance): ${describeEdge(at!, atIndex!)} holds this ${nameOf(instance)}, and ${holderOf(at!)} is itself behind a .view() field (another entity, or an object a client gets only through its view). ` +
         `Schema shows a child to every client that receives its holder, and a client that receives the child is sent its holder too: ` +
         `the two entities would reach each other's clients. ` +
         SHARED_FIX,
@@ -151,7 +151,8 @@ function classifyEdge(at: object, index: number): number {
   if (owner === undefined) return EDGE_OK
   if (owner.isFiltered === true) return EDGE_INSIDE_FILTERED
   const tag = owner.encDescriptor.tags[collection ? p.parentIndex! : index]
-  if (tag === undefined) return EDGE_PUBLIC
+  // a stream collection is private to views with or without .view() (schema's isFieldStream)
+  if (tag === undefined) return collection && p.isStreamCollection ? EDGE_OK : EDGE_PUBLIC
   if (collection && tag !== DEFAULT_VIEW_TAG && !p.isStreamCollection) return EDGE_TAGGED_COLLECTION
   return EDGE_OK
 }
@@ -273,7 +274,9 @@ function nestedTaggedField(cls: Function): NestedTag | null {
   if (found !== undefined) return found
   found = null
   const md = metadataOf(cls)
-  const seen = new Set<object>()
+  // the entity's own class is not a child of itself (a `parent: t.ref(Entity)` holds another
+  // entity, which track() refuses per instance): its own tagged fields are the bands' to hold
+  const seen = new Set<object>([cls])
   for (let i = 0; md !== undefined && i < MAX_FIELDS && found === null; i++) {
     const f = md[i]
     if (f === undefined) continue

@@ -254,6 +254,17 @@ describe("what an entity's schema may hold", () => {
     await c.leave()
   })
 
+  it('should accept an entity in a stream collection without .view() (private to views all the same)', () => {
+    const Node = schema({ x: t.float32(), kind: t.string() }, 'EsNode')
+    const Streamed = schema({ nodes: t.map(Node).stream() }, 'EsStreamed')
+    const state = new Streamed()
+    new Encoder(state)
+    const plugin = new AttentionPlugin().use(createAttentionSystem(createWorld(), { components: createAttentionComponents(64) }))
+    const n = new Node()
+    state.nodes.set('1', n)
+    expect(() => plugin.track(1, n)).not.toThrow()
+  })
+
   it('should refuse to track an instance held in two places, held by or inside another entity, or in a collection marked with a tag', () => {
     const { state, plugin } = handDriven()
     const ent = new Ent()

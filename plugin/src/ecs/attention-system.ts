@@ -699,6 +699,11 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
   // (`(x >>> 0) === x` is false for a fraction, a negative, NaN, an infinity and a non-number),
   // never as `undefined` from a typed array or another observer's entry
   const slot = (o: number): number => ((o >>> 0) === o && o < cap ? slotOf[o]! : -1)
+  /** Observer `o`'s value in a per-slot array, or 0 when `o` is no observer. */
+  const perSlot = (values: ArrayLike<number>, o: number): number => {
+    const s = slot(o)
+    return s === -1 ? 0 : values[s]!
+  }
   /** Index of entry `i` of observer `o`'s list of `counts[slot]` entries, or -1 when `o` is no observer or `i` is not an integer in [0, count). */
   const entry = (counts: Uint16Array, o: number, i: number): number => {
     const s = slot(o)
@@ -718,10 +723,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
   const api = Object.assign(system, {
     capacity: cap,
     isObserver: (o: number) => slot(o) !== -1,
-    memberCount: (o: number) => {
-      const s = slot(o)
-      return s === -1 ? 0 : front.count[s]!
-    },
+    memberCount: (o: number) => perSlot(front.count, o),
     // -1 past the count: the slots beyond it hold stale entries, or the next observer's members
     memberAt: (o: number, i: number) => {
       const k = entry(front.count, o, i)
@@ -761,30 +763,18 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     // PERFORMANCE.md, "the common case inline": one flags read for an entity with no deny flag
     isDenied: (o: number, e: number) => e !== o && (e >>> 0) === e && e < cap && (flags[e]! & DENY_FLAGS) !== 0 && isDenied(c, flags, o, e),
     owns: (o: number, e: number) => (e >>> 0) === e && e < cap && isOwnedBy(c, flags, o, e),
-    lastScoredTick: (o: number) => {
-      const s = slot(o)
-      return s === -1 ? 0 : scoredTick[s]!
-    },
-    enteredCount: (o: number) => {
-      const s = slot(o)
-      return s === -1 ? 0 : front.enteredCount[s]!
-    },
+    lastScoredTick: (o: number) => perSlot(scoredTick, o),
+    enteredCount: (o: number) => perSlot(front.enteredCount, o),
     enteredAt: (o: number, i: number) => {
       const k = entry(front.enteredCount, o, i)
       return k === -1 ? -1 : front.entered[k]!
     },
-    exitedCount: (o: number) => {
-      const s = slot(o)
-      return s === -1 ? 0 : front.exitedCount[s]!
-    },
+    exitedCount: (o: number) => perSlot(front.exitedCount, o),
     exitedAt: (o: number, i: number) => {
       const k = entry(front.exitedCount, o, i)
       return k === -1 ? -1 : front.exited[k]!
     },
-    bandChangedCount: (o: number) => {
-      const s = slot(o)
-      return s === -1 ? 0 : front.bandChangedCount[s]!
-    },
+    bandChangedCount: (o: number) => perSlot(front.bandChangedCount, o),
     bandChangedAt: (o: number, i: number) => {
       const k = entry(front.bandChangedCount, o, i)
       return k === -1 ? -1 : front.bandChanged[k]!

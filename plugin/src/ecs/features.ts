@@ -106,7 +106,7 @@ export class RowWriter {
   /** Paired writes: per entity id, the current observer's pair score, valid where `pairStamp[e]` is its pair mark. */
   readonly pairScore: Float32Array
   readonly pairStamp: Uint32Array
-  /** `[skipped, reached, paired]` since the last {@link loadObserver}. */
+  /** `[skipped, reached, paired, not finite]` since the last {@link loadObserver}. */
   readonly counts = new Int32Array(4)
   /** The built-in weights by feature column. */
   readonly weightsByColumn: Float64Array

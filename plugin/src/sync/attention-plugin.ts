@@ -8,7 +8,7 @@ import { checkOptionKeys, checkRangeSource, mergeOptions, resolvePluginOptions, 
 import { createSetReader } from './set-reader'
 import { clearView, syncViews } from './sync-pass'
 import { createSyncScratch, type SyncScratch } from './sync-scratch'
-import { createViewRecord, recordAdd, recordRemoveAt, recordSlot, type ViewRecord } from './view-record'
+import { createViewRecord, observerGone, recordAdd, recordRemoveAt, recordSlot, type ViewRecord } from './view-record'
 import { addToView, removeFromView } from './view-sync'
 import { deleteHiddenFields } from './schema-tags'
 import { createManagedView } from './view-entries'
@@ -330,7 +330,7 @@ export class AttentionPlugin extends RoomPlugin<Room> {
   observerOf(sessionId: string): number {
     const r = this.bySession.get(sessionId)
     // a view whose observer lost Observer or Position follows nobody (the id may be another player's now)
-    return r === undefined || this.system === null || this.system.observerGenerationOf(r.observer) !== r.observerGen ? -1 : r.observer
+    return r === undefined || this.system === null || observerGone(r, this.system) ? -1 : r.observer
   }
 
   /** Number of distinct StateViews (what Colyseus encodes per patch besides the shared part). */
@@ -692,7 +692,7 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     const s = this.scratch!
     if (s.reader === null || s.reader.system !== this.system) s.reader = createSetReader(this.system!)
     // an observer id that lost its Observer since the bind: the view follows it no more
-    if (s.reader.observerGenerationOf(r.observer) !== r.observerGen) clearView(r, this.registry, this.opts.bandTags)
+    if (observerGone(r, s.reader)) clearView(r, this.registry, this.opts.bandTags)
     dropBarred(r, s.reader, this.registry, this.opts.bandTags, s)
     dropDead(r, s.reader, this.registry, this.opts.bandTags)
     // a reconnecting client needs removals of its own (afterFullState), a joining one only when the
@@ -811,7 +811,7 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     this.lastReport = now
     for (const r of this.records) {
       // a fork reports nothing: its parent speaks for the observer
-      if (r.synced !== -1 && system.isObserver(r.observer) && system.observerGenerationOf(r.observer) === r.observerGen && !this.forks.has(r)) system.reportBytes(r.observer, r.sentBytes / seconds)
+      if (r.synced !== -1 && system.isObserver(r.observer) && !observerGone(r, system) && !this.forks.has(r)) system.reportBytes(r.observer, r.sentBytes / seconds)
       r.sentBytes = 0
     }
   }
@@ -853,7 +853,7 @@ export class AttentionPlugin extends RoomPlugin<Room> {
   private orphaned(o: number): void {
     this.scratch!.orphanedObserver = -1
     const r = this.byObserver.get(o)
-    if (r !== undefined && r.observerGen !== this.system!.observerGenerationOf(o)) this.byObserver.delete(o)
+    if (r !== undefined && observerGone(r, this.system!)) this.byObserver.delete(o)
     if (this.warned.has('orphaned')) return
     // a client that is leaving (the room removed its player in an async onLeave) needs no advice
     const joined = (r: ViewRecord): boolean =>

@@ -2,7 +2,7 @@ import type { EntityRegistry } from './entity-registry'
 import type { SetReader } from './set-reader'
 import { nextStamp, reservePending, type SyncScratch } from './sync-scratch'
 import { dropEntry, retagEntry } from './view-sync'
-import { admitEntrants, collectEntrants, isSendable, isTracked, noteStale } from './view-entrants'
+import { admitEntrants, collectEntrants, isSendable, isTracked } from './view-entrants'
 import { recordSlot, type ViewRecord } from './view-record'
 
 /**
@@ -85,10 +85,8 @@ export function reconcileTick(
     const i = at[e]!
     const j = recordSlot(r, e)
     if (j === -1) {
-      if (i !== -1) {
-        if (isSendable(sets, registry, o, i)) s.pending[p++] = i
-        else noteStale(sets, registry, o, i, s)
-      }
+      // (an entrant got here tracked at its current generation: a stale instance was noted above)
+      if (i !== -1 && isSendable(sets, registry, o, i)) s.pending[p++] = i
     } else if (i === -1 || sets.memberGenerationAt(o, i) !== r.gens[j]) dropEntry(r, j, registry, tags)
     else retagEntry(r, j, sets.bandAt(o, i), registry, tags, s)
   }

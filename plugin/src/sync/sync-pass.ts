@@ -6,7 +6,7 @@ import { createSetReader, type SetReader } from './set-reader'
 import type { SyncScratch } from './sync-scratch'
 import { dropBarred } from './view-bounds'
 import { dropEntry } from './view-sync'
-import { adoptRecord, disownRecord, recordSlot, type ViewRecord } from './view-record'
+import { adoptRecord, disownRecord, observerGone, recordSlot, type ViewRecord } from './view-record'
 import { publishWatch, resetWatch } from './watch-bands'
 
 /**
@@ -40,7 +40,7 @@ export function syncViews(
   for (let i = 0; i < records.length; i++) {
     const r = records[i]!
     const o = r.observer
-    const orphaned = sets.observerGenerationOf(o) !== r.observerGen
+    const orphaned = observerGone(r, sets)
     if (orphaned || !sets.isObserver(o)) {
       // an observer id that lost its Observer since the bind may stand for another player now:
       // its set is not this view's (the plugin warns once and forgets the view as a shared one)

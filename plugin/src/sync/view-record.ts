@@ -67,6 +67,14 @@ export function createViewRecord(view: StateView, observer: number, observerGen:
   }
 }
 
+/**
+ * True when the record's observer id lost its Observer or Position since the view was bound to it
+ * (its observer generation moved): the view follows nobody now, whatever the id stands for.
+ */
+export function observerGone(r: ViewRecord, system: { observerGenerationOf(eid: number): number }): boolean {
+  return system.observerGenerationOf(r.observer) !== r.observerGen
+}
+
 /** Appends `eid` to the record (growing its arrays by doubling). */
 export function recordAdd(r: ViewRecord, eid: number, gen: number, band: number): void {
   if (r.count === r.eids.length) {

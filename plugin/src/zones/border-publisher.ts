@@ -30,10 +30,7 @@ export function handOver(st: ExchangeState, t: number): void {
     const flags = flagsOf(st, eid, true)
     // a value that is not finite would make the new owner drop the whole message (every entity
     // in it released here, adopted nowhere): the entity stays local until it is finite
-    if (!finiteRecord(st, eid, x, y, vx, vy, flags)) {
-      reportNonFinite(st, eid)
-      continue
-    }
+    if (!finiteRecord(st, eid, x, y, vx, vy, flags)) continue
     const w = st.handover[dest]!
     if (w.count === 0) beginMessage(w, o.zone, st.instance, st.seq, t)
     // exact position and velocity: the new owner simulates from them
@@ -95,10 +92,7 @@ export function publishSummary(st: ExchangeState, t: number): void {
     const vx = V.x[eid]!
     const vy = V.y[eid]!
     const flags = flagsOf(st, eid, false)
-    if (!finiteRecord(st, eid, x, y, vx, vy, flags)) {
-      reportNonFinite(st, eid)
-      continue
-    }
+    if (!finiteRecord(st, eid, x, y, vx, vy, flags)) continue
     sent.stamp[eid] = stamp
     sent.nextMembers[n] = eid
     sent.nextGids[n++] = gid
@@ -160,17 +154,18 @@ function finite(v: number): boolean {
 /**
  * True when every number of the record about to be written for `eid` is finite: position,
  * velocity, salience (when `flags` carries it) and the fields (already in `st.fields`, as the
- * neighbours will read them). The receiver drops a whole message with one that is not.
+ * neighbours will read them). The receiver drops a whole message with one that is not, so such an
+ * entity is left out, reported once.
  */
 function finiteRecord(st: ExchangeState, eid: number, x: number, y: number, vx: number, vy: number, flags: number): boolean {
-  if (!finite(x) || !finite(y) || !finite(vx) || !finite(vy)) return false
-  if ((flags & RecordFlag.Salience) !== 0) {
+  let ok = finite(x) && finite(y) && finite(vx) && finite(vy)
+  if (ok && (flags & RecordFlag.Salience) !== 0) {
     const S = st.o.components.Salience
-    if (!finite(S.weight[eid]!) || !finite(S.nimbus[eid]!)) return false
+    ok = finite(S.weight[eid]!) && finite(S.nimbus[eid]!)
   }
-  const fields = st.fields
-  for (let k = 0; k < st.o.fields; k++) if (!Number.isFinite(fields[k]!)) return false
-  return true
+  for (let k = 0; ok && k < st.o.fields; k++) ok = Number.isFinite(st.fields[k]!)
+  if (!ok) reportNonFinite(st, eid)
+  return ok
 }
 
 /**

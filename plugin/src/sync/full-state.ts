@@ -34,7 +34,10 @@ export interface FullStateHandler {
   before(client: Client): void
   /** After it was encoded, with the view it was encoded for. */
   after(client: Client, view: StateView): void
-  /** Before each patch is encoded (after the room's onBeforePatch and its clock's timers). */
+  /**
+   * Before each patch is encoded (after the room's onBeforePatch and its clock's timers), and
+   * before each patch of `@unreliable` fields that has something to send.
+   */
   beforePatch(): void
   /** After each patch was encoded and sent. */
   afterPatch(): void
@@ -45,7 +48,8 @@ const hooked = new WeakSet<object>()
 
 /**
  * Wraps a room's serializer (`roomSerializer(room)`; a room makes a new one with each new state) so
- * `handler` runs around every client's full state and after every patch. Once per serializer.
+ * `handler` runs around every client's full state and around every patch (the `@unreliable` fields'
+ * too). Once per serializer.
  */
 export function hookFullState(ser: SerializerLike, handler: FullStateHandler): void {
   if (hooked.has(ser)) return
@@ -66,6 +70,15 @@ export function hookFullState(ser: SerializerLike, handler: FullStateHandler): v
     const r = ownPatches.call(this, clients, state, timing)
     handler.afterPatch()
     return r
+  }
+  // `@unreliable` fields go out right after each patch, or on a timer of their own
+  // (`unreliablePatchRate`), through the same views: what the game changed since, too, is checked
+  const ownUnreliable = ser.applyUnreliablePatches
+  if (typeof ownUnreliable === 'function') {
+    ser.applyUnreliablePatches = function (this: unknown, clients: unknown) {
+      if (ser.encoder?.hasUnreliableChanges !== false) handler.beforePatch()
+      return ownUnreliable.call(this, clients)
+    }
   }
 }
 

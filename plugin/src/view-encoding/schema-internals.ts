@@ -486,6 +486,10 @@ export function bindViewToRoot(view: StateView, root: unknown): boolean {
 export interface SerializerLike {
   getFullState: (client?: unknown, timing?: unknown) => Uint8Array
   applyPatches: (clients: unknown, state: unknown, timing?: unknown) => boolean
+  /** Sends the `@unreliable` fields' changes (Colyseus 0.18; on a timer of its own with `unreliablePatchRate`). */
+  applyUnreliablePatches?: (clients: unknown) => boolean
+  /** The serializer's encoder (whether it has `@unreliable` changes queued). */
+  encoder?: { hasUnreliableChanges?: boolean }
 }
 
 /**

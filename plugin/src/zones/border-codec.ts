@@ -7,8 +7,10 @@
 //                    u32 source instance (random per exchange: a room that replaces a dead one,
 //                    or a duplicate, never refreshes the other's ghosts),
 //                    u32 layout (a hash of the grid and the field formats: both sides must agree)
-// record:            u32 gid, u8 flags; a Gone record ends here (5 bytes). Then
-//                    u16 team                      when flags has Team,
+// record:            u32 gid, u8 flags; a Gone record ends here (5 bytes; flags Gone, plus
+//                    Adopted when its publisher had adopted the entity in a handover). Then
+//                    u16 team                      when flags has Team (the entity has a Team,
+//                                                  0 included),
 //                    u16 x, y on the source zone's position frame and f16 vx, vy, or
 //                    f32 x, y, vx, vy when flags has Wide (handovers: exact),
 //                    f32 salience weight, nimbus   when flags has Salience,
@@ -16,7 +18,10 @@
 //                    u8 / i8 1).
 //
 // Version 1 sent every record whole (32 bytes + 4 per field): 52 bytes for the example's 5
-// fields, against 19 to 29 now (docs/scaling.md, "Message format").
+// fields, against 19 to 29 now (docs/scaling.md, "Message format"). Two later additions kept
+// version 2, as the bytes' layout is unchanged and a reader without them reads their records as
+// it did (failing closed): a Team of id 0 (it read it as no Team) and the Adopted flag on a Gone
+// (it ignored it, and let an unconfirmed ghost expire).
 
 import { zoneBounds, zoneCount, type ZoneGrid } from './zone-grid'
 
@@ -37,15 +42,27 @@ export const RecordFlag = {
   TeamOnly: 2,
   /** The entity is hidden (only in handover messages). */
   Hidden: 4,
-  /** The entity left the border (or despawned) since the last summary: drop its ghost. Nothing follows the flags. */
+  /**
+   * The publisher no longer publishes the entity (it left the border, despawned, turned hidden or
+   * team-only, was handed over...): drop its ghost. Nothing follows the flags.
+   */
   Gone: 8,
-  /** A team id other than 0 follows the flags. */
+  /** The entity has a Team: its id (0 included) follows the flags. Without it the entity has no Team. */
   Team: 16,
   /**
    * Position and velocity are four f32, not u16 on the source zone's frame and f16: in handovers
    * (the new owner simulates from them, so they cross exactly), outside the frame, or frames off.
    */
   Wide: 32,
+  /**
+   * With Gone only: the publisher adopted the entity in a handover and no longer publishes it
+   * (hidden, team-only, despawned, off the border, handed on to a third zone), maybe before any of
+   * its summaries listed it; not set when it handed the entity back to the zone it came from. That
+   * zone drops the ghost it kept when it handed the entity over, even one no summary has confirmed
+   * yet. A Gone without it removes only ghosts its publishing instance confirmed (it may be older
+   * than a ghost left by a handover).
+   */
+  Adopted: 64,
 } as const
 
 /** Message flags. */
@@ -257,10 +274,11 @@ function maxRecordBytes(layout: FieldLayout): number {
 }
 
 /**
- * Appends one record. `fields` holds the values already quantized by {@link quantize} (so the
- * publisher's memory of what it sent is what the neighbours read); the position and velocity the
- * neighbours will read are left in `w.sentX`, `sentY`, `sentVx`, `sentVy`. `exact` sends position
- * and velocity as f32 (a handover: rounding could put an entity back across the border it crossed).
+ * Appends one record. `team` is the entity's Team id (0 is a team), or -1 when it has no Team.
+ * `fields` holds the values already quantized by {@link quantize} (so the publisher's memory of
+ * what it sent is what the neighbours read); the position and velocity the neighbours will read
+ * are left in `w.sentX`, `sentY`, `sentVx`, `sentVy`. `exact` sends position and velocity as f32
+ * (a handover: rounding could put an entity back across the border it crossed).
  */
 export function writeRecord(
   w: BorderWriter,
@@ -288,13 +306,14 @@ export function writeRecord(
   // (NaN fails these tests and goes wide. The exchange's publisher writes no record with a number
   // that is not finite; the receiver drops a message with one as non-finite)
   const narrow = !exact && fr.enabled && qx >= 0 && qx <= STEPS && qy >= 0 && qy <= STEPS
-  flags &= ~(RecordFlag.Team | RecordFlag.Wide)
-  if (team !== 0) flags |= RecordFlag.Team
+  flags &= ~(RecordFlag.Team | RecordFlag.Wide | RecordFlag.Adopted)
+  // team 0 is a team: only a negative team stands for none
+  if (team >= 0) flags |= RecordFlag.Team
   if (!narrow) flags |= RecordFlag.Wide
   v.setUint32(o, gid >>> 0, true)
   v.setUint8(o + 4, flags)
   o += 5
-  if (team !== 0) {
+  if (team >= 0) {
     v.setUint16(o, team, true)
     o += 2
   }
@@ -358,11 +377,15 @@ export function writeRecord(
   w.count++
 }
 
-/** Appends a Gone record: the entity left the border or despawned. */
-export function writeGone(w: BorderWriter, gid: number): void {
+/**
+ * Appends a Gone record: the entity is no longer published (left the border, despawned, hidden...).
+ * `adopted`: the publisher adopted it in a handover and has not handed it back to the zone it came
+ * from ({@link RecordFlag.Adopted}).
+ */
+export function writeGone(w: BorderWriter, gid: number, adopted = false): void {
   if (w.offset + GONE_BYTES > w.bytes.length) grow(w, w.offset + GONE_BYTES)
   w.view.setUint32(w.offset, gid >>> 0, true)
-  w.view.setUint8(w.offset + 4, RecordFlag.Gone)
+  w.view.setUint8(w.offset + 4, adopted ? RecordFlag.Gone | RecordFlag.Adopted : RecordFlag.Gone)
   w.offset += GONE_BYTES
   w.count++
 }
@@ -398,6 +421,7 @@ export interface BorderMessage {
 export interface BorderRecord {
   gid: number
   flags: number
+  /** Team id, -1 when the entity has no Team. */
   team: number
   x: number
   y: number
@@ -410,7 +434,7 @@ export interface BorderRecord {
 }
 
 export function createBorderRecord(fields: Float32Array): BorderRecord {
-  return { gid: 0, flags: 0, team: 0, x: 0, y: 0, vx: 0, vy: 0, weight: 0, nimbus: 0, fields }
+  return { gid: 0, flags: 0, team: -1, x: 0, y: 0, vx: 0, vy: 0, weight: 0, nimbus: 0, fields }
 }
 
 /**
@@ -431,7 +455,7 @@ export function readRecord(v: DataView, at: number, layout: FieldLayout, frames:
   if ((flags & RecordFlag.Team) !== 0) {
     r.team = v.getUint16(o, true)
     o += 2
-  } else r.team = 0
+  } else r.team = -1
   if (wide) {
     r.x = v.getFloat32(o, true)
     r.y = v.getFloat32(o + 4, true)

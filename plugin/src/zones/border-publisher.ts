@@ -1,10 +1,12 @@
 // Owns the publishing side of the border exchange: handing entities that left the zone to the
-// neighbour they entered, and the border summary (keyframes and deltas). Visibility is enforced
-// here: Hidden and TeamOnly entities never go into a summary.
+// neighbour they entered (leaving a ghost that holds only what records carry), and the border
+// summary (keyframes and deltas, and a Gone for every entity a neighbour may hold a ghost of and
+// this summary leaves out, adopted ones included). Visibility is enforced here: Hidden and
+// TeamOnly entities never go into a summary.
 import { query } from 'bitecs'
 import { beginMessage, finishMessage, MessageFlag, RecordFlag, writeGone, writeRecord } from './border-codec'
 import { fillFields, flagsOf, send, teamOf, warnPrefix, type ExchangeState } from './exchange-state'
-import { has, markGhost } from './ghost-store'
+import { has, markGhost, stripUncarried } from './ghost-store'
 import { distanceToBounds, zoneAt } from './zone-grid'
 
 /** Hands every local shared entity that left the zone to the live neighbour it entered. */
@@ -35,8 +37,15 @@ export function handOver(st: ExchangeState, t: number): void {
     if (w.count === 0) beginMessage(w, o.zone, st.instance, st.seq, t)
     // exact position and velocity: the new owner simulates from them
     writeRecord(w, s.gid[eid]!, teamOf(st, eid), flags, x, y, vx, vy, o.components.Salience.weight[eid]!, o.components.Salience.nimbus[eid]!, st.fields, true)
-    // it stays here as a ghost of its new owner until the owner's summaries take over: no gap
+    // it stays here as a ghost of its new owner until the owner's summaries take over: no gap.
+    // Relations records do not carry (its owner, AlwaysRelevant, its aim) would go on acting here
+    // on stale information: the ghost drops them (it keeps its own Observer, ghost-store.ts)
+    stripUncarried(s, eid)
     markGhost(s, eid, dest, t + o.ttlMs, 0)
+    // handed back to the zone it came from: that zone owns it again, and any ghost of it there
+    // later on is newer than a Gone of it from here (handed elsewhere, the ghost that zone kept
+    // when it handed it here is stale: the Gone, flagged Adopted, drops it)
+    if (st.sent.adoptedFrom[eid] === dest) st.sent.adopted[eid] = 0
     st.stats.handedOut++
     o.events.released?.(eid, dest)
     any = true
@@ -48,6 +57,28 @@ export function handOver(st: ExchangeState, t: number): void {
     send(st, `${o.channel}:${z}:in`, finishMessage(w))
     w.count = 0
   }
+}
+
+/**
+ * Local entity `eid` was just adopted from zone `from`, which keeps a ghost of it (not yet confirmed
+ * by any summary of ours): it joins the border members, so that the next summary either lists it
+ * in full (confirming that ghost) or sends a Gone for it, flagged Adopted (that zone drops its
+ * ghost at once) when it is not published, whatever the reason: hidden, team-only, despawned, off
+ * the border, handed on. Without this, that ghost stayed, visible, until `ttlMs`.
+ */
+export function noteAdopted(st: ExchangeState, eid: number, from: number): void {
+  const sent = st.sent
+  const gid = st.s.gid[eid]!
+  // a member already when the last summary listed it under this gid (it was handed away and back
+  // since), or when adopted since under this gid
+  const member = (sent.stamp[eid] === sent.counter && sent.inBorder[eid] === gid) || sent.adopted[eid] === gid
+  sent.adopted[eid] = gid
+  sent.adoptedFrom[eid] = from
+  // new to the border: the next summary sends it whole, whatever it sent of it before
+  sent.inBorder[eid] = 0
+  if (member || sent.count >= sent.members.length) return
+  sent.members[sent.count] = eid
+  sent.gids[sent.count++] = gid
 }
 
 export function publishSummary(st: ExchangeState, t: number): void {
@@ -110,13 +141,16 @@ export function publishSummary(st: ExchangeState, t: number): void {
     sent.vx[eid] = w.sentVx
     sent.vy[eid] = w.sentVy
   }
-  // members of the last summary that left the border or despawned (their id may be reused)
+  // members of the last summary (and entities adopted since) that are not in this one: left the
+  // border, despawned (their id may be reused), turned hidden or team-only, handed on...
   for (let i = 0; i < sent.count; i++) {
     const eid = sent.members[i]!
     const gid = sent.gids[i]!
     if (sent.stamp[eid] === stamp && s.gid[eid] === gid) continue
     if (sent.inBorder[eid] === gid) sent.inBorder[eid] = 0
-    writeGone(w, gid)
+    const adopted = sent.adopted[eid] === gid
+    if (adopted) sent.adopted[eid] = 0
+    writeGone(w, gid, adopted)
   }
   const members = sent.members
   const gids = sent.gids

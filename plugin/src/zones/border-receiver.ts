@@ -3,6 +3,7 @@
 // entities, expiring silent sources' ghosts and watching the presence link through our own echo.
 import { FIELD_FORMATS, HEADER_BYTES, MessageFlag, readMessage, readRecord, readSender, RecordFlag, type BorderMessage } from './border-codec'
 import { drop, removeGhost, warnPrefix, type ExchangeState } from './exchange-state'
+import { noteAdopted } from './border-publisher'
 import { applyRecord, markGhost, spawnShared, unmarkGhost } from './ghost-store'
 import { distanceToBounds } from './zone-grid'
 
@@ -86,7 +87,7 @@ function applySummary(st: ExchangeState, msg: BorderMessage, t: number): void {
     if ((flags & (RecordFlag.Hidden | RecordFlag.TeamOnly)) !== 0 || gid === 0) continue
     let eid = s.byGid.get(gid)
     if ((flags & RecordFlag.Gone) !== 0) {
-      if (eid !== undefined && s.isGhost[eid] === 1 && s.Z.Ghost.source[eid] === msg.source && s.instance[eid] === msg.instance) removeGhost(st, eid)
+      if (eid !== undefined && s.isGhost[eid] === 1 && s.Z.Ghost.source[eid] === msg.source && goneApplies(st, eid, msg.instance, flags)) removeGhost(st, eid)
       continue
     }
     const far = distanceToBounds(own, r.x, r.y) > o.margin * (eid === undefined ? 1 : FAR)
@@ -123,6 +124,17 @@ function applySummary(st: ExchangeState, msg: BorderMessage, t: number): void {
   }
 }
 
+/**
+ * True when a Gone from instance `instance` of ghost `eid`'s source zone removes it: the instance
+ * that confirmed the ghost says so, or the ghost was left here by a handover no summary has
+ * confirmed yet and the Gone is flagged Adopted (the zone that adopted it no longer publishes it;
+ * a Gone without the flag may predate the handover: the entity went back and forth).
+ */
+function goneApplies(st: ExchangeState, eid: number, instance: number, flags: number): boolean {
+  const s = st.s
+  return s.instance[eid] === instance || (s.confirmed[eid] === 0 && (flags & RecordFlag.Adopted) !== 0)
+}
+
 /** Takes over the entities a neighbour handed to this zone. */
 function adopt(st: ExchangeState, msg: BorderMessage): void {
   const { o, s } = st
@@ -152,6 +164,8 @@ function adopt(st: ExchangeState, msg: BorderMessage): void {
       unmarkGhost(s, eid)
     }
     writeKinematics(st, eid)
+    // the zone that handed it over keeps a ghost of it: our next summary lists it or says it is gone
+    noteAdopted(st, eid, msg.source)
     st.stats.handedIn++
     o.events.adopted?.(eid, gid, st.fields)
   }

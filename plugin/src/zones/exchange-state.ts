@@ -17,8 +17,19 @@ export interface SentState {
   inBorder: Uint32Array
   /** Stamp of the last summary that found the entity in the border set. */
   stamp: Uint32Array
+  /**
+   * gid the entity had when this zone adopted it in a handover (0: none, or handed back since): its
+   * Gone record, when it stops being published, carries the Adopted flag.
+   */
+  adopted: Uint32Array
+  /** Zone that handed the entity over, when `adopted` is set. */
+  adoptedFrom: Uint8Array
   counter: number
-  /** Border members of the last summary: entity ids and their gids then. */
+  /**
+   * Border members of the last summary (entity ids and their gids then), and the entities adopted
+   * since: every entity a neighbour may hold a ghost of, to which a Gone is owed when the next
+   * summary leaves it out.
+   */
   members: Int32Array
   gids: Uint32Array
   count: number
@@ -36,6 +47,8 @@ export function createSentState(capacity: number, fields: number): SentState {
     fields: new Float32Array(capacity * Math.max(1, fields)),
     inBorder: new Uint32Array(capacity),
     stamp: new Uint32Array(capacity),
+    adopted: new Uint32Array(capacity),
+    adoptedFrom: new Uint8Array(capacity),
     counter: 0,
     members: new Int32Array(capacity),
     gids: new Uint32Array(capacity),
@@ -117,8 +130,9 @@ export function fillFields(st: ExchangeState, eid: number): void {
   for (let k = 0; k < n; k++) st.fields[k] = quantize(codes[k]!, st.fields[k]!)
 }
 
+/** The Team id of `eid` as a record carries it: 0 is a team; -1 when it has no Team. */
 export function teamOf(st: ExchangeState, eid: number): number {
-  return has(st.s, eid, st.o.components.Team) ? st.o.components.Team.id[eid]! : 0
+  return has(st.s, eid, st.o.components.Team) ? st.o.components.Team.id[eid]! : -1
 }
 
 export function flagsOf(st: ExchangeState, eid: number, handover: boolean): number {

@@ -98,7 +98,22 @@ export function unmarkGhost(s: GhostStore, eid: number): void {
   removeComponent(s.world, eid, s.Z.Ghost)
 }
 
-/** Creates an entity with the attention components a border record describes. */
+/**
+ * Removes from `eid`, a local entity about to become a ghost (handed over), the relations border
+ * records do not carry: Owner, AlwaysRelevant and Aim. They would go on acting here on what this
+ * zone last knew (an owner seeing the ghost while Hidden, AlwaysRelevant its new owner has removed,
+ * an aim at an entity of this zone). Observer and Facing stay: they are the entity's own view, which
+ * a client still bound to a handed-over player here keeps until it moves to the new room (Facing is
+ * not carried either: a ghost that never was local here has none unless the game sets it).
+ */
+export function stripUncarried(s: GhostStore, eid: number): void {
+  const { C } = s
+  setTag(s, eid, C.Owner, false)
+  setTag(s, eid, C.AlwaysRelevant, false)
+  setTag(s, eid, C.Aim, false)
+}
+
+/** Creates an entity with the attention components a border record describes (`team` -1: no Team). */
 export function spawnShared(s: GhostStore, gid: number, team: number, teamOnly: boolean, hidden: boolean, salient: boolean): number {
   const { world, C } = s
   const eid = addEntity(world)
@@ -116,16 +131,16 @@ export function spawnShared(s: GhostStore, gid: number, team: number, teamOnly: 
 }
 
 /**
- * Gives existing entity `eid` the record's Team (0: none), TeamOnly, Hidden and Salience, removing
- * those the record says it lacks: it ends as {@link spawnShared} would make it. An entity the
- * record describes may hold stale ones (a ghost of an older summary, or left by a release), and a
- * stale absence of Hidden or TeamOnly would let observers select what they may not.
+ * Gives existing entity `eid` the record's Team (-1: none; 0 is a team), TeamOnly, Hidden and
+ * Salience, removing those the record says it lacks: it ends as {@link spawnShared} would make it.
+ * An entity the record describes may hold stale ones (a ghost of an older summary, or left by a
+ * release), and a stale absence of Hidden or TeamOnly would let observers select what they may not.
  */
 export function applyRecord(s: GhostStore, eid: number, team: number, teamOnly: boolean, hidden: boolean, salient: boolean): void {
   const { world, C } = s
   setTag(s, eid, C.Hidden, hidden)
   setTag(s, eid, C.TeamOnly, teamOnly)
-  if (team !== 0) {
+  if (team >= 0) {
     if (!hasComponent(world, eid, C.Team)) addComponent(world, eid, C.Team)
     C.Team.id[eid] = team
   } else if (hasComponent(world, eid, C.Team)) removeComponent(world, eid, C.Team)

@@ -96,6 +96,41 @@ describe('border-codec', () => {
     expect(quantize(code('f32'), 0.1)).toBe(Math.fround(0.1))
   })
 
+  it('should carry team 0 as a team, apart from no team, and a Gone with or without the Adopted flag', () => {
+    const grid = { columns: 2, rows: 1, width: 200, height: 100 }
+    const layout = fieldLayout(['u8'], grid)
+    const frames = positionFrames(grid, 1)
+    const w = createBorderWriter(layout, frames)
+    beginMessage(w, 0, 9, 1, 1000)
+    const fields = new Float32Array(1)
+    const sizes: number[] = []
+    for (const team of [0, -1, 7]) {
+      const at = w.offset
+      writeRecord(w, 100 + team, team, RecordFlag.TeamOnly, 90, 50, 0, 0, 0, 0, fields)
+      sizes.push(w.offset - at)
+    }
+    writeGone(w, 200)
+    writeGone(w, 201, true)
+    // gid and flags 5, team 2, position and velocity 8, the u8 field 1
+    expect(sizes).toEqual([16, 14, 16])
+    const r = createBorderRecord(new Float32Array(1))
+    const msg = readMessage(finishMessage(w), layout, frames, 1 << 20, r)
+    if (typeof msg === 'string') throw new Error(msg)
+    const got: [number, number, number][] = []
+    let at = HEADER_BYTES
+    for (let i = 0; i < msg.count; i++) {
+      at = readRecord(msg.view, at, layout, frames, 0, r)
+      got.push([r.gid, r.flags & (RecordFlag.Team | RecordFlag.Gone | RecordFlag.Adopted), (r.flags & RecordFlag.Gone) !== 0 ? 0 : r.team])
+    }
+    expect(got).toEqual([
+      [100, RecordFlag.Team, 0],
+      [99, 0, -1],
+      [107, RecordFlag.Team, 7],
+      [200, RecordFlag.Gone, 0],
+      [201, RecordFlag.Gone | RecordFlag.Adopted, 0],
+    ])
+  })
+
   it('should give layouts of different formats different hashes, and their sizes', () => {
     const a = fieldLayout(['u8', 'f16'])
     const b = fieldLayout(['f16', 'u8'])
@@ -111,7 +146,8 @@ describe('border-codec round trip', () => {
   const grid = { columns: 3, rows: 2, width: 900, height: 400 }
   const recordArb = fc.record({
     gid: fc.integer({ min: 1, max: 0xffffffff }),
-    team: fc.integer({ min: 0, max: 65535 }),
+    // -1: no Team; 0 is a team
+    team: fc.integer({ min: -1, max: 65535 }),
     flags: fc.constantFrom(0, RecordFlag.Salience, RecordFlag.TeamOnly | RecordFlag.Hidden, RecordFlag.Salience | RecordFlag.Hidden),
     // inside the world, just outside it (wide) and far outside (wide)
     x: fc.oneof(fc.double({ min: 0, max: 900, noNaN: true }), fc.double({ min: -5000, max: 5000, noNaN: true })),
@@ -141,8 +177,10 @@ describe('border-codec round trip', () => {
           const sent: { gid: number; gone: boolean; flags: number; team: number; x: number; y: number; vx: number; vy: number; f: number[] }[] = []
           for (const r of records) {
             if (r.gone) {
-              writeGone(w, r.gid)
-              sent.push({ gid: r.gid, gone: true, flags: 0, team: 0, x: 0, y: 0, vx: 0, vy: 0, f: [] })
+              // (the flags arbitrary: draw the Adopted mark from them)
+              const adopted = (r.flags & RecordFlag.Hidden) !== 0
+              writeGone(w, r.gid, adopted)
+              sent.push({ gid: r.gid, gone: true, flags: adopted ? RecordFlag.Adopted : 0, team: 0, x: 0, y: 0, vx: 0, vy: 0, f: [] })
               continue
             }
             for (let k = 0; k < 4; k++) fields[k] = quantize(layout.codes[k]!, r.fields[k]!)
@@ -166,10 +204,11 @@ describe('border-codec round trip', () => {
             expect(at).toBeGreaterThan(0)
             expect(r.gid).toBe(s.gid)
             if (s.gone) {
-              expect(r.flags).toBe(RecordFlag.Gone)
+              expect(r.flags).toBe(RecordFlag.Gone | s.flags)
               continue
             }
             expect(r.flags & ~(RecordFlag.Team | RecordFlag.Wide)).toBe(s.flags)
+            expect((r.flags & RecordFlag.Team) !== 0).toBe(s.team >= 0)
             expect([r.team, r.x, r.y, r.vx, r.vy, [...r.fields]]).toEqual([s.team, s.x, s.y, s.vx, s.vy, s.f])
           }
           expect(at).toBe(msg.view.byteLength)

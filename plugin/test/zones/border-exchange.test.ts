@@ -47,11 +47,13 @@ interface Zone {
   adopted: number[]
   released: number[]
   kind: Float32Array
+  /** Called after the exchange adopted `eid` (the game reacting to an arrival). */
+  onAdopted?: (eid: number) => void
 }
 
 const grid = { columns: 2, rows: 1, width: 200, height: 100 }
 
-function createZone(bus: Bus, zone: number, clock: { t: number }): Zone {
+function createZone(bus: Bus, zone: number, clock: { t: number }, extra: Partial<BorderExchangeOptions> = {}): Zone {
   const world = createWorld()
   const C = createAttentionComponents(256)
   const kind = new Float32Array(256)
@@ -78,9 +80,11 @@ function createZone(bus: Bus, zone: number, clock: { t: number }): Zone {
       adopted: (eid, gid, f) => {
         z.adopted.push(gid)
         kind[eid] = f[0]!
+        z.onAdopted?.(eid)
       },
       released: (eid) => z.released.push(z.ex.gidOf(eid)),
     },
+    ...extra,
   })
   return z
 }
@@ -114,6 +118,34 @@ function setup(): { bus: Bus; clock: { t: number }; a: Zone; b: Zone } {
   const bus = createBus()
   const clock = { t: 1000 }
   return { bus, clock, a: createZone(bus, 0, clock), b: createZone(bus, 1, clock) }
+}
+
+/** An observer of `team` in zone `z`, at (x, 50), seeing all around within 60 units. */
+function observer(z: Zone, x: number, team: number): number {
+  const o = addEntity(z.world)
+  addComponent(z.world, o, z.C.Position)
+  z.C.Position.x[o] = x
+  z.C.Position.y[o] = 50
+  addComponent(z.world, o, z.C.Team)
+  z.C.Team.id[o] = team
+  addObserver(z.world, z.C, o, { radius: 60, budget: 8, fov: 2 * Math.PI })
+  return o
+}
+
+/** Gives `eid` the Team `team` (0 is a team like any other), or takes its Team away (null). */
+function setTeam(z: Zone, eid: number, team: number | null): void {
+  if (team === null) removeComponent(z.world, eid, z.C.Team)
+  else {
+    addComponent(z.world, eid, z.C.Team)
+    z.C.Team.id[eid] = team
+  }
+}
+
+/** The one entity of zone `z` with `gid`. */
+function find(z: Zone, gid: number): number {
+  const all = [...Array(256).keys()].filter((e) => z.ex.gidOf(e) === gid)
+  expect(all.length).toBe(1)
+  return all[0]!
 }
 
 describe('border-exchange', () => {
@@ -683,33 +715,6 @@ describe('border-exchange', () => {
 // (which never carries Hidden or TeamOnly): adopting that ghost must give it exactly what the
 // record says, as spawning a fresh entity from it would, or its observers select what they may not.
 describe('border-exchange handover visibility', () => {
-  /** An observer of `team` in zone `z`, at (x, 50), seeing all around within 60 units. */
-  function observer(z: Zone, x: number, team: number): number {
-    const o = addEntity(z.world)
-    addComponent(z.world, o, z.C.Position)
-    z.C.Position.x[o] = x
-    z.C.Position.y[o] = 50
-    addComponent(z.world, o, z.C.Team)
-    z.C.Team.id[o] = team
-    addObserver(z.world, z.C, o, { radius: 60, budget: 8, fov: 2 * Math.PI })
-    return o
-  }
-
-  function setTeam(z: Zone, eid: number, team: number): void {
-    if (team === 0) removeComponent(z.world, eid, z.C.Team)
-    else {
-      addComponent(z.world, eid, z.C.Team)
-      z.C.Team.id[eid] = team
-    }
-  }
-
-  /** The one entity of zone `z` with `gid`. */
-  function find(z: Zone, gid: number): number {
-    const all = [...Array(256).keys()].filter((e) => z.ex.gidOf(e) === gid)
-    expect(all.length).toBe(1)
-    return all[0]!
-  }
-
   /**
    * Zone 0 owns E (team 1, at x 95: in zone 1's margin) and zone 1 holds a ghost of it; zone 1 has
    * an observer of team 1 and one of team 2 next to it, and an attention system.
@@ -788,7 +793,7 @@ describe('border-exchange handover visibility', () => {
     // no team any more: a team-only entity without a team is no observer's
     const v = ghosted()
     addComponent(v.a.world, v.e, v.a.C.TeamOnly)
-    setTeam(v.a, v.e, 0)
+    setTeam(v.a, v.e, null)
     const theirs = cross(v)
     expect(hasComponent(v.b.world, theirs, v.b.C.Team)).toBe(false)
     expect(hasComponent(v.b.world, theirs, v.b.C.TeamOnly)).toBe(true)
@@ -869,5 +874,257 @@ describe('border-exchange handover visibility', () => {
       expect(hasComponent(a.world, e, a.C[tag]), tag).toBe(false)
       expect(a.C.Team.id[e], tag).toBe(1)
     }
+  })
+})
+
+// After a handover the old zone keeps a ghost of the entity, fed by the new owner's summaries. The
+// new owner may stop publishing it at any moment (hidden, team-only, despawned, gone from the
+// border), even before its first summary lists it: the old zone's ghost must go at the next
+// summary, not linger (visible to the old zone's observers) until it expires.
+describe('border-exchange ghost left by a release', () => {
+  /**
+   * Zone 0 owns E (team 1) at x 95 with an observer of team 1 at x 90, and an attention system;
+   * zone 0 has heard zone 1, so E is handed over as soon as it crosses.
+   */
+  function owned(): { bus: Bus; clock: { t: number }; a: Zone; b: Zone; e: number; gid: number; sys: AttentionSystem; o: number } {
+    const { bus, clock, a, b } = setup()
+    const sys = createAttentionSystem(a.world, { components: a.C, hysteresis: false })
+    const o = observer(a, 90, 1)
+    const e = spawn(a, 95, 50)
+    setTeam(a, e, 1)
+    for (let i = 0; i < 2; i++) tick([a, b], bus, clock)
+    return { bus, clock, a, b, e, gid: a.ex.gidOf(e), sys, o }
+  }
+
+  /** E crosses into zone 1 and is released: zone 0 keeps it as a ghost, which its observer selects. */
+  function release(w: ReturnType<typeof owned>): void {
+    const { bus, clock, a, b, e, gid, sys, o } = w
+    a.C.Position.x[e] = 101
+    tick([a, b], bus, clock)
+    expect(a.released).toEqual([gid])
+    expect(a.ex.isGhost(e)).toBe(true)
+    sys(a.world)
+    expect(sys.isMember(o, e)).toBe(true)
+  }
+
+  const stops: [string, (z: Zone, eid: number) => void][] = [
+    ['hidden', (z, eid) => addComponent(z.world, eid, z.C.Hidden)],
+    ['team-only of another team', (z, eid) => {
+      setTeam(z, eid, 2)
+      addComponent(z.world, eid, z.C.TeamOnly)
+    }],
+    ['despawned', (z, eid) => {
+      z.ex.forget(eid)
+      removeEntity(z.world, eid)
+    }],
+    ['moved away from the border', (z, eid) => {
+      z.C.Position.x[eid] = 190
+    }],
+  ]
+
+  it('should remove it at the next summary when the new owner stops publishing the entity on arrival, before listing it', () => {
+    for (const [name, stop] of stops) {
+      const w = owned()
+      const { bus, clock, a, b, gid, sys, o } = w
+      b.onAdopted = (eid) => stop(b, eid)
+      release(w)
+      // zone 1 adopts it and publishes its summary; zone 0 applies that summary
+      tick([a, b], bus, clock)
+      expect(b.adopted, name).toEqual([gid])
+      tick([a, b], bus, clock)
+      // 100 ms after the release, well within the ghosts' 300 ms lifetime
+      expect([...Array(256).keys()].filter((e) => a.ex.gidOf(e) === gid), name).toEqual([])
+      expect(a.removed, name).toEqual([gid])
+      sys(a.world)
+      expect(sys.isMember(o, w.e), name).toBe(false)
+    }
+  })
+
+  it('should remove it at the next summary when the new owner stops publishing the entity after listing it', () => {
+    for (const [name, stop] of stops) {
+      const w = owned()
+      const { bus, clock, a, b, e, gid, sys, o } = w
+      release(w)
+      for (let i = 0; i < 6; i++) tick([a, b], bus, clock)
+      // zone 1's summaries keep zone 0's ghost alive past its first lifetime
+      expect(a.ex.isGhost(e), name).toBe(true)
+      expect(a.removed, name).toEqual([])
+      stop(b, find(b, gid))
+      for (let i = 0; i < 2; i++) tick([a, b], bus, clock)
+      expect([...Array(256).keys()].filter((x) => a.ex.gidOf(x) === gid), name).toEqual([])
+      expect(a.removed, name).toEqual([gid])
+      sys(a.world)
+      expect(sys.isMember(o, e), name).toBe(false)
+    }
+  })
+
+  it('should remove a team-only entity\'s ghost at the new owner\'s first summary (team-only entities are not seen across a border)', () => {
+    const w = owned()
+    const { bus, clock, a, b, e, gid, sys, o } = w
+    addComponent(a.world, e, a.C.TeamOnly)
+    release(w)
+    expect(hasComponent(a.world, e, a.C.TeamOnly)).toBe(true)
+    for (let i = 0; i < 2; i++) tick([a, b], bus, clock)
+    expect(b.adopted).toEqual([gid])
+    expect([...Array(256).keys()].filter((x) => a.ex.gidOf(x) === gid)).toEqual([])
+    sys(a.world)
+    expect(sys.isMember(o, e)).toBe(false)
+  })
+
+  it('should remove it at the next summary when the new owner hands the entity on to a third zone on arrival', () => {
+    const bus = createBus()
+    const clock = { t: 1000 }
+    // three zones in a row: zone 2 is no neighbour of zone 0, its summaries never reach it
+    const row = { grid: { columns: 3, rows: 1, width: 300, height: 100 } }
+    const a = createZone(bus, 0, clock, row)
+    const b = createZone(bus, 1, clock, row)
+    const c = createZone(bus, 2, clock, row)
+    const e = spawn(a, 95, 50)
+    const gid = a.ex.gidOf(e)
+    for (let i = 0; i < 2; i++) tick([a, b, c], bus, clock)
+    b.onAdopted = (eid) => {
+      b.C.Position.x[eid] = 201
+    }
+    a.C.Position.x[e] = 101
+    tick([a, b, c], bus, clock)
+    expect(a.released).toEqual([gid])
+    tick([a, b, c], bus, clock)
+    expect(b.adopted).toEqual([gid])
+    expect(b.released).toEqual([gid])
+    tick([a, b, c], bus, clock)
+    expect(c.adopted).toEqual([gid])
+    expect([...Array(256).keys()].filter((x) => a.ex.gidOf(x) === gid)).toEqual([])
+    expect(a.removed).toEqual([gid])
+  })
+
+  it('should keep it when a Gone from the entity\'s earlier stay in its new zone arrives after the release (it went back and forth)', () => {
+    const bus = createBus()
+    const clock = { t: 1000 }
+    // a summary every other tick: a zone's Gone of an entity it handed over can follow a tick later
+    const a = createZone(bus, 0, clock, { intervalMs: 100 })
+    const b = createZone(bus, 1, clock, { intervalMs: 100 })
+    const e = spawn(b, 105, 50)
+    const gid = b.ex.gidOf(e)
+    let summaries = 0
+    bus.subscribe('attention:zone:1', () => summaries++)
+    for (let i = 0; i < 4; i++) tick([a, b], bus, clock)
+    expect(a.added).toEqual([gid])
+    // zone 1 just published: its next step will not
+    if (summaries % 2 === 1) tick([a, b], bus, clock)
+    const before = summaries
+    tick([a, b], bus, clock)
+    expect(summaries).toBe(before + 1)
+    // zone 1 hands E to zone 0, which hands it straight back on arrival
+    a.onAdopted = (eid) => {
+      a.C.Position.x[eid] = 101
+    }
+    b.C.Position.x[e] = 99
+    tick([a, b], bus, clock)
+    expect(b.released).toEqual([gid])
+    expect(summaries).toBe(before + 1)
+    // zone 0 adopts and releases it; zone 1 publishes the Gone of its own release
+    tick([a, b], bus, clock)
+    expect(a.adopted).toEqual([gid])
+    expect(a.released).toEqual([gid])
+    expect(summaries).toBe(before + 2)
+    // zone 0 applies that Gone (older than its ghost: kept); zone 1 adopts E and lists it
+    for (let i = 0; i < 4; i++) tick([a, b], bus, clock)
+    expect(b.adopted).toEqual([gid])
+    expect(a.removed).toEqual([])
+    expect(a.ex.isGhost(find(a, gid))).toBe(true)
+  })
+
+  it('should keep on the ghost a handover leaves no relation records do not carry (Owner, AlwaysRelevant, Aim), and its own view (Observer, Facing)', () => {
+    const { bus, clock, a, b } = setup()
+    const sys = createAttentionSystem(a.world, { components: a.C, hysteresis: false })
+    // an observer far from the border (it does not reach x 101) and one next to it, of team 2
+    const far = addEntity(a.world)
+    addComponent(a.world, far, a.C.Position)
+    a.C.Position.x[far] = 10
+    a.C.Position.y[far] = 50
+    addObserver(a.world, a.C, far, { radius: 20, budget: 8, fov: 2 * Math.PI })
+    const near = observer(a, 90, 2)
+    // a player: observes, aims at the near observer, faces, is always relevant, team 1, salient
+    const player = spawn(a, 95, 40)
+    setTeam(a, player, 1)
+    addSalience(a.world, a.C, player, 0.5, 5)
+    addObserver(a.world, a.C, player, { radius: 30 })
+    addComponent(a.world, player, a.C.AlwaysRelevant)
+    addComponent(a.world, player, a.C.Aim)
+    a.C.Aim.target[player] = near
+    addComponent(a.world, player, a.C.Facing)
+    a.C.Facing.x[player] = 1
+    // a hidden pet the near observer owns
+    const pet = spawn(a, 95, 60)
+    addComponent(a.world, pet, a.C.Hidden)
+    addComponent(a.world, pet, a.C.Owner)
+    a.C.Owner.eid[pet] = near
+    for (let i = 0; i < 2; i++) tick([a, b], bus, clock)
+    sys(a.world)
+    expect(sys.isMember(far, player)).toBe(true)
+    expect(sys.isMember(near, pet)).toBe(true)
+    a.C.Position.x[player] = 101
+    a.C.Position.x[pet] = 101
+    tick([a, b], bus, clock)
+    expect(a.ex.isGhost(player) && a.ex.isGhost(pet)).toBe(true)
+    const C = a.C
+    for (const [name, c] of [['Owner', C.Owner], ['AlwaysRelevant', C.AlwaysRelevant], ['Aim', C.Aim]] as const) {
+      expect(hasComponent(a.world, player, c), `player ${name}`).toBe(false)
+      expect(hasComponent(a.world, pet, c), `pet ${name}`).toBe(false)
+    }
+    // the player's own view stays, for its client bound here until it moves to the new room
+    expect(hasComponent(a.world, player, C.Observer)).toBe(true)
+    expect(hasComponent(a.world, player, C.Facing)).toBe(true)
+    // what records carry stays: position, velocity, team, salience, and the release's Hidden
+    for (const c of [C.Position, C.Velocity, C.Team, C.Salience]) expect(hasComponent(a.world, player, c)).toBe(true)
+    expect(C.Team.id[player]).toBe(1)
+    expect(hasComponent(a.world, pet, C.Hidden)).toBe(true)
+    sys(a.world)
+    // no stale AlwaysRelevant, no stale ownership of a hidden ghost, and the player still sees
+    // around it (its client here until it moves)
+    expect(sys.isMember(far, player)).toBe(false)
+    expect(sys.isMember(near, player)).toBe(true)
+    expect(sys.isDenied(near, pet)).toBe(true)
+    expect(sys.isMember(near, pet)).toBe(false)
+    expect(sys.isMember(player, near)).toBe(true)
+  })
+})
+
+describe('border-exchange team 0', () => {
+  it('should carry team 0 as a team in summaries: the ghost has Team 0, not no team', () => {
+    const { bus, clock, a, b } = setup()
+    const zero = spawn(a, 95, 40)
+    setTeam(a, zero, 0)
+    const none = spawn(a, 95, 60)
+    for (let i = 0; i < 3; i++) tick([a, b], bus, clock)
+    const g0 = find(b, a.ex.gidOf(zero))
+    const gn = find(b, a.ex.gidOf(none))
+    expect(hasComponent(b.world, g0, b.C.Team)).toBe(true)
+    expect(b.C.Team.id[g0]).toBe(0)
+    expect(hasComponent(b.world, gn, b.C.Team)).toBe(false)
+  })
+
+  it('should hand over a team-only entity of team 0 visible to team 0 only', () => {
+    const { bus, clock, a, b } = setup()
+    const sys = createAttentionSystem(b.world, { components: b.C, hysteresis: false })
+    const o0 = observer(b, 110, 0)
+    const o1 = observer(b, 112, 1)
+    const e = spawn(a, 95, 50)
+    setTeam(a, e, 0)
+    addComponent(a.world, e, a.C.TeamOnly)
+    const gid = a.ex.gidOf(e)
+    for (let i = 0; i < 2; i++) tick([a, b], bus, clock)
+    a.C.Position.x[e] = 101
+    for (let i = 0; i < 2; i++) tick([a, b], bus, clock)
+    expect(b.adopted).toEqual([gid])
+    const mine = find(b, gid)
+    expect(b.ex.isGhost(mine)).toBe(false)
+    expect(hasComponent(b.world, mine, b.C.Team)).toBe(true)
+    expect(b.C.Team.id[mine]).toBe(0)
+    sys(b.world)
+    expect(sys.isDenied(o0, mine)).toBe(false)
+    expect(sys.isMember(o0, mine)).toBe(true)
+    expect(sys.isDenied(o1, mine)).toBe(true)
+    expect(sys.isMember(o1, mine)).toBe(false)
   })
 })

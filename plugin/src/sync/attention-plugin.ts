@@ -240,12 +240,17 @@ export class AttentionPlugin extends RoomPlugin<Room> {
    *
    * A binding lasts while the observer keeps its Observer and Position: once it loses either (the
    * entity removed, its id perhaps taken by a new player, or respawned), the client's view empties,
-   * said once, until `bind()` is called again. Only the room's own joined clients get a view.
+   * said once, until `bind()` is called again. Only the room's own joined clients get a view. A
+   * `Client` kept from before the client reconnected may be passed: the session's client now is bound.
    */
   bind(client: Client, observer: number): void {
     if (this.afterDispose('bind')) return
     this.requireRegistry('bind')
     this.checkEid(observer)
+    // a Client object the game kept from before a reconnection is not the session's now: Colyseus
+    // gave the reconnected session a new one (its view copied over), which the patches are encoded
+    // for. The view goes to that one (on the old object, the client would keep the view it had).
+    if (this.inRoom()) client = this.room.clients.getById(client.sessionId) ?? client
     const bound = this.bySession.get(client.sessionId)
     // a bound client may rebind while it is away (reconnection window): only a new binding must be
     // of a client of this room that has not left

@@ -316,6 +316,42 @@ describe('full state and pending view changes', () => {
     await player.leave(true)
   })
 
+  it("should move the session's client, not a Client object kept from before its reconnection, off a shared view on bind()", { timeout: 30_000 }, async () => {
+    const player = await new Client(url).create('fullstate', {})
+    const r = room!
+    await until(() => joined(r, 1), 'the player to join')
+    const spectator = await new Client(url).joinById(r.roomId)
+    await until(() => joined(r, 2), 'the spectator to join')
+    // the game keeps the Client object of the spectator's join (onJoin's argument)
+    const kept = r.clients.getById(spectator.sessionId)!
+    await patchUntil(r, () => same(keys(player), r.keysA) && same(keys(spectator), r.keysA), 'both to hold cluster A')
+    const back = await drop(r, spectator, 1)
+    await back()
+    await until(() => joined(r, 2), 'the spectator to be back')
+    // Colyseus gave the reconnected session a new Client object; after the full state's fork it
+    // shares the player's view again
+    const live = r.clients.getById(spectator.sessionId)!
+    expect(live).not.toBe(kept)
+    await patchUntil(r, () => r.plugins.attention.viewCount === 1, 'the spectator back on the shared view')
+    // spectating ends: the game binds its kept object to the spectator's own observer, far away
+    const own = addEntity(r.world)
+    addComponent(r.world, own, r.C.Position)
+    r.C.Position.x[own] = AT_B
+    addObserver(r.world, r.C, own, { radius: 50, budget: 32, fov: 2 * Math.PI })
+    r.plugins.attention.bind(kept, own)
+    expect(r.plugins.attention.observerOf(spectator.sessionId)).toBe(own)
+    // the view patches are encoded for is the session's client's: it left the player's view
+    expect(live.view).not.toBe(r.clients.getById(player.sessionId)!.view)
+    await patchUntil(r, () => same(keys(spectator), r.keysB), 'the spectator to hold cluster B only')
+    // what the player's view gets from now on never reaches the spectator
+    await settle(r)
+    expect(keys(spectator)).toEqual(r.keysB)
+    expect(keys(player)).toEqual(r.keysA)
+    expect(decodeErrors).toEqual([])
+    await spectator.leave(true)
+    await player.leave(true)
+  })
+
   it('should keep a client that reconnects in the room\'s onLeave bound to its observer and view', { timeout: 30_000 }, async () => {
     const c = await new Client(url).create('fullstate', { inLeave: true })
     const r = room!

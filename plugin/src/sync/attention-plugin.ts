@@ -16,7 +16,7 @@ import { dropBarred, dropDead } from './view-bounds'
 import { disposeViews } from '../view-encoding/dispose-views'
 import { copyPendingRemovals, dropPending, hasPending, hookFullState, sameEntries, sharedWithJoined, type FullStateHandler } from './full-state'
 import { installViewEncoding } from '../view-encoding/install-view-encoding'
-import { bindViewToRoot, roomEncoder, roomSerializer, viewIdOf } from '../view-encoding/schema-internals'
+import { bindViewToRoot, roomCreating, roomEncoder, roomSerializer, viewIdOf } from '../view-encoding/schema-internals'
 import { warnIfNoWebSocketGlobal } from './websocket-global'
 
 /** Syncs in a row without an engine tick before the plugin warns that the system does not run. */
@@ -386,6 +386,9 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     const system = this.system
     this.syncs++
     if (system === null) {
+      // an async onCreate still awaiting before its use() (loading a model): Colyseus runs the
+      // patch timer already, and nothing can be bound before use(), so there is nothing to sync
+      if (this.inRoom() && roomCreating(this.room)) return
       // in the patch timer a throw would end the process: say it once, like any sync failure
       this.syncFailed(new Error('colyseus-attention: sync() before use(system): call plugins.attention.use(system) in onCreate'))
       return

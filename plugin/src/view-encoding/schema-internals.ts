@@ -493,6 +493,14 @@ export interface SerializerLike {
 }
 
 /**
+ * True while a Colyseus room is being created (`room._internalState` is Colyseus' RoomInternalState
+ * CREATING, 0): an async `onCreate` has not returned yet, though the room's patch timer may run.
+ */
+export function roomCreating(room: unknown): boolean {
+  return (room as { _internalState?: unknown } | null | undefined)?._internalState === 0
+}
+
+/**
  * The schema serializer of a Colyseus room (`room._serializer`), or undefined before the room has a
  * state or with a serializer without schema's `getFullState` and `applyPatches`.
  */

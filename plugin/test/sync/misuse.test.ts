@@ -47,6 +47,10 @@ interface Mode {
   noBind?: boolean
   /** onJoin binds through a second plugin that is not registered on the room (the mistake). */
   loose?: boolean
+  /** onCreate starts the patch timer, then awaits this many ms (loading a model) before use(). */
+  useAfter?: number
+  /** onCreate never calls use() (the mistake); onJoin binds nobody. */
+  noUse?: boolean
 }
 
 interface Engine {
@@ -78,8 +82,15 @@ class MisuseRoom extends Room<{ state: InstanceType<typeof State> }> {
   thrown = false
   loose: AttentionPlugin | undefined
 
-  override onCreate(mode: Mode): void {
+  override async onCreate(mode: Mode): Promise<void> {
     this.mode = mode
+    if (mode.useAfter !== undefined || mode.noUse) {
+      // the patch timer runs while an async onCreate awaits
+      this.patchRate = 20
+      room = this
+      if (mode.noUse) return
+      await new Promise((r) => setTimeout(r, mode.useAfter))
+    }
     this.engine = mode.share ? (sharedEngine ??= makeEngine()) : makeEngine()
     const { C } = this.engine
     if (mode.throwOnce) {
@@ -142,7 +153,7 @@ class MisuseRoom extends Room<{ state: InstanceType<typeof State> }> {
     if (after !== undefined && this.clients.length === 1) {
       this.clock.setTimeout(() => this.clock.setInterval(() => this.broadcastPatch(), 50), after)
     }
-    if (this.mode.noBind) return
+    if (this.mode.noBind || this.mode.noUse) return
     if (this.mode.loose) {
       // what a room gets from `loose = new AttentionPlugin()` as a plain field
       this.loose ??= new AttentionPlugin().use(createAttentionSystem(createWorld(), { components: createAttentionComponents(16) }))
@@ -297,6 +308,20 @@ describe('misuse', () => {
     await until(() => (other.state as { things: Map<string, Thing> }).things.get(String(ro.near[1]))?.x === 33.5, 'a patch in the other room')
     await c.leave(true)
     await other.leave(true)
+  })
+
+  it('should sync nothing, and say nothing, while an async onCreate awaits before use(); and say once when use() never came', async () => {
+    const c = await new Client(server.url).create('misuse', { useAfter: 300 })
+    const r = room!
+    await until(() => r.near.every((e) => keys(c).includes(String(e))), 'the set once use() ran')
+    expect(ours(errors, /before use\(system\)/)).toEqual([])
+    const n = await new Client(server.url).create('misuse', { noUse: true })
+    const rn = room!
+    await until(() => ours(errors, new RegExp(`sync\\(\\) failed in room ${rn.roomId}`)).length > 0, 'the missing use() said')
+    await sleep(200)
+    expect(ours(errors, /sync\(\) before use\(system\): call plugins\.attention\.use\(system\) in onCreate/)).toHaveLength(1)
+    await n.leave(true)
+    await c.leave(true)
   })
 
   it('should go on syncing when the refresh callback throws, and say so once', async () => {

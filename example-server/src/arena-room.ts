@@ -46,6 +46,8 @@ const RECONNECTABLE: ReadonlySet<number> = new Set([CloseCode.GOING_AWAY, CloseC
  * 12 ms spike every fifth patch).
  */
 const ATTENTION_EVERY = 5
+/** How long the full-state meter outlives its last watcher (rebuilding it copies and encodes the whole state). */
+const FULL_STATE_GRACE_MS = 10_000
 
 /**
  * The example arena: NPC bots that wander, chase and attack players, and players driven by `move`
@@ -84,6 +86,8 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
    */
   private fullState: FullStateMeter | null = null
   private readonly fullStateWatchers = new Set<string>()
+  /** When the last watcher of the full-state meter left (-1: watched, or no meter). */
+  private fullStateIdleSince = -1
   /**
    * Sessions that asked for the `attention` overlay message (an `overlay` message): a debug view for
    * the demo page, not something a game pushes to every client, so nobody else gets it.
@@ -194,7 +198,8 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
       if (!this.attentionOn) return
       if (!on) return this.forgetFullStateWatcher(client.sessionId)
       this.fullStateWatchers.add(client.sessionId)
-      this.fullState ??= new FullStateMeter((eid, e) => this.writeDetail(eid, e), this.instances, Date.now())
+      this.fullStateIdleSince = -1
+      this.fullState ??= new FullStateMeter((eid, e) => this.writeDetail(eid, e), (eid) => this.arena.isPublic(eid), this.instances, Date.now())
     })
     this.onMessage('overlay', (client, msg: unknown) => {
       if (!this.admit(client)) return
@@ -256,14 +261,23 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
     if (eid !== undefined && this.border?.isGhost(eid) !== true) this.arena.despawn(eid)
   }
 
-  /** Stops the full-state figure for `sessionId`; the meter goes when nobody watches it any more. */
+  /**
+   * Stops the full-state figure for `sessionId`. The meter goes FULL_STATE_GRACE_MS after nobody
+   * watches it any more: building one copies and encodes the whole state, so a client toggling the
+   * figure on and off cannot make the room rebuild it over and over.
+   */
   private forgetFullStateWatcher(sessionId: string): void {
     this.fullStateWatchers.delete(sessionId)
-    if (this.fullStateWatchers.size === 0 && this.fullState !== null) {
-      this.fullState.dispose()
-      this.fullState = null
-      this.fullBps = undefined
-    }
+    if (this.fullStateWatchers.size === 0 && this.fullStateIdleSince === -1) this.fullStateIdleSince = Date.now()
+  }
+
+  /** Disposes the full-state meter once nobody watched it for FULL_STATE_GRACE_MS. */
+  private dropIdleFullState(): void {
+    if (this.fullState === null || this.fullStateIdleSince === -1 || Date.now() - this.fullStateIdleSince < FULL_STATE_GRACE_MS) return
+    this.fullState.dispose()
+    this.fullState = null
+    this.fullBps = undefined
+    this.fullStateIdleSince = -1
   }
 
   override onDispose(): void {
@@ -339,6 +353,7 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
     if (this.arena === undefined) return
     if (this.attentionOn) this.plugins.attention.sync()
     this.patches++
+    this.dropIdleFullState()
     if (this.fullState !== null) {
       this.fullState.mirror(this.instances, this.state.total)
       this.fullState.patch()
@@ -400,15 +415,23 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
     // budget, hidden since the tick, maxRange), whose ids the client may not learn. Debug mode shows
     // the whole world anyway, and its page draws the members still waiting for the entry budget.
     const plugin = this.attentionOn && !this.debug ? this.plugins.attention : null
+    // the weights are the softmax over the whole set: renormalised over what the client holds, so
+    // that their sum does not tell it how much of the set it is not sent
     let n = 0
-    for (let i = 0; i < count; i++) if (plugin === null || plugin.holds(sessionId, sys.memberAt(o, i))) n++
+    let held = 0
+    for (let i = 0; i < count; i++) {
+      if (plugin !== null && !plugin.holds(sessionId, sys.memberAt(o, i))) continue
+      n++
+      held += sys.weightAt(o, i)
+    }
+    const scale = held > 0 ? 1 / held : 0
     // one reused list per length: emptying and refilling one list would reallocate its storage
     const members: AttentionMessage['members'] = reuse ? (this.overlayLists[n] ??= new Array(n)) : new Array(n)
     for (let i = 0, k = 0; i < count; i++) {
       const e = sys.memberAt(o, i)
       if (plugin !== null && !plugin.holds(sessionId, e)) continue
       const key = this.keyOf(e)
-      const weight = Math.round(sys.weightAt(o, i) * 1000) / 1000
+      const weight = Math.round(sys.weightAt(o, i) * scale * 1000) / 1000
       const band = sys.bandAt(o, i) as 0 | 1 | 2
       let row = reuse ? this.overlayRows[k] : undefined
       if (row === undefined) {
@@ -492,7 +515,11 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
     this.coarse = this.arena.tick % 4 === 0
     // forEach with a callback made once: a for...of over the map allocates an [eid, e] pair per entity
     this.instances.forEach(this.writeEntity)
-    this.state.total = this.arena.live.size
+    // what every client may see: a count with the hidden and team-only ones would tell a client
+    // when one spawns or goes (an entity it is not entitled to know of)
+    let total = 0
+    for (const eid of this.arena.live) if (this.arena.isPublic(eid)) total++
+    this.state.total = total
     this.tickTimes.push(performance.now() - t0)
     if (this.tickTimes.length > 2000) this.tickTimes.splice(0, 1000)
   }

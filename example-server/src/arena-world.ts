@@ -1,4 +1,4 @@
-import { addComponent, addEntity, createWorld, removeEntity, type World } from 'bitecs'
+import { addComponent, addEntity, createWorld, hasComponent, removeEntity, type World } from 'bitecs'
 import {
   addObserver,
   addSalience,
@@ -65,6 +65,8 @@ export interface ArenaWorld {
   readonly config: ArenaConfig
   /** Entity kind name. */
   kindOf(eid: number): EntityKind
+  /** Whether every client may see `eid` (neither Hidden nor TeamOnly): what room-wide figures may count. */
+  isPublic(eid: number): boolean
   hp: Uint8Array
   mood: string[]
   /** Input of a player: desired direction, each component in [-1, 1]. */
@@ -201,6 +203,14 @@ export function createArenaWorld(config: ArenaConfig, events: ArenaEvents): Aren
     V.x[eid] = (dx / d) * PROJECTILE_SPEED
     V.y[eid] = (dy / d) * PROJECTILE_SPEED
     setFacingAngle(world, C, eid, Math.atan2(dy, dx))
+    // a shot shows no more than its shooter: it starts at the shooter's position, aimed from there,
+    // so a hidden or team-only shooter's shot would give it away to whoever may not see it
+    if (hasComponent(world, from, C.Hidden)) addComponent(world, eid, C.Hidden)
+    if (hasComponent(world, from, C.TeamOnly)) addComponent(world, eid, C.TeamOnly)
+    if (hasComponent(world, from, C.Team)) {
+      addComponent(world, eid, C.Team)
+      C.Team.id[eid] = C.Team.id[from]!
+    }
     life[eid] = 1.5
     mood[eid] = 'flying'
     events.spawned(eid)
@@ -253,6 +263,7 @@ export function createArenaWorld(config: ArenaConfig, events: ArenaEvents): Aren
       return tick
     },
     kindOf: (eid) => KIND_NAMES[kind[eid]!] ?? 'bot',
+    isPublic: (eid) => !hasComponent(world, eid, C.Hidden) && !hasComponent(world, eid, C.TeamOnly),
     setInput(eid, dx, dy) {
       inputX[eid] = dx
       inputY[eid] = dy

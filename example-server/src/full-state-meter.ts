@@ -13,6 +13,11 @@ export type DetailWriter = (eid: number, into: Entity) => void
  * same frame per patch: one shadow state, one stock schema encoder and one view measure it for all
  * clients at once. The bytes counted are the patch frames' lengths, as the client's WebSocket
  * receives them (protocol byte, shared part and view part).
+ *
+ * Only the entities every client may see are mirrored (`isPublic`: neither Hidden nor TeamOnly):
+ * the figure goes to clients, and one that moved with a hidden entity's motion, or grew with its
+ * spawn, would tell them it is there. It reads a little under the baseline room's, which sends those
+ * few too.
  */
 export class FullStateMeter {
   private readonly state = new ArenaState()
@@ -27,11 +32,13 @@ export class FullStateMeter {
    * Mirrors the room's entities as they are now, encodes them once and drops those bytes: a client
    * that joined earlier already holds them, so only the patches from here on count.
    * @param write - copies an entity's full-rate and detail fields, as the room does for watched ones
+   * @param isPublic - whether every client may see an entity (only those are mirrored)
    * @param instances - the room's entity instances by id
    * @param now - current time (ms)
    */
   constructor(
     private readonly write: DetailWriter,
+    private readonly isPublic: (eid: number) => boolean,
     instances: ReadonlyMap<number, Entity>,
     now: number,
   ) {
@@ -41,8 +48,9 @@ export class FullStateMeter {
     this.since = now
   }
 
-  /** Mirrors a spawned entity (kind, team and coarse position from the room's instance). */
+  /** Mirrors a spawned entity (kind, team and coarse position from the room's instance), if public. */
   add(eid: number, source: Entity): void {
+    if (!this.isPublic(eid) || this.copies.has(eid)) return
     const e = new Entity()
     e.kind = source.kind
     e.team = source.team
@@ -70,15 +78,21 @@ export class FullStateMeter {
    * @param total - entities in the room
    */
   mirror(instances: ReadonlyMap<number, Entity>, total: number): void {
-    for (const [eid, e] of this.copies) {
-      this.write(eid, e)
-      const live = instances.get(eid)
-      if (live !== undefined) {
-        e.cx = live.cx
-        e.cy = live.cy
-      }
-    }
+    instances.forEach(this.mirrorOne)
     this.state.total = total
+  }
+
+  /** One entity of {@link mirror}: it follows the room's, joining or leaving as it turns public or not. */
+  private readonly mirrorOne = (live: Entity, eid: number): void => {
+    const e = this.copies.get(eid)
+    if (!this.isPublic(eid)) {
+      if (e !== undefined) this.remove(eid)
+      return
+    }
+    if (e === undefined) return this.add(eid, live)
+    this.write(eid, e)
+    e.cx = live.cx
+    e.cy = live.cy
   }
 
   /** Encodes the patch the baseline room would send now (call once per patch) and counts its bytes. */

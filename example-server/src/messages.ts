@@ -72,15 +72,19 @@ export function createFloodGate(rate: number, burst: number): FloodGate {
   }
 }
 
-/** Logs each (session, reason) once, so a misbehaving client cannot flood the log either. */
+/**
+ * Logs each (session, kind of reason) once, so a misbehaving client cannot flood the log either: a
+ * reason's kind is what precedes its first ':' (`move`, `unknown`, ...), never the client's data
+ * (an unknown message type is part of the reason after the kind: 48 types would be 48 lines).
+ */
 export interface OnceLogger {
   warn(session: string, reason: string): void
-  /** Number of rejected messages per reason so far. */
+  /** Number of rejected messages per kind of reason so far. */
   readonly counts: Map<string, number>
   forget(session: string): void
 }
 
-/** Creates a once-per-(session, reason) logger writing to `sink`. */
+/** Creates a once-per-(session, kind of reason) logger writing to `sink`. */
 export function createOnceLogger(sink: (line: string) => void): OnceLogger {
   const seen = new Map<string, Set<string>>()
   const counts = new Map<string, number>()
@@ -94,8 +98,8 @@ export function createOnceLogger(sink: (line: string) => void): OnceLogger {
         s = new Set()
         seen.set(session, s)
       }
-      if (s.has(reason)) return
-      s.add(reason)
+      if (s.has(key)) return
+      s.add(key)
       sink(`[arena] rejected message from ${session}: ${reason} (further ones are dropped silently)`)
     },
     forget(session) {

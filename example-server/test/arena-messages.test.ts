@@ -1,7 +1,9 @@
 import { Client, type Room } from '@colyseus/sdk'
+import { addComponent } from 'bitecs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { arenaRooms, type ArenaRoom } from '../src/arena-room'
 import { startServer, type RunningServer } from '../src/server'
+import { createOnceLogger } from '../src/messages'
 import type { AttentionMessage } from '../src/state'
 
 let server: RunningServer
@@ -15,6 +17,14 @@ afterAll(async () => {
 })
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+/** Resolves once `cond()` holds, polling every 10 ms; throws naming `what` after 5 s. */
+const until = async (cond: () => boolean, what: string): Promise<void> => {
+  const end = Date.now() + 5000
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    await sleep(10)
+  }
+}
 const join = async (client: Client): Promise<Room> => {
   const room = await client.joinOrCreate('arena')
   room.onMessage('destroyed', () => {})
@@ -105,6 +115,28 @@ describe('arena message validation', () => {
   })
 })
 
+describe('the rejected-message log', () => {
+  it('should log one line per client per kind of reason, whatever the client puts in the reason', () => {
+    const lines: string[] = []
+    const log = createOnceLogger((l) => void lines.push(l))
+    // what a client controls goes after the kind: 48 made-up message types, bad moves, twice over
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 48; i++) log.warn('a', `unknown: message type "t${round}-${i}"`)
+      log.warn('a', 'move: payload must be an object { dx, dy }')
+      log.warn('a', 'move: dx and dy must be finite numbers in [-1, 1]')
+    }
+    log.warn('b', 'unknown: message type "x"')
+    expect(lines).toHaveLength(3)
+    expect(lines[0]).toContain('unknown: message type "t0-0"')
+    expect(log.counts.get('unknown')).toBe(97)
+    expect(log.counts.get('move')).toBe(4)
+    // a session that left is forgotten: its next line is logged again
+    log.forget('a')
+    log.warn('a', 'unknown: message type "again"')
+    expect(lines).toHaveLength(4)
+  })
+})
+
 describe('arena overlay opt-in', () => {
   it('should send the attention overlay only to clients that asked for it, until they ask to stop', async () => {
     const client = new Client(url)
@@ -181,5 +213,49 @@ describe('arena overlay opt-in', () => {
     }
     expect(Math.max(...perPatch.values())).toBe(rooms.length / 5)
     for (const r of rooms) await r.leave(true)
+  })
+})
+
+describe('room-wide figures', () => {
+  it('should count and meter only the entities every client may see, and keep the meter through on/off toggles', async () => {
+    // no bots (no shots coming and going): the players and the beacons
+    const quiet = await startServer({ port: 0, host: '127.0.0.1', bots: 0, seed: 3 })
+    try {
+      const room = await new Client(`http://127.0.0.1:${quiet.port}`).joinOrCreate('arena')
+      room.onMessage('*', () => {})
+      const arena = arenaRooms.get(room.roomId) as ArenaRoom
+      const { world, C } = arena.arena
+      const total = (): number => (room.state as { total: number }).total
+      await until(() => total() > 0, 'the first count')
+      const base = total()
+      room.send('full-state')
+      const meter = (): { copies: Map<number, unknown> } | null => (arena as unknown as { fullState: { copies: Map<number, unknown> } | null }).fullState
+      await until(() => meter() !== null, 'the meter')
+      // a hidden bot and a team-only one, moving: nothing room-wide may change for them
+      const hidden = arena.arena.spawnBot(800, 800, { vx: -30, vy: 0 })
+      addComponent(world, hidden, C.Hidden)
+      const scout = arena.arena.spawnBot(900, 800, { vx: 30, vy: 0 })
+      addComponent(world, scout, C.Team)
+      C.Team.id[scout] = 2
+      addComponent(world, scout, C.TeamOnly)
+      await sleep(400)
+      expect(total()).toBe(base)
+      expect(meter()!.copies.has(hidden)).toBe(false)
+      expect(meter()!.copies.has(scout)).toBe(false)
+      // a public one counts (the control)
+      const bot = arena.arena.spawnBot(700, 800)
+      await until(() => total() === base + 1, 'the public bot counted')
+      expect(meter()!.copies.has(bot)).toBe(true)
+      // toggled off and on again within the grace period: the same meter, not a rebuilt one
+      const m = meter()
+      room.send('full-state', false)
+      await sleep(100)
+      room.send('full-state', true)
+      await sleep(100)
+      expect(meter()).toBe(m)
+      await room.leave(true)
+    } finally {
+      await quiet.stop()
+    }
   })
 })

@@ -64,11 +64,14 @@ describe('arena room with maxRange', () => {
     // the overlay names members too: only those the client holds (no id beyond the bound)
     const overlayLeaks: string[] = []
     let overlays = 0
+    // nor, through its weights, how much of the set it is not sent: they sum to 1 over what it holds
+    const weightSums: number[] = []
     const watcher = rooms[0]!
     watcher.onMessage('attention', (m: { members: [string, number, number][] }) => {
       overlays++
       const h = history.get(watcher.sessionId) ?? []
       for (const [k] of m.members) if (!h.some((snap) => snap.has(k))) overlayLeaks.push(k)
+      if (m.members.length > 0) weightSums.push(m.members.reduce((a, [, w]) => a + w, 0))
     })
     watcher.send('overlay')
 
@@ -91,6 +94,9 @@ describe('arena room with maxRange', () => {
     expect(clientLeaks).toEqual([])
     expect(overlayLeaks).toEqual([])
     expect(overlays).toBeGreaterThan(5)
+    expect(weightSums.length).toBeGreaterThan(0)
+    // each weight is rounded to 0.001
+    for (const w of weightSums) expect(Math.abs(w - 1)).toBeLessThan(0.001 * 40)
     expect(checks).toBeGreaterThan(100)
     // the bound was exercised: the engine selected entities beyond it, and the views were not empty
     expect(selectedBeyond).toBeGreaterThan(0)

@@ -8,6 +8,7 @@ import type { MoveAxis } from './input/move-axis'
 import { syncArena } from './net/arena-sync'
 import { DebugWorldPoller } from './net/debug-world-poller'
 import { resolveEndpoint, type Endpoint } from './net/endpoint'
+import { fetchArenaInfo, joinArena } from './net/join-arena'
 import type { SyncedState } from './net/synced-types'
 import { tapTraffic, type TrafficTap } from './net/traffic-tap'
 import { followHandovers } from './net/zone-follow'
@@ -40,7 +41,7 @@ async function main(): Promise<void> {
   try {
     endpoint = resolveEndpoint(location)
     client = new Client(endpoint.ws)
-    room = await client.joinOrCreate<SyncedState>('arena')
+    room = await joinArena(client, () => fetchArenaInfo(endpoint.http))
   } catch (err) {
     status.textContent = `cannot join: ${String(err)}`
     throw err

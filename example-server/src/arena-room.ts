@@ -1,4 +1,4 @@
-import { CloseCode, definePlugins, ErrorCode, Room, ServerError, type AuthContext, type Client } from '@colyseus/core'
+import { CloseCode, definePlugins, ErrorCode, matchMaker, Room, ServerError, type AuthContext, type Client } from '@colyseus/core'
 import { StateView } from '@colyseus/schema'
 import { addObserver, AttentionPlugin, AttentionTags, Band } from 'colyseus-attention'
 import { zoneCount, type BorderExchange, type ZoneGrid } from 'colyseus-attention/zones'
@@ -9,7 +9,8 @@ import { parseArenaOptions, type ArenaOptions } from './arena-options'
 import { checkFrame } from './frame-check'
 import { createClientGuard, createOnceLogger, parseFace, parseMove, parseSwitch, Verdict } from './messages'
 import { ArenaState, Entity, type AttentionMessage } from './state'
-import { createZoneBorder, zoneArea, type ZoneSettings } from './zone-border'
+import { createZoneBorder, zoneArea, zoneIsLive, type ZoneSettings } from './zone-border'
+import { consumeHandoverToken, handoverTokenValid, isHandoverToken, issueHandoverToken, type HandoverMessage } from './handover'
 
 export type { ArenaOptions } from './arena-options'
 
@@ -17,6 +18,8 @@ export type { ArenaOptions } from './arena-options'
 export interface ArenaJoinOptions {
   /** The key of the player entity handed over from a neighbouring zone (sent in the `handover` message). */
   resume?: string
+  /** With `resume`: the `handover` message's token (single use); the key alone is public and gets nothing. */
+  resumeToken?: string
   /** Spawn position (honoured only with the `debug` room option: tests and tools). */
   x?: number
   y?: number
@@ -36,6 +39,10 @@ export const arenaRooms = new Map<string, ArenaRoom>()
 
 /** Status of a refused join or create (it becomes the matchmaking HTTP response's status). */
 const BAD_REQUEST = 400
+/** Status of a resume refused for its handover token. */
+const FORBIDDEN = 403
+/** Status of a create refused because its zone has a live room already. */
+const CONFLICT = 409
 
 /** Close codes of a socket that dropped rather than was closed: going away, none, abnormal, may-try-reconnect. */
 const RECONNECTABLE: ReadonlySet<number> = new Set([CloseCode.GOING_AWAY, CloseCode.NO_STATUS_RECEIVED, CloseCode.ABNORMAL_CLOSURE, CloseCode.MAY_TRY_RECONNECT])
@@ -124,12 +131,25 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
   static override async onAuth(_token: string, options: unknown, _context: AuthContext): Promise<true> {
     const parsed = parseArenaOptions(options)
     if (typeof parsed === 'string') throw new ServerError(BAD_REQUEST, parsed)
+    const join = parsed as ArenaJoinOptions
+    if (join.resume !== undefined && !isHandoverToken(join.resumeToken)) {
+      throw new ServerError(BAD_REQUEST, 'arena: resume needs the handover token (resumeToken: the token of the handover message)')
+    }
+    // a wrong token gets no seat (the room spends the right one in onJoin, before it gives the player)
+    if (typeof join.resume === 'string' && !(await handoverTokenValid(matchMaker.presence, join.resume, join.resumeToken))) {
+      throw new ServerError(FORBIDDEN, `arena: wrong, spent or expired handover token for player ${join.resume.slice(0, 20)}`)
+    }
     return true
   }
 
   override async onCreate(raw: ArenaOptions = {}): Promise<void> {
     const options = parseArenaOptions(raw)
     if (typeof options === 'string') throw new ServerError(BAD_REQUEST, options)
+    // one room per zone, created by the server when the zone has none (server.ts, ensureZones): a
+    // second one would simulate bots for ever (zone rooms are never disposed)
+    if (options.zones !== undefined && typeof options.zone === 'number' && (await zoneIsLive(this.presence, options.zone))) {
+      throw new ServerError(CONFLICT, `arena: zone ${options.zone} already has a live room`)
+    }
     this.screenFrames()
     const tickMs = options.tickMs ?? 50
     this.attentionOn = options.attention !== false
@@ -218,6 +238,11 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
 
   override async onJoin(client: Client, options: ArenaJoinOptions = {}): Promise<void> {
     this.watchProtocolErrors(client)
+    // the key is public (every client near the player holds it): only the client the old room sent
+    // the handover message to has the token, spent here before the player is given to anyone
+    if (typeof options.resume === 'string' && !(await consumeHandoverToken(this.presence, options.resume, options.resumeToken))) {
+      throw new Error(`arena: wrong, spent or expired handover token for player ${options.resume.slice(0, 20)}`)
+    }
     const resumed = typeof options.resume === 'string' ? await this.claimHandedOver(options.resume) : -1
     if (typeof options.resume === 'string' && resumed === -1) throw new Error(`arena: no player ${options.resume.slice(0, 20)} was handed over to this zone`)
     let eid = resumed
@@ -316,9 +341,14 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
       released: (eid, dest) => {
         for (const [session, p] of this.playerOf) {
           if (p !== eid) continue
-          // the client follows its player: it joins the zone's room with this key, then leaves this
-          // one; until then its view here keeps following the player (now a ghost of `dest`)
-          this.clients.getById(session)?.send('handover', { zone: dest, key: this.keyOf(eid) })
+          // the client follows its player: it joins the zone's room with this key and token, then
+          // leaves this one; until then its view here keeps following the player (now a ghost of
+          // `dest`). The token goes to this client only, once it is in the presence for `dest`'s room.
+          const key = this.keyOf(eid)
+          void issueHandoverToken(this.presence, key).then(
+            (token) => this.clients.getById(session)?.send('handover', { zone: dest, key, token } satisfies HandoverMessage),
+            (e: unknown) => console.warn(`[arena zone ${zone.zone}] could not hand player ${key} over: ${e instanceof Error ? e.message : String(e)}`),
+          )
           this.playerOf.delete(session)
           const now = Date.now()
           for (const [s, until] of this.handedOver) if (until < now) this.handedOver.delete(s)
@@ -583,6 +613,13 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
     const e = this.instances.get(eid)
     if (e === undefined) return
     this.instances.delete(eid)
+    if (e.kind === 'player') {
+      // a player removed under its client (the debug despawn route, a game's own rules): bitECS gives
+      // its id to the next entity at once, so no session may keep it (its moves would move that one,
+      // its leaving despawn it), nor a wait for a handed-over player's client
+      for (const [session, p] of this.playerOf) if (p === eid) this.playerOf.delete(session)
+      for (const [k, a] of this.awaiting) if (a.eid === eid) this.awaiting.delete(k)
+    }
     const key = this.keyOf(eid)
     if (this.border !== null && !this.border.isGhost(eid)) this.border.forget(eid)
     if (this.attentionOn && this.border?.isGhost(eid) === true) {

@@ -43,7 +43,9 @@ export interface DebugWorld {
 /**
  * Debug endpoints (only mounted with ATTENTION_DEBUG=1): the server-side interest set of a client,
  * the whole world as that client's debug layer draws it, and the engine's explanation of one entity
- * for that client. They show what a client may not see: never mount them in production.
+ * for that client. They show what a client may not see: never mount them in production. They are
+ * unauthenticated GETs open to any origin, so with debug on the server listens on 127.0.0.1 unless
+ * given a host (startServer).
  */
 export function mountDebugRoutes(app: express.Application): void {
   app.use('/debug', (_req, res, next) => {
@@ -132,7 +134,8 @@ export function mountDebugRoutes(app: express.Application): void {
     }
     res.json({ key: room.keyOf(eid) })
   })
-  // despawns a local entity of a zone room of this process by key
+  // despawns a local entity of a zone room of this process by key (a player too: its client keeps
+  // its seat with no entity, as the room drops the session's mapping on any player's despawn)
   app.get('/debug/despawn', (req, res) => {
     const zone = Number(req.query.zone)
     const room = [...arenaRooms.values()].find((r) => r.zone?.zone === zone)

@@ -2,7 +2,7 @@ import { parseZoneSize } from 'colyseus-attention/zones'
 import { WORLD_SIZE, ZONE_MARGIN } from './arena-room'
 import { startServer, type RunningServer } from './server'
 
-// Reads PORT, HOST, BOTS, SEED, ATTENTION (0 = off), DIRECT_FRAMES (0 = the ws library's own send), ATTENTION_DEBUG (1 = debug endpoints; these three are 0 or 1) and
+// Reads PORT, HOST (default 0.0.0.0; 127.0.0.1 with ATTENTION_DEBUG=1), BOTS, SEED, ATTENTION (0 = off), DIRECT_FRAMES (0 = the ws library's own send), ATTENTION_DEBUG (1 = debug endpoints; these three are 0 or 1) and
 // BYTE_BUDGET (bytes per second per client; 0 = a count budget of 24), SCORER (heads | learned);
 // ENGINE_THREADS (threads the attention engine scores observers on, 1 to 8; more than 1 needs SCORER=heads);
 // PIPELINED (1: the engine's threads score the next tick while the room syncs and sends; ENGINE_THREADS then defaults to 2);
@@ -51,7 +51,8 @@ const options = {
   zones,
   publicAddress: process.env.PUBLIC_ADDRESS === '' ? undefined : process.env.PUBLIC_ADDRESS,
   port,
-  host: process.env.HOST ?? '0.0.0.0',
+  // unset: startServer's default (0.0.0.0, or 127.0.0.1 in debug mode: its routes show anyone what clients may not see)
+  host: process.env.HOST === '' ? undefined : process.env.HOST,
   bots: intEnv('BOTS', 300, 0, 20000),
   seed: intEnv('SEED', 1, 0, 2 ** 31),
   // switches are 0 or 1: a typo such as ATTENTION=off must not leave the plugin on unnoticed
@@ -92,5 +93,12 @@ if (stopping) {
   stop()
 } else {
   const mode = `${zones === undefined ? 'one arena' : `zones ${zones.columns}x${zones.rows}`}${redisUrl === undefined ? '' : `, redis ${redisUrl}`}`
-  console.log(`arena listening on http://localhost:${server.port} (${mode}; scorer ${scorer}, debug ${options.debug ? 'on' : 'off'})`)
+  const h = server.host
+  const shown = h === '0.0.0.0' || h === '::' ? 'localhost' : h.includes(':') ? `[${h}]` : h
+  console.log(`arena listening on http://${shown}:${server.port} (${mode}; scorer ${scorer}, debug ${options.debug ? 'on' : 'off'})`)
+  if (options.debug && options.host === undefined) {
+    console.log(`debug routes on: listening on ${h} only (the /debug routes show what clients may not see, to anyone who reaches the port; set HOST to listen elsewhere)`)
+  } else if (options.debug && !h.startsWith('127.') && h !== '::1') {
+    console.warn(`debug routes on, listening on ${h} (HOST): the /debug routes show what clients may not see to anyone who reaches the port`)
+  }
 }

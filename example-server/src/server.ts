@@ -15,16 +15,21 @@ import { parseArenaOptions } from './arena-options'
 import { ArenaRoom } from './arena-room'
 import { DirectFrameTransport } from './direct-frames'
 import { mountDebugRoutes } from './debug-routes'
+import { zoneInbox } from './zone-border'
 
 /** Options of {@link startServer}. */
 export interface StartOptions {
   /** TCP port; 0 picks a free one. @defaultValue 2567 */
   port?: number
-  /** Interface to bind. @defaultValue '0.0.0.0' */
+  /**
+   * Interface to bind. @defaultValue '0.0.0.0', or '127.0.0.1' with `debug` (its routes are
+   * unauthenticated GETs open to any origin and show what clients may not see: give a host to
+   * serve them beyond this machine)
+   */
   host?: string
   /** NPC bots per arena. @defaultValue 300 */
   bots?: number
-  /** Mount /debug/interest and /debug/explain. @defaultValue false */
+  /** Mount the /debug/* routes (interest, world, explain, zones, spawn, despawn). @defaultValue false */
   debug?: boolean
   /** Arena PRNG seed. @defaultValue 1 */
   seed?: number
@@ -78,6 +83,8 @@ export interface StartOptions {
 /** A running example server. */
 export interface RunningServer {
   port: number
+  /** The address it listens on (e.g. '127.0.0.1', '0.0.0.0'). */
+  host: string
   stop(): Promise<void>
 }
 
@@ -138,7 +145,7 @@ const ZONE_RESUBSCRIBE_MS = 5000
  * per pass.
  */
 async function ensureZones(count: number, presence: Presence, missing: Uint8Array, settling: () => boolean): Promise<void> {
-  const live = new Set(await presence.channels('attention:zone:*:in'))
+  const live = new Set(await presence.channels(zoneInbox('*')))
   // an answer that waited out an outage can come before the rooms resubscribed
   if (settling()) {
     missing.fill(0)
@@ -146,7 +153,7 @@ async function ensureZones(count: number, presence: Presence, missing: Uint8Arra
   }
   let created = false
   for (let zone = 0; zone < count; zone++) {
-    if (live.has(`attention:zone:${zone}:in`)) {
+    if (live.has(zoneInbox(zone))) {
       missing[zone] = 0
       continue
     }
@@ -223,7 +230,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const engineThreads = options.engineThreads ?? (pipelined ? 2 : 1)
   const refused = parseArenaOptions({ engineThreads, enginePipelined: options.enginePipelined, scorer: options.scorer })
   if (typeof refused === 'string') throw new RangeError(`startServer: ${refused}`)
-  const host = options.host ?? '0.0.0.0'
+  // debug routes answer anyone who can reach the port: by default, only this machine can
+  const host = options.host ?? (options.debug === true ? '127.0.0.1' : '0.0.0.0')
   const port = options.port === 0 ? await freePort(host === '0.0.0.0' ? '127.0.0.1' : host) : (options.port ?? 2567)
   const clientDir = options.clientDir ?? resolve(here, '../../example-client/dist')
   // all views encode into one buffer; size it for a few hundred clients up front
@@ -271,6 +279,11 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
           selectProcessIdToCreateRoom: zoneAwareSelector(presence),
         }),
     express: (app) => {
+      // whether the page may create the arena (joinOrCreate) or only join a zone room (see below)
+      app.get('/arena-info', (_req, res) => {
+        res.setHeader('Access-Control-Allow-Origin', '*')
+        res.json({ zoned: options.zones !== undefined })
+      })
       if (options.debug) mountDebugRoutes(app)
       if (existsSync(resolve(clientDir, 'index.html'))) app.use(express.static(clientDir))
       else {
@@ -280,12 +293,21 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       }
     },
   })
+  // A zoned world's rooms are the server's to create (ensureZones), one per zone and never
+  // disposed: a client's create (or a joinOrCreate that finds no room) would add rooms that simulate
+  // bots for ever. Clients join (by criteria or id) and reconnect only. The controller is
+  // process-wide: stop() (or a failed start) puts the previous list back.
+  const exposed = matchMaker.controller.exposedMethods
+  if (options.zones !== undefined) matchMaker.controller.exposedMethods = ['join', 'joinById', 'reconnect']
   // Colyseus's listen() settles on 'listening' only: a port in use or a host that does not resolve
   // would leave it pending for ever (and main.ts waiting, deaf to Ctrl-C). Fail with the reason.
   let listenError: ((e: Error) => void) | undefined
   const failed = new Promise<never>((_ok, fail) => transport.server!.once('error', (listenError = fail)))
   try {
     await Promise.race([server.listen(port, host), failed])
+  } catch (e) {
+    matchMaker.controller.exposedMethods = exposed
+    throw e
   } finally {
     transport.server!.off('error', listenError!)
   }
@@ -312,11 +334,14 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     zoning = setInterval(ensure, 1000)
     zoning.unref()
   }
+  const bound = transport.server!.address()
   return {
     port,
+    host: typeof bound === 'object' && bound !== null ? bound.address : host,
     stop: async () => {
       clearInterval(zoning)
       await server.gracefullyShutdown(false)
+      matchMaker.controller.exposedMethods = exposed
     },
   }
 }

@@ -66,12 +66,3 @@ export interface AttentionMessage {
 export interface DestroyedMessage {
   keys: string[]
 }
-
-/**
- * Server -> client `handover` message (zoned world): the player crossed into zone `zone`; join that
- * zone's room with `{ zone, resume: key }`, then leave this one.
- */
-export interface HandoverMessage {
-  zone: number
-  key: string
-}

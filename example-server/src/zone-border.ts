@@ -36,6 +36,18 @@ const toTraits = (f: Float32Array): EntityTraits => {
 }
 
 /**
+ * The border exchange's inbox channel of zone `zone` (`'*'`: a pattern for every zone's). Only the
+ * zone's room subscribes to it, and the subscription goes with the room or its process: a zone whose
+ * inbox has a subscriber has a live room.
+ */
+export const zoneInbox = (zone: number | '*'): string => `attention:zone:${zone}:in`
+
+/** True while zone `zone` has a live room (see {@link zoneInbox}). */
+export async function zoneIsLive(presence: Presence, zone: number): Promise<boolean> {
+  return (await presence.channels(zoneInbox(zone))).includes(zoneInbox(zone))
+}
+
+/**
  * Connects an arena world to its neighbouring zones through the room's presence, as any game
  * would: the arena's entity traits go in 5 fields (4 bytes and a half float), ghosts are mirrored into the arena's
  * arrays, and handovers start or stop simulating an entity.

@@ -1,6 +1,9 @@
+import { matchMaker } from '@colyseus/core'
 import { Client, type Room } from '@colyseus/sdk'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { getJson, startProcess, startRedis, zonesOf, type ServerProcess, type TestRedis } from '../scripts/processes'
+import { arenaRooms } from '../src/arena-room'
+import { startServer } from '../src/server'
 
 // A zoned arena (2x1 zones) on two server processes sharing a real redis-server on 127.0.0.1,
 // with real @colyseus/sdk clients. Zone 0 is x < 800, zone 1 is x >= 800; the border margin is 280.
@@ -143,9 +146,9 @@ describe('zoned arena on several processes', () => {
     const seen = new Set(keysOf(player))
     let moved: Room | null = null
     let selfKey = ''
-    player.onMessage('handover', (m: { zone: number; key: string }) => {
+    player.onMessage('handover', (m: { zone: number; key: string; token: string }) => {
       selfKey = m.key
-      void new Client(procs[0]!.url).join('arena', { zone: m.zone, resume: m.key }).then((r) => {
+      void new Client(procs[0]!.url).join('arena', { zone: m.zone, resume: m.key, resumeToken: m.token }).then((r) => {
         r.onMessage('destroyed', () => {})
         r.onMessage('handover', () => {})
         clients.push(r)
@@ -164,6 +167,93 @@ describe('zoned arena on several processes', () => {
     await until('the player still sees the watcher', () => entitiesOf(next).has(watcherKey), 2000)
     const kept = [...seen].filter((k) => entitiesOf(next).has(k)).length
     expect(kept / seen.size).toBeGreaterThan(0.5)
+  })
+
+  it('should give a player crossing the border only to the client its old room sent the handover token to', async () => {
+    // the victim's key is public (every client near it holds it in its state); an attacker that
+    // knows it asks the neighbouring zone for the player over and over, before and during the crossing
+    const victim = await joinAt(procs[1]!, 0, 785, 800, Math.PI)
+    let self = ''
+    // the first overlay says which entity is the victim's (once handed over, this room's say none)
+    victim.onMessage('attention', (m: { self: string }) => (self ||= m.self))
+    victim.send('overlay')
+    await until('the victim key', () => self !== '', 5000)
+    const victimKey = self
+    const attacker = new Client(procs[0]!.url)
+    const won: Room[] = []
+    const refusals: string[] = []
+    let attacking = true
+    const attack = async (extra: Record<string, unknown>): Promise<void> => {
+      while (attacking) {
+        try {
+          const r = await attacker.join('arena', { zone: 1, resume: victimKey, ...extra })
+          clients.push(r)
+          won.push(r)
+        } catch (e) {
+          refusals.push(e instanceof Error ? e.message : String(e))
+        }
+        await sleep(30)
+      }
+    }
+    const attacks = [attack({}), attack({ resumeToken: '0123456789abcdef0123456789abcdef' }), attack({ resumeToken: victimKey })]
+    await sleep(300)
+    let moved: Room | null = null
+    let token = ''
+    let resumeError = ''
+    victim.onMessage('handover', (m: { zone: number; key: string; token: string }) => {
+      token = m.token
+      // a slow client: the attacker's joins are in flight well before this one
+      void sleep(300)
+        .then(() => new Client(procs[0]!.url).join('arena', { zone: m.zone, resume: m.key, resumeToken: m.token }))
+        .then(
+          (r) => {
+            r.onMessage('destroyed', () => {})
+            r.onMessage('handover', () => {})
+            clients.push(r)
+            moved = r
+            void victim.leave()
+          },
+          (e: unknown) => (resumeError = e instanceof Error ? e.message : String(e)),
+        )
+    })
+    victim.send('move', { dx: 1, dy: 0 })
+    await until('the victim in the new room (or its refusal)', () => moved !== null || resumeError !== '', 8000)
+    await sleep(500)
+    attacking = false
+    await Promise.all(attacks)
+    expect(resumeError).toBe('')
+    expect(won.map((r) => r.roomId)).toEqual([])
+    expect(refusals.length).toBeGreaterThan(3)
+    for (const why of refusals) expect(why).toMatch(/handover token/)
+    expect(refusals.some((why) => why.includes('resume needs the handover token'))).toBe(true)
+    expect(refusals.some((why) => why.includes('wrong, spent or expired handover token'))).toBe(true)
+    // the victim controls its player in the new room
+    const next = moved as unknown as Room
+    await until('the player in the new room', () => entitiesOf(next).has(victimKey), 3000)
+    const x0 = entitiesOf(next).get(victimKey)!.cx!
+    next.send('move', { dx: 1, dy: 0 })
+    await until('the player moving', () => (entitiesOf(next).get(victimKey)?.cx ?? x0) > x0 + 5, 3000)
+    // single use: the token that worked once gives nothing again
+    await expect(new Client(procs[0]!.url).join('arena', { zone: 1, resume: victimKey, resumeToken: token })).rejects.toThrow(/handover token/)
+  })
+
+  it('should refuse clients creating zone rooms, and keep one room per zone', async () => {
+    for (const p of procs) {
+      // what the browser asks before it joins: only join here
+      expect(await getJson(`${p.url}/arena-info`)).toEqual({ zoned: true })
+      const c = new Client(p.url)
+      await expect(c.create('arena', { zone: 0 })).rejects.toThrow(/invalid method "create"/)
+      await expect(c.joinOrCreate('arena', { zone: 0 })).rejects.toThrow(/invalid method "joinOrCreate"/)
+      await expect(c.joinOrCreate('arena', { zone: 7 })).rejects.toThrow(/invalid method "joinOrCreate"/)
+    }
+    await sleep(300)
+    expect((await zonesOf(procs)).map((z) => z.zone).sort()).toEqual([0, 1])
+    // joining a zone (or any) still works
+    const r = await new Client(procs[0]!.url).join('arena', { zone: 0 })
+    clients.push(r)
+    r.onMessage('destroyed', () => {})
+    r.onMessage('handover', () => {})
+    expect((await zonesOf(procs)).find((z) => z.zone === 0)!.roomId).toBe(r.roomId)
   })
 
   it('should keep serving each zone while Redis is down, report the loss, and resume cross-border traffic when it is back', async () => {
@@ -214,5 +304,28 @@ describe('zoned arena without Redis', () => {
     await p.waitFor(/Redis is not reachable at redis:\/\/127\.0\.0\.1:1/, 15_000)
     await until('exit', () => p.child.exitCode !== null, 5000)
     expect(p.child.exitCode).toBe(1)
+  })
+})
+
+describe('zone rooms in one process', () => {
+  it('should refuse to create a second room for a zone that has a live one, whoever asks', async () => {
+    const server = await startServer({ port: 0, host: '127.0.0.1', bots: 10, seed: 3, zones: { columns: 2, rows: 1 } })
+    try {
+      const zoneRooms = () => [...arenaRooms.values()].filter((r) => r.zone !== null)
+      await until('both zone rooms', () => zoneRooms().length === 2, 10_000)
+      // the server's own matchmaker call (what a client's create could reach before) meets the room's check
+      await expect(matchMaker.createRoom('arena', { zone: 0 })).rejects.toThrow(/zone 0 already has a live room/)
+      await expect(new Client(`http://127.0.0.1:${server.port}`).create('arena', { zone: 1 })).rejects.toThrow(/invalid method "create"/)
+      await sleep(300)
+      expect(zoneRooms().map((r) => r.zone!.zone).sort()).toEqual([0, 1])
+      // as the browser joins: any zone
+      const r = await new Client(`http://127.0.0.1:${server.port}`).join('arena')
+      expect(zoneRooms().map((z) => z.roomId)).toContain(r.roomId)
+      await r.leave()
+    } finally {
+      await server.stop()
+    }
+    // the matchmaker's client methods are the process's: a one-room server started next offers them all again
+    expect(matchMaker.controller.exposedMethods).toContain('joinOrCreate')
   })
 })

@@ -1,5 +1,6 @@
 import { Client, type Room } from '@colyseus/sdk'
 import { describe, expect, it } from 'vitest'
+import { getJson, startProcess } from '../scripts/processes'
 import { arenaRooms } from '../src/arena-room'
 import { startServer, type RunningServer } from '../src/server'
 import type { AttentionMessage } from '../src/state'
@@ -127,5 +128,72 @@ describe('debug data', () => {
     expect(withPlugin.fullBps / baseline.patchBps).toBeGreaterThan(0.85)
     expect(withPlugin.fullBps / baseline.patchBps).toBeLessThan(1.15)
     expect(withPlugin.patchBps).toBeLessThan(withPlugin.fullBps / 3)
+  })
+})
+
+describe('debug routes in a zoned world', () => {
+  it('should leave no session bound to a player the despawn route removed', async () => {
+    const server = await startServer({ port: 0, host: '127.0.0.1', bots: 20, seed: 5, debug: true, zones: { columns: 1, rows: 1 } })
+    try {
+      const url = `http://127.0.0.1:${server.port}`
+      const deadline = Date.now() + 10_000
+      while (![...arenaRooms.values()].some((r) => r.zone !== null)) {
+        if (Date.now() > deadline) throw new Error('the zone room did not come up')
+        await sleep(50)
+      }
+      const victim = await new Client(url).join('arena', { zone: 0 })
+      victim.onMessage('*', () => {})
+      const room = arenaRooms.get(victim.roomId)!
+      const victimEid = room.playerEntity(victim.sessionId)
+      expect(victimEid).toBeGreaterThan(0)
+      await getJson(`${url}/debug/despawn?zone=0&key=${encodeURIComponent(room.keyOf(victimEid))}`)
+      expect(room.playerEntity(victim.sessionId)).toBe(-1)
+      // bitECS hands the freed id to the next player at once
+      const next = await new Client(url).join('arena', { zone: 0 })
+      next.onMessage('*', () => {})
+      const nextEid = room.playerEntity(next.sessionId)
+      expect(nextEid).toBe(victimEid)
+      const P = room.arena.C.Position
+      const at = { x: P.x[nextEid]!, y: P.y[nextEid]! }
+      // the victim's input moves nobody now
+      for (let i = 0; i < 5; i++) {
+        victim.send('move', { dx: 1, dy: 1 })
+        await sleep(100)
+      }
+      expect({ x: P.x[nextEid], y: P.y[nextEid] }).toEqual(at)
+      // and its leaving despawns nobody
+      await victim.leave()
+      await sleep(300)
+      expect(room.arena.live.has(nextEid)).toBe(true)
+      expect(room.playerEntity(next.sessionId)).toBe(nextEid)
+      await next.leave()
+    } finally {
+      await server.stop()
+    }
+  })
+
+  it('should listen on 127.0.0.1 only with debug on and no HOST given', async () => {
+    const server = await startServer({ port: 0, bots: 10, debug: true })
+    try {
+      expect(server.host).toBe('127.0.0.1')
+    } finally {
+      await server.stop()
+    }
+    const proc = await startProcess({ ATTENTION_DEBUG: '1', HOST: '', BOTS: '10' })
+    try {
+      await proc.waitFor(/arena listening/)
+      expect(proc.output()).toMatch(/arena listening on http:\/\/127\.0\.0\.1:\d+ /)
+      expect(proc.output()).toMatch(/debug routes on: listening on 127\.0\.0\.1 only/)
+      expect((await fetch(`${proc.url}/`)).status).toBe(200)
+    } finally {
+      await proc.stop()
+    }
+    // a host given is kept (another loopback address here)
+    const given = await startServer({ port: 0, host: '127.0.0.2', bots: 10, debug: true })
+    try {
+      expect(given.host).toBe('127.0.0.2')
+    } finally {
+      await given.stop()
+    }
   })
 })

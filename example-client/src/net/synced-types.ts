@@ -1,5 +1,6 @@
 // The server's types, imported as types only: no server runtime code reaches the page.
-import type { ArenaState, AttentionMessage, DestroyedMessage, Entity, HandoverMessage } from '../../../example-server/src/state'
+import type { ArenaState, AttentionMessage, DestroyedMessage, Entity } from '../../../example-server/src/state'
+import type { HandoverMessage } from '../../../example-server/src/handover'
 
 /** The root state as decoded on this client. */
 export type SyncedState = ArenaState

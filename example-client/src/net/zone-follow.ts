@@ -4,7 +4,8 @@ import type { HandoverMessage, SyncedState } from './synced-types'
 
 /**
  * Follows the player across zone rooms (zoned world): on a `handover` message, joins the
- * neighbouring zone's room with the player's key, hands it to `attach` (which syncs it into the
+ * neighbouring zone's room with the player's key and the message's single-use token (the key is
+ * public; the token is what makes that room give this page the player), hands it to `attach` (which syncs it into the
  * page's store), then leaves the old room. Entities keep their keys across zones, so the page keeps
  * what it shows; entities the new room does not send are retired at its first state.
  * @param client - the SDK client the first room was joined with
@@ -22,7 +23,7 @@ export function followHandovers(
 ): void {
   const watch = (room: Room<unknown, SyncedState>): void => {
     room.onMessage('handover', (msg: HandoverMessage) => {
-      client.join<SyncedState>('arena', { zone: msg.zone, resume: msg.key }).then(
+      client.join<SyncedState>('arena', { zone: msg.zone, resume: msg.key, resumeToken: msg.token }).then(
         (next) => {
           room.removeAllListeners()
           attach(next)

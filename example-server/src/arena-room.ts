@@ -157,6 +157,11 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
       // loaded only when asked for: the learned subpath brings onnxruntime-web (in a worker thread)
       const { createOnnxScorer, defaultModelPath } = await import('colyseus-attention/learned')
       this.scorer = await createOnnxScorer({ model: defaultModelPath() })
+      // checked again after the load (0.5-1.25 s): the server's per-zone creation lock lasts 5 s
+      if (options.zones !== undefined && typeof options.zone === 'number' && (await zoneIsLive(this.presence, options.zone))) {
+        await this.scorer.dispose()
+        throw new ServerError(CONFLICT, `arena: zone ${options.zone} already has a live room`)
+      }
     }
     this.debug = options.debug === true
     this.byteBudget = options.byteBudget ?? 0
@@ -346,7 +351,7 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
           // `dest`). The token goes to this client only, once it is in the presence for `dest`'s room.
           const key = this.keyOf(eid)
           void issueHandoverToken(this.presence, key).then(
-            (token) => this.clients.getById(session)?.send('handover', { zone: dest, key, token } satisfies HandoverMessage),
+            (token) => this.clients.get(session)?.send('handover', { zone: dest, key, token } satisfies HandoverMessage),
             (e: unknown) => console.warn(`[arena zone ${zone.zone}] could not hand player ${key} over: ${e instanceof Error ? e.message : String(e)}`),
           )
           this.playerOf.delete(session)
@@ -390,7 +395,7 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
     }
     this.afterSync?.(this)
     for (const [session, keys] of this.destroyedFor) {
-      const client = this.clients.getById(session)
+      const client = this.clients.get(session)
       if (client !== undefined && keys.length > 0) client.send('destroyed', { keys })
     }
     this.destroyedFor.clear()

@@ -298,7 +298,12 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   // bots for ever. Clients join (by criteria or id) and reconnect only. The controller is
   // process-wide: stop() (or a failed start) puts the previous list back.
   const exposed = matchMaker.controller.exposedMethods
-  if (options.zones !== undefined) matchMaker.controller.exposedMethods = ['join', 'joinById', 'reconnect']
+  const joinOnly = ['join', 'joinById', 'reconnect']
+  if (options.zones !== undefined) matchMaker.controller.exposedMethods = joinOnly
+  // put back only what this server set (another server of the process may have set its own since)
+  const restoreExposed = (): void => {
+    if (matchMaker.controller.exposedMethods === joinOnly) matchMaker.controller.exposedMethods = exposed
+  }
   // Colyseus's listen() settles on 'listening' only: a port in use or a host that does not resolve
   // would leave it pending for ever (and main.ts waiting, deaf to Ctrl-C). Fail with the reason.
   let listenError: ((e: Error) => void) | undefined
@@ -306,7 +311,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   try {
     await Promise.race([server.listen(port, host), failed])
   } catch (e) {
-    matchMaker.controller.exposedMethods = exposed
+    restoreExposed()
     throw e
   } finally {
     transport.server!.off('error', listenError!)
@@ -341,7 +346,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     stop: async () => {
       clearInterval(zoning)
       await server.gracefullyShutdown(false)
-      matchMaker.controller.exposedMethods = exposed
+      restoreExposed()
     },
   }
 }

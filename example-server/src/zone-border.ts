@@ -1,5 +1,5 @@
 import type { Presence } from '@colyseus/core'
-import { createBorderExchange, zoneBounds, type BorderExchange, type ZoneGrid } from 'colyseus-attention/zones'
+import { createBorderExchange, inboxChannel, zoneBounds, type BorderExchange, type ZoneGrid } from 'colyseus-attention/zones'
 import type { ArenaWorld, EntityTraits } from './arena-world'
 
 /** Moods travel as small codes; anything else arrives as 'idle'. */
@@ -36,11 +36,11 @@ const toTraits = (f: Float32Array): EntityTraits => {
 }
 
 /**
- * The border exchange's inbox channel of zone `zone` (`'*'`: a pattern for every zone's). Only the
- * zone's room subscribes to it, and the subscription goes with the room or its process: a zone whose
- * inbox has a subscriber has a live room.
+ * The border exchange's inbox channel of zone `zone` (`'*'`: a pattern for every zone's; the
+ * exchange's default channel prefix). Only the zone's room subscribes to it, and the subscription
+ * goes with the room or its process: a zone whose inbox has a subscriber has a live room.
  */
-export const zoneInbox = (zone: number | '*'): string => `attention:zone:${zone}:in`
+export const zoneInbox = (zone: number | '*'): string => inboxChannel(zone)
 
 /** True while zone `zone` has a live room (see {@link zoneInbox}). */
 export async function zoneIsLive(presence: Presence, zone: number): Promise<boolean> {

@@ -16,7 +16,7 @@ import { dropBarred, dropDead } from './view-bounds'
 import { disposeViews } from '../view-encoding/dispose-views'
 import { copyPendingRemovals, dropPending, hasPending, hookFullState, sameEntries, sharedWithJoined, type FullStateHandler } from './full-state'
 import { installViewEncoding } from '../view-encoding/install-view-encoding'
-import { bindViewToRoot, roomCreating, roomEncoder, roomSerializer, viewIdOf } from '../view-encoding/schema-internals'
+import { bindViewToRoot, clientOf, roomCreating, roomEncoder, roomSerializer, viewIdOf } from '../view-encoding/schema-internals'
 import { warnIfNoWebSocketGlobal } from './websocket-global'
 
 /** Syncs in a row without an engine tick before the plugin warns that the system does not run. */
@@ -250,7 +250,7 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     // a Client object the game kept from before a reconnection is not the session's now: Colyseus
     // gave the reconnected session a new one (its view copied over), which the patches are encoded
     // for. The view goes to that one (on the old object, the client would keep the view it had).
-    if (this.inRoom()) client = this.room.clients.getById(client.sessionId) ?? client
+    if (this.inRoom()) client = clientOf(this.room.clients, client.sessionId) ?? client
     const bound = this.bySession.get(client.sessionId)
     // a bound client may rebind while it is away (reconnection window): only a new binding must be
     // of a client of this room that has not left

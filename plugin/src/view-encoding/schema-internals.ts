@@ -1,3 +1,4 @@
+import { RoomInternalState, type Client } from '@colyseus/core'
 import { $changes, $filter, $getByIndex, $refId, encode, OPERATION, Schema, type Encoder, type Iterator, type StateView } from '@colyseus/schema'
 
 /*
@@ -493,11 +494,21 @@ export interface SerializerLike {
 }
 
 /**
- * True while a Colyseus room is being created (`room._internalState` is Colyseus' RoomInternalState
- * CREATING, 0): an async `onCreate` has not returned yet, though the room's patch timer may run.
+ * The client of session `sessionId` in a room's `clients` (Colyseus' ClientArray: `get`, or
+ * `getById`, which 0.18.17 marks deprecated), or undefined.
+ */
+export function clientOf(clients: unknown, sessionId: string): Client | undefined {
+  const c = clients as { get?: (id: string) => Client | undefined; getById?: (id: string) => Client | undefined }
+  if (typeof c.get === 'function') return c.get(sessionId)
+  return typeof c.getById === 'function' ? c.getById(sessionId) : undefined
+}
+
+/**
+ * True while a Colyseus room is being created (`room._internalState` is `RoomInternalState.CREATING`):
+ * an async `onCreate` has not returned yet, though the room's patch timer may run.
  */
 export function roomCreating(room: unknown): boolean {
-  return (room as { _internalState?: unknown } | null | undefined)?._internalState === 0
+  return (room as { _internalState?: unknown } | null | undefined)?._internalState === RoomInternalState.CREATING
 }
 
 /**

@@ -7,7 +7,7 @@ import { describeValue, integerMessage } from '../ecs/validate'
 import { createBorderRecord, createBorderWriter } from './border-codec'
 import { drainInbox, expireAndExtrapolate, updateLink } from './border-receiver'
 import { handOver, publishSummary } from './border-publisher'
-import { resolveExchangeOptions, type BorderExchangeOptions, type BorderStats, type ResolvedExchangeOptions } from './exchange-options'
+import { inboxChannel, resolveExchangeOptions, summaryChannel, type BorderExchangeOptions, type BorderStats, type ResolvedExchangeOptions } from './exchange-options'
 import { createSentState, drop, warnPrefix, type ExchangeState } from './exchange-state'
 import { clearGid, createGhostStore, setGid, unmarkGhost, type GhostStore, type ZoneComponents } from './ghost-store'
 import { zoneBounds, zoneCount, zoneNeighbours } from './zone-grid'
@@ -125,8 +125,8 @@ function buildExchange(o: ResolvedExchangeOptions, s: GhostStore): BorderExchang
     handlers.push([topic, cb])
     return Promise.resolve(o.presence.subscribe(topic, cb))
   }
-  const subs: Promise<unknown>[] = [listen(`${o.channel}:${o.zone}`, o.zone, false), listen(`${o.channel}:${o.zone}:in`, o.zone, true)]
-  for (const z of neighbours) subs.push(listen(`${o.channel}:${z}`, z, false))
+  const subs: Promise<unknown>[] = [listen(summaryChannel(o.zone, o.channel), o.zone, false), listen(inboxChannel(o.zone, o.channel), o.zone, true)]
+  for (const z of neighbours) subs.push(listen(summaryChannel(z, o.channel), z, false))
   const ready = Promise.all(subs).then(() => undefined)
 
   return {

@@ -5,6 +5,7 @@
 // TeamOnly entities never go into a summary.
 import { query } from 'bitecs'
 import { beginMessage, finishMessage, MessageFlag, RecordFlag, writeGone, writeRecord } from './border-codec'
+import { inboxChannel, summaryChannel } from './exchange-options'
 import { fillFields, flagsOf, send, teamOf, warnPrefix, type ExchangeState } from './exchange-state'
 import { has, markGhost, stripUncarried } from './ghost-store'
 import { distanceToBounds, zoneAt } from './zone-grid'
@@ -54,7 +55,7 @@ export function handOver(st: ExchangeState, t: number): void {
   for (let z = 0; z < st.handover.length; z++) {
     const w = st.handover[z]!
     if (w.count === 0) continue
-    send(st, `${o.channel}:${z}:in`, finishMessage(w))
+    send(st, inboxChannel(z, o.channel), finishMessage(w))
     w.count = 0
   }
 }
@@ -72,8 +73,11 @@ export function noteAdopted(st: ExchangeState, eid: number, from: number): void 
   // a member already when the last summary listed it under this gid (it was handed away and back
   // since), or when adopted since under this gid
   const member = (sent.stamp[eid] === sent.counter && sent.inBorder[eid] === gid) || sent.adopted[eid] === gid
+  // the first zone it came from keeps the ghost no summary of ours confirmed: adopted back after
+  // handing it on (A to B to C to B within one summary interval), it is still A's ghost the Gone must
+  // drop, and only a hand-back to A clears the flag
+  if (sent.adopted[eid] !== gid) sent.adoptedFrom[eid] = from
   sent.adopted[eid] = gid
-  sent.adoptedFrom[eid] = from
   // new to the border: the next summary sends it whole, whatever it sent of it before
   sent.inBorder[eid] = 0
   if (member || sent.count >= sent.members.length) return
@@ -89,7 +93,7 @@ export function publishSummary(st: ExchangeState, t: number): void {
     if (t - st.lastProbe < o.ttlMs) return
     st.lastProbe = t
     beginMessage(st.summary, o.zone, st.instance, ++st.seq, t)
-    send(st, `${o.channel}:${o.zone}`, finishMessage(st.summary))
+    send(st, summaryChannel(o.zone, o.channel), finishMessage(st.summary))
     st.lastPublish = t
     return
   }
@@ -159,7 +163,7 @@ export function publishSummary(st: ExchangeState, t: number): void {
   sent.nextMembers = members
   sent.nextGids = gids
   sent.count = n
-  send(st, `${o.channel}:${o.zone}`, finishMessage(w))
+  send(st, summaryChannel(o.zone, o.channel), finishMessage(w))
   st.lastPublish = t
 }
 

@@ -2,6 +2,7 @@
 // neighbours' summaries into ghosts (and dropping those they no longer list), taking over handed
 // entities, expiring silent sources' ghosts and watching the presence link through our own echo.
 import { FIELD_FORMATS, HEADER_BYTES, MessageFlag, readMessage, readRecord, readSender, RecordFlag, type BorderMessage } from './border-codec'
+import { inboxChannel, summaryChannel } from './exchange-options'
 import { drop, removeGhost, warnPrefix, type ExchangeState } from './exchange-state'
 import { noteAdopted } from './border-publisher'
 import { applyRecord, markGhost, spawnShared, unmarkGhost } from './ghost-store'
@@ -59,7 +60,7 @@ function warnLayoutMismatch(st: ExchangeState, data: string, channel: number, in
   const { o } = st
   // readMessage read the header before finding the mismatch: it is whole
   const { source, fields: theirFields } = readSender(data)
-  const topic = inbound ? `${o.channel}:${channel}:in` : `${o.channel}:${channel}`
+  const topic = inbound ? inboxChannel(channel, o.channel) : summaryChannel(channel, o.channel)
   const g = o.grid
   const formats = Array.from(o.layout.codes, (c) => `'${FIELD_FORMATS[c]}'`).join(', ')
   const count = theirFields === o.fields ? '' : `; it sends ${theirFields} field${theirFields === 1 ? '' : 's'} per entity, this room ${o.fields}`

@@ -5,6 +5,27 @@ import { FIELD_FORMATS, fieldLayout, positionFrames, type BorderFieldFormat, typ
 import { checkGrid, type ZoneGrid } from './zone-grid'
 
 /** What a border exchange needs: a Colyseus `Presence` (the room's `this.presence`) satisfies it. */
+/** The border exchange's default channel prefix (option `channel`). */
+export const DEFAULT_CHANNEL = 'attention:zone'
+
+/**
+ * The channel zone `zone` publishes its border summaries on (`'*'`: a pattern for every zone's).
+ * @param channel - the exchange's `channel` option. @defaultValue 'attention:zone'
+ */
+export function summaryChannel(zone: number | '*', channel: string = DEFAULT_CHANNEL): string {
+  return `${channel}:${zone}`
+}
+
+/**
+ * The inbox channel of zone `zone`, where its neighbours hand it entities (`'*'`: a pattern for
+ * every zone's). Only the zone's own exchange subscribes to it, for as long as it runs: a zone whose
+ * inbox has a subscriber (the presence's `channels(pattern)`) has a live room.
+ * @param channel - the exchange's `channel` option. @defaultValue 'attention:zone'
+ */
+export function inboxChannel(zone: number | '*', channel: string = DEFAULT_CHANNEL): string {
+  return `${channel}:${zone}:in`
+}
+
 export interface BorderPresence {
   /** Sends `data` (JSON) to every subscriber of `topic`. */
   publish(topic: string, data: unknown): unknown
@@ -215,7 +236,7 @@ export function resolveExchangeOptions(o: BorderExchangeOptions): ResolvedExchan
       if (f !== undefined && typeof f !== 'function') throw new TypeError(`colyseus-attention: events.${name} must be a function; got ${describeValue(f)}`)
     }
   }
-  const channel = o.channel ?? 'attention:zone'
+  const channel = o.channel ?? DEFAULT_CHANNEL
   if (typeof channel !== 'string' || channel.length === 0) throw new TypeError(`colyseus-attention: channel must be a non-empty string; got ${describeGiven(channel)}`)
   // callbacks and switches are checked here, not where they are first used (a tick seconds later)
   if (o.readFields !== undefined) checkKind('readFields', o.readFields, 'function')

@@ -1,5 +1,6 @@
 // colyseus-attention/zones: attention across zone rooms (experimental). Every export by name.
 export { createBorderExchange } from './border-exchange'
+export { DEFAULT_CHANNEL, inboxChannel, summaryChannel } from './exchange-options'
 export { checkZoneGrid, distanceToBounds, parseZoneSize, zoneAt, zoneBounds, zoneCount, zoneNeighbours } from './zone-grid'
 export type { BorderExchange } from './border-exchange'
 export type { BorderPresence } from './exchange-options'

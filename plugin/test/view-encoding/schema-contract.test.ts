@@ -521,6 +521,8 @@ describe('schema-internals', () => {
     internalTreeOf(d)!.forEachChildWithCtx(seen, (acc, child) => acc.push(child))
     expect(seen).toEqual([treeOf(d.part)])
   })
-  // room._serializer.encoder (roomEncoder) is pinned with a real server in plain-room.test.ts, and
-  // room._serializer itself (roomSerializer: getFullState, applyPatches) in test/sync/full-state.test.ts
+  // room._serializer.encoder (roomEncoder) is pinned with a real server in plain-room.test.ts,
+  // room._serializer itself (roomSerializer: getFullState, applyPatches) in test/sync/full-state.test.ts,
+  // its applyUnreliablePatches and encoder.hasUnreliableChanges in test/sync/unreliable.test.ts, and
+  // room._internalState (roomCreating, RoomInternalState.CREATING) in test/sync/misuse.test.ts
 })

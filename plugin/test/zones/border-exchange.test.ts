@@ -1034,6 +1034,96 @@ describe('border-exchange ghost left by a release', () => {
     expect(a.ex.isGhost(find(a, gid))).toBe(true)
   })
 
+  it('should keep the ghost of an entity handed back to the zone it came from and on again before the other zone\'s next summary', () => {
+    const bus = createBus()
+    const clock = { t: 1000 }
+    // a summary every other tick
+    const a = createZone(bus, 0, clock, { intervalMs: 100 })
+    const b = createZone(bus, 1, clock, { intervalMs: 100 })
+    const e = spawn(a, 95, 50)
+    const gid = a.ex.gidOf(e)
+    let summaries = 0
+    bus.subscribe('attention:zone:1', () => summaries++)
+    for (let i = 0; i < 4; i++) tick([a, b], bus, clock)
+    // align: zone 1 publishes on the next tick (T1), not on T2, again on T3
+    let before = summaries
+    tick([a, b], bus, clock)
+    if (summaries > before) tick([a, b], bus, clock)
+    // each zone hands E on once on arrival: zone 1 straight back to zone 0, zone 0 to zone 1 again
+    let back = true
+    b.onAdopted = (eid) => {
+      if (back) b.C.Position.x[eid] = 99
+      back = false
+    }
+    let on = true
+    a.onAdopted = (eid) => {
+      if (on) a.C.Position.x[eid] = 101
+      on = false
+    }
+    // T1: zone 0 hands E to zone 1 (and keeps a ghost)
+    before = summaries
+    a.C.Position.x[e] = 101
+    tick([a, b], bus, clock)
+    expect(summaries).toBe(before + 1)
+    expect(a.released).toEqual([gid])
+    // T2: zone 1 adopts E and hands it straight back, publishing nothing
+    tick([a, b], bus, clock)
+    expect(b.adopted).toEqual([gid])
+    expect(b.released).toEqual([gid])
+    expect(summaries).toBe(before + 1)
+    // T3: zone 0 adopts E and hands it on again (a new ghost, no summary confirmed it yet); zone 1,
+    // where E is still a ghost, publishes: a Gone for it, which must not drop zone 0's new ghost
+    tick([a, b], bus, clock)
+    expect(a.adopted).toEqual([gid])
+    expect(a.released).toEqual([gid, gid])
+    expect(summaries).toBe(before + 2)
+    for (let i = 0; i < 4; i++) tick([a, b], bus, clock)
+    expect(b.adopted).toEqual([gid, gid])
+    expect(a.removed).toEqual([])
+    expect(a.ex.isGhost(find(a, gid))).toBe(true)
+  })
+
+  it('should remove the ghost the first zone keeps when the entity went on to a third zone, back and on again before the new owner\'s next summary', () => {
+    const bus = createBus()
+    const clock = { t: 1000 }
+    const row = { grid: { columns: 3, rows: 1, width: 300, height: 100 } }
+    // zone 0 keeps ghosts long (only a Gone removes one in time); zone 1 publishes every fifth tick
+    const a = createZone(bus, 0, clock, { ...row, ttlMs: 5000 })
+    const b = createZone(bus, 1, clock, { ...row, intervalMs: 250 })
+    const c = createZone(bus, 2, clock, row)
+    const e = spawn(a, 95, 50)
+    const gid = a.ex.gidOf(e)
+    let summaries = 0
+    bus.subscribe('attention:zone:1', () => summaries++)
+    for (let i = 0; i < 2; i++) tick([a, b, c], bus, clock)
+    // align: zone 1 has just published; its next summary comes with T5
+    let before = summaries
+    while (summaries === before) tick([a, b, c], bus, clock)
+    before = summaries
+    // zone 1 hands E on to zone 2 on each arrival; zone 2 hands it back once
+    b.onAdopted = (eid) => {
+      b.C.Position.x[eid] = 201
+    }
+    let back = true
+    c.onAdopted = (eid) => {
+      if (back) c.C.Position.x[eid] = 199
+      back = false
+    }
+    a.C.Position.x[e] = 101
+    // T1 zone 0 releases E; T2 zone 1 adopts it and hands it on; T3 zone 2 hands it back; T4 zone 1
+    // adopts it again and hands it on again; T5 zone 2 keeps it, and zone 1 publishes
+    for (let i = 0; i < 4; i++) tick([a, b, c], bus, clock)
+    expect(b.adopted).toEqual([gid, gid])
+    expect(b.released).toEqual([gid, gid])
+    expect(summaries).toBe(before)
+    expect(a.ex.isGhost(find(a, gid))).toBe(true)
+    tick([a, b, c], bus, clock)
+    expect(summaries).toBe(before + 1)
+    // zone 1's Gone, flagged Adopted (E first came from zone 0), drops zone 0's ghost at once
+    tick([a, b, c], bus, clock)
+    expect(a.removed).toEqual([gid])
+  })
+
   it('should keep on the ghost a handover leaves no relation records do not carry (Owner, AlwaysRelevant, Aim), and its own view (Observer, Facing)', () => {
     const { bus, clock, a, b } = setup()
     const sys = createAttentionSystem(a.world, { components: a.C, hysteresis: false })

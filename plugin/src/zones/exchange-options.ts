@@ -4,7 +4,6 @@ import { checkInteger, checkKeys, checkKind, checkObject, checkRange, describeGi
 import { FIELD_FORMATS, fieldLayout, positionFrames, type BorderFieldFormat, type FieldLayout, type PositionFrames } from './border-codec'
 import { checkGrid, type ZoneGrid } from './zone-grid'
 
-/** What a border exchange needs: a Colyseus `Presence` (the room's `this.presence`) satisfies it. */
 /** The border exchange's default channel prefix (option `channel`). */
 export const DEFAULT_CHANNEL = 'attention:zone'
 
@@ -26,6 +25,7 @@ export function inboxChannel(zone: number | '*', channel: string = DEFAULT_CHANN
   return `${channel}:${zone}:in`
 }
 
+/** What a border exchange needs: a Colyseus `Presence` (the room's `this.presence`) satisfies it. */
 export interface BorderPresence {
   /** Sends `data` (JSON) to every subscriber of `topic`. */
   publish(topic: string, data: unknown): unknown

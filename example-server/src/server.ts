@@ -94,12 +94,19 @@ export interface RunningServer {
  */
 export async function checkRedis(url: string, timeoutMs = 3000): Promise<void> {
   const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: timeoutMs, enableOfflineQueue: false })
-  probe.on('error', () => {})
+  // the socket's error (ECONNREFUSED, ENOTFOUND, ...) comes as an event; connect() then only says
+  // "Connection is closed."
+  let cause: unknown
+  probe.on('error', (e: unknown) => {
+    cause ??= e
+  })
   try {
     await probe.connect()
     await probe.ping()
   } catch (e) {
-    throw new Error(`Redis is not reachable at ${url}: ${e instanceof Error ? e.message : String(e)}. Start redis-server or fix REDIS_URL.`)
+    const err = cause ?? e
+    const why = err instanceof Error ? err.message : String(err)
+    throw new Error(`Redis is not reachable at ${url}: ${why.replace(/\.+$/, '')}. Start redis-server or fix REDIS_URL.`)
   } finally {
     probe.disconnect()
   }

@@ -150,7 +150,7 @@ function buildExchange(o: ResolvedExchangeOptions, s: GhostStore): BorderExchang
     isGhost: (eid) => s.isGhost[eid] === 1,
     step(dt) {
       if (typeof dt !== 'number' || !Number.isFinite(dt)) {
-        throw new RangeError(`colyseus-attention: border.step(dt): dt is the tick's duration in seconds and must be a finite number in [0, Infinity); got ${describeValue(dt)}`)
+        throw new RangeError(`colyseus-attention: border.step(dt): dt is the tick's duration in seconds and must be a finite number (a negative one, from a clock set back, is taken as 0 with a warning); got ${describeValue(dt)}`)
       }
       if (dt > MAX_PLAUSIBLE_DT || dt < 0) dt = checkDt(st, dt)
       const t = o.now()

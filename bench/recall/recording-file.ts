@@ -85,7 +85,7 @@ export function writeRecording(path: string, rec: Recording): void {
 /** Loads a recording written by {@link writeRecording} (any version: the optional sections may be absent). */
 export function readRecording(path: string): Recording {
   const buf = readFileSync(path)
-  if (buf.toString('latin1', 0, MAGIC.length) !== MAGIC) throw new Error(`${path} is not a recording (${MAGIC})`)
+  if (buf.toString('latin1', 0, MAGIC.length) !== MAGIC) throw new Error(`${path} is not a recording written by writeRecording (its first bytes are not ${MAGIC})`)
   const len = Number(buf.toString('latin1', MAGIC.length, MAGIC.length + 10))
   const start = MAGIC.length + 10
   const h = JSON.parse(buf.toString('utf8', start, start + len)) as Header

@@ -1,6 +1,6 @@
 import { acceptFlags, flagValue, hasFlag, isMain, numberFlag, stopWith, writeResult } from '../lib/cli'
 import { FAMILIES, familyByName } from './families/index'
-import { BYTE_BUDGET_CAP, compareLearned, replayLearned, type LearnedPoint } from './policies/learned-policy'
+import { BYTE_BUDGET_CAP, compareLearned, ratioText, replayLearned, type LearnedPoint } from './policies/learned-policy'
 import type { ScenarioFamily } from './families/scenario-family'
 import { summarize, type RecallRow } from './metrics'
 import { attentionPolicy, engineHasByteBudget } from './policies/attention-policy'
@@ -74,7 +74,10 @@ export interface FamilyBenchResult {
 /** Everything the recall benchmark measured. */
 export interface RecallBenchResult {
   quick: boolean
-  seedSet: 'train' | 'test' | 'validation'
+  /** The families' seeds that were replayed; null when a recording file was (`recordings`). */
+  seedSet: 'train' | 'test' | 'validation' | null
+  /** The recording file(s) replayed instead of the families (`recordingPath`); absent otherwise. */
+  recordings?: string[]
   /** The first family's scenario, rows and targets (the arena when it runs). */
   scenario: FamilyScenario
   rows: RecallRow[]
@@ -201,7 +204,7 @@ function learnedLines(f: FamilyBenchResult): string[] {
   return (f.learned500 ?? []).map(
     (p) =>
       `  ${f.scenario.family} learned ${p.series}=${p.budget}: ${p.bytesPerClientPerSec.toFixed(0)} B/s miss@500 ${pct(p.learnedMiss)} vs heads ${p.series} ${pct(p.headsMiss)} ` +
-      `(x${p.vsHeads?.toFixed(2) ?? 'n/a'}), heads' best ${pct(p.headsBestMiss)} (x${p.vsHeadsBest?.toFixed(2) ?? 'n/a'}) vs radius ${pct(p.radiusMiss)} (x${p.vsRadius?.toFixed(2) ?? 'n/a'})`,
+      `(${ratioText(p.learnedMiss, p.headsMiss, p.vsHeads)}), heads' best ${pct(p.headsBestMiss)} (${ratioText(p.learnedMiss, p.headsBestMiss, p.vsHeadsBest)}) vs radius ${pct(p.radiusMiss)} (${ratioText(p.learnedMiss, p.radiusMiss, p.vsRadius)})`,
   )
 }
 
@@ -235,7 +238,7 @@ export async function runRecallBench(options: RecallBenchOptions = {}): Promise<
   const main = families[0]!
   return {
     quick,
-    seedSet,
+    ...(options.recordingPath !== undefined ? { seedSet: null, recordings: [options.recordingPath] } : { seedSet }),
     scenario: main.scenario,
     rows: main.rows,
     targets200: main.targets200,
@@ -303,7 +306,7 @@ if (isMain(import.meta.url)) {
   if (json) {
     console.log(JSON.stringify({ ...result, families: result.families.map((f) => ({ scenario: f.scenario, issue: f.issue, issueLod: f.issueLod, entitlementViolations: f.entitlementViolations, rows: f.rows, learned500: f.learned500 })) }, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v)))
   } else {
-    console.log(`targets of issue 11 (${flagValue('load') !== undefined ? 'loaded recording' : `${result.seedSet} seeds`}${result.byteBudgetSweep ? '' : '; engine without byteBudget: count-budget sweep only'}):`)
+    console.log(`targets of issue 11 (${result.recordings !== undefined ? `recording ${result.recordings.join(', ')}` : `${result.seedSet} seeds`}${result.byteBudgetSweep ? '' : '; engine without byteBudget: count-budget sweep only'}):`)
     for (const f of result.families) for (const l of issueLines(f)) console.log(l)
     for (const f of result.families) for (const l of learnedLines(f)) console.log(l)
     console.log(`wrote ${path} in ${result.wallSeconds.toFixed(1)} s`)

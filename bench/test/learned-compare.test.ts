@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { RecallRow } from '../recall/metrics'
-import { compareLearned } from '../recall/policies/learned-policy'
+import { compareLearned, ratioText } from '../recall/policies/learned-policy'
 
 /** A summary row with only what compareLearned reads set to something meaningful. */
 const row = (family: RecallRow['family'], label: string, param: number, bytes: number, miss500: number): RecallRow =>
@@ -43,6 +43,20 @@ describe('compareLearned', () => {
     expect(none).toMatchObject({ vsHeads: 0, vsHeadsBest: 0 })
     expect(some).toMatchObject({ vsHeads: Infinity, vsHeadsBest: Infinity })
     expect(outside).toMatchObject({ headsMiss: null, vsHeads: null, headsBestMiss: null, vsHeadsBest: null })
+  })
+
+  it('should print a ratio as x0.80, 0 against 0 when neither misses (not x0.00), inf when only the learned row does, n/a outside the heads\' bytes', () => {
+    const r = [row('attention', 'attention B=400 K<=256', 400, 400, 0), row('attention', 'attention B=1200 K<=256', 1200, 1200, 0)]
+    const [none, some, outside] = compareLearned(
+      [...r, row('attention', 'attention (learned) B=500 K<=256', 500, 500, 0), row('attention', 'attention (learned) B=600 K<=256', 600, 600, 0.01), row('attention', 'attention (learned) B=300 K<=256', 300, 300, 0.2)],
+      0.5,
+    )
+    const text = (p: (typeof none)): string => ratioText(p!.learnedMiss, p!.headsMiss, p!.vsHeads)
+    expect([text(none), text(some), text(outside)]).toEqual(['0 against 0', 'inf', 'n/a'])
+    const [k] = compareLearned(rows, 0.5)
+    expect(ratioText(k!.learnedMiss, k!.headsMiss, k!.vsHeads)).toBe('x0.80')
+    // a learned row that misses nothing against heads that do: a real 0
+    expect(ratioText(0, 0.25, 0)).toBe('x0.00')
   })
 })
 

@@ -1,8 +1,12 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { RecallRow } from '../recall/metrics'
 import { countByKind, INTERACTION_NAMES } from '../recall/recording'
 import { engineHasByteBudget } from '../recall/policies/attention-policy'
 import { runRecallBench, SWEEPS, type RecallBenchResult } from '../recall/run'
+import { writeRecording } from '../recall/recording-file'
 import { QUICK_SCENARIO, recordScenario } from '../recall/scenario'
 
 describe('recall bench (--quick)', () => {
@@ -86,6 +90,22 @@ describe('recall bench (--quick)', () => {
     expect(again.rows.map((x) => [x.label, x.recall200, x.recall500, x.bytesPerClientPerSec, x.churnPerClientPerSec])).toEqual(
       r.rows.map((x) => [x.label, x.recall200, x.recall500, x.bytesPerClientPerSec, x.churnPerClientPerSec]),
     )
+  })
+
+  it('should report the recording it loaded instead of a seed set, and the seed set otherwise', async () => {
+    expect(r.seedSet).toBe('test')
+    expect(r.recordings).toBeUndefined()
+    const dir = mkdtempSync(join(tmpdir(), 'recall-load-'))
+    try {
+      const path = join(dir, 'session.bin')
+      writeRecording(path, recordScenario({ ...QUICK_SCENARIO, seconds: 3 }))
+      const loaded = await runRecallBench({ quick: true, recordingPath: path })
+      expect(loaded.seedSet).toBeNull()
+      expect(loaded.recordings).toEqual([path])
+      expect(loaded.families.map((f) => f.scenario.description)).toEqual([`recording ${path}`])
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   it('should evaluate the targets against the same rows', () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -24,6 +24,17 @@ describe('recording-file', () => {
       const b = summarize(replay(back, radiusPolicy(15)))
       expect(b.bytesPerClientPerSec).toBe(a.bytesPerClientPerSec)
       expect(b.recall200).toBe(a.recall200)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('should refuse a file that is not a recording (a model given to --load), saying what it checked', () => {
+    const dir = mkdtempSync(join(os.tmpdir(), 'rec-'))
+    try {
+      const path = join(dir, 'model.onnx')
+      writeFileSync(path, Buffer.from([0x08, 0x08, 0x12, 0x07, 0x70, 0x79, 0x74, 0x6f, 0x72, 0x63, 0x68]))
+      expect(() => readRecording(path)).toThrow(`${path} is not a recording written by writeRecording (its first bytes are not ATTNREC1)`)
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }

@@ -20,7 +20,7 @@ import { checkFlags, flagValue, isMain } from '../lib/cli'
 import { FAMILIES } from '../recall/families/index'
 import { summarize, type RecallRow } from '../recall/metrics'
 import { attentionPolicy } from '../recall/policies/attention-policy'
-import { BYTE_BUDGET_CAP, compareLearned, replayLearned, type LearnedPoint } from '../recall/policies/learned-policy'
+import { BYTE_BUDGET_CAP, compareLearned, ratioText, replayLearned, type LearnedPoint } from '../recall/policies/learned-policy'
 import { radiusPolicy } from '../recall/policies/radius-policy'
 import { poolResults } from '../recall/pool'
 import { replay, type ReplayResult } from '../recall/replay'
@@ -126,8 +126,8 @@ if (isMain(import.meta.url)) {
       const row = c.rows.find((r) => r.label === `attention (learned) ${p.series}=${p.budget}${suffix}`)!
       const heads = c.rows.find((r) => r.label === `attention ${p.series}=${p.budget}${suffix}`)
       console.log(
-        `${name} ${seeds} ${p.series}=${p.budget}: ${p.bytesPerClientPerSec.toFixed(0)} B/s (heads ${p.series}=${p.budget}: ${heads?.bytesPerClientPerSec.toFixed(0) ?? 'n/a'}) miss ${pct(p.learnedMiss)} vs heads ${pct(p.headsMiss)} x${p.vsHeads?.toFixed(2) ?? 'n/a'} ` +
-          `(best ${pct(p.headsBestMiss)} x${p.vsHeadsBest?.toFixed(2) ?? 'n/a'}) vs radius ${pct(p.radiusMiss)} x${p.vsRadius?.toFixed(2) ?? 'n/a'}  ` +
+        `${name} ${seeds} ${p.series}=${p.budget}: ${p.bytesPerClientPerSec.toFixed(0)} B/s (heads ${p.series}=${p.budget}: ${heads?.bytesPerClientPerSec.toFixed(0) ?? 'n/a'}) miss ${pct(p.learnedMiss)} vs heads ${pct(p.headsMiss)} ${ratioText(p.learnedMiss, p.headsMiss, p.vsHeads)} ` +
+          `(best ${pct(p.headsBestMiss)} ${ratioText(p.learnedMiss, p.headsBestMiss, p.vsHeadsBest)}) vs radius ${pct(p.radiusMiss)} ${ratioText(p.learnedMiss, p.radiusMiss, p.vsRadius)}  ` +
           (heads === undefined
             ? `churn ${row.churnPerClientPerSec.toFixed(2)}  bands ${row.meanBandCounts.map((b) => b.toFixed(1)).join('/')}`
             : `churn ${row.churnPerClientPerSec.toFixed(2)} vs ${heads.churnPerClientPerSec.toFixed(2)}  misses learned/heads@${p.series} by other: ${missesByOther(row, heads)}  bands ${row.meanBandCounts.map((b) => b.toFixed(1)).join('/')} vs ${heads.meanBandCounts.map((b) => b.toFixed(1)).join('/')}`),

@@ -58,6 +58,20 @@ export interface LearnedPoint {
 const ratio = (m: number, other: number | null): number | null => (other === null ? null : other === 0 ? (m === 0 ? 0 : Infinity) : m / other)
 
 /**
+ * A ratio of a {@link LearnedPoint} as the tools print it: `x0.80`; `0 against 0` when neither
+ * misses (the ratio is 0 then, and `x0.00` would read as a learned row that misses nothing against
+ * one that does); `inf` when only the learned row misses; `n/a` outside the other curve's bytes.
+ * @param learnedMiss - the point's `learnedMiss`.
+ * @param otherMiss - what it is compared with (`headsMiss`, `headsBestMiss` or `radiusMiss`).
+ * @param vs - the matching ratio (`vsHeads`, `vsHeadsBest` or `vsRadius`).
+ */
+export function ratioText(learnedMiss: number, otherMiss: number | null, vs: number | null): string {
+  if (otherMiss === null || vs === null) return 'n/a'
+  if (otherMiss === 0) return learnedMiss === 0 ? '0 against 0' : 'inf'
+  return `x${vs.toFixed(2)}`
+}
+
+/**
  * Compares the learned rows with the heads' and radius AOI's curves at equal bytes: a learned
  * count-budget row (`K=`) with the heads' count-budget sweep, a learned byte-budget row (`B=`) with
  * the heads' byte-budget sweep (like with like), and either with the heads' best of both sweeps.

@@ -4,6 +4,7 @@
 // heads. The tick never waits for the worker. See docs/learned-attention.md.
 import { readFile } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
+import { isAbsolute, resolve } from 'node:path'
 import { createRequire } from 'node:module'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { Worker } from 'node:worker_threads'
@@ -16,8 +17,11 @@ import { INPUT_WIDTH } from './model-inputs'
 
 /** Options of {@link createOnnxScorer}. */
 export interface OnnxScorerOptions {
-  /** The ONNX model: its bytes, or a file path. */
-  model: Uint8Array | string
+  /**
+   * The ONNX model: its bytes, or its file, by path (relative paths from the working directory) or
+   * by `file:` URL (`new URL('./model.onnx', import.meta.url)`).
+   */
+  model: Uint8Array | string | URL
   /** Weights of the built-in heads that score what the model has not (yet) scored. @defaultValue DEFAULT_WEIGHTS */
   weights?: Partial<HeadWeights>
   /** Inference threads inside the worker (an integer, 1 to 16). @defaultValue 1 */
@@ -98,7 +102,7 @@ export interface OnnxScorer extends AttentionScorer {
   stats(): LearnedScorerStats
   /** Resolves once no request is in flight (or after `timeoutMs`): lets a benchmark leave the worker time between ticks. */
   settle(timeoutMs?: number): Promise<boolean>
-  /** Stops the worker; ticks after it score on the heads and report nothing. */
+  /** Stops the worker; ticks after it score on the heads and report nothing, and `createAttentionSystem` refuses the scorer. */
   dispose(): Promise<void>
 }
 
@@ -132,15 +136,44 @@ function workerFailure(e: Error & { code?: unknown }): string {
   return oneLine(e.message)
 }
 
-/** Reads the model file, or throws an error that names it. */
+/** Reads the model file, or throws an error that names it (a relative path resolved too: it is read from the working directory). */
 async function readModel(path: string): Promise<Uint8Array> {
+  const name = isAbsolute(path) ? path : `${path} (resolved: ${resolve(path)})`
+  let bytes: Uint8Array
   try {
-    return new Uint8Array(await readFile(path))
+    bytes = new Uint8Array(await readFile(path))
   } catch (e) {
     const err = e as Error & { code?: unknown }
     const why = err.code === 'ENOENT' ? 'no such file' : oneLine(err.message)
-    throw new Error(`${PREFIX}: could not read the model file ${path}: ${why}`, { cause: e })
+    throw new Error(`${PREFIX}: could not read the model file ${name}: ${why}`, { cause: e })
   }
+  if (bytes.length === 0) throw new Error(`${PREFIX}: the model file ${name} is empty (0 bytes)`)
+  return bytes
+}
+
+/** OnnxScorerOptions.model as bytes: read from its file (a path or a `file:` URL), or as given; anything else throws, saying what was given. */
+async function modelBytes(model: unknown): Promise<Uint8Array> {
+  if (typeof model === 'string' && model !== '') return readModel(model)
+  if (model instanceof URL && model.protocol === 'file:') {
+    let path: string
+    try {
+      path = fileURLToPath(model)
+    } catch (e) {
+      throw new TypeError(`${PREFIX}: model: the file: URL ${model.href} names no file on this machine (${oneLine((e as Error).message)})`, { cause: e })
+    }
+    return readModel(path)
+  }
+  if (model instanceof Uint8Array && model.length > 0) return model
+  const must = `${PREFIX}: model must be ONNX bytes (a Uint8Array) or a path to an .onnx file (a string or a file: URL); got`
+  if (model instanceof Uint8Array) throw new TypeError(`${must} an empty ${model.constructor.name} (0 bytes)`)
+  if (model instanceof ArrayBuffer || model instanceof SharedArrayBuffer) {
+    const kind = model instanceof ArrayBuffer ? 'an ArrayBuffer' : 'a SharedArrayBuffer'
+    throw new TypeError(`${must} ${kind} (${model.byteLength} bytes): wrap it in new Uint8Array(buffer)`)
+  }
+  if (model instanceof URL) {
+    throw new TypeError(`${must} the URL ${model.href}: only a file: URL is read; fetch the model yourself and pass its bytes, new Uint8Array(await response.arrayBuffer())`)
+  }
+  throw new TypeError(`${must} ${describeGiven(model)}`)
 }
 
 /**
@@ -235,9 +268,8 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
   checkRange('hangTimeoutMs', hangMs, 0, 1e9, true)
   const smoothing = options.smoothing ?? DEFAULT_SMOOTHING
   checkRange('smoothing', smoothing, 0, 0.95)
-  const model = typeof options.model === 'string' ? await readModel(options.model) : options.model
-  if (!(model instanceof Uint8Array) || model.length === 0) throw new TypeError(`${PREFIX}: model must be ONNX bytes or a path to an .onnx file`)
-  const modelName = typeof options.model === 'string' ? options.model : `the ${model.length} bytes given`
+  const model = await modelBytes(options.model)
+  const modelName = typeof options.model === 'string' ? options.model : options.model instanceof URL ? fileURLToPath(options.model) : `the ${model.length} bytes given`
   const weights = { ...DEFAULT_WEIGHTS, ...options.weights }
   const heads = createHeadScorer(weights)
   const onEvent = options.onEvent ?? ((e: LearnedScorerEvent) => console.warn(`${PREFIX}: ${e.message}`))
@@ -536,6 +568,8 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
   const pairScores: PairScores = {
     headWeights: weightVector(weights),
     attach() {
+      // no worker to answer: refused at the system's creation rather than serving it on the heads unsaid
+      if (disposed) throw new Error(`${PREFIX}: this scorer was disposed: create a new one with createOnnxScorer`)
       // a system takes the scorer (the first, or one after a disposed one): what it kept is the
       // previous system's, whose ids name other entities in this system's world
       current = -1

@@ -2,7 +2,7 @@ import { addComponent, addEntity, createWorld, removeEntity } from 'bitecs'
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { BroadcastChannel } from 'node:worker_threads'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -63,6 +63,39 @@ describe('createOnnxScorer', () => {
       [{ model, workerUrl: './worker.js' }, 'workerUrl must be a URL (new URL(...)); got "./worker.js" (a string)'],
     ]
     for (const [options, message] of cases) await expect(createOnnxScorer(options as never), message).rejects.toThrow(message)
+  })
+
+  it('should say what was given for a model that is neither ONNX bytes nor a path, and read a file: URL as a path', async () => {
+    const must = 'colyseus-attention/learned: model must be ONNX bytes (a Uint8Array) or a path to an .onnx file (a string or a file: URL); got '
+    const cases: [unknown, string][] = [
+      [new Uint8Array(0), `${must}an empty Uint8Array (0 bytes)`],
+      [new ArrayBuffer(16), `${must}an ArrayBuffer (16 bytes): wrap it in new Uint8Array(buffer)`],
+      [new SharedArrayBuffer(8), `${must}a SharedArrayBuffer (8 bytes): wrap it in new Uint8Array(buffer)`],
+      ['', `${must}"" (a string)`],
+      [new URL('https://example.com/m.onnx'), `${must}the URL https://example.com/m.onnx: only a file: URL is read; fetch the model yourself and pass its bytes, new Uint8Array(await response.arrayBuffer())`],
+      [new Float32Array(4), `${must}a Float32Array`],
+      [undefined, `${must}undefined`],
+      [42, `${must}42 (a number)`],
+      [new URL('file://server/share/m.onnx'), `colyseus-attention/learned: model: the file: URL file://server/share/m.onnx names no file on this machine (File URL host must be "localhost" or empty on ${process.platform})`],
+    ]
+    for (const [model, message] of cases) {
+      const err = await createOnnxScorer({ model: model as never }).catch((e: Error) => e)
+      expect(err, message).toBeInstanceOf(TypeError)
+      expect((err as Error).message, message).toBe(message)
+    }
+    // what new URL('./model.onnx', import.meta.url) gives: read as the file it names
+    const scorer = await createOnnxScorer({ model: pathToFileURL(defaultModelPath()) })
+    await scorer.dispose()
+    const dir = mkdtempSync(join(tmpdir(), 'learned-model-'))
+    try {
+      const missing = join(dir, 'no-such-model.onnx')
+      await expect(createOnnxScorer({ model: pathToFileURL(missing) })).rejects.toThrow(`colyseus-attention/learned: could not read the model file ${missing}: no such file`)
+      const empty = join(dir, 'empty.onnx')
+      writeFileSync(empty, '')
+      await expect(createOnnxScorer({ model: empty })).rejects.toThrow(`colyseus-attention/learned: the model file ${empty} is empty (0 bytes)`)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   it('should score with the model from the answer to an earlier tick, and the heads for what it has not seen', async () => {
@@ -179,6 +212,11 @@ describe('createOnnxScorer', () => {
     expect(b.sys.explain(b.o, late).scorer?.source).toBe('model')
     b.sys.dispose()
     await scorer.dispose()
+    // a disposed scorer has no worker: a next system is refused at creation, not left on the heads
+    const later = createWorld()
+    expect(() => createAttentionSystem(later, { components: createAttentionComponents(64), scorer })).toThrow(
+      'colyseus-attention/learned: this scorer was disposed: create a new one with createOnnxScorer',
+    )
   })
 
   it('should drop the previous system\'s request in flight and start the smoothing over for the next system', async () => {
@@ -380,6 +418,10 @@ describe('createOnnxScorer', () => {
     try {
       const missing = join(dir, 'no-such-model.onnx')
       await expect(createOnnxScorer({ model: missing })).rejects.toThrow(`colyseus-attention/learned: could not read the model file ${missing}: no such file`)
+      // a relative path is read from the working directory: the message says which file that was
+      await expect(createOnnxScorer({ model: './no-such-model.onnx' })).rejects.toThrow(
+        `colyseus-attention/learned: could not read the model file ./no-such-model.onnx (resolved: ${resolve('no-such-model.onnx')}): no such file`,
+      )
       // a file cut short: not ONNX, whatever its name
       const corrupt = join(dir, 'cut.onnx')
       writeFileSync(corrupt, readFileSync(defaultModelPath()).subarray(0, 3000))

@@ -11,7 +11,7 @@ export type { AttentionOptions } from './ecs/options'
 export type { HeadName, HeadWeights } from './ecs/heads'
 export type { RuleName } from './ecs/rules'
 export type { BandOptions, ByteCostOptions } from './ecs/bands'
-export type { AttentionScorer, AttentionSystem, ExplainedScore, Explanation, HysteresisOptions, PairScores, ScorerBatch } from './ecs/types'
+export type { AttentionScorer, AttentionSystem, ExplainedScore, Explanation, HysteresisOptions, OptionalKeys, PairScores, ScorerBatch } from './ecs/types'
 
 // --- sync (plugin/src/sync): the Colyseus side ---
 export { AttentionPlugin } from './sync/attention-plugin'

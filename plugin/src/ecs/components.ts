@@ -87,7 +87,7 @@ export interface ComponentStoreOptions {
    * option `threads`). The stores stay plain typed arrays, read and written the same way.
    * @defaultValue false
    */
-  shared?: boolean
+  shared?: boolean | undefined
 }
 
 /**
@@ -210,13 +210,13 @@ function isWorld(world: unknown): boolean {
 /** Options of {@link addObserver}. */
 export interface ObserverOptions {
   /** Focus radius. @defaultValue 50 */
-  radius?: number
+  radius?: number | undefined
   /** Budget K. @defaultValue 32 */
-  budget?: number
+  budget?: number | undefined
   /** Full field of view in radians. @defaultValue 2π/3 (120°) */
-  fov?: number
+  fov?: number | undefined
   /** Softmax temperature. @defaultValue 1 */
-  temperature?: number
+  temperature?: number | undefined
   /**
    * Bytes per second this observer's client may receive on average (one second may spend up to
    * `byteCosts.burst` times it, and a byte price keeps the average); 0 turns the byte budget off. With it,
@@ -226,7 +226,7 @@ export interface ObserverOptions {
    * schema) is read as their cost plus one Low member: at most the one best member, when its score
    * reaches the byte price (docs/concepts.md 6b). @defaultValue 0
    */
-  byteBudget?: number
+  byteBudget?: number | undefined
 }
 
 /**
@@ -250,7 +250,7 @@ export function addObserver(world: World, c: AttentionComponents, eid: number, o
   checkRange('Observer.fov', fov, 0, 2 * Math.PI)
   checkRange('Observer.temperature', temperature, 0, Infinity, true)
   checkRange('Observer.byteBudget', byteBudget, 0, MAX_BYTE_BUDGET)
-  checkInteger('entity id', eid, 0, c.capacity - 1)
+  checkInteger(`addObserver's entity id (capacity ${c.capacity})`, eid, 0, c.capacity - 1)
   c.Observer.radius[eid] = radius
   c.Observer.budget[eid] = budget
   c.Observer.fov[eid] = fov
@@ -309,7 +309,7 @@ export function observerFaultMessage(c: AttentionComponents, o: number, field: n
  */
 export function addSalience(world: World, c: AttentionComponents, eid: number, weight: number, nimbus = 0): void {
   checkWorldAndComponents('addSalience', world, c)
-  checkInteger('entity id', eid, 0, c.capacity - 1)
+  checkInteger(`addSalience's entity id (capacity ${c.capacity})`, eid, 0, c.capacity - 1)
   checkRange('Salience.weight', weight, 0, 1)
   // the store is float32: a nimbus beyond its largest finite value would be stored as Infinity
   checkRange('Salience.nimbus', nimbus, 0, 3.4e38)
@@ -321,7 +321,7 @@ export function addSalience(world: World, c: AttentionComponents, eid: number, w
 /** Sets a 2D facing (in the x/y plane) from an angle in radians (finite); adds Facing if missing. */
 export function setFacingAngle(world: World, c: AttentionComponents, eid: number, angle: number): void {
   checkWorldAndComponents('setFacingAngle', world, c)
-  checkInteger('entity id', eid, 0, c.capacity - 1)
+  checkInteger(`setFacingAngle's entity id (capacity ${c.capacity})`, eid, 0, c.capacity - 1)
   // a NaN facing would make every score of the observer NaN: it would see nothing
   if (typeof angle !== 'number' || !Number.isFinite(angle)) {
     throw new RangeError(`colyseus-attention: setFacingAngle's angle must be a finite number of radians; got ${describeValue(angle)}${typeof angle === 'number' ? '' : ` (a ${typeof angle})`}`)
@@ -340,7 +340,7 @@ export function setFacingAngle(world: World, c: AttentionComponents, eid: number
  */
 export function setOwner(world: World, c: AttentionComponents, eid: number, owner: number): void {
   checkWorldAndComponents('setOwner', world, c)
-  checkInteger('entity id', eid, 0, c.capacity - 1)
+  checkInteger(`setOwner's entity id (capacity ${c.capacity})`, eid, 0, c.capacity - 1)
   checkInteger('Owner.eid', owner, 0, c.capacity - 1)
   if (hasComponent(world, eid, c.Owner)) removeComponent(world, eid, c.Owner)
   c.Owner.eid[eid] = owner
@@ -353,7 +353,7 @@ export function setOwner(world: World, c: AttentionComponents, eid: number, owne
  */
 export function setAimTarget(world: World, c: AttentionComponents, eid: number, target: number): void {
   checkWorldAndComponents('setAimTarget', world, c)
-  checkInteger('entity id', eid, 0, c.capacity - 1)
+  checkInteger(`setAimTarget's entity id (capacity ${c.capacity})`, eid, 0, c.capacity - 1)
   checkInteger('Aim.target', target, 0, c.capacity - 1)
   c.Aim.target[eid] = target
   addComponent(world, eid, c.Aim)

@@ -1,21 +1,21 @@
 import { checkBands, DEFAULT_BANDS, DEFAULT_BYTE_COSTS, type BandOptions, type ByteCostOptions } from './bands'
 import { checkComponents, type AttentionComponents } from './components'
 import { checkWeights, DEFAULT_WEIGHTS, HEAD_NAMES, type HeadWeights } from './heads'
-import type { AttentionScorer, HysteresisOptions } from './types'
-import { checkInteger, checkKeys, checkObject, checkRange, describeGiven } from './validate'
+import type { AttentionScorer, HysteresisOptions, OptionalKeys } from './types'
+import { checkInteger, checkKeys, checkObject, checkRange, definedOver, describeGiven } from './validate'
 
 /** Options of `createAttentionSystem`. Every option but `components` has a default. */
 export interface AttentionOptions {
   /** The component stores (from `createAttentionComponents`). */
   components: AttentionComponents
   /** Spatial grid cell size in world units; about half the typical focus radius is best. @defaultValue 25 */
-  cellSize?: number
+  cellSize?: number | undefined
   /** Seconds of look-ahead: a pair whose predicted positions come within the radius is a candidate. @defaultValue 0.5 */
-  lookahead?: number
+  lookahead?: number | undefined
   /** Seconds per tick, for the recency decay and the byte price's rate of change (look-ahead uses `lookahead`). @defaultValue 0.05 */
-  dt?: number
+  dt?: number | undefined
   /** Closing speed (units/s) at which the approach head saturates. @defaultValue 10 */
-  speedScale?: number
+  speedScale?: number | undefined
   /**
    * Shape of the distance head: `k` in `1 - ln(1 + k d / R) / ln(1 + k)` (docs/concepts.md
    * section 2). The larger `k`, the more the near field counts: at 25 with a 50-unit radius, a unit
@@ -23,28 +23,28 @@ export interface AttentionOptions {
    * linear, `1 - d / R`, where every unit costs the same.
    * @defaultValue 25
    */
-  distanceFalloff?: number
+  distanceFalloff?: number | undefined
   /** Half-life in seconds of the recency head after an interaction. @defaultValue 3 */
-  interactionHalfLife?: number
+  interactionHalfLife?: number | undefined
   /** Per-head weights of the built-in scorer. @defaultValue {@link DEFAULT_WEIGHTS} */
-  weights?: Partial<HeadWeights>
+  weights?: OptionalKeys<HeadWeights> | undefined
   /** Hysteresis; `false` turns it off (set = plain top-K every tick). */
-  hysteresis?: Partial<HysteresisOptions> | false
+  hysteresis?: OptionalKeys<HysteresisOptions> | false | undefined
   /** Band thresholds on the score. */
-  bands?: Partial<BandOptions>
+  bands?: OptionalKeys<BandOptions> | undefined
   /** Bytes per second a member costs at each band, for observers with a byte budget. */
-  byteCosts?: Partial<ByteCostOptions>
+  byteCosts?: OptionalKeys<ByteCostOptions> | undefined
   /**
    * Replaces the built-in weighted-sum scorer. One with `pairScores` (the learned scorer) serves one
    * system at a time: giving it to a second system before the first is disposed throws.
    */
-  scorer?: AttentionScorer
+  scorer?: AttentionScorer | undefined
   /** Most observers at once. @defaultValue 1024 */
-  maxObservers?: number
+  maxObservers?: number | undefined
   /** Most members per set, rule members included (sets beyond it are cut, lowest priority first). @defaultValue 256 */
-  maxMembers?: number
+  maxMembers?: number | undefined
   /** Interaction partners remembered per entity (oldest forgotten first). @defaultValue 4 */
-  interactionSlots?: number
+  interactionSlots?: number | undefined
   /**
    * Amortised refresh: each observer's set is re-scored (broadphase, rows, selection) every
    * `rescoreEvery` ticks, observers staggered so that about `1 / rescoreEvery` of them re-score per
@@ -57,7 +57,7 @@ export interface AttentionOptions {
    * @experimental
    * @defaultValue 1
    */
-  rescoreEvery?: number
+  rescoreEvery?: number | undefined
   /**
    * Observer threads: the per-observer phase of a tick (rows, scoring, selection) runs on this
    * many threads, the room's thread and `threads - 1` worker threads, over SharedArrayBuffer-backed
@@ -70,7 +70,7 @@ export interface AttentionOptions {
    * @experimental
    * @defaultValue 1
    */
-  threads?: number
+  threads?: number | undefined
   /**
    * With `threads` > 1: the tick only starts the workers on every observer and returns; the room's
    * thread goes on (sync, encoding, sending) while they score, and the next tick hands their sets
@@ -84,14 +84,14 @@ export interface AttentionOptions {
    * @experimental
    * @defaultValue false
    */
-  pipelined?: boolean
+  pipelined?: boolean | undefined
   /**
    * With `threads` > 1: how long a tick waits for a worker thread before it gives up on the threads
    * for good (said once) and finishes the tick on the room's thread.
    * @experimental
    * @defaultValue 1000
    */
-  threadTimeoutMs?: number
+  threadTimeoutMs?: number | undefined
 }
 
 /** Default hysteresis. */
@@ -148,8 +148,8 @@ function checkNested(option: string, value: unknown, known: readonly string[], o
  * documented kind: a method the tick calls must not turn out missing at the first tick.
  */
 function checkScorer(scorer: AttentionScorer): void {
-  if (typeof scorer.score !== 'function') {
-    throw new TypeError('colyseus-attention: scorer must have a score(features, rows, out) method')
+  if (typeof (scorer as Partial<AttentionScorer> | null | undefined)?.score !== 'function') {
+    throw new TypeError(`colyseus-attention: scorer must have a score(features, rows, out) method; got ${describeGiven(scorer)}`)
   }
   for (const name of ['scoreBatch', 'explainScore'] as const) {
     const m = scorer[name]
@@ -228,10 +228,10 @@ export function resolveOptions(o: AttentionOptions): ResolvedOptions {
     speedScale: o.speedScale ?? 10,
     distanceFalloff: o.distanceFalloff ?? 25,
     interactionHalfLife: o.interactionHalfLife ?? 3,
-    weights: { ...DEFAULT_WEIGHTS, ...o.weights },
-    hysteresis: o.hysteresis === false ? { ...NO_HYSTERESIS } : { ...DEFAULT_HYSTERESIS, ...o.hysteresis },
-    bands: { ...DEFAULT_BANDS, ...o.bands },
-    byteCosts: { ...DEFAULT_BYTE_COSTS, ...o.byteCosts },
+    weights: definedOver(DEFAULT_WEIGHTS, o.weights),
+    hysteresis: o.hysteresis === false ? { ...NO_HYSTERESIS } : definedOver(DEFAULT_HYSTERESIS, o.hysteresis),
+    bands: definedOver(DEFAULT_BANDS, o.bands),
+    byteCosts: definedOver(DEFAULT_BYTE_COSTS, o.byteCosts),
     scorer: o.scorer ?? null,
     maxObservers: o.maxObservers ?? 1024,
     maxMembers: o.maxMembers ?? 256,

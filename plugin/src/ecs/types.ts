@@ -7,6 +7,13 @@ import type { ExplainedScore } from './scorer'
 
 export type { AttentionScorer, ExplainedScore, PairScores, ScorerBatch } from './scorer'
 
+/**
+ * A nested option object (`weights`, `hysteresis`, `bands`, `byteCosts`): every key optional, and
+ * `undefined` taking the key's default, as it does for the top-level options.
+ * @typeParam T - the option object with every key.
+ */
+export type OptionalKeys<T> = { [K in keyof T]?: T[K] | undefined }
+
 /** Hysteresis that keeps interest sets from flickering at a boundary. */
 export interface HysteresisOptions {
   /** A candidate enters only with a score at or above this (not under a byte budget, where the byte price decides). @defaultValue 0.3 */

@@ -122,3 +122,14 @@ function editDistance(a: string, b: string): number {
   }
   return prev[b.length]!
 }
+
+/**
+ * `defaults` with each key of `given` that is not undefined over it (an option object's nested
+ * keys, like its top-level ones, take the default when undefined). A new object.
+ */
+export function definedOver<T extends object>(defaults: Readonly<T>, given: object | null | undefined): T {
+  const out = { ...defaults }
+  if (given === null || given === undefined) return out
+  for (const [k, v] of Object.entries(given)) if (v !== undefined) (out as Record<string, unknown>)[k] = v
+  return out
+}

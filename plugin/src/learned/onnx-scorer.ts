@@ -10,8 +10,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { createHeadScorer, DEFAULT_WEIGHTS, FEATURE_COUNT, HEAD_NAMES, weightVector } from '../ecs/heads'
 import type { HeadWeights } from '../ecs/heads'
-import type { AttentionScorer, ExplainedScore, PairScores, ScorerBatch } from '../ecs/types'
-import { checkInteger, checkKeys, checkKind, checkObject, checkRange, describeGiven } from '../ecs/validate'
+import type { AttentionScorer, ExplainedScore, OptionalKeys, PairScores, ScorerBatch } from '../ecs/types'
+import { checkInteger, checkKeys, checkKind, checkObject, checkRange, definedOver, describeGiven } from '../ecs/validate'
 import { AnswerStatus, Control, STATE_SECTIONS, Meta, waitAsync, type FromWorker, type SlotArrays, type ToWorker } from './messages'
 import { INPUT_WIDTH } from './model-inputs'
 
@@ -23,13 +23,13 @@ export interface OnnxScorerOptions {
    */
   model: Uint8Array | string | URL
   /** Weights of the built-in heads that score what the model has not (yet) scored. @defaultValue DEFAULT_WEIGHTS */
-  weights?: Partial<HeadWeights>
+  weights?: OptionalKeys<HeadWeights> | undefined
   /** Inference threads inside the worker (an integer, 1 to 16). @defaultValue 1 */
-  threads?: number
+  threads?: number | undefined
   /** Answers older than this many ticks are not used (the heads score instead); an integer, 0 to 1e6. @defaultValue 10 */
-  maxStaleTicks?: number
+  maxStaleTicks?: number | undefined
   /** A request unanswered for this long (ms, > 0, up to 1e9) counts as a hang: the worker is restarted. @defaultValue 2000 */
-  hangTimeoutMs?: number
+  hangTimeoutMs?: number | undefined
   /**
    * Receives failures and recoveries, one line each: each kind of failure once per episode, and the
    * `recovered` that ends the episode only after the model served every tick for
@@ -37,14 +37,14 @@ export interface OnnxScorerOptions {
    * late reports `stale` once instead of alternating with `recovered`. Nothing after `dispose()`.
    * @defaultValue console.warn
    */
-  onEvent?: (event: LearnedScorerEvent) => void
+  onEvent?: ((event: LearnedScorerEvent) => void) | undefined
   /** The worker script (tests substitute one). @defaultValue the package's own worker */
-  workerUrl?: URL
+  workerUrl?: URL | undefined
   /**
    * Offline replay only (benchmarks, training tools), never in a room: each tick first waits for the
    * answer to the previous tick's rows, so a replay is deterministic. @defaultValue false
    */
-  lockstep?: boolean
+  lockstep?: boolean | undefined
   /**
    * Temporal smoothing of the model's scores, per tick, in [0, 0.95]: each answer's score of a pair
    * is `w * previous + (1 - w) * new` with `w = smoothing ^ ticks`, where `previous` is that pair's
@@ -54,7 +54,7 @@ export interface OnnxScorerOptions {
    * enter and an exit the client pays for; see docs/learned-attention.md. 0 uses each answer as it is.
    * @defaultValue 0.75
    */
-  smoothing?: number
+  smoothing?: number | undefined
 }
 
 /** A failure or recovery of the learned scorer, reported once per episode, not per tick (see OnnxScorerOptions.onEvent). */
@@ -270,7 +270,7 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
   checkRange('smoothing', smoothing, 0, 0.95)
   const model = await modelBytes(options.model)
   const modelName = typeof options.model === 'string' ? options.model : options.model instanceof URL ? fileURLToPath(options.model) : `the ${model.length} bytes given`
-  const weights = { ...DEFAULT_WEIGHTS, ...options.weights }
+  const weights = definedOver(DEFAULT_WEIGHTS, options.weights)
   const heads = createHeadScorer(weights)
   const onEvent = options.onEvent ?? ((e: LearnedScorerEvent) => console.warn(`${PREFIX}: ${e.message}`))
   const where = options.workerUrl !== undefined ? { url: options.workerUrl, eval: false } : defaultWorker()

@@ -9,11 +9,11 @@ export interface AttentionPluginOptions {
    * that band or above. 0 means the default tag (only untagged fields). Tags are bit masks
    * (powers of two or their unions). @defaultValue [0, AttentionTags.Motion, AttentionTags.Motion | AttentionTags.Detail]
    */
-  bandTags?: readonly [number, number, number]
+  bandTags?: readonly [number, number, number] | undefined
   /** At most this many entities enter one view per patch, highest attention first. @defaultValue 24 */
-  entryBudget?: number
+  entryBudget?: number | undefined
   /** Clients bound to the same observer entity share one StateView (encoded once). @defaultValue true */
-  shareViews?: boolean
+  shareViews?: boolean | undefined
   /**
    * Called just before an entity is sent at a band whose tag the view did not hold yet (entering,
    * or moving up a band), once per entity per sync, and again in that sync when a later view
@@ -21,14 +21,14 @@ export interface AttentionPluginOptions {
    * for entities someone watches closely (see `watchBand`) refresh those fields here, at least
    * those of `band`, so a client never receives a stale value.
    */
-  refresh?: (eid: number, band: number) => void
+  refresh?: ((eid: number, band: number) => void) | undefined
   /**
    * Encode each view from the changes it can see instead of walking every change of the room once
    * per view (see `installViewEncoding`). The bytes are identical to Colyseus' own; the cost per
    * view follows the view's members, not the room. (Whatever this says, the plugin makes clients
    * that share a view receive the same patch.) @defaultValue true
    */
-  fastViewEncoding?: boolean
+  fastViewEncoding?: boolean | undefined
   /**
    * A hard bound on what a client may receive: no entity farther than `maxRange` from the
    * observer (3D distance between `Position`s, as the engine measures its radius) is ever in that
@@ -38,9 +38,9 @@ export interface AttentionPluginOptions {
    * `positions`. Checked at every sync, so an entity that moves out is removed in the same patch.
    * @defaultValue undefined (no bound beyond the engine's selection)
    */
-  maxRange?: number
+  maxRange?: number | undefined
   /** The `Position` store the system reads (`C.Position`), for `maxRange`. */
-  positions?: Vec3Store
+  positions?: Vec3Store | undefined
 }
 
 /** Suggested schema view tags for entity fields: mark full-rate motion fields `.view(AttentionTags.Motion)` and detail fields `.view(AttentionTags.Detail)`. */

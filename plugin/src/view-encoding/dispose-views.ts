@@ -1,4 +1,5 @@
 import type { StateView } from '@colyseus/schema'
+import { describeGiven } from '../ecs/validate'
 import { clearAndDisposeViews } from './schema-internals'
 import { installedSchemaVersion, isTestedSchemaVersion } from './version-gate'
 
@@ -41,6 +42,12 @@ import { installedSchemaVersion, isTestedSchemaVersion } from './version-gate'
  * }
  */
 export function disposeViews(views: readonly StateView[]): void {
+  if (!Array.isArray(views)) throw new TypeError(`colyseus-attention: disposeViews(views) takes an array of StateViews; got ${describeGiven(views)}`)
+  for (let i = 0; i < views.length; i++) {
+    // read by shape: a second copy of schema in node_modules makes StateViews no instance of ours
+    const v = views[i] as { dispose?: unknown } | null | undefined
+    if (typeof v !== 'object' || v === null || typeof v.dispose !== 'function') throw new TypeError(`colyseus-attention: disposeViews(views): views[${i}] is no StateView; got ${describeGiven(views[i])}`)
+  }
   if (isTestedSchemaVersion(installedSchemaVersion())) clearAndDisposeViews(views)
   else for (const view of views) view.dispose()
 }

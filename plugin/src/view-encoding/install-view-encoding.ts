@@ -41,19 +41,19 @@ export interface ViewEncodingHook {
 /** Options of {@link installViewEncoding}. */
 export interface ViewEncodingOptions {
   /** Encode each view from its own change list (the speed-up); false keeps only the repeat fix. @defaultValue true */
-  indexed?: boolean
+  indexed?: boolean | undefined
   /**
    * With `indexed`: emit each view's pass directly (same bytes, less overhead per object, plain
    * Schema objects' bytes shared between views holding the same tags); false leaves it to schema's
    * own pass over the view's list. @defaultValue true
    */
-  direct?: boolean
+  direct?: boolean | undefined
   /**
    * Called once per distinct view per patch with the length of the patch that view's clients
    * receive (shared part and view part, WebSocket framing not included): what a byte budget
    * measures. Must not throw or allocate much: it runs inside the encode.
    */
-  onViewBytes?: (view: StateView, bytes: number) => void
+  onViewBytes?: ((view: StateView, bytes: number) => void) | undefined
 }
 
 const installed = new WeakMap<object, ViewEncodingHook>()
@@ -83,11 +83,11 @@ export function installViewEncoding(encoder: Encoder, options: ViewEncodingOptio
   checkObject('installViewEncoding', options)
   checkKeys('installViewEncoding', options, Object.keys(OPTION_KEYS))
   let indexed = options.indexed ?? true
-  checkKind('indexed', indexed, 'boolean')
+  checkKind('installViewEncoding option indexed', indexed, 'boolean')
   const direct = options.direct ?? true
-  checkKind('direct', direct, 'boolean')
+  checkKind('installViewEncoding option direct', direct, 'boolean')
   const onViewBytes = options.onViewBytes ?? null
-  if (onViewBytes !== null) checkKind('onViewBytes', onViewBytes, 'function')
+  if (onViewBytes !== null) checkKind('installViewEncoding option onViewBytes', onViewBytes, 'function')
   const known = installed.get(encoder)
   if (known !== undefined) return known
   const enc = encoder as unknown as Partial<EncoderLike>

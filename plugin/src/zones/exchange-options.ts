@@ -68,19 +68,19 @@ export interface BorderExchangeOptions {
    */
   margin: number
   /** Minimum time between two summaries, in ms. @defaultValue 50 */
-  intervalMs?: number
+  intervalMs?: number | undefined
   /** Every this many summaries is a keyframe listing every border entity; the others list only what changed. @defaultValue 10 */
-  keyframeEvery?: number
+  keyframeEvery?: number | undefined
   /** A delta resends an entity when its velocity changed, or its position is off the neighbours' extrapolation, by more than this (world units). @defaultValue 1 */
-  tolerance?: number
+  tolerance?: number | undefined
   /** A delta resends an entity at most once per this many ms of simulation time (new entities and departures go at once). @defaultValue 0 */
-  minResendMs?: number
+  minResendMs?: number | undefined
   /** Per field: a delta resends an entity when the field changed by more than this (an angle can take 0.1 rad). @defaultValue 0 for every field */
-  fieldTolerance?: readonly number[]
+  fieldTolerance?: readonly number[] | undefined
   /** A ghost not refreshed for this long is removed; a link whose own messages don't come back for this long is down. @defaultValue 1000 */
-  ttlMs?: number
+  ttlMs?: number | undefined
   /** Number of game fields carried per entity (kind, health, animation...), each in its `fieldFormats` format. @defaultValue 0 */
-  fields?: number
+  fields?: number | undefined
   /**
    * Per field: how it travels. `'f32'` (4 bytes), `'f16'` (2 bytes, about 3 significant digits: an
    * angle, a speed), or an integer `'u8'`, `'i8'`, `'u16'`, `'i16'` (1 or 2 bytes: a kind, health, a
@@ -88,23 +88,23 @@ export interface BorderExchangeOptions {
    * must declare the same formats (a message with others is dropped as "layout mismatch").
    * @defaultValue 'f32' for every field
    */
-  fieldFormats?: readonly BorderFieldFormat[]
+  fieldFormats?: readonly BorderFieldFormat[] | undefined
   /** Writes the `fields` values of local entity `eid` into `out`. Required when `fields` > 0. */
-  readFields?: (eid: number, out: Float32Array) => void
+  readFields?: ((eid: number, out: Float32Array) => void) | undefined
   /** Ghost and handover callbacks. */
-  events?: BorderEvents
+  events?: BorderEvents | undefined
   /** Called when the presence link is lost (false) and when it is back (true). */
-  onLinkChange?: (up: boolean) => void
+  onLinkChange?: ((up: boolean) => void) | undefined
   /** Hand entities that leave the zone to the neighbour they enter. @defaultValue true */
-  handover?: boolean
+  handover?: boolean | undefined
   /** Largest message accepted, in bytes (before base64); larger ones are dropped and counted. @defaultValue 262144 */
-  maxMessageBytes?: number
+  maxMessageBytes?: number | undefined
   /** Most entities in one summary. @defaultValue 2048 */
-  maxEntities?: number
+  maxEntities?: number | undefined
   /** Channel name prefix: zone z publishes on `${channel}:${z}`. @defaultValue 'attention:zone' */
-  channel?: string
+  channel?: string | undefined
   /** Clock in ms (tests). @defaultValue Date.now */
-  now?: () => number
+  now?: (() => number) | undefined
 }
 
 /** Counters of an exchange since its creation. */

@@ -102,8 +102,9 @@ describe('components', () => {
     }
     expect(hasComponent(world, e, C.Facing)).toBe(false)
     for (let i = 0; i < 8; i++) addEntity(world)
-    expect(() => setFacingAngle(world, C, 6, 0)).toThrow('entity id must be an integer in [0, 3]; got 6')
-    expect(() => addSalience(world, C, 6, 0.5)).toThrow('entity id must be an integer in [0, 3]; got 6')
+    expect(() => setFacingAngle(world, C, 6, 0)).toThrow("setFacingAngle's entity id (capacity 4) must be an integer in [0, 3]; got 6")
+    expect(() => addSalience(world, C, 6, 0.5)).toThrow("addSalience's entity id (capacity 4) must be an integer in [0, 3]; got 6")
+    expect(() => addObserver(world, C, 4)).toThrow("addObserver's entity id (capacity 4) must be an integer in [0, 3]; got 4")
   })
 
   it('should throw a TypeError naming the argument when a helper is given no world or no components', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createAttentionComponents, DEFAULT_BANDS, DEFAULT_HYSTERESIS, DEFAULT_WEIGHTS, NO_HYSTERESIS } from '../../src/index'
+import { createAttentionComponents, DEFAULT_BANDS, DEFAULT_BYTE_COSTS, DEFAULT_HYSTERESIS, DEFAULT_WEIGHTS, NO_HYSTERESIS } from '../../src/index'
 import type { AttentionOptions } from '../../src/index'
 import { MAX_TABLE_ENTRIES, resolveOptions } from '../../src/ecs/options'
 
@@ -8,6 +8,15 @@ const DEFAULT_WEIGHTS_VECTOR = Object.values(DEFAULT_WEIGHTS)
 const resolve = (o: Partial<AttentionOptions>) => resolveOptions({ components, ...o })
 
 describe('options', () => {
+  it('should take the default for an undefined option, nested keys included (a game fills them from its configuration)', () => {
+    const r = resolve({ cellSize: undefined, weights: { distance: undefined, facing: 2 }, hysteresis: { enterScore: undefined }, bands: { high: undefined }, byteCosts: { low: undefined } })
+    expect(r.cellSize).toBe(25)
+    expect(r.weights).toEqual({ ...DEFAULT_WEIGHTS, facing: 2 })
+    expect(r.hysteresis).toEqual(DEFAULT_HYSTERESIS)
+    expect(r.bands).toEqual(DEFAULT_BANDS)
+    expect(r.byteCosts).toEqual(DEFAULT_BYTE_COSTS)
+  })
+
   it('should fill every default', () => {
     const r = resolve({})
     expect(r).toMatchObject({ cellSize: 25, lookahead: 0.5, dt: 0.05, speedScale: 10, interactionHalfLife: 3, maxObservers: 1024, maxMembers: 256, interactionSlots: 4, rescoreEvery: 1, scorer: null })
@@ -121,7 +130,8 @@ describe('options', () => {
 
   it('should reject missing components and a scorer without score()', () => {
     expect(() => resolveOptions({} as AttentionOptions)).toThrow(TypeError)
-    expect(() => resolve({ scorer: {} as never })).toThrow(/scorer/)
+    expect(() => resolve({ scorer: {} as never })).toThrow('scorer must have a score(features, rows, out) method; got an object')
+    expect(() => resolve({ scorer: 'x' as never })).toThrow('scorer must have a score(features, rows, out) method; got "x" (a string)')
   })
 
   it('should throw a TypeError naming what is wrong with an options object or a components object that is not createAttentionComponents\'', () => {

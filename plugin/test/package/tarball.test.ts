@@ -115,7 +115,7 @@ describe('package', () => {
 
   it("should type-check the docs' complete files (getting-started's four, view-encoding's and scaling's rooms) as written", async () => {
     // each ```ts block that starts with a `// name.ts` line, verbatim, in one ES module folder of
-    // the scratch project, strict under NodeNext (what `tsc --init` sets) plus noUncheckedIndexedAccess
+    // the scratch project, as strict as `tsc --init` makes it (exact optional properties included)
     const dir = join(app, 'guide')
     mkdirSync(dir, { recursive: true })
     const found: Record<string, string[]> = {}
@@ -138,10 +138,26 @@ describe('package', () => {
       const blocks = readFileSync(resolve(rootDir, 'docs', doc), 'utf8').match(/```ts\n/g) ?? []
       expect(blocks.length, doc).toBe(found[doc]!.length)
     }
-    const names = Object.values(found).flat()
+    // and options a game fills from its configuration: undefined takes the default, nested keys too
+    writeFileSync(
+      join(dir, 'undefined-options.ts'),
+      [
+        "import { addEntity, createWorld } from 'bitecs'",
+        "import { addObserver, AttentionPlugin, createAttentionComponents, createAttentionSystem } from 'colyseus-attention'",
+        'declare const fromEnv: number | undefined',
+        'const world = createWorld()',
+        'const components = createAttentionComponents(16, { shared: undefined })',
+        'export const system = createAttentionSystem(world, { components, cellSize: fromEnv, weights: { distance: fromEnv }, hysteresis: { enterScore: undefined } })',
+        'addObserver(world, components, addEntity(world), { radius: fromEnv, budget: undefined })',
+        'export const plugin = new AttentionPlugin({ entryBudget: fromEnv, maxRange: undefined })',
+        '',
+      ].join('\n'),
+    )
+    const names = [...Object.values(found).flat(), 'undefined-options.ts']
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module' }))
     const config = {
-      compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', strict: true, noUncheckedIndexedAccess: true, noEmit: true, skipLibCheck: true, types: [] },
+      // what `tsc --init` (TypeScript 5.9) sets that bears on these files
+      compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', strict: true, noUncheckedIndexedAccess: true, exactOptionalPropertyTypes: true, verbatimModuleSyntax: true, noEmit: true, skipLibCheck: true, types: [] },
       files: names,
     }
     writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(config))

@@ -145,6 +145,14 @@ describe('disposeViews', () => {
     }
   })
 
+  it('should refuse what is no array of StateViews, naming it, before disposing anything', () => {
+    const v = new StateView()
+    expect(() => disposeViews('x' as never)).toThrow('disposeViews(views) takes an array of StateViews; got "x" (a string)')
+    expect(() => disposeViews([v, null] as never)).toThrow('disposeViews(views): views[1] is no StateView; got null')
+    // the valid view before the bad one was left alone
+    expect(() => disposeViews([v])).not.toThrow()
+  })
+
   it('should dispose a view that was never bound, and views of two rooms given together', () => {
     const a = buildRoom(5, 10)
     const b = buildRoom(6, 10)

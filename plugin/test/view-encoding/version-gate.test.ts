@@ -94,8 +94,8 @@ describe('version-gate', () => {
     const encodeView = encoder.encodeView
     const cases: [unknown, string][] = [
       [{ indexd: false }, 'installViewEncoding has no option "indexd" (did you mean indexed?); its options are indexed, direct, onViewBytes'],
-      [{ indexed: 'no' }, 'indexed must be true or false; got "no" (a string)'],
-      [{ onViewBytes: 1 }, 'onViewBytes must be a function; got 1 (a number)'],
+      [{ indexed: 'no' }, 'installViewEncoding option indexed must be true or false; got "no" (a string)'],
+      [{ onViewBytes: 1 }, 'installViewEncoding option onViewBytes must be a function; got 1 (a number)'],
       [5, 'installViewEncoding takes an options object; got 5 (a number)'],
     ]
     for (const [options, message] of cases) expect(() => installViewEncoding(encoder, options as never), message).toThrow(`colyseus-attention: ${message}`)

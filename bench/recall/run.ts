@@ -291,6 +291,10 @@ if (isMain(import.meta.url)) {
   if (seedsFlag !== undefined && seedsFlag !== 'train' && seedsFlag !== 'test' && seedsFlag !== 'validation') stopWith(`${COMMAND}: --seeds must be train, test or validation; got ${seedsFlag}`)
   const unknown = familyFlag === undefined || familyFlag === 'all' ? [] : familyFlag.split(',').filter((n) => familyByName(n) === undefined)
   if (unknown.length > 0) stopWith(`${COMMAND}: --family has no family ${unknown.join(', ')}; the families are ${FAMILIES.map((f) => f.name).join(', ')} (or all)`)
+  if (flagValue('load') !== undefined) {
+    const chooses = ['family', 'seeds', 'seeds-per-family'].filter((f) => flagValue(f) !== undefined)
+    if (chooses.length > 0) stopWith(`${COMMAND}: --${chooses.join(', --')} chooses the built-in families' recordings, and --load replays a recording instead`)
+  }
   const json = hasFlag('json')
   const result = await runRecallBench({
     quick: hasFlag('quick'),

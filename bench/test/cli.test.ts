@@ -56,6 +56,7 @@ const CASES: readonly (readonly [Command, readonly string[], string, Record<stri
   ['npm run bench:load', ['--clients', '50,x'], 'npm run bench:load: --clients must be a comma-separated list of integers in [1, 2000]; got 50,x'],
   ['npm run bench:recall', ['--family', 'arena,foo'], 'npm run bench:recall: --family has no family foo'],
   ['npm run bench:recall', ['--seeds-per-family', 'abc'], 'npm run bench:recall: --seeds-per-family must be an integer in [1, 1000]; got abc'],
+  ['npm run bench:recall', ['--load', '/tmp/unused.bin', '--seeds', 'train'], "npm run bench:recall: --seeds chooses the built-in families' recordings, and --load replays a recording instead"],
   ['npm run bench:cluster', ['--quick', '--bots', 'abc'], 'npm run bench:cluster: --bots must be an integer in [0, 20000]; got abc'],
   ['npm run bench:engine', ['--quick', '--jsno'], 'npm run bench:engine: unknown flag --jsno; known flags: --threads <value>'],
   ['npm run bench:engine', ['--threads', '2', '--ticks', '0'], 'npm run bench:engine: --ticks must be an integer in [1, 100000]; got 0'],

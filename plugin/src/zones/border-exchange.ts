@@ -79,6 +79,8 @@ function buildExchange(o: ResolvedExchangeOptions, s: GhostStore): BorderExchang
   const neighbours = zoneNeighbours(o.grid, o.zone)
   const isNeighbour = new Uint8Array(n)
   for (const z of neighbours) isNeighbour[z] = 1
+  const neighbourBit = new Uint8Array(n)
+  neighbours.forEach((z, k) => (neighbourBit[z] = 1 << k))
   const now = o.now()
   const fields = new Float32Array(Math.max(1, o.fields))
   const st: ExchangeState = {
@@ -89,14 +91,18 @@ function buildExchange(o: ResolvedExchangeOptions, s: GhostStore): BorderExchang
     neighbours,
     nBounds: neighbours.map((z) => zoneBounds(o.grid, z)),
     isNeighbour,
+    neighbourBit,
     heardAt: new Float64Array(n).fill(-Infinity),
     lastSent: new Float64Array(n).fill(-Infinity),
+    lastHandInstance: new Float64Array(n).fill(-1),
+    lastHandSeq: new Float64Array(n).fill(-1),
     inbox: [],
     summary: createBorderWriter(o.layout, o.frames),
     handover: Array.from({ length: n }, () => createBorderWriter(o.layout, o.frames)),
     fields,
     rec: createBorderRecord(fields),
     seq: 0,
+    handSeq: 0,
     stamp: 0,
     // a room that replaces a dead one of the same zone must not reuse its gids
     counter: Math.floor(Math.random() * 0xffffff),

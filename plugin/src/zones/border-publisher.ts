@@ -35,7 +35,7 @@ export function handOver(st: ExchangeState, t: number): void {
     // in it released here, adopted nowhere): the entity stays local until it is finite
     if (!finiteRecord(st, eid, x, y, vx, vy, flags)) continue
     const w = st.handover[dest]!
-    if (w.count === 0) beginMessage(w, o.zone, st.instance, st.seq, t)
+    if (w.count === 0) beginMessage(w, o.zone, st.instance, ++st.handSeq, t)
     // exact position and velocity: the new owner simulates from them
     writeRecord(w, s.gid[eid]!, teamOf(st, eid), flags, x, y, vx, vy, o.components.Salience.weight[eid]!, o.components.Salience.nimbus[eid]!, st.fields, true)
     // it stays here as a ghost of its new owner until the owner's summaries take over: no gap.
@@ -43,10 +43,13 @@ export function handOver(st: ExchangeState, t: number): void {
     // on stale information: the ghost drops them (it keeps its own Observer, ghost-store.ts)
     stripUncarried(s, eid)
     markGhost(s, eid, dest, t + o.ttlMs, 0)
-    // handed back to the zone it came from: that zone owns it again, and any ghost of it there
-    // later on is newer than a Gone of it from here (handed elsewhere, the ghost that zone kept
-    // when it handed it here is stale: the Gone, flagged Adopted, drops it)
-    if (st.sent.adoptedFrom[eid] === dest) st.sent.adopted[eid] = 0
+    // handed back to a zone it came from: that zone owns it again, and any ghost of it there later
+    // on is newer than a Gone of it from here. Once every zone it came from has it back, the Gone
+    // goes unflagged (a zone it came from and was not handed back to keeps the stale ghost its
+    // handover left: the Gone, flagged Adopted, drops it)
+    const sent = st.sent
+    sent.adoptedMask[eid] = sent.adoptedMask[eid]! & ~st.neighbourBit[dest]!
+    if (sent.adoptedMask[eid] === 0) sent.adopted[eid] = 0
     st.stats.handedOut++
     o.events.released?.(eid, dest)
     any = true
@@ -73,10 +76,11 @@ export function noteAdopted(st: ExchangeState, eid: number, from: number): void 
   // a member already when the last summary listed it under this gid (it was handed away and back
   // since), or when adopted since under this gid
   const member = (sent.stamp[eid] === sent.counter && sent.inBorder[eid] === gid) || sent.adopted[eid] === gid
-  // the first zone it came from keeps the ghost no summary of ours confirmed: adopted back after
-  // handing it on (A to B to C to B within one summary interval), it is still A's ghost the Gone must
-  // drop, and only a hand-back to A clears the flag
-  if (sent.adopted[eid] !== gid) sent.adoptedFrom[eid] = from
+  // every zone it came from since it was last published or handed back to all of them keeps a ghost
+  // no summary of ours confirmed (A to B to C to B, or C to B to A to B, within one interval): the
+  // Gone must drop each, and only a hand-back to a zone clears its bit
+  if (sent.adopted[eid] !== gid) sent.adoptedMask[eid] = 0
+  sent.adoptedMask[eid] = sent.adoptedMask[eid]! | st.neighbourBit[from]!
   sent.adopted[eid] = gid
   // new to the border: the next summary sends it whole, whatever it sent of it before
   sent.inBorder[eid] = 0

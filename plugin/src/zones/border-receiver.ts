@@ -30,8 +30,17 @@ export function drainInbox(st: ExchangeState, t: number): void {
       continue
     }
     if (m.inbound) {
-      if (msg.source >= st.isNeighbour.length || st.isNeighbour[msg.source] !== 1) drop(st, 'wrong source')
-      else adopt(st, msg)
+      const src = msg.source
+      if (src >= st.isNeighbour.length || st.isNeighbour[src] !== 1) drop(st, 'wrong source')
+      else if (t - msg.sentAt > o.ttlMs || (msg.instance === st.lastHandInstance[src] && msg.seq <= st.lastHandSeq[src]!)) {
+        // delivered late (queued during an outage: its sender's ghost has expired, the entity may be
+        // anything there now) or a second time: taking it would make a second owner of its entities
+        st.stats.stale++
+      } else {
+        st.lastHandInstance[src] = msg.instance
+        st.lastHandSeq[src] = msg.seq
+        adopt(st, msg)
+      }
       continue
     }
     if (msg.source !== m.channel) {

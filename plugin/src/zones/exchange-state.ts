@@ -18,12 +18,16 @@ export interface SentState {
   /** Stamp of the last summary that found the entity in the border set. */
   stamp: Uint32Array
   /**
-   * gid the entity had when this zone adopted it in a handover (0: none, or handed back since): its
-   * Gone record, when it stops being published, carries the Adopted flag.
+   * gid the entity had when this zone adopted it in a handover (0: none, or every zone it came from
+   * has had it handed back since): its Gone record, when it stops being published, carries the
+   * Adopted flag.
    */
   adopted: Uint32Array
-  /** Zone that handed the entity over, when `adopted` is set. */
-  adoptedFrom: Uint8Array
+  /**
+   * While `adopted` is set: the neighbours (bits of `neighbourBit`) that handed the entity here and
+   * may still hold the unconfirmed ghost their handover left; a hand-back to one clears its bit.
+   */
+  adoptedMask: Uint8Array
   counter: number
   /**
    * Border members of the last summary (entity ids and their gids then), and the entities adopted
@@ -48,7 +52,7 @@ export function createSentState(capacity: number, fields: number): SentState {
     inBorder: new Uint32Array(capacity),
     stamp: new Uint32Array(capacity),
     adopted: new Uint32Array(capacity),
-    adoptedFrom: new Uint8Array(capacity),
+    adoptedMask: new Uint8Array(capacity),
     counter: 0,
     members: new Int32Array(capacity),
     gids: new Uint32Array(capacity),
@@ -68,9 +72,17 @@ export interface ExchangeState {
   nBounds: ZoneBounds[]
   /** Per zone index: 1 when a neighbour. */
   isNeighbour: Uint8Array
+  /** Per zone index: a neighbour's bit (one of 8: a grid zone has at most 8 neighbours), else 0. */
+  neighbourBit: Uint8Array
   /** Per zone index: last time a summary was heard from it, and its last sentAt. */
   heardAt: Float64Array
   lastSent: Float64Array
+  /**
+   * Per zone index: the instance and sequence number of the last handover message taken from it
+   * (a handover delivered twice, or late after an outage, would make a second owner of an entity).
+   */
+  lastHandInstance: Float64Array
+  lastHandSeq: Float64Array
   inbox: { channel: number; inbound: boolean; data: unknown }[]
   summary: BorderWriter
   handover: BorderWriter[]
@@ -79,6 +91,8 @@ export interface ExchangeState {
   /** The record being applied (its fields are `fields`). */
   rec: BorderRecord
   seq: number
+  /** Sequence number of the last handover message sent (its own count: summaries have `seq`). */
+  handSeq: number
   stamp: number
   counter: number
   lastPublish: number

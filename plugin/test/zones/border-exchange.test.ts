@@ -12,6 +12,10 @@ interface Bus extends BorderPresence {
   up: boolean
   /** Deliver queued messages (pub/sub is asynchronous). */
   flush(): void
+  /** Every message published so far, as sent: [topic, JSON]. */
+  log: [string, string][]
+  /** Queues a message again, as a presence that delivers one twice (or late) would. */
+  inject(topic: string, text: string): void
 }
 
 function createBus(): Bus {
@@ -20,7 +24,14 @@ function createBus(): Bus {
   const bus: Bus = {
     up: true,
     publish(topic, data) {
-      if (bus.up) queue.push([topic, JSON.stringify(data)])
+      if (!bus.up) return
+      const text = JSON.stringify(data)
+      queue.push([topic, text])
+      bus.log.push([topic, text])
+    },
+    log: [],
+    inject(topic, text) {
+      queue.push([topic, text])
     },
     subscribe(topic, cb) {
       if (!subs.has(topic)) subs.set(topic, new Set())
@@ -1120,6 +1131,94 @@ describe('border-exchange ghost left by a release', () => {
     tick([a, b, c], bus, clock)
     expect(summaries).toBe(before + 1)
     // zone 1's Gone, flagged Adopted (E first came from zone 0), drops zone 0's ghost at once
+    tick([a, b, c], bus, clock)
+    expect(a.removed).toEqual([gid])
+  })
+
+  it('should take a handover message once: delivered again (or late), it makes no second owner of its entities', () => {
+    const { bus, clock, a, b } = setup()
+    const sysB = createAttentionSystem(b.world, { components: b.C, hysteresis: false })
+    const o = observer(b, 112, 2)
+    const e = spawn(a, 95, 50)
+    const gid = a.ex.gidOf(e)
+    for (let i = 0; i < 2; i++) tick([a, b], bus, clock)
+    // zone 0 hands E to zone 1 (message H1), which hands it straight back; zone 0 then hides it
+    let back = true
+    b.onAdopted = (eid) => {
+      if (back) b.C.Position.x[eid] = 99
+      back = false
+    }
+    a.C.Position.x[e] = 101
+    tick([a, b], bus, clock)
+    const h1 = bus.log.find(([topic]) => topic === 'attention:zone:1:in')!
+    expect(h1).toBeDefined()
+    for (let i = 0; i < 2; i++) tick([a, b], bus, clock)
+    expect(a.adopted).toEqual([gid])
+    const local = find(a, gid)
+    expect(a.ex.isGhost(local)).toBe(false)
+    addComponent(a.world, local, a.C.Hidden)
+    for (let i = 0; i < 4; i++) tick([a, b], bus, clock)
+    const copies = (): number => [...Array(256).keys()].filter((x) => b.ex.gidOf(x) === gid).length
+    expect(copies()).toBe(0)
+    // H1 delivered a second time: zone 1 takes nothing
+    bus.inject(...h1)
+    bus.flush()
+    for (let i = 0; i < 4; i++) tick([a, b], bus, clock)
+    expect(b.adopted).toEqual([gid])
+    expect(copies()).toBe(0)
+    // the observer next to the border holds itself only
+    sysB(b.world)
+    expect(sysB.memberCount(o)).toBe(1)
+    expect(sysB.memberAt(o, 0)).toBe(o)
+    // and a handover delivered after the ghost lifetime (queued through an outage) neither
+    const stale = JSON.parse(h1[1]) as unknown
+    clock.t += 1000
+    bus.inject(h1[0], JSON.stringify(stale))
+    bus.flush()
+    tick([a, b], bus, clock)
+    expect(copies()).toBe(0)
+  })
+
+  it('should remove the ghost a zone keeps when the entity came through it from a third zone and went back there (C to B to A to B to C)', () => {
+    const bus = createBus()
+    const clock = { t: 1000 }
+    const row = { grid: { columns: 3, rows: 1, width: 300, height: 100 } }
+    const a = createZone(bus, 0, clock, { ...row, ttlMs: 5000 })
+    const b = createZone(bus, 1, clock, { ...row, intervalMs: 250 })
+    const c = createZone(bus, 2, clock, row)
+    const e = spawn(c, 205, 50)
+    const gid = c.ex.gidOf(e)
+    let summaries = 0
+    bus.subscribe('attention:zone:1', () => summaries++)
+    for (let i = 0; i < 2; i++) tick([a, b, c], bus, clock)
+    // align: zone 1 has just published; its next summary comes with T5
+    let before = summaries
+    while (summaries === before) tick([a, b, c], bus, clock)
+    before = summaries
+    // zone 1 hands E on to zone 0 the first time, back to zone 2 the second; zone 0 hands it back;
+    // zone 2, its owner again, hides it
+    let atB = 0
+    b.onAdopted = (eid) => {
+      b.C.Position.x[eid] = atB++ === 0 ? 99 : 201
+    }
+    a.onAdopted = (eid) => {
+      a.C.Position.x[eid] = 101
+    }
+    c.onAdopted = (eid) => {
+      addComponent(c.world, eid, c.C.Hidden)
+    }
+    c.C.Position.x[e] = 199
+    // T1 zone 2 releases E; T2 zone 1 adopts and hands it to zone 0; T3 zone 0 hands it back; T4
+    // zone 1 adopts it again and hands it to zone 2; T5 zone 2 keeps it, hidden, and zone 1 publishes
+    for (let i = 0; i < 4; i++) tick([a, b, c], bus, clock)
+    expect(b.adopted).toEqual([gid, gid])
+    expect(b.released).toEqual([gid, gid])
+    expect(summaries).toBe(before)
+    expect(a.ex.isGhost(find(a, gid))).toBe(true)
+    tick([a, b, c], bus, clock)
+    expect(c.adopted).toEqual([gid])
+    expect(summaries).toBe(before + 1)
+    // zone 1's Gone, flagged Adopted (zone 0 handed E to it and never had it back), drops zone 0's ghost
     tick([a, b, c], bus, clock)
     expect(a.removed).toEqual([gid])
   })

@@ -136,12 +136,22 @@ export function publishSummary(st: ExchangeState, t: number): void {
     sent.nextMembers[n] = eid
     sent.nextGids[n++] = gid
     // a delta sends an entity only when it is new to the border, or the neighbours' extrapolation
-    // from what they last got is off by more than the tolerance, or a field changed
-    if (!keyframe && sent.inBorder[eid] === gid && (st.simMs - sent.at[eid]! < o.minResendMs || !drifted(st, eid, x, y, vx, vy))) continue
+    // from what they last got is off by more than the tolerance, or a field changed; and at once
+    // when its team, flags or salience changed (its team decides what its ghost, an observer there,
+    // may see)
+    const team = teamOf(st, eid)
+    const weight = Math.fround(S.weight[eid]!)
+    const nimbus = Math.fround(S.nimbus[eid]!)
+    const same = sent.team[eid] === team && sent.flags[eid] === flags && sent.weight[eid] === weight && sent.nimbus[eid] === nimbus
+    if (!keyframe && sent.inBorder[eid] === gid && same && (st.simMs - sent.at[eid]! < o.minResendMs || !drifted(st, eid, x, y, vx, vy))) continue
     sent.inBorder[eid] = gid
     sent.at[eid] = st.simMs
+    sent.team[eid] = team
+    sent.flags[eid] = flags
+    sent.weight[eid] = weight
+    sent.nimbus[eid] = nimbus
     for (let k = 0; k < F; k++) sent.fields[eid * F + k] = st.fields[k]!
-    writeRecord(w, gid, teamOf(st, eid), flags, x, y, vx, vy, S.weight[eid]!, S.nimbus[eid]!, st.fields)
+    writeRecord(w, gid, team, flags, x, y, vx, vy, S.weight[eid]!, S.nimbus[eid]!, st.fields)
     // positions and velocities travel rounded (u16 frame, half floats): extrapolate from what the
     // neighbours read
     sent.x[eid] = w.sentX

@@ -13,6 +13,14 @@ export interface SentState {
   vy: Float32Array
   at: Float64Array
   fields: Float32Array
+  /**
+   * The team (-1: none), record flags and salience last published: a change goes out in the next
+   * summary, delta or not (a team decides what a TeamOnly entity's observers may see).
+   */
+  team: Int32Array
+  flags: Uint8Array
+  weight: Float32Array
+  nimbus: Float32Array
   /** gid the entity had when last in the border set (0: not in it). */
   inBorder: Uint32Array
   /** Stamp of the last summary that found the entity in the border set. */
@@ -49,6 +57,10 @@ export function createSentState(capacity: number, fields: number): SentState {
     vy: new Float32Array(capacity),
     at: new Float64Array(capacity),
     fields: new Float32Array(capacity * Math.max(1, fields)),
+    team: new Int32Array(capacity),
+    flags: new Uint8Array(capacity),
+    weight: new Float32Array(capacity),
+    nimbus: new Float32Array(capacity),
     inBorder: new Uint32Array(capacity),
     stamp: new Uint32Array(capacity),
     adopted: new Uint32Array(capacity),

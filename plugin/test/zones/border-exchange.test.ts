@@ -1280,6 +1280,31 @@ describe('border-exchange ghost left by a release', () => {
 })
 
 describe('border-exchange team 0', () => {
+  it('should send a team, flag or salience change in the next summary, not at the next keyframe', () => {
+    const bus = createBus()
+    const clock = { t: 1000 }
+    // keyframes far apart: only deltas in this test
+    const a = createZone(bus, 0, clock, { keyframeEvery: 1000 })
+    const b = createZone(bus, 1, clock, { keyframeEvery: 1000 })
+    const e = spawn(a, 95, 40)
+    setTeam(a, e, 1)
+    for (let i = 0; i < 3; i++) tick([a, b], bus, clock)
+    const gid = a.ex.gidOf(e)
+    const ghost = find(b, gid)
+    expect(b.C.Team.id[ghost]).toBe(1)
+    // its owner moves it to team 2 (it neither moves nor changes a field): the ghost follows at once
+    a.C.Team.id[e] = 2
+    for (let i = 0; i < 2; i++) tick([a, b], bus, clock)
+    expect(b.C.Team.id[ghost]).toBe(2)
+    setTeam(a, e, null)
+    for (let i = 0; i < 2; i++) tick([a, b], bus, clock)
+    expect(hasComponent(b.world, ghost, b.C.Team)).toBe(false)
+    addSalience(a.world, a.C, e, 0.5, 40)
+    for (let i = 0; i < 2; i++) tick([a, b], bus, clock)
+    expect(hasComponent(b.world, ghost, b.C.Salience)).toBe(true)
+    expect(b.C.Salience.nimbus[ghost]).toBe(40)
+  })
+
   it('should carry team 0 as a team in summaries: the ghost has Team 0, not no team', () => {
     const { bus, clock, a, b } = setup()
     const zero = spawn(a, 95, 40)

@@ -1,5 +1,5 @@
 import type { Vec3Store } from '../ecs/components'
-import { checkInteger, checkKeys, checkObject, checkRange, describeGiven, describeValue } from '../ecs/validate'
+import { checkInteger, checkKeys, checkObject, checkRange, definedOver, describeGiven, describeValue } from '../ecs/validate'
 
 /** Options of the `AttentionPlugin`. */
 export interface AttentionPluginOptions {
@@ -89,9 +89,7 @@ export function checkOptionKeys(where: string, o: unknown): asserts o is Attenti
  * given: `use(system, { maxRange: undefined })` keeps the constructor's bound, it does not lift it.
  */
 export function mergeOptions(given: AttentionPluginOptions, overrides: AttentionPluginOptions): AttentionPluginOptions {
-  const merged: Record<string, unknown> = { ...given }
-  for (const [key, value] of Object.entries(overrides)) if (value !== undefined) merged[key] = value
-  return merged as AttentionPluginOptions
+  return definedOver(given, overrides)
 }
 
 /** Fills defaults and validates; errors name the option, the value and the allowed range. */

@@ -159,6 +159,29 @@ function find(z: Zone, gid: number): number {
   return all[0]!
 }
 
+/**
+ * Three zones in a row for handover chains, the entity `place` spawns (in zone 0 or 2) already shared:
+ * zone 0 keeps ghosts long (only a Gone removes one in time), zone 1 publishes every fifth tick and
+ * has just published (its next summary comes with the fifth tick from here). `summaries()` counts
+ * zone 1's summaries from here.
+ */
+function chainRow(place: (a: Zone, c: Zone) => number) {
+  const bus = createBus()
+  const clock = { t: 1000 }
+  const row = { grid: { columns: 3, rows: 1, width: 300, height: 100 } }
+  const a = createZone(bus, 0, clock, { ...row, ttlMs: 5000 })
+  const b = createZone(bus, 1, clock, { ...row, intervalMs: 250 })
+  const c = createZone(bus, 2, clock, row)
+  const e = place(a, c)
+  let n = 0
+  bus.subscribe('attention:zone:1', () => n++)
+  for (let i = 0; i < 2; i++) tick([a, b, c], bus, clock)
+  const before = n
+  while (n === before) tick([a, b, c], bus, clock)
+  const base = n
+  return { a, b, c, e, step: () => tick([a, b, c], bus, clock), summaries: () => n - base }
+}
+
 describe('border-exchange', () => {
   afterEach(() => {
     vi.restoreAllMocks()
@@ -1095,22 +1118,8 @@ describe('border-exchange ghost left by a release', () => {
   })
 
   it('should remove the ghost the first zone keeps when the entity went on to a third zone, back and on again before the new owner\'s next summary', () => {
-    const bus = createBus()
-    const clock = { t: 1000 }
-    const row = { grid: { columns: 3, rows: 1, width: 300, height: 100 } }
-    // zone 0 keeps ghosts long (only a Gone removes one in time); zone 1 publishes every fifth tick
-    const a = createZone(bus, 0, clock, { ...row, ttlMs: 5000 })
-    const b = createZone(bus, 1, clock, { ...row, intervalMs: 250 })
-    const c = createZone(bus, 2, clock, row)
-    const e = spawn(a, 95, 50)
+    const { a, b, c, e, step, summaries } = chainRow((a) => spawn(a, 95, 50))
     const gid = a.ex.gidOf(e)
-    let summaries = 0
-    bus.subscribe('attention:zone:1', () => summaries++)
-    for (let i = 0; i < 2; i++) tick([a, b, c], bus, clock)
-    // align: zone 1 has just published; its next summary comes with T5
-    let before = summaries
-    while (summaries === before) tick([a, b, c], bus, clock)
-    before = summaries
     // zone 1 hands E on to zone 2 on each arrival; zone 2 hands it back once
     b.onAdopted = (eid) => {
       b.C.Position.x[eid] = 201
@@ -1123,15 +1132,15 @@ describe('border-exchange ghost left by a release', () => {
     a.C.Position.x[e] = 101
     // T1 zone 0 releases E; T2 zone 1 adopts it and hands it on; T3 zone 2 hands it back; T4 zone 1
     // adopts it again and hands it on again; T5 zone 2 keeps it, and zone 1 publishes
-    for (let i = 0; i < 4; i++) tick([a, b, c], bus, clock)
+    for (let i = 0; i < 4; i++) step()
     expect(b.adopted).toEqual([gid, gid])
     expect(b.released).toEqual([gid, gid])
-    expect(summaries).toBe(before)
+    expect(summaries()).toBe(0)
     expect(a.ex.isGhost(find(a, gid))).toBe(true)
-    tick([a, b, c], bus, clock)
-    expect(summaries).toBe(before + 1)
+    step()
+    expect(summaries()).toBe(1)
     // zone 1's Gone, flagged Adopted (E first came from zone 0), drops zone 0's ghost at once
-    tick([a, b, c], bus, clock)
+    step()
     expect(a.removed).toEqual([gid])
   })
 
@@ -1180,21 +1189,8 @@ describe('border-exchange ghost left by a release', () => {
   })
 
   it('should remove the ghost a zone keeps when the entity came through it from a third zone and went back there (C to B to A to B to C)', () => {
-    const bus = createBus()
-    const clock = { t: 1000 }
-    const row = { grid: { columns: 3, rows: 1, width: 300, height: 100 } }
-    const a = createZone(bus, 0, clock, { ...row, ttlMs: 5000 })
-    const b = createZone(bus, 1, clock, { ...row, intervalMs: 250 })
-    const c = createZone(bus, 2, clock, row)
-    const e = spawn(c, 205, 50)
+    const { a, b, c, e, step, summaries } = chainRow((_a, c) => spawn(c, 205, 50))
     const gid = c.ex.gidOf(e)
-    let summaries = 0
-    bus.subscribe('attention:zone:1', () => summaries++)
-    for (let i = 0; i < 2; i++) tick([a, b, c], bus, clock)
-    // align: zone 1 has just published; its next summary comes with T5
-    let before = summaries
-    while (summaries === before) tick([a, b, c], bus, clock)
-    before = summaries
     // zone 1 hands E on to zone 0 the first time, back to zone 2 the second; zone 0 hands it back;
     // zone 2, its owner again, hides it
     let atB = 0
@@ -1210,16 +1206,16 @@ describe('border-exchange ghost left by a release', () => {
     c.C.Position.x[e] = 199
     // T1 zone 2 releases E; T2 zone 1 adopts and hands it to zone 0; T3 zone 0 hands it back; T4
     // zone 1 adopts it again and hands it to zone 2; T5 zone 2 keeps it, hidden, and zone 1 publishes
-    for (let i = 0; i < 4; i++) tick([a, b, c], bus, clock)
+    for (let i = 0; i < 4; i++) step()
     expect(b.adopted).toEqual([gid, gid])
     expect(b.released).toEqual([gid, gid])
-    expect(summaries).toBe(before)
+    expect(summaries()).toBe(0)
     expect(a.ex.isGhost(find(a, gid))).toBe(true)
-    tick([a, b, c], bus, clock)
+    step()
     expect(c.adopted).toEqual([gid])
-    expect(summaries).toBe(before + 1)
+    expect(summaries()).toBe(1)
     // zone 1's Gone, flagged Adopted (zone 0 handed E to it and never had it back), drops zone 0's ghost
-    tick([a, b, c], bus, clock)
+    step()
     expect(a.removed).toEqual([gid])
   })
 

@@ -60,6 +60,8 @@ export async function startServerProcess(settings: ServerSettings): Promise<Serv
       HOST: '127.0.0.1',
       BOTS: String(settings.bots),
       ATTENTION: settings.attention ? '1' : '0',
+      // every client of a run in the one room it measures (--clients goes up to 2,000; the example's default is 500)
+      MAX_CLIENTS: '2000',
       BENCH_SERVER_ENTRY: settings.entry ?? SERVER_ENTRY,
       ...settings.env,
     },

@@ -42,6 +42,8 @@ export interface EntitlementOracle {
 export function createEntitlementOracle(capacity: number): EntitlementOracle {
   const sessions = new Map<string, SessionViews>()
   const inSet = new Int32Array(capacity)
+  // the entity each key named when it was in a view (the room's keys are opaque and never reused)
+  const eidOfKey = new Map<string, number>()
   let stamp = 0
   let patch = 0
   let serverLeaks = 0
@@ -95,6 +97,7 @@ export function createEntitlementOracle(capacity: number): EntitlementOracle {
         }
         const members = plugin.viewMembers(session)
         for (const e of members) {
+          eidOfKey.set(room.keyOf(e), e)
           const why = inSet[e] !== stamp ? 'not in its interest set' : denied(room, o, e)
           if (why !== null) {
             serverLeaks++
@@ -121,9 +124,9 @@ export function createEntitlementOracle(capacity: number): EntitlementOracle {
         reply.clients++
         const held = new Set<number>()
         for (const k of keys) {
-          const e = Number(k)
+          const e = eidOfKey.get(k) ?? -1
           held.add(e)
-          if (!Number.isInteger(e) || e < 0 || e >= capacity || s.lastSeen[e] === -1) {
+          if (e === -1 || s.lastSeen[e] === -1) {
             reply.leaks++
             say(`client ${session} holds "${k}", never in its view`)
           } else if (s.lastSeen[e]! < patch - WINDOW) {
@@ -142,9 +145,10 @@ export function createEntitlementOracle(capacity: number): EntitlementOracle {
         if (view === undefined) continue
         const members = new Set(plugin.viewMembers(c.sessionId))
         room.state.entities.forEach((inst, key) => {
-          if (view.has(inst) !== members.has(Number(key))) {
+          const e = room.entityOf(key)
+          if (view.has(inst) !== members.has(e)) {
             reply.viewMismatch++
-            if (!members.has(Number(key))) {
+            if (!members.has(e)) {
               serverLeaks++
               say(`StateView of ${c.sessionId} has entity ${key}, which the plugin did not put there`)
             }

@@ -127,7 +127,7 @@ const injectTimer = setInterval(() => {
   const client = room.clients[rng.int(room.clients.length)]!
   const a = room.arena
   for (const [key, inst] of room.state.entities) {
-    if (a.mood[Number(key)] === 'ghost' && client.view !== undefined && !client.view.has(inst)) {
+    if (a.mood[room.entityOf(key)] === 'ghost' && client.view !== undefined && !client.view.has(inst)) {
       client.view.add(inst)
       return
     }

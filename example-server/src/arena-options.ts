@@ -37,6 +37,13 @@ export interface ArenaOptions {
    * `engineThreads` of 2 or more.
    */
   enginePipelined?: boolean
+  /** Most players in the room (set by the server; a join cannot raise it): a full room takes no more joins. @defaultValue 500 */
+  maxClients?: number
+  /**
+   * Most arena rooms this process holds outside a zoned world (set by the server): with every room
+   * full, a join that would create another is refused. @defaultValue 4
+   */
+  maxRooms?: number
   /** Zoned world (set by the server): the grid of zones; the room simulates zone `zone`. */
   zones?: { columns: number; rows: number }
   zone?: number
@@ -51,6 +58,8 @@ const INTEGER_RANGES = {
   byteBudget: [0, 10_000_000],
   zone: [0, 255],
   engineThreads: [1, 8],
+  maxClients: [1, 2000],
+  maxRooms: [1, 256],
 } as const
 
 /** Most option keys a join may carry (the arena reads five; the rest is ignored). */

@@ -8,8 +8,9 @@ import { FullStateMeter } from './full-state-meter'
 import { parseArenaOptions, type ArenaOptions } from './arena-options'
 import { checkFrame } from './frame-check'
 import { createClientGuard, createOnceLogger, parseFace, parseMove, parseSwitch, Verdict } from './messages'
-import { ArenaState, Entity, type AttentionMessage } from './state'
+import { ArenaState, Entity, PLAYER_REMOVED_CLOSE_CODE, type AttentionMessage } from './state'
 import { createZoneBorder, zoneArea, zoneIsLive, type ZoneSettings } from './zone-border'
+import { createEntityKeys, newKeySecret, restoreKeySecret, sharedKeySecret } from './entity-keys'
 import { consumeHandoverToken, handoverTokenValid, isHandoverToken, issueHandoverToken, type HandoverMessage } from './handover'
 
 export type { ArenaOptions } from './arena-options'
@@ -37,12 +38,26 @@ const HANDED_OVER_MS = 5_000
 /** Rooms by id, for the debug endpoints. */
 export const arenaRooms = new Map<string, ArenaRoom>()
 
+/** Players per arena room unless the server says otherwise: the most the load benchmark measured in one room (docs/scaling.md). */
+export const DEFAULT_MAX_CLIENTS = 500
+/** Arena rooms (outside a zoned world) per process unless the server says otherwise. */
+export const DEFAULT_MAX_ROOMS = 4
+/**
+ * The arena rooms of this process outside a zoned world, from the start of their creation to their
+ * disposal: a room that finds {@link ArenaOptions.maxRooms} of them refuses to be created.
+ */
+const openArenas = new Set<ArenaRoom>()
+/** Why a seat ends with its player (the close frame's reason). */
+const PLAYER_REMOVED_REASON = 'arena: your player was removed from the game'
+
 /** Status of a refused join or create (it becomes the matchmaking HTTP response's status). */
 const BAD_REQUEST = 400
 /** Status of a resume refused for its handover token. */
 const FORBIDDEN = 403
 /** Status of a create refused because its zone has a live room already. */
 const CONFLICT = 409
+/** Status of a create refused because the process holds maxRooms full arena rooms. */
+const SERVICE_UNAVAILABLE = 503
 
 /** Close codes of a socket that dropped rather than was closed: going away, none, abnormal, may-try-reconnect. */
 const RECONNECTABLE: ReadonlySet<number> = new Set([CloseCode.GOING_AWAY, CloseCode.NO_STATUS_RECEIVED, CloseCode.ABNORMAL_CLOSURE, CloseCode.MAY_TRY_RECONNECT])
@@ -117,9 +132,18 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
   private readonly awaiting = new Map<string, { eid: number; until: number }>()
   /** Bytes per second each client may receive (0: the count budget). */
   private byteBudget = 0
-  /** keyOf's cache: per entity id, the id its key was made from and the key. */
+  /** Makes entity keys (entity-keys.ts): a secret of this room's, or the zoned world's shared one. */
+  private keys: (id: number) => string = () => ''
+  private keySecret = ''
+  /** Spawns so far: outside a zoned world, an entity's key is made from its spawn serial. */
+  private spawns = 0
+  /** keyOf's cache: per entity id, the key, and in a zoned world the global id it was made from. */
   private readonly keyIds: number[] = []
   private readonly keyStrings: string[] = []
+  /** Live entities by key (debug routes, tests: see entityOf). */
+  private readonly byKey = new Map<string, number>()
+  /** Sessions whose player was removed while their client was away (reconnecting): their seat ends when it is back. */
+  private readonly removedAway = new Set<string>()
   /** The member lists (by length) and rows the `attention` messages of a patch reuse (see attentionInfo). */
   private readonly overlayLists: AttentionMessage['members'][] = []
   private readonly overlayRows: AttentionMessage['members'] = []
@@ -145,6 +169,18 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
   override async onCreate(raw: ArenaOptions = {}): Promise<void> {
     const options = parseArenaOptions(raw)
     if (typeof options === 'string') throw new ServerError(BAD_REQUEST, options)
+    // a full room makes joinOrCreate create another one: without a bound, a crowd of joins would
+    // make rooms (each simulating its bots) until the process gives out. Counted before any await,
+    // so that concurrent creations cannot all pass; onDispose (which a failed creation runs too)
+    // gives the place back.
+    this.maxClients = options.maxClients ?? DEFAULT_MAX_CLIENTS
+    if (options.zones === undefined) {
+      const most = options.maxRooms ?? DEFAULT_MAX_ROOMS
+      if (openArenas.size >= most) {
+        throw new ServerError(SERVICE_UNAVAILABLE, `arena: the server is full (${most} rooms of ${this.maxClients} players: maxRooms, maxClients); try again later`)
+      }
+      openArenas.add(this)
+    }
     // one room per zone, created by the server when the zone has none (server.ts, ensureZones): a
     // second one would simulate bots for ever (zone rooms are never disposed)
     if (options.zones !== undefined && typeof options.zone === 'number' && (await zoneIsLive(this.presence, options.zone))) {
@@ -165,6 +201,9 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
     }
     this.debug = options.debug === true
     this.byteBudget = options.byteBudget ?? 0
+    // every zone room makes the same key of an entity (it keeps its key across zones), so they share the secret
+    this.keySecret = options.zones === undefined ? newKeySecret() : await sharedKeySecret(this.presence)
+    this.keys = createEntityKeys(this.keySecret)
     if (options.zones !== undefined) {
       const grid: ZoneGrid = { ...options.zones, width: WORLD_SIZE, height: WORLD_SIZE }
       const zone = options.zone
@@ -224,7 +263,7 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
       if (!on) return this.forgetFullStateWatcher(client.sessionId)
       this.fullStateWatchers.add(client.sessionId)
       this.fullStateIdleSince = -1
-      this.fullState ??= new FullStateMeter((eid, e) => this.writeDetail(eid, e), (eid) => this.arena.isPublic(eid), this.instances, Date.now())
+      this.fullState ??= new FullStateMeter((eid, e) => this.writeDetail(eid, e), (eid) => this.arena.isPublic(eid), (eid) => this.keyOf(eid), this.instances, Date.now())
     })
     this.onMessage('overlay', (client, msg: unknown) => {
       if (!this.admit(client)) return
@@ -276,11 +315,15 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
 
   override onReconnect(client: Client): void {
     this.watchProtocolErrors(client)
+    // its player was removed while it was away: the seat ends once the reconnection is complete
+    // (closed from here, the sdk would take it for a failed attempt and try again)
+    if (this.removedAway.delete(client.sessionId)) setTimeout(() => client.leave(PLAYER_REMOVED_CLOSE_CODE, PLAYER_REMOVED_REASON), 0)
   }
 
   override onLeave(client: Client): void {
     const eid = this.playerOf.get(client.sessionId)
     this.playerOf.delete(client.sessionId)
+    this.removedAway.delete(client.sessionId)
     this.destroyedFor.delete(client.sessionId)
     this.rejected.forget(client.sessionId)
     this.guard.forget(client.sessionId)
@@ -312,6 +355,7 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
 
   override onDispose(): void {
     arenaRooms.delete(this.roomId)
+    openArenas.delete(this)
     this.everything.dispose()
     void this.scorer?.dispose()
     this.fullState?.dispose()
@@ -320,15 +364,25 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
     if (this.arena !== undefined) this.arena.attention.dispose()
   }
 
-  /** The replication key of an entity: its id, or in a zoned world its global id (stable across zones). */
+  /**
+   * The replication key of an entity (entity-keys.ts): opaque, so that the keys a client holds say
+   * nothing of the entities it is not sent. Made from its spawn serial, or in a zoned world from its
+   * global id (the same in every zone room).
+   */
   keyOf(eid: number): string {
-    const id = this.border === null ? eid : this.border.gidOf(eid)
+    if (this.border === null) return this.keyStrings[eid] ?? ''
+    const id = this.border.gidOf(eid)
     // cached per entity id, with the id it was made from (a zone's gid changes when the eid is reused)
     if (this.keyIds[eid] === id) return this.keyStrings[eid]!
-    const key = String(id)
+    const key = this.keys(id)
     this.keyIds[eid] = id
     this.keyStrings[eid] = key
     return key
+  }
+
+  /** The live entity a key names in this room, or -1 (debug routes and tests map keys back with it). */
+  entityOf(key: string): number {
+    return this.byKey.get(key) ?? -1
   }
 
   private connectBorder(zone: ZoneSettings): BorderExchange {
@@ -363,6 +417,7 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
       linkChanged: (up) => {
         // a Redis that restarted empty forgot this room: list it again for the matchmaker
         if (up) void this.setMetadata({ zone: zone.zone }).catch(() => {})
+        if (up) void restoreKeySecret(this.presence, this.keySecret).catch(() => {})
         if (up) console.warn(`[arena zone ${zone.zone}] presence link is back: cross-border traffic resumes`)
         else console.warn(`[arena zone ${zone.zone}] presence link lost: serving this zone alone, cross-border traffic paused`)
       },
@@ -575,6 +630,18 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
     }
   }
 
+  /**
+   * Ends the seat of a client whose player entity was removed: the sdk's `room.onLeave` gets
+   * PLAYER_REMOVED_CLOSE_CODE and the reason, and does not try to reconnect (a game that respawns
+   * instead binds the client to its new entity). A client away (its reconnection window open) is
+   * closed when it comes back.
+   */
+  private dismiss(sessionId: string): void {
+    const client = this.clients.get(sessionId)
+    if (client === undefined) this.removedAway.add(sessionId)
+    else client.leave(PLAYER_REMOVED_CLOSE_CODE, PLAYER_REMOVED_REASON)
+  }
+
   /** Despawns handed-over players whose client never came. */
   private dropUnclaimed(): void {
     const now = Date.now()
@@ -607,8 +674,15 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
     e.cy = Math.round(e.y)
     e.mood = this.arena.mood[eid]!
     this.instances.set(eid, e)
-    if (this.border !== null && this.border.gidOf(eid) === 0) this.border.register(eid)
-    this.state.entities.set(this.keyOf(eid), e)
+    if (this.border === null) {
+      // a serial comes round to a live entity's only after 2^32 spawns (a beacon lives for ever)
+      let key = this.keys(++this.spawns)
+      while (this.byKey.has(key)) key = this.keys(++this.spawns)
+      this.keyStrings[eid] = key
+    } else if (this.border.gidOf(eid) === 0) this.border.register(eid)
+    const key = this.keyOf(eid)
+    this.byKey.set(key, eid)
+    this.state.entities.set(key, e)
     if (this.attentionOn) this.plugins.attention.track(eid, e)
     this.fullState?.add(eid, e)
     if (!this.attentionOn) this.everything.add(e, AttentionTags.Motion | AttentionTags.Detail)
@@ -621,11 +695,17 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
     if (e.kind === 'player') {
       // a player removed under its client (the debug despawn route, a game's own rules): bitECS gives
       // its id to the next entity at once, so no session may keep it (its moves would move that one,
-      // its leaving despawn it), nor a wait for a handed-over player's client
-      for (const [session, p] of this.playerOf) if (p === eid) this.playerOf.delete(session)
+      // its leaving despawn it), nor a wait for a handed-over player's client. The client is told:
+      // its seat ends (see dismiss), rather than sitting in the room with nothing to play.
+      for (const [session, p] of this.playerOf) {
+        if (p !== eid) continue
+        this.playerOf.delete(session)
+        this.dismiss(session)
+      }
       for (const [k, a] of this.awaiting) if (a.eid === eid) this.awaiting.delete(k)
     }
     const key = this.keyOf(eid)
+    if (this.byKey.get(key) === eid) this.byKey.delete(key)
     if (this.border !== null && !this.border.isGhost(eid)) this.border.forget(eid)
     if (this.attentionOn && this.border?.isGhost(eid) === true) {
       // a ghost leaving is not a destruction: it left the border or its zone went silent

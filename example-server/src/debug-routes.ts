@@ -134,14 +134,13 @@ export function mountDebugRoutes(app: express.Application): void {
     }
     res.json({ key: room.keyOf(eid) })
   })
-  // despawns a local entity of a zone room of this process by key (a player too: its client keeps
-  // its seat with no entity, as the room drops the session's mapping on any player's despawn)
+  // despawns a local entity of a zone room of this process by key (a player too: its client's seat
+  // ends, as on any removal of a player's entity)
   app.get('/debug/despawn', (req, res) => {
     const zone = Number(req.query.zone)
     const room = [...arenaRooms.values()].find((r) => r.zone?.zone === zone)
-    const key = String(req.query.key ?? '')
-    const eid = room === undefined ? undefined : [...room.arena.live].find((e) => room.keyOf(e) === key)
-    if (room === undefined || eid === undefined) {
+    const eid = room === undefined ? -1 : room.entityOf(String(req.query.key ?? ''))
+    if (room === undefined || eid === -1 || !room.arena.live.has(eid)) {
       res.status(404).json({ error: 'no such entity in a zone room of this process' })
       return
     }
@@ -151,13 +150,11 @@ export function mountDebugRoutes(app: express.Application): void {
   app.get('/debug/explain', (req, res) => {
     const found = locate(req, res)
     if (found === null) return
-    const entity = Number(req.query.entity)
-    if (!Number.isInteger(entity) || entity < 0 || entity >= room(found).arena.C.capacity) {
-      res.status(400).json({ error: 'entity must be an entity key (integer id)' })
+    const entity = found.room.entityOf(String(req.query.entity ?? ''))
+    if (entity === -1) {
+      res.status(404).json({ error: 'entity must be the key of a live entity of this room' })
       return
     }
     res.json(found.room.arena.attention.explain(found.observer, entity))
   })
 }
-
-const room = (f: { room: ArenaRoom }): ArenaRoom => f.room

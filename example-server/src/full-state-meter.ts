@@ -33,12 +33,14 @@ export class FullStateMeter {
    * that joined earlier already holds them, so only the patches from here on count.
    * @param write - copies an entity's full-rate and detail fields, as the room does for watched ones
    * @param isPublic - whether every client may see an entity (only those are mirrored)
+   * @param keyOf - the room's key of an entity (the same keys, so the same bytes)
    * @param instances - the room's entity instances by id
    * @param now - current time (ms)
    */
   constructor(
     private readonly write: DetailWriter,
     private readonly isPublic: (eid: number) => boolean,
+    private readonly keyOf: (eid: number) => string,
     instances: ReadonlyMap<number, Entity>,
     now: number,
   ) {
@@ -58,7 +60,7 @@ export class FullStateMeter {
     e.cy = source.cy
     this.write(eid, e)
     this.copies.set(eid, e)
-    this.state.entities.set(String(eid), e)
+    this.state.entities.set(this.keyOf(eid), e)
     this.view.add(e, AttentionTags.Motion | AttentionTags.Detail)
   }
 
@@ -68,7 +70,7 @@ export class FullStateMeter {
     if (e === undefined) return
     this.copies.delete(eid)
     this.view.remove(e)
-    this.state.entities.delete(String(eid))
+    this.state.entities.delete(this.keyOf(eid))
   }
 
   /**

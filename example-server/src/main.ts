@@ -6,6 +6,7 @@ import { startServer, type RunningServer } from './server'
 // BYTE_BUDGET (bytes per second per client; 0 = a count budget of 24), SCORER (heads | learned);
 // ENGINE_THREADS (threads the attention engine scores observers on, 1 to 8; more than 1 needs SCORER=heads);
 // PIPELINED (1: the engine's threads score the next tick while the room syncs and sends; ENGINE_THREADS then defaults to 2);
+// MAX_CLIENTS (players per arena room, 1 to 2000, default 500), MAX_ROOMS (arena rooms per process outside a zoned world, 1 to 256, default 4);
 // REDIS_URL (several
 // processes sharing Colyseus' Redis presence and driver), PUBLIC_ADDRESS (host:port other
 // processes' clients reach this one at), ZONES (a zoned world, e.g. 2x2) and CLUSTER_PROCESSES (how
@@ -64,6 +65,9 @@ const options = {
   // unset: startServer's default (1, or 2 when pipelined)
   engineThreads: process.env.ENGINE_THREADS ? intEnv('ENGINE_THREADS', 1, 1, 8) : undefined,
   enginePipelined: pipelined,
+  // unset: startServer's defaults
+  maxClients: process.env.MAX_CLIENTS ? intEnv('MAX_CLIENTS', 500, 1, 2000) : undefined,
+  maxRooms: process.env.MAX_ROOMS ? intEnv('MAX_ROOMS', 4, 1, 256) : undefined,
 }
 
 // Ctrl-C reaches this process more than once (the terminal signals the whole process group, the

@@ -12,7 +12,7 @@ import express from 'express'
 import { installWebSocketGlobal } from 'colyseus-attention'
 import { WebSocket } from 'ws'
 import { parseArenaOptions } from './arena-options'
-import { ArenaRoom } from './arena-room'
+import { ArenaRoom, DEFAULT_MAX_CLIENTS, DEFAULT_MAX_ROOMS } from './arena-room'
 import { DirectFrameTransport } from './direct-frames'
 import { mountDebugRoutes } from './debug-routes'
 import { zoneInbox } from './zone-border'
@@ -78,6 +78,14 @@ export interface StartOptions {
    * @defaultValue false
    */
   enginePipelined?: boolean
+  /** Most players per arena room (1 to 2000): a full room takes no more joins. @defaultValue 500 */
+  maxClients?: number
+  /**
+   * Most arena rooms this process holds (1 to 256; not counting a zoned world's rooms): once they
+   * are all full, a `joinOrCreate` is refused with "the server is full" instead of creating another.
+   * @defaultValue 4
+   */
+  maxRooms?: number
 }
 
 /** A running example server. */
@@ -235,7 +243,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   // the room checks these again at creation; checked here, a bad value fails at start, not at the first join
   const pipelined = options.enginePipelined === true
   const engineThreads = options.engineThreads ?? (pipelined ? 2 : 1)
-  const refused = parseArenaOptions({ engineThreads, enginePipelined: options.enginePipelined, scorer: options.scorer })
+  const refused = parseArenaOptions({ engineThreads, enginePipelined: options.enginePipelined, scorer: options.scorer, maxClients: options.maxClients, maxRooms: options.maxRooms })
   if (typeof refused === 'string') throw new RangeError(`startServer: ${refused}`)
   // debug routes answer anyone who can reach the port: by default, only this machine can
   const host = options.host ?? (options.debug === true ? '127.0.0.1' : '0.0.0.0')
@@ -265,6 +273,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     tickMs: 50,
     engineThreads,
     enginePipelined: pipelined,
+    maxClients: options.maxClients ?? DEFAULT_MAX_CLIENTS,
+    maxRooms: options.maxRooms ?? DEFAULT_MAX_ROOMS,
   })
   if (options.zones !== undefined) arena.filterBy(['zone'])
   // client frames are tiny (see MAX_FRAME_BYTES); anything above 1 KiB closes the socket (1009)

@@ -62,6 +62,13 @@ export interface AttentionMessage {
   debug?: true
 }
 
+/**
+ * Close code of a seat that ended because the client's player entity was removed from the game
+ * (the sdk's `room.onLeave(code, reason)` gets it; the sdk does not reconnect on it). Private-use
+ * range, clear of Colyseus's own 4000-4010.
+ */
+export const PLAYER_REMOVED_CLOSE_CODE = 4100
+
 /** Server -> client `destroyed` message: entities that despawned while in the client's view. */
 export interface DestroyedMessage {
   keys: string[]

@@ -37,7 +37,7 @@ describe('arena level of detail', () => {
       const o = r.playerEntity(room.sessionId)
       const sys = r.arena.attention
       const m = new Map<string, number>()
-      for (let i = 0; i < sys.memberCount(o); i++) m.set(String(sys.memberAt(o, i)), sys.bandAt(o, i))
+      for (let i = 0; i < sys.memberCount(o); i++) m.set(r.keyOf(sys.memberAt(o, i)), sys.bandAt(o, i))
       bandsHistory.push(m)
       if (bandsHistory.length > 4) bandsHistory.shift()
     }

@@ -99,7 +99,7 @@ describe('arena message validation', () => {
       await sleep(400)
       expect(P.x[goodEid]!).toBeGreaterThan(gx + 5)
       const entities = (good.state as { entities: Map<string, unknown> }).entities
-      expect(entities.has(String(goodEid))).toBe(true)
+      expect(entities.has(arena.keyOf(goodEid))).toBe(true)
       // and so does the bad one, once it behaves (after its bucket refills)
       await sleep(1500)
       bad.send('move', { dx: -1, dy: 0 })
@@ -157,7 +157,7 @@ describe('arena overlay opt-in', () => {
     // every fifth patch at 20 Hz: about 6 in 1.5 s
     expect(heard.length).toBeGreaterThanOrEqual(3)
     expect(heardTrue.length).toBeGreaterThanOrEqual(3)
-    expect(heard.every((m) => m.self === String(arena.playerEntity(asked.sessionId)) && m.members.length > 0)).toBe(true)
+    expect(heard.every((m) => m.self === arena.keyOf(arena.playerEntity(asked.sessionId)) && m.members.length > 0)).toBe(true)
     // a count budget only: the message names it and no byte budget; with a byte budget it names that too
     expect(heard.every((m) => m.budget === 24 && m.byteBudget === undefined)).toBe(true)
     const observer = arena.playerEntity(asked.sessionId)

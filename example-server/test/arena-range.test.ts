@@ -55,7 +55,7 @@ describe('arena room with maxRange', () => {
         held += members.length
         for (let i = 0; i < sys.memberCount(o); i++) if (dist(o, sys.memberAt(o, i)) > MAX_RANGE) selectedBeyond++
         const h = history.get(c.sessionId) ?? []
-        h.push(new Set(members.map(String)))
+        h.push(new Set(members.map((e) => r.keyOf(e))))
         if (h.length > 4) h.shift()
         history.set(c.sessionId, h)
       }

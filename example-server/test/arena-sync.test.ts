@@ -65,9 +65,9 @@ describe.each([
     let patch = 0
     // hidden entities, and TeamOnly entities of another team (the arena marks them by mood)
     const forbiddenFor = (own: number, key: string): boolean => {
-      const eid = Number(key)
+      const eid = arena.entityOf(key)
       const a = arena.arena
-      if (!a.live.has(eid)) return false
+      if (eid === -1 || !a.live.has(eid)) return false
       const mood = a.mood[eid]
       if (mood === 'ghost') return true
       return mood === 'scout' && a.C.Team.id[eid] !== a.C.Team.id[own]
@@ -78,7 +78,7 @@ describe.each([
     arena.afterSync = (r) => {
       patch++
       for (const c of r.clients) {
-        const keys = r.plugins.attention.viewMembers(c.sessionId).map(String).sort()
+        const keys = r.plugins.attention.viewMembers(c.sessionId).map((e) => r.keyOf(e)).sort()
         const h = history.get(c.sessionId) ?? []
         h.push(keys)
         if (h.length > RECENT) h.shift()
@@ -87,7 +87,7 @@ describe.each([
         for (const k of keys) seen.set(k, patch)
         lastIn.set(c.sessionId, seen)
         // server side, exact: no view ever holds an entity its observer may not see
-        for (const k of keys) if (forbiddenFor(r.playerEntity(c.sessionId), k)) serverLeaks.push(`${c.sessionId}: ${k} (${r.arena.mood[Number(k)]}) at patch ${patch}`)
+        for (const k of keys) if (forbiddenFor(r.playerEntity(c.sessionId), k)) serverLeaks.push(`${c.sessionId}: ${k} (${r.arena.mood[r.entityOf(k)]}) at patch ${patch}`)
         // server side: once nothing waits for the entry budget, the view holds exactly the set,
         // less members whose id was despawned and reused since the tick (the new entity was never selected)
         if (r.plugins.attention.pendingOf(c.sessionId) === 0) {
@@ -96,7 +96,7 @@ describe.each([
           const sys = r.arena.attention
           for (let i = 0; i < sys.memberCount(o); i++) {
             const e = sys.memberAt(o, i)
-            if (sys.memberGenerationAt(o, i) === sys.generationOf(e)) set.push(String(e))
+            if (sys.memberGenerationAt(o, i) === sys.generationOf(e)) set.push(r.keyOf(e))
           }
           viewChecks++
           if (sameKeys(set.sort(), keys)) viewEqualsSet++
@@ -121,7 +121,7 @@ describe.each([
         // patches a client may still hold an entity that left its view before the hook's first
         // patch (its removal still in flight); after that, nothing but the view's own keys
         if (last === undefined ? patch > LAG : patch - last > LAG) w.leaks.push(`${k}: ${last === undefined ? 'never in the view' : `left the view ${patch - last} patches ago`}`)
-        else if (forbiddenFor(arena.playerEntity(w.session), k)) w.leaks.push(`${k}: ${arena.arena.mood[Number(k)]}`)
+        else if (forbiddenFor(arena.playerEntity(w.session), k)) w.leaks.push(`${k}: ${arena.arena.mood[arena.entityOf(k)]}`)
       }
     }
 

@@ -139,14 +139,15 @@ describe('arena under a WebSocket-level fuzz', () => {
     arena.afterSync = (r) => {
       for (const c of r.clients) {
         const h = history.get(c.sessionId) ?? []
-        h.push(new Set(r.plugins.attention.viewMembers(c.sessionId).map(String)))
+        h.push(new Set(r.plugins.attention.viewMembers(c.sessionId).map((e) => r.keyOf(e))))
         if (h.length > 20) h.shift() // a second of patches: the clients share this busy process
         history.set(c.sessionId, h)
       }
     }
     const forbidden = (session: string, key: string): boolean => {
-      const eid = Number(key)
+      const eid = arena.entityOf(key)
       const a = arena.arena
+      if (eid === -1) return false
       if (a.mood[eid] === 'ghost') return true
       return a.mood[eid] === 'scout' && a.C.Team.id[eid] !== a.C.Team.id[arena.playerEntity(session)]
     }

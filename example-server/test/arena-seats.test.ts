@@ -1,0 +1,149 @@
+import { Client, type Room } from '@colyseus/sdk'
+import { describe, expect, it } from 'vitest'
+import { startProcess } from '../scripts/processes'
+import { arenaRooms, type ArenaRoom } from '../src/arena-room'
+import { startServer } from '../src/server'
+import { PLAYER_REMOVED_CLOSE_CODE } from '../src/state'
+
+// Who holds a seat in an arena room: a client whose player entity is removed loses its seat (and is
+// told why), and a full room, or a server whose rooms are all full, refuses the join with an error.
+// Real server on 127.0.0.1, real @colyseus/sdk clients.
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+/** Resolves once `cond()` holds, polling every 10 ms; throws naming `what` after `ms`. */
+const until = async (what: string, cond: () => boolean, ms = 5000): Promise<void> => {
+  const end = Date.now() + ms
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    await sleep(10)
+  }
+}
+/** Joins, registering the arena's messages; counts the patches and records the leave. */
+const join = async (client: Client, options?: Record<string, unknown>) => {
+  const room = await client.joinOrCreate('arena', options)
+  room.onMessage('*', () => {})
+  const seen = { patches: 0, left: null as { code: number; reason?: string } | null }
+  room.onStateChange(() => seen.patches++)
+  room.onLeave((code, reason) => (seen.left = { code, reason }))
+  return { room, seen }
+}
+const REMOVED = { code: PLAYER_REMOVED_CLOSE_CODE, reason: 'arena: your player was removed from the game' }
+
+describe('arena seats', () => {
+  it('should end the seat of a client whose player is removed, saying why, and keep the others playing', async () => {
+    const server = await startServer({ port: 0, host: '127.0.0.1', bots: 40, seed: 3 })
+    try {
+      const client = new Client(`http://127.0.0.1:${server.port}`)
+      const a = await join(client)
+      const b = await join(client)
+      const arena = arenaRooms.get(a.room.roomId) as ArenaRoom
+      const aEid = arena.playerEntity(a.room.sessionId)
+      const bEid = arena.playerEntity(b.room.sessionId)
+      await until('first patches', () => a.seen.patches > 2 && b.seen.patches > 2)
+
+      // the game removes A's player (its own rules: a death without respawn, a kick to the lobby)
+      arena.arena.despawn(aEid)
+      await until('A told', () => a.seen.left !== null)
+      expect(a.seen.left).toEqual(REMOVED)
+      expect(arena.playerEntity(a.room.sessionId)).toBe(-1)
+      await until('the seat freed', () => arena.clients.length === 1)
+      expect(arena.clients.get(a.room.sessionId)).toBeUndefined()
+
+      // B plays on: it moves, and keeps receiving patches
+      const P = arena.arena.C.Position
+      const x = P.x[bEid]!
+      const patches = b.seen.patches
+      b.room.send('move', { dx: 1, dy: 0 })
+      await until('B moved', () => P.x[bEid]! > x + 5)
+      await until('B patched', () => b.seen.patches > patches + 3)
+      expect(b.seen.left).toBeNull()
+      // and A does not come back by itself (the sdk does not reconnect on that code)
+      await sleep(300)
+      expect(arena.clients.length).toBe(1)
+      await b.room.leave()
+    } finally {
+      await server.stop()
+    }
+  })
+
+  it('should end the seat of a client whose player was removed while it was reconnecting, once it is back', async () => {
+    const server = await startServer({ port: 0, host: '127.0.0.1', bots: 40, seed: 3 })
+    try {
+      const client = new Client(`http://127.0.0.1:${server.port}`)
+      const a = await join(client)
+      const arena = arenaRooms.get(a.room.roomId) as ArenaRoom
+      const eid = arena.playerEntity(a.room.sessionId)
+      await until('first patches', () => a.seen.patches > 2)
+      const room: Room = a.room
+      room.reconnection.minUptime = 0
+      // time for the server to see the drop before the sdk comes back
+      room.reconnection.minDelay = 400
+      let reconnected = false
+      room.onReconnect(() => (reconnected = true))
+      // an unclean close: the room keeps the seat for a reconnection
+      room.connection.close(4010, 'test drop')
+      await until('the drop seen by the room', () => arena.clients.get(room.sessionId) === undefined)
+      arena.arena.despawn(eid)
+      await until('A told', () => a.seen.left !== null, 8000)
+      expect(reconnected).toBe(true)
+      expect(a.seen.left).toEqual(REMOVED)
+      await until('the seat freed', () => arena.clients.length === 0)
+    } finally {
+      await server.stop()
+    }
+  })
+
+  it('should refuse joins beyond maxClients and maxRooms with a clear error, keeping the room and its players', async () => {
+    const server = await startServer({ port: 0, host: '127.0.0.1', bots: 20, seed: 3, maxClients: 2, maxRooms: 1 })
+    try {
+      const url = `http://127.0.0.1:${server.port}`
+      const a = await join(new Client(url))
+      const b = await join(new Client(url))
+      expect(b.room.roomId).toBe(a.room.roomId)
+      const arena = arenaRooms.get(a.room.roomId) as ArenaRoom
+      await until('first patches', () => a.seen.patches > 2 && b.seen.patches > 2)
+
+      // the room is full, and this process may hold no other: joinOrCreate is refused with the reason
+      await expect(new Client(url).joinOrCreate('arena')).rejects.toThrow('arena: the server is full (1 rooms of 2 players: maxRooms, maxClients); try again later')
+      // the limits are the server's: a join's options do not raise them
+      await expect(new Client(url).joinOrCreate('arena', { maxClients: 50, maxRooms: 9 })).rejects.toThrow(/the server is full/)
+      // a join by id or by name finds no seat either
+      await expect(new Client(url).joinById(a.room.roomId)).rejects.toThrow(/is locked/)
+      await expect(new Client(url).join('arena')).rejects.toThrow(/no rooms found/)
+      // a crowd at once: every join refused, nothing else made
+      const crowd = await Promise.allSettled(Array.from({ length: 20 }, () => new Client(url).joinOrCreate('arena')))
+      expect(crowd.every((r) => r.status === 'rejected')).toBe(true)
+      expect(arenaRooms.size).toBe(1)
+      expect(arena.clients.length).toBe(2)
+
+      // the players were not hurt: both still receive patches, neither left
+      const pa = a.seen.patches
+      const pb = b.seen.patches
+      await until('both patched', () => a.seen.patches > pa + 3 && b.seen.patches > pb + 3)
+      expect(a.seen.left).toBeNull()
+      expect(b.seen.left).toBeNull()
+
+      // a seat that frees up is taken again
+      await b.room.leave()
+      await until('the seat freed', () => arena.clients.length === 1)
+      const c = await join(new Client(url))
+      expect(c.room.roomId).toBe(a.room.roomId)
+      await c.room.leave()
+      await a.room.leave()
+    } finally {
+      await server.stop()
+    }
+  })
+
+  it('should refuse a bad maxClients or maxRooms at start, naming the option and its range', async () => {
+    await expect(startServer({ port: 0, host: '127.0.0.1', maxClients: 0 })).rejects.toThrow('startServer: arena option maxClients must be an integer in [1, 2000]; got 0')
+    await expect(startServer({ port: 0, host: '127.0.0.1', maxRooms: 1.5 })).rejects.toThrow('startServer: arena option maxRooms must be an integer in [1, 256]; got 1.5')
+    const proc = await startProcess({ MAX_CLIENTS: 'lots', BOTS: '10' }, false)
+    try {
+      await proc.waitFor(/MAX_CLIENTS/)
+      expect(proc.output()).toContain('MAX_CLIENTS must be an integer in [1, 2000]; got lots')
+    } finally {
+      await proc.stop()
+    }
+  })
+})

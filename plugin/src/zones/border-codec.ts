@@ -3,7 +3,8 @@
 // size depends on their flags, sent base64 in a string because presence pub/sub is JSON-only.
 //
 // header (28 bytes): u8 magic, u8 version, u16 source zone, u32 seq, f64 sentAt (ms, epoch),
-//                    u16 record count, u8 fields per record, u8 message flags (1: keyframe),
+//                    u16 record count, u8 fields per record, u8 message flags (1: keyframe,
+//                    2: more parts of this summary follow),
 //                    u32 source instance (random per exchange: a room that replaces a dead one,
 //                    or a duplicate, never refreshes the other's ghosts),
 //                    u32 layout (a hash of the grid and the field formats: both sides must agree)
@@ -13,22 +14,24 @@
 //                                                  0 included),
 //                    u16 x, y on the source zone's position frame and f16 vx, vy, or
 //                    f32 x, y, vx, vy when flags has Wide (handovers: exact),
+//                    f32 z and f16 vz (f32 when Wide) when flags has Height (z or vz not 0),
 //                    f32 salience weight, nimbus   when flags has Salience,
 //                    the fields, each in its declared format (f32 4 bytes, f16 / u16 / i16 2,
 //                    u8 / i8 1).
 //
 // Version 1 sent every record whole (32 bytes + 4 per field): 52 bytes for the example's 5
-// fields, against 19 to 29 now (docs/scaling.md, "Message format"). Two later additions kept
-// version 2, as the bytes' layout is unchanged and a reader without them reads their records as
-// it did (failing closed): a Team of id 0 (it read it as no Team) and the Adopted flag on a Gone
-// (it ignored it, and let an unconfirmed ghost expire).
+// fields, against 19 to 29 now (docs/scaling.md, "Message format"). Two additions kept version 2,
+// as the bytes' layout was unchanged and a reader without them read their records as it did
+// (failing closed): a Team of id 0 (it read it as no Team) and the Adopted flag on a Gone (it
+// ignored it, and let an unconfirmed ghost expire). Version 3 added the Height block and summaries
+// in parts (the More flag): a version 2 reader would misread both, so versions do not mix.
 
 import { zoneBounds, zoneCount, type ZoneGrid } from './zone-grid'
 
 /** First byte of every message. */
 export const BORDER_MAGIC = 0xa7
 /** Format version. */
-export const BORDER_VERSION = 2
+export const BORDER_VERSION = 3
 /** Header size in bytes. */
 export const HEADER_BYTES = 28
 /** Size of a Gone record, in bytes. */
@@ -63,13 +66,27 @@ export const RecordFlag = {
    * than a ghost left by a handover).
    */
   Adopted: 64,
+  /**
+   * z and its velocity follow the position and velocity: f32 z, and vz as f16, or f32 with Wide.
+   * Without it both are 0 (a 2D game pays nothing for them).
+   */
+  Height: 128,
 } as const
 
 /** Message flags. */
 export const MessageFlag = {
   /** A keyframe lists every border entity; a delta only those that changed (ghosts not listed in a keyframe are dropped). */
   Keyframe: 1,
+  /**
+   * A summary too large for one message goes in parts, each within the message limits and with
+   * the next sequence number; every part but the last has this flag (a keyframe's ghosts are
+   * swept once its last part is applied).
+   */
+  More: 2,
 } as const
+
+/** Most records in one message (the header's count is 16 bits). */
+export const MAX_RECORDS = 65535
 
 /** How a game field travels: a float (32 or 16 bits), or an integer of 8 or 16 bits (rounded to the nearest and clamped to its range). */
 export type BorderFieldFormat = 'f32' | 'f16' | 'u8' | 'i8' | 'u16' | 'i16'
@@ -241,14 +258,16 @@ export interface BorderWriter {
   /** The position and velocity of the last record written, as the neighbours will read them. */
   sentX: number
   sentY: number
+  sentZ: number
   sentVx: number
   sentVy: number
+  sentVz: number
 }
 
 /** Creates a writer for records carrying fields laid out as `layout`. */
 export function createBorderWriter(layout: FieldLayout, frames: PositionFrames): BorderWriter {
   const bytes = new Uint8Array(4096)
-  return { bytes, view: new DataView(bytes.buffer), offset: 0, count: 0, layout, frames, source: 0, sentX: 0, sentY: 0, sentVx: 0, sentVy: 0 }
+  return { bytes, view: new DataView(bytes.buffer), offset: 0, count: 0, layout, frames, source: 0, sentX: 0, sentY: 0, sentZ: 0, sentVx: 0, sentVy: 0, sentVz: 0 }
 }
 
 /** Starts a message: writes the header (the count is patched by {@link finishMessage}). */
@@ -268,17 +287,18 @@ export function beginMessage(w: BorderWriter, source: number, instance: number, 
   v.setUint32(24, w.layout.hash, true)
 }
 
-/** Largest record, in bytes. */
-function maxRecordBytes(layout: FieldLayout): number {
-  return 5 + 2 + 16 + 8 + layout.bytes
+/** Largest record of `layout`, in bytes: a message must have room for the header and one. */
+export function maxRecordBytes(layout: FieldLayout): number {
+  // gid and flags, team, wide kinematics, wide height, salience, fields
+  return 5 + 2 + 16 + 8 + 8 + layout.bytes
 }
 
 /**
  * Appends one record. `team` is the entity's Team id (0 is a team), or -1 when it has no Team.
  * `fields` holds the values already quantized by {@link quantize} (so the publisher's memory of
  * what it sent is what the neighbours read); the position and velocity the neighbours will read
- * are left in `w.sentX`, `sentY`, `sentVx`, `sentVy`. `exact` sends position and velocity as f32
- * (a handover: rounding could put an entity back across the border it crossed).
+ * are left in `w.sentX`, `sentY`, `sentZ`, `sentVx`, `sentVy`, `sentVz`. `exact` sends position
+ * and velocity as f32 (a handover: rounding could put an entity back across the border it crossed).
  */
 export function writeRecord(
   w: BorderWriter,
@@ -287,8 +307,10 @@ export function writeRecord(
   flags: number,
   x: number,
   y: number,
+  z: number,
   vx: number,
   vy: number,
+  vz: number,
   salience: number,
   nimbus: number,
   fields: Float32Array,
@@ -306,10 +328,13 @@ export function writeRecord(
   // (NaN fails these tests and goes wide. The exchange's publisher writes no record with a number
   // that is not finite; the receiver drops a message with one as non-finite)
   const narrow = !exact && fr.enabled && qx >= 0 && qx <= STEPS && qy >= 0 && qy <= STEPS
-  flags &= ~(RecordFlag.Team | RecordFlag.Wide | RecordFlag.Adopted)
+  // (NaN is not 0: it goes, and the receiver drops the message, as for x)
+  const height = z !== 0 || vz !== 0
+  flags &= ~(RecordFlag.Team | RecordFlag.Wide | RecordFlag.Adopted | RecordFlag.Height)
   // team 0 is a team: only a negative team stands for none
   if (team >= 0) flags |= RecordFlag.Team
   if (!narrow) flags |= RecordFlag.Wide
+  if (height) flags |= RecordFlag.Height
   v.setUint32(o, gid >>> 0, true)
   v.setUint8(o + 4, flags)
   o += 5
@@ -337,6 +362,21 @@ export function writeRecord(
     w.sentVx = Math.fround(vx)
     w.sentVy = Math.fround(vy)
     o += 16
+  }
+  w.sentZ = 0
+  w.sentVz = 0
+  if (height) {
+    v.setFloat32(o, z, true)
+    w.sentZ = Math.fround(z)
+    if (narrow) {
+      v.setUint16(o + 4, toHalfBits(vz), true)
+      w.sentVz = roundToHalf(vz)
+      o += 6
+    } else {
+      v.setFloat32(o + 4, vz, true)
+      w.sentVz = Math.fround(vz)
+      o += 8
+    }
   }
   if ((flags & RecordFlag.Salience) !== 0) {
     v.setFloat32(o, salience, true)
@@ -390,9 +430,18 @@ export function writeGone(w: BorderWriter, gid: number, adopted = false): void {
   w.count++
 }
 
-/** Patches the record count and returns the message as base64 text. */
-export function finishMessage(w: BorderWriter): string {
+/** True when a record of up to `bytes` bytes still fits the message in `w` within `maxBytes` and {@link MAX_RECORDS}. */
+export function fits(w: BorderWriter, bytes: number, maxBytes: number): boolean {
+  return w.offset + bytes <= maxBytes && w.count < MAX_RECORDS
+}
+
+/**
+ * Patches the record count and returns the message as base64 text. `more`: a part of a summary
+ * that goes on in the next message ({@link MessageFlag.More}).
+ */
+export function finishMessage(w: BorderWriter, more = false): string {
   w.view.setUint16(16, w.count, true)
+  if (more) w.view.setUint8(19, w.view.getUint8(19) | MessageFlag.More)
   return Buffer.from(w.bytes.buffer, w.bytes.byteOffset, w.offset).toString('base64')
 }
 
@@ -425,8 +474,11 @@ export interface BorderRecord {
   team: number
   x: number
   y: number
+  /** Height and its velocity: 0 unless the record has {@link RecordFlag.Height}. */
+  z: number
   vx: number
   vy: number
+  vz: number
   weight: number
   nimbus: number
   /** The record's fields (left as they were by a Gone record). */
@@ -434,7 +486,7 @@ export interface BorderRecord {
 }
 
 export function createBorderRecord(fields: Float32Array): BorderRecord {
-  return { gid: 0, flags: 0, team: -1, x: 0, y: 0, vx: 0, vy: 0, weight: 0, nimbus: 0, fields }
+  return { gid: 0, flags: 0, team: -1, x: 0, y: 0, z: 0, vx: 0, vy: 0, vz: 0, weight: 0, nimbus: 0, fields }
 }
 
 /**
@@ -450,7 +502,8 @@ export function readRecord(v: DataView, at: number, layout: FieldLayout, frames:
   let o = at + 5
   if ((flags & RecordFlag.Gone) !== 0) return o
   const wide = (flags & RecordFlag.Wide) !== 0
-  const size = ((flags & RecordFlag.Team) !== 0 ? 2 : 0) + (wide ? 16 : 8) + ((flags & RecordFlag.Salience) !== 0 ? 8 : 0) + layout.bytes
+  const height = (flags & RecordFlag.Height) !== 0
+  const size = ((flags & RecordFlag.Team) !== 0 ? 2 : 0) + (wide ? 16 : 8) + (height ? (wide ? 8 : 6) : 0) + ((flags & RecordFlag.Salience) !== 0 ? 8 : 0) + layout.bytes
   if (o + size > end) return -1
   if ((flags & RecordFlag.Team) !== 0) {
     r.team = v.getUint16(o, true)
@@ -469,6 +522,14 @@ export function readRecord(v: DataView, at: number, layout: FieldLayout, frames:
     r.vx = fromHalfBits(v.getUint16(o + 4, true))
     r.vy = fromHalfBits(v.getUint16(o + 6, true))
     o += 8
+  }
+  if (height) {
+    r.z = v.getFloat32(o, true)
+    r.vz = wide ? v.getFloat32(o + 4, true) : fromHalfBits(v.getUint16(o + 4, true))
+    o += wide ? 8 : 6
+  } else {
+    r.z = 0
+    r.vz = 0
   }
   if ((flags & RecordFlag.Salience) !== 0) {
     r.weight = v.getFloat32(o, true)
@@ -512,6 +573,7 @@ export function readRecord(v: DataView, at: number, layout: FieldLayout, frames:
 
 function finiteRecord(r: BorderRecord, n: number): boolean {
   if (!Number.isFinite(r.x) || !Number.isFinite(r.y) || !Number.isFinite(r.vx) || !Number.isFinite(r.vy)) return false
+  if (!Number.isFinite(r.z) || !Number.isFinite(r.vz)) return false
   if (!Number.isFinite(r.weight) || !Number.isFinite(r.nimbus)) return false
   for (let i = 0; i < n; i++) if (!Number.isFinite(r.fields[i]!)) return false
   return true

@@ -4,9 +4,9 @@
 // this summary leaves out, adopted ones included). Visibility is enforced here: Hidden and
 // TeamOnly entities never go into a summary.
 import { query } from 'bitecs'
-import { beginMessage, finishMessage, MessageFlag, RecordFlag, writeGone, writeRecord } from './border-codec'
+import { beginMessage, finishMessage, fits, GONE_BYTES, maxRecordBytes, MessageFlag, RecordFlag, writeGone, writeRecord, type BorderWriter } from './border-codec'
 import { inboxChannel, summaryChannel } from './exchange-options'
-import { fillFields, flagsOf, send, teamOf, warnPrefix, type ExchangeState } from './exchange-state'
+import { fillFields, flagsOf, send, teamOf, warnPrefix, type ExchangeState, type SentState } from './exchange-state'
 import { has, markGhost, stripUncarried } from './ghost-store'
 import { distanceToBounds, zoneAt } from './zone-grid'
 
@@ -15,7 +15,9 @@ export function handOver(st: ExchangeState, t: number): void {
   const { o, s } = st
   const P = o.components.Position
   const V = o.components.Velocity
+  const S = o.components.Salience
   const ents = query(o.world, [o.components.Position])
+  const maxRecord = maxRecordBytes(o.layout)
   let any = false
   for (let i = 0; i < ents.length; i++) {
     const eid = ents[i]!
@@ -35,9 +37,15 @@ export function handOver(st: ExchangeState, t: number): void {
     // in it released here, adopted nowhere): the entity stays local until it is finite
     if (!finiteRecord(st, eid, x, y, vx, vy, flags)) continue
     const w = st.handover[dest]!
+    // a batch too large for one message goes in several, each taken on its own (a message larger
+    // than maxMessageBytes would be dropped whole: its entities released here, adopted nowhere)
+    if (w.count > 0 && !fits(w, maxRecord, o.maxMessageBytes)) {
+      send(st, inboxChannel(dest, o.channel), finishMessage(w))
+      w.count = 0
+    }
     if (w.count === 0) beginMessage(w, o.zone, st.instance, ++st.handSeq, t)
     // exact position and velocity: the new owner simulates from them
-    writeRecord(w, s.gid[eid]!, teamOf(st, eid), flags, x, y, vx, vy, o.components.Salience.weight[eid]!, o.components.Salience.nimbus[eid]!, st.fields, true)
+    writeRecord(w, s.gid[eid]!, teamOf(st, eid), flags, x, y, P.z[eid]!, vx, vy, V.z[eid]!, S.weight[eid]!, S.nimbus[eid]!, st.fields, true)
     // it stays here as a ghost of its new owner until the owner's summaries take over: no gap.
     // Relations records do not carry (its owner, AlwaysRelevant, its aim) would go on acting here
     // on stale information: the ghost drops them (it keeps its own Observer, ghost-store.ts)
@@ -84,9 +92,23 @@ export function noteAdopted(st: ExchangeState, eid: number, from: number): void 
   sent.adopted[eid] = gid
   // new to the border: the next summary sends it whole, whatever it sent of it before
   sent.inBorder[eid] = 0
-  if (member || sent.count >= sent.members.length) return
+  if (member) return
+  // the list holds the last summary's members and every adoption since: more than the capacity
+  // when entities despawned and others were adopted in their ids within one interval. Skipping
+  // one would leave it no Gone, and its ghost next door up to ttlMs (grown by doubling, rarely)
+  if (sent.count === sent.members.length) growMembers(sent)
   sent.members[sent.count] = eid
   sent.gids[sent.count++] = gid
+}
+
+/** Doubles the room of the member list (the last summary's members and the adoptions since). */
+function growMembers(sent: SentState): void {
+  const members = new Int32Array(sent.members.length * 2)
+  const gids = new Uint32Array(members.length)
+  members.set(sent.members)
+  gids.set(sent.gids)
+  sent.members = members
+  sent.gids = gids
 }
 
 export function publishSummary(st: ExchangeState, t: number): void {
@@ -108,7 +130,9 @@ export function publishSummary(st: ExchangeState, t: number): void {
   const w = st.summary
   const sent = st.sent
   const keyframe = st.summaries++ % o.keyframeEvery === 0
-  beginMessage(w, o.zone, st.instance, ++st.seq, t, keyframe ? MessageFlag.Keyframe : 0)
+  const flags = keyframe ? MessageFlag.Keyframe : 0
+  beginMessage(w, o.zone, st.instance, ++st.seq, t, flags)
+  const maxRecord = maxRecordBytes(o.layout)
   const stamp = ++sent.counter
   let n = 0
   const ents = query(o.world, [o.components.Position])
@@ -122,7 +146,7 @@ export function publishSummary(st: ExchangeState, t: number): void {
     // an entity with a value that is not finite is left out (reported once): in the summary it
     // would make the neighbours drop the whole message, every other border entity with it. Left
     // out, it is no member: if it was one, a Gone record removes its ghost.
-    if (!finite(x) || !finite(y)) {
+    if (!finite(x) || !finite(y) || !finite(P.z[eid]!)) {
       reportNonFinite(st, eid)
       continue
     }
@@ -130,8 +154,8 @@ export function publishSummary(st: ExchangeState, t: number): void {
     fillFields(st, eid)
     const vx = V.x[eid]!
     const vy = V.y[eid]!
-    const flags = flagsOf(st, eid, false)
-    if (!finiteRecord(st, eid, x, y, vx, vy, flags)) continue
+    const recordFlags = flagsOf(st, eid, false)
+    if (!finiteRecord(st, eid, x, y, vx, vy, recordFlags)) continue
     sent.stamp[eid] = stamp
     sent.nextMembers[n] = eid
     sent.nextGids[n++] = gid
@@ -142,22 +166,25 @@ export function publishSummary(st: ExchangeState, t: number): void {
     const team = teamOf(st, eid)
     const weight = Math.fround(S.weight[eid]!)
     const nimbus = Math.fround(S.nimbus[eid]!)
-    const same = sent.team[eid] === team && sent.flags[eid] === flags && sent.weight[eid] === weight && sent.nimbus[eid] === nimbus
+    const same = sent.team[eid] === team && sent.flags[eid] === recordFlags && sent.weight[eid] === weight && sent.nimbus[eid] === nimbus
     if (!keyframe && sent.inBorder[eid] === gid && same && (st.simMs - sent.at[eid]! < o.minResendMs || !drifted(st, eid, x, y, vx, vy))) continue
     sent.inBorder[eid] = gid
     sent.at[eid] = st.simMs
     sent.team[eid] = team
-    sent.flags[eid] = flags
+    sent.flags[eid] = recordFlags
     sent.weight[eid] = weight
     sent.nimbus[eid] = nimbus
     for (let k = 0; k < F; k++) sent.fields[eid * F + k] = st.fields[k]!
-    writeRecord(w, gid, team, flags, x, y, vx, vy, S.weight[eid]!, S.nimbus[eid]!, st.fields)
+    if (!fits(w, maxRecord, o.maxMessageBytes)) nextPart(st, w, t, flags)
+    writeRecord(w, gid, team, recordFlags, x, y, P.z[eid]!, vx, vy, V.z[eid]!, S.weight[eid]!, S.nimbus[eid]!, st.fields)
     // positions and velocities travel rounded (u16 frame, half floats): extrapolate from what the
     // neighbours read
     sent.x[eid] = w.sentX
     sent.y[eid] = w.sentY
+    sent.z[eid] = w.sentZ
     sent.vx[eid] = w.sentVx
     sent.vy[eid] = w.sentVy
+    sent.vz[eid] = w.sentVz
   }
   // members of the last summary (and entities adopted since) that are not in this one: left the
   // border, despawned (their id may be reused), turned hidden or team-only, handed on...
@@ -168,6 +195,12 @@ export function publishSummary(st: ExchangeState, t: number): void {
     if (sent.inBorder[eid] === gid) sent.inBorder[eid] = 0
     const adopted = sent.adopted[eid] === gid
     if (adopted) sent.adopted[eid] = 0
+    // listed under another id: handed away, its ghost here removed and its id reused, then adopted
+    // again in a new id. A Gone after its record would remove the ghost that record just made
+    // (a Map lookup, for departures only)
+    const now = s.byGid.get(gid)
+    if (now !== undefined && sent.stamp[now] === stamp && s.gid[now] === gid) continue
+    if (!fits(w, GONE_BYTES, o.maxMessageBytes)) nextPart(st, w, t, flags)
     writeGone(w, gid, adopted)
   }
   const members = sent.members
@@ -181,12 +214,26 @@ export function publishSummary(st: ExchangeState, t: number): void {
   st.lastPublish = t
 }
 
+/**
+ * The summary in `w` is full (maxMessageBytes, or 65,535 records): sends it as a part flagged More
+ * and begins the next part, with the next sequence number and the same time and flags. Its
+ * neighbours apply the parts as one summary (a keyframe sweeps once its last part is in).
+ */
+function nextPart(st: ExchangeState, w: BorderWriter, t: number, flags: number): void {
+  send(st, summaryChannel(st.o.zone, st.o.channel), finishMessage(w, true))
+  beginMessage(w, st.o.zone, st.instance, ++st.seq, t, flags)
+}
+
+/** True when the neighbours' extrapolation of `eid` (x, y and z) is off by more than the tolerance, or a field changed by more than its own. */
 function drifted(st: ExchangeState, eid: number, x: number, y: number, vx: number, vy: number): boolean {
   const sent = st.sent
   const tol = st.o.tolerance
-  if (Math.abs(vx - sent.vx[eid]!) > tol || Math.abs(vy - sent.vy[eid]!) > tol) return true
+  const z = st.o.components.Position.z[eid]!
+  const vz = st.o.components.Velocity.z[eid]!
+  if (Math.abs(vx - sent.vx[eid]!) > tol || Math.abs(vy - sent.vy[eid]!) > tol || Math.abs(vz - sent.vz[eid]!) > tol) return true
   const dt = (st.simMs - sent.at[eid]!) / 1000
   if (Math.abs(x - (sent.x[eid]! + sent.vx[eid]! * dt)) > tol || Math.abs(y - (sent.y[eid]! + sent.vy[eid]! * dt)) > tol) return true
+  if (Math.abs(z - (sent.z[eid]! + sent.vz[eid]! * dt)) > tol) return true
   const F = st.o.fields
   const ft = st.o.fieldTolerance
   for (let k = 0; k < F; k++) if (Math.abs(st.fields[k]! - sent.fields[eid * F + k]!) > ft[k]!) return true
@@ -205,12 +252,13 @@ function finite(v: number): boolean {
 
 /**
  * True when every number of the record about to be written for `eid` is finite: position,
- * velocity, salience (when `flags` carries it) and the fields (already in `st.fields`, as the
- * neighbours will read them). The receiver drops a whole message with one that is not, so such an
- * entity is left out, reported once.
+ * velocity (z and its velocity included), salience (when `flags` carries it) and the fields
+ * (already in `st.fields`, as the neighbours will read them). The receiver drops a whole message
+ * with one that is not, so such an entity is left out, reported once.
  */
 function finiteRecord(st: ExchangeState, eid: number, x: number, y: number, vx: number, vy: number, flags: number): boolean {
-  let ok = finite(x) && finite(y) && finite(vx) && finite(vy)
+  const C = st.o.components
+  let ok = finite(x) && finite(y) && finite(vx) && finite(vy) && finite(C.Position.z[eid]!) && finite(C.Velocity.z[eid]!)
   if (ok && (flags & RecordFlag.Salience) !== 0) {
     const S = st.o.components.Salience
     ok = finite(S.weight[eid]!) && finite(S.nimbus[eid]!)
@@ -231,10 +279,12 @@ function reportNonFinite(st: ExchangeState, eid: number): void {
   const parts: string[] = []
   const x = C.Position.x[eid]!
   const y = C.Position.y[eid]!
-  if (!finite(x) || !finite(y)) parts.push(`Position (${x}, ${y})`)
+  const z = C.Position.z[eid]!
+  if (!finite(x) || !finite(y) || !finite(z)) parts.push(`Position (${x}, ${y}, ${z})`)
   const vx = C.Velocity.x[eid]!
   const vy = C.Velocity.y[eid]!
-  if (!finite(vx) || !finite(vy)) parts.push(`Velocity (${vx}, ${vy})`)
+  const vz = C.Velocity.z[eid]!
+  if (!finite(vx) || !finite(vy) || !finite(vz)) parts.push(`Velocity (${vx}, ${vy}, ${vz})`)
   if ((flagsOf(st, eid, false) & RecordFlag.Salience) !== 0) {
     const w = C.Salience.weight[eid]!
     const nimbus = C.Salience.nimbus[eid]!

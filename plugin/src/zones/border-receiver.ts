@@ -1,5 +1,6 @@
-// Owns the receiving side of the border exchange: validating what arrives on the channels, turning
-// neighbours' summaries into ghosts (and dropping those they no longer list), taking over handed
+// Owns the receiving side of the border exchange: validating what arrives on the channels (each
+// message taken once), turning neighbours' summaries, whole or in parts, into ghosts (and dropping
+// those they no longer list, or that a restarted zone's old room left), taking over handed
 // entities, expiring silent sources' ghosts and watching the presence link through our own echo.
 import { FIELD_FORMATS, HEADER_BYTES, MessageFlag, readMessage, readRecord, readSender, RecordFlag, type BorderMessage } from './border-codec'
 import { inboxChannel, summaryChannel } from './exchange-options'
@@ -32,23 +33,18 @@ export function drainInbox(st: ExchangeState, t: number): void {
     if (m.inbound) {
       const src = msg.source
       if (src >= st.isNeighbour.length || st.isNeighbour[src] !== 1) drop(st, 'wrong source')
-      else if (t - msg.sentAt > o.ttlMs || (msg.instance === st.lastHandInstance[src] && msg.seq <= st.lastHandSeq[src]!)) {
+      else if (t - msg.sentAt > o.ttlMs || !takeHandover(st, src, msg.instance, msg.seq)) {
         // delivered late (queued during an outage: its sender's ghost has expired, the entity may be
         // anything there now) or a second time: taking it would make a second owner of its entities
         st.stats.stale++
-      } else {
-        st.lastHandInstance[src] = msg.instance
-        st.lastHandSeq[src] = msg.seq
-        adopt(st, msg)
-      }
+      } else adopt(st, msg)
       continue
     }
     if (msg.source !== m.channel) {
       drop(st, 'wrong source')
       continue
     }
-    // a summary delayed past the ghost lifetime (queued during an outage) or older than one applied
-    if (t - msg.sentAt > o.ttlMs || msg.sentAt < st.lastSent[msg.source]!) {
+    if (staleSummary(st, msg, t)) {
       st.stats.stale++
       continue
     }
@@ -81,10 +77,85 @@ function warnLayoutMismatch(st: ExchangeState, data: string, channel: number, in
   )
 }
 
+/**
+ * True when handover message `seq` of instance `instance` of zone `src` is new, and records it.
+ * The last two instances each zone sent handovers from are remembered, with the last sequence
+ * number taken from each: a room that replaced a dead one sends its own, and a message of the dead
+ * one delivered again after them must still be refused. (A third instance in a row would forget
+ * the first; a message is taken only within ttlMs of its sending, far less than two restarts.)
+ */
+function takeHandover(st: ExchangeState, src: number, instance: number, seq: number): boolean {
+  const a = 2 * src
+  const ti = st.takenInstance
+  const ts = st.takenSeq
+  if (instance === ti[a]) {
+    if (!after(seq, ts[a]!)) return false
+    ts[a] = seq
+    return true
+  }
+  if (instance === ti[a + 1]) {
+    // the instance before the last one: a late message of a room since replaced, or one of two
+    // live rooms of the zone taking turns; either way one taken already is refused
+    if (!after(seq, ts[a + 1]!)) return false
+    ts[a + 1] = seq
+    return true
+  }
+  ti[a + 1] = ti[a]!
+  ts[a + 1] = ts[a]!
+  ti[a] = instance
+  ts[a] = seq
+  return true
+}
+
+/**
+ * True when summary `msg` is not to be applied: delayed past the ghost lifetime (queued during an
+ * outage), older than one applied, or applied already (delivered twice: a Gone in it could remove
+ * a ghost made since the first time).
+ */
+function staleSummary(st: ExchangeState, msg: BorderMessage, t: number): boolean {
+  const src = msg.source
+  if (t - msg.sentAt > st.o.ttlMs || msg.sentAt < st.lastSent[src]!) return true
+  return (msg.instance || 1) === st.sumInstance[src] && !after(msg.seq, st.sumSeq[src]!)
+}
+
+/** True when 32-bit sequence number `seq` comes after `last` (they wrap: less than half the range ahead). */
+function after(seq: number, last: number): boolean {
+  const d = (seq - last) >>> 0
+  return d !== 0 && d < 0x80000000
+}
+
+/**
+ * Notes that a summary of zone `src` comes from `instance`. Returns true when it replaces the
+ * instance heard before (that zone's room was restarted): the ghosts of other instances of `src`
+ * that this summary does not list are then dropped, confirmed ones and those a handover to the old
+ * room left alike, instead of lingering for ttlMs. Two live rooms of one zone publishing in turn
+ * (a misconfiguration) replace nothing once the switch back is seen: each keeps its own ghosts.
+ */
+function switchInstance(st: ExchangeState, src: number, instance: number, t: number): boolean {
+  const last = st.sumInstance[src]!
+  if (last === instance) return false
+  st.sumInstance[src] = instance
+  if (last === 0) return false
+  if (instance === st.prevInstance[src]) st.twinUntil[src] = t + st.o.ttlMs
+  st.prevInstance[src] = last
+  return t > st.twinUntil[src]!
+}
+
 /** Creates or refreshes the ghosts a neighbour's summary lists; removes its ghosts it no longer lists. */
 function applySummary(st: ExchangeState, msg: BorderMessage, t: number): void {
   const { o, s, own } = st
-  const stamp = ++st.stamp
+  // (an instance 0 is read as 1: a ghost's instance 0 would match any ghost a handover left)
+  const instance = msg.instance || 1
+  const src = msg.source
+  // the next part of a summary in parts (a part lost in between starts a new stamp: its keyframe
+  // then sweeps what the parts before the loss listed, back at the next keyframe)
+  const part = msg.seq === st.nextPart[src] && instance === st.sumInstance[src]
+  const more = (msg.flags & MessageFlag.More) !== 0
+  const replaced = switchInstance(st, src, instance, t)
+  const stamp = part ? st.partStamp[src]! : ++st.stamp
+  st.partStamp[src] = stamp
+  st.nextPart[src] = more ? (msg.seq + 1) >>> 0 : -1
+  st.sumSeq[src] = msg.seq
   const v = msg.view
   const r = st.rec
   let at = HEADER_BYTES
@@ -97,7 +168,7 @@ function applySummary(st: ExchangeState, msg: BorderMessage, t: number): void {
     if ((flags & (RecordFlag.Hidden | RecordFlag.TeamOnly)) !== 0 || gid === 0) continue
     let eid = s.byGid.get(gid)
     if ((flags & RecordFlag.Gone) !== 0) {
-      if (eid !== undefined && s.isGhost[eid] === 1 && s.Z.Ghost.source[eid] === msg.source && goneApplies(st, eid, msg.instance, flags)) removeGhost(st, eid)
+      if (eid !== undefined && s.isGhost[eid] === 1 && s.Z.Ghost.source[eid] === msg.source && goneApplies(st, eid, instance, flags)) removeGhost(st, eid)
       continue
     }
     const far = distanceToBounds(own, r.x, r.y) > o.margin * (eid === undefined ? 1 : FAR)
@@ -112,11 +183,11 @@ function applySummary(st: ExchangeState, msg: BorderMessage, t: number): void {
         drop(st, 'capacity')
         continue
       }
-      markGhost(s, eid, msg.source, t + o.ttlMs, msg.instance || 1)
+      markGhost(s, eid, msg.source, t + o.ttlMs, instance)
       writeKinematics(st, eid)
       o.events.added?.(eid, gid, st.fields)
     } else {
-      markGhost(s, eid, msg.source, t + o.ttlMs, msg.instance || 1)
+      markGhost(s, eid, msg.source, t + o.ttlMs, instance)
       // listed in a summary: visible (a ghost left by a release may still be Hidden or TeamOnly)
       applyRecord(s, eid, r.team, false, false, (flags & RecordFlag.Salience) !== 0)
       writeKinematics(st, eid)
@@ -124,12 +195,17 @@ function applySummary(st: ExchangeState, msg: BorderMessage, t: number): void {
     }
     s.seen[eid] = stamp
   }
-  // the source is alive: its ghosts live on; those a keyframe no longer lists left its border
-  const keyframe = (msg.flags & MessageFlag.Keyframe) !== 0
+  // the source is alive: its ghosts live on; those a keyframe no longer lists left its border. A
+  // ghost a handover left (instance 0) lives its own lifetime until a summary lists it. When this
+  // instance replaced another, every ghost of the zone it does not list goes: what the old room
+  // published, and what was handed to it (it may have died before adopting, or hidden it since)
+  const keyframe = (msg.flags & MessageFlag.Keyframe) !== 0 && !more
   for (let i = s.count - 1; i >= 0; i--) {
     const eid = s.list[i]!
-    if (s.Z.Ghost.source[eid] !== msg.source || s.instance[eid] !== msg.instance) continue
-    if (keyframe && s.seen[eid] !== stamp) removeGhost(st, eid)
+    if (s.Z.Ghost.source[eid] !== msg.source) continue
+    if (s.instance[eid] !== instance) {
+      if (replaced) removeGhost(st, eid)
+    } else if (keyframe && s.seen[eid] !== stamp) removeGhost(st, eid)
     else s.Z.Ghost.expires[eid] = t + o.ttlMs
   }
 }
@@ -187,8 +263,10 @@ function writeKinematics(st: ExchangeState, eid: number): void {
   const r = st.rec
   C.Position.x[eid] = r.x
   C.Position.y[eid] = r.y
+  C.Position.z[eid] = r.z
   C.Velocity.x[eid] = r.vx
   C.Velocity.y[eid] = r.vy
+  C.Velocity.z[eid] = r.vz
   if ((r.flags & RecordFlag.Salience) !== 0) {
     C.Salience.weight[eid] = r.weight
     C.Salience.nimbus[eid] = r.nimbus
@@ -208,6 +286,7 @@ export function expireAndExtrapolate(st: ExchangeState, t: number, dt: number): 
     // between summaries a ghost moves on its last velocity, as its owner most likely moved it
     P.x[eid] = P.x[eid]! + V.x[eid]! * dt
     P.y[eid] = P.y[eid]! + V.y[eid]! * dt
+    P.z[eid] = P.z[eid]! + V.z[eid]! * dt
   }
 }
 

@@ -1,7 +1,7 @@
 import { $internal, type World } from 'bitecs'
 import type { AttentionComponents } from '../ecs/components'
-import { checkInteger, checkKeys, checkKind, checkObject, checkRange, describeGiven, describeValue, rangeMessage } from '../ecs/validate'
-import { FIELD_FORMATS, fieldLayout, positionFrames, type BorderFieldFormat, type FieldLayout, type PositionFrames } from './border-codec'
+import { checkInteger, checkKeys, checkKind, checkObject, checkRange, describeGiven, describeValue, integerMessage, rangeMessage } from '../ecs/validate'
+import { FIELD_FORMATS, fieldLayout, HEADER_BYTES, maxRecordBytes, positionFrames, type BorderFieldFormat, type FieldLayout, type PositionFrames } from './border-codec'
 import { checkGrid, type ZoneGrid } from './zone-grid'
 
 /** The border exchange's default channel prefix (option `channel`). */
@@ -97,7 +97,11 @@ export interface BorderExchangeOptions {
   onLinkChange?: ((up: boolean) => void) | undefined
   /** Hand entities that leave the zone to the neighbour they enter. @defaultValue true */
   handover?: boolean | undefined
-  /** Largest message accepted, in bytes (before base64); larger ones are dropped and counted. @defaultValue 262144 */
+  /**
+   * Largest message, in bytes (before base64): a larger one received is dropped and counted, and a
+   * summary or handover that would be larger goes in several messages. At least the header and one
+   * record (28 + 39 bytes, plus the fields' bytes). @defaultValue 262144
+   */
   maxMessageBytes?: number | undefined
   /** Most entities in one summary. @defaultValue 2048 */
   maxEntities?: number | undefined
@@ -121,7 +125,7 @@ export interface BorderStats {
   dropped: number
   /** Dropped messages by reason. */
   dropReasons: Record<string, number>
-  /** Summaries ignored because they arrived too late (queued during an outage) or out of order. */
+  /** Summaries and handovers ignored: arrived too late (queued during an outage), out of order, or a second time. */
   stale: number
   /** Ghosts in the world now. */
   ghosts: number
@@ -225,8 +229,16 @@ export function resolveExchangeOptions(o: BorderExchangeOptions): ResolvedExchan
     }
     formats = [...o.fieldFormats]
   }
+  const layout = fieldLayout(formats, o.grid)
   const maxMessageBytes = o.maxMessageBytes ?? 262_144
-  checkInteger('maxMessageBytes', maxMessageBytes, 64, 64 * 1024 * 1024)
+  // a message holds the header and at least one record of the largest kind, or nothing crosses
+  const least = HEADER_BYTES + maxRecordBytes(layout)
+  if (typeof maxMessageBytes !== 'number' || !Number.isInteger(maxMessageBytes) || maxMessageBytes < least || maxMessageBytes > 64 * 1024 * 1024) {
+    throw new RangeError(
+      `${integerMessage('maxMessageBytes', maxMessageBytes, least, 64 * 1024 * 1024)} (a message must hold its ${HEADER_BYTES}-byte header and one record ` +
+        `of up to ${least - HEADER_BYTES} bytes with ${fields} field${fields === 1 ? '' : 's'} in these fieldFormats)`,
+    )
+  }
   const maxEntities = o.maxEntities ?? 2048
   checkInteger('maxEntities', maxEntities, 1, 65535)
   if (o.events !== undefined) {
@@ -257,7 +269,7 @@ export function resolveExchangeOptions(o: BorderExchangeOptions): ResolvedExchan
     fieldTolerance,
     ttlMs,
     fields,
-    layout: fieldLayout(formats, o.grid),
+    layout,
     frames: positionFrames(o.grid, tolerance),
     readFields: o.readFields ?? (() => {}),
     events: o.events ?? {},
@@ -284,8 +296,8 @@ function checkPresence(p: BorderPresence): void {
 
 /**
  * Throws unless `C` looks like what createAttentionComponents returns: an integer capacity, and
- * Position and Velocity with x and y typed arrays at least `capacity` long (the exchange reads and
- * writes them by entity id; a missing store would publish nothing, silently).
+ * Position and Velocity with x, y and z typed arrays at least `capacity` long (the exchange reads
+ * and writes them by entity id; a missing store would publish nothing, silently).
  */
 function checkComponents(C: AttentionComponents): void {
   const from = 'the object returned by createAttentionComponents(capacity)'
@@ -295,9 +307,9 @@ function checkComponents(C: AttentionComponents): void {
     throw new RangeError(`colyseus-attention: components.capacity must be an integer >= 1 (components must be ${from}); got ${describeValue(capacity)}`)
   }
   for (const store of ['Position', 'Velocity'] as const) {
-    const s = C[store] as { x?: unknown; y?: unknown } | undefined
-    if (typeof s !== 'object' || s === null) throw new TypeError(`colyseus-attention: components.${store} must be an object with x and y typed arrays (components must be ${from}); got ${describeGiven(s)}`)
-    for (const axis of ['x', 'y'] as const) {
+    const s = C[store] as { x?: unknown; y?: unknown; z?: unknown } | undefined
+    if (typeof s !== 'object' || s === null) throw new TypeError(`colyseus-attention: components.${store} must be an object with x, y and z typed arrays (components must be ${from}); got ${describeGiven(s)}`)
+    for (const axis of ['x', 'y', 'z'] as const) {
       const a = s[axis]
       const float = a instanceof Float32Array || a instanceof Float64Array
       if (!float || a.length < capacity) {

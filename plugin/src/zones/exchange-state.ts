@@ -9,8 +9,10 @@ import type { ZoneBounds } from './zone-grid'
 export interface SentState {
   x: Float32Array
   y: Float32Array
+  z: Float32Array
   vx: Float32Array
   vy: Float32Array
+  vz: Float32Array
   at: Float64Array
   fields: Float32Array
   /**
@@ -53,8 +55,10 @@ export function createSentState(capacity: number, fields: number): SentState {
   return {
     x: new Float32Array(capacity),
     y: new Float32Array(capacity),
+    z: new Float32Array(capacity),
     vx: new Float32Array(capacity),
     vy: new Float32Array(capacity),
+    vz: new Float32Array(capacity),
     at: new Float64Array(capacity),
     fields: new Float32Array(capacity * Math.max(1, fields)),
     team: new Int32Array(capacity),
@@ -90,11 +94,35 @@ export interface ExchangeState {
   heardAt: Float64Array
   lastSent: Float64Array
   /**
-   * Per zone index: the instance and sequence number of the last handover message taken from it
-   * (a handover delivered twice, or late after an outage, would make a second owner of an entity).
+   * Per zone index, two slots each (`2 * zone`: the instance last taken from, `2 * zone + 1`: the
+   * one before it): an instance and the sequence number of the last handover message taken from
+   * it. A handover delivered twice, or late after an outage, would make a second owner of an
+   * entity; two slots, because a room that replaced a dead one of its zone sends its own (a
+   * message of the dead one delivered again after them is still refused).
    */
-  lastHandInstance: Float64Array
-  lastHandSeq: Float64Array
+  takenInstance: Float64Array
+  takenSeq: Float64Array
+  /**
+   * Per zone index: the instance of the last summary applied from it (0: none yet), and the one it
+   * replaced. A summary from another instance means the zone's room was replaced (a restart): the
+   * ghosts of the old one go at once.
+   */
+  sumInstance: Uint32Array
+  prevInstance: Uint32Array
+  /** Per zone index: the sequence number of the last summary applied from it (of `sumInstance`): a summary delivered twice is applied once. */
+  sumSeq: Float64Array
+  /**
+   * Per zone index: until when two instances of it are known to publish in turn (two live rooms
+   * of one zone, a misconfiguration): no instance replaces the other, each keeps its own ghosts,
+   * which expire after ttlMs once their room stops.
+   */
+  twinUntil: Float64Array
+  /**
+   * Per zone index: the sequence number of the next part of a summary of it whose parts came so
+   * far (-1: none), and their stamp: the parts of one summary are applied as one.
+   */
+  nextPart: Float64Array
+  partStamp: Uint32Array
   inbox: { channel: number; inbound: boolean; data: unknown }[]
   summary: BorderWriter
   handover: BorderWriter[]

@@ -2,6 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
   beginMessage,
+  BORDER_VERSION,
   createBorderRecord,
   createBorderWriter,
   FIELD_FORMATS,
@@ -106,7 +107,7 @@ describe('border-codec', () => {
     const sizes: number[] = []
     for (const team of [0, -1, 7]) {
       const at = w.offset
-      writeRecord(w, 100 + team, team, RecordFlag.TeamOnly, 90, 50, 0, 0, 0, 0, fields)
+      writeRecord(w, 100 + team, team, RecordFlag.TeamOnly, 90, 50, 0, 0, 0, 0, 0, 0, fields)
       sizes.push(w.offset - at)
     }
     writeGone(w, 200)
@@ -131,6 +132,40 @@ describe('border-codec', () => {
     ])
   })
 
+  it('should add a Height block only for an entity off the ground or moving up or down: 6 bytes, 8 when wide', () => {
+    const grid = { columns: 2, rows: 1, width: 200, height: 100 }
+    const layout = fieldLayout([], grid)
+    const w = createBorderWriter(layout, positionFrames(grid, 1))
+    beginMessage(w, 0, 9, 1, 1000)
+    const none = new Float32Array(0)
+    const sizes: number[] = []
+    for (const [z, vz, exact] of [[0, 0, false], [5, 0, false], [0, -1, false], [0, 0, true], [5, 2, true]] as const) {
+      const at = w.offset
+      writeRecord(w, 1, -1, 0, 90, 50, z, 0, 0, vz, 0, 0, none, exact)
+      sizes.push(w.offset - at)
+    }
+    // gid and flags 5, position and velocity 8 (16 wide), z 4 and vz 2 (4 wide)
+    expect(sizes).toEqual([13, 19, 19, 21, 29])
+    expect(w.sentZ).toBe(5)
+    expect(w.sentVz).toBe(2)
+  })
+
+  it('should refuse a message of another version (a room not yet upgraded): it would misread the records', () => {
+    const grid = { columns: 2, rows: 1, width: 200, height: 100 }
+    const layout = fieldLayout([], grid)
+    const frames = positionFrames(grid, 1)
+    const w = createBorderWriter(layout, frames)
+    beginMessage(w, 0, 9, 1, 1000)
+    writeRecord(w, 1, -1, 0, 90, 50, 5, 0, 0, 0, 0, 0, new Float32Array(0))
+    const bytes = Buffer.from(finishMessage(w), 'base64')
+    const r = createBorderRecord(new Float32Array(0))
+    expect(typeof readMessage(bytes.toString('base64'), layout, frames, 1 << 20, r)).toBe('object')
+    for (const version of [BORDER_VERSION - 1, BORDER_VERSION + 1]) {
+      bytes[1] = version
+      expect(readMessage(bytes.toString('base64'), layout, frames, 1 << 20, r)).toBe('bad magic or version')
+    }
+  })
+
   it('should give layouts of different formats different hashes, and their sizes', () => {
     const a = fieldLayout(['u8', 'f16'])
     const b = fieldLayout(['f16', 'u8'])
@@ -152,8 +187,11 @@ describe('border-codec round trip', () => {
     // inside the world, just outside it (wide) and far outside (wide)
     x: fc.oneof(fc.double({ min: 0, max: 900, noNaN: true }), fc.double({ min: -5000, max: 5000, noNaN: true })),
     y: fc.oneof(fc.double({ min: 0, max: 400, noNaN: true }), fc.double({ min: -5000, max: 5000, noNaN: true })),
+    // 0 in about half the records: a 2D entity has no Height block
+    z: fc.oneof(fc.constant(0), fc.double({ min: -1e6, max: 1e6, noNaN: true })),
     vx: fc.double({ min: -1e5, max: 1e5, noNaN: true }),
     vy: fc.double({ min: -300, max: 300, noNaN: true }),
+    vz: fc.oneof(fc.constant(0), fc.double({ min: -1e5, max: 1e5, noNaN: true })),
     weight: fc.double({ min: 0, max: 10, noNaN: true }),
     nimbus: fc.double({ min: 0, max: 500, noNaN: true }),
     fields: fc.array(fc.double({ min: -70000, max: 70000, noNaN: true }), { minLength: 4, maxLength: 4 }),
@@ -174,20 +212,24 @@ describe('border-codec round trip', () => {
           const w = createBorderWriter(layout, frames)
           beginMessage(w, source, 77, 5, 1234.5, MessageFlag.Keyframe)
           const fields = new Float32Array(4)
-          const sent: { gid: number; gone: boolean; flags: number; team: number; x: number; y: number; vx: number; vy: number; f: number[] }[] = []
+          const sent: { gid: number; gone: boolean; flags: number; team: number; height: boolean; x: number; y: number; z: number; vx: number; vy: number; vz: number; f: number[] }[] = []
           for (const r of records) {
             if (r.gone) {
               // (the flags arbitrary: draw the Adopted mark from them)
               const adopted = (r.flags & RecordFlag.Hidden) !== 0
               writeGone(w, r.gid, adopted)
-              sent.push({ gid: r.gid, gone: true, flags: adopted ? RecordFlag.Adopted : 0, team: 0, x: 0, y: 0, vx: 0, vy: 0, f: [] })
+              sent.push({ gid: r.gid, gone: true, flags: adopted ? RecordFlag.Adopted : 0, team: 0, height: false, x: 0, y: 0, z: 0, vx: 0, vy: 0, vz: 0, f: [] })
               continue
             }
             for (let k = 0; k < 4; k++) fields[k] = quantize(layout.codes[k]!, r.fields[k]!)
-            writeRecord(w, r.gid, r.team, r.flags, r.x, r.y, r.vx, r.vy, r.weight, r.nimbus, fields, r.exact)
-            sent.push({ gid: r.gid, gone: false, flags: r.flags, team: r.team, x: w.sentX, y: w.sentY, vx: w.sentVx, vy: w.sentVy, f: [...fields] })
+            writeRecord(w, r.gid, r.team, r.flags, r.x, r.y, r.z, r.vx, r.vy, r.vz, r.weight, r.nimbus, fields, r.exact)
+            // z is a float32 always, its velocity a half float unless exact (or wide); without a
+            // Height block both read 0
+            const height = r.z !== 0 || r.vz !== 0
+            sent.push({ gid: r.gid, gone: false, flags: r.flags, team: r.team, height, x: w.sentX, y: w.sentY, z: w.sentZ, vx: w.sentVx, vy: w.sentVy, vz: w.sentVz, f: [...fields] })
+            expect(w.sentZ).toBe(height ? Math.fround(r.z) : 0)
             // a rounded position is within half a step of the truth; an exact one is the float32
-            if (r.exact || tolerance === 0) expect([w.sentX, w.sentVx]).toEqual([Math.fround(r.x), Math.fround(r.vx)])
+            if (r.exact || tolerance === 0) expect([w.sentX, w.sentVx, w.sentVz]).toEqual([Math.fround(r.x), Math.fround(r.vx), height ? Math.fround(r.vz) : 0])
             else {
               expect(Math.abs(w.sentX - r.x)).toBeLessThanOrEqual(frames.sx / 2 + 1e-3)
               expect(Math.abs(w.sentY - r.y)).toBeLessThanOrEqual(frames.sy / 2 + 1e-3)
@@ -207,9 +249,11 @@ describe('border-codec round trip', () => {
               expect(r.flags).toBe(RecordFlag.Gone | s.flags)
               continue
             }
-            expect(r.flags & ~(RecordFlag.Team | RecordFlag.Wide)).toBe(s.flags)
+            expect(r.flags & ~(RecordFlag.Team | RecordFlag.Wide | RecordFlag.Height)).toBe(s.flags)
             expect((r.flags & RecordFlag.Team) !== 0).toBe(s.team >= 0)
-            expect([r.team, r.x, r.y, r.vx, r.vy, [...r.fields]]).toEqual([s.team, s.x, s.y, s.vx, s.vy, s.f])
+            // only an entity off the ground, or moving up or down, pays for its height
+            expect((r.flags & RecordFlag.Height) !== 0).toBe(s.height)
+            expect([r.team, r.x, r.y, r.z, r.vx, r.vy, r.vz, [...r.fields]]).toEqual([s.team, s.x, s.y, s.z, s.vx, s.vy, s.vz, s.f])
           }
           expect(at).toBe(msg.view.byteLength)
           // any shorter message is refused, never read past its end

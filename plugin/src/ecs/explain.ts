@@ -67,7 +67,8 @@ export function explainPair(x: ExplainInputs): Explanation {
         : fault !== -1
           ? `observer ${o} sees nothing: ${observerFaultMessage(c, o, fault).replace('colyseus-attention: ', '')}`
           : null
-  let rule: Explanation['rule'] = e === o ? 'self' : blind !== null ? null : explainRule(c, flags, o, e)
+  // an observer that sees nothing is not in its own set either: the observer is what is wrong
+  let rule: Explanation['rule'] = blind !== null ? (member ? explainRule(c, flags, o, e) : null) : e === o ? 'self' : explainRule(c, flags, o, e)
   if (rule === null && blind === null && idx === -1) rule = 'out-of-range'
 
   let score: number | null = null

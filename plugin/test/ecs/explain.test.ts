@@ -50,6 +50,11 @@ describe('explain', () => {
     expect(x.summary).toBe(`entity ${e} is not in observer ${o}'s set: observer ${o} has no Position (it sees nothing)`)
     const said = warn.mock.calls.map((c) => String(c[0])).filter((m) => m.includes('has no Position'))
     expect(said).toEqual([expect.stringMatching(new RegExp(`observer ${o} has no Position.*addComponent\\(world, ${o}, C\\.Position\\)`))])
+    // itself included: it is not in its own set, and the rule that would put it there is not why
+    const self = sys.explain(o, o)
+    expect(self.member).toBe(false)
+    expect(self.rule).toBeNull()
+    expect(self.summary).toBe(`entity ${o} is not in observer ${o}'s set: observer ${o} has no Position (it sees nothing)`)
   })
 
   it('should say that an entity which is not an observer sees nothing', () => {

@@ -8,8 +8,8 @@ import { checkOptionKeys, checkRangeSource, mergeOptions, resolvePluginOptions, 
 import { createSetReader } from './set-reader'
 import { clearView, syncViews } from './sync-pass'
 import { createSyncScratch, type SyncScratch } from './sync-scratch'
-import { createViewRecord, observerGone, recordAdd, recordRemoveAt, recordSlot, type ViewRecord } from './view-record'
-import { addToView, removeFromView } from './view-sync'
+import { createViewRecord, LAPSED_BINDING, observerGone, recordAdd, recordRemoveAt, recordSlot, type ViewRecord } from './view-record'
+import { addToView, noteStripped, removeFromView } from './view-sync'
 import { deleteHiddenFields } from './schema-tags'
 import { createManagedView } from './view-entries'
 import { dropBarred, dropDead } from './view-bounds'
@@ -95,8 +95,8 @@ export class AttentionPlugin extends RoomPlugin<Room> {
   /** Patches sent while a view existed and sync() had never run. */
   private unsyncedPatches = 0
   private syncTimer: ReturnType<typeof setTimeout> | null = null
-  /** Observers that were no observer when bound: checked at the next sync. */
-  private readonly bindChecks: number[] = []
+  /** Some record may be provisional (bound to an id that was no observer): checked at each sync (confirmBindings). */
+  private provisional = false
   /** Joined clients found unbound at the last look (checkUnbound), and the sync of that look. */
   private readonly unbound = new Set<string>()
   private unboundLook = 0
@@ -186,7 +186,7 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     if (this.afterDispose('track')) return
     const reg = this.requireRegistry('track')
     this.checkEid(eid)
-    checkTrackable(eid, instance, this.stateRoot())
+    const holder = checkTrackable(eid, instance, this.stateRoot())
     const other = this.trackedAs.get(instance as object)
     if (other !== undefined && other !== eid && reg.instances[other] === instance) {
       // its views would follow one entity's interest and rules while sending the other's state
@@ -198,7 +198,8 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     this.checkTags(instance)
     this.holdRootView()
     if (reg.instances[eid] !== undefined) this.untrack(eid)
-    reg.set(eid, instance, this.system!.generationOf(eid))
+    // its holder now: a move to another collection is said (findSharedInstance)
+    reg.set(eid, instance, this.system!.generationOf(eid), holder)
     this.trackedAs.set(instance as object, eid)
     this.scratch!.tracked = true
   }
@@ -261,13 +262,11 @@ export class AttentionPlugin extends RoomPlugin<Room> {
       this.warnOnce(
         left ? 'bind-left' : 'bind-foreign',
         left
-          ? `bind(client, ${observer}): client ${client.sessionId} already left room ${this.roomLabel()} (bound after an await in onJoin?), so it gets no view. Bind before the first await, or check client.state.`
+          ? `bind(client, ${observer}): client ${client.sessionId} already left room ${this.roomLabel()} (a Client kept and bound from a timer or callback after the room's onLeave for it?), so it gets no view. Bind in onJoin, or check client.state first.`
           : `bind(client, ${observer}): client ${client.sessionId} is not a client of room ${this.roomLabel()}, so it gets no view: a room's plugin binds the room's own clients (from onJoin).`,
       )
       return
     }
-    // checked at the next sync, not here: onJoin may bind first and add the Observer after
-    if (!this.system!.isObserver(observer)) this.bindChecks.push(observer)
     if (!this.inRoom() && typeof (client as { send?: unknown }).send === 'function' && !this.warned.has('registered')) {
       this.warnOnce(
         'registered',
@@ -297,6 +296,8 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     }
     if (r === undefined) {
       r = createViewRecord(createManagedView(), observer, gen)
+      // confirmed at a sync, not here: onJoin may bind first and add the Observer after
+      r.provisional = this.isProvisional(observer)
       this.records.push(r)
       this.byView.set(r.view, r)
       if (this.opts.shareViews) this.byObserver.set(observer, r)
@@ -328,7 +329,59 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     this.forks.delete(r)
     r.observer = observer
     r.observerGen = this.system!.observerGenerationOf(observer)
+    r.provisional = this.isProvisional(observer)
     r.synced = -1
+  }
+
+  /** True when `observer` is no observer yet: a binding to it waits for confirmBindings (noted for the next sync). */
+  private isProvisional(observer: number): boolean {
+    if (this.system!.isObserver(observer)) return false
+    this.provisional = true
+    return true
+  }
+
+  /**
+   * Settles the bindings made while their id was no observer (onJoin may bind first and add the
+   * Observer after, awaits between included). An id with neither Position nor Observer names no
+   * entity the engine follows: removed and taken by a new player's entity, it would carry that
+   * player's set, hidden and owned entities included, to this client. So a binding waits only
+   * while none of its clients is joined (nothing is sent to a client before its full state): one
+   * whose id is an observer by then follows that observer; one whose id is still none lapses (its
+   * view stays empty, said once) until the game binds again. Runs at each sync while such a
+   * binding exists, before the views are synced.
+   */
+  private confirmBindings(system: AttentionSystem): void {
+    let waiting = false
+    for (const r of this.records) {
+      if (!r.provisional) continue
+      if (system.isObserver(r.observer)) {
+        // (an observer life that ended since the bind is caught by its generation, as for any binding)
+        r.provisional = false
+        continue
+      }
+      if (!this.anyJoined(r)) {
+        waiting = true
+        continue
+      }
+      r.provisional = false
+      r.observerGen = LAPSED_BINDING
+      if (this.byObserver.get(r.observer) === r) this.byObserver.delete(r.observer)
+      if (r.sessions.length === 0) continue
+      this.warnOnce(
+        'bind',
+        `bind(client, ${r.observer}): entity ${r.observer} is not an observer, so the client's view stays empty until bind() is called again: ` +
+          `the binding lapsed when its client had joined and the entity still had no Observer (an id without one is no entity the plugin can follow; a new player could take it). ` +
+          `Call addObserver(world, C, ${r.observer}, { radius, budget }) in onJoin (before or after bind()), or bind the client again once the entity has one.`,
+      )
+    }
+    this.provisional = waiting
+  }
+
+  /** True when a client of `r` is joined (it is sent patches), or the plugin runs outside a room. */
+  private anyJoined(r: ViewRecord): boolean {
+    if (!this.inRoom()) return true
+    for (const sid of r.sessions) if (clientOf(this.room.clients, sid)?.state === ClientState.JOINED) return true
+    return false
   }
 
   /** Observer entity a client is bound to, or -1. */
@@ -396,6 +449,9 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     try {
       this.hookEncoder()
       this.hookFullState()
+      // a state replaced since the last sync: the views start over on it (holdRootView)
+      if (this.rootViewOf !== undefined) this.holdRootView()
+      if (this.provisional) this.confirmBindings(system)
       syncViews(this.records, system, this.registry!, this.opts.bandTags, this.opts.entryBudget, this.scratch!)
     } catch (err) {
       this.syncFailed(err)
@@ -403,7 +459,6 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     }
     if (this.scratch!.refreshErrorEid !== -1) this.refreshFailed()
     this.checkTicking(system)
-    if (this.bindChecks.length > 0) this.checkBinds(system)
     if (!this.warned.has('unbound') && this.syncs - this.unboundLook >= UNBOUND_SYNCS) this.checkUnbound()
     // a tracked instance the game also put in another entity's field or a plain state field reaches
     // every client holding that place: only the game can take it back, so say it (once)
@@ -429,6 +484,7 @@ export class AttentionPlugin extends RoomPlugin<Room> {
       }
       s.staleTracked = -1
     }
+    if (s.strippedEid !== -1) this.strippedWarning()
     // the message is built only once: a mistake that persists must not allocate every patch
     if (s.detached > 0 && !this.warned.has('detached')) {
       this.warnOnce(
@@ -480,6 +536,22 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     }
   }
 
+  /** An entity went out with a child schema whose own tagged fields were held back (schema-tags.ts stripChildTags): said once. */
+  private strippedWarning(): void {
+    const s = this.scratch!
+    const e = s.strippedEid
+    s.strippedEid = -1
+    if (this.warned.has('stripped')) return
+    const inst = this.registry!.instances[e]
+    const cls = (inst as object | undefined)?.constructor?.name || 'Entity'
+    this.warnOnce(
+      'stripped',
+      `entity ${e}'s ${cls} holds a ${s.strippedClass} with fields tagged .view(tag) (a subclass in a field that declares another class, or an element of a collection), ` +
+        `which track() could not see in the declared types. Bands set the view tags of the entity's own fields only, so the plugin never sends a child's own tagged fields, at any band. ` +
+        `Leave ${s.strippedClass}'s fields untagged and tag the entity's field that holds it instead (.view(AttentionTags.Detail): the whole child then arrives and leaves with the band), or flatten it into the entity.`,
+    )
+  }
+
   /** The game's refresh callback threw during a sync (the sync went on): said once, with the first error. */
   private refreshFailed(): void {
     const s = this.scratch!
@@ -528,21 +600,6 @@ export class AttentionPlugin extends RoomPlugin<Room> {
         `(bandTags [${this.opts.bandTags.join(', ')}]), so no client ever receives ${fields.length > 1 ? 'them' : 'it'}. ` +
         'Tag it with AttentionTags.Motion or AttentionTags.Detail, or add its tag to a band in the bandTags option.',
     )
-  }
-
-  /** Warns once when a client was bound to an entity that still is no observer at the sync after its bind(). */
-  private checkBinds(system: AttentionSystem): void {
-    for (const o of this.bindChecks) {
-      if (system.isObserver(o) || this.warned.has('bind')) continue
-      // the client may have left, or been bound elsewhere, since
-      if (!this.records.some((r) => r.observer === o && r.sessions.length > 0)) continue
-      this.warnOnce(
-        'bind',
-        `bind(client, ${o}): entity ${o} is not an observer, so the client's view stays empty. ` +
-          `Call addObserver(world, C, ${o}, { radius, budget }) in the same onJoin (before or after bind()), or bind to an entity that has one.`,
-      )
-    }
-    this.bindChecks.length = 0
   }
 
   /**
@@ -695,6 +752,7 @@ export class AttentionPlugin extends RoomPlugin<Room> {
   private beforeFullState(client: Client): void {
     const view = client.view
     if (view === undefined) return
+    if (this.rootViewOf !== undefined) this.holdRootView()
     const r = this.byView.get(view)
     if (r === undefined || this.registry === null) return
     const s = this.scratch!
@@ -737,6 +795,7 @@ export class AttentionPlugin extends RoomPlugin<Room> {
    */
   private fork(client: Client, r: ViewRecord): ViewRecord {
     const f = createViewRecord(createManagedView(), r.observer, r.observerGen)
+    f.provisional = r.provisional
     const reg = this.registry!
     let exact = true
     for (let j = 0; j < r.count; j++) {
@@ -747,7 +806,8 @@ export class AttentionPlugin extends RoomPlugin<Room> {
         continue
       }
       try {
-        addToView(f.view, inst, this.opts.bandTags[r.bands[j]!]!)
+        const stripped = addToView(f.view, inst, this.opts.bandTags[r.bands[j]!]!)
+        if (stripped !== undefined) noteStripped(this.scratch!, e, stripped)
       } catch {
         // an instance deleted from the state without untrack: the parent view holds it in vain too
         exact = false
@@ -874,14 +934,53 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     )
   }
 
-  /** Registers {@link rootView} with the room state's root (once per root: a room may replace its state). */
+  /**
+   * Registers {@link rootView} with the room state's root (once per root: a room may replace its
+   * state, `this.state = new State()`), and when the root changed, starts every view over on it.
+   */
   private holdRootView(): void {
     const root = this.stateRoot()
     if (root === undefined || root === this.rootViewOf) return
+    const replaced = this.rootViewOf !== undefined
     if (this.rootView !== null) disposeViews([this.rootView])
     const view = createManagedView()
     this.rootView = bindViewToRoot(view, root) ? view : null
     this.rootViewOf = root
+    if (replaced) this.restartViews()
+  }
+
+  /**
+   * The room's state was replaced: every view is bound to the old state's Root, and its id (its bit
+   * in every object's bitmaps) means nothing on the new one, where a view bound since (a client
+   * that joined) may have the same id: each would be sent what the other holds. Each view is
+   * disposed from the old state and starts over empty (schema binds it to the new state at its next
+   * add); the next sync gives it its observer's set in the new state. The clients keep their view
+   * objects. Colyseus sends clients joined before the replacement no new full state, so what they
+   * decoded of the old state and the new one lacks stays on them: said once.
+   */
+  private restartViews(): void {
+    let joined = 0
+    const views: StateView[] = []
+    for (const r of this.records) {
+      views.push(r.view)
+      if (this.inRoom()) for (const sid of r.sessions) if (clientOf(this.room.clients, sid)?.state === ClientState.JOINED) joined++
+    }
+    disposeViews(views)
+    for (const r of this.records) {
+      // the old state's pending changes name its objects: nothing of them may reach the new one
+      dropPending(r.view)
+      while (r.count > 0) recordRemoveAt(r, r.count - 1)
+      r.pending = 0
+      r.held = 0
+      r.synced = -1
+    }
+    if (joined === 0) return
+    this.warnOnce(
+      'state-replaced',
+      `the state of room ${this.roomLabel()} was replaced while ${joined} client${joined > 1 ? 's were' : ' was'} joined: each client's view starts over on the new state, ` +
+        'but Colyseus sends those clients no new full state: what they decoded of the old state is not cleared (entities the new state lacks stay on them, never updated). ' +
+        'Replace the state before clients join (in onCreate), or change its fields instead.',
+    )
   }
 
   /** The registry of the system given to use(); throws naming `method` before that. */

@@ -10,11 +10,13 @@ export interface EntityRegistry {
   readonly instances: (Ref | undefined)[]
   /** Engine generation of `eid` when its instance was tracked. */
   readonly generation: Uint32Array
+  /** What held `eid`'s instance when it was tracked (its `.view()` collection), or undefined. */
+  readonly holders: (object | undefined)[]
   /** The tracked entity ids, in no particular order: the first {@link count} entries. */
   readonly tracked: Int32Array
   /** How many entity ids are tracked (have an instance). */
   readonly count: number
-  set(eid: number, instance: Ref, generation: number): void
+  set(eid: number, instance: Ref, generation: number, holder?: object): void
   delete(eid: number): void
   /**
    * True when `eid` has a tracked instance of generation `generation`: the one check that an entry
@@ -28,6 +30,7 @@ export interface EntityRegistry {
 export function createEntityRegistry(capacity: number): EntityRegistry {
   const instances: (Ref | undefined)[] = new Array<Ref | undefined>(capacity).fill(undefined)
   const generation = new Uint32Array(capacity)
+  const holders: (object | undefined)[] = new Array<object | undefined>(capacity).fill(undefined)
   const tracked = new Int32Array(capacity)
   /** Per entity id, its position in `tracked`, or -1. */
   const slot = new Int32Array(capacity).fill(-1)
@@ -36,19 +39,22 @@ export function createEntityRegistry(capacity: number): EntityRegistry {
     capacity,
     instances,
     generation,
+    holders,
     tracked,
     get count() {
       return count
     },
-    set(eid, instance, gen) {
+    set(eid, instance, gen, holder) {
       instances[eid] = instance
       generation[eid] = gen
+      holders[eid] = holder
       if (slot[eid] !== -1) return
       slot[eid] = count
       tracked[count++] = eid
     },
     delete(eid) {
       instances[eid] = undefined
+      holders[eid] = undefined
       const j = slot[eid]!
       if (j === -1) return
       const last = tracked[--count]!

@@ -7,7 +7,8 @@ import type { EntityRegistry } from './entity-registry'
  * Owns the plugin's checks for mistakes that would otherwise fail silently or leak: a system
  * shared by two rooms (or used again after its room closed), an instance outside the room's state
  * or outside a `.view()` collection, held by a second holder (another entity's field, a plain state
- * field), or whose class has tagged fields in a child schema. Each check runs at set-up (use,
+ * field) or moved to another collection after track(), or whose class has tagged fields in a child
+ * schema. Each check runs at set-up (use,
  * track, bind), never per tick; findSharedInstance is the one meant to run again now and then.
  */
 
@@ -58,8 +59,9 @@ export function checkNotRetired(system: AttentionSystem): void {
  * reach every client, hidden and other-team entities included; one also held by another entity,
  * or inside one, would reach every client of that entity. Also refuses, once per class, a class
  * with a tagged field in a child schema (bands hold back the entity's own fields only).
+ * @returns the instance's holder (its collection, or the Schema whose field holds it), or undefined.
  */
-export function checkTrackable(eid: number, instance: Ref, root: unknown): void {
+export function checkTrackable(eid: number, instance: Ref, root: unknown): object | undefined {
   const tree = treeOf(instance)
   if (tree === undefined) {
     throw new TypeError(`colyseus-attention: track(${eid}, instance) needs a schema instance (an object of a schema() class); got ${String(instance)}`)
@@ -126,6 +128,7 @@ export function checkTrackable(eid: number, instance: Ref, root: unknown): void 
         `tag the parent field instead (${nested.field}: ${nested.builder}.view(AttentionTags.Detail), leaving ${nested.child}'s fields untagged), or flatten the child into the entity.`,
     )
   }
+  return at
 }
 
 /** The advice shared by the messages about an instance held by something besides its `.view()` collection. */
@@ -192,7 +195,7 @@ function holderList(tree: ChangeTreeLike): string {
   return out.join(' and ')
 }
 
-/** An instance held by something besides its `.view()` collection (see {@link findSharedInstance}). */
+/** An instance held by something besides its `.view()` collection, or moved from it (see {@link findSharedInstance}). */
 export interface SharedInstance {
   /** The entity whose tracked instance it is. */
   readonly eid: number
@@ -206,11 +209,12 @@ export interface SharedInstance {
  * The first tracked instance, attached to `root` (any state when undefined), that is held by more
  * than one holder (schema's parent chain, live links only: a second entity's field, a plain state
  * field, another collection), or whose one holder is not a `.view()` collection of an object
- * outside every `.view()` (it was moved into another entity's field, say); null when there is none.
+ * outside every `.view()` (it was moved into another entity's field, say), or whose one holder is
+ * not the one it was tracked in (moved to another `.view()` collection); null when there is none.
  * Schema sends such an instance to every client that receives any of its holders (a plain state
  * field: every client), whatever the entity's interest; removing it from the plugin's views does not
- * stop that, only the game dropping the reference does. Instances no longer in the state are
- * skipped (the plugin says so elsewhere).
+ * stop that, only the game dropping the reference does. A moved one is lost to the clients that held
+ * it. Instances no longer in the state are skipped (the plugin says so elsewhere).
  *
  * Cost: O(tracked entities), a few field reads each (an instance held once by its `.view()` map:
  * no parent chain to walk); allocates nothing unless it finds one. The reference may be made any
@@ -226,8 +230,10 @@ export function findSharedInstance(registry: EntityRegistry, root: unknown): Sha
     if (tree === undefined || tree.root === undefined || (root !== undefined && tree.root !== root)) continue
     // the common case: one holder, the .view() collection it was tracked in
     if (tree.extraParents === undefined) {
-      if (tree.parent === undefined || classifyEdge(tree.parent, tree.parentIndex!) === EDGE_OK) continue
-      return shared(eid, tree, describeEdge(tree.parent, tree.parentIndex!))
+      if (tree.parent === undefined) continue
+      if (classifyEdge(tree.parent, tree.parentIndex!) !== EDGE_OK) return shared(eid, tree, describeEdge(tree.parent, tree.parentIndex!))
+      if (isMove(registry.holders[eid], tree.parent)) return moved(eid, tree, registry.holders[eid]!, describeEdge(tree.parent, tree.parentIndex!))
+      continue
     }
     const holders = liveHolders(tree)
     const one = liveHolder
@@ -235,8 +241,39 @@ export function findSharedInstance(registry: EntityRegistry, root: unknown): Sha
     liveHolder = undefined
     if (holders > 1) return shared(eid, tree, holderList(tree))
     if (holders === 1 && classifyEdge(one!, oneIndex) !== EDGE_OK) return shared(eid, tree, describeEdge(one!, oneIndex))
+    if (holders === 1 && isMove(registry.holders[eid], one!)) return moved(eid, tree, registry.holders[eid]!, describeEdge(one!, oneIndex))
   }
   return null
+}
+
+/** True when an instance tracked in holder `was` (when known) is held by another one, `now`. */
+function isMove(was: object | undefined, now: object): boolean {
+  return was !== undefined && now !== was
+}
+
+/**
+ * An instance moved, after track(), from the `.view()` collection (or field) it was tracked in to
+ * another one: the clients that held it were sent its removal from the first, never the second (the
+ * views hold the first's ancestors), and the plugin still counts it as theirs.
+ */
+function moved(eid: number, tree: ChangeTreeLike, was: object, where: string): SharedInstance {
+  const type = nameOf(tree.ref as unknown as Ref)
+  return {
+    eid,
+    where,
+    message:
+      `entity ${eid}'s tracked ${type} was moved after track() from ${describeCollection(was)} to ${where}: the clients that held it lost it ` +
+      `(their decoders log "refId" not found), though the plugin counts it as theirs, and only clients whose view takes it later receive it there. ` +
+      `To move a tracked instance: plugins.attention.untrack(${eid}), move it, then track(${eid}, instance) again.`,
+  }
+}
+
+/** "map 'things' of State": a collection, by the field of its owner that holds it (when it still has one); a Schema holder by its class. */
+function describeCollection(c: object): string {
+  const t = treeOf(c)
+  if (t !== undefined && t._isSchema === true) return `a field of ${c.constructor?.name || 'its holder'}`
+  if (t === undefined || t.parent === undefined) return `a ${c.constructor?.name || 'collection'} no longer in the state`
+  return describeEdge(t.parent, t.parentIndex!)
 }
 
 function shared(eid: number, tree: ChangeTreeLike, where: string): SharedInstance {

@@ -16,6 +16,7 @@ import {
   type ChangeKey,
   type ChangeTreeLike,
   type EncDescriptorLike,
+  type ViewChanges,
 } from '../view-encoding/schema-internals'
 import { ancestorEntries, copyEntries, isAdapterEntries, ownEntries, privatizeEntries, shareEntries, type Entries } from './view-entries'
 
@@ -324,4 +325,55 @@ export function dropBandChange(view: StateView, instance: Ref, anyEntries = fals
 export function privatizeEntry(view: StateView, instance: Ref): void {
   const tree = treeOf(instance)
   if (tree !== undefined) privatizeEntries(view, tree, tree._isSchema === true && classTags(tree).flat)
+}
+
+/** What {@link stripChildTags} walks with: the view's id and pending changes, and the first class it stripped. */
+const strip = { id: 0, changes: undefined as ViewChanges | undefined, found: undefined as string | undefined }
+
+/**
+ * After schema's own `view.add(instance, tag)` with a custom tag: takes back, for `view`, what that
+ * add gave the instance's descendants of a class with custom-tagged fields (`.view(tag)`): their
+ * tag bits, and the ADDs it queued for those fields. Schema gives the tag to every descendant, and
+ * a band change or exit clears the entity's own bits only: such a child's tagged fields would stay
+ * on the client at every band, reach it with their new values, and be in a joining client's full
+ * state. track() refuses a class that declares such a child, but the declared types do not bound
+ * the run-time ones (a subclass in a `t.ref(Base)` field, or as an element of a collection), so a
+ * child's own tagged fields are never sent, at any band; its untagged fields go with its holder.
+ * Allocates nothing (a module-level callback and context); the walk is the one schema's add made.
+ * @returns the class name of the first descendant stripped, or undefined when there was none.
+ */
+export function stripChildTags(view: StateView, instance: Ref): string | undefined {
+  const tree = treeOf(instance)
+  const id = viewIdOf(view)
+  if (tree === undefined || id < 0) return undefined
+  strip.id = id
+  strip.changes = pendingChanges(view)
+  strip.found = undefined
+  tree.forEachChildWithCtx(strip, stripChild)
+  const found = strip.found
+  strip.changes = undefined
+  strip.found = undefined
+  return found
+}
+
+function stripChild(ctx: typeof strip, child: ChangeTreeLike): void {
+  if (child._isSchema === true) {
+    const c = classTags(child)
+    if (c.fields.length > 0) {
+      clearAllTagBits(child, ctx.id)
+      const refId = refIdOf(child)
+      const pending = ctx.changes!.get(refId)
+      if (pending !== undefined) {
+        let own: Map<ChangeKey, number> | undefined
+        for (let k = 0; k < c.fields.length; k++) {
+          const f = c.fields[k]!
+          if (pending.get(f) !== OPERATION.ADD) continue
+          own ??= ownEntries(ctx.changes!, refId, pending)
+          own.delete(f)
+        }
+      }
+      ctx.found ??= (child.ref as object).constructor?.name || 'a child schema'
+    }
+  }
+  child.forEachChildWithCtx(ctx, stripChild)
 }

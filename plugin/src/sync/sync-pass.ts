@@ -6,7 +6,7 @@ import { createSetReader, type SetReader } from './set-reader'
 import type { SyncScratch } from './sync-scratch'
 import { dropBarred } from './view-bounds'
 import { dropEntry } from './view-sync'
-import { adoptRecord, disownRecord, observerGone, recordSlot, type ViewRecord } from './view-record'
+import { adoptRecord, disownRecord, LAPSED_BINDING, observerGone, recordSlot, type ViewRecord } from './view-record'
 import { publishWatch, resetWatch } from './watch-bands'
 
 /**
@@ -43,8 +43,9 @@ export function syncViews(
     const orphaned = observerGone(r, sets)
     if (orphaned || !sets.isObserver(o)) {
       // an observer id that lost its Observer since the bind may stand for another player now:
-      // its set is not this view's (the plugin warns once and forgets the view as a shared one)
-      if (orphaned && r.sessions.length > 0) s.orphanedObserver = o
+      // its set is not this view's (the plugin warns once and forgets the view as a shared one); a
+      // binding that lapsed before its id became an observer was said when it lapsed
+      if (orphaned && r.sessions.length > 0 && r.observerGen !== LAPSED_BINDING) s.orphanedObserver = o
       clearView(r, registry, tags)
       r.pending = 0
       r.held = 0

@@ -47,6 +47,12 @@ export interface SyncScratch {
   orphanedObserver: number
   /** A member the last sync could not send because its tracked instance predates a removal of its Position (-1: none). */
   staleTracked: number
+  /**
+   * An entity sent with a child schema whose own tagged fields were held back (schema-tags.ts
+   * stripChildTags; -1: none), and the child's class, for a once-only warning.
+   */
+  strippedEid: number
+  strippedClass: string
 }
 
 /** Creates sync scratch for `capacity` entity ids. */
@@ -75,6 +81,8 @@ export function createSyncScratch(capacity: number): SyncScratch {
     detachedEid: -1,
     orphanedObserver: -1,
     staleTracked: -1,
+    strippedEid: -1,
+    strippedClass: '',
   }
 }
 

@@ -17,6 +17,13 @@ export interface ViewRecord {
    * follows it no more and stays empty until its clients are bound again.
    */
   observerGen: number
+  /**
+   * The observer id had no Observer when the view was bound to it: there is no observer life to
+   * follow yet (an id without Position or Observer can be removed and taken by a new entity unseen).
+   * The plugin confirms the binding once the id is an observer, or lets it lapse (attention-plugin.ts
+   * confirmBindings).
+   */
+  provisional: boolean
   /** Session ids of the clients using this view. */
   readonly sessions: string[]
   /** Entities in the view, in no order; {@link recordSlot} gives an entity's index, or -1. */
@@ -51,6 +58,7 @@ export function createViewRecord(view: StateView, observer: number, observerGen:
     view,
     observer,
     observerGen,
+    provisional: false,
     sessions: [],
     eids: new Uint32Array(64),
     gens: new Uint32Array(64),
@@ -66,6 +74,12 @@ export function createViewRecord(view: StateView, observer: number, observerGen:
     sentBytes: 0,
   }
 }
+
+/**
+ * The observer generation of a binding that lapsed: its id was still no observer once a client of
+ * the view had joined. No engine generation equals it, so the view follows nobody until bound again.
+ */
+export const LAPSED_BINDING = -2
 
 /**
  * True when the record's observer id lost its Observer or Position since the view was bound to it

@@ -1,6 +1,6 @@
 import type { Ref, StateView } from '@colyseus/schema'
 import type { EntityRegistry } from './entity-registry'
-import { dropBandChange, enterView, exitView, privatizeEntry, retagInView } from './schema-tags'
+import { dropBandChange, enterView, exitView, privatizeEntry, retagInView, stripChildTags } from './schema-tags'
 import type { SyncScratch } from './sync-scratch'
 import { recordAdd, recordRemoveAt, recordSetBand, type ViewRecord } from './view-record'
 import { raiseWatch } from './watch-bands'
@@ -14,17 +14,22 @@ import { raiseWatch } from './watch-bands'
  * visibility in the view, so later changes to its untagged fields and its deletion from the map
  * would no longer reach the client. After dropping tags we therefore `view.add(obj)` again, which
  * restores visibility and keeps the remaining tags. Never `view.remove(obj)` + `view.add(obj, t)`
- * in one patch: the add cancels the remove and the dropped fields stay visible.
+ * in one patch: the add cancels the remove and the dropped fields stay visible. A tagged add
+ * gives the tag to every descendant too: {@link stripChildTags} takes it back from children with
+ * tagged fields of their own.
+ * @returns the class of a child whose tagged fields were held back (stripChildTags), or undefined.
  */
-export function applyTag(view: StateView, instance: Ref, oldTag: number, tag: number): void {
-  if (retagInView(view, instance, oldTag, tag)) return
+export function applyTag(view: StateView, instance: Ref, oldTag: number, tag: number): string | undefined {
+  if (retagInView(view, instance, oldTag, tag)) return undefined
   privatizeEntry(view, instance)
   const dropped = oldTag & ~tag
   if (dropped !== 0) {
     view.remove(instance, dropped)
     view.add(instance)
   }
-  if (tag !== 0 && (tag & ~oldTag) !== 0) view.add(instance, tag)
+  if (tag === 0 || (tag & ~oldTag) === 0) return undefined
+  view.add(instance, tag)
+  return stripChildTags(view, instance)
 }
 
 /**
@@ -43,12 +48,20 @@ export function removeFromView(view: StateView, instance: Ref, tag: number): voi
   if (banded) dropBandChange(view, instance, true)
 }
 
-/** Adds `instance`, which `view` does not see, at band tag `tag` (schema-tags.ts, or view.add where that does not apply). */
-export function addToView(view: StateView, instance: Ref, tag: number): void {
-  if (enterView(view, instance, tag)) return
+/**
+ * Adds `instance`, which `view` does not see, at band tag `tag` (schema-tags.ts, or view.add where
+ * that does not apply, then {@link stripChildTags}).
+ * @returns the class of a child whose tagged fields were held back, or undefined.
+ */
+export function addToView(view: StateView, instance: Ref, tag: number): string | undefined {
+  if (enterView(view, instance, tag)) return undefined
   privatizeEntry(view, instance)
-  if (tag === 0) view.add(instance)
-  else view.add(instance, tag)
+  if (tag === 0) {
+    view.add(instance)
+    return undefined
+  }
+  view.add(instance, tag)
+  return stripChildTags(view, instance)
 }
 
 /** Removes entry `j` from the record and, when its instance is still the registered one, from the view. */
@@ -66,7 +79,8 @@ export function retagEntry(r: ViewRecord, j: number, band: number, registry: Ent
   if (band === old) return
   const e = r.eids[j]!
   if ((tags[band]! & ~tags[old]!) !== 0) refreshFor(s, e, band)
-  applyTag(r.view, registry.instances[e]!, tags[old]!, tags[band]!)
+  const stripped = applyTag(r.view, registry.instances[e]!, tags[old]!, tags[band]!)
+  if (stripped !== undefined) noteStripped(s, e, stripped)
   recordSetBand(r, j, band)
 }
 
@@ -75,9 +89,17 @@ export function addEntry(r: ViewRecord, e: number, gen: number, band: number, re
   const inst = registry.instances[e]!
   const tag = tags[band]!
   refreshFor(s, e, band)
-  addToView(r.view, inst, tag)
+  const stripped = addToView(r.view, inst, tag)
+  if (stripped !== undefined) noteStripped(s, e, stripped)
   recordAdd(r, e, gen, band)
   if (s.fullReconcile) raiseWatch(s.bands, e, band)
+}
+
+/** Notes, for a once-only warning, an entity with a child whose tagged fields were held back. */
+export function noteStripped(s: SyncScratch, e: number, childClass: string): void {
+  if (s.strippedEid !== -1) return
+  s.strippedEid = e
+  s.strippedClass = childClass
 }
 
 /**

@@ -1,4 +1,4 @@
-import { definePlugins, Room, type Client as ServerClient } from '@colyseus/core'
+import { ClientState, definePlugins, Room, type Client as ServerClient } from '@colyseus/core'
 import { schema, t, type SchemaType } from '@colyseus/schema'
 import { Client, type Room as ClientRoom } from '@colyseus/sdk'
 import { addComponent, addEntity, createWorld, removeComponent, removeEntity, type World } from 'bitecs'
@@ -68,7 +68,14 @@ class BindingRoom extends Room<{ state: InstanceType<typeof State> }> {
     removeEntity(this.world, eid)
   }
 
-  override onJoin(client: ServerClient, options: { x?: number }): void {
+  override onJoin(client: ServerClient, options: { x?: number; unplaced?: boolean }): void {
+    if (options.unplaced === true) {
+      // a spawn screen: the player's entity exists, bound, with no Position or Observer yet
+      const eid = addEntity(this.world)
+      this.players.set(client.sessionId, eid)
+      this.plugins.attention.bind(client, eid)
+      return
+    }
     const eid = this.spawn(options.x ?? 0, 'player')
     addObserver(this.world, this.C, eid, { radius: RADIUS, budget: 32, fov: 2 * Math.PI })
     this.players.set(client.sessionId, eid)
@@ -196,7 +203,7 @@ describe('binding', () => {
       const eid = roomA.players.get(a.sessionId)!
       await a.leave()
       await until(() => roomA.plugins.attention.viewCount === 1, 'the view disposed with its client')
-      // a late bind (after an await in onJoin, say)
+      // a late bind (a Client kept and bound from a timer after the room's onLeave for it, say)
       roomA.plugins.attention.bind(gone, eid)
       await sleep(100)
       expect(roomA.plugins.attention.viewCount).toBe(1)
@@ -230,6 +237,93 @@ describe('binding', () => {
       room.plugins.attention.bind(room.clients.find((c) => c.sessionId === a.sessionId)!, reused)
       await until(() => kinds(a).includes('stash'), 'the new binding followed')
       expect(kinds(a)).toEqual(['other-player', 'stash', 'thing-reuse', 'thing-reuse', 'thing-reuse'])
+    } finally {
+      await a.leave()
+    }
+  })
+
+  it("should never show a client bound before its entity had Position or Observer the set of a new player that took the entity's id", async () => {
+    const a = await new Client(server.url).create('binding', { tag: 'unplaced', x: 0 })
+    const room = rooms.get('unplaced')!
+    const b = await new Client(server.url).joinById(room.roomId, { unplaced: true })
+    try {
+      const seen: string[][] = []
+      b.onStateChange(() => seen.push(kinds(b)))
+      await until(() => room.clients.every((c) => c.state === ClientState.JOINED), 'b joined')
+      await sleep(100)
+      // b's spawn is cancelled (the client stays, back on its spawn screen): the entity, never
+      // placed, is removed, which no component removal shows the engine
+      const unplaced = room.players.get(b.sessionId)!
+      removeEntity(room.world, unplaced)
+      // a new player's entity takes the id at once, with a hidden stash only it may see
+      const c = await new Client(server.url).joinById(room.roomId, { x: 0 })
+      try {
+        const reused = room.players.get(c.sessionId)!
+        expect(reused).toBe(unplaced)
+        const stash = room.spawn(3, 'stash')
+        addComponent(room.world, stash, room.C.Hidden)
+        setOwner(room.world, room.C, stash, reused)
+        await until(() => kinds(c).includes('stash'), "the new player's set")
+        await sleep(200)
+        expect(seen.flat()).toEqual([])
+        expect(room.plugins.attention.viewMembers(b.sessionId)).toEqual([])
+        expect(ours(new RegExp(`bind\\(client, ${unplaced}\\): entity ${unplaced} is not an observer.*until bind\\(\\) is called again`))).toHaveLength(1)
+        expect(ours(/lost its Observer/)).toHaveLength(0)
+        // placed and bound again, b follows its own new entity
+        const placed = room.spawn(1, 'b-player')
+        addObserver(room.world, room.C, placed, { radius: RADIUS, budget: 32, fov: 2 * Math.PI })
+        room.plugins.attention.bind(room.clients.find((x) => x.sessionId === b.sessionId)!, placed)
+        await until(() => kinds(b).includes('b-player'), 'the new binding followed')
+        expect(kinds(b)).not.toContain('stash')
+      } finally {
+        await c.leave()
+      }
+    } finally {
+      await b.leave()
+      await a.leave()
+    }
+  })
+
+  it("should not send a client another client's entities after the room replaced its state", async () => {
+    const a = await new Client(server.url).create('binding', { tag: 'replaced', x: 0 })
+    try {
+      const room = rooms.get('replaced')!
+      await until(() => kinds(a).includes('thing-replaced'), 'synced')
+      // every frame a is sent from now on
+      const sent: string[] = []
+      const client = room.clients.find((c) => c.sessionId === a.sessionId)!
+      const raw = client.raw.bind(client)
+      client.raw = (data: Uint8Array | Buffer, ...rest: unknown[]) => {
+        sent.push(Buffer.from(data).toString('latin1'))
+        return (raw as (...x: unknown[]) => void)(data, ...rest)
+      }
+      // a new round: a new state, every entity given a new instance in it
+      room.state = new State()
+      for (const [eid, old] of [...room.instances]) {
+        const thing = new Thing()
+        thing.x = old.x
+        thing.kind = old.kind
+        room.instances.set(eid, thing)
+        room.state.things.set(String(eid), thing)
+        room.plugins.attention.track(eid, thing)
+      }
+      // a player joins far from a, next to an entity only it may see
+      const b = await new Client(server.url).joinById(room.roomId, { x: 3000 })
+      try {
+        const secret = room.instances.get(room.spawn(3005, 'SECRET-far-from-a'))!
+        await until(() => kinds(b).includes('SECRET-far-from-a'), "b's set")
+        // the game writes the entity every few patches
+        for (let i = 1; i <= 5; i++) {
+          secret.x = 3005 + i
+          await sleep(40)
+        }
+        expect(sent.some((f) => f.includes('SECRET'))).toBe(false)
+        expect(kinds(a)).not.toContain('SECRET-far-from-a')
+        expect(room.plugins.attention.viewMembers(a.sessionId).every((e) => room.C.Position.x[e]! < 100)).toBe(true)
+        expect(ours(/was replaced while 1 client was joined/)).toHaveLength(1)
+      } finally {
+        await b.leave()
+      }
     } finally {
       await a.leave()
     }

@@ -37,6 +37,11 @@ const Flat = schema(
 /** Accepted: children behind tagged fields of the entity (they follow its band). */
 const Behind = schema({ x: t.float32().default(0), hp: t.uint8().default(1).view(Detail), inner: t.ref(Inner).view(Detail), list: t.array(Inner).view(Detail) }, 'EsBehind')
 
+/** Declared children without tags; at run time each holds a subclass with a tagged field, which track() cannot see. */
+const Gear = schema({ name: t.string().default('gear') }, 'EsGear')
+const SecretGear = Gear.extend({ secret: t.string().default('secret-0').view(Detail) }, 'EsSecretGear')
+const Runtime = schema({ x: t.float32().default(0), hp: t.uint8().default(1).view(Detail), gear: t.ref(Gear), bag: t.map(Gear), list: t.array(Gear) }, 'EsRuntime')
+
 const Loot = schema({ name: t.string().default('') }, 'EsLoot')
 type Loot = SchemaType<typeof Loot>
 const Ent = schema({ name: t.string().default(''), carry: t.ref(Loot), items: t.array(Loot), bag: t.map(Loot).view() }, 'EsEnt')
@@ -46,6 +51,7 @@ const State = schema(
   {
     ents: t.map(Ent).view(),
     loot: t.map(Loot).view(),
+    spare: t.map(Loot).view(),
     tagged: t.map(Loot).view(Detail),
     boss: t.ref(Loot),
     withStats: t.map(WithStats).view(),
@@ -54,6 +60,7 @@ const State = schema(
     both: t.map(Both).view(),
     flat: t.map(Flat).view(),
     behind: t.map(Behind).view(),
+    runtime: t.map(Runtime).view(),
   },
   'EsState',
 )
@@ -86,7 +93,9 @@ class EsRoom extends Room<{ state: State }> {
   lootEid = -1
   loot: Loot | null = null
 
-  override onCreate(options: { mode: 'nested' | 'behind' | 'shared' }): void {
+  runtime: SchemaType<typeof Runtime> | null = null
+
+  override onCreate(options: { mode: 'nested' | 'behind' | 'shared' | 'runtime' }): void {
     this.plugins.attention.use(this.attention)
     this.watcher = this.place(10)
     addObserver(this.world, this.C, this.watcher, { radius: 50, budget: 32, fov: 2 * Math.PI })
@@ -102,6 +111,16 @@ class EsRoom extends Room<{ state: State }> {
       this.state.behind.set(String(this.behindEid), e)
       this.plugins.attention.track(this.behindEid, e)
       this.behind = e
+    } else if (options.mode === 'runtime') {
+      const e = new Runtime()
+      this.behindEid = this.place(10)
+      this.state.runtime.set(String(this.behindEid), e)
+      this.plugins.attention.track(this.behindEid, e)
+      // assigned after track(): the declared classes have no tagged field
+      e.gear = new SecretGear()
+      e.bag.set('k', new SecretGear())
+      e.list.push(new SecretGear())
+      this.runtime = e
     } else {
       const ent = new Ent()
       ent.name = 'near'
@@ -182,7 +201,8 @@ async function patches(r: EsRoom, n = 5): Promise<void> {
   }
 }
 
-type Decoded = { behind?: Map<string, { hp?: number; inner?: { v: number }; list?: { v: number }[] }>; ents?: Map<string, { carry?: { name: string } }>; boss?: { name: string } }
+type DecodedGear = { name: string; secret?: string }
+type Decoded = { runtime?: Map<string, { hp?: number; gear?: DecodedGear; bag?: Map<string, DecodedGear>; list?: DecodedGear[] }>; behind?: Map<string, { hp?: number; inner?: { v: number }; list?: { v: number }[] }>; ents?: Map<string, { carry?: { name: string } }>; boss?: { name: string } }
 const decoded = (c: ClientRoom): Decoded => c.state as Decoded
 
 describe("what an entity's schema may hold", () => {
@@ -252,6 +272,54 @@ describe("what an entity's schema may hold", () => {
     await patchUntil(r, () => held(c)?.inner?.v === 7 && held(d)?.inner?.v === 7 && held(c)?.list?.[0]?.v === 7, 'the children back at High')
     await d.leave()
     await c.leave()
+  })
+
+  it("should never send a child's own tagged fields when the child's run-time class has them and its declared class has not (a subclass, an element of a map or an array)", { timeout: 30_000 }, async () => {
+    const warned: string[] = []
+    const spy = vi.spyOn(console, 'warn').mockImplementation((...w: unknown[]) => void warned.push(w.map(String).join(' ')))
+    try {
+      const c = await new Client(server.url).create('entity-schema', { mode: 'runtime' })
+      const r = room!
+      await until(() => joined(r, 1), 'the client to join')
+      const e = String(r.behindEid)
+      const held = (cl: ClientRoom) => decoded(cl).runtime?.get(e)
+      // every child's secret, on every client, after every patch
+      const secrets: string[] = []
+      const watch = (cl: ClientRoom): void => {
+        cl.onStateChange(() => {
+          const h = held(cl)
+          for (const g of [h?.gear, h?.bag?.get('k'), h?.list?.[0]]) if (g?.secret !== undefined) secrets.push(g.secret)
+        })
+      }
+      watch(c)
+      const gears = () => [r.runtime!.gear, r.runtime!.bag.get('k')!, r.runtime!.list[0]!] as unknown as { secret: string }[]
+      await patchUntil(r, () => r.bandOf(r.behindEid) === Band.High && held(c)?.hp === 1 && held(c)?.list?.length === 1 && held(c)?.bag?.size === 1, 'the entity at High')
+      for (const g of gears()) g.secret = 'secret-high'
+      await patches(r)
+      // down to Low, a new value, and a client joining at Low (its full state from the shared view)
+      r.C.Position.x[r.behindEid] = 58
+      await patchUntil(r, () => r.bandOf(r.behindEid) === Band.Low, 'the entity to drop to Low')
+      for (const g of gears()) g.secret = 'secret-low'
+      await patches(r)
+      const d = await new Client(server.url).joinById(r.roomId)
+      watch(d)
+      await until(() => joined(r, 2), 'the joiner')
+      await patchUntil(r, () => held(d)?.gear?.name === 'gear', 'the joiner to hold the entity')
+      // and High again
+      r.C.Position.x[r.behindEid] = 10
+      await patchUntil(r, () => held(c)?.hp === 1 && held(d)?.hp === 1, 'back at High')
+      for (const g of gears()) g.secret = 'secret-again'
+      await patches(r)
+      expect(secrets).toEqual([])
+      // the children themselves arrive, with their untagged fields
+      expect(held(d)!.list![0]!.name).toBe('gear')
+      expect(held(d)!.bag!.get('k')!.name).toBe('gear')
+      expect(warned.filter((m) => m.includes(`entity ${r.behindEid}'s EsRuntime holds a EsSecretGear with fields tagged .view(tag)`))).toHaveLength(1)
+      await d.leave()
+      await c.leave()
+    } finally {
+      spy.mockRestore()
+    }
   })
 
   it('should accept an entity in a stream collection without .view() (private to views all the same)', () => {
@@ -358,6 +426,29 @@ describe("what an entity's schema may hold", () => {
     expect(r.shared()).toBeNull()
     expect(registryOf(r.plugins.attention).count).toBe(1)
     await c.leave()
+  })
+
+  it('should find a tracked instance moved to another .view() collection after track(), and not one re-keyed in its own', () => {
+    const { state, plugin, encoder } = handDriven()
+    const root = (encoder as unknown as { root: unknown }).root
+    const reg = registryOf(plugin)
+    const loot = new Loot()
+    state.loot.set('1', loot)
+    plugin.track(1, loot)
+    // a new key in the same collection: its clients are sent the move
+    state.loot.delete('1')
+    state.loot.set('one', loot)
+    expect(findSharedInstance(reg, root)).toBeNull()
+    // another collection: the views hold the first one's ancestors, not this one's
+    state.loot.delete('one')
+    state.spare.set('1', loot)
+    const found = findSharedInstance(reg, root)
+    expect(found).toMatchObject({ eid: 1, where: "map 'spare' of EsState" })
+    expect(found!.message).toMatch(/entity 1's tracked EsLoot was moved after track\(\) from map 'loot' of EsState to map 'spare' of EsState: the clients that held it lost it.*untrack\(1\), move it, then track\(1, instance\) again/)
+    // the documented way: tracked again where it is now
+    plugin.untrack(1)
+    plugin.track(1, loot)
+    expect(findSharedInstance(reg, root)).toBeNull()
   })
 
   it('should look at every tracked entity, the last one tracked included', () => {

@@ -245,6 +245,8 @@ function run(sc: Scenario): void {
         // the binding holds while the entity keeps its Observer and its Position (a player removed,
         // its id perhaps reused by another, or respawned, is bound again by the game)
         boundGen.set(cmd.client, engine.observerGenerationOf(e))
+        // an entity that is no observer yet: the binding waits for the next sync (no room: every client counts as joined)
+        waiting.set(cmd.client, engine.isObserver(e) ? -1 : e)
         forBoth((s) => {
           const client = s.clients[cmd.client] ?? { sessionId: sid, view: undefined }
           s.clients[cmd.client] = client
@@ -268,6 +270,11 @@ function run(sc: Scenario): void {
         }
         for (let k = 0; k < cmd.ticks; k++) engine(world)
         for (const c of cmd.between) if (c.kind !== 'sync') apply(c)
+        // a binding made while its entity was no observer follows it only if it is one by this sync, else it lapses
+        for (const [c, e] of waiting) {
+          if (e !== -1 && !engine.isObserver(e)) boundGen.set(c, -2)
+          waiting.set(c, -1)
+        }
         forBoth((s) => s.plugin.sync())
         encode()
         check()
@@ -277,6 +284,8 @@ function run(sc: Scenario): void {
 
   // per client index: the bound observer's observer generation at its bind
   const boundGen = new Map<number, number>()
+  // per client index: the entity it was bound to while that was no observer, until the next sync (-1: none)
+  const waiting = new Map<number, number>()
 
   const encode = (): void => {
     const it = { offset: 0 }

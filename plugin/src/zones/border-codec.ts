@@ -83,6 +83,13 @@ export const MessageFlag = {
    * swept once its last part is applied).
    */
   More: 2,
+  /**
+   * An empty summary a room sends, while its own summaries do not come back to it, only to learn
+   * when its link is back (its echo): it says nothing of its ghosts, and a neighbour that applied
+   * it as a summary would keep them (a ghost of an entity hidden since included) for as long as
+   * the probes get out.
+   */
+  Probe: 4,
 } as const
 
 /** Most records in one message (the header's count is 16 bits). */

@@ -118,7 +118,7 @@ export function publishSummary(st: ExchangeState, t: number): void {
     // short and our own echo tells us when the link is back
     if (t - st.lastProbe < o.ttlMs) return
     st.lastProbe = t
-    beginMessage(st.summary, o.zone, st.instance, ++st.seq, t)
+    beginMessage(st.summary, o.zone, st.instance, ++st.seq, t, MessageFlag.Probe)
     send(st, summaryChannel(o.zone, o.channel), finishMessage(st.summary))
     st.lastPublish = t
     return
@@ -133,7 +133,8 @@ export function publishSummary(st: ExchangeState, t: number): void {
   const flags = keyframe ? MessageFlag.Keyframe : 0
   beginMessage(w, o.zone, st.instance, ++st.seq, t, flags)
   const maxRecord = maxRecordBytes(o.layout)
-  const stamp = ++sent.counter
+  // (wrapped as the Uint32Array it is compared with: 0 is no summary)
+  const stamp = (sent.counter = (sent.counter + 1) >>> 0 || 1)
   let n = 0
   const ents = query(o.world, [o.components.Position])
   for (let i = 0; i < ents.length && n < o.maxEntities; i++) {

@@ -44,6 +44,8 @@ export function drainInbox(st: ExchangeState, t: number): void {
       drop(st, 'wrong source')
       continue
     }
+    // a neighbour whose link is down probing for its echo: not a summary (MessageFlag.Probe)
+    if ((msg.flags & MessageFlag.Probe) !== 0) continue
     if (staleSummary(st, msg, t)) {
       st.stats.stale++
       continue
@@ -152,7 +154,8 @@ function applySummary(st: ExchangeState, msg: BorderMessage, t: number): void {
   const part = msg.seq === st.nextPart[src] && instance === st.sumInstance[src]
   const more = (msg.flags & MessageFlag.More) !== 0
   const replaced = switchInstance(st, src, instance, t)
-  const stamp = part ? st.partStamp[src]! : ++st.stamp
+  // (wrapped as the Uint32Arrays it is compared with: 0 is no summary)
+  const stamp = part ? st.partStamp[src]! : (st.stamp = (st.stamp + 1) >>> 0 || 1)
   st.partStamp[src] = stamp
   st.nextPart[src] = more ? (msg.seq + 1) >>> 0 : -1
   st.sumSeq[src] = msg.seq

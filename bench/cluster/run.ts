@@ -3,6 +3,7 @@
 // cross-border latency, the Redis traffic per zone against what the zone's clients receive, and
 // the server CPU per process. Flags: --quick (short), --bots N, --clients N (per zone), --seconds N,
 // --processes N; --help prints them.
+import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { Client, type Room } from '@colyseus/sdk'
 import { createRandom } from '../../example-server/src/random'
@@ -83,7 +84,8 @@ const PROBES = [
 
 async function runLayout(processes: number, o: Options): Promise<ClusterRun> {
   let redis: TestRedis | null = null
-  const env: Record<string, string> = { ZONES: '2x2', BOTS: String(o.bots), SEED: '5', ATTENTION_DEBUG: '1' }
+  // (one entity key secret for every process of the world)
+  const env: Record<string, string> = { ZONES: '2x2', BOTS: String(o.bots), SEED: '5', ATTENTION_DEBUG: '1', ENTITY_KEY_SECRET: randomBytes(8).toString('hex') }
   if (processes > 1) {
     redis = await startRedis()
     env.REDIS_URL = redis.url

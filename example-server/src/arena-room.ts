@@ -10,7 +10,7 @@ import { checkFrame } from './frame-check'
 import { createClientGuard, createOnceLogger, parseFace, parseMove, parseSwitch, Verdict } from './messages'
 import { ArenaState, Entity, PLAYER_REMOVED_CLOSE_CODE, type AttentionMessage } from './state'
 import { createZoneBorder, zoneArea, zoneIsLive, type ZoneSettings } from './zone-border'
-import { createEntityKeys, newKeySecret, restoreKeySecret, sharedKeySecret } from './entity-keys'
+import { createEntityKeys, isKeySecret, newKeySecret } from './entity-keys'
 import { consumeHandoverToken, handoverTokenValid, isHandoverToken, issueHandoverToken, type HandoverMessage } from './handover'
 
 export type { ArenaOptions } from './arena-options'
@@ -130,11 +130,12 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
   border: BorderExchange | null = null
   /** Players handed over by a neighbour, waiting for their client (key -> entity, deadline). */
   private readonly awaiting = new Map<string, { eid: number; until: number }>()
+  /** Players the room seats (maxClients): in a zone room, fresh joins only (handed-over players always get in). */
+  private seats = DEFAULT_MAX_CLIENTS
   /** Bytes per second each client may receive (0: the count budget). */
   private byteBudget = 0
   /** Makes entity keys (entity-keys.ts): a secret of this room's, or the zoned world's shared one. */
   private keys: (id: number) => string = () => ''
-  private keySecret = ''
   /** Spawns so far: outside a zoned world, an entity's key is made from its spawn serial. */
   private spawns = 0
   /** keyOf's cache: per entity id, the key, and in a zoned world the global id it was made from. */
@@ -173,11 +174,14 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
     // make rooms (each simulating its bots) until the process gives out. Counted before any await,
     // so that concurrent creations cannot all pass; onDispose (which a failed creation runs too)
     // gives the place back.
-    this.maxClients = options.maxClients ?? DEFAULT_MAX_CLIENTS
+    this.seats = options.maxClients ?? DEFAULT_MAX_CLIENTS
+    // a zone room takes every player handed over to it (a full one would lose a player walking in:
+    // its old room has let it go), so there the limit applies to fresh joins only (onJoin)
+    this.maxClients = options.zones === undefined ? this.seats : Infinity
     if (options.zones === undefined) {
       const most = options.maxRooms ?? DEFAULT_MAX_ROOMS
       if (openArenas.size >= most) {
-        throw new ServerError(SERVICE_UNAVAILABLE, `arena: the server is full (${most} rooms of ${this.maxClients} players: maxRooms, maxClients); try again later`)
+        throw new ServerError(SERVICE_UNAVAILABLE, `arena: the server is full (${most} rooms of ${this.seats} players: maxRooms, maxClients); try again later`)
       }
       openArenas.add(this)
     }
@@ -201,9 +205,10 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
     }
     this.debug = options.debug === true
     this.byteBudget = options.byteBudget ?? 0
-    // every zone room makes the same key of an entity (it keeps its key across zones), so they share the secret
-    this.keySecret = options.zones === undefined ? newKeySecret() : await sharedKeySecret(this.presence)
-    this.keys = createEntityKeys(this.keySecret)
+    // every zone room makes the same key of an entity (it keeps its key across zones): the world's
+    // secret, from the room definition (startServer); any other room has a secret of its own
+    if (options.zones !== undefined && !isKeySecret(options.keySecret)) throw new ServerError(500, 'arena: a zone room needs its world\'s entity key secret (startServer\'s entityKeySecret)')
+    this.keys = createEntityKeys(options.zones === undefined ? newKeySecret() : options.keySecret!)
     if (options.zones !== undefined) {
       const grid: ZoneGrid = { ...options.zones, width: WORLD_SIZE, height: WORLD_SIZE }
       const zone = options.zone
@@ -291,6 +296,10 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
     if (typeof options.resume === 'string' && resumed === -1) throw new Error(`arena: no player ${options.resume.slice(0, 20)} was handed over to this zone`)
     let eid = resumed
     if (eid === -1) {
+      // (no await from here to the seat below: concurrent joins cannot all pass)
+      if (this.zone !== null && this.playerOf.size >= this.seats) {
+        throw new ServerError(SERVICE_UNAVAILABLE, `arena: zone ${this.zone.zone} is full (${this.seats} players: maxClients); try again later`)
+      }
       eid = this.arena.spawnPlayer(this.nextTeam)
       this.nextTeam = this.nextTeam === 1 ? 2 : 1
       const C = this.arena.C
@@ -417,7 +426,6 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
       linkChanged: (up) => {
         // a Redis that restarted empty forgot this room: list it again for the matchmaker
         if (up) void this.setMetadata({ zone: zone.zone }).catch(() => {})
-        if (up) void restoreKeySecret(this.presence, this.keySecret).catch(() => {})
         if (up) console.warn(`[arena zone ${zone.zone}] presence link is back: cross-border traffic resumes`)
         else console.warn(`[arena zone ${zone.zone}] presence link lost: serving this zone alone, cross-border traffic paused`)
       },

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto'
-import type { Presence } from '@colyseus/core'
 
 /**
  * Owns the arena's replication keys: the public name of each entity (its key in the state's
@@ -11,7 +10,8 @@ import type { Presence } from '@colyseus/core'
  * (a spawn serial, or a zone world's global id) through a keyed 32-bit permutation, Speck32/64: a
  * block cipher, so distinct ids give distinct keys, and without the secret a key says nothing of
  * its id or of the order of spawns. The secret is per room, or shared by every zone room of a
- * zoned world (an entity keeps its key across zones: {@link sharedKeySecret}).
+ * zoned world (an entity keeps its key across zones): startServer's `entityKeySecret`, the same in
+ * every process, or one made at start when every zone room is in one process.
  */
 
 /** Rounds of Speck32/64. */
@@ -83,38 +83,4 @@ export function createEntityKeys(secret: string): (id: number) => string {
     }
     return key
   }
-}
-
-/** Presence key of a zoned world's key secret, and of the lock its maker takes. */
-const SHARED_SECRET = 'arena:entity-key-secret'
-const SHARED_SECRET_LOCK = 'arena:entity-key-secret-lock'
-
-/**
- * The key secret every zone room of a zoned world uses, from the presence (Redis with several
- * processes): the first room to ask makes it, under a short lock, and the others wait for it.
- * @param timeoutMs - how long to wait for another room's secret.
- * @returns the secret.
- */
-export async function sharedKeySecret(presence: Presence, timeoutMs = 10_000): Promise<string> {
-  const until = Date.now() + timeoutMs
-  for (;;) {
-    const held: unknown = await presence.get(SHARED_SECRET)
-    if (isKeySecret(held)) return held
-    // the lock lasts 5 s: should its holder's process die before writing, another room makes it
-    if ((await presence.hincrbyex(SHARED_SECRET_LOCK, 'v', 1, 5)) === 1) {
-      const made = newKeySecret()
-      await presence.set(SHARED_SECRET, made)
-      return made
-    }
-    if (Date.now() > until) throw new Error(`arena: no shared entity key secret in the presence after ${timeoutMs} ms`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
-
-/**
- * Writes `secret` back to the presence if it lost it (a Redis that restarted empty): a zone room
- * created afterwards must make its keys with the same secret as the live ones.
- */
-export async function restoreKeySecret(presence: Presence, secret: string): Promise<void> {
-  if (!isKeySecret(await presence.get(SHARED_SECRET))) await presence.set(SHARED_SECRET, secret)
 }

@@ -24,6 +24,8 @@ export class FullStateMeter {
   private readonly encoder = new Encoder(this.state)
   private readonly view = new StateView()
   private readonly copies = new Map<number, Entity>()
+  /** The key each copy went in under (the room may no longer make it at a despawn: a zone's gid is gone by then). */
+  private readonly keys = new Map<number, string>()
   private readonly it = { offset: 1 }
   private bytes = 0
   private since: number
@@ -59,8 +61,10 @@ export class FullStateMeter {
     e.cx = source.cx
     e.cy = source.cy
     this.write(eid, e)
+    const key = this.keyOf(eid)
     this.copies.set(eid, e)
-    this.state.entities.set(this.keyOf(eid), e)
+    this.keys.set(eid, key)
+    this.state.entities.set(key, e)
     this.view.add(e, AttentionTags.Motion | AttentionTags.Detail)
   }
 
@@ -70,7 +74,8 @@ export class FullStateMeter {
     if (e === undefined) return
     this.copies.delete(eid)
     this.view.remove(e)
-    this.state.entities.delete(this.keyOf(eid))
+    this.state.entities.delete(this.keys.get(eid)!)
+    this.keys.delete(eid)
   }
 
   /**

@@ -7,6 +7,7 @@ import { startServer, type RunningServer } from './server'
 // ENGINE_THREADS (threads the attention engine scores observers on, 1 to 8; more than 1 needs SCORER=heads);
 // PIPELINED (1: the engine's threads score the next tick while the room syncs and sends; ENGINE_THREADS then defaults to 2);
 // MAX_CLIENTS (players per arena room, 1 to 2000, default 500), MAX_ROOMS (arena rooms per process outside a zoned world, 1 to 256, default 4);
+// ENTITY_KEY_SECRET (16 hex digits, the same in every process of a zoned world on Redis: entity keys keep across zones);
 // REDIS_URL (several
 // processes sharing Colyseus' Redis presence and driver), PUBLIC_ADDRESS (host:port other
 // processes' clients reach this one at), ZONES (a zoned world, e.g. 2x2) and CLUSTER_PROCESSES (how
@@ -68,6 +69,7 @@ const options = {
   // unset: startServer's defaults
   maxClients: process.env.MAX_CLIENTS ? intEnv('MAX_CLIENTS', 500, 1, 2000) : undefined,
   maxRooms: process.env.MAX_ROOMS ? intEnv('MAX_ROOMS', 4, 1, 256) : undefined,
+  entityKeySecret: process.env.ENTITY_KEY_SECRET === '' ? undefined : process.env.ENTITY_KEY_SECRET,
 }
 
 // Ctrl-C reaches this process more than once (the terminal signals the whole process group, the

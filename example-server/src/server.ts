@@ -13,6 +13,7 @@ import { installWebSocketGlobal } from 'colyseus-attention'
 import { WebSocket } from 'ws'
 import { parseArenaOptions } from './arena-options'
 import { ArenaRoom, DEFAULT_MAX_CLIENTS, DEFAULT_MAX_ROOMS } from './arena-room'
+import { isKeySecret, newKeySecret } from './entity-keys'
 import { DirectFrameTransport } from './direct-frames'
 import { mountDebugRoutes } from './debug-routes'
 import { zoneInbox } from './zone-border'
@@ -86,6 +87,12 @@ export interface StartOptions {
    * @defaultValue 4
    */
   maxRooms?: number
+  /**
+   * A zoned world's entity key secret: 16 lowercase hex digits (`openssl rand -hex 8`), the same in
+   * every process, so that an entity keeps its key from zone to zone. Needed with `redisUrl` and
+   * `zones`; with `zones` alone (every zone room in this process) one is made at start.
+   */
+  entityKeySecret?: string
 }
 
 /** A running example server. */
@@ -245,6 +252,18 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const engineThreads = options.engineThreads ?? (pipelined ? 2 : 1)
   const refused = parseArenaOptions({ engineThreads, enginePipelined: options.enginePipelined, scorer: options.scorer, maxClients: options.maxClients, maxRooms: options.maxRooms })
   if (typeof refused === 'string') throw new RangeError(`startServer: ${refused}`)
+  // a zoned world's rooms make an entity's key with one secret, so that it keeps its key from zone
+  // to zone: given (the same in every process), or made here when every zone room is in this one
+  const keySecret = options.zones === undefined ? undefined : (options.entityKeySecret ?? (options.redisUrl === undefined ? newKeySecret() : undefined))
+  if (options.entityKeySecret !== undefined && !isKeySecret(options.entityKeySecret)) {
+    throw new RangeError(`startServer: entityKeySecret (ENTITY_KEY_SECRET) must be 16 lowercase hex digits, e.g. from \`openssl rand -hex 8\`; got ${String(options.entityKeySecret).length} characters`)
+  }
+  if (options.zones !== undefined && keySecret === undefined) {
+    throw new RangeError(
+      'startServer: a zoned world on several processes (redisUrl, REDIS_URL) needs entityKeySecret (ENTITY_KEY_SECRET): 16 lowercase hex digits, ' +
+        'the same in every process, e.g. from `openssl rand -hex 8` (each process would make its own, and an entity would change its key at a border)',
+    )
+  }
   // debug routes answer anyone who can reach the port: by default, only this machine can
   const host = options.host ?? (options.debug === true ? '127.0.0.1' : '0.0.0.0')
   const port = options.port === 0 ? await freePort(host === '0.0.0.0' ? '127.0.0.1' : host) : (options.port ?? 2567)
@@ -275,6 +294,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     enginePipelined: pipelined,
     maxClients: options.maxClients ?? DEFAULT_MAX_CLIENTS,
     maxRooms: options.maxRooms ?? DEFAULT_MAX_ROOMS,
+    // (a room definition's options override a join's: a client cannot choose it)
+    ...(keySecret === undefined ? {} : { keySecret }),
   })
   if (options.zones !== undefined) arena.filterBy(['zone'])
   // client frames are tiny (see MAX_FRAME_BYTES); anything above 1 KiB closes the socket (1009)

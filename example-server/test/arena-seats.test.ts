@@ -146,4 +146,63 @@ describe('arena seats', () => {
       await proc.stop()
     }
   })
+
+  it('should hand a player over to a full zone room, refusing only fresh joins there', async () => {
+    // one seat per zone room: zone 1 is full before the player walks in
+    const server = await startServer({ port: 0, host: '127.0.0.1', bots: 10, seed: 3, debug: true, zones: { columns: 2, rows: 1 }, maxClients: 1 })
+    try {
+      const url = `http://127.0.0.1:${server.port}`
+      const zoneRoom = (zone: number): ArenaRoom | undefined => [...arenaRooms.values()].find((r) => r.zone?.zone === zone)
+      await until('both zone rooms', () => zoneRoom(0) !== undefined && zoneRoom(1) !== undefined, 15_000)
+      const joinZone = async (options: Record<string, unknown>): Promise<Room> => {
+        const room = await new Client(url).join('arena', options)
+        room.onMessage('destroyed', () => {})
+        room.onMessage('handover', () => {})
+        return room
+      }
+      await joinZone({ zone: 1 })
+      await expect(joinZone({ zone: 1 })).rejects.toThrow('arena: zone 1 is full (1 players: maxClients); try again later')
+      // a player just left of the border (x 800), walking right
+      const player = await joinZone({ zone: 0, x: 785, y: 600 })
+      let moved: Room | null = null
+      let refused: unknown = null
+      player.onMessage('handover', (m: { zone: number; key: string; token: string }) => {
+        joinZone({ zone: m.zone, resume: m.key, resumeToken: m.token }).then((r) => (moved = r), (e: unknown) => (refused = e))
+      })
+      player.send('face', { angle: 0 })
+      player.send('move', { dx: 1, dy: 0 })
+      await until('the handover', () => moved !== null || refused !== null, 8000)
+      expect(refused).toBeNull()
+      const z1 = zoneRoom(1)!
+      expect(z1.clients.length).toBe(2)
+      expect(z1.playerEntity((moved as unknown as Room).sessionId)).not.toBe(-1)
+      // and still no fresh seat
+      await expect(joinZone({ zone: 1 })).rejects.toThrow(/zone 1 is full/)
+    } finally {
+      await server.stop()
+    }
+  })
+
+  it('should drop a despawned zone entity from the full-state meter (its key outlives its global id)', async () => {
+    const server = await startServer({ port: 0, host: '127.0.0.1', bots: 10, seed: 3, zones: { columns: 2, rows: 1 } })
+    try {
+      const url = `http://127.0.0.1:${server.port}`
+      const zoneRoom = (zone: number): ArenaRoom | undefined => [...arenaRooms.values()].find((r) => r.zone?.zone === zone)
+      await until('both zone rooms', () => zoneRoom(0) !== undefined && zoneRoom(1) !== undefined, 15_000)
+      const z0 = zoneRoom(0)!
+      const watcher = await new Client(url).join('arena', { zone: 0 })
+      watcher.onMessage('*', () => {})
+      watcher.send('full-state')
+      const meter = () => (z0 as unknown as { fullState: { state: { entities: Map<string, unknown> } } | null }).fullState
+      await until('the meter', () => meter() !== null)
+      const bots = Array.from({ length: 20 }, (_, i) => z0.arena.spawnBot(100 + 10 * i, 100, { vx: 0, vy: 0 }))
+      const keys = bots.map((e) => z0.keyOf(e))
+      await until('the bots in the meter', () => keys.every((k) => meter()!.state.entities.has(k)))
+      for (const e of bots) z0.arena.despawn(e)
+      await until('the bots gone from the meter', () => keys.every((k) => !meter()!.state.entities.has(k)))
+      await watcher.leave()
+    } finally {
+      await server.stop()
+    }
+  })
 })

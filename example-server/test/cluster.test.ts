@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { matchMaker } from '@colyseus/core'
 import { Client, type Room } from '@colyseus/sdk'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -12,7 +13,8 @@ import { startServer } from '../src/server'
 // zone (the server places them after at most 15 s).
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-const ENV = { ZONES: '2x1', BOTS: '30', SEED: '3', ATTENTION_DEBUG: '1', CLUSTER_PROCESSES: '2' }
+// one entity key secret for the whole world (every process): an entity keeps its key from zone to zone
+const ENV = { ZONES: '2x1', BOTS: '30', SEED: '3', ATTENTION_DEBUG: '1', CLUSTER_PROCESSES: '2', ENTITY_KEY_SECRET: randomBytes(8).toString('hex') }
 
 let redis: TestRedis
 let procs: ServerProcess[] = []

@@ -1,9 +1,8 @@
 import { Client, type Room } from '@colyseus/sdk'
-import { LocalPresence } from '@colyseus/core'
 import { addComponent } from 'bitecs'
 import { describe, expect, it } from 'vitest'
 import { arenaRooms, type ArenaRoom } from '../src/arena-room'
-import { createEntityKeys, KEY_LENGTH, newKeySecret, sharedKeySecret, speckEncrypt, speckRoundKeys } from '../src/entity-keys'
+import { createEntityKeys, KEY_LENGTH, newKeySecret, speckEncrypt, speckRoundKeys } from '../src/entity-keys'
 import { startServer } from '../src/server'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -54,11 +53,13 @@ describe('entity-keys', () => {
     expect(() => createEntityKeys('not a secret')).toThrow(/16 lowercase hex digits/)
   })
 
-  it('should give every caller of sharedKeySecret the same secret, however many ask at once', async () => {
-    const presence = new LocalPresence()
-    const secrets = await Promise.all(Array.from({ length: 8 }, () => sharedKeySecret(presence)))
-    expect(new Set(secrets).size).toBe(1)
-    expect(await sharedKeySecret(presence)).toBe(secrets[0])
+  it('should refuse a zoned world on several processes without one secret for all, and a malformed one, at start', async () => {
+    const zones = { columns: 2, rows: 1 }
+    // (refused before Redis is looked for: nothing listens at this URL)
+    await expect(startServer({ port: 0, host: '127.0.0.1', zones, redisUrl: 'redis://127.0.0.1:1' })).rejects.toThrow(
+      /a zoned world on several processes \(redisUrl, REDIS_URL\) needs entityKeySecret \(ENTITY_KEY_SECRET\): 16 lowercase hex digits, the same in every process/,
+    )
+    await expect(startServer({ port: 0, host: '127.0.0.1', zones, entityKeySecret: 'secret' })).rejects.toThrow(/entityKeySecret \(ENTITY_KEY_SECRET\) must be 16 lowercase hex digits.*got 6 characters/)
   })
 })
 

@@ -44,7 +44,7 @@ export interface ArenaOptions {
    * full, a join that would create another is refused. @defaultValue 4
    */
   maxRooms?: number
-  /** A zoned world's entity key secret (set by the server, entity-keys.ts): every zone room makes an entity's key with it. */
+  /** A zoned world's entity key secret (set by the server; the plugin's createEntityKeys): every zone room makes an entity's key with it. */
   keySecret?: string
   /** Zoned world (set by the server): the grid of zones; the room simulates zone `zone`. */
   zones?: { columns: number; rows: number }

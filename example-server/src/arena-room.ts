@@ -1,6 +1,6 @@
 import { CloseCode, definePlugins, ErrorCode, matchMaker, Room, ServerError, type AuthContext, type Client } from '@colyseus/core'
 import { StateView } from '@colyseus/schema'
-import { addObserver, AttentionPlugin, AttentionTags, Band } from 'colyseus-attention'
+import { addObserver, AttentionPlugin, AttentionTags, Band, createEntityKeys, type EntityKeys } from 'colyseus-attention'
 import { zoneCount, type BorderExchange, type ZoneGrid } from 'colyseus-attention/zones'
 import { createArenaWorld, Kind, type ArenaWorld } from './arena-world'
 import type { OnnxScorer } from 'colyseus-attention/learned'
@@ -10,7 +10,6 @@ import { checkFrame } from './frame-check'
 import { createClientGuard, createOnceLogger, parseFace, parseMove, parseSwitch, Verdict } from './messages'
 import { ArenaState, Entity, PLAYER_REMOVED_CLOSE_CODE, type AttentionMessage } from './state'
 import { createZoneBorder, zoneArea, zoneIsLive, type ZoneSettings } from './zone-border'
-import { createEntityKeys, isKeySecret, newKeySecret } from './entity-keys'
 import { consumeHandoverToken, handoverTokenValid, isHandoverToken, issueHandoverToken, type HandoverMessage } from './handover'
 
 export type { ArenaOptions } from './arena-options'
@@ -134,10 +133,12 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
   private seats = DEFAULT_MAX_CLIENTS
   /** Bytes per second each client may receive (0: the count budget). */
   private byteBudget = 0
-  /** Makes entity keys (entity-keys.ts): a secret of this room's, or the zoned world's shared one. */
-  private keys: (id: number) => string = () => ''
-  /** Spawns so far: outside a zoned world, an entity's key is made from its spawn serial. */
-  private spawns = 0
+  /**
+   * Makes the entities' public keys (the plugin's createEntityKeys: opaque, so that the keys a
+   * client holds say nothing of the entities it is not sent): a secret of this room's, or the zoned
+   * world's shared one (an entity keeps its key from zone to zone).
+   */
+  private keys: EntityKeys = createEntityKeys()
   /** keyOf's cache: per entity id, the key, and in a zoned world the global id it was made from. */
   private readonly keyIds: number[] = []
   private readonly keyStrings: string[] = []
@@ -207,8 +208,10 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
     this.byteBudget = options.byteBudget ?? 0
     // every zone room makes the same key of an entity (it keeps its key across zones): the world's
     // secret, from the room definition (startServer); any other room has a secret of its own
-    if (options.zones !== undefined && !isKeySecret(options.keySecret)) throw new ServerError(500, 'arena: a zone room needs its world\'s entity key secret (startServer\'s entityKeySecret)')
-    this.keys = createEntityKeys(options.zones === undefined ? newKeySecret() : options.keySecret!)
+    if (options.zones !== undefined) {
+      if (options.keySecret === undefined) throw new ServerError(500, 'arena: a zone room needs its world\'s entity key secret (startServer\'s entityKeySecret)')
+      this.keys = createEntityKeys(options.keySecret)
+    }
     if (options.zones !== undefined) {
       const grid: ZoneGrid = { ...options.zones, width: WORLD_SIZE, height: WORLD_SIZE }
       const zone = options.zone
@@ -374,7 +377,7 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
   }
 
   /**
-   * The replication key of an entity (entity-keys.ts): opaque, so that the keys a client holds say
+   * The replication key of an entity (the plugin's createEntityKeys): opaque, so that the keys a client holds say
    * nothing of the entities it is not sent. Made from its spawn serial, or in a zoned world from its
    * global id (the same in every zone room).
    */
@@ -383,7 +386,7 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
     const id = this.border.gidOf(eid)
     // cached per entity id, with the id it was made from (a zone's gid changes when the eid is reused)
     if (this.keyIds[eid] === id) return this.keyStrings[eid]!
-    const key = this.keys(id)
+    const key = this.keys.of(id)
     this.keyIds[eid] = id
     this.keyStrings[eid] = key
     return key
@@ -683,10 +686,7 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
     e.mood = this.arena.mood[eid]!
     this.instances.set(eid, e)
     if (this.border === null) {
-      // a serial comes round to a live entity's only after 2^32 spawns (a beacon lives for ever)
-      let key = this.keys(++this.spawns)
-      while (this.byKey.has(key)) key = this.keys(++this.spawns)
-      this.keyStrings[eid] = key
+      this.keyStrings[eid] = this.keys.next()
     } else if (this.border.gidOf(eid) === 0) this.border.register(eid)
     const key = this.keyOf(eid)
     this.byKey.set(key, eid)

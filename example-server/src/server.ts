@@ -9,11 +9,10 @@ import { Redis } from 'ioredis'
 import { Encoder } from '@colyseus/schema'
 import { WebSocketTransport } from '@colyseus/ws-transport'
 import express from 'express'
-import { installWebSocketGlobal } from 'colyseus-attention'
+import { createEntityKeys, installWebSocketGlobal } from 'colyseus-attention'
 import { WebSocket } from 'ws'
 import { parseArenaOptions } from './arena-options'
 import { ArenaRoom, DEFAULT_MAX_CLIENTS, DEFAULT_MAX_ROOMS } from './arena-room'
-import { isKeySecret, newKeySecret } from './entity-keys'
 import { DirectFrameTransport } from './direct-frames'
 import { mountDebugRoutes } from './debug-routes'
 import { zoneInbox } from './zone-border'
@@ -254,10 +253,14 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   if (typeof refused === 'string') throw new RangeError(`startServer: ${refused}`)
   // a zoned world's rooms make an entity's key with one secret, so that it keeps its key from zone
   // to zone: given (the same in every process), or made here when every zone room is in this one
-  const keySecret = options.zones === undefined ? undefined : (options.entityKeySecret ?? (options.redisUrl === undefined ? newKeySecret() : undefined))
-  if (options.entityKeySecret !== undefined && !isKeySecret(options.entityKeySecret)) {
-    throw new RangeError(`startServer: entityKeySecret (ENTITY_KEY_SECRET) must be 16 lowercase hex digits, e.g. from \`openssl rand -hex 8\`; got ${String(options.entityKeySecret).length} characters`)
+  if (options.entityKeySecret !== undefined) {
+    try {
+      createEntityKeys(options.entityKeySecret)
+    } catch (err) {
+      throw new RangeError(`startServer: entityKeySecret (ENTITY_KEY_SECRET): ${(err as Error).message.replace('createEntityKeys: ', '')}`)
+    }
   }
+  const keySecret = options.zones === undefined ? undefined : (options.entityKeySecret ?? (options.redisUrl === undefined ? createEntityKeys().secret : undefined))
   if (options.zones !== undefined && keySecret === undefined) {
     throw new RangeError(
       'startServer: a zoned world on several processes (redisUrl, REDIS_URL) needs entityKeySecret (ENTITY_KEY_SECRET): 16 lowercase hex digits, ' +

@@ -2,11 +2,11 @@ import { Client, type Room } from '@colyseus/sdk'
 import { addComponent } from 'bitecs'
 import { describe, expect, it } from 'vitest'
 import { arenaRooms, type ArenaRoom } from '../src/arena-room'
-import { createEntityKeys, KEY_LENGTH, newKeySecret, speckEncrypt, speckRoundKeys } from '../src/entity-keys'
+import { ENTITY_KEY_LENGTH } from 'colyseus-attention'
 import { startServer } from '../src/server'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-const KEY = new RegExp(`^[0-9A-Za-z_-]{${KEY_LENGTH}}$`)
+const KEY = new RegExp(`^[0-9A-Za-z_-]{${ENTITY_KEY_LENGTH}}$`)
 const entitiesOf = (room: Room): Map<string, unknown> => (room.state as { entities?: Map<string, unknown> } | undefined)?.entities ?? new Map()
 /** Share of neighbours in `list` that are in increasing order by `cmp`: about 0.5 for keys in no order, 1 for keys that follow it. */
 const increasing = <T>(list: T[], cmp: (a: T, b: T) => number): number => {
@@ -23,43 +23,14 @@ const until = async (what: string, cond: () => boolean, ms = 5000): Promise<void
   }
 }
 
-describe('entity-keys', () => {
-  it('should encrypt the published Speck32/64 test vector', () => {
-    // key 1918 1110 0908 0100, plaintext 6574 694c, ciphertext a868 42f2 (the Speck paper)
-    const rk = speckRoundKeys(0x0100, 0x0908, 0x1110, 0x1918)
-    expect(speckEncrypt(rk, 0x6574, 0x694c).toString(16)).toBe('a86842f2')
-  })
-
-  it('should give distinct ids distinct fixed-length keys in no order, and another secret other keys', () => {
-    const keyOf = createEntityKeys(newKeySecret())
-    const keys: string[] = []
-    for (let id = 1; id <= 100_000; id++) keys.push(keyOf(id))
-    expect(new Set(keys).size).toBe(keys.length)
-    expect(keys.every((k) => KEY.test(k))).toBe(true)
-    // consecutive ids (spawns) give keys in no order: as many rises as falls
-    const up = increasing(keys, (a, b) => (a < b ? -1 : a > b ? 1 : 0))
-    expect(up).toBeGreaterThan(0.48)
-    expect(up).toBeLessThan(0.52)
-    // the same secret, the same keys; another secret, other keys
-    expect(keyOf(7)).toBe(keys[6])
-    const other = createEntityKeys(newKeySecret())
-    expect(keys.slice(0, 1000).filter((k, i) => other(i + 1) === k).length).toBeLessThan(2)
-    // the top of the 32-bit range is a key like any other (ids are taken modulo 2^32)
-    expect(keyOf(2 ** 32 - 1)).toMatch(KEY)
-    expect(keyOf(2 ** 32 + 7)).toBe(keys[6])
-  })
-
-  it('should refuse a malformed secret', () => {
-    expect(() => createEntityKeys('not a secret')).toThrow(/16 lowercase hex digits/)
-  })
-
+describe('arena entity key secret', () => {
   it('should refuse a zoned world on several processes without one secret for all, and a malformed one, at start', async () => {
     const zones = { columns: 2, rows: 1 }
     // (refused before Redis is looked for: nothing listens at this URL)
     await expect(startServer({ port: 0, host: '127.0.0.1', zones, redisUrl: 'redis://127.0.0.1:1' })).rejects.toThrow(
       /a zoned world on several processes \(redisUrl, REDIS_URL\) needs entityKeySecret \(ENTITY_KEY_SECRET\): 16 lowercase hex digits, the same in every process/,
     )
-    await expect(startServer({ port: 0, host: '127.0.0.1', zones, entityKeySecret: 'secret' })).rejects.toThrow(/entityKeySecret \(ENTITY_KEY_SECRET\) must be 16 lowercase hex digits.*got 6 characters/)
+    await expect(startServer({ port: 0, host: '127.0.0.1', zones, entityKeySecret: 'secret' })).rejects.toThrow(/entityKeySecret \(ENTITY_KEY_SECRET\): secret must be 16 lowercase hex digits.*got 6 characters/)
   })
 })
 

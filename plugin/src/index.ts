@@ -17,8 +17,10 @@ export type { AttentionScorer, AttentionSystem, ExplainedScore, Explanation, Hys
 export { AttentionPlugin } from './sync/attention-plugin'
 export { AttentionTags } from './sync/options'
 export { installWebSocketGlobal } from './sync/websocket-global'
+export { createEntityKeys, ENTITY_KEY_LENGTH } from './sync/entity-keys'
 export type { AttentionPluginOptions } from './sync/options'
 export type { WebSocketClass } from './sync/websocket-global'
+export type { EntityKeys } from './sync/entity-keys'
 
 // --- view encoding (plugin/src/view-encoding): the schema encoder hook, also at colyseus-attention/view-encoding ---
 export { installViewEncoding } from './view-encoding/install-view-encoding'

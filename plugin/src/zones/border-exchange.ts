@@ -150,7 +150,11 @@ function buildExchange(o: ResolvedExchangeOptions, s: GhostStore): BorderExchang
       if (typeof eid !== 'number' || !Number.isInteger(eid) || eid < 0 || eid >= cap) {
         throw new RangeError(`${integerMessage('register(eid): eid', eid, 0, cap - 1)} (an entity id below the components' capacity, ${cap})`)
       }
-      const gid = (((o.zone + 1) << 24) | (++st.counter & 0xffffff)) >>> 0
+      // the 24-bit counter comes round after 2^24 registrations: a gid still held here (a beacon that
+      // lives for ever, a ghost) is skipped, or two entities would answer to it
+      let gid = 0
+      do gid = (((o.zone + 1) << 24) | (++st.counter & 0xffffff)) >>> 0
+      while (s.byGid.has(gid) && s.byGid.get(gid) !== eid)
       setGid(s, eid, gid)
       return gid
     },

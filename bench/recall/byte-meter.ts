@@ -2,9 +2,17 @@ import { Encoder, StateView, type Decoder } from '@colyseus/schema'
 import { Protocol } from '@colyseus/shared-types'
 import { ArenaState, Entity } from '../../example-server/src/state'
 import { applyTag, removeFromView } from '../../plugin/src/sync/view-sync'
-import { AttentionTags, Band } from '../../plugin/src/index'
+import { AttentionTags, Band, createEntityKeys } from '../../plugin/src/index'
 import type { Recording } from './recording'
 import { exampleKindName, isCoarseTick, playerHp } from './write-schedule'
+
+/**
+ * The state key of recorded entity `i`: opaque keys of 6 characters, as the docs' rooms and the
+ * example server make them (createEntityKeys), so that every policy pays what a game pays for its
+ * keys (an entity id as key is 1 to 5 characters). A fixed secret: the same bytes every run.
+ */
+const KEYS = createEntityKeys('5eed0f0a77e471d0')
+export const meterKey = (i: number): string => KEYS.of(i)
 
 /**
  * Owns: the bytes a replay costs, encoded through real @colyseus/schema StateViews with the example
@@ -81,7 +89,7 @@ export function createByteMeter(rec: Recording, viewCount: number): ByteMeter {
     e.cx = Math.round(rec.x[i]!)
     e.cy = Math.round(rec.y[i]!)
     e.mood = e.kind === 'player' ? 'playing' : 'idle'
-    state.entities.set(String(i), e)
+    state.entities.set(meterKey(i), e)
     ents.push(e)
   }
   state.total = n

@@ -93,8 +93,10 @@ export interface RecallBenchResult {
 export const SWEEPS = {
   full: {
     radius: [5, 7.5, 10, 12.5, 15, 20, 25, 30, 40, 50, 60, 80],
-    // radius AOI with distance LOD: the same radii and wider ones, as its members cost less (most at Low), so that its bytes reach attention's
-    radiusLod: [5, 7.5, 10, 12.5, 15, 20, 25, 30, 40, 50, 60, 80, 120, 160, 240],
+    // radius AOI with distance LOD: the same radii, wider ones and narrower ones, as its members cost less (most at Low), so that its
+    // bytes reach attention's at both ends: attention points outside the baseline's byte range are not judged, and in a dense melee
+    // R = 5 already costs more than the byte-budget sweep's cheapest points (battle: R = 5 about 1,200 B/s, B = 350 about 440)
+    radiusLod: [1, 2, 3, 4, 5, 7.5, 10, 12.5, 15, 20, 25, 30, 40, 50, 60, 80, 120, 160, 240],
     nearest: [1, 2, 3, 4, 6, 8, 12, 16, 24, 32],
     attention: [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48],
     /** Bytes per client per second (count budget {@link BYTE_BUDGET_CAP} as the cap). */
@@ -109,7 +111,7 @@ export const SWEEPS = {
   },
   quick: {
     radius: [5, 10, 20, 40, 80],
-    radiusLod: [5, 10, 20, 40, 80],
+    radiusLod: [2, 5, 10, 20, 40, 80],
     nearest: [2, 8],
     attention: [2, 4, 8, 16, 32],
     byteBudget: [450, 600, 1000, 2500, 6000],

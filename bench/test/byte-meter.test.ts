@@ -1,10 +1,14 @@
 import { Decoder } from '@colyseus/schema'
 import { describe, expect, it } from 'vitest'
 import { Band } from '../../plugin/src/index'
-import { createByteMeter, MeterState } from '../recall/byte-meter'
+import { createByteMeter, meterKey, MeterState } from '../recall/byte-meter'
 import { exampleKindName } from '../recall/write-schedule'
 import { Kind } from '../recall/recording'
 import { QUICK_SCENARIO, recordScenario } from '../recall/scenario'
+
+/** The recorded entity a state key names (keys are opaque: search the first few thousand). */
+const byKey = new Map(Array.from({ length: 4096 }, (_, i) => [meterKey(i), i] as const))
+const entityOf = (key: string): number => byKey.get(key) ?? -1
 
 describe('byte-meter', () => {
   const rec = recordScenario({ ...QUICK_SCENARIO, seconds: 3 })
@@ -37,9 +41,9 @@ describe('byte-meter', () => {
       meter.encodeTick(t, true)
       for (let v = 0; v < views; v++) {
         const seen = decoders[v]!.state.entities
-        expect([...seen.keys()].map(Number).sort((a, b) => a - b)).toEqual([...member[v]!].sort((a, b) => a - b))
+        expect([...seen.keys()].map(entityOf).sort((a, b) => a - b)).toEqual([...member[v]!].sort((a, b) => a - b))
         for (const [key, ent] of seen) {
-          const e = Number(key)
+          const e = entityOf(key)
           expect(ent.x).toBe(rec.x[t * n + e])
           expect(ent.y).toBe(rec.y[t * n + e])
           expect(ent.kind).toBe(exampleKindName(rec.kind[e]!))
@@ -74,8 +78,8 @@ describe('byte-meter', () => {
     for (let t = 0; t < rec.ticks; t++) meter.encodeTick(t, t >= 4)
     expect(meter.bytes[0]!).toBeGreaterThan(0)
     expect(meter.bytes[0]!).toBeLessThan(meter.bytes[1]! / 3)
-    const low = decoders[0]!.state.entities.get(String(e))!
-    const high = decoders[1]!.state.entities.get(String(e))!
+    const low = decoders[0]!.state.entities.get(meterKey(e))!
+    const high = decoders[1]!.state.entities.get(meterKey(e))!
     const last = (rec.ticks - 1) * n + e
     expect(low.x ?? 0).toBe(0)
     expect(high.x).toBe(rec.x[last])
@@ -93,16 +97,16 @@ describe('byte-meter', () => {
     const e = rec.entityCount - 1
     meter.add(0, e, Band.Low)
     meter.encodeTick(0, true)
-    expect(dec.state.entities.get(String(e))!.x ?? 0).toBe(0)
+    expect(dec.state.entities.get(meterKey(e))!.x ?? 0).toBe(0)
     meter.setBand(0, e, Band.High)
     meter.encodeTick(1, true)
-    expect(dec.state.entities.get(String(e))!.x).toBe(rec.x[n + e])
+    expect(dec.state.entities.get(meterKey(e))!.x).toBe(rec.x[n + e])
     meter.setBand(0, e, Band.Low)
     meter.encodeTick(2, true)
     const before = meter.bytes[0]!
     // at Low again: motion is no longer sent, only coarse refreshes
     for (let t = 3; t < 8; t++) meter.encodeTick(t, true)
-    expect(dec.state.entities.get(String(e))!.cx).toBe(Math.round(rec.x[4 * n + e]!))
+    expect(dec.state.entities.get(meterKey(e))!.cx).toBe(Math.round(rec.x[4 * n + e]!))
     expect(meter.bytes[0]! - before).toBeLessThan(40)
     meter.dispose()
   })

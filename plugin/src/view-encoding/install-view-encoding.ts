@@ -13,7 +13,8 @@ import { checkKeys, checkKind, checkObject } from '../ecs/validate'
  *     optional (`indexed`, `direct`), and off on schema versions outside the version gate
  *     (version-gate.ts).
  * The bytes are the stock encoder's: test/view-encoding/byte-equality.test.ts holds the hook to
- * byte equality with schema's own encoder; schema-internals.ts names every internal it relies on.
+ * byte equality with schema's own encoder, and differential.test.ts there does so through rooms
+ * driven as Colyseus drives them; schema-internals.ts names every internal it relies on.
  */
 
 /** What {@link installViewEncoding} returns: counters for tests and benchmarks, and the uninstall. */

@@ -3,13 +3,13 @@
 // cross-border latency, the Redis traffic per zone against what the zone's clients receive, and
 // the server CPU per process. Flags: --quick (short), --bots N, --clients N (per zone), --seconds N,
 // --processes N; --help prints them.
-import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { Client, type Room } from '@colyseus/sdk'
 import { createRandom } from '../../example-server/src/random'
 import { getJson, startProcess, startRedis, zonesOf, type ServerProcess, type TestRedis } from '../../example-server/scripts/processes'
 import { acceptFlags, hasFlag, isMain, numberFlag, writeResult } from '../lib/cli'
 import { quantile } from '../lib/stats'
+import { createEntityKeys } from '../../plugin/src/index'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const TICK_MS = 50
@@ -85,7 +85,7 @@ const PROBES = [
 async function runLayout(processes: number, o: Options): Promise<ClusterRun> {
   let redis: TestRedis | null = null
   // (one entity key secret for every process of the world)
-  const env: Record<string, string> = { ZONES: '2x2', BOTS: String(o.bots), SEED: '5', ATTENTION_DEBUG: '1', ENTITY_KEY_SECRET: randomBytes(8).toString('hex') }
+  const env: Record<string, string> = { ZONES: '2x2', BOTS: String(o.bots), SEED: '5', ATTENTION_DEBUG: '1', ENTITY_KEY_SECRET: createEntityKeys().secret }
   if (processes > 1) {
     redis = await startRedis()
     env.REDIS_URL = redis.url

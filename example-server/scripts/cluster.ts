@@ -2,7 +2,7 @@
 // 127.0.0.1 (free port, no persistence), PROCESSES example servers (default 2) on ports 2567, 2568...
 // sharing it, with ZONES (default 2x2) zone rooms placed across them. Open the first URL printed
 // in a browser (or any of them: every process serves every room). Ctrl-C stops everything.
-import { randomBytes } from 'node:crypto'
+import { createEntityKeys } from 'colyseus-attention'
 import { startProcess, startRedis, zonesOf, type ServerProcess } from './processes'
 
 const count = Number(process.env.PROCESSES ?? 2)
@@ -34,7 +34,7 @@ process.on('SIGINT', () => void stop(0))
 process.on('SIGTERM', () => void stop(0))
 try {
   // one entity key secret for every process of the world (an entity keeps its key from zone to zone)
-  const secret = process.env.ENTITY_KEY_SECRET || randomBytes(8).toString('hex')
+  const secret = process.env.ENTITY_KEY_SECRET || createEntityKeys().secret
   const env = { REDIS_URL: redis.url, CLUSTER_PROCESSES: String(count), ZONES: zones, ENTITY_KEY_SECRET: secret, BOTS: process.env.BOTS ?? '400', ATTENTION_DEBUG: process.env.ATTENTION_DEBUG ?? '1' }
   for (let i = 0; i < count; i++) procs.push(await startProcess(env, false, basePort + i, `[server ${i + 1}]`))
   await Promise.all(procs.map((p) => p.waitFor(/arena listening/)))

@@ -7,7 +7,7 @@ import { startServer, type RunningServer } from './server'
 // ENGINE_THREADS (threads the attention engine scores observers on, 1 to 8; more than 1 needs SCORER=heads);
 // PIPELINED (1: the engine's threads score the next tick while the room syncs and sends; ENGINE_THREADS then defaults to 2);
 // MAX_CLIENTS (players per arena room, 1 to 2000, default 500), MAX_ROOMS (arena rooms per process outside a zoned world, 1 to 256, default 4);
-// ENTITY_KEY_SECRET (16 hex digits, the same in every process of a zoned world on Redis: entity keys keep across zones);
+// ENTITY_KEY_SECRET (16 lowercase hex digits, the same in every process of a zoned world on Redis: entity keys keep across zones);
 // REDIS_URL (several
 // processes sharing Colyseus' Redis presence and driver), PUBLIC_ADDRESS (host:port other
 // processes' clients reach this one at), ZONES (a zoned world, e.g. 2x2) and CLUSTER_PROCESSES (how

@@ -297,7 +297,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     enginePipelined: pipelined,
     maxClients: options.maxClients ?? DEFAULT_MAX_CLIENTS,
     maxRooms: options.maxRooms ?? DEFAULT_MAX_ROOMS,
-    // (a room definition's options override a join's: a client cannot choose it)
+    // (only zone rooms read it; and a room definition's options override a join's: no client chooses it)
     ...(keySecret === undefined ? {} : { keySecret }),
   })
   if (options.zones !== undefined) arena.filterBy(['zone'])

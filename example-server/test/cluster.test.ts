@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto'
 import { matchMaker } from '@colyseus/core'
 import { Client, type Room } from '@colyseus/sdk'
+import { createEntityKeys } from 'colyseus-attention'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { getJson, startProcess, startRedis, zonesOf, type ServerProcess, type TestRedis } from '../scripts/processes'
 import { arenaRooms } from '../src/arena-room'
@@ -14,7 +14,7 @@ import { startServer } from '../src/server'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 // one entity key secret for the whole world (every process): an entity keeps its key from zone to zone
-const ENV = { ZONES: '2x1', BOTS: '30', SEED: '3', ATTENTION_DEBUG: '1', CLUSTER_PROCESSES: '2', ENTITY_KEY_SECRET: randomBytes(8).toString('hex') }
+const ENV = { ZONES: '2x1', BOTS: '30', SEED: '3', ATTENTION_DEBUG: '1', CLUSTER_PROCESSES: '2', ENTITY_KEY_SECRET: createEntityKeys().secret }
 
 let redis: TestRedis
 let procs: ServerProcess[] = []

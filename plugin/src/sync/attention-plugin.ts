@@ -42,8 +42,9 @@ const SHARED_SYNCS = 32
  *     this.attention = createAttentionSystem(this.world, { components: C })
  *     this.plugins.attention.use(this.attention)
  *   }
+ *   keys = createEntityKeys()   // opaque state keys: an entity id would count the hidden spawns
  *   spawn(eid: number) {
- *     const e = new Entity(); this.state.entities.set(String(eid), e); this.plugins.attention.track(eid, e)
+ *     const e = new Entity(); this.state.entities.set(this.keys.next(), e); this.plugins.attention.track(eid, e)
  *   }
  *   onJoin(client: Client) { this.plugins.attention.bind(client, this.spawnPlayer()) }
  *   onBeforePatch() { this.plugins.attention.sync() }
@@ -241,8 +242,12 @@ export class AttentionPlugin extends RoomPlugin<Room> {
    *
    * A binding lasts while the observer keeps its Observer and Position: once it loses either (the
    * entity removed, its id perhaps taken by a new player, or respawned), the client's view empties,
-   * said once, until `bind()` is called again. Only the room's own joined clients get a view. A
-   * `Client` kept from before the client reconnected may be passed: the session's client now is bound.
+   * said once, until `bind()` is called again. An entity that is no observer yet may be bound (the
+   * Observer added after, in the same `onJoin`, awaits included): if it still is none at the first
+   * sync after the client joined (or, for a client joined already, at the next sync), the binding
+   * lapses, said once, until `bind()` is called again. Only the room's own joined clients get a
+   * view. A `Client` kept from before the client reconnected may be passed: the session's client
+   * now is bound.
    */
   bind(client: Client, observer: number): void {
     if (this.afterDispose('bind')) return
@@ -379,9 +384,15 @@ export class AttentionPlugin extends RoomPlugin<Room> {
 
   /** True when a client of `r` is joined (it is sent patches), or the plugin runs outside a room. */
   private anyJoined(r: ViewRecord): boolean {
-    if (!this.inRoom()) return true
-    for (const sid of r.sessions) if (clientOf(this.room.clients, sid)?.state === ClientState.JOINED) return true
-    return false
+    return this.joinedCount(r) !== 0
+  }
+
+  /** How many clients of `r` are joined (they are sent patches); -1 outside a room. */
+  private joinedCount(r: ViewRecord): number {
+    if (!this.inRoom()) return -1
+    let n = 0
+    for (const sid of r.sessions) if (clientOf(this.room.clients, sid)?.state === ClientState.JOINED) n++
+    return n
   }
 
   /** Observer entity a client is bound to, or -1. */
@@ -953,9 +964,10 @@ export class AttentionPlugin extends RoomPlugin<Room> {
    * The room's state was replaced: every view is bound to the old state's Root, and its id (its bit
    * in every object's bitmaps) means nothing on the new one, where a view bound since (a client
    * that joined) may have the same id: each would be sent what the other holds. Each view is
-   * disposed from the old state and starts over empty (schema binds it to the new state at its next
-   * add); the next sync gives it its observer's set in the new state. The clients keep their view
-   * objects. Colyseus sends clients joined before the replacement no new full state, so what they
+   * disposed from the old state and bound to the new one at once, empty, under an id of the new
+   * state (a disposed view keeps its old bit until it is bound again: whatever a new view of that id
+   * held would reach it, in an unreliable patch or a reconnection's full state); the next sync gives
+   * it its observer's set in the new state. The clients keep their view objects. Colyseus sends clients joined before the replacement no new full state, so what they
    * decoded of the old state and the new one lacks stays on them: said once.
    */
   private restartViews(): void {
@@ -963,12 +975,14 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     const views: StateView[] = []
     for (const r of this.records) {
       views.push(r.view)
-      if (this.inRoom()) for (const sid of r.sessions) if (clientOf(this.room.clients, sid)?.state === ClientState.JOINED) joined++
+      joined += Math.max(0, this.joinedCount(r))
     }
     disposeViews(views)
+    const root = this.stateRoot()
     for (const r of this.records) {
       // the old state's pending changes name its objects: nothing of them may reach the new one
       dropPending(r.view)
+      bindViewToRoot(r.view, root)
       while (r.count > 0) recordRemoveAt(r, r.count - 1)
       r.pending = 0
       r.held = 0

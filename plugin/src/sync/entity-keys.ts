@@ -81,7 +81,7 @@ export interface EntityKeys {
  * @returns the keys.
  * @example
  * const keys = createEntityKeys()
- * const key = keys.next()            // e.g. 'c3Fq-a': store it with the entity
+ * const key = keys.next()            // e.g. '2fQ-a9' (6 characters): store it with the entity
  * this.state.entities.set(key, instance)
  */
 export function createEntityKeys(secret?: string | undefined): EntityKeys {

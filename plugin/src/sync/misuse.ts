@@ -69,7 +69,7 @@ export function checkTrackable(eid: number, instance: Ref, root: unknown): objec
   if (tree.root === undefined || (root !== undefined && tree.root !== root)) {
     throw new Error(
       `colyseus-attention: track(${eid}, instance): the instance is not in this room's state. ` +
-        `Put it in the state's .view() collection first (this.state.entities.set(String(${eid}), instance)), then track it.`,
+        `Put it in the state's .view() collection first (this.state.entities.set(key, instance), with a key from createEntityKeys().next()), then track it.`,
     )
   }
   // who holds it now (schema keeps a holder's link after the holder lets go while another holds it)

@@ -100,6 +100,7 @@ function buildExchange(o: ResolvedExchangeOptions, s: GhostStore): BorderExchang
     prevInstance: new Uint32Array(n),
     sumSeq: new Float64Array(n),
     twinUntil: new Float64Array(n).fill(-Infinity),
+    replacing: new Uint8Array(n),
     nextPart: new Float64Array(n).fill(-1),
     partStamp: new Uint32Array(n),
     inbox: [],

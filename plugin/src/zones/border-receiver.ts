@@ -153,7 +153,9 @@ function applySummary(st: ExchangeState, msg: BorderMessage, t: number): void {
   // then sweeps what the parts before the loss listed, back at the next keyframe)
   const part = msg.seq === st.nextPart[src] && instance === st.sumInstance[src]
   const more = (msg.flags & MessageFlag.More) !== 0
-  const replaced = switchInstance(st, src, instance, t)
+  // a replacement sweeps the old room's ghosts once the summary is whole: a later part may list them
+  const replaced = switchInstance(st, src, instance, t) || st.replacing[src] === 1
+  st.replacing[src] = replaced && more ? 1 : 0
   // (wrapped as the Uint32Arrays it is compared with: 0 is no summary)
   const stamp = part ? st.partStamp[src]! : (st.stamp = (st.stamp + 1) >>> 0 || 1)
   st.partStamp[src] = stamp
@@ -207,7 +209,7 @@ function applySummary(st: ExchangeState, msg: BorderMessage, t: number): void {
     const eid = s.list[i]!
     if (s.Z.Ghost.source[eid] !== msg.source) continue
     if (s.instance[eid] !== instance) {
-      if (replaced) removeGhost(st, eid)
+      if (replaced && !more) removeGhost(st, eid)
     } else if (keyframe && s.seen[eid] !== stamp) removeGhost(st, eid)
     else s.Z.Ghost.expires[eid] = t + o.ttlMs
   }

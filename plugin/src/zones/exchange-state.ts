@@ -118,6 +118,11 @@ export interface ExchangeState {
    */
   twinUntil: Float64Array
   /**
+   * Per zone index: 1 while a summary in parts from an instance that replaced another is coming:
+   * the old instance's ghosts go once it is whole (a later part may list them).
+   */
+  replacing: Uint8Array
+  /**
    * Per zone index: the sequence number of the next part of a summary of it whose parts came so
    * far (-1: none), and their stamp: the parts of one summary are applied as one.
    */

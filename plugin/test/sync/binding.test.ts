@@ -329,6 +329,32 @@ describe('binding', () => {
     }
   })
 
+  it("should not send a client whose set is empty in a replaced state what a new view of its old id holds", async () => {
+    const a = await new Client(server.url).create('binding', { tag: 'replaced-empty', x: 0 })
+    try {
+      const room = rooms.get('replaced-empty')!
+      await until(() => kinds(a).includes('thing-replaced-empty'), 'synced')
+      // a new round with nothing of a's tracked in it: a's view adds nothing at the next syncs
+      room.state = new State()
+      await sleep(100)
+      // a player joins far from a, next to an entity only it may see; its view may take the id a's had
+      const b = await new Client(server.url).joinById(room.roomId, { x: 3000 })
+      try {
+        room.spawn(3005, 'SECRET-far-from-a')
+        await until(() => kinds(b).includes('SECRET-far-from-a'), "b's set")
+        // what a reconnection of a would be sent (Colyseus' full state for its client)
+        const client = room.clients.find((c) => c.sessionId === a.sessionId)!
+        const full = (room as unknown as { _serializer: { getFullState(c: unknown): Uint8Array } })._serializer.getFullState(client)
+        expect(Buffer.from(full).toString('latin1')).not.toContain('SECRET')
+        expect(kinds(a)).not.toContain('SECRET-far-from-a')
+      } finally {
+        await b.leave()
+      }
+    } finally {
+      await a.leave()
+    }
+  })
+
   it('should say once that an entity respawned after track() is sent to no one until tracked again', async () => {
     const a = await new Client(server.url).create('binding', { tag: 'respawn', x: 0 })
     try {

@@ -1,14 +1,9 @@
 import { addComponent, removeComponent } from 'bitecs'
 import { describe, expect, it } from 'vitest'
-import { chainRow, createBus, createZone, find, spawn, tick, type Zone } from './zone-harness'
+import { chainRow, copies, createBus, createZone, find, spawn, tick } from './zone-harness'
 
 // One removal, one effect: a Gone record must remove the ghost it was sent for, once, and never a
 // ghost of the same entity that is newer than it.
-
-/** Every entity of zone `z` with `gid`. */
-function copies(z: Zone, gid: number): number[] {
-  return [...Array(z.capacity).keys()].filter((e) => z.ex.gidOf(e) === gid)
-}
 
 describe('border-exchange Gone records', () => {
   it('should send no Gone for an entity its summary lists, adopted again under another id (its old id reused)', () => {

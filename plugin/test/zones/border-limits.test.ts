@@ -2,16 +2,11 @@ import { addComponent, createWorld, removeEntity } from 'bitecs'
 import { describe, expect, it } from 'vitest'
 import { createAttentionComponents } from '../../src/index'
 import { createBorderExchange } from '../../src/zones/index'
-import { createBus, createZone, spawn, tick, type Zone } from './zone-harness'
+import { copies, createBus, createZone, spawn, tick } from './zone-harness'
 
 // What one message can carry is bounded (the receivers' maxMessageBytes, 65,535 records): a
 // summary or a handover that would not fit must still get every record across, removals first of
 // all, or a neighbour keeps showing what its owner hid or removed.
-
-/** Every entity of zone `z` with `gid`. */
-function copies(z: Zone, gid: number): number[] {
-  return [...Array(z.capacity).keys()].filter((e) => z.ex.gidOf(e) === gid)
-}
 
 /** Bytes of every message published on `topic` from here on. */
 function sizes(bus: ReturnType<typeof createBus>, topic: string): number[] {

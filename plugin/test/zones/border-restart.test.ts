@@ -1,17 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import { createAttentionSystem } from '../../src/index'
-import { createBus, createZone, find, observer, spawn, tick, type Zone } from './zone-harness'
+import { copies, createBus, createZone, find, observer, spawn, tick } from './zone-harness'
 
 // A zone room that comes back (its process crashed and the zone was recreated) is a new exchange
 // instance of the same zone: its neighbours must not keep what the old instance published, nor
 // take its old messages again. Ghosts live 5 s here: only a removal by the exchange, not their
 // expiry, can pass these tests.
 const long = { ttlMs: 5000 }
-
-/** Every entity of zone `z` with `gid`. */
-function copies(z: Zone, gid: number): number[] {
-  return [...Array(z.capacity).keys()].filter((e) => z.ex.gidOf(e) === gid)
-}
 
 describe('border-exchange restart', () => {
   it('should drop the ghosts of a zone room\'s old instance, those its handovers left included, at the first summary of the room that replaced it', () => {
@@ -47,6 +42,34 @@ describe('border-exchange restart', () => {
     expect(clock.t - crashedAt).toBeLessThan(long.ttlMs / 10)
     sys(b.world)
     expect(sys.memberCount(o)).toBe(2)
+  })
+
+  it('should sweep the old room\'s ghosts once the new room\'s first summary is whole, when it comes in parts', () => {
+    const bus = createBus()
+    const clock = { t: 1000 }
+    // 200 bytes: the header and 10 records a message
+    const small = { ...long, maxMessageBytes: 200 }
+    const old = createZone(bus, 0, clock, small)
+    const b = createZone(bus, 1, clock, small)
+    const e = spawn(old, 95, 5)
+    const eGid = old.ex.gidOf(e)
+    for (let i = 0; i < 3; i++) tick([old, b], bus, clock)
+    expect(b.ex.isGhost(find(b, eGid))).toBe(true)
+    old.ex.close()
+    // the zone's new room, which zone 1 hands 15 entities before the new room's first summary
+    const fresh = createZone(bus, 0, clock, small)
+    const handed = Array.from({ length: 15 }, (_, i) => spawn(b, 99, 10 + i * 5)).map((x) => b.ex.gidOf(x))
+    clock.t += 50
+    b.ex.step(0.05)
+    bus.flush()
+    expect(b.released.length).toBe(15)
+    for (let i = 0; i < 2; i++) tick([b, fresh], bus, clock)
+    expect(fresh.adopted.length).toBe(15)
+    // its first summary listed them all, in two parts: their ghosts here stayed (no removal and
+    // re-adding between the parts), the old room's E went
+    for (const g of handed) expect(copies(b, g).length).toBe(1)
+    expect(b.removed).toEqual([eGid])
+    expect(copies(b, eGid)).toEqual([])
   })
 
   it('should keep the ghosts of two live rooms of one zone (a duplicate) while both publish, and expire those of one that stops after ttlMs', () => {

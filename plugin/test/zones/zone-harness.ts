@@ -154,6 +154,11 @@ export function setTeam(z: Zone, eid: number, team: number | null): void {
   }
 }
 
+/** Every entity of zone `z` with `gid`. */
+export function copies(z: Zone, gid: number): number[] {
+  return [...Array(z.capacity).keys()].filter((e) => z.ex.gidOf(e) === gid)
+}
+
 /** The one entity of zone `z` with `gid`. */
 export function find(z: Zone, gid: number): number {
   const all = [...Array(z.capacity).keys()].filter((e) => z.ex.gidOf(e) === gid)

@@ -42,8 +42,10 @@ export interface EntitlementOracle {
 export function createEntitlementOracle(capacity: number): EntitlementOracle {
   const sessions = new Map<string, SessionViews>()
   const inSet = new Int32Array(capacity)
-  // the entity each key named when it was in a view (the room's keys are opaque and never reused)
+  // the entity each key named when it was last in a view (the room's keys are opaque and never
+  // reused), and that patch: keys out of every view for a minute are forgotten, as sessions are
   const eidOfKey = new Map<string, number>()
+  const keySeenAt = new Map<string, number>()
   let stamp = 0
   let patch = 0
   let serverLeaks = 0
@@ -78,7 +80,14 @@ export function createEntitlementOracle(capacity: number): EntitlementOracle {
       for (const c of room.clients) visit(c.sessionId, true)
       for (const [id, s] of sessions) if (s.at !== patch && plugin.observerOf(id) !== -1) visit(id, false)
       // sessions gone for a minute (left, or their reconnection window passed) are forgotten
-      if (patch % 200 === 0) for (const [id, s] of sessions) if (patch - s.at > 1200) sessions.delete(id)
+      if (patch % 200 === 0) {
+        for (const [id, s] of sessions) if (patch - s.at > 1200) sessions.delete(id)
+        for (const [key, at] of keySeenAt) {
+          if (patch - at <= 1200) continue
+          keySeenAt.delete(key)
+          eidOfKey.delete(key)
+        }
+      }
 
       function visit(session: string, connected: boolean): void {
         const o = room.playerEntity(session)
@@ -97,7 +106,9 @@ export function createEntitlementOracle(capacity: number): EntitlementOracle {
         }
         const members = plugin.viewMembers(session)
         for (const e of members) {
-          eidOfKey.set(room.keyOf(e), e)
+          const key = room.keyOf(e)
+          eidOfKey.set(key, e)
+          keySeenAt.set(key, patch)
           const why = inSet[e] !== stamp ? 'not in its interest set' : denied(room, o, e)
           if (why !== null) {
             serverLeaks++

@@ -156,6 +156,8 @@ function redisClient(url: string, role: string, onBack?: () => void): Redis {
  * its next test then killed the process that held both a zone and the duplicate of the other).
  */
 const ZONE_RESUBSCRIBE_MS = 5000
+/** A zone room's creation is one process's per window of this length (ensureZones). */
+const ZONE_CREATE_WINDOW_MS = 5000
 
 /**
  * Makes sure every zone has a room. A zone is live while something subscribes to its border inbox
@@ -181,7 +183,11 @@ async function ensureZones(count: number, presence: Presence, missing: Uint8Arra
     const seen = missing[zone]!
     missing[zone] = seen + 1
     if (seen === 0 || created) continue
-    if ((await presence.hincrbyex('arena:zone-create', String(zone), 1, 5)) !== 1) continue
+    // one creator per zone and 5 s window: the first to count 1 in the window creates. (One counter
+    // per zone for all time never came back to 1 while the zone stayed missing: every attempt
+    // counted on and kept the hash alive, and a zone room lost within 5 s of its creation was never
+    // created again.)
+    if ((await presence.hincrbyex('arena:zone-create', `${zone}:${Math.floor(Date.now() / ZONE_CREATE_WINDOW_MS)}`, 1, 2 * ZONE_CREATE_WINDOW_MS / 1000)) !== 1) continue
     await matchMaker.createRoom('arena', { zone })
     missing[zone] = 0
     created = true

@@ -31,6 +31,10 @@ export const WORLD_SIZE = 1600
 export const ZONE_MARGIN = 280
 /** How long a handed-over player waits for its client in the new zone. */
 const RESUME_WAIT_MS = 10_000
+/** How long a room waits for the client of a player it handed to another zone to claim it there, before it ends the client's seat. */
+const HANDOVER_GIVE_UP_MS = RESUME_WAIT_MS + 2_000
+/** Why a seat ends when its player was lost in a handover (the close frame's reason). */
+const HANDOVER_LOST_REASON = 'arena: your player was lost crossing into another zone (removed there, or never claimed)'
 /** How long the debug routes answer for a session this room handed to another zone. */
 const HANDED_OVER_MS = 5_000
 
@@ -129,6 +133,11 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
   border: BorderExchange | null = null
   /** Players handed over by a neighbour, waiting for their client (key -> entity, deadline). */
   private readonly awaiting = new Map<string, { eid: number; until: number }>()
+  /**
+   * Sessions whose player this room handed to zone `dest`: the player's key, the token the client
+   * claims it with ('' until issued), and when the room gives up on the claim (giveUpHandovers).
+   */
+  private readonly handedAway = new Map<string, { key: string; dest: number; token: string; until: number }>()
   /** Players the room seats (maxClients): in a zone room, fresh joins only (handed-over players always get in). */
   private seats = DEFAULT_MAX_CLIENTS
   /** Bytes per second each client may receive (0: the count budget). */
@@ -145,7 +154,7 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
   /** Live entities by key (debug routes, tests: see entityOf). */
   private readonly byKey = new Map<string, number>()
   /** Sessions whose player was removed while their client was away (reconnecting): their seat ends when it is back. */
-  private readonly removedAway = new Set<string>()
+  private readonly removedAway = new Map<string, string>()
   /** The member lists (by length) and rows the `attention` messages of a patch reuse (see attentionInfo). */
   private readonly overlayLists: AttentionMessage['members'][] = []
   private readonly overlayRows: AttentionMessage['members'] = []
@@ -291,12 +300,18 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
   override async onJoin(client: Client, options: ArenaJoinOptions = {}): Promise<void> {
     this.watchProtocolErrors(client)
     // the key is public (every client near the player holds it): only the client the old room sent
-    // the handover message to has the token, spent here before the player is given to anyone
-    if (typeof options.resume === 'string' && !(await consumeHandoverToken(this.presence, options.resume, options.resumeToken))) {
-      throw new Error(`arena: wrong, spent or expired handover token for player ${options.resume.slice(0, 20)}`)
+    // the handover message to has the token, spent here before the player is given to anyone. The
+    // player first (its handover may come a moment after its client): a token is spent only on a
+    // player this room holds, so the old room can tell a claim that failed (giveUpHandovers)
+    let resumed = -1
+    if (typeof options.resume === 'string') {
+      const key = options.resume
+      const none = `arena: no player ${key.slice(0, 20)} was handed over to this zone`
+      if (!(await this.handedOverHere(key))) throw new Error(none)
+      if (!(await consumeHandoverToken(this.presence, key, options.resumeToken))) throw new Error(`arena: wrong, spent or expired handover token for player ${key.slice(0, 20)}`)
+      resumed = this.takeHandedOver(key)
+      if (resumed === -1) throw new Error(none)
     }
-    const resumed = typeof options.resume === 'string' ? await this.claimHandedOver(options.resume) : -1
-    if (typeof options.resume === 'string' && resumed === -1) throw new Error(`arena: no player ${options.resume.slice(0, 20)} was handed over to this zone`)
     let eid = resumed
     if (eid === -1) {
       // (no await from here to the seat below: concurrent joins cannot all pass)
@@ -329,13 +344,22 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
     this.watchProtocolErrors(client)
     // its player was removed while it was away: the seat ends once the reconnection is complete
     // (closed from here, the sdk would take it for a failed attempt and try again)
-    if (this.removedAway.delete(client.sessionId)) setTimeout(() => client.leave(PLAYER_REMOVED_CLOSE_CODE, PLAYER_REMOVED_REASON), 0)
+    const reason = this.removedAway.get(client.sessionId)
+    if (reason !== undefined) {
+      this.removedAway.delete(client.sessionId)
+      setTimeout(() => client.leave(PLAYER_REMOVED_CLOSE_CODE, reason), 0)
+      return
+    }
+    // its player crossed into another zone while it was away: the handover message it missed
+    const h = this.handedAway.get(client.sessionId)
+    if (h !== undefined && h.token !== '') client.send('handover', { zone: h.dest, key: h.key, token: h.token } satisfies HandoverMessage)
   }
 
   override onLeave(client: Client): void {
     const eid = this.playerOf.get(client.sessionId)
     this.playerOf.delete(client.sessionId)
     this.removedAway.delete(client.sessionId)
+    this.handedAway.delete(client.sessionId)
     this.destroyedFor.delete(client.sessionId)
     this.rejected.forget(client.sessionId)
     this.guard.forget(client.sessionId)
@@ -406,22 +430,42 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
         if (kind === Kind.Player) {
           const byteBudget = this.byteBudget
           addObserver(this.arena.world, this.arena.C, eid, { radius: 180, budget: byteBudget > 0 ? 256 : 24, fov: (2 * Math.PI) / 3, byteBudget })
-          this.awaiting.set(this.keyOf(eid), { eid, until: Date.now() + RESUME_WAIT_MS })
+          const key = this.keyOf(eid)
+          this.awaiting.set(key, { eid, until: Date.now() + RESUME_WAIT_MS })
+          // back before its client claimed it next door (a knockback across the border): the player
+          // goes back to that client, still seated here
+          for (const [session, h] of this.handedAway) {
+            const client = h.key === key ? this.clients.get(session) : undefined
+            if (client === undefined) continue
+            this.awaiting.delete(key)
+            this.handedAway.delete(session)
+            this.playerOf.set(session, eid)
+            if (this.attentionOn) this.plugins.attention.bind(client, eid)
+            break
+          }
         }
       },
       released: (eid, dest) => {
+        // a player handed on before its client claimed it here: no client can claim it here any more
+        for (const [k, a] of this.awaiting) if (a.eid === eid) this.awaiting.delete(k)
         for (const [session, p] of this.playerOf) {
           if (p !== eid) continue
           // the client follows its player: it joins the zone's room with this key and token, then
           // leaves this one; until then its view here keeps following the player (now a ghost of
           // `dest`). The token goes to this client only, once it is in the presence for `dest`'s room.
           const key = this.keyOf(eid)
+          const now = Date.now()
+          const away = { key, dest, token: '', until: now + HANDOVER_GIVE_UP_MS }
+          this.handedAway.set(session, away)
           void issueHandoverToken(this.presence, key).then(
-            (token) => this.clients.get(session)?.send('handover', { zone: dest, key, token } satisfies HandoverMessage),
+            (token) => {
+              away.token = token
+              // (a client away now gets it when it is back: onReconnect)
+              this.clients.get(session)?.send('handover', { zone: dest, key, token } satisfies HandoverMessage)
+            },
             (e: unknown) => console.warn(`[arena zone ${zone.zone}] could not hand player ${key} over: ${e instanceof Error ? e.message : String(e)}`),
           )
           this.playerOf.delete(session)
-          const now = Date.now()
           for (const [s, until] of this.handedOver) if (until < now) this.handedOver.delete(s)
           this.handedOver.set(session, now + HANDED_OVER_MS)
         }
@@ -435,18 +479,22 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
     })
   }
 
-  /** Waits (briefly) for a player handed over under `key` and takes it. */
-  private async claimHandedOver(key: string): Promise<number> {
+  /** Waits (briefly) for a player handed over under `key`; true once this room holds one. */
+  private async handedOverHere(key: string): Promise<boolean> {
     const until = Date.now() + 3000
     while (Date.now() < until) {
-      const a = this.awaiting.get(key)
-      if (a !== undefined) {
-        this.awaiting.delete(key)
-        return this.arena.live.has(a.eid) ? a.eid : -1
-      }
+      if (this.awaiting.has(key)) return true
       await new Promise((r) => setTimeout(r, 20))
     }
-    return -1
+    return false
+  }
+
+  /** Takes the player handed over under `key`, or -1 when it is gone (removed, handed on). */
+  private takeHandedOver(key: string): number {
+    const a = this.awaiting.get(key)
+    if (a === undefined) return -1
+    this.awaiting.delete(key)
+    return this.arena.live.has(a.eid) && this.border?.isGhost(a.eid) !== true ? a.eid : -1
   }
 
   override onBeforePatch(): void {
@@ -612,6 +660,7 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
   private update(): void {
     const t0 = performance.now()
     if (this.awaiting.size > 0) this.dropUnclaimed()
+    if (this.handedAway.size > 0) this.giveUpHandovers()
     this.arena.step()
     this.coarse = this.arena.tick % 4 === 0
     // forEach with a callback made once: a for...of over the map allocates an [eid, e] pair per entity
@@ -647,10 +696,35 @@ export class ArenaRoom extends Room<{ state: ArenaState }> {
    * instead binds the client to its new entity). A client away (its reconnection window open) is
    * closed when it comes back.
    */
-  private dismiss(sessionId: string): void {
+  private dismiss(sessionId: string, reason = PLAYER_REMOVED_REASON): void {
     const client = this.clients.get(sessionId)
-    if (client === undefined) this.removedAway.add(sessionId)
-    else client.leave(PLAYER_REMOVED_CLOSE_CODE, PLAYER_REMOVED_REASON)
+    if (client === undefined) this.removedAway.set(sessionId, reason)
+    else client.leave(PLAYER_REMOVED_CLOSE_CODE, reason)
+  }
+
+  /**
+   * Ends the seats of clients whose player this room handed to another zone and never claimed it
+   * there within HANDOVER_GIVE_UP_MS (removed there before its client came, or its client never
+   * got the message): their token is still unspent. A spent one was claimed: that client plays in
+   * the other room, and this old connection is its own to close.
+   */
+  private giveUpHandovers(): void {
+    const now = Date.now()
+    for (const [session, h] of this.handedAway) {
+      if (h.until > now) continue
+      this.handedAway.delete(session)
+      if (this.playerOf.has(session)) continue
+      if (h.token === '') {
+        this.dismiss(session, HANDOVER_LOST_REASON)
+        continue
+      }
+      void handoverTokenValid(this.presence, h.key, h.token).then(
+        (unspent) => {
+          if (unspent && !this.playerOf.has(session)) this.dismiss(session, HANDOVER_LOST_REASON)
+        },
+        () => {},
+      )
+    }
   }
 
   /** Despawns handed-over players whose client never came. */

@@ -205,4 +205,92 @@ describe('arena seats', () => {
       await server.stop()
     }
   })
+
+  describe('a player crossing into another zone', () => {
+    const zoned = async () => {
+      const server = await startServer({ port: 0, host: '127.0.0.1', bots: 10, seed: 3, debug: true, zones: { columns: 2, rows: 1 } })
+      const zoneRoom = (zone: number): ArenaRoom | undefined => [...arenaRooms.values()].find((r) => r.zone?.zone === zone)
+      await until('both zone rooms', () => zoneRoom(0) !== undefined && zoneRoom(1) !== undefined, 15_000)
+      const url = `http://127.0.0.1:${server.port}`
+      // a player just left of the border (x 800), walking right, until its room hands it over
+      const room = await new Client(url).join('arena', { zone: 0, x: 785, y: 600 })
+      room.onMessage('destroyed', () => {})
+      const seen = { handover: null as { zone: number; key: string; token: string } | null, left: null as { code: number; reason?: string } | null }
+      room.onMessage('handover', (m: { zone: number; key: string; token: string }) => (seen.handover = m))
+      room.onLeave((code, reason) => (seen.left = { code, reason }))
+      room.send('face', { angle: 0 })
+      room.send('move', { dx: 1, dy: 0 })
+      await until('the handover message', () => seen.handover !== null, 8000)
+      const z1 = zoneRoom(1)!
+      const key = seen.handover!.key
+      // (the message may come before the new room took the player over from its ghost)
+      await until('the player taken over next door', () => z1.entityOf(key) !== -1 && z1.border!.isGhost(z1.entityOf(key)) === false)
+      return { server, url, room, seen, z0: zoneRoom(0)!, z1, handover: seen.handover! }
+    }
+
+    it('should give it back to its client when it comes back before the client claimed it next door', async () => {
+      const { server, url, room, seen, z0, z1, handover } = await zoned()
+      try {
+        // a knockback next door sends the player back across the border before its client claims it
+        z1.arena.setInput(z1.entityOf(handover.key), -1, 0)
+        await until('the player given back', () => z0.playerEntity(room.sessionId) !== -1, 5000)
+        expect(z0.playerEntity(room.sessionId)).toBe(z0.entityOf(handover.key))
+        // the claim that comes late is refused, and the client plays on where it is
+        await expect(new Client(url).join('arena', { zone: 1, resume: handover.key, resumeToken: handover.token })).rejects.toThrow(/no player .* was handed over to this zone/)
+        const eid = z0.playerEntity(room.sessionId)
+        const y = z0.arena.C.Position.y[eid]!
+        room.send('move', { dx: 0, dy: 1 })
+        await until('the player moving', () => z0.arena.C.Position.y[eid]! > y + 5)
+        expect(seen.left).toBeNull()
+      } finally {
+        await server.stop()
+      }
+    })
+
+    it('should send the handover to a client that was away when its player crossed, once it is back', async () => {
+      const server = await startServer({ port: 0, host: '127.0.0.1', bots: 10, seed: 3, debug: true, zones: { columns: 2, rows: 1 } })
+      try {
+        const zoneRoom = (zone: number): ArenaRoom | undefined => [...arenaRooms.values()].find((r) => r.zone?.zone === zone)
+        await until('both zone rooms', () => zoneRoom(0) !== undefined && zoneRoom(1) !== undefined, 15_000)
+        const url = `http://127.0.0.1:${server.port}`
+        const room = await new Client(url).join('arena', { zone: 0, x: 790, y: 600 })
+        room.onMessage('destroyed', () => {})
+        let handover: { zone: number; key: string; token: string } | null = null
+        room.onMessage('handover', (m: { zone: number; key: string; token: string }) => (handover = m))
+        const z0 = zoneRoom(0)!
+        await until('the player', () => z0.playerEntity(room.sessionId) !== -1)
+        room.reconnection.minUptime = 0
+        // away long enough for its player to cross (10 units at 60 u/s) meanwhile
+        room.reconnection.minDelay = 1500
+        let back = false
+        room.onReconnect(() => (back = true))
+        z0.arena.setInput(z0.playerEntity(room.sessionId), 1, 0)
+        room.connection.close(4010, 'test drop')
+        await until('the crossing', () => z0.playerEntity(room.sessionId) === -1, 5000)
+        expect(back).toBe(false)
+        await until('the handover message, once back', () => handover !== null, 10_000)
+        expect(back).toBe(true)
+        const h = handover as unknown as { zone: number; key: string; token: string }
+        const next = await new Client(url).join('arena', { zone: h.zone, resume: h.key, resumeToken: h.token })
+        next.onMessage('*', () => {})
+        expect(zoneRoom(1)!.playerEntity(next.sessionId)).toBe(zoneRoom(1)!.entityOf(h.key))
+      } finally {
+        await server.stop()
+      }
+    })
+
+    it('should end its client\'s seat, saying why, when the player is lost before the client claimed it', async () => {
+      const { server, url, seen, z1, handover } = await zoned()
+      try {
+        // the player is removed next door before its client comes: its claim finds nothing
+        z1.arena.despawn(z1.entityOf(handover.key))
+        await expect(new Client(url).join('arena', { zone: 1, resume: handover.key, resumeToken: handover.token })).rejects.toThrow(/no player .* was handed over to this zone/)
+        // the old room gives up on the handover and tells the client, rather than keep it seated with nothing
+        await until('the seat ended', () => seen.left !== null, 20_000)
+        expect(seen.left).toEqual({ code: PLAYER_REMOVED_CLOSE_CODE, reason: 'arena: your player was lost crossing into another zone (removed there, or never claimed)' })
+      } finally {
+        await server.stop()
+      }
+    }, 30_000)
+  })
 })

@@ -179,6 +179,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
   const detailBytes = shared.f64(opts.maxObservers)
   const price = shared.f32(opts.maxObservers)
   const priceBudget = shared.f32(opts.maxObservers, -1)
+  const priceAge = shared.f32(opts.maxObservers)
   // the closed loop: report windows, the measured ratio, the avatar's still share (byte-reports.ts)
   const byteReports = createByteReports(opts.maxObservers, shared, opts.byteCosts, estBytes)
   const { byteScale, selfStill, stillCharge, floorBytes } = byteReports
@@ -209,6 +210,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
       detailBytes[s] = 0
       price[s] = 0
       priceBudget[s] = -1
+      priceAge[s] = 0
       scoredTick[s] = 0
     },
     onObserverRemoved(eid) {
@@ -249,6 +251,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     floorBytes,
     price,
     priceBudget,
+    priceAge,
     dt: opts.dt,
     detailBytes,
     rowEid: new Uint32Array(rowCap),
@@ -310,6 +313,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
             detailBytes,
             price,
             priceBudget,
+            priceAge,
             scoredTick,
             doneTick,
             config: {
@@ -713,8 +717,9 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
   const bytePrice = (o: number): number => {
     const s = slot(o)
     if (s === -1 || !(c.Observer.byteBudget[o]! > 0)) return 0
-    // the stored price is for the configured costs; members cost `byteScale` times that
-    const p = price[s]! + c.Observer.temperature[o]! * Math.log(inp.byteScale[s]!)
+    // the stored price is for the configured costs; members cost `byteScale` times that (but at
+    // the floor, which the ratio scales alike: no shift there, as affordable() reads it)
+    const p = price[s]! + (floorBytes[s]! > 0 ? 0 : c.Observer.temperature[o]! * Math.log(inp.byteScale[s]!))
     return p > 0 ? p : 0
   }
 

@@ -71,24 +71,34 @@ export interface ByteCostOptions {
   /**
    * Most a single second may spend, as a multiple of the byte budget (1..100): the budget holds on
    * average, so a second where much is worth sending (a crowd ahead) may spend up to this much,
-   * paid for by quieter seconds. 1 makes the budget a hard cap on every second. @defaultValue 2
+   * paid for by quieter seconds. 1 makes the budget a hard cap on every second. @defaultValue 4
    */
   burst: number
   /**
-   * How fast the byte price follows the spend: the price (the score a non-rule member must reach
-   * under a byte budget) moves by `priceRate * T` per second for each unit of relative over- or
-   * under-spend, `T` the observer's temperature (0..100; 0 keeps the price where the tick that
-   * opened it set it).
-   * @defaultValue 0.25
+   * How fast the byte price follows the spend once it has settled: the price (the score a
+   * non-rule member must reach under a byte budget) moves by `priceRate * T` per second for each
+   * unit of relative over- or under-spend, `T` the observer's temperature (0..100; 0 keeps the
+   * price where it settled). Slow on purpose: the budget holds over minutes, so a crowd may
+   * take more than `B` for a while, paid for by the quiet seconds around it (docs/concepts.md 6b).
+   * @defaultValue 0.02
    */
   priceRate: number
+  /**
+   * How fast the price moves right after it opens (a new observer, or a changed budget), in the
+   * same unit as `priceRate` (0..100): the rate starts here and fades to `priceRate` with the time
+   * constant `settleSeconds`, so that a new observer's price finds its level within seconds.
+   * @defaultValue 0.25
+   */
+  settleRate: number
+  /** Time constant in seconds of the fade from `settleRate` to `priceRate` (0..1e6; 0: `priceRate` from the start). @defaultValue 10 */
+  settleSeconds: number
 }
 
 /** Default band thresholds. */
 export const DEFAULT_BANDS: Readonly<BandOptions> = Object.freeze({ high: 3.5, medium: 2, margin: 0.25 })
 
 /** Default byte costs per member and band. */
-export const DEFAULT_BYTE_COSTS: Readonly<ByteCostOptions> = Object.freeze({ low: 22, medium: 360, high: 362, enter: 24, detailShare: 0.5, still: 0.1, burst: 2, priceRate: 0.25 })
+export const DEFAULT_BYTE_COSTS: Readonly<ByteCostOptions> = Object.freeze({ low: 22, medium: 360, high: 362, enter: 24, detailShare: 0.5, still: 0.1, burst: 4, priceRate: 0.02, settleRate: 0.25, settleSeconds: 10 })
 
 /**
  * The entry premium at temperature `T` (docs/concepts.md 6b): how far below the byte price a
@@ -112,6 +122,8 @@ export function checkBands(bands: BandOptions, costs: ByteCostOptions): void {
   checkRange('byteCosts.still', costs.still, 0, 1)
   checkRange('byteCosts.burst', costs.burst, 1, 100)
   checkRange('byteCosts.priceRate', costs.priceRate, 0, 100)
+  checkRange('byteCosts.settleRate', costs.settleRate, 0, 100)
+  checkRange('byteCosts.settleSeconds', costs.settleSeconds, 0, 1e6)
 }
 
 /**

@@ -36,9 +36,9 @@ export interface AttentionComponents {
     /** Softmax temperature (> 0). */
     temperature: Float32Array
     /**
-     * Bytes per second the client may receive on average (0: no byte budget, only the count
-     * budget). With a byte budget the set holds as many members as their bands' costs allow,
-     * `budget` at most; one second may spend up to `byteCosts.burst` times it.
+     * Bytes per second the client may receive on average over minutes (0: no byte budget, only
+     * the count budget). With a byte budget the set holds as many members as their bands' costs
+     * allow, `budget` at most; one second may spend up to `byteCosts.burst` times it.
      */
     byteBudget: Float32Array
   }
@@ -218,8 +218,8 @@ export interface ObserverOptions {
   /** Softmax temperature. @defaultValue 1 */
   temperature?: number | undefined
   /**
-   * Bytes per second this observer's client may receive on average (one second may spend up to
-   * `byteCosts.burst` times it, and a byte price keeps the average); 0 turns the byte budget off. With it,
+   * Bytes per second this observer's client may receive on average over minutes (one second may
+   * spend up to `byteCosts.burst` times it, and a slow byte price keeps the average); 0 turns the byte budget off. With it,
    * `budget` is a cap: members and bands are bought by value per byte, so the set grows in a crowd
    * (cheap Low members), shrinks when alone, and Medium/High go to members that clearly stand out.
    * A budget below what the rule members cost (a moving avatar: about 360 B/s with the example

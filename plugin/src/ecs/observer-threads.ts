@@ -90,6 +90,7 @@ export interface WorkerInit {
   detailBytes: Float64Array
   price: Float32Array
   priceBudget: Float32Array
+  priceAge: Float32Array
   scoredTick: Uint32Array
   doneTick: Uint32Array
   config: PassConfig

@@ -48,6 +48,7 @@ const st = createSelectionState(
     floorBytes: init.floorBytes,
     price: init.price,
     priceBudget: init.priceBudget,
+    priceAge: init.priceAge,
     dt: cfg.dt,
     detailBytes: init.detailBytes,
     rowEid: new Uint32Array(1024),

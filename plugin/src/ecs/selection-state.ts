@@ -38,6 +38,8 @@ export interface SelectionInputs {
   readonly price: Float32Array
   /** Per observer slot: the byte budget the price was opened for (-1: none yet); another budget opens it again. */
   readonly priceBudget: Float32Array
+  /** Per observer slot: seconds of price updates since the price opened (the rate fades from `settleRate` to `priceRate` with it). */
+  readonly priceAge: Float32Array
   /** Seconds per tick (the price moves per second). */
   readonly dt: number
   /** Per observer slot: the detail bytes (unscaled) the last affordable() granted; capBands spends at most this. */

@@ -231,7 +231,10 @@ export function selectObserver(st: SelectionState, slot: number, o: number, star
   if (buying) {
     const k = affordable(st, slot, o, heapN, readBudget, ruleBytes, opening, floored)
     // opened for the observer's own budget, whatever the floor read it as
-    if (opening) inp.priceBudget[slot] = byteBudget
+    if (opening) {
+      inp.priceBudget[slot] = byteBudget
+      inp.priceAge[slot] = 0
+    }
     if (k < heapN) {
       heapN = k
       K = k
@@ -253,6 +256,7 @@ export function selectObserver(st: SelectionState, slot: number, o: number, star
   } else {
     inp.estBytes[slot] = 0
     inp.priceBudget[slot] = -1
+    inp.priceAge[slot] = 0
     inp.price[slot] = 0
   }
   closeSet(st, slot, o)

@@ -145,7 +145,7 @@ function checkByteBands(h: Harness, o: number, r: OracleObserver, s: EngineSet, 
   const b = h.oracle.options.bands
   // the price after the tick follows the set's estimated bytes (checked against the oracle below)
   const nonRule = s.members.filter((m) => !r.rules.has(m)).length
-  const price = r.opening ? r.openedPrice : expectedPrice(r.price, h.engine.estimatedBytes(o), r.byteBudget, h.oracle.options, r.temperature, nonRule, r.refused)
+  const price = r.opening ? r.openedPrice : expectedPrice(r.price, h.engine.estimatedBytes(o), r.byteBudget, h.oracle.options, r.temperature, nonRule, r.refused, r.priceAge)
   expect(Math.abs(h.engine.bytePrice(o) - price) <= 1e-5 * (1 + price), `${ctx}: price engine ${h.engine.bytePrice(o)}, oracle ${price} (from ${r.price})`).toBe(true)
   const wanted: { entity: number; score: number; band: number }[] = []
   for (const m of s.members) {

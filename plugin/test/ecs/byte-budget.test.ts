@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest'
-import { addComponent, addEntity, createWorld, removeComponent, type World } from 'bitecs'
+import { addComponent, addEntity, createWorld, removeComponent, removeEntity, type World } from 'bitecs'
 import { Band, createAttentionComponents, createAttentionSystem, setAimTarget } from '../../src/index'
 import type { AttentionComponents, AttentionOptions, AttentionSystem } from '../../src/index'
 
@@ -166,7 +166,7 @@ describe('byte budget', () => {
   })
 
   it('should open the price at the budget, let a crowd spend up to burst times it, then raise the price until the budget holds', () => {
-    // the default burst (2): 100 entities 20 to 40 units away, each 10 B/s at Low
+    // burst 2: 100 entities 20 to 40 units away, each 10 B/s at Low
     const s = scene({ byteCosts: { ...COSTS, burst: 2 } })
     const { o } = ring(s)
     s.sys(s.world)
@@ -183,10 +183,10 @@ describe('byte budget', () => {
     s.sys(s.world)
     expect(s.sys.estimatedBytes(o)).toBeGreaterThan(600 * 1.5)
     expect(s.sys.estimatedBytes(o)).toBeLessThanOrEqual(600 * 2)
-    // over the next seconds the price rises and the set's cost settles at about the budget, the
-    // crowd kept and the far entities let go
+    // over the next two minutes the price rises (fast while it settles, then slowly) and the set's
+    // cost settles at about the budget, the crowd kept and the far entities let go
     let price = s.sys.bytePrice(o)
-    for (let t = 0; t < 20 * 30; t++) {
+    for (let t = 0; t < 20 * 120; t++) {
       s.sys(s.world)
       expect(s.sys.bytePrice(o)).toBeGreaterThanOrEqual(price - 1e-6)
       price = s.sys.bytePrice(o)
@@ -195,6 +195,40 @@ describe('byte budget', () => {
     expect(s.sys.estimatedBytes(o)).toBeGreaterThan(600 * 0.9)
     const kept = [...bandsOf(s.sys, o).keys()].map((e) => s.C.Position.x[e]!)
     expect(kept.filter((x) => x < 20).length).toBe(60)
+  })
+
+  it('should move the price at settleRate right after it opens, fading to priceRate with settleSeconds', () => {
+    // the same crowd arrives 1 s and 120 s after the price opened: the price's rise over the next
+    // second follows the rate at its age, settleRate fading to priceRate (docs/concepts.md 6b)
+    const rise = (quietSeconds: number): number => {
+      const s = scene({ byteCosts: { ...COSTS, burst: 2, priceRate: 0.02, settleRate: 0.5, settleSeconds: 10 } })
+      const { o } = ring(s)
+      for (let t = 0; t < 20 * quietSeconds; t++) s.sys(s.world)
+      for (let i = 0; i < 60; i++) s.at(5 + i * 0.2, -0.01 * i)
+      s.sys(s.world)
+      const before = s.sys.bytePrice(o)
+      // twice the budget for a second: the price moves by about rate * (2 - 1) per second
+      for (let t = 0; t < 20; t++) s.sys(s.world)
+      return s.sys.bytePrice(o) - before
+    }
+    const early = rise(1)
+    const late = rise(120)
+    const rateAt = (age: number): number => 0.02 + (0.5 - 0.02) * Math.exp(-age / 10)
+    // over-spending by 60-100% for that second
+    expect(early).toBeGreaterThan(rateAt(2) * 0.6)
+    expect(early).toBeLessThan(rateAt(1) * 1.0)
+    expect(late).toBeGreaterThan(0.02 * 0.6)
+    expect(late).toBeLessThan(0.02 * 1.0 + 1e-4)
+    // settleSeconds 0: priceRate from the start
+    const s = scene({ byteCosts: { ...COSTS, burst: 2, priceRate: 0.02, settleRate: 0.5, settleSeconds: 0 } })
+    const { o } = ring(s)
+    s.sys(s.world)
+    for (let i = 0; i < 60; i++) s.at(5 + i * 0.2, -0.01 * i)
+    s.sys(s.world)
+    const before = s.sys.bytePrice(o)
+    for (let t = 0; t < 20; t++) s.sys(s.world)
+    expect(s.sys.bytePrice(o) - before).toBeLessThan(0.02 + 1e-4)
+    expect(s.sys.bytePrice(o) - before).toBeGreaterThan(0.02 * 0.6)
   })
 
   it('should keep a member down to the entry premium below the price, and buy an outsider only at the price', () => {
@@ -354,6 +388,32 @@ describe('byte budget', () => {
     expect(s.sys.estimatedBytes(o)).toBeGreaterThan(2 * (COSTS.high + COSTS.low) * 0.97)
     expect(s.sys.estimatedBytes(o)).toBeLessThan(2 * (COSTS.high + COSTS.low) * 1.03)
     expect(warn).toHaveBeenCalledTimes(1)
+    warn.mockRestore()
+  })
+
+  it('should buy the floor\'s one member at a measured ratio below 1 (no ratio shift at the floor, above or below)', () => {
+    // the client receives half what the configured costs say: the floor is half theirs, and so is
+    // the member's cost. A price shifted by T ln(0.5) (or kept above it) would turn away a member
+    // that fits the floor exactly
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    const s = scene({ byteCosts: { ...COSTS, burst: 2 } })
+    const o = s.observer(0, 0, 200, 30)
+    moving(s, o)
+    s.sys(s.world)
+    s.sys.reportBytes(o, 1000)
+    for (let k = 0; k < 40; k++) {
+      for (let t = 0; t < 20; t++) s.sys(s.world)
+      s.sys.reportBytes(o, 0.5 * COSTS.high)
+    }
+    const near = s.at(5, 0)
+    const far = s.at(45, 0)
+    for (let t = 0; t < 100; t++) s.sys(s.world)
+    expect(s.sys.isMember(o, near)).toBe(true)
+    removeEntity(s.world, near)
+    for (let t = 0; t < 20 * 60; t++) s.sys(s.world)
+    // the one left scores 0.4: worth the floor's one Low member
+    expect(s.sys.isMember(o, far), `price ${s.sys.bytePrice(o)}`).toBe(true)
+    expect(s.sys.bytePrice(o)).toBeLessThanOrEqual(0.4)
     warn.mockRestore()
   })
 

@@ -59,6 +59,10 @@ describe('options', () => {
       [{ byteCosts: { burst: 0.5 } }, 'byteCosts.burst'],
       [{ byteCosts: { priceRate: -1 } }, 'byteCosts.priceRate'],
       [{ byteCosts: { priceRate: Number.NaN } }, 'byteCosts.priceRate'],
+      [{ byteCosts: { settleRate: -1 } }, 'byteCosts.settleRate'],
+      [{ byteCosts: { settleRate: 101 } }, 'byteCosts.settleRate'],
+      [{ byteCosts: { settleSeconds: Number.NaN } }, 'byteCosts.settleSeconds'],
+      [{ byteCosts: { settleSeconds: -1 } }, 'byteCosts.settleSeconds'],
       [{ maxObservers: 0 }, 'maxObservers'],
       [{ maxMembers: 70000 }, 'maxMembers'],
       [{ interactionSlots: 0 }, 'interactionSlots'],
@@ -103,7 +107,7 @@ describe('options', () => {
       [{ weights: { distanc: 1 } }, 'createAttentionSystem option weights has no key "distanc" (did you mean distance?); its keys are distance, facing, approach, recency, salience, mutual, team, aim'],
       [{ hysteresis: { enter: 0.5 } }, 'createAttentionSystem option hysteresis has no key "enter"; its keys are enterScore, exitScore, minOutTicks, swapMargin'],
       [{ bands: { hgh: 5 } }, 'createAttentionSystem option bands has no key "hgh" (did you mean high?); its keys are high, medium, margin'],
-      [{ byteCosts: { Burst: 5 } }, 'createAttentionSystem option byteCosts has no key "Burst" (did you mean burst?); its keys are low, medium, high, enter, detailShare, still, burst, priceRate'],
+      [{ byteCosts: { Burst: 5 } }, 'createAttentionSystem option byteCosts has no key "Burst" (did you mean burst?); its keys are low, medium, high, enter, detailShare, still, burst, priceRate, settleRate, settleSeconds'],
     ]
     for (const [o, message] of cases) {
       expect(() => resolve(o as Partial<AttentionOptions>), message).toThrow(RangeError)

@@ -42,6 +42,7 @@ function setup(hysteresis: HysteresisOptions = { ...DEFAULT_HYSTERESIS }) {
     detailBytes: new Float64Array(2),
     price: new Float32Array(2),
     priceBudget: new Float32Array(2).fill(-1),
+    priceAge: new Float32Array(2),
     dt: 0.05,
     rowEid: new Uint32Array(64),
     rowRule: new Uint8Array(64),

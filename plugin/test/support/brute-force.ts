@@ -41,6 +41,8 @@ export interface OracleObserver {
   opening: boolean
   /** With `opening`, the price it opened at: the score of the first row the budget turned away, 0 when none (or below 0). */
   openedPrice: number
+  /** With a byte budget, seconds of price updates since the price opened, as this tick's update read them (its rate fades with them). */
+  priceAge: number
   temperature: number
   /** Scored rows (in range, not denied, not self), rule members included, in entity-id order. */
   rows: OracleRow[]
@@ -142,6 +144,9 @@ export function createBruteForceAttention(world: World, options: AttentionOption
   const priceUsed = new Float64Array(cap)
   // the byte budget each observer's price was opened for (-1: not yet)
   const openedFor = new Float64Array(cap).fill(-1)
+  // seconds of price updates since the price opened, and the age this tick's update used
+  const priceAge = new Float64Array(cap)
+  const ageUsed = new Float64Array(cap)
   const refusedBy = new Uint8Array(cap)
   const opening = new Uint8Array(cap)
   const openedPrice = new Float64Array(cap)
@@ -373,6 +378,8 @@ export function createBruteForceAttention(world: World, options: AttentionOption
       priceUsed[ob] = extra.priceOf?.(ob) ?? 0
       // a new observer or budget opens the price; with no rows to buy it opens at 0 and again later
       opening[ob] = openedFor[ob] !== byteBudget ? 1 : 0
+      ageUsed[ob] = priceAge[ob]!
+      if (opening[ob] === 0 && (extra.selected?.(ob) ?? true)) priceAge[ob] = priceAge[ob]! + o.dt
       const considered = Array.from(ranked.subarray(0, take))
       // at the floor the one member bought is the best now: no premium (docs/concepts.md 6b)
       const floored = readBudget[ob]! > byteBudget
@@ -381,7 +388,10 @@ export function createBruteForceAttention(world: World, options: AttentionOption
       detailGranted[ob] = afford.detail
       refusedBy[ob] = afford.refused ? 1 : 0
       openedPrice[ob] = take > 0 ? afford.openedPrice : 0
-      if (take > 0 && (extra.selected?.(ob) ?? true)) openedFor[ob] = byteBudget
+      if (take > 0 && (extra.selected?.(ob) ?? true)) {
+        if (opening[ob] === 1) priceAge[ob] = 0
+        openedFor[ob] = byteBudget
+      }
       // the rows bought, best first: the ranking's prefix but for members the premium kept
       for (let i = 0; i < afford.count; i++) ranked[i] = considered[afford.taken[i]!]!
       if (afford.count < take) take = afford.count
@@ -485,6 +495,7 @@ export function createBruteForceAttention(world: World, options: AttentionOption
       refused: refusedBy[ob] === 1,
       opening: opening[ob] === 1,
       openedPrice: openedPrice[ob]!,
+      priceAge: ageUsed[ob]!,
       temperature,
       rows: outRows,
       rules: ruleMap,
@@ -652,13 +663,16 @@ export interface OracleInputs {
 
 /**
  * The byte price after a tick, from the spec (docs/concepts.md 6b): it moves by
- * `priceRate * T * dt * (bytes / budget - 1)`, not below 0, up only while the set holds non-rule
+ * `rate * T * dt * (bytes / budget - 1)`, the rate `settleRate` fading to `priceRate` with time
+ * constant `settleSeconds` over the price's age, not below 0, up only while the set holds non-rule
  * members and down only while the price turned a row away; otherwise it stays.
  */
-export function expectedPrice(price: number, bytes: number, budget: number, o: ResolvedOptions, temperature: number, nonRuleMembers: number, refused: boolean): number {
+export function expectedPrice(price: number, bytes: number, budget: number, o: ResolvedOptions, temperature: number, nonRuleMembers: number, refused: boolean, age = 0): number {
   const err = bytes / budget - 1
   if (err > 0 ? nonRuleMembers === 0 : !refused) return price
-  return Math.max(0, price + o.byteCosts.priceRate * temperature * o.dt * err)
+  const c = o.byteCosts
+  const rate = c.settleSeconds > 0 ? c.priceRate + (c.settleRate - c.priceRate) * Math.exp(-age / c.settleSeconds) : c.priceRate
+  return Math.max(0, price + rate * temperature * o.dt * err)
 }
 
 /**

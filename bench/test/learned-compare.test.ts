@@ -61,6 +61,33 @@ describe('compareLearned', () => {
 })
 
 describe('compareFamily', () => {
+  it('should key its cache by a fingerprint of the sources the cached rows depend on', async () => {
+    const { cacheFingerprint, fingerprintSources } = await import('../train/compare')
+    const { mkdtempSync, mkdirSync, rmSync, writeFileSync } = await import('node:fs')
+    const { tmpdir } = await import('node:os')
+    const { join } = await import('node:path')
+    expect(cacheFingerprint()).toMatch(/^[0-9a-f]{12}$/)
+    const root = mkdtempSync(join(tmpdir(), 'fingerprint-'))
+    try {
+      mkdirSync(join(root, 'src/ecs'), { recursive: true })
+      writeFileSync(join(root, 'src/ecs/a.ts'), 'export const rate = 0.25\n')
+      const before = fingerprintSources(root, ['src'], 'sweeps')
+      expect(fingerprintSources(root, ['src'], 'sweeps')).toBe(before)
+      // a file that is no source does not count
+      writeFileSync(join(root, 'src/notes.md'), 'text')
+      expect(fingerprintSources(root, ['src'], 'sweeps')).toBe(before)
+      // an engine change, a new nested source, or other sweeps do
+      writeFileSync(join(root, 'src/ecs/a.ts'), 'export const rate = 0.02\n')
+      const changed = fingerprintSources(root, ['src'], 'sweeps')
+      expect(changed).not.toBe(before)
+      writeFileSync(join(root, 'src/ecs/b.ts'), '')
+      expect(fingerprintSources(root, ['src'], 'sweeps')).not.toBe(changed)
+      expect(fingerprintSources(root, ['src'], 'other sweeps')).not.toBe(fingerprintSources(root, ['src'], 'sweeps'))
+    } finally {
+      rmSync(root, { recursive: true, force: true })
+    }
+  })
+
   it('should refuse a seed count outside the family\'s seed set, naming the range, before replaying anything', async () => {
     const { compareFamily } = await import('../train/compare')
     const { FAMILIES } = await import('../recall/families/index')

@@ -3,8 +3,9 @@
 // heads' count-budget sweep and the radius sweep (cached per family and seed set, since they do
 // not depend on the model) and the learned rows. Also prints where the misses differ, by the kind
 // of the other party and of the interaction. By default only the first seed of the set is replayed
-// (--seed-count N pools the first N). The cache is keyed by family, seed set and seed count only:
-// clear it after changing the engine, the families or the recall harness.
+// (--seed-count N pools the first N). The cache is keyed by family, seed set and seed count, and by
+// a fingerprint of the sources the cached rows come from (the plugin's src/, bench/recall/ and the
+// sweeps): a change to the engine, the families or the harness replays them again.
 //
 // With --byte-budgets it also replays the learned scorer under byte budgets (bytes per client per
 // second, count budget 256 as the cap, as in the heads' byte-budget sweep) and compares those rows
@@ -13,10 +14,11 @@
 //
 //   node --import tsx bench/train/compare.ts --model m.onnx [--family a,b] [--seeds train|test|validation] [--seed-count N (default 1)] [--cache dir] [--budgets 1,2,4] [--byte-budgets 350,450] [--smoothing 0.5 (default: the scorer's)] [--hysteresis swapMargin=0.5,minOutTicks=10] [--out points.json]
 // (any other flag is an error; it imports the built plugin through the example server's state: `npm run build:plugin` first)
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { createHash } from 'node:crypto'
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import type { HysteresisOptions } from '../../plugin/src/index'
-import { checkFlags, flagValue, isMain } from '../lib/cli'
+import { checkFlags, flagValue, isMain, REPO_ROOT } from '../lib/cli'
 import { FAMILIES } from '../recall/families/index'
 import { summarize, type RecallRow } from '../recall/metrics'
 import { attentionPolicy } from '../recall/policies/attention-policy'
@@ -56,6 +58,41 @@ export function parseHysteresis(text: string | undefined): Partial<HysteresisOpt
 /** Which seeds of a family to replay: those trained on, those to choose between variants on, or those reported. */
 export type SeedSet = 'train' | 'test' | 'validation'
 
+/** The `.ts` files under `dir`, recursively, sorted by path. */
+function sourcesUnder(dir: string): string[] {
+  const out: string[] = []
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name)
+    if (entry.isDirectory()) out.push(...sourcesUnder(path))
+    else if (entry.name.endsWith('.ts')) out.push(path)
+  }
+  return out.sort()
+}
+
+/** 12 hex digits of a hash of the `.ts` files under `dirs` of `root` (their paths and contents) and of `extra`. */
+export function fingerprintSources(root: string, dirs: readonly string[], extra: string): string {
+  const hash = createHash('sha256')
+  for (const dir of dirs) {
+    for (const path of sourcesUnder(resolve(root, dir))) {
+      hash.update(path.slice(root.length))
+      hash.update(readFileSync(path))
+    }
+  }
+  hash.update(extra)
+  return hash.digest('hex').slice(0, 12)
+}
+
+let fingerprint: string | null = null
+/**
+ * The fingerprint of what the cached rows depend on: the plugin's sources, the recall harness
+ * (policies, families, replay, byte meter) and the sweeps. Part of every cache file's name, so that
+ * rows replayed by an older engine are never read as today's.
+ */
+export function cacheFingerprint(): string {
+  fingerprint ??= fingerprintSources(REPO_ROOT, ['plugin/src', 'bench/recall'], JSON.stringify([SWEEPS.full.attention, SWEEPS.full.radius, SWEEPS.full.byteBudget, BYTE_BUDGET_CAP]))
+  return fingerprint
+}
+
 function cached(path: string, make: () => RecallRow[]): RecallRow[] {
   if (existsSync(path)) return JSON.parse(readFileSync(path, 'utf8')) as RecallRow[]
   const rows = make()
@@ -80,7 +117,7 @@ export async function compareFamily(name: string, seeds: SeedSet, modelPath: str
   if (!(Number.isInteger(seedCount) && seedCount >= 1 && seedCount <= all.length)) throw new RangeError(`seedCount must be an integer in [1, ${all.length}] (${name} has ${all.length} ${seeds} seeds); got ${seedCount}`)
   const recs = all.slice(0, seedCount).map((s) => f.record(s, false))
   mkdirSync(cacheDir, { recursive: true })
-  const tag = seedCount === 1 ? seeds : `${seeds}-${seedCount}`
+  const tag = `${seedCount === 1 ? seeds : `${seeds}-${seedCount}`}-${cacheFingerprint()}`
   const cachePath = resolve(cacheDir, `${name}-${tag}.json`)
   const base = cached(cachePath, () => [...SWEEPS.full.attention.map((k) => rowsOf(recs, (r) => replay(r, attentionPolicy(k)))), ...SWEEPS.full.radius.map((d) => rowsOf(recs, (r) => replay(r, radiusPolicy(d))))])
   if (byteBudgets.length > 0) base.push(...cached(resolve(cacheDir, `${name}-${tag}-bytes.json`), () => SWEEPS.full.byteBudget.map((b) => rowsOf(recs, (r) => replay(r, attentionPolicy(BYTE_BUDGET_CAP, { byteBudget: b }))))))

@@ -4,7 +4,7 @@
 // share from byte-reports.ts; docs/concepts.md section 6b is the
 // specification.
 import type { AttentionComponents } from './components'
-import { Band, chargeDetail, detailBand, memberBand, openDetailAccount, rawBand, type ByteCostOptions } from './bands'
+import { Band, chargeDetail, detailBand, memberBand, openDetailAccount, rawBand } from './bands'
 import { Has } from './entity-tracker'
 import { Rule, ruleOf } from './rules'
 import { unlistChanged, type SelectionState } from './selection-state'
@@ -242,21 +242,12 @@ export function capBands(st: SelectionState, slot: number, budget: number, ruleB
 }
 
 /**
- * The rate the byte price moves at, `age` seconds of updates after it opened: `settleRate` fading
- * to `priceRate` with the time constant `settleSeconds` (docs/concepts.md 6b).
- */
-export function priceRateAt(costs: ByteCostOptions, age: number): number {
-  const tau = costs.settleSeconds
-  if (!(tau > 0)) return costs.priceRate
-  return costs.priceRate + (costs.settleRate - costs.priceRate) * Math.exp(-age / tau)
-}
-
-/**
  * Moves the slot's byte price after its set is built: up while the set's estimated bytes (scaled
  * by the measured ratio) are above the budget and it holds members the price can turn away, down
  * while they are below it and the price turned a row away, by `rate * T * dt` per unit of
- * relative over- or under-spend ({@link priceRateAt}: fast right after the price opened, slow once
- * settled), never below the price that rows meet at 0. Otherwise it stays: a price that binds
+ * relative over- or under-spend (the rate `settleRate` fading to `priceRate` with the time
+ * constant `settleSeconds` over the price's age: fast right after it opened, slow once settled),
+ * never below the price that rows meet at 0. Otherwise it stays: a price that binds
  * nothing does not wind up or down (docs/concepts.md 6b). The price's age grows either way.
  */
 export function updatePrice(st: SelectionState, slot: number, o: number, budget: number): void {
@@ -266,7 +257,12 @@ export function updatePrice(st: SelectionState, slot: number, o: number, budget:
   const err = (inp.estBytes[slot]! * inp.byteScale[slot]!) / budget - 1
   if (err > 0 ? st.nonRule === 0 : st.refused === 0) return
   const temperature = inp.c.Observer.temperature[o]!
-  const p = inp.price[slot]! + priceRateAt(inp.byteCosts, age) * temperature * inp.dt * err
+  // the rate inline, not from a helper: a double returned by a call V8 does not inline is boxed
+  // (PERFORMANCE.md, "doubles across calls")
+  const costs = inp.byteCosts
+  const tau = costs.settleSeconds
+  const rate = tau > 0 ? costs.priceRate + (costs.settleRate - costs.priceRate) * Math.exp(-age / tau) : costs.priceRate
+  const p = inp.price[slot]! + rate * temperature * inp.dt * err
   // the price a row meets, p + T ln(scale), never goes below 0 (p itself at the floor, which
   // affordable() reads without the shift)
   const floor = inp.floorBytes[slot]! > 0 ? 0 : -temperature * Math.log(inp.byteScale[slot]!)

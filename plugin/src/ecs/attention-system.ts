@@ -502,7 +502,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     console.warn(
       `colyseus-attention: observer ${o}'s byteBudget (${B} B/s) is below what its rule members alone cost its client (its own avatar, ` +
         `and what it owns or is always relevant): for ${FLOORED_REPORTS} seconds the engine could meet it only by sending nothing else, so it ` +
-        `reads it as their cost plus one Low member, about ${Math.round(floorBytes[s]!)} B/s measured, and keeps the one member that matters most. ` +
+        `reads it as their cost plus one Low member, about ${Math.round(floorBytes[s]!)} B/s measured on average, and keeps what matters most within that. ` +
         `Raise Observer.byteBudget above that (docs/concepts.md 6b). Reported once, for the first observer.`,
     )
   }

@@ -107,7 +107,7 @@ export function affordable(st: SelectionState, slot: number, o: number, n: numbe
   // the rule members come first: the budget is for everything the client receives
   let spent = ruleBytes * scale
   // the entry premium (bands.ts entryPremium), for the members before this tick (stamped). A
-  // floored budget buys the one member that matters most this tick: no premium there
+  // floored budget buys what matters most this tick: no premium there
   const incumbent = st.incumbentStamp
   const stamp = st.stamp
   const premium = floored || opening ? 0 : temperature * st.entryPremium

@@ -223,8 +223,8 @@ export interface ObserverOptions {
    * `budget` is a cap: members and bands are bought by value per byte, so the set grows in a crowd
    * (cheap Low members), shrinks when alone, and Medium/High go to members that clearly stand out.
    * A budget below what the rule members cost (a moving avatar: about 360 B/s with the example
-   * schema) is read as their cost plus one Low member: at most the one best member, when its score
-   * reaches the byte price (docs/concepts.md 6b). @defaultValue 0
+   * schema) is read as their cost plus one Low member, on average: about one Low member's worth of
+   * what matters most, bought at the byte price (docs/concepts.md 6b). @defaultValue 0
    */
   byteBudget?: number | undefined
 }

@@ -218,7 +218,7 @@ export function selectObserver(st: SelectionState, slot: number, o: number, star
   inp.stillCharge[slot] = -1
   const ruleBytes = byBytes ? ruleMemberBytes(st, slot, o, observerAlive) : 0
   // a budget the rule members alone use up is read as what they cost plus one Low member: the
-  // player still gets the one entity that matters most (docs/concepts.md 6b). Summed as
+  // player still gets what matters most, about one Low member's worth (docs/concepts.md 6b). Summed as
   // affordable() sums the spend, so that the member fits to the last bit
   const scale = inp.byteScale[slot]!
   const floor = ruleBytes * scale + inp.byteCosts.low * scale

@@ -210,7 +210,6 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
       detailBytes[s] = 0
       price[s] = 0
       priceBudget[s] = -1
-      priceAge[s] = 0
       scoredTick[s] = 0
     },
     onObserverRemoved(eid) {

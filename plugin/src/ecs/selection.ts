@@ -256,7 +256,6 @@ export function selectObserver(st: SelectionState, slot: number, o: number, star
   } else {
     inp.estBytes[slot] = 0
     inp.priceBudget[slot] = -1
-    inp.priceAge[slot] = 0
     inp.price[slot] = 0
   }
   closeSet(st, slot, o)

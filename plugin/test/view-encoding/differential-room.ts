@@ -165,6 +165,17 @@ export function applyPatches(room: Room): Sent[] {
   const shared = enc.encode(it).slice()
   out.push({ client: -1, bytes: shared, repeatOf: -1 })
   const sharedOffset = it.offset
+  encodePerView(clients, out, (view) => enc.encodeView(view, sharedOffset, it))
+  enc.discardChanges()
+  return out
+}
+
+/**
+ * The serializer's loop after the shared encode, last client first: a joined client without a
+ * view repeats the shared bytes (`out[0]`), a view already encoded this patch is repeated, any
+ * other view is encoded once with `encode`.
+ */
+function encodePerView(clients: Room['clients'], out: Sent[], encode: (view: StateView) => Uint8Array): void {
   const encoded = new Map<StateView, number>()
   for (let n = clients.length; n--; ) {
     if (!clients[n]!.joined) continue
@@ -173,11 +184,9 @@ export function applyPatches(room: Room): Sent[] {
     if (first !== undefined) out.push({ client: n, bytes: out[first]!.bytes, repeatOf: first })
     else {
       encoded.set(view!, out.length)
-      out.push({ client: n, bytes: enc.encodeView(view!, sharedOffset, it).slice(), repeatOf: -1 })
+      out.push({ client: n, bytes: encode(view!).slice(), repeatOf: -1 })
     }
   }
-  enc.discardChanges()
-  return out
 }
 
 /** Colyseus' SchemaSerializer.applyUnreliablePatches, every joined client able to receive them. */
@@ -196,17 +205,7 @@ export function applyUnreliablePatches(room: Room): Sent[] {
   enc.sharedBuffer[2] = room.unreliableSeq >> 8
   const out: Sent[] = [{ client: -1, bytes: enc.encodeUnreliable(it).slice(), repeatOf: -1 }]
   const sharedOffset = it.offset
-  const encoded = new Map<StateView, number>()
-  for (let n = room.clients.length; n--; ) {
-    if (!room.clients[n]!.joined) continue
-    const view = room.clients[n]!.view
-    const first = view === undefined ? 0 : encoded.get(view)
-    if (first !== undefined) out.push({ client: n, bytes: out[first]!.bytes, repeatOf: first })
-    else {
-      encoded.set(view!, out.length)
-      out.push({ client: n, bytes: enc.encodeUnreliableView(view!, sharedOffset, it).slice(), repeatOf: -1 })
-    }
-  }
+  encodePerView(room.clients, out, (view) => enc.encodeUnreliableView(view, sharedOffset, it))
   enc.discardUnreliableChanges()
   return out
 }

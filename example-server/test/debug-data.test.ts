@@ -183,6 +183,8 @@ describe('debug routes in a zoned world', () => {
     const proc = await startProcess({ ATTENTION_DEBUG: '1', HOST: '', BOTS: '10' })
     try {
       await proc.waitFor(/arena listening/)
+      // the two lines are two writes: the second may come in a later chunk of the pipe
+      await proc.waitFor(/debug routes on/)
       expect(proc.output()).toMatch(/arena listening on http:\/\/127\.0\.0\.1:\d+ /)
       expect(proc.output()).toMatch(/debug routes on: listening on 127\.0\.0\.1 only/)
       expect((await fetch(`${proc.url}/`)).status).toBe(200)

@@ -3,7 +3,7 @@ import { FAMILIES, familyByName } from './families/index'
 import { BYTE_BUDGET_CAP, compareLearned, ratioText, replayLearned, type LearnedPoint } from './policies/learned-policy'
 import type { ScenarioFamily } from './families/scenario-family'
 import { summarize, type RecallRow } from './metrics'
-import { attentionPolicy, engineHasByteBudget } from './policies/attention-policy'
+import { attentionPolicy, byteBudgetPolicy, engineHasByteBudget } from './policies/attention-policy'
 import { fullPolicy } from './policies/full-policy'
 import type { PolicyFactory } from './policies/interest-policy'
 import { nearestPolicy } from './policies/nearest-policy'
@@ -134,7 +134,7 @@ export function sweepPolicies(quick: boolean): PolicyFactory[] {
     ...s.radiusLod.map((r) => radiusLodPolicy(r)),
     ...s.nearest.map((k) => nearestPolicy(k)),
     ...s.attention.map((k) => attentionPolicy(k)),
-    ...(engineHasByteBudget() ? s.byteBudget.map((b) => attentionPolicy(BYTE_BUDGET_CAP, { byteBudget: b })) : []),
+    ...(engineHasByteBudget() ? s.byteBudget.map((b) => byteBudgetPolicy(b)) : []),
     ...s.noHysteresis.map((k) => attentionPolicy(k, { engine: { hysteresis: false }, variant: 'no hysteresis' })),
     ...s.radius25.map((k) => attentionPolicy(k, { radius: 25 })),
   ]

@@ -4,6 +4,7 @@ import { INTERACTION_NAMES, KIND_NAMES } from '../recall/recording'
 import type { RecallBenchResult } from '../recall/run'
 import { BEHAVIOUR } from '../recall/scenario'
 import { RADIUS_LOD_BANDS } from '../recall/policies/radius-lod-policy'
+import { BYTE_BUDGET_CAP } from '../recall/policies/attention-policy'
 import type { IssueTargets, TargetReport } from '../recall/targets'
 import { interpolate } from '../lib/stats'
 import { HEAD_NAMES } from '../../plugin/src/index'
@@ -143,10 +144,12 @@ export function recallSection(r: RecallBenchResult): Section {
     `Command: \`npm run bench:recall${r.quick ? ' -- --quick' : ''}\` (deterministic: same numbers on every run; only the ms columns vary). ` +
       `Families: ${r.families.map((f) => f.scenario.family).join(', ')}, on their ${r.seedSet} seeds (bench/recall/families/).`,
     '',
-    '**Policies**, replayed offline over the same recordings: *attention* = this plugin\'s engine (`createAttentionSystem`, default heads, weights, hysteresis, radius 50, ' +
+    '**Policies**, replayed offline over the same recordings: *attention* = this plugin\'s engine (`createAttentionSystem`, default heads, weights, hysteresis, ' +
       'with the components for what the game declares: salience and nimbus, team and team-only, owner, hidden, aim target; ' +
       'interactions are fed to `recordInteraction` only after the tick they happen in)' +
-      (r.byteBudgetSweep ? ', swept by count budget K and by byte budget B (bytes per second, K as a cap)' : ', swept by count budget K (this engine build takes no byte budget)') +
+      (r.byteBudgetSweep
+        ? `, swept by count budget K (radius 50, the engine's default) and by byte budget B (bytes per second, K = ${BYTE_BUDGET_CAP} as a cap, the radius at the family's view radius: under a byte budget the price decides what is sent, and the radius what the player may be shown)`
+        : ', swept by count budget K, radius 50 (this engine build takes no byte budget)') +
       '; *radius AOI* = everything within R; ' +
       `*radius AOI + LOD* (radius-lod) = everything within R with distance level of detail: High within ${lodFraction(RADIUS_LOD_BANDS.high)}, Medium within ${lodFraction(RADIUS_LOD_BANDS.medium)}, Low out to R ` +
       '(fractions chosen among R/4, R/8 and R/16 on the training seeds by `bench/recall/radius-lod-search.ts`, see bench/recall/README.md; the least detail won, and a radius AOI entirely at Low, ' +

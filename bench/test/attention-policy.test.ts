@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { hubFamily } from '../recall/families/index'
-import { attentionPolicy } from '../recall/policies/attention-policy'
+import { attentionPolicy, BYTE_BUDGET_CAP, byteBudgetPolicy } from '../recall/policies/attention-policy'
 import { Kind, type Recording } from '../recall/recording'
 
 /** A player at the origin and a sniper 140 units away that aims at it from `aimFrom` on (when declared). */
@@ -44,7 +44,44 @@ const holds = (rec: Recording, t: number, p: number, e: number, budget = 4): boo
   return found
 }
 
+/** A player at the origin facing +x and `count` still entities in a row from `firstAt` units out, `step` apart; the recording's view radius `view`. */
+function rowRecording(ticks: number, count: number, view: number, firstAt: number, step: number): Recording {
+  const n = count + 1
+  const z = (): Float32Array => new Float32Array(ticks * n)
+  const kind = new Uint8Array(n).fill(Kind.Wanderer)
+  kind[0] = Kind.Player
+  const rec: Recording = {
+    dt: 0.05, ticks, entityCount: n, worldSize: 400, seed: 1, kind, viewRadius: view,
+    players: Int32Array.from([0]), x: z(), y: z(), vx: z(), vy: z(), angle: z(),
+    interactions: { count: 0, tick: new Int32Array(0), a: new Int32Array(0), b: new Int32Array(0), kind: new Uint8Array(0) },
+    spawns: { count: 0, tick: new Int32Array(0), entity: new Int32Array(0) },
+  }
+  for (let t = 0; t < ticks; t++) for (let i = 1; i < n; i++) rec.x[t * n + i] = firstAt + (i - 1) * step
+  return rec
+}
+
 describe('attention-policy', () => {
+  it('should judge byte budgets at the view radius with K = BYTE_BUDGET_CAP as the cap: a crowd past 256 and the screen past 50 units are held', () => {
+    const members = (rec: Recording, budget: number, ticks: number): number => {
+      const pol = byteBudgetPolicy(budget)(rec)
+      for (let t = 0; t < ticks; t++) pol.update(t)
+      const c = pol.count(0)
+      expect(pol.label).toBe(`attention B=${budget} K<=${BYTE_BUDGET_CAP}`)
+      pol.dispose()
+      return c
+    }
+    // 300 entities within 47 units: all of them (and the player) with a budget that pays for them
+    expect(members(rowRecording(5, 300, 65, 2, 0.15), 1e6, 5)).toBe(301)
+    // the same crowd at count budget 256 (the engine's default maxMembers): cut at 256
+    const capped = attentionPolicy(256, { byteBudget: 1e6 })(rowRecording(5, 300, 65, 2, 0.15))
+    for (let t = 0; t < 5; t++) capped.update(t)
+    expect(capped.count(0)).toBe(257)
+    capped.dispose()
+    // entities 55 to 75 units out: held with a view radius of 80, not with one of 50 (the radius follows the view)
+    expect(members(rowRecording(5, 21, 80, 55, 1), 1e6, 5)).toBe(22)
+    expect(members(rowRecording(5, 21, 50, 55, 1), 1e6, 5)).toBe(1)
+  })
+
   it('should declare an aimer to the engine (Aim.target), so that its target notices it from beyond the radius', () => {
     expect(holds(sniperRecording(40, 10, false), 30, 0, 1)).toBe(false)
     expect(holds(sniperRecording(40, 10, true), 5, 0, 1)).toBe(false)

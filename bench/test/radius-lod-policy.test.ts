@@ -7,8 +7,8 @@ import { radiusPolicy } from '../recall/policies/radius-policy'
 import { Kind, type Recording } from '../recall/recording'
 import { replay } from '../recall/replay'
 import { battleFamily } from '../recall/families/index'
-import { attentionPolicy } from '../recall/policies/attention-policy'
-import { BYTE_BUDGET_CAP, SWEEPS } from '../recall/run'
+import { byteBudgetPolicy } from '../recall/policies/attention-policy'
+import { SWEEPS } from '../recall/run'
 
 const TICKS = 60
 /**
@@ -132,7 +132,7 @@ describe('recall sweep', () => {
     // that starts too wide leaves out exactly the budgets where attention misses most
     const rec = battleFamily.record(battleFamily.trainSeeds[0]!)
     const lod = replay(rec, radiusLodPolicy(SWEEPS.full.radiusLod[0]!))
-    const cheapest = replay(rec, attentionPolicy(BYTE_BUDGET_CAP, { byteBudget: SWEEPS.full.byteBudget[0]! }))
+    const cheapest = replay(rec, byteBudgetPolicy(SWEEPS.full.byteBudget[0]!))
     expect(lod.bytesPerClientPerSec).toBeLessThanOrEqual(cheapest.bytesPerClientPerSec)
   }, 60_000)
 })

@@ -8,7 +8,8 @@
 // sweeps): a change to the engine, the families or the harness replays them again.
 //
 // With --byte-budgets it also replays the learned scorer under byte budgets (bytes per client per
-// second, count budget 256 as the cap, as in the heads' byte-budget sweep) and compares those rows
+// second, in the heads' byte-budget configuration: `byteBudgetPolicy`, K = 1024 as the cap, the
+// radius at the family's view radius) and compares those rows
 // with the heads' byte-budget sweep (cached too): like with like. Every point is also compared with
 // the heads' best of both sweeps at the same bytes (`best`).
 //
@@ -21,7 +22,7 @@ import type { HysteresisOptions } from '../../plugin/src/index'
 import { checkFlags, flagValue, isMain, REPO_ROOT } from '../lib/cli'
 import { FAMILIES } from '../recall/families/index'
 import { summarize, type RecallRow } from '../recall/metrics'
-import { attentionPolicy } from '../recall/policies/attention-policy'
+import { attentionPolicy, byteBudgetPolicy } from '../recall/policies/attention-policy'
 import { BYTE_BUDGET_CAP, compareLearned, ratioText, replayLearned, type LearnedPoint } from '../recall/policies/learned-policy'
 import { radiusPolicy } from '../recall/policies/radius-policy'
 import { poolResults } from '../recall/pool'
@@ -120,7 +121,7 @@ export async function compareFamily(name: string, seeds: SeedSet, modelPath: str
   const tag = `${seedCount === 1 ? seeds : `${seeds}-${seedCount}`}-${cacheFingerprint()}`
   const cachePath = resolve(cacheDir, `${name}-${tag}.json`)
   const base = cached(cachePath, () => [...SWEEPS.full.attention.map((k) => rowsOf(recs, (r) => replay(r, attentionPolicy(k)))), ...SWEEPS.full.radius.map((d) => rowsOf(recs, (r) => replay(r, radiusPolicy(d))))])
-  if (byteBudgets.length > 0) base.push(...cached(resolve(cacheDir, `${name}-${tag}-bytes.json`), () => SWEEPS.full.byteBudget.map((b) => rowsOf(recs, (r) => replay(r, attentionPolicy(BYTE_BUDGET_CAP, { byteBudget: b }))))))
+  if (byteBudgets.length > 0) base.push(...cached(resolve(cacheDir, `${name}-${tag}-bytes.json`), () => SWEEPS.full.byteBudget.map((b) => rowsOf(recs, (r) => replay(r, byteBudgetPolicy(b))))))
   const learned: RecallRow[] = []
   for (const [list, bytes] of [[budgets, false], [byteBudgets, true]] as const) {
     for (const k of list) {

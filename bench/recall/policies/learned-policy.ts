@@ -4,14 +4,13 @@ import { interpolate, type Point } from '../../lib/stats'
 import type { RecallRow } from '../metrics'
 import type { Recording } from '../recording'
 import { replay, type ReplayResult } from '../replay'
-import { attentionPolicy } from './attention-policy'
+import { attentionPolicy, BYTE_BUDGET_CAP, byteBudgetPolicy } from './attention-policy'
 
 /** Label prefix of the learned rows under a count budget. */
 export const LEARNED_LABEL = 'attention (learned) K='
-/** Label prefix of the learned rows under a byte budget (count budget {@link BYTE_BUDGET_CAP} as the cap). */
+/** Label prefix of the learned rows under a byte budget (in the heads' byte-budget configuration, `byteBudgetPolicy`). */
 export const LEARNED_BYTE_LABEL = 'attention (learned) B='
-/** Count budget that caps a byte-budget replay (the same cap as the heads' byte-budget sweep in run.ts). */
-export const BYTE_BUDGET_CAP = 256
+export { BYTE_BUDGET_CAP }
 
 /**
  * Replays `rec` through the attention engine scored by an ONNX model (`colyseus-attention/learned`)
@@ -19,7 +18,7 @@ export const BYTE_BUDGET_CAP = 256
  * rows), so the numbers are deterministic and equal to a room whose worker keeps up.
  * @param modelPath - the .onnx file.
  * @param k - the count budget, or with `byteBudget` > 0 the byte budget in bytes per client per
- *   second (then {@link BYTE_BUDGET_CAP} caps the count, as in the heads' byte-budget sweep).
+ *   second (in the heads' byte-budget configuration: {@link BYTE_BUDGET_CAP} caps the count, the radius is the view's).
  * @param smoothing - the scorer's `smoothing` option (its default when omitted).
  * @param hysteresis - the engine's hysteresis options for this replay (its defaults when omitted).
  */
@@ -27,7 +26,7 @@ export async function replayLearned(rec: Recording, modelPath: string, k: number
   const scorer = await createOnnxScorer({ model: modelPath, lockstep: true, hangTimeoutMs: 30_000, ...(smoothing === undefined ? {} : { smoothing }), onEvent: (e) => log(`  learned scorer: ${e.message}`) })
   try {
     const engine = hysteresis === undefined ? { scorer } : { scorer, hysteresis }
-    const policy = byteBudget ? attentionPolicy(BYTE_BUDGET_CAP, { byteBudget: k, engine, variant: 'learned' }) : attentionPolicy(k, { engine, variant: 'learned' })
+    const policy = byteBudget ? byteBudgetPolicy(k, { engine, variant: 'learned' }) : attentionPolicy(k, { engine, variant: 'learned' })
     return replay(rec, policy)
   } finally {
     await scorer.dispose()

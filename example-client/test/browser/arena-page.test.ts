@@ -125,14 +125,16 @@ describe.skipIf(!run)('arena page (Chromium against a real example server)', () 
 
     // debug mode: hovering an entity shows the engine's explanation
     await page.keyboard.up('ArrowRight')
-    // entities move: re-aim at the target's current spot until the tooltip shows
+    // entities move: follow the target's current spot (every 50 ms, for up to 5 s) until the
+    // tooltip shows. The page drops an explanation whose entity left the pointer before the
+    // server's answer came, so the pointer must stay on it for a whole round trip
     const target = others(after)[0]!
-    for (let attempt = 0; attempt < 10; attempt++) {
+    for (let attempt = 0; attempt < 100; attempt++) {
       const at = await page.evaluate((k) => window.__arena!.screenOf(k), target)
       expect(at, `${target} should still be drawn`).not.toBeNull()
       await page.mouse.move(at![0], at![1])
       if (await page.isVisible('#tooltip')) break
-      await sleep(200)
+      await sleep(50)
     }
     expect(await page.isVisible('#tooltip')).toBe(true)
     const tip = await page.textContent('#tooltip')

@@ -4,13 +4,12 @@ import { interpolate, type Point } from '../../lib/stats'
 import type { RecallRow } from '../metrics'
 import type { Recording } from '../recording'
 import { replay, type ReplayResult } from '../replay'
-import { attentionPolicy, BYTE_BUDGET_CAP, byteBudgetPolicy } from './attention-policy'
+import { attentionPolicy, byteBudgetPolicy } from './attention-policy'
 
 /** Label prefix of the learned rows under a count budget. */
 export const LEARNED_LABEL = 'attention (learned) K='
 /** Label prefix of the learned rows under a byte budget (in the heads' byte-budget configuration, `byteBudgetPolicy`). */
 export const LEARNED_BYTE_LABEL = 'attention (learned) B='
-export { BYTE_BUDGET_CAP }
 
 /**
  * Replays `rec` through the attention engine scored by an ONNX model (`colyseus-attention/learned`)
@@ -18,7 +17,7 @@ export { BYTE_BUDGET_CAP }
  * rows), so the numbers are deterministic and equal to a room whose worker keeps up.
  * @param modelPath - the .onnx file.
  * @param k - the count budget, or with `byteBudget` > 0 the byte budget in bytes per client per
- *   second (in the heads' byte-budget configuration: {@link BYTE_BUDGET_CAP} caps the count, the radius is the view's).
+ *   second (in the heads' byte-budget configuration, {@link byteBudgetPolicy}).
  * @param smoothing - the scorer's `smoothing` option (its default when omitted).
  * @param hysteresis - the engine's hysteresis options for this replay (its defaults when omitted).
  */

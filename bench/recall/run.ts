@@ -1,5 +1,5 @@
 import { acceptFlags, flagValue, hasFlag, isMain, numberFlag, stopWith, writeResult } from '../lib/cli'
-import { FAMILIES, familyByName } from './families/index'
+import { ALL_FAMILIES, familyByName, HELD_OUT_FAMILIES } from './families/index'
 import { compareLearned, ratioText, replayLearned, type LearnedPoint } from './policies/learned-policy'
 import type { ScenarioFamily } from './families/scenario-family'
 import { summarize, type RecallRow } from './metrics'
@@ -27,7 +27,7 @@ export interface RecallBenchOptions {
   recordingPath?: string
   /** Also save the (first) recording to this file. */
   savePath?: string
-  /** Names of the families to run. @defaultValue every family of `FAMILIES` */
+  /** Names of the families to run. @defaultValue every family of `ALL_FAMILIES` (the held-out ones last) */
   families?: readonly string[]
   /** Which seeds of each family (validation: those for choosing between variants, see ScenarioFamily). @defaultValue 'test' */
   seeds?: 'train' | 'test' | 'validation'
@@ -224,10 +224,10 @@ export async function runRecallBench(options: RecallBenchOptions = {}): Promise<
     if (options.savePath) writeRecording(options.savePath, rec)
     families.push(await sweepFamily(rec.family ?? 'loaded', `recording ${options.recordingPath}`, [rec], quick, log, options.modelPath))
   } else {
-    const wanted = options.families ?? FAMILIES.map((f) => f.name)
+    const wanted = options.families ?? ALL_FAMILIES.map((f) => f.name)
     for (const name of wanted) {
-      const f = FAMILIES.find((x) => x.name === name)
-      if (f === undefined) throw new RangeError(`recall: unknown family ${JSON.stringify(name)}; known: ${FAMILIES.map((x) => x.name).join(', ')}`)
+      const f = familyByName(name)
+      if (f === undefined) throw new RangeError(`recall: unknown family ${JSON.stringify(name)}; known: ${ALL_FAMILIES.map((x) => x.name).join(', ')}`)
       const seeds = (seedSet === 'train' ? f.trainSeeds : seedSet === 'validation' ? f.validationSeeds : f.testSeeds).slice(0, Math.max(1, perFamily))
       const recs = recordingsOf(f, seeds, quick)
       if (options.savePath && families.length === 0) writeRecording(options.savePath, recs[0]!)
@@ -273,7 +273,8 @@ export function issueLines(f: FamilyBenchResult): string[] {
 
 const USAGE = `usage: npm run bench:recall -- [flags]
 Replays every relevance policy on the scenario families (deterministic).
-  --family <names|all>        families to run, comma-separated: ${FAMILIES.map((f) => f.name).join(', ')} (default all)
+  --family <names|all>        families to run, comma-separated: ${ALL_FAMILIES.map((f) => f.name).join(', ')} (default all;
+                              ${HELD_OUT_FAMILIES.map((f) => f.name).join(', ')}: held out, nothing was tuned or trained on it)
   --seeds <set>               train, test or validation seeds of each family (default test)
   --seeds-per-family <n>      how many of those seeds, pooled (default 1)
   --quick                     small scenarios and sweeps (seconds per family)
@@ -289,7 +290,7 @@ if (isMain(import.meta.url)) {
   const seedsFlag = flagValue('seeds')
   if (seedsFlag !== undefined && seedsFlag !== 'train' && seedsFlag !== 'test' && seedsFlag !== 'validation') stopWith(`${COMMAND}: --seeds must be train, test or validation; got ${seedsFlag}`)
   const unknown = familyFlag === undefined || familyFlag === 'all' ? [] : familyFlag.split(',').filter((n) => familyByName(n) === undefined)
-  if (unknown.length > 0) stopWith(`${COMMAND}: --family has no family ${unknown.join(', ')}; the families are ${FAMILIES.map((f) => f.name).join(', ')} (or all)`)
+  if (unknown.length > 0) stopWith(`${COMMAND}: --family has no family ${unknown.join(', ')}; the families are ${ALL_FAMILIES.map((f) => f.name).join(', ')} (or all)`)
   if (flagValue('load') !== undefined) {
     const chooses = ['family', 'seeds', 'seeds-per-family'].filter((f) => flagValue(f) !== undefined)
     if (chooses.length > 0) stopWith(`${COMMAND}: --${chooses.join(', --')} chooses the built-in families' recordings, and --load replays a recording instead`)

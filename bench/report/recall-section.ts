@@ -6,6 +6,7 @@ import { BEHAVIOUR } from '../recall/scenario'
 import { RADIUS_LOD_BANDS } from '../recall/policies/radius-lod-policy'
 import { BYTE_BUDGET_CAP } from '../recall/policies/attention-policy'
 import type { IssueTargets, TargetReport } from '../recall/targets'
+import { HELD_OUT_FAMILIES } from '../recall/families/index'
 import { interpolate } from '../lib/stats'
 import { HEAD_NAMES } from '../../plugin/src/index'
 import { int, num, pct, table, verdict } from './markdown'
@@ -142,7 +143,8 @@ export function recallSection(r: RecallBenchResult): Section {
   lines.push('## Relevance recall', '')
   lines.push(
     `Command: \`npm run bench:recall${r.quick ? ' -- --quick' : ''}\` (deterministic: same numbers on every run; only the ms columns vary). ` +
-      `Families: ${r.families.map((f) => f.scenario.family).join(', ')}, on their ${r.seedSet} seeds (bench/recall/families/).`,
+      `Families: ${r.families.map((f) => f.scenario.family).join(', ')}, on their ${r.seedSet} seeds (bench/recall/families/).` +
+      heldOutNote(r.families.map((f) => f.scenario.family)),
     '',
     '**Policies**, replayed offline over the same recordings: *attention* = this plugin\'s engine (`createAttentionSystem`, default heads, weights, hysteresis, ' +
       'with the components for what the game declares: salience and nimbus, team and team-only, owner, hidden, aim target; ' +
@@ -346,6 +348,13 @@ function lodFraction(f: number): string {
 
 /** The sweep a verdict is judged on, as a short name (`B`, `K`). */
 const sweepName = (t: IssueTargets): string => t.series.replace('attention ', '').replace('=', '')
+
+/** A sentence naming the held-out families among `names` (none: empty). */
+function heldOutNote(names: readonly string[]): string {
+  const held = HELD_OUT_FAMILIES.map((f) => f.name).filter((n) => names.includes(n))
+  if (held.length === 0) return ''
+  return ` ${held.join(', ')} ${held.length === 1 ? 'is' : 'are'} held out: added after the engine's defaults and the shipped model were fixed, and nothing was tuned or trained on ${held.length === 1 ? 'it' : 'them'}, to check that what was chosen on the others carries over to a kind of game it was not chosen on.`
+}
 
 /** The baselines of a family's verdicts: plain radius AOI, and radius-lod when the result has it (results written before it lack `issueLod`). */
 function verdictsOf(f: RecallBenchResult['families'][number]): { name: string; family: 'radius' | 'radius-lod'; t: IssueTargets | null }[] {

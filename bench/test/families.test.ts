@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { FAMILIES } from '../recall/families/index'
+import { ALL_FAMILIES, FAMILIES, HELD_OUT_FAMILIES, familyByName } from '../recall/families/index'
 import { countByKind } from '../recall/recording'
 import { FULL_SCENARIO } from '../recall/scenario'
 
@@ -9,10 +9,15 @@ const same = (a: ArrayBufferView | undefined, b: ArrayBufferView | undefined): b
 
 describe('families', () => {
   it('should name each family once and keep training and test seeds disjoint', () => {
-    const names = FAMILIES.map((f) => f.name)
+    const names = ALL_FAMILIES.map((f) => f.name)
     expect(new Set(names).size).toBe(names.length)
-    expect(names).toEqual(expect.arrayContaining(['arena', 'battle', 'ranged', 'hub']))
-    for (const f of FAMILIES) {
+    expect(FAMILIES.map((f) => f.name)).toEqual(['arena', 'battle', 'ranged', 'hub'])
+    expect(HELD_OUT_FAMILIES.map((f) => f.name)).toEqual(['flight'])
+    for (const name of names) expect(familyByName(name)!.name).toBe(name)
+    // no seed of any family is another family's: a held-out family shares nothing with the tuned ones
+    const everySeed = ALL_FAMILIES.flatMap((f) => [...f.trainSeeds, ...f.testSeeds, ...f.extraTrainSeeds, ...f.validationSeeds])
+    expect(new Set(everySeed).size).toBe(everySeed.length)
+    for (const f of ALL_FAMILIES) {
       expect(f.trainSeeds.length).toBeGreaterThan(0)
       expect(f.testSeeds.length).toBeGreaterThan(0)
       expect(f.trainSeeds.filter((s) => f.testSeeds.includes(s))).toEqual([])
@@ -26,7 +31,7 @@ describe('families', () => {
     expect(FAMILIES.find((f) => f.name === 'arena')!.testSeeds).not.toContain(FULL_SCENARIO.seed)
   })
 
-  for (const f of FAMILIES) {
+  for (const f of ALL_FAMILIES) {
     it(`should record ${f.name} deterministically per seed, with interactions`, () => {
       const seed = f.testSeeds[0]!
       const a = f.record(seed, true)
@@ -64,5 +69,19 @@ describe('families', () => {
     expect(hidden.length).toBe(hub.players.length)
     for (const e of hidden) expect(hub.declared!.owner![e]!).toBeGreaterThanOrEqual(0)
     expect(hub.declared!.salience!.some((v) => v > 0)).toBe(true)
+    // flight: the players themselves move fast (the other families' players walk at 4 u/s)
+    const flight = familyByName('flight')!.record(familyByName('flight')!.testSeeds[0]!, true)
+    let fast = 0
+    let samples = 0
+    for (let t = 1; t < flight.ticks; t += 20) {
+      for (const p of flight.players) {
+        const i = t * flight.entityCount + p
+        samples++
+        if (Math.hypot(flight.vx[i]!, flight.vy[i]!) >= 20) fast++
+      }
+    }
+    expect(fast).toBe(samples)
+    const kinds = countByKind(flight.interactions)
+    expect(kinds[0]! > 0 && kinds[4]! > 0 && kinds[6]! > 0).toBe(true) // strikes, gunfire, gates
   })
 })

@@ -20,7 +20,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join, resolve } from 'node:path'
 import type { HysteresisOptions } from '../../plugin/src/index'
 import { checkFlags, flagValue, isMain, REPO_ROOT } from '../lib/cli'
-import { FAMILIES } from '../recall/families/index'
+import { FAMILIES, familyByName } from '../recall/families/index'
 import { summarize, type RecallRow } from '../recall/metrics'
 import { attentionPolicy, BYTE_BUDGET_CAP, byteBudgetPolicy } from '../recall/policies/attention-policy'
 import { compareLearned, ratioText, replayLearned, type LearnedPoint } from '../recall/policies/learned-policy'
@@ -112,7 +112,7 @@ function cached(path: string, make: () => RecallRow[]): RecallRow[] {
  * @param hysteresis - the engine's hysteresis for the learned rows only (the heads' curves keep the defaults).
  */
 export async function compareFamily(name: string, seeds: SeedSet, modelPath: string, cacheDir: string, budgets: readonly number[] = SWEEPS.full.learned, byteBudgets: readonly number[] = [], smoothing?: number, seedCount = 1, hysteresis?: Partial<HysteresisOptions>): Promise<FamilyComparison> {
-  const f = FAMILIES.find((x) => x.name === name)
+  const f = familyByName(name)
   if (f === undefined) throw new RangeError(`unknown family ${name}`)
   const all = seeds === 'train' ? f.trainSeeds : seeds === 'validation' ? f.validationSeeds : f.testSeeds
   if (!(Number.isInteger(seedCount) && seedCount >= 1 && seedCount <= all.length)) throw new RangeError(`seedCount must be an integer in [1, ${all.length}] (${name} has ${all.length} ${seeds} seeds); got ${seedCount}`)

@@ -66,6 +66,10 @@ describe('ensemble', () => {
     for (const key of ['lin', 'wq', 'bq', 'wk', 'bk', 'wo', 'bias', 'base'] as const) expect(Array.from(merged[key]), key).toEqual(Array.from(p[key]))
     expect(merged.heads).toBe(p.heads)
     expect(merged.bound).toBe(p.bound)
+    expect(merged.boundDown).toBeUndefined()
+    // an asymmetric bound is kept as it is
+    const down = { ...member(6, 2), boundDown: 1 }
+    expect(mergeEnsemble([down, { ...member(7, 2), boundDown: 1 }]).boundDown).toBe(1)
   })
 
   it('should reject members of another shape or bound, and an empty list, naming what differs', () => {
@@ -73,6 +77,7 @@ describe('ensemble', () => {
     expect(() => mergeEnsemble([])).toThrow(/at least one member; got 0/)
     expect(() => mergeEnsemble([member(1, 2), initParams(2, shape, 2)])).toThrow(/member 1 has 2 heads x 8 .* member 0 has 4 x 8/)
     expect(() => mergeEnsemble([member(1, 2), member(2, 1)])).toThrow(/member 1 has bound 1 .* member 0 has 2/)
+    expect(() => mergeEnsemble([member(1, 2), { ...member(2, 2), boundDown: 1 }])).toThrow(/member 1 has bound 2 \(or another boundDown or base\)/)
   })
 
   it('should merge members trained at another size on the same rows into a model that still beats the untrained heads', () => {

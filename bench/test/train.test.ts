@@ -19,14 +19,21 @@ import { calibrate } from '../train/calibrate'
 import { createRowWeights } from '../train/row-weights'
 import { DEFAULT_BYTE_COSTS } from '../../plugin/src/index'
 import { INPUT_COLUMNS } from '../../plugin/src/learned/index'
+import { viewRadiusOf } from '../recall/viewport'
 
 describe('learned attention training', () => {
-  it.each([0, 0.8])('should export a model (bound %s) whose onnxruntime-web outputs match the TypeScript forward pass to 1e-5', async (bound) => {
-    const p = initParams(7, undefined, bound)
+  it.each([
+    [0, undefined],
+    [0.8, undefined],
+    [0.8, 0.3],
+  ])('should export a model (bound %s, down %s) whose onnxruntime-web outputs match the TypeScript forward pass to 1e-5', async (bound, boundDown) => {
+    const p = initParams(7, undefined, bound, boundDown)
+    expect(p.boundDown).toBe(boundDown)
     for (let i = 0; i < p.lin.length; i++) p.lin[i] = p.lin[i]! + 0.1 * Math.sin(i)
     // non-trivial attention terms, so that the per-head softmax matters
     for (let h = 0; h < p.heads; h++) p.wo[h] = h % 2 === 0 ? 0.8 : -0.5
-    p.bias[0] = 0.7
+    // an asymmetric bound: corrections of both signs, so that both sides of the graph's Where are read
+    p.bias[0] = boundDown === undefined ? 0.7 : 0
     // three observers with 9, 1 and 25 candidates, padded to 25
     expect(await onnxDeviation(p, [9, 1, 25], 3)).toBeLessThan(1e-5)
   })
@@ -37,8 +44,9 @@ describe('learned attention training', () => {
     [0.8, true, 1],
     [0, false, 4],
     [0.8, true, 3],
-  ])('should give the gradient of the loss (bound %s, weighted rows %s, sharpness %s), checked by finite differences', (bound, weighted, sharpness) => {
-    const p = initParams(11, undefined, bound)
+    [0.8, true, 1, 0.3],
+  ])('should give the gradient of the loss (bound %s, weighted rows %s, sharpness %s, down %s), checked by finite differences', (bound, weighted, sharpness, boundDown?: number) => {
+    const p = initParams(11, undefined, bound, boundDown)
     for (let h = 0; h < p.heads; h++) p.wo[h] = 0.6 - 0.3 * h
     const rng = createPrng(4)
     const m = 7
@@ -132,6 +140,27 @@ describe('learned attention training', () => {
     expect(Array.from(p.lin.subarray(0, 8))).toEqual(Array.from(headsOnly().lin.subarray(0, 8)).map((v) => expect.closeTo(v, 4)))
   })
 
+  it('should capture rows out to the recording\'s view radius with --capture-radius view, far fewer beyond the default radius without it', () => {
+    // the arena's screen is 65 units: candidates between the engine's default radius and it get rows only at the view radius
+    const rec = ARENA_FAMILY.record(1, true)
+    const range = (INPUT_COLUMNS as readonly string[]).indexOf('range')
+    // rows of candidates 55 to 65 units away (at radius 50 only fast movers and nimbi reach that far)
+    const beyond = (d: ReturnType<typeof captureDataset>, radius: number): number => {
+      let n = 0
+      for (let r = 0; r < d.rows; r++) {
+        const units = d.x[r * INPUT_WIDTH + range]! * radius
+        if (units > 55 && units <= 65) n++
+      }
+      return n
+    }
+    const near = captureDataset(rec, { toFraction: 0.3 })
+    const view = captureDataset(rec, { toFraction: 0.3, radius: 'view' })
+    expect(viewRadiusOf(rec)).toBe(65)
+    expect(beyond(view, 65)).toBeGreaterThan(100)
+    expect(beyond(view, 65)).toBeGreaterThan(5 * beyond(near, 50))
+    expect(view.rows / view.groups).toBeGreaterThan(near.rows / near.groups)
+  })
+
   it('should count a still negative row at the still share of a moving one, and every positive fully', () => {
     const d = captureDataset(ARENA_FAMILY.record(1, true), { toFraction: 0.3 })
     const speed = (INPUT_COLUMNS as readonly string[]).indexOf('speed')
@@ -167,10 +196,23 @@ describe('npm run train (command line)', () => {
     expect(typo.stderr.trim()).toBe(
       'npm run train: unknown flag --epoch; known flags: --out <value>, --load <value>, --family <value>, --seed <value>, --epochs <value>, --ensemble <value>, --heads <value>, ' +
         '--key-dim <value>, --hard-top <value>, --tail-weight <value>, --lr <value>, --prior-pull <value>, --calibrate-top <value>, --new-weight <value>, --bound <value>, ' +
-        '--sharpness <value>, --window <value>, --quick, --more-seeds, --residual, --no-calibrate, --no-byte-weights (`npm run train -- --help` prints the usage)',
+        '--sharpness <value>, --window <value>, --capture-radius <value>, --bound-down <value>, --quick, --more-seeds, --residual, --no-calibrate, --no-byte-weights (`npm run train -- --help` prints the usage)',
     )
     expect((await train(['--out', '/tmp/unused.onnx', 'extra'])).stderr).toMatch(/^npm run train: unknown argument extra; known flags: --out <value>/)
     expect((await train(['--out', '/tmp/unused.onnx', '--bound'])).stderr.trim()).toBe('npm run train: --bound needs a value (`npm run train -- --help` prints the usage)')
+  })
+
+  it('should refuse a --bound-down without a --bound it fits under, and a --capture-radius that is no radius, before recording anything', async () => {
+    const alone = await train(['--out', '/tmp/unused.onnx', '--bound-down', '0.5'])
+    expect(alone.code).toBe(2)
+    expect(alone.stdout).toBe('')
+    expect(alone.stderr.trim()).toBe('npm run train: --bound-down needs --bound B > 0 and must be at most B; got --bound-down 0.5 without --bound')
+    expect((await train(['--out', '/tmp/unused.onnx', '--bound', '1', '--bound-down', '2'])).stderr.trim()).toBe(
+      'npm run train: --bound-down needs --bound B > 0 and must be at most B; got --bound-down 2 with --bound 1',
+    )
+    const radius = await train(['--out', '/tmp/unused.onnx', '--capture-radius', '50,wide'])
+    expect(radius.code).toBe(2)
+    expect(radius.stderr.trim()).toBe('npm run train: --capture-radius must be view or a number in [1, 1000], or a list of up to 4 of them; got 50,wide')
   })
 
   it('should accept the shipped recipe\'s flags and write a model', async () => {

@@ -30,6 +30,8 @@ export interface CaptureOptions {
   /** Only ticks in [fromFraction, toFraction) of the recording. @defaultValue [0, 1) */
   fromFraction?: number
   toFraction?: number
+  /** The observers' radius while capturing, or `'view'`: the recording's view radius. @defaultValue 50 (the engine's default) */
+  radius?: number | 'view'
 }
 
 /** Growable typed-array accumulator. */
@@ -141,7 +143,7 @@ export function captureDataset(rec: Recording, options: CaptureOptions = {}): Da
       }
     },
   }
-  const policy = attentionPolicy(8, { engine: { scorer: capture }, probe: (_e, i) => (indexOf = i) })(rec)
+  const policy = attentionPolicy(8, { radius: options.radius, engine: { scorer: capture }, probe: (_e, i) => (indexOf = i) })(rec)
   let cursor = 0
   for (let t = 0; t < Math.min(rec.ticks, to + 1); t++) {
     tick = t

@@ -24,7 +24,7 @@ export function mergeEnsemble(members: readonly ModelParams[]): ModelParams {
   const hk = first.heads * first.keyDim
   members.forEach((p, i) => {
     if (p.heads !== first.heads || p.keyDim !== first.keyDim || p.lin.length !== W) throw new RangeError(`ensemble member ${i} has ${p.heads} heads x ${p.keyDim} over ${p.lin.length} columns; member 0 has ${first.heads} x ${first.keyDim} over ${W}`)
-    if (p.bound !== first.bound || p.base.some((v, d) => v !== first.base[d])) throw new RangeError(`ensemble member ${i} has bound ${p.bound} (or another base); member 0 has ${first.bound}`)
+    if (p.bound !== first.bound || p.boundDown !== first.boundDown || p.base.some((v, d) => v !== first.base[d])) throw new RangeError(`ensemble member ${i} has bound ${p.bound} (or another boundDown or base); member 0 has ${first.bound}`)
   })
   const HK = n * hk
   const out: ModelParams = {
@@ -38,6 +38,7 @@ export function mergeEnsemble(members: readonly ModelParams[]): ModelParams {
     wo: new Float32Array(n * first.heads),
     bias: new Float32Array(1),
     bound: first.bound,
+    ...(first.boundDown !== undefined ? { boundDown: first.boundDown } : {}),
     base: Float32Array.from(first.base),
   }
   // sum in float64, round once: the merge of one member is that member exactly

@@ -44,6 +44,12 @@ export interface ModelParams extends ModelShape {
   bias: Float32Array
   /** Largest correction of the heads' score (0: the plain model, no base). */
   bound: number
+  /**
+   * Largest correction downwards, when it differs from `bound` (an asymmetric bounded residual: the
+   * model may raise a candidate above the heads' score by up to `bound` but lower it by at most
+   * this much). Undefined: `bound` both ways.
+   */
+  boundDown?: number
   /** [INPUT_WIDTH] the fixed linear term the bounded correction is added to (the head weights). */
   base: Float32Array
 }
@@ -62,7 +68,7 @@ export function headPrior(): Float32Array {
  * Deterministic initial parameters for a seed.
  * @param bound - a bounded residual's largest correction (0: the plain model).
  */
-export function initParams(seed: number, shape: ModelShape = DEFAULT_SHAPE, bound = 0): ModelParams {
+export function initParams(seed: number, shape: ModelShape = DEFAULT_SHAPE, bound = 0, boundDown?: number): ModelParams {
   const rng = createPrng(seed)
   const hk = shape.heads * shape.keyDim
   const gauss = (s: number): number => {
@@ -82,6 +88,7 @@ export function initParams(seed: number, shape: ModelShape = DEFAULT_SHAPE, boun
     wo: fill(shape.heads, 0.1),
     bias: new Float32Array(1),
     bound,
+    ...(boundDown !== undefined && bound > 0 && boundDown !== bound ? { boundDown } : {}),
     base: bound > 0 ? headPrior() : new Float32Array(INPUT_WIDTH),
   }
 }
@@ -178,11 +185,13 @@ export function forward(p: ModelParams, x: Float32Array, start: number, m: numbe
     for (let h = 0; h < H; h++) s += p.wo[h]! * l[h * m + r]!
     s += p.bias[0]!
     if (p.bound > 0) {
-      const u = Math.tanh(s / p.bound)
+      // the exported graph's Where(raw > 0, bound, boundDown)
+      const lim = s > 0 || p.boundDown === undefined ? p.bound : p.boundDown
+      const u = Math.tanh(s / lim)
       cache.u[r] = u
       let b = 0
       for (let d = 0; d < W; d++) b += x[xo + d]! * p.base[d]!
-      s = b + p.bound * u
+      s = b + lim * u
     }
     score[r] = s
   }

@@ -130,12 +130,19 @@ export function exportOnnx(p: ModelParams, meta: Record<string, string> = {}): U
     node('Add', ['score2', 'bias'], 'score3'),
   ]
   if (p.bound > 0) {
-    // bounded residual: the heads' score plus bound * tanh(score3 / bound)
+    // bounded residual: the heads' score plus lim * tanh(score3 / lim), lim = bound (or, below 0,
+    // boundDown when the model has one of its own)
     init.push(floats('base', [W, 1], p.base), floats('bound', [], [p.bound]))
+    let lim = 'bound'
+    if (p.boundDown !== undefined) {
+      init.push(floats('bound_down', [], [p.boundDown]), floats('zero', [], [0]))
+      nodes.push(node('Greater', ['score3', 'zero'], 'raises'), node('Where', ['raises', 'bound', 'bound_down'], 'lim'))
+      lim = 'lim'
+    }
     nodes.push(
-      node('Div', ['score3', 'bound'], 'raw_scaled'),
+      node('Div', ['score3', lim], 'raw_scaled'),
       node('Tanh', ['raw_scaled'], 'raw_tanh'),
-      node('Mul', ['raw_tanh', 'bound'], 'correction'),
+      node('Mul', ['raw_tanh', lim], 'correction'),
       node('MatMul', [INPUT_X, 'base'], 'heads'),
       node('Add', ['heads', 'correction'], 'score4'),
     )
@@ -148,7 +155,7 @@ export function exportOnnx(p: ModelParams, meta: Record<string, string> = {}): U
     input: [tensorInfo(INPUT_X, ['observers', 'candidates', W]), tensorInfo(INPUT_MASK, ['observers', 'candidates'])],
     output: [tensorInfo(OUTPUT_SCORE, ['observers', 'candidates'])],
   })
-  const entries = { columns: INPUT_COLUMNS.join(','), heads: String(H), keyDim: String(dk), ...(p.bound > 0 ? { bound: String(p.bound) } : {}), ...meta }
+  const entries = { columns: INPUT_COLUMNS.join(','), heads: String(H), keyDim: String(dk), ...(p.bound > 0 ? { bound: String(p.bound) } : {}), ...(p.boundDown !== undefined ? { boundDown: String(p.boundDown) } : {}), ...meta }
   const model = create(ModelProtoSchema, {
     irVersion: IR_VERSION,
     opsetImport: [create(OperatorSetIdProtoSchema, { domain: '', version: OPSET })],

@@ -2,9 +2,9 @@
 //
 //   npm run train -- --out model.onnx [--family a,b] [--more-seeds] [--seed N] [--epochs N] [--ensemble N] [--heads N --key-dim N] [--quick]
 //   npm run train -- --load rec1.bin [--load rec2.bin ...] --out model.onnx [--seed N]
-//   loss and scale: [--no-byte-weights] [--no-calibrate] [--calibrate-top N] [--residual] [--hard-top N --tail-weight W] [--window S] [--new-weight W] [--bound B] [--sharpness S]
+//   loss and scale: [--no-byte-weights] [--no-calibrate] [--calibrate-top N] [--residual] [--hard-top N --tail-weight W] [--window S] [--new-weight W] [--bound B [--bound-down D]] [--sharpness S] [--capture-radius R]
 //   optimiser: [--lr R] [--prior-pull P]
-// The shipped default model: --out plugin/models/default.onnx --seed 1 --epochs 3 --bound 2 (docs/learned-attention.md).
+// The shipped default model: --out plugin/models/default.onnx --seed 1 --epochs 3 --bound 2 --bound-down 1 (docs/learned-attention.md).
 // Any other flag is an error; `npm run train -- --help` prints every flag with its default (USAGE, below).
 //
 // Without --load it records the training seeds of the built-in scenario families (with --more-seeds
@@ -20,7 +20,7 @@ import { FEATURE_COUNT } from '../../plugin/src/index'
 import { INPUT_COLUMNS } from '../../plugin/src/learned/index'
 import { readRecording } from '../recall/recording-file'
 import type { Recording } from '../recall/recording'
-import { captureDataset, mergeDatasets, type Dataset } from './dataset'
+import { captureDataset, mergeDatasets, type CaptureOptions, type Dataset } from './dataset'
 import { loadFamilies, type ScenarioFamily } from './families'
 import { calibrate } from './calibrate'
 import { accumulate, createGradients, createGradScratch } from './gradient'
@@ -54,6 +54,11 @@ export interface TrainOptions {
   calibrate?: boolean
   /** Bounded residual ({@link ModelParams.bound}): the heads' score plus a learned correction of at most this much (0: off); not calibrated. @defaultValue 0 */
   bound?: number
+  /**
+   * Asymmetric bounded residual ({@link ModelParams.boundDown}): the correction lowers the heads'
+   * score by at most this much (in (0, bound]); undefined: `bound` both ways.
+   */
+  boundDown?: number
   /** Weight of a positive row whose pair has not interacted lately ({@link createPositiveWeights}). @defaultValue 1 */
   newWeight?: number
   /** Top-K-aware loss ({@link accumulate}'s `sharpness`): the listwise loss on this multiple of the scores (1: the plain loss). @defaultValue 1 */
@@ -118,9 +123,10 @@ export function train(trainSet: Dataset, heldOut: Dataset, o: TrainOptions = {})
   const log = o.log ?? (() => {})
   const bound = o.bound ?? 0
   if (!(bound >= 0 && Number.isFinite(bound))) throw new RangeError(`bound must be a finite number >= 0; got ${bound}`)
+  if (o.boundDown !== undefined && !(bound > 0 && o.boundDown > 0 && o.boundDown <= bound)) throw new RangeError(`boundDown must be a number in (0, bound] with bound > 0; got ${o.boundDown} (bound ${bound})`)
   const sharpness = o.sharpness ?? 1
   if (!(sharpness >= 1 && sharpness <= 100)) throw new RangeError(`sharpness must be a number in [1, 100]; got ${sharpness}`)
-  const p = initParams(seed, o.shape ?? DEFAULT_SHAPE, bound)
+  const p = initParams(seed, o.shape ?? DEFAULT_SHAPE, bound, o.boundDown)
   const rng = createPrng(seed ^ 0x5eed)
   // a bounded residual's linear term is a correction: its prior is 0
   const prior = bound > 0 ? new Float32Array(p.lin.length) : headPrior()
@@ -173,7 +179,7 @@ export function train(trainSet: Dataset, heldOut: Dataset, o: TrainOptions = {})
 }
 
 /** Flags of `npm run train` that take a value (see the header; --lr and --prior-pull set {@link TrainOptions} `lr` and `priorPull`). */
-const TRAIN_FLAGS = ['out', 'load', 'family', 'seed', 'epochs', 'ensemble', 'heads', 'key-dim', 'hard-top', 'tail-weight', 'lr', 'prior-pull', 'calibrate-top', 'new-weight', 'bound', 'sharpness', 'window'] as const
+const TRAIN_FLAGS = ['out', 'load', 'family', 'seed', 'epochs', 'ensemble', 'heads', 'key-dim', 'hard-top', 'tail-weight', 'lr', 'prior-pull', 'calibrate-top', 'new-weight', 'bound', 'sharpness', 'window', 'capture-radius', 'bound-down'] as const
 /** Flags of `npm run train` that take none. */
 const TRAIN_SWITCHES = ['quick', 'more-seeds', 'residual', 'no-calibrate', 'no-byte-weights'] as const
 
@@ -182,7 +188,7 @@ const COMMAND = 'npm run train'
 /** What `npm run train -- --help` prints. */
 const USAGE = `usage: ${COMMAND} -- [flags]
 Trains the learned attention model and writes it as ONNX (docs/learned-attention.md); deterministic.
-The shipped default: --out plugin/models/default.onnx --seed 1 --epochs 3 --bound 2.
+The shipped default: --out plugin/models/default.onnx --seed 1 --epochs 3 --bound 2 --bound-down 1.
   --out <model.onnx>    where to write the model (required)
   --load <recording>    train on this recording's first 80%, hold out the rest (repeat for more);
                         without --load: the built-in scenario families' training seeds, their
@@ -203,10 +209,15 @@ loss and scale:
   --residual            keep the linear term on the engine's features at the head weights
   --bound B             bounded residual: the heads' score plus a correction of at most B,
                         0 (off) to 100 (default 0)
+  --bound-down D        with --bound: lower the heads' score by at most D (0.01 to B), raise it by
+                        at most B (default: B both ways)
   --hard-top N          hard negatives: the heads' top N rows of a group count fully,
                         0 (off) to 10000 (default 0)
   --tail-weight W       weight of the other negatives with --hard-top, 0.001 to 1 (default 0.1)
   --window S            a row is positive when its pair interacts within S seconds, 0.1 to 60 (default 1)
+  --capture-radius R    the observers' radius while the rows are captured: 1 to 1000, or view (each
+                        recording's view radius, what the player's screen shows), or a list of up
+                        to 4 (each recording captured at each) (default 50)
   --new-weight W        weight of a positive whose pair has not interacted lately, 0.01 to 100 (default 1)
   --sharpness S         top-K-aware loss on S times the scores, 1 to 100 (default 1)
 optimiser:
@@ -238,9 +249,20 @@ async function main(): Promise<void> {
     calibrateTop: num('calibrate-top', 1, 10_000, true),
     newWeight: num('new-weight', 0.01, 100),
     bound: num('bound', 0, 100),
+    boundDown: num('bound-down', 0.01, 100),
     sharpness: num('sharpness', 1, 100),
   }
-  const capture = { windowSeconds: num('window', 0.1, 60) }
+  if (trainOptions.boundDown !== undefined && !(trainOptions.bound !== undefined && trainOptions.bound > 0 && trainOptions.boundDown <= trainOptions.bound)) {
+    stopWith(`${COMMAND}: --bound-down needs --bound B > 0 and must be at most B; got --bound-down ${trainOptions.boundDown}${trainOptions.bound === undefined ? ' without --bound' : ` with --bound ${trainOptions.bound}`}`)
+  }
+  const capture: CaptureOptions = { windowSeconds: num('window', 0.1, 60) }
+  // the radii every recording is captured at (each a dataset part of its own)
+  const radiusFlag = flagValue('capture-radius')
+  const radii: (number | 'view' | undefined)[] = radiusFlag === undefined ? [undefined] : radiusFlag.split(',').map((r) => (r === 'view' ? r : Number(r)))
+  if (radii.some((r) => typeof r === 'number' && !(r >= 1 && r <= 1000)) || radii.length > 4) {
+    stopWith(`${COMMAND}: --capture-radius must be view or a number in [1, 1000], or a list of up to 4 of them; got ${radiusFlag}`)
+  }
+  const captureAt = (rec: Recording, part: CaptureOptions): Dataset[] => radii.map((radius) => captureDataset(rec, { ...capture, ...part, radius }))
   const loads = argv.flatMap((a, i) => (a === '--load' ? [argv[i + 1]!] : a.startsWith('--load=') ? [a.slice(7)] : []))
   for (const path of loads) if (!existsSync(path)) stopWith(`${COMMAND}: --load: no file ${path}`)
   const only = flagValue('family')
@@ -255,8 +277,8 @@ async function main(): Promise<void> {
   if (loads.length > 0) {
     for (const path of loads) {
       const rec = readRecording(path)
-      trainParts.push(captureDataset(rec, { ...capture, toFraction: 0.8 }))
-      heldOutParts.push(captureDataset(rec, { ...capture, fromFraction: 0.8 }))
+      trainParts.push(...captureAt(rec, { toFraction: 0.8 }))
+      heldOutParts.push(...captureAt(rec, { fromFraction: 0.8 }))
       console.log(`recording ${path}: ${rec.entityCount} entities, ${rec.ticks} ticks, ${rec.interactions.count} interactions`)
     }
     source = `${loads.length} loaded recording(s), last 20% held out`
@@ -265,8 +287,8 @@ async function main(): Promise<void> {
     const plan = seedPlan(families, hasFlag('more-seeds'))
     for (const { family: f, train, heldOut } of plan) {
       const seeds = (list: readonly number[]): Recording[] => list.map((s) => f.record(s, quick))
-      for (const rec of seeds(train)) trainParts.push(captureDataset(rec, capture))
-      for (const rec of seeds(heldOut)) heldOutParts.push(captureDataset(rec, capture))
+      for (const rec of seeds(train)) trainParts.push(...captureAt(rec, {}))
+      for (const rec of seeds(heldOut)) heldOutParts.push(...captureAt(rec, {}))
       console.log(`family ${f.name}: train seeds ${train.join(',')}, held-out (validation) seeds ${heldOut.join(',')}`)
     }
     source = `families ${plan.map(({ family, train }) => `${family.name}[${train.join(',')}]`).join(' ')}${quick ? ' (quick)' : ''}`
@@ -284,7 +306,7 @@ async function main(): Promise<void> {
     const ev = evaluate(p, heldOut, 8)
     console.log(`ensemble of ${ensemble} (${p.heads} heads x ${p.keyDim}, ${paramCount(p)} parameters): held-out loss ${ev.loss.toFixed(4)}, recall@8 ${(ev.recall * 100).toFixed(2)}%`)
   }
-  const options = [trainOptions.byteWeights ? 'value per byte' : 'listwise', trainOptions.residual ? 'residual' : '', trainOptions.bound ? `bounded residual +-${trainOptions.bound}` : '', trainOptions.hardTop ? `hard negatives top ${trainOptions.hardTop}` : '', trainOptions.newWeight !== undefined && trainOptions.newWeight !== 1 ? `new engagements x${trainOptions.newWeight}` : '', trainOptions.sharpness !== undefined && trainOptions.sharpness !== 1 ? `sharpness ${trainOptions.sharpness}` : '', trainOptions.calibrate && !trainOptions.bound ? `calibrated${trainOptions.calibrateTop !== undefined && trainOptions.calibrateTop !== 16 ? ` on the top ${trainOptions.calibrateTop}` : ''}` : '']
+  const options = [trainOptions.byteWeights ? 'value per byte' : 'listwise', trainOptions.residual ? 'residual' : '', trainOptions.bound ? (trainOptions.boundDown !== undefined && trainOptions.boundDown !== trainOptions.bound ? `bounded residual +${trainOptions.bound}/-${trainOptions.boundDown}` : `bounded residual +-${trainOptions.bound}`) : '', trainOptions.hardTop ? `hard negatives top ${trainOptions.hardTop}` : '', trainOptions.newWeight !== undefined && trainOptions.newWeight !== 1 ? `new engagements x${trainOptions.newWeight}` : '', trainOptions.sharpness !== undefined && trainOptions.sharpness !== 1 ? `sharpness ${trainOptions.sharpness}` : '', trainOptions.calibrate && !trainOptions.bound ? `calibrated${trainOptions.calibrateTop !== undefined && trainOptions.calibrateTop !== 16 ? ` on the top ${trainOptions.calibrateTop}` : ''}` : '', radiusFlag !== undefined ? `rows captured at radius ${radii.join(' and ')}` : '']
   const bytes = exportOnnx(p, { trainedOn: source, seed: String(seed), epochs: String(epochs), training: options.filter((t) => t !== '').join(', '), ...(ensemble > 1 ? { ensemble: `${ensemble} models, seeds ${seed} to ${seed + ensemble - 1}, mean raw score` } : {}) })
   const path = resolve(out)
   mkdirSync(dirname(path), { recursive: true })

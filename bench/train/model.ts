@@ -67,6 +67,7 @@ export function headPrior(): Float32Array {
 /**
  * Deterministic initial parameters for a seed.
  * @param bound - a bounded residual's largest correction (0: the plain model).
+ * @param boundDown - its largest correction downwards, when smaller (undefined, or equal to `bound`: symmetric).
  */
 export function initParams(seed: number, shape: ModelShape = DEFAULT_SHAPE, bound = 0, boundDown?: number): ModelParams {
   const rng = createPrng(seed)

@@ -12,6 +12,7 @@ import {
   readPage,
   sleep,
   startArena,
+  VIEWPORT,
 } from './harness'
 
 const run = browserAvailable()
@@ -125,27 +126,40 @@ describe.skipIf(!run)('arena page (Chromium against a real example server)', () 
 
     // debug mode: hovering an entity shows the engine's explanation
     await page.keyboard.up('ArrowRight')
-    // entities move: follow the target's current spot (every 50 ms, for up to 5 s) until the
-    // tooltip shows its explanation. The page drops an explanation whose entity left the pointer
-    // before the server's answer came, so the pointer must stay on it for a whole round trip; a
-    // target may also despawn under the pointer (a projectile lives a second: the server then
-    // answers 404), so aim at a bot or beacon and pick another drawn one whenever it is gone
-    const pick = async (): Promise<string | undefined> => {
-      const kinds = await page.evaluate(() => window.__arena!.drawnKinds())
-      const keys = Object.keys(kinds).filter((k) => k !== view.selfKey)
-      return keys.find((k) => kinds[k] === 'bot' || kinds[k] === 'beacon') ?? keys[0]
-    }
-    let target = await pick()
+    // The page drops an explanation whose entity left the pointer before the server's answer came,
+    // so the pointer must stay on one entity for a whole round trip, which a loaded machine makes
+    // long: aim at the drawn entities that moved least over 300 ms (bots standing still, before
+    // wanderers; never a projectile, which lives a second), re-aim at the target's current spot
+    // without pausing, and take the next one whenever it is no longer drawn on the canvas or could
+    // not be explained, for up to 10 s
+    const p0 = await page.evaluate(() => window.__arena!.drawnPositions())
+    await sleep(300)
+    const p1 = await page.evaluate(() => window.__arena!.drawnPositions())
+    const kinds = await page.evaluate(() => window.__arena!.drawnKinds())
+    const drift = (k: string): number => Math.hypot(p1[k]![0] - p0[k]![0], p1[k]![1] - p0[k]![1])
+    const targets = Object.keys(p1)
+      .filter((k) => k !== view.selfKey && k in p0 && kinds[k] !== 'projectile')
+      .sort((a, b) => drift(a) - drift(b))
+    expect(targets.length, 'some entity other than the avatar should be drawn').toBeGreaterThan(0)
+    const tooltipText = (): Promise<string | null> =>
+      page.evaluate(() => {
+        const el = document.getElementById('tooltip')
+        return el === null || el.hidden ? null : el.textContent
+      })
+    let t = 0
     let explained = false
-    for (let attempt = 0; attempt < 100 && !explained; attempt++) {
-      let at = target === undefined ? null : await page.evaluate((k) => window.__arena!.screenOf(k), target)
-      if (at === null) {
-        target = await pick()
-        at = target === undefined ? null : await page.evaluate((k) => window.__arena!.screenOf(k), target)
+    for (const deadline = Date.now() + 10_000; !explained && Date.now() < deadline && t < targets.length; ) {
+      const at = await page.evaluate((k) => window.__arena!.screenOf(k), targets[t]!)
+      // drawn entities include what lies off the canvas (a beacon far away is always relevant)
+      if (at === null || at[0] < 10 || at[1] < 10 || at[0] > VIEWPORT.width - 10 || at[1] > VIEWPORT.height - 10) {
+        t++
+        continue
       }
-      if (at !== null) await page.mouse.move(at[0], at[1])
-      explained = (await page.isVisible('#tooltip')) && ((await page.textContent('#tooltip')) ?? '').includes('rank')
-      if (!explained) await sleep(50)
+      await page.mouse.move(at[0], at[1])
+      const text = (await tooltipText()) ?? ''
+      explained = text.includes('rank')
+      // an entity the server could not explain (it left the room under the pointer): the next one
+      if (text.startsWith('explain failed')) t++
     }
     expect(await page.isVisible('#tooltip')).toBe(true)
     const tip = await page.textContent('#tooltip')

@@ -145,6 +145,9 @@ export async function readPage(page: Page): Promise<PageView | undefined> {
   })
 }
 
+/** The size of the pages {@link openArena} opens (CSS px). */
+export const VIEWPORT = Object.freeze({ width: 1100, height: 760 })
+
 /**
  * Opens the demo page and waits until it has joined and drawn its avatar and some other entities.
  * @param browser - the browser, or a context of it (to watch every request the page makes)
@@ -152,7 +155,7 @@ export async function readPage(page: Page): Promise<PageView | undefined> {
  * @returns the page and its first view
  */
 export async function openArena(browser: Browser | BrowserContext, url: string): Promise<{ page: Page; view: PageView; errors: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1100, height: 760 } })
+  const page = await browser.newPage({ viewport: VIEWPORT })
   const errors: string[] = []
   page.on('pageerror', (e) => errors.push(String(e)))
   page.on('console', (m) => {

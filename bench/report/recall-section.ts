@@ -6,7 +6,7 @@ import { BEHAVIOUR } from '../recall/scenario'
 import { RADIUS_LOD_BANDS } from '../recall/policies/radius-lod-policy'
 import { BYTE_BUDGET_CAP } from '../recall/policies/attention-policy'
 import type { IssueTargets, TargetReport } from '../recall/targets'
-import { HELD_OUT_FAMILIES } from '../recall/families/index'
+import { isHeldOut } from '../recall/families/index'
 import { interpolate } from '../lib/stats'
 import { HEAD_NAMES } from '../../plugin/src/index'
 import { int, num, pct, table, verdict } from './markdown'
@@ -351,7 +351,7 @@ const sweepName = (t: IssueTargets): string => t.series.replace('attention ', ''
 
 /** A sentence naming the held-out families among `names` (none: empty). */
 function heldOutNote(names: readonly string[]): string {
-  const held = HELD_OUT_FAMILIES.map((f) => f.name).filter((n) => names.includes(n))
+  const held = names.filter(isHeldOut)
   if (held.length === 0) return ''
   return ` ${held.join(', ')} ${held.length === 1 ? 'is' : 'are'} held out: added after the engine's defaults and the shipped model were fixed, and nothing was tuned or trained on ${held.length === 1 ? 'it' : 'them'}, to check that what was chosen on the others carries over to a kind of game it was not chosen on.`
 }

@@ -14,7 +14,7 @@ import { clusterSection } from './cluster-section'
 import { loadSection, tickCpu } from './load-section'
 import { int, pct, table, verdict } from './markdown'
 import { recallSection, type Section } from './recall-section'
-import { HELD_OUT_FAMILIES } from '../recall/families/index'
+import { isHeldOut } from '../recall/families/index'
 
 /** Everything `npm run bench` collected. */
 export interface BenchResults {
@@ -55,7 +55,7 @@ function summary(r: BenchResults): string {
       if (t === null) return `${f.scenario.family}: no attention sweep`
       const lod = f.issueLod ?? null
       const cheap = t.recall995 ? ` (99.5% at ${int(t.recall995.bytes)} B/client/s = ${pct(t.recall995.shareOfFull, 1)} of full)` : ''
-      const held = HELD_OUT_FAMILIES.some((h) => h.name === f.scenario.family) ? ', held out' : ''
+      const held = isHeldOut(f.scenario.family) ? ', held out' : ''
       return (
         `${f.scenario.family} (${t.series.replace(/=$/, '')}${held}): half the misses ${verdict(t.halfTheMissesMet)} vs radius AOI, ${verdict(lod?.halfTheMissesMet)} vs radius AOI + LOD; ` +
         `coverage ${verdict(t.coverageMet)} vs radius AOI, ${verdict(lod?.coverageMet)} vs radius AOI + LOD; 99.5% within 5%${cheap} ${verdict(t.recall995Within5Met)}`

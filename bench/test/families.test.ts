@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ALL_FAMILIES, FAMILIES, HELD_OUT_FAMILIES, familyByName } from '../recall/families/index'
+import { ALL_FAMILIES, FAMILIES, HELD_OUT_FAMILIES, familyByName, isHeldOut } from '../recall/families/index'
 import { countByKind } from '../recall/recording'
 import { FULL_SCENARIO } from '../recall/scenario'
 
@@ -14,6 +14,7 @@ describe('families', () => {
     expect(FAMILIES.map((f) => f.name)).toEqual(['arena', 'battle', 'ranged', 'hub'])
     expect(HELD_OUT_FAMILIES.map((f) => f.name)).toEqual(['flight'])
     for (const name of names) expect(familyByName(name)!.name).toBe(name)
+    expect(names.filter(isHeldOut)).toEqual(['flight'])
     // no seed of any family is another family's: a held-out family shares nothing with the tuned ones
     const everySeed = ALL_FAMILIES.flatMap((f) => [...f.trainSeeds, ...f.testSeeds, ...f.extraTrainSeeds, ...f.validationSeeds])
     expect(new Set(everySeed).size).toBe(everySeed.length)

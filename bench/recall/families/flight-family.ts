@@ -1,5 +1,5 @@
 import { InteractionKind, Kind, type Recording } from '../recording'
-import { createSim, kindsOf } from './sim-kit'
+import { clamp, createSim, kindsOf } from './sim-kit'
 import type { ScenarioFamily } from './scenario-family'
 
 /** Behaviour constants of the flight scenario (world units, seconds): plain game-like values. */
@@ -28,6 +28,12 @@ export const FLIGHT = Object.freeze({
   gunCooldown: 2,
   viewRadius: 90,
 })
+
+/** The signed turn from heading `from` to heading `to` (radians), in [-pi, pi]. */
+function turn(from: number, to: number): number {
+  const a = to - from
+  return Math.atan2(Math.sin(a), Math.cos(a))
+}
 
 const enum Mode {
   Patrol,
@@ -88,7 +94,7 @@ export function recordFlight(seed: number, quick = false): Recording {
       const dy = py[g]! - py[p]!
       const d = Math.hypot(dx, dy)
       if (d < 40) continue
-      const off = Math.abs(Math.atan2(Math.sin(Math.atan2(dy, dx) - ang[p]!), Math.cos(Math.atan2(dy, dx) - ang[p]!)))
+      const off = Math.abs(turn(ang[p]!, Math.atan2(dy, dx)))
       const cost = d * (1 + off) * rng.range(0.7, 1.3)
       if (cost < bestCost) {
         bestCost = cost
@@ -103,7 +109,7 @@ export function recordFlight(seed: number, quick = false): Recording {
     if (t > 0) {
       for (let i = 0; i < n; i++) {
         const k = kind[i]!
-        if (k === Kind.Player) fly(t, i)
+        if (k === Kind.Player) fly(i)
         else if (k === Kind.Chaser) intercept(t, i)
       }
       sim.integrate()
@@ -122,22 +128,18 @@ export function recordFlight(seed: number, quick = false): Recording {
   return sim.finish('flight', F.viewRadius)
 
   /** Steers player p toward its gate at its own speed, turning at most the turn rate. */
-  function fly(t: number, p: number): void {
+  function fly(p: number): void {
     let g = goal[p]!
     if (g === -1 || sim.dist(p, g) <= F.gateRange) g = goal[p] = pickGate(p)
-    const want = Math.atan2(py[g]! - py[p]!, px[g]! - px[p]!)
-    const diff = Math.atan2(Math.sin(want - ang[p]!), Math.cos(want - ang[p]!))
     const step = F.playerTurnRate * dt
-    ang[p] = ang[p]! + Math.max(-step, Math.min(step, diff))
-    // near the world's edge, turn back toward the middle
-    if (px[p]! < 20 || px[p]! > W - 20 || py[p]! < 20 || py[p]! > W - 20) {
-      const home = Math.atan2(W / 2 - py[p]!, W / 2 - px[p]!)
-      const d2 = Math.atan2(Math.sin(home - ang[p]!), Math.cos(home - ang[p]!))
-      ang[p] = ang[p]! + Math.max(-step, Math.min(step, d2))
+    const steer = (toward: number): void => {
+      ang[p] = ang[p]! + clamp(turn(ang[p]!, toward), -step, step)
     }
+    steer(Math.atan2(py[g]! - py[p]!, px[g]! - px[p]!))
+    // near the world's edge, turn back toward the middle
+    if (px[p]! < 20 || px[p]! > W - 20 || py[p]! < 20 || py[p]! > W - 20) steer(Math.atan2(W / 2 - py[p]!, W / 2 - px[p]!))
     vx[p] = Math.cos(ang[p]!) * speed[p]!
     vy[p] = Math.sin(ang[p]!) * speed[p]!
-    void t
   }
 
   /** Fires at the first other player ahead within the gun's range and cone. */
@@ -148,8 +150,7 @@ export function recordFlight(seed: number, quick = false): Recording {
       const dy = py[q]! - py[p]!
       const d = Math.hypot(dx, dy)
       if (d > F.gunRange || d < 1e-6) continue
-      const off = Math.abs(Math.atan2(Math.sin(Math.atan2(dy, dx) - ang[p]!), Math.cos(Math.atan2(dy, dx) - ang[p]!)))
-      if (off > F.gunCone) continue
+      if (Math.abs(turn(ang[p]!, Math.atan2(dy, dx))) > F.gunCone) continue
       const j = p * players + q
       if (t * dt - lastShot[j]! < F.gunCooldown) continue
       lastShot[j] = t * dt

@@ -22,6 +22,11 @@ export const HELD_OUT_FAMILIES: readonly ScenarioFamily[] = [flightFamily]
 /** Every family `bench:recall` replays by default: {@link FAMILIES}, then {@link HELD_OUT_FAMILIES}. */
 export const ALL_FAMILIES: readonly ScenarioFamily[] = [...FAMILIES, ...HELD_OUT_FAMILIES]
 
+/** Whether the family named `name` is one of {@link HELD_OUT_FAMILIES}. */
+export function isHeldOut(name: string): boolean {
+  return HELD_OUT_FAMILIES.some((f) => f.name === name)
+}
+
 /** The family named `name` (held-out ones included), or undefined. */
 export function familyByName(name: string): ScenarioFamily | undefined {
   return ALL_FAMILIES.find((f) => f.name === name)

@@ -48,7 +48,11 @@ export function formatExplanation(key: string, x: ExplainResponse): string {
     <div class="tt-summary">${esc(x.summary)}</div>
     ${rows === '' ? '' : `<table><tr><th>head</th><th>feature</th><th>weight</th><th>contrib.</th></tr>${rows}</table>`}
     <div>score ${num(x.score)} · weight ${num(x.weight)} · band ${esc(band)}</div>${
-      x.scorer ? `\n    <div>${esc(x.scorer.source)} score ${num(x.scorer.score)} (the heads' score above stands in when the model has none)</div>` : ''
+      x.scorer === null || x.scorer === undefined
+        ? ''
+        : x.scorer.source === 'model correction'
+          ? `\n    <div>model correction ${x.scorer.score >= 0 ? '+' : ''}${num(x.scorer.score)} (the score above is the heads' contributions plus it; without it, the heads' alone)</div>`
+          : `\n    <div>${esc(x.scorer.source)} score ${num(x.scorer.score)} (the heads' score above stands in when the model has none)</div>`
     }
     <div>rank ${x.rank === null ? '-' : x.rank} of ${x.candidates} candidates (0 = best) · budget ${x.budget}</div>
     <div>hysteresis: out ${h.outTicks}/${h.minOutTicks} ticks · ${

@@ -40,6 +40,9 @@ describe('explain-tooltip', () => {
   it("should show a learned model's score next to the heads' when the server runs one", () => {
     expect(formatExplanation('42', x)).not.toContain('model score')
     expect(formatExplanation('42', { ...x, scorer: { score: 4.25, source: 'model' } })).toContain('model score 4.250')
+    // the learned scorer's default: what the model added to the heads' score
+    expect(formatExplanation('42', { ...x, scorer: { score: 0.5, source: 'model correction' } })).toContain('model correction +0.500 (the score above is the heads')
+    expect(formatExplanation('42', { ...x, scorer: { score: -0.25, source: 'model correction' } })).toContain('model correction -0.250')
   })
 })
 

@@ -282,6 +282,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     halfLivesPerTick: opts.dt / opts.interactionHalfLife,
   }
   const writer = createRowWriter(c, flags, generation, interactions, params, rowWeights, bp.cols)
+  if (pairs?.residual === true) writer.pairResidual = 1
   let tick = 0
   // per slot, the tick its set was last closed (what a fallback after a failed worker redoes)
   const doneTick = shared.u32(opts.maxObservers)

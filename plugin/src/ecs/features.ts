@@ -106,6 +106,12 @@ export class RowWriter {
   /** Paired writes: per entity id, the current observer's pair score, valid where `pairStamp[e]` is its pair mark. */
   readonly pairScore: Float32Array
   readonly pairStamp: Uint32Array
+  /**
+   * 1 when pair scores are corrections ({@link PairScores.residual}): a paired row scores the
+   * heads' score of this tick's row plus its pair score; 0 when the pair score is the row's score.
+   * Set once, before the first write.
+   */
+  pairResidual = 0
   /** `[skipped, reached, paired, not finite]` since the last {@link loadObserver}. */
   readonly counts = new Int32Array(4)
   /** The built-in weights by feature column. */
@@ -367,13 +373,16 @@ export function writeCandidates(w: RowWriter, cands: Uint32Array, n: number, row
   const fused = mode !== RowMode.Features
   const paired = mode === RowMode.Paired || mode === RowMode.PairedWithFeatures
   const withFeatures = mode === RowMode.Features || mode === RowMode.PairedWithFeatures
-  const pairedOnly = mode === RowMode.Paired
+  const residual = paired && w.pairResidual === 1
+  // a pair score that replaces the heads' needs none of them computed (corrections add to them)
+  const pairedOnly = mode === RowMode.Paired && !residual
   const pairMark = oi[I_PAIR_MARK]!
   const pairStampOf = w.pairStamp
   const pairScoreOf = w.pairScore
   // bounded rows (see RowWriter.member): rows scored by the heads (the bound is the heads'), i.e.
   // every row of a fused write and, in a paired write without features, the rows without a pair
-  // score (the paired ones are bounded by their pair score above)
+  // score (the paired ones are bounded by their pair score above) or whose pair score is a
+  // correction (bounded by the heads' bound, the hint lowered by the correction)
   const bounded = mode === RowMode.Fused || mode === RowMode.Paired
   const hint = ob[HINT]!
   const NO_SKIP = BOUND_EXEMPT
@@ -487,7 +496,8 @@ export function writeCandidates(w: RowWriter, cands: Uint32Array, n: number, row
     // no member and has no rule, salience or aim flag is skipped when its distance head cannot
     // lift its score to the hint (the most recency and team can add is in hintRest)
     if (tight && (fl & NO_SKIP) === 0 && memberOf[e] !== mark) {
-      const need = (hintRest - w1 * facing - w2 * approach - w5 * mutual) * invW0
+      // a correction that is not finite gives NaN here: never skipped
+      const need = (hintRest - (residual && pairStampOf[e] === pairMark ? pairScoreOf[e]! : 0) - w1 * facing - w2 * approach - w5 * mutual) * invW0
       if (need > 0 && d * invRadius > reachU[need >= 1 ? REACH_STEPS : (need * REACH_STEPS) | 0]!) {
         skipped++
         continue
@@ -519,7 +529,8 @@ export function writeCandidates(w: RowWriter, cands: Uint32Array, n: number, row
     const aim = (fl & AIM) !== 0 && aimOf[e] === o ? 1 : 0
     if (fused) {
       // the pair score where there is one (almost always, when paired: a predictable branch)
-      if (paired && pairStampOf[e] === pairMark) {
+      const pairedRow = paired && pairStampOf[e] === pairMark
+      if (pairedRow && !residual) {
         const ps = pairScoreOf[e]!
         if (ps - ps === 0) scores[row] = ps
         else {
@@ -530,7 +541,7 @@ export function writeCandidates(w: RowWriter, cands: Uint32Array, n: number, row
       } else {
         // scoreRow (heads.ts) unrolled over the row as stored (each feature rounded to float32),
         // without writing the row (PERFORMANCE.md, "fused where it measured faster")
-        scores[row] =
+        let sc =
           w0 * Math.fround(distance) +
           w1 * Math.fround(facing) +
           w2 * Math.fround(approach) +
@@ -539,6 +550,17 @@ export function writeCandidates(w: RowWriter, cands: Uint32Array, n: number, row
           w5 * Math.fround(mutual) +
           w6 * sameTeam +
           w7 * aim
+        // a correction (PairScores.residual) adds to the heads' score
+        if (pairedRow) {
+          const ps = pairScoreOf[e]!
+          if (ps - ps === 0) sc += ps
+          else {
+            sc = ps > 0 ? HIGHEST : LOWEST
+            notFinite++
+          }
+          pairedN++
+        }
+        scores[row] = sc
       }
       reached += Number(scores[row]! >= hint) & Number((fl & RULE_FLAGS_) === 0)
     }

@@ -162,6 +162,7 @@ function checkScorer(scorer: AttentionScorer): void {
     if (typeof p[name] !== 'function') throw new TypeError(`colyseus-attention: scorer.pairScores.${name} must be a method; got ${describeGiven(p[name])}`)
   }
   if (p.attach !== undefined && typeof p.attach !== 'function') throw new TypeError(`colyseus-attention: scorer.pairScores.attach must be a method or absent; got ${describeGiven(p.attach)}`)
+  if (p.residual !== undefined && typeof p.residual !== 'boolean') throw new TypeError(`colyseus-attention: scorer.pairScores.residual must be true, false or absent; got ${describeGiven(p.residual)}`)
   const w = p.headWeights as unknown
   if (w === null || typeof w !== 'object' || typeof (w as ArrayLike<number>).length !== 'number') {
     throw new TypeError(`colyseus-attention: scorer.pairScores.headWeights must be an array of one weight per head, in feature order; got ${describeGiven(w)}`)

@@ -55,6 +55,13 @@ export interface PairScores {
    */
   readonly headWeights: ArrayLike<number>
   /**
+   * Optional: true when the pair scores are corrections to the built-in heads' score rather than
+   * scores: a pair's row then scores the heads' score of this tick's row (with `headWeights`) plus
+   * its pair score. An answer computed from an earlier tick's rows then moves with the world: only
+   * the correction is that old. Read once, when the system is created. @defaultValue false
+   */
+  readonly residual?: boolean
+  /**
    * Optional: called once by `createAttentionSystem` when a system takes these pair scores, before
    * its first tick (or `explain`): forget every pair score kept for a previous (disposed) system,
    * whose entity ids name other entities in this one's world. May throw: the creation then fails.

@@ -77,6 +77,11 @@ export type ToWorker =
       threads: number
       /** Weight of a pair's previous score (0: off); see OnnxScorerOptions.smoothing. */
       smoothing: number
+      /**
+       * Heads' weights in feature order when the answers are corrections (OnnxScorerOptions.residual):
+       * the worker subtracts each row's heads' score from the model's. Null: the answers are the model's scores.
+       */
+      residualWeights: number[] | null
       width: number
       /** {@link Control}, over a SharedArrayBuffer. */
       control: Int32Array

@@ -55,6 +55,15 @@ export interface OnnxScorerOptions {
    * @defaultValue 0.75
    */
   smoothing?: number | undefined
+  /**
+   * Serve the model's answers as corrections to this tick's heads: a pair scores the built-in
+   * heads' score of this tick's row (with `weights`) plus what the model added to the heads' score
+   * of the row it answered. An answer is a tick or more old when it is served; the correction ages,
+   * the heads' part does not (a fast pair is scored where it is, not where it was), and `smoothing`
+   * smooths the corrections alone. false serves the model's scores as they are.
+   * @defaultValue true
+   */
+  residual?: boolean | undefined
 }
 
 /** A failure or recovery of the learned scorer, reported once per episode, not per tick (see OnnxScorerOptions.onEvent). */
@@ -235,7 +244,7 @@ const INFER_MS = 7
 
 // Every option by name: a misspelt one fails at creation instead of being ignored (the Record type keeps the list complete).
 const OPTION_KEYS: Record<keyof OnnxScorerOptions, true> = {
-  model: true, weights: true, threads: true, maxStaleTicks: true, hangTimeoutMs: true, onEvent: true, workerUrl: true, lockstep: true, smoothing: true,
+  model: true, weights: true, threads: true, maxStaleTicks: true, hangTimeoutMs: true, onEvent: true, workerUrl: true, lockstep: true, smoothing: true, residual: true,
 }
 
 /**
@@ -257,6 +266,8 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
   }
   if (options.onEvent !== undefined) checkKind('onEvent', options.onEvent, 'function')
   if (options.lockstep !== undefined) checkKind('lockstep', options.lockstep, 'boolean')
+  if (options.residual !== undefined) checkKind('residual', options.residual, 'boolean')
+  const residual = options.residual ?? true
   if (options.workerUrl !== undefined && !(options.workerUrl instanceof URL)) {
     throw new TypeError(`${PREFIX}: workerUrl must be a URL (new URL(...)); got ${describeGiven(options.workerUrl)}`)
   }
@@ -433,7 +444,7 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
         died(`the inference worker exited with code ${code} before it was ready`, `the inference worker exited with code ${code}`)
       })
       if (background) w.unref()
-      const init: ToWorker = { type: 'init', model, threads, smoothing, width: INPUT_WIDTH, control, slots: slots.map((s) => s.arrays), versions: slots.map((s) => s.version) }
+      const init: ToWorker = { type: 'init', model, threads, smoothing, residualWeights: residual ? Array.from(weightVector(weights)) : null, width: INPUT_WIDTH, control, slots: slots.map((s) => s.arrays), versions: slots.map((s) => s.version) }
       w.postMessage(init)
     })
 
@@ -567,6 +578,7 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
 
   const pairScores: PairScores = {
     headWeights: weightVector(weights),
+    residual,
     attach() {
       // no worker to answer: refused at the system's creation rather than serving it on the heads unsaid
       if (disposed) throw new Error(`${PREFIX}: this scorer was disposed: create a new one with createOnnxScorer`)
@@ -646,7 +658,9 @@ export async function createOnnxScorer(options: OnnxScorerOptions): Promise<Onnx
       const s = slots[current]!
       const j = obsIndex[o]!
       const starts = s.arrays.observerStart
-      for (let r = starts[j]!; r < starts[j + 1]!; r++) if (s.arrays.rowEid[r] === e) return { score: s.arrays.scores[r]!, source: 'model' }
+      // with `residual`, the answer is what the model added to the heads' score (the explained row's
+      // score is this tick's heads plus it)
+      for (let r = starts[j]!; r < starts[j + 1]!; r++) if (s.arrays.rowEid[r] === e) return { score: s.arrays.scores[r]!, source: residual ? 'model correction' : 'model' }
       return null
     },
     stats: () => ({

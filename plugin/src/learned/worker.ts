@@ -21,6 +21,7 @@ let padded = new Float32Array(0)
 let rowsBuf = new Float32Array(0)
 let mask = new Float32Array(0)
 let smoothing = 0
+let residualWeights: Float64Array | null = null
 /**
  * Smoothed scores by pair (observer, candidate), with the pair's generations, in open addressing
  * over typed arrays: one table for the previous answer, one being filled for this one. (`Map`s
@@ -128,6 +129,7 @@ async function init(m: Extract<ToWorker, { type: 'init' }>): Promise<void> {
     session = s
     width = m.width
     smoothing = m.smoothing
+    residualWeights = m.residualWeights === null ? null : Float64Array.from(m.residualWeights)
     m.slots.forEach((a, i) => {
       slots[i] = a
       versions[i] = m.versions[i]!
@@ -246,6 +248,18 @@ async function answer(ctl: Int32Array, batch: SlotArrays, request: number): Prom
         const a = observerStart[i]!
         const len = observerStart[i + 1]! - a
         scores.set(y.subarray((k - c0) * widest, (k - c0) * widest + len), a)
+      }
+    }
+    // corrections (OnnxScorerOptions.residual): the model's score minus the heads' score of the
+    // same row, as the engine computes it (each feature as stored, in float32)
+    const hw = residualWeights
+    if (hw !== null) {
+      const F = hw.length
+      const f = batch.features
+      for (let r = 0; r < rows; r++) {
+        let h = 0
+        for (let j = 0; j < F; j++) h += hw[j]! * f[r * F + j]!
+        scores[r] = scores[r]! - h
       }
     }
     if (smoothing > 0) {

@@ -129,7 +129,7 @@ describe('bounded rows', () => {
      * `rows` sums the rows it saw, and `badScored` counts the ticks whose `scored` was not the
      * number of rows of pairs it scored.
      */
-    const pairScorer = (C: AttentionComponents, capacity: number, features: boolean, unscored = 0.2, style: Style = 'noisy', weights: HeadWeights = DEFAULT_WEIGHTS) => {
+    const pairScorer = (C: AttentionComponents, capacity: number, features: boolean, unscored = 0.2, style: Style = 'noisy', weights: HeadWeights = DEFAULT_WEIGHTS, residual = false) => {
       let tick = 0
       const out = new Float32Array(4096)
       const stats = { rows: 0, unscoredObservers: 0, badScored: 0 }
@@ -142,13 +142,15 @@ describe('bounded rows', () => {
         if (h > 0.97) return NaN
         const dx = C.Position.x[e]! - C.Position.x[o]!
         const dy = C.Position.y[e]! - C.Position.y[o]!
-        const v = (0.5 + 2 * hash(o, era, 2)) * (3 - Math.sqrt(dx * dx + dy * dy) / 10 + 2 * h)
+        // a correction to the heads' score: up to 2 points either way, a few pairs lifted far above the rest
+        const v = residual ? (h > 0.85 ? 6 : 4 * h - 2) * (0.5 + hash(o, era, 2)) : (0.5 + 2 * hash(o, era, 2)) * (3 - Math.sqrt(dx * dx + dy * dy) / 10 + 2 * h)
         if (style === 'ties') return Math.round(v * 2) / 2
         if (style === 'extreme' && h > 0.9) return h > 0.95 ? Infinity : h > 0.93 ? -3.4e38 : 1e30
         return v
       }
       const pairScores: PairScores = {
         headWeights: [weights.distance, weights.facing, weights.approach, weights.recency, weights.salience, weights.mutual, weights.team, weights.aim],
+        residual,
         begin(batch: ScorerBatch) {
           tick = batch.tick
           return features ? out : null
@@ -182,6 +184,7 @@ describe('bounded rows', () => {
 
     const pairedOptionsArb = fc.record({
       style: fc.constantFrom<Style>('noisy', 'ties', 'extreme'),
+      residual: fc.boolean(),
       rescoreEvery: fc.constantFrom(1, 1, 2),
       distanceFalloff: fc.constantFrom(25, 0),
       weights: fc.oneof(fc.constant({ ...DEFAULT_WEIGHTS }), fc.record({ distance: weightArb, facing: weightArb, approach: weightArb, recency: weightArb, salience: weightArb, mutual: weightArb, team: weightArb, aim: weightArb })),
@@ -189,10 +192,10 @@ describe('bounded rows', () => {
 
     it('should give the same sets as the rows written with features (random worlds)', () => {
       fc.assert(
-        fc.property(pairedOptionsArb, scriptArb(false, 20), ({ style, rescoreEvery, distanceFalloff, weights }, script) => {
+        fc.property(pairedOptionsArb, scriptArb(false, 20), ({ style, residual, rescoreEvery, distanceFalloff, weights }, script) => {
           const h = createHarness({})
-          const bounded = pairScorer(h.C, h.C.capacity, false, 0.2, style, weights)
-          const full = pairScorer(h.C, h.C.capacity, true, 0.2, style, weights)
+          const bounded = pairScorer(h.C, h.C.capacity, false, 0.2, style, weights, residual)
+          const full = pairScorer(h.C, h.C.capacity, true, 0.2, style, weights, residual)
           const options = { components: h.C, rescoreEvery, distanceFalloff, weights }
           const a = createAttentionSystem(h.world, { ...options, scorer: bounded.scorer })
           const b = createAttentionSystem(h.world, { ...options, scorer: full.scorer })
@@ -221,14 +224,16 @@ describe('bounded rows', () => {
 
     // 0: every observer's rows bounded by their pair scores; 0.5: half of them, on a tick, by the heads
     it.each([
-      [0, 'noisy'],
-      [0.5, 'noisy'],
-      [0.2, 'ties'],
-      [0.2, 'extreme'],
-    ] as const)('should write fewer rows and give the same sets in a dense moving crowd (unscored observers %d, %s scores)', (unscored, style) => {
+      [0, 'noisy', false],
+      [0.5, 'noisy', false],
+      [0.2, 'ties', false],
+      [0.2, 'extreme', false],
+      [0, 'noisy', true],
+      [0.2, 'extreme', true],
+    ] as const)('should write fewer rows and give the same sets in a dense moving crowd (unscored observers %d, %s scores, corrections %s)', (unscored, style, residual) => {
       const { world, C, n, move } = denseCrowd(11, true)
-      const bounded = pairScorer(C, n + 1, false, unscored, style)
-      const full = pairScorer(C, n + 1, true, unscored, style)
+      const bounded = pairScorer(C, n + 1, false, unscored, style, DEFAULT_WEIGHTS, residual)
+      const full = pairScorer(C, n + 1, true, unscored, style, DEFAULT_WEIGHTS, residual)
       const a = createAttentionSystem(world, { components: C, scorer: bounded.scorer })
       const b = createAttentionSystem(world, { components: C, scorer: full.scorer })
       const observers = Array.from({ length: n }, (_, i) => i + 1).filter((e) => a.isObserver(e))
@@ -246,6 +251,47 @@ describe('bounded rows', () => {
       expect(bounded.stats.badScored + full.stats.badScored).toBe(0)
       a.dispose()
       b.dispose()
+    })
+
+    it('should score a pair whose pair score is a correction as the heads of this tick plus the correction', () => {
+      const { world, C, n, move } = denseCrowd(5, true)
+      // corrections: 0 for every pair but those of the first observer with a far candidate, lifted by 10
+      let lifted = -1
+      let liftedBy = -1
+      const pairScores: PairScores = {
+        headWeights: [DEFAULT_WEIGHTS.distance, DEFAULT_WEIGHTS.facing, DEFAULT_WEIGHTS.approach, DEFAULT_WEIGHTS.recency, DEFAULT_WEIGHTS.salience, DEFAULT_WEIGHTS.mutual, DEFAULT_WEIGHTS.team, DEFAULT_WEIGHTS.aim],
+        residual: true,
+        begin: () => null,
+        load(o, mark, stamp, score) {
+          for (let e = 1; e <= n; e++) {
+            stamp[e] = mark
+            score[e] = o === liftedBy && e === lifted ? 10 : 0
+          }
+          return true
+        },
+        end: () => {},
+      }
+      const corrected = createAttentionSystem(world, { components: C, scorer: { score: () => {}, pairScores } })
+      const heads = createAttentionSystem(world, { components: C })
+      const observers = Array.from({ length: n }, (_, i) => i + 1).filter((e) => heads.isObserver(e))
+      for (let t = 0; t < 20; t++) {
+        move()
+        corrected(world)
+        heads(world)
+        // a correction of 0 everywhere: the heads' sets and scores, bit for bit
+        expect(state(corrected, observers), `tick ${t}`).toBe(state(heads, observers))
+      }
+      // the first budget-8 observer's candidate that its set does not hold, at least 25 units away
+      const o = observers.find((x) => C.Observer.byteBudget[x] === 0)!
+      const held = new Set(readEngineSet(heads, o).members)
+      lifted = observers.concat(Array.from({ length: n }, (_, i) => i + 1)).find((e) => e !== o && !held.has(e) && Math.hypot(C.Position.x[e]! - C.Position.x[o]!, C.Position.y[e]! - C.Position.y[o]!) > 25 && Math.hypot(C.Position.x[e]! - C.Position.x[o]!, C.Position.y[e]! - C.Position.y[o]!) < 28)!
+      liftedBy = o
+      corrected(world)
+      const explained = corrected.explain(o, lifted)
+      const plain = heads.explain(o, lifted)
+      expect(plain.score).not.toBeNull()
+      expect(explained.score).toBeCloseTo(plain.score! + 10, 4)
+      expect(readEngineSet(corrected, o).members).toContain(lifted)
     })
   })
 })

@@ -167,6 +167,7 @@ describe('options', () => {
       [{ score, pairScores: {} }, 'scorer.pairScores.begin must be a method; got undefined'],
       [{ score, pairScores: { ...pair, load: undefined } }, 'scorer.pairScores.load must be a method; got undefined'],
       [{ score, pairScores: { ...pair, headWeights: undefined } }, 'scorer.pairScores.headWeights must be an array'],
+      [{ score, pairScores: { ...pair, residual: 'yes' } }, 'scorer.pairScores.residual must be true, false or absent; got "yes" (a string)'],
       [{ score, pairScores: { ...pair, attach: 5 } }, 'scorer.pairScores.attach must be a method or absent; got 5'],
     ]
     for (const [scorer, message] of cases) {

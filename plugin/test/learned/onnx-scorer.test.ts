@@ -115,14 +115,14 @@ describe('createOnnxScorer', () => {
     expect(scorer.stats()).toMatchObject({ modelRows: 12, fallbackRows: 1, degraded: null })
     expect(s.sys.explain(s.o, late).scorer).toBeNull()
     const x = s.sys.explain(s.o, s.sys.memberAt(s.o, 1))
-    expect(x.scorer?.source).toBe('model')
+    expect(x.scorer?.source).toBe('model correction')
     expect(Number.isFinite(x.scorer!.score)).toBe(true)
     expect(scorer.stats().rowsPerSecond).toBeGreaterThan(0)
     // a recycled id is a new entity: the model's score for the old one is not reused
     await scorer.settle()
     s.sys(s.world)
     await scorer.settle()
-    expect(s.sys.explain(s.o, late).scorer?.source).toBe('model')
+    expect(s.sys.explain(s.o, late).scorer?.source).toBe('model correction')
     removeEntity(s.world, late)
     expect(s.spawn(1, 1)).toBe(late)
     s.sys(s.world)
@@ -144,7 +144,7 @@ describe('createOnnxScorer', () => {
     const e = raw.o + 3
     const score = (s: typeof raw, eid: number): number => {
       const x = s.sys.explain(s.o, eid).scorer
-      expect(x?.source).toBe('model')
+      expect(x?.source).toBe('model correction')
       return x!.score
     }
     const tick = (dx: number): void => {
@@ -182,6 +182,45 @@ describe('createOnnxScorer', () => {
     for (const s of scorers) await s.dispose()
   })
 
+  it('should serve the model\'s answers as corrections to this tick\'s heads by default, or as the scores themselves', async () => {
+    await expect(createOnnxScorer({ model: tinyModel(INPUT_WIDTH), residual: 1 as never })).rejects.toThrow('residual must be true or false; got 1 (a number)')
+    const scorers = [
+      await createOnnxScorer({ model: tinyModel(INPUT_WIDTH), lockstep: true, smoothing: 0 }),
+      await createOnnxScorer({ model: tinyModel(INPUT_WIDTH), lockstep: true, smoothing: 0, residual: false }),
+    ]
+    const [fresh, plain] = scorers.map(scene) as [ReturnType<typeof scene>, ReturnType<typeof scene>]
+    const e = fresh.o + 3
+    const tick = (dx: number): void => {
+      for (const s of [fresh, plain]) {
+        s.C.Position.x[e] = s.C.Position.x[e]! + dx
+        s.sys(s.world)
+        s.heads(s.world)
+      }
+    }
+    tick(0)
+    tick(0)
+    tick(0)
+    // a still world: the heads' part has not changed since the rows the model answered, so both serve the model's score
+    let f = fresh.sys.explain(fresh.o, e)
+    let p = plain.sys.explain(plain.o, e)
+    expect(f.scorer?.source).toBe('model correction')
+    expect(p.scorer?.source).toBe('model')
+    expect(f.score).toBeCloseTo(p.score!, 4)
+    expect(f.score).toBeCloseTo(fresh.heads.explain(fresh.o, e).score! + f.scorer!.score, 4)
+    const headsBefore = fresh.heads.explain(fresh.o, e).score!
+    // the candidate moves 20 units away: this tick serves the answer to the rows before the move
+    tick(20)
+    f = fresh.sys.explain(fresh.o, e)
+    p = plain.sys.explain(plain.o, e)
+    const headsNow = fresh.heads.explain(fresh.o, e).score!
+    expect(headsBefore - headsNow).toBeGreaterThan(0.1)
+    // as scores: the model's score of where it was; as corrections: this tick's heads plus what the model added then
+    expect(p.score).toBeCloseTo(p.scorer!.score, 4)
+    expect(f.score).toBeCloseTo(headsNow + f.scorer!.score, 4)
+    expect(f.score! - p.score!).toBeCloseTo(headsNow - headsBefore, 4)
+    for (const x of scorers) await x.dispose()
+  })
+
   it('should serve one attention system at a time, and a next one once the first is disposed, from none of its answers', async () => {
     const scorer = await createOnnxScorer({ model: tinyModel(INPUT_WIDTH) })
     const a = scene(scorer)
@@ -209,7 +248,7 @@ describe('createOnnxScorer', () => {
     await scorer.settle()
     b.sys(b.world)
     expect(scorer.stats()).toMatchObject({ modelRows: 12, fallbackRows: 0, degraded: null })
-    expect(b.sys.explain(b.o, late).scorer?.source).toBe('model')
+    expect(b.sys.explain(b.o, late).scorer?.source).toBe('model correction')
     b.sys.dispose()
     await scorer.dispose()
     // a disposed scorer has no worker: a next system is refused at creation, not left on the heads
@@ -256,7 +295,7 @@ describe('createOnnxScorer', () => {
     }
     for (let e = b.o + 1; e <= b.o + 8; e++) {
       const mine = b.sys.explain(b.o, e).scorer
-      expect(mine?.source).toBe('model')
+      expect(mine?.source).toBe('model correction')
       expect(mine!.score).toBe(r.sys.explain(r.o, e).scorer!.score)
     }
     expect(shared.stats().answers).toBe(1)

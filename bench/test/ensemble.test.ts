@@ -70,6 +70,13 @@ describe('ensemble', () => {
     // an asymmetric bound is kept as it is
     const down = { ...member(6, 2), boundDown: 1 }
     expect(mergeEnsemble([down, { ...member(7, 2), boundDown: 1 }]).boundDown).toBe(1)
+    // so is a range guard (a copy: the merge shares no array with its members)
+    const guard = { lo: new Float32Array(INPUT_WIDTH).fill(-1), hi: new Float32Array(INPUT_WIDTH).fill(1) }
+    const guarded = mergeEnsemble([{ ...member(8, 2), guard }, { ...member(9, 2), guard: { lo: Float32Array.from(guard.lo), hi: Float32Array.from(guard.hi) } }])
+    expect(Array.from(guarded.guard!.lo)).toEqual(Array.from(guard.lo))
+    expect(Array.from(guarded.guard!.hi)).toEqual(Array.from(guard.hi))
+    expect(guarded.guard!.lo).not.toBe(guard.lo)
+    expect(mergeEnsemble([member(1, 2)]).guard).toBeUndefined()
   })
 
   it('should reject members of another shape or bound, and an empty list, naming what differs', () => {
@@ -78,6 +85,10 @@ describe('ensemble', () => {
     expect(() => mergeEnsemble([member(1, 2), initParams(2, shape, 2)])).toThrow(/member 1 has 2 heads x 8 .* member 0 has 4 x 8/)
     expect(() => mergeEnsemble([member(1, 2), member(2, 1)])).toThrow(/member 1 has bound 1 .* member 0 has 2/)
     expect(() => mergeEnsemble([member(1, 2), { ...member(2, 2), boundDown: 1 }])).toThrow(/member 1 has bound 2 \(or another boundDown or base\)/)
+    const guard = { lo: new Float32Array(INPUT_WIDTH).fill(-1), hi: new Float32Array(INPUT_WIDTH).fill(1) }
+    const wider = { lo: guard.lo, hi: new Float32Array(INPUT_WIDTH).fill(2) }
+    expect(() => mergeEnsemble([{ ...member(1, 2), guard }, { ...member(2, 2), guard: wider }])).toThrow(/member 1 has another range guard than member 0/)
+    expect(() => mergeEnsemble([{ ...member(1, 2), guard }, member(2, 2)])).toThrow(/member 1 has another range guard/)
   })
 
   it('should merge members trained at another size on the same rows into a model that still beats the untrained heads', () => {

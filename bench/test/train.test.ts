@@ -9,7 +9,7 @@ import { INPUT_WIDTH } from '../../plugin/src/learned/index'
 import { createPrng } from '../lib/prng'
 import { captureDataset } from '../train/dataset'
 import { ARENA_FAMILY } from '../train/families'
-import { createCache, forward, initParams } from '../train/model'
+import { createCache, forward, initParams, outsideGuard, rangeGuard } from '../train/model'
 import { accumulate, createGradients, createGradScratch } from '../train/gradient'
 import { exportOnnx } from '../train/onnx-export'
 import { onnxDeviation } from './onnx-parity'
@@ -23,12 +23,16 @@ import { viewRadiusOf } from '../recall/viewport'
 
 describe('learned attention training', () => {
   it.each([
-    [0, undefined],
-    [0.8, undefined],
-    [0.8, 0.3],
-  ])('should export a model (bound %s, down %s) whose onnxruntime-web outputs match the TypeScript forward pass to 1e-5', async (bound, boundDown) => {
+    [0, undefined, false],
+    [0.8, undefined, false],
+    [0.8, 0.3, false],
+    [0.8, undefined, true],
+    [0.8, 0.3, true],
+  ])('should export a model (bound %s, down %s, range guard %s) whose onnxruntime-web outputs match the TypeScript forward pass to 1e-5', async (bound, boundDown, guarded) => {
     const p = initParams(7, undefined, bound, boundDown)
     expect(p.boundDown).toBe(boundDown)
+    // the parity rows are uniform in [-2, 2]: about 38% of them inside this guard's range
+    if (guarded) p.guard = { lo: new Float32Array(INPUT_WIDTH).fill(-1.9), hi: new Float32Array(INPUT_WIDTH).fill(1.9) }
     for (let i = 0; i < p.lin.length; i++) p.lin[i] = p.lin[i]! + 0.1 * Math.sin(i)
     // non-trivial attention terms, so that the per-head softmax matters
     for (let h = 0; h < p.heads; h++) p.wo[h] = h % 2 === 0 ? 0.8 : -0.5
@@ -38,6 +42,55 @@ describe('learned attention training', () => {
     expect(await onnxDeviation(p, [9, 1, 25], 3)).toBeLessThan(1e-5)
   })
 
+  it('should hold a row outside the range guard at the heads\' score where the correction would lower it, and only there', () => {
+    const p = initParams(3, undefined, 2, 1)
+    for (let h = 0; h < p.heads; h++) p.wo[h] = h % 2 === 0 ? 0.9 : -0.7
+    const rng = createPrng(9)
+    const m = 40
+    const x = Float32Array.from({ length: m * INPUT_WIDTH }, () => rng.range(-1, 1))
+    // every tenth row has a column far outside what the guard was fitted on
+    for (let r = 0; r < m; r += 10) x[r * INPUT_WIDTH + 9] = 5
+    const guard = rangeGuard(x.filter((_, i) => Math.floor(i / INPUT_WIDTH) % 10 !== 0), 0)
+    const free = Float64Array.from(forward(p, x, 0, m, createCache(p, m)).score)
+    p.guard = guard
+    const c = forward(p, x, 0, m, createCache(p, m))
+    let held = 0
+    let lowered = 0
+    for (let r = 0; r < m; r++) {
+      let heads = 0
+      for (let d = 0; d < INPUT_WIDTH; d++) heads += x[r * INPUT_WIDTH + d]! * p.base[d]!
+      const outside = r % 10 === 0
+      if (outside && free[r]! < heads) {
+        // the guard keeps the heads' score; the unguarded model lowered it
+        expect(c.score[r]).toBeCloseTo(heads, 9)
+        expect(c.held[r]).toBe(1)
+        held++
+      } else {
+        expect(c.score[r]).toBe(free[r])
+        expect(c.held[r]).toBe(0)
+        if (free[r]! < heads) lowered++
+      }
+    }
+    expect(held).toBeGreaterThan(0)
+    expect(lowered).toBeGreaterThan(0)
+  })
+
+  it('should fit the range guard to the quantiles of each column, refusing a tail outside [0, 0.1]', () => {
+    const n = 1000
+    const x = new Float32Array(n * INPUT_WIDTH)
+    // column d holds 0, 1, ..., 999 scaled by d + 1, in a shuffled order
+    for (let r = 0; r < n; r++) for (let d = 0; d < INPUT_WIDTH; d++) x[r * INPUT_WIDTH + d] = ((r * 7919) % n) * (d + 1)
+    const full = rangeGuard(x, 0)
+    const trimmed = rangeGuard(x, 0.01)
+    for (let d = 0; d < INPUT_WIDTH; d++) {
+      expect([full.lo[d], full.hi[d]]).toEqual([0, 999 * (d + 1)])
+      expect([trimmed.lo[d], trimmed.hi[d]]).toEqual([10 * (d + 1), 989 * (d + 1)])
+    }
+    expect(outsideGuard(trimmed, x, 0)).toBe(true)
+    expect(() => rangeGuard(x, 0.2)).toThrow("the range guard's tail must be a number in [0, 0.1]; got 0.2")
+    expect(() => rangeGuard(new Float32Array(0), 0)).toThrow('at least one training row')
+  })
+
   it.each([
     [0, false, 1],
     [0.8, false, 1],
@@ -45,8 +98,11 @@ describe('learned attention training', () => {
     [0, false, 4],
     [0.8, true, 3],
     [0.8, true, 1, 0.3],
-  ])('should give the gradient of the loss (bound %s, weighted rows %s, sharpness %s, down %s), checked by finite differences', (bound, weighted, sharpness, boundDown?: number) => {
+    [0.8, true, 1, 0.3, true],
+  ])('should give the gradient of the loss (bound %s, weighted rows %s, sharpness %s, down %s, range guard %s), checked by finite differences', (bound, weighted, sharpness, boundDown?: number, guarded?: boolean) => {
     const p = initParams(11, undefined, bound, boundDown)
+    // rows uniform in [-1.5, 1.5]: about a third of them inside this guard's range
+    if (guarded === true) p.guard = { lo: new Float32Array(INPUT_WIDTH).fill(-1.42), hi: new Float32Array(INPUT_WIDTH).fill(1.42) }
     for (let h = 0; h < p.heads; h++) p.wo[h] = 0.6 - 0.3 * h
     const rng = createPrng(4)
     const m = 7
@@ -196,7 +252,7 @@ describe('npm run train (command line)', () => {
     expect(typo.stderr.trim()).toBe(
       'npm run train: unknown flag --epoch; known flags: --out <value>, --load <value>, --family <value>, --seed <value>, --epochs <value>, --ensemble <value>, --heads <value>, ' +
         '--key-dim <value>, --hard-top <value>, --tail-weight <value>, --lr <value>, --prior-pull <value>, --calibrate-top <value>, --new-weight <value>, --bound <value>, ' +
-        '--sharpness <value>, --window <value>, --capture-radius <value>, --bound-down <value>, --quick, --more-seeds, --residual, --no-calibrate, --no-byte-weights (`npm run train -- --help` prints the usage)',
+        '--sharpness <value>, --window <value>, --capture-radius <value>, --bound-down <value>, --range-guard <value>, --quick, --more-seeds, --residual, --no-calibrate, --no-byte-weights (`npm run train -- --help` prints the usage)',
     )
     expect((await train(['--out', '/tmp/unused.onnx', 'extra'])).stderr).toMatch(/^npm run train: unknown argument extra; known flags: --out <value>/)
     expect((await train(['--out', '/tmp/unused.onnx', '--bound'])).stderr.trim()).toBe('npm run train: --bound needs a value (`npm run train -- --help` prints the usage)')
@@ -210,6 +266,10 @@ describe('npm run train (command line)', () => {
     expect((await train(['--out', '/tmp/unused.onnx', '--bound', '1', '--bound-down', '2'])).stderr.trim()).toBe(
       'npm run train: --bound-down needs --bound B > 0 and must be at most B; got --bound-down 2 with --bound 1',
     )
+    expect((await train(['--out', '/tmp/unused.onnx', '--range-guard', '0.001'])).stderr.trim()).toBe(
+      "npm run train: --range-guard needs --bound B > 0 (it keeps a bounded residual from lowering the heads' score); got --range-guard 0.001 without --bound",
+    )
+    expect((await train(['--out', '/tmp/unused.onnx', '--bound', '2', '--range-guard', '0.5'])).stderr.trim()).toMatch(/^npm run train: --range-guard must be a number in \[0, 0\.1\]; got 0\.5/)
     const radius = await train(['--out', '/tmp/unused.onnx', '--capture-radius', '50,wide'])
     expect(radius.code).toBe(2)
     expect(radius.stderr.trim()).toBe('npm run train: --capture-radius must be view or a number in [1, 1000], or a list of up to 4 of them; got 50,wide')
@@ -219,10 +279,12 @@ describe('npm run train (command line)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'train-cli-'))
     try {
       const out = join(dir, 'm.onnx')
-      const r = await train(['--quick', '--family', 'arena', '--out', out, '--seed', '1', '--epochs=1', '--bound', '2'])
+      const r = await train(['--quick', '--family', 'arena', '--out', out, '--seed', '1', '--epochs=1', '--bound', '2', '--bound-down', '1', '--range-guard', '0.001'])
       expect(r.stderr).toBe('')
       expect(r.code).toBe(0)
       expect(r.stdout).toContain(`wrote ${out}`)
+      // the guard is fitted to the training rows: about 2 x 0.1% per column of them fall outside it
+      expect(r.stdout).toMatch(/range guard: \d+\.\d\d% of the training rows and \d+\.\d\d% of the held-out rows outside it \(never lowered\)/)
       expect(existsSync(out)).toBe(true)
     } finally {
       rmSync(dir, { recursive: true, force: true })

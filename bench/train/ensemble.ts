@@ -25,6 +25,8 @@ export function mergeEnsemble(members: readonly ModelParams[]): ModelParams {
   members.forEach((p, i) => {
     if (p.heads !== first.heads || p.keyDim !== first.keyDim || p.lin.length !== W) throw new RangeError(`ensemble member ${i} has ${p.heads} heads x ${p.keyDim} over ${p.lin.length} columns; member 0 has ${first.heads} x ${first.keyDim} over ${W}`)
     if (p.bound !== first.bound || p.boundDown !== first.boundDown || p.base.some((v, d) => v !== first.base[d])) throw new RangeError(`ensemble member ${i} has bound ${p.bound} (or another boundDown or base); member 0 has ${first.bound}`)
+    const sameGuard = p.guard === first.guard || (p.guard !== undefined && first.guard !== undefined && p.guard.lo.every((v, d) => v === first.guard!.lo[d]) && p.guard.hi.every((v, d) => v === first.guard!.hi[d]))
+    if (!sameGuard) throw new RangeError(`ensemble member ${i} has another range guard than member 0 (members are trained on the same rows, so their guards agree)`)
   })
   const HK = n * hk
   const out: ModelParams = {
@@ -39,6 +41,7 @@ export function mergeEnsemble(members: readonly ModelParams[]): ModelParams {
     bias: new Float32Array(1),
     bound: first.bound,
     ...(first.boundDown !== undefined ? { boundDown: first.boundDown } : {}),
+    ...(first.guard !== undefined ? { guard: { lo: Float32Array.from(first.guard.lo), hi: Float32Array.from(first.guard.hi) } } : {}),
     base: Float32Array.from(first.base),
   }
   // sum in float64, round once: the merge of one member is that member exactly

@@ -81,8 +81,9 @@ export function accumulate(p: ModelParams, x: Float32Array, label: Uint8Array, s
     ds[r] = total * Math.exp(k * c.score[r]! + lw(r) - lse) - y
   }
   loss /= k
-  // bounded residual: score = base + bound * tanh(raw / bound), d score / d raw = 1 - u^2
-  if (p.bound > 0) for (let r = 0; r < m; r++) ds[r] = ds[r]! * (1 - c.u[r]! * c.u[r]!)
+  // bounded residual: score = base + bound * tanh(raw / bound), d score / d raw = 1 - u^2 (0 where
+  // the range guard held the row at the heads' score)
+  if (p.bound > 0) for (let r = 0; r < m; r++) ds[r] = c.held[r] === 1 ? 0 : ds[r]! * (1 - c.u[r]! * c.u[r]!)
   // linear term
   for (let r = 0; r < m; r++) {
     const xo = (start + r) * W

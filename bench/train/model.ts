@@ -15,7 +15,9 @@
 //   score[m] = x[m] . base + bound * tanh(raw[m] / bound),   raw[m] = the score above
 // with `base` the head weights (fixed) and `lin` starting at 0: the model can only reorder rows
 // whose heads' scores are within 2 * bound of each other, and its scores are on the heads' scale by
-// construction.
+// construction. With a range guard (`guard`), a row outside the training rows' range keeps its
+// heads' score wherever the correction would lower it: the model raises what it recognises and
+// lowers only in situations it was trained on.
 import { DEFAULT_WEIGHTS, HEAD_NAMES } from '../../plugin/src/index'
 import { INPUT_WIDTH } from '../../plugin/src/learned/index'
 import { createPrng } from '../lib/prng'
@@ -50,8 +52,56 @@ export interface ModelParams extends ModelShape {
    * this much). Undefined: `bound` both ways.
    */
   boundDown?: number
+  /**
+   * The range guard of a bounded residual: each input column's range on the training rows. A row
+   * with any column outside its range is a situation the model was not trained on; there the model
+   * may raise the heads' score, never lower it. Undefined: no guard.
+   */
+  guard?: RangeGuard
   /** [INPUT_WIDTH] the fixed linear term the bounded correction is added to (the head weights). */
   base: Float32Array
+}
+
+/** Per input column, the lowest and the highest value the guard treats as trained on. */
+export interface RangeGuard {
+  /** [INPUT_WIDTH] */
+  lo: Float32Array
+  /** [INPUT_WIDTH] */
+  hi: Float32Array
+}
+
+/**
+ * The range guard of a training set: per column, its `tail` and `1 - tail` quantiles over every
+ * row (`tail` 0: the smallest and the largest value), so that a few outlying training rows do not
+ * stretch what counts as trained on.
+ * @param x - rows, row-major, INPUT_WIDTH wide.
+ * @param tail - the share of rows left outside at each end, in [0, 0.1].
+ */
+export function rangeGuard(x: Float32Array, tail: number): RangeGuard {
+  if (!(tail >= 0 && tail <= 0.1)) throw new RangeError(`the range guard's tail must be a number in [0, 0.1]; got ${tail}`)
+  const W = INPUT_WIDTH
+  const n = Math.floor(x.length / W)
+  if (n === 0) throw new RangeError('the range guard needs at least one training row; got 0')
+  const lo = new Float32Array(W)
+  const hi = new Float32Array(W)
+  const column = new Float32Array(n)
+  const at = Math.min(n - 1, Math.floor(tail * n))
+  for (let d = 0; d < W; d++) {
+    for (let r = 0; r < n; r++) column[r] = x[r * W + d]!
+    column.sort()
+    lo[d] = column[at]!
+    hi[d] = column[n - 1 - at]!
+  }
+  return { lo, hi }
+}
+
+/** Whether row `xo` (its first index in `x`) has a column outside the guard's range. */
+export function outsideGuard(g: RangeGuard, x: Float32Array, xo: number): boolean {
+  for (let d = 0; d < INPUT_WIDTH; d++) {
+    const v = x[xo + d]!
+    if (v < g.lo[d]! || v > g.hi[d]!) return true
+  }
+  return false
 }
 
 /** Default network size: 4 heads of 8. */
@@ -114,6 +164,8 @@ export interface ForwardCache {
   score: Float64Array
   /** [m] tanh(raw / bound) of a bounded residual */
   u: Float64Array
+  /** [m] 1 where the range guard held the row at the heads' score (its correction, and gradient, 0) */
+  held: Uint8Array
 }
 
 /** Allocates a cache for groups of up to `maxRows` rows. */
@@ -128,6 +180,7 @@ export function createCache(p: ModelShape, maxRows: number): ForwardCache {
     l: new Float64Array(p.heads * maxRows),
     score: new Float64Array(maxRows),
     u: new Float64Array(maxRows),
+    held: new Uint8Array(maxRows),
   }
 }
 
@@ -190,9 +243,12 @@ export function forward(p: ModelParams, x: Float32Array, start: number, m: numbe
       const lim = s > 0 || p.boundDown === undefined ? p.bound : p.boundDown
       const u = Math.tanh(s / lim)
       cache.u[r] = u
+      // the exported graph's Where(lowers and outside the guard, 0, correction)
+      const held = s <= 0 && p.guard !== undefined && outsideGuard(p.guard, x, xo)
+      cache.held[r] = held ? 1 : 0
       let b = 0
       for (let d = 0; d < W; d++) b += x[xo + d]! * p.base[d]!
-      s = b + lim * u
+      s = held ? b : b + lim * u
     }
     score[r] = s
   }

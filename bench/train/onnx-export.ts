@@ -139,13 +139,27 @@ export function exportOnnx(p: ModelParams, meta: Record<string, string> = {}): U
       nodes.push(node('Greater', ['score3', 'zero'], 'raises'), node('Where', ['raises', 'bound', 'bound_down'], 'lim'))
       lim = 'lim'
     }
-    nodes.push(
-      node('Div', ['score3', lim], 'raw_scaled'),
-      node('Tanh', ['raw_scaled'], 'raw_tanh'),
-      node('Mul', ['raw_tanh', lim], 'correction'),
-      node('MatMul', [INPUT_X, 'base'], 'heads'),
-      node('Add', ['heads', 'correction'], 'score4'),
-    )
+    nodes.push(node('Div', ['score3', lim], 'raw_scaled'), node('Tanh', ['raw_scaled'], 'raw_tanh'), node('Mul', ['raw_tanh', lim], 'correction0'))
+    let correction = 'correction0'
+    if (p.guard !== undefined) {
+      // range guard: a row with any column outside [lo, hi] keeps the heads' score where the
+      // correction would lower it
+      init.push(floats('guard_lo', [W], p.guard.lo), floats('guard_hi', [W], p.guard.hi))
+      if (p.boundDown === undefined) init.push(floats('zero', [], [0]))
+      nodes.push(
+        node('Less', [INPUT_X, 'guard_lo'], 'below_lo'),
+        node('Greater', [INPUT_X, 'guard_hi'], 'above_hi'),
+        node('Or', ['below_lo', 'above_hi'], 'outside_col'),
+        node('Cast', ['outside_col'], 'outside_f', [{ name: 'to', i: TensorProto_DataType.FLOAT }]),
+        node('ReduceSum', ['outside_f', 'axis_last'], 'outside_n', [{ name: 'keepdims', i: 1 }]),
+        node('Greater', ['outside_n', 'zero'], 'outside'),
+        node('LessOrEqual', ['score3', 'zero'], 'lowers'),
+        node('And', ['outside', 'lowers'], 'held'),
+        node('Where', ['held', 'zero', 'correction0'], 'correction'),
+      )
+      correction = 'correction'
+    }
+    nodes.push(node('MatMul', [INPUT_X, 'base'], 'heads'), node('Add', ['heads', correction], 'score4'))
   }
   nodes.push(node('Squeeze', [p.bound > 0 ? 'score4' : 'score3', 'axis_last'], OUTPUT_SCORE))
   const graph = create(GraphProtoSchema, {
@@ -155,7 +169,7 @@ export function exportOnnx(p: ModelParams, meta: Record<string, string> = {}): U
     input: [tensorInfo(INPUT_X, ['observers', 'candidates', W]), tensorInfo(INPUT_MASK, ['observers', 'candidates'])],
     output: [tensorInfo(OUTPUT_SCORE, ['observers', 'candidates'])],
   })
-  const entries = { columns: INPUT_COLUMNS.join(','), heads: String(H), keyDim: String(dk), ...(p.bound > 0 ? { bound: String(p.bound) } : {}), ...(p.boundDown !== undefined ? { boundDown: String(p.boundDown) } : {}), ...meta }
+  const entries = { columns: INPUT_COLUMNS.join(','), heads: String(H), keyDim: String(dk), ...(p.bound > 0 ? { bound: String(p.bound) } : {}), ...(p.boundDown !== undefined ? { boundDown: String(p.boundDown) } : {}), ...(p.guard !== undefined ? { rangeGuard: 'on' } : {}), ...meta }
   const model = create(ModelProtoSchema, {
     irVersion: IR_VERSION,
     opsetImport: [create(OperatorSetIdProtoSchema, { domain: '', version: OPSET })],

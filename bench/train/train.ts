@@ -4,7 +4,7 @@
 //   npm run train -- --load rec1.bin [--load rec2.bin ...] --out model.onnx [--seed N]
 //   loss and scale: [--no-byte-weights] [--no-calibrate] [--calibrate-top N] [--residual] [--hard-top N --tail-weight W] [--window S] [--new-weight W] [--bound B [--bound-down D]] [--sharpness S] [--capture-radius R]
 //   optimiser: [--lr R] [--prior-pull P]
-// The shipped default model: --out plugin/models/default.onnx --seed 1 --epochs 3 --bound 2 --bound-down 1 (docs/learned-attention.md).
+// The shipped default model: --out plugin/models/default.onnx --seed 1 --epochs 3 --bound 2 --bound-down 1 --range-guard 0.001 (docs/learned-attention.md).
 // Any other flag is an error; `npm run train -- --help` prints every flag with its default (USAGE, below).
 //
 // Without --load it records the training seeds of the built-in scenario families (with --more-seeds
@@ -17,7 +17,7 @@ import { dirname, resolve } from 'node:path'
 import { acceptFlags, flagValue, hasFlag, isMain, numberFlag, stopWith } from '../lib/cli'
 import { createPrng } from '../lib/prng'
 import { FEATURE_COUNT } from '../../plugin/src/index'
-import { INPUT_COLUMNS } from '../../plugin/src/learned/index'
+import { INPUT_COLUMNS, INPUT_WIDTH } from '../../plugin/src/learned/index'
 import { readRecording } from '../recall/recording-file'
 import type { Recording } from '../recall/recording'
 import { captureDataset, mergeDatasets, type CaptureOptions, type Dataset } from './dataset'
@@ -25,7 +25,7 @@ import { loadFamilies, type ScenarioFamily } from './families'
 import { calibrate } from './calibrate'
 import { accumulate, createGradients, createGradScratch } from './gradient'
 import { createPositiveWeights, createRowWeights } from './row-weights'
-import { createCache, DEFAULT_SHAPE, forward, headPrior, initParams, paramCount, type ModelParams, type ModelShape } from './model'
+import { createCache, DEFAULT_SHAPE, forward, headPrior, initParams, outsideGuard, paramCount, rangeGuard, type ModelParams, type ModelShape, type RangeGuard } from './model'
 import { exportOnnx } from './onnx-export'
 import { mergeEnsemble } from './ensemble'
 import { createAdam } from './optimizer'
@@ -59,6 +59,12 @@ export interface TrainOptions {
    * score by at most this much (in (0, bound]); undefined: `bound` both ways.
    */
   boundDown?: number
+  /**
+   * Range guard ({@link ModelParams.guard}) of a bounded residual: the share of the training rows
+   * left outside each column's guarded range at each end, in [0, 0.1] (0: the full range);
+   * undefined: no guard. The guard holds while the model trains as well as when it runs.
+   */
+  rangeGuard?: number
   /** Weight of a positive row whose pair has not interacted lately ({@link createPositiveWeights}). @defaultValue 1 */
   newWeight?: number
   /** Top-K-aware loss ({@link accumulate}'s `sharpness`): the listwise loss on this multiple of the scores (1: the plain loss). @defaultValue 1 */
@@ -126,7 +132,9 @@ export function train(trainSet: Dataset, heldOut: Dataset, o: TrainOptions = {})
   if (o.boundDown !== undefined && !(bound > 0 && o.boundDown > 0 && o.boundDown <= bound)) throw new RangeError(`boundDown must be a number in (0, bound] with bound > 0; got ${o.boundDown} (bound ${bound})`)
   const sharpness = o.sharpness ?? 1
   if (!(sharpness >= 1 && sharpness <= 100)) throw new RangeError(`sharpness must be a number in [1, 100]; got ${sharpness}`)
+  if (o.rangeGuard !== undefined && !(bound > 0 && o.rangeGuard >= 0 && o.rangeGuard <= 0.1)) throw new RangeError(`rangeGuard must be a number in [0, 0.1] with bound > 0; got ${o.rangeGuard} (bound ${bound})`)
   const p = initParams(seed, o.shape ?? DEFAULT_SHAPE, bound, o.boundDown)
+  if (o.rangeGuard !== undefined) p.guard = rangeGuard(trainSet.x, o.rangeGuard)
   const rng = createPrng(seed ^ 0x5eed)
   // a bounded residual's linear term is a correction: its prior is 0
   const prior = bound > 0 ? new Float32Array(p.lin.length) : headPrior()
@@ -139,6 +147,7 @@ export function train(trainSet: Dataset, heldOut: Dataset, o: TrainOptions = {})
   const order = Int32Array.from({ length: trainSet.groups }, (_, i) => i)
   const base = evaluate(headsOnly(), heldOut, k)
   log(`model: ${p.heads} heads x ${p.keyDim}, ${paramCount(p)} parameters; ${trainSet.groups} training groups (${trainSet.rows} rows), ${heldOut.groups} held-out`)
+  if (p.guard !== undefined) log(`range guard: ${guardedShare(p.guard, trainSet)} of the training rows and ${guardedShare(p.guard, heldOut)} of the held-out rows outside it (never lowered)`)
   log(`heads only (untrained): held-out loss ${base.loss.toFixed(4)}, recall@${k} ${(base.recall * 100).toFixed(2)}%`)
   const steps = epochs * Math.ceil(trainSet.groups / batch)
   let step = 0
@@ -178,8 +187,15 @@ export function train(trainSet: Dataset, heldOut: Dataset, o: TrainOptions = {})
   return p
 }
 
+/** The share of a dataset's rows outside a range guard, as a percentage. */
+function guardedShare(g: RangeGuard, d: Dataset): string {
+  let n = 0
+  for (let r = 0; r < d.rows; r++) if (outsideGuard(g, d.x, r * INPUT_WIDTH)) n++
+  return `${((100 * n) / Math.max(1, d.rows)).toFixed(2)}%`
+}
+
 /** Flags of `npm run train` that take a value (see the header; --lr and --prior-pull set {@link TrainOptions} `lr` and `priorPull`). */
-const TRAIN_FLAGS = ['out', 'load', 'family', 'seed', 'epochs', 'ensemble', 'heads', 'key-dim', 'hard-top', 'tail-weight', 'lr', 'prior-pull', 'calibrate-top', 'new-weight', 'bound', 'sharpness', 'window', 'capture-radius', 'bound-down'] as const
+const TRAIN_FLAGS = ['out', 'load', 'family', 'seed', 'epochs', 'ensemble', 'heads', 'key-dim', 'hard-top', 'tail-weight', 'lr', 'prior-pull', 'calibrate-top', 'new-weight', 'bound', 'sharpness', 'window', 'capture-radius', 'bound-down', 'range-guard'] as const
 /** Flags of `npm run train` that take none. */
 const TRAIN_SWITCHES = ['quick', 'more-seeds', 'residual', 'no-calibrate', 'no-byte-weights'] as const
 
@@ -188,7 +204,8 @@ const COMMAND = 'npm run train'
 /** What `npm run train -- --help` prints. */
 const USAGE = `usage: ${COMMAND} -- [flags]
 Trains the learned attention model and writes it as ONNX (docs/learned-attention.md); deterministic.
-The shipped default: --out plugin/models/default.onnx --seed 1 --epochs 3 --bound 2 --bound-down 1.
+The shipped default: --out plugin/models/default.onnx --seed 1 --epochs 3 --bound 2 --bound-down 1
+  --range-guard 0.001.
   --out <model.onnx>    where to write the model (required)
   --load <recording>    train on this recording's first 80%, hold out the rest (repeat for more);
                         without --load: the built-in scenario families' training seeds, their
@@ -211,6 +228,9 @@ loss and scale:
                         0 (off) to 100 (default 0)
   --bound-down D        with --bound: lower the heads' score by at most D (0.01 to B), raise it by
                         at most B (default: B both ways)
+  --range-guard Q       with --bound: a row with a column outside the training rows' [Q, 1 - Q]
+                        quantiles (a situation the model was not trained on) may be raised above
+                        the heads' score, never lowered, 0 (the full range) to 0.1 (default: off)
   --hard-top N          hard negatives: the heads' top N rows of a group count fully,
                         0 (off) to 10000 (default 0)
   --tail-weight W       weight of the other negatives with --hard-top, 0.001 to 1 (default 0.1)
@@ -250,10 +270,14 @@ async function main(): Promise<void> {
     newWeight: num('new-weight', 0.01, 100),
     bound: num('bound', 0, 100),
     boundDown: num('bound-down', 0.01, 100),
+    rangeGuard: num('range-guard', 0, 0.1),
     sharpness: num('sharpness', 1, 100),
   }
   if (trainOptions.boundDown !== undefined && !(trainOptions.bound !== undefined && trainOptions.bound > 0 && trainOptions.boundDown <= trainOptions.bound)) {
     stopWith(`${COMMAND}: --bound-down needs --bound B > 0 and must be at most B; got --bound-down ${trainOptions.boundDown}${trainOptions.bound === undefined ? ' without --bound' : ` with --bound ${trainOptions.bound}`}`)
+  }
+  if (trainOptions.rangeGuard !== undefined && !(trainOptions.bound !== undefined && trainOptions.bound > 0)) {
+    stopWith(`${COMMAND}: --range-guard needs --bound B > 0 (it keeps a bounded residual from lowering the heads' score); got --range-guard ${trainOptions.rangeGuard}${trainOptions.bound === undefined ? ' without --bound' : ` with --bound ${trainOptions.bound}`}`)
   }
   const capture: CaptureOptions = { windowSeconds: num('window', 0.1, 60) }
   // the radii every recording is captured at (each a dataset part of its own)
@@ -306,7 +330,7 @@ async function main(): Promise<void> {
     const ev = evaluate(p, heldOut, 8)
     console.log(`ensemble of ${ensemble} (${p.heads} heads x ${p.keyDim}, ${paramCount(p)} parameters): held-out loss ${ev.loss.toFixed(4)}, recall@8 ${(ev.recall * 100).toFixed(2)}%`)
   }
-  const options = [trainOptions.byteWeights ? 'value per byte' : 'listwise', trainOptions.residual ? 'residual' : '', trainOptions.bound ? (trainOptions.boundDown !== undefined && trainOptions.boundDown !== trainOptions.bound ? `bounded residual +${trainOptions.bound}/-${trainOptions.boundDown}` : `bounded residual +-${trainOptions.bound}`) : '', trainOptions.hardTop ? `hard negatives top ${trainOptions.hardTop}` : '', trainOptions.newWeight !== undefined && trainOptions.newWeight !== 1 ? `new engagements x${trainOptions.newWeight}` : '', trainOptions.sharpness !== undefined && trainOptions.sharpness !== 1 ? `sharpness ${trainOptions.sharpness}` : '', trainOptions.calibrate && !trainOptions.bound ? `calibrated${trainOptions.calibrateTop !== undefined && trainOptions.calibrateTop !== 16 ? ` on the top ${trainOptions.calibrateTop}` : ''}` : '', radiusFlag !== undefined ? `rows captured at radius ${radii.join(' and ')}` : '']
+  const options = [trainOptions.byteWeights ? 'value per byte' : 'listwise', trainOptions.residual ? 'residual' : '', trainOptions.bound ? (trainOptions.boundDown !== undefined && trainOptions.boundDown !== trainOptions.bound ? `bounded residual +${trainOptions.bound}/-${trainOptions.boundDown}` : `bounded residual +-${trainOptions.bound}`) : '', trainOptions.rangeGuard !== undefined ? `range guard at the ${trainOptions.rangeGuard} quantiles` : '', trainOptions.hardTop ? `hard negatives top ${trainOptions.hardTop}` : '', trainOptions.newWeight !== undefined && trainOptions.newWeight !== 1 ? `new engagements x${trainOptions.newWeight}` : '', trainOptions.sharpness !== undefined && trainOptions.sharpness !== 1 ? `sharpness ${trainOptions.sharpness}` : '', trainOptions.calibrate && !trainOptions.bound ? `calibrated${trainOptions.calibrateTop !== undefined && trainOptions.calibrateTop !== 16 ? ` on the top ${trainOptions.calibrateTop}` : ''}` : '', radiusFlag !== undefined ? `rows captured at radius ${radii.join(' and ')}` : '']
   const bytes = exportOnnx(p, { trainedOn: source, seed: String(seed), epochs: String(epochs), training: options.filter((t) => t !== '').join(', '), ...(ensemble > 1 ? { ensemble: `${ensemble} models, seeds ${seed} to ${seed + ensemble - 1}, mean raw score` } : {}) })
   const path = resolve(out)
   mkdirSync(dirname(path), { recursive: true })

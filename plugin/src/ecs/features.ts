@@ -496,9 +496,11 @@ export function writeCandidates(w: RowWriter, cands: Uint32Array, n: number, row
     // no member and has no rule, salience or aim flag is skipped when its distance head cannot
     // lift its score to the hint (the most recency and team can add is in hintRest)
     if (tight && (fl & NO_SKIP) === 0 && memberOf[e] !== mark) {
-      // a correction that is not finite gives NaN here: never skipped
-      const need = (hintRest - (residual && pairStampOf[e] === pairMark ? pairScoreOf[e]! : 0) - w1 * facing - w2 * approach - w5 * mutual) * invW0
-      if (need > 0 && d * invRadius > reachU[need >= 1 ? REACH_STEPS : (need * REACH_STEPS) | 0]!) {
+      // a pair's correction lowers the hint its heads must reach; one that is not finite is never
+      // skipped (its row is written, and reported, as a pair score that is not finite is)
+      const corr = residual && pairStampOf[e] === pairMark ? pairScoreOf[e]! : 0
+      const need = (hintRest - corr - w1 * facing - w2 * approach - w5 * mutual) * invW0
+      if (need > 0 && corr - corr === 0 && d * invRadius > reachU[need >= 1 ? REACH_STEPS : (need * REACH_STEPS) | 0]!) {
         skipped++
         continue
       }

@@ -145,7 +145,7 @@ describe('bounded rows', () => {
         // a correction to the heads' score: up to 2 points either way, a few pairs lifted far above the rest
         const v = residual ? (h > 0.85 ? 6 : 4 * h - 2) * (0.5 + hash(o, era, 2)) : (0.5 + 2 * hash(o, era, 2)) * (3 - Math.sqrt(dx * dx + dy * dy) / 10 + 2 * h)
         if (style === 'ties') return Math.round(v * 2) / 2
-        if (style === 'extreme' && h > 0.9) return h > 0.95 ? Infinity : h > 0.93 ? -3.4e38 : 1e30
+        if (style === 'extreme' && h > 0.9) return h > 0.95 ? Infinity : h > 0.94 ? -Infinity : h > 0.93 ? -3.4e38 : 1e30
         return v
       }
       const pairScores: PairScores = {

@@ -93,7 +93,7 @@ describe('compareFamily', () => {
     const { FAMILIES } = await import('../recall/families/index')
     const hub = FAMILIES.find((f) => f.name === 'hub')!
     for (const bad of [0, 1.5, hub.trainSeeds.length + 1]) {
-      await expect(compareFamily('hub', 'train', 'unused.onnx', '/tmp/unused-cache', [1], [], undefined, bad)).rejects.toThrow(
+      await expect(compareFamily('hub', 'train', 'unused.onnx', '/tmp/unused-cache', [1], [], {}, bad)).rejects.toThrow(
         new RegExp(`seedCount must be an integer in \\[1, ${hub.trainSeeds.length}\\] \\(hub has ${hub.trainSeeds.length} train seeds\\); got ${bad}`),
       )
     }

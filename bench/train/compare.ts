@@ -13,17 +13,17 @@
 // with the heads' byte-budget sweep (cached too): like with like. Every point is also compared with
 // the heads' best of both sweeps at the same bytes (`best`).
 //
-//   node --import tsx bench/train/compare.ts --model m.onnx [--family a,b] [--seeds train|test|validation] [--seed-count N (default 1)] [--cache dir] [--budgets 1,2,4] [--byte-budgets 350,450] [--smoothing 0.5 (default: the scorer's)] [--hysteresis swapMargin=0.5,minOutTicks=10] [--out points.json]
+//   node --import tsx bench/train/compare.ts --model m.onnx [--family a,b] [--seeds train|test|validation] [--seed-count N (default 1)] [--cache dir] [--budgets 1,2,4] [--byte-budgets 350,450] [--smoothing 0.5 (default: the scorer's)] [--scores (serve the answers as scores, residual: false)] [--hysteresis swapMargin=0.5,minOutTicks=10] [--out points.json]
 // (any other flag is an error; it imports the built plugin through the example server's state: `npm run build:plugin` first)
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { HysteresisOptions } from '../../plugin/src/index'
-import { checkFlags, flagValue, isMain, REPO_ROOT } from '../lib/cli'
+import { checkFlags, flagValue, hasFlag, isMain, REPO_ROOT } from '../lib/cli'
 import { FAMILIES, familyByName } from '../recall/families/index'
 import { summarize, type RecallRow } from '../recall/metrics'
 import { attentionPolicy, BYTE_BUDGET_CAP, byteBudgetPolicy } from '../recall/policies/attention-policy'
-import { compareLearned, ratioText, replayLearned, type LearnedPoint } from '../recall/policies/learned-policy'
+import { compareLearned, ratioText, replayLearned, type LearnedPoint, type LearnedServing } from '../recall/policies/learned-policy'
 import { radiusPolicy } from '../recall/policies/radius-policy'
 import { poolResults } from '../recall/pool'
 import { replay, type ReplayResult } from '../recall/replay'
@@ -106,12 +106,12 @@ function cached(path: string, make: () => RecallRow[]): RecallRow[] {
  * @param cacheDir - where the model-independent rows are kept between runs.
  * @param budgets - count budgets of the learned rows.
  * @param byteBudgets - byte budgets of the learned rows (none: no byte-budget rows, and the heads' byte-budget sweep is not replayed).
- * @param smoothing - the learned scorer's `smoothing` option (its default when omitted).
+ * @param serving - the learned scorer's `smoothing` and `residual` options (its defaults where omitted).
  * @param seedCount - how many of the seed set's seeds to replay, pooled (more is slower, and
  *   steadier: one seed moves a point by a few hundredths). @defaultValue 1
  * @param hysteresis - the engine's hysteresis for the learned rows only (the heads' curves keep the defaults).
  */
-export async function compareFamily(name: string, seeds: SeedSet, modelPath: string, cacheDir: string, budgets: readonly number[] = SWEEPS.full.learned, byteBudgets: readonly number[] = [], smoothing?: number, seedCount = 1, hysteresis?: Partial<HysteresisOptions>): Promise<FamilyComparison> {
+export async function compareFamily(name: string, seeds: SeedSet, modelPath: string, cacheDir: string, budgets: readonly number[] = SWEEPS.full.learned, byteBudgets: readonly number[] = [], serving: LearnedServing = {}, seedCount = 1, hysteresis?: Partial<HysteresisOptions>): Promise<FamilyComparison> {
   const f = familyByName(name)
   if (f === undefined) throw new RangeError(`unknown family ${name}`)
   const all = seeds === 'train' ? f.trainSeeds : seeds === 'validation' ? f.validationSeeds : f.testSeeds
@@ -126,7 +126,7 @@ export async function compareFamily(name: string, seeds: SeedSet, modelPath: str
   for (const [list, bytes] of [[budgets, false], [byteBudgets, true]] as const) {
     for (const k of list) {
       const results: ReplayResult[] = []
-      for (const rec of recs) results.push(await replayLearned(rec, modelPath, k, () => {}, bytes, smoothing, hysteresis))
+      for (const rec of recs) results.push(await replayLearned(rec, modelPath, k, () => {}, bytes, serving, hysteresis))
       learned.push(summarize(poolResults(results)))
     }
   }
@@ -143,7 +143,7 @@ function missesByOther(row: RecallRow, other: RecallRow): string {
 }
 
 if (isMain(import.meta.url)) {
-  checkFlags('compare.ts', ['model', 'family', 'seeds', 'seed-count', 'cache', 'budgets', 'byte-budgets', 'smoothing', 'hysteresis', 'out'], [])
+  checkFlags('compare.ts', ['model', 'family', 'seeds', 'seed-count', 'cache', 'budgets', 'byte-budgets', 'smoothing', 'hysteresis', 'out'], ['scores'])
   const model = flagValue('model')
   if (model === undefined) throw new Error('usage: compare.ts --model m.onnx [--family a,b] [--seeds train|test|validation]')
   const seeds = (flagValue('seeds') ?? 'train') as SeedSet
@@ -156,7 +156,9 @@ if (isMain(import.meta.url)) {
   const byteBudgets = list('byte-budgets') ?? []
   for (const name of families) {
     const smoothing = flagValue('smoothing')
-    const c = await compareFamily(name, seeds, model, cache, budgets, byteBudgets, smoothing === undefined ? undefined : Number(smoothing), Number(flagValue('seed-count') ?? 1), parseHysteresis(flagValue('hysteresis')))
+    // --scores: the model's answers served as scores (residual: false), as before 2026-12-02's corrections
+    const serving = { smoothing: smoothing === undefined ? undefined : Number(smoothing), residual: hasFlag('scores') ? false : undefined }
+    const c = await compareFamily(name, seeds, model, cache, budgets, byteBudgets, serving, Number(flagValue('seed-count') ?? 1), parseHysteresis(flagValue('hysteresis')))
     out.push(c)
     const pct = (v: number | null): string => (v === null ? 'n/a' : `${(v * 100).toFixed(2)}%`)
     for (const p of c.points) {

@@ -11,6 +11,12 @@ export const LEARNED_LABEL = 'attention (learned) K='
 /** Label prefix of the learned rows under a byte budget (in the heads' byte-budget configuration, `byteBudgetPolicy`). */
 export const LEARNED_BYTE_LABEL = 'attention (learned) B='
 
+/** How the learned scorer serves its answers in a replay (`createOnnxScorer`'s options of that name; undefined: its default). */
+export interface LearnedServing {
+  smoothing?: number | undefined
+  residual?: boolean | undefined
+}
+
 /**
  * Replays `rec` through the attention engine scored by an ONNX model (`colyseus-attention/learned`)
  * at budget `k`. The scorer runs in lockstep (each tick waits for the answer to the previous tick's
@@ -18,11 +24,11 @@ export const LEARNED_BYTE_LABEL = 'attention (learned) B='
  * @param modelPath - the .onnx file.
  * @param k - the count budget, or with `byteBudget` > 0 the byte budget in bytes per client per
  *   second (in the heads' byte-budget configuration, {@link byteBudgetPolicy}).
- * @param smoothing - the scorer's `smoothing` option (its default when omitted).
+ * @param serving - the scorer's `smoothing` and `residual` options (its defaults where omitted).
  * @param hysteresis - the engine's hysteresis options for this replay (its defaults when omitted).
  */
-export async function replayLearned(rec: Recording, modelPath: string, k: number, log: (l: string) => void = () => {}, byteBudget = false, smoothing?: number, hysteresis?: Partial<HysteresisOptions>): Promise<ReplayResult> {
-  const scorer = await createOnnxScorer({ model: modelPath, lockstep: true, hangTimeoutMs: 30_000, ...(smoothing === undefined ? {} : { smoothing }), onEvent: (e) => log(`  learned scorer: ${e.message}`) })
+export async function replayLearned(rec: Recording, modelPath: string, k: number, log: (l: string) => void = () => {}, byteBudget = false, serving: LearnedServing = {}, hysteresis?: Partial<HysteresisOptions>): Promise<ReplayResult> {
+  const scorer = await createOnnxScorer({ model: modelPath, lockstep: true, hangTimeoutMs: 30_000, smoothing: serving.smoothing, residual: serving.residual, onEvent: (e) => log(`  learned scorer: ${e.message}`) })
   try {
     const engine = hysteresis === undefined ? { scorer } : { scorer, hysteresis }
     const policy = byteBudget ? byteBudgetPolicy(k, { engine, variant: 'learned' }) : attentionPolicy(k, { engine, variant: 'learned' })

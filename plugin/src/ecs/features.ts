@@ -438,9 +438,10 @@ export function writeCandidates(w: RowWriter, cands: Uint32Array, n: number, row
       if ((fl & HIDDEN) !== 0) continue
       if (!(hasTeam && (fl & TEAM) !== 0 && teamOf[e] === team)) continue
     }
+    const pairedRow = paired && pairStampOf[e] === pairMark
     // a pair the scorer scored, on a tick that needs no feature row: its score is the pair score,
     // whatever the heads would say, so none of them is computed
-    if (pairedOnly && pairStampOf[e] === pairMark) {
+    if (pairedOnly && pairedRow) {
       let ps = pairScoreOf[e]!
       // a pair score that is not finite reads as a custom scorer's does: the softmax stays finite
       if (!(ps - ps === 0)) {
@@ -498,7 +499,7 @@ export function writeCandidates(w: RowWriter, cands: Uint32Array, n: number, row
     if (tight && (fl & NO_SKIP) === 0 && memberOf[e] !== mark) {
       // a pair's correction lowers the hint its heads must reach; one that is not finite is never
       // skipped (its row is written, and reported, as a pair score that is not finite is)
-      const corr = residual && pairStampOf[e] === pairMark ? pairScoreOf[e]! : 0
+      const corr = residual && pairedRow ? pairScoreOf[e]! : 0
       const need = (hintRest - corr - w1 * facing - w2 * approach - w5 * mutual) * invW0
       if (need > 0 && corr - corr === 0 && d * invRadius > reachU[need >= 1 ? REACH_STEPS : (need * REACH_STEPS) | 0]!) {
         skipped++
@@ -531,7 +532,6 @@ export function writeCandidates(w: RowWriter, cands: Uint32Array, n: number, row
     const aim = (fl & AIM) !== 0 && aimOf[e] === o ? 1 : 0
     if (fused) {
       // the pair score where there is one (almost always, when paired: a predictable branch)
-      const pairedRow = paired && pairStampOf[e] === pairMark
       if (pairedRow && !residual) {
         const ps = pairScoreOf[e]!
         if (ps - ps === 0) scores[row] = ps

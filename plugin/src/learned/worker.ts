@@ -3,6 +3,7 @@
 import * as ort from 'onnxruntime-web'
 import { parentPort } from 'node:worker_threads'
 import { AnswerStatus, Control, Meta, STATE_SECTIONS, waitAsync, type FromWorker, type SlotArrays, type ToWorker } from './messages'
+import { FEATURE_COUNT, scoreRow } from '../ecs/heads'
 import { INPUT_MASK, INPUT_X, OUTPUT_SCORE } from './model-contract'
 import { writeModelInputs, type ModelInputSource } from './model-inputs'
 
@@ -22,6 +23,7 @@ let rowsBuf = new Float32Array(0)
 let mask = new Float32Array(0)
 let smoothing = 0
 let residualWeights: Float64Array | null = null
+const headScore = new Float32Array(1)
 /**
  * Smoothed scores by pair (observer, candidate), with the pair's generations, in open addressing
  * over typed arrays: one table for the previous answer, one being filled for this one. (`Map`s
@@ -254,12 +256,9 @@ async function answer(ctl: Int32Array, batch: SlotArrays, request: number): Prom
     // same row, as the engine computes it (each feature as stored, in float32)
     const hw = residualWeights
     if (hw !== null) {
-      const F = hw.length
-      const f = batch.features
       for (let r = 0; r < rows; r++) {
-        let h = 0
-        for (let j = 0; j < F; j++) h += hw[j]! * f[r * F + j]!
-        scores[r] = scores[r]! - h
+        scoreRow(hw, batch.features, r * FEATURE_COUNT, headScore, 0)
+        scores[r] = scores[r]! - headScore[0]!
       }
     }
     if (smoothing > 0) {

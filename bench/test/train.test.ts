@@ -20,6 +20,8 @@ import { createRowWeights } from '../train/row-weights'
 import { DEFAULT_BYTE_COSTS } from '../../plugin/src/index'
 import { INPUT_COLUMNS } from '../../plugin/src/learned/index'
 import { viewRadiusOf } from '../recall/viewport'
+import { fasterRecording } from '../train/faster'
+import { rangedFamily as RANGED } from '../recall/families/index'
 
 describe('learned attention training', () => {
   it.each([
@@ -237,6 +239,78 @@ describe('learned attention training', () => {
   })
 })
 
+describe('faster copies of a recording', () => {
+  it('should show every s-th tick at s times the velocity, with interactions and respawns on the first tick at or after them', () => {
+    const rec = ARENA_FAMILY.record(2, true)
+    const n = rec.entityCount
+    expect(rec.spawns.count).toBeGreaterThan(0)
+    for (const s of [2, 3, 5]) {
+      const f = fasterRecording(rec, s)
+      expect(f.ticks).toBe(Math.floor((rec.ticks - 1) / s) + 1)
+      expect(f.dt).toBe(rec.dt)
+      expect(f.entityCount).toBe(n)
+      for (const t of [0, 1, f.ticks - 1]) {
+        for (const i of [0, 7, n - 1]) {
+          const a = t * n + i
+          const b = t * s * n + i
+          expect([f.x[a], f.y[a], f.angle[a]]).toEqual([rec.x[b], rec.y[b], rec.angle[b]])
+          expect(f.vx[a]).toBe(Math.fround(rec.vx[b]! * s))
+          expect(f.vy[a]).toBe(Math.fround(rec.vy[b]! * s))
+        }
+      }
+      // every interaction whose tick the copy reaches, in order, on the first tick of the copy at or after it
+      const log = rec.interactions
+      let kept = 0
+      for (let j = 0; j < log.count; j++) if (Math.ceil(log.tick[j]! / s) < f.ticks) kept++
+      expect(f.interactions.count).toBe(kept)
+      for (let j = 0; j < kept; j++) {
+        expect(f.interactions.tick[j]).toBe(Math.ceil(log.tick[j]! / s))
+        expect([f.interactions.a[j], f.interactions.b[j], f.interactions.kind[j]]).toEqual([log.a[j], log.b[j], log.kind[j]])
+      }
+      // respawns: the same entities, each at most once per tick of the copy, in tick order
+      const want = new Set<string>()
+      for (let j = 0; j < rec.spawns.count; j++) {
+        const t = Math.ceil(rec.spawns.tick[j]! / s)
+        if (t < f.ticks) want.add(`${t}:${rec.spawns.entity[j]}`)
+      }
+      const got: string[] = []
+      for (let j = 0; j < f.spawns.count; j++) got.push(`${f.spawns.tick[j]}:${f.spawns.entity[j]}`)
+      expect(new Set(got).size).toBe(got.length)
+      expect(new Set(got)).toEqual(want)
+      for (let j = 1; j < f.spawns.count; j++) expect(f.spawns.tick[j]).toBeGreaterThanOrEqual(f.spawns.tick[j - 1]!)
+    }
+    // the original is left as it was
+    expect(fasterRecording(rec, 2).x).not.toBe(rec.x)
+    for (const bad of [1, 2.5, 17, Number.NaN]) expect(() => fasterRecording(rec, bad)).toThrow(/factor must be an integer from 2 to 16/)
+  })
+
+  it('should sample per-tick aim targets like the state, and capture rows at s times the closing speeds', () => {
+    const ranged = RANGED.record(201, true)
+    const target = ranged.declared?.target
+    expect(target).toBeDefined()
+    const f = fasterRecording(ranged, 4)
+    const n = ranged.entityCount
+    for (const t of [0, 3, f.ticks - 1]) expect(Array.from(f.declared!.target!.subarray(t * n, (t + 1) * n))).toEqual(Array.from(target!.subarray(4 * t * n, (4 * t + 1) * n)))
+    // the same game four times faster: its moving candidates move faster in the captured rows
+    // (most candidates stand still, beacons and idle wanderers, in both)
+    const speed = (INPUT_COLUMNS as readonly string[]).indexOf('speed')
+    const movingSpeed = (d: ReturnType<typeof captureDataset>): number => {
+      let sum = 0
+      let moving = 0
+      for (let r = 0; r < d.rows; r++) {
+        const v = d.x[r * INPUT_WIDTH + speed]!
+        sum += v
+        moving += Number(v > 0)
+      }
+      return sum / moving
+    }
+    const slow = captureDataset(ranged)
+    const fast = captureDataset(f)
+    expect(fast.groups).toBeGreaterThan(10)
+    expect(movingSpeed(fast)).toBeGreaterThan(2 * movingSpeed(slow))
+  })
+})
+
 describe('npm run train (command line)', () => {
   /** Runs bench/train/train.ts with `args`: its exit code and output. */
   const train = (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
@@ -252,7 +326,7 @@ describe('npm run train (command line)', () => {
     expect(typo.stderr.trim()).toBe(
       'npm run train: unknown flag --epoch; known flags: --out <value>, --load <value>, --family <value>, --seed <value>, --epochs <value>, --ensemble <value>, --heads <value>, ' +
         '--key-dim <value>, --hard-top <value>, --tail-weight <value>, --lr <value>, --prior-pull <value>, --calibrate-top <value>, --new-weight <value>, --bound <value>, ' +
-        '--sharpness <value>, --window <value>, --capture-radius <value>, --bound-down <value>, --range-guard <value>, --quick, --more-seeds, --residual, --no-calibrate, --no-byte-weights (`npm run train -- --help` prints the usage)',
+        '--sharpness <value>, --window <value>, --capture-radius <value>, --bound-down <value>, --range-guard <value>, --faster <value>, --quick, --more-seeds, --residual, --no-calibrate, --no-byte-weights (`npm run train -- --help` prints the usage)',
     )
     expect((await train(['--out', '/tmp/unused.onnx', 'extra'])).stderr).toMatch(/^npm run train: unknown argument extra; known flags: --out <value>/)
     expect((await train(['--out', '/tmp/unused.onnx', '--bound'])).stderr.trim()).toBe('npm run train: --bound needs a value (`npm run train -- --help` prints the usage)')
@@ -270,6 +344,9 @@ describe('npm run train (command line)', () => {
       "npm run train: --range-guard needs --bound B > 0 (it keeps a bounded residual from lowering the heads' score); got --range-guard 0.001 without --bound",
     )
     expect((await train(['--out', '/tmp/unused.onnx', '--bound', '2', '--range-guard', '0.5'])).stderr.trim()).toMatch(/^npm run train: --range-guard must be a number in \[0, 0\.1\]; got 0\.5/)
+    for (const bad of ['1', '2,x', '17', '2.5', '2,3,4,5,6']) {
+      expect((await train(['--out', '/tmp/unused.onnx', '--faster', bad])).stderr.trim()).toBe(`npm run train: --faster must be a list of up to 4 integers from 2 to 16; got ${bad}`)
+    }
     const radius = await train(['--out', '/tmp/unused.onnx', '--capture-radius', '50,wide'])
     expect(radius.code).toBe(2)
     expect(radius.stderr.trim()).toBe('npm run train: --capture-radius must be view or a number in [1, 1000], or a list of up to 4 of them; got 50,wide')
@@ -279,11 +356,12 @@ describe('npm run train (command line)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'train-cli-'))
     try {
       const out = join(dir, 'm.onnx')
-      const r = await train(['--quick', '--family', 'arena', '--out', out, '--seed', '1', '--epochs=1', '--bound', '2', '--bound-down', '1', '--range-guard', '0.001'])
+      const r = await train(['--quick', '--family', 'arena', '--out', out, '--seed', '1', '--epochs=1', '--bound', '2', '--bound-down', '1', '--range-guard', '0.01', '--faster', '2,4'])
       expect(r.stderr).toBe('')
       expect(r.code).toBe(0)
       expect(r.stdout).toContain(`wrote ${out}`)
-      // the guard is fitted to the training rows: about 2 x 0.1% per column of them fall outside it
+      expect(r.stdout).toContain('training rows also captured from each training recording played 2 and 4 times faster')
+      // the guard is fitted to the training rows: about 2 x 1% per column of them fall outside it
       expect(r.stdout).toMatch(/range guard: \d+\.\d\d% of the training rows and \d+\.\d\d% of the held-out rows outside it \(never lowered\)/)
       expect(existsSync(out)).toBe(true)
     } finally {

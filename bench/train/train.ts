@@ -1,10 +1,10 @@
 // Trains the learned attention model and writes it as ONNX.
 //
-//   npm run train -- --out model.onnx [--family a,b] [--more-seeds] [--seed N] [--epochs N] [--ensemble N] [--heads N --key-dim N] [--quick]
+//   npm run train -- --out model.onnx [--family a,b] [--more-seeds] [--faster 2,4] [--seed N] [--epochs N] [--ensemble N] [--heads N --key-dim N] [--quick]
 //   npm run train -- --load rec1.bin [--load rec2.bin ...] --out model.onnx [--seed N]
 //   loss and scale: [--no-byte-weights] [--no-calibrate] [--calibrate-top N] [--residual] [--hard-top N --tail-weight W] [--window S] [--new-weight W] [--bound B [--bound-down D]] [--sharpness S] [--capture-radius R]
 //   optimiser: [--lr R] [--prior-pull P]
-// The shipped default model: --out plugin/models/default.onnx --seed 1 --epochs 3 --bound 2 --bound-down 1 --range-guard 0.001 (docs/learned-attention.md).
+// The shipped default model: --out plugin/models/default.onnx --seed 1 --epochs 3 --bound 2 --bound-down 1 --range-guard 0.01 --faster 2,4 (docs/learned-attention.md).
 // Any other flag is an error; `npm run train -- --help` prints every flag with its default (USAGE, below).
 //
 // Without --load it records the training seeds of the built-in scenario families (with --more-seeds
@@ -27,6 +27,7 @@ import { accumulate, createGradients, createGradScratch } from './gradient'
 import { createPositiveWeights, createRowWeights } from './row-weights'
 import { createCache, DEFAULT_SHAPE, forward, headPrior, initParams, outsideGuard, paramCount, rangeGuard, type ModelParams, type ModelShape, type RangeGuard } from './model'
 import { exportOnnx } from './onnx-export'
+import { fasterRecording } from './faster'
 import { mergeEnsemble } from './ensemble'
 import { createAdam } from './optimizer'
 
@@ -195,7 +196,7 @@ function guardedShare(g: RangeGuard, d: Dataset): string {
 }
 
 /** Flags of `npm run train` that take a value (see the header; --lr and --prior-pull set {@link TrainOptions} `lr` and `priorPull`). */
-const TRAIN_FLAGS = ['out', 'load', 'family', 'seed', 'epochs', 'ensemble', 'heads', 'key-dim', 'hard-top', 'tail-weight', 'lr', 'prior-pull', 'calibrate-top', 'new-weight', 'bound', 'sharpness', 'window', 'capture-radius', 'bound-down', 'range-guard'] as const
+const TRAIN_FLAGS = ['out', 'load', 'family', 'seed', 'epochs', 'ensemble', 'heads', 'key-dim', 'hard-top', 'tail-weight', 'lr', 'prior-pull', 'calibrate-top', 'new-weight', 'bound', 'sharpness', 'window', 'capture-radius', 'bound-down', 'range-guard', 'faster'] as const
 /** Flags of `npm run train` that take none. */
 const TRAIN_SWITCHES = ['quick', 'more-seeds', 'residual', 'no-calibrate', 'no-byte-weights'] as const
 
@@ -205,7 +206,7 @@ const COMMAND = 'npm run train'
 const USAGE = `usage: ${COMMAND} -- [flags]
 Trains the learned attention model and writes it as ONNX (docs/learned-attention.md); deterministic.
 The shipped default: --out plugin/models/default.onnx --seed 1 --epochs 3 --bound 2 --bound-down 1
-  --range-guard 0.001.
+  --range-guard 0.01 --faster 2,4.
   --out <model.onnx>    where to write the model (required)
   --load <recording>    train on this recording's first 80%, hold out the rest (repeat for more);
                         without --load: the built-in scenario families' training seeds, their
@@ -213,6 +214,9 @@ The shipped default: --out plugin/models/default.onnx --seed 1 --epochs 3 --boun
   --family a,b          with no --load: only these families (default all)
   --more-seeds          with no --load: the families' extra training seeds too
   --quick               with no --load: short recordings
+  --faster 2,4          also train on each training recording played this many times faster (the
+                        same places and interactions, sooner; integers 2 to 16, up to 4 of them;
+                        held-out rows stay at the recorded speed) (default: none)
   --seed N              seed of the initial weights and the batch order, 0 to 2^32 - 1 (default 1)
   --epochs N            1 to 1000 (default 6)
   --ensemble N          train N models, seeds N0, N0 + 1, ... (N0 = --seed), and write their merge,
@@ -287,6 +291,13 @@ async function main(): Promise<void> {
     stopWith(`${COMMAND}: --capture-radius must be view or a number in [1, 1000], or a list of up to 4 of them; got ${radiusFlag}`)
   }
   const captureAt = (rec: Recording, part: CaptureOptions): Dataset[] => radii.map((radius) => captureDataset(rec, { ...capture, ...part, radius }))
+  const fasterFlag = flagValue('faster')
+  const factors = fasterFlag === undefined ? [] : fasterFlag.split(',').map(Number)
+  if (fasterFlag !== undefined && (factors.length > 4 || factors.some((f) => !Number.isInteger(f) || f < 2 || f > 16))) {
+    stopWith(`${COMMAND}: --faster must be a list of up to 4 integers from 2 to 16; got ${fasterFlag}`)
+  }
+  /** The training rows of `rec`: as recorded, then each faster copy (--faster). */
+  const trainRows = (rec: Recording, part: CaptureOptions): Dataset[] => [rec, ...factors.map((f) => fasterRecording(rec, f))].flatMap((r) => captureAt(r, part))
   const loads = argv.flatMap((a, i) => (a === '--load' ? [argv[i + 1]!] : a.startsWith('--load=') ? [a.slice(7)] : []))
   for (const path of loads) if (!existsSync(path)) stopWith(`${COMMAND}: --load: no file ${path}`)
   const only = flagValue('family')
@@ -301,7 +312,7 @@ async function main(): Promise<void> {
   if (loads.length > 0) {
     for (const path of loads) {
       const rec = readRecording(path)
-      trainParts.push(...captureAt(rec, { toFraction: 0.8 }))
+      trainParts.push(...trainRows(rec, { toFraction: 0.8 }))
       heldOutParts.push(...captureAt(rec, { fromFraction: 0.8 }))
       console.log(`recording ${path}: ${rec.entityCount} entities, ${rec.ticks} ticks, ${rec.interactions.count} interactions`)
     }
@@ -311,7 +322,7 @@ async function main(): Promise<void> {
     const plan = seedPlan(families, hasFlag('more-seeds'))
     for (const { family: f, train, heldOut } of plan) {
       const seeds = (list: readonly number[]): Recording[] => list.map((s) => f.record(s, quick))
-      for (const rec of seeds(train)) trainParts.push(...captureAt(rec, {}))
+      for (const rec of seeds(train)) trainParts.push(...trainRows(rec, {}))
       for (const rec of seeds(heldOut)) heldOutParts.push(...captureAt(rec, {}))
       console.log(`family ${f.name}: train seeds ${train.join(',')}, held-out (validation) seeds ${heldOut.join(',')}`)
     }
@@ -319,6 +330,7 @@ async function main(): Promise<void> {
   }
   const trainSet = mergeDatasets(trainParts)
   const heldOut = mergeDatasets(heldOutParts)
+  if (factors.length > 0) console.log(`training rows also captured from each training recording played ${factors.join(' and ')} times faster (held-out rows at the recorded speed)`)
   console.log(`captured in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
   const members: ModelParams[] = []
   for (let i = 0; i < ensemble; i++) {
@@ -330,7 +342,7 @@ async function main(): Promise<void> {
     const ev = evaluate(p, heldOut, 8)
     console.log(`ensemble of ${ensemble} (${p.heads} heads x ${p.keyDim}, ${paramCount(p)} parameters): held-out loss ${ev.loss.toFixed(4)}, recall@8 ${(ev.recall * 100).toFixed(2)}%`)
   }
-  const options = [trainOptions.byteWeights ? 'value per byte' : 'listwise', trainOptions.residual ? 'residual' : '', trainOptions.bound ? (trainOptions.boundDown !== undefined && trainOptions.boundDown !== trainOptions.bound ? `bounded residual +${trainOptions.bound}/-${trainOptions.boundDown}` : `bounded residual +-${trainOptions.bound}`) : '', trainOptions.rangeGuard !== undefined ? `range guard at the ${trainOptions.rangeGuard} quantiles` : '', trainOptions.hardTop ? `hard negatives top ${trainOptions.hardTop}` : '', trainOptions.newWeight !== undefined && trainOptions.newWeight !== 1 ? `new engagements x${trainOptions.newWeight}` : '', trainOptions.sharpness !== undefined && trainOptions.sharpness !== 1 ? `sharpness ${trainOptions.sharpness}` : '', trainOptions.calibrate && !trainOptions.bound ? `calibrated${trainOptions.calibrateTop !== undefined && trainOptions.calibrateTop !== 16 ? ` on the top ${trainOptions.calibrateTop}` : ''}` : '', radiusFlag !== undefined ? `rows captured at radius ${radii.join(' and ')}` : '']
+  const options = [trainOptions.byteWeights ? 'value per byte' : 'listwise', trainOptions.residual ? 'residual' : '', trainOptions.bound ? (trainOptions.boundDown !== undefined && trainOptions.boundDown !== trainOptions.bound ? `bounded residual +${trainOptions.bound}/-${trainOptions.boundDown}` : `bounded residual +-${trainOptions.bound}`) : '', trainOptions.rangeGuard !== undefined ? `range guard at the ${trainOptions.rangeGuard} quantiles` : '', trainOptions.hardTop ? `hard negatives top ${trainOptions.hardTop}` : '', trainOptions.newWeight !== undefined && trainOptions.newWeight !== 1 ? `new engagements x${trainOptions.newWeight}` : '', trainOptions.sharpness !== undefined && trainOptions.sharpness !== 1 ? `sharpness ${trainOptions.sharpness}` : '', trainOptions.calibrate && !trainOptions.bound ? `calibrated${trainOptions.calibrateTop !== undefined && trainOptions.calibrateTop !== 16 ? ` on the top ${trainOptions.calibrateTop}` : ''}` : '', radiusFlag !== undefined ? `rows captured at radius ${radii.join(' and ')}` : '', factors.length > 0 ? `recordings also played ${factors.join(', ')} times faster` : '']
   const bytes = exportOnnx(p, { trainedOn: source, seed: String(seed), epochs: String(epochs), training: options.filter((t) => t !== '').join(', '), ...(ensemble > 1 ? { ensemble: `${ensemble} models, seeds ${seed} to ${seed + ensemble - 1}, mean raw score` } : {}) })
   const path = resolve(out)
   mkdirSync(dirname(path), { recursive: true })

@@ -531,39 +531,31 @@ export function writeCandidates(w: RowWriter, cands: Uint32Array, n: number, row
     const sameTeam = hasTeam && (fl & TEAM) !== 0 && teamOf[e] === team ? 1 : 0
     const aim = (fl & AIM) !== 0 && aimOf[e] === o ? 1 : 0
     if (fused) {
-      // the pair score where there is one (almost always, when paired: a predictable branch)
-      if (pairedRow && !residual) {
+      // scoreRow (heads.ts) unrolled over the row as stored (each feature rounded to float32),
+      // without writing the row (PERFORMANCE.md, "fused where it measured faster"); a pair score
+      // replaces it (almost always, when paired: a predictable branch) or, as a correction
+      // (PairScores.residual), adds to it
+      let sc =
+        pairedRow && !residual
+          ? 0
+          : w0 * Math.fround(distance) +
+            w1 * Math.fround(facing) +
+            w2 * Math.fround(approach) +
+            w3 * Math.fround(recency) +
+            w4 * Math.fround(salience) +
+            w5 * Math.fround(mutual) +
+            w6 * sameTeam +
+            w7 * aim
+      if (pairedRow) {
         const ps = pairScoreOf[e]!
-        if (ps - ps === 0) scores[row] = ps
+        if (ps - ps === 0) sc += ps
         else {
-          scores[row] = ps > 0 ? HIGHEST : LOWEST
+          sc = ps > 0 ? HIGHEST : LOWEST
           notFinite++
         }
         pairedN++
-      } else {
-        // scoreRow (heads.ts) unrolled over the row as stored (each feature rounded to float32),
-        // without writing the row (PERFORMANCE.md, "fused where it measured faster")
-        let sc =
-          w0 * Math.fround(distance) +
-          w1 * Math.fround(facing) +
-          w2 * Math.fround(approach) +
-          w3 * Math.fround(recency) +
-          w4 * Math.fround(salience) +
-          w5 * Math.fround(mutual) +
-          w6 * sameTeam +
-          w7 * aim
-        // a correction (PairScores.residual) adds to the heads' score
-        if (pairedRow) {
-          const ps = pairScoreOf[e]!
-          if (ps - ps === 0) sc += ps
-          else {
-            sc = ps > 0 ? HIGHEST : LOWEST
-            notFinite++
-          }
-          pairedN++
-        }
-        scores[row] = sc
       }
+      scores[row] = sc
       reached += Number(scores[row]! >= hint) & Number((fl & RULE_FLAGS_) === 0)
     }
     if (withFeatures) {

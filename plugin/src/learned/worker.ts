@@ -6,6 +6,7 @@ import { AnswerStatus, Control, Meta, STATE_SECTIONS, waitAsync, type FromWorker
 import { FEATURE_COUNT, scoreRow } from '../ecs/heads'
 import { INPUT_MASK, INPUT_X, OUTPUT_SCORE } from './model-contract'
 import { writeModelInputs, type ModelInputSource } from './model-inputs'
+import { AnswerSmoothing } from './answer-smoothing'
 
 const port = parentPort
 if (port === null) throw new Error('colyseus-attention/learned: worker.ts runs in a worker thread only')
@@ -24,46 +25,8 @@ let mask = new Float32Array(0)
 let smoothing = 0
 let residualWeights: Float64Array | null = null
 const headScore = new Float32Array(1)
-/**
- * Smoothed scores by pair (observer, candidate), with the pair's generations, in open addressing
- * over typed arrays: one table for the previous answer, one being filled for this one. (`Map`s
- * keyed by `observer * 2^32 + candidate` halved the worker's rows per second: the keys are heap
- * numbers, and four map operations per row.)
- */
-class PairTable {
-  /** Slots - 1 (a power of two minus one). */
-  mask = 0
-  used = new Uint8Array(0)
-  observer = new Uint32Array(0)
-  candidate = new Uint32Array(0)
-  generation = new Float64Array(0)
-  score = new Float64Array(0)
-
-  /** Empties the table, with room for `pairs` pairs at most half full. */
-  reset(pairs: number): void {
-    let n = 1024
-    while (n < pairs * 2) n *= 2
-    if (n !== this.used.length) {
-      this.used = new Uint8Array(n)
-      this.observer = new Uint32Array(n)
-      this.candidate = new Uint32Array(n)
-      this.generation = new Float64Array(n)
-      this.score = new Float64Array(n)
-    } else this.used.fill(0)
-    this.mask = n - 1
-  }
-
-  /** The slot of pair (o, e): where it is, or the empty slot where it would go. */
-  slot(o: number, e: number): number {
-    let h = Math.imul(o, 0x9e3779b1) ^ Math.imul(e, 0x85ebca6b)
-    h = (h ^ (h >>> 15)) & this.mask
-    const { used, observer, candidate, mask } = this
-    while (used[h] === 1 && (observer[h] !== o || candidate[h] !== e)) h = (h + 1) & mask
-    return h
-  }
-}
-let previous = new PairTable()
-let next = new PairTable()
+/** The previous answer's smoothed scores (OnnxScorerOptions.smoothing). */
+const smoothed = new AnswerSmoothing()
 /** The tick of the previous answer's request (-1: none yet). */
 let previousTick = -1
 
@@ -162,32 +125,6 @@ async function serve(ctl: Int32Array): Promise<void> {
   }
 }
 
-/** Blends each row's score with its pair's score in the previous answer, the previous one weighing `w` (see OnnxScorerOptions.smoothing). */
-function smooth(w: number, observers: Uint32Array, observerStart: Int32Array, rowEid: Uint32Array, observerCount: number, generation: Float32Array, scores: Float32Array): void {
-  next.reset(observerStart[observerCount]!)
-  const prev = previous
-  const nx = next
-  for (let i = 0; i < observerCount; i++) {
-    const o = observers[i]!
-    for (let r = observerStart[i]!; r < observerStart[i + 1]!; r++) {
-      const e = rowEid[r]!
-      // the same observer and candidate as before, neither of them a recycled id
-      const g = generation[e]! * 16777216 + generation[o]!
-      const at = prev.slot(o, e)
-      const v = prev.used[at] === 1 && prev.generation[at] === g ? w * prev.score[at]! + (1 - w) * scores[r]! : scores[r]!
-      scores[r] = v
-      const k = nx.slot(o, e)
-      nx.used[k] = 1
-      nx.observer[k] = o
-      nx.candidate[k] = e
-      nx.generation[k] = g
-      nx.score[k] = v
-    }
-  }
-  previous = nx
-  next = prev
-}
-
 /** Computes the model's inputs from the slot's request, runs the model and writes its scores. */
 async function answer(ctl: Int32Array, batch: SlotArrays, request: number): Promise<void> {
   const rows = batch.meta[Meta.Rows]!
@@ -267,7 +204,7 @@ async function answer(ctl: Int32Array, batch: SlotArrays, request: number): Prom
       const restart = batch.meta.length > Meta.Restart && batch.meta[Meta.Restart] === 1
       // the weight of the past decays per tick, however many ticks an inference takes
       const w = restart || previousTick < 0 || tick <= previousTick ? 0 : Math.pow(smoothing, tick - previousTick)
-      smooth(w, batch.observers, observerStart, batch.rowEid, observerCount, part(7), scores)
+      smoothed.apply({ observers: batch.observers, observerStart, observerCount, rowEid: batch.rowEid, generation: part(7), scores }, w)
       previousTick = tick
     }
     batch.meta[Meta.Ms] = performance.now() - t0

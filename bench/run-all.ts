@@ -3,6 +3,7 @@
 // writes the report elsewhere (the tests do, so a quick run never overwrites the real report);
 // `--report-only` rewrites the report from the last run's .bench-results/*.json; `--help` prints
 // every flag (USAGE, at the end).
+import os from 'node:os'
 import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { spawnSync } from 'node:child_process'
@@ -63,11 +64,13 @@ export async function runAll(o: RunAllOptions = {}): Promise<{ results: BenchRes
     load: null,
     errors: [],
     wallSeconds: 0,
+    loadAverages: [],
   }
   const attempt = async (part: Part, run: () => Promise<unknown>): Promise<void> => {
     if (!parts.includes(part)) return
     log(`== ${part}${quick ? ' (quick)' : ''}`)
     const started = performance.now()
+    const load = { part, start: os.loadavg()[0]!, end: Number.NaN }
     try {
       const value = await run()
       ;(results as unknown as Record<Part, unknown>)[part] = value
@@ -78,6 +81,8 @@ export async function runAll(o: RunAllOptions = {}): Promise<{ results: BenchRes
       results.errors.push({ part, error })
       log(`== ${part} FAILED: ${error}`)
     }
+    load.end = os.loadavg()[0]!
+    results.loadAverages!.push(load)
   }
   let threads: Record<string, unknown>[] = []
   await attempt('engine', async () => {
@@ -114,7 +119,7 @@ export async function runAll(o: RunAllOptions = {}): Promise<{ results: BenchRes
   await attempt('recall', () => runRecallBench({ quick, log }))
   await attempt('load', () => runLoadBench({ quick, log }))
   results.wallSeconds = (performance.now() - t0) / 1000
-  writeResult('meta', { quick, wallSeconds: results.wallSeconds, errors: results.errors, machine: results.machine }, o.resultsDir)
+  writeResult('meta', { quick, wallSeconds: results.wallSeconds, errors: results.errors, machine: results.machine, loadAverages: results.loadAverages }, o.resultsDir)
   const paths = writeReport(results, o.docsDir)
   log(`wrote ${paths.markdown} and ${paths.images.length} charts in ${results.wallSeconds.toFixed(0)} s`)
   return { results, paths }
@@ -129,7 +134,7 @@ export function reportFromResults(resultsDir = RESULTS_DIR, docsDir?: string): R
     const p = resolve(resultsDir, `${name}.json`)
     return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as unknown) : null
   }
-  const meta = (read('meta') ?? {}) as { quick?: boolean; wallSeconds?: number; errors?: BenchResults['errors']; machine?: BenchResults['machine'] }
+  const meta = (read('meta') ?? {}) as { quick?: boolean; wallSeconds?: number; errors?: BenchResults['errors']; machine?: BenchResults['machine']; loadAverages?: BenchResults['loadAverages'] }
   const results: BenchResults = {
     quick: meta.quick ?? false,
     // the machine and commit of the run that measured the numbers (runs before it was recorded: this one's)
@@ -145,6 +150,7 @@ export function reportFromResults(resultsDir = RESULTS_DIR, docsDir?: string): R
     cluster: read('cluster'),
     errors: meta.errors ?? [],
     wallSeconds: meta.wallSeconds ?? Number.NaN,
+    loadAverages: meta.loadAverages,
   }
   return writeReport(results, docsDir)
 }

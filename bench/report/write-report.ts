@@ -37,6 +37,12 @@ export interface BenchResults {
   /** Parts that failed, with their error (the report says so instead of hiding it). */
   errors: { part: string; error: string }[]
   wallSeconds: number
+  /**
+   * The machine's 1-minute load average when each part started and ended (`os.loadavg()`): timings
+   * taken while other jobs ran are slower, by up to 2x in this project's runs (absent for runs
+   * before it was recorded).
+   */
+  loadAverages?: { part: string; start: number; end: number }[]
 }
 
 /** Where the report goes: docs/benchmarks.md and docs/images/. */
@@ -157,6 +163,9 @@ function machineSection(m: MachineInfo, r: BenchResults): string {
         ['commit', m.commit],
         ['date', m.date],
         ['total bench time', Number.isFinite(r.wallSeconds) ? `${r.wallSeconds.toFixed(0)} s` : '-'],
+        ...(r.loadAverages !== undefined && r.loadAverages.length > 0
+          ? [['load average (1 min) at each part\'s start and end', r.loadAverages.map((l) => `${l.part} ${l.start.toFixed(2)} to ${l.end.toFixed(2)}`).join(', ')]]
+          : []),
       ],
       ['l', 'l'],
     ),

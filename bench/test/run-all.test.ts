@@ -60,6 +60,13 @@ describe('run-all --quick', () => {
     expect(md).toContain(results.machine.cpuModel)
     expect(md).toContain(process.version)
     expect(md).toContain('--quick')
+    // each part's load average, so that a reader can tell a run on a busy machine
+    expect(results.loadAverages!.map((l) => l.part)).toEqual(['engine', 'sync', 'recall', 'load'])
+    for (const l of results.loadAverages!) {
+      expect(l.start).toBeGreaterThanOrEqual(0)
+      expect(l.end).toBeGreaterThanOrEqual(0)
+    }
+    expect(md).toMatch(/load average \(1 min\) at each part's start and end \| engine \d+\.\d\d to \d+\.\d\d, sync /)
     expect(md).not.toMatch(/\bNaN\b|undefined/)
     const images = [...md.matchAll(/\]\((images\/[^)]+\.svg)\)/g)].map((m) => m[1]!)
     expect(images.length).toBeGreaterThanOrEqual(5)

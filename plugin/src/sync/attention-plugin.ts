@@ -622,7 +622,11 @@ export class AttentionPlugin extends RoomPlugin<Room> {
     if (!this.inRoom()) return
     const before = this.unbound.size > 0 ? new Set(this.unbound) : null
     this.unbound.clear()
-    for (const c of this.room.clients) {
+    // an index loop: the array's iterator showed as kilobytes of garbage per look at 500 clients
+    // (a sampling heap profile of npm run bench:load)
+    const clients = this.room.clients
+    for (let i = 0; i < clients.length; i++) {
+      const c = clients[i]!
       if (c.state !== ClientState.JOINED || this.bySession.has(c.sessionId)) continue
       if (before !== null && before.has(c.sessionId)) {
         this.warnOnce(

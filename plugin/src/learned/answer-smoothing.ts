@@ -1,6 +1,7 @@
 // Owns: the learned scorer's smoothing over its answers (OnnxScorerOptions.smoothing), run in the
 // inference worker: each row's score blended with the smoothed score its pair (observer,
 // candidate) had in the previous answer, never across a recycled id of either.
+import { grownCopy } from '../ecs/shared-alloc'
 
 /**
  * One answer's rows as the smoothing reads them: observer `observers[i]` owns rows
@@ -110,15 +111,10 @@ export class AnswerSmoothing {
       this.nextScore = new Float64Array(r)
     }
     if (this.rowsFrom.length < ids) {
-      const grow = <T extends Int32Array | Float64Array>(old: T, make: (n: number) => T): T => {
-        const a = make(ids)
-        a.set(old as never)
-        return a
-      }
-      this.rowsFrom = grow(this.rowsFrom, (k) => new Int32Array(k))
-      this.rowsTo = grow(this.rowsTo, (k) => new Int32Array(k))
-      this.observerGen = grow(this.observerGen, (k) => new Float64Array(k))
-      this.answerOf = grow(this.answerOf, (k) => new Float64Array(k))
+      this.rowsFrom = grownCopy(this.rowsFrom, ids)
+      this.rowsTo = grownCopy(this.rowsTo, ids)
+      this.observerGen = grownCopy(this.observerGen, ids)
+      this.answerOf = grownCopy(this.answerOf, ids)
       // marks only grow: a fresh array of zeros holds none of them
       this.scatScore = new Float64Array(ids)
       this.scatGen = new Float64Array(ids)

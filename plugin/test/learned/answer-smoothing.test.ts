@@ -34,16 +34,23 @@ function oracle(answers: Answer[]): number[][][] {
   })
 }
 
+/** Hands `sm` one answer (observers with their candidate rows and scores); returns the smoothed scores, row by row. */
+function applyAnswer(sm: AnswerSmoothing, observers: number[], rows: number[][], scores: number[], generation: Float32Array, w: number): Float32Array {
+  const observerStart = [0]
+  for (const r of rows) observerStart.push(observerStart.at(-1)! + r.length)
+  const s = new Float32Array(scores)
+  sm.apply({ observers, observerStart, observerCount: observers.length, rowEid: rows.flat(), generation, scores: s }, w)
+  return s
+}
+
 function run(answers: Answer[], ids: number): number[][][] {
   const sm = new AnswerSmoothing()
   return answers.map((a) => {
-    const observerStart = [0]
-    for (const r of a.rows) observerStart.push(observerStart.at(-1)! + r.length)
-    const scores = new Float32Array(a.scores.flat())
     const generation = new Float32Array(ids)
     a.generation.forEach((g, i) => (generation[i] = g))
-    sm.apply({ observers: a.observers, observerStart, observerCount: a.observers.length, rowEid: a.rows.flat(), generation, scores }, a.w)
-    return a.rows.map((r, i) => Array.from(scores.subarray(observerStart[i]!, observerStart[i]! + r.length)))
+    const scores = applyAnswer(sm, a.observers, a.rows, a.scores.flat(), generation, a.w)
+    let r = 0
+    return a.rows.map((row) => Array.from(scores.subarray(r, (r += row.length))))
   })
 }
 
@@ -78,13 +85,7 @@ describe('learned scorer: smoothing over answers', () => {
 
   it('should keep an observer that skips an answer out of the next one\'s blend, and grow with the ids', () => {
     const sm = new AnswerSmoothing()
-    const apply = (observers: number[], rows: number[][], scores: number[], ids: number, w = 0.5): Float32Array => {
-      const observerStart = [0]
-      for (const r of rows) observerStart.push(observerStart.at(-1)! + r.length)
-      const s = new Float32Array(scores)
-      sm.apply({ observers, observerStart, observerCount: observers.length, rowEid: rows.flat(), generation: new Float32Array(ids), scores: s }, w)
-      return s
-    }
+    const apply = (observers: number[], rows: number[][], scores: number[], ids: number): Float32Array => applyAnswer(sm, observers, rows, scores, new Float32Array(ids), 0.5)
     expect(Array.from(apply([0], [[1, 2]], [1, 2], 4))).toEqual([1, 2])
     // observer 0 is not in the second answer: the third has nothing of its to blend with
     expect(Array.from(apply([3], [[1]], [4], 4))).toEqual([4])

@@ -249,6 +249,8 @@ export function capBands(st: SelectionState, slot: number, budget: number, ruleB
  * constant `settleSeconds` over the price's age: fast right after it opened, slow once settled),
  * never below the price that rows meet at 0. Otherwise it stays: a price that binds
  * nothing does not wind up or down (docs/concepts.md 6b). The price's age grows either way.
+ * A step down never raises the stored price: one already below the floor of this tick's ratio
+ * (the ratio fell since it was set) stays where it is.
  */
 export function updatePrice(st: SelectionState, slot: number, o: number, budget: number): void {
   const inp = st.inp
@@ -262,9 +264,14 @@ export function updatePrice(st: SelectionState, slot: number, o: number, budget:
   const costs = inp.byteCosts
   const tau = costs.settleSeconds
   const rate = tau > 0 ? costs.priceRate + (costs.settleRate - costs.priceRate) * Math.exp(-age / tau) : costs.priceRate
-  const p = inp.price[slot]! + rate * temperature * inp.dt * err
+  const from = inp.price[slot]!
+  const p = from + rate * temperature * inp.dt * err
   // the price a row meets, p + T ln(scale), never goes below 0 (p itself at the floor, which
-  // affordable() reads without the shift)
+  // affordable() reads without the shift). Clamped up to the floor only on a step up or from
+  // above it: a price below the floor of a ratio that fell (the client costs less than the
+  // configured costs say), raised to it on a step down, would read above 0 as soon as the ratio
+  // came back, and cut rows while the client received a fraction of its budget (docs/concepts.md
+  // 6b, "A price at its floor")
   const floor = inp.floorBytes[slot]! > 0 ? 0 : -temperature * Math.log(inp.byteScale[slot]!)
-  inp.price[slot] = p > floor ? p : floor
+  inp.price[slot] = p > floor ? p : err > 0 || from > floor ? floor : from
 }

@@ -34,7 +34,10 @@ export interface SelectionInputs {
   readonly stillCharge: Float64Array
   /** Per observer slot: the spend the floor read the budget as (bytes per second, scaled) when the rule members alone used the budget up on the last re-score, else 0. */
   readonly floorBytes: Float64Array
-  /** Per observer slot: the byte price, the score a non-rule row must reach to be bought (0 until the spend says otherwise). */
+  /**
+   * Per observer slot: the byte price for the configured costs (0 until the spend says otherwise);
+   * the score a non-rule row must reach to be bought is this plus `T ln(byteScale)`, at least 0.
+   */
   readonly price: Float32Array
   /** Per observer slot: the byte budget the price was opened for (-1: none yet); another budget opens it again. */
   readonly priceBudget: Float32Array

@@ -328,6 +328,46 @@ describe('byte budget', () => {
     expect(s.sys.bytePrice(q)).toBe(0)
   })
 
+  it('should not raise a price below its floor when the measured ratio falls, so that it stays at 0 when the ratio comes back', () => {
+    const s = scene({ byteCosts: { ...COSTS, burst: 2 } })
+    const o = s.observer(0, 0, 200, 1200)
+    // 100 entities 25.5 to 49.26 units away: scores 1.96 down to 0.06, all at Low (10 B/s each)
+    const crowd: number[] = []
+    for (let i = 0; i < 100; i++) crowd.push(s.at(25.5 + i * 0.24, 0))
+    // and one at 24 units: score 2.08, Medium by score, but a raise (90 B/s more) is worth it only
+    // from 2.2 above the price (T ln(90 / 10)): the price turns its raise away on every tick, and
+    // so moves on every tick, as in a game, where some member usually has such a score
+    s.at(0, 24)
+    const members = crowd.length + 2
+    // once a second, what the set costs at the configured rates as the encoder would send it at ratio `r`
+    const second = (r: number, check: () => void = () => {}): void => {
+      let b = 0
+      for (const band of bandsOf(s.sys, o).values()) b += band === Band.Low ? COSTS.low : band === Band.Medium ? COSTS.medium : COSTS.high
+      s.sys.reportBytes(o, r * b)
+      for (let t = 0; t < 20; t++) {
+        s.sys(s.world)
+        check()
+      }
+    }
+    const atFloor = (): void => {
+      expect(s.sys.bytePrice(o)).toBe(0)
+      expect(s.sys.memberCount(o)).toBe(members)
+    }
+    // the price opens with everything bought (1,020 of 1,200 B/s at the configured costs)
+    second(1, atFloor)
+    // the client receives a fifth of the estimate (a crowd standing still costs little), then half
+    // of it (the crowd starts moving): about 200, then 500 of 1,200 B/s. The price stays at 0 and
+    // nothing is cut on any tick (before 2026-12-03 the fall of the ratio raised the stored price
+    // to its floor, ln 5 = 1.6, and the ratio's return to 0.5 then cut every member scoring below
+    // 0.9 while the client received less than half its budget)
+    for (let k = 0; k < 15; k++) second(0.2, atFloor)
+    for (let k = 0; k < 15; k++) second(0.5, atFloor)
+    // over the budget (1.5 times the estimate, about 1,500 B/s): the price rises and the set shrinks
+    for (let k = 0; k < 10; k++) second(1.5)
+    expect(s.sys.bytePrice(o)).toBeGreaterThan(0)
+    expect(s.sys.memberCount(o)).toBeLessThan(members)
+  })
+
   it('should read a budget the rule members alone use up as theirs plus one Low member, and keep the best one', () => {
     const s = scene()
     // its own avatar costs 100 B/s, twice its budget

@@ -717,9 +717,11 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
   const bytePrice = (o: number): number => {
     const s = slot(o)
     if (s === -1 || !(c.Observer.byteBudget[o]! > 0)) return 0
-    // the stored price is for the configured costs; members cost `byteScale` times that (but at
-    // the floor, which the ratio scales alike: no shift there, as affordable() reads it)
-    const p = price[s]! + (floorBytes[s]! > 0 ? 0 : c.Observer.temperature[o]! * Math.log(inp.byteScale[s]!))
+    // a young price is stored for the configured costs; members cost `byteScale` times that (but at
+    // the floor, which the ratio scales alike: no shift there, as affordable() reads it). A settled
+    // one is stored as rows meet it
+    const young = priceAge[s]! < opts.byteCosts.settleSeconds
+    const p = price[s]! + (floorBytes[s]! > 0 || !young ? 0 : c.Observer.temperature[o]! * Math.log(inp.byteScale[s]!))
     return p > 0 ? p : 0
   }
 

@@ -90,7 +90,12 @@ export interface ByteCostOptions {
    * @defaultValue 0.25
    */
   settleRate: number
-  /** Time constant in seconds of the fade from `settleRate` to `priceRate` (0..1e6; 0: `priceRate` from the start). @defaultValue 10 */
+  /**
+   * Time constant in seconds of the fade from `settleRate` to `priceRate` (0..1e6; 0: `priceRate`
+   * from the start), and the age until which the measured byte ratio shifts the price at once (by
+   * `T ln ratio`; after it, the ratio moves the price only through the spend; 0: never).
+   * @defaultValue 10
+   */
   settleSeconds: number
 }
 

@@ -96,10 +96,11 @@ export function affordable(st: SelectionState, slot: number, o: number, n: numbe
   openDetailAccount(account, byteCosts, scale, detailShare(budget, ruleBytes, scale, byteCosts.detailShare) * scale)
   const low = account[Band.Low]!
   const temperature = c.Observer.temperature[o]!
-  // the price is per byte: stored for the configured costs, it rises by T ln(scale) when the
-  // measured ratio says every member costs `scale` times as much (concepts.md 6b); not for a
-  // budget read at its floor, which grows with the ratio as the member's cost does
-  const priceShift = floored ? 0 : temperature * Math.log(scale)
+  // while the price is young, it is per byte: stored for the configured costs, it rises by
+  // T ln(scale) when the measured ratio says every member costs `scale` times as much (concepts.md
+  // 6b); not for a budget read at its floor, which grows with the ratio as the member's cost does.
+  // Once settled it is a score, and the ratio moves it only through the spend, as updatePrice does
+  const priceShift = floored || !(st.inp.priceAge[slot]! < byteCosts.settleSeconds) ? 0 : temperature * Math.log(scale)
   const shifted = st.inp.price[slot]! + priceShift
   const price = opening ? -Infinity : shifted > 0 ? shifted : 0
   // the budget holds on average: one second may spend `burst` times it, but the opening one
@@ -249,29 +250,38 @@ export function capBands(st: SelectionState, slot: number, budget: number, ruleB
  * constant `settleSeconds` over the price's age: fast right after it opened, slow once settled),
  * never below the price that rows meet at 0. Otherwise it stays: a price that binds
  * nothing does not wind up or down (docs/concepts.md 6b). The price's age grows either way.
- * A step down never raises the stored price: one already below the floor of this tick's ratio
- * (the ratio fell since it was set) stays where it is.
+ * For its first `settleSeconds` the price is kept for the configured costs and read shifted by
+ * `T ln(ratio)`; at that age the shift is folded in, and from then on the ratio moves the price
+ * only through the spend. A step down never raises the stored price: one already below the floor
+ * of this tick's ratio (the ratio fell since it was set) stays where it is.
  */
 export function updatePrice(st: SelectionState, slot: number, o: number, budget: number): void {
   const inp = st.inp
   const age = inp.priceAge[slot]!
   inp.priceAge[slot] = age + inp.dt
-  const err = (inp.estBytes[slot]! * inp.byteScale[slot]!) / budget - 1
-  if (err > 0 ? st.nonRule === 0 : st.refused === 0) return
   const temperature = inp.c.Observer.temperature[o]!
-  // the rate inline, not from a helper: a double returned by a call V8 does not inline is boxed
-  // (PERFORMANCE.md, "doubles across calls")
   const costs = inp.byteCosts
   const tau = costs.settleSeconds
+  // the price a row meets, p + T ln(scale) while the price is young, never goes below 0: p's
+  // floor (0 at a floored budget, which affordable() reads without the shift, and once settled)
+  const shifting = age < tau && !(inp.floorBytes[slot]! > 0)
+  const floor = shifting ? -temperature * Math.log(inp.byteScale[slot]!) : 0
+  if (shifting && !(inp.priceAge[slot]! < tau)) {
+    // settled on this tick: the shift folded in, the price as rows meet it now
+    const read = inp.price[slot]! - floor
+    inp.price[slot] = read > 0 ? read : 0
+  }
+  const err = (inp.estBytes[slot]! * inp.byteScale[slot]!) / budget - 1
+  if (err > 0 ? st.nonRule === 0 : st.refused === 0) return
+  // the rate inline, not from a helper: a double returned by a call V8 does not inline is boxed
+  // (PERFORMANCE.md, "doubles across calls")
   const rate = tau > 0 ? costs.priceRate + (costs.settleRate - costs.priceRate) * Math.exp(-age / tau) : costs.priceRate
   const from = inp.price[slot]!
   const p = from + rate * temperature * inp.dt * err
-  // the price a row meets, p + T ln(scale), never goes below 0 (p itself at the floor, which
-  // affordable() reads without the shift). Clamped up to the floor only on a step up or from
-  // above it: a price below the floor of a ratio that fell (the client costs less than the
-  // configured costs say), raised to it on a step down, would read above 0 as soon as the ratio
-  // came back, and cut rows while the client received a fraction of its budget (docs/concepts.md
-  // 6b, "A price at its floor")
-  const floor = inp.floorBytes[slot]! > 0 ? 0 : -temperature * Math.log(inp.byteScale[slot]!)
-  inp.price[slot] = p > floor ? p : err > 0 || from > floor ? floor : from
+  const after = shifting && inp.priceAge[slot]! < tau ? floor : 0
+  // clamped up to the floor only on a step up or from above it: a price below the floor of a
+  // ratio that fell (the client costs less than the configured costs say), raised to it on a step
+  // down, would read above 0 as soon as the ratio came back, and cut rows while the client
+  // received a fraction of its budget (docs/concepts.md 6b, "A price at its floor")
+  inp.price[slot] = p > after ? p : err > 0 || from > after ? after : from
 }

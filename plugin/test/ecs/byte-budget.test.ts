@@ -328,6 +328,35 @@ describe('byte budget', () => {
     expect(s.sys.bytePrice(q)).toBe(0)
   })
 
+  it('should move a young price with the measured ratio at once, and a settled one only through the spend', () => {
+    const s = scene({ byteCosts: { ...COSTS, burst: 2 } })
+    const { o } = ring(s)
+    // what the set costs at the configured rates
+    const raw = (): number => {
+      let b = 0
+      for (const band of bandsOf(s.sys, o).values()) b += band === Band.Low ? COSTS.low : band === Band.Medium ? COSTS.medium : COSTS.high
+      return b
+    }
+    for (let t = 0; t < 20; t++) s.sys(s.world)
+    // the first report after the observer was added is not used (the initial full state)
+    s.sys.reportBytes(o, raw())
+    s.sys(s.world)
+    const young = s.sys.bytePrice(o)
+    expect(young).toBeGreaterThan(0)
+    // the client is found to receive twice the configured costs: at 2 s of age the price is per
+    // byte, and the score a row needs rises by about T ln 2 before the next tick
+    for (let k = 0; k < 40; k++) s.sys.reportBytes(o, 2 * raw())
+    expect(s.sys.bytePrice(o) - young).toBeCloseTo(Math.log(2), 1)
+    // past settleSeconds (10 s) the price is a score: the same finding moves it only through the
+    // spend, at the settled rate, tick by tick
+    for (let t = 0; t < 200; t++) s.sys(s.world)
+    const settled = s.sys.bytePrice(o)
+    for (let k = 0; k < 40; k++) s.sys.reportBytes(o, 4 * raw())
+    expect(s.sys.bytePrice(o)).toBe(settled)
+    s.sys(s.world)
+    expect(Math.abs(s.sys.bytePrice(o) - settled)).toBeLessThan(0.25 * 0.05 * 4)
+  })
+
   it('should not raise a price below its floor when the measured ratio falls, so that it stays at 0 when the ratio comes back', () => {
     const s = scene({ byteCosts: { ...COSTS, burst: 2 } })
     const o = s.observer(0, 0, 200, 1200)
@@ -362,8 +391,9 @@ describe('byte budget', () => {
     // 0.9 while the client received less than half its budget)
     for (let k = 0; k < 15; k++) second(0.2, atFloor)
     for (let k = 0; k < 15; k++) second(0.5, atFloor)
-    // over the budget (1.5 times the estimate, about 1,500 B/s): the price rises and the set shrinks
-    for (let k = 0; k < 10; k++) second(1.5)
+    // over the budget (three times the estimate, about 3,000 B/s): the price, settled, rises at
+    // its slow rate and the set sheds its lowest scores
+    for (let k = 0; k < 10; k++) second(3)
     expect(s.sys.bytePrice(o)).toBeGreaterThan(0)
     expect(s.sys.memberCount(o)).toBeLessThan(members)
   })

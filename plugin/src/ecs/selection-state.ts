@@ -35,8 +35,9 @@ export interface SelectionInputs {
   /** Per observer slot: the spend the floor read the budget as (bytes per second, scaled) when the rule members alone used the budget up on the last re-score, else 0. */
   readonly floorBytes: Float64Array
   /**
-   * Per observer slot: the byte price for the configured costs (0 until the spend says otherwise);
-   * the score a non-rule row must reach to be bought is this plus `T ln(byteScale)`, at least 0.
+   * Per observer slot: the byte price (0 until the spend says otherwise). While the price is
+   * young (`priceAge` below `settleSeconds`) it is kept for the configured costs, and the score a
+   * non-rule row must reach to be bought is this plus `T ln(byteScale)`; once settled, this. At least 0.
    */
   readonly price: Float32Array
   /** Per observer slot: the byte budget the price was opened for (-1: none yet); another budget opens it again. */

@@ -18,6 +18,7 @@ import { resolveOptions, type AttentionOptions } from './options'
 import { createOwnershipIndex } from './ownership'
 import { DENY_FLAGS, isDenied, isOwnedBy, markRuleRows } from './rules'
 import { keepObserver, selectObserver, type SelectionInputs } from './selection'
+import { priceShifts } from './byte-budget'
 import { createSelectionState } from './selection-state'
 import type { AttentionSystem, Explanation, PairScores, ScorerBatch } from './types'
 import { LOWEST_SCORE } from './scorer'
@@ -720,8 +721,7 @@ export function createAttentionSystem(world: World, options: AttentionOptions): 
     // a young price is stored for the configured costs; members cost `byteScale` times that (but at
     // the floor, which the ratio scales alike: no shift there, as affordable() reads it). A settled
     // one is stored as rows meet it
-    const young = priceAge[s]! < opts.byteCosts.settleSeconds
-    const p = price[s]! + (floorBytes[s]! > 0 || !young ? 0 : c.Observer.temperature[o]! * Math.log(inp.byteScale[s]!))
+    const p = price[s]! + (priceShifts(inp, s) ? c.Observer.temperature[o]! * Math.log(inp.byteScale[s]!) : 0)
     return p > 0 ? p : 0
   }
 

@@ -7,8 +7,17 @@ import type { AttentionComponents } from './components'
 import { Band, chargeDetail, detailBand, memberBand, openDetailAccount, rawBand } from './bands'
 import { Has } from './entity-tracker'
 import { Rule, ruleOf } from './rules'
-import { unlistChanged, type SelectionState } from './selection-state'
+import { unlistChanged, type SelectionInputs, type SelectionState } from './selection-state'
 import { sortBestFirst } from './top-k'
+
+/**
+ * Whether the slot's stored price is read shifted by `T ln(byteScale)`: while it is young (its age
+ * below `settleSeconds`) and the budget is not read at its floor (docs/concepts.md 6b). The one
+ * test of it for the allocation, the price's update and `bytePrice`.
+ */
+export function priceShifts(inp: SelectionInputs, slot: number): boolean {
+  return !(inp.floorBytes[slot]! > 0) && inp.priceAge[slot]! < inp.byteCosts.settleSeconds
+}
 
 /**
  * What the rule members will cost this tick at the configured rates (unscaled), each at its
@@ -100,7 +109,7 @@ export function affordable(st: SelectionState, slot: number, o: number, n: numbe
   // T ln(scale) when the measured ratio says every member costs `scale` times as much (concepts.md
   // 6b); not for a budget read at its floor, which grows with the ratio as the member's cost does.
   // Once settled it is a score, and the ratio moves it only through the spend, as updatePrice does
-  const priceShift = floored || !(st.inp.priceAge[slot]! < byteCosts.settleSeconds) ? 0 : temperature * Math.log(scale)
+  const priceShift = priceShifts(st.inp, slot) ? temperature * Math.log(scale) : 0
   const shifted = st.inp.price[slot]! + priceShift
   const price = opening ? -Infinity : shifted > 0 ? shifted : 0
   // the budget holds on average: one second may spend `burst` times it, but the opening one
@@ -258,15 +267,16 @@ export function capBands(st: SelectionState, slot: number, budget: number, ruleB
 export function updatePrice(st: SelectionState, slot: number, o: number, budget: number): void {
   const inp = st.inp
   const age = inp.priceAge[slot]!
+  // the price a row meets, p + T ln(scale) while the price shifts, never goes below 0: p's floor
+  // (0 when it does not shift: at a floored budget, and once settled)
+  const shifting = priceShifts(inp, slot)
   inp.priceAge[slot] = age + inp.dt
   const temperature = inp.c.Observer.temperature[o]!
   const costs = inp.byteCosts
   const tau = costs.settleSeconds
-  // the price a row meets, p + T ln(scale) while the price is young, never goes below 0: p's
-  // floor (0 at a floored budget, which affordable() reads without the shift, and once settled)
-  const shifting = age < tau && !(inp.floorBytes[slot]! > 0)
   const floor = shifting ? -temperature * Math.log(inp.byteScale[slot]!) : 0
-  if (shifting && !(inp.priceAge[slot]! < tau)) {
+  const stillShifting = priceShifts(inp, slot)
+  if (shifting && !stillShifting) {
     // settled on this tick: the shift folded in, the price as rows meet it now
     const read = inp.price[slot]! - floor
     inp.price[slot] = read > 0 ? read : 0
@@ -278,7 +288,7 @@ export function updatePrice(st: SelectionState, slot: number, o: number, budget:
   const rate = tau > 0 ? costs.priceRate + (costs.settleRate - costs.priceRate) * Math.exp(-age / tau) : costs.priceRate
   const from = inp.price[slot]!
   const p = from + rate * temperature * inp.dt * err
-  const after = shifting && inp.priceAge[slot]! < tau ? floor : 0
+  const after = stillShifting ? floor : 0
   // clamped up to the floor only on a step up or from above it: a price below the floor of a
   // ratio that fell (the client costs less than the configured costs say), raised to it on a step
   // down, would read above 0 as soon as the ratio came back, and cut rows while the client

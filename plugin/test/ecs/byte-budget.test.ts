@@ -67,6 +67,13 @@ function reporting(s: Scene): number {
   return o
 }
 
+/** What `o`'s set (its own avatar aside) costs at the configured rates `COSTS`, by band. */
+function configuredBytes(sys: AttentionSystem, o: number): number {
+  let b = 0
+  for (const band of bandsOf(sys, o).values()) b += band === Band.Low ? COSTS.low : band === Band.Medium ? COSTS.medium : COSTS.high
+  return b
+}
+
 function bandsOf(sys: AttentionSystem, o: number): Map<number, number> {
   const out = new Map<number, number>()
   for (let i = 0; i < sys.memberCount(o); i++) if (sys.memberAt(o, i) !== o) out.set(sys.memberAt(o, i), sys.bandAt(o, i))
@@ -331,12 +338,7 @@ describe('byte budget', () => {
   it('should move a young price with the measured ratio at once, and a settled one only through the spend', () => {
     const s = scene({ byteCosts: { ...COSTS, burst: 2 } })
     const { o } = ring(s)
-    // what the set costs at the configured rates
-    const raw = (): number => {
-      let b = 0
-      for (const band of bandsOf(s.sys, o).values()) b += band === Band.Low ? COSTS.low : band === Band.Medium ? COSTS.medium : COSTS.high
-      return b
-    }
+    const raw = (): number => configuredBytes(s.sys, o)
     for (let t = 0; t < 20; t++) s.sys(s.world)
     // the first report after the observer was added is not used (the initial full state)
     s.sys.reportBytes(o, raw())
@@ -370,9 +372,7 @@ describe('byte budget', () => {
     const members = crowd.length + 2
     // once a second, what the set costs at the configured rates as the encoder would send it at ratio `r`
     const second = (r: number, check: () => void = () => {}): void => {
-      let b = 0
-      for (const band of bandsOf(s.sys, o).values()) b += band === Band.Low ? COSTS.low : band === Band.Medium ? COSTS.medium : COSTS.high
-      s.sys.reportBytes(o, r * b)
+      s.sys.reportBytes(o, r * configuredBytes(s.sys, o))
       for (let t = 0; t < 20; t++) {
         s.sys(s.world)
         check()
@@ -502,11 +502,7 @@ describe('byte budget', () => {
     const before = s.sys.memberCount(o)
     // the schema costs twice what the engine assumes: the encoder sends twice the set's cost at
     // the configured rates, tick after tick, and the set shrinks to about half its members
-    const rawCost = (): number => {
-      let b = 0
-      for (const band of bandsOf(s.sys, o).values()) b += band === Band.Low ? COSTS.low : band === Band.Medium ? COSTS.medium : COSTS.high
-      return b
-    }
+    const rawCost = (): number => configuredBytes(s.sys, o)
     for (let t = 0; t < 60; t++) {
       s.sys.reportBytes(o, 2 * rawCost())
       s.sys(s.world)

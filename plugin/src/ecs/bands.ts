@@ -52,8 +52,9 @@ export interface ByteCostOptions {
    * premium (docs/concepts.md 6b): a member from before the tick stays bought down to
    * `T ln(1 + enter / low)` below the byte price, while a row that is no member yet must reach the
    * price, so a member keeps its place against an outsider of nearly the same score. It moves that
-   * score threshold only (the spend and the estimate do not count it); not applied to a budget
-   * read at its floor; 0 turns it off. @defaultValue 24
+   * score threshold (not applied to a budget read at its floor); the spend and the estimate count
+   * it only for a row that stands still, whose Low is discounted to `still` (docs/concepts.md 6b,
+   * "Still rows"); 0 turns it off. @defaultValue 24
    */
   enter: number
   /**
@@ -63,9 +64,11 @@ export interface ByteCostOptions {
   detailShare: number
   /**
    * Share of its band's cost that a rule member (self, owned, always-relevant) is charged while it
-   * stands still (no velocity, or zero): it is in the set on every tick, so it costs only what
-   * changes on it (0..1). The observer's own avatar starts here, then is charged the share its
-   * client's reports show while it stands still (`reportBytes`; docs/concepts.md 6b). @defaultValue 0.1
+   * stands still (no velocity, or zero), and of Low a non-rule member with a zero Velocity (one
+   * without Velocity is charged in full: a game may move it by its Position alone): held, it costs
+   * only what changes on it (0..1). Such a non-rule row also pays `enter` in the tick it is bought
+   * as a new member. The observer's own avatar starts here, then is charged the share its client's
+   * reports show while it stands still (`reportBytes`; docs/concepts.md 6b). @defaultValue 0.1
    */
   still: number
   /**

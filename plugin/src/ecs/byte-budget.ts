@@ -52,6 +52,17 @@ export function ruleMemberBytes(st: SelectionState, slot: number, o: number, obs
   return b
 }
 
+/**
+ * True when `e` has a Velocity and it is zero: a non-rule row that stands still, charged
+ * `byteCosts.still` of Low and its entry (docs/concepts.md 6b). An entity without Velocity does not
+ * count: a game may move it by its Position alone.
+ */
+export function standsStill(c: AttentionComponents, flags: Uint16Array, e: number): boolean {
+  if ((flags[e]! & Has.Velocity) === 0) return false
+  const V = c.Velocity
+  return V.x[e] === 0 && V.y[e] === 0 && V.z[e] === 0
+}
+
 /** True when `e` has no Velocity or a zero one: schema sends nothing for it until something changes. */
 export function isStill(c: AttentionComponents, flags: Uint16Array, e: number): boolean {
   if ((flags[e]! & Has.Velocity) === 0) return true
@@ -85,7 +96,9 @@ function markIncumbents(st: SelectionState, slot: number): void {
 /**
  * Orders the heap's `n` rows best first and returns how many of them the budget affords after the
  * rule members' bytes, all costs scaled by the slot's measured byte ratio; the rows bought are
- * `heap[0..k)`, best first. This tick may spend up to `burst` times the budget; a row whose score is
+ * `heap[0..k)`, best first. A row costs Low; one standing still ({@link standsStill})
+ * `byteCosts.still` of Low, plus `byteCosts.enter` when it is no member yet (on every tick: the
+ * entry is paid whatever the price), and a row that does not fit ends the buying. This tick may spend up to `burst` times the budget; a row whose score is
  * below the slot's price `p` is not bought, unless it was a member before this tick and its score
  * reaches `p - T * ln(1 + enter / Low cost)` (the entry premium: an outsider's first second also
  * pays its entry; not under a `floored` budget, whose one member is the best of this tick), nor
@@ -99,7 +112,7 @@ function markIncumbents(st: SelectionState, slot: number): void {
  */
 export function affordable(st: SelectionState, slot: number, o: number, n: number, budget: number, ruleBytes: number, opening: boolean, floored = false): number {
   const { heap, account } = st
-  const { c, scores, rowEid, byteCosts, bands } = st.inp
+  const { c, flags, scores, rowEid, byteCosts, bands } = st.inp
   sortBestFirst(heap, n, scores, rowEid)
   const scale = st.inp.byteScale[slot]!
   openDetailAccount(account, byteCosts, scale, detailShare(budget, ruleBytes, scale, byteCosts.detailShare) * scale)
@@ -121,8 +134,9 @@ export function affordable(st: SelectionState, slot: number, o: number, n: numbe
   const incumbent = st.incumbentStamp
   const stamp = st.stamp
   const premium = floored || opening ? 0 : temperature * st.entryPremium
-  // read only for rows within the premium below the price: none without one
-  if (premium > 0) markIncumbents(st, slot)
+  markIncumbents(st, slot)
+  const stillLow = low * byteCosts.still
+  const enterCost = byteCosts.enter * scale
   let detail = 0
   // rows bought so far, compacted to heap[0..k); r the next row to look at (heap[k..r) holds the
   // rows turned away)
@@ -146,9 +160,13 @@ export function affordable(st: SelectionState, slot: number, o: number, n: numbe
     }
     // the next row the price lets in: at the price, or a member within the premium below it
     let canTake = false
-    while (r < n && spent + low <= cap) {
+    let cost = low
+    while (r < n) {
+      const e = rowEid[heap[r]!]!
+      cost = standsStill(c, flags, e) ? stillLow + (incumbent[e] === stamp ? 0 : enterCost) : low
+      if (spent + cost > cap) break
       const s = scores[heap[r]!]!
-      if (s >= price || (s >= price - premium && incumbent[rowEid[heap[r]!]!] === stamp)) {
+      if (s >= price || (s >= price - premium && incumbent[e] === stamp)) {
         canTake = true
         break
       }
@@ -171,7 +189,7 @@ export function affordable(st: SelectionState, slot: number, o: number, n: numbe
       detail += st.bandCost[band]!
       u++
     } else {
-      spent += low
+      spent += cost
       // bought: to the front, past the rows turned away
       const t = heap[k]!
       heap[k] = heap[r]!
@@ -193,11 +211,12 @@ export function affordable(st: SelectionState, slot: number, o: number, n: numbe
 /**
  * Band capping: walks the set's Medium and High non-rule members best score first (ties by entity
  * id) and lowers the bands the detail share cannot pay for; keeps the band-changed list true to the
- * bands that result and stores the set's estimated bytes (unscaled).
+ * bands that result and stores the set's estimated bytes (unscaled): a Low member standing still at
+ * `byteCosts.still` of Low, plus `byteCosts.enter` on the tick it entered, as affordable() bought it.
  */
 export function capBands(st: SelectionState, slot: number, budget: number, ruleBytes: number): void {
   const { detailed, prevBand, enteredStamp, account } = st
-  const { sets, byteCosts } = st.inp
+  const { sets, byteCosts, c, flags } = st.inp
   const { eid: memberEid, band: memberBands, rule: memberRule, score: memberScore, bandChanged } = sets
   const NONE = Rule.None
   const LOW = Band.Low
@@ -210,13 +229,17 @@ export function capBands(st: SelectionState, slot: number, budget: number, ruleB
   const granted = st.inp.detailBytes[slot]!
   openDetailAccount(account, byteCosts, 1, granted < share ? granted : share)
   const lowCost = account[LOW]!
+  // a Low member standing still: a share of Low, and its entry on the tick it enters
+  const stillLow = lowCost * byteCosts.still
+  const enter = byteCosts.enter
   let n = 0
   let est = 0
   for (let i = 0; i < w; i++) {
     const j = base + i
     if (memberRule[j] !== NONE) continue
     if (memberBands[j]! === LOW) {
-      est += lowCost
+      const e = memberEid[j]!
+      est += standsStill(c, flags, e) ? stillLow + (enteredStamp[e] === stamp ? enter : 0) : lowCost
       continue
     }
     // insertion by score, best first (ties by entity id): usually a handful of members
@@ -237,10 +260,10 @@ export function capBands(st: SelectionState, slot: number, budget: number, ruleB
     const b = memberBands[j]!
     const nb = detailBand(b, account)
     if (nb !== LOW) chargeDetail(account, nb)
-    est += account[nb]!
+    const e = memberEid[j]!
+    est += nb !== LOW ? account[nb]! : standsStill(c, flags, e) ? stillLow + (enteredStamp[e] === stamp ? enter : 0) : lowCost
     if (nb === b) continue
     memberBands[j] = nb
-    const e = memberEid[j]!
     // an entrant is on the entered list, never the band-changed one
     if (enteredStamp[e] === stamp) continue
     const p = prevBand[e]!

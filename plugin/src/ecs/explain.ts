@@ -3,6 +3,7 @@
 // row writer and scoring (replayed by the system), band and hysteresis state from the set readers
 // see, the byte price from the system.
 import { Band, entryPremium, type ByteCostOptions } from './bands'
+import { standsStill } from './byte-budget'
 import { observerFault, observerFaultMessage, type AttentionComponents } from './components'
 import { Has } from './entity-tracker'
 import { HEAD_NAMES, type HeadWeights } from './heads'
@@ -104,13 +105,15 @@ export function explainPair(x: ExplainInputs): Explanation {
   if (x.bytes !== null && blind === null) {
     const { budget: B, price, scale, costs } = x.bytes
     const at = band ?? Band.Low
-    const cost = (at === Band.High ? costs.high : at === Band.Medium ? costs.medium : costs.low) * scale
+    // a non-rule entity standing still is charged a share of Low, and its entry when it is no member yet
+    const still = rule === null && at === Band.Low && standsStill(c, flags, e)
+    const cost = (at === Band.High ? costs.high : at === Band.Medium ? costs.medium : still ? costs.low * costs.still : costs.low) * scale
     // a NaN score is below any price (it is never bought)
     const belowPrice = score !== null && !(score >= price)
     const cut =
       !member && rule === null && score !== null && rank !== null && (belowPrice || (rank < budget && scoredMembers < budget))
     bytes = { budget: B, price, cost, cut }
-    const costText = `${member ? 'costs' : 'would cost'} ${cost.toFixed(1)} B/s`
+    const costText = `${member ? 'costs' : 'would cost'} ${cost.toFixed(1)} B/s${still ? ` standing still${member ? '' : `, and ${(costs.enter * scale).toFixed(1)} B to enter`}` : ''}`
     // a member from before the tick below the price: lingering on its way out, or held by the
     // entry premium (none at the floor); an entrant of this tick was bought at the price the tick
     // started with, which may have risen since

@@ -147,19 +147,22 @@ function checkByteBands(h: Harness, o: number, r: OracleObserver, s: EngineSet, 
   const nonRule = s.members.filter((m) => !r.rules.has(m)).length
   const price = r.opening ? r.openedPrice : expectedPrice(r.price, h.engine.estimatedBytes(o), r.byteBudget, h.oracle.options, r.temperature, nonRule, r.refused, r.priceAge)
   expect(Math.abs(h.engine.bytePrice(o) - price) <= 1e-5 * (1 + price), `${ctx}: price engine ${h.engine.bytePrice(o)}, oracle ${price} (from ${r.price})`).toBe(true)
-  const wanted: { entity: number; score: number; band: number }[] = []
+  const wanted: { entity: number; score: number; band: number; still: boolean; entered: boolean }[] = []
+  const V = h.C.Velocity
   for (const m of s.members) {
     const kind = r.rules.get(m)
     if (kind === 'self' || kind === 'owned') { expect(s.bands.get(m), `${ctx}: band of ${kind} ${m}`).toBe(2); continue }
     if (kind !== undefined) continue
     const score = r.scoreOf(m)
-    if (Number.isNaN(score)) { wanted.push({ entity: m, score: -Infinity, band: 0 }); continue }
+    // a non-rule member standing still (a zero Velocity) is charged less, and its entry (concepts.md 6b)
+    const still = hasComponent(h.world, m, V) && V.x[m] === 0 && V.y[m] === 0 && V.z[m] === 0
+    const entered = s.entered.includes(m)
+    if (Number.isNaN(score)) { wanted.push({ entity: m, score: -Infinity, band: 0, still, entered }); continue }
     // a score on a threshold may round either way, and capping depends on every member: skip
     if ([b.high, b.medium, b.high - b.margin, b.medium - b.margin].some((t) => Math.abs(score - t) < 1e-3)) return
     // an engine band before the cap is not observable, so the previous band is the engine's capped one
-    const isNew = s.entered.includes(m)
-    const prevBand = !isNew && prev ? prev.bands.get(m) ?? null : null
-    wanted.push({ entity: m, score, band: expectedBand(prevBand, score, b) })
+    const prevBand = !entered && prev ? prev.bands.get(m) ?? null : null
+    wanted.push({ entity: m, score, band: expectedBand(prevBand, score, b), still, entered })
   }
   const scores = wanted.map((w) => w.score).filter((x) => x > -Infinity).sort((x, y) => x - y)
   for (let i = 1; i < scores.length; i++) if (scores[i]! - scores[i - 1]! < 1e-4) return

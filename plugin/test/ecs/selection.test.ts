@@ -225,8 +225,21 @@ describe('byte-budget', () => {
     let refusedTrials = 0
     // trials where the premium bought a member past a row the price turned away
     let premiumTrials = 0
+    // trials that bought a still row that was no member (its entry charged) and one that was
+    let stillEntryTrials = 0
+    let stillMemberTrials = 0
     for (let trial = 0; trial < 200; trial++) {
-      const { c, st, inp, rows, begin } = setup()
+      const { c, flags, st, inp, rows, begin } = setup()
+      // a third of the entities stand still (a zero Velocity), a third move, a third have no Velocity
+      for (let e = 2; e < 14; e++) {
+        const kind = Math.floor(rnd() * 3)
+        if (kind === 2) continue
+        flags[e]! |= Has.Velocity
+        c.Velocity.x[e] = kind === 1 ? 1 + rnd() : 0
+      }
+      const still = (e: number): boolean => (flags[e]! & Has.Velocity) !== 0 && c.Velocity.x[e] === 0
+      // some budgets are read at their floor: no entry premium there, and a still row's entry charged
+      const floored = trial % 5 === 0
       inp.byteScale[0] = trial % 3 === 0 ? 1 : 0.5 + rnd()
       const scored: Record<number, number> = {}
       for (let e = 2; e < 14; e++) scored[e] = Math.round(rnd() * 20) / 4
@@ -250,15 +263,25 @@ describe('byte-budget', () => {
       const incumbents = new Set(before.filter((_, i) => i !== 2))
       // the rows best first (score, then entity id), as the oracle takes them
       const order = Array.from(st.heap.subarray(0, heapN)).sort((a, b) => inp.scores[b]! - inp.scores[a]! || inp.rowEid[a]! - inp.rowEid[b]!)
-      const k = affordable(st, 0, O, heapN, budget, ruleBytes, opening)
+      const k = affordable(st, 0, O, heapN, budget, ruleBytes, opening, floored)
       const ranked = order.map((r) => inp.scores[r]!)
       const scale = inp.byteScale[0]!
       const scaled = { ...o, byteCosts: { ...o.byteCosts, low: o.byteCosts.low * scale, medium: o.byteCosts.medium * scale, high: o.byteCosts.high * scale, enter: o.byteCosts.enter * scale } }
-      const oracle = affordableCount(ranked, budget, scaled, ruleBytes * scale, c.Observer.temperature[O]!, price, opening, c.Observer.temperature[O]! * Math.log(scale), order.map((r) => incumbents.has(inp.rowEid[r]!)))
+      const oracle = affordableCount(ranked, budget, scaled, ruleBytes * scale, c.Observer.temperature[O]!, {
+        price,
+        opening,
+        floored,
+        priceShift: c.Observer.temperature[O]! * Math.log(scale),
+        incumbent: order.map((r) => incumbents.has(inp.rowEid[r]!)),
+        still: order.map((r) => still(inp.rowEid[r]!)),
+      })
       expect(k, `trial ${trial}`).toBe(oracle.count)
       // the same rows, best first
       expect(Array.from(st.heap.subarray(0, k), (r) => inp.rowEid[r]!), `trial ${trial}: rows bought`).toEqual(oracle.taken.map((i) => inp.rowEid[order[i]!]!))
       if (oracle.taken.some((i, j) => i !== j)) premiumTrials++
+      const boughtStill = oracle.taken.map((i) => inp.rowEid[order[i]!]!).filter(still)
+      if (boughtStill.some((e) => !incumbents.has(e))) stillEntryTrials++
+      if (boughtStill.some((e) => incumbents.has(e))) stillMemberTrials++
       expect(st.refused === 1, `trial ${trial}: refused`).toBe(oracle.refused)
       if (opening) {
         expect(inp.price[0], `trial ${trial}: opened price`).toBeCloseTo(oracle.openedPrice, 5)
@@ -268,7 +291,7 @@ describe('byte-budget', () => {
       if (oracle.detail > 0) raisedTrials++
       // capping: members 2.. at their raw bands
       const sets = inp.sets
-      const wanted: { entity: number; score: number; band: number }[] = []
+      const wanted: { entity: number; score: number; band: number; still: boolean; entered: boolean }[] = []
       for (let e = 2; e < 14; e++) {
         const i = e - 2
         const s = scored[e]!
@@ -277,7 +300,10 @@ describe('byte-budget', () => {
         sets.rule[i] = Rule.None
         sets.score[i] = s
         sets.band[i] = band
-        wanted.push({ entity: e, score: s, band })
+        // the members not in the set before this tick entered on it
+        const entered = !incumbents.has(e)
+        if (entered) st.enteredStamp[e] = st.stamp
+        wanted.push({ entity: e, score: s, band, still: still(e), entered })
       }
       st.w = 12
       capBands(st, 0, budget, ruleBytes)
@@ -292,5 +318,8 @@ describe('byte-budget', () => {
     expect(refusedTrials).toBeGreaterThan(10)
     // and in some, a member below the price stays bought past an outsider the price turned away
     expect(premiumTrials).toBeGreaterThan(5)
+    // still rows are bought both as entrants (charged their entry) and as members
+    expect(stillEntryTrials).toBeGreaterThan(20)
+    expect(stillMemberTrials).toBeGreaterThan(20)
   })
 })

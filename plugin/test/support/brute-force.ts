@@ -255,10 +255,15 @@ export function createBruteForceAttention(world: World, options: AttentionOption
    * High, always-relevant at the raw band of its score (Low when not scored). Reads this tick's
    * rule list and scores of `ob` (call after its rows are scored).
    */
+  /** A non-rule row that stands still: a Velocity, and a zero one (docs/concepts.md 6b). */
+  function standsStill(e: number): boolean {
+    return (flags[e]! & VEL) !== 0 && c.Velocity.x[e] === 0 && c.Velocity.y[e] === 0 && c.Velocity.z[e] === 0
+  }
+
   function ruleBytesOf(ob: number): number {
     const { low, medium, high, still } = o.byteCosts
     // a rule member with no velocity, or a zero one, is charged `still` of its band
-    const rate = (e: number): number => ((flags[e]! & VEL) === 0 || (c.Velocity.x[e] === 0 && c.Velocity.y[e] === 0 && c.Velocity.z[e] === 0) ? still : 1)
+    const rate = (e: number): number => ((flags[e]! & VEL) === 0 || standsStill(e) ? still : 1)
     let b = 0
     for (let i = ruleStart[ob]!; i < rules; i++) {
       const kind = ruleKind[i]!
@@ -383,8 +388,13 @@ export function createBruteForceAttention(world: World, options: AttentionOption
       const considered = Array.from(ranked.subarray(0, take))
       // at the floor the one member bought is the best now: no premium (docs/concepts.md 6b)
       const floored = readBudget[ob]! > byteBudget
-      const incumbent = considered.map((r) => !floored && (extra.wasMember?.(ob, rowEntity[r]!) ?? false))
-      const afford = affordableCount(considered.map((r) => rowScore[r]!), readBudget[ob]!, o, ruleBytes[ob]!, c.Observer.temperature[ob]!, priceUsed[ob]!, opening[ob] === 1, 0, incumbent)
+      const afford = affordableCount(considered.map((r) => rowScore[r]!), readBudget[ob]!, o, ruleBytes[ob]!, c.Observer.temperature[ob]!, {
+        price: priceUsed[ob]!,
+        opening: opening[ob] === 1,
+        floored,
+        incumbent: considered.map((r) => extra.wasMember?.(ob, rowEntity[r]!) ?? false),
+        still: considered.map((r) => standsStill(rowEntity[r]!)),
+      })
       detailGranted[ob] = afford.detail
       refusedBy[ob] = afford.refused ? 1 : 0
       openedPrice[ob] = take > 0 ? afford.openedPrice : 0
@@ -675,25 +685,45 @@ export function expectedPrice(price: number, bytes: number, budget: number, o: R
   return Math.max(0, price + rate * temperature * o.dt * err)
 }
 
+/** How {@link affordableCount} buys: the price and the state of the rows, all optional. */
+export interface AffordInputs {
+  /** The stored byte price. @defaultValue 0 */
+  price?: number
+  /** Whether this tick opens the price. @defaultValue false */
+  opening?: boolean
+  /** The shift of a young price, `T ln(ratio)`. @defaultValue 0 */
+  priceShift?: number
+  /** Whether the budget is read at its floor: no entry premium. @defaultValue false */
+  floored?: boolean
+  /** Per ranked row: its entity was a member before this tick. @defaultValue none */
+  incumbent?: readonly boolean[]
+  /** Per ranked row: it stands still (a zero Velocity). @defaultValue none */
+  still?: readonly boolean[]
+}
+
 /**
  * Byte budget, from the spec (docs/concepts.md 6b): after the rule members' bytes, a greedy
  * allocation by value per byte over the ranked rows, spending at most `burst` times the budget in
  * this tick, buying no row whose score is below the price `p` (but a member from before this tick,
- * `incumbent[i]`, down to `p - T ln(1 + enter / low)`: the entry premium) and raising none whose
- * score is below `p + T ln(raise cost / low)`. The tick that opens the price (a new
- * observer or budget) spends at most the budget, with no price, and opens it at the score of the
- * first row it could not buy (0 when none, or below 0), less `priceShift`: the price is kept for the
- * configured costs, and a measured byte ratio `r` shifts it by `T ln r` (the caller passes that). A row taken at Low is worth e^(s/T) for `low`
- * bytes; raising a taken row to the band its score reaches (High, or Medium when High no longer
- * fits the detail share of what the rule members leave) is worth e^(s/T) again for that band's cost less `low`. At each step the
- * better buy per byte that still fits the budget is made: the raise of the best row not yet raised,
- * or the next row; a row that cannot be raised ends all raising. Ties go to taking the row.
+ * `incumbent[i]`, down to `p - T ln(1 + enter / low)`: the entry premium, not at a `floored` budget)
+ * and raising none whose score is below `p + T ln(raise cost / low)`. A row costs `low` at Low; one
+ * that stands still (`still[i]`) `still * low`, plus `enter` when it was no member before this tick.
+ * The tick that opens the price (a new observer or budget) spends at most the budget, with no
+ * price, and opens it at the score of the first row it could not buy (0 when none, or below 0),
+ * less `priceShift`: the price is kept for the configured costs, and a measured byte ratio `r`
+ * shifts it by `T ln r` (the caller passes that). A row taken at Low is worth e^(s/T) for its
+ * cost; raising a taken row to the band its score reaches (High, or Medium when High no longer
+ * fits the detail share of what the rule members leave) is worth e^(s/T) again for that band's
+ * cost less `low`. At each step the better buy per byte that still fits the budget is made: the
+ * raise of the best row not yet raised, or the next row; a row that cannot be raised ends all
+ * raising, a row that does not fit ends all buying. Ties go to taking the row.
  * @returns how many rows are taken, which (`taken`: indices into `rankedScores`, best first), and the detail bytes of the raises.
  */
-export function affordableCount(rankedScores: readonly number[], budget: number, o: ResolvedOptions, ruleBytes: number, temperature: number, price = 0, opening = false, priceShift = 0, incumbent: readonly boolean[] = []): { count: number; taken: number[]; detail: number; refused: boolean; openedPrice: number } {
+export function affordableCount(rankedScores: readonly number[], budget: number, o: ResolvedOptions, ruleBytes: number, temperature: number, inputs: AffordInputs = {}): { count: number; taken: number[]; detail: number; refused: boolean; openedPrice: number } {
+  const { opening = false, priceShift = 0, floored = false, incumbent = [], still = [] } = inputs
   // the price is kept for the configured costs; the measured ratio shifts it by T ln(ratio)
-  price = Math.max(0, price + priceShift)
-  const { low, medium, high, detailShare } = o.byteCosts
+  let price = Math.max(0, (inputs.price ?? 0) + priceShift)
+  const { low, medium, high, detailShare, enter } = o.byteCosts
   // the tick that opens the price spends at most the budget and has no price yet
   const burst = opening ? 1 : o.byteCosts.burst
   if (opening) price = -Infinity
@@ -703,7 +733,8 @@ export function affordableCount(rankedScores: readonly number[], budget: number,
   const cap = Math.max(0, budget - ruleBytes) * detailShare
   let spent = ruleBytes
   let detail = 0
-  const premium = temperature * Math.log(1 + o.byteCosts.enter / low)
+  const premium = floored ? 0 : temperature * Math.log(1 + enter / low)
+  const costOf = (i: number): number => (still[i] === true ? low * o.byteCosts.still + (incumbent[i] === true ? 0 : enter) : low)
   const bought: number[] = []
   // the next row to consider; a row the price turns away is passed over for good
   let next = 0
@@ -722,7 +753,7 @@ export function affordableCount(rankedScores: readonly number[], budget: number,
     }
     // the next row the price admits: at the price, or a member no further below it than the premium
     let take = false
-    while (next < rankedScores.length && spent + low <= limit) {
+    while (next < rankedScores.length && spent + costOf(next) <= limit) {
       const s = rankedScores[next]!
       if (s >= price || (incumbent[next] === true && s >= price - premium)) {
         take = true
@@ -744,7 +775,7 @@ export function affordableCount(rankedScores: readonly number[], budget: number,
       detail += bandCost
       raised++
     } else {
-      spent += low
+      spent += costOf(next)
       bought.push(next++)
     }
   }
@@ -757,13 +788,14 @@ export function affordableCount(rankedScores: readonly number[], budget: number,
  * Bands under a byte budget, from the spec: the members' bands from {@link expectedBand}, then,
  * best score first (ties by entity id), a Medium or High member keeps its band while the detail
  * share (at most what the allocation granted) pays for it, a High one that no longer fits drops to
- * Medium if that fits, else to Low.
+ * Medium if that fits, else to Low. A Low member costs Low, or, standing still (`still`), `still`
+ * of Low plus `enter` on the tick it entered (`entered`).
  * @param wanted - non-rule scored members with the band hysteresis gives them.
  * @param granted - the detail bytes {@link affordableCount} granted (no limit when omitted).
  * @returns band per member, and the set's bytes per second at those bands.
  */
-export function expectedBytesBands(wanted: { entity: number; score: number; band: number }[], budget: number, o: ResolvedOptions, granted = Infinity): { bands: Map<number, number>; bytes: number } {
-  const { low, medium, high, detailShare } = o.byteCosts
+export function expectedBytesBands(wanted: { entity: number; score: number; band: number; still?: boolean; entered?: boolean }[], budget: number, o: ResolvedOptions, granted = Infinity): { bands: Map<number, number>; bytes: number } {
+  const { low, medium, high, detailShare, enter, still } = o.byteCosts
   const cap = Math.min(budget * detailShare, granted)
   const order = [...wanted].sort((a, b) => b.score - a.score || a.entity - b.entity)
   const bands = new Map<number, number>()
@@ -773,7 +805,9 @@ export function expectedBytesBands(wanted: { entity: number; score: number; band
     let band = 0
     if (m.band === 2 && detail + high <= cap) band = 2
     else if (m.band >= 1 && detail + medium <= cap) band = 1
-    const cost = band === 2 ? high : band === 1 ? medium : low
+    // a Low member that stands still costs `still` of Low, and its entry in its first tick
+    const lowCost = m.still === true ? low * still + (m.entered === true ? enter : 0) : low
+    const cost = band === 2 ? high : band === 1 ? medium : lowCost
     if (band !== 0) detail += cost
     bytes += cost
     bands.set(m.entity, band)

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { addComponent, addEntity, createWorld } from 'bitecs'
+import { addComponent, addEntity, createWorld, type World } from 'bitecs'
 import { addObserver, createAttentionComponents, createAttentionSystem, createHeadScorer, DEFAULT_HYSTERESIS, DEFAULT_WEIGHTS, FEATURE_COUNT, HEAD_NAMES, setFacingAngle } from '../../src/index'
-import type { AttentionScorer, AttentionSystem, PairScores } from '../../src/index'
+import type { AttentionComponents, AttentionScorer, AttentionSystem, PairScores } from '../../src/index'
 
 // explain() must tell the truth about an observer that cannot see, and read as a sentence.
 
@@ -247,20 +247,23 @@ describe('explain with a custom scorer', () => {
   })
 })
 
+/** An entity at (x, 0) with a Velocity of (0, vy). */
+function onLine(world: World, C: AttentionComponents, x: number, vy: number): number {
+  const e = addEntity(world)
+  addComponent(world, e, C.Position)
+  addComponent(world, e, C.Velocity)
+  C.Position.x[e] = x
+  C.Velocity.y[e] = vy
+  return e
+}
+
 describe('explain with a byte budget', () => {
   it('should give the budget, the price, the cost and whether the byte budget cut the entity', () => {
     const world = createWorld()
     const C = createAttentionComponents(64)
     const costs = { low: 10, medium: 100, high: 100, burst: 1 }
     const sys = createAttentionSystem(world, { components: C, hysteresis: false, distanceFalloff: 0, byteCosts: costs })
-    const at = (x: number): number => {
-      const e = addEntity(world)
-      addComponent(world, e, C.Position)
-      addComponent(world, e, C.Velocity)
-      C.Position.x[e] = x
-      C.Velocity.y[e] = 1
-      return e
-    }
+    const at = (x: number): number => onLine(world, C, x, 1)
     const o = at(0)
     // room for the observer itself (High, 100 B/s) and three Low members, where K would take eight
     addObserver(world, C, o, { radius: 50, budget: 8, fov: 2 * Math.PI, byteBudget: 130 })
@@ -301,14 +304,7 @@ describe('explain with a byte budget', () => {
     // a price that falls within a few ticks while it turns rows away and the spend is below the budget
     const costs = { low: 10, medium: 100, high: 100, burst: 1, still: 0.1, enter: 24, settleRate: 100 }
     const sys = createAttentionSystem(world, { components: C, hysteresis: false, distanceFalloff: 0, byteCosts: costs })
-    const at = (x: number, vy: number): number => {
-      const e = addEntity(world)
-      addComponent(world, e, C.Position)
-      addComponent(world, e, C.Velocity)
-      C.Position.x[e] = x
-      C.Velocity.y[e] = vy
-      return e
-    }
+    const at = (x: number, vy: number): number => onLine(world, C, x, vy)
     const o = at(0, 1)
     // the observer itself (High, moving) 100 B/s leaves 30: three moving Low members, or more still
     // ones, each 1 B/s and 24 B in the tick it enters

@@ -212,7 +212,8 @@ export function affordable(st: SelectionState, slot: number, o: number, n: numbe
  * Band capping: walks the set's Medium and High non-rule members best score first (ties by entity
  * id) and lowers the bands the detail share cannot pay for; keeps the band-changed list true to the
  * bands that result and stores the set's estimated bytes (unscaled): a Low member standing still at
- * `byteCosts.still` of Low, plus `byteCosts.enter` on the tick it entered, as affordable() bought it.
+ * `byteCosts.still` of Low, plus its entry on the tick it entered (`byteCosts.enter` bytes once:
+ * `enter / dt` per second over that tick).
  */
 export function capBands(st: SelectionState, slot: number, budget: number, ruleBytes: number): void {
   const { detailed, prevBand, enteredStamp, account } = st
@@ -229,9 +230,11 @@ export function capBands(st: SelectionState, slot: number, budget: number, ruleB
   const granted = st.inp.detailBytes[slot]!
   openDetailAccount(account, byteCosts, 1, granted < share ? granted : share)
   const lowCost = account[LOW]!
-  // a Low member standing still: a share of Low, and its entry on the tick it enters
+  // a Low member standing still: a share of Low, and its entry on the tick it enters: `enter` bytes
+  // sent once, so `enter / dt` bytes per second over that tick (the estimate's mean over the ticks
+  // a report covers then counts it once, as the client received it)
   const stillLow = lowCost * byteCosts.still
-  const enter = byteCosts.enter
+  const enter = byteCosts.enter / st.inp.dt
   let n = 0
   let est = 0
   for (let i = 0; i < w; i++) {

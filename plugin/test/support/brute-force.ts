@@ -789,7 +789,7 @@ export function affordableCount(rankedScores: readonly number[], budget: number,
  * best score first (ties by entity id), a Medium or High member keeps its band while the detail
  * share (at most what the allocation granted) pays for it, a High one that no longer fits drops to
  * Medium if that fits, else to Low. A Low member costs Low, or, standing still (`still`), `still`
- * of Low plus `enter` on the tick it entered (`entered`).
+ * of Low plus `enter / dt` on the tick it entered (`entered`).
  * @param wanted - non-rule scored members with the band hysteresis gives them.
  * @param granted - the detail bytes {@link affordableCount} granted (no limit when omitted).
  * @returns band per member, and the set's bytes per second at those bands.
@@ -805,8 +805,9 @@ export function expectedBytesBands(wanted: { entity: number; score: number; band
     let band = 0
     if (m.band === 2 && detail + high <= cap) band = 2
     else if (m.band >= 1 && detail + medium <= cap) band = 1
-    // a Low member that stands still costs `still` of Low, and its entry in its first tick
-    const lowCost = m.still === true ? low * still + (m.entered === true ? enter : 0) : low
+    // a Low member that stands still costs `still` of Low, and its entry in its first tick: `enter`
+    // bytes once, `enter / dt` per second over that tick
+    const lowCost = m.still === true ? low * still + (m.entered === true ? enter / o.dt : 0) : low
     const cost = band === 2 ? high : band === 1 ? medium : lowCost
     if (band !== 0) detail += cost
     bytes += cost

@@ -98,8 +98,8 @@ function markIncumbents(st: SelectionState, slot: number): void {
  * rule members' bytes, all costs scaled by the slot's measured byte ratio; the rows bought are
  * `heap[0..k)`, best first. A row costs Low; one standing still ({@link standsStill})
  * `byteCosts.still` of Low, plus `byteCosts.enter` when it is no member yet (on every tick: the
- * entry is paid whatever the price), and a row that does not fit ends the buying. This tick may spend up to `burst` times the budget; a row whose score is
- * below the slot's price `p` is not bought, unless it was a member before this tick and its score
+ * entry is paid whatever the price), and a row that does not fit ends the buying. This tick may
+ * spend up to `burst` times the budget; a row whose score is below the slot's price `p` is not bought, unless it was a member before this tick and its score
  * reaches `p - T * ln(1 + enter / Low cost)` (the entry premium: an outsider's first second also
  * pays its entry; not under a `floored` budget, whose one member is the best of this tick), nor
  * raised unless its score reaches `p + T * ln(raise cost / Low cost)` (a row turned away sets

@@ -81,7 +81,7 @@ export interface Explanation {
     budget: number
     /** The byte price after the last tick (`bytePrice`): the score a candidate without a rule must reach to be bought. */
     price: number
-    /** Bytes per second the entity costs at its band (a non-member: at Low, as it would enter), scaled by the measured byte ratio. */
+    /** Bytes per second the entity costs at its band (a non-member: at Low, as it would enter; a non-rule one standing still at Low: `byteCosts.still` of Low, its entry not included), scaled by the measured byte ratio. */
     cost: number
     /**
      * True for a scored non-member without a rule that the byte budget kept out: its score is below

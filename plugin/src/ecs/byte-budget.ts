@@ -63,11 +63,9 @@ export function standsStill(c: AttentionComponents, flags: Uint16Array, e: numbe
   return V.x[e] === 0 && V.y[e] === 0 && V.z[e] === 0
 }
 
-/** True when `e` has no Velocity or a zero one: schema sends nothing for it until something changes. */
+/** True when `e` has no Velocity or a zero one: for a rule member, schema sends nothing for it until something changes. */
 export function isStill(c: AttentionComponents, flags: Uint16Array, e: number): boolean {
-  if ((flags[e]! & Has.Velocity) === 0) return true
-  const V = c.Velocity
-  return V.x[e] === 0 && V.y[e] === 0 && V.z[e] === 0
+  return (flags[e]! & Has.Velocity) === 0 || standsStill(c, flags, e)
 }
 
 /**
@@ -239,12 +237,7 @@ export function capBands(st: SelectionState, slot: number, budget: number, ruleB
   let est = 0
   for (let i = 0; i < w; i++) {
     const j = base + i
-    if (memberRule[j] !== NONE) continue
-    if (memberBands[j]! === LOW) {
-      const e = memberEid[j]!
-      est += standsStill(c, flags, e) ? stillLow + (enteredStamp[e] === stamp ? enter : 0) : lowCost
-      continue
-    }
+    if (memberRule[j] !== NONE || memberBands[j]! === LOW) continue
     // insertion by score, best first (ties by entity id): usually a handful of members
     const s = memberScore[j]!
     const e = memberEid[j]!
@@ -262,17 +255,25 @@ export function capBands(st: SelectionState, slot: number, budget: number, ruleB
     const j = base + detailed[k]!
     const b = memberBands[j]!
     const nb = detailBand(b, account)
-    if (nb !== LOW) chargeDetail(account, nb)
-    const e = memberEid[j]!
-    est += nb !== LOW ? account[nb]! : standsStill(c, flags, e) ? stillLow + (enteredStamp[e] === stamp ? enter : 0) : lowCost
+    if (nb !== LOW) {
+      chargeDetail(account, nb)
+      est += account[nb]!
+    }
     if (nb === b) continue
     memberBands[j] = nb
+    const e = memberEid[j]!
     // an entrant is on the entered list, never the band-changed one
     if (enteredStamp[e] === stamp) continue
     const p = prevBand[e]!
     // back to its previous band: no change after all
     if (p !== b && p === nb) unlistChanged(st, base, e)
     else if (p === b) bandChanged[base + st.changedN++] = e
+  }
+  // the Low members, those capped down to Low included
+  for (let j = base; j < base + w; j++) {
+    if (memberRule[j] !== NONE || memberBands[j]! !== LOW) continue
+    const e = memberEid[j]!
+    est += standsStill(c, flags, e) ? stillLow + (enteredStamp[e] === stamp ? enter : 0) : lowCost
   }
   st.inp.estBytes[slot] = est + ruleBytes
 }
@@ -301,8 +302,8 @@ export function updatePrice(st: SelectionState, slot: number, o: number, budget:
   const costs = inp.byteCosts
   const tau = costs.settleSeconds
   const floor = shifting ? -temperature * Math.log(inp.byteScale[slot]!) : 0
-  const stillShifting = priceShifts(inp, slot)
-  if (shifting && !stillShifting) {
+  const shiftsAfter = priceShifts(inp, slot)
+  if (shifting && !shiftsAfter) {
     // settled on this tick: the shift folded in, the price as rows meet it now
     const read = inp.price[slot]! - floor
     inp.price[slot] = read > 0 ? read : 0
@@ -314,7 +315,7 @@ export function updatePrice(st: SelectionState, slot: number, o: number, budget:
   const rate = tau > 0 ? costs.priceRate + (costs.settleRate - costs.priceRate) * Math.exp(-age / tau) : costs.priceRate
   const from = inp.price[slot]!
   const p = from + rate * temperature * inp.dt * err
-  const after = stillShifting ? floor : 0
+  const after = shiftsAfter ? floor : 0
   // clamped up to the floor only on a step up or from above it: a price below the floor of a
   // ratio that fell (the client costs less than the configured costs say), raised to it on a step
   // down, would read above 0 as soon as the ratio came back, and cut rows while the client

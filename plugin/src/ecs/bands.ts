@@ -100,13 +100,22 @@ export interface ByteCostOptions {
    * @defaultValue 10
    */
   settleSeconds: number
+  /**
+   * Seconds after the price opens when it opens once more, from the set the observer then holds
+   * (0..1e6; 0: never): the first opening sees every row as an entrant, on one tick, often the
+   * world's first, so it prices a crowd by its entries; this one prices the set by what its rows
+   * cost held (Low, or `still` of Low standing still) within the budget, its entries within
+   * `burst` times it. Not on a tick whose budget is read at its floor (docs/concepts.md 6b).
+   * @defaultValue 1
+   */
+  reopenSeconds: number
 }
 
 /** Default band thresholds. */
 export const DEFAULT_BANDS: Readonly<BandOptions> = Object.freeze({ high: 3.5, medium: 2, margin: 0.25 })
 
 /** Default byte costs per member and band. */
-export const DEFAULT_BYTE_COSTS: Readonly<ByteCostOptions> = Object.freeze({ low: 22, medium: 360, high: 362, enter: 24, detailShare: 0.5, still: 0.1, burst: 4, priceRate: 0.02, settleRate: 0.25, settleSeconds: 10 })
+export const DEFAULT_BYTE_COSTS: Readonly<ByteCostOptions> = Object.freeze({ low: 22, medium: 360, high: 362, enter: 24, detailShare: 0.5, still: 0.1, burst: 4, priceRate: 0.02, settleRate: 0.25, settleSeconds: 10, reopenSeconds: 1 })
 
 /**
  * The entry premium at temperature `T` (docs/concepts.md 6b): how far below the byte price a
@@ -132,6 +141,7 @@ export function checkBands(bands: BandOptions, costs: ByteCostOptions): void {
   checkRange('byteCosts.priceRate', costs.priceRate, 0, 100)
   checkRange('byteCosts.settleRate', costs.settleRate, 0, 100)
   checkRange('byteCosts.settleSeconds', costs.settleSeconds, 0, 1e6)
+  checkRange('byteCosts.reopenSeconds', costs.reopenSeconds, 0, 1e6)
 }
 
 /**

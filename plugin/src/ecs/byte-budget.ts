@@ -92,6 +92,28 @@ function markIncumbents(st: SelectionState, slot: number): void {
 }
 
 /**
+ * What a tick does with the byte price before it buys (docs/concepts.md 6b, step 4): buy under it,
+ * open it, or open it again from the set held.
+ */
+export const Opening = {
+  /** Buys under the price: up to `burst` times the budget this tick. */
+  No: 0,
+  /**
+   * Opens the price (a new observer, or a changed budget): no price, at most the budget, every row
+   * at what it costs this tick (every row is an entrant).
+   */
+  First: 1,
+  /**
+   * Opens it again, `byteCosts.reopenSeconds` after the first: no price, the rate of the set (what
+   * each row costs held: Low, or `still` of Low standing still) within the budget, and the whole
+   * spend, entries included, within `burst` times it, as on any tick.
+   */
+  Again: 2,
+} as const
+/** One of {@link Opening}'s values. */
+export type Opening = (typeof Opening)[keyof typeof Opening]
+
+/**
  * Orders the heap's `n` rows best first and returns how many of them the budget affords after the
  * rule members' bytes, all costs scaled by the slot's measured byte ratio; the rows bought are
  * `heap[0..k)`, best first. A row costs Low; one standing still ({@link standsStill})
@@ -101,14 +123,14 @@ function markIncumbents(st: SelectionState, slot: number): void {
  * reaches `p - T * ln(1 + enter / Low cost)` (the entry premium: an outsider's first second also
  * pays its entry; not under a `floored` budget, whose one member is the best of this tick), nor
  * raised unless its score reaches `p + T * ln(raise cost / Low cost)` (a row turned away sets
- * `st.refused` when the spend could have paid for it). The tick that opens the price spends at
- * most the budget, without a price, and opens it. Greedy by value per byte: each step either takes the next row at
+ * `st.refused` when the spend could have paid for it). A tick that opens the price ({@link Opening})
+ * buys without one and opens it at the score of the first row it turned away. Greedy by value per byte: each step either takes the next row at
  * Low (value e^(s/T), cost Low) or raises the best taken row not yet raised to the band its score reaches (its value again, for that band's cost
  * less Low's) while the detail share lasts, whichever is worth more per byte: a raise wins when its
  * score beats the next row's by more than `T * ln(raise cost / Low cost)`. Stores the detail bytes
  * granted (unscaled) for {@link capBands}.
  */
-export function affordable(st: SelectionState, slot: number, o: number, n: number, budget: number, ruleBytes: number, opening: boolean, floored = false): number {
+export function affordable(st: SelectionState, slot: number, o: number, n: number, budget: number, ruleBytes: number, opening: Opening, floored = false): number {
   const { heap, account } = st
   const { c, flags, scores, rowEid, byteCosts, bands } = st.inp
   sortBestFirst(heap, n, scores, rowEid)
@@ -122,16 +144,21 @@ export function affordable(st: SelectionState, slot: number, o: number, n: numbe
   // Once settled it is a score, and the ratio moves it only through the spend, as updatePrice does
   const priceShift = priceShifts(st.inp, slot) ? temperature * Math.log(scale) : 0
   const shifted = st.inp.price[slot]! + priceShift
-  const price = opening ? -Infinity : shifted > 0 ? shifted : 0
-  // the budget holds on average: one second may spend `burst` times it, but the opening one
-  const cap = opening ? budget : budget * byteCosts.burst
+  const opens = opening !== Opening.No
+  const price = opens ? -Infinity : shifted > 0 ? shifted : 0
+  // the budget holds on average: one second may spend `burst` times it, but the opening one. The
+  // second opening holds the set's rate (`held`: what the rows cost once they are members) to the
+  // budget, and lets the entries, a one-time cost, take the burst
+  const cap = opening === Opening.First ? budget : budget * byteCosts.burst
+  const heldCap = opening === Opening.Again ? budget : Infinity
   // the rule members come first: the budget is for everything the client receives
   let spent = ruleBytes * scale
+  let held = spent
   // the entry premium (bands.ts entryPremium), for the members before this tick (stamped). A
   // floored budget buys what matters most this tick: no premium there
   const incumbent = st.incumbentStamp
   const stamp = st.stamp
-  const premium = floored || opening ? 0 : temperature * st.entryPremium
+  const premium = floored || opens ? 0 : temperature * st.entryPremium
   markIncumbents(st, slot)
   const stillLow = low * byteCosts.still
   const enterCost = byteCosts.enter * scale
@@ -159,10 +186,13 @@ export function affordable(st: SelectionState, slot: number, o: number, n: numbe
     // the next row the price lets in: at the price, or a member within the premium below it
     let canTake = false
     let cost = low
+    let rate = low
     while (r < n) {
       const e = rowEid[heap[r]!]!
-      cost = standsStill(c, flags, e) ? stillLow + (incumbent[e] === stamp ? 0 : enterCost) : low
-      if (spent + cost > cap) break
+      const still = standsStill(c, flags, e)
+      rate = still ? stillLow : low
+      cost = still && incumbent[e] !== stamp ? rate + enterCost : rate
+      if (spent + cost > cap || held + rate > heldCap) break
       const s = scores[heap[r]!]!
       if (s >= price || (s >= price - premium && incumbent[e] === stamp)) {
         canTake = true
@@ -174,7 +204,7 @@ export function affordable(st: SelectionState, slot: number, o: number, n: numbe
       if (!(s >= price - premium)) break
       r++
     }
-    let canRaise = raise < Infinity && spent + raise <= cap
+    let canRaise = raise < Infinity && spent + raise <= cap && held + raise <= heldCap
     if (canRaise && !(scores[heap[u]!]! >= price + raiseMargin)) {
       // a raise is worth its bytes at the price only when its value per byte beats a Low buy at it
       st.refused = 1
@@ -183,11 +213,13 @@ export function affordable(st: SelectionState, slot: number, o: number, n: numbe
     if (!canTake && !canRaise) break
     if (canRaise && (!canTake || scores[heap[u]!]! - scores[heap[r]!]! > raiseMargin)) {
       spent += raise
+      held += raise
       chargeDetail(account, band)
       detail += st.bandCost[band]!
       u++
     } else {
       spent += cost
+      held += rate
       // bought: to the front, past the rows turned away
       const t = heap[k]!
       heap[k] = heap[r]!
@@ -197,11 +229,11 @@ export function affordable(st: SelectionState, slot: number, o: number, n: numbe
     }
   }
   st.inp.detailBytes[slot] = detail
-  if (opening) {
+  if (opens) {
     // the price opens at the score of the first row the budget turned away (0 when none was)
     const first = k < n ? scores[heap[k]!]! : 0
     st.inp.price[slot] = (first > 0 ? first : 0) - priceShift
-    st.inp.priceBudget[slot] = budget
+    if (opening === Opening.First) st.inp.priceBudget[slot] = budget
   }
   return k
 }

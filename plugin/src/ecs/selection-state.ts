@@ -42,7 +42,7 @@ export interface SelectionInputs {
   readonly price: Float32Array
   /** Per observer slot: the byte budget the price was opened for (-1: none yet); another budget opens it again. */
   readonly priceBudget: Float32Array
-  /** Per observer slot: seconds of price updates since the price opened (the rate fades from `settleRate` to `priceRate` with it); reset by the opening tick, which every budget passes through first. */
+  /** Per observer slot: seconds of price updates since the price opened (the rate fades from `settleRate` to `priceRate` with it); reset by the opening tick, which every budget passes through first; the tick it reaches `byteCosts.reopenSeconds` on opens the price again. */
   readonly priceAge: Float32Array
   /** Seconds per tick (the price moves per second). */
   readonly dt: number

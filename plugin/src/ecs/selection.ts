@@ -4,7 +4,7 @@
 // capping, and the softmax shift. docs/concepts.md sections 4 to 6b are the specification,
 // test/support/brute-force.ts the oracle. Loops keep arrays and constants in locals: PERFORMANCE.md.
 import { memberBand } from './bands'
-import { affordable, capBands, ruleMemberBytes, updatePrice } from './byte-budget'
+import { affordable, Opening, capBands, ruleMemberBytes, updatePrice } from './byte-budget'
 import { observerFault } from './components'
 import { Has } from './entity-tracker'
 import { DENY_FLAGS, isDenied, Rule, RULE_FLAGS, ruleOf } from './rules'
@@ -225,11 +225,17 @@ export function selectObserver(st: SelectionState, slot: number, o: number, star
   const floored = byBytes && floor > byteBudget
   const readBudget = floored ? floor : byteBudget
   inp.floorBytes[slot] = floored ? floor : 0
-  // a new observer or a changed budget opens the price, on a tick with rows to buy (docs/concepts.md 6b)
+  // a new observer or a changed budget opens the price, on a tick with rows to buy, and it opens
+  // again on the tick its age reaches `reopenSeconds`, from the set then held, unless the budget is
+  // read at its floor there (docs/concepts.md 6b). The age as updatePrice stores it (float32), so
+  // that exactly one tick crosses
   const opening = byBytes && inp.priceBudget[slot] !== byteBudget
+  const age = inp.priceAge[slot]!
+  const reopen = inp.byteCosts.reopenSeconds
+  const again = byBytes && !opening && !floored && age < reopen && Math.fround(age + inp.dt) >= reopen
   const buying = byBytes && heapN > 0
   if (buying) {
-    const k = affordable(st, slot, o, heapN, readBudget, ruleBytes, opening, floored)
+    const k = affordable(st, slot, o, heapN, readBudget, ruleBytes, opening ? Opening.First : again ? Opening.Again : Opening.No, floored)
     // opened for the observer's own budget, whatever the floor read it as
     if (opening) {
       inp.priceBudget[slot] = byteBudget

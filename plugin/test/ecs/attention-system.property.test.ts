@@ -34,7 +34,7 @@ const commonOptionsArb = fc.record({
   interactionSlots: fc.integer({ min: 1, max: 4 }),
   bands: fc.record({ medium: fc.double({ min: -1, max: 2, noNaN: true }), span: fc.double({ min: 0, max: 2, noNaN: true }), margin: fc.double({ min: 0, max: 0.5, noNaN: true }) })
     .map((b) => ({ medium: b.medium, high: b.medium + b.span, margin: b.margin })),
-  byteCosts: fc.record({ low: fc.constantFrom(5, 10, 22), medium: fc.constantFrom(30, 60, 100), high: fc.constantFrom(100, 150), detailShare: fc.constantFrom(0, 0.25, 0.5, 1) }),
+  byteCosts: fc.record({ low: fc.constantFrom(5, 10, 22), medium: fc.constantFrom(30, 60, 100), high: fc.constantFrom(100, 150), detailShare: fc.constantFrom(0, 0.25, 0.5, 1), reopenSeconds: fc.constantFrom(0, 0.05, 0.2, 1) }),
 })
 const scoringArb = fc.oneof(
   fc.constant<Partial<EngineOptions>>({}),
@@ -145,7 +145,8 @@ function checkByteBands(h: Harness, o: number, r: OracleObserver, s: EngineSet, 
   const b = h.oracle.options.bands
   // the price after the tick follows the set's estimated bytes (checked against the oracle below)
   const nonRule = s.members.filter((m) => !r.rules.has(m)).length
-  const price = r.opening ? r.openedPrice : expectedPrice(r.price, h.engine.estimatedBytes(o), r.byteBudget, h.oracle.options, r.temperature, nonRule, r.refused, r.priceAge)
+  // a reopening tick opens the price, then moves it as every tick but the first opening does
+  const price = r.opening ? r.openedPrice : expectedPrice(r.reopening ? r.openedPrice : r.price, h.engine.estimatedBytes(o), r.byteBudget, h.oracle.options, r.temperature, nonRule, r.refused, r.priceAge)
   expect(Math.abs(h.engine.bytePrice(o) - price) <= 1e-5 * (1 + price), `${ctx}: price engine ${h.engine.bytePrice(o)}, oracle ${price} (from ${r.price})`).toBe(true)
   const wanted: { entity: number; score: number; band: number; still: boolean; entered: boolean }[] = []
   const V = h.C.Velocity

@@ -204,11 +204,65 @@ describe('byte budget', () => {
     expect(kept.filter((x) => x < 20).length).toBe(60)
   })
 
+  it('should open the price again reopenSeconds after it opened, pricing the set by what its rows cost held', () => {
+    // a crowd of 60 standing still (a zero Velocity), 5 to 17 units away, around a moving observer
+    // whose byte budget is 400 B/s: its own avatar costs 100, a still row 1 (a tenth of Low) once
+    // held and 1 + 20 (its entry) to get in. The first opening sees every row as an entrant and buys
+    // (400 - 100) / 21 = 14 of them; one second later the price opens again from the set it holds:
+    // the 14 members at 1 B/s, the rest at 1 B/s within the budget and their entries (21 each)
+    // within burst times it, so every one of them is bought
+    const run = (reopenSeconds: number): { opened: number; reopened: number; price: number } => {
+      const s = scene({ byteCosts: { ...COSTS, enter: 20, still: 0.1, burst: 4, reopenSeconds } })
+      const o = s.observer(0, 0, 200, 400)
+      moving(s, o)
+      for (let i = 0; i < 60; i++) {
+        const e = s.at(5 + i * 0.2, 0.01 * i)
+        addComponent(s.world, e, s.C.Velocity)
+      }
+      s.sys(s.world)
+      const opened = s.sys.memberCount(o) - 1
+      // 20 ticks of 50 ms: the price's age reaches 1 s on the last of them
+      for (let t = 0; t < 20; t++) s.sys(s.world)
+      return { opened, reopened: s.sys.memberCount(o) - 1, price: s.sys.bytePrice(o) }
+    }
+    const again = run(1)
+    expect(again.opened).toBe(14)
+    expect(again.reopened).toBe(60)
+    // the entries of that tick raise the price a little (the estimate counts them), far below the
+    // crowd's scores (2.6 to 3.6)
+    expect(again.price).toBeLessThan(1)
+    // without the second opening the young price falls towards that level more slowly: after the
+    // same second it still turns most of the crowd away
+    const once = run(0)
+    expect(once.opened).toBe(14)
+    expect(once.reopened).toBeLessThan(40)
+    expect(once.price).toBeGreaterThan(2.6)
+  })
+
+  it('should not open the price again on a tick whose budget is read at its floor', () => {
+    // the starved observer (50 B/s, its moving avatar alone costs 100) is read at its floor on every
+    // tick: its price moves as on any tick when its age passes reopenSeconds
+    // (with a still crowd around it, which a second opening would price by its held cost)
+    const prices = (reopenSeconds: number): number[] => {
+      const s = scene({ byteCosts: { ...COSTS, enter: 20, still: 0.1, burst: 4, reopenSeconds } })
+      const { o } = starved(s)
+      for (let i = 0; i < 30; i++) addComponent(s.world, s.at(12 + i * 0.5, 0.01 * i), s.C.Velocity)
+      const out: number[] = []
+      for (let t = 0; t < 30; t++) {
+        s.sys(s.world)
+        out.push(s.sys.bytePrice(o))
+      }
+      return out
+    }
+    expect(prices(1)).toEqual(prices(0))
+  })
+
   it('should move the price at settleRate right after it opens, fading to priceRate with settleSeconds', () => {
     // the same crowd arrives 1 s and 120 s after the price opened: the price's rise over the next
     // second follows the rate at its age, settleRate fading to priceRate (docs/concepts.md 6b)
+    // (reopenSeconds 0: the crowd arriving 1 s in would otherwise meet the price's second opening)
     const rise = (quietSeconds: number): number => {
-      const s = scene({ byteCosts: { ...COSTS, burst: 2, priceRate: 0.02, settleRate: 0.5, settleSeconds: 10 } })
+      const s = scene({ byteCosts: { ...COSTS, burst: 2, priceRate: 0.02, settleRate: 0.5, settleSeconds: 10, reopenSeconds: 0 } })
       const { o } = ring(s)
       for (let t = 0; t < 20 * quietSeconds; t++) s.sys(s.world)
       for (let i = 0; i < 60; i++) s.at(5 + i * 0.2, -0.01 * i)
@@ -227,7 +281,7 @@ describe('byte budget', () => {
     expect(late).toBeGreaterThan(0.02 * 0.6)
     expect(late).toBeLessThan(0.02 * 1.0 + 1e-4)
     // settleSeconds 0: priceRate from the start
-    const s = scene({ byteCosts: { ...COSTS, burst: 2, priceRate: 0.02, settleRate: 0.5, settleSeconds: 0 } })
+    const s = scene({ byteCosts: { ...COSTS, burst: 2, priceRate: 0.02, settleRate: 0.5, settleSeconds: 0, reopenSeconds: 0 } })
     const { o } = ring(s)
     s.sys(s.world)
     for (let i = 0; i < 60; i++) s.at(5 + i * 0.2, -0.01 * i)

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createAttentionComponents } from '../../src/index'
 import { Band, DEFAULT_BANDS, DEFAULT_BYTE_COSTS } from '../../src/ecs/bands'
-import { affordable, capBands, ruleMemberBytes } from '../../src/ecs/byte-budget'
+import { affordable, capBands, Opening, ruleMemberBytes } from '../../src/ecs/byte-budget'
 import { createDenseList, Has } from '../../src/ecs/entity-tracker'
 import { createInterestSets } from '../../src/ecs/interest-sets'
 import { DEFAULT_HYSTERESIS, resolveOptions } from '../../src/ecs/options'
@@ -228,6 +228,8 @@ describe('byte-budget', () => {
     // trials that bought a still row that was no member (its entry charged) and one that was
     let stillEntryTrials = 0
     let stillMemberTrials = 0
+    // reopening trials whose rows differ from what a first opening would buy (the held rate binds, or the burst)
+    let reopenTrials = 0
     for (let trial = 0; trial < 200; trial++) {
       const { c, flags, st, inp, rows, begin } = setup()
       // a third of the entities stand still (a zero Velocity), a third move, a third have no Velocity
@@ -245,13 +247,16 @@ describe('byte-budget', () => {
       for (let e = 2; e < 14; e++) scored[e] = Math.round(rnd() * 20) / 4
       const n = rows(scored)
       const heapN = begin(n, 12)
-      const budget = 200 + rnd() * 3000
+      // a third of the trials open the price, a sixth open it again (the held rate within the
+      // budget, the entries within the burst); the others buy under a price (0 in some) with the burst
+      const opening = trial % 3 === 1 ? Opening.First : trial % 6 === 2 ? Opening.Again : Opening.No
+      // a second opening's budgets bind more often: its rows cost what they cost held
+      const budget = opening === Opening.Again ? 360 + rnd() * 400 : 200 + rnd() * 3000
       const ruleBytes = 362
       c.Observer.temperature[O] = trial % 2 === 0 ? 1 : 0.25 + rnd() * 2
-      // a third of the trials open the price; the others buy under a price (0 in some) with the burst
-      const opening = trial % 3 === 1
       const price = trial % 4 === 0 ? 0 : Math.round(rnd() * 20) / 4 + 0.1
       inp.price[0] = price
+      const priceBudgetBefore = inp.priceBudget[0]!
       // the set before this tick: some of the rows' entities (the entry premium keeps them down to
       // T ln(1 + enter / low) below the price), one of them a recycled id (no member any more)
       const before = [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13].filter(() => rnd() < 0.4)
@@ -269,13 +274,23 @@ describe('byte-budget', () => {
       const scaled = { ...o, byteCosts: { ...o.byteCosts, low: o.byteCosts.low * scale, medium: o.byteCosts.medium * scale, high: o.byteCosts.high * scale, enter: o.byteCosts.enter * scale } }
       const oracle = affordableCount(ranked, budget, scaled, ruleBytes * scale, c.Observer.temperature[O]!, {
         price,
-        opening,
+        opening: opening === Opening.First,
+        reopening: opening === Opening.Again,
         floored,
         priceShift: c.Observer.temperature[O]! * Math.log(scale),
         incumbent: order.map((r) => incumbents.has(inp.rowEid[r]!)),
         still: order.map((r) => still(inp.rowEid[r]!)),
       })
       expect(k, `trial ${trial}`).toBe(oracle.count)
+      if (opening === Opening.Again) {
+        const first = affordableCount(ranked, budget, scaled, ruleBytes * scale, c.Observer.temperature[O]!, {
+          opening: true,
+          floored,
+          incumbent: order.map((r) => incumbents.has(inp.rowEid[r]!)),
+          still: order.map((r) => still(inp.rowEid[r]!)),
+        })
+        if (first.count !== oracle.count) reopenTrials++
+      }
       // the same rows, best first
       expect(Array.from(st.heap.subarray(0, k), (r) => inp.rowEid[r]!), `trial ${trial}: rows bought`).toEqual(oracle.taken.map((i) => inp.rowEid[order[i]!]!))
       if (oracle.taken.some((i, j) => i !== j)) premiumTrials++
@@ -283,9 +298,10 @@ describe('byte-budget', () => {
       if (boughtStill.some((e) => !incumbents.has(e))) stillEntryTrials++
       if (boughtStill.some((e) => incumbents.has(e))) stillMemberTrials++
       expect(st.refused === 1, `trial ${trial}: refused`).toBe(oracle.refused)
-      if (opening) {
+      if (opening !== Opening.No) {
         expect(inp.price[0], `trial ${trial}: opened price`).toBeCloseTo(oracle.openedPrice, 5)
-        expect(inp.priceBudget[0]).toBe(Math.fround(budget))
+        // the second opening keeps the budget the first one opened for
+        expect(inp.priceBudget[0]).toBe(opening === Opening.First ? Math.fround(budget) : priceBudgetBefore)
       } else if (oracle.refused) refusedTrials++
       expect(inp.detailBytes[0]! * scale, `trial ${trial}: detail granted`).toBeCloseTo(oracle.detail, 6)
       if (oracle.detail > 0) raisedTrials++
@@ -321,5 +337,7 @@ describe('byte-budget', () => {
     // still rows are bought both as entrants (charged their entry) and as members
     expect(stillEntryTrials).toBeGreaterThan(20)
     expect(stillMemberTrials).toBeGreaterThan(20)
+    // and a second opening buys otherwise than a first one would
+    expect(reopenTrials).toBeGreaterThan(5)
   })
 })

@@ -39,7 +39,9 @@ export interface OracleObserver {
   refused: boolean
   /** With a byte budget, true when this tick opened the price (a new observer or budget, with rows to buy). */
   opening: boolean
-  /** With `opening`, the price it opened at: the score of the first row the budget turned away, 0 when none (or below 0). */
+  /** With a byte budget, true when this tick opened the price again (`byteCosts.reopenSeconds` after it opened). */
+  reopening: boolean
+  /** With `opening` or `reopening`, the price it opened at: the score of the first row the budget turned away, 0 when none (or below 0). */
   openedPrice: number
   /** With a byte budget, seconds of price updates since the price opened, as this tick's update read them (its rate fades with them). */
   priceAge: number
@@ -145,10 +147,12 @@ export function createBruteForceAttention(world: World, options: AttentionOption
   // the byte budget each observer's price was opened for (-1: not yet)
   const openedFor = new Float64Array(cap).fill(-1)
   // seconds of price updates since the price opened, and the age this tick's update used
-  const priceAge = new Float64Array(cap)
-  const ageUsed = new Float64Array(cap)
+  // the price's age as the engine stores it (float32), so that both reopen the price on the same tick
+  const priceAge = new Float32Array(cap)
+  const ageUsed = new Float32Array(cap)
   const refusedBy = new Uint8Array(cap)
   const opening = new Uint8Array(cap)
+  const reopening = new Uint8Array(cap)
   const openedPrice = new Float64Array(cap)
   let tick = 0
 
@@ -379,6 +383,7 @@ export function createBruteForceAttention(world: World, options: AttentionOption
     readBudget[ob] = byteBudget > 0 ? Math.max(byteBudget, ruleBytes[ob]! + o.byteCosts.low) : 0
     if (byteBudget <= 0 && (extra.selected?.(ob) ?? true)) openedFor[ob] = -1
     opening[ob] = 0
+    reopening[ob] = 0
     if (byteBudget > 0) {
       priceUsed[ob] = extra.priceOf?.(ob) ?? 0
       // a new observer or budget opens the price; with no rows to buy it opens at 0 and again later
@@ -388,9 +393,13 @@ export function createBruteForceAttention(world: World, options: AttentionOption
       const considered = Array.from(ranked.subarray(0, take))
       // at the floor the one member bought is the best now: no premium (docs/concepts.md 6b)
       const floored = readBudget[ob]! > byteBudget
+      // the price opens again on the tick its age reaches reopenSeconds, with rows to buy and the budget not at its floor
+      const R = o.byteCosts.reopenSeconds
+      if (opening[ob] === 0 && !floored && take > 0 && ageUsed[ob]! < R && Math.fround(ageUsed[ob]! + o.dt) >= R) reopening[ob] = 1
       const afford = affordableCount(considered.map((r) => rowScore[r]!), readBudget[ob]!, o, ruleBytes[ob]!, c.Observer.temperature[ob]!, {
         price: priceUsed[ob]!,
         opening: opening[ob] === 1,
+        reopening: reopening[ob] === 1,
         floored,
         incumbent: considered.map((r) => extra.wasMember?.(ob, rowEntity[r]!) ?? false),
         still: considered.map((r) => standsStill(rowEntity[r]!)),
@@ -504,6 +513,7 @@ export function createBruteForceAttention(world: World, options: AttentionOption
       price: priceUsed[ob]!,
       refused: refusedBy[ob] === 1,
       opening: opening[ob] === 1,
+      reopening: reopening[ob] === 1,
       openedPrice: openedPrice[ob]!,
       priceAge: ageUsed[ob]!,
       temperature,
@@ -691,6 +701,8 @@ export interface AffordInputs {
   price?: number
   /** Whether this tick opens the price. @defaultValue false */
   opening?: boolean
+  /** Whether this tick opens it again (`reopenSeconds` after the first): the held rate within the budget, the spend within the burst. @defaultValue false */
+  reopening?: boolean
   /** The shift of a young price, `T ln(ratio)`. @defaultValue 0 */
   priceShift?: number
   /** Whether the budget is read at its floor: no entry premium. @defaultValue false */
@@ -710,7 +722,10 @@ export interface AffordInputs {
  * that stands still (`still[i]`) `still * low`, plus `enter` when it was no member before this tick.
  * The tick that opens the price (a new observer or budget) spends at most the budget, with no
  * price, and opens it at the score of the first row it could not buy (0 when none, or below 0),
- * less `priceShift`: the price is kept for the configured costs, and a measured byte ratio `r`
+ * less `priceShift`; the tick that opens it again (`reopening`) has no price either, holds what
+ * the rows bought cost once members (`low`, `still * low` standing still, the rule members and
+ * raises as charged) to the budget and the spend, entries included, to `burst` times it, and opens
+ * it the same way: the price is kept for the configured costs, and a measured byte ratio `r`
  * shifts it by `T ln r` (the caller passes that). A row taken at Low is worth e^(s/T) for its
  * cost; raising a taken row to the band its score reaches (High, or Medium when High no longer
  * fits the detail share of what the rule members leave) is worth e^(s/T) again for that band's
@@ -720,21 +735,25 @@ export interface AffordInputs {
  * @returns how many rows are taken, which (`taken`: indices into `rankedScores`, best first), and the detail bytes of the raises.
  */
 export function affordableCount(rankedScores: readonly number[], budget: number, o: ResolvedOptions, ruleBytes: number, temperature: number, inputs: AffordInputs = {}): { count: number; taken: number[]; detail: number; refused: boolean; openedPrice: number } {
-  const { opening = false, priceShift = 0, floored = false, incumbent = [], still = [] } = inputs
+  const { opening = false, reopening = false, priceShift = 0, floored = false, incumbent = [], still = [] } = inputs
   // the price is kept for the configured costs; the measured ratio shifts it by T ln(ratio)
   let price = Math.max(0, (inputs.price ?? 0) + priceShift)
   const { low, medium, high, detailShare, enter } = o.byteCosts
   // the tick that opens the price spends at most the budget and has no price yet
   const burst = opening ? 1 : o.byteCosts.burst
-  if (opening) price = -Infinity
+  if (opening || reopening) price = -Infinity
   const limit = budget * burst
+  // the second opening: the set's rate (what its rows cost held) within the budget
+  const heldLimit = reopening ? budget : Infinity
   let refused = false
   // the detail share is a share of what the rule members leave
   const cap = Math.max(0, budget - ruleBytes) * detailShare
   let spent = ruleBytes
+  let held = ruleBytes
   let detail = 0
   const premium = floored ? 0 : temperature * Math.log(1 + enter / low)
   const costOf = (i: number): number => (still[i] === true ? low * o.byteCosts.still + (incumbent[i] === true ? 0 : enter) : low)
+  const heldOf = (i: number): number => (still[i] === true ? low * o.byteCosts.still : low)
   const bought: number[] = []
   // the next row to consider; a row the price turns away is passed over for good
   let next = 0
@@ -753,7 +772,7 @@ export function affordableCount(rankedScores: readonly number[], budget: number,
     }
     // the next row the price admits: at the price, or a member no further below it than the premium
     let take = false
-    while (next < rankedScores.length && spent + costOf(next) <= limit) {
+    while (next < rankedScores.length && spent + costOf(next) <= limit && held + heldOf(next) <= heldLimit) {
       const s = rankedScores[next]!
       if (s >= price || (incumbent[next] === true && s >= price - premium)) {
         take = true
@@ -763,7 +782,7 @@ export function affordableCount(rankedScores: readonly number[], budget: number,
       if (!(s >= price - premium)) break
       next++
     }
-    let raise = !Number.isNaN(extra) && spent + extra <= limit
+    let raise = !Number.isNaN(extra) && spent + extra <= limit && held + extra <= heldLimit
     if (raise && !(rankedScores[bought[raised]!]! >= price + temperature * Math.log(extra / low))) {
       refused = true
       raise = false
@@ -772,10 +791,12 @@ export function affordableCount(rankedScores: readonly number[], budget: number,
     const raiseWorthMore = raise && (!take || Math.exp((rankedScores[bought[raised]!]! - rankedScores[next]!) / temperature) * low > extra)
     if (raiseWorthMore) {
       spent += extra
+      held += extra
       detail += bandCost
       raised++
     } else {
       spent += costOf(next)
+      held += heldOf(next)
       bought.push(next++)
     }
   }

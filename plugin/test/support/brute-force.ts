@@ -752,8 +752,9 @@ export function affordableCount(rankedScores: readonly number[], budget: number,
   let held = ruleBytes
   let detail = 0
   const premium = floored ? 0 : temperature * Math.log(1 + enter / low)
-  const costOf = (i: number): number => (still[i] === true ? low * o.byteCosts.still + (incumbent[i] === true ? 0 : enter) : low)
+  // what a row costs once a member, and this tick: a still row that is no member yet pays its entry too
   const heldOf = (i: number): number => (still[i] === true ? low * o.byteCosts.still : low)
+  const costOf = (i: number): number => heldOf(i) + (still[i] === true && incumbent[i] !== true ? enter : 0)
   const bought: number[] = []
   // the next row to consider; a row the price turns away is passed over for good
   let next = 0

@@ -13,7 +13,7 @@
 // with the heads' byte-budget sweep (cached too): like with like. Every point is also compared with
 // the heads' best of both sweeps at the same bytes (`best`).
 //
-//   node --import tsx bench/train/compare.ts --model m.onnx [--family a,b] [--seeds train|test|validation] [--seed-count N (default 1)] [--cache dir] [--budgets 1,2,4] [--byte-budgets 350,450] [--smoothing 0.5 (default: the scorer's)] [--scores (serve the answers as scores, residual: false)] [--hysteresis swapMargin=0.5,minOutTicks=10] [--out points.json]
+//   node --import tsx bench/train/compare.ts --model m.onnx [--family a,b] [--seeds train|test|validation] [--seed-count N (default 1)] [--cache dir] [--budgets 1,2,4] [--byte-budgets 350,450] [--smoothing 0.5 (default: the scorer's)] [--reach 1 (the scorer's reachSeconds; default: its own)] [--scores (serve the answers as scores, residual: false)] [--hysteresis swapMargin=0.5,minOutTicks=10] [--out points.json]
 // (any other flag is an error; it imports the built plugin through the example server's state: `npm run build:plugin` first)
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
@@ -106,7 +106,7 @@ function cached(path: string, make: () => RecallRow[]): RecallRow[] {
  * @param cacheDir - where the model-independent rows are kept between runs.
  * @param budgets - count budgets of the learned rows.
  * @param byteBudgets - byte budgets of the learned rows (none: no byte-budget rows, and the heads' byte-budget sweep is not replayed).
- * @param serving - the learned scorer's `smoothing` and `residual` options (its defaults where omitted).
+ * @param serving - the learned scorer's `smoothing`, `residual` and `reachSeconds` options (its defaults where omitted).
  * @param seedCount - how many of the seed set's seeds to replay, pooled (more is slower, and
  *   steadier: one seed moves a point by a few hundredths). @defaultValue 1
  * @param hysteresis - the engine's hysteresis for the learned rows only (the heads' curves keep the defaults).
@@ -143,7 +143,7 @@ function missesByOther(row: RecallRow, other: RecallRow): string {
 }
 
 if (isMain(import.meta.url)) {
-  checkFlags('compare.ts', ['model', 'family', 'seeds', 'seed-count', 'cache', 'budgets', 'byte-budgets', 'smoothing', 'hysteresis', 'out'], ['scores'])
+  checkFlags('compare.ts', ['model', 'family', 'seeds', 'seed-count', 'cache', 'budgets', 'byte-budgets', 'smoothing', 'reach', 'hysteresis', 'out'], ['scores'])
   const model = flagValue('model')
   if (model === undefined) throw new Error('usage: compare.ts --model m.onnx [--family a,b] [--seeds train|test|validation]')
   const seeds = (flagValue('seeds') ?? 'train') as SeedSet
@@ -157,7 +157,12 @@ if (isMain(import.meta.url)) {
   for (const name of families) {
     const smoothing = flagValue('smoothing')
     // --scores: the model's answers served as scores (residual: false), as before 2026-12-02's corrections
-    const serving = { smoothing: smoothing === undefined ? undefined : Number(smoothing), residual: hasFlag('scores') ? false : undefined }
+    const reach = flagValue('reach')
+    const serving = {
+      smoothing: smoothing === undefined ? undefined : Number(smoothing),
+      residual: hasFlag('scores') ? false : undefined,
+      reachSeconds: reach === undefined ? undefined : Number(reach),
+    }
     const c = await compareFamily(name, seeds, model, cache, budgets, byteBudgets, serving, Number(flagValue('seed-count') ?? 1), parseHysteresis(flagValue('hysteresis')))
     out.push(c)
     const pct = (v: number | null): string => (v === null ? 'n/a' : `${(v * 100).toFixed(2)}%`)

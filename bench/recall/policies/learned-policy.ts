@@ -15,6 +15,7 @@ export const LEARNED_BYTE_LABEL = 'attention (learned) B='
 export interface LearnedServing {
   smoothing?: number | undefined
   residual?: boolean | undefined
+  reachSeconds?: number | undefined
 }
 
 /**
@@ -24,11 +25,11 @@ export interface LearnedServing {
  * @param modelPath - the .onnx file.
  * @param k - the count budget, or with `byteBudget` > 0 the byte budget in bytes per client per
  *   second (in the heads' byte-budget configuration, {@link byteBudgetPolicy}).
- * @param serving - the scorer's `smoothing` and `residual` options (its defaults where omitted).
+ * @param serving - the scorer's `smoothing`, `residual` and `reachSeconds` options (its defaults where omitted).
  * @param hysteresis - the engine's hysteresis options for this replay (its defaults when omitted).
  */
 export async function replayLearned(rec: Recording, modelPath: string, k: number, log: (l: string) => void = () => {}, byteBudget = false, serving: LearnedServing = {}, hysteresis?: Partial<HysteresisOptions>): Promise<ReplayResult> {
-  const scorer = await createOnnxScorer({ model: modelPath, lockstep: true, hangTimeoutMs: 30_000, smoothing: serving.smoothing, residual: serving.residual, onEvent: (e) => log(`  learned scorer: ${e.message}`) })
+  const scorer = await createOnnxScorer({ model: modelPath, lockstep: true, hangTimeoutMs: 30_000, smoothing: serving.smoothing, residual: serving.residual, reachSeconds: serving.reachSeconds, onEvent: (e) => log(`  learned scorer: ${e.message}`) })
   try {
     const engine = hysteresis === undefined ? { scorer } : { scorer, hysteresis }
     const policy = byteBudget ? byteBudgetPolicy(k, { engine, variant: 'learned' }) : attentionPolicy(k, { engine, variant: 'learned' })

@@ -43,7 +43,9 @@ export const Meta = {
   Tick: 4,
   /** 1 when the request is the first of a system that took the scorer over (`attach`): the worker's smoothing starts over. */
   Restart: 5,
-  Size: 6,
+  /** Rows of the answer the reach guard lifted to the heads' score (worker; OnnxScorerOptions.reachSeconds). */
+  Guarded: 6,
+  Size: 7,
 } as const
 
 /** Sections of a slot's `state` snapshot (one float per entity id each). */
@@ -77,11 +79,15 @@ export type ToWorker =
       threads: number
       /** Weight of a pair's previous score (0: off); see OnnxScorerOptions.smoothing. */
       smoothing: number
+      /** The heads' weights in feature order: each row's heads' score, as the engine computes it. */
+      headWeights: number[]
       /**
-       * Heads' weights in feature order when the answers are corrections (OnnxScorerOptions.residual):
-       * the worker subtracts each row's heads' score from the model's. Null: the answers are the model's scores.
+       * The answers are corrections (OnnxScorerOptions.residual): the worker subtracts each row's
+       * heads' score from the model's. False: the answers are the model's scores.
        */
-      residualWeights: number[] | null
+      residual: boolean
+      /** OnnxScorerOptions.reachSeconds (0: no reach guard). */
+      reachSeconds: number
       width: number
       /** {@link Control}, over a SharedArrayBuffer. */
       control: Int32Array

@@ -7,6 +7,7 @@ import { FEATURE_COUNT, scoreRow } from '../ecs/heads'
 import { INPUT_MASK, INPUT_X, OUTPUT_SCORE } from './model-contract'
 import { writeModelInputs, type ModelInputSource } from './model-inputs'
 import { AnswerSmoothing } from './answer-smoothing'
+import { ReachGuard } from './reach-guard'
 
 const port = parentPort
 if (port === null) throw new Error('colyseus-attention/learned: worker.ts runs in a worker thread only')
@@ -23,10 +24,15 @@ let padded = new Float32Array(0)
 let rowsBuf = new Float32Array(0)
 let mask = new Float32Array(0)
 let smoothing = 0
-let residualWeights: Float64Array | null = null
-const headScore = new Float32Array(1)
+let headWeights = new Float64Array(0)
+let residual = true
+let reachSeconds = 0
+/** Per row: the heads' score of the row the model answered (the corrections' base, the guard's floor). */
+let headScores = new Float32Array(0)
 /** The previous answer's smoothed scores (OnnxScorerOptions.smoothing). */
 const smoothed = new AnswerSmoothing()
+/** The fastest speed seen per entity id (OnnxScorerOptions.reachSeconds). */
+const guard = new ReachGuard()
 /** The tick of the previous answer's request (-1: none yet). */
 let previousTick = -1
 
@@ -94,7 +100,9 @@ async function init(m: Extract<ToWorker, { type: 'init' }>): Promise<void> {
     session = s
     width = m.width
     smoothing = m.smoothing
-    residualWeights = m.residualWeights === null ? null : Float64Array.from(m.residualWeights)
+    headWeights = Float64Array.from(m.headWeights)
+    residual = m.residual
+    reachSeconds = m.reachSeconds
     m.slots.forEach((a, i) => {
       slots[i] = a
       versions[i] = m.versions[i]!
@@ -189,24 +197,27 @@ async function answer(ctl: Int32Array, batch: SlotArrays, request: number): Prom
         scores.set(y.subarray((k - c0) * widest, (k - c0) * widest + len), a)
       }
     }
-    // corrections (OnnxScorerOptions.residual): the model's score minus the heads' score of the
-    // same row, as the engine computes it (each feature as stored, in float32)
-    const hw = residualWeights
-    if (hw !== null) {
-      for (let r = 0; r < rows; r++) {
-        scoreRow(hw, batch.features, r * FEATURE_COUNT, headScore, 0)
-        scores[r] = scores[r]! - headScore[0]!
-      }
-    }
+    // each row's heads' score, as the engine computes it (each feature as stored, in float32);
+    // corrections (OnnxScorerOptions.residual) are the model's score minus it
+    if (headScores.length < rows) headScores = new Float32Array(rows * 2)
+    for (let r = 0; r < rows; r++) scoreRow(headWeights, batch.features, r * FEATURE_COUNT, headScores, r)
+    if (residual) for (let r = 0; r < rows; r++) scores[r] = scores[r]! - headScores[r]!
+    // another system's first request: the previous answers' pairs and speeds are another world's entities
+    const restart = batch.meta.length > Meta.Restart && batch.meta[Meta.Restart] === 1
+    if (restart) guard.reset()
     if (smoothing > 0) {
       const tick = batch.meta.length > Meta.Tick ? batch.meta[Meta.Tick]! : previousTick + 1
-      // another system's first request: the previous answer's pairs are another world's entities
-      const restart = batch.meta.length > Meta.Restart && batch.meta[Meta.Restart] === 1
       // the weight of the past decays per tick, however many ticks an inference takes
       const w = restart || previousTick < 0 || tick <= previousTick ? 0 : Math.pow(smoothing, tick - previousTick)
       smoothed.apply({ observers: batch.observers, observerStart, observerCount, rowEid: batch.rowEid, generation: part(7), scores }, w)
       previousTick = tick
     }
+    // after the smoothing: what is served (the smoothing keeps the model's own answers)
+    guard.apply(
+      { observers: batch.observers, observerStart, observerCount, rowEid: batch.rowEid, x: part(0), y: part(1), vx: part(2), vy: part(3), generation: part(7), scores, heads: residual ? null : headScores },
+      reachSeconds,
+    )
+    batch.meta[Meta.Guarded] = guard.guarded
     batch.meta[Meta.Ms] = performance.now() - t0
     Atomics.store(ctl, Control.Status, AnswerStatus.Ok)
   } catch (e) {

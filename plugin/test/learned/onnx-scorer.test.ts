@@ -221,6 +221,48 @@ describe('createOnnxScorer', () => {
     for (const x of scorers) await x.dispose()
   })
 
+  it('should not let the model lower a candidate that has moved fast enough to reach the observer within reachSeconds', async () => {
+    await expect(createOnnxScorer({ model: tinyModel(INPUT_WIDTH), reachSeconds: -1 })).rejects.toThrow(/reachSeconds must be a finite number in \[0, 1000000\]; got -1/)
+    await expect(createOnnxScorer({ model: tinyModel(INPUT_WIDTH), reachSeconds: Number.NaN })).rejects.toThrow(/reachSeconds must be a finite number/)
+    // a model that scores every row far below the heads
+    const low = tinyModel(INPUT_WIDTH, undefined, -100)
+    const run = async (options: { reachSeconds?: number; residual?: boolean }) => {
+      const scorer = await createOnnxScorer({ model: low, lockstep: true, smoothing: 0, ...options })
+      const { world, C, o, sys, heads, spawn } = scene(scorer)
+      // eight units away, both walking at 1 unit a second; the rider first passes by at 12 (the
+      // scene's other entities stand still)
+      const rider = spawn(8, 0)
+      const walker = spawn(0, 8)
+      C.Velocity.y[rider] = 12
+      C.Velocity.x[walker] = 1
+      sys(world)
+      C.Velocity.y[rider] = 1
+      for (let t = 0; t < 3; t++) {
+        sys(world)
+        heads(world)
+      }
+      const result = { rider: sys.explain(o, rider), walker: sys.explain(o, walker), headRider: heads.explain(o, rider), stats: scorer.stats() }
+      sys.dispose()
+      heads.dispose()
+      await scorer.dispose()
+      return result
+    }
+    const on = await run({})
+    expect(on.rider.scorer).toEqual({ score: 0, source: 'model correction' })
+    expect(on.rider.score).toBeCloseTo(on.headRider.score!, 5)
+    expect(on.walker.scorer!.score).toBeLessThan(-50)
+    expect(on.stats.guardedRows).toBe(1)
+    // as scores: the rider scores what the heads scored the row the model answered
+    const scores = await run({ residual: false })
+    expect(scores.rider.scorer?.source).toBe('model')
+    expect(scores.rider.score).toBeCloseTo(scores.headRider.score!, 5)
+    expect(scores.walker.score).toBeLessThan(-50)
+    // off: the model lowers both
+    const off = await run({ reachSeconds: 0 })
+    expect(off.rider.scorer!.score).toBeLessThan(-50)
+    expect(off.stats.guardedRows).toBe(0)
+  })
+
   it('should serve one attention system at a time, and a next one once the first is disposed, from none of its answers', async () => {
     const scorer = await createOnnxScorer({ model: tinyModel(INPUT_WIDTH) })
     const a = scene(scorer)

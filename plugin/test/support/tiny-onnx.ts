@@ -34,17 +34,22 @@ const info = (name: string, dims: (string | number)[]) =>
   })
 
 /**
- * A tiny model for contract tests: `out = ReduceSum(x, axis 2) * mask`, with the given names and
- * row width (the learned scorer wants x, mask, score and its own INPUT_WIDTH).
+ * A tiny model for contract tests: `out = (ReduceSum(x, axis 2) + offset) * mask`, with the given
+ * names and row width (the learned scorer wants x, mask, score and its own INPUT_WIDTH). A large
+ * negative `offset` makes a model that scores every row far below the heads.
  */
-export function tinyModel(width: number, names = { x: 'x', mask: 'mask', out: 'score' }): Uint8Array {
+export function tinyModel(width: number, names = { x: 'x', mask: 'mask', out: 'score' }, offset = 0): Uint8Array {
   const graph = create(GraphProtoSchema, {
     name: 'tiny',
     node: [
       create(NodeProtoSchema, { opType: 'ReduceSum', input: [names.x, 'axes'], output: ['sum'], attribute: [create(AttributeProtoSchema, { name: 'keepdims', type: AttributeProto_AttributeType.INT, i: 0n })] }),
-      create(NodeProtoSchema, { opType: 'Mul', input: ['sum', names.mask], output: [names.out] }),
+      create(NodeProtoSchema, { opType: 'Add', input: ['sum', 'offset'], output: ['shifted'] }),
+      create(NodeProtoSchema, { opType: 'Mul', input: ['shifted', names.mask], output: [names.out] }),
     ],
-    initializer: [create(TensorProtoSchema, { name: 'axes', dims: [1n], dataType: TensorProto_DataType.INT64, int64Data: [2n] })],
+    initializer: [
+      create(TensorProtoSchema, { name: 'axes', dims: [1n], dataType: TensorProto_DataType.INT64, int64Data: [2n] }),
+      create(TensorProtoSchema, { name: 'offset', dims: [], dataType: TensorProto_DataType.FLOAT, floatData: [offset] }),
+    ],
     input: [info(names.x, ['n', 'm', width]), info(names.mask, ['n', 'm'])],
     output: [info(names.out, ['n', 'm'])],
   })

@@ -31,7 +31,8 @@ export interface GuardedAnswer {
 
 /** The fastest speed each entity id has been seen moving at, kept across the worker's answers. */
 export class ReachGuard {
-  private peak = new Float32Array(0)
+  /** The fastest speed seen, squared (units^2 / s^2). */
+  private peak = new Float64Array(0)
   /** Generation the peak belongs to (-1: none): a recycled id starts over. */
   private peakGen = new Float32Array(0)
 
@@ -47,6 +48,7 @@ export class ReachGuard {
     const { observers, observerStart, rowEid, x, y, vx, vy, generation, scores, heads } = a
     this.fit(generation.length)
     const { peak, peakGen } = this
+    const s2 = seconds * seconds
     let guarded = 0
     for (let i = 0; i < a.observerCount; i++) {
       const o = observers[i]!
@@ -58,15 +60,17 @@ export class ReachGuard {
           peakGen[c] = generation[c]!
           peak[c] = 0
         }
-        const speed = Math.hypot(vx[c]!, vy[c]!)
-        if (speed > peak[c]!) peak[c] = speed
+        // squared speeds and distances: no square root per row
+        const cvx = vx[c]!
+        const cvy = vy[c]!
+        const speed2 = cvx * cvx + cvy * cvy
+        if (speed2 > peak[c]!) peak[c] = speed2
         const floor = heads === null ? 0 : heads[r]!
         // NaN rows are left to the scorer's own check of the answer
         if (!(scores[r]! < floor)) continue
         const dx = x[c]! - ox
         const dy = y[c]! - oy
-        const reach = peak[c]! * seconds
-        if (dx * dx + dy * dy > reach * reach) continue
+        if (dx * dx + dy * dy > peak[c]! * s2) continue
         scores[r] = floor
         guarded++
       }
@@ -83,7 +87,7 @@ export class ReachGuard {
   /** Grows the per-id arrays to `ids` (keeping what was seen). */
   private fit(ids: number): void {
     if (this.peak.length >= ids) return
-    const peak = new Float32Array(ids)
+    const peak = new Float64Array(ids)
     const gen = new Float32Array(ids).fill(-1)
     peak.set(this.peak)
     gen.set(this.peakGen)

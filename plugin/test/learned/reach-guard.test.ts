@@ -1,93 +1,71 @@
 import { describe, expect, it } from 'vitest'
 import { ReachGuard, type GuardedAnswer } from '../../src/learned/reach-guard'
 
-/** Entity state by id and one observer's rows, as a request carries them. */
-function answer(ids: number, observer: number, rows: number[], scores: number[], heads: number[] | null = null) {
-  const f = () => new Float32Array(ids)
-  const a = {
+type EntityState = Partial<Record<'x' | 'y' | 'vx' | 'vy' | 'generation', number>>
+
+/** One observer's rows as a request carries them, with the entity state by id (0 where not given). */
+function answer(ids: number, observer: number, rows: number[], scores: number[], state: Record<number, EntityState>, heads: number[] | null = null): GuardedAnswer {
+  const column = (k: keyof EntityState) => Float32Array.from({ length: ids }, (_, e) => state[e]?.[k] ?? 0)
+  return {
     observers: Uint32Array.of(observer),
     observerStart: Int32Array.of(0, rows.length),
     observerCount: 1,
     rowEid: Uint32Array.from(rows),
-    x: f(),
-    y: f(),
-    vx: f(),
-    vy: f(),
-    generation: f(),
+    x: column('x'),
+    y: column('y'),
+    vx: column('vx'),
+    vy: column('vy'),
+    generation: column('generation'),
     scores: Float32Array.from(scores),
     heads: heads === null ? null : Float32Array.from(heads),
   }
-  return a
 }
 
 describe('ReachGuard', () => {
   it('should keep a correction from lowering a candidate that once moved fast enough to reach the observer within the window', () => {
     const guard = new ReachGuard()
-    // observer 0 at the origin; 1 and 2 eight units away, 3 at thirty
-    const a = answer(4, 0, [1, 2, 3], [-1, -1, -1])
-    a.x[1] = 8
-    a.y[2] = 8
-    a.x[3] = 30
-    // a rider charging past: 12 units a second; the others walk at 1
-    a.vx[1] = 12
-    a.vy[2] = 1
-    a.vy[3] = 12
+    // observer 0 at the origin; 1 and 2 eight units away, 3 at thirty; a rider charging past at 12
+    // units a second, the others walking at 1
+    const a = answer(4, 0, [1, 2, 3], [-1, -1, -1], { 1: { x: 8, vx: 12 }, 2: { y: 8, vy: 1 }, 3: { x: 30, vy: 12 } })
     guard.apply(a, 1)
     expect(Array.from(a.scores)).toEqual([0, -1, -1])
     expect(guard.guarded).toBe(1)
     // later it trots at 1: its row is still guarded, what it has shown it can do is kept
-    const b = answer(4, 0, [1, 2, 3], [-0.5, -0.5, 0.7])
-    b.x[1] = 8
-    b.y[2] = 8
-    b.x[3] = 10
-    b.vx[1] = 1
-    b.vy[2] = 1
+    const b = answer(4, 0, [1, 2, 3], [-0.5, -0.5, 0.7], { 1: { x: 8, vx: 1 }, 2: { y: 8, vy: 1 }, 3: { x: 10 } })
     guard.apply(b, 1)
     // 3 is within reach now, but a raise is the model's own
     expect(Array.from(b.scores)).toEqual([0, -0.5, Math.fround(0.7)])
     expect(guard.guarded).toBe(1)
     // a recycled id (another generation) is a new entity: nothing is known of its speed
-    const c = answer(4, 0, [1], [-0.5])
-    c.x[1] = 8
-    c.generation[1] = 1
+    const c = answer(4, 0, [1], [-0.5], { 1: { x: 8, generation: 1 } })
     guard.apply(c, 1)
     expect(Array.from(c.scores)).toEqual([-0.5])
   })
 
   it('should forget every speed on reset (a next system takes the scorer over)', () => {
     const guard = new ReachGuard()
-    const a = answer(2, 0, [1], [-1])
-    a.x[1] = 5
-    a.vx[1] = 10
+    const a = answer(2, 0, [1], [-1], { 1: { x: 5, vx: 10 } })
     guard.apply(a, 1)
     expect(Array.from(a.scores)).toEqual([0])
     guard.reset()
-    const b = answer(2, 0, [1], [-1])
-    b.x[1] = 5
+    const b = answer(2, 0, [1], [-1], { 1: { x: 5 } })
     guard.apply(b, 1)
     expect(Array.from(b.scores)).toEqual([-1])
   })
 
   it('should lift a served score to the heads\' score of its row, not to 0, when the answers are scores', () => {
     const guard = new ReachGuard()
-    const a = answer(3, 0, [1, 2], [1.5, 0.4], [2, 0.2])
-    a.x[1] = 3
-    a.x[2] = 3
-    a.vx[1] = 4
-    a.vx[2] = 4
+    const a = answer(3, 0, [1, 2], [1.5, 0.4], { 1: { x: 3, vx: 4 }, 2: { x: 3, vx: 4 } }, [2, 0.2])
     guard.apply(a, 1)
     expect(Array.from(a.scores)).toEqual([2, Math.fround(0.4)])
   })
 
   it('should only record speeds with seconds 0, and guard with them once on', () => {
     const guard = new ReachGuard()
-    const a = answer(2, 0, [1], [-1])
-    a.x[1] = 5
-    a.vx[1] = 10
+    const a = answer(2, 0, [1], [-1], { 1: { x: 5, vx: 10 } })
     guard.apply(a, 0)
     expect(Array.from(a.scores)).toEqual([-1])
-    const b = answer(2, 0, [1], [-1])
-    b.x[1] = 5
+    const b = answer(2, 0, [1], [-1], { 1: { x: 5 } })
     guard.apply(b, 1)
     expect(Array.from(b.scores)).toEqual([0])
   })

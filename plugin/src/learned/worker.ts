@@ -197,10 +197,14 @@ async function answer(ctl: Int32Array, batch: SlotArrays, request: number): Prom
         scores.set(y.subarray((k - c0) * widest, (k - c0) * widest + len), a)
       }
     }
-    // each row's heads' score, as the engine computes it (each feature as stored, in float32);
-    // corrections (OnnxScorerOptions.residual) are the model's score minus it
-    if (headScores.length < rows) headScores = new Float32Array(rows * 2)
-    for (let r = 0; r < rows; r++) scoreRow(headWeights, batch.features, r * FEATURE_COUNT, headScores, r)
+    // each row's heads' score, as the engine computes it (each feature as stored, in float32):
+    // corrections (OnnxScorerOptions.residual) are the model's score minus it, and the guard holds
+    // served scores at it; neither needs it when the answers are scores and the guard is off
+    const guarding = reachSeconds > 0
+    if (residual || guarding) {
+      if (headScores.length < rows) headScores = new Float32Array(rows * 2)
+      for (let r = 0; r < rows; r++) scoreRow(headWeights, batch.features, r * FEATURE_COUNT, headScores, r)
+    }
     if (residual) for (let r = 0; r < rows; r++) scores[r] = scores[r]! - headScores[r]!
     // another system's first request: the previous answers' pairs and speeds are another world's entities
     const restart = batch.meta.length > Meta.Restart && batch.meta[Meta.Restart] === 1
@@ -212,12 +216,15 @@ async function answer(ctl: Int32Array, batch: SlotArrays, request: number): Prom
       smoothed.apply({ observers: batch.observers, observerStart, observerCount, rowEid: batch.rowEid, generation: part(7), scores }, w)
       previousTick = tick
     }
-    // after the smoothing: what is served (the smoothing keeps the model's own answers)
-    guard.apply(
-      { observers: batch.observers, observerStart, observerCount, rowEid: batch.rowEid, x: part(0), y: part(1), vx: part(2), vy: part(3), generation: part(7), scores, heads: residual ? null : headScores },
-      reachSeconds,
-    )
-    batch.meta[Meta.Guarded] = guard.guarded
+    // after the smoothing: what is served (the smoothing keeps the model's own answers); off for
+    // the worker's life when reachSeconds is 0, so no speeds are kept then
+    if (guarding) {
+      guard.apply(
+        { observers: batch.observers, observerStart, observerCount, rowEid: batch.rowEid, x: part(0), y: part(1), vx: part(2), vy: part(3), generation: part(7), scores, heads: residual ? null : headScores },
+        reachSeconds,
+      )
+    }
+    batch.meta[Meta.Guarded] = guarding ? guard.guarded : 0
     batch.meta[Meta.Ms] = performance.now() - t0
     Atomics.store(ctl, Control.Status, AnswerStatus.Ok)
   } catch (e) {
